@@ -1,0 +1,244 @@
+/**
+ * Command-line parsing: yargs for flags, help and validation, plus one pass
+ * over argv to recover the order of operator flags (yargs groups repeated
+ * flags by name and loses the order between different ones).
+ */
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import bytes from 'bytes';
+import { parseDuration } from '../core/duration.js';
+import { ConfigError } from '../core/errors.js';
+import type { Millis } from '../core/types.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
+import type { OperatorFlag } from '../plan/pipeline.js';
+import type { ErrorPolicy } from '../engine/issues.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
+
+/** Everything the CLI was asked to do. Durations in ms. */
+export interface CliOptions {
+  batchIntervalMs: Millis;
+  operators: OperatorFlag[];
+  watermarkDelayMs: Millis;
+  format: OutputFormat;
+  printLimit: number;
+  maxLineBytes: number;
+  onError: ErrorPolicy;
+  deadLetter?: string;
+  late?: string;
+  verbose: boolean;
+}
+
+/** Operator flags and whether they take a value. */
+const OPERATOR_FLAGS: Record<string, boolean> = {
+  map: true, 'flat-map': true, filter: true, reduce: true, 'reduce-by-key': true,
+  count: false, 'count-by-value': false, window: true, slide: true, top: true, 'event-time': true,
+};
+
+export const EXIT_CODES_TEXT = `Exit codes:
+  0    success (also when the reader of stdout went away)
+  1    runtime failure (e.g. --on-error fail and a function threw)
+  2    usage or configuration error (reported before any input is read)
+  75   checkpoint in use
+  130  interrupted twice (a first SIGINT/SIGTERM stops gracefully)`;
+
+const EXAMPLES: [string, string][] = [
+  [`tail -F access.log | dstream --map 'l => l.split(" ")[8]' --count-by-value --window 3600 --slide 60 --top 10`,
+    'top 10 status codes over the last hour, every minute'],
+  [`dstream --event-time 'l => l.split("[")[1].split("]")[0]' --map 'l => l.split(" ")[8]' --count-by-value --window 5m --format tsv < access.log`,
+    'requests per status per 5-minute event-time window'],
+  [`dstream --map JSON.parse --event-time 't => t.created_at' --flat-map 't => hashtags(t.text)' --count-by-value --window 10m --top 10 < tweets.jsonl`,
+    'top 10 hashtags per 10 minutes of tweet time'],
+];
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function levenshtein(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+/** "did you mean" for an unknown flag, among `known`. */
+export function suggestFlag(unknown: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const dist = levenshtein(unknown, k);
+    if (dist < bestD) [best, bestD] = [k, dist];
+  }
+  return bestD <= Math.max(2, Math.floor(unknown.length / 3)) ? best : undefined;
+}
+
+/** Recovers the operator flags in command-line order, with their values (see module doc). */
+function orderedOperators(argv: readonly string[]): { name: string; value?: string }[] {
+  const ops: { name: string; value?: string }[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i]!;
+    if (tok === '--') break;
+    if (!tok.startsWith('--')) continue;
+    const eq = tok.indexOf('=');
+    const name = eq === -1 ? tok.slice(2) : tok.slice(2, eq);
+    if (!(name in OPERATOR_FLAGS)) continue;
+    if (!OPERATOR_FLAGS[name]) {
+      ops.push({ name });
+      continue;
+    }
+    if (eq !== -1) ops.push({ name, value: tok.slice(eq + 1) });
+    else {
+      const value = argv[i + 1];
+      if (value === undefined) throw new ConfigError(`--${name} needs a value`);
+      ops.push({ name, value });
+      i++;
+    }
+  }
+  return ops;
+}
+
+function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
+  const out: OperatorFlag[] = [];
+  let lastWindow: Extract<OperatorFlag, { op: 'window' }> | undefined;
+  for (const { name, value } of raw) {
+    switch (name) {
+      case 'map': case 'flat-map': case 'filter': case 'event-time': case 'reduce': case 'reduce-by-key':
+        out.push({ op: name, source: value! });
+        lastWindow = undefined;
+        break;
+      case 'count': case 'count-by-value':
+        out.push({ op: name });
+        lastWindow = undefined;
+        break;
+      case 'window':
+        lastWindow = { op: 'window', lengthMs: parseDuration(value!, '--window'), text: value! };
+        out.push(lastWindow);
+        break;
+      case 'slide':
+        if (!lastWindow) throw new ConfigError('--slide must follow the --window it belongs to');
+        if (lastWindow.slideMs !== undefined) throw new ConfigError('--slide given twice for one --window');
+        lastWindow.slideMs = parseDuration(value!, '--slide');
+        break;
+      case 'top': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--top: '${value}' is not a positive integer`);
+        out.push({ op: 'top', n });
+        lastWindow = undefined;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The yargs parser, also used to print help. */
+export function parser(argv: string[]) {
+  return yargs(argv)
+    .scriptName('dstream')
+    .usage('Usage: dstream [options]\n\nSpark Streaming on a Unix pipe: reads lines from stdin, cuts them into micro-batches every batch\ninterval, and runs the operators below in command-line order on every batch.')
+    .parserConfiguration({ 'duplicate-arguments-array': true, 'camel-case-expansion': false, 'boolean-negation': false })
+    .option('batch', { type: 'string', default: '1s', describe: 'batch interval (bare number = seconds; 500ms, 5s, 1m)', group: 'Batches:' })
+    .option('map', { type: 'string', describe: 'FN: one output record per record', group: 'Operators (applied in order):' })
+    .option('flat-map', { type: 'string', describe: 'FN returning an array: zero or more records per record', group: 'Operators (applied in order):' })
+    .option('filter', { type: 'string', describe: 'FN: keep records for which FN is truthy', group: 'Operators (applied in order):' })
+    .option('reduce', { type: 'string', describe: 'FN (a, b) => c, or sum|count|min|max: one record per batch/window', group: 'Operators (applied in order):' })
+    .option('reduce-by-key', { type: 'string', describe: 'FN or sum|count|min|max over [key, value] pairs', group: 'Operators (applied in order):' })
+    .option('count', { type: 'boolean', describe: 'number of records per batch/window', group: 'Operators (applied in order):' })
+    .option('count-by-value', { type: 'boolean', describe: '[value, count] pairs per batch/window', group: 'Operators (applied in order):' })
+    .option('window', { type: 'string', describe: 'LENGTH: window length; right after an aggregation it makes it windowed', group: 'Operators (applied in order):' })
+    .option('slide', { type: 'string', describe: 'INTERVAL: slide interval of the preceding --window (default: batch interval; event time: window length)', group: 'Operators (applied in order):' })
+    .option('top', { type: 'string', describe: 'N: the N records with the largest value per batch/window (ties: key ascending)', group: 'Operators (applied in order):' })
+    .option('event-time', { type: 'string', describe: 'FN giving the record\'s event time (epoch ms, Date, ISO 8601, RFC 2822, Apache time)', group: 'Event time:' })
+    .option('watermark', { type: 'string', default: '0', describe: 'allowed lateness: watermark = max event time - DURATION', group: 'Event time:' })
+    .option('late', { type: 'string', describe: 'FILE: append the input lines of late records', group: 'Event time:' })
+    .option('format', { choices: OUTPUT_FORMATS as OutputFormat[], default: 'text' as OutputFormat, describe: 'output format', group: 'Output:' })
+    .option('print', { type: 'number', default: 10, describe: 'records shown per batch in text format', group: 'Output:' })
+    .option('max-line-bytes', { type: 'string', default: String(DEFAULT_MAX_LINE_BYTES), describe: 'longer lines are skipped and counted (e.g. 1048576, 64KB, 16MB)', group: 'Bad input:' })
+    .option('on-error', { choices: ['skip', 'fail'] as const, default: 'skip' as const, describe: 'when FN throws: skip and count the record, or stop with exit 1', group: 'Bad input:' })
+    .option('dead-letter', { type: 'string', describe: 'FILE: append the input lines of skipped records', group: 'Bad input:' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
+    .example(EXAMPLES)
+    .epilogue(`FN is a JavaScript function expression, compiled once; hashtags(text) and words(text) are available.\nDurations: a bare number is seconds; units ms s m h d.\n\n${EXIT_CODES_TEXT}\n\nSee man dstream for every flag.`)
+    .version(version())
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .strict()
+    .exitProcess(false);
+}
+
+const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'filter', 'reduce', 'reduce-by-key', 'count', 'count-by-value', 'window', 'slide', 'top',
+  'event-time', 'watermark', 'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'verbose', 'help', 'version'];
+
+/** Result of parsing: options to run, or a request already answered (help/version printed). */
+export type ParseResult = { kind: 'run'; options: CliOptions } | { kind: 'done' };
+
+function single(v: unknown): unknown {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+/**
+ * Parses argv.
+ * @throws ConfigError (exit 2) for unknown flags (with "did you mean"), bad values, bad order.
+ */
+export function parseArgs(argv: string[]): ParseResult {
+  let failure: string | undefined;
+  let output = '';
+  const y = parser(argv).fail((msg) => {
+    failure = msg;
+  });
+  const parsed = y.parseSync(argv, {}, (_err, _argv, out) => {
+    output = out;
+  }) as Record<string, unknown>;
+  if (failure) {
+    const m = /^Unknown arguments?: (.*)$/.exec(failure);
+    if (m) {
+      const first = m[1]!.split(', ')[0]!.replace(/^-+/, '');
+      const hint = suggestFlag(first, KNOWN_FLAGS);
+      const shown = first.length === 1 ? `-${first}` : `--${first}`;
+      throw new ConfigError(`unknown option '${shown}'${hint ? ` (did you mean --${hint}?)` : ''}`);
+    }
+    throw new ConfigError(failure);
+  }
+  if (output) {
+    process.stdout.write(output + '\n');
+    return { kind: 'done' };
+  }
+  if (parsed.help || parsed.version) return { kind: 'done' };
+  const positional = (parsed._ as unknown[]) ?? [];
+  if (positional.length > 0) throw new ConfigError(`unexpected argument '${String(positional[0])}' (dstream reads stdin; operators are flags like --map FN)`);
+
+  const printLimit = Number(single(parsed.print));
+  if (!Number.isInteger(printLimit) || printLimit < 0) throw new ConfigError(`--print: '${String(single(parsed.print))}' is not a non-negative integer`);
+  const maxText = String(single(parsed['max-line-bytes']));
+  const maxLineBytes = /^\d+$/.test(maxText) ? Number(maxText) : bytes.parse(maxText);
+  if (!Number.isInteger(maxLineBytes) || maxLineBytes! < 1) throw new ConfigError(`--max-line-bytes: '${maxText}' is not a positive size`);
+  const watermarkText = String(single(parsed.watermark));
+  return {
+    kind: 'run',
+    options: {
+      batchIntervalMs: parseDuration(String(single(parsed.batch)), '--batch'),
+      operators: toOperators(orderedOperators(argv)),
+      watermarkDelayMs: watermarkText === '0' ? 0 : parseDuration(watermarkText, '--watermark'),
+      format: single(parsed.format) as OutputFormat,
+      printLimit,
+      maxLineBytes: maxLineBytes!,
+      onError: single(parsed['on-error']) as ErrorPolicy,
+      deadLetter: single(parsed['dead-letter']) as string | undefined,
+      late: single(parsed.late) as string | undefined,
+      verbose: Boolean(single(parsed.verbose)),
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The `dstream` command: the only module that touches `process` (argv, stdin,
+ * stdout, stderr, signals, exit code). It parses flags, builds the job on the
+ * library API, runs it over stdin and maps the outcome to an exit code.
+ */
+import { DStreamError, ExitCode } from '../core/errors.js';
+import { StreamingContext } from '../engine/context.js';
+import { buildPipeline } from '../plan/pipeline.js';
+import { FormatSink } from '../sinks/format-sink.js';
+import { StreamOutput } from '../sinks/output.js';
+import { parseArgs, type CliOptions } from './args.js';
+import { IssueReporter } from './report.js';
+
+const SHORT_HELP = `Usage: dstream [options] < input
+  e.g. tail -F access.log | dstream --map 'l => l.split(" ")[8]' --count-by-value --window 60
+dstream reads lines from stdin, which is a terminal here. Try 'dstream --help' or 'man dstream'.
+`;
+
+function errLine(line: string): void {
+  process.stderr.write(line + '\n');
+}
+
+function renderError(e: unknown, verbose: boolean): number {
+  if (e instanceof DStreamError) {
+    errLine(`dstream: ${e.message}`);
+    if (e.exitCode === ExitCode.USAGE) errLine("Try 'dstream --help' for more information.");
+    if (verbose && e.cause instanceof Error && e.cause.stack) errLine(e.cause.stack);
+    return e.exitCode;
+  }
+  errLine(`dstream: internal error: ${e instanceof Error ? e.message : String(e)}`);
+  if (verbose && e instanceof Error && e.stack) errLine(e.stack);
+  return ExitCode.RUNTIME;
+}
+
+/** Exits once stdout has taken everything written. */
+function exitAfterFlush(code: number): void {
+  process.exitCode = code;
+  if (process.stdout.writableLength === 0) process.exit(code);
+  process.stdout.write('', () => process.exit(code));
+}
+
+/** Runs the CLI with `argv` (without `node` and the script). Never throws; sets the exit code. */
+export async function main(argv: string[]): Promise<void> {
+  if (argv.length === 0 && process.stdin.isTTY) {
+    process.stderr.write(SHORT_HELP);
+    exitAfterFlush(ExitCode.USAGE);
+    return;
+  }
+  let options: CliOptions;
+  let ssc: StreamingContext;
+  let reporter: IssueReporter;
+  const verbose = argv.includes('--verbose');
+  const output = new StreamOutput(process.stdout);
+  try {
+    const parsed = parseArgs(argv);
+    if (parsed.kind === 'done') {
+      exitAfterFlush(ExitCode.OK);
+      return;
+    }
+    options = parsed.options;
+    ssc = new StreamingContext({ batchIntervalMs: options.batchIntervalMs, onError: options.onError, output });
+    const input = ssc.stdinStream({ maxLineBytes: options.maxLineBytes });
+    const result = buildPipeline(input, options.operators, { watermarkDelayMs: options.watermarkDelayMs });
+    const fmt = options.format;
+    const limit = options.printLimit;
+    result.output((everyBatch) => new FormatSink(output, { format: fmt, printLimit: limit, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs }));
+    reporter = new IssueReporter(errLine, options.deadLetter, options.late);
+    ssc.issues.listen(reporter.onIssue);
+  } catch (e) {
+    exitAfterFlush(renderError(e, verbose));
+    return;
+  }
+
+  // The reader of stdout went away (`| head -1`): stop quietly, exit 0.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') {
+      output.closed = true;
+      ssc.stop({ graceful: false });
+      exitAfterFlush(ExitCode.OK);
+      return;
+    }
+    errLine(`dstream: cannot write output: ${err.message}`);
+    ssc.stop({ graceful: false });
+    exitAfterFlush(ExitCode.RUNTIME);
+  });
+
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      errLine(`dstream: ${sig}: finishing the current batch (again to abort)`);
+      ssc.stop({ graceful: true });
+    } else {
+      errLine(`dstream: ${sig} again: aborting`);
+      process.exit(ExitCode.INTERRUPTED);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let code: number = ExitCode.OK;
+  try {
+    ssc.start();
+    await ssc.awaitTermination();
+  } catch (e) {
+    code = renderError(e, options.verbose);
+  }
+  try {
+    output.flush();
+  } catch {
+    /* reported by the stdout error handler */
+  }
+  const summary = reporter.summary(ssc.issues);
+  if (summary) errLine(summary);
+  reporter.close();
+  exitAfterFlush(output.closed ? ExitCode.OK : code);
+}

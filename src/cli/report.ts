@@ -1,0 +1,76 @@
+/**
+ * Bad-input reporting on stderr and to files: the first few issues of each
+ * kind are printed with the operator, the input and the reason; all are
+ * counted and summarised at exit; raw input lines go to `--dead-letter`
+ * (skipped records) and `--late` (late records).
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { ConfigError } from '../core/errors.js';
+import { preview, type Issue, type IssueKind, type IssueLog } from '../engine/issues.js';
+import { valueText } from '../sinks/format.js';
+
+/** Issues printed per kind before the rest are only counted. */
+export const SHOWN_PER_KIND = 5;
+
+function openAppend(path: string, flag: string): number {
+  try {
+    return openSync(path, 'a', 0o600);
+  } catch (e) {
+    throw new ConfigError(`${flag}: cannot open '${path}' for writing: ${(e as Error).message}`);
+  }
+}
+
+/** Writes issues to stderr and files. */
+export class IssueReporter {
+  private shown = new Map<IssueKind, number>();
+  private deadFd: number | undefined;
+  private lateFd: number | undefined;
+  private lastLateRaw: unknown = undefined;
+  private lastDeadRaw: unknown = undefined;
+
+  /** @throws ConfigError when a file cannot be opened (before any input is read). */
+  constructor(private readonly write: (line: string) => void, deadLetter?: string, late?: string) {
+    if (deadLetter) this.deadFd = openAppend(deadLetter, '--dead-letter');
+    if (late) this.lateFd = openAppend(late, '--late');
+  }
+
+  /** The listener to attach to an `IssueLog`. */
+  readonly onIssue = (issue: Issue): void => {
+    const n = (this.shown.get(issue.kind) ?? 0) + 1;
+    this.shown.set(issue.kind, n);
+    if (n <= SHOWN_PER_KIND) {
+      const input = issue.raw !== undefined ? ` input ${preview(issue.raw)}` : '';
+      const verb = issue.kind === 'invalid-utf8' ? 'kept' : 'skipped';
+      this.write(`dstream: ${issue.where}: ${verb} record: ${issue.message};${input}`);
+      if (n === SHOWN_PER_KIND) this.write(`dstream: further ${issue.kind} issues are counted and summarised at exit`);
+    }
+    if (issue.raw === undefined) return;
+    if (issue.kind === 'late') {
+      if (this.lateFd !== undefined && issue.raw !== this.lastLateRaw) writeSync(this.lateFd, valueText(issue.raw) + '\n');
+      this.lastLateRaw = issue.raw;
+    } else if (issue.kind !== 'invalid-utf8') {
+      if (this.deadFd !== undefined && issue.raw !== this.lastDeadRaw) writeSync(this.deadFd, valueText(issue.raw) + '\n');
+      this.lastDeadRaw = issue.raw;
+    }
+  };
+
+  /** One-line summary of all counts, or `undefined` when there was nothing to report. */
+  summary(log: IssueLog): string | undefined {
+    const c = log.counts;
+    const parts: string[] = [];
+    const skipped = c['user-error'] + c['bad-event-time'] + c['not-a-pair'];
+    if (skipped > 0) {
+      const by = [...log.byOperator].filter(([w]) => w !== 'stdin').map(([w, k]) => `${k} by ${w}`).join(', ');
+      parts.push(`${skipped} record${skipped === 1 ? '' : 's'} skipped (${by})`);
+    }
+    if (c.late > 0) parts.push(`${c.late} late record${c.late === 1 ? '' : 's'} dropped`);
+    if (c['line-too-long'] > 0) parts.push(`${c['line-too-long']} line${c['line-too-long'] === 1 ? '' : 's'} over --max-line-bytes skipped`);
+    if (c['invalid-utf8'] > 0) parts.push(`${c['invalid-utf8']} line${c['invalid-utf8'] === 1 ? '' : 's'} with invalid UTF-8 (replaced by U+FFFD)`);
+    return parts.length ? `dstream: ${parts.join('; ')}` : undefined;
+  }
+
+  close(): void {
+    if (this.deadFd !== undefined) closeSync(this.deadFd);
+    if (this.lateFd !== undefined) closeSync(this.lateFd);
+  }
+}

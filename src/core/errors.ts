@@ -1,0 +1,45 @@
+/**
+ * One error type with a stable `code` and a `stage`, rendered once by the CLI.
+ * Exit codes follow sysexits-style conventions documented in `dstream --help`:
+ * 0 success, 1 runtime failure, 2 usage or configuration error,
+ * 75 checkpoint in use, 130 interrupted twice.
+ */
+
+/** Where in the lifecycle an error happened. */
+export type ErrorStage = 'config' | 'receiving' | 'processing' | 'sending' | 'checkpoint' | 'recovery';
+
+/** Process exit codes used by the CLI. */
+export const ExitCode = {
+  OK: 0,
+  RUNTIME: 1,
+  USAGE: 2,
+  CHECKPOINT_IN_USE: 75,
+  INTERRUPTED: 130,
+} as const;
+
+/**
+ * An error of dstream. `code` is stable (for scripts and tests), `stage` says
+ * when it happened, `cause` keeps the original error.
+ */
+export class DStreamError extends Error {
+  readonly code: string;
+  readonly stage: ErrorStage;
+  constructor(code: string, stage: ErrorStage, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DStreamError';
+    this.code = code;
+    this.stage = stage;
+  }
+  /** The process exit code this error maps to: 2 for configuration errors, 1 otherwise. */
+  get exitCode(): number {
+    return this.stage === 'config' ? ExitCode.USAGE : ExitCode.RUNTIME;
+  }
+}
+
+/** A configuration (usage) error: bad flag, bad function, invalid window. Exit code 2. */
+export class ConfigError extends DStreamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_CONFIG', 'config', message, options);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './errors.js';
+export * from './duration.js';
+export * from './clock.js';
+export * from './event-time.js';
+export * from './compare.js';

@@ -1,0 +1,122 @@
+/**
+ * Bad input is never silent: every skipped, late, malformed or oversized
+ * record is counted here and handed to a listener (the CLI prints the first
+ * few on stderr and writes the raw input to `--dead-letter` / `--late` files).
+ *
+ * The receiver sets `current` to the raw input (the line) before pushing a
+ * record, so a failure anywhere downstream can name the input that caused it.
+ */
+import { DStreamError } from '../core/errors.js';
+
+/** What to do when a user function throws: skip the record (default) or fail the job (exit 1). */
+export type ErrorPolicy = 'skip' | 'fail';
+
+/** Kinds of bad input. */
+export type IssueKind = 'user-error' | 'bad-event-time' | 'not-a-pair' | 'late' | 'invalid-utf8' | 'line-too-long';
+
+/** One bad-input event, as handed to an `IssueListener`. */
+export interface Issue {
+  kind: IssueKind;
+  /** The operator, e.g. `--map #1 (l => l.x)`, or the receiver, e.g. `stdin`. */
+  where: string;
+  /** The raw input (line) the record came from; `undefined` for line-level issues with no text. */
+  raw: unknown;
+  /** The value the operator was given. */
+  value: unknown;
+  /** Human-readable reason. */
+  message: string;
+  /** Event time of a late record (epoch ms). */
+  eventTimeMs?: number;
+}
+
+/** Receives every issue, synchronously. */
+export type IssueListener = (issue: Issue) => void;
+
+/** Counters and routing of bad input for one job. Plain data: `counts` can be serialised. */
+export class IssueLog {
+  /** The raw input being processed now (set by receivers). */
+  current: unknown = undefined;
+  /** Count per kind. */
+  readonly counts: Record<IssueKind, number> = {
+    'user-error': 0, 'bad-event-time': 0, 'not-a-pair': 0, late: 0, 'invalid-utf8': 0, 'line-too-long': 0,
+  };
+  /** Count of skipped records per operator label. */
+  readonly byOperator = new Map<string, number>();
+  private listeners: IssueListener[] = [];
+
+  constructor(readonly policy: ErrorPolicy = 'skip') {}
+
+  /** Adds a listener (called for every issue). */
+  listen(l: IssueListener): void {
+    this.listeners.push(l);
+  }
+
+  private emit(issue: Issue): void {
+    this.counts[issue.kind]++;
+    if (issue.kind !== 'late' && issue.kind !== 'invalid-utf8') {
+      this.byOperator.set(issue.where, (this.byOperator.get(issue.where) ?? 0) + 1);
+    }
+    for (const l of this.listeners) l(issue);
+  }
+
+  /**
+   * A user function threw on `value`. Skips the record, or with policy `fail`
+   * throws a `DStreamError` (code `E_USER_FUNCTION`, stage `processing`).
+   */
+  userError(where: string, value: unknown, err: unknown): void {
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : `threw ${String(err)}`;
+    if (this.policy === 'fail') {
+      throw new DStreamError('E_USER_FUNCTION', 'processing', `${where} failed on input ${preview(this.current)}: ${message}`, { cause: err });
+    }
+    this.emit({ kind: 'user-error', where, raw: this.current, value, message });
+  }
+
+  /** A record that an operator cannot take (not a pair, not a time); same policy as `userError`. */
+  badRecord(kind: 'bad-event-time' | 'not-a-pair', where: string, value: unknown, message: string): void {
+    if (this.policy === 'fail') {
+      throw new DStreamError('E_BAD_RECORD', 'processing', `${where}: ${message}: ${preview(value)}`);
+    }
+    this.emit({ kind, where, raw: this.current, value, message });
+  }
+
+  /** A record whose event time is behind an already emitted window (dropped, counted). */
+  late(where: string, value: unknown, eventTimeMs: number, sealedMs: number): void {
+    this.emit({
+      kind: 'late', where, raw: this.current, value, eventTimeMs,
+      message: `event time ${new Date(eventTimeMs).toISOString()} is before ${new Date(sealedMs).toISOString()}, the end of a window already emitted`,
+    });
+  }
+
+  /** A line that had invalid UTF-8 (replaced by U+FFFD and kept). */
+  invalidUtf8(where: string, line: string): void {
+    this.emit({ kind: 'invalid-utf8', where, raw: line, value: line, message: 'invalid UTF-8 replaced by U+FFFD' });
+  }
+
+  /** A line longer than the limit (skipped, its text not kept). */
+  lineTooLong(where: string, bytes: number, limit: number): void {
+    if (this.policy === 'fail') {
+      throw new DStreamError('E_LINE_TOO_LONG', 'receiving', `${where}: a line of at least ${bytes} bytes exceeds --max-line-bytes ${limit}`);
+    }
+    this.emit({ kind: 'line-too-long', where, raw: undefined, value: undefined, message: `line of at least ${bytes} bytes exceeds --max-line-bytes ${limit}; skipped` });
+  }
+
+  /** Records skipped (everything but invalid UTF-8, which is kept after replacement). */
+  get skipped(): number {
+    const c = this.counts;
+    return c['user-error'] + c['bad-event-time'] + c['not-a-pair'] + c.late + c['line-too-long'];
+  }
+}
+
+/** A short, single-line rendering of an input for messages (at most `max` chars). */
+export function preview(x: unknown, max = 120): string {
+  let s: string;
+  if (typeof x === 'string') s = JSON.stringify(x);
+  else {
+    try {
+      s = JSON.stringify(x) ?? String(x);
+    } catch {
+      s = String(x);
+    }
+  }
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}

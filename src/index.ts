@@ -1,0 +1,31 @@
+/**
+ * dstream's library API: Spark Streaming's DStream model for Node.js.
+ *
+ * ```ts
+ * import { StreamingContext } from 'dstream';
+ * const ssc = new StreamingContext({ batchIntervalMs: 1000 });
+ * ssc.stdinStream()
+ *   .flatMap((l) => l.split(' '))
+ *   .map((w) => [w, 1] as [string, number])
+ *   .reduceByKeyAndWindow('sum', 60_000, 10_000)
+ *   .print();
+ * ssc.start();
+ * await ssc.awaitTermination();
+ * ```
+ */
+export * from './core/index.js';
+export { StreamingContext, type StreamingContextOptions, type ContextState } from './engine/context.js';
+export { DStream, type WindowReduceOptions } from './engine/dstream.js';
+export { IssueLog, type Issue, type IssueKind, type ErrorPolicy } from './engine/issues.js';
+export type { StreamNode } from './engine/node.js';
+export type { BatchContext } from './operators/collect.js';
+export { BUILTIN_REDUCERS, type BuiltinReducer } from './operators/reducers.js';
+export { rankCompare } from './operators/top.js';
+export { FormatSink, type FormatSinkOptions } from './sinks/format-sink.js';
+export { MemoryOutput, StreamOutput, type Output } from './sinks/output.js';
+export * from './sinks/format.js';
+export type { Source, SourceSink } from './sources/source.js';
+export { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './sources/line-splitter.js';
+export { windowSpec, type WindowSpec } from './windows/spec.js';
+export { WatermarkTracker } from './windows/watermark.js';
+export { toEventTimeMs } from './core/event-time.js';

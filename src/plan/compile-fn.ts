@@ -1,0 +1,65 @@
+/**
+ * User functions: JavaScript function expressions given on the command line,
+ * compiled once, before any input is read.
+ *
+ * The text is compiled with `vm.Script` (so a syntax error carries its
+ * position) inside a wrapper that provides the helper functions of
+ * `helpers.ts` as local names. It must evaluate to a function.
+ */
+import vm from 'node:vm';
+import { ConfigError } from '../core/errors.js';
+import { HELPERS } from './helpers.js';
+
+const HELPER_NAMES = Object.keys(HELPERS);
+const PREFIX = `(function (${HELPER_NAMES.join(', ')}) { return (`;
+const SUFFIX = '\n); })';
+
+/** Locates a syntax error from V8's stack text (`file:LINE` then the code line and a `^` marker). */
+function syntaxPosition(err: Error, flag: string): { line: number; column: number } | null {
+  const stack = err.stack ?? '';
+  const m = new RegExp(`^${flag.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')}:(\\d+)\\n(.*)\\n( *)\\^`).exec(stack);
+  if (!m) return null;
+  const line = Number(m[1]);
+  let column = m[3]!.length + 1;
+  if (line === 1) column -= PREFIX.length;
+  return { line, column: Math.max(1, column) };
+}
+
+/** Maps a position in the wrapped text to one in `source`; past its end means "at the end of FN". */
+function clampToSource(pos: { line: number; column: number }, source: string): { line: number; column: number } {
+  const lines = source.split('\n');
+  if (pos.line <= lines.length) return pos;
+  return { line: lines.length, column: lines[lines.length - 1]!.length + 1 };
+}
+
+/**
+ * Compiles a function expression.
+ * @param source e.g. `l => l.split(" ")[8]` or `JSON.parse`.
+ * @param flag the flag it came from, e.g. `--map`, for messages.
+ * @returns the function.
+ * @throws ConfigError naming the flag (and for a syntax error, the position)
+ *   when the text does not compile or does not evaluate to a function.
+ */
+export function compileFunction(source: string, flag: string): (...args: any[]) => unknown {
+  let script: vm.Script;
+  try {
+    script = new vm.Script(PREFIX + source + SUFFIX, { filename: flag });
+  } catch (e) {
+    const err = e as Error;
+    const found = syntaxPosition(err, flag);
+    const pos = found && clampToSource(found, source);
+    const where = pos ? (pos.line === 1 ? ` at column ${pos.column}` : ` at line ${pos.line}, column ${pos.column}`) : '';
+    throw new ConfigError(`${flag}: syntax error${where}: ${err.message} in '${source}'`);
+  }
+  let fn: unknown;
+  try {
+    const wrapper = script.runInThisContext() as (...helpers: unknown[]) => unknown;
+    fn = wrapper(...HELPER_NAMES.map((n) => HELPERS[n]));
+  } catch (e) {
+    throw new ConfigError(`${flag}: '${source}' could not be evaluated (${(e as Error).message}); give a function expression like 'x => x.length'`);
+  }
+  if (typeof fn !== 'function') {
+    throw new ConfigError(`${flag}: '${source}' is not a function; give a function expression like 'x => x.length'`);
+  }
+  return fn as (...args: any[]) => unknown;
+}

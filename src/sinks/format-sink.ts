@@ -1,0 +1,79 @@
+/**
+ * The output operation of the CLI and of `DStream.print()`: writes each
+ * batch's records (and each window group) in one of the output formats and
+ * flushes the output at the end of every batch.
+ *
+ * text: one Spark print frame per batch (streams that report every batch) and
+ * one per window group: header, at most `printLimit` records, `...` when there
+ * were more, a blank line. Only the first `printLimit + 1` records of a frame
+ * are kept. json/tsv/csv: every record, one per line; records of the batch
+ * being received are written as they come (the batch time is known ahead).
+ */
+import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
+import type { StreamNode } from '../engine/node.js';
+import { delimitedRecord, frameHeader, jsonRecord, textRecord, type OutputFormat } from './format.js';
+import type { Output } from './output.js';
+
+/** Options of a `FormatSink`. */
+export interface FormatSinkOptions {
+  format: OutputFormat;
+  /** Records shown per frame in text (Spark's `print(num)`), default 10. */
+  printLimit?: number;
+  /** Whether a text frame is printed for every batch, even empty (false downstream of windows). */
+  everyBatch: boolean;
+  /** The batch time of records received now (json lines carry it). */
+  currentBatchTimeMs: () => Millis;
+}
+
+/** Formats records to an `Output` (see module doc). */
+export class FormatSink implements StreamNode {
+  private readonly limit: number;
+  private batchFirst: unknown[] = [];
+  private groupFirst: unknown[] = [];
+  private group: WindowBounds | null = null;
+  private groupTimeMs = NaN;
+
+  constructor(private readonly out: Output, private readonly o: FormatSinkOptions) {
+    this.limit = o.printLimit ?? 10;
+  }
+
+  record(value: unknown): void {
+    const f = this.o.format;
+    if (f === 'text') {
+      const first = this.group ? this.groupFirst : this.batchFirst;
+      if (first.length <= this.limit) first.push(value);
+      return;
+    }
+    const w = this.group ?? undefined;
+    if (f === 'json') this.out.write(jsonRecord(value, this.group ? this.groupTimeMs : this.o.currentBatchTimeMs(), w) + '\n');
+    else this.out.write(delimitedRecord(value, f, w) + '\n');
+  }
+
+  beginGroup(bounds: WindowBounds): void {
+    this.group = bounds;
+    this.groupFirst = [];
+    this.groupTimeMs = this.o.currentBatchTimeMs();
+  }
+
+  endGroup(): void {
+    if (this.o.format === 'text') this.writeFrame(this.groupTimeMs, this.groupFirst, this.group!);
+    this.group = null;
+    this.groupFirst = [];
+  }
+
+  endBatch(batch: BatchInfo): void {
+    if (this.o.format === 'text' && (this.o.everyBatch || this.batchFirst.length > 0)) {
+      this.writeFrame(batch.timeMs, this.batchFirst, undefined);
+    }
+    this.batchFirst = [];
+    this.out.flush();
+  }
+
+  private writeFrame(timeMs: Millis, first: unknown[], window: WindowBounds | undefined): void {
+    let s = frameHeader(timeMs, window);
+    const n = Math.min(first.length, this.limit);
+    for (let i = 0; i < n; i++) s += textRecord(first[i]) + '\n';
+    if (first.length > this.limit) s += '...\n';
+    this.out.write(s + '\n');
+  }
+}

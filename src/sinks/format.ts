@@ -1,0 +1,96 @@
+/**
+ * Rendering of records for the output formats.
+ *
+ * - text: Spark's `DStream.print()`: strings as they are, pairs as `(key,value)`,
+ *   objects and arrays as JSON;
+ * - json: one object per record: `time`, `windowStart`/`windowEnd` on windowed
+ *   results, then `key` and `value` for pairs or `value` otherwise;
+ * - tsv: fields joined by tabs; `\`, tab, LF and CR inside a field escaped as
+ *   `\\`, `\t`, `\n`, `\r` (the IANA text/tab-separated-values convention
+ *   used by PostgreSQL's COPY);
+ * - csv: RFC 4180: a field holding `,`, `"`, CR or LF is quoted, `"` doubled;
+ *   lines end with LF.
+ * In tsv/csv, windowed results start with the window start (ISO 8601 UTC).
+ */
+import { isPair, type Millis, type WindowBounds } from '../core/types.js';
+
+/** The output formats. */
+export type OutputFormat = 'text' | 'json' | 'tsv' | 'csv';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'tsv', 'csv'];
+
+function jsonText(x: unknown): string {
+  try {
+    const s = JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    return s === undefined ? String(x) : s;
+  } catch {
+    return String(x);
+  }
+}
+
+/** Text of one value: strings raw, objects as JSON, everything else `String(x)`. */
+export function valueText(x: unknown): string {
+  if (typeof x === 'string') return x;
+  if (x !== null && typeof x === 'object') return jsonText(x);
+  return String(x);
+}
+
+/** A record as Spark's print shows it. */
+export function textRecord(x: unknown): string {
+  if (isPair(x)) return `(${valueText(x[0])},${valueText(x[1])})`;
+  return valueText(x);
+}
+
+/** The 43-dash rule of Spark's print frame. */
+export const RULE = '-------------------------------------------';
+
+/** ISO 8601 UTC text of an instant. */
+export function isoTime(ms: Millis): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
+}
+
+/**
+ * Header of a print frame: the rule, `Time: <batch time> ms`, for event-time
+ * windows a `Window: [start, end)` line (ISO 8601 UTC), and the rule again.
+ */
+export function frameHeader(timeMs: Millis, window?: WindowBounds): string {
+  const w = window?.eventTime ? `Window: [${isoTime(window.startMs)}, ${isoTime(window.endMs)})\n` : '';
+  return `${RULE}\nTime: ${timeMs} ms\n${w}${RULE}\n`;
+}
+
+function jsonValue(x: unknown): string {
+  if (x === undefined) return 'null';
+  const s = jsonText(x);
+  return typeof x === 'number' && !Number.isFinite(x) ? JSON.stringify(String(x)) : s;
+}
+
+/** One JSON line (without the newline). */
+export function jsonRecord(x: unknown, timeMs: Millis, window?: WindowBounds): string {
+  const w = window ? `,"windowStart":${window.startMs},"windowEnd":${window.endMs}` : '';
+  if (isPair(x)) return `{"time":${timeMs}${w},"key":${jsonValue(x[0])},"value":${jsonValue(x[1])}}`;
+  return `{"time":${timeMs}${w},"value":${jsonValue(x)}}`;
+}
+
+const TSV_SPECIAL = /[\\\t\n\r]/;
+/** A TSV field (see module doc). */
+export function tsvField(x: unknown): string {
+  const s = valueText(x);
+  if (!TSV_SPECIAL.test(s)) return s;
+  return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+const CSV_SPECIAL = /[",\r\n]/;
+/** A CSV field (RFC 4180). */
+export function csvField(x: unknown): string {
+  const s = valueText(x);
+  return CSV_SPECIAL.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One TSV or CSV line (without the newline). */
+export function delimitedRecord(x: unknown, format: 'tsv' | 'csv', window?: WindowBounds): string {
+  const field = format === 'tsv' ? tsvField : csvField;
+  const sep = format === 'tsv' ? '\t' : ',';
+  const head = window ? isoTime(window.startMs) + sep : '';
+  if (isPair(x)) return head + field(x[0]) + sep + field(x[1]);
+  return head + field(x);
+}

@@ -1,0 +1,125 @@
+/**
+ * Pane stores of keyed (and global) aggregations.
+ *
+ * - `TwoStacksStore`: any associative reduce function; per key, a `TwoStacks`
+ *   of the key's pane partials, so a key disappears by itself when its last
+ *   pane slides out (no zero counts kept, unlike Spark's inverse path without
+ *   a filter). Cost per slide: O(keys in the new and the expired pane) plus the
+ *   output.
+ * - `InverseStore`: Spark's `reduceByKeyAndWindow` with an inverse function:
+ *   window = previous window + new panes − expired panes, then keys failing the
+ *   `keep` filter are evicted (ReducedWindowedDStream).
+ */
+import type { StreamNode } from '../engine/node.js';
+import type { KeyedReducer } from '../operators/keyed-map.js';
+import { OpenPanes, type PaneStore } from './pane-store.js';
+import { TwoStacks } from './two-stacks.js';
+
+type PaneMap = Map<unknown, unknown>;
+
+/** Sealed panes waiting to slide out: pane index and its map. */
+class SealedQueue {
+  private items: [number, PaneMap][] = [];
+  private head = 0;
+  push(index: number, map: PaneMap): void {
+    this.items.push([index, map]);
+  }
+  /** Removes and returns panes with index < `before`. */
+  takeBefore(before: number): [number, PaneMap][] {
+    const start = this.head;
+    while (this.head < this.items.length && this.items[this.head]![0] < before) this.head++;
+    const taken = this.items.slice(start, this.head);
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return taken;
+  }
+}
+
+/** Keyed window with per-key two-stacks (see module doc). */
+export class TwoStacksStore implements PaneStore {
+  private readonly open = new OpenPanes<PaneMap>(() => new Map());
+  private readonly sealed = new SealedQueue();
+  private readonly perKey = new Map<unknown, TwoStacks>();
+  private readonly combine: (a: unknown, b: unknown) => unknown;
+
+  constructor(private readonly reducer: KeyedReducer) {
+    this.combine = (a, b) => reducer.combine(a, b);
+  }
+  add(pane: number, record: unknown): void {
+    this.reducer.add(this.open.get(pane), record);
+  }
+  sealBefore(pane: number): void {
+    for (const [index, map] of this.open.takeBefore(pane)) {
+      for (const [k, v] of map) {
+        let s = this.perKey.get(k);
+        if (s === undefined) this.perKey.set(k, (s = new TwoStacks()));
+        s.push(index, v, this.combine);
+      }
+      this.sealed.push(index, map);
+    }
+  }
+  evictBefore(pane: number): void {
+    for (const [, map] of this.sealed.takeBefore(pane)) {
+      for (const k of map.keys()) {
+        const s = this.perKey.get(k);
+        if (s === undefined) continue;
+        s.evictBefore(pane, this.combine);
+        if (s.size === 0) this.perKey.delete(k);
+      }
+    }
+  }
+  windowEmpty(): boolean {
+    return this.perKey.size === 0;
+  }
+  firstOpenPane(): number {
+    return this.open.first();
+  }
+  emit(out: StreamNode, tMs: number): void {
+    for (const [k, s] of this.perKey) out.record(this.reducer.output(k, s.query(this.combine)), tMs);
+  }
+}
+
+/** Keyed window maintained with an inverse function (see module doc). */
+export class InverseStore implements PaneStore {
+  private readonly open = new OpenPanes<PaneMap>(() => new Map());
+  private readonly sealed = new SealedQueue();
+  private readonly running: PaneMap = new Map();
+
+  constructor(
+    private readonly reducer: KeyedReducer,
+    private readonly inverse: (a: any, b: any) => unknown,
+    private readonly keep: ((pair: [unknown, unknown]) => boolean) | undefined,
+  ) {}
+  add(pane: number, record: unknown): void {
+    this.reducer.add(this.open.get(pane), record);
+  }
+  sealBefore(pane: number): void {
+    for (const [index, map] of this.open.takeBefore(pane)) {
+      this.reducer.mergeInto(this.running, map);
+      this.sealed.push(index, map);
+    }
+  }
+  evictBefore(pane: number): void {
+    const expired = this.sealed.takeBefore(pane);
+    if (expired.length === 0) return;
+    for (const [, map] of expired) {
+      for (const [k, v] of map) {
+        if (this.running.has(k)) this.running.set(k, this.inverse(this.running.get(k), v));
+      }
+    }
+    if (this.keep) {
+      for (const [k, v] of this.running) if (!this.keep([k, v])) this.running.delete(k);
+    }
+  }
+  windowEmpty(): boolean {
+    return this.running.size === 0;
+  }
+  firstOpenPane(): number {
+    return this.open.first();
+  }
+  emit(out: StreamNode, tMs: number): void {
+    for (const [k, v] of this.running) out.record(this.reducer.output(k, v), tMs);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Window specifications: window length and slide interval, and the pane width
+ * that sliding windows are computed from.
+ *
+ * Windows are aligned to the epoch: `[k·slide, k·slide + length)` (Structured
+ * Streaming's `window()`), for event time and processing time alike. A pane is
+ * the slice of time `[p·paneMs, (p+1)·paneMs)` with `paneMs = gcd(length, slide)`,
+ * so every window is a whole number of panes and every record lies in exactly
+ * one pane ("No pane, no gain", Li et al., SIGMOD Record 2005).
+ */
+import { ConfigError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import type { Millis } from '../core/types.js';
+
+/** A validated window. All fields in milliseconds. */
+export interface WindowSpec {
+  readonly lengthMs: Millis;
+  readonly slideMs: Millis;
+  readonly paneMs: Millis;
+  /** True: windows over event time; false: over batch (processing) time. */
+  readonly eventTime: boolean;
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+function multiplesHint(value: Millis, unit: Millis): string {
+  const lo = Math.floor(value / unit) * unit;
+  const hi = lo + unit;
+  return lo > 0 ? `${formatDuration(lo)} or ${formatDuration(hi)}` : formatDuration(hi);
+}
+
+/**
+ * Builds and validates a window.
+ * @param lengthMs window length (ms), > 0.
+ * @param slideMs slide interval (ms); default: the batch interval in processing
+ *   time (Spark's default), the window length in event time (tumbling).
+ * @param batchIntervalMs the batch interval (ms).
+ * @throws ConfigError when a processing-time length or slide is not a multiple
+ *   of the batch interval, or the slide exceeds the length; the message names
+ *   the values and a valid alternative.
+ */
+export function windowSpec(lengthMs: Millis, slideMs: Millis | undefined, batchIntervalMs: Millis, eventTime: boolean): WindowSpec {
+  const slide = slideMs ?? (eventTime ? lengthMs : batchIntervalMs);
+  if (!(lengthMs > 0) || !Number.isInteger(lengthMs)) throw new ConfigError(`window length must be a positive whole number of ms, got ${lengthMs}`);
+  if (!(slide > 0) || !Number.isInteger(slide)) throw new ConfigError(`slide interval must be a positive whole number of ms, got ${slide}`);
+  if (!eventTime) {
+    if (lengthMs % batchIntervalMs !== 0) {
+      throw new ConfigError(`window length ${formatDuration(lengthMs)} is not a multiple of the batch interval ${formatDuration(batchIntervalMs)}; use ${multiplesHint(lengthMs, batchIntervalMs)}`);
+    }
+    if (slide % batchIntervalMs !== 0) {
+      throw new ConfigError(`slide interval ${formatDuration(slide)} is not a multiple of the batch interval ${formatDuration(batchIntervalMs)}; use ${multiplesHint(slide, batchIntervalMs)}`);
+    }
+  }
+  if (slide > lengthMs) {
+    throw new ConfigError(`slide interval ${formatDuration(slide)} is longer than the window length ${formatDuration(lengthMs)}; records between windows would be lost: use a slide of at most ${formatDuration(lengthMs)}`);
+  }
+  return { lengthMs, slideMs: slide, paneMs: gcd(lengthMs, slide), eventTime };
+}
+
+/** End (ms) of the earliest window that contains instant `tMs`. */
+export function firstWindowEndContaining(spec: WindowSpec, tMs: Millis): Millis {
+  const start = (Math.floor((tMs - spec.lengthMs) / spec.slideMs) + 1) * spec.slideMs;
+  return start + spec.lengthMs;
+}

@@ -1,0 +1,33 @@
+/**
+ * The event-time watermark: max event time seen − allowed delay, as Flink's
+ * `BoundedOutOfOrdernessWatermarks` and Structured Streaming's
+ * `withWatermark`. It only moves forward, is advanced once per batch (after
+ * the batch's records), and jumps to +∞ at end of input so every open window
+ * is emitted.
+ */
+import type { BatchInfo, Millis } from '../core/types.js';
+
+/** Tracks max event time and the watermark of one event-time stream. Plain data. */
+export class WatermarkTracker {
+  /** Largest event time seen so far (epoch ms), −∞ before the first record. */
+  maxEventTimeMs: Millis = -Infinity;
+  /** Current watermark (epoch ms). */
+  watermarkMs: Millis = -Infinity;
+  private lastBatch = -1;
+
+  /** @param delayMs the allowed lateness (`--watermark`), ms, ≥ 0. */
+  constructor(readonly delayMs: Millis) {}
+
+  /**
+   * The watermark for the end of `batch`: advanced at most once per batch
+   * index; +∞ on the final batch.
+   */
+  advance(batch: BatchInfo): Millis {
+    if (batch.index !== this.lastBatch) {
+      this.lastBatch = batch.index;
+      if (batch.final) this.watermarkMs = Infinity;
+      else this.watermarkMs = Math.max(this.watermarkMs, this.maxEventTimeMs - this.delayMs);
+    }
+    return this.watermarkMs;
+  }
+}
