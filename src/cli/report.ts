@@ -40,8 +40,8 @@ export class IssueReporter {
     this.shown.set(issue.kind, n);
     if (n <= SHOWN_PER_KIND) {
       const input = issue.raw !== undefined ? ` input ${preview(issue.raw)}` : '';
-      const verb = issue.kind === 'invalid-utf8' ? 'kept' : 'skipped';
-      this.write(`dstream: ${issue.where}: ${verb} record: ${issue.message};${input}`);
+      const what = issue.kind === 'invalid-utf8' ? 'kept record' : issue.kind === 'late' ? 'late record dropped' : 'skipped record';
+      this.write(`dstream: ${issue.where}: ${what}: ${issue.message};${input}`);
       if (n === SHOWN_PER_KIND) this.write(`dstream: further ${issue.kind} issues are counted and summarised at exit`);
     }
     if (issue.raw === undefined) return;

@@ -160,3 +160,20 @@ describe('bad input is counted, reported and never fatal', () => {
     expect(r.stderr.trimEnd().split('\n').pop()).toBe("dstream: 1 record skipped (1 by --reduce-by-key 'count')");
   });
 });
+
+describe('signals', () => {
+  it('SIGTERM finishes the current batch, emits open windows and exits 0', async () => {
+    const child = spawn(process.execPath, [BIN, '--batch', '100ms', '--event-time', 'l => Number(l)', '--count', '--window', '10', '--format', 'csv'], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise((res) => child.on('close', res));
+    child.stdin.write('1000\n2000\n15000\n');
+    // The watermark (15 s) closes [0, 10 s) after the first batch: wait for that line, then stop.
+    await new Promise<void>((res) => child.stdout.on('data', (d) => { stdout += d; if (stdout.includes('\n')) res(); }));
+    child.kill('SIGTERM');
+    expect(await closed).toBe(0);
+    expect(stdout).toBe('1970-01-01T00:00:00.000Z,2\n1970-01-01T00:00:10.000Z,1\n');
+    expect(stderr).toBe('dstream: SIGTERM: finishing the current batch (again to abort)\n');
+  });
+});
