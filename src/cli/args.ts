@@ -10,6 +10,7 @@ import { parseDuration } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
+import { OUTPUT_MODES, type OutputMode } from '../state/output-mode.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import type { ErrorPolicy } from '../engine/issues.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
@@ -26,12 +27,18 @@ export interface CliOptions {
   deadLetter?: string;
   late?: string;
   verbose: boolean;
+  outputMode?: OutputMode;
+  allowedLatenessMs?: Millis;
+  stateTimeoutMs?: Millis;
+  maxKeys?: number;
+  timezone?: string;
 }
 
 /** Operator flags and whether they take a value. */
 const OPERATOR_FLAGS: Record<string, boolean> = {
   map: true, 'flat-map': true, filter: true, reduce: true, 'reduce-by-key': true,
   count: false, 'count-by-value': false, window: true, slide: true, top: true, 'event-time': true,
+  'update-state-by-key': true, 'map-with-state': true, 'session-window': true,
 };
 
 export const EXIT_CODES_TEXT = `Exit codes:
@@ -115,6 +122,7 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
   for (const { name, value } of raw) {
     switch (name) {
       case 'map': case 'flat-map': case 'filter': case 'event-time': case 'reduce': case 'reduce-by-key':
+      case 'update-state-by-key': case 'map-with-state':
         out.push({ op: name, source: value! });
         lastWindow = undefined;
         break;
@@ -125,6 +133,10 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
       case 'window':
         lastWindow = { op: 'window', lengthMs: parseDuration(value!, '--window'), text: value! };
         out.push(lastWindow);
+        break;
+      case 'session-window':
+        out.push({ op: 'session-window', gapMs: parseDuration(value!, '--session-window'), text: value! });
+        lastWindow = undefined;
         break;
       case 'slide':
         if (!lastWindow) throw new ConfigError('--slide must follow the --window it belongs to');
@@ -153,15 +165,23 @@ export function parser(argv: string[]) {
     .option('map', { type: 'string', describe: 'FN: one output record per record', group: 'Operators (applied in order):' })
     .option('flat-map', { type: 'string', describe: 'FN returning an array: zero or more records per record', group: 'Operators (applied in order):' })
     .option('filter', { type: 'string', describe: 'FN: keep records for which FN is truthy', group: 'Operators (applied in order):' })
-    .option('reduce', { type: 'string', describe: 'FN (a, b) => c, or sum|count|min|max: one record per batch/window', group: 'Operators (applied in order):' })
-    .option('reduce-by-key', { type: 'string', describe: 'FN or sum|count|min|max over [key, value] pairs', group: 'Operators (applied in order):' })
+    .option('reduce', { type: 'string', describe: 'FN (a, b) => c, or sum|count|min|max|avg|distinct|approx-distinct|topk:N: one record per batch/window', group: 'Operators (applied in order):' })
+    .option('reduce-by-key', { type: 'string', describe: 'FN or a built-in reducer (as --reduce) over [key, value] pairs', group: 'Operators (applied in order):' })
     .option('count', { type: 'boolean', describe: 'number of records per batch/window', group: 'Operators (applied in order):' })
     .option('count-by-value', { type: 'boolean', describe: '[value, count] pairs per batch/window', group: 'Operators (applied in order):' })
     .option('window', { type: 'string', describe: 'LENGTH: window length; right after an aggregation it makes it windowed', group: 'Operators (applied in order):' })
     .option('slide', { type: 'string', describe: 'INTERVAL: slide interval of the preceding --window (default: batch interval; event time: window length)', group: 'Operators (applied in order):' })
     .option('top', { type: 'string', describe: 'N: the N records with the largest value per batch/window (ties: key ascending)', group: 'Operators (applied in order):' })
+    .option('update-state-by-key', { type: 'string', describe: 'FN (values, state) => newState per key, every batch; undefined removes the key; gives [key, state] pairs', group: 'State across batches:' })
+    .option('map-with-state', { type: 'string', describe: 'FN (key, value, state) => output per [key, value]; state.get/exists/update/remove/isTimingOut', group: 'State across batches:' })
+    .option('state-timeout', { type: 'string', describe: 'DURATION: remove keys idle that long (batch time, or watermark with --event-time)', group: 'State across batches:' })
+    .option('max-keys', { type: 'string', describe: 'N: keep at most N keys in state, evicting the least recently updated (counted)', group: 'State across batches:' })
+    .option('output-mode', { choices: OUTPUT_MODES as OutputMode[], describe: 'append (final rows once) | update (changed rows every batch) | complete (whole table every batch)', group: 'State across batches:' })
+    .option('session-window', { type: 'string', describe: 'GAP: per key, events closer than GAP form a session (event time; after or before an aggregation)', group: 'Operators (applied in order):' })
     .option('event-time', { type: 'string', describe: 'FN giving the record\'s event time (epoch ms, Date, ISO 8601, RFC 2822, Apache time)', group: 'Event time:' })
     .option('watermark', { type: 'string', default: '0', describe: 'allowed lateness: watermark = max event time - DURATION', group: 'Event time:' })
+    .option('allowed-lateness', { type: 'string', describe: 'DURATION: keep event-time windows open that long after the watermark passes their end', group: 'Event time:' })
+    .option('timezone', { type: 'string', describe: 'ZONE (IANA): zone-less times are local there; windows of 1h..1d follow local time', group: 'Event time:' })
     .option('late', { type: 'string', describe: 'FILE: append the input lines of late records', group: 'Event time:' })
     .option('format', { choices: OUTPUT_FORMATS as OutputFormat[], default: 'text' as OutputFormat, describe: 'output format', group: 'Output:' })
     .option('print', { type: 'number', default: 10, describe: 'records shown per batch in text format', group: 'Output:' })
@@ -180,7 +200,8 @@ export function parser(argv: string[]) {
 }
 
 const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'filter', 'reduce', 'reduce-by-key', 'count', 'count-by-value', 'window', 'slide', 'top',
-  'event-time', 'watermark', 'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'verbose', 'help', 'version'];
+  'event-time', 'watermark', 'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'verbose', 'help', 'version',
+  'update-state-by-key', 'map-with-state', 'state-timeout', 'max-keys', 'output-mode', 'session-window', 'allowed-lateness', 'timezone'];
 
 /** Result of parsing: options to run, or a request already answered (help/version printed). */
 export type ParseResult = { kind: 'run'; options: CliOptions } | { kind: 'done' };
@@ -226,6 +247,13 @@ export function parseArgs(argv: string[]): ParseResult {
   const maxLineBytes = /^\d+$/.test(maxText) ? Number(maxText) : bytes.parse(maxText);
   if (!Number.isInteger(maxLineBytes) || maxLineBytes! < 1) throw new ConfigError(`--max-line-bytes: '${maxText}' is not a positive size`);
   const watermarkText = String(single(parsed.watermark));
+  const optDuration = (name: string) => {
+    const v = single(parsed[name]);
+    return v === undefined ? undefined : parseDuration(String(v), `--${name}`);
+  };
+  const maxKeysText = single(parsed['max-keys']);
+  const maxKeys = maxKeysText === undefined ? undefined : Number(maxKeysText);
+  if (maxKeys !== undefined && !(Number.isInteger(maxKeys) && maxKeys > 0)) throw new ConfigError(`--max-keys: '${String(maxKeysText)}' is not a positive integer`);
   return {
     kind: 'run',
     options: {
@@ -239,6 +267,11 @@ export function parseArgs(argv: string[]): ParseResult {
       deadLetter: single(parsed['dead-letter']) as string | undefined,
       late: single(parsed.late) as string | undefined,
       verbose: Boolean(single(parsed.verbose)),
+      outputMode: single(parsed['output-mode']) as OutputMode | undefined,
+      allowedLatenessMs: optDuration('allowed-lateness'),
+      stateTimeoutMs: optDuration('state-timeout'),
+      maxKeys,
+      timezone: single(parsed.timezone) as string | undefined,
     },
   };
 }

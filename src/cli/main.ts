@@ -4,6 +4,7 @@
  * library API, runs it over stdin and maps the outcome to an exit code.
  */
 import { DStreamError, ExitCode } from '../core/errors.js';
+import { TimeZone } from '../core/time-zone.js';
 import { StreamingContext } from '../engine/context.js';
 import { buildPipeline } from '../plan/pipeline.js';
 import { FormatSink } from '../sinks/format-sink.js';
@@ -60,7 +61,14 @@ export async function main(argv: string[]): Promise<void> {
     options = parsed.options;
     ssc = new StreamingContext({ batchIntervalMs: options.batchIntervalMs, onError: options.onError, output });
     const input = ssc.stdinStream({ maxLineBytes: options.maxLineBytes });
-    const result = buildPipeline(input, options.operators, { watermarkDelayMs: options.watermarkDelayMs });
+    const result = buildPipeline(input, options.operators, {
+      watermarkDelayMs: options.watermarkDelayMs,
+      outputMode: options.outputMode,
+      allowedLatenessMs: options.allowedLatenessMs,
+      stateTimeoutMs: options.stateTimeoutMs,
+      maxKeys: options.maxKeys,
+      zone: options.timezone ? new TimeZone(options.timezone) : undefined,
+    });
     const fmt = options.format;
     const limit = options.printLimit;
     result.output((everyBatch) => new FormatSink(output, { format: fmt, printLimit: limit, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs }));

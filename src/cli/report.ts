@@ -65,6 +65,7 @@ export class IssueReporter {
     }
     if (c.late > 0) parts.push(`${c.late} late record${c.late === 1 ? '' : 's'} dropped`);
     if (c['line-too-long'] > 0) parts.push(`${c['line-too-long']} line${c['line-too-long'] === 1 ? '' : 's'} over --max-line-bytes skipped`);
+    if (c['evicted-key'] > 0) parts.push(`${c['evicted-key']} key${c['evicted-key'] === 1 ? '' : 's'} evicted from state (--max-keys)`);
     if (c['invalid-utf8'] > 0) parts.push(`${c['invalid-utf8']} line${c['invalid-utf8'] === 1 ? '' : 's'} with invalid UTF-8 (replaced by U+FFFD)`);
     return parts.length ? `dstream: ${parts.join('; ')}` : undefined;
   }

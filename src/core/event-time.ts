@@ -8,13 +8,15 @@
  *   `2017-08-27T00:05:34.123456+02:00`, `2017-08-27` (fraction: first 3 digits kept);
  * - the Apache/nginx access-log form `10/Oct/2000:13:55:36 -0700` (optionally in `[...]`);
  * - RFC 2822: `Tue, 1 Jul 2003 10:52:37 +0200`.
- * Strings with no zone are UTC. Anything else is not a time (`NaN`).
+ * Strings with no zone are UTC, or wall time in the zone given (`--timezone`).
+ * Anything else is not a time (`NaN`).
  *
  * The ISO and Apache forms are parsed by hand (the hot path of event-time
  * jobs); RFC 2822 is handed to `Date.parse`. The last string parsed is cached,
  * since consecutive log lines often share a timestamp.
  */
 import type { Millis } from './types.js';
+import type { TimeZone } from './time-zone.js';
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
 const APACHE = /^\[?(\d{1,2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:\s*([+-]\d{4}|Z))?\]?$/;
@@ -25,8 +27,12 @@ const MONTHS: Record<string, number> = {
 
 let lastText = '';
 let lastValue: Millis = NaN;
+let lastZone: TimeZone | undefined;
+/** Set by `parseString`: whether the text carried its own zone or offset. */
+let hadZone = false;
 
 function zoneOffsetMs(zone: string | undefined): number {
+  hadZone = zone !== undefined;
   if (!zone || zone === 'Z' || zone === 'z' || zone === 'UTC' || zone === 'GMT') return 0;
   const sign = zone[0] === '-' ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
@@ -59,9 +65,11 @@ function parseString(text: string): Millis {
     const t = utc(+m[3]!, mo, +m[1]!, +m[4]!, +m[5]!, +m[6]!, m[7]);
     return t - zoneOffsetMs(m[8]);
   }
+  hadZone = true;
   if (/^\d{1,16}$/.test(s)) return Number(s);
   m = RFC2822.exec(s);
   if (m) {
+    hadZone = m[1] !== undefined;
     const v = Date.parse(m[1] ? s : `${s} +0000`);
     return Number.isFinite(v) ? v : NaN;
   }
@@ -71,15 +79,18 @@ function parseString(text: string): Millis {
 /**
  * Converts an event-time value to epoch milliseconds.
  * @param value a number (epoch ms), a `Date`, or a string in one of the forms above.
+ * @param zone where zone-less strings are wall time (default UTC).
  * @returns epoch ms, or `NaN` when the value is not a valid time (never throws).
  */
-export function toEventTimeMs(value: unknown): Millis {
+export function toEventTimeMs(value: unknown, zone?: TimeZone): Millis {
   if (typeof value === 'number') return Number.isFinite(value) ? value : NaN;
   if (typeof value === 'string') {
-    if (value === lastText) return lastValue;
-    const v = parseString(value);
+    if (value === lastText && zone === lastZone) return lastValue;
+    let v = parseString(value);
+    if (zone !== undefined && !hadZone && v === v) v = zone.fromWall(v);
     lastText = value;
     lastValue = v;
+    lastZone = zone;
     return v;
   }
   if (value instanceof Date) return value.getTime();

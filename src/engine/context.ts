@@ -14,22 +14,15 @@
 import { SystemClock, type Clock } from '../core/clock.js';
 import { ConfigError, DStreamError } from '../core/errors.js';
 import type { BatchInfo, Millis } from '../core/types.js';
-import { AggregateNode } from '../operators/aggregate.js';
-import { ForeachNode, TransformNode } from '../operators/collect.js';
-import { KeyedReducer } from '../operators/keyed-map.js';
-import { StatelessNode } from '../operators/stateless.js';
-import { TopNode } from '../operators/top.js';
 import { FormatSink } from '../sinks/format-sink.js';
 import { StreamOutput, type Output } from '../sinks/output.js';
 import { QueueSource } from '../sources/queue-source.js';
 import { ReadableLineSource, type ReadableLineSourceOptions } from '../sources/readable-source.js';
 import type { Source } from '../sources/source.js';
-import { InverseStore, TwoStacksStore } from '../windows/keyed-store.js';
-import { RawStore } from '../windows/raw-store.js';
-import { WindowedNode } from '../windows/windowed-node.js';
 import { DStream } from './dstream.js';
 import { IssueLog, type ErrorPolicy } from './issues.js';
-import { Emitter, UnionNode, type StreamNode } from './node.js';
+import { Emitter, type StreamNode } from './node.js';
+import { createNode, type NodeEnv } from './physical.js';
 
 /** Options of a `StreamingContext`. */
 export interface StreamingContextOptions {
@@ -148,62 +141,24 @@ export class StreamingContext {
 
   private instantiate(): void {
     const nodes = new Map<DStream<unknown>, StreamNode>();
-    const stateless: StatelessNode[] = [];
+    const env: NodeEnv = {
+      issues: this.issues,
+      batchIntervalMs: this.batchIntervalMs,
+      firstBatchTimeMs: this.batchTimeMs,
+      currentBatchTimeMs: () => this.batchTimeMs,
+      sourceNode: (ds) => this.sources.find((s) => ds.op.kind === 'source' && s.source === ds.op.source)!.root,
+      stateless: [],
+    };
     const build = (ds: DStream<unknown>): StreamNode => {
       const known = nodes.get(ds);
       if (known) return known;
-      const node = this.nodeFor(ds, stateless);
+      const node = createNode(ds, env);
       nodes.set(ds, node);
       for (const p of ds.parents) (build(p) as unknown as Emitter).connect(node);
       return node;
     };
     for (const o of this.outputs) build(o);
-    for (const s of stateless) s.prepare();
-  }
-
-  private nodeFor(ds: DStream<unknown>, stateless: StatelessNode[]): StreamNode {
-    const op = ds.op;
-    const issues = this.issues;
-    switch (op.kind) {
-      case 'source':
-        return this.sources.find((s) => s.source === op.source)!.root;
-      case 'union':
-        return new UnionNode(ds.parents.length);
-      case 'stateless': {
-        const n = new StatelessNode(op.steps, issues);
-        stateless.push(n);
-        return n;
-      }
-      case 'aggregate':
-        return new AggregateNode(new KeyedReducer(op.agg, issues, false), ds.parents[0]!.everyBatch);
-      case 'windowedAggregate':
-      case 'window': {
-        const store =
-          op.kind === 'window'
-            ? new RawStore()
-            : op.agg.inverse
-              ? new InverseStore(new KeyedReducer(op.agg, issues, true), op.agg.inverse, op.agg.keep)
-              : new TwoStacksStore(new KeyedReducer(op.agg, issues, true));
-        return new WindowedNode({
-          spec: op.spec,
-          store,
-          issues,
-          label: op.label,
-          batchIntervalMs: this.batchIntervalMs,
-          firstBatchTimeMs: this.batchTimeMs,
-          tracker: ds.eventTimeTracker ?? undefined,
-          emptyValue: op.kind === 'windowedAggregate' && !op.spec.eventTime ? op.agg.emitEmpty : undefined,
-        });
-      }
-      case 'top':
-        return new TopNode(op.n);
-      case 'transform':
-        return new TransformNode(op.fn);
-      case 'foreach':
-        return new ForeachNode(op.fn, ds.everyBatch);
-      case 'sink':
-        return op.create(ds.everyBatch);
-    }
+    for (const s of env.stateless) s.prepare();
   }
 
   /**

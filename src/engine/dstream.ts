@@ -1,34 +1,68 @@
 /**
  * `DStream<T>`: a discretized stream, as in Spark Streaming — a sequence of
  * micro-batches of records of type `T`. Methods mirror Spark's
- * (`map`, `flatMap`, `filter`, `reduceByKey`, `reduceByKeyAndWindow`, …) and
- * only describe the job; nothing runs before `StreamingContext.start()`.
+ * (`map`, `flatMap`, `filter`, `reduceByKey`, `reduceByKeyAndWindow`,
+ * `updateStateByKey`, `mapWithState`, …) and only describe the job; nothing
+ * runs before `StreamingContext.start()`.
  *
  * Conventions: a pair is a 2-element array `[key, value]`; durations are ms;
- * windows are aligned to the epoch (see `windows/spec.ts`). A DStream built by
- * `eventTime()` is in event time: its windows are event-time windows closed by
- * the watermark. Invalid plans throw `ConfigError` when the method is called.
+ * windows are aligned to the epoch (see `windows/spec.ts`), or to local time
+ * for event-time windows of an hour or more when `eventTime` got a zone. A
+ * DStream built by `eventTime()` is in event time: its windows are event-time
+ * windows closed by the watermark. Invalid plans throw `ConfigError` when the
+ * method is called, never at batch time.
  */
 import { ConfigError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import type { TimeZone } from '../core/time-zone.js';
 import type { Millis, Pair } from '../core/types.js';
 import type { BatchContext } from '../operators/collect.js';
-import { builtinReducer, type Aggregation, type BuiltinReducer, type KeyMode, type ReduceFn } from '../operators/reducers.js';
+import { builtinReducer, type Aggregation, type BuiltinReducer, type KeyMode, type ReduceFn, type Reducer } from '../operators/reducers.js';
 import type { StatelessStep } from '../operators/stateless.js';
-import { windowSpec, type WindowSpec } from '../windows/spec.js';
+import { requireFinalResults, type OutputMode } from '../state/output-mode.js';
+import type { StateHandle } from '../state/state-handle.js';
+import { windowSpec } from '../windows/spec.js';
 import { WatermarkTracker } from '../windows/watermark.js';
 import type { StreamingContext } from './context.js';
-import type { LogicalOp } from './plan.js';
+import type { LogicalOp, StateOptions, WindowDef, WindowOutput } from './plan.js';
 import type { StreamNode } from './node.js';
 
+/** Options of windowed operators. */
+export interface WindowOptions {
+  /** Output mode (default: `append` in event time, `complete` in processing time). */
+  outputMode?: OutputMode;
+  /** Event time: how long windows stay open after the watermark passes their end (ms). */
+  allowedLatenessMs?: Millis;
+  /** Label for messages. */
+  label?: string;
+}
+
 /** Options of windowed keyed reductions (Spark's `reduceByKeyAndWindow`). */
-export interface WindowReduceOptions<V> {
+export interface WindowReduceOptions<V> extends WindowOptions {
   /** Inverse of the reduce function: window = previous + entering − leaving panes. */
   invFn?: (a: V, b: V) => V;
   /** With `invFn`: keys whose `[key, value]` fails this test are evicted (e.g. counts at 0). */
   filterFn?: (pair: [unknown, V]) => boolean;
-  /** Label for messages. */
+}
+
+/** Options of `updateStateByKey` and `mapWithState`. */
+export interface StatefulOptions {
+  /** Output mode; see each operator. */
+  outputMode?: OutputMode;
+  /** Keys idle this long are removed (ms; batch time, or the watermark in event time). */
+  stateTimeoutMs?: Millis;
+  /** Most keys kept; the least recently updated are evicted beyond it. */
+  maxKeys?: number;
   label?: string;
 }
+
+/** A reduce function or the name of a built-in reducer → its `Reducer`. */
+function reducerOf(fn: ((a: any, b: any) => unknown) | BuiltinReducer): Reducer {
+  return typeof fn === 'string' ? builtinReducer(fn) : { combine: fn as ReduceFn };
+}
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
 
 /** A discretized stream of records of type `T` (see module doc). */
 export class DStream<T> {
@@ -37,7 +71,7 @@ export class DStream<T> {
     readonly ssc: StreamingContext,
     /** @internal */ readonly op: LogicalOp,
     /** @internal */ readonly parents: readonly DStream<unknown>[],
-    /** Watermark of an event-time stream, `null` in processing time. */
+    /** Watermark (and zone) of an event-time stream, `null` in processing time. */
     readonly eventTimeTracker: WatermarkTracker | null,
     /** True when batches carry window groups (downstream of a window). */
     readonly windowed: boolean,
@@ -49,11 +83,14 @@ export class DStream<T> {
   }
 
   private derive<U>(op: LogicalOp, windowed = this.windowed, tracker = this.eventTimeTracker): DStream<U> {
+    if (this.op.kind === 'window' && this.op.window.kind !== 'sliding') {
+      throw new ConfigError(`${this.op.output.label} needs an aggregation after it (--count, --count-by-value, --reduce, --reduce-by-key)`);
+    }
     return new DStream<U>(this.ssc, op, [this as DStream<unknown>], tracker, windowed);
   }
 
-  private pendingWindow(): { parent: DStream<unknown>; spec: WindowSpec; label: string } | null {
-    return this.op.kind === 'window' ? { parent: this.parents[0]!, spec: this.op.spec, label: this.op.label } : null;
+  private pendingWindow(): { parent: DStream<unknown>; window: WindowDef; output: WindowOutput } | null {
+    return this.op.kind === 'window' ? { parent: this.parents[0]!, window: this.op.window, output: this.op.output } : null;
   }
 
   private stateless<U>(step: StatelessStep): DStream<U> {
@@ -61,7 +98,7 @@ export class DStream<T> {
     if (w) {
       // A record-at-a-time step commutes with window(): apply it before the window.
       const inner = w.parent.stateless<unknown>(step);
-      return new DStream<U>(this.ssc, { kind: 'window', spec: w.spec, label: w.label }, [inner], inner.eventTimeTracker, true);
+      return new DStream<U>(this.ssc, { kind: 'window', window: w.window, output: w.output }, [inner], inner.eventTimeTracker, true);
     }
     if (this.op.kind === 'stateless') {
       // Fuse with the preceding stateless steps (one pass per record).
@@ -89,15 +126,16 @@ export class DStream<T> {
    * Assigns event time: `fn(record)` gives a number (epoch ms), a `Date` or a
    * time string (see `toEventTimeMs`). Records made from this one by later
    * steps keep its time. Windows after it are event-time windows; the
-   * watermark is max event time − `watermarkDelayMs`.
+   * watermark is max event time − `watermarkDelayMs`. With `zone`, zone-less
+   * strings are wall time there and windows of an hour or more follow local time.
    * @throws ConfigError when the stream already has event time or is windowed.
    */
-  eventTime(fn: (x: T) => unknown, options: { watermarkDelayMs?: Millis; label?: string } = {}): DStream<T> {
+  eventTime(fn: (x: T) => unknown, options: { watermarkDelayMs?: Millis; label?: string; zone?: TimeZone } = {}): DStream<T> {
     if (this.windowed) throw new ConfigError('--event-time must come before --window and windowed aggregations');
     if (this.eventTimeTracker) throw new ConfigError('event time is already assigned: give --event-time once');
     const delay = options.watermarkDelayMs ?? 0;
     if (!(delay >= 0)) throw new ConfigError(`watermark delay must be ≥ 0 ms, got ${delay}`);
-    const tracker = new WatermarkTracker(delay);
+    const tracker = new WatermarkTracker(delay, options.zone);
     const step: StatelessStep = { kind: 'eventTime', fn, label: options.label ?? 'eventTime', tracker };
     if (this.op.kind === 'stateless') {
       return new DStream<T>(this.ssc, { kind: 'stateless', steps: [...this.op.steps, step] }, this.parents, tracker, false);
@@ -105,64 +143,109 @@ export class DStream<T> {
     return this.derive<T>({ kind: 'stateless', steps: [step] }, false, tracker);
   }
 
-  private aggregate<U>(keyMode: KeyMode, combine: ReduceFn, label: string, extra: Partial<Aggregation> = {}): DStream<U> {
-    const agg: Aggregation = { keyMode, combine, label, ...extra };
+  private aggregate<U>(keyMode: KeyMode, reducer: Reducer, label: string, extra: Partial<Aggregation> = {}): DStream<U> {
+    const agg: Aggregation = { keyMode, ...reducer, label, ...extra };
     const w = this.pendingWindow();
-    if (w) return w.parent.windowedAggregate<U>(agg, w.spec, w.label);
+    if (w) return w.parent.windowedAggregate<U>(agg, w.window, w.output);
     return this.derive<U>({ kind: 'aggregate', agg });
   }
 
-  private windowedAggregate<U>(agg: Aggregation, spec: WindowSpec, label: string): DStream<U> {
-    if (this.windowed) throw new ConfigError(`${label}: the stream is already windowed; give one window per job`);
-    return this.derive<U>({ kind: 'windowedAggregate', agg, spec, label }, true);
+  private windowedAggregate<U>(agg: Aggregation, window: WindowDef, output: WindowOutput): DStream<U> {
+    if (this.windowed) throw new ConfigError(`${output.label}: the stream is already windowed; give one window per job`);
+    const eventTime = this.eventTimeTracker !== null;
+    const mode = output.mode;
+    if (window.kind === 'sliding' && !eventTime && mode === 'append') {
+      throw new ConfigError(`--output-mode append: ${output.label} over processing time is recomputed every slide and never final; add --event-time, or use --output-mode complete or update`);
+    }
+    if (window.kind === 'session' && mode === 'complete') {
+      throw new ConfigError(`--output-mode complete is not supported for session windows; use append (each session once, when it ends) or update`);
+    }
+    if (window.kind === 'calendar' && mode !== undefined && mode !== 'append') {
+      throw new ConfigError(`--output-mode ${mode} is not supported for windows aligned to --timezone; use append`);
+    }
+    if (output.allowedLatenessMs && !eventTime) throw new ConfigError('--allowed-lateness needs --event-time');
+    return this.derive<U>({ kind: 'windowedAggregate', agg, window, output }, true);
   }
 
-  private spec(windowMs: Millis, slideMs: Millis | undefined): WindowSpec {
-    return windowSpec(windowMs, slideMs, this.ssc.batchIntervalMs, this.eventTimeTracker !== null);
+  private windowDef(windowMs: Millis, slideMs: Millis | undefined): WindowDef {
+    const zone = this.eventTimeTracker?.zone;
+    if (zone && windowMs >= HOUR) {
+      if (slideMs !== undefined && slideMs !== windowMs) {
+        throw new ConfigError(`--timezone aligns tumbling windows only: drop --slide ${formatDuration(slideMs)} or use a window shorter than 1h`);
+      }
+      if (windowMs > DAY || DAY % windowMs !== 0) {
+        throw new ConfigError(`--timezone: window length ${formatDuration(windowMs)} does not divide a day; use 1h, 2h, 3h, 4h, 6h, 8h, 12h or 1d`);
+      }
+      return { kind: 'calendar', lengthMs: windowMs, zone };
+    }
+    return { kind: 'sliding', spec: windowSpec(windowMs, slideMs, this.ssc.batchIntervalMs, this.eventTimeTracker !== null) };
+  }
+
+  private outputOf(options: WindowOptions, label: string): WindowOutput {
+    return { mode: options.outputMode, allowedLatenessMs: options.allowedLatenessMs, label: options.label ?? label };
   }
 
   /** Spark's `reduce`: one record per batch, the reduction of all records (none for an empty batch). */
   reduce(fn: ((a: T, b: T) => T) | BuiltinReducer, label = 'reduce'): DStream<T> {
-    const r = typeof fn === 'string' ? builtinReducer(fn) : { combine: fn as ReduceFn };
-    return this.aggregate<T>('single', r.combine, label, { lift: r.lift });
+    return this.aggregate<T>('single', reducerOf(fn), label);
   }
 
   /** Spark's `count`: one record per batch, the number of records (0 for an empty batch). */
   count(label = 'count'): DStream<number> {
-    return this.aggregate<number>('count', (a, b) => a + b, label, { emitEmpty: 0 });
+    return this.aggregate<number>('count', { combine: (a, b) => a + b }, label, { emitEmpty: 0 });
   }
 
   /** Spark's `countByValue`: `[value, count]` pairs per batch. */
   countByValue(label = 'countByValue'): DStream<Pair<T, number>> {
-    return this.aggregate<Pair<T, number>>('value', (a, b) => a + b, label);
+    return this.aggregate<Pair<T, number>>('value', { combine: (a, b) => a + b }, label);
   }
 
   /** Spark's `reduceByKey` on a stream of pairs: `[key, reduced value]` per key per batch. Non-pairs are bad records. */
   reduceByKey<K, V>(this: DStream<Pair<K, V>>, fn: ((a: V, b: V) => V) | BuiltinReducer, label = 'reduceByKey'): DStream<Pair<K, V>> {
-    const r = typeof fn === 'string' ? builtinReducer(fn) : { combine: fn as ReduceFn };
-    return this.aggregate<Pair<K, V>>('pair', r.combine, label, { lift: r.lift });
+    return this.aggregate<Pair<K, V>>('pair', reducerOf(fn), label);
   }
 
-  /** Spark's `window(windowLength, slideInterval)`: each result holds the records of the window. */
-  window(windowMs: Millis, slideMs?: Millis, label = 'window'): DStream<T> {
-    if (this.windowed) throw new ConfigError(`${label}: the stream is already windowed; give one window per job`);
-    return this.derive<T>({ kind: 'window', spec: this.spec(windowMs, slideMs), label }, true);
+  /**
+   * Spark's `window(windowLength, slideInterval)`: each result holds the
+   * records of the window. Followed by an aggregation, it is that aggregation
+   * over the window (`window(w).countByValue()` ≡ `countByValueAndWindow(w)`).
+   */
+  window(windowMs: Millis, slideMs?: Millis, options: WindowOptions = {}): DStream<T> {
+    const output = this.outputOf(options, 'window');
+    if (this.windowed) throw new ConfigError(`${output.label}: the stream is already windowed; give one window per job`);
+    return this.derive<T>({ kind: 'window', window: this.windowDef(windowMs, slideMs), output }, true);
+  }
+
+  /**
+   * Session windows over event time (Structured Streaming's `session_window`):
+   * per key, events closer than `gapMs` form one session. Must be followed by
+   * an aggregation (`countByValue`, `reduceByKey`, `count`, `reduce`).
+   * @throws ConfigError without event time.
+   */
+  sessionWindow(gapMs: Millis, options: WindowOptions = {}): DStream<T> {
+    const output = this.outputOf(options, 'sessionWindow');
+    if (!this.eventTimeTracker) throw new ConfigError(`${output.label} needs --event-time`);
+    if (!(gapMs > 0)) throw new ConfigError(`${output.label}: the gap must be positive`);
+    if (this.windowed) throw new ConfigError(`${output.label}: the stream is already windowed; give one window per job`);
+    return new DStream<T>(this.ssc, { kind: 'window', window: { kind: 'session', gapMs }, output }, [this as DStream<unknown>], this.eventTimeTracker, true);
   }
 
   /** Spark's `reduceByWindow`: one record per window. */
-  reduceByWindow(fn: ((a: T, b: T) => T) | BuiltinReducer, windowMs: Millis, slideMs?: Millis, label = 'reduceByWindow'): DStream<T> {
-    const r = typeof fn === 'string' ? builtinReducer(fn) : { combine: fn as ReduceFn };
-    return this.windowedAggregate<T>({ keyMode: 'single', combine: r.combine, lift: r.lift, label }, this.spec(windowMs, slideMs), label);
+  reduceByWindow(fn: ((a: T, b: T) => T) | BuiltinReducer, windowMs: Millis, slideMs?: Millis, options: WindowOptions = {}): DStream<T> {
+    const output = this.outputOf(options, 'reduceByWindow');
+    return this.windowedAggregate<T>({ keyMode: 'single', ...reducerOf(fn), label: output.label }, this.windowDef(windowMs, slideMs), output);
   }
 
   /** Spark's `countByWindow`: the number of records per window (0 for an empty processing-time window). */
-  countByWindow(windowMs: Millis, slideMs?: Millis, label = 'countByWindow'): DStream<number> {
-    return this.windowedAggregate<number>({ keyMode: 'count', combine: (a, b) => a + b, emitEmpty: 0, label }, this.spec(windowMs, slideMs), label);
+  countByWindow(windowMs: Millis, slideMs?: Millis, options: WindowOptions = {}): DStream<number> {
+    const output = this.outputOf(options, 'countByWindow');
+    return this.windowedAggregate<number>({ keyMode: 'count', combine: (a, b) => a + b, emitEmpty: 0, label: output.label }, this.windowDef(windowMs, slideMs), output);
   }
 
   /** Spark's `countByValueAndWindow`: `[value, count]` per window. */
-  countByValueAndWindow(windowMs: Millis, slideMs?: Millis, label = 'countByValueAndWindow'): DStream<Pair<T, number>> {
-    return this.windowedAggregate({ keyMode: 'value', combine: (a, b) => a + b, label }, this.spec(windowMs, slideMs), label);
+  countByValueAndWindow(windowMs: Millis, slideMs?: Millis, options: WindowOptions = {}): DStream<Pair<T, number>> {
+    const output = this.outputOf(options, 'countByValueAndWindow');
+    return this.windowedAggregate({ keyMode: 'value', combine: (a, b) => a + b, label: output.label }, this.windowDef(windowMs, slideMs), output);
   }
 
   /**
@@ -177,14 +260,46 @@ export class DStream<T> {
     slideMs?: Millis,
     options: WindowReduceOptions<V> = {},
   ): DStream<Pair<K, V>> {
-    const r = typeof fn === 'string' ? builtinReducer(fn) : { combine: fn as ReduceFn };
-    const label = options.label ?? 'reduceByKeyAndWindow';
+    const output = this.outputOf(options, 'reduceByKeyAndWindow');
     const agg: Aggregation = {
-      keyMode: 'pair', combine: r.combine, lift: r.lift, label,
+      keyMode: 'pair', ...reducerOf(fn), label: output.label,
       inverse: options.invFn as ReduceFn | undefined,
       keep: options.filterFn as ((p: [unknown, unknown]) => boolean) | undefined,
     };
-    return this.windowedAggregate(agg, this.spec(windowMs, slideMs), label);
+    return this.windowedAggregate(agg, this.windowDef(windowMs, slideMs), output);
+  }
+
+  private stateOptions(options: StatefulOptions, label: string): StateOptions {
+    if (this.windowed) throw new ConfigError(`${options.label ?? label} cannot follow a window: keep state before windowing`);
+    const timeout = options.stateTimeoutMs !== undefined ? { ms: options.stateTimeoutMs, eventTime: this.eventTimeTracker !== null } : undefined;
+    if (options.maxKeys !== undefined && !(Number.isInteger(options.maxKeys) && options.maxKeys > 0)) {
+      throw new ConfigError(`max keys must be a positive integer, got ${options.maxKeys}`);
+    }
+    return { mode: options.outputMode, timeout, maxKeys: options.maxKeys, label: options.label ?? label };
+  }
+
+  /**
+   * Spark's `updateStateByKey`: `fn(values, state) => newState` for every key
+   * with new values and every key with state (values `[]`); `undefined`
+   * removes the key. The stream after it holds `[key, state]` pairs: all keys
+   * every batch (`complete`, default), changed keys (`update`), or final states
+   * of timed-out keys (`append`, needs event time and a state timeout).
+   */
+  updateStateByKey<K, V, S>(this: DStream<Pair<K, V>>, fn: (values: V[], state: S | undefined) => S | undefined, options: StatefulOptions = {}): DStream<Pair<K, S>> {
+    const o = this.stateOptions(options, 'updateStateByKey');
+    requireFinalResults(o.mode, o.label, this.eventTimeTracker !== null, o.timeout !== undefined);
+    return this.derive({ kind: 'updateState', fn: fn as (v: unknown[], s: unknown) => unknown, options: { ...o, mode: o.mode ?? 'complete' } }, false);
+  }
+
+  /**
+   * Spark's `mapWithState`: `fn(key, value, state)` per `[key, value]` record;
+   * the stream after it holds the function's results (default, or `append`),
+   * or the state table (`complete`: every key, `update`: touched keys).
+   */
+  mapWithState<K, V, U>(this: DStream<Pair<K, V>>, fn: (key: K, value: V | undefined, state: StateHandle) => U, options: StatefulOptions = {}): DStream<U> {
+    const o = this.stateOptions(options, 'mapWithState');
+    const mode = o.mode === 'append' ? undefined : o.mode;
+    return this.derive({ kind: 'mapWithState', fn: fn as (k: unknown, v: unknown, s: StateHandle) => unknown, options: { ...o, mode } }, false);
   }
 
   /** The `n` records with the largest values per batch or window (see `operators/top.ts`). */

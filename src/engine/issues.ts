@@ -12,7 +12,7 @@ import { DStreamError } from '../core/errors.js';
 export type ErrorPolicy = 'skip' | 'fail';
 
 /** Kinds of bad input. */
-export type IssueKind = 'user-error' | 'bad-event-time' | 'not-a-pair' | 'late' | 'invalid-utf8' | 'line-too-long';
+export type IssueKind = 'user-error' | 'bad-event-time' | 'not-a-pair' | 'late' | 'invalid-utf8' | 'line-too-long' | 'evicted-key';
 
 /** One bad-input event, as handed to an `IssueListener`. */
 export interface Issue {
@@ -38,7 +38,7 @@ export class IssueLog {
   current: unknown = undefined;
   /** Count per kind. */
   readonly counts: Record<IssueKind, number> = {
-    'user-error': 0, 'bad-event-time': 0, 'not-a-pair': 0, late: 0, 'invalid-utf8': 0, 'line-too-long': 0,
+    'user-error': 0, 'bad-event-time': 0, 'not-a-pair': 0, late: 0, 'invalid-utf8': 0, 'line-too-long': 0, 'evicted-key': 0,
   };
   /** Count of skipped records per operator label. */
   readonly byOperator = new Map<string, number>();
@@ -53,7 +53,7 @@ export class IssueLog {
 
   private emit(issue: Issue): void {
     this.counts[issue.kind]++;
-    if (issue.kind !== 'late' && issue.kind !== 'invalid-utf8') {
+    if (issue.kind !== 'late' && issue.kind !== 'invalid-utf8' && issue.kind !== 'evicted-key') {
       this.byOperator.set(issue.where, (this.byOperator.get(issue.where) ?? 0) + 1);
     }
     for (const l of this.listeners) l(issue);
@@ -85,6 +85,11 @@ export class IssueLog {
       kind: 'late', where, raw: this.current, value, eventTimeMs,
       message: `event time ${new Date(eventTimeMs).toISOString()} is before ${new Date(sealedMs).toISOString()}, the end of a window already emitted`,
     });
+  }
+
+  /** A key evicted from keyed state because the state held more than `maxKeys` keys (least recently updated first). */
+  evictedKey(where: string, key: unknown, maxKeys: number): void {
+    this.emit({ kind: 'evicted-key', where, raw: undefined, value: key, message: `key ${preview(key)} evicted: state holds at most ${maxKeys} keys (--max-keys)` });
   }
 
   /** A line that had invalid UTF-8 (replaced by U+FFFD and kept). */

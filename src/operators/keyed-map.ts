@@ -3,9 +3,9 @@
  *
  * Keys are compared like `Map` keys (SameValueZero), except object keys
  * (arrays such as `[status, host]`): those are grouped by their JSON text and
- * the first object seen is kept for output. Long string keys are copied on
- * insert so that a key never pins the whole input chunk it was cut from
- * (V8 sliced strings; see PERF-NOTES "Memory").
+ * the first object seen is kept for output (`KeyCodec`). Long string keys are
+ * copied on insert into long-lived maps so that a key never pins the whole
+ * input chunk it was cut from (V8 sliced strings; see PERF-NOTES "Memory").
  */
 import { isPair } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
@@ -14,7 +14,7 @@ import type { Aggregation } from './reducers.js';
 /** The single key used by `reduce` and `count`. */
 export const GLOBAL_KEY = Symbol('global');
 
-/** Marker prefix of normalised object keys. */
+/** Marker prefix of encoded object keys. */
 const OBJ = '\u0000obj:';
 
 /** Copies a string so it no longer references a larger parent string. */
@@ -23,57 +23,104 @@ export function flatCopy(s: string): string {
 }
 
 /**
+ * Map keys for arbitrary record keys: primitives are their own key; objects
+ * are encoded as their JSON text (so `["a", 1]` groups with `["a", 1]`) and
+ * decoded back to the first object seen.
+ */
+export class KeyCodec {
+  private readonly objects = new Map<string, unknown>();
+  /** The map key of `key`. */
+  encode(key: unknown): unknown {
+    if (typeof key !== 'object' || key === null) return key;
+    let text: string;
+    try {
+      text = OBJ + JSON.stringify(key);
+    } catch {
+      text = OBJ + String(key);
+    }
+    if (!this.objects.has(text)) this.objects.set(text, key);
+    return text;
+  }
+  /** The record key of a map key. */
+  decode(key: unknown): unknown {
+    return typeof key === 'string' && key.startsWith(OBJ) ? this.objects.get(key) : key;
+  }
+}
+
+/**
  * Adds records to maps of partial aggregates according to an `Aggregation`.
- * One instance per physical node; it owns the object-key table.
+ * One instance per physical node; it owns the key codec.
  */
 export class KeyedReducer {
-  /** Normalised object key → the original key object. */
-  private readonly objectKeys = new Map<string, unknown>();
+  readonly keys = new KeyCodec();
   constructor(readonly agg: Aggregation, private readonly issues: IssueLog, private readonly copyKeys: boolean) {}
 
-  /** Adds one record to `map`. Bad records are reported and skipped. */
-  add(map: Map<unknown, unknown>, record: unknown): void {
+  /** Key (encoded) and value of the last record given to `extract`. */
+  key: unknown = undefined;
+  value: unknown = undefined;
+
+  /**
+   * Takes key and value from a record into `key`/`value` (no allocation).
+   * @returns false for a bad record (reported and to be skipped).
+   */
+  extract(record: unknown): boolean {
     const agg = this.agg;
-    let key: unknown;
-    let value: unknown;
     switch (agg.keyMode) {
       case 'pair':
         if (!isPair(record)) {
+          this.key = undefined;
           this.issues.badRecord('not-a-pair', agg.label, record, 'expected a [key, value] pair');
-          return;
+          return false;
         }
-        key = record[0];
-        value = record[1];
+        this.key = record[0];
+        this.value = record[1];
         break;
       case 'value':
-        key = record;
-        value = 1;
+        this.key = record;
+        this.value = 1;
         break;
       case 'single':
-        key = GLOBAL_KEY;
-        value = record;
+        this.key = GLOBAL_KEY;
+        this.value = record;
         break;
       case 'count':
-        key = GLOBAL_KEY;
-        value = 1;
+        this.key = GLOBAL_KEY;
+        this.value = 1;
         break;
     }
-    if (agg.lift !== undefined) value = agg.lift(value);
-    if (typeof key === 'object' && key !== null) key = this.normaliseObjectKey(key);
-    const old = map.get(key);
-    if (old === undefined && !map.has(key)) {
-      map.set(typeof key === 'string' && this.copyKeys ? flatCopy(key) : key, value);
-      return;
-    }
-    let r: unknown;
+    if (typeof this.key === 'object' && this.key !== null) this.key = this.keys.encode(this.key);
+    return true;
+  }
+
+  /** A fresh partial holding one value. */
+  lift(value: unknown): unknown {
+    return this.agg.lift !== undefined ? this.agg.lift(value) : value;
+  }
+
+  /** Adds one value to a partial owned by the caller; a throwing user function keeps `acc` (reported). */
+  accumulate(acc: unknown, value: unknown, record: unknown): unknown {
+    const agg = this.agg;
     try {
-      r = agg.combine(old, value);
+      if (agg.accumulate !== undefined) return agg.accumulate(acc, value);
+      return agg.combine(acc, agg.lift !== undefined ? agg.lift(value) : value);
     } catch (e) {
       this.issues.userError(agg.label, record, e);
+      return acc;
+    }
+  }
+
+  /** Adds one record to `map`. Bad records are reported and skipped. */
+  add(map: Map<unknown, unknown>, record: unknown): void {
+    if (!this.extract(record)) return;
+    const key = this.key;
+    const old = map.get(key);
+    if (old === undefined && !map.has(key)) {
+      map.set(typeof key === 'string' && this.copyKeys ? flatCopy(key) : key, this.lift(this.value));
       return;
     }
-    map.set(key, r);
+    map.set(key, this.accumulate(old, this.value, record));
   }
+
 
   /** Combines two partial aggregates; a throwing user function keeps `a` (reported). */
   combine(a: unknown, b: unknown): unknown {
@@ -93,21 +140,10 @@ export class KeyedReducer {
     }
   }
 
-  /** The output record for a key and its aggregate: the value alone for global aggregations, else `[key, value]`. */
-  output(key: unknown, value: unknown): unknown {
+  /** The output record for a key and its partial: the finished value alone for global aggregations, else `[key, value]`. */
+  output(key: unknown, partial: unknown): unknown {
+    const value = this.agg.finish !== undefined ? this.agg.finish(partial) : partial;
     if (key === GLOBAL_KEY) return value;
-    if (typeof key === 'string' && key.startsWith(OBJ)) return [this.objectKeys.get(key), value];
-    return [key, value];
-  }
-
-  private normaliseObjectKey(key: object): string {
-    let text: string;
-    try {
-      text = OBJ + JSON.stringify(key);
-    } catch {
-      text = OBJ + String(key);
-    }
-    if (!this.objectKeys.has(text)) this.objectKeys.set(text, key);
-    return text;
+    return [this.keys.decode(key), value];
   }
 }

@@ -1,19 +1,31 @@
 /**
  * Reduce functions and aggregation descriptions shared by the batch
- * aggregations (`reduce`, `count`, `reduceByKey`, `countByValue`) and their
- * windowed forms.
+ * aggregations (`reduce`, `count`, `reduceByKey`, `countByValue`), their
+ * windowed forms and session windows.
  *
  * A reduce function must be associative (Spark's requirement for
  * `reduceByKey`): panes are combined in time order, older on the left, so it
- * need not be commutative.
+ * need not be commutative. Built-in reducers may keep a partial aggregate that
+ * differs from their output (`avg` keeps `[sum, count]`): `lift` turns a value
+ * into a fresh partial, `accumulate` adds one raw value into a partial it
+ * owns (may mutate it), `combine` merges two partials into a new one (never
+ * mutates: window structures share partials), `finish` turns a partial into
+ * the output value.
  */
+import { createRequire } from 'node:module';
+import type { HyperLogLog, TopK } from 'bloom-filters';
+
+/** bloom-filters is CommonJS and large: loaded only when a sketch reducer is used (keeps start-up fast). */
+function sketches(): typeof import('bloom-filters') {
+  return createRequire(import.meta.url)('bloom-filters') as typeof import('bloom-filters');
+}
 
 /** A reduce function: `(older, newer) => combined`. */
 export type ReduceFn = (a: any, b: any) => unknown;
 
-/** Built-in reducer names accepted by `--reduce` and `--reduce-by-key`. */
-export const BUILTIN_REDUCERS = ['sum', 'count', 'min', 'max'] as const;
-export type BuiltinReducer = (typeof BUILTIN_REDUCERS)[number];
+/** Built-in reducer names accepted by `--reduce` and `--reduce-by-key` (`topk:N` too). */
+export const BUILTIN_REDUCERS = ['sum', 'count', 'min', 'max', 'avg', 'distinct', 'approx-distinct'] as const;
+export type BuiltinReducer = (typeof BUILTIN_REDUCERS)[number] | `topk:${number}`;
 
 /**
  * How an aggregation takes `(key, value)` from a record:
@@ -24,13 +36,21 @@ export type BuiltinReducer = (typeof BUILTIN_REDUCERS)[number];
  */
 export type KeyMode = 'pair' | 'value' | 'single' | 'count';
 
-/** A complete, immutable description of an aggregation. */
-export interface Aggregation {
-  readonly keyMode: KeyMode;
-  /** Combines two partial aggregates (older first). */
+/** The reducing part of an aggregation (see module doc). */
+export interface Reducer {
+  /** Combines two partial aggregates (older first) into a new one. */
   readonly combine: ReduceFn;
-  /** Maps an input value before it is combined (`sum`: `Number(v)`, `count`: 1). */
+  /** Value → fresh partial (default: the value itself). */
   readonly lift?: (v: unknown) => unknown;
+  /** Adds a raw value into a partial owned by the caller; returns the partial (default: `combine(acc, lift(v))`). */
+  readonly accumulate?: ReduceFn;
+  /** Partial → output value (default: the partial). */
+  readonly finish?: (acc: any) => unknown;
+}
+
+/** A complete, immutable description of an aggregation. */
+export interface Aggregation extends Reducer {
+  readonly keyMode: KeyMode;
   /** Inverse of `combine` (Spark's invReduceFunc), for windows computed by subtraction. */
   readonly inverse?: ReduceFn;
   /** Keys whose pair fails this test are evicted from an inverse-maintained window (Spark's filterFunc). */
@@ -43,8 +63,59 @@ export interface Aggregation {
 
 const add: ReduceFn = (a, b) => a + b;
 
-/** The reduce function and value mapping of a built-in reducer name. */
-export function builtinReducer(name: BuiltinReducer): { combine: ReduceFn; lift?: (v: unknown) => unknown } {
+/** Registers of the HyperLogLog behind `approx-distinct` (theoretical standard error 1.04/√1024 ≈ 3.3 %). */
+export const HLL_REGISTERS = 1024;
+/**
+ * `approx-distinct` counts exactly (a `Set`) up to this many distinct values
+ * per key, as HyperLogLog++'s sparse mode does for small cardinalities: the
+ * bloom-filters HyperLogLog was measured here to be biased below ~5,000
+ * (+15 % at 3,000; −52 % at 100), and within ±9 % from 5,000 to 200,000.
+ */
+export const EXACT_DISTINCT_LIMIT = 5000;
+/** CountMin error rate and accuracy of the TopK sketch behind `topk:N`. */
+export const TOPK_ERROR_RATE = 0.001;
+export const TOPK_ACCURACY = 0.99;
+
+function topkOf(k: number): Reducer {
+  const { TopK: TopKClass } = sketches();
+  const fresh = () => new TopKClass(k, TOPK_ERROR_RATE, TOPK_ACCURACY);
+  return {
+    lift: (v) => {
+      const t = fresh();
+      t.add(String(v));
+      return t;
+    },
+    accumulate: (acc: TopK, v: unknown) => {
+      acc.add(String(v));
+      return acc;
+    },
+    // Merging two summaries adds each one's top-k with its estimated frequency
+    // (the usual heavy-hitter summary merge; items outside both top-k are lost).
+    combine: (a: TopK, b: TopK) => {
+      const t = fresh();
+      for (const e of a.values()) t.add(e.value, e.frequency);
+      for (const e of b.values()) t.add(e.value, e.frequency);
+      return t;
+    },
+    finish: (acc: TopK) => acc.values().map((e) => [e.value, e.frequency]),
+  };
+}
+
+/**
+ * The reducer of a built-in name:
+ * - `sum` (values as numbers), `count`, `min`, `max`;
+ * - `avg`: arithmetic mean of the values as numbers (partial `[sum, count]`);
+ * - `distinct`: exact number of distinct values (partial: a `Set`);
+ * - `approx-distinct`: the number of distinct values, exact up to 5,000 per key,
+ *   beyond that a HyperLogLog estimate (bloom-filters, 1024 registers, ~8 KiB
+ *   per key; measured error within ±9 % up to 200,000, see `EXACT_DISTINCT_LIMIT`);
+ * - `topk:N`: the N most frequent values with estimated counts, `[[value, count], …]`
+ *   (bloom-filters TopK over a CountMin sketch, error rate 0.001 with
+ *   probability 0.99 per estimate; merged summaries can miss values that
+ *   were outside the top N of every part).
+ */
+export function builtinReducer(name: BuiltinReducer): Reducer {
+  if (name.startsWith('topk:')) return topkOf(Number(name.slice(5)));
   switch (name) {
     case 'sum':
       return { combine: add, lift: (v) => +(v as number) };
@@ -54,10 +125,65 @@ export function builtinReducer(name: BuiltinReducer): { combine: ReduceFn; lift?
       return { combine: (a, b) => (b < a ? b : a) };
     case 'max':
       return { combine: (a, b) => (b > a ? b : a) };
+    case 'avg':
+      return {
+        lift: (v) => [+(v as number), 1],
+        accumulate: (acc: number[], v: unknown) => {
+          acc[0]! += +(v as number);
+          acc[1]! += 1;
+          return acc;
+        },
+        combine: (a: number[], b: number[]) => [a[0]! + b[0]!, a[1]! + b[1]!],
+        finish: (acc: number[]) => acc[0]! / acc[1]!,
+      };
+    case 'distinct':
+      return {
+        lift: (v) => new Set([v]),
+        accumulate: (acc: Set<unknown>, v: unknown) => acc.add(v),
+        combine: (a: Set<unknown>, b: Set<unknown>) => {
+          const s = new Set(a);
+          for (const x of b) s.add(x);
+          return s;
+        },
+        finish: (acc: Set<unknown>) => acc.size,
+      };
+    case 'approx-distinct': {
+      const { HyperLogLog: HLL } = sketches();
+      type Partial = { set: Set<string> | null; hll: HyperLogLog | null };
+      const toHll = (p: Partial): HyperLogLog => {
+        if (p.hll) return p.hll;
+        const h = new HLL(HLL_REGISTERS);
+        for (const v of p.set!) h.update(v);
+        return h;
+      };
+      return {
+        lift: (v): Partial => ({ set: new Set([String(v)]), hll: null }),
+        accumulate: (acc: Partial, v: unknown) => {
+          if (acc.hll) acc.hll.update(String(v));
+          else if (acc.set!.add(String(v)).size > EXACT_DISTINCT_LIMIT) {
+            acc.hll = toHll(acc);
+            acc.set = null;
+          }
+          return acc;
+        },
+        combine: (a: Partial, b: Partial): Partial => {
+          if (a.set && b.set) {
+            const set = new Set(a.set);
+            for (const x of b.set) set.add(x);
+            if (set.size <= EXACT_DISTINCT_LIMIT) return { set, hll: null };
+          }
+          return { set: null, hll: toHll(a).merge(toHll(b)) };
+        },
+        finish: (acc: Partial) => (acc.set ? acc.set.size : Math.round(acc.hll!.count())),
+      };
+    }
+    default:
+      throw new Error(`unknown reducer ${name as string}`);
   }
 }
 
-/** True when `name` is a built-in reducer name. */
+/** True when `name` is a built-in reducer name (including `topk:N` with N ≥ 1). */
 export function isBuiltinReducer(name: string): name is BuiltinReducer {
+  if (/^topk:[1-9]\d*$/.test(name)) return true;
   return (BUILTIN_REDUCERS as readonly string[]).includes(name);
 }

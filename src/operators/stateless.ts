@@ -91,7 +91,7 @@ export class StatelessNode extends Emitter implements StreamNode {
             issues.userError(label, v, e);
             return;
           }
-          const ms = toEventTimeMs(r);
+          const ms = toEventTimeMs(r, tracker.zone);
           if (ms !== ms) {
             issues.badRecord('bad-event-time', label, v, `not a valid time: ${JSON.stringify(r) ?? String(r)}`);
             return;

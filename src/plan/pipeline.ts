@@ -1,29 +1,45 @@
 /**
  * Flags → a job on the library API. Operators are applied in command-line
- * order; a `--window` right after an aggregation makes that aggregation
- * windowed (`--reduce-by-key sum --window 1h --slide 1m` is Spark's
- * `reduceByKeyAndWindow`); anywhere else it windows the stream at that point
- * (Spark's `window()`), which gives the same results for a following
- * aggregation. All checks happen here, before any input is read.
+ * order; a `--window` (or `--session-window`) right after an aggregation makes
+ * that aggregation windowed (`--reduce-by-key sum --window 1h --slide 1m` is
+ * Spark's `reduceByKeyAndWindow`); anywhere else it windows the stream at that
+ * point (Spark's `window()`), which gives the same results for a following
+ * aggregation. Settings that are not operators (`--output-mode`,
+ * `--state-timeout`, …) apply to the windowed and stateful operators and are
+ * refused when there is none. All checks happen here, before any input is read.
  */
 import { ConfigError } from '../core/errors.js';
+import type { TimeZone } from '../core/time-zone.js';
 import type { Millis, Pair } from '../core/types.js';
-import type { DStream } from '../engine/dstream.js';
+import type { DStream, StatefulOptions, WindowOptions } from '../engine/dstream.js';
 import { isBuiltinReducer, type BuiltinReducer } from '../operators/reducers.js';
+import type { OutputMode } from '../state/output-mode.js';
+import type { StateHandle } from '../state/state-handle.js';
 import { compileFunction } from './compile-fn.js';
 
 /** One operator flag, in command-line order. Durations in ms. */
 export type OperatorFlag =
   | { op: 'map' | 'flat-map' | 'filter' | 'event-time'; source: string }
-  | { op: 'reduce' | 'reduce-by-key'; source: string }
+  | { op: 'reduce' | 'reduce-by-key' | 'update-state-by-key' | 'map-with-state'; source: string }
   | { op: 'count' | 'count-by-value' }
   | { op: 'window'; lengthMs: Millis; slideMs?: Millis; text: string }
+  | { op: 'session-window'; gapMs: Millis; text: string }
   | { op: 'top'; n: number };
 
-/** Settings that are not operators. */
+/** Settings that are not operators. Durations in ms. */
 export interface PipelineSettings {
-  /** `--watermark` (ms). */
+  /** `--watermark`. */
   watermarkDelayMs: Millis;
+  /** `--output-mode`, for the windowed or stateful operators. */
+  outputMode?: OutputMode;
+  /** `--allowed-lateness`, for event-time windows. */
+  allowedLatenessMs?: Millis;
+  /** `--state-timeout`, for stateful operators. */
+  stateTimeoutMs?: Millis;
+  /** `--max-keys`, for stateful operators. */
+  maxKeys?: number;
+  /** `--timezone`. */
+  zone?: TimeZone;
 }
 
 function label(flag: string, source: string): string {
@@ -37,15 +53,26 @@ function reducerOf(source: string, flag: string): BuiltinReducer | ((a: any, b: 
 
 /**
  * Applies the operator flags to `input`.
- * @throws ConfigError for an invalid function, window or order.
+ * @throws ConfigError for an invalid function, window, order or setting.
  */
 export function buildPipeline(input: DStream<string>, flags: readonly OperatorFlag[], settings: PipelineSettings): DStream<unknown> {
   let ds = input as DStream<any>;
   let sawEventTime = false;
+  let windowed = 0;
+  let stateful = 0;
+  const win = (l: string): WindowOptions => {
+    windowed++;
+    return { label: l, outputMode: settings.outputMode, allowedLatenessMs: settings.allowedLatenessMs };
+  };
+  const state = (l: string): StatefulOptions => {
+    stateful++;
+    return { label: l, outputMode: settings.outputMode, stateTimeoutMs: settings.stateTimeoutMs, maxKeys: settings.maxKeys };
+  };
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i]!;
     const next = flags[i + 1];
     const windowNext = next?.op === 'window' ? next : undefined;
+    const sessionNext = next?.op === 'session-window' ? next : undefined;
     switch (f.op) {
       case 'map':
         ds = ds.map(compileFunction(f.source, '--map'), label('map', f.source));
@@ -57,14 +84,17 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
         ds = ds.filter(compileFunction(f.source, '--filter'), label('filter', f.source));
         break;
       case 'event-time':
-        ds = ds.eventTime(compileFunction(f.source, '--event-time'), { watermarkDelayMs: settings.watermarkDelayMs, label: label('event-time', f.source) });
+        ds = ds.eventTime(compileFunction(f.source, '--event-time'), { watermarkDelayMs: settings.watermarkDelayMs, label: label('event-time', f.source), zone: settings.zone });
         sawEventTime = true;
         break;
       case 'reduce': {
         const fn = reducerOf(f.source, 'reduce');
         const l = label('reduce', f.source);
         if (windowNext) {
-          ds = ds.reduceByWindow(fn, windowNext.lengthMs, windowNext.slideMs, l);
+          ds = ds.reduceByWindow(fn, windowNext.lengthMs, windowNext.slideMs, win(l));
+          i++;
+        } else if (sessionNext) {
+          ds = ds.sessionWindow(sessionNext.gapMs, win(`--session-window ${sessionNext.text}`)).reduce(fn, l);
           i++;
         } else ds = ds.reduce(fn, l);
         break;
@@ -74,31 +104,61 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
         const l = label('reduce-by-key', f.source);
         const pairs = ds as DStream<Pair<unknown, any>>;
         if (windowNext) {
-          ds = pairs.reduceByKeyAndWindow(fn, windowNext.lengthMs, windowNext.slideMs, { label: l });
+          ds = pairs.reduceByKeyAndWindow(fn, windowNext.lengthMs, windowNext.slideMs, win(l));
+          i++;
+        } else if (sessionNext) {
+          ds = pairs.sessionWindow(sessionNext.gapMs, win(`--session-window ${sessionNext.text}`)).reduceByKey(fn, l);
           i++;
         } else ds = pairs.reduceByKey(fn, l);
         break;
       }
       case 'count':
         if (windowNext) {
-          ds = ds.countByWindow(windowNext.lengthMs, windowNext.slideMs, '--count --window');
+          ds = ds.countByWindow(windowNext.lengthMs, windowNext.slideMs, win('--count --window'));
+          i++;
+        } else if (sessionNext) {
+          ds = ds.sessionWindow(sessionNext.gapMs, win(`--session-window ${sessionNext.text}`)).count('--count');
           i++;
         } else ds = ds.count('--count');
         break;
       case 'count-by-value':
         if (windowNext) {
-          ds = ds.countByValueAndWindow(windowNext.lengthMs, windowNext.slideMs, '--count-by-value --window');
+          ds = ds.countByValueAndWindow(windowNext.lengthMs, windowNext.slideMs, win('--count-by-value --window'));
+          i++;
+        } else if (sessionNext) {
+          ds = ds.sessionWindow(sessionNext.gapMs, win(`--session-window ${sessionNext.text}`)).countByValue('--count-by-value');
           i++;
         } else ds = ds.countByValue('--count-by-value');
         break;
       case 'window':
-        ds = ds.window(f.lengthMs, f.slideMs, `--window ${f.text}`);
+        ds = ds.window(f.lengthMs, f.slideMs, win(`--window ${f.text}`));
         break;
+      case 'session-window':
+        ds = ds.sessionWindow(f.gapMs, win(`--session-window ${f.text}`));
+        break;
+      case 'update-state-by-key': {
+        const fn = compileFunction(f.source, '--update-state-by-key') as (values: unknown[], s: unknown) => unknown;
+        ds = (ds as DStream<Pair<unknown, unknown>>).updateStateByKey(fn, state(label('update-state-by-key', f.source)));
+        break;
+      }
+      case 'map-with-state': {
+        const fn = compileFunction(f.source, '--map-with-state') as (k: unknown, v: unknown, s: StateHandle) => unknown;
+        ds = (ds as DStream<Pair<unknown, unknown>>).mapWithState(fn, state(label('map-with-state', f.source)));
+        break;
+      }
       case 'top':
         ds = ds.top(f.n);
         break;
     }
   }
   if (settings.watermarkDelayMs > 0 && !sawEventTime) throw new ConfigError('--watermark needs --event-time');
+  if (settings.zone && !sawEventTime) throw new ConfigError('--timezone needs --event-time');
+  if (settings.outputMode && windowed + stateful === 0) {
+    throw new ConfigError('--output-mode applies to windowed and stateful operators (--window, --session-window, --update-state-by-key, --map-with-state); there is none');
+  }
+  if (settings.allowedLatenessMs !== undefined && windowed === 0) throw new ConfigError('--allowed-lateness applies to event-time windows; there is none');
+  if ((settings.stateTimeoutMs !== undefined || settings.maxKeys !== undefined) && stateful === 0) {
+    throw new ConfigError(`${settings.stateTimeoutMs !== undefined ? '--state-timeout' : '--max-keys'} applies to --update-state-by-key and --map-with-state; there is none`);
+  }
   return ds;
 }

@@ -24,6 +24,17 @@ class SealedQueue {
   push(index: number, map: PaneMap): void {
     this.items.push([index, map]);
   }
+  /** The map of sealed pane `index`, if still held. */
+  find(index: number): PaneMap | undefined {
+    for (let i = this.head; i < this.items.length; i++) if (this.items[i]![0] === index) return this.items[i]![1];
+    return undefined;
+  }
+  /** Indexes of the panes held, ascending. */
+  indexes(): number[] {
+    const out: number[] = [];
+    for (let i = this.head; i < this.items.length; i++) out.push(this.items[i]![0]);
+    return out;
+  }
   /** Removes and returns panes with index < `before`. */
   takeBefore(before: number): [number, PaneMap][] {
     const start = this.head;
@@ -76,6 +87,12 @@ export class TwoStacksStore implements PaneStore {
   firstOpenPane(): number {
     return this.open.first();
   }
+  paneMap(index: number): PaneMap | undefined {
+    return this.open.peek(index) ?? this.sealed.find(index);
+  }
+  paneIndexes(): number[] {
+    return [...new Set([...this.sealed.indexes(), ...this.open.indexes()])].sort((a, b) => a - b);
+  }
   emit(out: StreamNode, tMs: number): void {
     for (const [k, s] of this.perKey) out.record(this.reducer.output(k, s.query(this.combine)), tMs);
   }
@@ -118,6 +135,12 @@ export class InverseStore implements PaneStore {
   }
   firstOpenPane(): number {
     return this.open.first();
+  }
+  paneMap(index: number): PaneMap | undefined {
+    return this.open.peek(index) ?? this.sealed.find(index);
+  }
+  paneIndexes(): number[] {
+    return [...new Set([...this.sealed.indexes(), ...this.open.indexes()])].sort((a, b) => a - b);
   }
   emit(out: StreamNode, tMs: number): void {
     for (const [k, v] of this.running) out.record(this.reducer.output(k, v), tMs);

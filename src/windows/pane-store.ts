@@ -19,6 +19,10 @@ export interface PaneStore {
   firstOpenPane(): number;
   /** Pushes the window's result records to `out`, with event time `tMs`. */
   emit(out: StreamNode, tMs: number): void;
+  /** Keyed stores: the partials of pane `index` (open or sealed and still in the window), if any. */
+  paneMap?(index: number): Map<unknown, unknown> | undefined;
+  /** Keyed stores: indexes of every pane held (open or sealed), ascending. */
+  paneIndexes?(): number[];
 }
 
 /** Open panes: pane index → partial data, created on first use. */
@@ -52,6 +56,16 @@ export class OpenPanes<P> {
       this.last = undefined;
     }
     return taken.sort((a, b) => a[0] - b[0]);
+  }
+
+  /** The open pane `index`, if any (without creating it). */
+  peek(index: number): P | undefined {
+    return this.panes.get(index);
+  }
+
+  /** Open indexes, unordered. */
+  indexes(): IterableIterator<number> {
+    return this.panes.keys();
   }
 
   /** Smallest open index, or `Infinity`. */

@@ -5,6 +5,7 @@
  * the batch's records), and jumps to +∞ at end of input so every open window
  * is emitted.
  */
+import type { TimeZone } from '../core/time-zone.js';
 import type { BatchInfo, Millis } from '../core/types.js';
 
 /** Tracks max event time and the watermark of one event-time stream. Plain data. */
@@ -15,8 +16,12 @@ export class WatermarkTracker {
   watermarkMs: Millis = -Infinity;
   private lastBatch = -1;
 
-  /** @param delayMs the allowed lateness (`--watermark`), ms, ≥ 0. */
-  constructor(readonly delayMs: Millis) {}
+  /**
+   * @param delayMs the watermark delay (`--watermark`), ms, ≥ 0.
+   * @param zone the zone of this stream's event time (`--timezone`): zone-less
+   *   times are wall time there and windows of 1h or more follow local time.
+   */
+  constructor(readonly delayMs: Millis, readonly zone?: TimeZone) {}
 
   /**
    * The watermark for the end of `batch`: advanced at most once per batch

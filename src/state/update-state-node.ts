@@ -1,0 +1,116 @@
+/**
+ * Spark's `updateStateByKey(updateFunc)`: at the end of every batch,
+ * `newState = fn(values, state)` is called for each key with new values in the
+ * batch and, as in Spark, for every key that has state but no new values
+ * (`values = []`); `undefined` removes the key. Output (the stream after it,
+ * `[key, state]` pairs) by output mode:
+ * - `complete` (default, what DStream's updateStateByKey shows): every key, every batch;
+ * - `update`: keys that got values in the batch or whose state changed (`!==`);
+ * - `append`: a key's final state, once, when it times out (needs a state timeout).
+ * With a state timeout, a key with no new values for that long (batch time, or
+ * watermark vs its latest event time) is removed.
+ */
+import { isPair, type BatchInfo } from '../core/types.js';
+import type { IssueLog } from '../engine/issues.js';
+import { Emitter, type StreamNode } from '../engine/node.js';
+import { KeyCodec } from '../operators/keyed-map.js';
+import type { WatermarkTracker } from '../windows/watermark.js';
+import type { OutputMode, StateTimeout } from './output-mode.js';
+import { KeyedStateStore } from './state-store.js';
+
+/** Options of an `UpdateStateNode`. */
+export interface UpdateStateOptions {
+  fn: (values: unknown[], state: unknown) => unknown;
+  label: string;
+  issues: IssueLog;
+  mode: OutputMode;
+  timeout?: StateTimeout;
+  tracker?: WatermarkTracker;
+  maxKeys?: number;
+}
+
+/** Node of update-state-by-key (see module doc). */
+export class UpdateStateNode extends Emitter implements StreamNode {
+  readonly store: KeyedStateStore;
+  private readonly keys = new KeyCodec();
+  private batchValues = new Map<unknown, unknown[]>();
+  private batchMaxTime = new Map<unknown, number>();
+
+  constructor(private readonly o: UpdateStateOptions) {
+    super();
+    this.store = new KeyedStateStore(o.maxKeys, (k) => o.issues.evictedKey(o.label, this.keys.decode(k), o.maxKeys!));
+  }
+
+  record(value: unknown, tMs: number): void {
+    if (!isPair(value)) {
+      this.o.issues.badRecord('not-a-pair', this.o.label, value, 'expected a [key, value] pair');
+      return;
+    }
+    const k = this.keys.encode(value[0]);
+    const vs = this.batchValues.get(k);
+    if (vs === undefined) this.batchValues.set(k, [value[1]]);
+    else vs.push(value[1]);
+    if (tMs === tMs && !(this.batchMaxTime.get(k)! >= tMs)) this.batchMaxTime.set(k, tMs);
+  }
+
+  beginGroup(): void {}
+  endGroup(): void {}
+
+  private call(k: unknown, values: unknown[], state: unknown): { ok: boolean; next: unknown } {
+    try {
+      return { ok: true, next: this.o.fn(values, state) };
+    } catch (e) {
+      this.o.issues.userError(this.o.label, [this.keys.decode(k), values], e);
+      return { ok: false, next: undefined };
+    }
+  }
+
+  endBatch(batch: BatchInfo): void {
+    const { store, o } = this;
+    const eventTime = o.timeout?.eventTime ?? false;
+    const now = eventTime ? o.tracker!.advance(batch) : batch.timeMs;
+    const changed: unknown[] = [];
+    for (const [k, values] of this.batchValues) {
+      const old = store.get(k);
+      const r = this.call(k, values, old?.state);
+      if (!r.ok) continue;
+      if (r.next === undefined) {
+        if (old) store.delete(k);
+        continue;
+      }
+      store.set(k, r.next, eventTime ? this.batchMaxTime.get(k) ?? -Infinity : batch.timeMs);
+      changed.push(k);
+    }
+    for (const [k, e] of [...store.map]) {
+      if (this.batchValues.has(k)) continue;
+      const r = this.call(k, [], e.state);
+      if (!r.ok) continue;
+      if (r.next === undefined) store.delete(k);
+      else if (r.next !== e.state) {
+        store.replace(k, r.next);
+        changed.push(k);
+      }
+    }
+    this.batchValues = new Map();
+    this.batchMaxTime = new Map();
+    const out = this.out;
+    // Output before timeouts, so the table of the final batch still shows the keys it times out.
+    if (o.mode === 'complete') for (const [k, e] of store.map) out.record([this.keys.decode(k), e.state], NaN);
+    else if (o.mode === 'update') {
+      for (const k of changed) {
+        const e = store.get(k);
+        if (e) out.record([this.keys.decode(k), e.state], NaN);
+      }
+    }
+    if (o.timeout) {
+      const limit = now - o.timeout.ms;
+      for (const [k, e] of [...store.map]) {
+        if (e.lastUpdateMs <= limit) {
+          if (o.mode === 'append') out.record([this.keys.decode(k), e.state], NaN);
+          store.delete(k);
+        } else if (!eventTime) break; // processing time: entries are in update order
+      }
+    }
+    out.endBatch(batch);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Tumbling event-time windows aligned to local time (`--timezone`): each
+ * window is `TimeZone.window(t, length)`, so its real duration can differ from
+ * its length across DST changes (see `time-zone.ts`). Windows are closed and
+ * output (append mode) when the watermark passes their end, in window order;
+ * records for a closed window are late.
+ */
+import type { BatchInfo, Millis } from '../core/types.js';
+import type { IssueLog } from '../engine/issues.js';
+import { Emitter, type StreamNode } from '../engine/node.js';
+import type { KeyedReducer } from '../operators/keyed-map.js';
+import type { TimeZone } from '../core/time-zone.js';
+import type { WatermarkTracker } from './watermark.js';
+
+/** Options of a `CalendarWindowNode`. */
+export interface CalendarWindowOptions {
+  reducer: KeyedReducer;
+  zone: TimeZone;
+  lengthMs: Millis;
+  tracker: WatermarkTracker;
+  issues: IssueLog;
+  label: string;
+  allowedLatenessMs?: Millis;
+}
+
+/** Node of zone-aligned tumbling windows (see module doc). */
+export class CalendarWindowNode extends Emitter implements StreamNode {
+  /** Open windows by start instant. Plain data. */
+  readonly windows = new Map<Millis, { endMs: Millis; partials: Map<unknown, unknown> }>();
+  sealedMs: Millis = -Infinity;
+  private last: { startMs: Millis; endMs: Millis; partials: Map<unknown, unknown> } | null = null;
+
+  constructor(private readonly o: CalendarWindowOptions) {
+    super();
+  }
+
+  record(value: unknown, tMs: number): void {
+    if (tMs < this.sealedMs) {
+      this.o.issues.late(this.o.label, value, tMs, this.sealedMs);
+      return;
+    }
+    let w = this.last;
+    if (!w || tMs < w.startMs || tMs >= w.endMs) {
+      const [startMs, endMs] = this.o.zone.window(tMs, this.o.lengthMs);
+      let open = this.windows.get(startMs);
+      if (!open) this.windows.set(startMs, (open = { endMs, partials: new Map() }));
+      w = this.last = { startMs, endMs, partials: open.partials };
+    }
+    this.o.reducer.add(w.partials, value);
+  }
+
+  beginGroup(): void {}
+  endGroup(): void {}
+
+  endBatch(batch: BatchInfo): void {
+    const closeBefore = this.o.tracker.advance(batch) - (this.o.allowedLatenessMs ?? 0);
+    const due = [...this.windows].filter(([, w]) => w.endMs <= closeBefore).sort((a, b) => a[0] - b[0]);
+    for (const [startMs, w] of due) {
+      this.windows.delete(startMs);
+      this.out.beginGroup({ startMs, endMs: w.endMs, eventTime: true });
+      for (const [k, v] of w.partials) this.out.record(this.o.reducer.output(k, v), startMs);
+      this.out.endGroup();
+      this.sealedMs = Math.max(this.sealedMs, w.endMs);
+      if (this.last?.startMs === startMs) this.last = null;
+    }
+    this.out.endBatch(batch);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Session windows over event time (Structured Streaming's `session_window`):
+ * per key, events closer than the gap to each other form one session
+ * `[first event, last event + gap)`; an event that falls within the gap of two
+ * sessions merges them. A session is emitted once, when the watermark passes
+ * its end (last event + gap), as one window group.
+ *
+ * Late: an event before the watermark of the previous batch could belong to a
+ * session already emitted, so it is dropped and counted; an event not later
+ * than the watermark delay is never late, so the sessions do not depend on
+ * how the input is cut into batches.
+ *
+ * Output modes: `append` (default) emits each session once, final; `update`
+ * emits, every batch, the current value of each session that got events in it.
+ */
+import { compareKeys } from '../core/compare.js';
+import type { BatchInfo, Millis } from '../core/types.js';
+import type { IssueLog } from '../engine/issues.js';
+import { Emitter, type StreamNode } from '../engine/node.js';
+import type { KeyedReducer } from '../operators/keyed-map.js';
+import type { WatermarkTracker } from './watermark.js';
+
+interface Session {
+  startMs: Millis;
+  lastMs: Millis;
+  acc: unknown;
+  touched: boolean;
+}
+
+/** Options of a `SessionNode`. */
+export interface SessionNodeOptions {
+  reducer: KeyedReducer;
+  gapMs: Millis;
+  tracker: WatermarkTracker;
+  issues: IssueLog;
+  label: string;
+  mode: 'append' | 'update';
+}
+
+/** Node of `--session-window GAP` (see module doc). */
+export class SessionNode extends Emitter implements StreamNode {
+  /** Open sessions per (encoded) key, sorted by start. Plain data. */
+  readonly sessions = new Map<unknown, Session[]>();
+  /** Watermark at the end of the previous batch: earlier events are late. */
+  closedMs: Millis = -Infinity;
+
+  constructor(private readonly o: SessionNodeOptions) {
+    super();
+  }
+
+  record(value: unknown, tMs: number): void {
+    const { reducer, gapMs } = this.o;
+    if (tMs < this.closedMs) {
+      this.o.issues.late(this.o.label, value, tMs, this.closedMs);
+      return;
+    }
+    if (!reducer.extract(value)) return;
+    const key = reducer.key;
+    let list = this.sessions.get(key);
+    if (list === undefined) this.sessions.set(key, (list = []));
+    // Sessions this event joins: within the gap of their span.
+    let first = -1;
+    let last = -1;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (tMs > s.startMs - gapMs && tMs < s.lastMs + gapMs) {
+        if (first === -1) first = i;
+        last = i;
+      } else if (s.startMs - gapMs >= tMs) break;
+    }
+    if (first === -1) {
+      const s: Session = { startMs: tMs, lastMs: tMs, acc: reducer.lift(reducer.value), touched: true };
+      let i = 0;
+      while (i < list.length && list[i]!.startMs < tMs) i++;
+      list.splice(i, 0, s);
+      return;
+    }
+    const merged = list[first]!;
+    for (let i = first + 1; i <= last; i++) {
+      const s = list[i]!;
+      merged.acc = reducer.combine(merged.acc, s.acc);
+      merged.lastMs = Math.max(merged.lastMs, s.lastMs);
+    }
+    if (last > first) list.splice(first + 1, last - first);
+    merged.acc = reducer.accumulate(merged.acc, reducer.value, value);
+    merged.startMs = Math.min(merged.startMs, tMs);
+    merged.lastMs = Math.max(merged.lastMs, tMs);
+    merged.touched = true;
+  }
+
+  beginGroup(): void {}
+  endGroup(): void {}
+
+  endBatch(batch: BatchInfo): void {
+    const watermark = this.o.tracker.advance(batch);
+    const { gapMs, reducer } = this.o;
+    const rows: { startMs: Millis; endMs: Millis; key: unknown; acc: unknown }[] = [];
+    for (const [key, list] of this.sessions) {
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i]!;
+        const endMs = s.lastMs + gapMs;
+        const closing = endMs <= watermark;
+        if (closing ? this.o.mode === 'append' || s.touched : this.o.mode === 'update' && s.touched) {
+          rows.push({ startMs: s.startMs, endMs, key, acc: s.acc });
+        }
+        s.touched = false;
+        if (closing) list.splice(i--, 1);
+      }
+      if (list.length === 0) this.sessions.delete(key);
+    }
+    rows.sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs || compareKeys(reducer.keys.decode(a.key), reducer.keys.decode(b.key)));
+    let open: { startMs: Millis; endMs: Millis } | null = null;
+    for (const r of rows) {
+      if (!open || open.startMs !== r.startMs || open.endMs !== r.endMs) {
+        if (open) this.out.endGroup();
+        open = { startMs: r.startMs, endMs: r.endMs };
+        this.out.beginGroup({ startMs: r.startMs, endMs: r.endMs, eventTime: true });
+      }
+      this.out.record(reducer.output(r.key, r.acc), r.startMs);
+    }
+    if (open) this.out.endGroup();
+    this.closedMs = Math.max(this.closedMs, watermark);
+    this.out.endBatch(batch);
+  }
+}
+
