@@ -14,6 +14,8 @@ import { OUTPUT_MODES, type OutputMode } from '../state/output-mode.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import type { ErrorPolicy } from '../engine/issues.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
+import { addCheckpointOptions, readCheckpointOptions, type CheckpointCliOptions } from './checkpoint-options.js';
+import { addSourceOptions, readSourceOptions, SOURCE_FLAGS, type SourceCliOptions } from './source-options.js';
 
 /** Everything the CLI was asked to do. Durations in ms. */
 export interface CliOptions {
@@ -32,6 +34,9 @@ export interface CliOptions {
   stateTimeoutMs?: Millis;
   maxKeys?: number;
   timezone?: string;
+  checkpoint: CheckpointCliOptions;
+  /** What to read (stdin, --connect, --listen, --watch). */
+  sources: SourceCliOptions;
 }
 
 /** Operator flags and whether they take a value. */
@@ -157,9 +162,9 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
 
 /** The yargs parser, also used to print help. */
 export function parser(argv: string[]) {
-  return yargs(argv)
+  return addSourceOptions(addCheckpointOptions(yargs(argv)))
     .scriptName('dstream')
-    .usage('Usage: dstream [options]\n\nSpark Streaming on a Unix pipe: reads lines from stdin, cuts them into micro-batches every batch\ninterval, and runs the operators below in command-line order on every batch.')
+    .usage('Usage: dstream [options]\n\nSpark Streaming on a Unix pipe: reads lines from stdin, TCP or watched directories,\ncuts them into micro-batches every batch interval, and runs the operators below in command-line order\non every batch.')
     .parserConfiguration({ 'duplicate-arguments-array': true, 'camel-case-expansion': false, 'boolean-negation': false })
     .option('batch', { type: 'string', default: '1s', describe: 'batch interval (bare number = seconds; 500ms, 5s, 1m)', group: 'Batches:' })
     .option('map', { type: 'string', describe: 'FN: one output record per record', group: 'Operators (applied in order):' })
@@ -195,13 +200,14 @@ export function parser(argv: string[]) {
     .help()
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 100))
-    .strict()
+    .strictOptions()
     .exitProcess(false);
 }
 
 const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'filter', 'reduce', 'reduce-by-key', 'count', 'count-by-value', 'window', 'slide', 'top',
   'event-time', 'watermark', 'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'verbose', 'help', 'version',
-  'update-state-by-key', 'map-with-state', 'state-timeout', 'max-keys', 'output-mode', 'session-window', 'allowed-lateness', 'timezone'];
+  'update-state-by-key', 'map-with-state', 'state-timeout', 'max-keys', 'output-mode', 'session-window', 'allowed-lateness', 'timezone',
+  'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'wal', 'drain', 'output', 'output-dir', ...SOURCE_FLAGS];
 
 /** Result of parsing: options to run, or a request already answered (help/version printed). */
 export type ParseResult = { kind: 'run'; options: CliOptions } | { kind: 'done' };
@@ -238,7 +244,7 @@ export function parseArgs(argv: string[]): ParseResult {
     return { kind: 'done' };
   }
   if (parsed.help || parsed.version) return { kind: 'done' };
-  const positional = (parsed._ as unknown[]) ?? [];
+  const positional = ((parsed._ as unknown[]) ?? []).filter((p) => p !== '-'); // a lone '-' is stdin
   if (positional.length > 0) throw new ConfigError(`unexpected argument '${String(positional[0])}' (dstream reads stdin; operators are flags like --map FN)`);
 
   const printLimit = Number(single(parsed.print));
@@ -272,6 +278,8 @@ export function parseArgs(argv: string[]): ParseResult {
       stateTimeoutMs: optDuration('state-timeout'),
       maxKeys,
       timezone: single(parsed.timezone) as string | undefined,
+      checkpoint: readCheckpointOptions(parsed),
+      sources: readSourceOptions(parsed, (parsed._ as unknown[]) ?? []),
     },
   };
 }

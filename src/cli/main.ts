@@ -11,6 +11,10 @@ import { FormatSink } from '../sinks/format-sink.js';
 import { StreamOutput } from '../sinks/output.js';
 import { parseArgs, type CliOptions } from './args.js';
 import { IssueReporter } from './report.js';
+import { createInputs } from './inputs.js';
+import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint, pipelineDescription } from './checkpoint-options.js';
+import { WalLineSource } from '../sources/wal-source.js';
+import type { Output } from '../sinks/output.js';
 
 const SHORT_HELP = `Usage: dstream [options] < input
   e.g. tail -F access.log | dstream --map 'l => l.split(" ")[8]' --count-by-value --window 60
@@ -33,6 +37,19 @@ function renderError(e: unknown, verbose: boolean): number {
   return ExitCode.RUNTIME;
 }
 
+/**
+ * Crash tests: `DSTREAM_FAULT=<point>@<batch id>` kills the process with
+ * SIGKILL at that step of the checkpoint protocol (points: after-offsets,
+ * after-output, after-snapshot). Unset in normal use.
+ */
+function faultInjection(spec: string | undefined): ((point: string, id: number) => void) | undefined {
+  const m = spec ? /^(after-offsets|after-output|after-snapshot)@(\d+)$/.exec(spec) : null;
+  if (!m) return undefined;
+  return (point, id) => {
+    if (point === m[1] && id === Number(m[2])) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
 /** Exits once stdout has taken everything written. */
 function exitAfterFlush(code: number): void {
   process.exitCode = code;
@@ -47,11 +64,20 @@ export async function main(argv: string[]): Promise<void> {
     exitAfterFlush(ExitCode.USAGE);
     return;
   }
+  if (argv[0] === 'checkpoint') {
+    try {
+      exitAfterFlush(checkpointCommand(argv.slice(1), (s) => process.stdout.write(s), (s) => process.stderr.write(s)));
+    } catch (e) {
+      exitAfterFlush(renderError(e, argv.includes('--verbose')));
+    }
+    return;
+  }
   let options: CliOptions;
   let ssc: StreamingContext;
   let reporter: IssueReporter;
   const verbose = argv.includes('--verbose');
   const output = new StreamOutput(process.stdout);
+  let sink: Output = output;
   try {
     const parsed = parseArgs(argv);
     if (parsed.kind === 'done') {
@@ -60,7 +86,26 @@ export async function main(argv: string[]): Promise<void> {
     }
     options = parsed.options;
     ssc = new StreamingContext({ batchIntervalMs: options.batchIntervalMs, onError: options.onError, output });
-    const input = ssc.stdinStream({ maxLineBytes: options.maxLineBytes });
+    const ck = options.checkpoint;
+    const store = openCheckpoint(ck, pipelineDescription(options), errLine);
+    const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
+    if (fileOut) sink = fileOut;
+    // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
+    const inputs = createInputs(ssc, options.sources, {
+      maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
+      stdinSource: store && ck.wal ? new WalLineSource('stdin', process.stdin, store.dir, ssc.issues, options.maxLineBytes) : undefined,
+    });
+    const input = inputs.stream;
+    if (store) {
+      ssc.checkpoint({
+        store,
+        intervalMs: ck.checkpointIntervalMs ?? defaultCheckpointIntervalMs(options.batchIntervalMs, options.operators),
+        outputs: fileOut ? [fileOut] : [],
+        drain: ck.drain,
+        log: errLine,
+        fault: faultInjection(process.env.DSTREAM_FAULT),
+      });
+    }
     const result = buildPipeline(input, options.operators, {
       watermarkDelayMs: options.watermarkDelayMs,
       outputMode: options.outputMode,
@@ -71,9 +116,10 @@ export async function main(argv: string[]): Promise<void> {
     });
     const fmt = options.format;
     const limit = options.printLimit;
-    result.output((everyBatch) => new FormatSink(output, { format: fmt, printLimit: limit, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs }));
+    result.output((everyBatch) => new FormatSink(sink, { format: fmt, printLimit: limit, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs }));
     reporter = new IssueReporter(errLine, options.deadLetter, options.late);
     ssc.issues.listen(reporter.onIssue);
+    await inputs.prepare(); // binds ports, checks directories: a failure exits 2 before any input is read
   } catch (e) {
     exitAfterFlush(renderError(e, verbose));
     return;

@@ -19,8 +19,15 @@ export class SystemClock implements Clock {
     return Date.now();
   }
   schedule(atMs: Millis, fn: () => void): () => void {
-    const handle = setTimeout(fn, Math.max(0, atMs - Date.now()));
-    return () => clearTimeout(handle);
+    // setTimeout takes at most 2^31 − 1 ms (~24.8 days); longer waits are chained.
+    const MAX = 2_147_483_647;
+    let handle: NodeJS.Timeout;
+    const arm = () => {
+      const wait = atMs - Date.now();
+      handle = wait > MAX ? setTimeout(arm, MAX) : setTimeout(fn, Math.max(0, wait));
+    };
+    arm();
+    return () => clearTimeout(handle!);
   }
 }
 

@@ -30,8 +30,9 @@ export class DStreamError extends Error {
     this.code = code;
     this.stage = stage;
   }
-  /** The process exit code this error maps to: 2 for configuration errors, 1 otherwise. */
+  /** The process exit code this error maps to: 75 checkpoint in use, 2 configuration errors, 1 otherwise. */
   get exitCode(): number {
+    if (this.code === 'E_CHECKPOINT_IN_USE') return ExitCode.CHECKPOINT_IN_USE;
     return this.stage === 'config' ? ExitCode.USAGE : ExitCode.RUNTIME;
   }
 }

@@ -19,9 +19,13 @@ import { StreamOutput, type Output } from '../sinks/output.js';
 import { QueueSource } from '../sources/queue-source.js';
 import { ReadableLineSource, type ReadableLineSourceOptions } from '../sources/readable-source.js';
 import type { Source } from '../sources/source.js';
+import type { CheckpointStore, OffsetEntry } from '../checkpoint/checkpoint-store.js';
+import type { DurableOutput } from '../sinks/durable-output.js';
+import { isReplayable, type Replayable } from '../sources/replayable.js';
+import type { WatermarkTracker } from '../windows/watermark.js';
 import { DStream } from './dstream.js';
 import { IssueLog, type ErrorPolicy } from './issues.js';
-import { Emitter, type StreamNode } from './node.js';
+import { Emitter, isCheckpointable, type Checkpointable, type StreamNode } from './node.js';
 import { createNode, type NodeEnv } from './physical.js';
 
 /** Options of a `StreamingContext`. */
@@ -34,6 +38,21 @@ export interface StreamingContextOptions {
   onError?: ErrorPolicy;
   /** Where `print()` writes; default stdout. */
   output?: Output;
+}
+
+/** Checkpointing of a context (Spark's `ssc.checkpoint(dir)` with the offset/commit logs of Structured Streaming). */
+export interface CheckpointOptions {
+  store: CheckpointStore;
+  /** Full state snapshots at least this often (ms of batch time); every batch when a source is not replayable. */
+  intervalMs: Millis;
+  /** Outputs whose durable position is recorded per batch. */
+  outputs: DurableOutput[];
+  /** Graceful stop emits open windows (`--drain`) instead of keeping them in the checkpoint. */
+  drain?: boolean;
+  /** Told about recovery (replayed batches, skipped corrupt files). */
+  log?: (message: string) => void;
+  /** Fault injection for crash tests: called at each step of the batch protocol. */
+  fault?: (point: 'after-offsets' | 'after-output' | 'after-snapshot', batchId: number) => void;
 }
 
 /** Life cycle states (Spark's `StreamingContextState`). */
@@ -66,6 +85,12 @@ export class StreamingContext {
   private termination: Promise<void>;
   private resolveTermination!: () => void;
   private rejectTermination!: (e: unknown) => void;
+  private ckpt: CheckpointOptions | null = null;
+  private stateful: Checkpointable[] = [];
+  private trackers: WatermarkTracker[] = [];
+  private lastSnapshotTimeMs = -Infinity;
+  private stopping = false;
+  private failed = false;
   /** Listeners called after every batch (the CLI's progress and stats). */
   readonly batchListeners: ((batch: BatchInfo, processingMs: Millis) => void)[] = [];
 
@@ -93,6 +118,16 @@ export class StreamingContext {
   /** Time (epoch ms) of the batch now being received; `NaN` before `start()`. */
   get currentBatchTimeMs(): Millis {
     return this.batchTimeMs;
+  }
+
+  /**
+   * Makes the job recoverable: state, source offsets and output positions are
+   * written to the checkpoint directory every batch (see checkpoint-store.ts);
+   * `start()` first recovers what a previous run left.
+   */
+  checkpoint(options: CheckpointOptions): void {
+    if (this.stateValue !== 'initialized') throw new ConfigError('checkpoint() must be called before start()');
+    this.ckpt = options;
   }
 
   /** A stream from any receiver. */
@@ -154,6 +189,8 @@ export class StreamingContext {
       if (known) return known;
       const node = createNode(ds, env);
       nodes.set(ds, node);
+      if (isCheckpointable(node)) this.stateful.push(node);
+      if (ds.eventTimeTracker && !this.trackers.includes(ds.eventTimeTracker)) this.trackers.push(ds.eventTimeTracker);
       for (const p of ds.parents) (build(p) as unknown as Emitter).connect(node);
       return node;
     };
@@ -172,7 +209,8 @@ export class StreamingContext {
     this.batchTimeMs = Math.floor(now / this.batchIntervalMs) * this.batchIntervalMs + this.batchIntervalMs;
     this.instantiate();
     this.stateValue = 'active';
-    this.scheduleNext();
+    // Sources only register here; their input arrives in later event-loop turns, so the
+    // synchronous recovery below (which replays logged batches through them) sees none of it.
     for (const s of this.sources) {
       s.source.start({
         record: (v) => s.root.record(v, NaN),
@@ -180,6 +218,8 @@ export class StreamingContext {
         fail: (e) => this.fail(e),
       });
     }
+    if (this.ckpt && !this.recover()) return;
+    if (this.stateValue === 'active') this.scheduleNext();
   }
 
   private scheduleNext(): void {
@@ -193,13 +233,36 @@ export class StreamingContext {
     });
   }
 
-  /** Runs one batch; returns false when it failed (the context is then stopped). */
-  private runBatch(timeMs: Millis, final: boolean): boolean {
+  /**
+   * Runs one batch; returns false when it failed (the context is then stopped).
+   * With a checkpoint: the batch's offsets and the outputs' positions are
+   * logged durably first (unless `logged` is given: recovery), replayable
+   * sources push exactly those offsets, outputs are made durable, state is
+   * snapshotted when due, and the batch is committed.
+   * @param flush end of input: the watermark goes to +∞ (open windows are emitted).
+   */
+  private runBatch(timeMs: Millis, flush: boolean, logged?: OffsetEntry, committed = false): boolean {
     const started = this.clock.now();
-    const info: BatchInfo = { timeMs, index: this.batchIndex++, final };
+    const id = this.batchIndex++;
+    const info: BatchInfo = { timeMs, index: id, final: flush };
     try {
-      for (const s of this.sources) if (!s.ended || final) s.source.onBatch?.(timeMs);
+      const ck = this.ckpt;
+      if (ck) {
+        const offsets: Record<string, unknown> = logged?.sources ?? {};
+        if (!logged) {
+          for (const s of this.sources) if (isReplayable(s.source)) offsets[s.source.name] = s.source.planBatch(timeMs);
+          const outputs = Object.fromEntries(ck.outputs.map((o) => [o.name, o.position()]));
+          ck.store.writeOffsets({ id, timeMs, sources: offsets, outputs });
+          ck.fault?.('after-offsets', id);
+        } else if (!committed) {
+          // Re-running the batch that was in flight: outputs go back to where it started.
+          for (const o of ck.outputs) o.rewind(logged.outputs?.[o.name]);
+        }
+        for (const s of this.sources) if (isReplayable(s.source)) s.source.replayBatch(offsets[s.source.name]);
+      }
+      for (const s of this.sources) if ((!s.ended || flush) && !(ck && isReplayable(s.source))) s.source.onBatch?.(timeMs);
       for (const s of this.sources) s.root.endBatch(info);
+      if (ck && !committed) this.commit(ck, id, timeMs, flush);
     } catch (e) {
       this.fail(e);
       return false;
@@ -209,22 +272,99 @@ export class StreamingContext {
     return true;
   }
 
+  private commit(ck: CheckpointOptions, id: number, timeMs: Millis, last: boolean): void {
+    for (const o of ck.outputs) o.sync();
+    ck.fault?.('after-output', id);
+    const allReplayable = this.sources.every((s) => isReplayable(s.source));
+    const due = last || this.stopping || !allReplayable || timeMs - this.lastSnapshotTimeMs >= ck.intervalMs;
+    if (due) {
+      ck.store.writeSnapshot(id, this.collectState());
+      this.lastSnapshotTimeMs = timeMs;
+      ck.fault?.('after-snapshot', id);
+    }
+    ck.store.writeCommit({ id, timeMs, sinks: Object.fromEntries(ck.outputs.map((o) => [o.name, o.position()])), snapshot: due ? id : null });
+    if (due) for (const s of this.sources) if (isReplayable(s.source)) s.source.durable?.(null);
+  }
+
+  /** All state of the job as plain data (see CheckpointStore). */
+  private collectState(): unknown {
+    return {
+      batchIndex: this.batchIndex,
+      lastTimeMs: this.batchTimeMs,
+      nodes: this.stateful.map((n) => n.snapshot()),
+      trackers: this.trackers.map((t) => t.snapshot()),
+      sources: Object.fromEntries(this.sources.filter((s) => isReplayable(s.source)).map((s) => [s.source.name, (s.source as unknown as Replayable).snapshot()])),
+      issues: { ...this.issues.counts },
+    };
+  }
+
+  /** Restores the newest snapshot and replays the logged batches after it; false when that failed. */
+  private recover(): boolean {
+    const ck = this.ckpt!;
+    const rec = ck.store.recover();
+    for (const w of rec.warnings) ck.log?.(`dstream: checkpoint: ${w}`);
+    let lastTime = -Infinity;
+    try {
+      if (rec.snapshot) {
+        const st = rec.snapshot.state as {
+          batchIndex: number; lastTimeMs: number; nodes: unknown[]; trackers: unknown[]; sources: Record<string, unknown>; issues: Record<string, number>;
+        };
+        if (st.nodes.length !== this.stateful.length || st.trackers.length !== this.trackers.length) {
+          throw new ConfigError(`checkpoint ${ck.store.dir} does not fit this pipeline (state of ${st.nodes.length} operators, expected ${this.stateful.length}); use --checkpoint-mismatch reset`);
+        }
+        this.stateful.forEach((n, i) => n.restore(st.nodes[i]));
+        this.trackers.forEach((t, i) => t.restore(st.trackers[i]));
+        for (const s of this.sources) if (isReplayable(s.source) && st.sources[s.source.name] !== undefined) s.source.restore(st.sources[s.source.name]);
+        Object.assign(this.issues.counts, st.issues);
+        this.batchIndex = st.batchIndex;
+        lastTime = st.lastTimeMs;
+        this.lastSnapshotTimeMs = st.lastTimeMs;
+        ck.log?.(`dstream: checkpoint: restored state after batch ${rec.snapshot.id}`);
+      }
+      for (const b of rec.batches) {
+        const committed = b.commit !== null;
+        for (const o of ck.outputs) o.muted = committed;
+        this.batchIndex = b.offsets.id;
+        this.batchTimeMs = b.offsets.timeMs;
+        if (!this.runBatch(b.offsets.timeMs, false, b.offsets, committed)) return false;
+        lastTime = b.offsets.timeMs;
+      }
+      for (const o of ck.outputs) o.muted = false;
+      if (rec.batches.length) ck.log?.(`dstream: checkpoint: replayed ${rec.batches.length} logged batch${rec.batches.length === 1 ? '' : 'es'}`);
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+    const now = this.clock.now();
+    this.batchTimeMs = Math.max(Math.floor(now / this.batchIntervalMs) * this.batchIntervalMs + this.batchIntervalMs, lastTime + this.batchIntervalMs);
+    return true;
+  }
+
   private sourceEnded(s: { ended: boolean }): void {
     s.ended = true;
     if (this.stateValue !== 'active') return;
     if (this.sources.every((x) => x.ended)) this.finish();
   }
 
-  /** Runs the current batch as the final one and stops. */
-  private finish(): void {
+  /**
+   * Runs the current batch as the last one and stops. `flush`: end of input,
+   * or a stop without checkpoint or with `drain` — open windows are emitted;
+   * otherwise (a stop with checkpoint) they stay in the checkpoint.
+   */
+  private finish(flush = true): void {
     this.cancelTimer();
     this.stateValue = 'stopped';
+    this.stopping = true;
     for (const s of this.sources) s.source.stop();
-    if (this.runBatch(this.batchTimeMs, true)) this.resolveTermination();
+    const ok = this.runBatch(this.batchTimeMs, flush);
+    this.ckpt?.store.close();
+    if (ok) this.resolveTermination();
   }
 
   private fail(e: unknown): void {
-    if (this.stateValue === 'stopped') return;
+    if (this.failed) return;
+    this.failed = true;
+    this.ckpt?.store.close();
     this.stateValue = 'stopped';
     this.cancelTimer();
     for (const s of this.sources) s.source.stop();
@@ -244,12 +384,13 @@ export class StreamingContext {
     }
     if (this.stateValue !== 'active') return;
     if (options.graceful ?? true) {
-      this.finish();
+      this.finish(!this.ckpt || (this.ckpt.drain ?? false));
       return;
     }
     this.cancelTimer();
     this.stateValue = 'stopped';
     for (const s of this.sources) s.source.stop();
+    this.ckpt?.store.close();
     this.resolveTermination();
   }
 

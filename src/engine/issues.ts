@@ -12,7 +12,7 @@ import { DStreamError } from '../core/errors.js';
 export type ErrorPolicy = 'skip' | 'fail';
 
 /** Kinds of bad input. */
-export type IssueKind = 'user-error' | 'bad-event-time' | 'not-a-pair' | 'late' | 'invalid-utf8' | 'line-too-long' | 'evicted-key';
+export type IssueKind = 'user-error' | 'bad-event-time' | 'not-a-pair' | 'late' | 'invalid-utf8' | 'line-too-long' | 'evicted-key' | 'unreadable-file';
 
 /** One bad-input event, as handed to an `IssueListener`. */
 export interface Issue {
@@ -38,7 +38,7 @@ export class IssueLog {
   current: unknown = undefined;
   /** Count per kind. */
   readonly counts: Record<IssueKind, number> = {
-    'user-error': 0, 'bad-event-time': 0, 'not-a-pair': 0, late: 0, 'invalid-utf8': 0, 'line-too-long': 0, 'evicted-key': 0,
+    'user-error': 0, 'bad-event-time': 0, 'not-a-pair': 0, late: 0, 'invalid-utf8': 0, 'line-too-long': 0, 'evicted-key': 0, 'unreadable-file': 0,
   };
   /** Count of skipped records per operator label. */
   readonly byOperator = new Map<string, number>();
@@ -53,7 +53,7 @@ export class IssueLog {
 
   private emit(issue: Issue): void {
     this.counts[issue.kind]++;
-    if (issue.kind !== 'late' && issue.kind !== 'invalid-utf8' && issue.kind !== 'evicted-key') {
+    if (issue.kind !== 'late' && issue.kind !== 'invalid-utf8' && issue.kind !== 'evicted-key' && issue.kind !== 'unreadable-file') {
       this.byOperator.set(issue.where, (this.byOperator.get(issue.where) ?? 0) + 1);
     }
     for (const l of this.listeners) l(issue);
@@ -95,6 +95,15 @@ export class IssueLog {
   /** A line that had invalid UTF-8 (replaced by U+FFFD and kept). */
   invalidUtf8(where: string, line: string): void {
     this.emit({ kind: 'invalid-utf8', where, raw: line, value: line, message: 'invalid UTF-8 replaced by U+FFFD' });
+  }
+
+  /**
+   * A file of a watched directory that could not be read (cannot be opened,
+   * vanished, corrupt `.gz`, read error): skipped and counted, never fatal,
+   * whatever the error policy. Lines read before a read error are kept.
+   */
+  unreadableFile(path: string, message: string): void {
+    this.emit({ kind: 'unreadable-file', where: path, raw: undefined, value: undefined, message });
   }
 
   /** A line longer than the limit (skipped, its text not kept). */

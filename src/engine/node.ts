@@ -82,3 +82,18 @@ export class UnionNode extends Emitter implements StreamNode {
     this.out.endBatch(batch);
   }
 }
+
+/**
+ * A node with state across batches. `snapshot()` returns plain data (Maps and
+ * Sets allowed: the checkpoint codec tags them) taken between batches;
+ * `restore()` takes it back into a freshly built node of the same plan.
+ */
+export interface Checkpointable {
+  snapshot(): unknown;
+  restore(data: unknown): void;
+}
+
+/** True when `x` implements `Checkpointable`. */
+export function isCheckpointable(x: unknown): x is Checkpointable {
+  return typeof (x as Checkpointable)?.snapshot === 'function' && typeof (x as Checkpointable)?.restore === 'function';
+}

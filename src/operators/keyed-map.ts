@@ -7,6 +7,7 @@
  * copied on insert into long-lived maps so that a key never pins the whole
  * input chunk it was cut from (V8 sliced strings; see PERF-NOTES "Memory").
  */
+import { compareKeys } from '../core/compare.js';
 import { isPair } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
 import type { Aggregation } from './reducers.js';
@@ -40,6 +41,15 @@ export class KeyCodec {
     }
     if (!this.objects.has(text)) this.objects.set(text, key);
     return text;
+  }
+  /** Plain-data copy of the object keys seen. */
+  snapshot(): [string, unknown][] {
+    return [...this.objects];
+  }
+  /** Takes back a `snapshot()`. */
+  restore(data: [string, unknown][]): void {
+    this.objects.clear();
+    for (const [k, v] of data) this.objects.set(k, v);
   }
   /** The record key of a map key. */
   decode(key: unknown): unknown {
@@ -138,6 +148,16 @@ export class KeyedReducer {
       if (into.has(k)) into.set(k, this.combine(into.get(k), v));
       else into.set(k, v);
     }
+  }
+
+  /**
+   * Map keys in ascending order of their record keys (`compareKeys`): window
+   * results are output in this order, so they do not depend on the history of
+   * the state (batch cuts, restarts from a checkpoint).
+   */
+  sortedKeys(keys: Iterable<unknown>): unknown[] {
+    const codec = this.keys;
+    return [...keys].sort((a, b) => compareKeys(codec.decode(a), codec.decode(b)));
   }
 
   /** The output record for a key and its partial: the finished value alone for global aggregations, else `[key, value]`. */

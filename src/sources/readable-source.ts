@@ -3,22 +3,28 @@
  * chunk is split into lines and every line is pushed at once, so the
  * operators run while data arrives; the stream is read only after the
  * previous chunk has been processed (bounded memory: backpressure comes for
- * free from the synchronous push).
+ * free from the synchronous push). It also pauses while the output is behind
+ * and honours `--max-rate` (see `line-reader.ts`). Ends at EOF.
  */
 import type { IssueLog } from '../engine/issues.js';
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
+import type { Backpressure, RateLimiter } from './flow.js';
+import { LineReader, type ReadableLike } from './line-reader.js';
 import type { Source, SourceSink } from './source.js';
 
 /** Options of a `ReadableLineSource`. */
 export interface ReadableLineSourceOptions {
   /** Longest accepted line in bytes (default 16 MiB). */
   maxLineBytes?: number;
+  /** Records/s budget of this source (`--max-rate`). */
+  rate?: RateLimiter;
+  /** Pauses reading while the output is behind. */
+  backpressure?: Backpressure;
 }
 
 /** A line receiver over a readable stream (see module doc). */
 export class ReadableLineSource implements Source {
+  private reader: LineReader | null = null;
   private stopped = false;
-  private cleanup: () => void = () => {};
 
   constructor(
     readonly name: string,
@@ -28,59 +34,35 @@ export class ReadableLineSource implements Source {
   ) {}
 
   start(sink: SourceSink): void {
-    const issues = this.issues;
-    const splitter = new LineSplitter(
-      (line) => {
-        issues.current = line;
-        sink.record(line);
+    this.reader = new LineReader(
+      this.stream as unknown as ReadableLike,
+      {
+        line: (line) => sink.record(line),
+        end: () => {
+          this.stopped = true;
+          sink.end();
+        },
+        error: (err) => {
+          this.stop();
+          sink.fail(err);
+        },
+        fail: (err) => {
+          this.stop();
+          sink.fail(err);
+        },
       },
-      issues,
-      this.name,
-      this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+      { where: this.name, issues: this.issues, ...this.options },
     );
-    const onData = (chunk: Buffer | string) => {
-      if (this.stopped) return;
-      try {
-        splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-      } catch (e) {
-        this.stop();
-        sink.fail(e);
-      }
-    };
-    const onEnd = () => {
-      if (this.stopped) return;
-      try {
-        splitter.end();
-      } catch (e) {
-        this.stop();
-        sink.fail(e);
-        return;
-      }
-      this.stopped = true;
-      this.cleanup();
-      sink.end();
-    };
-    const onError = (err: Error) => {
-      if (this.stopped) return;
-      this.stop();
-      sink.fail(err);
-    };
-    this.stream.on('data', onData);
-    this.stream.on('end', onEnd);
-    this.stream.on('error', onError);
-    this.cleanup = () => {
-      this.stream.off('data', onData);
-      this.stream.off('end', onEnd);
-      this.stream.off('error', onError);
-    };
+    this.reader.start();
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.cleanup();
-    const s = this.stream as NodeJS.ReadableStream & { destroy?: () => void };
+    this.reader?.stop();
+    const s = this.stream as NodeJS.ReadableStream & { destroy?: () => void; fd?: number };
     s.pause();
-    if (s !== process.stdin && typeof s.destroy === 'function') s.destroy();
+    // Never destroy stdin (fd 0): other code may still use it.
+    if (s.fd !== 0 && typeof s.destroy === 'function') s.destroy();
   }
 }

@@ -1,9 +1,16 @@
 /**
  * The contract of a receiver (Spark's `Receiver` / Structured Streaming's
- * `Source`, reduced to what a single process needs): start pushing records,
- * say when the input has ended, stop on request.
+ * `Source`, reduced to what a single process needs): acquire what can fail
+ * (`prepare`), start pushing records, say when the input has ended, learn
+ * when a batch has been output (`commit`), stop on request.
+ *
+ * Records are pushed synchronously through the operators as they arrive, so a
+ * source that reads one chunk at a time and waits for the push to return is
+ * throttled by processing; sources also pause reading while a `Backpressure`
+ * says the output is behind, or while a `RateLimiter` budget is used
+ * (`flow.ts`).
  */
-import type { Millis } from '../core/types.js';
+import type { BatchInfo, Millis } from '../core/types.js';
 
 /** What a source pushes into. All calls synchronous. */
 export interface SourceSink {
@@ -11,18 +18,33 @@ export interface SourceSink {
   record(value: unknown): void;
   /** The source has no more input (EOF). */
   end(): void;
-  /** The source failed; the job stops with this error (exit 1). */
+  /** The source failed; the job stops with this error (exit 1, or 2 for a `ConfigError`). */
   fail(err: unknown): void;
 }
 
 /** A receiver. */
 export interface Source {
-  /** Name for messages, e.g. `stdin`. */
+  /** Name for messages, e.g. `stdin`, `--listen 127.0.0.1:9000`. */
   readonly name: string;
+  /**
+   * Optional. Acquires what can fail with a configuration error — binding a
+   * port, checking that a directory exists — before any input is read. The CLI
+   * awaits it for every source before `StreamingContext.start()`, so such
+   * failures exit 2. `start()` must also work without it (it then prepares
+   * itself and reports a failure through `sink.fail`).
+   * @throws ConfigError (rejects) when the source cannot be set up.
+   */
+  prepare?(): Promise<void>;
   /** Starts receiving into `sink`. */
   start(sink: SourceSink): void;
   /** Stops receiving; idempotent. No record is pushed after it returns. */
   stop(): void;
   /** Pull-based sources push the records of batch `timeMs` here, just before it ends. */
   onBatch?(timeMs: Millis): void;
+  /**
+   * Optional. Batch `batch` has been output (Structured Streaming's commit):
+   * the input it held may now be cleaned up (`--after-read`). Called after the
+   * final batch too, possibly after `stop()`. Never throws.
+   */
+  commit?(batch: BatchInfo): void;
 }

@@ -13,7 +13,7 @@
  */
 import { isPair, type BatchInfo } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
-import { Emitter, type StreamNode } from '../engine/node.js';
+import { Emitter, type Checkpointable, type StreamNode } from '../engine/node.js';
 import { KeyCodec } from '../operators/keyed-map.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import type { OutputMode, StateTimeout } from './output-mode.js';
@@ -35,7 +35,7 @@ export interface MapWithStateOptions {
 }
 
 /** Node of map-with-state (see module doc). */
-export class MapWithStateNode extends Emitter implements StreamNode {
+export class MapWithStateNode extends Emitter implements StreamNode, Checkpointable {
   readonly store: KeyedStateStore;
   private readonly keys = new KeyCodec();
   private readonly handle = new StateHandle();
@@ -71,6 +71,15 @@ export class MapWithStateNode extends Emitter implements StreamNode {
     else if (h.updated) this.store.set(k, h.newState, this.o.timeout?.eventTime ? tMs : this.o.currentBatchTimeMs());
     if (this.o.mode === 'update') this.touched.add(k);
     else if (this.o.mode === undefined && r.out !== undefined) this.out.record(r.out, tMs);
+  }
+
+  snapshot(): unknown {
+    return { store: this.store.snapshot(), codec: this.keys.snapshot() };
+  }
+  restore(data: unknown): void {
+    const d = data as { store: [unknown, unknown, number][]; codec: [string, unknown][] };
+    this.keys.restore(d.codec);
+    this.store.restore(d.store);
   }
 
   beginGroup(): void {}

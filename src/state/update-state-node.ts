@@ -12,7 +12,7 @@
  */
 import { isPair, type BatchInfo } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
-import { Emitter, type StreamNode } from '../engine/node.js';
+import { Emitter, type Checkpointable, type StreamNode } from '../engine/node.js';
 import { KeyCodec } from '../operators/keyed-map.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import type { OutputMode, StateTimeout } from './output-mode.js';
@@ -30,7 +30,7 @@ export interface UpdateStateOptions {
 }
 
 /** Node of update-state-by-key (see module doc). */
-export class UpdateStateNode extends Emitter implements StreamNode {
+export class UpdateStateNode extends Emitter implements StreamNode, Checkpointable {
   readonly store: KeyedStateStore;
   private readonly keys = new KeyCodec();
   private batchValues = new Map<unknown, unknown[]>();
@@ -51,6 +51,15 @@ export class UpdateStateNode extends Emitter implements StreamNode {
     if (vs === undefined) this.batchValues.set(k, [value[1]]);
     else vs.push(value[1]);
     if (tMs === tMs && !(this.batchMaxTime.get(k)! >= tMs)) this.batchMaxTime.set(k, tMs);
+  }
+
+  snapshot(): unknown {
+    return { store: this.store.snapshot(), codec: this.keys.snapshot() };
+  }
+  restore(data: unknown): void {
+    const d = data as { store: [unknown, unknown, number][]; codec: [string, unknown][] };
+    this.keys.restore(d.codec);
+    this.store.restore(d.store);
   }
 
   beginGroup(): void {}

@@ -7,7 +7,7 @@
  */
 import type { BatchInfo, Millis } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
-import { Emitter, type StreamNode } from '../engine/node.js';
+import { Emitter, type Checkpointable, type StreamNode } from '../engine/node.js';
 import type { KeyedReducer } from '../operators/keyed-map.js';
 import type { TimeZone } from '../core/time-zone.js';
 import type { WatermarkTracker } from './watermark.js';
@@ -24,7 +24,7 @@ export interface CalendarWindowOptions {
 }
 
 /** Node of zone-aligned tumbling windows (see module doc). */
-export class CalendarWindowNode extends Emitter implements StreamNode {
+export class CalendarWindowNode extends Emitter implements StreamNode, Checkpointable {
   /** Open windows by start instant. Plain data. */
   readonly windows = new Map<Millis, { endMs: Millis; partials: Map<unknown, unknown> }>();
   sealedMs: Millis = -Infinity;
@@ -49,6 +49,17 @@ export class CalendarWindowNode extends Emitter implements StreamNode {
     this.o.reducer.add(w.partials, value);
   }
 
+  snapshot(): unknown {
+    return { windows: this.windows, sealedMs: this.sealedMs, codec: this.o.reducer.keys.snapshot() };
+  }
+  restore(data: unknown): void {
+    const d = data as { windows: CalendarWindowNode['windows']; sealedMs: number; codec: [string, unknown][] };
+    this.o.reducer.keys.restore(d.codec);
+    for (const [k, v] of d.windows) this.windows.set(k, v);
+    this.sealedMs = d.sealedMs;
+    this.last = null;
+  }
+
   beginGroup(): void {}
   endGroup(): void {}
 
@@ -58,7 +69,7 @@ export class CalendarWindowNode extends Emitter implements StreamNode {
     for (const [startMs, w] of due) {
       this.windows.delete(startMs);
       this.out.beginGroup({ startMs, endMs: w.endMs, eventTime: true });
-      for (const [k, v] of w.partials) this.out.record(this.o.reducer.output(k, v), startMs);
+      for (const k of this.o.reducer.sortedKeys(w.partials.keys())) this.out.record(this.o.reducer.output(k, w.partials.get(k)), startMs);
       this.out.endGroup();
       this.sealedMs = Math.max(this.sealedMs, w.endMs);
       if (this.last?.startMs === startMs) this.last = null;

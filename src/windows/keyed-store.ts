@@ -29,6 +29,10 @@ class SealedQueue {
     for (let i = this.head; i < this.items.length; i++) if (this.items[i]![0] === index) return this.items[i]![1];
     return undefined;
   }
+  /** Plain-data copy of the panes held. */
+  entries(): [number, PaneMap][] {
+    return this.items.slice(this.head);
+  }
   /** Indexes of the panes held, ascending. */
   indexes(): number[] {
     const out: number[] = [];
@@ -87,6 +91,23 @@ export class TwoStacksStore implements PaneStore {
   firstOpenPane(): number {
     return this.open.first();
   }
+  snapshot(): unknown {
+    return { open: this.open.entries(), sealed: this.sealed.entries(), codec: this.reducer.keys.snapshot() };
+  }
+  restore(data: unknown): void {
+    const d = data as { open: [number, PaneMap][]; sealed: [number, PaneMap][]; codec: [string, unknown][] };
+    this.reducer.keys.restore(d.codec);
+    for (const [i, m] of d.open) for (const [k, v] of m) this.open.get(i).set(k, v);
+    // Re-pushing the sealed panes in order rebuilds every key's two stacks exactly.
+    for (const [index, map] of d.sealed) {
+      for (const [k, v] of map) {
+        let s = this.perKey.get(k);
+        if (s === undefined) this.perKey.set(k, (s = new TwoStacks()));
+        s.push(index, v, this.combine);
+      }
+      this.sealed.push(index, map);
+    }
+  }
   paneMap(index: number): PaneMap | undefined {
     return this.open.peek(index) ?? this.sealed.find(index);
   }
@@ -94,7 +115,7 @@ export class TwoStacksStore implements PaneStore {
     return [...new Set([...this.sealed.indexes(), ...this.open.indexes()])].sort((a, b) => a - b);
   }
   emit(out: StreamNode, tMs: number): void {
-    for (const [k, s] of this.perKey) out.record(this.reducer.output(k, s.query(this.combine)), tMs);
+    for (const k of this.reducer.sortedKeys(this.perKey.keys())) out.record(this.reducer.output(k, this.perKey.get(k)!.query(this.combine)), tMs);
   }
 }
 
@@ -136,6 +157,16 @@ export class InverseStore implements PaneStore {
   firstOpenPane(): number {
     return this.open.first();
   }
+  snapshot(): unknown {
+    return { open: this.open.entries(), sealed: this.sealed.entries(), running: this.running, codec: this.reducer.keys.snapshot() };
+  }
+  restore(data: unknown): void {
+    const d = data as { open: [number, PaneMap][]; sealed: [number, PaneMap][]; running: PaneMap; codec: [string, unknown][] };
+    this.reducer.keys.restore(d.codec);
+    for (const [i, m] of d.open) for (const [k, v] of m) this.open.get(i).set(k, v);
+    for (const [index, map] of d.sealed) this.sealed.push(index, map);
+    for (const [k, v] of d.running) this.running.set(k, v);
+  }
   paneMap(index: number): PaneMap | undefined {
     return this.open.peek(index) ?? this.sealed.find(index);
   }
@@ -143,6 +174,6 @@ export class InverseStore implements PaneStore {
     return [...new Set([...this.sealed.indexes(), ...this.open.indexes()])].sort((a, b) => a - b);
   }
   emit(out: StreamNode, tMs: number): void {
-    for (const [k, v] of this.running) out.record(this.reducer.output(k, v), tMs);
+    for (const k of this.reducer.sortedKeys(this.running.keys())) out.record(this.reducer.output(k, this.running.get(k)), tMs);
   }
 }

@@ -33,6 +33,18 @@ export class RawStore implements PaneStore {
   firstOpenPane(): number {
     return this.open.first();
   }
+  snapshot(): unknown {
+    return { open: this.open.entries(), window: this.window };
+  }
+  restore(data: unknown): void {
+    const d = data as { open: [number, RawPane][]; window: [number, RawPane][] };
+    for (const [i, p] of d.open) {
+      const o = this.open.get(i);
+      o.values.push(...p.values);
+      o.times.push(...p.times);
+    }
+    this.window = d.window;
+  }
   emit(out: StreamNode): void {
     for (const [, p] of this.window) for (let i = 0; i < p.values.length; i++) out.record(p.values[i], p.times[i]!);
   }

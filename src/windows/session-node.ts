@@ -16,7 +16,7 @@
 import { compareKeys } from '../core/compare.js';
 import type { BatchInfo, Millis } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
-import { Emitter, type StreamNode } from '../engine/node.js';
+import { Emitter, type Checkpointable, type StreamNode } from '../engine/node.js';
 import type { KeyedReducer } from '../operators/keyed-map.js';
 import type { WatermarkTracker } from './watermark.js';
 
@@ -38,7 +38,7 @@ export interface SessionNodeOptions {
 }
 
 /** Node of `--session-window GAP` (see module doc). */
-export class SessionNode extends Emitter implements StreamNode {
+export class SessionNode extends Emitter implements StreamNode, Checkpointable {
   /** Open sessions per (encoded) key, sorted by start. Plain data. */
   readonly sessions = new Map<unknown, Session[]>();
   /** Watermark at the end of the previous batch: earlier events are late. */
@@ -86,6 +86,16 @@ export class SessionNode extends Emitter implements StreamNode {
     merged.startMs = Math.min(merged.startMs, tMs);
     merged.lastMs = Math.max(merged.lastMs, tMs);
     merged.touched = true;
+  }
+
+  snapshot(): unknown {
+    return { sessions: this.sessions, closedMs: this.closedMs, codec: this.o.reducer.keys.snapshot() };
+  }
+  restore(data: unknown): void {
+    const d = data as { sessions: Map<unknown, Session[]>; closedMs: number; codec: [string, unknown][] };
+    this.o.reducer.keys.restore(d.codec);
+    for (const [k, v] of d.sessions) this.sessions.set(k, v);
+    this.closedMs = d.closedMs;
   }
 
   beginGroup(): void {}

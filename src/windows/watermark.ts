@@ -23,6 +23,18 @@ export class WatermarkTracker {
    */
   constructor(readonly delayMs: Millis, readonly zone?: TimeZone) {}
 
+  /** Plain-data copy. */
+  snapshot(): unknown {
+    return { max: this.maxEventTimeMs, watermark: this.watermarkMs, lastBatch: this.lastBatch };
+  }
+  /** Takes back a `snapshot()`. */
+  restore(data: unknown): void {
+    const d = data as { max: number; watermark: number; lastBatch: number };
+    this.maxEventTimeMs = d.max;
+    this.watermarkMs = d.watermark;
+    this.lastBatch = d.lastBatch;
+  }
+
   /**
    * The watermark for the end of `batch`: advanced at most once per batch
    * index; +∞ on the final batch.
@@ -30,9 +42,9 @@ export class WatermarkTracker {
   advance(batch: BatchInfo): Millis {
     if (batch.index !== this.lastBatch) {
       this.lastBatch = batch.index;
-      if (batch.final) this.watermarkMs = Infinity;
-      else this.watermarkMs = Math.max(this.watermarkMs, this.maxEventTimeMs - this.delayMs);
+      this.watermarkMs = Math.max(this.watermarkMs, this.maxEventTimeMs - this.delayMs);
     }
-    return this.watermarkMs;
+    // End of input: +∞ for this batch only, so a checkpoint keeps the real watermark.
+    return batch.final ? Infinity : this.watermarkMs;
   }
 }

@@ -25,7 +25,7 @@
  */
 import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
-import { Emitter, type StreamNode } from '../engine/node.js';
+import { Emitter, type Checkpointable, type StreamNode } from '../engine/node.js';
 import type { KeyedReducer } from '../operators/keyed-map.js';
 import type { OutputMode } from '../state/output-mode.js';
 import type { PaneStore } from './pane-store.js';
@@ -58,7 +58,7 @@ export interface WindowedNodeOptions {
 type Rows = Map<unknown, unknown>;
 
 /** Windowed operator node (see module doc). */
-export class WindowedNode extends Emitter implements StreamNode {
+export class WindowedNode extends Emitter implements StreamNode, Checkpointable {
   private readonly spec: WindowSpec;
   private readonly store: PaneStore;
   private readonly mode: OutputMode;
@@ -118,6 +118,23 @@ export class WindowedNode extends Emitter implements StreamNode {
     if (this.spec.eventTime) this.eventTimeBatch(batch);
     else this.processingTimeBatch(batch);
     this.out.endBatch(batch);
+  }
+
+  snapshot(): unknown {
+    return {
+      openPane: this.openPane, nextEndMs: this.nextEndMs, sealedMs: this.sealedMs,
+      closed: this.closed, lastOutput: this.lastOutput, store: this.store.snapshot(),
+    };
+  }
+
+  restore(data: unknown): void {
+    const d = data as { openPane: number; nextEndMs: number; sealedMs: number; closed: WindowedNode['closed']; lastOutput: Map<unknown, unknown>; store: unknown };
+    this.openPane = d.openPane;
+    this.nextEndMs = d.nextEndMs;
+    this.sealedMs = d.sealedMs;
+    this.closed = d.closed;
+    this.lastOutput = d.lastOutput;
+    this.store.restore(d.store);
   }
 
   // ---- processing time ----
@@ -200,7 +217,7 @@ export class WindowedNode extends Emitter implements StreamNode {
 
   private outputGroup(bounds: WindowBounds, rows: Rows | null): void {
     this.out.beginGroup(bounds);
-    if (rows) for (const [k, v] of rows) this.out.record(this.o.reducer!.output(k, v), bounds.startMs);
+    if (rows) for (const k of this.o.reducer!.sortedKeys(rows.keys())) this.out.record(this.o.reducer!.output(k, rows.get(k)), bounds.startMs);
     else this.store.emit(this.out, bounds.startMs);
     this.out.endGroup();
   }

@@ -28,3 +28,21 @@ describe('toEventTimeMs', () => {
     }
   });
 });
+
+describe('toEventTimeMs fast paths agree with the calendar', () => {
+  it('ISO and Apache forms of random instants parse to those instants', async () => {
+    const fc = (await import('fast-check')).default;
+    const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_102_444_799 }), (sec) => {
+        const d = new Date(sec * 1000);
+        const hms = `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}`;
+        const iso = `${d.getUTCFullYear()}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())}`;
+        expect(toEventTimeMs(`${iso} ${hms}`)).toBe(sec * 1000);
+        expect(toEventTimeMs(`${iso}T${hms}Z`)).toBe(sec * 1000);
+        expect(toEventTimeMs(`${p2(d.getUTCDate())}/${MON[d.getUTCMonth()]}/${d.getUTCFullYear()}:${hms} +0000`)).toBe(sec * 1000);
+      }),
+    );
+  });
+});

@@ -1,0 +1,2 @@
+# Engine floor (awk): count lines.
+END { print NR }

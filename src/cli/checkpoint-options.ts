@@ -1,0 +1,115 @@
+/**
+ * The CLI side of checkpoints and exactly-once outputs: the flags
+ * (`--checkpoint`, `--checkpoint-interval`, `--checkpoint-mismatch`, `--wal`,
+ * `--drain`, `--output`, `--output-dir`), the pipeline description whose
+ * fingerprint guards a checkpoint, and `dstream checkpoint inspect|reset DIR`.
+ */
+import type { Argv } from 'yargs';
+import { CheckpointStore, inspectCheckpoint, resetCheckpoint, type PipelineDescription } from '../checkpoint/checkpoint-store.js';
+import { ConfigError, ExitCode } from '../core/errors.js';
+import { parseDuration } from '../core/duration.js';
+import type { Millis } from '../core/types.js';
+import type { OperatorFlag } from '../plan/pipeline.js';
+import { BatchDirOutput, FileOutput, type DurableOutput } from '../sinks/durable-output.js';
+
+/** Checkpoint and output settings. Durations in ms. */
+export interface CheckpointCliOptions {
+  checkpoint?: string;
+  checkpointIntervalMs?: Millis;
+  checkpointMismatch: 'fail' | 'reset';
+  wal: boolean;
+  drain: boolean;
+  output?: string;
+  outputDir?: string;
+}
+
+/** Adds the flags to a yargs parser. */
+export function addCheckpointOptions<T>(y: Argv<T>): Argv<T> {
+  const group = 'Checkpoints and exactly-once output:';
+  return y
+    .option('checkpoint', { type: 'string', describe: 'DIR: save state and source offsets every batch; a restart with the same command resumes', group })
+    .option('checkpoint-interval', { type: 'string', describe: 'DURATION between full state snapshots (default: smallest multiple of the slide interval ≥ 10s)', group })
+    .option('checkpoint-mismatch', { choices: ['fail', 'reset'] as const, default: 'fail' as const, describe: 'when the checkpoint was written by a different pipeline: stop (exit 2) or start over', group })
+    .option('wal', { type: 'boolean', default: false, describe: 'write-ahead log stdin into the checkpoint, so a crash loses no line', group })
+    .option('drain', { type: 'boolean', default: false, describe: 'on SIGTERM/SIGINT with --checkpoint, emit open windows instead of keeping them', group })
+    .option('output', { type: 'string', describe: 'FILE: append the output to FILE instead of stdout (exactly once with --checkpoint)', group })
+    .option('output-dir', { type: 'string', describe: 'DIR: one file per batch, DIR/batch-<batch time ms>, written atomically', group }) as Argv<T>;
+}
+
+function single(v: unknown): unknown {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+/** Reads the flags from parsed argv. @throws ConfigError for invalid combinations. */
+export function readCheckpointOptions(parsed: Record<string, unknown>): CheckpointCliOptions {
+  const o: CheckpointCliOptions = {
+    checkpoint: single(parsed.checkpoint) as string | undefined,
+    checkpointMismatch: (single(parsed['checkpoint-mismatch']) as 'fail' | 'reset') ?? 'fail',
+    wal: Boolean(single(parsed.wal)),
+    drain: Boolean(single(parsed.drain)),
+    output: single(parsed.output) as string | undefined,
+    outputDir: single(parsed['output-dir']) as string | undefined,
+  };
+  const interval = single(parsed['checkpoint-interval']);
+  if (interval !== undefined) o.checkpointIntervalMs = parseDuration(String(interval), '--checkpoint-interval');
+  if (o.wal && !o.checkpoint) throw new ConfigError('--wal needs --checkpoint DIR (the log is kept there)');
+  if (o.drain && !o.checkpoint) throw new ConfigError('--drain needs --checkpoint (without one, a stop always emits open windows)');
+  if (o.checkpointIntervalMs !== undefined && !o.checkpoint) throw new ConfigError('--checkpoint-interval needs --checkpoint');
+  if (o.output && o.outputDir) throw new ConfigError('give either --output FILE or --output-dir DIR, not both');
+  return o;
+}
+
+/** What must stay the same between runs on one checkpoint (its fingerprint). */
+export function pipelineDescription(o: {
+  batchIntervalMs: Millis; operators: OperatorFlag[]; watermarkDelayMs: Millis; outputMode?: string;
+  allowedLatenessMs?: Millis; stateTimeoutMs?: Millis; maxKeys?: number; timezone?: string;
+}): PipelineDescription {
+  return {
+    batchIntervalMs: o.batchIntervalMs,
+    operators: o.operators,
+    watermarkDelayMs: o.watermarkDelayMs,
+    outputMode: o.outputMode ?? null,
+    allowedLatenessMs: o.allowedLatenessMs ?? null,
+    stateTimeoutMs: o.stateTimeoutMs ?? null,
+    maxKeys: o.maxKeys ?? null,
+    timezone: o.timezone ?? null,
+  };
+}
+
+/** Default checkpoint interval: the smallest multiple of the slide interval ≥ 10 s (as Spark), the slide being the first window's or the batch interval. */
+export function defaultCheckpointIntervalMs(batchIntervalMs: Millis, operators: OperatorFlag[]): Millis {
+  const w = operators.find((f): f is Extract<OperatorFlag, { op: 'window' }> => f.op === 'window');
+  const slide = w ? w.slideMs ?? (operators.some((f) => f.op === 'event-time') ? w.lengthMs : batchIntervalMs) : batchIntervalMs;
+  return Math.ceil(10_000 / slide) * slide;
+}
+
+/** Opens the checkpoint (lock, fingerprint) or returns null without `--checkpoint`. */
+export function openCheckpoint(o: CheckpointCliOptions, description: PipelineDescription, warn: (m: string) => void): CheckpointStore | null {
+  return o.checkpoint ? CheckpointStore.open(o.checkpoint, description, o.checkpointMismatch, warn) : null;
+}
+
+/** The durable output of `--output`/`--output-dir`, or null for stdout. */
+export function durableOutput(o: CheckpointCliOptions, batchTimeMs: () => Millis): DurableOutput | null {
+  if (o.output) return new FileOutput(o.output);
+  if (o.outputDir) return new BatchDirOutput(o.outputDir, batchTimeMs);
+  return null;
+}
+
+/**
+ * `dstream checkpoint inspect DIR` / `dstream checkpoint reset DIR`.
+ * @returns the exit code.
+ */
+export function checkpointCommand(args: string[], out: (s: string) => void, err: (s: string) => void): number {
+  const [verb, dir, ...rest] = args;
+  if ((verb !== 'inspect' && verb !== 'reset') || !dir || rest.length) {
+    err('Usage: dstream checkpoint inspect DIR | dstream checkpoint reset DIR\n');
+    return ExitCode.USAGE;
+  }
+  if (verb === 'inspect') {
+    out(inspectCheckpoint(dir));
+    return ExitCode.OK;
+  }
+  resetCheckpoint(dir);
+  err(`dstream: checkpoint ${dir} cleared\n`);
+  return ExitCode.OK;
+}

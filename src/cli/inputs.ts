@@ -1,0 +1,85 @@
+/**
+ * Builds the job's input from the source flags: one `Source` per `--connect`
+ * and `--listen`, one for all `--watch` directories, stdin when asked for (or
+ * when nothing else is), all made one stream with `ssc.union` (Spark's
+ * `union` of receiver streams). Every source shares the output backpressure
+ * (stdout's queue) and gets its own `--max-rate` budget. `Source.commit` is
+ * called after every batch has been output (`--after-read`).
+ */
+import type { StreamingContext } from '../engine/context.js';
+import type { DStream } from '../engine/dstream.js';
+import { DirectorySource } from '../sources/directory-source.js';
+import { RateLimiter, WritableBackpressure, type WritableLike } from '../sources/flow.js';
+import { ReadableLineSource } from '../sources/readable-source.js';
+import { ConnectSource } from '../sources/socket-client.js';
+import { ListenSource } from '../sources/socket-server.js';
+import type { Source } from '../sources/source.js';
+import type { SourceCliOptions } from './source-options.js';
+
+/** What `createInputs` needs from the process. */
+export interface InputEnv {
+  maxLineBytes: number;
+  /** Writes one line to stderr (the `dstream: ` prefix is added here). */
+  errLine: (line: string) => void;
+  stdin: NodeJS.ReadableStream;
+  /** The job's output stream, whose queue gives the backpressure. */
+  stdout: WritableLike;
+  /** Replaces the stdin source (e.g. a write-ahead-logged one with `--wal`). */
+  stdinSource?: Source;
+}
+
+/** The built input. */
+export interface Inputs {
+  /** The union of all sources (the source itself when there is one). */
+  stream: DStream<string>;
+  sources: Source[];
+  /**
+   * Binds ports and checks directories; call before `ssc.start()`.
+   * @throws ConfigError (rejects) after stopping every source, e.g. a port in use.
+   */
+  prepare(): Promise<void>;
+}
+
+/** Builds the sources of `options` on `ssc` (see module doc). */
+export function createInputs(ssc: StreamingContext, options: SourceCliOptions, env: InputEnv): Inputs {
+  const backpressure = new WritableBackpressure(env.stdout);
+  const rate = () => (options.maxRate ? new RateLimiter(options.maxRate, ssc.clock) : undefined);
+  const log = (message: string) => env.errLine(`dstream: ${message}`);
+  const common = () => ({ issues: ssc.issues, maxLineBytes: env.maxLineBytes, rate: rate(), backpressure, log, clock: ssc.clock, once: options.once });
+  const sources: Source[] = [];
+  if (options.stdin) {
+    sources.push(env.stdinSource ?? new ReadableLineSource('stdin', env.stdin, ssc.issues, { maxLineBytes: env.maxLineBytes, rate: rate(), backpressure }));
+  }
+  for (const address of options.connect) sources.push(new ConnectSource({ ...common(), address, retries: options.connectRetries }));
+  for (const address of options.listen) {
+    sources.push(new ListenSource({ ...common(), address, maxConnections: options.maxConnections, idleTimeoutMs: options.idleTimeoutMs }));
+  }
+  if (options.watch.length > 0) {
+    sources.push(new DirectorySource({
+      ...common(),
+      dirs: options.watch,
+      pattern: options.pattern,
+      recursive: options.recursive,
+      settleMs: options.settleMs,
+      newFilesOnly: options.newFilesOnly,
+      maxFilesPerBatch: options.maxFilesPerBatch,
+      afterRead: options.afterRead,
+    }));
+  }
+  const streams = sources.map((s) => ssc.receiverStream<string>(s));
+  ssc.batchListeners.push((batch) => {
+    for (const s of sources) s.commit?.(batch);
+  });
+  return {
+    stream: streams.length === 1 ? streams[0]! : ssc.union(...streams),
+    sources,
+    async prepare() {
+      try {
+        await Promise.all(sources.map((s) => s.prepare?.()));
+      } catch (e) {
+        for (const s of sources) s.stop();
+        throw e;
+      }
+    },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * The source flags: stdin (`-`, `--stdin`, the default), `--connect`,
+ * `--listen`, `--watch` and their settings, `--max-rate`, `--once`. Their
+ * yargs definitions (`addSourceOptions`) and their validation
+ * (`readSourceOptions`), which runs before anything is opened: every mistake
+ * is a `ConfigError` (exit 2) naming the flag and the fix.
+ */
+import type { Argv } from 'yargs';
+import { parseDuration } from '../core/duration.js';
+import { ConfigError } from '../core/errors.js';
+import type { Millis } from '../core/types.js';
+import { DEFAULT_LISTEN_HOST, parseHostPort, type HostPort } from '../sources/address.js';
+import { parseAfterRead, type AfterRead } from '../sources/after-read.js';
+import { DEFAULT_SETTLE_MS } from '../sources/settle.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../sources/socket-server.js';
+
+/** What to read. Durations in ms. */
+export interface SourceCliOptions {
+  /** Read stdin: asked for with `-`/`--stdin`, or no other source given. */
+  stdin: boolean;
+  connect: HostPort[];
+  /** Consecutive failed reconnection attempts tolerated (`Infinity` by default). */
+  connectRetries: number;
+  listen: HostPort[];
+  maxConnections: number;
+  /** 0 = never. */
+  idleTimeoutMs: Millis;
+  watch: string[];
+  pattern?: string;
+  recursive: boolean;
+  /** 0 = take files at once. */
+  settleMs: Millis;
+  newFilesOnly: boolean;
+  maxFilesPerBatch?: number;
+  afterRead: AfterRead;
+  /** Records per second per source. */
+  maxRate?: number;
+  once: boolean;
+}
+
+/** Every source flag, for "did you mean". */
+export const SOURCE_FLAGS = ['stdin', 'connect', 'connect-retries', 'listen', 'max-connections', 'idle-timeout', 'watch', 'pattern',
+  'recursive', 'settle', 'new-files-only', 'max-files-per-batch', 'after-read', 'max-rate', 'once'] as const;
+
+/** Adds the source flags to a yargs parser (no defaults here: a flag given without its source is an error). */
+export function addSourceOptions<T>(y: Argv<T>): Argv<T> {
+  const group = 'Sources (default: stdin; several are read as one stream):';
+  return y
+    .option('stdin', { type: 'boolean', describe: 'read stdin too (also: a lone -), alongside the sources below', group })
+    .option('connect', { type: 'string', describe: 'HOST:PORT: read lines from a TCP server; reconnects with backoff (repeatable)', group })
+    .option('connect-retries', { type: 'string', describe: 'N: fail (exit 1) after N consecutive failed reconnections (default: retry forever)', group })
+    .option('listen', { type: 'string', describe: '[HOST:]PORT: accept TCP producers, one line stream each (host default 127.0.0.1; port 0: any)', group })
+    .option('max-connections', { type: 'string', describe: `N: producers connected at once; more are refused and counted (default ${DEFAULT_MAX_CONNECTIONS})`, group })
+    .option('idle-timeout', { type: 'string', describe: 'DURATION: close a producer silent that long (default 5m; 0: never)', group })
+    .option('watch', { type: 'string', describe: 'DIR: read each complete file in DIR once (repeatable)', group })
+    .option('pattern', { type: 'string', describe: 'GLOB: only files matching (e.g. \'*.log\'; default: all files)', group })
+    .option('recursive', { type: 'boolean', describe: 'also watch subdirectories', group })
+    .option('settle', { type: 'string', describe: 'DURATION a file must stay unchanged to be taken (default 1s; renamed-in files at once)', group })
+    .option('new-files-only', { type: 'boolean', describe: 'skip the files already present at start', group })
+    .option('max-files-per-batch', { type: 'string', describe: 'N: start at most N files per batch', group })
+    .option('after-read', { type: 'string', describe: 'keep|delete|move:DIR: what to do with a file once its batch is output (default keep)', group })
+    .option('max-rate', { type: 'string', describe: 'N: at most N records per second per source (reading pauses)', group })
+    .option('once', { type: 'boolean', describe: 'read what is there now (stdin to EOF, files present), process it, exit 0', group }) as Argv<T>;
+}
+
+function list(v: unknown): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+function last(v: unknown): string | undefined {
+  const l = list(v);
+  return l.length ? l[l.length - 1] : undefined;
+}
+
+function integer(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(Number.isSafeInteger(n) && n >= min)) throw new ConfigError(`--${flag}: '${text}' is not ${min === 0 ? 'a non-negative' : 'a positive'} integer`);
+  return n;
+}
+
+function durationOrZero(flag: string, text: string | undefined): Millis | undefined {
+  if (text === undefined) return undefined;
+  return /^0+(ms|s)?$/.test(text.trim()) ? 0 : parseDuration(text, `--${flag}`);
+}
+
+/**
+ * Reads and checks the source flags.
+ * @param parsed yargs' result.
+ * @param positional the positional arguments; a lone `-` means stdin.
+ * @throws ConfigError for a bad value, or a setting without its source (e.g. `--pattern` without `--watch`).
+ */
+export function readSourceOptions(parsed: Record<string, unknown>, positional: readonly unknown[]): SourceCliOptions {
+  const connect = list(parsed.connect).map((t) => parseHostPort(t, '--connect'));
+  const listen = list(parsed.listen).map((t) => parseHostPort(t, '--listen', { defaultHost: DEFAULT_LISTEN_HOST, allowZero: true }));
+  const watch = list(parsed.watch);
+  for (const w of watch) if (w === '') throw new ConfigError('--watch needs a directory');
+  const needs = (flag: string, source: string, has: boolean) => {
+    if (parsed[flag] !== undefined && !has) throw new ConfigError(`--${flag} needs ${source}`);
+  };
+  needs('connect-retries', '--connect HOST:PORT', connect.length > 0);
+  for (const f of ['max-connections', 'idle-timeout']) needs(f, '--listen [HOST:]PORT', listen.length > 0);
+  for (const f of ['pattern', 'recursive', 'settle', 'new-files-only', 'max-files-per-batch', 'after-read']) needs(f, '--watch DIR', watch.length > 0);
+
+  const explicitStdin = Boolean(last(parsed.stdin) === 'true') || positional.includes('-');
+  const once = last(parsed.once) === 'true';
+  const newFilesOnly = last(parsed['new-files-only']) === 'true';
+  const idleTimeoutMs = durationOrZero('idle-timeout', last(parsed['idle-timeout'])) ?? DEFAULT_IDLE_TIMEOUT_MS;
+  if (once && newFilesOnly) throw new ConfigError('--new-files-only with --once would read no file: --once reads the files present now');
+  if (once && listen.length > 0 && idleTimeoutMs === 0) {
+    throw new ConfigError('--once with --listen ends after --idle-timeout without producers; give a non-zero --idle-timeout, e.g. 5s');
+  }
+  const pattern = last(parsed.pattern);
+  if (pattern === '') throw new ConfigError('--pattern needs a glob, e.g. \'*.log\'');
+  return {
+    stdin: explicitStdin || (connect.length === 0 && listen.length === 0 && watch.length === 0),
+    connect,
+    connectRetries: integer('connect-retries', last(parsed['connect-retries']), 0) ?? Infinity,
+    listen,
+    maxConnections: integer('max-connections', last(parsed['max-connections']), 1) ?? DEFAULT_MAX_CONNECTIONS,
+    idleTimeoutMs,
+    watch,
+    pattern,
+    recursive: last(parsed.recursive) === 'true',
+    settleMs: durationOrZero('settle', last(parsed.settle)) ?? DEFAULT_SETTLE_MS,
+    newFilesOnly,
+    maxFilesPerBatch: integer('max-files-per-batch', last(parsed['max-files-per-batch']), 1),
+    afterRead: parseAfterRead(last(parsed['after-read']) ?? 'keep'),
+    maxRate: integer('max-rate', last(parsed['max-rate']), 1),
+    once,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * `--after-read keep|delete|move:DIR`: what happens to a file of a watched
+ * directory once the batch holding its lines has been output (Structured
+ * Streaming's `cleanSource` = off | delete | archive with
+ * `sourceArchiveDir`). Done in `Source.commit`, never before the output, so
+ * a crash cannot lose a deleted file's lines (it may re-read them: at least
+ * once).
+ *
+ * `move:DIR` keeps the file's path relative to its watched directory under
+ * DIR, creating subdirectories; an existing target gets `.1`, `.2`, …
+ * appended. Across file systems the file is copied, then removed.
+ */
+import { copyFileSync, existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+
+/** The `--after-read` action. */
+export type AfterRead = { kind: 'keep' } | { kind: 'delete' } | { kind: 'move'; dir: string };
+
+/**
+ * Parses `keep`, `delete` or `move:DIR`.
+ * @throws ConfigError for anything else, or `move:` without a directory.
+ */
+export function parseAfterRead(text: string): AfterRead {
+  if (text === 'keep' || text === 'delete') return { kind: text };
+  if (text.startsWith('move:')) {
+    const dir = text.slice(5);
+    if (dir === '') throw new ConfigError(`--after-read: 'move:' needs a directory, e.g. move:/var/spool/done`);
+    return { kind: 'move', dir };
+  }
+  throw new ConfigError(`--after-read: '${text}' is not keep, delete or move:DIR`);
+}
+
+/**
+ * Applies `action` to `path`, found under the watched directory `root`.
+ * Synchronous (a few system calls per file), so it completes before the process exits.
+ * @returns where the file went (`null` when deleted or kept).
+ * @throws the fs error (the caller reports it as a warning).
+ */
+export function applyAfterRead(action: AfterRead, root: string, path: string): string | null {
+  switch (action.kind) {
+    case 'keep':
+      return null;
+    case 'delete':
+      unlinkSync(path);
+      return null;
+    case 'move': {
+      const base = join(action.dir, relative(root, path));
+      let target = base;
+      for (let i = 1; existsSync(target); i++) target = `${base}.${i}`;
+      mkdirSync(dirname(target), { recursive: true });
+      try {
+        renameSync(path, target);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+        copyFileSync(path, target);
+        unlinkSync(path);
+      }
+      return target;
+    }
+  }
+}

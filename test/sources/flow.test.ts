@@ -1,0 +1,130 @@
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { IssueLog } from '../../src/engine/issues.js';
+import { cutAfterLines, RateLimiter, WritableBackpressure } from '../../src/sources/flow.js';
+import { LineReader } from '../../src/sources/line-reader.js';
+
+/** A LineReader over a PassThrough, collecting lines. */
+function reader(options: Partial<ConstructorParameters<typeof LineReader>[2]> = {}) {
+  const stream = new PassThrough();
+  const lines: string[] = [];
+  let ended = false;
+  let notify = () => {};
+  const r = new LineReader(
+    stream,
+    {
+      line: (l) => {
+        lines.push(l);
+        notify();
+      },
+      end: () => {
+        ended = true;
+        notify();
+      },
+      error: () => {},
+      fail: (e) => {
+        throw e;
+      },
+    },
+    { where: 'test', issues: new IssueLog(), ...options },
+  );
+  const until = (test: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const prev = notify;
+      notify = () => {
+        prev();
+        if (test()) resolve();
+      };
+      if (test()) resolve();
+    });
+  r.start();
+  return { stream, lines, r, until, isEnded: () => ended };
+}
+
+describe('cutAfterLines', () => {
+  it('cuts after the n-th LF, or takes the whole chunk when it has fewer', () => {
+    const b = Buffer.from('a\nb\nc\nd');
+    expect(cutAfterLines(b, 2)).toEqual({ end: 4, lines: 2 });
+    expect(cutAfterLines(b, 3)).toEqual({ end: 6, lines: 3 });
+    expect(cutAfterLines(b, 10)).toEqual({ end: 7, lines: 3 });
+    expect(cutAfterLines(b, 0)).toEqual({ end: 0, lines: 0 });
+    expect(cutAfterLines(Buffer.from('abc'), 0)).toEqual({ end: 0, lines: 0 });
+  });
+});
+
+describe('RateLimiter (Spark receiver maxRate)', () => {
+  it('gives a budget per clock second and calls waiters at the next second', () => {
+    const clock = new ManualClock(10_500);
+    const rate = new RateLimiter(3, clock);
+    expect(rate.available()).toBe(3);
+    rate.take(3);
+    expect(rate.available()).toBe(0);
+    let called = 0;
+    rate.whenRefilled(() => called++);
+    clock.advance(499);
+    expect(called).toBe(0);
+    clock.advance(1);
+    expect(called).toBe(1);
+    expect(rate.available()).toBe(3);
+  });
+
+  it('rejects a budget that is not a positive integer', () => {
+    expect(() => new RateLimiter(0, new ManualClock())).toThrow(RangeError);
+  });
+});
+
+describe('LineReader flow control', () => {
+  it('--max-rate: at most N lines per second, the rest held until the clock moves', async () => {
+    const clock = new ManualClock(0);
+    const t = reader({ rate: new RateLimiter(4, clock) });
+    t.stream.write('1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n');
+    await t.until(() => t.lines.length === 4);
+    expect(t.r.paused).toBe(true);
+    clock.advance(1000);
+    await t.until(() => t.lines.length === 8);
+    clock.advance(1000);
+    await t.until(() => t.lines.length === 10);
+    expect(t.lines).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+  });
+
+  it('--max-rate: the end of the stream waits for held lines, and a last line without newline is kept', async () => {
+    const clock = new ManualClock(0);
+    const t = reader({ rate: new RateLimiter(2, clock) });
+    t.stream.end('a\nb\nc\nlast');
+    await t.until(() => t.lines.length === 2);
+    expect(t.isEnded()).toBe(false);
+    clock.advance(1000);
+    await t.until(() => t.isEnded());
+    expect(t.lines).toEqual(['a', 'b', 'c', 'last']);
+  });
+
+  it('pauses while the output is behind and resumes at its drain', async () => {
+    const out = Object.assign(new EventEmitter(), { writableLength: 0 });
+    const bp = new WritableBackpressure(out, 100);
+    const t = reader({ backpressure: bp });
+    out.writableLength = 1000; // the output falls behind
+    t.stream.write('x\n');
+    await t.until(() => t.lines.length === 1);
+    expect(t.r.paused).toBe(true);
+    t.stream.write('y\n');
+    t.stream.write('z\n');
+    await new Promise((r) => setImmediate(r));
+    expect(t.lines).toEqual(['x']); // nothing read while behind: it waits in the stream
+    out.writableLength = 0;
+    out.emit('drain');
+    await t.until(() => t.lines.length === 3);
+    expect(t.lines).toEqual(['x', 'y', 'z']);
+  });
+
+  it('finish() keeps held bytes and a partial line, ignoring the rate', async () => {
+    const clock = new ManualClock(0);
+    const t = reader({ rate: new RateLimiter(1, clock) });
+    t.stream.write('a\nb\npart');
+    await t.until(() => t.lines.length === 1);
+    t.r.finish();
+    expect(t.lines).toEqual(['a', 'b', 'part']);
+    expect(t.isEnded()).toBe(true);
+  });
+});
