@@ -14,6 +14,7 @@ import { OUTPUT_MODES, type OutputMode } from '../state/output-mode.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import type { ErrorPolicy } from '../engine/issues.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
+import { applyConfig, printConfig } from './config.js';
 import { addCheckpointOptions, readCheckpointOptions, type CheckpointCliOptions } from './checkpoint-options.js';
 import { addSourceOptions, readSourceOptions, SOURCE_FLAGS, type SourceCliOptions } from './source-options.js';
 
@@ -22,7 +23,15 @@ export interface CliOptions {
   batchIntervalMs: Millis;
   operators: OperatorFlag[];
   watermarkDelayMs: Millis;
-  format: OutputFormat;
+  /** Output format; `undefined`: not given (a live table on a terminal for keyed results, else text). */
+  format?: OutputFormat;
+  /** `--parse FORMAT` with its options. */
+  parse?: { format: string; delimiter?: string; year?: number };
+  /** `--color` (true), `--no-color` (false), or neither. */
+  color?: boolean;
+  stats: boolean;
+  progressJson?: string;
+  metricsPort?: number;
   printLimit: number;
   maxLineBytes: number;
   onError: ErrorPolicy;
@@ -40,7 +49,7 @@ export interface CliOptions {
 }
 
 /** Operator flags and whether they take a value. */
-const OPERATOR_FLAGS: Record<string, boolean> = {
+export const OPERATOR_FLAGS: Record<string, boolean> = {
   map: true, 'flat-map': true, filter: true, reduce: true, 'reduce-by-key': true,
   count: false, 'count-by-value': false, window: true, slide: true, top: true, 'event-time': true,
   'update-state-by-key': true, 'map-with-state': true, 'session-window': true,
@@ -188,12 +197,22 @@ export function parser(argv: string[]) {
     .option('allowed-lateness', { type: 'string', describe: 'DURATION: keep event-time windows open that long after the watermark passes their end', group: 'Event time:' })
     .option('timezone', { type: 'string', describe: 'ZONE (IANA): zone-less times are local there; windows of 1h..1d follow local time', group: 'Event time:' })
     .option('late', { type: 'string', describe: 'FILE: append the input lines of late records', group: 'Event time:' })
-    .option('format', { choices: OUTPUT_FORMATS as OutputFormat[], default: 'text' as OutputFormat, describe: 'output format', group: 'Output:' })
+    .option('format', { choices: OUTPUT_FORMATS as OutputFormat[], describe: 'output format (default: a live table on a terminal for keyed results, else text)', group: 'Output:' })
+    .option('parse', { type: 'string', describe: 'FORMAT: turn each line into an object first: json, logfmt, csv, combined, common, syslog, regex:PATTERN', group: 'Parsing:' })
+    .option('delimiter', { type: 'string', describe: 'field delimiter of --parse csv (default ,)', group: 'Parsing:' })
+    .option('year', { type: 'number', describe: 'year of --parse syslog timestamps that have none (default: inferred)', group: 'Parsing:' })
+    .option('color', { type: 'boolean', describe: 'colour on stderr/stdout even when not a terminal', group: 'Terminal:' })
+    .option('no-color', { type: 'boolean', describe: 'never colour (also NO_COLOR=1)', group: 'Terminal:' })
+    .option('stats', { type: 'boolean', default: false, describe: 'one line of batch statistics on stderr per batch', group: 'Terminal:' })
+    .option('progress-json', { type: 'string', describe: 'FILE: append one JSON object per batch (Spark StreamingQueryProgress names)', group: 'Terminal:' })
+    .option('metrics-port', { type: 'number', describe: 'PORT: serve Prometheus metrics on 127.0.0.1:PORT/metrics', group: 'Terminal:' })
     .option('print', { type: 'number', default: 10, describe: 'records shown per batch in text format', group: 'Output:' })
     .option('max-line-bytes', { type: 'string', default: String(DEFAULT_MAX_LINE_BYTES), describe: 'longer lines are skipped and counted (e.g. 1048576, 64KB, 16MB)', group: 'Bad input:' })
     .option('on-error', { choices: ['skip', 'fail'] as const, default: 'skip' as const, describe: 'when FN throws: skip and count the record, or stop with exit 1', group: 'Bad input:' })
     .option('dead-letter', { type: 'string', describe: 'FILE: append the input lines of skipped records', group: 'Bad input:' })
     .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
+    .option('config', { type: 'string', describe: 'FILE: JSON settings {"batch": "5s", …} (flags > DSTREAM_* environment > config file)' })
+    .option('print-config', { type: 'boolean', describe: 'print the effective settings and where each came from, then exit' })
     .example(EXAMPLES)
     .epilogue(`FN is a JavaScript function expression, compiled once; hashtags(text) and words(text) are available.\nDurations: a bare number is seconds; units ms s m h d.\n\n${EXIT_CODES_TEXT}\n\nSee man dstream for every flag.`)
     .version(version())
@@ -204,8 +223,9 @@ export function parser(argv: string[]) {
     .exitProcess(false);
 }
 
-const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'filter', 'reduce', 'reduce-by-key', 'count', 'count-by-value', 'window', 'slide', 'top',
+export const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'filter', 'reduce', 'reduce-by-key', 'count', 'count-by-value', 'window', 'slide', 'top',
   'event-time', 'watermark', 'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'verbose', 'help', 'version',
+  'parse', 'delimiter', 'year', 'color', 'no-color', 'stats', 'progress-json', 'metrics-port', 'config', 'print-config',
   'update-state-by-key', 'map-with-state', 'state-timeout', 'max-keys', 'output-mode', 'session-window', 'allowed-lateness', 'timezone',
   'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'wal', 'drain', 'output', 'output-dir', ...SOURCE_FLAGS];
 
@@ -220,9 +240,12 @@ function single(v: unknown): unknown {
  * Parses argv.
  * @throws ConfigError (exit 2) for unknown flags (with "did you mean"), bad values, bad order.
  */
-export function parseArgs(argv: string[]): ParseResult {
+export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.env): ParseResult {
   let failure: string | undefined;
   let output = '';
+  // Settings from --config FILE and DSTREAM_* come first, so that flags win; operators only from argv.
+  const cfg = applyConfig(cliArgv, env, KNOWN_FLAGS, Object.keys(OPERATOR_FLAGS));
+  const argv = cfg.argv;
   const y = parser(argv).fail((msg) => {
     failure = msg;
   });
@@ -244,6 +267,10 @@ export function parseArgs(argv: string[]): ParseResult {
     return { kind: 'done' };
   }
   if (parsed.help || parsed.version) return { kind: 'done' };
+  if (parsed['print-config']) {
+    process.stdout.write(printConfig(Object.fromEntries(KNOWN_FLAGS.map((k) => [k, single(parsed[k])])), cfg.sources, KNOWN_FLAGS));
+    return { kind: 'done' };
+  }
   const positional = ((parsed._ as unknown[]) ?? []).filter((p) => p !== '-'); // a lone '-' is stdin
   if (positional.length > 0) throw new ConfigError(`unexpected argument '${String(positional[0])}' (dstream reads stdin; operators are flags like --map FN)`);
 
@@ -264,9 +291,18 @@ export function parseArgs(argv: string[]): ParseResult {
     kind: 'run',
     options: {
       batchIntervalMs: parseDuration(String(single(parsed.batch)), '--batch'),
-      operators: toOperators(orderedOperators(argv)),
+      operators: toOperators(orderedOperators(cliArgv)),
       watermarkDelayMs: watermarkText === '0' ? 0 : parseDuration(watermarkText, '--watermark'),
-      format: single(parsed.format) as OutputFormat,
+      format: single(parsed.format) as OutputFormat | undefined,
+      parse: single(parsed.parse) === undefined ? undefined : {
+        format: String(single(parsed.parse)),
+        delimiter: single(parsed.delimiter) as string | undefined,
+        year: single(parsed.year) as number | undefined,
+      },
+      color: single(parsed['no-color']) ? false : (single(parsed.color) as boolean | undefined),
+      stats: Boolean(single(parsed.stats)),
+      progressJson: single(parsed['progress-json']) as string | undefined,
+      metricsPort: single(parsed['metrics-port']) as number | undefined,
       printLimit,
       maxLineBytes: maxLineBytes!,
       onError: single(parsed['on-error']) as ErrorPolicy,

@@ -24,8 +24,8 @@ export interface InputEnv {
   stdin: NodeJS.ReadableStream;
   /** The job's output stream, whose queue gives the backpressure. */
   stdout: WritableLike;
-  /** Replaces the stdin source (e.g. a write-ahead-logged one with `--wal`). */
-  stdinSource?: Source;
+  /** Creates the stdin source instead of the plain one (e.g. write-ahead-logged with `--wal`); called only when stdin is read. */
+  stdinSource?: () => Source;
 }
 
 /** The built input. */
@@ -48,7 +48,7 @@ export function createInputs(ssc: StreamingContext, options: SourceCliOptions, e
   const common = () => ({ issues: ssc.issues, maxLineBytes: env.maxLineBytes, rate: rate(), backpressure, log, clock: ssc.clock, once: options.once });
   const sources: Source[] = [];
   if (options.stdin) {
-    sources.push(env.stdinSource ?? new ReadableLineSource('stdin', env.stdin, ssc.issues, { maxLineBytes: env.maxLineBytes, rate: rate(), backpressure }));
+    sources.push(env.stdinSource?.() ?? new ReadableLineSource('stdin', env.stdin, ssc.issues, { maxLineBytes: env.maxLineBytes, rate: rate(), backpressure }));
   }
   for (const address of options.connect) sources.push(new ConnectSource({ ...common(), address, retries: options.connectRetries }));
   for (const address of options.listen) {

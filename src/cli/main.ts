@@ -93,7 +93,7 @@ export async function main(argv: string[]): Promise<void> {
     // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
     const inputs = createInputs(ssc, options.sources, {
       maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
-      stdinSource: store && ck.wal ? new WalLineSource('stdin', process.stdin, store.dir, ssc.issues, options.maxLineBytes) : undefined,
+      stdinSource: store && ck.wal ? () => new WalLineSource('stdin', process.stdin, store.dir, ssc.issues, options.maxLineBytes) : undefined,
     });
     const input = inputs.stream;
     if (store) {
@@ -114,7 +114,7 @@ export async function main(argv: string[]): Promise<void> {
       maxKeys: options.maxKeys,
       zone: options.timezone ? new TimeZone(options.timezone) : undefined,
     });
-    const fmt = options.format;
+    const fmt = options.format ?? 'text';
     const limit = options.printLimit;
     result.output((everyBatch) => new FormatSink(sink, { format: fmt, printLimit: limit, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs }));
     reporter = new IssueReporter(errLine, options.deadLetter, options.late);

@@ -55,11 +55,30 @@ export interface CheckpointOptions {
   fault?: (point: 'after-offsets' | 'after-output' | 'after-snapshot', batchId: number) => void;
 }
 
+/** What happened in one batch (Spark's BatchInfo / StreamingQueryProgress fields). Durations in ms. */
+export interface BatchMetrics {
+  /** Records received from all sources in the batch. */
+  recordsIn: number;
+  /** Time spent running the batch (its end: aggregation output, sinks, checkpoint). */
+  processingMs: Millis;
+  /** How late the batch started after its batch time. */
+  schedulingDelayMs: Millis;
+  /** Keys held by stateful operators after the batch. */
+  stateKeys: number;
+  /** Watermark of the first event-time stream after the batch (epoch ms), if any. */
+  watermarkMs?: Millis;
+  /** The batch was re-run by recovery. */
+  replayed: boolean;
+}
+
 /** Life cycle states (Spark's `StreamingContextState`). */
 export type ContextState = 'initialized' | 'active' | 'stopped';
 
 class SourceRoot extends Emitter implements StreamNode {
+  /** Records pushed in the batch being received. */
+  count = 0;
   record(value: unknown, tMs: number): void {
+    this.count++;
     this.out.record(value, tMs);
   }
   beginGroup(): void {}
@@ -92,7 +111,7 @@ export class StreamingContext {
   private stopping = false;
   private failed = false;
   /** Listeners called after every batch (the CLI's progress and stats). */
-  readonly batchListeners: ((batch: BatchInfo, processingMs: Millis) => void)[] = [];
+  readonly batchListeners: ((batch: BatchInfo, metrics: BatchMetrics) => void)[] = [];
 
   /** @throws ConfigError when the batch interval is not a positive whole number of ms. */
   constructor(options: StreamingContextOptions) {
@@ -267,8 +286,21 @@ export class StreamingContext {
       this.fail(e);
       return false;
     }
-    const processing = this.clock.now() - started;
-    for (const l of this.batchListeners) l(info, processing);
+    if (this.batchListeners.length) {
+      let recordsIn = 0;
+      for (const s of this.sources) {
+        recordsIn += s.root.count;
+        s.root.count = 0;
+      }
+      let stateKeys = 0;
+      for (const n of this.stateful) stateKeys += n.stateSize?.() ?? 0;
+      const w = this.trackers[0]?.watermarkMs;
+      const metrics: BatchMetrics = {
+        recordsIn, processingMs: this.clock.now() - started, schedulingDelayMs: Math.max(0, started - timeMs),
+        stateKeys, watermarkMs: w !== undefined && Number.isFinite(w) ? w : undefined, replayed: logged !== undefined,
+      };
+      for (const l of this.batchListeners) l(info, metrics);
+    }
     return true;
   }
 

@@ -91,6 +91,8 @@ export class UnionNode extends Emitter implements StreamNode {
 export interface Checkpointable {
   snapshot(): unknown;
   restore(data: unknown): void;
+  /** Number of keys (or window rows) held, for progress reports. */
+  stateSize?(): number;
 }
 
 /** True when `x` implements `Checkpointable`. */

@@ -16,6 +16,7 @@ import { isBuiltinReducer, type BuiltinReducer } from '../operators/reducers.js'
 import type { OutputMode } from '../state/output-mode.js';
 import type { StateHandle } from '../state/state-handle.js';
 import { compileFunction } from './compile-fn.js';
+import { autoEventTime, type LineParser } from '../parsers/index.js';
 
 /** One operator flag, in command-line order. Durations in ms. */
 export type OperatorFlag =
@@ -40,6 +41,8 @@ export interface PipelineSettings {
   maxKeys?: number;
   /** `--timezone`. */
   zone?: TimeZone;
+  /** `--parse FORMAT`: applied to every line before the operators. */
+  parser?: LineParser;
 }
 
 function label(flag: string, source: string): string {
@@ -58,6 +61,11 @@ function reducerOf(source: string, flag: string): BuiltinReducer | ((a: any, b: 
 export function buildPipeline(input: DStream<string>, flags: readonly OperatorFlag[], settings: PipelineSettings): DStream<unknown> {
   let ds = input as DStream<any>;
   let sawEventTime = false;
+  const parser = settings.parser;
+  if (parser) {
+    // A CSV header gives `undefined`: it is consumed, not a record.
+    ds = ds.map((line: string) => parser.parse(line), `--parse ${parser.name}`).filter((r) => r !== undefined, `--parse ${parser.name}`);
+  }
   let windowed = 0;
   let stateful = 0;
   const win = (l: string): WindowOptions => {
@@ -84,7 +92,8 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
         ds = ds.filter(compileFunction(f.source, '--filter'), label('filter', f.source));
         break;
       case 'event-time':
-        ds = ds.eventTime(compileFunction(f.source, '--event-time'), { watermarkDelayMs: settings.watermarkDelayMs, label: label('event-time', f.source), zone: settings.zone });
+        if (f.source === 'auto' && !parser) throw new ConfigError('--event-time auto needs --parse FORMAT (it takes the format\'s time field)');
+        ds = ds.eventTime(f.source === 'auto' ? (r: Record<string, unknown>) => autoEventTime(r, parser!) : compileFunction(f.source, '--event-time'), { watermarkDelayMs: settings.watermarkDelayMs, label: label('event-time', f.source), zone: settings.zone });
         sawEventTime = true;
         break;
       case 'reduce': {

@@ -10,8 +10,8 @@
  * DIR, creating subdirectories; an existing target gets `.1`, `.2`, …
  * appended. Across file systems the file is copied, then removed.
  */
-import { copyFileSync, existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, realpathSync, renameSync, unlinkSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 
 /** The `--after-read` action. */
@@ -29,6 +29,29 @@ export function parseAfterRead(text: string): AfterRead {
     return { kind: 'move', dir };
   }
   throw new ConfigError(`--after-read: '${text}' is not keep, delete or move:DIR`);
+}
+
+/**
+ * Creates the `move:DIR` target if needed and checks it is outside the
+ * watched directories (else its files would be read again).
+ * @param roots the watched directories (existing).
+ * @throws ConfigError when DIR cannot be created or lies inside a watched directory.
+ */
+export function prepareAfterRead(action: AfterRead, roots: readonly string[], recursive: boolean): void {
+  if (action.kind !== 'move') return;
+  let target: string;
+  try {
+    mkdirSync(action.dir, { recursive: true });
+    target = realpathSync(action.dir);
+  } catch (e) {
+    throw new ConfigError(`--after-read: cannot create '${action.dir}': ${(e as Error).message}`);
+  }
+  for (const r of roots) {
+    const root = realpathSync(r);
+    if (target === root || (recursive && target.startsWith(root + sep))) {
+      throw new ConfigError(`--after-read move:${action.dir} lies inside the watched directory '${r}'; its files would be read again — choose a directory outside it`);
+    }
+  }
 }
 
 /**

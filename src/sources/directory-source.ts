@@ -22,17 +22,16 @@
  * left for the next run and reported) and the source ends. Without `once` it
  * never ends the job.
  */
-import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import type { BatchInfo, Millis } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
-import { applyAfterRead, type AfterRead } from './after-read.js';
-import { FileFilter, scanDirectory, watchDirectory, type WatchFactory } from './directory-watcher.js';
-import { ProcessedFiles, type FileIdentity } from './file-identity.js';
-import { defaultOpenFile, openFile, streamLines, type OpenFile, type OpenedFile } from './file-reader.js';
+import { applyAfterRead, prepareAfterRead, type AfterRead } from './after-read.js';
+import { checkDirectory, FileFilter, scanDirectory, watchDirectory, type WatchFactory } from './directory-watcher.js';
+import { ProcessedFiles } from './file-identity.js';
+import { defaultOpenFile, takeFile, type OpenFile } from './file-reader.js';
 import type { Backpressure, RateLimiter } from './flow.js';
 import { ReadyQueue } from './ready-queue.js';
 import { DEFAULT_SETTLE_MS, SettleTracker, type SettleReason } from './settle.js';
@@ -148,31 +147,8 @@ export class DirectorySource implements Source {
    *   move target cannot be created or lies inside a watched directory.
    */
   async prepare(): Promise<void> {
-    for (const r of this.roots) {
-      let st;
-      try {
-        st = statSync(r.dir);
-      } catch (e) {
-        throw new ConfigError(`--watch: cannot use '${r.dir}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (e as Error).message}`);
-      }
-      if (!st.isDirectory()) throw new ConfigError(`--watch: '${r.dir}' is not a directory`);
-    }
-    const a = this.options.afterRead;
-    if (a?.kind === 'move') {
-      let target: string;
-      try {
-        mkdirSync(a.dir, { recursive: true });
-        target = realpathSync(a.dir);
-      } catch (e) {
-        throw new ConfigError(`--after-read: cannot create '${a.dir}': ${(e as Error).message}`);
-      }
-      for (const r of this.roots) {
-        const root = realpathSync(r.dir);
-        if (target === root || (this.options.recursive && target.startsWith(root + sep))) {
-          throw new ConfigError(`--after-read move:${a.dir} lies inside the watched directory '${r.dir}'; its files would be read again — choose a directory outside it`);
-        }
-      }
-    }
+    for (const r of this.roots) checkDirectory(r.dir);
+    prepareAfterRead(this.options.afterRead ?? { kind: 'keep' }, this.roots.map((r) => r.dir), Boolean(this.options.recursive));
   }
 
   start(sink: SourceSink): void {
@@ -380,63 +356,35 @@ export class DirectorySource implements Source {
   }
 
   private async take(path: string, root: Root, slot: { stop(): void }): Promise<void> {
-    let file: OpenedFile;
-    try {
-      file = await openFile(path, this.options.openFile ?? defaultOpenFile);
-    } catch (e) {
-      await this.cannotOpen(path, e as NodeJS.ErrnoException);
-      return;
-    }
-    if (this.stopped) {
-      await file.handle.close().catch(() => {});
-      return;
-    }
-    const known = this.processed.lookup(path, file.identity, file.head);
-    if (known.status !== 'new') {
-      await file.handle.close().catch(() => {});
-      if (known.status === 'modified') {
-        if (!this.warnedModified.has(path)) {
+    const o = this.options;
+    const result = await takeFile(path, {
+      processed: this.processed,
+      issues: o.issues,
+      openFile: o.openFile ?? defaultOpenFile,
+      reader: { maxLineBytes: o.maxLineBytes, rate: o.rate, backpressure: o.backpressure },
+      record: (line) => this.sink!.record(line),
+      fail: (e) => this.fail(e),
+      stopped: () => this.stopped,
+      onStart: (stop) => {
+        slot.stop = stop;
+        this.emit({ type: 'reading', path });
+      },
+    });
+    switch (result.kind) {
+      case 'read':
+        this.finished.push({ root, path });
+        this.emit({ type: 'read', path, lines: result.lines });
+        break;
+      case 'skipped':
+        if (result.reason === 'modified' && !this.warnedModified.has(path)) {
           this.warnedModified.add(path);
           this.log(`${path} changed after it was read; files are read once, whole: the change is ignored`);
         }
-        this.processed.add({ ...known.entry, size: file.identity.size, mtimeMs: file.identity.mtimeMs });
-      }
-      this.emit({ type: 'skipped', path, reason: known.status === 'same' ? 'already-read' : 'modified' });
-      return;
-    }
-    this.emit({ type: 'reading', path });
-    const sink = this.sink!;
-    const o = this.options;
-    const run = streamLines(file, { line: (l) => sink.record(l), fail: (e) => this.fail(e) }, {
-      where: path, issues: o.issues, maxLineBytes: o.maxLineBytes, rate: o.rate, backpressure: o.backpressure,
-    });
-    slot.stop = run.stop;
-    const outcome = await run.done;
-    if (outcome.kind === 'done') {
-      this.remember(file.identity, 'read');
-      this.finished.push({ root, path });
-      this.emit({ type: 'read', path, lines: outcome.lines });
-    } else if (outcome.kind === 'error') {
-      const message = `read failed after ${outcome.lines} line${outcome.lines === 1 ? '' : 's'} (kept): ${outcome.error.message}`;
-      this.remember(file.identity, 'failed');
-      o.issues.unreadableFile(path, message);
-      this.emit({ type: 'failed', path, message });
-    }
-  }
-
-  private remember(identity: FileIdentity, outcome: 'read' | 'failed'): void {
-    this.processed.add({ ...identity, outcome });
-  }
-
-  private async cannotOpen(path: string, err: NodeJS.ErrnoException): Promise<void> {
-    const message = err.code === 'ENOENT' ? 'vanished before it could be read' : `cannot be read: ${err.message}`;
-    this.options.issues.unreadableFile(path, message);
-    this.emit({ type: 'failed', path, message });
-    try {
-      const st = await stat(path);
-      this.remember({ path, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino, headHash: '', headBytes: 0 }, 'failed');
-    } catch {
-      /* gone: nothing to remember */
+        this.emit({ type: 'skipped', path, reason: result.reason });
+        break;
+      case 'failed':
+        this.emit({ type: 'failed', path, message: result.message });
+        break;
     }
   }
 }

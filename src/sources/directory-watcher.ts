@@ -8,10 +8,12 @@
  * Watch events only say "look at this path"; whether a file is complete, new
  * or already read is decided by the directory source (settle rule, identity).
  */
+import { statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
 import picomatch from 'picomatch';
+import { ConfigError } from '../core/errors.js';
 
 /** Suffixes of files still being written by common tools, never taken. */
 export const IGNORED_SUFFIXES = ['.tmp', '.part', '.swp'] as const;
@@ -65,6 +67,20 @@ export class FileFilter {
     if (!parts) return path === this.root;
     return Boolean(this.options.recursive) && !parts.some((p) => p.startsWith('.'));
   }
+}
+
+/**
+ * Checks that `dir` is an existing directory, before anything is read.
+ * @throws ConfigError naming the directory and the problem.
+ */
+export function checkDirectory(dir: string): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    throw new ConfigError(`--watch: cannot use '${dir}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (e as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new ConfigError(`--watch: '${dir}' is not a directory`);
 }
 
 /**

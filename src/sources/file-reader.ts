@@ -2,13 +2,16 @@
  * Reading one file of a watched directory: open it once, take its identity
  * from the open descriptor (so a rename or delete during the read changes
  * nothing: on POSIX an open file is read to its end even after it is
- * unlinked), then stream its lines — through gunzip when the name ends in
- * `.gz` — with the flow control of `LineReader`.
+ * unlinked), check it against the processed set, then stream its lines —
+ * through gunzip when the name ends in `.gz` — with the flow control of
+ * `LineReader`. A file that cannot be read is counted (`unreadable-file`)
+ * and remembered as failed, so it is tried again only once it changes.
  */
-import { open as fsOpen, type FileHandle } from 'node:fs/promises';
+import { open as fsOpen, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { HEAD_BYTES, headHash, type FileIdentity } from './file-identity.js';
+import type { IssueLog } from '../engine/issues.js';
+import { HEAD_BYTES, headHash, type FileIdentity, type ProcessedFiles } from './file-identity.js';
 import { LineReader, type LineReaderOptions } from './line-reader.js';
 
 /** Opens a file for reading; tests inject failures (e.g. EACCES, which root never gets). */
@@ -120,4 +123,71 @@ export function streamLines(
       settle({ kind: 'stopped', lines });
     },
   };
+}
+
+/** What `takeFile` needs from its directory source. */
+export interface TakeContext {
+  processed: ProcessedFiles;
+  issues: IssueLog;
+  openFile: OpenFile;
+  /** Flow control and limits for the file's lines (`where` is the path). */
+  reader: Omit<LineReaderOptions, 'where' | 'issues'>;
+  /** Hands on one line (the sink's `record`). */
+  record(line: string): void;
+  /** A processing error: the job stops. */
+  fail(err: unknown): void;
+  /** True once the source has stopped (an opened file is then closed unread). */
+  stopped(): boolean;
+  /** Lets the owner abandon the read at `stop()`. */
+  onStart(stop: () => void): void;
+}
+
+/** How taking a file ended; `modified`: it changed after being read (ignored). */
+export type TakeResult =
+  | { kind: 'read'; lines: number }
+  | { kind: 'skipped'; reason: 'already-read' | 'modified' }
+  | { kind: 'failed'; message: string }
+  | { kind: 'stopped' };
+
+/**
+ * Takes one settled file: opens it, skips it when the processed set knows it,
+ * else streams its lines and remembers it. Never rejects for fs errors (they
+ * are counted as `unreadable-file` issues and returned as `failed`).
+ */
+export async function takeFile(path: string, ctx: TakeContext): Promise<TakeResult> {
+  let file: OpenedFile;
+  try {
+    file = await openFile(path, ctx.openFile);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const message = err.code === 'ENOENT' ? 'vanished before it could be read' : `cannot be read: ${err.message}`;
+    ctx.issues.unreadableFile(path, message);
+    const st = await stat(path).catch(() => null);
+    if (st) ctx.processed.add({ path, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino, headHash: '', headBytes: 0, outcome: 'failed' });
+    return { kind: 'failed', message };
+  }
+  if (ctx.stopped()) {
+    await file.handle.close().catch(() => {});
+    return { kind: 'stopped' };
+  }
+  const known = ctx.processed.lookup(path, file.identity, file.head);
+  if (known.status !== 'new') {
+    await file.handle.close().catch(() => {});
+    if (known.status === 'modified') ctx.processed.add({ ...known.entry, size: file.identity.size, mtimeMs: file.identity.mtimeMs });
+    return { kind: 'skipped', reason: known.status === 'same' ? 'already-read' : 'modified' };
+  }
+  const run = streamLines(file, { line: ctx.record, fail: ctx.fail }, { ...ctx.reader, where: path, issues: ctx.issues });
+  ctx.onStart(run.stop);
+  const outcome = await run.done;
+  if (outcome.kind === 'done') {
+    ctx.processed.add({ ...file.identity, outcome: 'read' });
+    return { kind: 'read', lines: outcome.lines };
+  }
+  if (outcome.kind === 'error') {
+    const message = `read failed after ${outcome.lines} line${outcome.lines === 1 ? '' : 's'} (kept): ${outcome.error.message}`;
+    ctx.processed.add({ ...file.identity, outcome: 'failed' });
+    ctx.issues.unreadableFile(path, message);
+    return { kind: 'failed', message };
+  }
+  return { kind: 'stopped' };
 }

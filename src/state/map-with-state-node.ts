@@ -73,6 +73,9 @@ export class MapWithStateNode extends Emitter implements StreamNode, Checkpointa
     else if (this.o.mode === undefined && r.out !== undefined) this.out.record(r.out, tMs);
   }
 
+  stateSize(): number {
+    return this.store.size;
+  }
   snapshot(): unknown {
     return { store: this.store.snapshot(), codec: this.keys.snapshot() };
   }

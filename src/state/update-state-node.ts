@@ -53,6 +53,9 @@ export class UpdateStateNode extends Emitter implements StreamNode, Checkpointab
     if (tMs === tMs && !(this.batchMaxTime.get(k)! >= tMs)) this.batchMaxTime.set(k, tMs);
   }
 
+  stateSize(): number {
+    return this.store.size;
+  }
   snapshot(): unknown {
     return { store: this.store.snapshot(), codec: this.keys.snapshot() };
   }

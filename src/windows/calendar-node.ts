@@ -49,6 +49,11 @@ export class CalendarWindowNode extends Emitter implements StreamNode, Checkpoin
     this.o.reducer.add(w.partials, value);
   }
 
+  stateSize(): number {
+    let n = 0;
+    for (const w of this.windows.values()) n += w.partials.size;
+    return n;
+  }
   snapshot(): unknown {
     return { windows: this.windows, sealedMs: this.sealedMs, codec: this.o.reducer.keys.snapshot() };
   }

@@ -88,6 +88,9 @@ export class TwoStacksStore implements PaneStore {
   windowEmpty(): boolean {
     return this.perKey.size === 0;
   }
+  size(): number {
+    return this.perKey.size;
+  }
   firstOpenPane(): number {
     return this.open.first();
   }
@@ -153,6 +156,9 @@ export class InverseStore implements PaneStore {
   }
   windowEmpty(): boolean {
     return this.running.size === 0;
+  }
+  size(): number {
+    return this.running.size;
   }
   firstOpenPane(): number {
     return this.open.first();

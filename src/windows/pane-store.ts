@@ -19,6 +19,8 @@ export interface PaneStore {
   firstOpenPane(): number;
   /** Pushes the window's result records to `out`, with event time `tMs`. */
   emit(out: StreamNode, tMs: number): void;
+  /** Keys in the window now (keyed stores) or records held (raw store). */
+  size?(): number;
   /** Plain-data copy of every pane held (open and sealed). */
   snapshot(): unknown;
   /** Takes back a `snapshot()` into an empty store. */

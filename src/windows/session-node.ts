@@ -88,6 +88,9 @@ export class SessionNode extends Emitter implements StreamNode, Checkpointable {
     merged.touched = true;
   }
 
+  stateSize(): number {
+    return this.sessions.size;
+  }
   snapshot(): unknown {
     return { sessions: this.sessions, closedMs: this.closedMs, codec: this.o.reducer.keys.snapshot() };
   }

@@ -120,6 +120,10 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
     this.out.endBatch(batch);
   }
 
+  stateSize(): number {
+    return this.store.size?.() ?? 0;
+  }
+
   snapshot(): unknown {
     return {
       openPane: this.openPane, nextEndMs: this.nextEndMs, sealedMs: this.sealedMs,

@@ -157,7 +157,8 @@ describe('--listen (a server for many producers)', () => {
     bp.behind = true; // the output falls behind: the server stops reading
     await stall;
     // TCP flow control holds the producer: its writes stop being accepted. The chunk being
-    // processed when the output fell behind completes; after it nothing is read.
+    // processed when the output fell behind completes; after it nothing is read. "Nothing happens"
+    // has no event, so this test samples for 200 ms.
     await new Promise((r) => setTimeout(r, 10));
     const received = sink.records.length;
     let peakRss = 0;

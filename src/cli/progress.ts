@@ -1,0 +1,113 @@
+/**
+ * Progress of a running job, all on stderr (stdout carries data only):
+ * - a spinner (ora) with records/s, batches, processing time vs batch
+ *   interval, scheduling delay, keys in state, late and skipped counts — only
+ *   when stderr is a TTY and not in CI;
+ * - `--stats`: the same fields as one line per batch;
+ * - `--progress-json FILE`: one JSON object per batch, with Spark
+ *   StreamingQueryProgress field names (batchId, timestamp, numInputRows,
+ *   inputRowsPerSecond, processedRowsPerSecond, durationMs, eventTime.watermark,
+ *   stateOperators[].numRowsTotal, sink.numOutputRows);
+ * - a warning, TTY or not, when a batch takes longer than the batch interval
+ *   (falling behind), repeated only after it has caught up again.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import ora, { type Ora } from 'ora';
+import type { ChalkInstance } from 'chalk';
+import { ConfigError } from '../core/errors.js';
+import type { BatchInfo, Millis } from '../core/types.js';
+import type { BatchMetrics } from '../engine/context.js';
+import type { IssueLog } from '../engine/issues.js';
+
+/** Options of a `ProgressReporter`. */
+export interface ProgressOptions {
+  stderr: NodeJS.WriteStream;
+  chalk: ChalkInstance;
+  /** Show the spinner (caller decides: stderr is a TTY and not CI). */
+  spinner: boolean;
+  /** `--stats`. */
+  stats: boolean;
+  /** `--progress-json FILE`. */
+  progressJson?: string;
+  batchIntervalMs: Millis;
+  issues: IssueLog;
+  /** Records output so far (read after each batch). */
+  recordsOut: () => number;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** Reports batch progress (see module doc). */
+export class ProgressReporter {
+  private spinner: Ora | null = null;
+  private jsonFd: number | undefined;
+  private behind = false;
+  private lastWallMs = Date.now();
+  private lastOut = 0;
+  private batches = 0;
+
+  /** @throws ConfigError when the progress file cannot be opened. */
+  constructor(private readonly o: ProgressOptions) {
+    if (o.progressJson) {
+      try {
+        this.jsonFd = openSync(o.progressJson, 'a', 0o644);
+      } catch (e) {
+        throw new ConfigError(`--progress-json: cannot open '${o.progressJson}': ${(e as Error).message}`);
+      }
+    }
+    if (o.spinner && !o.stats) {
+      this.spinner = ora({ stream: o.stderr, discardStdin: false, isEnabled: true, text: 'waiting for input…' }).start();
+    }
+  }
+
+  /** Called after every batch. */
+  onBatch(batch: BatchInfo, m: BatchMetrics): void {
+    this.batches++;
+    const now = Date.now();
+    const elapsed = Math.max(1, now - this.lastWallMs);
+    this.lastWallMs = now;
+    const out = this.o.recordsOut();
+    const recordsOut = out - this.lastOut;
+    this.lastOut = out;
+    const c = this.o.issues.counts;
+    const skipped = c['user-error'] + c['bad-event-time'] + c['not-a-pair'] + c['line-too-long'];
+    const rate = Math.round((m.recordsIn * 1000) / elapsed);
+    const text = `${n(rate)} rec/s · batch ${n(batch.index + 1)} · ${n(m.recordsIn)} in, ${n(recordsOut)} out · processing ${m.processingMs} ms / ${this.o.batchIntervalMs} ms · delay ${m.schedulingDelayMs} ms · ${n(m.stateKeys)} keys · ${n(c.late)} late · ${n(skipped)} skipped`;
+    if (this.spinner) this.spinner.text = text;
+    if (this.o.stats) this.line(`dstream: ${text}`);
+    if (m.processingMs > this.o.batchIntervalMs && !this.behind) {
+      this.behind = true;
+      this.line(this.o.chalk.yellow(`dstream: warning: batch ${batch.timeMs} took ${m.processingMs} ms, longer than the batch interval ${this.o.batchIntervalMs} ms: falling behind`));
+    } else if (m.processingMs <= this.o.batchIntervalMs) this.behind = false;
+    if (this.jsonFd !== undefined) {
+      const progress = {
+        batchId: batch.index,
+        timestamp: new Date(batch.timeMs).toISOString(),
+        numInputRows: m.recordsIn,
+        inputRowsPerSecond: (m.recordsIn * 1000) / this.o.batchIntervalMs,
+        processedRowsPerSecond: m.processingMs > 0 ? (m.recordsIn * 1000) / m.processingMs : m.recordsIn * 1000,
+        durationMs: { triggerExecution: m.processingMs, schedulingDelay: m.schedulingDelayMs },
+        eventTime: m.watermarkMs !== undefined ? { watermark: new Date(m.watermarkMs).toISOString() } : {},
+        stateOperators: [{ numRowsTotal: m.stateKeys }],
+        sink: { numOutputRows: recordsOut },
+        numLateRows: c.late,
+        numSkippedRows: skipped,
+      };
+      writeSync(this.jsonFd, JSON.stringify(progress) + '\n');
+    }
+  }
+
+  private line(text: string): void {
+    if (this.spinner) this.spinner.clear();
+    this.o.stderr.write(text + '\n');
+    if (this.spinner) this.spinner.render();
+  }
+
+  /** Stops the spinner and closes the progress file. */
+  stop(): void {
+    this.spinner?.stop();
+    this.spinner = null;
+    if (this.jsonFd !== undefined) closeSync(this.jsonFd);
+    this.jsonFd = undefined;
+  }
+}

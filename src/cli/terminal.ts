@@ -1,0 +1,46 @@
+/**
+ * Terminal conventions: when to use colour (per stream), and escaping of
+ * control characters so that no input can move the cursor, clear the screen
+ * or retitle the terminal when data is shown on a TTY.
+ *
+ * Colour precedence (clig.dev, no-color.org, force-color.org):
+ * `--color` / `--no-color` > `FORCE_COLOR` > `NO_COLOR` > `TERM=dumb` > isTTY.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+
+/** A stream as far as colour decisions go. */
+export interface TerminalStream {
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/**
+ * Whether to write colour to `stream`.
+ * @param flag `true` for `--color`, `false` for `--no-color`, `undefined` when neither was given.
+ * @param env the environment (`process.env`).
+ */
+export function useColor(stream: TerminalStream, env: NodeJS.ProcessEnv, flag?: boolean): boolean {
+  if (flag !== undefined) return flag;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.TERM === 'dumb') return false;
+  return stream.isTTY === true;
+}
+
+/** A chalk instance for a stream: colour level 1 (16 colours) when enabled, 0 (no escapes ever) otherwise. */
+export function chalkFor(stream: TerminalStream, env: NodeJS.ProcessEnv, flag?: boolean): ChalkInstance {
+  return new Chalk({ level: useColor(stream, env, flag) ? 1 : 0 });
+}
+
+// C0 controls but tab, DEL, and C1 controls (0x80–0x9f: a lone 0x9b is a CSI).
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+
+/** Makes control characters visible (`\x1b`, `\n`, …) so text cannot drive the terminal. Tabs become spaces. */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  }).replace(/\t/g, ' ');
+}
