@@ -166,7 +166,8 @@ function fill(text) {
   let line = '';
   for (let w = 0; w < words.length; w++) {
     const word = words[w];
-    if (line && line.length + 1 + word.length > MAX_LINE) {
+    // 4 bytes spare for a \& at either end.
+    if (line && line.length + 1 + word.length > MAX_LINE - 4) {
       lines.push(line);
       line = word;
     } else {
@@ -311,7 +312,11 @@ export function renderMan(markdown, options = {}) {
       const tagged = /:\s*$/.test(first[0].text);
       if (tagged) {
         const tag = first.shift();
-        out.push('.TP', ...paragraph([{ ...tag, text: tag.text.replace(/:\s*$/, '') }]));
+        // .TP takes the one next line as the tag: never wrapped.
+        let tagLine = inline(tag.text.replace(/:\s*$/, '').trim(), tag.no);
+        if (/^[.']/.test(tagLine)) tagLine = `\\&${tagLine}`;
+        if (tagLine.length > MAX_LINE) throw new MarkdownError(tag.no, `tag longer than ${MAX_LINE} bytes in roff: ${tag.text}`);
+        out.push('.TP', tagLine);
         if (!first.length) throw new MarkdownError(tag.no, 'a tagged item needs its description on the next, indented line');
         out.push(...paragraph(first));
       } else {

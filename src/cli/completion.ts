@@ -131,7 +131,7 @@ function zshDescription(s: string): string {
 function zshScript(flags: NormalFlag[], commands: readonly CompletionCommand[]): string {
   // Every flag may be repeated (dstream's operators and sources are), hence the leading '*'.
   const specs = flags.map((f) => {
-    const desc = `[${zshDescription(f.description || f.flag.replace(/^-+/, ''))}]`;
+    const desc = f.description ? `[${zshDescription(f.description)}]` : '';
     if (!f.takesValue) return zshQuote(`*${f.flag}${desc}`);
     const name = f.flag.replace(/^-+/, '');
     const action = f.choices.length ? `(${f.choices.join(' ')})` : '_files';

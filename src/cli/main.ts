@@ -15,25 +15,50 @@ import { createInputs } from './inputs.js';
 import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint, pipelineDescription } from './checkpoint-options.js';
 import { WalLineSource } from '../sources/wal-source.js';
 import type { Output } from '../sinks/output.js';
+import { createParser } from '../parsers/index.js';
+import { FdLineSource } from '../sources/fd-line-source.js';
+import { LiveView } from './live-view.js';
+import { Observers } from './observers.js';
+import { isJournalStream, formatLogLine, type LogLevel } from './systemd.js';
+import { chalkFor } from './terminal.js';
+import type { OperatorFlag } from '../plan/pipeline.js';
+import { fstatSync } from 'node:fs';
 
 const SHORT_HELP = `Usage: dstream [options] < input
   e.g. tail -F access.log | dstream --map 'l => l.split(" ")[8]' --count-by-value --window 60
 dstream reads lines from stdin, which is a terminal here. Try 'dstream --help' or 'man dstream'.
 `;
 
-function errLine(line: string): void {
-  process.stderr.write(line + '\n');
+const journal = isJournalStream(process.env.JOURNAL_STREAM);
+
+/** One line on stderr; under systemd's journal with its priority prefix. */
+function errLine(line: string, level: LogLevel = 'warning'): void {
+  process.stderr.write(formatLogLine(level, line, journal) + '\n');
+}
+
+/** Operators whose result is a keyed table worth a live view. */
+function keyedResult(ops: readonly OperatorFlag[]): boolean {
+  return ops.some((o) => ['count-by-value', 'reduce-by-key', 'top', 'window', 'session-window', 'update-state-by-key'].includes(o.op));
+}
+
+/** stdin read in 1 MiB blocks when it is a regular file (fd-line-source.ts), else as a stream. */
+function stdinIsFile(): boolean {
+  try {
+    return fstatSync(0).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function renderError(e: unknown, verbose: boolean): number {
   if (e instanceof DStreamError) {
-    errLine(`dstream: ${e.message}`);
-    if (e.exitCode === ExitCode.USAGE) errLine("Try 'dstream --help' for more information.");
-    if (verbose && e.cause instanceof Error && e.cause.stack) errLine(e.cause.stack);
+    errLine(`dstream: ${e.message}`, 'error');
+    if (e.exitCode === ExitCode.USAGE) errLine("Try 'dstream --help' for more information.", 'info');
+    if (verbose && e.cause instanceof Error && e.cause.stack) errLine(e.cause.stack, 'error');
     return e.exitCode;
   }
-  errLine(`dstream: internal error: ${e instanceof Error ? e.message : String(e)}`);
-  if (verbose && e instanceof Error && e.stack) errLine(e.stack);
+  errLine(`dstream: internal error: ${e instanceof Error ? e.message : String(e)}`, 'error');
+  if (verbose && e instanceof Error && e.stack) errLine(e.stack, 'error');
   return ExitCode.RUNTIME;
 }
 
@@ -75,6 +100,7 @@ export async function main(argv: string[]): Promise<void> {
   let options: CliOptions;
   let ssc: StreamingContext;
   let reporter: IssueReporter;
+  let observers: Observers;
   const verbose = argv.includes('--verbose');
   const output = new StreamOutput(process.stdout);
   let sink: Output = output;
@@ -93,7 +119,11 @@ export async function main(argv: string[]): Promise<void> {
     // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
     const inputs = createInputs(ssc, options.sources, {
       maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
-      stdinSource: store && ck.wal ? () => new WalLineSource('stdin', process.stdin, store.dir, ssc.issues, options.maxLineBytes) : undefined,
+      stdinSource: store && ck.wal
+        ? () => new WalLineSource('stdin', process.stdin, store.dir, ssc.issues, options.maxLineBytes)
+        : options.sources.maxRate === undefined && stdinIsFile()
+          ? () => new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes)
+          : undefined,
     });
     const input = inputs.stream;
     if (store) {
@@ -113,12 +143,31 @@ export async function main(argv: string[]): Promise<void> {
       stateTimeoutMs: options.stateTimeoutMs,
       maxKeys: options.maxKeys,
       zone: options.timezone ? new TimeZone(options.timezone) : undefined,
+      parser: options.parse ? createParser(options.parse.format, { delimiter: options.parse.delimiter, year: options.parse.year }) : undefined,
     });
-    const fmt = options.format ?? 'text';
     const limit = options.printLimit;
-    result.output((everyBatch) => new FormatSink(sink, { format: fmt, printLimit: limit, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs }));
+    const live = options.format === undefined && sink === output && process.stdout.isTTY === true && keyedResult(options.operators);
+    let recordsOut: () => number = () => 0;
+    if (live) {
+      const view = new LiveView({ stream: process.stdout, chalk: chalkFor(process.stdout, process.env, options.color) });
+      recordsOut = () => view.recordsOut;
+      result.output(() => view);
+    } else {
+      const fmt = options.format ?? 'text';
+      result.output((everyBatch) => {
+        const f = new FormatSink(sink, { format: fmt, printLimit: limit, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs });
+        recordsOut = () => f.recordsOut;
+        return f;
+      });
+    }
     reporter = new IssueReporter(errLine, options.deadLetter, options.late);
     ssc.issues.listen(reporter.onIssue);
+    observers = await Observers.create({
+      ssc, chalk: chalkFor(process.stderr, process.env, options.color),
+      spinner: process.stderr.isTTY === true && !process.env.CI && !live && !options.stats,
+      stats: options.stats, progressJson: options.progressJson, metricsPort: options.metricsPort,
+      recordsOut: () => recordsOut(), log: errLine, env: process.env,
+    });
     await inputs.prepare(); // binds ports, checks directories: a failure exits 2 before any input is read
   } catch (e) {
     exitAfterFlush(renderError(e, verbose));
@@ -133,7 +182,7 @@ export async function main(argv: string[]): Promise<void> {
       exitAfterFlush(ExitCode.OK);
       return;
     }
-    errLine(`dstream: cannot write output: ${err.message}`);
+    errLine(`dstream: cannot write output: ${err.message}`, 'error');
     ssc.stop({ graceful: false });
     exitAfterFlush(ExitCode.RUNTIME);
   });
@@ -142,10 +191,11 @@ export async function main(argv: string[]): Promise<void> {
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
     if (signals === 1) {
-      errLine(`dstream: ${sig}: finishing the current batch (again to abort)`);
+      errLine(`dstream: ${sig}: finishing the current batch (again to abort)`, 'info');
+      observers.stopping();
       ssc.stop({ graceful: true });
     } else {
-      errLine(`dstream: ${sig} again: aborting`);
+      errLine(`dstream: ${sig} again: aborting`, 'warning');
       process.exit(ExitCode.INTERRUPTED);
     }
   };
@@ -155,17 +205,19 @@ export async function main(argv: string[]): Promise<void> {
   let code: number = ExitCode.OK;
   try {
     ssc.start();
+    if (ssc.state === 'active') observers.ready();
     await ssc.awaitTermination();
   } catch (e) {
     code = renderError(e, options.verbose);
   }
+  await observers.close();
   try {
     output.flush();
   } catch {
     /* reported by the stdout error handler */
   }
   const summary = reporter.summary(ssc.issues);
-  if (summary) errLine(summary);
+  if (summary) errLine(summary, 'info');
   reporter.close();
   exitAfterFlush(output.closed ? ExitCode.OK : code);
 }

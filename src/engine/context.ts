@@ -230,6 +230,7 @@ export class StreamingContext {
     this.stateValue = 'active';
     // Sources only register here; their input arrives in later event-loop turns, so the
     // synchronous recovery below (which replays logged batches through them) sees none of it.
+    if (this.ckpt) for (const s of this.sources) if (isReplayable(s.source)) s.source.beginReplayMode?.();
     for (const s of this.sources) {
       s.source.start({
         record: (v) => s.root.record(v, NaN),

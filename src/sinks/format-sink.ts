@@ -32,12 +32,15 @@ export class FormatSink implements StreamNode {
   private groupFirst: unknown[] = [];
   private group: WindowBounds | null = null;
   private groupTimeMs = NaN;
+  /** Records output so far (progress and metrics). */
+  recordsOut = 0;
 
   constructor(private readonly out: Output, private readonly o: FormatSinkOptions) {
     this.limit = o.printLimit ?? 10;
   }
 
   record(value: unknown): void {
+    this.recordsOut++;
     const f = this.o.format;
     if (f === 'text') {
       const first = this.group ? this.groupFirst : this.batchFirst;

@@ -30,12 +30,14 @@ import type { BatchInfo, Millis } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
 import { applyAfterRead, prepareAfterRead, type AfterRead } from './after-read.js';
 import { checkDirectory, FileFilter, scanDirectory, watchDirectory, type WatchFactory } from './directory-watcher.js';
-import { ProcessedFiles } from './file-identity.js';
+import { HEAD_BYTES, ProcessedFiles, type FileIdentity } from './file-identity.js';
 import { defaultOpenFile, takeFile, type OpenFile } from './file-reader.js';
 import type { Backpressure, RateLimiter } from './flow.js';
 import { ReadyQueue } from './ready-queue.js';
 import { DEFAULT_SETTLE_MS, SettleTracker, type SettleReason } from './settle.js';
 import type { Source, SourceSink } from './source.js';
+import type { Replayable } from './replayable.js';
+import { readBatchFiles, readWhole, type DirectoryOffsets } from './directory-replay.js';
 
 /** Options of a `DirectorySource`. Durations in ms. */
 export interface DirectorySourceOptions {
@@ -91,7 +93,7 @@ interface Root {
 }
 
 /** The watched-directories source (see module doc). */
-export class DirectorySource implements Source {
+export class DirectorySource implements Source, Replayable {
   readonly name: string;
   /** Files read (or skipped) so far, by identity; `snapshot()`/`restore()` persist it. */
   readonly processed = new ProcessedFiles();
@@ -112,6 +114,10 @@ export class DirectorySource implements Source {
   private cancelTimer: () => void = () => {};
   private timerAtMs = Infinity;
   private startedThisBatch = 0;
+  /** Checkpoint mode: files are taken by `planBatch` and read by `replayBatch` (directory-replay.ts). */
+  private replayMode = false;
+  /** Files read in batches not yet covered by a durable snapshot (checkpoint mode). */
+  private pendingCleanup: { root: Root; path: string }[] = [];
   private initialDone = false;
   private stopped = false;
   private ended = false;
@@ -182,8 +188,61 @@ export class DirectorySource implements Source {
     this.pump();
   }
 
+  /** Replayable: batches take the ready files at batch time (see directory-replay.ts). */
+  beginReplayMode(): void {
+    this.replayMode = true;
+  }
+
+  /** Replayable: the ready files (up to `--max-files-per-batch`) become this batch. */
+  planBatch(): DirectoryOffsets {
+    const files: FileIdentity[] = [];
+    const cap = this.options.maxFilesPerBatch;
+    while (this.initialDone && this.inflight.size === 0 && (cap === undefined || files.length < cap)) {
+      const next = this.ready.pop();
+      if (!next) break;
+      let identity: FileIdentity;
+      try {
+        identity = readWhole(next.path, HEAD_BYTES).identity;
+      } catch (e) {
+        this.options.issues.unreadableFile(next.path, `cannot be read: ${(e as Error).message}`);
+        continue;
+      }
+      const known = this.processed.lookup(next.path, identity, null);
+      if (known.status !== 'new') continue;
+      files.push(identity);
+      this.processed.add({ ...identity, outcome: 'read' });
+    }
+    return { files };
+  }
+
+  /** Replayable: reads the files of a batch whole and pushes their lines. */
+  replayBatch(offsets: unknown): void {
+    const o = offsets as DirectoryOffsets | undefined;
+    const sink = this.sink;
+    if (!o || !sink) return;
+    const read = readBatchFiles(o, { issues: this.options.issues, processed: this.processed, record: (l) => sink.record(l), maxLineBytes: this.options.maxLineBytes });
+    for (const path of read) {
+      const root = this.roots.find((r) => path.startsWith(r.dir)) ?? this.roots[0]!;
+      this.pendingCleanup.push({ root, path });
+      this.emit({ type: 'read', path, lines: -1 });
+    }
+    queueMicrotask(() => this.maybeEnd());
+  }
+
+  /** Replayable: a durable snapshot covers every batch so far: `--after-read` may act on their files. */
+  durable(): void {
+    this.finished.push(...this.pendingCleanup);
+    this.pendingCleanup = [];
+    this.applyAfterRead();
+  }
+
   /** Applies `--after-read` to the files whose lines are all in batches already output. */
   commit(_batch?: BatchInfo): void {
+    if (this.replayMode) return; // waits for durable()
+    this.applyAfterRead();
+  }
+
+  private applyAfterRead(): void {
     const action = this.options.afterRead ?? { kind: 'keep' };
     const done = this.finished;
     this.finished = [];
@@ -338,6 +397,7 @@ export class DirectorySource implements Source {
    * (mtime, path) order rather than in the order their stats completed.
    */
   private pump(): void {
+    if (this.replayMode) return;
     if (this.stopped || this.reading || !this.sink || !this.initialDone || this.inflight.size > 0) return;
     const cap = this.options.maxFilesPerBatch;
     if (cap !== undefined && this.startedThisBatch >= cap) return;

@@ -20,6 +20,8 @@ export interface Replayable {
   restore(data: unknown): void;
   /** A snapshot covering every batch up to `offsets` is durable: input up to there may be cleaned up. */
   durable?(offsets: unknown): void;
+  /** Called once, before `start()`, when the job is checkpointed: from now on batches come from `planBatch`. */
+  beginReplayMode?(): void;
 }
 
 /** True when a source is replayable. */

@@ -48,6 +48,46 @@ function bashComplete(words: string[], file = scriptFile('bash')): string[] {
   return r.stdout.split('\n').filter(Boolean);
 }
 
+/**
+ * zsh -f capture.zsh DIR 'command line': the matches that zsh's completion system offers
+ * there, one per line. An interactive zsh in a pseudo-terminal (zsh/zpty), compinit with DIR
+ * (holding _dstream) in $fpath, compadd wrapped to print each match, TAB typed.
+ */
+const CAPTURE_ZSH = `# zsh -f capture.zsh DIR 'command line': the matches zsh's completion system offers there, one per line.
+# An interactive zsh in a pseudo-terminal (zsh/zpty) with compinit and DIR in $fpath; compadd is wrapped
+# to print each match; the markers are split in the typed text so that its echo does not match.
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "PROMPT=''; RPROMPT=''; setopt no_beep; fpath=(\${(q)1} \\$fpath); autoload -Uz compinit; compinit -u -D"
+zpty -w z 'compadd() { if [[ \${@[1,(i)(-|--)]} == *-(O|A|D)\\ * ]]; then builtin compadd "$@"; return; fi; local -a hits; builtin compadd -A hits "$@"; local h; for h in $hits; do print -r -- "<""m>$h"; done; builtin compadd "$@"; }'
+zpty -w z 'bindkey "^I" complete-word; comppostfuncs=( _capture_end ); _capture_end() { print -r -- "<""done>"; exit }'
+zpty -w -n z "$2"$'\\t'
+out=''
+integer deadline=$(( SECONDS + 15 ))
+while [[ $out != *'<done>'* ]] && (( SECONDS < deadline )); do
+  chunk=''
+  zpty -r -t z chunk 2>/dev/null || sleep 0.05
+  out+=$chunk
+done
+zpty -d z 2>/dev/null
+[[ $out == *"<done>"* ]] || { print -u2 "no completion result"; print -r -- "$out" | cat -v | tail -c 600 >&2; exit 1 }
+out=\${\${out//$'\\r'/}%%'<done>'*}
+for part in \${\${(s:<m>:)out}[2,-1]}; do print -r -- \${part%%$'\\n'*}; done
+exit 0
+`;
+
+/** Completions zsh offers for `line`, with the script autoloaded from $fpath as an installed _dstream. */
+function zshComplete(line: string, flags: CompletionFlag[] = FLAGS): string[] {
+  const fpathDir = mkdtempSync(join(dir, 'fpath-'));
+  writeFileSync(join(fpathDir, '_dstream'), completionScript('zsh', flags));
+  const capture = join(dir, 'capture.zsh');
+  writeFileSync(capture, CAPTURE_ZSH);
+  const r = spawnSync('zsh', ['-f', capture, fpathDir, line], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, HOME: dir } });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
 describe('bash completion', () => {
   it('registers _dstream for dstream, falling back to file names', () => {
     const r = spawnSync('bash', ['--norc', '-c', 'source "$1" && complete -p dstream', 'bash', scriptFile('bash')], { encoding: 'utf8' });
@@ -112,11 +152,22 @@ describe('zsh completion', () => {
     expect(r.stdout.trim()).toBe('_dstream');
   });
 
+  it.skipIf(!ZSH)(ZSH ? 'completes in a real zsh: --win to --window, --format choices, subcommands' : 'completes in a real zsh (skipped: zsh is not installed)', () => {
+    expect(zshComplete('dstream --win')).toEqual(['--window']);
+    expect(zshComplete('dstream --count --format ')).toEqual(['text', 'json', 'tsv', 'csv']);
+    expect(zshComplete('dstream --format=j')).toEqual(['json']);
+    expect(zshComplete('dstream --output-mode u')).toEqual(['update']);
+    expect(zshComplete('dstream ')).toEqual(['checkpoint', 'completion']);
+    expect(zshComplete('dstream completion ')).toEqual(['bash', 'zsh']);
+    expect(zshComplete('dstream -').sort()).toEqual(['--after-read', '--count', '--count-by-value', '--format', '--help', '--map', '--no-color', '--output', '--output-mode', '--watermark', '--window', '-h']);
+  });
+
   it('quotes descriptions for _arguments and the shell', () => {
     const script = completionScript('zsh', FLAGS);
     expect(script).toContain(`'*--format=[output format \\[text\\]\\: it'\\''s "quoted"]:format:(text json tsv csv)'`);
     expect(script).toContain(`'*--window=[LENGTH\\: window length]:window:_files'`);
-    expect(script).toContain(`'*-h[h]'`);
+    expect(script).toMatch(/^ {4}'\*-h'( \\)?$/m); // no description given: none shown
+    expect(script).toContain(`'*--output=:output:_files'`);
     expect(script).toMatch(/^#compdef dstream\n/);
   });
 });

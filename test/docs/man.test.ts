@@ -143,5 +143,7 @@ describe('build-man converter', () => {
     expect(() => page('**unclosed')).toThrow(/unclosed/);
     expect(() => page('a <b>tag</b>')).toThrow(/HTML/);
     expect(() => renderMan('# tool(1) -- x\n')).toThrow(/date/);
+    expect(() => page(`* **--${'x'.repeat(70)}** *ARG*:\n  d`)).toThrow(/tag longer than 80 bytes/); // .TP: one line
+    expect(() => page('* **--flag**:\n')).toThrow(/description/);
   });
 });
