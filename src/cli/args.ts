@@ -214,7 +214,7 @@ export function parser(argv: string[]) {
     .option('config', { type: 'string', describe: 'FILE: JSON settings {"batch": "5s", …} (flags > DSTREAM_* environment > config file)' })
     .option('print-config', { type: 'boolean', describe: 'print the effective settings and where each came from, then exit' })
     .example(EXAMPLES)
-    .epilogue(`FN is a JavaScript function expression, compiled once; hashtags(text) and words(text) are available.\nDurations: a bare number is seconds; units ms s m h d.\n\n${EXIT_CODES_TEXT}\n\nSee man dstream for every flag.`)
+    .epilogue(`FN is a JavaScript function expression, compiled once; hashtags(text) and words(text) are available.\nDurations: a bare number is seconds; units ms s m h d.\n\n${EXIT_CODES_TEXT}\n\nSee man dstream for every flag. Subcommands: dstream checkpoint inspect|reset DIR; dstream completion bash|zsh.`)
     .version(version())
     .help()
     .alias('h', 'help')

@@ -9,7 +9,8 @@ import { StreamingContext } from '../engine/context.js';
 import { buildPipeline } from '../plan/pipeline.js';
 import { FormatSink } from '../sinks/format-sink.js';
 import { StreamOutput } from '../sinks/output.js';
-import { parseArgs, type CliOptions } from './args.js';
+import { parseArgs, parser, type CliOptions } from './args.js';
+import { completionScript, type CompletionFlag } from './completion.js';
 import { IssueReporter } from './report.js';
 import { createInputs } from './inputs.js';
 import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint, pipelineDescription } from './checkpoint-options.js';
@@ -75,6 +76,25 @@ function faultInjection(spec: string | undefined): ((point: string, id: number) 
   };
 }
 
+interface YargsOptionsView {
+  key: Record<string, unknown>;
+  boolean: string[];
+  choices: Record<string, unknown[]>;
+  alias: Record<string, string[]>;
+}
+
+/** Every flag of the parser, for `dstream completion` (yargs 17's getOptions(), not in its types). */
+function completionFlags(): CompletionFlag[] {
+  const o = (parser([]) as unknown as { getOptions(): YargsOptionsView }).getOptions();
+  const flags: CompletionFlag[] = Object.keys(o.key).map((name) => ({
+    name, takesValue: !o.boolean.includes(name), choices: o.choices[name]?.map(String),
+  }));
+  for (const [short, longs] of Object.entries(o.alias)) {
+    if (longs[0] !== undefined) flags.push({ name: short, takesValue: !o.boolean.includes(longs[0]) });
+  }
+  return flags;
+}
+
 /** Exits once stdout has taken everything written. */
 function exitAfterFlush(code: number): void {
   process.exitCode = code;
@@ -87,6 +107,17 @@ export async function main(argv: string[]): Promise<void> {
   if (argv.length === 0 && process.stdin.isTTY) {
     process.stderr.write(SHORT_HELP);
     exitAfterFlush(ExitCode.USAGE);
+    return;
+  }
+  if (argv[0] === 'completion') {
+    const shell = argv[1];
+    if ((shell !== 'bash' && shell !== 'zsh') || argv.length > 2) {
+      process.stderr.write('Usage: dstream completion bash|zsh\n');
+      exitAfterFlush(ExitCode.USAGE);
+    } else {
+      process.stdout.write(completionScript(shell, completionFlags()));
+      exitAfterFlush(ExitCode.OK);
+    }
     return;
   }
   if (argv[0] === 'checkpoint') {
