@@ -155,8 +155,9 @@ describe('checkpoint life cycle (real processes)', () => {
     const inspect = await runCli(['checkpoint', 'inspect', ck]);
     expect(inspect.code).toBe(0);
     expect(inspect.stdout).toMatch(/^checkpoint .*\nformat: 1\nfingerprint: [0-9a-f]{16}\npipeline: \{"batchIntervalMs":100,/);
-    expect(inspect.stdout).toMatch(/\nlast committed batch: 0\n/);
-    expect(inspect.stdout).toMatch(/\nstate after batch 0: \d+ bytes\n/);
+    // The input may end in the batch after its data (timing): batch 0 or 1 is the last.
+    expect(inspect.stdout).toMatch(/\nlast committed batch: [01]\n/);
+    expect(inspect.stdout).toMatch(/\nstate after batch [01]: \d+ bytes\n/);
     const reset = await runCli(['checkpoint', 'reset', ck]);
     expect(reset.code).toBe(0);
     expect(readdirSync(ck)).toEqual([]);

@@ -14,19 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT } from '../helpers/run-cli.js';
+import { rng } from '../helpers/rng.js';
 
 const CYCLES = Number(process.env.DSTREAM_CRASH_CYCLES ?? 50);
 const LOG = readFileSync(`${ROOT}/data/elastic-examples/apache_logs`, 'utf8').trimEnd().split('\n');
 const AUTH = readFileSync(`${ROOT}/data/elastic-examples/auth.log`, 'utf8').trimEnd().split('\n');
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 20 files of the access log and 8 of auth.log (in time order, mtimes in that order). */
 function fillDir(dir: string): void {

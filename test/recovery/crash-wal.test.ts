@@ -14,21 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT } from '../helpers/run-cli.js';
+import { rng } from '../helpers/rng.js';
 
 const INPUT = readFileSync(`${ROOT}/data/elastic-examples/apache_logs`);
 const JOB = ['--batch', '100ms', '--event-time', 'l => l.split("[")[1].split("]")[0]', '--map', 'l => [l.split(" ")[8], +l.split(" ")[9] || 0]',
   '--reduce-by-key', 'sum', '--window', '1h', '--slide', '30m', '--format', 'tsv'];
 const CYCLES = Number(process.env.DSTREAM_CRASH_CYCLES ?? 50);
 
-/** Random numbers from a seed (mulberry32), so a failing run can be repeated. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Where the log's complete lines end: the resume point of the producer. */
 function walLength(dir: string): number {
