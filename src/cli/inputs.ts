@@ -8,11 +8,8 @@
  */
 import type { StreamingContext } from '../engine/context.js';
 import type { DStream } from '../engine/dstream.js';
-import { DirectorySource } from '../sources/directory-source.js';
 import { RateLimiter, WritableBackpressure, type WritableLike } from '../sources/flow.js';
 import { ReadableLineSource } from '../sources/readable-source.js';
-import { ConnectSource } from '../sources/socket-client.js';
-import { ListenSource } from '../sources/socket-server.js';
 import type { Source } from '../sources/source.js';
 import type { SourceCliOptions } from './source-options.js';
 
@@ -40,8 +37,12 @@ export interface Inputs {
   prepare(): Promise<void>;
 }
 
-/** Builds the sources of `options` on `ssc` (see module doc). */
-export function createInputs(ssc: StreamingContext, options: SourceCliOptions, env: InputEnv): Inputs {
+/**
+ * Builds the sources of `options` on `ssc` (see module doc). The socket and
+ * directory modules (chokidar among them) are loaded only when used: start-up
+ * time of a plain stdin job matters in shell pipelines.
+ */
+export async function createInputs(ssc: StreamingContext, options: SourceCliOptions, env: InputEnv): Promise<Inputs> {
   const backpressure = new WritableBackpressure(env.stdout);
   const rate = () => (options.maxRate ? new RateLimiter(options.maxRate, ssc.clock) : undefined);
   const log = (message: string) => env.errLine(`dstream: ${message}`);
@@ -50,11 +51,16 @@ export function createInputs(ssc: StreamingContext, options: SourceCliOptions, e
   if (options.stdin) {
     sources.push(env.stdinSource?.() ?? new ReadableLineSource('stdin', env.stdin, ssc.issues, { maxLineBytes: env.maxLineBytes, rate: rate(), backpressure }));
   }
-  for (const address of options.connect) sources.push(new ConnectSource({ ...common(), address, retries: options.connectRetries }));
+  if (options.connect.length) {
+    const { ConnectSource } = await import('../sources/socket-client.js');
+    for (const address of options.connect) sources.push(new ConnectSource({ ...common(), address, retries: options.connectRetries }));
+  }
+  const { ListenSource } = options.listen.length ? await import('../sources/socket-server.js') : { ListenSource: null };
   for (const address of options.listen) {
-    sources.push(new ListenSource({ ...common(), address, maxConnections: options.maxConnections, idleTimeoutMs: options.idleTimeoutMs }));
+    sources.push(new ListenSource!({ ...common(), address, maxConnections: options.maxConnections, idleTimeoutMs: options.idleTimeoutMs }));
   }
   if (options.watch.length > 0) {
+    const { DirectorySource } = await import('../sources/directory-source.js');
     sources.push(new DirectorySource({
       ...common(),
       dirs: options.watch,

@@ -18,8 +18,7 @@ import { WalLineSource } from '../sources/wal-source.js';
 import type { Output } from '../sinks/output.js';
 import { createParser } from '../parsers/index.js';
 import { FdLineSource } from '../sources/fd-line-source.js';
-import { LiveView } from './live-view.js';
-import { Observers } from './observers.js';
+import type { Observers } from './observers.js';
 import { isJournalStream, formatLogLine, type LogLevel } from './systemd.js';
 import { chalkFor } from './terminal.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
@@ -148,7 +147,7 @@ export async function main(argv: string[]): Promise<void> {
     const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
     if (fileOut) sink = fileOut;
     // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
-    const inputs = createInputs(ssc, options.sources, {
+    const inputs = await createInputs(ssc, options.sources, {
       maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
       stdinSource: store && ck.wal
         ? () => new WalLineSource('stdin', process.stdin, store.dir, ssc.issues, options.maxLineBytes)
@@ -180,6 +179,7 @@ export async function main(argv: string[]): Promise<void> {
     const live = options.format === undefined && sink === output && process.stdout.isTTY === true && keyedResult(options.operators);
     let recordsOut: () => number = () => 0;
     if (live) {
+      const { LiveView } = await import('./live-view.js');
       const view = new LiveView({ stream: process.stdout, chalk: chalkFor(process.stdout, process.env, options.color) });
       recordsOut = () => view.recordsOut;
       result.output(() => view);
@@ -193,6 +193,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     reporter = new IssueReporter(errLine, options.deadLetter, options.late);
     ssc.issues.listen(reporter.onIssue);
+    const { Observers } = await import('./observers.js');
     observers = await Observers.create({
       ssc, chalk: chalkFor(process.stderr, process.env, options.color),
       spinner: process.stderr.isTTY === true && !process.env.CI && !live && !options.stats,

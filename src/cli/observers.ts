@@ -9,8 +9,8 @@
 import type { ChalkInstance } from 'chalk';
 import type { BatchInfo } from '../core/types.js';
 import type { BatchMetrics, StreamingContext } from '../engine/context.js';
-import { startMetricsServer, type MetricsServer } from './metrics.js';
-import { ProgressReporter } from './progress.js';
+import type { MetricsServer } from './metrics.js';
+import type { ProgressReporter } from './progress.js';
 import { SystemdNotifier } from './systemd.js';
 
 /** Options of `Observers`. */
@@ -46,13 +46,16 @@ export class Observers {
   static async create(o: ObserverOptions): Promise<Observers> {
     const obs = new Observers(o);
     const { ssc } = o;
+    // ora and prom-client are loaded only when used (start-up time).
     if (o.spinner || o.stats || o.progressJson) {
+      const { ProgressReporter } = await import('./progress.js');
       obs.progress = new ProgressReporter({
         stderr: process.stderr, chalk: o.chalk, spinner: o.spinner, stats: o.stats, progressJson: o.progressJson,
         batchIntervalMs: ssc.batchIntervalMs, issues: ssc.issues, recordsOut: o.recordsOut,
       });
     }
     if (o.metricsPort !== undefined) {
+      const { startMetricsServer } = await import('./metrics.js');
       obs.metrics = await startMetricsServer(o.metricsPort, '127.0.0.1', { batchIntervalMs: ssc.batchIntervalMs });
       o.log(`dstream: metrics on ${obs.metrics.url}`, 'info');
     }
