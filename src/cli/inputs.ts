@@ -23,6 +23,8 @@ export interface InputEnv {
   stdout: WritableLike;
   /** Creates the stdin source instead of the plain one (e.g. write-ahead-logged with `--wal`); called only when stdin is read. */
   stdinSource?: () => Source;
+  /** With `--wal`: wraps a TCP source (the n-th) in a write-ahead log. */
+  wal?: (source: Source, n: number) => Source;
 }
 
 /** The built input. */
@@ -53,11 +55,15 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
   }
   if (options.connect.length) {
     const { ConnectSource } = await import('../sources/socket-client.js');
-    for (const address of options.connect) sources.push(new ConnectSource({ ...common(), address, retries: options.connectRetries }));
+    for (const address of options.connect) {
+      const s = new ConnectSource({ ...common(), address, retries: options.connectRetries });
+      sources.push(env.wal ? env.wal(s, sources.length) : s);
+    }
   }
   const { ListenSource } = options.listen.length ? await import('../sources/socket-server.js') : { ListenSource: null };
   for (const address of options.listen) {
-    sources.push(new ListenSource!({ ...common(), address, maxConnections: options.maxConnections, idleTimeoutMs: options.idleTimeoutMs }));
+    const s = new ListenSource!({ ...common(), address, maxConnections: options.maxConnections, idleTimeoutMs: options.idleTimeoutMs });
+    sources.push(env.wal ? env.wal(s, sources.length) : s);
   }
   if (options.watch.length > 0) {
     const { DirectorySource } = await import('../sources/directory-source.js');

@@ -23,6 +23,7 @@ import { isJournalStream, formatLogLine, type LogLevel } from './systemd.js';
 import { chalkFor } from './terminal.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import { fstatSync } from 'node:fs';
+import { join } from 'node:path';
 
 const SHORT_HELP = `Usage: dstream [options] < input
   e.g. tail -F access.log | dstream --map 'l => l.split(" ")[8]' --count-by-value --window 60
@@ -150,10 +151,11 @@ export async function main(argv: string[]): Promise<void> {
     const inputs = await createInputs(ssc, options.sources, {
       maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
       stdinSource: store && ck.wal
-        ? () => new WalLineSource('stdin', process.stdin, store.dir, ssc.issues, options.maxLineBytes)
+        ? () => new WalLineSource('stdin', process.stdin, join(store.dir, 'wal'), ssc.issues, options.maxLineBytes)
         : options.sources.maxRate === undefined && stdinIsFile()
           ? () => new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes)
           : undefined,
+      wal: store && ck.wal ? (src, n) => new WalLineSource(src.name, src, join(store.dir, `wal-${n}`), ssc.issues, options.maxLineBytes) : undefined,
     });
     const input = inputs.stream;
     if (store) {

@@ -1,7 +1,9 @@
 /**
- * A receiver with a write-ahead log (Spark's receiver WAL, `--wal`): every
- * chunk received from a non-replayable stream (stdin, a socket) is appended
- * to `DIR/wal/` and fsync'ed before it can belong to a batch. Batches are cut
+ * A receiver with a write-ahead log (Spark's receiver WAL, `--wal`): what a
+ * non-replayable receiver gets — the bytes of stdin, or the lines of a TCP
+ * source (`--connect`, `--listen`), one per line — is appended to the log
+ * directory and fsync'ed before it can belong to a batch (at batch time,
+ * before the batch's offsets are logged). Batches are cut
  * from the log by byte offsets at batch time (`planBatch`: up to the last
  * complete line), logged by the engine, then read back and split into lines
  * (`replayBatch`), so after a crash a batch re-runs with exactly the same
@@ -24,6 +26,10 @@ import type { Source, SourceSink } from './source.js';
 
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 
+function isStream(x: NodeJS.ReadableStream | Source): x is NodeJS.ReadableStream {
+  return typeof (x as NodeJS.ReadableStream).on === 'function' && typeof (x as Source).start !== 'function';
+}
+
 /** Offsets of one batch in the log: bytes `[from, to)`; `eof`: the input ended there. */
 export interface WalOffsets {
   from: number;
@@ -33,6 +39,7 @@ export interface WalOffsets {
 
 /** A write-ahead-logged line receiver (see module doc). */
 export class WalLineSource implements Source, Replayable {
+  private dirty = false;
   private readonly dir: string;
   private segments: { start: number; path: string }[] = [];
   private fd = -1;
@@ -47,14 +54,18 @@ export class WalLineSource implements Source, Replayable {
   private sink: SourceSink | null = null;
   private cleanup: () => void = () => {};
 
+  /**
+   * @param input a byte stream (stdin), or a line receiver whose records are logged one per line.
+   * @param walDir the log directory (inside the checkpoint).
+   */
   constructor(
     readonly name: string,
-    private readonly stream: NodeJS.ReadableStream,
-    checkpointDir: string,
+    private readonly input: NodeJS.ReadableStream | Source,
+    walDir: string,
     private readonly issues: IssueLog,
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
   ) {
-    this.dir = join(checkpointDir, 'wal');
+    this.dir = walDir;
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     for (const f of readdirSync(this.dir)) {
       const m = /^(\d+)\.log$/.exec(f);
@@ -114,19 +125,48 @@ export class WalLineSource implements Source, Replayable {
     this.segStart = start;
   }
 
-  /** Appends and fsyncs a chunk; throws on a write error (the job then fails: the batch is not acknowledged). */
+  /** Appends a chunk (fsync'ed at the next `planBatch`); throws on a write error (the job then fails). */
   private append(chunk: Buffer): void {
-    if (this.written - this.segStart >= SEGMENT_BYTES) this.openSegment(this.written);
+    if (this.written - this.segStart >= SEGMENT_BYTES) {
+      if (this.dirty) fsyncSync(this.fd);
+      this.openSegment(this.written);
+    }
     let off = 0;
     while (off < chunk.length) off += writeSync(this.fd, chunk, off);
-    fsyncSync(this.fd);
+    this.dirty = true;
     const nl = chunk.lastIndexOf(10);
     if (nl >= 0) this.lineEnd = this.written + nl + 1;
     this.written += chunk.length;
   }
 
+  /** Line receivers: bind ports etc. before any input (see Source.prepare). */
+  async prepare(): Promise<void> {
+    if (!isStream(this.input)) await this.input.prepare?.();
+  }
+
   start(sink: SourceSink): void {
     this.sink = sink;
+    if (!isStream(this.input)) {
+      const inner = this.input;
+      inner.start({
+        record: (line) => {
+          try {
+            this.append(Buffer.from(`${String(line)}\n`));
+          } catch (e) {
+            this.stop();
+            sink.fail(e);
+          }
+        },
+        end: () => {
+          this.eof = true;
+          sink.end();
+        },
+        fail: (e) => sink.fail(e),
+      });
+      this.cleanup = () => inner.stop();
+      return;
+    }
+    const stream = this.input;
     const onData = (chunk: Buffer | string) => {
       try {
         this.append(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
@@ -144,22 +184,31 @@ export class WalLineSource implements Source, Replayable {
       this.stop();
       sink.fail(e);
     };
-    this.stream.on('data', onData);
-    this.stream.on('end', onEnd);
-    this.stream.on('error', onError);
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
     this.cleanup = () => {
-      this.stream.off('data', onData);
-      this.stream.off('end', onEnd);
-      this.stream.off('error', onError);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
     };
   }
 
   stop(): void {
     this.cleanup();
-    this.stream.pause();
+    if (isStream(this.input)) this.input.pause();
+  }
+
+  /** Line receivers: see Source.commit. */
+  commit(batch: import('../core/types.js').BatchInfo): void {
+    if (!isStream(this.input)) this.input.commit?.(batch);
   }
 
   planBatch(): WalOffsets {
+    if (this.dirty) {
+      fsyncSync(this.fd); // durable before it belongs to a batch
+      this.dirty = false;
+    }
     const to = this.eof ? this.written : this.lineEnd;
     const o = { from: this.next, to: Math.max(this.next, to), eof: this.eof };
     this.next = o.to;
