@@ -130,6 +130,9 @@ export class CheckpointStore {
       const r = readDurable(path);
       const stored = r.ok ? (r.body as { format: number; fingerprint: string; pipeline: PipelineDescription }) : null;
       if (stored && stored.format === CHECKPOINT_FORMAT && stored.fingerprint === fp) return;
+      if (!stored || typeof stored.fingerprint !== 'string') {
+        throw new ConfigError(`--checkpoint ${this.dir} is not a dstream checkpoint (metadata.json: ${r.ok ? 'not checkpoint metadata' : r.reason}); give a new or empty directory`);
+      }
       if (mismatch === 'fail') {
         const what = stored ? describeChange(stored.pipeline ?? {}, description) : `metadata unreadable (${r.ok ? 'format' : r.reason})`;
         throw new ConfigError(`--checkpoint ${this.dir} was written by a different pipeline (${what}); restore the old flags, use a new --checkpoint directory, or add --checkpoint-mismatch reset to start over`);
@@ -259,7 +262,12 @@ export function inspectCheckpoint(dir: string): string {
  */
 export function resetCheckpoint(dir: string): void {
   if (!existsSync(dir)) return;
+  const meta = readDurable(join(dir, 'metadata.json'));
+  if (!meta.ok || typeof (meta.body as { fingerprint?: unknown })?.fingerprint !== 'string') {
+    throw new ConfigError(`${dir} is not a dstream checkpoint (metadata.json: ${meta.ok ? 'not checkpoint metadata' : meta.reason}); nothing was removed`);
+  }
   const lock = CheckpointLock.acquire(dir);
   for (const f of ['offsets', 'commits', 'state', 'metadata.json']) rmSync(join(dir, f), { recursive: true, force: true });
+  for (const f of readdirSync(dir)) if (/^wal(-\d+)?$/.test(f)) rmSync(join(dir, f), { recursive: true, force: true });
   lock.release();
 }

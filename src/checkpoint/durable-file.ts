@@ -53,7 +53,9 @@ export type ReadResult = { ok: true; body: unknown } | { ok: false; reason: stri
 export function readDurable(path: string): ReadResult {
   let text: string;
   try {
-    if (lstatSync(path).isSymbolicLink()) return { ok: false, reason: 'is a symbolic link (refused)' };
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) return { ok: false, reason: 'is a symbolic link (refused)' };
+    if (!st.isFile()) return { ok: false, reason: 'is not a regular file (refused)' };
     text = readFileSync(path, 'utf8');
   } catch (e) {
     return { ok: false, reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message };

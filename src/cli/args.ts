@@ -171,7 +171,8 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
 
 /** The yargs parser, also used to print help. */
 export function parser(argv: string[]) {
-  return addSourceOptions(addCheckpointOptions(yargs(argv)))
+  // Operators first in --help; sources and checkpoints (defined in their own modules) after them.
+  const y = yargs(argv)
     .scriptName('dstream')
     .usage('Usage: dstream [options]\n\nSpark Streaming on a Unix pipe: reads lines from stdin, TCP or watched directories,\ncuts them into micro-batches every batch interval, and runs the operators below in command-line order\non every batch.')
     .parserConfiguration({ 'duplicate-arguments-array': true, 'camel-case-expansion': false, 'boolean-negation': false })
@@ -192,7 +193,7 @@ export function parser(argv: string[]) {
     .option('max-keys', { type: 'string', describe: 'N: keep at most N keys in state, evicting the least recently updated (counted)', group: 'State across batches:' })
     .option('output-mode', { choices: OUTPUT_MODES as OutputMode[], describe: 'append (final rows once) | update (changed rows every batch) | complete (whole table every batch)', group: 'State across batches:' })
     .option('session-window', { type: 'string', describe: 'GAP: per key, events closer than GAP form a session (event time; after or before an aggregation)', group: 'Operators (applied in order):' })
-    .option('event-time', { type: 'string', describe: 'FN giving the record\'s event time (epoch ms, Date, ISO 8601, RFC 2822, Apache time)', group: 'Event time:' })
+    .option('event-time', { type: 'string', describe: 'FN giving the record\'s event time (epoch ms, Date, ISO 8601, RFC 2822, Apache time), or auto with --parse', group: 'Event time:' })
     .option('watermark', { type: 'string', default: '0', describe: 'allowed lateness: watermark = max event time - DURATION', group: 'Event time:' })
     .option('allowed-lateness', { type: 'string', describe: 'DURATION: keep event-time windows open that long after the watermark passes their end', group: 'Event time:' })
     .option('timezone', { type: 'string', describe: 'ZONE (IANA): zone-less times are local there; windows of 1h..1d follow local time', group: 'Event time:' })
@@ -210,15 +211,23 @@ export function parser(argv: string[]) {
     .option('max-line-bytes', { type: 'string', default: String(DEFAULT_MAX_LINE_BYTES), describe: 'longer lines are skipped and counted (e.g. 1048576, 64KB, 16MB)', group: 'Bad input:' })
     .option('on-error', { choices: ['skip', 'fail'] as const, default: 'skip' as const, describe: 'when FN throws: skip and count the record, or stop with exit 1', group: 'Bad input:' })
     .option('dead-letter', { type: 'string', describe: 'FILE: append the input lines of skipped records', group: 'Bad input:' })
-    .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' });
+  return addCheckpointOptions(addSourceOptions(y))
     .option('config', { type: 'string', describe: 'FILE: JSON settings {"batch": "5s", …} (flags > DSTREAM_* environment > config file)' })
     .option('print-config', { type: 'boolean', describe: 'print the effective settings and where each came from, then exit' })
     .example(EXAMPLES)
     .epilogue(`FN is a JavaScript function expression, compiled once; hashtags(text) and words(text) are available.\nDurations: a bare number is seconds; units ms s m h d.\n\n${EXIT_CODES_TEXT}\n\nSee man dstream for every flag. Subcommands: dstream checkpoint inspect|reset DIR; dstream completion bash|zsh.`)
     .version(version())
     .help()
+    // A flag that takes a value must get one: `--batch` alone is an error, not the default.
+    .requiresArg(['batch', 'map', 'flat-map', 'filter', 'reduce', 'reduce-by-key', 'window', 'slide', 'top', 'event-time', 'watermark',
+      'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'update-state-by-key', 'map-with-state', 'state-timeout',
+      'max-keys', 'output-mode', 'session-window', 'allowed-lateness', 'timezone', 'parse', 'delimiter', 'year', 'progress-json',
+      'metrics-port', 'config', 'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'output', 'output-dir'])
     .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .alias('V', 'version')
+    // On a terminal, wrap to its width; in a pipe, do not wrap at all (no words cut in two).
+    .wrap(process.stdout.isTTY ? Math.max(60, Math.min(120, process.stdout.columns || 100)) : null)
     .strictOptions()
     .exitProcess(false);
 }
@@ -260,7 +269,7 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
       const shown = first.length === 1 ? `-${first}` : `--${first}`;
       throw new ConfigError(`unknown option '${shown}'${hint ? ` (did you mean --${hint}?)` : ''}`);
     }
-    throw new ConfigError(failure);
+    throw new ConfigError(failure.replace(/\s*\n\s*/g, ' '));
   }
   if (output) {
     process.stdout.write(output + '\n');

@@ -221,6 +221,22 @@ export async function main(argv: string[]): Promise<void> {
     exitAfterFlush(ExitCode.RUNTIME);
   });
 
+  // A user function that starts async work (a Promise, a timer) cannot have its failures tied to a
+  // record: report them instead of crashing with a stack trace.
+  let asyncFailures = 0;
+  const asyncFailure = (e: unknown) => {
+    if (++asyncFailures > 5) return;
+    let text: string;
+    try {
+      text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    } catch {
+      text = 'unprintable value';
+    }
+    errLine(`dstream: a user function failed asynchronously (functions must be synchronous; promises and timers are not awaited): ${text}`, 'warning');
+  };
+  process.on('unhandledRejection', asyncFailure);
+  process.on('uncaughtException', asyncFailure);
+
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;

@@ -8,6 +8,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 import { preview, type Issue, type IssueKind, type IssueLog } from '../engine/issues.js';
 import { valueText } from '../sinks/format.js';
+import { escapeControl } from './terminal.js';
 
 /** Issues printed per kind before the rest are only counted. */
 export const SHOWN_PER_KIND = 5;
@@ -41,7 +42,8 @@ export class IssueReporter {
     if (n <= SHOWN_PER_KIND) {
       const input = issue.raw !== undefined ? ` input ${preview(issue.raw)}` : '';
       const what = issue.kind === 'invalid-utf8' ? 'kept record' : issue.kind === 'late' ? 'late record dropped' : issue.kind === 'unreadable-file' ? 'skipped file' : 'skipped record';
-      this.write(`dstream: ${issue.where}: ${what}: ${issue.message};${input}`);
+      // Messages quote input (and errors quote it too): escaped, so no input can drive the terminal.
+      this.write(escapeControl(`dstream: ${issue.where}: ${what}: ${issue.message};${input}`));
       if (n === SHOWN_PER_KIND) this.write(`dstream: further ${issue.kind} issues are counted and summarised at exit`);
     }
     if (issue.raw === undefined) return;

@@ -33,14 +33,16 @@ export function chalkFor(stream: TerminalStream, env: NodeJS.ProcessEnv, flag?: 
   return new Chalk({ level: useColor(stream, env, flag) ? 1 : 0 });
 }
 
-// C0 controls but tab, DEL, and C1 controls (0x80–0x9f: a lone 0x9b is a CSI).
-const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+// C0 controls but tab, DEL, C1 controls (0x80–0x9f: a lone 0x9b is a CSI), and the
+// bidirectional overrides/isolates (U+202A–U+202E, U+2066–U+2069) that reorder what is shown.
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Makes control characters visible (`\x1b`, `\n`, …) so text cannot drive the terminal. Tabs become spaces. */
 export function escapeControl(text: string): string {
   return text.replace(CONTROL, (c) => {
     if (c === '\n') return '\\n';
     if (c === '\r') return '\\r';
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`;
   }).replace(/\t/g, ' ');
 }

@@ -45,7 +45,8 @@ function zoneOffsetMs(zone: string | undefined): number {
 function utc(y: number, mo: number, d: number, h: number, mi: number, s: number, frac: string | undefined): Millis {
   if (mo < 0 || mo > 11 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return NaN;
   const msPart = frac ? Number((frac + '00').slice(0, 3)) : 0;
-  const t = Date.UTC(y, mo, d, h, mi, s, msPart);
+  // Date.UTC reads years 0–99 as 1900–1999: compute 400 years later (one Gregorian cycle) and go back.
+  const t = y < 100 ? Date.UTC(y + 400, mo, d, h, mi, s, msPart) - 12_622_780_800_000 : Date.UTC(y, mo, d, h, mi, s, msPart);
   // Reject days past the end of the month (Date.UTC would roll 31 Apr into 1 May).
   if (new Date(t).getUTCDate() !== d && s < 60) return NaN;
   return t;
@@ -134,10 +135,11 @@ function parseGeneral(text: string): Millis {
  * @returns epoch ms, or `NaN` when the value is not a valid time (never throws).
  */
 export function toEventTimeMs(value: unknown, zone?: TimeZone): Millis {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : NaN;
+  // Beyond ±8.64e15 ms (the Date range, ±275,760 years) window arithmetic loses integer precision.
+  if (typeof value === 'number') return value >= -MAX_TIME && value <= MAX_TIME ? value : NaN;
   if (typeof value === 'string') {
     if (value === lastText && zone === lastZone) return lastValue;
-    let v = parseString(value);
+    let v = inRange(parseString(value));
     if (zone !== undefined && !hadZone && v === v) v = zone.fromWall(v);
     lastText = value;
     lastValue = v;
@@ -146,4 +148,10 @@ export function toEventTimeMs(value: unknown, zone?: TimeZone): Millis {
   }
   if (value instanceof Date) return value.getTime();
   return NaN;
+}
+
+const MAX_TIME = 8.64e15;
+/** The instant, or NaN when outside the Date range. */
+function inRange(t: Millis): Millis {
+  return t >= -MAX_TIME && t <= MAX_TIME ? t : NaN;
 }

@@ -342,12 +342,18 @@ export class StreamingContext {
         const st = rec.snapshot.state as {
           batchIndex: number; lastTimeMs: number; nodes: unknown[]; trackers: unknown[]; sources: Record<string, unknown>; issues: Record<string, number>;
         };
-        if (st.nodes.length !== this.stateful.length || st.trackers.length !== this.trackers.length) {
-          throw new ConfigError(`checkpoint ${ck.store.dir} does not fit this pipeline (state of ${st.nodes.length} operators, expected ${this.stateful.length}); use --checkpoint-mismatch reset`);
+        if (st === null || typeof st !== 'object' || !Array.isArray(st.nodes) || !Array.isArray(st.trackers)
+          || st.nodes.length !== this.stateful.length || st.trackers.length !== this.trackers.length) {
+          throw new ConfigError(`checkpoint ${ck.store.dir} does not fit this pipeline (state of ${Array.isArray(st?.nodes) ? st.nodes.length : 'no'} operators, expected ${this.stateful.length}); use --checkpoint-mismatch reset`);
         }
-        this.stateful.forEach((n, i) => n.restore(st.nodes[i]));
-        this.trackers.forEach((t, i) => t.restore(st.trackers[i]));
-        for (const s of this.sources) if (isReplayable(s.source) && st.sources[s.source.name] !== undefined) s.source.restore(st.sources[s.source.name]);
+        try {
+          if (!Number.isInteger(st.batchIndex) || st.batchIndex < 0 || !Number.isFinite(st.lastTimeMs)) throw new Error('bad batch index or time');
+          this.stateful.forEach((n, i) => n.restore(st.nodes[i]));
+          this.trackers.forEach((t, i) => t.restore(st.trackers[i]));
+          for (const s of this.sources) if (isReplayable(s.source) && st.sources?.[s.source.name] !== undefined) s.source.restore(st.sources[s.source.name]);
+        } catch (e) {
+          throw new ConfigError(`checkpoint ${ck.store.dir}: state/${rec.snapshot.id}.json does not hold this pipeline's state (${(e as Error).message}); use --checkpoint-mismatch reset to start over`);
+        }
         Object.assign(this.issues.counts, st.issues);
         this.batchIndex = st.batchIndex;
         lastTime = st.lastTimeMs;

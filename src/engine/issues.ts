@@ -64,7 +64,7 @@ export class IssueLog {
    * throws a `DStreamError` (code `E_USER_FUNCTION`, stage `processing`).
    */
   userError(where: string, value: unknown, err: unknown): void {
-    const message = err instanceof Error ? `${err.name}: ${err.message}` : `threw ${String(err)}`;
+    const message = err instanceof Error ? `${safeString(err.name)}: ${safeString(err.message)}` : `threw ${safeString(err)}`;
     if (this.policy === 'fail') {
       throw new DStreamError('E_USER_FUNCTION', 'processing', `${where} failed on input ${preview(this.current)}: ${message}`, { cause: err });
     }
@@ -111,7 +111,7 @@ export class IssueLog {
     if (this.policy === 'fail') {
       throw new DStreamError('E_LINE_TOO_LONG', 'receiving', `${where}: a line of at least ${bytes} bytes exceeds --max-line-bytes ${limit}`);
     }
-    this.emit({ kind: 'line-too-long', where, raw: undefined, value: undefined, message: `line of at least ${bytes} bytes exceeds --max-line-bytes ${limit}; skipped` });
+    this.emit({ kind: 'line-too-long', where, raw: undefined, value: undefined, message: `line of at least ${bytes} bytes exceeds --max-line-bytes ${limit} (counted; not kept in --dead-letter)` });
   }
 
   /** Records skipped (everything but invalid UTF-8, which is kept after replacement). */
@@ -121,15 +121,28 @@ export class IssueLog {
   }
 }
 
-/** A short, single-line rendering of an input for messages (at most `max` chars). */
+/** `String(x)` that never throws (objects without prototype, hostile toString, Proxies). */
+export function safeString(x: unknown): string {
+  try {
+    return String(x);
+  } catch {
+    try {
+      return Object.prototype.toString.call(x);
+    } catch {
+      return '[unprintable value]';
+    }
+  }
+}
+
+/** A short, single-line rendering of an input for messages (at most `max` chars). Never throws. */
 export function preview(x: unknown, max = 120): string {
   let s: string;
   if (typeof x === 'string') s = JSON.stringify(x);
   else {
     try {
-      s = JSON.stringify(x) ?? String(x);
+      s = JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) ?? safeString(x);
     } catch {
-      s = String(x);
+      s = safeString(x);
     }
   }
   return s.length > max ? `${s.slice(0, max)}…` : s;

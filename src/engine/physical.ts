@@ -70,6 +70,7 @@ export function createNode(ds: DStream<unknown>, env: NodeEnv): StreamNode {
         label,
         batchIntervalMs: env.batchIntervalMs,
         firstBatchTimeMs: env.firstBatchTimeMs,
+        currentBatchTimeMs: env.currentBatchTimeMs,
         tracker,
         emptyValue: agg && !w.spec.eventTime ? agg.emitEmpty : undefined,
         mode: op.output.mode,

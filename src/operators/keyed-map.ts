@@ -125,7 +125,14 @@ export class KeyedReducer {
     const key = this.key;
     const old = map.get(key);
     if (old === undefined && !map.has(key)) {
-      map.set(typeof key === 'string' && this.copyKeys ? flatCopy(key) : key, this.lift(this.value));
+      let first: unknown;
+      try {
+        first = this.lift(this.value);
+      } catch (e) {
+        this.issues.userError(this.agg.label, record, e); // e.g. sum of a BigInt
+        return;
+      }
+      map.set(typeof key === 'string' && this.copyKeys ? flatCopy(key) : key, first);
       return;
     }
     map.set(key, this.accumulate(old, this.value, record));

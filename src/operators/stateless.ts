@@ -10,7 +10,7 @@
 import { toEventTimeMs } from '../core/event-time.js';
 import type { BatchInfo, WindowBounds } from '../core/types.js';
 import { Emitter, type StreamNode } from '../engine/node.js';
-import type { IssueLog } from '../engine/issues.js';
+import { preview, type IssueLog } from '../engine/issues.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 
 /** One stateless step. `label` names it in messages, e.g. `--map #1 (l => l.length)`. */
@@ -50,6 +50,10 @@ export class StatelessNode extends Emitter implements StreamNode {
             issues.userError(label, v, e);
             return;
           }
+          if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
+            issues.userError(label, v, new TypeError('the function returned a Promise; functions must be synchronous'));
+            return;
+          }
           down(r, t);
         };
       case 'filter':
@@ -59,6 +63,10 @@ export class StatelessNode extends Emitter implements StreamNode {
             keep = fn(v);
           } catch (e) {
             issues.userError(label, v, e);
+            return;
+          }
+          if (keep !== null && typeof keep === 'object' && typeof (keep as { then?: unknown }).then === 'function') {
+            issues.userError(label, v, new TypeError('the function returned a Promise; functions must be synchronous'));
             return;
           }
           if (keep) down(v, t);
@@ -93,7 +101,7 @@ export class StatelessNode extends Emitter implements StreamNode {
           }
           const ms = toEventTimeMs(r, tracker.zone);
           if (ms !== ms) {
-            issues.badRecord('bad-event-time', label, v, `not a valid time: ${JSON.stringify(r) ?? String(r)}`);
+            issues.badRecord('bad-event-time', label, v, `not a valid time: ${preview(r)}`);
             return;
           }
           if (ms > tracker.maxEventTimeMs) tracker.maxEventTimeMs = ms;

@@ -15,14 +15,30 @@ const PREFIX = `(function (${HELPER_NAMES.join(', ')}) { return (`;
 const SUFFIX = '\n); })';
 
 /** Locates a syntax error from V8's stack text (`file:LINE` then the code line and a `^` marker). */
-function syntaxPosition(err: Error, flag: string): { line: number; column: number } | null {
+function syntaxPosition(err: Error, flag: string, prefixLength: number): { line: number; column: number } | null {
   const stack = err.stack ?? '';
   const m = new RegExp(`^${flag.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')}:(\\d+)\\n(.*)\\n( *)\\^`).exec(stack);
   if (!m) return null;
   const line = Number(m[1]);
   let column = m[3]!.length + 1;
-  if (line === 1) column -= PREFIX.length;
+  if (line === 1) column -= prefixLength;
   return { line, column: Math.max(1, column) };
+}
+
+/** The syntax error of `source` compiled alone (an expression statement), with its exact position, or null. */
+function syntaxErrorAlone(source: string, flag: string): ConfigError | null {
+  try {
+    new vm.Script(source, { filename: flag });
+    return null;
+  } catch (e) {
+    const err = e as Error;
+    if (err.name !== 'SyntaxError') return null;
+    const pos = syntaxPosition(err, flag, 0);
+    const lines = source.split('\n');
+    const atEnd = pos !== null && pos.line >= lines.length && pos.column > lines[lines.length - 1]!.length;
+    const where = !pos ? '' : atEnd ? ' at the end (something is not closed)' : pos.line === 1 ? ` at column ${pos.column}` : ` at line ${pos.line}, column ${pos.column}`;
+    return new ConfigError(`${flag}: syntax error${where}: ${err.message} in '${source}'`);
+  }
 }
 
 /** Maps a position in the wrapped text to one in `source`; past its end means "at the end of FN". */
@@ -41,15 +57,21 @@ function clampToSource(pos: { line: number; column: number }, source: string): {
  *   when the text does not compile or does not evaluate to a function.
  */
 export function compileFunction(source: string, flag: string): (...args: any[]) => unknown {
+  // First the text alone, so that positions and messages refer only to what the user typed.
+  const alone = syntaxErrorAlone(source, flag);
+  if (alone) throw alone;
   let script: vm.Script;
   try {
     script = new vm.Script(PREFIX + source + SUFFIX, { filename: flag });
   } catch (e) {
     const err = e as Error;
-    const found = syntaxPosition(err, flag);
+    const found = syntaxPosition(err, flag, PREFIX.length);
     const pos = found && clampToSource(found, source);
-    const where = pos ? (pos.line === 1 ? ` at column ${pos.column}` : ` at line ${pos.line}, column ${pos.column}`) : '';
-    throw new ConfigError(`${flag}: syntax error${where}: ${err.message} in '${source}'`);
+    const atEnd = pos !== null && pos.line === source.split('\n').length && pos.column > source.split('\n').pop()!.length;
+    const where = !pos ? '' : atEnd ? ' at the end (something is not closed)' : pos.line === 1 ? ` at column ${pos.column}` : ` at line ${pos.line}, column ${pos.column}`;
+    // A missing closer is reported by V8 at our wrapper's ')', a token the user never typed.
+    const reason = atEnd ? 'unexpected end of input' : err.message;
+    throw new ConfigError(`${flag}: syntax error${where}: ${reason} in '${source}'`);
   }
   let fn: unknown;
   try {

@@ -18,20 +18,36 @@ import { isPair, type Millis, type WindowBounds } from '../core/types.js';
 export type OutputFormat = 'text' | 'json' | 'tsv' | 'csv';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'tsv', 'csv'];
 
+function safeString(x: unknown): string {
+  try {
+    return String(x);
+  } catch {
+    return '[unprintable value]';
+  }
+}
+
+/** JSON text of a value; a value JSON cannot hold (cyclic, symbol, function, throwing toJSON) becomes the JSON string of its text. */
 function jsonText(x: unknown): string {
   try {
     const s = JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-    return s === undefined ? String(x) : s;
+    return s === undefined ? JSON.stringify(safeString(x)) : s;
   } catch {
-    return String(x);
+    return JSON.stringify(safeString(x));
   }
 }
 
 /** Text of one value: strings raw, objects as JSON, everything else `String(x)`. */
 export function valueText(x: unknown): string {
   if (typeof x === 'string') return x;
-  if (x !== null && typeof x === 'object') return jsonText(x);
-  return String(x);
+  if (x !== null && typeof x === 'object') {
+    try {
+      const s = JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+      if (s !== undefined) return s;
+    } catch {
+      /* cyclic or hostile: its text instead */
+    }
+  }
+  return safeString(x);
 }
 
 /** A record as Spark's print shows it. */

@@ -15,6 +15,9 @@ import type { IssueLog } from '../engine/issues.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import type { Source, SourceSink } from './source.js';
 
+/** Longest stretch of synchronous processing before yielding to the event loop, ms. */
+export const SLICE_MS = 50;
+
 /** Block size of reads, bytes. */
 export const READ_BLOCK_BYTES = 1 << 20;
 
@@ -53,21 +56,37 @@ export class FdLineSource implements Source {
           sink.fail(err);
           return;
         }
-        try {
-          if (n === 0) {
+        if (n === 0) {
+          try {
             splitter.end();
+          } catch (e) {
             this.stopped = true;
-            sink.end();
+            sink.fail(e);
             return;
           }
-          splitter.push(buf.subarray(0, n));
-        } catch (e) {
           this.stopped = true;
-          sink.fail(e);
+          sink.end();
           return;
         }
-        next();
+        feed(buf.subarray(0, n));
       });
+    };
+    // Processing runs in slices of at most SLICE_MS, so timers (batches) and
+    // signals are served even when user functions are slow.
+    const feed = (chunk: Buffer): void => {
+      if (this.stopped) return;
+      let used: number;
+      try {
+        used = splitter.push(chunk, performance.now() + SLICE_MS);
+      } catch (e) {
+        this.stopped = true;
+        sink.fail(e);
+        return;
+      }
+      if (used < chunk.length) {
+        const rest = Buffer.from(chunk.subarray(used)); // the read buffer is reused
+        setImmediate(() => feed(rest));
+      } else next();
     };
     next();
   }

@@ -17,6 +17,7 @@
 import type { IssueLog } from '../engine/issues.js';
 import { cutAfterLines, type Backpressure, type RateLimiter } from './flow.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
+import { SLICE_MS } from './fd-line-source.js';
 
 /** The part of a Node readable that a `LineReader` uses (`Readable`, `process.stdin`, `net.Socket`). */
 export interface ReadableLike {
@@ -180,18 +181,32 @@ export class LineReader {
       if (end < chunk.length) {
         if (end > 0) this.push(chunk.subarray(0, end));
         if (this.done) return;
+        if (this.held !== null) {
+          // Paused mid-slice: keep the rate-limited rest behind what the slice left.
+          this.held = Buffer.concat([this.held, chunk.subarray(end)]);
+          return;
+        }
         this.held = Buffer.from(chunk.subarray(end));
         this.waitFor(rate.whenRefilled.bind(rate));
         return;
       }
     }
     this.push(chunk);
+    if (this.held !== null) return; // paused mid-slice; resumes on the next turn
     const bp = this.options.backpressure;
     if (bp?.behind && !this.done) this.waitFor(bp.whenCaughtUp.bind(bp));
   }
 
+  /** Hands on a chunk in time slices (see fd-line-source.ts SLICE_MS); the rest is held while timers and signals run. */
   private push(chunk: Buffer): void {
-    this.splitter.push(chunk);
+    const used = this.splitter.push(chunk, performance.now() + SLICE_MS);
+    if (used < chunk.length && !this.done) {
+      this.held = Buffer.from(chunk.subarray(used));
+      this.waitFor((fn) => {
+        const h = setImmediate(fn);
+        return () => clearImmediate(h);
+      });
+    }
   }
 
   private waitFor(subscribe: (fn: () => void) => () => void): void {

@@ -39,14 +39,21 @@ export class LineSplitter {
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
   ) {}
 
-  /** Feeds a chunk of bytes. */
-  push(chunk: Buffer): void {
+  /**
+   * Feeds a chunk of bytes.
+   * @param deadlineMs optional time (`performance.now()` ms) after which the
+   *   splitter stops at the next line end, so that the caller can yield to
+   *   the event loop (timers, signals) when user functions are slow.
+   * @returns bytes consumed: `chunk.length`, or less when the deadline
+   *   passed; the caller must push the rest (which starts at a line) later.
+   */
+  push(chunk: Buffer, deadlineMs = Infinity): number {
     let start = 0;
     if (this.pendingBytes > 0 || this.skipping) {
       const nl = chunk.indexOf(10);
       if (nl === -1) {
         this.addPending(chunk);
-        return;
+        return chunk.length;
       }
       this.addPending(chunk.subarray(0, nl));
       this.finishPending();
@@ -54,10 +61,12 @@ export class LineSplitter {
     }
     const last = chunk.lastIndexOf(10);
     if (last >= start) {
-      this.completeLines(chunk, start, last);
+      const stoppedAt = this.completeLines(chunk, start, last, deadlineMs);
+      if (stoppedAt <= last) return stoppedAt;
       start = last + 1;
     }
     if (start < chunk.length) this.addPending(chunk.subarray(start));
+    return chunk.length;
   }
 
   /** Ends the input: emits a last line that had no newline. */
@@ -105,9 +114,14 @@ export class LineSplitter {
     this.onLine(line);
   }
 
-  /** Lines in `chunk[start .. last]`, where `chunk[last]` is LF. */
-  private completeLines(chunk: Buffer, start: number, last: number): void {
+  /**
+   * Lines in `chunk[start .. last]`, where `chunk[last]` is LF.
+   * @returns the byte offset in `chunk` where it stopped (`last + 1` when done).
+   */
+  private completeLines(chunk: Buffer, start: number, last: number, deadlineMs: number): number {
     const region = chunk.subarray(start, last);
+    const timed = deadlineMs !== Infinity;
+    let count = 0;
     if (!isUtf8(region) || region.length > 256 * 1024 * 1024) {
       // Slow path (rare): line by line, to count each line with invalid UTF-8.
       let pos = start;
@@ -116,8 +130,9 @@ export class LineSplitter {
         const e = nl > pos && chunk[nl - 1] === 13 ? nl - 1 : nl;
         this.emitLine(chunk, pos, e);
         pos = nl + 1;
+        if (timed && (++count & 63) === 0 && pos <= last && performance.now() > deadlineMs) return pos;
       }
-      return;
+      return last + 1;
     }
     const text = region.toString('utf8');
     const max = this.maxLineBytes;
@@ -132,6 +147,11 @@ export class LineSplitter {
       if (line.length * 3 > max && Buffer.byteLength(line) > max) this.issues.lineTooLong(this.where, Buffer.byteLength(line), max);
       else onLine(line);
       pos = nl + 1;
+      // Checking the clock every 64 lines costs nothing measurable; stopping is rare.
+      if (timed && (++count & 63) === 0 && pos < n && performance.now() > deadlineMs) {
+        return start + Buffer.byteLength(text.slice(0, pos));
+      }
     }
+    return last + 1;
   }
 }

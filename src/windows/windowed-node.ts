@@ -43,6 +43,8 @@ export interface WindowedNodeOptions {
   batchIntervalMs: Millis;
   /** Batch time (ms) of the first batch: processing-time pane assignment. */
   firstBatchTimeMs: Millis;
+  /** Batch time (ms) of the batch being received (after a restart it can be far from the checkpoint's). */
+  currentBatchTimeMs?: () => Millis;
   /** Event-time watermark (required when `spec.eventTime`). */
   tracker?: WatermarkTracker;
   /** Record output for an empty processing-time window (`count` → 0), if any. */
@@ -87,8 +89,15 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
     return Math.ceil(batchTimeMs / this.spec.paneMs) - 1;
   }
 
+  private paneBatchTimeMs = NaN;
+
   record(value: unknown, tMs: number): void {
     if (!this.spec.eventTime) {
+      const bt = this.o.currentBatchTimeMs?.();
+      if (bt !== undefined && bt !== this.paneBatchTimeMs) {
+        this.paneBatchTimeMs = bt;
+        this.openPane = this.paneOfBatch(bt);
+      }
       this.store.add(this.openPane, value, tMs);
       return;
     }

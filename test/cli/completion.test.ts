@@ -160,7 +160,7 @@ describe('zsh completion', () => {
     expect(zshComplete('dstream ')).toEqual(['checkpoint', 'completion']);
     expect(zshComplete('dstream completion ')).toEqual(['bash', 'zsh']);
     expect(zshComplete('dstream -').sort()).toEqual(['--after-read', '--count', '--count-by-value', '--format', '--help', '--map', '--no-color', '--output', '--output-mode', '--watermark', '--window', '-h']);
-  });
+  }, 120_000);
 
   it('quotes descriptions for _arguments and the shell', () => {
     const script = completionScript('zsh', FLAGS);

@@ -70,7 +70,9 @@ describe('usage errors: one line, exit 2, before any input is read', () => {
     const r = await runNoInput(['--map', 'l => l.split(" ")[']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr.split('\n')[0]).toBe("dstream: --map: syntax error at column 19: Unexpected token ')' in 'l => l.split(\" \")['");
+    expect(r.stderr.split('\n')[0]).toBe("dstream: --map: syntax error: Unexpected end of input in 'l => l.split(\" \")['");
+    const mid = await runNoInput(['--map', 'l => l.split(" ")) + 1']);
+    expect(mid.stderr.split('\n')[0]).toBe("dstream: --map: syntax error at column 18: Unexpected token ')' in 'l => l.split(\" \")) + 1'");
   });
 
   it('FN that is not a function', async () => {
