@@ -52,6 +52,9 @@ export function readCheckpointOptions(parsed: Record<string, unknown>): Checkpoi
   };
   const interval = single(parsed['checkpoint-interval']);
   if (interval !== undefined) o.checkpointIntervalMs = parseDuration(String(interval), '--checkpoint-interval');
+  for (const [flag, v] of [['--checkpoint', o.checkpoint], ['--output', o.output], ['--output-dir', o.outputDir]] as const) {
+    if (v === '') throw new ConfigError(`${flag} needs a non-empty path`);
+  }
   if (o.wal && !o.checkpoint) throw new ConfigError('--wal needs --checkpoint DIR (the log is kept there)');
   if (o.drain && !o.checkpoint) throw new ConfigError('--drain needs --checkpoint (without one, a stop always emits open windows)');
   if (o.checkpointIntervalMs !== undefined && !o.checkpoint) throw new ConfigError('--checkpoint-interval needs --checkpoint');
