@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-results.json' },
-    testTimeout: 30_000,
+    testTimeout: 90_000, // generous: real processes on a 2-core machine that may be busy
     pool: 'forks',
   },
 });
