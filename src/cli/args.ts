@@ -32,6 +32,8 @@ export interface CliOptions {
   stats: boolean;
   progressJson?: string;
   metricsPort?: number;
+  /** `--workers N`: threads for the stateless prefix and map-side combine. */
+  workers?: number;
   printLimit: number;
   maxLineBytes: number;
   onError: ErrorPolicy;
@@ -206,6 +208,7 @@ export function parser(argv: string[]) {
     .option('no-color', { type: 'boolean', describe: 'never colour (also NO_COLOR=1)', group: 'Terminal:' })
     .option('stats', { type: 'boolean', default: false, describe: 'one line of batch statistics on stderr per batch', group: 'Terminal:' })
     .option('progress-json', { type: 'string', describe: 'FILE: append one JSON object per batch (Spark StreamingQueryProgress names)', group: 'Terminal:' })
+    .option('workers', { type: 'number', describe: 'N: run the stateless operators and a map-side combine in N threads (stdin from a file)', group: 'Batches:' })
     .option('metrics-port', { type: 'number', describe: 'PORT: serve Prometheus metrics on 127.0.0.1:PORT/metrics', group: 'Terminal:' })
     .option('print', { type: 'number', default: 10, describe: 'records shown per batch in text format', group: 'Output:' })
     .option('max-line-bytes', { type: 'string', default: String(DEFAULT_MAX_LINE_BYTES), describe: 'longer lines are skipped and counted (e.g. 1048576, 64KB, 16MB)', group: 'Bad input:' })
@@ -234,9 +237,16 @@ export function parser(argv: string[]) {
 
 export const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'filter', 'reduce', 'reduce-by-key', 'count', 'count-by-value', 'window', 'slide', 'top',
   'event-time', 'watermark', 'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'verbose', 'help', 'version',
-  'parse', 'delimiter', 'year', 'color', 'no-color', 'stats', 'progress-json', 'metrics-port', 'config', 'print-config',
+  'parse', 'delimiter', 'year', 'color', 'no-color', 'stats', 'progress-json', 'metrics-port', 'config', 'print-config', 'workers',
   'update-state-by-key', 'map-with-state', 'state-timeout', 'max-keys', 'output-mode', 'session-window', 'allowed-lateness', 'timezone',
   'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'wal', 'drain', 'output', 'output-dir', ...SOURCE_FLAGS];
+
+function workersOf(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new ConfigError(`--workers: '${String(v)}' is not a number of threads from 1 to 64`);
+  return n;
+}
 
 /** Result of parsing: options to run, or a request already answered (help/version printed). */
 export type ParseResult = { kind: 'run'; options: CliOptions } | { kind: 'done' };
@@ -312,6 +322,7 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
       stats: Boolean(single(parsed.stats)),
       progressJson: single(parsed['progress-json']) as string | undefined,
       metricsPort: single(parsed['metrics-port']) as number | undefined,
+      workers: workersOf(single(parsed.workers)),
       printLimit,
       maxLineBytes: maxLineBytes!,
       onError: single(parsed['on-error']) as ErrorPolicy,

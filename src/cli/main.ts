@@ -3,7 +3,8 @@
  * stdout, stderr, signals, exit code). It parses flags, builds the job on the
  * library API, runs it over stdin and maps the outcome to an exit code.
  */
-import { DStreamError, ExitCode } from '../core/errors.js';
+import { ConfigError, DStreamError, ExitCode } from '../core/errors.js';
+import { buildWorkerPipeline } from '../engine/workers.js';
 import { TimeZone } from '../core/time-zone.js';
 import { StreamingContext } from '../engine/context.js';
 import { buildPipeline } from '../plan/pipeline.js';
@@ -35,6 +36,17 @@ const journal = isJournalStream(process.env.JOURNAL_STREAM);
 /** One line on stderr; under systemd's journal with its priority prefix. */
 function errLine(line: string, level: LogLevel = 'warning'): void {
   process.stderr.write(formatLogLine(level, line, journal) + '\n');
+}
+
+/** `--workers N` reads stdin from a regular file with its own threads: refuse what that mode cannot honour. */
+function checkWorkerMode(o: CliOptions, checkpoint: boolean): void {
+  const s = o.sources;
+  if (!stdinIsFile() || s.connect.length || s.listen.length || s.watch.length) {
+    throw new ConfigError('--workers reads stdin redirected from a file (dstream --workers 2 ... < file); it does not take pipes, TCP or watched directories');
+  }
+  if (checkpoint) throw new ConfigError('--workers cannot be combined with --checkpoint');
+  if (o.deadLetter || o.late) throw new ConfigError('--workers does not keep raw lines for --dead-letter or --late; drop one of them');
+  if (s.maxRate !== undefined) throw new ConfigError('--workers cannot be combined with --max-rate');
 }
 
 /** Operators whose result is a keyed table worth a live view. */
@@ -147,8 +159,19 @@ export async function main(argv: string[]): Promise<void> {
     const store = openCheckpoint(ck, pipelineDescription(options), errLine);
     const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
     if (fileOut) sink = fileOut;
+    const settings = {
+      watermarkDelayMs: options.watermarkDelayMs,
+      outputMode: options.outputMode,
+      allowedLatenessMs: options.allowedLatenessMs,
+      stateTimeoutMs: options.stateTimeoutMs,
+      maxKeys: options.maxKeys,
+      zone: options.timezone ? new TimeZone(options.timezone) : undefined,
+      parser: options.parse ? createParser(options.parse.format, { delimiter: options.parse.delimiter, year: options.parse.year }) : undefined,
+    };
+    const workers = options.workers ?? 1;
+    if (workers > 1) checkWorkerMode(options, store !== null);
     // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
-    const inputs = await createInputs(ssc, options.sources, {
+    const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
       maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
       stdinSource: store && ck.wal
         ? () => new WalLineSource('stdin', process.stdin, join(store.dir, 'wal'), ssc.issues, options.maxLineBytes)
@@ -157,7 +180,6 @@ export async function main(argv: string[]): Promise<void> {
           : undefined,
       wal: store && ck.wal ? (src, n) => new WalLineSource(src.name, src, join(store.dir, `wal-${n}`), ssc.issues, options.maxLineBytes) : undefined,
     });
-    const input = inputs.stream;
     if (store) {
       ssc.checkpoint({
         store,
@@ -168,15 +190,12 @@ export async function main(argv: string[]): Promise<void> {
         fault: faultInjection(process.env.DSTREAM_FAULT),
       });
     }
-    const result = buildPipeline(input, options.operators, {
-      watermarkDelayMs: options.watermarkDelayMs,
-      outputMode: options.outputMode,
-      allowedLatenessMs: options.allowedLatenessMs,
-      stateTimeoutMs: options.stateTimeoutMs,
-      maxKeys: options.maxKeys,
-      zone: options.timezone ? new TimeZone(options.timezone) : undefined,
-      parser: options.parse ? createParser(options.parse.format, { delimiter: options.parse.delimiter, year: options.parse.year }) : undefined,
-    });
+    const result = inputs
+      ? buildPipeline(inputs.stream, options.operators, settings)
+      : buildWorkerPipeline(ssc, {
+        workers, operators: options.operators, settings, stdinSize: fstatSync(0).size, maxLineBytes: options.maxLineBytes,
+        onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine,
+      });
     const limit = options.printLimit;
     const live = options.format === undefined && sink === output && process.stdout.isTTY === true && keyedResult(options.operators);
     let recordsOut: () => number = () => 0;
@@ -202,7 +221,7 @@ export async function main(argv: string[]): Promise<void> {
       stats: options.stats, progressJson: options.progressJson, metricsPort: options.metricsPort,
       recordsOut: () => recordsOut(), log: errLine, env: process.env,
     });
-    await inputs.prepare(); // binds ports, checks directories: a failure exits 2 before any input is read
+    await inputs?.prepare(); // binds ports, checks directories: a failure exits 2 before any input is read
   } catch (e) {
     exitAfterFlush(renderError(e, verbose));
     return;

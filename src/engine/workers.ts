@@ -1,0 +1,208 @@
+/**
+ * `--workers N`: the stateless prefix of the pipeline and a map-side combine
+ * (Spark's pre-aggregation before a shuffle) run in N worker threads, each on
+ * a line-aligned byte range of stdin (a regular file); the main thread merges
+ * the partial aggregates — per key and per pane, so windows come out as from
+ * one thread — and runs the rest of the pipeline.
+ *
+ * Supported: stdin from a regular file; operators = stateless steps
+ * (`--map`, `--flat-map`, `--filter`, `--event-time`, `--parse`) then one of
+ * `--count`, `--count-by-value`, `--reduce`, `--reduce-by-key` (a function,
+ * or sum/count/min/max), optionally followed by an event-time `--window`,
+ * then anything. The whole file is one batch: the partials are merged when
+ * every worker is done, so the watermark cannot pass a window before all its
+ * records are in, and results equal a one-thread run that has no late records.
+ * Reduce functions must be associative and commutative (partials are merged
+ * in file order, but within a worker in arrival order).
+ */
+import { readSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { ConfigError } from '../core/errors.js';
+import { TimeZone } from '../core/time-zone.js';
+import type { Millis, Pair } from '../core/types.js';
+import type { ErrorPolicy, IssueKind } from './issues.js';
+import { builtinReducer, isBuiltinReducer } from '../operators/reducers.js';
+import { compileFunction } from '../plan/compile-fn.js';
+import { buildPipeline, type OperatorFlag, type PipelineSettings } from '../plan/pipeline.js';
+import type { Source, SourceSink } from '../sources/source.js';
+import { windowSpec } from '../windows/spec.js';
+import type { StreamingContext } from './context.js';
+import type { DStream } from './dstream.js';
+import type { WatermarkTracker } from '../windows/watermark.js';
+
+/** The aggregation flags worker mode can split. */
+export type AggFlag = { op: 'count' | 'count-by-value' } | { op: 'reduce' | 'reduce-by-key'; source: string };
+
+/** What one worker is asked to do (structured-cloned to the thread). */
+export interface WorkerTask {
+  start: number;
+  end: number;
+  prefix: OperatorFlag[];
+  aggregation: AggFlag;
+  batchIntervalMs: Millis;
+  paneMs: Millis;
+  watermarkDelayMs: Millis;
+  timezone?: string;
+  parse?: { format: string; delimiter?: string; year?: number };
+  maxLineBytes: number;
+  onError: ErrorPolicy;
+}
+
+interface WorkerResult {
+  ok: boolean;
+  error?: string;
+  code?: number;
+  partials: [number, [unknown, unknown][]][];
+  maxEventTimeMs: number;
+  counts: Record<IssueKind, number>;
+  byOperator: [string, number][];
+  messages: string[];
+}
+
+const GLOBAL = '\u0000global';
+const STATELESS = new Set(['map', 'flat-map', 'filter', 'event-time']);
+const AGGREGATIONS = new Set(['count', 'count-by-value', 'reduce', 'reduce-by-key']);
+
+/** Byte ranges of `size` bytes of `fd`, `n` of them, each ending at a line end. */
+function lineAlignedRanges(fd: number, size: number, n: number): [number, number][] {
+  const cuts = [0];
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  for (let i = 1; i < n; i++) {
+    let pos = Math.max(cuts[cuts.length - 1]!, Math.floor((size * i) / n));
+    let found = -1;
+    while (pos < size && found < 0) {
+      const r = readSync(fd, buf, 0, buf.length, pos);
+      if (r <= 0) break;
+      const nl = buf.subarray(0, r).indexOf(10);
+      if (nl >= 0) found = pos + nl + 1;
+      else pos += r;
+    }
+    cuts.push(found < 0 ? size : found);
+  }
+  cuts.push(size);
+  return cuts.slice(0, -1).map((c, i) => [c, cuts[i + 1]!] as [number, number]).filter(([a, b]) => b > a);
+}
+
+/** The receiver of worker mode: runs the workers, then pushes `[paneStartMs, key, partial]` triples in file order. */
+class WorkersSource implements Source {
+  readonly name = 'stdin';
+  tracker: WatermarkTracker | null = null;
+  private workers: Worker[] = [];
+  constructor(
+    private readonly tasks: WorkerTask[],
+    private readonly ssc: StreamingContext,
+    private readonly log: (line: string) => void,
+    private readonly eventTime: boolean,
+  ) {}
+
+  start(sink: SourceSink): void {
+    const results: (WorkerResult | null)[] = this.tasks.map(() => null);
+    let pending = this.tasks.length;
+    const done = () => {
+      const issues = this.ssc.issues;
+      for (const r of results as WorkerResult[]) {
+        for (const [k, v] of Object.entries(r.counts)) issues.counts[k as IssueKind] += v;
+        for (const [w, v] of r.byOperator) issues.byOperator.set(w, (issues.byOperator.get(w) ?? 0) + v);
+        for (const m of r.messages) this.log(`dstream: ${m}`);
+      }
+      for (const r of results as WorkerResult[]) {
+        for (const [pane, entries] of r.partials.sort((a, b) => a[0] - b[0])) {
+          const t = this.eventTime ? pane * this.tasks[0]!.paneMs : NaN;
+          for (const [k, v] of entries) sink.record([t, k, v]);
+        }
+      }
+      if (this.tracker) {
+        const max = Math.max(...(results as WorkerResult[]).map((r) => r.maxEventTimeMs));
+        if (max > this.tracker.maxEventTimeMs) this.tracker.maxEventTimeMs = max;
+      }
+      sink.end();
+    };
+    this.tasks.forEach((task, i) => {
+      const w = new Worker(new URL('./worker-entry.js', import.meta.url), { workerData: task });
+      this.workers.push(w);
+      w.once('message', (r: WorkerResult) => {
+        void w.terminate();
+        if (!r.ok) {
+          this.stop();
+          sink.fail(new ConfigError(`worker ${i + 1}: ${r.error}`));
+          return;
+        }
+        results[i] = r;
+        if (--pending === 0) done();
+      });
+      w.once('error', (e) => {
+        this.stop();
+        sink.fail(e);
+      });
+    });
+  }
+
+  stop(): void {
+    for (const w of this.workers) void w.terminate();
+    this.workers = [];
+  }
+}
+
+/** Main-side combine of two partials of an aggregation flag. */
+function combinerOf(agg: AggFlag): (a: any, b: any) => unknown {
+  if (agg.op === 'count' || agg.op === 'count-by-value') return (a, b) => a + b;
+  const source = (agg as unknown as { source: string }).source;
+  if (isBuiltinReducer(source)) {
+    if (source === 'count') return (a, b) => a + b;
+    if (source === 'sum' || source === 'min' || source === 'max') return builtinReducer(source).combine;
+    throw new ConfigError(`--workers: --${agg.op} ${source} cannot be merged from partial results here; drop --workers`);
+  }
+  return compileFunction(source, `--${agg.op}`) as (a: any, b: any) => unknown;
+}
+
+/**
+ * Builds the job in worker mode (see module doc).
+ * @throws ConfigError naming what `--workers` does not support.
+ */
+export function buildWorkerPipeline(
+  ssc: StreamingContext,
+  o: {
+    workers: number; operators: OperatorFlag[]; settings: PipelineSettings; stdinSize: number;
+    maxLineBytes: number; onError: ErrorPolicy; timezone?: string; parse?: WorkerTask['parse']; log: (line: string) => void;
+  },
+): DStream<unknown> {
+  const ops = o.operators;
+  const aggAt = ops.findIndex((f) => AGGREGATIONS.has(f.op));
+  if (aggAt < 0 || ops.slice(0, aggAt).some((f) => !STATELESS.has(f.op))) {
+    throw new ConfigError('--workers needs stateless operators (--map, --flat-map, --filter, --event-time) followed by --count, --count-by-value, --reduce or --reduce-by-key');
+  }
+  const agg = ops[aggAt] as unknown as AggFlag;
+  const win = ops[aggAt + 1]?.op === 'window' ? (ops[aggAt + 1] as Extract<OperatorFlag, { op: 'window' }>) : undefined;
+  const eventTime = ops.slice(0, aggAt).some((f) => f.op === 'event-time');
+  if (win && !eventTime) throw new ConfigError('--workers supports event-time windows only (add --event-time, or drop --window)');
+  if (win && o.timezone && win.lengthMs >= 3_600_000) throw new ConfigError('--workers does not support windows aligned to --timezone');
+  if (ops.slice(aggAt + 1).some((f) => f.op === 'session-window' || f.op === 'update-state-by-key' || f.op === 'map-with-state')) {
+    throw new ConfigError('--workers does not support sessions or state across batches');
+  }
+  const combine = combinerOf(agg);
+  const paneMs = win ? windowSpec(win.lengthMs, win.slideMs, ssc.batchIntervalMs, true).paneMs : Number.MAX_SAFE_INTEGER;
+  const ranges = lineAlignedRanges(0, o.stdinSize, o.workers);
+  const tasks: WorkerTask[] = ranges.map(([start, end]) => ({
+    start, end, prefix: ops.slice(0, aggAt), aggregation: agg, batchIntervalMs: ssc.batchIntervalMs, paneMs,
+    watermarkDelayMs: o.settings.watermarkDelayMs, timezone: o.timezone, parse: o.parse, maxLineBytes: o.maxLineBytes, onError: o.onError,
+  }));
+  const source = new WorkersSource(tasks, ssc, o.log, eventTime && win !== undefined);
+  let ds = ssc.receiverStream<[number, unknown, unknown]>(source) as DStream<any>;
+  if (win) {
+    ds = ds.eventTime((x: [number]) => x[0], { watermarkDelayMs: o.settings.watermarkDelayMs, zone: o.timezone ? new TimeZone(o.timezone) : undefined });
+    source.tracker = ds.eventTimeTracker;
+  }
+  const global = agg.op === 'count' || agg.op === 'reduce';
+  const label = `--${agg.op}${'source' in agg ? ` '${agg.source}'` : ''}`;
+  let out: DStream<any>;
+  if (global) {
+    const values = ds.map((x: [number, unknown, unknown]) => x[2]);
+    out = win ? values.reduceByWindow(combine as (a: unknown, b: unknown) => unknown, win.lengthMs, win.slideMs, { label }) : values.reduce(combine as (a: unknown, b: unknown) => unknown, label);
+  } else {
+    const pairs = ds.map((x: [number, unknown, unknown]) => [x[1], x[2]] as Pair<unknown, unknown>) as DStream<Pair<unknown, unknown>>;
+    out = win ? pairs.reduceByKeyAndWindow(combine as (a: unknown, b: unknown) => unknown, win.lengthMs, win.slideMs, { label }) : pairs.reduceByKey(combine as (a: unknown, b: unknown) => unknown, label);
+  }
+  const rest = ops.slice(aggAt + (win ? 2 : 1));
+  // Parsing, event time and the watermark are already applied above.
+  return buildPipeline(out as DStream<string>, rest, { ...o.settings, parser: undefined, watermarkDelayMs: 0 });
+}
