@@ -13,12 +13,11 @@
  */
 import { isPair, type BatchInfo } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
-import { Emitter, type Checkpointable, type StreamNode } from '../engine/node.js';
-import { KeyCodec } from '../operators/keyed-map.js';
+import type { StreamNode } from '../engine/node.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import type { OutputMode, StateTimeout } from './output-mode.js';
 import { StateHandle } from './state-handle.js';
-import { KeyedStateStore } from './state-store.js';
+import { KeyedStateNode } from './keyed-state-node.js';
 
 /** Options of a `MapWithStateNode`. */
 export interface MapWithStateOptions {
@@ -35,15 +34,12 @@ export interface MapWithStateOptions {
 }
 
 /** Node of map-with-state (see module doc). */
-export class MapWithStateNode extends Emitter implements StreamNode, Checkpointable {
-  readonly store: KeyedStateStore;
-  private readonly keys = new KeyCodec();
+export class MapWithStateNode extends KeyedStateNode implements StreamNode {
   private readonly handle = new StateHandle();
   private touched = new Set<unknown>();
 
   constructor(private readonly o: MapWithStateOptions) {
-    super();
-    this.store = new KeyedStateStore(o.maxKeys, (k) => o.issues.evictedKey(o.label, this.keys.decode(k), o.maxKeys!));
+    super(o.label, o.issues, o.maxKeys);
   }
 
   private invoke(k: unknown, key: unknown, value: unknown, timingOut: boolean, raw: unknown): { ok: boolean; out: unknown } {
@@ -73,20 +69,6 @@ export class MapWithStateNode extends Emitter implements StreamNode, Checkpointa
     else if (this.o.mode === undefined && r.out !== undefined) this.out.record(r.out, tMs);
   }
 
-  stateSize(): number {
-    return this.store.size;
-  }
-  snapshot(): unknown {
-    return { store: this.store.snapshot(), codec: this.keys.snapshot() };
-  }
-  restore(data: unknown): void {
-    const d = data as { store: [unknown, unknown, number][]; codec: [string, unknown][] };
-    this.keys.restore(d.codec);
-    this.store.restore(d.store);
-  }
-
-  beginGroup(): void {}
-  endGroup(): void {}
 
   endBatch(batch: BatchInfo): void {
     const { store, o } = this;

@@ -12,11 +12,10 @@
  */
 import { isPair, type BatchInfo } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
-import { Emitter, type Checkpointable, type StreamNode } from '../engine/node.js';
-import { KeyCodec } from '../operators/keyed-map.js';
+import type { StreamNode } from '../engine/node.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import type { OutputMode, StateTimeout } from './output-mode.js';
-import { KeyedStateStore } from './state-store.js';
+import { KeyedStateNode } from './keyed-state-node.js';
 
 /** Options of an `UpdateStateNode`. */
 export interface UpdateStateOptions {
@@ -30,15 +29,12 @@ export interface UpdateStateOptions {
 }
 
 /** Node of update-state-by-key (see module doc). */
-export class UpdateStateNode extends Emitter implements StreamNode, Checkpointable {
-  readonly store: KeyedStateStore;
-  private readonly keys = new KeyCodec();
+export class UpdateStateNode extends KeyedStateNode implements StreamNode {
   private batchValues = new Map<unknown, unknown[]>();
   private batchMaxTime = new Map<unknown, number>();
 
   constructor(private readonly o: UpdateStateOptions) {
-    super();
-    this.store = new KeyedStateStore(o.maxKeys, (k) => o.issues.evictedKey(o.label, this.keys.decode(k), o.maxKeys!));
+    super(o.label, o.issues, o.maxKeys);
   }
 
   record(value: unknown, tMs: number): void {
@@ -53,20 +49,6 @@ export class UpdateStateNode extends Emitter implements StreamNode, Checkpointab
     if (tMs === tMs && !(this.batchMaxTime.get(k)! >= tMs)) this.batchMaxTime.set(k, tMs);
   }
 
-  stateSize(): number {
-    return this.store.size;
-  }
-  snapshot(): unknown {
-    return { store: this.store.snapshot(), codec: this.keys.snapshot() };
-  }
-  restore(data: unknown): void {
-    const d = data as { store: [unknown, unknown, number][]; codec: [string, unknown][] };
-    this.keys.restore(d.codec);
-    this.store.restore(d.store);
-  }
-
-  beginGroup(): void {}
-  endGroup(): void {}
 
   private call(k: unknown, values: unknown[], state: unknown): { ok: boolean; next: unknown } {
     try {
