@@ -17,6 +17,7 @@ import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
 import { applyConfig, printConfig } from './config.js';
 import { addCheckpointOptions, readCheckpointOptions, type CheckpointCliOptions } from './checkpoint-options.js';
 import { addSourceOptions, readSourceOptions, SOURCE_FLAGS, type SourceCliOptions } from './source-options.js';
+import { addDistributedOptions, DISTRIBUTED_FLAGS, readDistributedOptions, type DistributedCliOptions } from './distributed-options.js';
 
 /** Everything the CLI was asked to do. Durations in ms. */
 export interface CliOptions {
@@ -48,6 +49,8 @@ export interface CliOptions {
   checkpoint: CheckpointCliOptions;
   /** What to read (stdin, --connect, --listen, --watch). */
   sources: SourceCliOptions;
+  /** Distributed mode (`--from redis://…?group=JOB`), or undefined for local mode. */
+  distributed?: DistributedCliOptions;
 }
 
 /** Operator flags and whether they take a value. */
@@ -215,18 +218,18 @@ export function parser(argv: string[]) {
     .option('on-error', { choices: ['skip', 'fail'] as const, default: 'skip' as const, describe: 'when FN throws: skip and count the record, or stop with exit 1', group: 'Bad input:' })
     .option('dead-letter', { type: 'string', describe: 'FILE: append the input lines of skipped records', group: 'Bad input:' })
     .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' });
-  return addCheckpointOptions(addSourceOptions(y))
+  return addDistributedOptions(addCheckpointOptions(addSourceOptions(y)))
     .option('config', { type: 'string', describe: 'FILE: JSON settings {"batch": "5s", …} (flags > DSTREAM_* environment > config file)' })
     .option('print-config', { type: 'boolean', describe: 'print the effective settings and where each came from, then exit' })
     .example(EXAMPLES)
-    .epilogue(`FN is a JavaScript function expression, compiled once; hashtags(text) and words(text) are available.\nDurations: a bare number is seconds; units ms s m h d.\n\n${EXIT_CODES_TEXT}\n\nSee man dstream for every flag. Subcommands: dstream checkpoint inspect|reset DIR; dstream completion bash|zsh.`)
+    .epilogue(`FN is a JavaScript function expression, compiled once; hashtags(text) and words(text) are available.\nDurations: a bare number is seconds; units ms s m h d.\n\n${EXIT_CODES_TEXT}\n\nSee man dstream for every flag. Subcommands: dstream checkpoint inspect|reset DIR; dstream completion bash|zsh; dstream publish|cat|job (distributed mode, see man dstream).`)
     .version(version())
     .help()
     // A flag that takes a value must get one: `--batch` alone is an error, not the default.
     .requiresArg(['batch', 'map', 'flat-map', 'filter', 'reduce', 'reduce-by-key', 'window', 'slide', 'top', 'event-time', 'watermark',
       'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'update-state-by-key', 'map-with-state', 'state-timeout',
       'max-keys', 'output-mode', 'session-window', 'allowed-lateness', 'timezone', 'parse', 'delimiter', 'year', 'progress-json',
-      'metrics-port', 'config', 'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'output', 'output-dir'])
+      'metrics-port', 'config', 'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'output', 'output-dir', ...DISTRIBUTED_FLAGS])
     .alias('h', 'help')
     .alias('V', 'version')
     // On a terminal, wrap to its width; in a pipe, do not wrap at all (no words cut in two).
@@ -239,7 +242,7 @@ export const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'filter', 'reduce', 'red
   'event-time', 'watermark', 'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'verbose', 'help', 'version',
   'parse', 'delimiter', 'year', 'color', 'no-color', 'stats', 'progress-json', 'metrics-port', 'config', 'print-config', 'workers',
   'update-state-by-key', 'map-with-state', 'state-timeout', 'max-keys', 'output-mode', 'session-window', 'allowed-lateness', 'timezone',
-  'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'wal', 'drain', 'output', 'output-dir', ...SOURCE_FLAGS];
+  'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'wal', 'drain', 'output', 'output-dir', ...SOURCE_FLAGS, ...DISTRIBUTED_FLAGS];
 
 function workersOf(v: unknown): number | undefined {
   if (v === undefined) return undefined;
@@ -336,6 +339,7 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
       timezone: single(parsed.timezone) as string | undefined,
       checkpoint: readCheckpointOptions(parsed),
       sources: readSourceOptions(parsed, (parsed._ as unknown[]) ?? []),
+      distributed: readDistributedOptions(parsed),
     },
   };
 }

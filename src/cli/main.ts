@@ -132,6 +132,16 @@ export async function main(argv: string[]): Promise<void> {
     }
     return;
   }
+  if (argv[0] === 'publish' || argv[0] === 'cat' || argv[0] === 'job') {
+    try {
+      const { distributedCommand } = await import('./distributed.js');
+      process.stdout.on('error', () => exitAfterFlush(ExitCode.OK)); // `dstream cat … | head`
+      exitAfterFlush(await distributedCommand(argv, (s) => process.stdout.write(s), (l) => errLine(l, 'info')));
+    } catch (e) {
+      exitAfterFlush(renderError(e, argv.includes('--verbose')));
+    }
+    return;
+  }
   if (argv[0] === 'checkpoint') {
     try {
       exitAfterFlush(checkpointCommand(argv.slice(1), (s) => process.stdout.write(s), (s) => process.stderr.write(s)));
@@ -154,6 +164,11 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     options = parsed.options;
+    if (options.distributed) {
+      const { runWorker } = await import('./distributed.js');
+      exitAfterFlush(await runWorker(options, (l) => errLine(l, 'info')));
+      return;
+    }
     ssc = new StreamingContext({ batchIntervalMs: options.batchIntervalMs, onError: options.onError, output });
     const ck = options.checkpoint;
     const store = openCheckpoint(ck, pipelineDescription(options), errLine);

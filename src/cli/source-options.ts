@@ -51,7 +51,7 @@ export function addSourceOptions<T>(y: Argv<T>): Argv<T> {
     .option('connect-retries', { type: 'string', describe: 'N: fail (exit 1) after N consecutive failed reconnections (default: retry forever)', group })
     .option('listen', { type: 'string', describe: '[HOST:]PORT: accept TCP producers, one line stream each (host default 127.0.0.1; port 0: any)', group })
     .option('max-connections', { type: 'string', describe: `N: producers connected at once; more are refused and counted (default ${DEFAULT_MAX_CONNECTIONS})`, group })
-    .option('idle-timeout', { type: 'string', describe: 'DURATION: close a producer silent that long (default 5m; 0: never)', group })
+    .option('idle-timeout', { type: 'string', describe: 'DURATION: with --listen, close a producer silent that long (default 5m; 0: never); with --from, declare an input partition idle after that long without input (default 60s; off: never)', group })
     .option('watch', { type: 'string', describe: 'DIR: read each complete file in DIR once (repeatable)', group })
     .option('pattern', { type: 'string', describe: 'GLOB: only files matching (e.g. \'*.log\'; default: all files)', group })
     .option('recursive', { type: 'boolean', describe: 'also watch subdirectories', group })
@@ -100,13 +100,15 @@ export function readSourceOptions(parsed: Record<string, unknown>, positional: r
     if (parsed[flag] !== undefined && !has) throw new ConfigError(`--${flag} needs ${source}`);
   };
   needs('connect-retries', '--connect HOST:PORT', connect.length > 0);
-  for (const f of ['max-connections', 'idle-timeout']) needs(f, '--listen [HOST:]PORT', listen.length > 0);
+  // With --from (distributed mode) --idle-timeout is the input partitions' idle timeout (distributed-options.ts).
+  const distributed = parsed.from !== undefined;
+  for (const f of distributed ? ['max-connections'] : ['max-connections', 'idle-timeout']) needs(f, '--listen [HOST:]PORT', listen.length > 0);
   for (const f of ['pattern', 'recursive', 'settle', 'new-files-only', 'max-files-per-batch', 'after-read']) needs(f, '--watch DIR', watch.length > 0);
 
   const explicitStdin = Boolean(last(parsed.stdin) === 'true') || positional.includes('-');
   const once = last(parsed.once) === 'true';
   const newFilesOnly = last(parsed['new-files-only']) === 'true';
-  const idleTimeoutMs = durationOrZero('idle-timeout', last(parsed['idle-timeout'])) ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const idleTimeoutMs = (distributed ? undefined : durationOrZero('idle-timeout', last(parsed['idle-timeout']))) ?? DEFAULT_IDLE_TIMEOUT_MS;
   if (once && newFilesOnly) throw new ConfigError('--new-files-only with --once would read no file: --once reads the files present now');
   if (once && listen.length > 0 && idleTimeoutMs === 0) {
     throw new ConfigError('--once with --listen ends after --idle-timeout without producers; give a non-zero --idle-timeout, e.g. 5s');

@@ -51,6 +51,11 @@ export class IssueLog {
     this.listeners.push(l);
   }
 
+  /** Takes an issue recorded by another log (counted and passed to the listeners, as if it happened here). */
+  forward(issue: Issue): void {
+    this.emit(issue);
+  }
+
   private emit(issue: Issue): void {
     this.counts[issue.kind]++;
     if (issue.kind !== 'late' && issue.kind !== 'invalid-utf8' && issue.kind !== 'evicted-key' && issue.kind !== 'unreadable-file') {

@@ -21,8 +21,7 @@ import { ConfigError } from '../core/errors.js';
 import { TimeZone } from '../core/time-zone.js';
 import type { Millis, Pair } from '../core/types.js';
 import type { ErrorPolicy, IssueKind } from './issues.js';
-import { builtinReducer, isBuiltinReducer } from '../operators/reducers.js';
-import { compileFunction } from '../plan/compile-fn.js';
+import { combinerOf, type AggFlag } from './map-side-combine.js';
 import { buildPipeline, type OperatorFlag, type PipelineSettings } from '../plan/pipeline.js';
 import type { Source, SourceSink } from '../sources/source.js';
 import { windowSpec } from '../windows/spec.js';
@@ -30,8 +29,7 @@ import type { StreamingContext } from './context.js';
 import type { DStream } from './dstream.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 
-/** The aggregation flags worker mode can split. */
-export type AggFlag = { op: 'count' | 'count-by-value' } | { op: 'reduce' | 'reduce-by-key'; source: string };
+export type { AggFlag } from './map-side-combine.js';
 
 /** What one worker is asked to do (structured-cloned to the thread). */
 export interface WorkerTask {
@@ -59,7 +57,6 @@ interface WorkerResult {
   messages: string[];
 }
 
-const GLOBAL = '\u0000global';
 const STATELESS = new Set(['map', 'flat-map', 'filter', 'event-time']);
 const AGGREGATIONS = new Set(['count', 'count-by-value', 'reduce', 'reduce-by-key']);
 
@@ -143,18 +140,6 @@ class WorkersSource implements Source {
   }
 }
 
-/** Main-side combine of two partials of an aggregation flag. */
-function combinerOf(agg: AggFlag): (a: any, b: any) => unknown {
-  if (agg.op === 'count' || agg.op === 'count-by-value') return (a, b) => a + b;
-  const source = (agg as unknown as { source: string }).source;
-  if (isBuiltinReducer(source)) {
-    if (source === 'count') return (a, b) => a + b;
-    if (source === 'sum' || source === 'min' || source === 'max') return builtinReducer(source).combine;
-    throw new ConfigError(`--workers: --${agg.op} ${source} cannot be merged from partial results here; drop --workers`);
-  }
-  return compileFunction(source, `--${agg.op}`) as (a: any, b: any) => unknown;
-}
-
 /**
  * Builds the job in worker mode (see module doc).
  * @throws ConfigError naming what `--workers` does not support.
@@ -179,7 +164,7 @@ export function buildWorkerPipeline(
   if (ops.slice(aggAt + 1).some((f) => f.op === 'session-window' || f.op === 'update-state-by-key' || f.op === 'map-with-state')) {
     throw new ConfigError('--workers does not support sessions or state across batches');
   }
-  const combine = combinerOf(agg);
+  const combine = combinerOf(agg, '--workers', 'drop --workers');
   const paneMs = win ? windowSpec(win.lengthMs, win.slideMs, ssc.batchIntervalMs, true).paneMs : Number.MAX_SAFE_INTEGER;
   const ranges = lineAlignedRanges(0, o.stdinSize, o.workers);
   const tasks: WorkerTask[] = ranges.map(([start, end]) => ({

@@ -1,0 +1,254 @@
+/**
+ * The CLI of distributed mode: a worker (`dstream --from redis://…/TOPIC?group=JOB
+ * … --to redis://…/NAME`) and the subcommands `publish`, `cat` and
+ * `job status|reset`. Thin: flags → the library in src/distributed.
+ */
+import yargs from 'yargs';
+import bytes from 'bytes';
+import { ConfigError, DStreamError, ExitCode } from '../core/errors.js';
+import { parseDuration } from '../core/duration.js';
+import { IssueLog } from '../engine/issues.js';
+import { aggregationOf, combinerOf, type AggFlag } from '../engine/map-side-combine.js';
+import { KeyedReducer } from '../operators/keyed-map.js';
+import { compileFunction } from '../plan/compile-fn.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
+import { windowSpec } from '../windows/spec.js';
+import { catOutput, formatStatus, jobStatus, resetJob } from '../distributed/admin.js';
+import type { JobContext } from '../distributed/job-context.js';
+import { parseLogUrl } from '../distributed/log-url.js';
+import { publish } from '../distributed/publish.js';
+import { RedisLog } from '../distributed/redis-log.js';
+import { newWorkerId, Worker } from '../distributed/worker.js';
+import type { CliOptions } from './args.js';
+import { DEFAULT_KEY_PARTITIONS, DEFAULT_PARTITION_IDLE_MS, distributedPlan } from './distributed-options.js';
+import { IssueReporter } from './report.js';
+
+type Say = (line: string) => void;
+
+/**
+ * Refuses local-mode flags that mean nothing in distributed mode.
+ * @throws ConfigError (exit 2).
+ */
+function checkWorkerFlags(o: CliOptions): void {
+  const s = o.sources;
+  if (s.connect.length || s.listen.length || s.watch.length) throw new ConfigError('--from reads the topic; drop --connect, --listen and --watch');
+  if (o.checkpoint.checkpoint || o.checkpoint.output || o.checkpoint.outputDir || o.checkpoint.wal) {
+    throw new ConfigError('distributed mode keeps its state and output in redis; drop --checkpoint, --wal, --output and --output-dir');
+  }
+  if (o.workers !== undefined) throw new ConfigError('--workers is for local mode; start more workers with the same --from instead');
+  if (o.outputMode && o.outputMode !== 'append') throw new ConfigError(`--output-mode ${o.outputMode}: distributed mode outputs each window once (append)`);
+  if (o.stateTimeoutMs !== undefined || o.maxKeys !== undefined) throw new ConfigError('--state-timeout and --max-keys are for state across batches, which distributed mode does not run');
+}
+
+/**
+ * Runs one worker until its job is complete or it is stopped (SIGTERM/SIGINT: the running
+ * batch commits, leases are released). Second signal: exit 130.
+ * @returns the exit code.
+ * @throws ConfigError (exit 2) for flags, or a job created with other settings.
+ */
+export async function runWorker(o: CliOptions, say: Say): Promise<number> {
+  const d = o.distributed!;
+  checkWorkerFlags(o);
+  const plan = distributedPlan(o.operators);
+  if (o.timezone && plan.window.lengthMs >= 3_600_000) throw new ConfigError('distributed mode does not support windows aligned to --timezone');
+  const spec = windowSpec(plan.window.lengthMs, plan.window.slideMs, o.batchIntervalMs, true);
+  const agg = plan.aggregation as AggFlag;
+  const combine = combinerOf(agg, 'distributed mode', 'use sum, count, min, max or a function');
+  const aggregation = aggregationOf(agg);
+  const combiner = {
+    prefix: plan.prefix, aggregation: agg, paneMs: spec.paneMs, watermarkDelayMs: o.watermarkDelayMs, timezone: o.timezone, parse: o.parse,
+    onError: o.onError,
+    lateness: { lengthMs: spec.lengthMs, slideMs: spec.slideMs, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0, floorMs: -Infinity },
+  };
+  // Compile once here so that a bad function is a usage error before anything is read.
+  const { MapSideCombiner } = await import('../engine/map-side-combine.js');
+  new MapSideCombiner(combiner);
+  const fingerprint = JSON.stringify({
+    operators: o.operators, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
+    parse: o.parse ?? null, timezone: o.timezone ?? null,
+  });
+  const reporter = new IssueReporter(say, o.deadLetter, o.late);
+  const issues = new IssueLog(o.onError);
+  issues.listen(reporter.onIssue);
+
+  const log = new RedisLog(d.from, { persistent: true, onError: (m) => say(`dstream: ${m}`) });
+  log.useJob(d.from.group!);
+  await log.connect();
+  let meta = await log.openJob(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, fingerprint, d.to.name);
+  if (meta === null) {
+    say(`dstream: waiting for topic '${d.from.name}' (create it with: dstream publish redis://${d.from.host}:${d.from.port}/${d.from.name} --partitions N)`);
+    while (meta === null) {
+      await new Promise((r) => setTimeout(r, 1000));
+      meta = await log.openJob(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, fingerprint, d.to.name);
+    }
+  }
+  const job = `job '${d.from.group}' on topic '${d.from.name}'`;
+  if (d.keyPartitions !== undefined && d.keyPartitions !== meta.keyPartitions) {
+    await log.close();
+    throw new ConfigError(`${job} was created with ${meta.keyPartitions} key partitions, not ${d.keyPartitions}; drop --key-partitions, or start over with dstream job reset`);
+  }
+  if (meta.fingerprint !== fingerprint) {
+    await log.close();
+    throw new ConfigError(`${job} was created with another pipeline (operators, --watermark, --allowed-lateness, --parse or --timezone differ); use another ?group=, or start over with dstream job reset`);
+  }
+  if (meta.output !== d.to.name) {
+    await log.close();
+    throw new ConfigError(`${job} writes to '${meta.output}', not '${d.to.name}'`);
+  }
+  const worker = newWorkerId();
+  const fault = /^stall-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
+  const ctx: JobContext = {
+    log, worker, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output,
+    combiner, spec, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
+    mergeReducer: () => new KeyedReducer({ ...aggregation, combine }, issues, true),
+    batchEntries: 64,
+    idleTimeoutMs: d.idleTimeoutMs === undefined ? DEFAULT_PARTITION_IDLE_MS : d.idleTimeoutMs,
+    leaseMs: d.leaseMs, now: () => Date.now(), say,
+    onIssue: (i) => issues.forward(i),
+    beforeCommit: fault ? (n) => {
+      if (n === Number(fault[1])) {
+        say(`dstream: DSTREAM_FAULT: stalling ${3 * d.leaseMs} ms before stage-1 commit ${n}`);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3 * d.leaseMs);
+      }
+    } : undefined,
+  };
+  say(`dstream: worker ${worker} joined ${job} (${meta.inputPartitions} input partitions, ${meta.keyPartitions} key partitions)`);
+  const w = new Worker(ctx, Math.min(o.batchIntervalMs, 1000));
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++signals === 1) {
+      say(`dstream: ${sig}: finishing the current batch, then handing over the leases (again to abort)`);
+      w.stop();
+    } else {
+      say(`dstream: ${sig} again: aborting`);
+      process.exit(ExitCode.INTERRUPTED);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await w.run();
+  await log.close();
+  const summary = reporter.summary(issues);
+  if (summary) say(summary);
+  reporter.close();
+  say(`dstream: worker ${worker} ${signals ? 'stopped' : 'done: the job is complete'}`);
+  return ExitCode.OK;
+}
+
+const SUB_USAGE = `Usage:
+  dstream publish redis://HOST:PORT/TOPIC --partitions N [--partition-key FN] < lines
+  dstream cat redis://HOST:PORT/NAME [--format tsv|json|csv|text] [--follow]
+  dstream job status 'redis://HOST:PORT/TOPIC?group=JOB' [--json]
+  dstream job reset 'redis://HOST:PORT/TOPIC?group=JOB'`;
+
+function subParser(argv: string[]) {
+  return yargs(argv)
+    .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })
+    .option('partitions', { type: 'string' })
+    .option('partition-key', { type: 'string' })
+    .option('max-line-bytes', { type: 'string' })
+    .option('format', { choices: OUTPUT_FORMATS as OutputFormat[] })
+    .option('follow', { type: 'boolean' })
+    .option('json', { type: 'boolean' })
+    .option('flush', { type: 'string' })
+    .strictOptions()
+    .help(false)
+    .version(false)
+    .exitProcess(false);
+}
+
+/**
+ * `dstream publish|cat|job …`.
+ * @returns the exit code.
+ * @throws ConfigError (exit 2) for bad arguments; DStreamError (exit 1) when redis cannot be reached; (exit 75) reset of a running job.
+ */
+export async function distributedCommand(argv: string[], out: (s: string) => boolean, say: Say): Promise<number> {
+  const [cmd, ...rest0] = argv;
+  let rest = rest0;
+  let verb: string | undefined;
+  if (cmd === 'job') {
+    verb = rest[0];
+    rest = rest.slice(1);
+    if (verb !== 'status' && verb !== 'reset') throw new ConfigError(`dstream job: expected status or reset\n${SUB_USAGE}`);
+  }
+  let failure: string | undefined;
+  const parsed = subParser(rest).fail((m) => {
+    failure = m;
+  }).parseSync() as Record<string, unknown>;
+  if (failure) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''}: ${failure.replace(/\s*\n\s*/g, ' ')}`);
+  const pos = (parsed._ as unknown[]).map(String);
+  if (pos.length !== 1) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''} takes one URL\n${SUB_USAGE}`);
+  const allowed: Record<string, string[]> = {
+    publish: ['partitions', 'partition-key', 'max-line-bytes', 'flush'], cat: ['format', 'follow'], status: ['json'], reset: [],
+  };
+  for (const k of Object.keys(parsed)) {
+    if (k === '_' || k === '$0') continue;
+    if (!allowed[verb ?? cmd!]!.includes(k)) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''} does not take --${k}`);
+  }
+  const url = parseLogUrl(pos[0]!, `dstream ${cmd}`, cmd === 'job');
+  const log = new RedisLog(url, { persistent: false });
+  if (cmd === 'publish') {
+    const n = parsed.partitions === undefined ? undefined : Number(parsed.partitions);
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 1024)) throw new ConfigError(`--partitions: '${String(parsed.partitions)}' is not a whole number from 1 to 1024`);
+    const keyFn = parsed['partition-key'] === undefined ? undefined : compileFunction(String(parsed['partition-key']), '--partition-key') as (l: string) => unknown;
+    const maxText = String(parsed['max-line-bytes'] ?? DEFAULT_MAX_LINE_BYTES);
+    const maxLineBytes = /^\d+$/.test(maxText) ? Number(maxText) : bytes.parse(maxText);
+    if (!Number.isInteger(maxLineBytes) || maxLineBytes! < 1) throw new ConfigError(`--max-line-bytes: '${maxText}' is not a positive size`);
+    const flushMs = parsed.flush === undefined ? 100 : parseDuration(String(parsed.flush), '--flush');
+    await log.connect();
+    try {
+      const existing = await log.partitions();
+      if (existing === null && n === undefined) throw new ConfigError(`topic '${url.name}' does not exist yet: give --partitions N to create it`);
+      const partitions = await log.createTopic(n ?? existing!);
+      if (n !== undefined && partitions !== n) throw new ConfigError(`topic '${url.name}' has ${partitions} partitions, not ${n} (partitions are fixed at creation)`);
+      const issues = new IssueLog('skip');
+      const reporter = new IssueReporter(say);
+      issues.listen(reporter.onIssue);
+      const r = await publish(log, process.stdin, { partitions, partitionKey: keyFn, maxLineBytes: maxLineBytes!, issues, flushMs });
+      const summary = reporter.summary(issues);
+      if (summary) say(summary);
+      say(`dstream: published ${r.lines} lines to ${partitions} partitions of '${url.name}' (${r.entries} entries), then end-of-input markers`);
+    } finally {
+      await log.close();
+    }
+    return ExitCode.OK;
+  }
+  await log.connect();
+  try {
+    if (cmd === 'cat') {
+      let stopped = false;
+      const stop = () => {
+        stopped = true;
+        log.redis.disconnect();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const format = (parsed.format as OutputFormat | undefined) ?? 'tsv';
+      try {
+        await catOutput(log, url.name, format, (s) => {
+          if (out(s)) return true;
+          return new Promise<void>((r) => process.stdout.once('drain', () => r()));
+        }, { follow: parsed.follow === true, stopped: () => stopped });
+      } catch (e) {
+        if (stopped) return ExitCode.OK;
+        throw e;
+      }
+      return ExitCode.OK;
+    }
+    log.useJob(url.group!);
+    if (verb === 'status') {
+      const s = await jobStatus(log, url.group!);
+      out(parsed.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
+      return ExitCode.OK;
+    }
+    const n = await resetJob(log, url.group!);
+    say(`dstream: job '${url.group}' on topic '${url.name}' reset (${n} keys deleted, its output stream included)`);
+    return ExitCode.OK;
+  } catch (e) {
+    if (e instanceof DStreamError) throw e;
+    throw new DStreamError('E_LOG', 'receiving', `redis ${url.host}:${url.port}: ${(e as Error).message}`);
+  } finally {
+    await log.close();
+  }
+}

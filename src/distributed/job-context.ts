@@ -1,0 +1,49 @@
+/**
+ * What every unit of a distributed worker shares: the connection, the
+ * worker's id, the job's settings and the hooks for logs and issues.
+ */
+import type { Millis } from '../core/types.js';
+import type { Issue } from '../engine/issues.js';
+import type { MapSideOptions } from '../engine/map-side-combine.js';
+import type { KeyedReducer } from '../operators/keyed-map.js';
+import type { WindowSpec } from '../windows/spec.js';
+import type { RedisLog } from './redis-log.js';
+
+/** Shared by the units of one worker. Durations in ms. */
+export interface JobContext {
+  log: RedisLog;
+  /** This worker's id (`host:pid:random`). */
+  worker: string;
+  inputPartitions: number;
+  keyPartitions: number;
+  /** Output stream name (`--to`). */
+  output: string;
+  /** How to build stage 1's map-side combiner (lateness floor added per unit). */
+  combiner: MapSideOptions;
+  /** A fresh reducer for stage 2 (combine, key codec, output). */
+  mergeReducer: () => KeyedReducer;
+  spec: WindowSpec;
+  watermarkDelayMs: Millis;
+  allowedLatenessMs: Millis;
+  /** Input entries per stage-1 batch at most. */
+  batchEntries: number;
+  /** Processing time without input after which a partition is declared idle; null: never (`--idle-timeout off`). */
+  idleTimeoutMs: number | null;
+  leaseMs: Millis;
+  /** Processing time (ms): injectable for tests. */
+  now: () => Millis;
+  /** One line on stderr. */
+  say: (line: string) => void;
+  /** Issues of committed batches (late and skipped records), for the reporter. */
+  onIssue: (issue: Issue) => void;
+  /** Called before each stage-1 commit with its 1-based number in this process (fault injection). */
+  beforeCommit?: (n: number) => void;
+}
+
+/** Thrown inside a unit's step when its commit was refused: the unit was taken over. */
+export class FencedError extends Error {
+  constructor(readonly unit: string, readonly epoch: number) {
+    super(`${unit}: fenced at epoch ${epoch}`);
+    this.name = 'FencedError';
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Stage 1 of distributed mode: one input partition. Per batch:
+ *
+ * 1. plan — the offset range of the batch is logged before it is computed
+ *    (write-ahead), so a new owner after a crash replays exactly that range;
+ * 2. compute — the stateless operators and event time, per-record lateness
+ *    against the partition's running maximum, and a map-side combine per
+ *    (key, pane) (`MapSideCombiner`);
+ * 3. commit — one Lua script, fenced by the lease epoch: one packed message
+ *    (source, batch seq, watermark, eof, idle, partials) to every key
+ *    partition, then the new offset.
+ *
+ * With an idle timeout, a partition that has had no input for that long
+ * (processing time) commits an *idle* message, so that key partitions stop
+ * waiting for its watermark; when it has input again, the plan records the
+ * highest closed-window end of the key partitions as its lateness floor, so a
+ * replay decides lateness the same way.
+ */
+import type { Issue } from '../engine/issues.js';
+import { MapSideCombiner } from '../engine/map-side-combine.js';
+import type { Stage1State } from './backend.js';
+import { FencedError, type JobContext } from './job-context.js';
+import { packByKeyPartition } from './partials.js';
+
+/** Counter of stage-1 commits in this process (for fault injection). */
+let commits = 0;
+
+/** One input partition held by this worker. */
+export class Stage1Unit {
+  readonly unit: string;
+  private state!: Stage1State;
+  private combiner!: MapSideCombiner;
+  private lastInputMs: number;
+  private pending: Issue[] = [];
+  /** Batches replayed from a plan left by a previous owner. */
+  replayed = 0;
+
+  constructor(private readonly ctx: JobContext, readonly partition: number, readonly epoch: number) {
+    this.unit = `s1:${partition}`;
+    this.lastInputMs = ctx.now();
+  }
+
+  /** Loads the committed state. */
+  async open(): Promise<void> {
+    this.state = await this.ctx.log.stage1State(this.partition);
+    this.combiner = new MapSideCombiner({ ...this.ctx.combiner, lateness: this.ctx.combiner.lateness && { ...this.ctx.combiner.lateness } });
+    this.combiner.issues.listen((i) => this.pending.push(i));
+  }
+
+  /** True once the end-of-input marker is committed. */
+  get done(): boolean {
+    return this.state.eof;
+  }
+
+  /**
+   * One batch, if there is input (or an idle message, if due).
+   * @returns true when something was committed.
+   * @throws FencedError when the lease was lost.
+   */
+  async step(): Promise<boolean> {
+    const { ctx, state, partition: p } = this;
+    if (state.eof) return false;
+    const seq = state.seq + 1;
+    let entries;
+    let floorMs: number;
+    if (state.plan && state.plan.seq === seq) {
+      entries = await ctx.log.readInputRange(p, state.plan.from, state.plan.to);
+      floorMs = state.plan.floorMs;
+      this.replayed++;
+    } else {
+      entries = await ctx.log.readInput(p, state.offset, ctx.batchEntries);
+      if (entries.length === 0) return this.maybeIdle(seq);
+      const r = await ctx.log.planStage1(ctx.worker, this.epoch, p, seq, entries[0]!.id, entries[entries.length - 1]!.id, ctx.keyPartitions);
+      if (r === 'fenced') throw new FencedError(this.unit, this.epoch);
+      if (r === 'stale') {
+        await this.open();
+        return false;
+      }
+      floorMs = r;
+    }
+    this.lastInputMs = ctx.now();
+    const combiner = this.combiner;
+    floorMs = Math.max(floorMs, state.floorMs);
+    combiner.take();
+    this.pending = [];
+    combiner.resume(state.maxEventTimeMs, floorMs);
+    const lateBefore = combiner.issues.counts.late;
+    let eof = false;
+    let lines = 0;
+    let offset = state.offset;
+    for (const e of entries) {
+      offset = e.id;
+      if (e.eof) {
+        eof = true;
+        break;
+      }
+      if (e.lines === null) continue;
+      let start = 0;
+      const text = e.lines;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        const line = nl < 0 ? text.slice(start) : text.slice(start, nl);
+        combiner.line(line);
+        lines++;
+        if (nl < 0) break;
+        start = nl + 1;
+      }
+    }
+    const payloads = packByKeyPartition(combiner.take(), ctx.keyPartitions);
+    const max = combiner.maxEventTimeMs;
+    const commit = {
+      partition: p, seq, offset, maxEventTimeMs: max, watermarkMs: eof ? Infinity : max - ctx.watermarkDelayMs,
+      eof, idle: false, floorMs, lines, late: combiner.issues.counts.late - lateBefore, entries: entries.length, payloads,
+    };
+    ctx.beforeCommit?.(++commits);
+    const r = await ctx.log.commitStage1(ctx.worker, this.epoch, commit);
+    if (r === 'fenced') throw new FencedError(this.unit, this.epoch);
+    if (r === 'stale') {
+      await this.open();
+      return false;
+    }
+    Object.assign(state, { seq, offset, maxEventTimeMs: max, floorMs, eof, idle: false, plan: undefined });
+    state.lines += lines;
+    for (const i of this.pending) ctx.onIssue(i);
+    this.pending = [];
+    return true;
+  }
+
+  /** Commits an idle message when the partition has had no input for the idle timeout. */
+  private async maybeIdle(seq: number): Promise<boolean> {
+    const { ctx, state } = this;
+    if (ctx.idleTimeoutMs === null || state.idle || ctx.now() - this.lastInputMs < ctx.idleTimeoutMs) return false;
+    const r = await ctx.log.commitStage1(ctx.worker, this.epoch, {
+      partition: this.partition, seq, offset: state.offset, maxEventTimeMs: state.maxEventTimeMs,
+      watermarkMs: state.maxEventTimeMs - ctx.watermarkDelayMs, eof: false, idle: true, floorMs: state.floorMs,
+      lines: 0, late: 0, entries: 0, payloads: new Array<string>(ctx.keyPartitions).fill(''),
+    });
+    if (r === 'fenced') throw new FencedError(this.unit, this.epoch);
+    if (r === 'stale') {
+      await this.open();
+      return false;
+    }
+    state.seq = seq;
+    state.idle = true;
+    ctx.say(`dstream: input partition ${this.partition} idle for ${ctx.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);
+    return true;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Stage 2 of distributed mode: one key partition. Per step it reads the
+ * messages of its input stream in order, drops any whose batch seq is not
+ * newer than the last applied from that source (idempotent re-emission),
+ * merges the partials into a `PaneTable`, closes every window the **minimum**
+ * watermark over the input partitions has passed (an input partition at its
+ * end counts as +∞, an idle one is left out), and commits the closed rows,
+ * its offset, its progress and its rebuild point in one fenced Lua script.
+ *
+ * No per-key state is written to the server: a new owner rebuilds the open
+ * windows by replaying its input stream from the recorded rebuild point (the
+ * first message of the oldest open pane) — its input is its changelog.
+ */
+import type { Stage2Message } from './backend.js';
+import { FencedError, type JobContext } from './job-context.js';
+import { PaneTable } from './pane-table.js';
+import { packRows, unpackPartials } from './partials.js';
+
+/** Progress of one input partition as seen by a key partition. */
+export interface SourceProgress {
+  seq: number;
+  watermarkMs: number;
+  eof: boolean;
+  idle: boolean;
+}
+
+/** Messages read per step at most. */
+const MESSAGES_PER_STEP = 256;
+
+/** The minimum watermark over input partitions `0 … n−1` (see module doc); −∞ while any active one has not reported. */
+export function minWatermark(sources: Map<number, SourceProgress>, n: number): number {
+  let min = Infinity;
+  let active = 0;
+  for (let p = 0; p < n; p++) {
+    const s = sources.get(p);
+    if (!s) return -Infinity;
+    if (s.eof) continue;
+    if (s.idle) continue;
+    active++;
+    if (s.watermarkMs < min) min = s.watermarkMs;
+  }
+  if (active === 0) {
+    // Every partition is at its end (+∞) or idle: idle ones are left out unless all are idle.
+    for (const s of sources.values()) if (!s.eof) return [...sources.values()].some((x) => x.eof) ? Infinity : -Infinity;
+  }
+  return min;
+}
+
+/** One key partition held by this worker. */
+export class Stage2Unit {
+  readonly unit: string;
+  private table!: PaneTable;
+  private sources = new Map<number, SourceProgress>();
+  private offset = '0-0';
+  private doneFlag = false;
+  /** Time (ms) and messages of the last rebuild, for logs and tests. */
+  rebuild: { messages: number; panes: number; ms: number } | null = null;
+
+  constructor(private readonly ctx: JobContext, readonly partition: number, readonly epoch: number) {
+    this.unit = `s2:${partition}`;
+  }
+
+  /** True once every input partition has ended and every window is out. */
+  get done(): boolean {
+    return this.doneFlag;
+  }
+
+  /** Loads the committed progress and rebuilds the open windows from the rebuild point. */
+  async open(): Promise<void> {
+    const { ctx } = this;
+    const t0 = ctx.now();
+    const st = await ctx.log.stage2State(this.partition);
+    this.table = new PaneTable(ctx.spec, ctx.mergeReducer(), ctx.allowedLatenessMs);
+    this.table.sealedMs = st.sealedMs;
+    this.offset = st.offset;
+    this.doneFlag = st.done;
+    this.sources = new Map(Object.entries(JSON.parse(st.sources) as Record<string, SourceProgress>).map(([k, v]) => [Number(k), {
+      ...v, watermarkMs: v.watermarkMs === null ? (v.eof ? Infinity : -Infinity) : v.watermarkMs,
+    }]));
+    this.rebuild = null;
+    if (st.rebuild !== '0-0' && st.offset !== '0-0') {
+      const seen = new Set<string>();
+      const n = await ctx.log.readStage2Range(this.partition, st.rebuild, st.offset, (m) => {
+        const k = `${m.source}:${m.seq}`;
+        if (seen.has(k)) return;
+        seen.add(k);
+        this.apply(m);
+      });
+      this.rebuild = { messages: n, panes: this.table.size, ms: ctx.now() - t0 };
+      if (this.table.size > 0) {
+        ctx.say(`dstream: rebuilt key partition ${this.partition}: ${n} messages, ${this.table.size} open panes in ${this.rebuild.ms} ms`);
+      }
+    }
+  }
+
+  /** Merges the partials of one message; returns how many were late (all their windows closed). */
+  private apply(m: Stage2Message): number {
+    let late = 0;
+    for (const [pane, entries] of unpackPartials(m.data)) {
+      for (const [k, v] of entries) if (!this.table.add(pane, k, v, m.id)) late++;
+    }
+    return late;
+  }
+
+  /**
+   * Applies new messages and closes windows.
+   * @returns true when something was committed.
+   * @throws FencedError when the lease was lost.
+   */
+  async step(): Promise<boolean> {
+    const { ctx } = this;
+    if (this.doneFlag) return false;
+    const msgs = await ctx.log.readStage2(this.partition, this.offset, MESSAGES_PER_STEP);
+    if (msgs.length === 0) return false;
+    let late = 0;
+    for (const m of msgs) {
+      const s = this.sources.get(m.source);
+      if (s && m.seq <= s.seq) continue; // re-emitted batch: already applied
+      this.sources.set(m.source, {
+        seq: m.seq, eof: m.eof, idle: m.idle,
+        watermarkMs: Math.max(m.watermarkMs, s && !s.idle ? s.watermarkMs : -Infinity),
+      });
+      late += this.apply(m);
+    }
+    const closed = this.table.close(minWatermark(this.sources, ctx.inputPartitions));
+    const { packs, rows } = packRows(closed);
+    let allEnded = this.sources.size === ctx.inputPartitions;
+    for (const s of this.sources.values()) if (!s.eof) allEnded = false;
+    const done = allEnded && this.table.size === 0;
+    const last = msgs[msgs.length - 1]!.id;
+    const r = await ctx.log.commitStage2(ctx.worker, this.epoch, this.partition, {
+      prevOffset: this.offset, offset: last, rebuild: this.table.rebuildPoint(last),
+      sources: JSON.stringify(Object.fromEntries(this.sources)), sealedMs: this.table.sealedMs, done, rowsAdded: rows, lateAdded: late, rowPacks: packs,
+    }, ctx.output);
+    if (r === 'fenced') throw new FencedError(this.unit, this.epoch);
+    if (r === 'stale') {
+      await this.open();
+      return false;
+    }
+    this.offset = last;
+    this.doneFlag = done;
+    if (late > 0) ctx.say(`dstream: key partition ${this.partition}: ${late} partial aggregates arrived after their windows closed (late; dropped)`);
+    return true;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Map-side combine (Spark's pre-aggregation before a shuffle): runs the
+ * stateless prefix of a pipeline (`--parse`, `--map`, `--flat-map`,
+ * `--filter`, `--event-time`) over lines and folds the records into partial
+ * aggregates per (pane, key). Used by `--workers N` threads and by stage 1 of
+ * distributed mode (src/distributed/stage1.ts).
+ *
+ * Optional per-record lateness (distributed mode): a record whose event time
+ * is before the end of the last window that the running maximum event time
+ * *before it* could have closed is late — decided per record, so the answer
+ * does not depend on how the input is cut into batches.
+ */
+import { ManualClock } from '../core/clock.js';
+import { ConfigError } from '../core/errors.js';
+import { TimeZone } from '../core/time-zone.js';
+import type { Millis } from '../core/types.js';
+import { createParser } from '../parsers/index.js';
+import { buildPipeline, type OperatorFlag } from '../plan/pipeline.js';
+import { builtinReducer, isBuiltinReducer, type Aggregation } from '../operators/reducers.js';
+import { compileFunction } from '../plan/compile-fn.js';
+import { KeyedReducer, GLOBAL_KEY } from '../operators/keyed-map.js';
+import { StatelessNode } from '../operators/stateless.js';
+import { StreamingContext } from './context.js';
+import type { ErrorPolicy, IssueLog } from './issues.js';
+import type { StreamNode } from './node.js';
+
+/** The aggregation flags that can be combined map-side. */
+export type AggFlag = { op: 'count' | 'count-by-value' } | { op: 'reduce' | 'reduce-by-key'; source: string };
+
+/** Stand-in for `GLOBAL_KEY` (a symbol) in partials that cross threads or the network. */
+export const GLOBAL_SENTINEL = '\u0000global';
+
+/** Partials of one pane: `[paneIndex, [[key, partial], ...]]`; keys decoded, `GLOBAL_SENTINEL` for global aggregations. */
+export type PanePartials = [number, [unknown, unknown][]];
+
+/** Per-record lateness settings (all ms). Windows are `[k·slide, k·slide + length)`. */
+export interface LatenessRule {
+  lengthMs: Millis;
+  slideMs: Millis;
+  watermarkDelayMs: Millis;
+  allowedLatenessMs: Millis;
+  /** Records before this instant are late whatever the running maximum (a recorded floor; −∞ for none). */
+  floorMs: Millis;
+}
+
+/** Options of a `MapSideCombiner`. */
+export interface MapSideOptions {
+  prefix: OperatorFlag[];
+  aggregation: AggFlag;
+  /** Pane width (ms); `Number.MAX_SAFE_INTEGER` without windows. */
+  paneMs: Millis;
+  watermarkDelayMs: Millis;
+  timezone?: string;
+  parse?: { format: string; delimiter?: string; year?: number };
+  onError: ErrorPolicy;
+  lateness?: LatenessRule;
+}
+
+/** The reducer of an aggregation flag, for the combine in a thread or a stage. */
+export function aggregationOf(op: AggFlag): Aggregation {
+  if (op.op === 'count') return { keyMode: 'count', combine: (a, b) => a + b, label: '--count' };
+  if (op.op === 'count-by-value') return { keyMode: 'value', combine: (a, b) => a + b, label: '--count-by-value' };
+  const source = (op as { source: string }).source;
+  const r = isBuiltinReducer(source) ? builtinReducer(source) : { combine: compileFunction(source, `--${op.op}`) as (a: any, b: any) => unknown };
+  return { keyMode: op.op === 'reduce' ? 'single' : 'pair', ...r, label: `--${op.op} '${source}'` };
+}
+
+/**
+ * Combine of two partials of an aggregation flag (the merge side).
+ * @throws ConfigError for reducers whose partials cannot be merged (avg, distinct, approx-distinct, topk).
+ */
+export function combinerOf(agg: AggFlag, mode: string, hint: string): (a: any, b: any) => unknown {
+  if (agg.op === 'count' || agg.op === 'count-by-value') return (a, b) => a + b;
+  const source = (agg as { source: string }).source;
+  if (isBuiltinReducer(source)) {
+    if (source === 'count') return (a, b) => a + b;
+    if (source === 'sum' || source === 'min' || source === 'max') return builtinReducer(source).combine;
+    throw new ConfigError(`${mode}: --${agg.op} ${source} cannot be merged from partial results here; ${hint}`);
+  }
+  return compileFunction(source, `--${agg.op}`) as (a: any, b: any) => unknown;
+}
+
+/** End (ms) of the last window `[k·slide, k·slide + length)` with end ≤ `t`. */
+export function lastWindowEndAtOrBefore(t: Millis, lengthMs: Millis, slideMs: Millis): Millis {
+  return Math.floor((t - lengthMs) / slideMs) * slideMs + lengthMs;
+}
+
+/** Stateless prefix + per-(pane, key) partial aggregates (see module doc). */
+export class MapSideCombiner {
+  readonly issues: IssueLog;
+  readonly reducer: KeyedReducer;
+  /** Largest event time seen (epoch ms), −∞ before the first record. */
+  maxEventTimeMs: Millis = -Infinity;
+  /** Records before this instant are late (see `LatenessRule`). */
+  private sealedMs: Millis = -Infinity;
+  private partials = new Map<number, Map<unknown, unknown>>();
+  private readonly head: StreamNode;
+
+  /**
+   * @throws ConfigError for an invalid function or parser.
+   */
+  constructor(private readonly o: MapSideOptions) {
+    const ssc = new StreamingContext({ batchIntervalMs: 1000, clock: new ManualClock(0), onError: o.onError });
+    this.issues = ssc.issues;
+    const ds = buildPipeline(ssc.queueStream<string>([]), o.prefix, {
+      watermarkDelayMs: o.watermarkDelayMs,
+      zone: o.timezone ? new TimeZone(o.timezone) : undefined,
+      parser: o.parse ? createParser(o.parse.format, { delimiter: o.parse.delimiter, year: o.parse.year }) : undefined,
+    });
+    const reducer = (this.reducer = new KeyedReducer(aggregationOf(o.aggregation), ssc.issues, false));
+    const paneMs = o.paneMs;
+    const rule = o.lateness;
+    if (rule) this.sealedMs = rule.floorMs;
+    const self = this;
+    const label = o.aggregation.op === 'count' || o.aggregation.op === 'count-by-value' ? `--${o.aggregation.op}` : `--${o.aggregation.op} '${(o.aggregation as { source: string }).source}'`;
+    const sink: StreamNode = {
+      record(value: unknown, tMs: number) {
+        if (rule) {
+          if (tMs < self.sealedMs) {
+            self.issues.late(label, value, tMs, self.sealedMs);
+            return;
+          }
+        }
+        const pane = tMs === tMs ? Math.floor(tMs / paneMs) : 0;
+        if (tMs > self.maxEventTimeMs) {
+          self.maxEventTimeMs = tMs;
+          if (rule) {
+            const sealed = lastWindowEndAtOrBefore(tMs - rule.watermarkDelayMs - rule.allowedLatenessMs, rule.lengthMs, rule.slideMs);
+            if (sealed > self.sealedMs) self.sealedMs = sealed;
+          }
+        }
+        let m = self.partials.get(pane);
+        if (!m) self.partials.set(pane, (m = new Map()));
+        reducer.add(m, value);
+      },
+      beginGroup() {},
+      endGroup() {},
+      endBatch() {},
+    };
+    let head: StreamNode = sink;
+    if (ds.op.kind === 'stateless') {
+      const node = new StatelessNode(ds.op.steps, ssc.issues);
+      node.connect(sink);
+      node.prepare();
+      head = node;
+    }
+    this.head = head;
+  }
+
+  /** Restores the running maximum and the lateness floor (distributed mode, after a takeover). */
+  resume(maxEventTimeMs: Millis, floorMs: Millis): void {
+    this.maxEventTimeMs = maxEventTimeMs;
+    const rule = this.o.lateness;
+    if (!rule) return;
+    const own = maxEventTimeMs === -Infinity ? -Infinity
+      : lastWindowEndAtOrBefore(maxEventTimeMs - rule.watermarkDelayMs - rule.allowedLatenessMs, rule.lengthMs, rule.slideMs);
+    this.sealedMs = Math.max(own, floorMs);
+  }
+
+  /** Records before this instant are late now (ms). */
+  get lateBeforeMs(): Millis {
+    return this.sealedMs;
+  }
+
+  /** Runs one line through the prefix and into the partials. */
+  line(line: string): void {
+    this.issues.current = line;
+    this.head.record(line, NaN);
+  }
+
+  /** The partials gathered since the last call, panes ascending, keys decoded; then starts afresh. */
+  take(): PanePartials[] {
+    const keys = this.reducer.keys;
+    const out: PanePartials[] = [...this.partials]
+      .sort((a, b) => a[0] - b[0])
+      .map(([p, m]) => [p, [...m].map(([k, v]) => [k === GLOBAL_KEY ? GLOBAL_SENTINEL : keys.decode(k), v] as [unknown, unknown])]);
+    this.partials = new Map();
+    return out;
+  }
+}
