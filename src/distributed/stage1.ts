@@ -67,6 +67,7 @@ export class Stage1Unit {
       entries = await ctx.log.readInputRange(p, state.plan.from, state.plan.to);
       floorMs = state.plan.floorMs;
       this.replayed++;
+      ctx.say(`dstream: input partition ${p}: replaying batch ${seq} (${entries.length} entries) planned by its previous owner`);
     } else {
       entries = await ctx.log.readInput(p, state.offset, ctx.batchEntries);
       if (entries.length === 0) return this.maybeIdle(seq);
