@@ -100,7 +100,7 @@ export async function jobStatus(log: RedisLog, group: string, watermarkDelayMs =
     const l = lease.get(`s1:${p}`);
     const added = await log.inputAdded(p);
     status.units.push({
-      unit: `s1:${p}`, owner: l && l.expiresMs > nowMs ? l.owner : '', epoch: l?.epoch ?? 0, expiresInMs: l ? l.expiresMs - nowMs : 0,
+      unit: `s1:${p}`, owner: l && l.expiresMs > nowMs ? l.owner : '', epoch: l?.epoch ?? 0, expiresInMs: l && l.owner ? l.expiresMs - nowMs : 0,
       lag: Math.max(0, added - s.entries), watermark: s.eof ? 'end of input' : iso(s.maxEventTimeMs - watermarkDelayMs), done: s.eof, lines: s.lines, late: s.late,
     });
     complete &&= s.eof;
@@ -110,7 +110,7 @@ export async function jobStatus(log: RedisLog, group: string, watermarkDelayMs =
     const l = lease.get(`s2:${q}`);
     const waiting = s.offset === '0-0' ? await log.stage2Length(q) : await countAfter(log, q, s.offset);
     status.units.push({
-      unit: `s2:${q}`, owner: l && l.expiresMs > nowMs ? l.owner : '', epoch: l?.epoch ?? 0, expiresInMs: l ? l.expiresMs - nowMs : 0,
+      unit: `s2:${q}`, owner: l && l.expiresMs > nowMs ? l.owner : '', epoch: l?.epoch ?? 0, expiresInMs: l && l.owner ? l.expiresMs - nowMs : 0,
       lag: waiting, watermark: iso(s.sealedMs), done: s.done, rows: s.rows, late: s.late,
     });
     complete &&= s.done;

@@ -77,8 +77,11 @@ export class Worker {
   async run(): Promise<void> {
     const { ctx } = this;
     await this.heartbeat();
+    let beating = false; // one heartbeat at a time: while redis is away they would queue up
     this.timer = setInterval(() => {
-      this.heartbeat().catch(() => { /* reported by the connection */ });
+      if (beating) return;
+      beating = true;
+      this.heartbeat().catch(() => { /* reported by the connection */ }).finally(() => (beating = false));
     }, Math.max(50, Math.floor(ctx.leaseMs / 3)));
     let fatal: DStreamError | null = null;
     try {
