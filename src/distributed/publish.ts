@@ -1,7 +1,8 @@
 /**
  * `dstream publish URL --partitions N`: lines from stdin into the N partition
- * streams of a topic. Lines go round-robin, or by a hash of `--partition-key
- * FN` (same key, same partition, order kept per key). Lines are packed into
+ * streams of a topic. Lines go round-robin, or by `--partition-key FN`: an
+ * integer result is the partition (modulo N), anything else is hashed
+ * (FNV-1a of its text), so one key always goes to one partition, in order. Lines are packed into
  * entries of up to `ENTRY_BYTES` (one `XADD` per entry, pipelined); a pack is
  * flushed when full, every `flushMs` for live input, and at the end, where an
  * end-of-input marker is appended to every partition so bounded input
@@ -75,7 +76,7 @@ export async function publish(log: RedisLog, input: Readable, o: PublishOptions)
         o.issues.userError('--partition-key', line, e);
         return;
       }
-      p = fnv1a(typeof key === 'string' ? key : String(key)) % n;
+      p = Number.isSafeInteger(key) ? (((key as number) % n) + n) % n : fnv1a(typeof key === 'string' ? key : String(key)) % n;
     } else {
       p = rr;
       rr = rr + 1 === n ? 0 : rr + 1;

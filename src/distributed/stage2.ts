@@ -27,7 +27,10 @@ export interface SourceProgress {
 /** Messages read per step at most. */
 const MESSAGES_PER_STEP = 256;
 
-/** The minimum watermark over input partitions `0 … n−1` (see module doc); −∞ while any active one has not reported. */
+/**
+ * The minimum watermark over input partitions `0 … n−1` (see module doc); −∞ while any has not
+ * reported. When none is active: +∞ if any has ended, else (all idle) the largest idle watermark.
+ */
 export function minWatermark(sources: Map<number, SourceProgress>, n: number): number {
   let min = Infinity;
   let active = 0;
@@ -40,8 +43,16 @@ export function minWatermark(sources: Map<number, SourceProgress>, n: number): n
     if (s.watermarkMs < min) min = s.watermarkMs;
   }
   if (active === 0) {
-    // Every partition is at its end (+∞) or idle: idle ones are left out unless all are idle.
-    for (const s of sources.values()) if (!s.eof) return [...sources.values()].some((x) => x.eof) ? Infinity : -Infinity;
+    // No active partition. Some at their end: +∞ (idle ones are left out). All idle: the largest
+    // of their watermarks, as Flink's StatusWatermarkValve does when every input channel is idle.
+    let anyEnded = false;
+    let max = -Infinity;
+    for (let p = 0; p < n; p++) {
+      const s = sources.get(p)!;
+      if (s.eof) anyEnded = true;
+      else if (s.watermarkMs > max) max = s.watermarkMs;
+    }
+    return anyEnded ? Infinity : max;
   }
   return min;
 }
