@@ -190,6 +190,7 @@ export class RedisLog {
   private readonly tp: string;
   private jp = '';
   private down = false;
+  private lastError = '';
 
   constructor(readonly url: LogUrl, private readonly o: RedisLogOptions) {
     this.topic = url.name;
@@ -201,6 +202,7 @@ export class RedisLog {
       retryStrategy: o.persistent ? (n) => Math.min(50 * n, 1000) : () => null,
     });
     redis.on('error', (e: Error) => {
+      this.lastError = e.message;
       if (!this.down) o.onError?.(`redis ${url.host}:${url.port}: ${e.message}${o.persistent ? ' (retrying)' : ''}`);
       this.down = true;
     });
@@ -228,7 +230,7 @@ export class RedisLog {
       await this.redis.connect();
     } catch (e) {
       if (this.o.persistent) return; // ioredis keeps retrying; commands wait
-      throw new DStreamError('E_LOG', 'receiving', `cannot connect to redis at ${this.url.host}:${this.url.port}: ${(e as Error).message}`);
+      throw new DStreamError('E_LOG', 'receiving', `cannot connect to redis at ${this.url.host}:${this.url.port}: ${this.lastError || (e as Error).message}`);
     }
   }
 
