@@ -42,6 +42,7 @@ export function fairShare(units: number, members: number, rank: number): number 
 export class Worker {
   private units = new Map<UnitId, Unit>();
   private view: HeartbeatReply | null = null;
+  private viewAt = -Infinity;
   private stopping = false;
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -67,6 +68,7 @@ export class Worker {
       if (this.units.delete(u)) this.ctx.say(`dstream: lease on ${describe(u)} lost (another worker holds it now)`);
     }
     this.view = reply;
+    this.viewAt = this.ctx.now();
   }
 
   /**
@@ -148,6 +150,8 @@ export class Worker {
   /** Takes free units up to the fair share, frees the surplus (see module doc). */
   private async rebalance(): Promise<void> {
     const { ctx } = this;
+    // A fresh view at least every 200 ms: units freed by others are taken without waiting for the heartbeat timer.
+    if (ctx.now() - this.viewAt >= Math.min(200, ctx.leaseMs / 3)) await this.heartbeat();
     const view = this.view;
     if (!view) return;
     const members = view.members.includes(ctx.worker) ? view.members : [...view.members, ctx.worker].sort();
