@@ -113,6 +113,8 @@ export interface Stage2State {
   done: boolean;
   rows: number;
   late: number;
+  /** Open windows left by a graceful hand-over at this offset (codec JSON of `PaneTable.snapshot()`), if any. */
+  handOver?: string;
 }
 
 /** A stage-2 commit. */

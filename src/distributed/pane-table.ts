@@ -66,6 +66,18 @@ export class PaneTable {
     return true;
   }
 
+  /** Plain data of the open panes (keys decoded), for a hand-over: `[[pane, firstId, [[key, partial], ...]], ...]`. */
+  snapshot(): [number, string, [unknown, unknown][]][] {
+    const keys = this.reducer.keys;
+    return [...this.panes].map(([p, { first, rows }]) => [p, first, [...rows].map(([k, v]) => [k === GLOBAL_KEY ? k : keys.decode(k), v] as [unknown, unknown])]);
+  }
+
+  /** Takes back a `snapshot()` (after `sealedMs` is set). */
+  restore(data: [number, string, [unknown, unknown][]][]): void {
+    this.panes.clear();
+    for (const [p, first, rows] of data) for (const [k, v] of rows) this.add(p, k, v, first);
+  }
+
   /** The id to replay from to rebuild the open panes: the smallest first id, or `fallback` when none is open. */
   rebuildPoint(fallback: string): string {
     let min: string | undefined;

@@ -12,7 +12,7 @@
  *     ds:{T}:job:G:members     hash   worker → expiry (server ms)
  *     ds:{T}:job:G:s1:P        hash   stage-1 state of input partition P (+ plan)
  *     ds:{T}:job:G:s2in:Q      stream stage-1 → stage-2 messages for key partition Q
- *     ds:{T}:job:G:s2:Q        hash   stage-2 state of key partition Q
+ *     ds:{T}:job:G:s2:Q        hash   stage-2 state of key partition Q (+ hand-over snapshot)
  *     ds:outputs               hash   NAME → output key, NAME:job → job prefix
  *
  * Durability: a commit is as durable as the server's AOF; end-to-end exactly
@@ -112,6 +112,15 @@ redis.call('HSET', KEYS[2], 'off', ARGV[5], 'rb', ARGV[6], 'src', ARGV[7], 'seal
 redis.call('HINCRBY', KEYS[2], 'rows', ARGV[10])
 redis.call('HINCRBY', KEYS[2], 'late', ARGV[11])
 if ARGV[6] ~= '0-0' then redis.call('XTRIM', KEYS[3], 'MINID', ARGV[6]) end
+redis.call('HDEL', KEYS[2], 'snap', 'snapoff')
+return 'OK'`;
+
+/** KEYS: leases, s2. ARGV: unit, worker, epoch, offset, snapshot. Stores the open windows for the next owner, then frees the unit. */
+const S2_HAND_OVER = `${LUA_HEAD}
+if not owns(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then return 'FENCED' end
+if (redis.call('HGET', KEYS[2], 'off') or '0-0') ~= ARGV[4] then return 'STALE' end
+redis.call('HSET', KEYS[2], 'snap', ARGV[5], 'snapoff', ARGV[4])
+redis.call('HSET', KEYS[1], ARGV[1] .. ':o', '', ARGV[1] .. ':x', 0)
 return 'OK'`;
 
 /** KEYS: topic meta, job meta, outputs. ARGV: p2, fingerprint, output name, output key, job prefix. */
@@ -166,6 +175,7 @@ interface Scripts {
   dsS1Plan(n: number, ...a: (string | number)[]): Promise<string>;
   dsS1Commit(n: number, ...a: (string | number)[]): Promise<string>;
   dsS2Commit(k1: string, k2: string, k3: string, k4: string, ...a: (string | number)[]): Promise<string>;
+  dsS2HandOver(k1: string, k2: string, ...a: (string | number)[]): Promise<string>;
   dsOpenJob(k1: string, k2: string, k3: string, ...a: (string | number)[]): Promise<[string, string[] | string]>;
   dsCreateTopic(k1: string, a: number): Promise<number>;
 }
@@ -216,6 +226,7 @@ export class RedisLog {
     redis.defineCommand('dsS1Plan', { lua: S1_PLAN });
     redis.defineCommand('dsS1Commit', { lua: S1_COMMIT });
     redis.defineCommand('dsS2Commit', { numberOfKeys: 4, lua: S2_COMMIT });
+    redis.defineCommand('dsS2HandOver', { numberOfKeys: 2, lua: S2_HAND_OVER });
     redis.defineCommand('dsOpenJob', { numberOfKeys: 3, lua: OPEN_JOB });
     redis.defineCommand('dsCreateTopic', { numberOfKeys: 1, lua: CREATE_TOPIC });
     this.redis = redis as Redis & Scripts;
@@ -399,7 +410,14 @@ export class RedisLog {
     return {
       offset: h.off ?? '0-0', rebuild: h.rb ?? '0-0', sources: h.src ?? '{}', sealedMs: textNum(h.sealed, -Infinity),
       done: h.done === '1', rows: Number(h.rows ?? 0), late: Number(h.late ?? 0),
+      handOver: h.snap !== undefined && h.snapoff === (h.off ?? '0-0') ? h.snap : undefined,
     };
+  }
+
+  /** Graceful hand-over: stores the open windows of key partition `q` (valid while its offset stays `offset`) and frees it. */
+  async handOverStage2(worker: string, epoch: number, q: number, offset: string, snapshot: string): Promise<CommitResult> {
+    const r = await this.redis.dsS2HandOver(`${this.jp}:leases`, this.s2Key(q), `s2:${q}`, worker, epoch, offset, snapshot);
+    return r === 'OK' ? 'ok' : r === 'FENCED' ? 'fenced' : 'stale';
   }
 
   /** Messages of key partition `q` after `afterId` (exclusive), at most `count`. */

@@ -7,10 +7,13 @@
  * end counts as +∞, an idle one is left out), and commits the closed rows,
  * its offset, its progress and its rebuild point in one fenced Lua script.
  *
- * No per-key state is written to the server: a new owner rebuilds the open
- * windows by replaying its input stream from the recorded rebuild point (the
- * first message of the oldest open pane) — its input is its changelog.
+ * No per-key state is written to the server on the hot path: a new owner
+ * rebuilds the open windows by replaying its input stream from the recorded
+ * rebuild point (the first message of the oldest open pane) — its input is
+ * its changelog. Only a graceful hand-over (`handOver`) stores the open
+ * windows, so the next owner starts without a replay.
  */
+import { decodeState, encodeState } from '../checkpoint/codec.js';
 import type { Stage2Message } from './backend.js';
 import { FencedError, type JobContext } from './job-context.js';
 import { PaneTable } from './pane-table.js';
@@ -89,7 +92,10 @@ export class Stage2Unit {
       ...v, watermarkMs: v.watermarkMs === null ? (v.eof ? Infinity : -Infinity) : v.watermarkMs,
     }]));
     this.rebuild = null;
-    if (st.rebuild !== '0-0' && st.offset !== '0-0') {
+    if (st.handOver !== undefined) {
+      this.table.restore(decodeState(JSON.parse(st.handOver)) as ReturnType<PaneTable['snapshot']>);
+      ctx.say(`dstream: took over key partition ${this.partition} from a graceful hand-over: ${this.table.size} open panes, no replay`);
+    } else if (st.rebuild !== '0-0' && st.offset !== '0-0') {
       const seen = new Set<string>();
       const n = await ctx.log.readStage2Range(this.partition, st.rebuild, st.offset, (m) => {
         const k = `${m.source}:${m.seq}`;
@@ -111,6 +117,15 @@ export class Stage2Unit {
       for (const [k, v] of entries) if (!this.table.add(pane, k, v, m.id)) late++;
     }
     return late;
+  }
+
+  /**
+   * Graceful hand-over (SIGTERM, or a surplus unit at rebalance): stores the open windows for the
+   * next owner, who then starts without replaying, and frees the unit.
+   */
+  async handOver(): Promise<void> {
+    const snap = JSON.stringify(encodeState(this.table.snapshot()));
+    await this.ctx.log.handOverStage2(this.ctx.worker, this.epoch, this.partition, this.offset, snap);
   }
 
   /**

@@ -10,8 +10,8 @@
  * members sorted by id; the first `units mod members` take one more), free
  * surplus units (only here, so always right after a commit), then run one
  * step of every held unit. A stop request (SIGTERM) lets the running step
- * commit, then releases every lease at once so others take over without
- * waiting for expiry. The worker exits when every input partition has
+ * commit, then hands every unit over at once (key partitions store their open
+ * windows), so others take over without waiting for expiry or replaying. The worker exits when every input partition has
  * reached its end and every key partition has output its windows.
  */
 import { hostname } from 'node:os';
@@ -107,9 +107,7 @@ export class Worker {
       }
     } finally {
       if (this.timer) clearInterval(this.timer);
-      const held = this.held();
-      this.units.clear();
-      await ctx.log.release(ctx.worker, held, true).catch(() => undefined);
+      await this.releaseUnits([...this.units.keys()], true).catch(() => undefined);
     }
     if (fatal) throw fatal;
   }
@@ -161,10 +159,7 @@ export class Worker {
       const target = fairShare(count, members.length, rank);
       const mine = [...this.units.keys()].filter((u) => u.startsWith(`${stage}:`));
       if (mine.length > target) {
-        const surplus = mine.slice(target);
-        const held = surplus.map((u) => [u, this.units.get(u)!.epoch] as [UnitId, number]);
-        for (const u of surplus) this.units.delete(u);
-        await ctx.log.release(ctx.worker, held, false);
+        await this.releaseUnits(mine.slice(target), false);
         continue;
       }
       let need = target - mine.length;
@@ -189,6 +184,14 @@ export class Worker {
         need--;
       }
     }
+  }
+
+  /** Frees units (key partitions hand over their open windows); with `leave`, also leaves the members. */
+  private async releaseUnits(ids: UnitId[], leave: boolean): Promise<void> {
+    const units = ids.map((id) => this.units.get(id)!);
+    for (const id of ids) this.units.delete(id);
+    await Promise.all(units.map((u) => (u instanceof Stage2Unit && !u.done ? u.handOver().catch(() => undefined) : undefined)));
+    await this.ctx.log.release(this.ctx.worker, units.map((u) => [u.unit, u.epoch]), leave);
   }
 
   /** True when every input partition has ended and every key partition is done (read from the server). */
