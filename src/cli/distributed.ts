@@ -114,12 +114,20 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     } : undefined,
   };
   say(`dstream: worker ${worker} joined ${job} (${meta.inputPartitions} input partitions, ${meta.keyPartitions} key partitions)`);
-  const w = new Worker(ctx, Math.min(o.batchIntervalMs, 1000));
+  // With no new input a worker looks again after the batch interval, at most 100 ms (the latency of a
+  // stage-1 batch; a stage-1 batch takes whatever input is there, up to 64 entries).
+  const w = new Worker(ctx, Math.min(o.batchIntervalMs, 100));
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     if (++signals === 1) {
       say(`dstream: ${sig}: finishing the current batch, then handing over the leases (again to abort)`);
       w.stop();
+      // Redis away: the batch can neither commit nor hand over; the leases expire on their own.
+      const grace = Math.max(5000, d.leaseMs);
+      setTimeout(() => {
+        say(`dstream: could not finish within ${grace} ms (is redis reachable?): stopping without handing over; other workers take over when the leases expire`);
+        process.exit(ExitCode.RUNTIME);
+      }, grace).unref();
     } else {
       say(`dstream: ${sig} again: aborting`);
       process.exit(ExitCode.INTERRUPTED);
@@ -205,10 +213,21 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
       const issues = new IssueLog('skip');
       const reporter = new IssueReporter(say);
       issues.listen(reporter.onIssue);
-      const r = await publish(log, process.stdin, { partitions, partitionKey: keyFn, maxLineBytes: maxLineBytes!, issues, flushMs });
+      // SIGTERM/SIGINT: stop reading, send what is packed, no end-of-input markers (the input did not end).
+      let stopSignal: NodeJS.Signals | undefined;
+      const stopRequested = new Promise<void>((resolve) => {
+        const on = (sig: NodeJS.Signals) => {
+          stopSignal = sig;
+          resolve();
+        };
+        process.once('SIGTERM', on);
+        process.once('SIGINT', on);
+      });
+      const r = await publish(log, process.stdin, { partitions, partitionKey: keyFn, maxLineBytes: maxLineBytes!, issues, flushMs, stop: stopRequested });
+      if (stopSignal) say(`dstream: ${stopSignal}: stopped publishing; lines read so far were sent, no end-of-input markers written`);
       const summary = reporter.summary(issues);
       if (summary) say(summary);
-      say(`dstream: published ${r.lines} lines to ${partitions} partitions of '${url.name}' (${r.entries} entries), then end-of-input markers`);
+      say(`dstream: published ${r.lines} lines to ${partitions} partitions of '${url.name}' (${r.entries} entries)${r.ended ? ', then end-of-input markers' : ''}`);
     } finally {
       await log.close();
     }

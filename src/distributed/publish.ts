@@ -31,6 +31,8 @@ export interface PublishOptions {
   flushMs: number;
   /** End-of-input markers at the end (default true). */
   eof?: boolean;
+  /** Resolves to stop early (SIGTERM): what was read is sent, without end-of-input markers. */
+  stop?: Promise<void>;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface PublishOptions {
  * @returns lines and entries written.
  * @throws ConfigError when the topic exists with another partition count.
  */
-export async function publish(log: RedisLog, input: Readable, o: PublishOptions): Promise<{ lines: number; entries: number }> {
+export async function publish(log: RedisLog, input: Readable, o: PublishOptions): Promise<{ lines: number; entries: number; ended: boolean }> {
   const n = o.partitions;
   const packs: string[][] = Array.from({ length: n }, () => []);
   const sizes = new Array<number>(n).fill(0);
@@ -48,6 +50,7 @@ export async function publish(log: RedisLog, input: Readable, o: PublishOptions)
   let inFlight = 0;
   let failure: Error | null = null;
   let resumeWaiter: (() => void) | null = null;
+  let stopped = false;
 
   const send = (p: number) => {
     const text = packs[p]!.join('\n');
@@ -106,14 +109,19 @@ export async function publish(log: RedisLog, input: Readable, o: PublishOptions)
       });
       input.on('end', () => resolve());
       input.on('error', reject);
+      void o.stop?.then(() => {
+        stopped = true;
+        input.pause();
+        resolve();
+      });
     });
-    splitter.end();
+    if (!stopped) splitter.end(); // a stop keeps an unfinished last line out
     flushAll();
-    if (o.eof !== false) for (let p = 0; p < n; p++) void log.appendEof(p).catch((e: Error) => (failure ??= e));
+    if (o.eof !== false && !stopped) for (let p = 0; p < n; p++) void log.appendEof(p).catch((e: Error) => (failure ??= e));
     await log.redis.ping(); // replies come in order: every append above has been answered
     if (failure) throw failure;
   } finally {
     clearInterval(timer);
   }
-  return { lines, entries };
+  return { lines, entries, ended: !stopped };
 }

@@ -1,0 +1,562 @@
+/**
+ * bench/distributed.js — distributed mode (Redis Streams) against the local engine.
+ *
+ *   node bench/distributed.js [--lines N] [--runs N] [--key-partitions N] [--defaults-only]
+ *                             [--out FILE | --no-write] [--dstream PATH/TO/bin/dstream.js]
+ *
+ * Standalone: not part of `npm run bench` (which rewrites bench/RESULTS.md from
+ * scratch: run this script again afterwards to put its section back). Needs a
+ * build (`npm run build`) and redis-server on the PATH (or REDIS_SERVER=/path);
+ * without redis-server it says so and exits 0.
+ *
+ * 1. Input: the bundled real access log data/elastic-examples/apache_logs
+ *    (10,000 Apache lines, 2015-05-17 10:05 to 2015-05-20 21:05 UTC, at most
+ *    59 s out of order) repeated, copy i with every `[dd/Mon/yyyy:HH:MM:SS +0000]`
+ *    shifted by i × 4 days, so the copies follow each other in event time without
+ *    overlapping. --lines N (default 6,000,000 = 600 copies) keeps the first N
+ *    lines; written into a temporary directory, removed at exit.
+ * 2. Starts its own redis-server on a free port (never 6399) in that directory,
+ *    with `appendonly yes`, `appendfsync everysec` (not `always`: see the notes
+ *    this script writes), `auto-aof-rewrite-percentage 0` (no AOF rewrite fork
+ *    in the middle of a timed run) and no RDB snapshots; stops it by its PID at exit.
+ * 3. Preloads the input once: `dstream publish redis://…/bench --partitions 4 < file` (timed).
+ * 4. The job (J3 of bench/run.js: requests per 5-minute event-time window and status):
+ *      --event-time 'l => l.split("[")[1].split("]")[0]' --map 'l => l.split(" ")[8]'
+ *      --count-by-value --window 5m --watermark 1m
+ *    run as
+ *      - local:     dstream <ops> --format tsv < file > /dev/null  (one process, the reference)
+ *      - 1 worker:  dstream --from 'redis://…/bench?group=G' <ops> --to redis://…/OUT --key-partitions 8
+ *      - 2 workers: the same command twice, started at the same time
+ *    and both distributed runs again with `--batch 100ms --lease 2s` (unless
+ *    --defaults-only): a worker with nothing to do waits one batch interval
+ *    (at most 1 s) before looking again, and sees other members at its
+ *    heartbeats (every third of the lease), which matters at this size;
+ *    each distributed run on a fresh ?group= and output stream, so nothing is
+ *    shared between runs. One untimed local run first gives the reference answer;
+ *    then --runs rounds (default 3), interleaved (the order rotates each round).
+ *    Wall time of a distributed run: from starting the workers until the last one
+ *    has exited (every worker must exit 0). After each distributed run its output
+ *    (`dstream cat … --format tsv`) is compared with the reference (lines sorted),
+ *    then the job is deleted (`dstream job reset`) to keep redis' memory flat.
+ * 5. Prints a Markdown report (medians, lines/s, 2-worker speed-up, time ratio
+ *    to the local engine, CPU seconds of dstream and of redis-server per run)
+ *    and puts it into bench/RESULTS.md (or --out FILE) as the section
+ *    "## Distributed mode (Redis Streams)", replacing an earlier one.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(BENCH, '..');
+const NODE = process.execPath;
+const SOURCE = path.join(REPO, 'data', 'elastic-examples', 'apache_logs');
+const SECTION = '## Distributed mode (Redis Streams)';
+const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const DAY_MS = 86_400_000;
+const OPS = ['--event-time', 'l => l.split("[")[1].split("]")[0]', '--map', 'l => l.split(" ")[8]', '--count-by-value', '--window', '5m', '--watermark', '1m'];
+
+const log = (msg) => process.stderr.write(msg + '\n');
+
+// ------------------------------------------------------------------ options
+
+function parseArgs(argv) {
+  const opts = { lines: 6_000_000, runs: 3, keyPartitions: 8, out: path.join(BENCH, 'RESULTS.md'), dstream: null, fast: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--lines') opts.lines = Number(value().replace(/[_,]/g, ''));
+    else if (a === '--runs') opts.runs = Number(value());
+    else if (a === '--key-partitions') opts.keyPartitions = Number(value());
+    else if (a === '--out') opts.out = path.resolve(value());
+    else if (a === '--no-write') opts.out = null;
+    else if (a === '--dstream') opts.dstream = path.resolve(value());
+    else if (a === '--defaults-only') opts.fast = false;
+    else if (a === '-h' || a === '--help') {
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  for (const k of ['lines', 'runs', 'keyPartitions']) {
+    if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`--${k === 'keyPartitions' ? 'key-partitions' : k} must be a positive integer`);
+  }
+  return opts;
+}
+
+// ------------------------------------------------------------------- helpers
+
+function which(bin) {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const p = path.join(dir, bin);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // keep looking
+    }
+  }
+  return null;
+}
+
+function tryExec(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmtS = (ms) => (ms >= 10_000 ? (ms / 1000).toFixed(1) : (ms / 1000).toFixed(2));
+const fmtRate = (x) => (x >= 1e6 ? (x / 1e6).toFixed(2) + ' M' : x >= 1e3 ? (x / 1e3).toFixed(0) + ' k' : x.toFixed(0));
+const shq = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+
+/** Child processes to kill if the script is interrupted (each leads its own process group). */
+const children = new Set();
+const cleanups = [];
+function cleanup() {
+  for (const c of children) {
+    try {
+      process.kill(-c.pid, 'SIGKILL'); // the group: GNU time and the dstream under it
+    } catch {
+      try {
+        c.kill('SIGKILL'); // not a group leader (redis-server)
+      } catch {
+        // gone
+      }
+    }
+  }
+  children.clear();
+  while (cleanups.length) {
+    try {
+      cleanups.pop()();
+    } catch {
+      // best effort
+    }
+  }
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    log(`bench: ${sig}: stopping`);
+    cleanup();
+    process.exit(130);
+  });
+}
+
+/**
+ * Runs a command; stdin/stdout/stderr are file paths or 'ignore'. With GNU time,
+ * also its user+sys CPU seconds and peak RSS.
+ * → Promise<{ code, signal, cpuS, maxRssKB, stderrPath }>
+ */
+function run(cmd, args, { stdin = 'ignore', stdout = 'ignore', stderr, timeFile } = {}) {
+  const fds = [stdin, stdout, stderr].map((s, i) => (s === 'ignore' || s === undefined ? 'ignore' : fs.openSync(s, i === 0 ? 'r' : 'w')));
+  const [c, a] = GNU_TIME && timeFile ? [GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, cmd, ...args]] : [cmd, args];
+  // Own process group, so that an interrupted run can kill GNU time and its child together.
+  const child = spawn(c, a, { stdio: fds, detached: true });
+  children.add(child);
+  for (const fd of fds) if (typeof fd === 'number') fs.closeSync(fd);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      let cpuS = null;
+      let maxRssKB = null;
+      if (GNU_TIME && timeFile) {
+        const last = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop();
+        const m = /^([\d.]+) ([\d.]+) (\d+)$/.exec(last ?? '');
+        if (m) {
+          cpuS = Number(m[1]) + Number(m[2]);
+          maxRssKB = Number(m[3]);
+        }
+      }
+      resolve({ code, signal, cpuS, maxRssKB });
+    });
+  });
+}
+
+/** user+sys CPU seconds used so far by a process (Linux /proc), or null. */
+let clkTck;
+function cpuSecondsOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    clkTck ??= Number(tryExec('getconf', ['CLK_TCK'])) || 100;
+    return (Number(f[11]) + Number(f[12])) / clkTck;
+  } catch {
+    return null;
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Copies the built CLI into a private directory, as bench/run.js does (a rebuild during the run cannot change it). */
+function snapshotBuild(workDir) {
+  const dist = path.join(REPO, 'dist');
+  if (!fs.existsSync(path.join(dist, 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const dir = path.join(workDir, 'build');
+  fs.mkdirSync(dir);
+  fs.cpSync(path.join(REPO, 'bin'), path.join(dir, 'bin'), { recursive: true });
+  fs.cpSync(dist, path.join(dir, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(REPO, 'package.json'), path.join(dir, 'package.json'));
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return path.join(dir, 'bin', 'dstream.js');
+}
+
+// -------------------------------------------------------------------- input
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const TIME = /\[(\d\d)\/([A-Z][a-z]{2})\/(\d{4}):(\d\d):(\d\d):(\d\d) \+0000\]/;
+const p2 = (n) => (n < 10 ? '0' + n : String(n));
+
+/**
+ * Writes the first `lines` lines of the shifted copies of apache_logs to `file`.
+ * → { lines, bytes, copies, first, last } (first/last event times, ISO)
+ */
+function writeInput(file, lines) {
+  const src = fs.readFileSync(SOURCE, 'utf8').split('\n').filter((l) => l !== '');
+  const parts = src.map((l, n) => {
+    const m = TIME.exec(l);
+    if (!m) throw new Error(`${SOURCE}:${n + 1}: no [dd/Mon/yyyy:HH:MM:SS +0000] time`);
+    const t = Date.UTC(+m[3], MONTHS.indexOf(m[2]), +m[1], +m[4], +m[5], +m[6]);
+    return { head: l.slice(0, m.index + 1), t, tail: l.slice(m.index + m[0].length - 1) + '\n' };
+  });
+  const fd = fs.openSync(file, 'w');
+  let chunk = [];
+  let chunkLen = 0;
+  let bytes = 0;
+  let written = 0;
+  let copy = 0;
+  let last = 0;
+  const flush = () => {
+    const buf = Buffer.from(chunk.join(''));
+    fs.writeSync(fd, buf);
+    bytes += buf.length;
+    chunk = [];
+    chunkLen = 0;
+  };
+  for (; written < lines; copy++) {
+    const shift = copy * 4 * DAY_MS;
+    for (const { head, t, tail } of parts) {
+      if (written === lines) break;
+      const d = new Date(t + shift);
+      last = Math.max(last, d.getTime());
+      const s = `${head}${p2(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} +0000${tail}`;
+      chunk.push(s);
+      chunkLen += s.length;
+      written++;
+      if (chunkLen >= 4 << 20) flush();
+    }
+  }
+  flush();
+  fs.closeSync(fd);
+  return { lines: written, bytes, copies: copy, first: new Date(parts[0].t).toISOString(), last: new Date(last).toISOString() };
+}
+
+// -------------------------------------------------------------------- redis
+
+async function startRedis(redisBin, dir) {
+  let port;
+  do port = await freePort();
+  while (port === 6399);
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
+    '--auto-aof-rewrite-percentage', '0', '--save', '', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log')];
+  const child = spawn(redisBin, args, { stdio: 'ignore' });
+  children.add(child);
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = code ?? signal;
+    children.delete(child);
+  });
+  const stop = () =>
+    new Promise((resolve) => {
+      if (exited !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+    });
+  cleanups.push(() => {
+    if (exited === null) child.kill('SIGKILL');
+  });
+  const { default: Redis } = await import('ioredis');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`redis-server exited (${exited}) at start: see ${path.join(dir, 'redis.log')}:\n${readTail(path.join(dir, 'redis.log'))}`);
+    const r = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      await r.ping();
+      return { port, pid: child.pid, redis: r, stop, args };
+    } catch {
+      r.disconnect();
+      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 10 s`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+}
+
+function readTail(file, n = 5) {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-n).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function info(redis, section, field) {
+  const text = await redis.info(section);
+  return new RegExp(`^${field}:(.*)$`, 'm').exec(text)?.[1]?.trim();
+}
+
+// ------------------------------------------------------------------ running
+
+const sortedLines = (text) => text.split('\n').filter((l) => l !== '').sort();
+
+function compare(reference, got) {
+  if (reference.length === got.length && reference.every((l, i) => l === got[i])) return { same: true };
+  const count = new Map();
+  for (const l of reference) count.set(l, (count.get(l) ?? 0) + 1);
+  for (const l of got) count.set(l, (count.get(l) ?? 0) - 1);
+  const onlyLocal = reference.filter((l) => count.get(l) > 0);
+  const onlyDistributed = got.filter((l) => count.get(l) < 0);
+  return { same: false, onlyLocal, onlyDistributed };
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const redisBin = process.env.REDIS_SERVER || which('redis-server');
+  if (!redisBin) {
+    log('bench/distributed.js: skipped: redis-server not found on the PATH (install it, e.g. `apt-get install redis-server`, or set REDIS_SERVER=/path/to/redis-server)');
+    process.exit(0);
+  }
+  const t0 = Date.now();
+  const loadBefore = os.loadavg()[0];
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dstream-bench-distributed-'));
+  cleanups.unshift(() => fs.rmSync(workDir, { recursive: true, force: true }));
+  const bin = opts.dstream ?? snapshotBuild(workDir);
+  const file = path.join(workDir, 'access.log');
+
+  log(`input: ${opts.lines.toLocaleString('en-US')} lines from ${path.relative(REPO, SOURCE)} …`);
+  let t = Date.now();
+  const input = writeInput(file, opts.lines);
+  log(`  ${input.copies} copies, ${(input.bytes / 1e6).toFixed(0)} MB, events ${input.first} … ${input.last} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+
+  const redisDir = path.join(workDir, 'redis');
+  fs.mkdirSync(redisDir);
+  const srv = await startRedis(redisBin, redisDir);
+  const redisVersion = await info(srv.redis, 'server', 'redis_version');
+  log(`redis-server ${redisVersion} on 127.0.0.1:${srv.port} (pid ${srv.pid}), appendonly yes, appendfsync everysec`);
+  const base = `redis://127.0.0.1:${srv.port}`;
+  const topic = 'bench';
+
+  // Publish once.
+  log(`publish: dstream publish ${base}/${topic} --partitions 4 < input`);
+  const pubErr = path.join(workDir, 'publish.err');
+  t = Date.now();
+  const pub = await run(NODE, [bin, 'publish', `${base}/${topic}`, '--partitions', '4'], { stdin: file, stderr: pubErr, timeFile: path.join(workDir, 'publish.time') });
+  const publishMs = Date.now() - t;
+  const pubText = fs.readFileSync(pubErr, 'utf8').trim();
+  if (pub.code !== 0) throw new Error(`dstream publish exited ${pub.code ?? pub.signal}: ${pubText}`);
+  log(`  ${pubText.split('\n').pop()} (${fmtS(publishMs)} s)`);
+  const memAfterPublish = await info(srv.redis, 'memory', 'used_memory_human');
+
+  // Reference answer: one untimed local run.
+  log('reference: local run (untimed)');
+  const refOut = path.join(workDir, 'local.tsv');
+  const refRun = await run(NODE, [bin, ...OPS, '--format', 'tsv'], { stdin: file, stdout: refOut, stderr: path.join(workDir, 'local.err') });
+  if (refRun.code !== 0) throw new Error(`local dstream exited ${refRun.code ?? refRun.signal}: ${readTail(path.join(workDir, 'local.err'))}`);
+  const reference = sortedLines(fs.readFileSync(refOut, 'utf8'));
+  fs.rmSync(refOut);
+  log(`  ${reference.length.toLocaleString('en-US')} output rows`);
+
+  const FAST = ['--batch', '100ms', '--lease', '2s'];
+  const contenders = [
+    { id: 'local', name: 'local engine, 1 process', workers: 0, flags: [] },
+    { id: 'w1', name: 'distributed, 1 worker', workers: 1, flags: [] },
+    { id: 'w2', name: 'distributed, 2 workers', workers: 2, flags: [] },
+    ...(opts.fast ? [
+      { id: 'w1f', name: 'distributed, 1 worker, `--batch 100ms --lease 2s`', workers: 1, flags: FAST },
+      { id: 'w2f', name: 'distributed, 2 workers, `--batch 100ms --lease 2s`', workers: 2, flags: FAST },
+    ] : []),
+  ].map((c) => ({ ...c, times: [], cpu: [], redisCpu: [], rss: [], problems: [], checks: [], rebuilds: [], splits: [] }));
+
+  let seq = 0;
+  async function runLocal(c) {
+    const err = path.join(workDir, 'local.err');
+    const before = cpuSecondsOf(srv.pid);
+    const start = process.hrtime.bigint();
+    const r = await run(NODE, [bin, ...OPS, '--format', 'tsv'], { stdin: file, stdout: '/dev/null', stderr: err, timeFile: path.join(workDir, 'local.time') });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (r.code !== 0) c.problems.push(`exited ${r.code ?? r.signal}: ${readTail(err, 3)}`);
+    c.times.push(ms);
+    c.cpu.push(r.cpuS);
+    c.rss.push(r.maxRssKB);
+    c.redisCpu.push(before === null ? null : cpuSecondsOf(srv.pid) - before);
+    return `${fmtS(ms)} s`;
+  }
+  async function runDistributed(c) {
+    const n = ++seq;
+    const group = `bench-${n}-${c.id}`;
+    const out = `bench-out-${n}-${c.id}`;
+    const args = [bin, '--from', `${base}/${topic}?group=${group}`, ...OPS, '--to', `${base}/${out}`, '--key-partitions', String(opts.keyPartitions), ...c.flags];
+    c.command ??= ['dstream', ...args.slice(1)].map(shq).join(' ').replace(`group=${group}`, 'group=JOB').replace(out, 'OUT');
+    const before = cpuSecondsOf(srv.pid);
+    const start = process.hrtime.bigint();
+    const runs = [];
+    for (let w = 0; w < c.workers; w++) {
+      runs.push(run(NODE, args, { stderr: path.join(workDir, `${group}-${w}.err`), timeFile: path.join(workDir, `${group}-${w}.time`) }));
+    }
+    const results = await Promise.all(runs);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const redisCpu = before === null ? null : cpuSecondsOf(srv.pid) - before;
+    results.forEach((r, w) => {
+      if (r.code !== 0) c.problems.push(`run ${n}, worker ${w + 1} exited ${r.code ?? r.signal}: ${readTail(path.join(workDir, `${group}-${w}.err`), 3)}`);
+    });
+    const stderrs = results.map((_, w) => fs.readFileSync(path.join(workDir, `${group}-${w}.err`), 'utf8'));
+    const lines = stderrs.flatMap((s) => s.split('\n')).filter((l) => l !== '');
+    // Key partitions handed over between the workers (`took over …`, or `rebuilt …` after a replay): normal, counted.
+    const handOver = /^dstream: (rebuilt|took over) key partition /;
+    c.rebuilds.push(lines.filter((l) => handOver.test(l)).length);
+    const unexpected = lines.filter((l) => !/ joined job | done: the job is complete$/.test(l) && !handOver.test(l));
+    if (unexpected.length) c.stderrNotes = [...(c.stderrNotes ?? []), ...unexpected.slice(0, 5)];
+    if (c.workers > 1 && results.every((r) => r.cpuS !== null)) c.splits.push(results.map((r) => r.cpuS.toFixed(1)).join(' + '));
+    c.times.push(ms);
+    c.cpu.push(results.every((r) => r.cpuS !== null) ? results.reduce((s, r) => s + r.cpuS, 0) : null);
+    c.rss.push(Math.max(...results.map((r) => r.maxRssKB ?? 0)) || null);
+    c.redisCpu.push(redisCpu);
+    // Answer check, then delete the job and its output.
+    const catOut = path.join(workDir, `${group}.tsv`);
+    const cat = await run(NODE, [bin, 'cat', `${base}/${out}`, '--format', 'tsv'], { stdout: catOut, stderr: path.join(workDir, `${group}.cat.err`) });
+    if (cat.code !== 0) c.problems.push(`run ${n}: dstream cat exited ${cat.code}: ${readTail(path.join(workDir, `${group}.cat.err`), 3)}`);
+    const check = compare(reference, sortedLines(fs.readFileSync(catOut, 'utf8')));
+    fs.rmSync(catOut);
+    c.checks.push(check);
+    if (!check.same) {
+      c.problems.push(`run ${n}: output differs from the local engine's: ${check.onlyLocal.length} rows only in local, ${check.onlyDistributed.length} only in distributed ` +
+        `(e.g. local \`${check.onlyLocal[0] ?? '–'}\`, distributed \`${check.onlyDistributed[0] ?? '–'}\`)`);
+    }
+    const reset = await run(NODE, [bin, 'job', 'reset', `${base}/${topic}?group=${group}`], { stderr: path.join(workDir, `${group}.reset.err`) });
+    if (reset.code !== 0) c.problems.push(`run ${n}: dstream job reset exited ${reset.code}: ${readTail(path.join(workDir, `${group}.reset.err`), 3)}`);
+    return `${fmtS(ms)} s${check.same ? '' : ' (WRONG ANSWER)'}`;
+  }
+
+  for (let r = 0; r < opts.runs; r++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(r + k) % contenders.length];
+      const text = c.workers === 0 ? await runLocal(c) : await runDistributed(c);
+      log(`  round ${r + 1}/${opts.runs}: ${c.name}: ${text}`);
+    }
+  }
+  const memEnd = await info(srv.redis, 'memory', 'used_memory_human');
+  const aofBytes = fs.readdirSync(path.join(redisDir, 'appendonlydir'), { withFileTypes: true })
+    .reduce((s, e) => s + fs.statSync(path.join(redisDir, 'appendonlydir', e.name)).size, 0);
+  srv.redis.disconnect();
+  await srv.stop();
+
+  // ------------------------------------------------------------- report
+  const [local, w1, w2, w1f, w2f] = contenders;
+  const pairs = [[w1, w2, 'defaults'], ...(w1f ? [[w1f, w2f, '`--batch 100ms --lease 2s`']] : [])];
+  const med = (c) => median(c.times);
+  const medOf = (xs) => (xs.every((x) => x !== null) ? median(xs) : null);
+  const cpuText = (x) => (x === null ? 'n/a' : x.toFixed(1));
+  const rows = ['| run | median s | min–max s | lines/s | time ÷ local | dstream CPU s | redis-server CPU s | peak RSS MiB (per process) | answer |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|---|'];
+  for (const c of contenders) {
+    const m = med(c);
+    const answer = c.workers === 0 ? 'reference' : c.checks.every((x) => x.same) ? `same (${c.checks.length}/${c.checks.length} runs)` : '**MISMATCH**';
+    const rss = c.rss.every((x) => x !== null) ? (Math.max(...c.rss) / 1024).toFixed(0) : 'n/a';
+    rows.push(`| ${c.name} | ${fmtS(m)} | ${fmtS(Math.min(...c.times))}–${fmtS(Math.max(...c.times))} | ${fmtRate(input.lines / (m / 1000))} | ${c === local ? '1' : (m / med(local)).toFixed(2)} | ${cpuText(medOf(c.cpu))} | ${cpuText(medOf(c.redisCpu))} | ${rss} | ${answer}${c.problems.length ? ` ⚠ ${c.problems.length} problem(s)` : ''} |`);
+  }
+  const cpu = /model name\s*:\s*(.*)/.exec(fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const head = tryExec('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']) ?? 'unknown';
+  const dirty = tryExec('git', ['-C', REPO, 'status', '--porcelain', '--', 'src']);
+  const md = [];
+  md.push(`${SECTION}\n`);
+  md.push(`Generated by \`node bench/distributed.js${opts.lines !== 6_000_000 ? ` --lines ${opts.lines}` : ''}${opts.runs !== 3 ? ` --runs ${opts.runs}` : ''}${opts.keyPartitions !== 8 ? ` --key-partitions ${opts.keyPartitions}` : ''}\`` +
+    ` (${((Date.now() - t0) / 60000).toFixed(1)} min; not part of \`npm run bench\`, which rewrites this file: run it again afterwards).` +
+    ' Everything on one machine: redis-server and the workers share its cores.\n');
+  md.push('| | |\n|---|---|');
+  md.push([
+    `| date | ${new Date().toISOString()} |`,
+    `| cores (nproc) | ${tryExec('nproc', []) ?? os.availableParallelism()} (${cpu}) |`,
+    `| memory | ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB |`,
+    `| OS | ${os.type()} ${os.release()} |`,
+    `| node | ${process.version} |`,
+    `| redis-server | ${redisVersion}, local (127.0.0.1), \`appendonly yes\`, \`appendfsync everysec\`, \`auto-aof-rewrite-percentage 0\`, \`save ""\` |`,
+    `| load average (1 min) before → after | ${loadBefore.toFixed(2)} → ${os.loadavg()[0].toFixed(2)} |`,
+    `| dstream | ${opts.dstream ? `\`${opts.dstream}\`` : `git ${head}${dirty ? ` + uncommitted changes in src/ (${dirty.split('\n').length} files)` : ''}, \`npm run build\`, copied before the run`} |`,
+    `| input | ${input.lines.toLocaleString('en-US')} lines, ${(input.bytes / 1e6).toFixed(0)} MB: \`data/elastic-examples/apache_logs\` × ${input.copies}, copy i shifted by i × 4 days (events ${input.first.slice(0, 10)} … ${input.last.slice(0, 10)}) |`,
+    `| publish | \`dstream publish redis://…/bench --partitions 4 < input\`: ${fmtS(publishMs)} s (${fmtRate(input.lines / (publishMs / 1000))} lines/s), once, before the runs; redis used memory then ${memAfterPublish}, at the end ${memEnd}; AOF ${(aofBytes / 1e6).toFixed(0)} MB at the end |`,
+    `| output | ${reference.length.toLocaleString('en-US')} rows (window start, status, count) |`,
+  ].join('\n') + '\n');
+  md.push(`${opts.runs} timed runs of each, interleaved, after one untimed local run that gives the reference answer:\n`);
+  md.push(rows.join('\n') + '\n');
+  for (const [one, two, label] of pairs) {
+    md.push(`- **${label}: 2-worker speed-up ${(med(one) / med(two)).toFixed(2)}×** (median 1 worker ÷ median 2 workers); against the single-process engine` +
+      ` (${fmtRate(input.lines / (med(local) / 1000))} lines/s), 1 worker takes ${(med(one) / med(local)).toFixed(2)}× its time (${fmtRate(input.lines / (med(one) / 1000))} lines/s)` +
+      ` and 2 workers ${(med(two) / med(local)).toFixed(2)}× (${fmtRate(input.lines / (med(two) / 1000))} lines/s).`);
+  }
+  md.push(`- Every run, in order: ${contenders.map((c) => `${c.name} ${c.times.map(fmtS).join(', ')} s`).join('; ')}.`);
+  for (const [, two] of pairs) {
+    if (two.splits.length) {
+      md.push(`- ${two.name}: CPU seconds of each worker per run ${two.splits.join('; ')}; key partitions handed over between the workers per run: ${two.rebuilds.join(', ')}.`);
+    }
+  }
+  md.push('- Two workers started together do not always split the work at once: the one that heartbeats first may take every unit, and hands the surplus over only after a later heartbeat (every third of `--lease`, 3.3 s by default) has shown it the other member; and a worker with nothing to do looks again only after one batch interval (`--batch`, at most 1 s). Both are fixed costs per run, large at this size: hence the second pair of rows.');
+  md.push('- Wall time of a distributed run: from starting the worker(s) until the last has exited 0 (the job complete and its output committed); the input was published beforehand. "dstream CPU s": user + sys of the dstream process(es), summed over the workers (GNU time); "redis-server CPU s": what the server used during the run (/proc). Each distributed run had its own `?group=` and output stream; its output (`dstream cat`, sorted) was compared with the local engine\'s, then deleted with `dstream job reset`.');
+  md.push('- `appendfsync everysec` here; the README recommends `always` for exactly-once output across a crash of the redis server itself, which costs an fsync per commit.');
+  md.push('');
+  md.push('Commands:\n');
+  md.push(`- local: \`dstream ${OPS.map(shq).join(' ')} --format tsv < input > /dev/null\``);
+  md.push(`- distributed (1 or 2 of these at once): \`${w1.command}\`${w1f ? ' (and the same with `--batch 100ms --lease 2s`)' : ''}`);
+  const notes = contenders.filter((c) => c.problems.length || c.stderrNotes?.length);
+  if (notes.length) {
+    md.push('\nProblems and unexpected stderr lines:\n');
+    for (const c of notes) {
+      for (const p of c.problems) md.push(`- ${c.name}: ${p}`);
+      for (const l of c.stderrNotes ?? []) md.push(`- ${c.name} stderr: \`${l.slice(0, 300)}\``);
+    }
+  }
+  const text = md.join('\n') + '\n';
+  process.stdout.write(text);
+  if (opts.out) {
+    const old = fs.existsSync(opts.out) ? fs.readFileSync(opts.out, 'utf8') : '';
+    const at = old.indexOf(`\n${SECTION}\n`);
+    let next;
+    if (at === -1) next = old.replace(/\n*$/, old ? '\n\n' : '') + text;
+    else {
+      const after = old.slice(at + 1 + SECTION.length);
+      const end = after.search(/\n## /);
+      next = old.slice(0, at + 1) + text + (end === -1 ? '' : '\n' + after.slice(end + 1));
+    }
+    fs.writeFileSync(opts.out, next);
+    log(`\nwritten to ${path.relative(process.cwd(), opts.out) || opts.out}`);
+  }
+  if (contenders.some((c) => c.problems.length)) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  log(`bench/distributed.js: ${e.message}`);
+  cleanup();
+  process.exit(1);
+});
