@@ -43,12 +43,13 @@
  *    and puts it into bench/RESULTS.md (or --out FILE) as the section
  *    "## Distributed mode (Redis Streams)", replacing an earlier one.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tryExec, which } from './exec.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(BENCH, '..');
@@ -91,26 +92,7 @@ function parseArgs(argv) {
 
 // ------------------------------------------------------------------- helpers
 
-function which(bin) {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const p = path.join(dir, bin);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      // keep looking
-    }
-  }
-  return null;
-}
 
-function tryExec(cmd, args) {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch {
-    return null;
-  }
-}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -35,6 +35,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tryExec, which } from './exec.js';
 import { ensureCorpus } from './corpus.js';
 import { measure, rssMethod } from './rss.js';
 
@@ -71,26 +72,7 @@ function parseArgs(argv) {
 
 // ------------------------------------------------------------------- helpers
 
-function which(bin) {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const p = path.join(dir, bin);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      // keep looking
-    }
-  }
-  return null;
-}
 
-function tryExec(cmd, args, opts = {}) {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts }).trim();
-  } catch {
-    return null;
-  }
-}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
