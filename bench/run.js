@@ -509,7 +509,9 @@ async function main() {
   md.push('## Mismatches and problems\n');
   md.push((problems || 'None: every baseline printed the same answer as dstream, and every timed run exited 0 with the same output as its warm-up.') + '\n');
 
-  const text = md.join('\n');
+  // Sections other scripts append (bench/distributed.js, the --workers figures) are kept, measured separately.
+  const kept = keptSections(opts.out);
+  const text = md.join('\n') + (kept ? `\n${kept}` : '');
   fs.writeFileSync(opts.out, text);
   process.stdout.write(text);
   log(`\nwritten to ${path.relative(process.cwd(), opts.out) || opts.out}`);
@@ -519,3 +521,15 @@ main().catch((e) => {
   log(`bench: ${e.message}`);
   process.exit(1);
 });
+
+/** Sections of an existing results file that this script does not write (from `## Parallelism` or `## Distributed mode` on). */
+function keptSections(file) {
+  let old;
+  try {
+    old = fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+  const at = old.search(/^## (Parallelism|Distributed mode)/m);
+  return at < 0 ? '' : old.slice(at);
+}
