@@ -19,16 +19,18 @@ export interface DistributedCliOptions {
   to: LogUrl;
   /** `--key-partitions`; undefined: the job's (16 for a new job). */
   keyPartitions?: number;
-  /** `--idle-timeout`: null = off; undefined = not given (60 s). */
+  /** `--idle-timeout`: null = off; undefined = not given (off for a topic published from a file, else 60 s). */
   idleTimeoutMs?: Millis | null;
   leaseMs: Millis;
 }
 
+/** Default input partitions of a new topic (`dstream publish`). */
+export const DEFAULT_INPUT_PARTITIONS = 16;
 /** Default key partitions of a new job. */
 export const DEFAULT_KEY_PARTITIONS = 16;
 /** Default lease time (ms). */
 export const DEFAULT_LEASE_MS = 10_000;
-/** Default idle timeout of input partitions (ms). */
+/** Default idle timeout of input partitions (ms) when the topic is not known to be bounded. */
 export const DEFAULT_PARTITION_IDLE_MS = 60_000;
 
 export const DISTRIBUTED_FLAGS = ['from', 'to', 'key-partitions', 'lease'] as const;

@@ -21,7 +21,16 @@ import { publish } from '../distributed/publish.js';
 import { RedisLog } from '../distributed/redis-log.js';
 import { newWorkerId, Worker } from '../distributed/worker.js';
 import type { CliOptions } from './args.js';
-import { DEFAULT_KEY_PARTITIONS, DEFAULT_PARTITION_IDLE_MS, distributedPlan } from './distributed-options.js';
+import { DEFAULT_INPUT_PARTITIONS, DEFAULT_KEY_PARTITIONS, DEFAULT_PARTITION_IDLE_MS, distributedPlan } from './distributed-options.js';
+import { fstatSync } from 'node:fs';
+
+function stdinIsFile(): boolean {
+  try {
+    return fstatSync(0).isFile();
+  } catch {
+    return false;
+  }
+}
 import { IssueReporter } from './report.js';
 
 type Say = (line: string) => void;
@@ -103,7 +112,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     combiner, spec, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
     mergeReducer: () => new KeyedReducer({ ...aggregation, combine }, issues, true),
     batchEntries: 64,
-    idleTimeoutMs: d.idleTimeoutMs === undefined ? DEFAULT_PARTITION_IDLE_MS : d.idleTimeoutMs,
+    idleTimeoutMs: d.idleTimeoutMs !== undefined ? d.idleTimeoutMs : (await log.isBounded()) ? null : DEFAULT_PARTITION_IDLE_MS,
     leaseMs: d.leaseMs, now: () => Date.now(), say,
     onIssue: (i) => issues.forward(i),
     beforeCommit: fault ? (n) => {
@@ -145,7 +154,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
 }
 
 const SUB_USAGE = `Usage:
-  dstream publish redis://HOST:PORT/TOPIC --partitions N [--partition-key FN] < lines
+  dstream publish redis://HOST:PORT/TOPIC [--partitions N] [--partition-key FN] < lines
   dstream cat redis://HOST:PORT/NAME [--format tsv|json|csv|text] [--follow]
   dstream job status 'redis://HOST:PORT/TOPIC?group=JOB' [--json]
   dstream job reset 'redis://HOST:PORT/TOPIC?group=JOB'`;
@@ -207,8 +216,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     await log.connect();
     try {
       const existing = await log.partitions();
-      if (existing === null && n === undefined) throw new ConfigError(`topic '${url.name}' does not exist yet: give --partitions N to create it`);
-      const partitions = await log.createTopic(n ?? existing!);
+      const partitions = await log.createTopic(n ?? existing ?? DEFAULT_INPUT_PARTITIONS);
       if (n !== undefined && partitions !== n) throw new ConfigError(`topic '${url.name}' has ${partitions} partitions, not ${n} (partitions are fixed at creation)`);
       const issues = new IssueLog('skip');
       const reporter = new IssueReporter(say);
@@ -223,6 +231,8 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
         process.once('SIGTERM', on);
         process.once('SIGINT', on);
       });
+      // Input from a regular file is bounded: workers then wait for every partition by default (--idle-timeout off).
+      if (stdinIsFile()) await log.markBounded();
       const r = await publish(log, process.stdin, { partitions, partitionKey: keyFn, maxLineBytes: maxLineBytes!, issues, flushMs, stop: stopRequested });
       if (stopSignal) say(`dstream: ${stopSignal}: stopped publishing; lines read so far were sent, no end-of-input markers written`);
       const summary = reporter.summary(issues);

@@ -4,7 +4,7 @@
  * touches keys of one hash slot and commits offsets, messages and output
  * atomically (what Kafka Streams gets from transactions). Layout:
  *
- *     ds:{T}:meta              hash   partitions
+ *     ds:{T}:meta              hash   partitions, bounded (published from a file)
  *     ds:{T}:in:P              stream input partition P: l=<lines LF-joined> | eof=1
  *     ds:{T}:out:NAME          stream output rows: r=<JSON rows LF-joined>
  *     ds:{T}:job:G:meta        hash   p1 p2 fp out
@@ -270,6 +270,16 @@ export class RedisLog {
   /** Creates the topic with `n` partitions, or returns the count it already has. */
   async createTopic(n: number): Promise<number> {
     return Number(await this.redis.dsCreateTopic(`${this.tp}:meta`, n));
+  }
+
+  /** Records that the topic's input is bounded (published from a file): its partitions all end with a marker. */
+  async markBounded(): Promise<void> {
+    await this.redis.hset(`${this.tp}:meta`, 'bounded', '1');
+  }
+
+  /** True when the topic was published from a file (see `markBounded`). */
+  async isBounded(): Promise<boolean> {
+    return (await this.redis.hget(`${this.tp}:meta`, 'bounded')) === '1';
   }
 
   /** Appends `lines` (LF-joined, no trailing LF) as one entry to partition `p` (not awaited: pipelined). */
