@@ -8,7 +8,7 @@ import bytes from 'bytes';
 import { ConfigError, DStreamError, ExitCode } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { IssueLog } from '../engine/issues.js';
-import { aggregationOf, combinerOf, type AggFlag } from '../engine/map-side-combine.js';
+import { aggregationOf, partialCombinerOf, type AggFlag } from '../engine/map-side-combine.js';
 import { KeyedReducer } from '../operators/keyed-map.js';
 import { compileFunction } from '../plan/compile-fn.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
@@ -63,7 +63,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   if (o.timezone && plan.window.lengthMs >= 3_600_000) throw new ConfigError('distributed mode does not support windows aligned to --timezone');
   const spec = windowSpec(plan.window.lengthMs, plan.window.slideMs, o.batchIntervalMs, true);
   const agg = plan.aggregation as AggFlag;
-  const combine = combinerOf(agg, 'distributed mode', 'use sum, count, min, max or a function');
+  const combine = partialCombinerOf(agg);
   const aggregation = aggregationOf(agg);
   const combiner = {
     prefix: plan.prefix, aggregation: agg, paneMs: spec.paneMs, watermarkDelayMs: o.watermarkDelayMs, timezone: o.timezone, parse: o.parse,

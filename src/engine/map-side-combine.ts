@@ -80,6 +80,24 @@ export function combinerOf(agg: AggFlag, mode: string, hint: string): (a: any, b
   return compileFunction(source, `--${agg.op}`) as (a: any, b: any) => unknown;
 }
 
+/**
+ * Combine of two partials in distributed mode, where partials travel through
+ * the checkpoint codec (which keeps Sets and sketches): every built-in reducer
+ * but topk merges its partials exactly (avg as [sum, count], distinct as a
+ * Set, approx-distinct as a Set or a HyperLogLog, whose merge is exact), and a
+ * function is taken as given.
+ * @throws ConfigError for topk:N, whose summaries merge lossily.
+ */
+export function partialCombinerOf(agg: AggFlag): (a: any, b: any) => unknown {
+  const source = (agg as { source?: string }).source;
+  if (source !== undefined && source.startsWith('topk:')) {
+    // Merged top-k summaries lose values outside every part's top k: the answer would depend on batch cuts.
+    throw new ConfigError(`distributed mode: --${agg.op} ${source} cannot be merged exactly from partial results; use count-by-value and --top locally, or distinct/approx-distinct`);
+  }
+  if (source !== undefined && isBuiltinReducer(source)) return builtinReducer(source).combine;
+  return combinerOf(agg, 'distributed mode', '');
+}
+
 /** End (ms) of the last window `[k·slide, k·slide + length)` with end ≤ `t`. */
 export function lastWindowEndAtOrBefore(t: Millis, lengthMs: Millis, slideMs: Millis): Millis {
   return Math.floor((t - lengthMs) / slideMs) * slideMs + lengthMs;
