@@ -95,7 +95,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const job = `job '${d.from.group}' on topic '${d.from.name}'`;
   if (d.keyPartitions !== undefined && d.keyPartitions !== meta.keyPartitions) {
     await log.close();
-    throw new ConfigError(`${job} was created with ${meta.keyPartitions} key partitions, not ${d.keyPartitions}; drop --key-partitions, or start over with dstream job reset`);
+    throw new ConfigError(`${job} was created with ${meta.keyPartitions} key partitions, not ${d.keyPartitions}; drop --key-partitions (or DSTREAM_KEY_PARTITIONS), or start over with dstream job reset`);
   }
   if (meta.fingerprint !== fingerprint) {
     await log.close();
@@ -272,7 +272,8 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
       return ExitCode.OK;
     }
     const n = await resetJob(log, url.group!);
-    say(`dstream: job '${url.group}' on topic '${url.name}' reset (${n} keys deleted, its output stream included)`);
+    say(n === 0 ? `dstream: job '${url.group}' on topic '${url.name}' does not exist: nothing to reset`
+      : `dstream: job '${url.group}' on topic '${url.name}' reset (${n} keys deleted, its output stream included)`);
     return ExitCode.OK;
   } catch (e) {
     if (e instanceof DStreamError) throw e;

@@ -147,6 +147,7 @@ export async function resetJob(log: RedisLog, group: string): Promise<number> {
   const live = Object.values(members).filter((x) => x >= nowMs).length;
   if (live > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${group} has ${live} live worker(s); stop them first (SIGTERM), then reset`);
   const keys = await log.jobKeys();
+  if (!meta && keys.length === 0) return 0;
   if (meta) {
     keys.push(log.outputKey(meta.output));
     const reg = await log.redis.hget('ds:outputs', `${meta.output}:job`);

@@ -94,6 +94,7 @@ export class Stage2Unit {
     this.rebuild = null;
     if (st.handOver !== undefined) {
       this.table.restore(decodeState(JSON.parse(st.handOver)) as ReturnType<PaneTable['snapshot']>);
+      // Also seen at start-up: the first worker takes every unit and hands the surplus over.
       ctx.say(`dstream: took over key partition ${this.partition} from a graceful hand-over: ${this.table.size} open panes, no replay`);
     } else if (st.rebuild !== '0-0' && st.offset !== '0-0') {
       const seen = new Set<string>();

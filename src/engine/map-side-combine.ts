@@ -130,7 +130,8 @@ export class MapSideCombiner {
     const rule = o.lateness;
     if (rule) this.sealedMs = rule.floorMs;
     const self = this;
-    const label = o.aggregation.op === 'count' || o.aggregation.op === 'count-by-value' ? `--${o.aggregation.op}` : `--${o.aggregation.op} '${(o.aggregation as { source: string }).source}'`;
+    const agg = o.aggregation.op === 'count' || o.aggregation.op === 'count-by-value' ? `--${o.aggregation.op}` : `--${o.aggregation.op} '${(o.aggregation as { source: string }).source}'`;
+    const label = `${agg} --window`; // as the windowed operator names late records in local mode
     const sink: StreamNode = {
       record(value: unknown, tMs: number) {
         if (rule) {
