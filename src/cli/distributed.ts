@@ -24,6 +24,10 @@ import type { CliOptions } from './args.js';
 import { DEFAULT_INPUT_PARTITIONS, DEFAULT_KEY_PARTITIONS, DEFAULT_PARTITION_IDLE_MS, distributedPlan } from './distributed-options.js';
 import { fstatSync } from 'node:fs';
 
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function stdinIsFile(): boolean {
   try {
     return fstatSync(0).isFile();
@@ -81,54 +85,11 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const issues = new IssueLog(o.onError);
   issues.listen(reporter.onIssue);
 
-  const log = new RedisLog(d.from, { persistent: true, onError: (m) => say(`dstream: ${m}`) });
-  log.useJob(d.from.group!);
-  await log.connect();
-  let meta = await log.openJob(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, fingerprint, d.to.name);
-  if (meta === null) {
-    say(`dstream: waiting for topic '${d.from.name}' (create it with: dstream publish redis://${d.from.host}:${d.from.port}/${d.from.name} --partitions N)`);
-    while (meta === null) {
-      await new Promise((r) => setTimeout(r, 1000));
-      meta = await log.openJob(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, fingerprint, d.to.name);
-    }
-  }
-  const job = `job '${d.from.group}' on topic '${d.from.name}'`;
-  if (d.keyPartitions !== undefined && d.keyPartitions !== meta.keyPartitions) {
-    await log.close();
-    throw new ConfigError(`${job} was created with ${meta.keyPartitions} key partitions, not ${d.keyPartitions}; drop --key-partitions (or DSTREAM_KEY_PARTITIONS), or start over with dstream job reset`);
-  }
-  if (meta.fingerprint !== fingerprint) {
-    await log.close();
-    throw new ConfigError(`${job} was created with another pipeline (operators, --watermark, --allowed-lateness, --parse or --timezone differ); use another ?group=, or start over with dstream job reset`);
-  }
-  if (meta.output !== d.to.name) {
-    await log.close();
-    throw new ConfigError(`${job} writes to '${meta.output}', not '${d.to.name}'`);
-  }
-  const worker = newWorkerId();
-  const fault = /^stall-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
-  const ctx: JobContext = {
-    log, worker, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output,
-    combiner, spec, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
-    mergeReducer: () => new KeyedReducer({ ...aggregation, combine }, issues, true),
-    batchEntries: 64,
-    idleTimeoutMs: d.idleTimeoutMs !== undefined ? d.idleTimeoutMs : (await log.isBounded()) ? null : DEFAULT_PARTITION_IDLE_MS,
-    leaseMs: d.leaseMs, now: () => Date.now(), say,
-    onIssue: (i) => issues.forward(i),
-    beforeCommit: fault ? (n) => {
-      if (n === Number(fault[1])) {
-        say(`dstream: DSTREAM_FAULT: stalling ${3 * d.leaseMs} ms before stage-1 commit ${n}`);
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3 * d.leaseMs);
-      }
-    } : undefined,
-  };
-  say(`dstream: worker ${worker} joined ${job} (${meta.inputPartitions} input partitions, ${meta.keyPartitions} key partitions)`);
-  // With no new input a worker looks again after the batch interval, at most 100 ms (the latency of a
-  // stage-1 batch; a stage-1 batch takes whatever input is there, up to 64 entries).
-  const w = new Worker(ctx, Math.min(o.batchIntervalMs, 100));
+  // Signals before the worker has joined (connecting, waiting for the topic): stop at once, exit 0.
+  let w: Worker | null = null;
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (++signals === 1) {
+    if (++signals === 1 && w) {
       say(`dstream: ${sig}: finishing the current batch, then handing over the leases (again to abort)`);
       w.stop();
       // Redis away: the batch can neither commit nor hand over; the leases expire on their own.
@@ -137,6 +98,9 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
         say(`dstream: could not finish within ${grace} ms (is redis reachable?): stopping without handing over; other workers take over when the leases expire`);
         process.exit(ExitCode.RUNTIME);
       }, grace).unref();
+    } else if (signals === 1) {
+      say(`dstream: ${sig}: stopped before joining the job`);
+      process.exit(ExitCode.OK);
     } else {
       say(`dstream: ${sig} again: aborting`);
       process.exit(ExitCode.INTERRUPTED);
@@ -144,17 +108,82 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  await w.run();
-  await log.close();
-  const summary = reporter.summary(issues);
-  if (summary) say(summary);
-  reporter.close();
-  say(`dstream: worker ${worker} ${signals ? 'stopped' : 'done: the job is complete'}`);
-  return ExitCode.OK;
+
+  const log = new RedisLog(d.from, { persistent: true, onError: (m) => say(`dstream: ${m}`) });
+  log.useJob(d.from.group!);
+  await log.connect();
+  try {
+    return await joinAndRun();
+  } catch (e) {
+    throw redisFailure(e, d.from);
+  }
+
+  async function joinAndRun(): Promise<number> {
+    let meta = await log.openJob(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, fingerprint, d.to.name);
+    if (meta === null) {
+      say(`dstream: waiting for topic '${d.from.name}' (create it with: dstream publish redis://${d.from.host}:${d.from.port}/${d.from.name} --partitions N)`);
+      while (meta === null) {
+        await new Promise((r) => setTimeout(r, 1000));
+        meta = await log.openJob(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, fingerprint, d.to.name);
+      }
+    }
+    const job = `job '${d.from.group}' on topic '${d.from.name}'`;
+    if (d.keyPartitions !== undefined && d.keyPartitions !== meta.keyPartitions) {
+      await log.close();
+      throw new ConfigError(`${job} was created with ${meta.keyPartitions} key partitions, not ${d.keyPartitions}; drop --key-partitions (or DSTREAM_KEY_PARTITIONS), or start over with dstream job reset`);
+    }
+    if (meta.fingerprint !== fingerprint) {
+      await log.close();
+      throw new ConfigError(`${job} was created with another pipeline (operators, --watermark, --allowed-lateness, --parse or --timezone differ); use another ?group=, or start over with dstream job reset`);
+    }
+    if (meta.output !== d.to.name) {
+      await log.close();
+      throw new ConfigError(`${job} writes to '${meta.output}', not '${d.to.name}'`);
+    }
+    const worker = newWorkerId();
+    const fault = /^stall-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
+    const ctx: JobContext = {
+      log, worker, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output,
+      combiner, spec, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
+      mergeReducer: () => new KeyedReducer({ ...aggregation, combine }, issues, true),
+      batchEntries: 64,
+      idleTimeoutMs: d.idleTimeoutMs !== undefined ? d.idleTimeoutMs : (await log.isBounded()) ? null : DEFAULT_PARTITION_IDLE_MS,
+      leaseMs: d.leaseMs, now: () => Date.now(), say,
+      onIssue: (i) => issues.forward(i),
+      beforeCommit: fault ? (n) => {
+        if (n === Number(fault[1])) {
+          say(`dstream: DSTREAM_FAULT: stalling ${3 * d.leaseMs} ms before stage-1 commit ${n}`);
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3 * d.leaseMs);
+        }
+      } : undefined,
+    };
+    say(`dstream: worker ${worker} joined ${job} (${meta.inputPartitions} input partitions, ${meta.keyPartitions} key partitions)`);
+    // With no new input a worker looks again after the batch interval, at most 100 ms (the latency of a
+    // stage-1 batch; a stage-1 batch takes whatever input is there, up to 64 entries).
+    w = new Worker(ctx, Math.min(o.batchIntervalMs, 100));
+    await w.run();
+    await log.close();
+    const summary = reporter.summary(issues);
+    if (summary) say(summary);
+    reporter.close();
+    say(`dstream: worker ${worker} ${signals ? 'stopped' : 'done: the job is complete'}`);
+    return ExitCode.OK;
+  }
+}
+
+/**
+ * A redis error as one clear line: authentication failures are configuration errors (exit 2), others runtime (exit 1).
+ * DStreamErrors pass through.
+ */
+function redisFailure(e: unknown, url: { host: string; port: number }): unknown {
+  if (e instanceof DStreamError) return e;
+  const m = e instanceof Error ? e.message : String(e);
+  if (/^(NOAUTH|WRONGPASS)/.test(m)) return new ConfigError(`redis ${url.host}:${url.port}: authentication failed (${m.split('.')[0]}); put the password in the URL: redis://:PASSWORD@HOST:PORT/…`);
+  return new DStreamError('E_LOG', 'receiving', `redis ${url.host}:${url.port}: ${m}`);
 }
 
 const SUB_USAGE = `Usage:
-  dstream publish redis://HOST:PORT/TOPIC [--partitions N] [--partition-key FN] < lines
+  dstream publish redis://HOST:PORT/TOPIC [--partitions N] [--partition-key FN] [--no-eof] < lines
   dstream cat redis://HOST:PORT/NAME [--format tsv|json|csv|text] [--follow]
   dstream job status 'redis://HOST:PORT/TOPIC?group=JOB' [--json]
   dstream job reset 'redis://HOST:PORT/TOPIC?group=JOB'`;
@@ -169,6 +198,7 @@ function subParser(argv: string[]) {
     .option('follow', { type: 'boolean' })
     .option('json', { type: 'boolean' })
     .option('flush', { type: 'string' })
+    .option('no-eof', { type: 'boolean' })
     .strictOptions()
     .help(false)
     .version(false)
@@ -197,7 +227,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
   const pos = (parsed._ as unknown[]).map(String);
   if (pos.length !== 1) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''} takes one URL\n${SUB_USAGE}`);
   const allowed: Record<string, string[]> = {
-    publish: ['partitions', 'partition-key', 'max-line-bytes', 'flush'], cat: ['format', 'follow'], status: ['json'], reset: [],
+    publish: ['partitions', 'partition-key', 'max-line-bytes', 'flush', 'no-eof'], cat: ['format', 'follow'], status: ['json'], reset: [],
   };
   for (const k of Object.keys(parsed)) {
     if (k === '_' || k === '$0') continue;
@@ -217,6 +247,10 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     try {
       const existing = await log.partitions();
       const partitions = await log.createTopic(n ?? existing ?? DEFAULT_INPUT_PARTITIONS);
+      const ended = existing === null ? [] : await log.endedPartitions(partitions);
+      if (ended.length > 0) {
+        throw new ConfigError(`topic '${url.name}' has ended: an earlier publish wrote end-of-input markers, and jobs ignore what follows them; publish to a new topic (several publishers of one topic: give all of them --no-eof)`);
+      }
       if (n !== undefined && partitions !== n) throw new ConfigError(`topic '${url.name}' has ${partitions} partitions, not ${n} (partitions are fixed at creation)`);
       const issues = new IssueLog('skip');
       const reporter = new IssueReporter(say);
@@ -233,11 +267,17 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
       });
       // Input from a regular file is bounded: workers then wait for every partition by default (--idle-timeout off).
       if (stdinIsFile()) await log.markBounded();
-      const r = await publish(log, process.stdin, { partitions, partitionKey: keyFn, maxLineBytes: maxLineBytes!, issues, flushMs, stop: stopRequested });
+      const r = await publish(log, process.stdin, { partitions, partitionKey: keyFn, maxLineBytes: maxLineBytes!, issues, flushMs, stop: stopRequested, eof: parsed['no-eof'] !== true });
       if (stopSignal) say(`dstream: ${stopSignal}: stopped publishing; lines read so far were sent, no end-of-input markers written`);
       const summary = reporter.summary(issues);
       if (summary) say(summary);
-      say(`dstream: published ${r.lines} lines to ${partitions} partitions of '${url.name}' (${r.entries} entries)${r.ended ? ', then end-of-input markers' : ''}`);
+      say(`dstream: published ${plural(r.lines, 'line')} to ${plural(partitions, 'partition')} of '${url.name}' (${plural(r.entries, 'entry', 'entries')})${r.ended && parsed['no-eof'] !== true ? ', then end-of-input markers' : ''}`);
+    } catch (e) {
+      const f = redisFailure(e, url);
+      if (f instanceof DStreamError && !(f instanceof ConfigError) && f.code === 'E_LOG') {
+        throw new DStreamError('E_LOG', 'sending', `${f.message} (publishing stopped; lines sent before may be in the topic: re-running publishes them again)`);
+      }
+      throw f;
     } finally {
       await log.close();
     }
@@ -276,8 +316,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
       : `dstream: job '${url.group}' on topic '${url.name}' reset (${n} keys deleted, its output stream included)`);
     return ExitCode.OK;
   } catch (e) {
-    if (e instanceof DStreamError) throw e;
-    throw new DStreamError('E_LOG', 'receiving', `redis ${url.host}:${url.port}: ${(e as Error).message}`);
+    throw redisFailure(e, url);
   } finally {
     await log.close();
   }

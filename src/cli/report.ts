@@ -26,8 +26,8 @@ export class IssueReporter {
   private shown = new Map<IssueKind, number>();
   private deadFd: number | undefined;
   private lateFd: number | undefined;
-  private lastLateRaw: unknown = undefined;
-  private lastDeadRaw: unknown = undefined;
+  private lastLate: unknown = undefined;
+  private lastDead: unknown = undefined;
 
   /** @throws ConfigError when a file cannot be opened (before any input is read). */
   constructor(private readonly write: (line: string) => void, deadLetter?: string, late?: string) {
@@ -47,12 +47,14 @@ export class IssueReporter {
       if (n === SHOWN_PER_KIND) this.write(`dstream: further ${issue.kind} issues are counted and summarised at exit`);
     }
     if (issue.raw === undefined) return;
+    // One line per input record: several issues of one record (e.g. after --flat-map) share its rawSeq.
+    const id = issue.rawSeq ?? issue.raw;
     if (issue.kind === 'late') {
-      if (this.lateFd !== undefined && issue.raw !== this.lastLateRaw) writeSync(this.lateFd, valueText(issue.raw) + '\n');
-      this.lastLateRaw = issue.raw;
+      if (this.lateFd !== undefined && id !== this.lastLate) writeSync(this.lateFd, valueText(issue.raw) + '\n');
+      this.lastLate = id;
     } else if (issue.kind !== 'invalid-utf8') {
-      if (this.deadFd !== undefined && issue.raw !== this.lastDeadRaw) writeSync(this.deadFd, valueText(issue.raw) + '\n');
-      this.lastDeadRaw = issue.raw;
+      if (this.deadFd !== undefined && id !== this.lastDead) writeSync(this.deadFd, valueText(issue.raw) + '\n');
+      this.lastDead = id;
     }
   };
 

@@ -72,14 +72,13 @@ export async function publish(log: RedisLog, input: Readable, o: PublishOptions)
     let p: number;
     if (keyFn) {
       o.issues.current = line;
-      let key: unknown;
       try {
-        key = keyFn(line);
+        const key = keyFn(line);
+        p = Number.isSafeInteger(key) ? (((key as number) % n) + n) % n : fnv1a(typeof key === 'string' ? key : String(key)) % n;
       } catch (e) {
-        o.issues.userError('--partition-key', line, e);
+        o.issues.userError('--partition-key', line, e); // the function threw, or its value has no text
         return;
       }
-      p = Number.isSafeInteger(key) ? (((key as number) % n) + n) % n : fnv1a(typeof key === 'string' ? key : String(key)) % n;
     } else {
       p = rr;
       rr = rr + 1 === n ? 0 : rr + 1;

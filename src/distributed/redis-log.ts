@@ -33,8 +33,9 @@ local function owns(leases, unit, worker, epoch)
 end
 `;
 
-/** KEYS: leases, members. ARGV: unit, worker, leaseMs. Returns the new epoch, or -1 when held by a live owner. */
+/** KEYS: leases, members, job meta. ARGV: unit, worker, leaseMs. Returns the new epoch, -1 when held by a live owner, -2 when the job is gone (reset). */
 const ACQUIRE = `${LUA_HEAD}
+if redis.call('EXISTS', KEYS[3]) == 0 then return -2 end
 local n = now()
 local u = ARGV[1]
 local o = redis.call('HGET', KEYS[1], u .. ':o')
@@ -44,8 +45,9 @@ local e = redis.call('HINCRBY', KEYS[1], u .. ':e', 1)
 redis.call('HSET', KEYS[1], u .. ':o', ARGV[2], u .. ':x', n + tonumber(ARGV[3]))
 return e`;
 
-/** KEYS: leases, members. ARGV: worker, leaseMs, (unit, epoch)*. Returns {now, lost, live members, leases hash}. */
+/** KEYS: leases, members, job meta. ARGV: worker, leaseMs, (unit, epoch)*. Returns {now, lost, live members, leases hash}, or {'GONE'} when the job was reset. */
 const HEARTBEAT = `${LUA_HEAD}
+if redis.call('EXISTS', KEYS[3]) == 0 then return {'GONE'} end
 local n = now()
 local ttl = tonumber(ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], n + ttl)
@@ -169,8 +171,8 @@ function hash(flat: string[]): Record<string, string> {
 type Entry = [string, string[]];
 
 interface Scripts {
-  dsAcquire(k1: string, k2: string, ...a: (string | number)[]): Promise<number>;
-  dsHeartbeat(k1: string, k2: string, ...a: (string | number)[]): Promise<[string, string[], string[], string[]]>;
+  dsAcquire(k1: string, k2: string, k3: string, ...a: (string | number)[]): Promise<number>;
+  dsHeartbeat(k1: string, k2: string, k3: string, ...a: (string | number)[]): Promise<[string, string[], string[], string[]]>;
   dsRelease(k1: string, k2: string, ...a: (string | number)[]): Promise<number>;
   dsS1Plan(n: number, ...a: (string | number)[]): Promise<string>;
   dsS1Commit(n: number, ...a: (string | number)[]): Promise<string>;
@@ -220,8 +222,8 @@ export class RedisLog {
       if (this.down) o.onError?.(`redis ${url.host}:${url.port}: connected again`);
       this.down = false;
     });
-    redis.defineCommand('dsAcquire', { numberOfKeys: 2, lua: ACQUIRE });
-    redis.defineCommand('dsHeartbeat', { numberOfKeys: 2, lua: HEARTBEAT });
+    redis.defineCommand('dsAcquire', { numberOfKeys: 3, lua: ACQUIRE });
+    redis.defineCommand('dsHeartbeat', { numberOfKeys: 3, lua: HEARTBEAT });
     redis.defineCommand('dsRelease', { numberOfKeys: 2, lua: RELEASE });
     redis.defineCommand('dsS1Plan', { lua: S1_PLAN });
     redis.defineCommand('dsS1Commit', { lua: S1_COMMIT });
@@ -292,6 +294,16 @@ export class RedisLog {
     return this.redis.xadd(this.inputKey(p), '*', 'eof', '1');
   }
 
+  /** Partitions whose last entry is an end-of-input marker. */
+  async endedPartitions(n: number): Promise<number[]> {
+    const ended: number[] = [];
+    for (let p = 0; p < n; p++) {
+      const last = (await this.redis.xrevrange(this.inputKey(p), '+', '-', 'COUNT', 1)) as Entry[];
+      if (last.length && toInputEntry(last[0]!).eof) ended.push(p);
+    }
+    return ended;
+  }
+
   /** Input entries of partition `p` after `afterId` (exclusive), at most `count`. */
   async readInput(p: number, afterId: string, count: number): Promise<InputEntry[]> {
     const r = (await this.redis.xrange(this.inputKey(p), `(${afterId}`, '+', 'COUNT', count)) as Entry[];
@@ -347,15 +359,24 @@ export class RedisLog {
     return { inputPartitions: Number(m.p1), keyPartitions: Number(m.p2), fingerprint: m.fp ?? '', output: m.out ?? '' };
   }
 
-  /** Tries to take `unit`: its new epoch, or null when a live worker holds it. */
+  /**
+   * Tries to take `unit`: its new epoch, or null when a live worker holds it.
+   * @throws JobGoneError when the job was reset (its meta is gone).
+   */
   async acquire(worker: string, unit: UnitId, leaseMs: number): Promise<number | null> {
-    const e = Number(await this.redis.dsAcquire(`${this.jp}:leases`, `${this.jp}:members`, unit, worker, leaseMs));
+    const e = Number(await this.redis.dsAcquire(`${this.jp}:leases`, `${this.jp}:members`, `${this.jp}:meta`, unit, worker, leaseMs));
+    if (e === -2) throw new JobGoneError(this.jp);
     return e < 0 ? null : e;
   }
 
-  /** Renews membership and the leases of `held`; see `HeartbeatReply`. */
+  /**
+   * Renews membership and the leases of `held`; see `HeartbeatReply`.
+   * @throws JobGoneError when the job was reset.
+   */
   async heartbeat(worker: string, leaseMs: number, held: [UnitId, number][]): Promise<HeartbeatReply> {
-    const [now, lost, live, flat] = await this.redis.dsHeartbeat(`${this.jp}:leases`, `${this.jp}:members`, worker, leaseMs, ...held.flat());
+    const r = await this.redis.dsHeartbeat(`${this.jp}:leases`, `${this.jp}:members`, `${this.jp}:meta`, worker, leaseMs, ...held.flat());
+    if ((r[0] as unknown) === 'GONE') throw new JobGoneError(this.jp);
+    const [now, lost, live, flat] = r;
     return { nowMs: Number(now), lost, members: [...live].sort(), leases: leasesOf(hash(flat)) };
   }
 
@@ -483,6 +504,13 @@ export class RedisLog {
       keys.push(...batch.filter((k) => k.startsWith(`${this.jp}:`)));
     } while (cursor !== '0');
     return keys;
+  }
+}
+
+/** The job's keys were deleted (`dstream job reset`) while a worker ran: it must stop, not recreate them. */
+export class JobGoneError extends DStreamError {
+  constructor(jobPrefix: string) {
+    super('E_JOB_GONE', 'processing', `the job (${jobPrefix}) was reset or deleted while this worker ran; stopping`);
   }
 }
 

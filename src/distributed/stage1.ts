@@ -22,6 +22,37 @@ import type { Stage1State } from './backend.js';
 import { FencedError, type JobContext } from './job-context.js';
 import { packByKeyPartition } from './partials.js';
 
+/** Longest stretch (ms) of computing before the event loop gets a turn (one entry, ≤ 64 KiB of lines, is the unit). */
+const SLICE_MS = 50;
+
+/** Start (performance.now() ms) of the current slice of computing. */
+let sliceStartMs = 0;
+
+/**
+ * Gives the event loop a turn, then starts a new slice. `setImmediate`, not
+ * `setTimeout(0)`: a chain of zero timeouts can run within one timers phase
+ * (their start is the loop's cached time) and starve the heartbeat interval.
+ */
+async function nextSlice(): Promise<void> {
+  await new Promise<void>((r) => setImmediate(r));
+  sliceStartMs = performance.now();
+}
+
+/** One unit computes at a time, so a turn of the event loop runs one slice, not one per unit. */
+let computing: Promise<void> = Promise.resolve();
+async function exclusively<T>(fn: () => Promise<T>): Promise<T> {
+  const before = computing;
+  let done!: () => void;
+  computing = new Promise<void>((r) => (done = r));
+  await before;
+  sliceStartMs = performance.now();
+  try {
+    return await fn();
+  } finally {
+    done();
+  }
+}
+
 /** Counter of stage-1 commits in this process (for fault injection). */
 let commits = 0;
 
@@ -89,25 +120,29 @@ export class Stage1Unit {
     let eof = false;
     let lines = 0;
     let offset = state.offset;
-    for (const e of entries) {
-      offset = e.id;
-      if (e.eof) {
-        eof = true;
-        break;
+    const payloads = await exclusively(async () => {
+      for (const e of entries) {
+        offset = e.id;
+        if (e.eof) {
+          eof = true;
+          break;
+        }
+        if (e.lines === null) continue;
+        let start = 0;
+        const text = e.lines;
+        for (;;) {
+          const nl = text.indexOf('\n', start);
+          const line = nl < 0 ? text.slice(start) : text.slice(start, nl);
+          combiner.line(line);
+          lines++;
+          if (nl < 0) break;
+          start = nl + 1;
+          // Time slices shared by every unit of the worker: heartbeats run between them, so slow functions never cost a lease.
+          if ((lines & 63) === 0 && performance.now() - sliceStartMs > SLICE_MS) await nextSlice();
+        }
       }
-      if (e.lines === null) continue;
-      let start = 0;
-      const text = e.lines;
-      for (;;) {
-        const nl = text.indexOf('\n', start);
-        const line = nl < 0 ? text.slice(start) : text.slice(start, nl);
-        combiner.line(line);
-        lines++;
-        if (nl < 0) break;
-        start = nl + 1;
-      }
-    }
-    const payloads = packByKeyPartition(combiner.take(), ctx.keyPartitions);
+      return packByKeyPartition(combiner.take(), ctx.keyPartitions);
+    });
     const max = combiner.maxEventTimeMs;
     const commit = {
       partition: p, seq, offset, maxEventTimeMs: max, watermarkMs: eof ? Infinity : max - ctx.watermarkDelayMs,
@@ -121,6 +156,9 @@ export class Stage1Unit {
       return false;
     }
     Object.assign(state, { seq, offset, maxEventTimeMs: max, floorMs, eof, idle: false, plan: undefined });
+    if (eof && (await ctx.log.readInput(p, offset, 1)).length > 0) {
+      ctx.say(`dstream: input partition ${p} has entries after its end-of-input marker; they are ignored (published after the input ended?)`);
+    }
     state.lines += lines;
     for (const i of this.pending) ctx.onIssue(i);
     this.pending = [];

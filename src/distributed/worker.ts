@@ -47,6 +47,7 @@ export class Worker {
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private errors = 0;
+  private gone: DStreamError | null = null;
   /** Fenced commits seen (for tests and the exit summary). */
   fenced = 0;
 
@@ -83,7 +84,12 @@ export class Worker {
     this.timer = setInterval(() => {
       if (beating) return;
       beating = true;
-      this.heartbeat().catch(() => { /* reported by the connection */ }).finally(() => (beating = false));
+      this.heartbeat().catch((e: unknown) => {
+        if (e instanceof DStreamError) {
+          this.gone = e; // the job was reset: stop at once, commit nothing more
+          this.stop();
+        } // else: redis errors are reported by the connection
+      }).finally(() => (beating = false));
     }, Math.max(50, Math.floor(ctx.leaseMs / 3)));
     let fatal: DStreamError | null = null;
     try {
@@ -109,7 +115,7 @@ export class Worker {
       if (this.timer) clearInterval(this.timer);
       await this.releaseUnits([...this.units.keys()], true).catch(() => undefined);
     }
-    if (fatal) throw fatal;
+    if (fatal ?? this.gone) throw fatal ?? this.gone;
   }
 
   private sleep(ms: number): Promise<void> {

@@ -27,6 +27,8 @@ export interface Issue {
   message: string;
   /** Event time of a late record (epoch ms). */
   eventTimeMs?: number;
+  /** Which input record (`IssueLog.current`) it came from: issues of one record share it (a record gives one dead-letter line). */
+  rawSeq?: number;
 }
 
 /** Receives every issue, synchronously. */
@@ -34,8 +36,16 @@ export type IssueListener = (issue: Issue) => void;
 
 /** Counters and routing of bad input for one job. Plain data: `counts` can be serialised. */
 export class IssueLog {
-  /** The raw input being processed now (set by receivers). */
-  current: unknown = undefined;
+  private raw: unknown = undefined;
+  private rawSeq = 0;
+  /** The raw input being processed now (set by receivers, once per input record). */
+  get current(): unknown {
+    return this.raw;
+  }
+  set current(v: unknown) {
+    this.raw = v;
+    this.rawSeq++;
+  }
   /** Count per kind. */
   readonly counts: Record<IssueKind, number> = {
     'user-error': 0, 'bad-event-time': 0, 'not-a-pair': 0, late: 0, 'invalid-utf8': 0, 'line-too-long': 0, 'evicted-key': 0, 'unreadable-file': 0,
@@ -57,6 +67,7 @@ export class IssueLog {
   }
 
   private emit(issue: Issue): void {
+    issue.rawSeq ??= this.rawSeq;
     this.counts[issue.kind]++;
     if (issue.kind !== 'late' && issue.kind !== 'invalid-utf8' && issue.kind !== 'evicted-key' && issue.kind !== 'unreadable-file') {
       this.byOperator.set(issue.where, (this.byOperator.get(issue.where) ?? 0) + 1);

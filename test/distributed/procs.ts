@@ -45,6 +45,8 @@ process.on('exit', () => {
 export interface StartOptions {
   /** 'pipe' (default: you get child.stdin), 'ignore' (EOF at once... i.e. /dev/null), or { file } (stdin redirected from the file). */
   stdin?: 'pipe' | 'ignore' | { file: string };
+  /** Text written to stdin (a pipe), which is then closed. */
+  input?: string;
   env?: Record<string, string>;
   name?: string;
 }
@@ -61,6 +63,7 @@ export function startDstream(args: string[], opts: StartOptions = {}): Proc {
     stdio: [stdinSpec, 'pipe', 'pipe'],
   });
   if (fd !== undefined) closeSync(fd);
+  if (opts.input !== undefined) child.stdin!.end(opts.input);
   live.add(child);
   let out = '';
   let err = '';
@@ -122,7 +125,7 @@ export function startDstream(args: string[], opts: StartOptions = {}): Proc {
 
 /** Runs dstream to completion. */
 export async function runDstream(args: string[], opts: StartOptions = {}): Promise<Exit & { stdout: string; stderr: string }> {
-  const p = startDstream(args, { stdin: 'ignore', ...opts });
+  const p = startDstream(args, { stdin: opts.input !== undefined ? 'pipe' : 'ignore', ...opts });
   const e = await p.exited;
   return { ...e, stdout: p.stdout(), stderr: p.stderr() };
 }

@@ -27,6 +27,17 @@ describe('output formats', () => {
     expect(csv.stdout).toBe('x\ty,4\n"""q""",2\n');
   });
 
+  it('--dead-letter gets one line per skipped record, identical lines included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dstream-dl-'));
+    const r = await runCli(['--map', 'l => { throw new Error("no") }', '--dead-letter', join(dir, 'dead')], 'x\nx\nx\ny\n');
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, 'dead'), 'utf8')).toBe('x\nx\nx\ny\n');
+    // One record that fails twice (two outputs of a flat-map) is still one line.
+    const r2 = await runCli(['--flat-map', 'l => [l, l]', '--map', 'l => { throw new Error("no") }', '--dead-letter', join(dir, 'dead2')], 'a\na\n');
+    expect(r2.code).toBe(0);
+    expect(readFileSync(join(dir, 'dead2'), 'utf8')).toBe('a\na\n');
+  });
+
   it('reads CRLF lines and a last line without newline', async () => {
     const r = await runCli(['--map', 'l => l.length', '--format', 'tsv'], 'ab\r\ncde\r\nf');
     expect(r.stdout).toBe('2\n3\n1\n');
