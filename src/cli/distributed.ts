@@ -50,6 +50,8 @@ function checkWorkerFlags(o: CliOptions): void {
     throw new ConfigError('distributed mode keeps its state and output in redis; drop --checkpoint, --wal, --output and --output-dir');
   }
   if (o.workers !== undefined) throw new ConfigError('--workers is for local mode; start more workers with the same --from instead');
+  if (o.format !== undefined) throw new ConfigError(`--format: a worker writes rows to --to; read them with dstream cat --to-URL --format ${o.format}`.replace('--to-URL', o.distributed!.to.text));
+  if (s.once) throw new ConfigError('--once: a worker stops by itself when the job is complete (input published from a file, or ended by dstream publish < /dev/null)');
   if (o.outputMode && o.outputMode !== 'append') throw new ConfigError(`--output-mode ${o.outputMode}: distributed mode outputs each window once (append)`);
   if (o.stateTimeoutMs !== undefined || o.maxKeys !== undefined) throw new ConfigError('--state-timeout and --max-keys are for state across batches, which distributed mode does not run');
 }
