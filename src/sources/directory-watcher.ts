@@ -189,6 +189,8 @@ export function watchDirectory(
   let current: WatcherLike | null = null;
   let closed = false;
   let readySent = false;
+  /** Files reported by the initial scan (until ready). */
+  const seen = new Set<string>();
   const ignored: WatchFactoryOptions['ignored'] = (path, stats) => {
     if (path === filter.root) return false;
     if (stats?.isDirectory()) return !filter.entersDirectory(path);
@@ -199,13 +201,23 @@ export function watchDirectory(
     const w = factory(filter.root, { recursive: Boolean(filter.options.recursive), polling, pollIntervalMs, ignored });
     current = w;
     const live = () => !closed && current === w;
-    w.on('add', (p) => live() && filter.acceptsFile(p) && handlers.file(p));
+    w.on('add', (p) => {
+      if (!readySent) seen.add(p);
+      if (live() && filter.acceptsFile(p)) handlers.file(p);
+    });
     w.on('change', (p) => live() && filter.acceptsFile(p) && handlers.file(p));
     w.on('unlink', (p) => live() && handlers.gone(p));
     w.on('ready', () => {
       if (!live() || readySent) return;
       readySent = true;
-      handlers.ready();
+      // A file created between the initial scan's readdir and the start of the OS watch is in neither:
+      // one more scan once watching closes that window (repeats are tolerated by the caller).
+      void scanDirectory(filter, () => undefined).then((paths) => {
+        if (!live()) return;
+        for (const p of paths) if (!seen.has(p)) handlers.file(p);
+        seen.clear();
+        handlers.ready();
+      }, () => live() && handlers.ready());
     });
     w.on('error', (err) => {
       if (!live()) return;

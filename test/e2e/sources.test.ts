@@ -46,14 +46,22 @@ function start(args: string[]) {
     notify();
   });
   child.stdin.on('error', () => {});
+  // Waits for output to satisfy `test`; after 60 s fails with what the job printed (a timeout alone says nothing).
   const until = (test: () => boolean) =>
-    new Promise<void>((resolve) => {
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`still waiting after 60 s; stdout tail: ${JSON.stringify(stdout.slice(-300))}; stderr: ${stderr.slice(-3000)}`)), 60_000);
       const prev = notify;
       notify = () => {
         prev();
-        if (test()) resolve();
+        if (test()) {
+          clearTimeout(timer);
+          resolve();
+        }
       };
-      if (test()) resolve();
+      if (test()) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   return {
@@ -93,6 +101,7 @@ describe('several sources, one stream', () => {
     job.child.stdin.end(seq(1, 30_000));
     await Promise.all(producers);
     const expected = 20 * 5000 + 100_000 + 5000 + 30_000;
+    console.log(`sources: producers done; ${job.total()} of ${expected} counted so far`);
     await job.until(() => job.total() >= expected);
     job.child.kill('SIGTERM'); // the listener and the watcher never end by themselves
     expect(await job.exited).toBe(0);
