@@ -63,8 +63,6 @@ export class Stage1Unit {
   private combiner!: MapSideCombiner;
   private lastInputMs: number;
   private pending: Issue[] = [];
-  /** Batches replayed from a plan left by a previous owner. */
-  replayed = 0;
 
   constructor(private readonly ctx: JobContext, readonly partition: number, readonly epoch: number) {
     this.unit = `s1:${partition}`;
@@ -97,7 +95,6 @@ export class Stage1Unit {
     if (state.plan && state.plan.seq === seq) {
       entries = await ctx.log.readInputRange(p, state.plan.from, state.plan.to);
       floorMs = state.plan.floorMs;
-      this.replayed++;
       ctx.say(`dstream: input partition ${p}: replaying batch ${seq} (${entries.length} entries) planned by its previous owner`);
     } else {
       entries = await ctx.log.readInput(p, state.offset, ctx.batchEntries);

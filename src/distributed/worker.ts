@@ -48,8 +48,6 @@ export class Worker {
   private timer: NodeJS.Timeout | null = null;
   private errors = 0;
   private gone: DStreamError | null = null;
-  /** Fenced commits seen (for tests and the exit summary). */
-  fenced = 0;
 
   constructor(private readonly ctx: JobContext, private readonly batchIntervalMs: number) {}
 
@@ -140,7 +138,6 @@ export class Worker {
         return await u.step();
       } catch (e) {
         if (e instanceof FencedError) {
-          this.fenced++;
           this.units.delete(u.unit);
           this.ctx.say(`dstream: fenced: ${describe(u.unit)} was taken over (epoch ${u.epoch} is stale); its uncommitted batch is dropped`);
           return false;
@@ -206,11 +203,6 @@ export class Worker {
     for (let p = 0; p < ctx.inputPartitions; p++) if (!(await ctx.log.stage1State(p)).eof) return false;
     for (let q = 0; q < ctx.keyPartitions; q++) if (!(await ctx.log.stage2State(q)).done) return false;
     return true;
-  }
-
-  /** Units held now (for status lines). */
-  heldUnits(): UnitId[] {
-    return [...this.units.keys()];
   }
 }
 

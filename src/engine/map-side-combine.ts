@@ -103,6 +103,11 @@ export function lastWindowEndAtOrBefore(t: Millis, lengthMs: Millis, slideMs: Mi
   return Math.floor((t - lengthMs) / slideMs) * slideMs + lengthMs;
 }
 
+/** End (ms) of the last window a running maximum event time `maxMs` lets close: records before it are late. */
+function sealedBy(maxMs: Millis, rule: LatenessRule): Millis {
+  return lastWindowEndAtOrBefore(maxMs - rule.watermarkDelayMs - rule.allowedLatenessMs, rule.lengthMs, rule.slideMs);
+}
+
 /** Stateless prefix + per-(pane, key) partial aggregates (see module doc). */
 export class MapSideCombiner {
   readonly issues: IssueLog;
@@ -144,7 +149,7 @@ export class MapSideCombiner {
         if (tMs > self.maxEventTimeMs) {
           self.maxEventTimeMs = tMs;
           if (rule) {
-            const sealed = lastWindowEndAtOrBefore(tMs - rule.watermarkDelayMs - rule.allowedLatenessMs, rule.lengthMs, rule.slideMs);
+            const sealed = sealedBy(tMs, rule);
             if (sealed > self.sealedMs) self.sealedMs = sealed;
           }
         }
@@ -171,14 +176,7 @@ export class MapSideCombiner {
     this.maxEventTimeMs = maxEventTimeMs;
     const rule = this.o.lateness;
     if (!rule) return;
-    const own = maxEventTimeMs === -Infinity ? -Infinity
-      : lastWindowEndAtOrBefore(maxEventTimeMs - rule.watermarkDelayMs - rule.allowedLatenessMs, rule.lengthMs, rule.slideMs);
-    this.sealedMs = Math.max(own, floorMs);
-  }
-
-  /** Records before this instant are late now (ms). */
-  get lateBeforeMs(): Millis {
-    return this.sealedMs;
+    this.sealedMs = Math.max(maxEventTimeMs === -Infinity ? -Infinity : sealedBy(maxEventTimeMs, rule), floorMs);
   }
 
   /** Runs one line through the prefix and into the partials. */

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { APACHE } from './data.js';
-import { allExit, catRows, crashText, delay, diffRows, duplicates, jobStatus, killAll, publishFile, reference, startDstream, startWorker, tail, waitFor, type Proc } from './procs.js';
+import { catRows, delay, expectExactJob, jobStatus, killAll, publishFile, reference, startDstream, startWorker, tail, waitFor, type Proc } from './procs.js';
 import { redisAvailable, startRedis, type RedisServer } from './redis-harness.js';
 
 const JOB = ['--event-time', 'l => l.split("[")[1].split("]")[0]', '--map', 'l => l.split(" ")[9]',
@@ -132,13 +132,7 @@ describe.skipIf(!redisAvailable())('distributed: idle partitions and --idle-time
     expect(await catRows(to), 'rows committed while a partition was silent').toEqual([]);
     await write(pub.child.stdin!, all.slice(half).join(''));
     pub.child.stdin!.end();
-    const exits = await allExit([pub, w], 120_000);
-    expect(exits[0], `publisher stderr:\n${tail(pub.stderr())}`).toEqual({ code: 0, signal: null });
-    expect(exits[1], `worker stderr:\n${tail(w.stderr())}`).toEqual({ code: 0, signal: null });
-    expect(crashText(w.stderr()), w.stderr()).toBeUndefined();
-    const got = await catRows(to);
-    expect(duplicates(got)).toEqual([]);
-    if (got.join('\n') !== expected.join('\n')) expect.fail(diffRows(expected, got));
+    const got = await expectExactJob([pub, w], to, expected);
     console.log(`idle off: no rows while all published lines were consumed and ${QUIET_MS} ms after; exact (${got.length} rows) in ${Date.now() - t0} ms`);
   }, 180_000);
 
@@ -175,13 +169,7 @@ describe.skipIf(!redisAvailable())('distributed: idle partitions and --idle-time
     await write(pub.child.stdin!, lateLines.map((l) => `${l}\n`).join(''));
     await write(pub.child.stdin!, all.slice(half).join(''));
     pub.child.stdin!.end();
-    const exits = await allExit([pub, w], 120_000);
-    expect(exits[0], `publisher stderr:\n${tail(pub.stderr())}`).toEqual({ code: 0, signal: null });
-    expect(exits[1], `worker stderr:\n${tail(w.stderr())}`).toEqual({ code: 0, signal: null });
-    expect(crashText(w.stderr()), w.stderr()).toBeUndefined();
-    const got = await catRows(to);
-    expect(duplicates(got)).toEqual([]);
-    if (got.join('\n') !== expected.join('\n')) expect.fail(diffRows(expected, got));
+    const got = await expectExactJob([pub, w], to, expected);
     expect(existsSync(lateFile), `--late FILE written; stderr:\n${tail(w.stderr())}`).toBe(true);
     const late = readFileSync(lateFile, 'utf8').split('\n').filter(Boolean);
     expect(late.sort()).toEqual([...lateLines].sort());

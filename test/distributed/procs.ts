@@ -4,6 +4,7 @@
  * the only loop is `waitFor`, a poll on an observable condition (job status,
  * redis keys) with a deadline.
  */
+import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { BIN, ROOT } from '../helpers/run-cli.js';
@@ -274,4 +275,18 @@ export function leaseHolders(status: unknown): Array<{ unit: string; owner: stri
 /** The worker process whose id (as shown in job status) names its pid, if any. */
 export function procForOwner(owner: string, procs: Proc[]): Proc | undefined {
   return procs.find((p) => new RegExp(`(^|\\D)${p.pid}(\\D|$)`).test(owner));
+}
+
+/**
+ * Waits for `procs` (workers, publishers) to exit 0 without a crash, then checks the job's output
+ * stream `to`: no row twice, rows equal to `expected` (sorted). Returns the rows.
+ */
+export async function expectExactJob(procs: Proc[], to: string, expected: string[], timeoutMs = 120_000): Promise<string[]> {
+  const exits = await allExit(procs, timeoutMs);
+  for (const [i, e] of exits.entries()) expect(e, `${procs[i]!.name} stderr:\n${tail(procs[i]!.stderr())}`).toEqual({ code: 0, signal: null });
+  for (const p of procs) expect(crashText(p.stderr()), p.stderr()).toBeUndefined();
+  const got = await catRows(to);
+  expect(duplicates(got)).toEqual([]);
+  if (got.join('\n') !== expected.join('\n')) expect.fail(diffRows(expected, got));
+  return got;
 }

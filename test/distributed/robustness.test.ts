@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { APACHE, STATUS_JOB } from './data.js';
-import { allExit, catRows, diffRows, reference, runDstream, startDstream, startWorker, tail, waitFor, jobStatus } from './procs.js';
+import { allExit, catRows, diffRows, reference, runDstream, startWorker, tail, waitFor, jobStatus } from './procs.js';
 import { redisAvailable } from './redis-harness.js';
 import { useRedisSuite } from './suite.js';
 
