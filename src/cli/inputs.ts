@@ -11,6 +11,7 @@ import type { DStream } from '../engine/dstream.js';
 import { RateLimiter, WritableBackpressure, type WritableLike } from '../sources/flow.js';
 import { ReadableLineSource } from '../sources/readable-source.js';
 import type { Source } from '../sources/source.js';
+import { BatchMarkerSource } from '../sources/batch-marker.js';
 import type { SourceCliOptions } from './source-options.js';
 
 /** What `createInputs` needs from the process. */
@@ -78,6 +79,9 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
       afterRead: options.afterRead,
     }));
   }
+  // --batch-marker: marker lines end batches (the context was made with `explicitBatches`).
+  const marker = options.batchMarker;
+  if (marker !== undefined) sources.forEach((s, i) => (sources[i] = new BatchMarkerSource(s, marker)));
   const streams = sources.map((s) => ssc.receiverStream<string>(s));
   ssc.batchListeners.push((batch) => {
     for (const s of sources) s.commit?.(batch);

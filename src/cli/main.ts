@@ -49,6 +49,25 @@ function checkWorkerMode(o: CliOptions, checkpoint: boolean): void {
   if (s.maxRate !== undefined) throw new ConfigError('--workers cannot be combined with --max-rate');
 }
 
+/**
+ * `--batch-marker`: batches follow the input. The time before the first batch is aligned to the
+ * least common multiple of the batch interval and every window length and slide interval, so that
+ * processing-time windows fall on the same batches (counted from the first) in every run.
+ * @throws ConfigError with --checkpoint or --workers (batches cut by the input are not logged for replay).
+ */
+function explicitBatchesOf(o: CliOptions, checkpoint: boolean): { alignMs: number } | undefined {
+  if (o.sources.batchMarker === undefined) return undefined;
+  if (checkpoint) throw new ConfigError('--batch-marker cannot be combined with --checkpoint: batches cut by markers are not logged for replay');
+  if ((o.workers ?? 1) > 1) throw new ConfigError('--batch-marker cannot be combined with --workers');
+  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+  let alignMs = o.batchIntervalMs;
+  for (const f of o.operators) {
+    if (f.op !== 'window') continue;
+    for (const d of [f.lengthMs, f.slideMs ?? o.batchIntervalMs]) alignMs = (alignMs / gcd(alignMs, d)) * d;
+  }
+  return { alignMs };
+}
+
 /** Operators whose result is a keyed table worth a live view. */
 function keyedResult(ops: readonly OperatorFlag[]): boolean {
   return ops.some((o) => ['count-by-value', 'reduce-by-key', 'top', 'window', 'session-window', 'update-state-by-key'].includes(o.op));
@@ -169,8 +188,9 @@ export async function main(argv: string[]): Promise<void> {
       exitAfterFlush(await runWorker(options, (l) => errLine(l, 'info')));
       return;
     }
-    ssc = new StreamingContext({ batchIntervalMs: options.batchIntervalMs, onError: options.onError, output });
     const ck = options.checkpoint;
+    const explicitBatches = explicitBatchesOf(options, ck.checkpoint !== undefined);
+    ssc = new StreamingContext({ batchIntervalMs: options.batchIntervalMs, onError: options.onError, output, explicitBatches });
     const store = openCheckpoint(ck, pipelineDescription(options), errLine);
     const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
     if (fileOut) sink = fileOut;
@@ -182,6 +202,7 @@ export async function main(argv: string[]): Promise<void> {
       maxKeys: options.maxKeys,
       zone: options.timezone ? new TimeZone(options.timezone) : undefined,
       parser: options.parse ? createParser(options.parse.format, { delimiter: options.parse.delimiter, year: options.parse.year }) : undefined,
+      note: (message: string) => errLine(`dstream: note: ${message}`, 'info'),
     };
     const workers = options.workers ?? 1;
     if (workers > 1) checkWorkerMode(options, store !== null);

@@ -36,11 +36,13 @@ export interface SourceCliOptions {
   /** Records per second per source. */
   maxRate?: number;
   once: boolean;
+  /** `--batch-marker TEXT`: a line equal to TEXT ends the batch; batches follow the input, not the clock. */
+  batchMarker?: string;
 }
 
 /** Every source flag, for "did you mean". */
 export const SOURCE_FLAGS = ['stdin', 'connect', 'connect-retries', 'listen', 'max-connections', 'idle-timeout', 'watch', 'pattern',
-  'recursive', 'settle', 'new-files-only', 'max-files-per-batch', 'after-read', 'max-rate', 'once'] as const;
+  'recursive', 'settle', 'new-files-only', 'max-files-per-batch', 'after-read', 'max-rate', 'once', 'batch-marker'] as const;
 
 /** Adds the source flags to a yargs parser (no defaults here: a flag given without its source is an error). */
 export function addSourceOptions<T>(y: Argv<T>): Argv<T> {
@@ -60,7 +62,8 @@ export function addSourceOptions<T>(y: Argv<T>): Argv<T> {
     .option('max-files-per-batch', { type: 'string', describe: 'N: start at most N files per batch', group })
     .option('after-read', { type: 'string', describe: 'keep|delete|move:DIR: what to do with a file once its batch is output (default keep)', group })
     .option('max-rate', { type: 'string', describe: 'N: at most N records per second per source (reading pauses)', group })
-    .option('once', { type: 'boolean', describe: 'read what is there now (stdin to EOF, files present), process it, exit 0', group }) as Argv<T>;
+    .option('once', { type: 'boolean', describe: 'read what is there now (stdin to EOF, files present), process it, exit 0', group })
+    .option('batch-marker', { type: 'string', describe: 'TEXT: a line equal to TEXT ends the current batch and is not a record; batches then follow the markers, not the clock', group: 'Batches:' }) as Argv<T>;
 }
 
 function list(v: unknown): string[] {
@@ -131,5 +134,6 @@ export function readSourceOptions(parsed: Record<string, unknown>, positional: r
     afterRead: parseAfterRead(last(parsed['after-read']) ?? 'keep'),
     maxRate: integer('max-rate', last(parsed['max-rate']), 1),
     once,
+    batchMarker: last(parsed['batch-marker']),
   };
 }

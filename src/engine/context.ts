@@ -38,6 +38,15 @@ export interface StreamingContextOptions {
   onError?: ErrorPolicy;
   /** Where `print()` writes; default stdout. */
   output?: Output;
+  /**
+   * Batches follow the input, not the clock (`--batch-marker`, Spark's
+   * `queueStream`): a source's `SourceSink.batchEnd()` runs the batch being
+   * received at once, and end of input runs the last one. Batch times are
+   * consecutive batch intervals; the time before the first batch is a multiple
+   * of `alignMs` (default the batch interval), at or before the start, so that
+   * processing-time windows fall on the same batches in every run.
+   */
+  explicitBatches?: { alignMs?: Millis };
 }
 
 /** Checkpointing of a context (Spark's `ssc.checkpoint(dir)` with the offset/commit logs of Structured Streaming). */
@@ -110,6 +119,7 @@ export class StreamingContext {
   private lastSnapshotTimeMs = -Infinity;
   private stopping = false;
   private failed = false;
+  private readonly explicitBatches: { alignMs?: Millis } | undefined;
   /** Listeners called after every batch (the CLI's progress and stats). */
   readonly batchListeners: ((batch: BatchInfo, metrics: BatchMetrics) => void)[] = [];
 
@@ -122,6 +132,7 @@ export class StreamingContext {
     this.clock = options.clock ?? new SystemClock();
     this.issues = new IssueLog(options.onError ?? 'skip');
     this.output = options.output ?? new StreamOutput(process.stdout);
+    this.explicitBatches = options.explicitBatches;
     this.termination = new Promise((res, rej) => {
       this.resolveTermination = res;
       this.rejectTermination = rej;
@@ -225,7 +236,10 @@ export class StreamingContext {
     if (this.stateValue !== 'initialized') throw new ConfigError(`cannot start a context that is ${this.stateValue}`);
     if (this.outputs.length === 0) throw new ConfigError('no output operation registered: add print(), foreachBatch() or output()');
     const now = this.clock.now();
-    this.batchTimeMs = Math.floor(now / this.batchIntervalMs) * this.batchIntervalMs + this.batchIntervalMs;
+    const alignMs = this.explicitBatches?.alignMs ?? this.batchIntervalMs;
+    this.batchTimeMs = this.explicitBatches
+      ? Math.floor(now / alignMs) * alignMs + this.batchIntervalMs
+      : Math.floor(now / this.batchIntervalMs) * this.batchIntervalMs + this.batchIntervalMs;
     this.instantiate();
     this.stateValue = 'active';
     // Sources only register here; their input arrives in later event-loop turns, so the
@@ -236,10 +250,18 @@ export class StreamingContext {
         record: (v) => s.root.record(v, NaN),
         end: () => this.sourceEnded(s),
         fail: (e) => this.fail(e),
+        batchEnd: () => this.inputBatchEnd(),
       });
     }
     if (this.ckpt && !this.recover()) return;
-    if (this.stateValue === 'active') this.scheduleNext();
+    if (this.stateValue === 'active' && !this.explicitBatches) this.scheduleNext();
+  }
+
+  /** A source ended the batch being received (explicit batches); ignored when the clock cuts batches. */
+  private inputBatchEnd(): void {
+    if (!this.explicitBatches || this.stateValue !== 'active') return;
+    const at = this.batchTimeMs;
+    if (this.runBatch(at, false)) this.batchTimeMs = at + this.batchIntervalMs;
   }
 
   private scheduleNext(): void {
@@ -297,7 +319,7 @@ export class StreamingContext {
       for (const n of this.stateful) stateKeys += n.stateSize?.() ?? 0;
       const w = this.trackers[0]?.watermarkMs;
       const metrics: BatchMetrics = {
-        recordsIn, processingMs: this.clock.now() - started, schedulingDelayMs: Math.max(0, started - timeMs),
+        recordsIn, processingMs: this.clock.now() - started, schedulingDelayMs: this.explicitBatches ? 0 : Math.max(0, started - timeMs),
         stateKeys, watermarkMs: w !== undefined && Number.isFinite(w) ? w : undefined, replayed: logged !== undefined,
       };
       for (const l of this.batchListeners) l(info, metrics);

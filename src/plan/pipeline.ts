@@ -43,6 +43,8 @@ export interface PipelineSettings {
   zone?: TimeZone;
   /** `--parse FORMAT`: applied to every line before the operators. */
   parser?: LineParser;
+  /** Told of accepted settings worth a note on stderr (a window whose slide exceeds its length). */
+  note?: (message: string) => void;
 }
 
 function label(flag: string, source: string): string {
@@ -76,6 +78,11 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
     stateful++;
     return { label: l, outputMode: settings.outputMode, stateTimeoutMs: settings.stateTimeoutMs, maxKeys: settings.maxKeys };
   };
+  for (const f of flags) {
+    if (f.op === 'window' && f.slideMs !== undefined && f.slideMs > f.lengthMs) {
+      settings.note?.(`--window ${f.text} with a longer slide interval is a sampling window: records between two windows are not counted`);
+    }
+  }
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i]!;
     const next = flags[i + 1];

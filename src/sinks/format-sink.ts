@@ -55,7 +55,9 @@ export class FormatSink implements StreamNode {
   beginGroup(bounds: WindowBounds): void {
     this.group = bounds;
     this.groupFirst = [];
-    this.groupTimeMs = this.o.currentBatchTimeMs();
+    // A processing-time window is output at its end, a multiple of the slide interval; at end of
+    // input that is the next slide boundary, later than the final batch's time.
+    this.groupTimeMs = bounds.eventTime ? this.o.currentBatchTimeMs() : bounds.endMs;
   }
 
   endGroup(): void {

@@ -20,6 +20,12 @@ export interface SourceSink {
   end(): void;
   /** The source failed; the job stops with this error (exit 1, or 2 for a `ConfigError`). */
   fail(err: unknown): void;
+  /**
+   * Optional. The input says the batch being received ends here (`--batch-marker`).
+   * A context whose batches follow the input runs that batch at once; one cut by
+   * the clock ignores it.
+   */
+  batchEnd?(): void;
 }
 
 /** A receiver. */

@@ -38,9 +38,10 @@ function multiplesHint(value: Millis, unit: Millis): string {
  * @param slideMs slide interval (ms); default: the batch interval in processing
  *   time (Spark's default), the window length in event time (tumbling).
  * @param batchIntervalMs the batch interval (ms).
+ * A slide longer than the length is accepted (a sampling window, as in Spark
+ * and Flink): records between two windows are in none.
  * @throws ConfigError when a processing-time length or slide is not a multiple
- *   of the batch interval, or the slide exceeds the length; the message names
- *   the values and a valid alternative.
+ *   of the batch interval; the message names the values and a valid alternative.
  */
 export function windowSpec(lengthMs: Millis, slideMs: Millis | undefined, batchIntervalMs: Millis, eventTime: boolean): WindowSpec {
   const slide = slideMs ?? (eventTime ? lengthMs : batchIntervalMs);
@@ -53,9 +54,6 @@ export function windowSpec(lengthMs: Millis, slideMs: Millis | undefined, batchI
     if (slide % batchIntervalMs !== 0) {
       throw new ConfigError(`slide interval ${formatDuration(slide)} is not a multiple of the batch interval ${formatDuration(batchIntervalMs)}; use ${multiplesHint(slide, batchIntervalMs)}`);
     }
-  }
-  if (slide > lengthMs) {
-    throw new ConfigError(`slide interval ${formatDuration(slide)} is longer than the window length ${formatDuration(lengthMs)}; records between windows would be lost: use a slide of at most ${formatDuration(lengthMs)}`);
   }
   return { lengthMs, slideMs: slide, paneMs: gcd(lengthMs, slide), eventTime };
 }
