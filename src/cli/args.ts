@@ -45,6 +45,8 @@ export interface CliOptions {
   allowedLatenessMs?: Millis;
   stateTimeoutMs?: Millis;
   maxKeys?: number;
+  /** `--initial-state FILE`. */
+  initialState?: string;
   timezone?: string;
   checkpoint: CheckpointCliOptions;
   /** What to read (stdin, --connect, --listen, --watch). */
@@ -57,7 +59,7 @@ export interface CliOptions {
 export const OPERATOR_FLAGS: Record<string, boolean> = {
   map: true, 'flat-map': true, filter: true, reduce: true, 'reduce-by-key': true,
   count: false, 'count-by-value': false, window: true, slide: true, top: true, 'event-time': true,
-  'update-state-by-key': true, 'map-with-state': true, 'session-window': true,
+  'update-state-by-key': true, 'map-with-state': true, 'session-window': true, transform: true,
 };
 
 export const EXIT_CODES_TEXT = `Exit codes:
@@ -141,7 +143,7 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
   for (const { name, value } of raw) {
     switch (name) {
       case 'map': case 'flat-map': case 'filter': case 'event-time': case 'reduce': case 'reduce-by-key':
-      case 'update-state-by-key': case 'map-with-state':
+      case 'update-state-by-key': case 'map-with-state': case 'transform':
         out.push({ op: name, source: value! });
         lastWindow = undefined;
         break;
@@ -192,10 +194,12 @@ export function parser(argv: string[]) {
     .option('window', { type: 'string', describe: 'LENGTH: window length; right after an aggregation it makes it windowed', group: 'Operators (applied in order):' })
     .option('slide', { type: 'string', describe: 'INTERVAL: slide interval of the preceding --window (default: batch interval; event time: window length)', group: 'Operators (applied in order):' })
     .option('top', { type: 'string', describe: 'N: the N records with the largest value per batch/window (ties: key ascending)', group: 'Operators (applied in order):' })
+    .option('transform', { type: 'string', describe: 'FN (records, ctx) => records: the whole batch (or window) as an array, e.g. to sort or dedupe', group: 'Operators (applied in order):' })
     .option('update-state-by-key', { type: 'string', describe: 'FN (values, state) => newState per key, every batch; undefined removes the key; gives [key, state] pairs', group: 'State across batches:' })
     .option('map-with-state', { type: 'string', describe: 'FN (key, value, state) => output per [key, value]; state.get/exists/update/remove/isTimingOut', group: 'State across batches:' })
     .option('state-timeout', { type: 'string', describe: 'DURATION: remove keys idle that long (batch time, or watermark with --event-time)', group: 'State across batches:' })
     .option('max-keys', { type: 'string', describe: 'N: keep at most N keys in state, evicting the least recently updated (counted)', group: 'State across batches:' })
+    .option('initial-state', { type: 'string', describe: 'FILE: the state to start with: JSON lines {"key", "state"} or the tsv that --format tsv prints', group: 'State across batches:' })
     .option('output-mode', { choices: OUTPUT_MODES as OutputMode[], describe: 'append (final rows once) | update (changed rows every batch) | complete (whole table every batch)', group: 'State across batches:' })
     .option('session-window', { type: 'string', describe: 'GAP: per key, events closer than GAP form a session (event time; after or before an aggregation)', group: 'Operators (applied in order):' })
     .option('event-time', { type: 'string', describe: 'FN giving the record\'s event time (epoch ms, Date, ISO 8601, RFC 2822, Apache time), or auto with --parse', group: 'Event time:' })
@@ -226,9 +230,9 @@ export function parser(argv: string[]) {
     .version(version())
     .help()
     // A flag that takes a value must get one: `--batch` alone is an error, not the default.
-    .requiresArg(['batch', 'map', 'flat-map', 'filter', 'reduce', 'reduce-by-key', 'window', 'slide', 'top', 'event-time', 'watermark',
+    .requiresArg(['batch', 'map', 'flat-map', 'transform', 'filter', 'reduce', 'reduce-by-key', 'window', 'slide', 'top', 'event-time', 'watermark',
       'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'update-state-by-key', 'map-with-state', 'state-timeout',
-      'max-keys', 'output-mode', 'session-window', 'allowed-lateness', 'timezone', 'parse', 'delimiter', 'year', 'progress-json',
+      'max-keys', 'initial-state', 'output-mode', 'session-window', 'allowed-lateness', 'timezone', 'parse', 'delimiter', 'year', 'progress-json',
       'metrics-port', 'config', 'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'output', 'output-dir', ...DISTRIBUTED_FLAGS])
     .alias('h', 'help')
     .alias('V', 'version')
@@ -238,10 +242,10 @@ export function parser(argv: string[]) {
     .exitProcess(false);
 }
 
-export const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'filter', 'reduce', 'reduce-by-key', 'count', 'count-by-value', 'window', 'slide', 'top',
+export const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'transform', 'filter', 'reduce', 'reduce-by-key', 'count', 'count-by-value', 'window', 'slide', 'top',
   'event-time', 'watermark', 'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'verbose', 'help', 'version',
   'parse', 'delimiter', 'year', 'color', 'no-color', 'stats', 'progress-json', 'metrics-port', 'config', 'print-config', 'workers',
-  'update-state-by-key', 'map-with-state', 'state-timeout', 'max-keys', 'output-mode', 'session-window', 'allowed-lateness', 'timezone',
+  'update-state-by-key', 'map-with-state', 'state-timeout', 'max-keys', 'initial-state', 'output-mode', 'session-window', 'allowed-lateness', 'timezone',
   'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'wal', 'drain', 'output', 'output-dir', ...SOURCE_FLAGS, ...DISTRIBUTED_FLAGS];
 
 function workersOf(v: unknown): number | undefined {
@@ -336,6 +340,7 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
       allowedLatenessMs: optDuration('allowed-lateness'),
       stateTimeoutMs: optDuration('state-timeout'),
       maxKeys,
+      initialState: single(parsed['initial-state']) as string | undefined,
       timezone: single(parsed.timezone) as string | undefined,
       checkpoint: readCheckpointOptions(parsed),
       sources: readSourceOptions(parsed, (parsed._ as unknown[]) ?? []),

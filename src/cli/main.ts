@@ -14,6 +14,7 @@ import { parseArgs, parser, type CliOptions } from './args.js';
 import { completionScript, type CompletionFlag } from './completion.js';
 import { IssueReporter } from './report.js';
 import { createInputs } from './inputs.js';
+import { readInitialState } from './initial-state.js';
 import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint, pipelineDescription } from './checkpoint-options.js';
 import { WalLineSource } from '../sources/wal-source.js';
 import type { Output } from '../sinks/output.js';
@@ -203,6 +204,7 @@ export async function main(argv: string[]): Promise<void> {
       zone: options.timezone ? new TimeZone(options.timezone) : undefined,
       parser: options.parse ? createParser(options.parse.format, { delimiter: options.parse.delimiter, year: options.parse.year }) : undefined,
       note: (message: string) => errLine(`dstream: note: ${message}`, 'info'),
+      initialState: options.initialState !== undefined ? readInitialState(options.initialState) : undefined,
     };
     const workers = options.workers ?? 1;
     if (workers > 1) checkWorkerMode(options, store !== null);

@@ -53,6 +53,8 @@ export interface StatefulOptions {
   stateTimeoutMs?: Millis;
   /** Most keys kept; the least recently updated are evicted beyond it. */
   maxKeys?: number;
+  /** `[key, state]` pairs the state starts with (Spark's `initialRDD` / `StateSpec.initialState`). */
+  initialState?: readonly (readonly [unknown, unknown])[];
   label?: string;
 }
 
@@ -275,31 +277,32 @@ export class DStream<T> {
     if (options.maxKeys !== undefined && !(Number.isInteger(options.maxKeys) && options.maxKeys > 0)) {
       throw new ConfigError(`max keys must be a positive integer, got ${options.maxKeys}`);
     }
-    return { mode: options.outputMode, timeout, maxKeys: options.maxKeys, label: options.label ?? label };
+    return { mode: options.outputMode, timeout, maxKeys: options.maxKeys, label: options.label ?? label, initialState: options.initialState };
   }
 
   /**
-   * Spark's `updateStateByKey`: `fn(values, state) => newState` for every key
-   * with new values and every key with state (values `[]`); `undefined`
-   * removes the key. The stream after it holds `[key, state]` pairs: all keys
+   * Spark's `updateStateByKey` (with time): `fn(values, state, batchTimeMs) =>
+   * newState` for every key with new values and every key with state (values
+   * `[]`); `undefined` removes the key. The stream after it holds `[key, state]` pairs: all keys
    * every batch (`complete`, default), changed keys (`update`), or final states
    * of timed-out keys (`append`, needs event time and a state timeout).
    */
-  updateStateByKey<K, V, S>(this: DStream<Pair<K, V>>, fn: (values: V[], state: S | undefined) => S | undefined, options: StatefulOptions = {}): DStream<Pair<K, S>> {
+  updateStateByKey<K, V, S>(this: DStream<Pair<K, V>>, fn: (values: V[], state: S | undefined, batchTimeMs: Millis) => S | undefined, options: StatefulOptions = {}): DStream<Pair<K, S>> {
     const o = this.stateOptions(options, 'updateStateByKey');
     requireFinalResults(o.mode, o.label, this.eventTimeTracker !== null, o.timeout !== undefined);
-    return this.derive({ kind: 'updateState', fn: fn as (v: unknown[], s: unknown) => unknown, options: { ...o, mode: o.mode ?? 'complete' } }, false);
+    return this.derive({ kind: 'updateState', fn: fn as (v: unknown[], s: unknown, t: Millis) => unknown, options: { ...o, mode: o.mode ?? 'complete' } }, false);
   }
 
   /**
-   * Spark's `mapWithState`: `fn(key, value, state)` per `[key, value]` record;
+   * Spark's `mapWithState` (`StateSpec.function` with time): `fn(key, value,
+   * state, batchTimeMs)` per `[key, value]` record;
    * the stream after it holds the function's results (default, or `append`),
    * or the state table (`complete`: every key, `update`: touched keys).
    */
-  mapWithState<K, V, U>(this: DStream<Pair<K, V>>, fn: (key: K, value: V | undefined, state: StateHandle) => U, options: StatefulOptions = {}): DStream<U> {
+  mapWithState<K, V, U>(this: DStream<Pair<K, V>>, fn: (key: K, value: V | undefined, state: StateHandle, batchTimeMs: Millis) => U, options: StatefulOptions = {}): DStream<U> {
     const o = this.stateOptions(options, 'mapWithState');
     const mode = o.mode === 'append' ? undefined : o.mode;
-    return this.derive({ kind: 'mapWithState', fn: fn as (k: unknown, v: unknown, s: StateHandle) => unknown, options: { ...o, mode } }, false);
+    return this.derive({ kind: 'mapWithState', fn: fn as (k: unknown, v: unknown, s: StateHandle, t: Millis) => unknown, options: { ...o, mode } }, false);
   }
 
   /** The `n` records with the largest values per batch or window (see `operators/top.ts`). */
@@ -308,9 +311,13 @@ export class DStream<T> {
     return this.derive<T>({ kind: 'top', n });
   }
 
-  /** Spark's `transform`: replaces each batch's (or window's) records with `fn(records, ctx)`. */
-  transform<U>(fn: (records: T[], ctx: BatchContext) => U[]): DStream<U> {
-    return this.derive<U>({ kind: 'transform', fn: fn as (r: unknown[], c: BatchContext) => unknown[] });
+  /**
+   * Spark's `transform`: replaces each batch's (or window's) records with `fn(records, ctx)`.
+   * With `label`, a throwing function or a result that is not an array is a
+   * user error for the batch (reported under that label), else it fails the job.
+   */
+  transform<U>(fn: (records: T[], ctx: BatchContext) => U[], label?: string): DStream<U> {
+    return this.derive<U>({ kind: 'transform', fn: fn as (r: unknown[], c: BatchContext) => unknown[], label });
   }
 
   /** Spark's `union`: the records of this stream and of `others`, batch by batch. */

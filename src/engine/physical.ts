@@ -82,16 +82,18 @@ export function createNode(ds: DStream<unknown>, env: NodeEnv): StreamNode {
       return new UpdateStateNode({
         fn: op.fn, label: op.options.label, issues, mode: op.options.mode ?? 'complete',
         timeout: op.options.timeout, tracker, maxKeys: op.options.maxKeys,
+        initial: op.options.initialState && { pairs: op.options.initialState, firstBatchTimeMs: env.firstBatchTimeMs },
       });
     case 'mapWithState':
       return new MapWithStateNode({
         fn: op.fn, label: op.options.label, issues, mode: op.options.mode === 'append' ? undefined : op.options.mode,
         timeout: op.options.timeout, tracker, maxKeys: op.options.maxKeys, currentBatchTimeMs: env.currentBatchTimeMs,
+        initial: op.options.initialState && { pairs: op.options.initialState, firstBatchTimeMs: env.firstBatchTimeMs },
       });
     case 'top':
       return new TopNode(op.n);
     case 'transform':
-      return new TransformNode(op.fn);
+      return new TransformNode(op.fn, op.label !== undefined ? { issues, label: op.label } : undefined);
     case 'foreach':
       return new ForeachNode(op.fn, ds.everyBatch);
     case 'sink':

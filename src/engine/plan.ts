@@ -32,6 +32,8 @@ export interface StateOptions {
   readonly timeout?: StateTimeout;
   readonly maxKeys?: number;
   readonly label: string;
+  /** Spark's `initialRDD` / `StateSpec.initialState`: `[key, state]` pairs the state starts with. */
+  readonly initialState?: readonly (readonly [unknown, unknown])[];
 }
 
 /** One logical operator. */
@@ -42,9 +44,9 @@ export type LogicalOp =
   | { kind: 'aggregate'; agg: Aggregation }
   | { kind: 'windowedAggregate'; agg: Aggregation; window: WindowDef; output: WindowOutput }
   | { kind: 'window'; window: WindowDef; output: WindowOutput }
-  | { kind: 'updateState'; fn: (values: unknown[], state: unknown) => unknown; options: StateOptions }
-  | { kind: 'mapWithState'; fn: (key: unknown, value: unknown, state: StateHandle) => unknown; options: StateOptions }
+  | { kind: 'updateState'; fn: (values: unknown[], state: unknown, batchTimeMs: Millis) => unknown; options: StateOptions }
+  | { kind: 'mapWithState'; fn: (key: unknown, value: unknown, state: StateHandle, batchTimeMs: Millis) => unknown; options: StateOptions }
   | { kind: 'top'; n: number }
-  | { kind: 'transform'; fn: (records: unknown[], ctx: BatchContext) => unknown[] }
+  | { kind: 'transform'; fn: (records: unknown[], ctx: BatchContext) => unknown[]; label?: string }
   | { kind: 'foreach'; fn: (records: unknown[], ctx: BatchContext) => void }
   | { kind: 'sink'; create: (everyBatch: boolean) => StreamNode };

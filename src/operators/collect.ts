@@ -3,6 +3,7 @@
  * `transform` (array → array) and the `foreachBatch` output operation.
  */
 import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
+import type { IssueLog } from '../engine/issues.js';
 import { Emitter, type StreamNode } from '../engine/node.js';
 
 /** What an output or transform function is told about the records it gets. */
@@ -45,13 +46,36 @@ abstract class Collector extends Emitter implements StreamNode {
   }
 }
 
-/** `transform(fn)`: replaces each batch's (or group's) records by `fn(records, ctx)`. */
+/**
+ * `transform(fn)`: replaces each batch's (or group's) records by `fn(records, ctx)`.
+ * With `guard`, a function that throws or returns no array (nor other iterable)
+ * is a user error for the whole batch (reported without an input line; its
+ * records are dropped), else the job fails.
+ */
 export class TransformNode extends Collector {
-  constructor(private readonly fn: (records: unknown[], ctx: BatchContext) => unknown[]) {
+  constructor(
+    private readonly fn: (records: unknown[], ctx: BatchContext) => unknown[],
+    private readonly guard?: { issues: IssueLog; label: string },
+  ) {
     super();
   }
+  private apply(records: unknown[], ctx: BatchContext): Iterable<unknown> {
+    const g = this.guard;
+    if (!g) return this.fn(records, ctx);
+    g.issues.current = undefined; // the batch, not one input line
+    try {
+      const result: unknown = this.fn(records, ctx);
+      if (result === null || typeof result !== 'object' || typeof (result as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+        throw new TypeError(`expected an array of records, got ${result === null ? 'null' : typeof result}`);
+      }
+      return [...(result as Iterable<unknown>)];
+    } catch (e) {
+      g.issues.userError(g.label, records, e);
+      return [];
+    }
+  }
   protected handle(records: unknown[], ctx: BatchContext, isGroup: boolean): void {
-    const result = this.fn(records, ctx);
+    const result = this.apply(records, ctx);
     const t = ctx.window?.eventTime ? ctx.window.startMs : NaN;
     if (isGroup) this.out.beginGroup(ctx.window!);
     for (const r of result) this.out.record(r, t);

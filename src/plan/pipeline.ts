@@ -20,7 +20,7 @@ import { autoEventTime, type LineParser } from '../parsers/index.js';
 
 /** One operator flag, in command-line order. Durations in ms. */
 export type OperatorFlag =
-  | { op: 'map' | 'flat-map' | 'filter' | 'event-time'; source: string }
+  | { op: 'map' | 'flat-map' | 'filter' | 'event-time' | 'transform'; source: string }
   | { op: 'reduce' | 'reduce-by-key' | 'update-state-by-key' | 'map-with-state'; source: string }
   | { op: 'count' | 'count-by-value' }
   | { op: 'window'; lengthMs: Millis; slideMs?: Millis; text: string }
@@ -39,6 +39,8 @@ export interface PipelineSettings {
   stateTimeoutMs?: Millis;
   /** `--max-keys`, for stateful operators. */
   maxKeys?: number;
+  /** `--initial-state`: `[key, state]` pairs for the stateful operator. */
+  initialState?: readonly (readonly [unknown, unknown])[];
   /** `--timezone`. */
   zone?: TimeZone;
   /** `--parse FORMAT`: applied to every line before the operators. */
@@ -76,7 +78,7 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
   };
   const state = (l: string): StatefulOptions => {
     stateful++;
-    return { label: l, outputMode: settings.outputMode, stateTimeoutMs: settings.stateTimeoutMs, maxKeys: settings.maxKeys };
+    return { label: l, outputMode: settings.outputMode, stateTimeoutMs: settings.stateTimeoutMs, maxKeys: settings.maxKeys, initialState: settings.initialState };
   };
   for (const f of flags) {
     if (f.op === 'window' && f.slideMs !== undefined && f.slideMs > f.lengthMs) {
@@ -165,6 +167,9 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
       case 'top':
         ds = ds.top(f.n);
         break;
+      case 'transform':
+        ds = ds.transform(compileFunction(f.source, '--transform') as (records: unknown[]) => unknown[], label('transform', f.source));
+        break;
     }
   }
   if (settings.watermarkDelayMs > 0 && !sawEventTime) throw new ConfigError('--watermark needs --event-time');
@@ -175,6 +180,9 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
   if (settings.allowedLatenessMs !== undefined && windowed === 0) throw new ConfigError('--allowed-lateness applies to event-time windows; there is none');
   if ((settings.stateTimeoutMs !== undefined || settings.maxKeys !== undefined) && stateful === 0) {
     throw new ConfigError(`${settings.stateTimeoutMs !== undefined ? '--state-timeout' : '--max-keys'} applies to --update-state-by-key and --map-with-state; there is none`);
+  }
+  if (settings.initialState && stateful !== 1) {
+    throw new ConfigError(`--initial-state applies to one --update-state-by-key or --map-with-state; there ${stateful === 0 ? 'is none' : `are ${stateful}`}`);
   }
   return ds;
 }

@@ -1,17 +1,28 @@
 /**
  * What updateStateByKey and mapWithState share: a `KeyedStateStore` with LRU
- * eviction (reported as issues), the key codec for object keys, and their
- * snapshot for checkpoints.
+ * eviction (reported as issues), the key codec for object keys, the initial
+ * state (Spark's `initialRDD` / `StateSpec.initialState`) and their snapshot
+ * for checkpoints.
  */
 import type { IssueLog } from '../engine/issues.js';
 import { Emitter, type Checkpointable } from '../engine/node.js';
 import { KeyCodec } from '../operators/keyed-map.js';
 import { KeyedStateStore } from './state-store.js';
 
+/** The state a keyed-state node starts with. */
+export interface InitialState {
+  /** `[key, state]` pairs. */
+  pairs: readonly (readonly [unknown, unknown])[];
+  /** Update time of the initial states in processing time (ms); event time uses the first batch's watermark. */
+  firstBatchTimeMs: number;
+}
+
 /** Base of the keyed-state nodes (see module doc). */
 export abstract class KeyedStateNode extends Emitter implements Checkpointable {
   readonly store: KeyedStateStore;
   protected readonly keys = new KeyCodec();
+  /** Event time: keys of the initial state, given the first batch's watermark as update time by `settleInitial`. */
+  private initialKeys: unknown[] | null = null;
 
   /**
    * @param label operator label for eviction reports.
@@ -20,6 +31,32 @@ export abstract class KeyedStateNode extends Emitter implements Checkpointable {
   constructor(label: string, issues: IssueLog, maxKeys: number | undefined) {
     super();
     this.store = new KeyedStateStore(maxKeys, (k) => issues.evictedKey(label, this.keys.decode(k), maxKeys!));
+  }
+
+  /**
+   * Loads the initial state (before any record). In processing time its update
+   * time is the first batch time (as Spark's); in event time it is the
+   * watermark after the first batch (`settleInitial`).
+   */
+  protected seed(initial: InitialState | undefined, eventTime: boolean): void {
+    if (!initial) return;
+    const keys: unknown[] = [];
+    for (const [key, state] of initial.pairs) {
+      const k = this.keys.encode(key);
+      this.store.set(k, state, eventTime ? -Infinity : initial.firstBatchTimeMs);
+      keys.push(k);
+    }
+    if (eventTime) this.initialKeys = keys;
+  }
+
+  /** Event time: initial states not updated in the first batch get `nowMs` (its watermark) as update time. */
+  protected settleInitial(nowMs: number): void {
+    if (!this.initialKeys) return;
+    for (const k of this.initialKeys) {
+      const e = this.store.get(k);
+      if (e && e.lastUpdateMs === -Infinity) e.lastUpdateMs = nowMs;
+    }
+    this.initialKeys = null;
   }
 
   stateSize(): number {
@@ -32,6 +69,7 @@ export abstract class KeyedStateNode extends Emitter implements Checkpointable {
     const d = data as { store: [unknown, unknown, number][]; codec: [string, unknown][] };
     this.keys.restore(d.codec);
     this.store.restore(d.store);
+    this.initialKeys = null;
   }
   beginGroup(): void {}
   endGroup(): void {}

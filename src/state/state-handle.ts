@@ -1,6 +1,11 @@
 /**
- * The `state` argument of a map-with-state function (Spark's `State[S]`).
- * One handle is reused for every call; it is valid only during the call.
+ * The `state` argument of a map-with-state function (Spark's `State[S]`,
+ * `StateImpl`). One handle is reused for every call; it is valid only during
+ * the call. Where Spark throws `NoSuchElementException` (`get()` without
+ * state), `get()` returns `undefined`; where it throws
+ * `IllegalArgumentException` (`update()` after `remove()`, `update()` of a
+ * key timing out), `update()` throws a `DStreamError`, which makes the call an
+ * error for that record (reported, its output and state change dropped).
  */
 import { DStreamError } from '../core/errors.js';
 
@@ -33,10 +38,11 @@ export class StateHandle {
   }
   /**
    * Sets the state (`undefined` is not a state: use `remove()`).
-   * @throws DStreamError when the key is timing out (as Spark's State.update).
+   * @throws DStreamError when the key is timing out, or its state was removed in this call (as Spark's State.update).
    */
   update(state: unknown): void {
     if (this.timingOut) throw new DStreamError('E_STATE_TIMING_OUT', 'processing', 'cannot update the state of a key that is timing out');
+    if (this.removed) throw new DStreamError('E_STATE_REMOVED', 'processing', 'cannot update the state after remove() in the same call');
     if (state === undefined) {
       this.remove();
       return;

@@ -1,31 +1,35 @@
 /**
  * Spark's `updateStateByKey(updateFunc)`: at the end of every batch,
- * `newState = fn(values, state)` is called for each key with new values in the
+ * `newState = fn(values, state, batchTimeMs)` is called for each key with new values in the
  * batch and, as in Spark, for every key that has state but no new values
  * (`values = []`); `undefined` removes the key. Output (the stream after it,
  * `[key, state]` pairs) by output mode:
  * - `complete` (default, what DStream's updateStateByKey shows): every key, every batch;
  * - `update`: keys that got values in the batch or whose state changed (`!==`);
  * - `append`: a key's final state, once, when it times out (needs a state timeout).
- * With a state timeout, a key with no new values for that long (batch time, or
- * watermark vs its latest event time) is removed.
+ * With a state timeout, a key with no new values for longer than that (batch
+ * time, or watermark vs its latest event time) is removed. An initial state
+ * (Spark's `initialRDD`) is in the store before the first batch, so its keys
+ * are called with `values = []` in the first batch as in Spark.
  */
 import { isPair, type BatchInfo } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
 import type { StreamNode } from '../engine/node.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import type { OutputMode, StateTimeout } from './output-mode.js';
-import { KeyedStateNode } from './keyed-state-node.js';
+import { KeyedStateNode, type InitialState } from './keyed-state-node.js';
 
 /** Options of an `UpdateStateNode`. */
 export interface UpdateStateOptions {
-  fn: (values: unknown[], state: unknown) => unknown;
+  fn: (values: unknown[], state: unknown, batchTimeMs: number) => unknown;
   label: string;
   issues: IssueLog;
   mode: OutputMode;
   timeout?: StateTimeout;
   tracker?: WatermarkTracker;
   maxKeys?: number;
+  /** State to start with (`--initial-state`). */
+  initial?: InitialState;
 }
 
 /** Node of update-state-by-key (see module doc). */
@@ -35,6 +39,7 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
 
   constructor(private readonly o: UpdateStateOptions) {
     super(o.label, o.issues, o.maxKeys);
+    this.seed(o.initial, o.timeout?.eventTime ?? false);
   }
 
   record(value: unknown, tMs: number): void {
@@ -50,9 +55,9 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
   }
 
 
-  private call(k: unknown, values: unknown[], state: unknown): { ok: boolean; next: unknown } {
+  private call(k: unknown, values: unknown[], state: unknown, batchTimeMs: number): { ok: boolean; next: unknown } {
     try {
-      return { ok: true, next: this.o.fn(values, state) };
+      return { ok: true, next: this.o.fn(values, state, batchTimeMs) };
     } catch (e) {
       this.o.issues.userError(this.o.label, [this.keys.decode(k), values], e);
       return { ok: false, next: undefined };
@@ -63,10 +68,11 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
     const { store, o } = this;
     const eventTime = o.timeout?.eventTime ?? false;
     const now = eventTime ? o.tracker!.advance(batch) : batch.timeMs;
+    if (eventTime) this.settleInitial(now);
     const changed: unknown[] = [];
     for (const [k, values] of this.batchValues) {
       const old = store.get(k);
-      const r = this.call(k, values, old?.state);
+      const r = this.call(k, values, old?.state, batch.timeMs);
       if (!r.ok) continue;
       if (r.next === undefined) {
         if (old) store.delete(k);
@@ -77,7 +83,7 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
     }
     for (const [k, e] of [...store.map]) {
       if (this.batchValues.has(k)) continue;
-      const r = this.call(k, [], e.state);
+      const r = this.call(k, [], e.state, batch.timeMs);
       if (!r.ok) continue;
       if (r.next === undefined) store.delete(k);
       else if (r.next !== e.state) {
@@ -99,7 +105,7 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
     if (o.timeout) {
       const limit = now - o.timeout.ms;
       for (const [k, e] of [...store.map]) {
-        if (e.lastUpdateMs <= limit) {
+        if (e.lastUpdateMs < limit) {
           if (o.mode === 'append') out.record([this.keys.decode(k), e.state], NaN);
           store.delete(k);
         } else if (!eventTime) break; // processing time: entries are in update order

@@ -40,10 +40,10 @@ describe('updateStateByKey', () => {
     expect(outputs.map((o) => o.records)).toEqual([
       [['a', 1], ['b', 1]],
       [['b', 1], ['a', 2]],
-      [['b', 1], ['a', 3]], // b idle since 1000: times out at 3000, after this output
+      [['b', 1], ['a', 3]], // b idle since 1000: not yet at 3000 (idle exactly the timeout)
+      [['b', 1], ['a', 3]], // idle longer than the timeout at 4000: times out after this output
       [['a', 3]],
-      [['a', 3]], // a idle since 3000: times out at 5000
-      [],
+      [['a', 3]], // a idle since 3000: times out at 6000
     ]);
   });
 
@@ -86,7 +86,8 @@ describe('mapWithState', () => {
       return `${k}=${n}`;
     };
     const { outputs } = runBatches<P>([[['a', 1], ['a', 2], ['b', 5]], [['a', 1]], [], [], []], (s) => s.mapWithState(fn, { stateTimeoutMs: 2000 }));
-    expect(outputs.map((o) => o.records)).toEqual([['a=1', 'a=3', 'b=5'], ['a=4'], ['b timed out at 5'], ['a timed out at 4'], []]);
+    // Idle strictly longer than the timeout: b (last value at 1000) at 4000, a (2000) at 5000.
+    expect(outputs.map((o) => o.records)).toEqual([['a=1', 'a=3', 'b=5'], ['a=4'], [], ['b timed out at 5'], ['a timed out at 4']]);
   });
 
   it('complete and update modes give the state table; remove() deletes', () => {
