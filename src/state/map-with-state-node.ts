@@ -90,6 +90,7 @@ export class MapWithStateNode extends KeyedStateNode implements StreamNode {
       const now = eventTime ? o.tracker!.advance(batch) : batch.timeMs;
       if (eventTime) this.settleInitial(now);
       const limit = now - o.timeout.ms;
+      this.o.issues.current = undefined; // a timeout call has no input line
       for (const [k, e] of [...store.map]) {
         if (e.lastUpdateMs < limit) {
           const key = this.keys.decode(k);
