@@ -11,6 +11,14 @@ const ONES = ['--map', 'l => [l, 1]'];
 const RUNNING_SUM = ['--update-state-by-key', '(vs, s) => vs.reduce((a, b) => a + b, s ?? 0)'];
 const COUNT_IN_STATE = ['--map-with-state', '(k, v, st) => { const n = (st.get() ?? 0) + (v ?? 0); st.update(n); return [k, n] }'];
 const GROWING = [['ant'], ['ant', 'bee'], ['ant', 'bee', 'cow'], ['ant', 'bee'], ['ant'], []];
+/** Counts per key after each of the first five batches of GROWING (the sixth is empty). */
+const RUNNING_COUNTS = [
+  [['ant', 1]],
+  [['ant', 2], ['bee', 1]],
+  [['ant', 3], ['bee', 2], ['cow', 1]],
+  [['ant', 4], ['bee', 3], ['cow', 1]],
+  [['ant', 5], ['bee', 3], ['cow', 1]],
+];
 
 const cases: ParityCase[] = [
   {
@@ -18,15 +26,7 @@ const cases: ParityCase[] = [
     name: 'a running count per key, every key every batch',
     args: [...ONES, ...RUNNING_SUM],
     batches: GROWING,
-    expected: [
-      [['ant', 1]],
-      [['ant', 2], ['bee', 1]],
-      [['ant', 3], ['bee', 2], ['cow', 1]],
-      [['ant', 4], ['bee', 3], ['cow', 1]],
-      [['ant', 5], ['bee', 3], ['cow', 1]],
-      [['ant', 5], ['bee', 3], ['cow', 1]],
-      [['ant', 5], ['bee', 3], ['cow', 1]],
-    ],
+    expected: [...RUNNING_COUNTS, RUNNING_COUNTS[4]!, RUNNING_COUNTS[4]!],
   },
   {
     spark: 'BasicOperationsSuite: updateStateByKey - simple with initial value RDD',
@@ -92,16 +92,7 @@ const cases: ParityCase[] = [
     name: 'with --output-mode complete the stream is the state table after every batch',
     args: [...ONES, ...COUNT_IN_STATE, '--output-mode', 'complete'],
     batches: [[], ...GROWING],
-    expected: [
-      [],
-      [['ant', 1]],
-      [['ant', 2], ['bee', 1]],
-      [['ant', 3], ['bee', 2], ['cow', 1]],
-      [['ant', 4], ['bee', 3], ['cow', 1]],
-      [['ant', 5], ['bee', 3], ['cow', 1]],
-      [['ant', 5], ['bee', 3], ['cow', 1]],
-      [['ant', 5], ['bee', 3], ['cow', 1]],
-    ],
+    expected: [[], ...RUNNING_COUNTS, RUNNING_COUNTS[4]!, RUNNING_COUNTS[4]!],
   },
   {
     spark: 'MapWithStateSuite: mapWithState - initial states, with nothing returned as from mapping function',
