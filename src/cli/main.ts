@@ -185,6 +185,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     options = parsed.options;
     if (options.distributed) {
+      const local = options.sources.batchMarker !== undefined ? '--batch-marker' : options.initialState !== undefined ? '--initial-state' : undefined;
+      if (local) throw new ConfigError(`${local} is not supported in distributed mode (--from)`);
       const { runWorker } = await import('./distributed.js');
       exitAfterFlush(await runWorker(options, (l) => errLine(l, 'info')));
       return;
