@@ -9,6 +9,7 @@
  * refused when there is none. All checks happen here, before any input is read.
  */
 import { ConfigError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
 import type { TimeZone } from '../core/time-zone.js';
 import type { Millis, Pair } from '../core/types.js';
 import type { DStream, StatefulOptions, WindowOptions } from '../engine/dstream.js';
@@ -82,7 +83,7 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
   };
   for (const f of flags) {
     if (f.op === 'window' && f.slideMs !== undefined && f.slideMs > f.lengthMs) {
-      settings.note?.(`--window ${f.text} with a longer slide interval is a sampling window: records between two windows are not counted`);
+      settings.note?.(`--window ${f.text}: the slide interval ${formatDuration(f.slideMs)} is longer than the window length (a sampling window): records between two windows are not counted`);
     }
   }
   for (let i = 0; i < flags.length; i++) {

@@ -38,7 +38,7 @@ const cases: ParityCase[] = [
     args: [...NUMBERS, '--window', '2', '--slide', '3'],
     batches: [['30'], ['31'], ['32'], ['33'], ['34'], ['35']],
     expected: [[], [], [31, 32], [], [], [34, 35]],
-    stderr: 'dstream: note: --window 2 with a longer slide interval is a sampling window: records between two windows are not counted\n',
+    stderr: 'dstream: note: --window 2: the slide interval 3s is longer than the window length (a sampling window): records between two windows are not counted\n',
   },
   {
     spark: 'WindowOperationsSuite: reduceByKeyAndWindow - basic reduction',
