@@ -230,7 +230,7 @@ export function parser(argv: string[]) {
     .version(version())
     .help()
     // A flag that takes a value must get one: `--batch` alone is an error, not the default.
-    .requiresArg(['batch', 'map', 'flat-map', 'transform', 'filter', 'reduce', 'reduce-by-key', 'window', 'slide', 'top', 'event-time', 'watermark',
+    .requiresArg(['batch', 'batch-marker', 'map', 'flat-map', 'transform', 'filter', 'reduce', 'reduce-by-key', 'window', 'slide', 'top', 'event-time', 'watermark',
       'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'update-state-by-key', 'map-with-state', 'state-timeout',
       'max-keys', 'initial-state', 'output-mode', 'session-window', 'allowed-lateness', 'timezone', 'parse', 'delimiter', 'year', 'progress-json',
       'metrics-port', 'config', 'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'output', 'output-dir', ...DISTRIBUTED_FLAGS])

@@ -32,6 +32,15 @@ describe('--batch-marker', () => {
     expect([...r.stdout.matchAll(/^(\d+)$/gm)].map((m) => Number(m[1]))).toEqual([sum, sum]);
   });
 
+  it('an empty marker makes blank lines end batches; a missing one is a usage error', async () => {
+    const r = await runCli(['--batch-marker', '', '--count', '--format', 'json'], 'a\nb\n\nc\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { value: number }).value)).toEqual([2, 1]);
+    const missing = await runCli(['--count', '--batch-marker']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.split('\n')[0]).toBe('dstream: Not enough arguments following: batch-marker');
+  });
+
   it('is refused with --checkpoint (batches cut by markers are not logged for replay), before reading input', async () => {
     const r = await runCli(['--batch-marker', '@@', '--count', '--checkpoint', '/tmp/never-created-by-this-test']);
     expect(r.code).toBe(2);
