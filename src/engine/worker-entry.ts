@@ -24,7 +24,7 @@ try {
   issues.listen((i) => {
     if (messages.length < 5) messages.push(`${i.where}: ${i.message}`);
   });
-  const splitter = new LineSplitter((line) => combiner.line(line), issues, 'stdin', task.maxLineBytes);
+  const splitter = new LineSplitter((line) => combiner.line(line), issues, 'stdin', task.maxLineBytes, task.start === 0);
   const buf = Buffer.allocUnsafe(1 << 20);
   let pos = task.start;
   while (pos < task.end) {
