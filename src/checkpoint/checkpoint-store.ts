@@ -88,6 +88,13 @@ function describeChange(stored: PipelineDescription, now: PipelineDescription): 
 
 /** An open, locked checkpoint directory (see module doc). */
 export class CheckpointStore {
+  /**
+   * Told about every write of an offset, commit or snapshot file: how long it
+   * took in ms (retries included) and whether it failed. Feeds the
+   * `dstream_checkpoint_*` metrics (cli/metrics.ts).
+   */
+  onWrite: ((durationMs: number, failed: boolean) => void) | null = null;
+
   private constructor(readonly dir: string, private readonly lock: CheckpointLock) {}
 
   /**
@@ -212,15 +219,18 @@ export class CheckpointStore {
   }
 
   private guard(write: () => void): void {
+    const startedMs = performance.now();
     let last: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         write();
+        this.onWrite?.(performance.now() - startedMs, false);
         return;
       } catch (e) {
         last = e;
       }
     }
+    this.onWrite?.(performance.now() - startedMs, true);
     throw new DStreamError('E_CHECKPOINT_WRITE', 'checkpoint', `cannot write the checkpoint in ${this.dir}: ${(last as Error).message}; the previous checkpoint stays valid`, { cause: last });
   }
 

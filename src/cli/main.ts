@@ -236,6 +236,7 @@ export async function main(argv: string[]): Promise<void> {
       stats: options.stats, progressJson: options.progressJson, metricsPort: options.metricsPort,
       recordsOut: () => recordsOut(), log: errLine, env: process.env,
     });
+    if (store) store.onWrite = (ms, failed) => observers.checkpointWritten(ms, failed);
     await inputs?.prepare(); // binds ports, checks directories: a failure exits 2 before any input is read
   } catch (e) {
     exitAfterFlush(renderError(e, verbose));
