@@ -19,11 +19,11 @@
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { ConfigError, DStreamError } from '../core/errors.js';
 import { decodeState, encodeState } from './codec.js';
 import { readDurable, writeDurable } from './durable-file.js';
 import { CheckpointLock } from './lock.js';
+import { describeChange, fingerprint, type PipelineDescription } from '../plan/fingerprint.js';
 
 /** Version of the checkpoint layout. */
 export const CHECKPOINT_FORMAT = 1;
@@ -58,15 +58,6 @@ export interface Recovery {
   warnings: string[];
 }
 
-/** Identity of a job: what must not change between runs on one checkpoint. */
-export interface PipelineDescription {
-  [field: string]: unknown;
-}
-
-/** Hash of a pipeline description. */
-export function fingerprint(description: PipelineDescription): string {
-  return createHash('sha256').update(JSON.stringify(description)).digest('hex').slice(0, 16);
-}
 
 function ids(dir: string): number[] {
   try {
@@ -78,12 +69,6 @@ function ids(dir: string): number[] {
   } catch {
     return [];
   }
-}
-
-function describeChange(stored: PipelineDescription, now: PipelineDescription): string {
-  const keys = [...new Set([...Object.keys(stored), ...Object.keys(now)])];
-  const changed = keys.filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(now[k]));
-  return changed.map((k) => `${k}: ${JSON.stringify(stored[k]) ?? 'unset'} → ${JSON.stringify(now[k]) ?? 'unset'}`).join('; ');
 }
 
 /** An open, locked checkpoint directory (see module doc). */

@@ -14,7 +14,8 @@ import { parseArgs, parser, type CliOptions } from './args.js';
 import { completionScript, type CompletionFlag } from './completion.js';
 import { IssueReporter } from './report.js';
 import { createInputs } from './inputs.js';
-import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint, pipelineDescription } from './checkpoint-options.js';
+import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint } from './checkpoint-options.js';
+import { pipelineDescription } from '../plan/fingerprint.js';
 import { WalLineSource } from '../sources/wal-source.js';
 import type { Output } from '../sinks/output.js';
 import { createParser } from '../parsers/index.js';
@@ -171,7 +172,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     ssc = new StreamingContext({ batchIntervalMs: options.batchIntervalMs, onError: options.onError, output });
     const ck = options.checkpoint;
-    const store = openCheckpoint(ck, pipelineDescription(options), errLine);
+    const store = openCheckpoint(ck, pipelineDescription(options, 'local'), errLine);
     const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
     if (fileOut) sink = fileOut;
     const settings = {
