@@ -230,6 +230,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     reporter = new IssueReporter(errLine, options.deadLetter, options.late);
     ssc.issues.listen(reporter.onIssue);
+    ssc.issues.onWarning((m) => errLine(`dstream: ${m}`));
     const { Observers } = await import('./observers.js');
     observers = await Observers.create({
       ssc, chalk: chalkFor(process.stderr, process.env, options.color),
@@ -305,5 +306,11 @@ export async function main(argv: string[]): Promise<void> {
   const summary = reporter.summary(ssc.issues);
   if (summary) errLine(summary, 'info');
   reporter.close();
+  // Input that all failed in one function gives an empty result that looks like an empty input: refuse it.
+  for (const b of ssc.issues.blocked()) {
+    if (code !== ExitCode.OK || output.closed) break;
+    errLine(`dstream: no record got through ${b.name}: all ${b.failed} failed in it (first errors above); exit 1`, 'error');
+    code = ExitCode.RUNTIME;
+  }
   exitAfterFlush(output.closed ? ExitCode.OK : code);
 }
