@@ -10,8 +10,9 @@
  * Likely mistakes are told, not silent: each step counts the records that got
  * through it (for `IssueLog.blocked`: a job in which every record failed in a
  * function exits 1), and a step with a `name` (a user's flag) that returned
- * `undefined` for every record of a batch — a misspelt field, a block body
- * without `return` — is warned about once (`IssueLog.warn`).
+ * `undefined` — or, for a map, a pair `[undefined, value]` — for every record
+ * of a batch (a misspelt field, a block body without `return`) is warned
+ * about once (`IssueLog.warn`).
  */
 import { toEventTimeMs } from '../core/event-time.js';
 import type { BatchInfo, WindowBounds } from '../core/types.js';
@@ -33,12 +34,18 @@ export type StatelessStep =
 
 type Push = (value: unknown, tMs: number) => void;
 
-/** What one step saw: records that got through it and of those `undefined` results (cumulative), both at the last batch end. */
+/**
+ * What one step saw: records that got through it, of those `undefined`
+ * results and (map) pairs with an `undefined` key; cumulative, and as they
+ * were at the last batch end.
+ */
 interface StepCounts {
   passed: number;
   undef: number;
+  undefKey: number;
   passedAtBatch: number;
   undefAtBatch: number;
+  undefKeyAtBatch: number;
   warned: boolean;
 }
 
@@ -49,7 +56,7 @@ export class StatelessNode extends Emitter implements StreamNode {
   constructor(private readonly steps: readonly StatelessStep[], private readonly issues: IssueLog) {
     super();
     this.counts = steps.map((s) => {
-      const c: StepCounts = { passed: 0, undef: 0, passedAtBatch: 0, undefAtBatch: 0, warned: false };
+      const c: StepCounts = { passed: 0, undef: 0, undefKey: 0, passedAtBatch: 0, undefAtBatch: 0, undefKeyAtBatch: 0, warned: false };
       issues.trackOperator(s.label, s.name ?? s.label, () => c.passed);
       return c;
     });
@@ -82,6 +89,7 @@ export class StatelessNode extends Emitter implements StreamNode {
           }
           c.passed++;
           if (r === undefined) c.undef++;
+          else if (Array.isArray(r) && r.length === 2 && r[0] === undefined) c.undefKey++;
           down(r, t);
         };
       case 'filter':
@@ -168,13 +176,16 @@ export class StatelessNode extends Emitter implements StreamNode {
       const c = this.counts[i]!;
       const passed = c.passed - c.passedAtBatch;
       const undef = c.undef - c.undefAtBatch;
+      const undefKey = c.undefKey - c.undefKeyAtBatch;
       c.passedAtBatch = c.passed;
       c.undefAtBatch = c.undef;
+      c.undefKeyAtBatch = c.undefKey;
       const name = this.steps[i]!.name;
-      if (name === undefined || c.warned || passed === 0 || undef !== passed) continue;
+      if (name === undefined || c.warned || passed === 0 || undef + undefKey !== passed) continue;
       c.warned = true;
       const what = passed === 1 ? 'the only record' : `all ${passed} records`;
-      this.issues.warn(name, `returned undefined for ${what} of a batch (a misspelt field? a function body in braces without return?); warned once`);
+      const gave = undefKey === 0 ? 'undefined' : undef === 0 ? 'a pair with an undefined key' : 'undefined or a pair with an undefined key';
+      this.issues.warn(name, `returned ${gave} for ${what} of a batch (a misspelt field? a function body in braces without return?); warned once`);
     }
   }
 }

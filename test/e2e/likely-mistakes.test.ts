@@ -28,6 +28,9 @@ describe('a function that returns undefined for every record', () => {
     expect(filter.stderr).toBe("dstream: --filter #1 'l => { l.length > 1 }': returned undefined for all 2 records of a batch (a misspelt field? a function body in braces without return?); warned once\n");
     const flat = await runCli(['--map', 'l => ({ w: l })', '--flat-map', 'r => r.words', '--count', '--format', 'tsv'], 'a\n');
     expect(flat.stderr).toBe("dstream: --flat-map #2 'r => r.words': returned undefined for the only record of a batch (a misspelt field? a function body in braces without return?); warned once\n");
+    const pairs = await runCli(['--map', 'l => [l.nope, 1]', '--reduce-by-key', 'sum', '--format', 'tsv'], 'a\nb\n');
+    expect(pairs.stdout).toBe('undefined\t2\n');
+    expect(pairs.stderr).toBe("dstream: --map #1 'l => [l.nope, 1]': returned a pair with an undefined key for all 2 records of a batch (a misspelt field? a function body in braces without return?); warned once\n");
     const some = await runCli(['--map', 'l => l === "a" ? undefined : l', '--count-by-value', '--format', 'tsv'], 'a\nb\n');
     expect(some.stderr).toBe('');
     expect(some.stdout).toBe('undefined\t1\nb\t1\n');
