@@ -83,6 +83,11 @@ export class IssueLog {
     this.tracked.push({ where, name, passed });
   }
 
+  /** What `trackOperator` was told, as plain data: records that got through each operator so far (to send to another thread). */
+  passedCounts(): { where: string; name: string; passed: number }[] {
+    return this.tracked.map((t) => ({ where: t.where, name: t.name, passed: t.passed() }));
+  }
+
   /**
    * Operators on which records failed and through which none got: every
    * record failed in the function (a job whose result is empty because of

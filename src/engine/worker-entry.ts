@@ -35,7 +35,7 @@ try {
   }
   splitter.end();
   parentPort!.postMessage({
-    ok: true, partials: combiner.take(), maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator], messages,
+    ok: true, partials: combiner.take(), maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator], passed: issues.passedCounts(), messages,
   });
 } catch (e) {
   parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e), code: (e as { exitCode?: number }).exitCode });

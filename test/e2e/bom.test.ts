@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli } from '../helpers/run-cli.js';
+import { runWithStdinFile } from '../helpers/run-file.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const withBom = (text: string) => Buffer.concat([BOM, Buffer.from(text)]);
@@ -54,8 +55,8 @@ describe('a UTF-8 BOM at the start of the input is dropped', () => {
     const dir = tmp();
     const file = join(dir, 'in.txt');
     writeFileSync(file, withBom('a\na\nb\n'));
-    const direct = spawnSync(['--count-by-value', '--format', 'tsv'], file);
-    const wal = spawnSync(['--count-by-value', '--format', 'tsv', '--checkpoint', join(dir, 'ck'), '--wal'], file);
+    const direct = runWithStdinFile(['--count-by-value', '--format', 'tsv'], file);
+    const wal = runWithStdinFile(['--count-by-value', '--format', 'tsv', '--checkpoint', join(dir, 'ck'), '--wal'], file);
     for (const r of await Promise.all([direct, wal])) {
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('a\t2\nb\t1\n');
@@ -103,19 +104,6 @@ describe('a UTF-8 BOM at the start of the input is dropped', () => {
     expect(r.stderr).toBe('');
   });
 });
-
-/** Runs dstream with stdin redirected from `file` (a regular file descriptor). */
-function spawnSync(args: string[], file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', `exec "${process.execPath}" "${BIN}" "$@" < "${file}"`, 'sh', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A running dstream; `port()` waits for its "listening on" line. */
 function start(args: string[]) {

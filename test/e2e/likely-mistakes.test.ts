@@ -10,6 +10,7 @@ import { IssueLog } from '../../src/engine/issues.js';
 import { Emitter, type StreamNode } from '../../src/engine/node.js';
 import { StatelessNode } from '../../src/operators/stateless.js';
 import { ROOT, runCli } from '../helpers/run-cli.js';
+import { runWithStdinFile } from '../helpers/run-file.js';
 
 const TWEETS = `${ROOT}/data/fivethirtyeight/mayweather_mcgregor_tweets.jsonl`;
 const USAGE = "Try 'dstream --help' for more information.\n";
@@ -93,6 +94,19 @@ describe('every record failed in a function', () => {
       "dstream: no record got through --map #1 'JSON.parse': all 2 failed in it (first errors above); exit 1",
       '',
     ]);
+  });
+
+  it.skipIf(!existsSync(TWEETS))('--workers: the counts of the threads are summed (exit 1 only when no thread let a record through)', async () => {
+    const all = await runWithStdinFile(['--workers', '2', '--map', 'l => JSON.parse(l.slice(1))', '--count-by-value', '--format', 'tsv'], TWEETS);
+    expect(all.code).toBe(1);
+    expect(all.stdout).toBe('');
+    expect(all.stderr.split('\n').slice(-3)).toEqual([
+      "dstream: 12118 records skipped (12118 by --map 'l => JSON.parse(l.slice(1))')",
+      "dstream: no record got through --map #1 'l => JSON.parse(l.slice(1))': all 12118 failed in it (first errors above); exit 1",
+      '',
+    ]);
+    const some = await runWithStdinFile(['--workers', '2', '--map', 'l => JSON.parse(l)', '--filter', 't => t.id % 2 === 0', '--count', '--format', 'tsv'], TWEETS);
+    expect(some.code).toBe(0);
   });
 
   it('--parse, --event-time and a later operator count too; one record through, or an empty input, is exit 0', async () => {
