@@ -95,6 +95,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const description = pipelineDescription(o, 'distributed');
   const jobPipeline = JSON.stringify({ fingerprint: fingerprint(description), pipeline: description });
   const reporter = new IssueReporter(say, o.deadLetter, o.late);
+  const warned = new Set<string>();
   const issues = new IssueLog(o.onError);
   issues.listen(reporter.onIssue);
 
@@ -165,6 +166,9 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
       idleTimeoutMs: d.idleTimeoutMs !== undefined ? d.idleTimeoutMs : (await log.isBounded()) ? null : DEFAULT_PARTITION_IDLE_MS,
       leaseMs: d.leaseMs, now: () => Date.now(), say,
       onIssue: (i) => issues.forward(i),
+      onWarning: (m, where) => {
+        if (!warned.has(where) && warned.add(where)) say(`dstream: ${m}`); // once per operator, not per partition
+      },
       beforeCommit: fault ? (n) => {
         if (n === Number(fault[1])) {
           say(`dstream: DSTREAM_FAULT: stalling ${3 * d.leaseMs} ms before stage-1 commit ${n}`);

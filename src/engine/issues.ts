@@ -53,7 +53,7 @@ export class IssueLog {
   /** Count of skipped records per operator label. */
   readonly byOperator = new Map<string, number>();
   private listeners: IssueListener[] = [];
-  private warningListeners: ((message: string) => void)[] = [];
+  private warningListeners: ((message: string, where: string) => void)[] = [];
   /** Operators that count the records that got through them (see `blocked`). */
   private readonly tracked: { where: string; name: string; passed: () => number }[] = [];
 
@@ -64,14 +64,19 @@ export class IssueLog {
     this.listeners.push(l);
   }
 
-  /** Adds a listener for warnings: likely mistakes that skip nothing (e.g. a function that returns `undefined` for every record). */
-  onWarning(l: (message: string) => void): void {
+  /**
+   * Adds a listener for warnings: likely mistakes that skip nothing (e.g. a
+   * function that returns `undefined` for every record). It gets the whole
+   * line (`where: message`) and `where`, by which repeats from several
+   * threads or partitions can be told apart.
+   */
+  onWarning(l: (message: string, where: string) => void): void {
     this.warningListeners.push(l);
   }
 
   /** A likely mistake, told once by its operator: `where` names it, `message` says what was seen. */
   warn(where: string, message: string): void {
-    for (const l of this.warningListeners) l(`${where}: ${message}`);
+    for (const l of this.warningListeners) l(`${where}: ${message}`, where);
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * Distributed mode uses the same pipeline fingerprint as local checkpoints
  * (src/plan/fingerprint.ts): a worker whose --parse differs from the job's is
- * refused with exit 2 naming the change, before it reads anything.
+ * refused with exit 2 naming the change, before it reads anything. And its
+ * stateless operators warn as in local mode, once per worker (not per partition).
  */
 import { describe, expect, it } from 'vitest';
 import { allExit, runDstream, startWorker, tail } from './procs.js';
@@ -26,5 +27,16 @@ describe.skipIf(!redisAvailable())('distributed: pipeline fingerprint', () => {
     expect(second.stderr().split('\n')[0]).toBe(
       "dstream: job 'g' on topic 'fp' was created with another pipeline (--parse: \"combined\" → \"common\"); restore the old flags, use another ?group=, or start over with dstream job reset",
     );
+  });
+
+  it('a misspelt field is named once by a worker reading two partitions', async () => {
+    expect((await runDstream(['publish', suite.redis.url('mis'), '--partitions', '2'], { input: LINES.repeat(4) })).code).toBe(0);
+    const job = JOB.map((a) => (a === 'r => r.status' ? 'r => r.stauts' : a));
+    const w = startWorker(suite.redis.url('mis', 'g'), suite.redis.url('mis-out'), job);
+    suite.procs.add(w);
+    expect((await allExit([w], 60_000))[0], tail(w.stderr())).toEqual({ code: 0, signal: null });
+    const warnings = w.stderr().split('\n').filter((l) => l.includes('returned undefined'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^dstream: --map #2 'r => r\.stauts': returned undefined for all [1-4] records? of a batch/);
   });
 });

@@ -105,6 +105,9 @@ describe('every record failed in a function', () => {
       "dstream: no record got through --map #1 'l => JSON.parse(l.slice(1))': all 12118 failed in it (first errors above); exit 1",
       '',
     ]);
+    const warned = await runWithStdinFile(['--workers', '2', '--map', 'JSON.parse', '--map', 't => t.screen_name', '--count-by-value', '--format', 'tsv'], TWEETS);
+    expect(warned.stdout).toBe('undefined\t12118\n');
+    expect(warned.stderr).toMatch(/^dstream: --map #2 't => t\.screen_name': returned undefined for all \d+ records of a batch \(a misspelt field\? a function body in braces without return\?\); warned once\n$/);
     const some = await runWithStdinFile(['--workers', '2', '--map', 'l => JSON.parse(l)', '--filter', 't => t.id % 2 === 0', '--count', '--format', 'tsv'], TWEETS);
     expect(some.code).toBe(0);
   });
