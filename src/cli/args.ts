@@ -11,7 +11,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
 import { OUTPUT_MODES, type OutputMode } from '../state/output-mode.js';
-import type { OperatorFlag } from '../plan/pipeline.js';
+import { checkTop, type OperatorFlag } from '../plan/pipeline.js';
 import type { ErrorPolicy } from '../engine/issues.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
 import { applyConfig, printConfig } from './config.js';
@@ -64,7 +64,7 @@ export const OPERATOR_FLAGS: Record<string, boolean> = {
 
 export const EXIT_CODES_TEXT = `Exit codes:
   0    success (also when the reader of stdout went away)
-  1    runtime failure (e.g. --on-error fail and a function threw)
+  1    runtime failure (e.g. --on-error fail and a function threw, or every record failed in one)
   2    usage or configuration error (reported before any input is read)
   75   checkpoint in use
   130  interrupted twice (a first SIGINT/SIGTERM stops gracefully)`;
@@ -173,6 +173,7 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
       }
     }
   }
+  checkTop(out); // every mode (local, --workers, distributed), before any input is read
   return out;
 }
 

@@ -15,7 +15,8 @@ import { completionScript, type CompletionFlag } from './completion.js';
 import { IssueReporter } from './report.js';
 import { createInputs } from './inputs.js';
 import { readInitialState } from './initial-state.js';
-import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint, pipelineDescription } from './checkpoint-options.js';
+import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint } from './checkpoint-options.js';
+import { pipelineDescription } from '../plan/fingerprint.js';
 import { WalLineSource } from '../sources/wal-source.js';
 import type { Output } from '../sinks/output.js';
 import { createParser } from '../parsers/index.js';
@@ -194,7 +195,7 @@ export async function main(argv: string[]): Promise<void> {
     const ck = options.checkpoint;
     const explicitBatches = explicitBatchesOf(options, ck.checkpoint !== undefined);
     ssc = new StreamingContext({ batchIntervalMs: options.batchIntervalMs, onError: options.onError, output, explicitBatches });
-    const store = openCheckpoint(ck, pipelineDescription(options), errLine);
+    const store = openCheckpoint(ck, pipelineDescription(options, 'local'), errLine);
     const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
     if (fileOut) sink = fileOut;
     const settings = {
@@ -254,6 +255,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     reporter = new IssueReporter(errLine, options.deadLetter, options.late);
     ssc.issues.listen(reporter.onIssue);
+    ssc.issues.onWarning((m) => errLine(`dstream: ${m}`));
     const { Observers } = await import('./observers.js');
     observers = await Observers.create({
       ssc, chalk: chalkFor(process.stderr, process.env, options.color),
@@ -261,6 +263,7 @@ export async function main(argv: string[]): Promise<void> {
       stats: options.stats, progressJson: options.progressJson, metricsPort: options.metricsPort,
       recordsOut: () => recordsOut(), log: errLine, env: process.env,
     });
+    if (store) store.onWrite = (ms, failed) => observers.checkpointWritten(ms, failed);
     await inputs?.prepare(); // binds ports, checks directories: a failure exits 2 before any input is read
   } catch (e) {
     exitAfterFlush(renderError(e, verbose));
@@ -328,5 +331,11 @@ export async function main(argv: string[]): Promise<void> {
   const summary = reporter.summary(ssc.issues);
   if (summary) errLine(summary, 'info');
   reporter.close();
+  // Input that all failed in one function gives an empty result that looks like an empty input: refuse it.
+  for (const b of ssc.issues.blocked()) {
+    if (code !== ExitCode.OK || output.closed) break;
+    errLine(`dstream: no record got through ${b.name}: all ${b.failed} failed in it (first errors above); exit 1`, 'error');
+    code = ExitCode.RUNTIME;
+  }
   exitAfterFlush(output.closed ? ExitCode.OK : code);
 }
