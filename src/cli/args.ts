@@ -16,6 +16,7 @@ import type { ErrorPolicy } from '../engine/issues.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
 import { applyConfig, printConfig } from './config.js';
 import { helpWidth, renderHelp } from './help.js';
+import { freshStdoutFile, invalidChoiceMessage, unexpectedArgumentMessage } from './hints.js';
 import { addCheckpointOptions, readCheckpointOptions, type CheckpointCliOptions } from './checkpoint-options.js';
 import { addSourceOptions, readSourceOptions, SOURCE_FLAGS, type SourceCliOptions } from './source-options.js';
 import { addDistributedOptions, DISTRIBUTED_FLAGS, readDistributedOptions, type DistributedCliOptions } from './distributed-options.js';
@@ -288,7 +289,7 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
       const shown = first.length === 1 ? `-${first}` : `--${first}`;
       throw new ConfigError(`unknown option '${shown}'${hint ? ` (did you mean --${hint}?)` : ''}`);
     }
-    throw new ConfigError(failure.replace(/\s*\n\s*/g, ' '));
+    throw new ConfigError(invalidChoiceMessage(failure) ?? failure.replace(/\s*\n\s*/g, ' '));
   }
   if (output) {
     process.stdout.write(parsed.help ? renderHelp(output, EXAMPLES, EPILOGUE, helpWidth(process.stdout, env)) : output + '\n');
@@ -300,7 +301,7 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
     return { kind: 'done' };
   }
   const positional = ((parsed._ as unknown[]) ?? []).filter((p) => p !== '-'); // a lone '-' is stdin
-  if (positional.length > 0) throw new ConfigError(`unexpected argument '${String(positional[0])}' (dstream reads stdin; operators are flags like --map FN)`);
+  if (positional.length > 0) throw new ConfigError(unexpectedArgumentMessage(cliArgv, positional, OPERATOR_FLAGS, freshStdoutFile()));
 
   const printLimit = Number(single(parsed.print));
   if (!Number.isInteger(printLimit) || printLimit < 0) throw new ConfigError(`--print: '${String(single(parsed.print))}' is not a non-negative integer`);

@@ -13,6 +13,7 @@ import { StreamOutput } from '../sinks/output.js';
 import { parseArgs, parser, type CliOptions } from './args.js';
 import { completionScript, type CompletionFlag } from './completion.js';
 import { IssueReporter } from './report.js';
+import { IssueHints } from './hints.js';
 import { createInputs } from './inputs.js';
 import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint, pipelineDescription } from './checkpoint-options.js';
 import { WalLineSource } from '../sources/wal-source.js';
@@ -227,7 +228,7 @@ export async function main(argv: string[]): Promise<void> {
         return f;
       });
     }
-    reporter = new IssueReporter(errLine, options.deadLetter, options.late);
+    reporter = new IssueReporter(errLine, options.deadLetter, options.late, new IssueHints(options.parse?.format));
     ssc.issues.listen(reporter.onIssue);
     const { Observers } = await import('./observers.js');
     observers = await Observers.create({
@@ -302,6 +303,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const summary = reporter.summary(ssc.issues);
   if (summary) errLine(summary, 'info');
+  for (const hint of reporter.exitHints(ssc.issues)) errLine(hint, 'info');
   reporter.close();
   exitAfterFlush(output.closed ? ExitCode.OK : code);
 }
