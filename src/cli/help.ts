@@ -116,7 +116,12 @@ export function shellUnits(command: string): string[] {
  * `shellUnits` with ` \` line continuations, continuation lines indented.
  */
 export function exampleBlock(command: string, what: string, width: number, indent = 2): string[] {
-  const lines = wrapWords(`# ${what}`, width, indent + 2, ' '.repeat(indent));
+  return [...wrapWords(`# ${what}`, width, indent + 2, ' '.repeat(indent)), ...commandLines(command, width, indent)];
+}
+
+/** A shell command broken between `shellUnits` with ` \` continuations (continuation lines indented 4 more). */
+export function commandLines(command: string, width: number, indent: number): string[] {
+  const lines: string[] = [];
   let line = ' '.repeat(indent);
   let empty = true;
   for (const unit of shellUnits(command)) {

@@ -14,6 +14,8 @@ import { parseArgs, parser, type CliOptions } from './args.js';
 import { completionScript, type CompletionFlag } from './completion.js';
 import { IssueReporter } from './report.js';
 import { IssueHints } from './hints.js';
+import { helpWidth, wrapHelp } from './help.js';
+import { functionsTopicText, parseTopicText, requestedTopic, TOPICS } from './topics.js';
 import { createInputs } from './inputs.js';
 import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint, pipelineDescription } from './checkpoint-options.js';
 import { WalLineSource } from '../sources/wal-source.js';
@@ -115,11 +117,28 @@ function exitAfterFlush(code: number): void {
   process.stdout.write('', () => process.exit(code));
 }
 
+/** `dstream help [TOPIC]`: prints the topic on stdout, wrapped to the terminal; returns the exit code. */
+function showTopic(topic: string): number {
+  const width = helpWidth(process.stdout, process.env);
+  if (topic === 'flags') return parseArgs(['--help']).kind === 'done' ? ExitCode.OK : ExitCode.USAGE;
+  if (topic === 'parse' || topic === 'functions') {
+    process.stdout.write(topic === 'parse' ? wrapHelp(parseTopicText(), width) : functionsTopicText(width));
+    return ExitCode.OK;
+  }
+  errLine(`dstream: help: unknown topic '${topic}'; use one of ${TOPICS.join(', ')} (or dstream --help for the flags)`, 'error');
+  return ExitCode.USAGE;
+}
+
 /** Runs the CLI with `argv` (without `node` and the script). Never throws; sets the exit code. */
 export async function main(argv: string[]): Promise<void> {
   if (argv.length === 0 && process.stdin.isTTY) {
     process.stderr.write(SHORT_HELP);
     exitAfterFlush(ExitCode.USAGE);
+    return;
+  }
+  const topic = requestedTopic(argv);
+  if (topic !== undefined) {
+    exitAfterFlush(showTopic(topic));
     return;
   }
   if (argv[0] === 'completion') {
