@@ -174,6 +174,8 @@ export async function main(argv: string[]): Promise<void> {
   let ssc: StreamingContext;
   let reporter: IssueReporter;
   let observers: Observers;
+  /** Leaves the live table (if any) on screen; stderr lines go below it from then on. */
+  let closeView = () => {};
   const verbose = argv.includes('--verbose');
   const output = new StreamOutput(process.stdout);
   let sink: Output = output;
@@ -236,8 +238,9 @@ export async function main(argv: string[]): Promise<void> {
     let recordsOut: () => number = () => 0;
     if (live) {
       const { LiveView } = await import('./live-view.js');
-      const view = new LiveView({ stream: process.stdout, chalk: chalkFor(process.stdout, process.env, options.color) });
+      const view = new LiveView({ stream: process.stdout, stderr: process.stderr, chalk: chalkFor(process.stdout, process.env, options.color) });
       recordsOut = () => view.recordsOut;
+      closeView = () => view.close();
       result.output(() => view);
     } else {
       const fmt = options.format ?? 'text';
@@ -315,6 +318,7 @@ export async function main(argv: string[]): Promise<void> {
     code = renderError(e, options.verbose);
   }
   await observers.close();
+  closeView();
   try {
     output.flush();
   } catch {
