@@ -22,7 +22,7 @@ import { isPair, type BatchInfo, type Millis, type WindowBounds } from '../core/
 import { compareKeys } from '../core/compare.js';
 import type { StreamNode } from '../engine/node.js';
 import { isoTime, valueText } from '../sinks/format.js';
-import { escapeControl } from './terminal.js';
+import { drawBelowWrites, escapeControl, unicodeTerminal } from './terminal.js';
 
 /** Options of a `LiveView`. */
 export interface LiveViewOptions {
@@ -34,12 +34,6 @@ export interface LiveViewOptions {
   unicode?: boolean;
   /** stderr, whose lines are printed above the table (see module doc) when it is a terminal. */
   stderr?: NodeJS.WriteStream;
-}
-
-/** Whether the terminal shows UTF-8: the locale (`LC_ALL`, else `LC_CTYPE`, else `LANG`) names UTF-8 and `TERM` is not the Linux console. */
-export function unicodeTerminal(env: NodeJS.ProcessEnv): boolean {
-  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
-  return /utf-?8/i.test(locale) && env.TERM !== 'linux';
 }
 
 const GLYPHS = {
@@ -80,17 +74,11 @@ export class LiveView implements StreamNode {
 
   /** Routes `stderr`'s writes above the table (see module doc) until `close`. */
   private printAbove(stderr: NodeJS.WriteStream): void {
-    const write = stderr.write;
-    stderr.write = ((...args: Parameters<typeof write>) => {
-      if (this.frame === null) return write.apply(stderr, args);
-      this.update.clear();
-      const ok = write.apply(stderr, args);
-      this.update(this.frame);
-      return ok;
-    }) as typeof write;
-    this.restoreStderr = () => {
-      stderr.write = write;
-    };
+    this.restoreStderr = drawBelowWrites(stderr, () => {
+      if (this.frame !== null) this.update.clear();
+    }, () => {
+      if (this.frame !== null) this.update(this.frame);
+    });
   }
 
   record(value: unknown): void {

@@ -24,7 +24,7 @@ import { createParser } from '../parsers/index.js';
 import { FdLineSource } from '../sources/fd-line-source.js';
 import type { Observers } from './observers.js';
 import { isJournalStream, formatLogLine, type LogLevel } from './systemd.js';
-import { chalkFor } from './terminal.js';
+import { chalkFor, unicodeTerminal } from './terminal.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import { fstatSync } from 'node:fs';
 import { join } from 'node:path';
@@ -176,6 +176,8 @@ export async function main(argv: string[]): Promise<void> {
   let observers: Observers;
   /** Leaves the live table (if any) on screen; stderr lines go below it from then on. */
   let closeView = () => {};
+  /** Stops the progress bar (if any), at 100 % when the input was read to its end. */
+  let stopBar = (_complete: boolean) => {};
   const verbose = argv.includes('--verbose');
   const output = new StreamOutput(process.stdout);
   let sink: Output = output;
@@ -252,14 +254,24 @@ export async function main(argv: string[]): Promise<void> {
     }
     reporter = new IssueReporter(errLine, options.deadLetter, options.late, new IssueHints(options.parse?.format));
     ssc.issues.listen(reporter.onIssue);
+    // On a terminal (not CI, no live table on it), progress: a bar for stdin from a file, else a spinner.
+    const terminalProgress = process.stderr.isTTY === true && !process.env.CI && !live;
+    const s = options.sources;
+    const bounded = terminalProgress && inputs && s.stdin && !s.connect.length && !s.listen.length && !s.watch.length
+      ? (await import('./progress-bar.js')).stdinInput() : undefined;
     const { Observers } = await import('./observers.js');
     observers = await Observers.create({
       ssc, chalk: chalkFor(process.stderr, process.env, options.color),
-      spinner: process.stderr.isTTY === true && !process.env.CI && !live && !options.stats,
+      spinner: terminalProgress && !bounded && !options.stats,
       stats: options.stats, progressJson: options.progressJson, metricsPort: options.metricsPort,
       recordsOut: () => recordsOut(), log: errLine, env: process.env,
     });
     await inputs?.prepare(); // binds ports, checks directories: a failure exits 2 before any input is read
+    if (bounded) {
+      const { InputProgressBar } = await import('./progress-bar.js');
+      const bar = new InputProgressBar({ stderr: process.stderr, input: bounded, unicode: unicodeTerminal(process.env) });
+      stopBar = (complete) => bar.stop(complete);
+    }
   } catch (e) {
     exitAfterFlush(renderError(e, verbose));
     return;
@@ -318,6 +330,7 @@ export async function main(argv: string[]): Promise<void> {
     code = renderError(e, options.verbose);
   }
   await observers.close();
+  stopBar(code === ExitCode.OK && signals === 0);
   closeView();
   try {
     output.flush();

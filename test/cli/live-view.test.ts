@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Chalk } from 'chalk';
-import { LiveView, unicodeTerminal } from '../../src/cli/live-view.js';
+import { LiveView } from '../../src/cli/live-view.js';
+import { unicodeTerminal } from '../../src/cli/terminal.js';
 
 function fakeTty(columns = 40) {
   const writes: string[] = [];

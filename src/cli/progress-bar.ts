@@ -1,0 +1,112 @@
+/**
+ * A progress bar on stderr for bounded input of known size — stdin
+ * redirected from a regular file — in place of the spinner: bytes read of
+ * the total, percentage, rate and time left (cli-progress). The caller shows
+ * it only when stderr is a terminal and not in CI; it never writes to a pipe.
+ *
+ * Bytes read are the file offset of stdin (`/proc/self/fdinfo/0`, Linux),
+ * so no reader has to count: stdin is read sequentially whichever source
+ * reads it. Lines written to stderr meanwhile (warnings, `--stats`) are
+ * printed above the bar.
+ */
+import { fstatSync, readFileSync } from 'node:fs';
+import bytes from 'bytes';
+import { SingleBar } from 'cli-progress';
+import { drawBelowWrites } from './terminal.js';
+
+/** An input whose size is known: `total` bytes, `read()` so far. */
+export interface BoundedInput {
+  totalBytes: number;
+  readBytes: () => number;
+}
+
+/**
+ * stdin as a bounded input when it is a non-empty regular file and its offset
+ * can be read (Linux `/proc`); else `undefined`.
+ */
+export function stdinInput(fd = 0, procFs = '/proc/self/fdinfo'): BoundedInput | undefined {
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size === 0) return undefined;
+    const pos = () => Number(/^pos:\s*(\d+)/m.exec(readFileSync(`${procFs}/${fd}`, 'utf8'))?.[1] ?? NaN);
+    if (!Number.isFinite(pos())) return undefined;
+    return { totalBytes: st.size, readBytes: () => Math.min(st.size, pos() || 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+const size = (n: number) => bytes.format(n, { unitSeparator: ' ', decimalPlaces: 1 }) ?? `${n} B`;
+
+/** Options of `InputProgressBar`. */
+export interface InputProgressBarOptions {
+  stderr: NodeJS.WriteStream;
+  input: BoundedInput;
+  /** Bar glyphs: `█░` when true, `#-` otherwise. */
+  unicode: boolean;
+  /** Wall clock, ms (for the rate). */
+  now?: () => number;
+  /** How often the bar is updated, ms (default 200). */
+  intervalMs?: number;
+}
+
+/** The bar (see module doc); `stop()` leaves its final state on screen. */
+export class InputProgressBar {
+  private readonly bar: SingleBar;
+  private readonly timer: NodeJS.Timeout;
+  private readonly startMs: number;
+  private readonly restore: () => void;
+
+  constructor(private readonly o: InputProgressBarOptions) {
+    const now = o.now ?? Date.now;
+    this.startMs = now();
+    const original = o.stderr.write.bind(o.stderr);
+    // cli-progress draws through this view of stderr, so that its own writes are not taken for lines to print above it.
+    const view = {
+      isTTY: true,
+      get columns() {
+        return o.stderr.columns;
+      },
+      write: original,
+    } as unknown as NodeJS.WriteStream;
+    this.bar = new SingleBar({
+      stream: view,
+      format: '{bar} {percentage}% · {done} of {size} · {rate}/s · {eta_formatted} left',
+      barCompleteChar: o.unicode ? '\u2588' : '#',
+      barIncompleteChar: o.unicode ? '\u2591' : '-',
+      barsize: 24,
+      hideCursor: false,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      forceRedraw: true,
+      etaBuffer: 20,
+      fps: 5,
+    });
+    this.bar.start(o.input.totalBytes, 0, this.payload(0, now));
+    // Clear the bar's line, let the line be written, then draw the bar on the next line; ESC 7 saves
+    // that position anew, as cli-progress restores the saved one (ESC 8) when it stops.
+    this.restore = drawBelowWrites(o.stderr, () => original('\r\x1b[2K'), () => {
+      original('\x1b7');
+      this.bar.render();
+    });
+    this.timer = setInterval(() => {
+      const done = o.input.readBytes();
+      this.bar.update(done, this.payload(done, now));
+    }, o.intervalMs ?? 200);
+    this.timer.unref();
+  }
+
+  private payload(done: number, now: () => number): Record<string, string> {
+    const seconds = Math.max(0.001, (now() - this.startMs) / 1000);
+    return { done: size(done), size: size(this.o.input.totalBytes), rate: size(done / seconds) };
+  }
+
+  /** Draws the final state (all bytes read when the input ended) and stops. */
+  stop(complete: boolean): void {
+    clearInterval(this.timer);
+    const done = complete ? this.o.input.totalBytes : this.o.input.readBytes();
+    this.bar.update(done, this.payload(done, this.o.now ?? Date.now));
+    this.restore();
+    this.bar.stop();
+  }
+}
