@@ -9,7 +9,7 @@
  *   does read them;
  * - a record that is not a `[key, value]` pair: what it was instead.
  */
-import { readlinkSync, fstatSync } from 'node:fs';
+import { fstatSync, readlinkSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { preview, type Issue, type IssueLog } from '../engine/issues.js';
 import { createParser } from '../parsers/index.js';
@@ -32,6 +32,16 @@ export function freshStdoutFile(cwd = process.cwd()): string | undefined {
   }
 }
 
+/** True when `name` is an empty regular file in the working directory (what a shell's `> name` leaves). */
+function secondRedirection(name: string): boolean {
+  try {
+    const st = statSync(name);
+    return st.isFile() && st.size === 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The message for a stray positional argument. When it is the `=` of an
  * unquoted arrow function (`--map l => l.length`: the shell passes `--map l =`
@@ -48,9 +58,12 @@ export function unexpectedArgumentMessage(argv: readonly string[], positional: r
   const at = argv.indexOf('=');
   const flag = at >= 2 ? argv[at - 2]! : '';
   if (first !== '=' || !flag.startsWith('--') || operators[flag.slice(2)] !== true) return plain;
-  const body = redirectedTo ?? '…';
+  const param = argv[at - 1]!;
+  // `x => x > 3` is two redirections (`> x`, then `> 3`): the file named after the parameter shows
+  // that stdout's file is not the body.
+  const body = redirectedTo !== undefined && !secondRedirection(param) ? redirectedTo : '…';
   const created = redirectedTo ? `; the shell took '> ${redirectedTo}' as a redirection and created the file ${redirectedTo}` : '';
-  return `unexpected argument '=': the shell split the unquoted function of ${flag} at '=>'${created}. Quote the function: ${flag} '${argv[at - 1]} => ${body}'`;
+  return `unexpected argument '=': the shell split the unquoted function of ${flag} at '=>'${created}. Quote the function: ${flag} '${param} => ${body}'`;
 }
 
 /** What the values of a choice flag are, in its message. */

@@ -25,6 +25,13 @@ describe('an unquoted function split by the shell', () => {
     expect(existsSync(join(dir, 'l.length'))).toBe(true);
   });
 
+  it('--filter x => x > 3: two redirections, so the body is not guessed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dstream-hint-'));
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" --filter x => x > 3 </dev/null`], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe("dstream: unexpected argument '=': the shell split the unquoted function of --filter at '=>'; the shell took '> 3' as a redirection and created the file 3. Quote the function: --filter 'x => …'");
+  });
+
   it('without a redirection target known, the body is left as …; other stray arguments keep the plain message', () => {
     expect(unexpectedArgumentMessage(['--filter', 'x', '='], ['x', '='].slice(1), OPERATOR_FLAGS))
       .toBe("unexpected argument '=': the shell split the unquoted function of --filter at '=>'. Quote the function: --filter 'x => …'");
