@@ -25,6 +25,7 @@ import { FdLineSource } from '../sources/fd-line-source.js';
 import type { Observers } from './observers.js';
 import { isJournalStream, formatLogLine, type LogLevel } from './systemd.js';
 import { chalkFor, unicodeTerminal } from './terminal.js';
+import type { BoundedInput } from './progress-bar.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import { fstatSync } from 'node:fs';
 import { join } from 'node:path';
@@ -115,6 +116,18 @@ function exitAfterFlush(code: number): void {
   process.exitCode = code;
   if (process.stdout.writableLength === 0) process.exit(code);
   process.stdout.write('', () => process.exit(code));
+}
+
+/**
+ * The bounded input of a job, for the progress bar: stdin alone from a regular file, or watched
+ * directories alone under --once without a checkpoint (which would skip files read before).
+ */
+async function boundedInput(s: CliOptions['sources'], checkpoint: boolean): Promise<BoundedInput | undefined> {
+  if (s.connect.length || s.listen.length) return undefined;
+  const { stdinInput, watchedFilesInput } = await import('./progress-bar.js');
+  if (s.stdin && !s.watch.length) return stdinInput();
+  if (!s.stdin && s.watch.length && s.once && !s.newFilesOnly && !checkpoint) return watchedFilesInput(s.watch, { pattern: s.pattern, recursive: s.recursive });
+  return undefined;
 }
 
 /** `dstream help [TOPIC]`: prints the topic on stdout, wrapped to the terminal; returns the exit code. */
@@ -229,14 +242,21 @@ export async function main(argv: string[]): Promise<void> {
         fault: faultInjection(process.env.DSTREAM_FAULT),
       });
     }
-    const result = inputs
-      ? buildPipeline(inputs.stream, options.operators, settings)
+    const live = options.format === undefined && sink === output && process.stdout.isTTY === true && keyedResult(options.operators);
+    // On a terminal (not CI, no live table on it), progress: a bar for bounded input (stdin from a
+    // file, watched directories under --once), else a spinner.
+    const terminalProgress = process.stderr.isTTY === true && !process.env.CI && !live;
+    const bounded = terminalProgress && inputs ? await boundedInput(options.sources, store !== null) : undefined;
+    let stream = inputs?.stream;
+    const count = bounded?.count;
+    if (count) stream = stream!.map((line) => (count(line), line), 'progress');
+    const result = stream
+      ? buildPipeline(stream, options.operators, settings)
       : buildWorkerPipeline(ssc, {
         workers, operators: options.operators, settings, stdinSize: fstatSync(0).size, maxLineBytes: options.maxLineBytes,
         onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine,
       });
     const limit = options.printLimit;
-    const live = options.format === undefined && sink === output && process.stdout.isTTY === true && keyedResult(options.operators);
     let recordsOut: () => number = () => 0;
     if (live) {
       const { LiveView } = await import('./live-view.js');
@@ -254,11 +274,6 @@ export async function main(argv: string[]): Promise<void> {
     }
     reporter = new IssueReporter(errLine, options.deadLetter, options.late, new IssueHints(options.parse?.format));
     ssc.issues.listen(reporter.onIssue);
-    // On a terminal (not CI, no live table on it), progress: a bar for stdin from a file, else a spinner.
-    const terminalProgress = process.stderr.isTTY === true && !process.env.CI && !live;
-    const s = options.sources;
-    const bounded = terminalProgress && inputs && s.stdin && !s.connect.length && !s.listen.length && !s.watch.length
-      ? (await import('./progress-bar.js')).stdinInput() : undefined;
     const { Observers } = await import('./observers.js');
     observers = await Observers.create({
       ssc, chalk: chalkFor(process.stderr, process.env, options.color),

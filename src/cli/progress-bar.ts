@@ -1,23 +1,30 @@
 /**
  * A progress bar on stderr for bounded input of known size — stdin
- * redirected from a regular file — in place of the spinner: bytes read of
+ * redirected from a regular file, or the files of watched directories read
+ * by `--once` — in place of the spinner: bytes read of
  * the total, percentage, rate and time left (cli-progress). The caller shows
  * it only when stderr is a terminal and not in CI; it never writes to a pipe.
  *
- * Bytes read are the file offset of stdin (`/proc/self/fdinfo/0`, Linux),
+ * Bytes read of stdin are its file offset (`/proc/self/fdinfo/0`, Linux),
  * so no reader has to count: stdin is read sequentially whichever source
- * reads it. Lines written to stderr meanwhile (warnings, `--stats`) are
+ * reads it. Bytes of watched files are counted as their lines enter the
+ * pipeline (a map in front of the operators, only while the bar is shown). Lines written to stderr meanwhile (warnings, `--stats`) are
  * printed above the bar.
  */
-import { fstatSync, readFileSync } from 'node:fs';
+import { fstatSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import bytes from 'bytes';
 import { SingleBar } from 'cli-progress';
+import { FileFilter, scanDirectory } from '../sources/directory-watcher.js';
+import { isGzip } from '../sources/file-reader.js';
 import { drawBelowWrites } from './terminal.js';
 
-/** An input whose size is known: `total` bytes, `read()` so far. */
+/** An input whose size is known: `totalBytes`, `readBytes()` so far. */
 export interface BoundedInput {
   totalBytes: number;
   readBytes: () => number;
+  /** For an input counted as its lines pass: call once per line. */
+  count?: (line: string) => void;
 }
 
 /**
@@ -34,6 +41,36 @@ export function stdinInput(fd = 0, procFs = '/proc/self/fdinfo'): BoundedInput |
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The files of watched directories read by `--once` (those present now that
+ * the directory source takes: same filter), as a bounded input whose bytes
+ * are counted line by line (UTF-8 bytes plus the newline); `undefined` when
+ * there are none or a `.gz` file is among them (its size is not its text's).
+ */
+export async function watchedFilesInput(dirs: readonly string[], options: { pattern?: string; recursive?: boolean }): Promise<BoundedInput | undefined> {
+  let totalBytes = 0;
+  for (const dir of dirs) {
+    const files = await scanDirectory(new FileFilter(resolve(dir), options), () => {});
+    for (const f of files) {
+      if (isGzip(f)) return undefined;
+      try {
+        totalBytes += statSync(f).size;
+      } catch {
+        /* gone: the source reports it */
+      }
+    }
+  }
+  if (totalBytes === 0) return undefined;
+  let read = 0;
+  return {
+    totalBytes,
+    readBytes: () => Math.min(read, totalBytes),
+    count: (line) => {
+      read += Buffer.byteLength(line) + 1;
+    },
+  };
 }
 
 const size = (n: number) => bytes.format(n, { unitSeparator: ' ', decimalPlaces: 1 }) ?? `${n} B`;

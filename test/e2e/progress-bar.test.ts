@@ -76,6 +76,28 @@ describe.skipIf(!hasTmux)('progress bar on a terminal (tmux)', () => {
   });
 });
 
+describe.skipIf(!hasTmux)('progress bar for watched directories under --once (tmux)', () => {
+  it('the bytes of the files present, counted as their lines are read, end at 100 %', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dstream-bar-'));
+    const watched = mkdtempSync(join(tmpdir(), 'dstream-watched-'));
+    writeFileSync(join(watched, 'a.log'), readFileSync(APACHE));
+    writeFileSync(join(watched, 'b.log'), readFileSync(`${ROOT}/data/elastic-examples/auth.log`));
+    writeFileSync(join(watched, '.hidden'), 'not read, not counted\n');
+    const session = `dstream-bar3-${process.pid}`;
+    const done = tmuxRun(`node ${BIN} --once --settle 0 --watch ${watched} --max-rate 8000 --count --format tsv > ${dir}/out.tsv`, dir, session);
+    try {
+      await screen(session, (t) => /^[█░]{24} +\d+% · [\d.]+ [KM]?B of 3 MB · /m.test(t) && !t.includes(' 100% '));
+      await fileAppears(done);
+      const end = spawnSync('tmux', ['capture-pane', '-p', '-t', session]).stdout.toString().split('\n').filter((l) => l.trim());
+      expect(end).toEqual([expect.stringMatching(/^█{24} 100% · 3 MB of 3 MB · [\d.]+ [KM]?B\/s · 0s left$/)]);
+      const counts = readFileSync(`${dir}/out.tsv`, 'utf8').trim().split('\n').map(Number);
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(10_000 + 7_121);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
+  });
+});
+
 describe('no progress bar on a pipe', () => {
   it('stderr carries only the warning and the summary', async () => {
     const r = await runCli(['--parse', 'combined', '--count', '--format', 'tsv'], { file: APACHE });
