@@ -113,6 +113,9 @@ export class InputProgressBar {
       barIncompleteChar: o.unicode ? '\u2591' : '-',
       barsize: 24,
       hideCursor: false,
+      // cli-progress's default turns the terminal's line wrapping off (ESC [?7l) while the bar runs,
+      // which cuts every longer warning at the right margin; keep it on (the bar is cut to the width).
+      linewrap: true,
       clearOnComplete: false,
       stopOnComplete: false,
       forceRedraw: true,
