@@ -4,9 +4,13 @@
  * shell reads back as the exact command.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exampleBlock, helpWidth, shellUnits, wrapWords } from '../../src/cli/help.js';
 import { BIN, ROOT } from '../helpers/run-cli.js';
+import { fileAppears } from '../helpers/wait.js';
 
 function help(columns: number, args = ['--help']): string {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', COLUMNS: String(columns) } });
@@ -63,5 +67,26 @@ describe('wrapping pieces', () => {
     expect(exampleBlock('dstream --map JSON.parse --count-by-value --window 10m', 'counts', 30)).toEqual([
       '  # counts', '  dstream --map JSON.parse \\', '      --count-by-value \\', '      --window 10m',
     ]);
+  });
+});
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+describe.skipIf(!hasTmux)('--help on a real terminal (tmux, 70 columns)', () => {
+  it('takes the terminal\'s width: nothing wraps at the margin, no word is split', async () => {
+    const done = join(mkdtempSync(join(tmpdir(), 'dstream-help-')), 'done');
+    const session = `dstream-help-${process.pid}`;
+    // COLUMNS=200 in the environment must not win over the terminal's own width.
+    const cmd = `cd ${ROOT}; COLUMNS=200 NO_COLOR=1 node ${BIN} --help; touch ${done}; sleep 60`;
+    expect(spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '70', '-y', '20', cmd]).status).toBe(0);
+    try {
+      await fileAppears(done);
+      const screen = spawnSync('tmux', ['capture-pane', '-p', '-S', '-', '-t', session]).stdout.toString().trimEnd();
+      // Laid out for 70 columns: had it been wider, the terminal would have cut words at the margin.
+      expect(words(screen)).toEqual(words(help(100_000)));
+      expect(Math.max(...screen.split('\n').map((l) => [...l.trimEnd()].length))).toBe(70);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
   });
 });
