@@ -284,7 +284,7 @@ export async function main(argv: string[]): Promise<void> {
     await inputs?.prepare(); // binds ports, checks directories: a failure exits 2 before any input is read
     if (bounded) {
       const { InputProgressBar } = await import('./progress-bar.js');
-      const bar = new InputProgressBar({ stderr: process.stderr, input: bounded, unicode: unicodeTerminal(process.env) });
+      const bar = new InputProgressBar({ stderr: process.stderr, stdout: process.stdout, input: bounded, unicode: unicodeTerminal(process.env) });
       stopBar = (complete) => bar.stop(complete);
     }
   } catch (e) {
@@ -297,6 +297,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err.code === 'EPIPE') {
       output.closed = true;
       ssc.stop({ graceful: false });
+      stopBar(false);
       exitAfterFlush(ExitCode.OK);
       return;
     }
@@ -330,6 +331,7 @@ export async function main(argv: string[]): Promise<void> {
       ssc.stop({ graceful: true });
     } else {
       errLine(`dstream: ${sig} again: aborting`, 'warning');
+      stopBar(false);
       process.exit(ExitCode.INTERRUPTED);
     }
   };

@@ -8,8 +8,9 @@
  * Bytes read of stdin are its file offset (`/proc/self/fdinfo/0`, Linux),
  * so no reader has to count: stdin is read sequentially whichever source
  * reads it. Bytes of watched files are counted as their lines enter the
- * pipeline (a map in front of the operators, only while the bar is shown). Lines written to stderr meanwhile (warnings, `--stats`) are
- * printed above the bar.
+ * pipeline (a map in front of the operators, only while the bar is shown).
+ * Lines written to stderr meanwhile (warnings, `--stats`), and to stdout
+ * when it is the same terminal, are printed above the bar.
  */
 import { fstatSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -78,6 +79,8 @@ const size = (n: number) => bytes.format(n, { unitSeparator: ' ', decimalPlaces:
 /** Options of `InputProgressBar`. */
 export interface InputProgressBarOptions {
   stderr: NodeJS.WriteStream;
+  /** stdout: when it is a terminal, what is written to it is printed above the bar too. */
+  stdout?: NodeJS.WriteStream;
   input: BoundedInput;
   /** Bar glyphs: `█░` when true, `#-` otherwise. */
   unicode: boolean;
@@ -98,13 +101,15 @@ export class InputProgressBar {
     const now = o.now ?? Date.now;
     this.startMs = now();
     const original = o.stderr.write.bind(o.stderr);
-    // cli-progress draws through this view of stderr, so that its own writes are not taken for lines to print above it.
+    // cli-progress draws through this view of stderr, so that its own writes are not taken for lines
+    // to print above it. Its cursor save and restore (ESC 7 / ESC 8 around the bar's life) are dropped:
+    // once lines were printed above the bar, restoring would put the cursor back over them.
     const view = {
       isTTY: true,
       get columns() {
         return o.stderr.columns;
       },
-      write: original,
+      write: (chunk: string | Uint8Array) => (chunk === '\x1b7' || chunk === '\x1b8' ? true : original(chunk)),
     } as unknown as NodeJS.WriteStream;
     this.bar = new SingleBar({
       stream: view,
@@ -123,12 +128,12 @@ export class InputProgressBar {
       fps: 5,
     });
     this.bar.start(o.input.totalBytes, 0, this.payload(0, now));
-    // Clear the bar's line, let the line be written, then draw the bar on the next line; ESC 7 saves
-    // that position anew, as cli-progress restores the saved one (ESC 8) when it stops.
-    this.restore = drawBelowWrites(o.stderr, () => original('\r\x1b[2K'), () => {
-      original('\x1b7');
-      this.bar.render();
-    });
+    // A line written to stderr — or to stdout when it is the same terminal — clears the bar's line,
+    // is written, and the bar is drawn again below it.
+    const clear = () => original('\r\x1b[2K');
+    const redraw = () => this.bar.render();
+    const restores = [o.stderr, ...(o.stdout?.isTTY ? [o.stdout] : [])].map((stream) => drawBelowWrites(stream, clear, redraw));
+    this.restore = () => restores.forEach((r) => r());
     this.timer = setInterval(() => {
       const done = o.input.readBytes();
       this.bar.update(done, this.payload(done, now));
@@ -141,8 +146,12 @@ export class InputProgressBar {
     return { done: size(done), size: size(this.o.input.totalBytes), rate: size(done / seconds) };
   }
 
-  /** Draws the final state (all bytes read when the input ended) and stops. */
+  private stopped = false;
+
+  /** Draws the final state (all bytes read when the input ended) and stops; later calls do nothing. */
   stop(complete: boolean): void {
+    if (this.stopped) return;
+    this.stopped = true;
     clearInterval(this.timer);
     const done = complete ? this.o.input.totalBytes : this.o.input.readBytes();
     this.bar.update(done, this.payload(done, this.o.now ?? Date.now));
