@@ -71,6 +71,8 @@ describe('wrapping pieces', () => {
 });
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+// Each tmux session runs on a server of its own (-L session): test files run in parallel, and a
+// server starting while another one on the same socket shuts down makes new-session fail.
 
 describe.skipIf(!hasTmux)('--help on a real terminal (tmux, 70 columns)', () => {
   it('takes the terminal\'s width: nothing wraps at the margin, no word is split', async () => {
@@ -78,15 +80,15 @@ describe.skipIf(!hasTmux)('--help on a real terminal (tmux, 70 columns)', () => 
     const session = `dstream-help-${process.pid}`;
     // COLUMNS=200 in the environment must not win over the terminal's own width.
     const cmd = `cd ${ROOT}; COLUMNS=200 NO_COLOR=1 node ${BIN} --help; touch ${done}; sleep 60`;
-    expect(spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '70', '-y', '20', cmd]).status).toBe(0);
+    expect(spawnSync('tmux', ['-L', session, 'new-session', '-d', '-s', session, '-x', '70', '-y', '20', cmd]).status).toBe(0);
     try {
       await fileAppears(done);
-      const screen = spawnSync('tmux', ['capture-pane', '-p', '-S', '-', '-t', session]).stdout.toString().trimEnd();
+      const screen = spawnSync('tmux', ['-L', session, 'capture-pane', '-p', '-S', '-', '-t', session]).stdout.toString().trimEnd();
       // Laid out for 70 columns: had it been wider, the terminal would have cut words at the margin.
       expect(words(screen)).toEqual(words(help(100_000)));
       expect(Math.max(...screen.split('\n').map((l) => [...l.trimEnd()].length))).toBe(70);
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', session]);
+      spawnSync('tmux', ['-L', session, 'kill-session', '-t', session]);
     }
   });
 });

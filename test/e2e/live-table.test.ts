@@ -13,6 +13,8 @@ import { BIN, ROOT } from '../helpers/run-cli.js';
 import { fileAppears } from '../helpers/wait.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+// Each tmux session runs on a server of its own (-L session): test files run in parallel, and a
+// server starting while another one on the same socket shuts down makes new-session fail.
 const BATCHES = 4;
 
 describe.skipIf(!hasTmux)('live table with stderr lines (tmux)', () => {
@@ -40,11 +42,11 @@ produce | node ${BIN} --batch 300ms --progress-json ${progress} --stats --map JS
 echo exit=$? > ${done}.part && mv ${done}.part ${done}
 sleep 60
 `);
-    expect(spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '100', '-y', '40', `bash ${script}`]).status).toBe(0);
+    expect(spawnSync('tmux', ['-L', session, 'new-session', '-d', '-s', session, '-x', '100', '-y', '40', `bash ${script}`]).status).toBe(0);
     try {
       await fileAppears(done);
       expect(readFileSync(done, 'utf8').trim()).toBe('exit=0');
-      const all = spawnSync('tmux', ['capture-pane', '-p', '-J', '-S', '-', '-t', session]).stdout.toString().split('\n').filter((l) => l.trim() !== '');
+      const all = spawnSync('tmux', ['-L', session, 'capture-pane', '-p', '-J', '-S', '-', '-t', session]).stdout.toString().split('\n').filter((l) => l.trim() !== '');
       const headers = all.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('window ['));
       expect(headers, all.join('\n')).toHaveLength(1);
       const at = headers[0]![1];
@@ -64,7 +66,7 @@ sleep 60
       expect(all.slice(at + 6)).toEqual([`dstream: ${BATCHES} records skipped (${BATCHES} by --map 'JSON.parse')`]);
       expect(all.join('\n')).not.toContain('\ufffd');
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', session]);
+      spawnSync('tmux', ['-L', session, 'kill-session', '-t', session]);
     }
   });
 });
