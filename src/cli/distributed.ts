@@ -37,6 +37,7 @@ function stdinIsFile(): boolean {
   }
 }
 import { IssueReporter } from './report.js';
+import { invalidChoiceMessage } from './hints.js';
 
 type Say = (line: string) => void;
 
@@ -242,7 +243,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
   const parsed = subParser(rest).fail((m) => {
     failure = m;
   }).parseSync() as Record<string, unknown>;
-  if (failure) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''}: ${failure.replace(/\s*\n\s*/g, ' ')}`);
+  if (failure) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''}: ${invalidChoiceMessage(failure) ?? failure.replace(/\s*\n\s*/g, ' ')}`);
   const pos = (parsed._ as unknown[]).map(String);
   if (pos.length !== 1) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''} takes one URL\n${SUB_USAGE}`);
   const allowed: Record<string, string[]> = {

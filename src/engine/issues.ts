@@ -46,6 +46,10 @@ export class IssueLog {
     this.raw = v;
     this.rawSeq++;
   }
+  /** Input records seen so far (each setting of `current`). */
+  get recordsSeen(): number {
+    return this.rawSeq;
+  }
   /** Count per kind. */
   readonly counts: Record<IssueKind, number> = {
     'user-error': 0, 'bad-event-time': 0, 'not-a-pair': 0, late: 0, 'invalid-utf8': 0, 'line-too-long': 0, 'evicted-key': 0, 'unreadable-file': 0,
