@@ -49,6 +49,22 @@ function checkWorkerMode(o: CliOptions, checkpoint: boolean): void {
   if (s.maxRate !== undefined) throw new ConfigError('--workers cannot be combined with --max-rate');
 }
 
+/**
+ * Bounded input is batched by the input, not the clock: stdin redirected from
+ * a regular file when it is the only source, or anything with `--once`.
+ * `--max-rate` replays a file as a live stream (clock-cut batches).
+ * @throws ConfigError for `--max-records-per-batch` on live input.
+ */
+function boundedInput(o: CliOptions): boolean {
+  const s = o.sources;
+  const bounded = s.maxRate === undefined
+    && (s.once || (s.stdin && !s.connect.length && !s.listen.length && !s.watch.length && stdinIsFile()));
+  if (!bounded && s.maxRecordsPerBatch !== undefined) {
+    throw new ConfigError('--max-records-per-batch cuts bounded input (stdin from a file, or --once); live input is batched by the clock (--batch)');
+  }
+  return bounded;
+}
+
 /** Operators whose result is a keyed table worth a live view. */
 function keyedResult(ops: readonly OperatorFlag[]): boolean {
   return ops.some((o) => ['count-by-value', 'reduce-by-key', 'top', 'window', 'session-window', 'update-state-by-key'].includes(o.op));
@@ -169,7 +185,10 @@ export async function main(argv: string[]): Promise<void> {
       exitAfterFlush(await runWorker(options, (l) => errLine(l, 'info')));
       return;
     }
-    ssc = new StreamingContext({ batchIntervalMs: options.batchIntervalMs, onError: options.onError, output });
+    ssc = new StreamingContext({
+      batchIntervalMs: options.batchIntervalMs, onError: options.onError, output,
+      bounded: boundedInput(options), maxRecordsPerBatch: options.sources.maxRecordsPerBatch,
+    });
     const ck = options.checkpoint;
     const store = openCheckpoint(ck, pipelineDescription(options), errLine);
     const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
@@ -191,7 +210,7 @@ export async function main(argv: string[]): Promise<void> {
       stdinSource: store && ck.wal
         ? () => new WalLineSource('stdin', process.stdin, join(store.dir, 'wal'), ssc.issues, options.maxLineBytes)
         : options.sources.maxRate === undefined && stdinIsFile()
-          ? () => new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes)
+          ? (backpressure) => Object.assign(new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes), { backpressure, log: (m: string) => errLine(`dstream: ${m}`) })
           : undefined,
       wal: store && ck.wal ? (src, n) => new WalLineSource(src.name, src, join(store.dir, `wal-${n}`), ssc.issues, options.maxLineBytes) : undefined,
     });
@@ -201,6 +220,7 @@ export async function main(argv: string[]): Promise<void> {
         intervalMs: ck.checkpointIntervalMs ?? defaultCheckpointIntervalMs(options.batchIntervalMs, options.operators),
         outputs: fileOut ? [fileOut] : [],
         drain: ck.drain,
+        keepOpenAtEnd: options.sources.once && !ck.drain,
         log: errLine,
         fault: faultInjection(process.env.DSTREAM_FAULT),
       });
@@ -211,7 +231,8 @@ export async function main(argv: string[]): Promise<void> {
         workers, operators: options.operators, settings, stdinSize: fstatSync(0).size, maxLineBytes: options.maxLineBytes,
         onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine,
       });
-    const limit = options.printLimit;
+    // Text on a pipe or into a file shows every record; on a terminal Spark's cut at 10.
+    const limit = options.printLimit ?? (sink === output && process.stdout.isTTY === true ? 10 : Infinity);
     const live = options.format === undefined && sink === output && process.stdout.isTTY === true && keyedResult(options.operators);
     let recordsOut: () => number = () => 0;
     if (live) {
@@ -222,7 +243,7 @@ export async function main(argv: string[]): Promise<void> {
     } else {
       const fmt = options.format ?? 'text';
       result.output((everyBatch) => {
-        const f = new FormatSink(sink, { format: fmt, printLimit: limit, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs });
+        const f = new FormatSink(sink, { format: fmt, printLimit: limit, header: options.header, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs });
         recordsOut = () => f.recordsOut;
         return f;
       });

@@ -95,11 +95,11 @@ export class IssueLog {
     this.emit({ kind, where, raw: this.current, value, message });
   }
 
-  /** A record whose event time is behind an already emitted window (dropped, counted). */
+  /** A record whose event time is behind a window already closed: emitted, or passed by the watermark (dropped, counted). */
   late(where: string, value: unknown, eventTimeMs: number, sealedMs: number): void {
     this.emit({
       kind: 'late', where, raw: this.current, value, eventTimeMs,
-      message: `event time ${new Date(eventTimeMs).toISOString()} is before ${new Date(sealedMs).toISOString()}, the end of a window already emitted`,
+      message: `event time ${new Date(eventTimeMs).toISOString()} is before ${new Date(sealedMs).toISOString()}, the end of a window already closed`,
     });
   }
 
