@@ -207,10 +207,12 @@ export async function main(argv: string[]): Promise<void> {
     // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
     const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
       maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
-      stdinSource: store && ck.wal
-        ? () => new WalLineSource('stdin', process.stdin, join(store.dir, 'wal'), ssc.issues, options.maxLineBytes)
-        : options.sources.maxRate === undefined && stdinIsFile()
-          ? (backpressure) => Object.assign(new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes), { backpressure, log: (m: string) => errLine(`dstream: ${m}`) })
+      // A regular file on stdin is its own log: under a checkpoint it is remembered by identity and
+      // byte offset (fd-line-source.ts), so --wal is for pipes only.
+      stdinSource: options.sources.maxRate === undefined && stdinIsFile()
+        ? (backpressure) => Object.assign(new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes), { backpressure, log: (m: string) => errLine(`dstream: ${m}`) })
+        : store && ck.wal
+          ? () => new WalLineSource('stdin', process.stdin, join(store.dir, 'wal'), ssc.issues, options.maxLineBytes)
           : undefined,
       wal: store && ck.wal ? (src, n) => new WalLineSource(src.name, src, join(store.dir, `wal-${n}`), ssc.issues, options.maxLineBytes) : undefined,
     });
