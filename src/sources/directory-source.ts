@@ -390,11 +390,15 @@ export class DirectorySource implements Source, Replayable {
 
   private maybeEnd(): void {
     if (!this.options.once || this.ended || this.stopped || !this.initialDone) return;
-    if (this.replayMode && this.ready.size > 0 && this.waiting.size === 0 && this.inflight.size === 0) {
-      this.sink?.cut?.(); // the next batch takes the ready files (planBatch); replayBatch calls back here
-      return;
-    }
-    if (this.waiting.size > 0 || this.ready.size > 0 || this.reading || this.inflight.size > 0) return;
+    if (this.waiting.size > 0 || this.reading || this.inflight.size > 0) return;
+    if (this.replayMode) {
+      const cap = this.options.maxFilesPerBatch;
+      if (cap !== undefined && this.ready.size > cap) {
+        this.sink?.cut?.(); // a batch of `cap` files (planBatch); replayBatch calls back here
+        return;
+      }
+      // The rest is taken by the final batch's planBatch.
+    } else if (this.ready.size > 0) return;
     this.ended = true;
     this.stopped = true;
     this.sink?.end();

@@ -11,7 +11,8 @@
  * stream fallback for the rest of the input, losing nothing.
  *
  * Bounded input: when the engine says a batch is full (`--max-records-per-batch`)
- * the splitter stops at that line and the source cuts the batch there. Under
+ * the splitter stops at that line, and the source cuts the batch there before
+ * it pushes more (not at end of input: no empty last batch). Under
  * a checkpoint a regular file is remembered by identity (device, inode, a hash
  * of its first 4 KiB) and byte offset (`position`/`resume`): the next run
  * continues a file that grew where the last one stopped, and reads a file
@@ -97,6 +98,7 @@ export class FdLineSource implements Source {
         if (this.readPos !== null) this.readPos += n;
         if (n === 0) {
           try {
+            if (full && splitter.heldBytes > 0) cut(); // a last line without newline starts a batch
             splitter.end();
           } catch (e) {
             this.stopped = true;
@@ -112,16 +114,18 @@ export class FdLineSource implements Source {
     };
     // Processing runs in slices of at most SLICE_MS, so timers (batches) and
     // signals are served even when user functions are slow.
+    const cut = (): void => {
+      full = false;
+      sink.cut?.();
+    };
     const feed = (chunk: Buffer): void => {
       if (this.stopped) return;
       let used: number;
       try {
+        if (full) cut();
+        if (this.stopped) return;
         used = splitter.push(chunk, performance.now() + SLICE_MS);
         this.consumed += used;
-        if (full) {
-          full = false;
-          sink.cut?.();
-        }
       } catch (e) {
         this.stopped = true;
         sink.fail(e);
