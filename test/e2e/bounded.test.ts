@@ -172,6 +172,9 @@ describe('cron runs with a checkpoint add up to one run', () => {
       const drained = await run(['--watch', join(dir, `${name}4-in`), '--once', '--drain', '--settle', '0', '--checkpoint', join(dir, `${name}4-ck`), ...args]);
       const whole = await run(args, APACHE);
       expect(four.map((r) => r.stdout).join('') + drained.stdout).toBe(whole.stdout);
+      // A run after the drain: the checkpoint holds the real watermark, not +∞ (nothing is late, nothing fails).
+      const after = await run(['--watch', join(dir, `${name}4-in`), '--once', '--settle', '0', '--checkpoint', join(dir, `${name}4-ck`), ...args]);
+      expect([after.code, after.stdout, after.stderr.replace(/^dstream: checkpoint: restored state after batch \d+\n/, '')]).toEqual([0, '', '']);
     });
   }
 
