@@ -245,7 +245,7 @@ export async function main(argv: string[]): Promise<void> {
     } else {
       const fmt = options.format ?? 'text';
       result.output((everyBatch) => {
-        const f = new FormatSink(sink, { format: fmt, printLimit: limit, header: options.header, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs });
+        const f = new FormatSink(sink, { format: fmt, printLimit: limit, header: options.header && (() => !(fileOut && Number(fileOut.position()) > 0)), everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs });
         recordsOut = () => f.recordsOut;
         return f;
       });

@@ -22,8 +22,8 @@ export interface FormatSinkOptions {
   format: OutputFormat;
   /** Records shown per frame in text (Spark's `print(num)`), default 10; `Infinity`: all, written as they come. */
   printLimit?: number;
-  /** tsv/csv: a header row before the first record. */
-  header?: boolean;
+  /** tsv/csv: a header row before the first record; a function is asked then (e.g. not when appending to a file that has one). */
+  header?: boolean | (() => boolean);
   /** Whether a text frame is printed for every batch, even empty (false downstream of windows). */
   everyBatch: boolean;
   /** The batch time of records received now (json lines carry it). */
@@ -68,7 +68,8 @@ export class FormatSink implements StreamNode {
     else if (this.o.header) {
       if (!this.columns) {
         this.columns = columnsOf(value, w);
-        this.out.write(headerLine(this.columns, f) + '\n');
+        const h = this.o.header;
+        if (h === true || (typeof h === 'function' && h())) this.out.write(headerLine(this.columns, f) + '\n');
       }
       this.out.write(columnsRecord(value, f, w, this.columns) + '\n');
     } else this.out.write(delimitedRecord(value, f, w) + '\n');

@@ -98,6 +98,13 @@ describe('one-off questions over a file', () => {
     expect(win.stdout.split('\n').slice(0, 2)).toEqual(['window_start\twindow_end\tkey\tvalue', '2015-05-17T00:00:00.000Z\t2015-05-18T00:00:00.000Z\t200\t1496']);
     const rec = await run(['--parse', 'combined', '--map', 'r => ({ ip: r.remote_addr, status: r.status })', '--format', 'csv', '--header'], APACHE);
     expect(rec.stdout.split('\n').slice(0, 2)).toEqual(['ip,status', '83.149.9.216,200']);
+    // A cron job appending to --output FILE writes the header once.
+    const out = join(dir, 'header.tsv');
+    const cronArgs = ['--once', '--checkpoint', join(dir, 'header-ck'), '--output', out, '--format', 'tsv', '--header', '--count'];
+    await run(cronArgs, APACHE);
+    appendFileSync(join(dir, 'header-in.log'), 'x\n');
+    await run(cronArgs, join(dir, 'header-in.log'));
+    expect(readFileSync(out, 'utf8')).toBe('value\n10000\n1\n');
     const bad = await run(['--count', '--header']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--header adds a header row to tsv or csv');
