@@ -10,7 +10,8 @@
  * written as they come, so a stateless job over a large file holds none.
  * json/tsv/csv: every record, one per line; records of the batch being
  * received are written as they come (the batch time is known ahead). With
- * `header`, tsv/csv start with a header row (format.ts `columnsOf`).
+ * `header`, tsv/csv start with a header row (format.ts `columnsOf`). Over
+ * bounded input (`batch.bounded`) an empty batch prints no empty frame.
  */
 import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
 import type { StreamNode } from '../engine/node.js';
@@ -93,7 +94,8 @@ export class FormatSink implements StreamNode {
 
   endBatch(batch: BatchInfo): void {
     if (this.batchOpen) this.out.write('\n');
-    else if (this.o.format === 'text' && (this.o.everyBatch || this.batchFirst.length > 0)) {
+    // Bounded input: no frame for an empty batch (a cron run with nothing new prints nothing).
+    else if (this.o.format === 'text' && ((this.o.everyBatch && !batch.bounded) || this.batchFirst.length > 0)) {
       this.writeFrame(batch.timeMs, this.batchFirst, undefined);
     }
     this.batchOpen = false;

@@ -193,6 +193,9 @@ describe('cron runs with a checkpoint add up to one run', () => {
     expect(one[0]!.stdout).toBe('200\t9125\n206\t45\n301\t164\n304\t445\n403\t2\n404\t213\n416\t2\n500\t3\n');
     expect(four[0]!.stdout).toBe('200\t1496\n206\t17\n301\t61\n304\t28\n404\t30\n');
     expect(four[4]!.stdout).toBe('');
+    // In text format too: no empty frame for a run with nothing new.
+    const text = await run(['--watch', join(dir, 'state4-in'), '--once', '--settle', '0', '--checkpoint', join(dir, 'state4-ck'), ...args.slice(0, -2)]);
+    expect(text.stdout).toBe('');
     expect(four[4]!.stderr).toMatch(/^dstream: checkpoint: restored state after batch \d+\n$/);
   });
 });
