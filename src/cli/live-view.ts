@@ -58,7 +58,7 @@ export class LiveView implements StreamNode {
     if (this.rows.length) this.shown = { rows: this.rows, window: null };
     this.rows = [];
     if (this.shown) this.update(this.render(batch.timeMs, this.shown.rows, this.shown.window));
-    if (batch.final) this.update.done();
+    if (batch.final || batch.last) this.update.done(); // the last batch of a run is not final when open windows stay in a checkpoint
   }
 
   /** The table text (exported for tests through `render`). */
