@@ -441,9 +441,10 @@ export class StreamingContext {
   }
 
   /**
-   * Runs the current batch as the last one and stops. `flush`: end of input,
-   * or a stop without checkpoint or with `drain` — open windows are emitted;
-   * otherwise (a stop with checkpoint) they stay in the checkpoint.
+   * Runs the current batch as the last one and stops. `flush`: end of input
+   * (unless `keepOpenAtEnd`), or a stop without checkpoint or with `drain` —
+   * open windows are emitted; otherwise (a stop with checkpoint, the end of a
+   * `--once` run) they stay in the checkpoint.
    */
   private finish(flush = true): void {
     this.cancelTimer();
