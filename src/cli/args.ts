@@ -37,7 +37,10 @@ export interface CliOptions {
   metricsPort?: number;
   /** `--workers N`: threads for the stateless prefix and map-side combine. */
   workers?: number;
-  printLimit: number;
+  /** `--print N`: records shown per text frame; undefined: not given (10 on a terminal, all on a pipe). */
+  printLimit?: number;
+  /** `--header`: a header row for tsv/csv. */
+  header: boolean;
   maxLineBytes: number;
   onError: ErrorPolicy;
   deadLetter?: string;
@@ -227,7 +230,8 @@ export function parser(argv: string[]) {
     .option('progress-json', { type: 'string', describe: 'FILE: append one JSON object per batch (Spark StreamingQueryProgress names)', group: 'Terminal:' })
     .option('workers', { type: 'number', describe: 'N: run the stateless operators and a map-side combine in N threads (stdin from a file)', group: 'Batches:' })
     .option('metrics-port', { type: 'number', describe: 'PORT: serve Prometheus metrics on 127.0.0.1:PORT/metrics', group: 'Terminal:' })
-    .option('print', { type: 'number', default: 10, describe: 'records shown per batch in text format', group: 'Output:' })
+    .option('print', { type: 'number', describe: 'records shown per batch in text format (default: 10 on a terminal, all on a pipe)', group: 'Output:' })
+    .option('header', { type: 'boolean', describe: 'tsv/csv: a header row first (window_start, window_end, key, value, or the record\'s fields)', group: 'Output:' })
     .option('max-line-bytes', { type: 'string', default: String(DEFAULT_MAX_LINE_BYTES), describe: 'longer lines are skipped and counted (e.g. 1048576, 64KB, 16MB)', group: 'Bad input:' })
     .option('on-error', { choices: ['skip', 'fail'] as const, default: 'skip' as const, describe: 'when FN throws: skip and count the record, or stop with exit 1', group: 'Bad input:' })
     .option('dead-letter', { type: 'string', describe: 'FILE: append the input lines of skipped records', group: 'Bad input:' })
@@ -254,7 +258,7 @@ export const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'transform', 'filter', '
   'event-time', 'watermark', 'late', 'format', 'print', 'max-line-bytes', 'on-error', 'dead-letter', 'verbose', 'help', 'version',
   'parse', 'delimiter', 'year', 'color', 'no-color', 'stats', 'progress-json', 'metrics-port', 'config', 'print-config', 'workers',
   'update-state-by-key', 'map-with-state', 'state-timeout', 'max-keys', 'initial-state', 'output-mode', 'session-window', 'allowed-lateness', 'timezone',
-  'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'wal', 'drain', 'output', 'output-dir', ...SOURCE_FLAGS, ...DISTRIBUTED_FLAGS];
+  'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'wal', 'drain', 'output', 'output-dir', 'header', ...SOURCE_FLAGS, ...DISTRIBUTED_FLAGS];
 
 function workersOf(v: unknown): number | undefined {
   if (v === undefined) return undefined;
@@ -308,8 +312,11 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
   const positional = ((parsed._ as unknown[]) ?? []).filter((p) => p !== '-'); // a lone '-' is stdin
   if (positional.length > 0) throw new ConfigError(unexpectedArgumentMessage(cliArgv, positional, OPERATOR_FLAGS, freshStdoutFile()));
 
-  const printLimit = Number(single(parsed.print));
-  if (!Number.isInteger(printLimit) || printLimit < 0) throw new ConfigError(`--print: '${String(single(parsed.print))}' is not a non-negative integer`);
+  const printLimit = single(parsed.print) === undefined ? undefined : Number(single(parsed.print));
+  if (printLimit !== undefined && (!Number.isInteger(printLimit) || printLimit < 0)) throw new ConfigError(`--print: '${String(single(parsed.print))}' is not a non-negative integer`);
+  const header = Boolean(single(parsed.header));
+  const format = single(parsed.format) as OutputFormat | undefined;
+  if (header && format !== 'tsv' && format !== 'csv') throw new ConfigError('--header adds a header row to tsv or csv: add --format tsv or --format csv');
   const maxText = String(single(parsed['max-line-bytes']));
   const maxLineBytes = /^\d+$/.test(maxText) ? Number(maxText) : bytes.parse(maxText);
   if (!Number.isInteger(maxLineBytes) || maxLineBytes! < 1) throw new ConfigError(`--max-line-bytes: '${maxText}' is not a positive size`);
@@ -327,7 +334,7 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
       batchIntervalMs: parseDuration(String(single(parsed.batch)), '--batch'),
       operators: toOperators(orderedOperators(cliArgv)),
       watermarkDelayMs: watermarkText === '0' ? 0 : parseDuration(watermarkText, '--watermark'),
-      format: single(parsed.format) as OutputFormat | undefined,
+      format,
       parse: single(parsed.parse) === undefined ? undefined : {
         format: String(single(parsed.parse)),
         delimiter: single(parsed.delimiter) as string | undefined,
@@ -339,6 +346,7 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
       metricsPort: single(parsed['metrics-port']) as number | undefined,
       workers: workersOf(single(parsed.workers)),
       printLimit,
+      header,
       maxLineBytes: maxLineBytes!,
       onError: single(parsed['on-error']) as ErrorPolicy,
       deadLetter: single(parsed['dead-letter']) as string | undefined,

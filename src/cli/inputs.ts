@@ -8,7 +8,7 @@
  */
 import type { StreamingContext } from '../engine/context.js';
 import type { DStream } from '../engine/dstream.js';
-import { RateLimiter, WritableBackpressure, type WritableLike } from '../sources/flow.js';
+import { RateLimiter, WritableBackpressure, type Backpressure, type WritableLike } from '../sources/flow.js';
 import { ReadableLineSource } from '../sources/readable-source.js';
 import type { Source } from '../sources/source.js';
 import { BatchMarkerSource } from '../sources/batch-marker.js';
@@ -23,7 +23,7 @@ export interface InputEnv {
   /** The job's output stream, whose queue gives the backpressure. */
   stdout: WritableLike;
   /** Creates the stdin source instead of the plain one (e.g. write-ahead-logged with `--wal`); called only when stdin is read. */
-  stdinSource?: () => Source;
+  stdinSource?: (backpressure: Backpressure) => Source;
   /** With `--wal`: wraps a TCP source (the n-th) in a write-ahead log. */
   wal?: (source: Source, n: number) => Source;
 }
@@ -52,7 +52,7 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
   const common = () => ({ issues: ssc.issues, maxLineBytes: env.maxLineBytes, rate: rate(), backpressure, log, clock: ssc.clock, once: options.once });
   const sources: Source[] = [];
   if (options.stdin) {
-    sources.push(env.stdinSource?.() ?? new ReadableLineSource('stdin', env.stdin, ssc.issues, { maxLineBytes: env.maxLineBytes, rate: rate(), backpressure }));
+    sources.push(env.stdinSource?.(backpressure) ?? new ReadableLineSource('stdin', env.stdin, ssc.issues, { maxLineBytes: env.maxLineBytes, rate: rate(), backpressure }));
   }
   if (options.connect.length) {
     const { ConnectSource } = await import('../sources/socket-client.js');

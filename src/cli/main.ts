@@ -74,6 +74,22 @@ function explicitBatchesOf(o: CliOptions, checkpoint: boolean): { alignMs: numbe
   return { alignMs };
 }
 
+/**
+ * Bounded input is batched by the input, not the clock: stdin redirected from
+ * a regular file when it is the only source, or anything with `--once`.
+ * `--max-rate` replays a file as a live stream (clock-cut batches).
+ * @throws ConfigError for `--max-records-per-batch` on live input.
+ */
+function boundedInput(o: CliOptions): boolean {
+  const s = o.sources;
+  const bounded = s.maxRate === undefined
+    && (s.once || (s.stdin && !s.connect.length && !s.listen.length && !s.watch.length && stdinIsFile()));
+  if (!bounded && s.maxRecordsPerBatch !== undefined) {
+    throw new ConfigError('--max-records-per-batch cuts bounded input (stdin from a file, or --once); live input is batched by the clock (--batch)');
+  }
+  return bounded;
+}
+
 /** Operators whose result is a keyed table worth a live view. */
 function keyedResult(ops: readonly OperatorFlag[]): boolean {
   return ops.some((o) => ['count-by-value', 'reduce-by-key', 'top', 'window', 'session-window', 'update-state-by-key'].includes(o.op));
@@ -143,7 +159,7 @@ function exitAfterFlush(code: number): void {
  * The bounded input of a job, for the progress bar: stdin alone from a regular file, or watched
  * directories alone under --once without a checkpoint (which would skip files read before).
  */
-async function boundedInput(s: CliOptions['sources'], checkpoint: boolean): Promise<BoundedInput | undefined> {
+async function progressInput(s: CliOptions['sources'], checkpoint: boolean): Promise<BoundedInput | undefined> {
   if (s.connect.length || s.listen.length) return undefined;
   const { stdinInput, watchedFilesInput } = await import('./progress-bar.js');
   if (s.stdin && !s.watch.length) return stdinInput();
@@ -231,7 +247,10 @@ export async function main(argv: string[]): Promise<void> {
     }
     const ck = options.checkpoint;
     const explicitBatches = explicitBatchesOf(options, ck.checkpoint !== undefined);
-    ssc = new StreamingContext({ batchIntervalMs: options.batchIntervalMs, onError: options.onError, output, explicitBatches });
+    ssc = new StreamingContext({
+      batchIntervalMs: options.batchIntervalMs, onError: options.onError, output, explicitBatches,
+      bounded: explicitBatches === undefined && boundedInput(options), maxRecordsPerBatch: options.sources.maxRecordsPerBatch,
+    });
     const store = openCheckpoint(ck, pipelineDescription(options, 'local'), errLine);
     const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
     if (fileOut) sink = fileOut;
@@ -251,10 +270,12 @@ export async function main(argv: string[]): Promise<void> {
     // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
     const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
       maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
-      stdinSource: store && ck.wal
-        ? () => new WalLineSource('stdin', process.stdin, join(store.dir, 'wal'), ssc.issues, options.maxLineBytes)
-        : options.sources.maxRate === undefined && stdinIsFile()
-          ? () => new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes)
+      // A regular file on stdin is its own log: under a checkpoint it is remembered by identity and
+      // byte offset (fd-line-source.ts), so --wal is for pipes only.
+      stdinSource: options.sources.maxRate === undefined && stdinIsFile()
+        ? (backpressure) => Object.assign(new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes), { backpressure, log: (m: string) => errLine(`dstream: ${m}`) })
+        : store && ck.wal
+          ? () => new WalLineSource('stdin', process.stdin, join(store.dir, 'wal'), ssc.issues, options.maxLineBytes)
           : undefined,
       wal: store && ck.wal ? (src, n) => new WalLineSource(src.name, src, join(store.dir, `wal-${n}`), ssc.issues, options.maxLineBytes) : undefined,
     });
@@ -264,6 +285,7 @@ export async function main(argv: string[]): Promise<void> {
         intervalMs: ck.checkpointIntervalMs ?? defaultCheckpointIntervalMs(options.batchIntervalMs, options.operators),
         outputs: fileOut ? [fileOut] : [],
         drain: ck.drain,
+        keepOpenAtEnd: options.sources.once && !ck.drain,
         log: errLine,
         fault: faultInjection(process.env.DSTREAM_FAULT),
       });
@@ -272,7 +294,7 @@ export async function main(argv: string[]): Promise<void> {
     // On a terminal (not CI, no live table on it), progress: a bar for bounded input (stdin from a
     // file, watched directories under --once), else a spinner.
     const terminalProgress = process.stderr.isTTY === true && !process.env.CI && !live;
-    const bounded = terminalProgress && inputs ? await boundedInput(options.sources, store !== null) : undefined;
+    const bounded = terminalProgress && inputs ? await progressInput(options.sources, store !== null) : undefined;
     let stream = inputs?.stream;
     const count = bounded?.count;
     if (count) stream = stream!.map((line) => (count(line), line), 'progress');
@@ -282,7 +304,8 @@ export async function main(argv: string[]): Promise<void> {
         workers, operators: options.operators, settings, stdinSize: fstatSync(0).size, maxLineBytes: options.maxLineBytes,
         onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine,
       });
-    const limit = options.printLimit;
+    // Text on a pipe or into a file shows every record; on a terminal Spark's cut at 10.
+    const limit = options.printLimit ?? (sink === output && process.stdout.isTTY === true ? 10 : Infinity);
     let recordsOut: () => number = () => 0;
     if (live) {
       const { LiveView } = await import('./live-view.js');
@@ -293,7 +316,7 @@ export async function main(argv: string[]): Promise<void> {
     } else {
       const fmt = options.format ?? 'text';
       result.output((everyBatch) => {
-        const f = new FormatSink(sink, { format: fmt, printLimit: limit, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs });
+        const f = new FormatSink(sink, { format: fmt, printLimit: limit, header: options.header && (() => !(fileOut && Number(fileOut.position()) > 0)), everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs });
         recordsOut = () => f.recordsOut;
         return f;
       });

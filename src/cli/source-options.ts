@@ -32,6 +32,8 @@ export interface SourceCliOptions {
   settleMs: Millis;
   newFilesOnly: boolean;
   maxFilesPerBatch?: number;
+  /** Bounded input: records per batch (`--max-records-per-batch`; default all input in one batch). */
+  maxRecordsPerBatch?: number;
   afterRead: AfterRead;
   /** Records per second per source. */
   maxRate?: number;
@@ -42,7 +44,7 @@ export interface SourceCliOptions {
 
 /** Every source flag, for "did you mean". */
 export const SOURCE_FLAGS = ['stdin', 'connect', 'connect-retries', 'listen', 'max-connections', 'idle-timeout', 'watch', 'pattern',
-  'recursive', 'settle', 'new-files-only', 'max-files-per-batch', 'after-read', 'max-rate', 'once', 'batch-marker'] as const;
+  'recursive', 'settle', 'new-files-only', 'max-files-per-batch', 'after-read', 'max-rate', 'once', 'max-records-per-batch', 'batch-marker'] as const;
 
 /** Adds the source flags to a yargs parser (no defaults here: a flag given without its source is an error). */
 export function addSourceOptions<T>(y: Argv<T>): Argv<T> {
@@ -63,6 +65,7 @@ export function addSourceOptions<T>(y: Argv<T>): Argv<T> {
     .option('after-read', { type: 'string', describe: 'keep|delete|move:DIR: what to do with a file once its batch is output (default keep)', group })
     .option('max-rate', { type: 'string', describe: 'N: at most N records per second per source (reading pauses)', group })
     .option('once', { type: 'boolean', describe: 'read what is there now (stdin to EOF, files present), process it, exit 0', group })
+    .option('max-records-per-batch', { type: 'string', describe: 'N: bounded input (stdin from a file, or --once) in batches of N records (default: one batch)', group })
     .option('batch-marker', { type: 'string', describe: 'TEXT: a line equal to TEXT ends the current batch and is not a record; batches then follow the markers, not the clock', group: 'Batches:' }) as Argv<T>;
 }
 
@@ -131,6 +134,7 @@ export function readSourceOptions(parsed: Record<string, unknown>, positional: r
     settleMs: durationOrZero('settle', last(parsed.settle)) ?? DEFAULT_SETTLE_MS,
     newFilesOnly,
     maxFilesPerBatch: integer('max-files-per-batch', last(parsed['max-files-per-batch']), 1),
+    maxRecordsPerBatch: integer('max-records-per-batch', last(parsed['max-records-per-batch']), 1),
     afterRead: parseAfterRead(last(parsed['after-read']) ?? 'keep'),
     maxRate: integer('max-rate', last(parsed['max-rate']), 1),
     once,

@@ -36,6 +36,14 @@ export interface BatchInfo {
   readonly timeMs: Millis;
   /** Sequence number of the batch, from 0. */
   readonly index: number;
-  /** True for the last batch (end of input or stop). */
+  /** True when open event-time windows are flushed: end of input, or a stop without checkpoint (or with `--drain`). */
   readonly final: boolean;
+  /** True for the last batch of this run (end of input or stop), flushed or not. */
+  readonly last?: boolean;
+  /**
+   * True when the input is bounded (a file, or `--once`): batches are cut by
+   * the input, not the clock, and stateful tables are output once per run,
+   * at its last batch.
+   */
+  readonly bounded?: boolean;
 }

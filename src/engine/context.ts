@@ -10,6 +10,14 @@
  * ended, the current batch runs at once as the final batch (no waiting for the
  * clock): event-time windows are all emitted (watermark +∞) and the context
  * stops. Spark's JobGenerator is the model, with an injectable `Clock`.
+ *
+ * Bounded input (`bounded`: a file, or `--once`; Structured Streaming's
+ * `Trigger.AvailableNow`) is batched by the input, not the clock: all of it is
+ * one batch, or batches of `maxRecordsPerBatch` records, or what a source cuts
+ * (`SourceSink.cut`, e.g. `--max-files-per-batch`). Batch times are then
+ * logical — consecutive multiples of the batch interval from the epoch (or
+ * after the checkpoint's last batch) — so the same input gives the same output
+ * on every run, whatever the machine's load.
  */
 import { SystemClock, type Clock } from '../core/clock.js';
 import { ConfigError, DStreamError } from '../core/errors.js';
@@ -47,6 +55,10 @@ export interface StreamingContextOptions {
    * processing-time windows fall on the same batches in every run.
    */
   explicitBatches?: { alignMs?: Millis };
+  /** Bounded input: batches cut by the input, logical batch times (see module doc). */
+  bounded?: boolean;
+  /** Bounded input: at most this many records per batch (`--max-records-per-batch`); default all in one batch. */
+  maxRecordsPerBatch?: number;
 }
 
 /** Checkpointing of a context (Spark's `ssc.checkpoint(dir)` with the offset/commit logs of Structured Streaming). */
@@ -58,6 +70,12 @@ export interface CheckpointOptions {
   outputs: DurableOutput[];
   /** Graceful stop emits open windows (`--drain`) instead of keeping them in the checkpoint. */
   drain?: boolean;
+  /**
+   * End of input keeps the windows the watermark has not passed in the
+   * checkpoint, as a stop does (`--once` without `--drain`: the next cron run
+   * continues them), instead of emitting them.
+   */
+  keepOpenAtEnd?: boolean;
   /** Told about recovery (replayed batches, skipped corrupt files). */
   log?: (message: string) => void;
   /** Fault injection for crash tests: called at each step of the batch protocol. */
@@ -104,6 +122,13 @@ export class StreamingContext {
   /** Counters and listeners of bad input. */
   readonly issues: IssueLog;
   readonly output: Output;
+  /** Bounded input: batches cut by the input (see module doc). */
+  readonly bounded: boolean;
+  private readonly maxRecordsPerBatch: number;
+  /** Bounded input: records received in the batch being received. */
+  private pendingRecords = 0;
+  /** A batch is being run (records pushed now belong to it: no cut). */
+  private inBatch = false;
   private readonly sources: { source: Source; root: SourceRoot; ended: boolean }[] = [];
   private readonly outputs: DStream<unknown>[] = [];
   private stateValue: ContextState = 'initialized';
@@ -120,6 +145,8 @@ export class StreamingContext {
   private stopping = false;
   private failed = false;
   private readonly explicitBatches: { alignMs?: Millis } | undefined;
+  /** Batches follow the input (bounded input or explicit batches): no batch timer. */
+  private readonly inputCut: boolean;
   /** Listeners called after every batch (the CLI's progress and stats). */
   readonly batchListeners: ((batch: BatchInfo, metrics: BatchMetrics) => void)[] = [];
 
@@ -133,6 +160,10 @@ export class StreamingContext {
     this.issues = new IssueLog(options.onError ?? 'skip');
     this.output = options.output ?? new StreamOutput(process.stdout);
     this.explicitBatches = options.explicitBatches;
+    this.bounded = options.bounded ?? false;
+    this.maxRecordsPerBatch = options.maxRecordsPerBatch ?? Infinity;
+    if (!(this.maxRecordsPerBatch >= 1)) throw new ConfigError(`records per batch must be at least 1, got ${options.maxRecordsPerBatch}`);
+    this.inputCut = this.bounded || this.explicitBatches !== undefined;
     this.termination = new Promise((res, rej) => {
       this.resolveTermination = res;
       this.rejectTermination = rej;
@@ -237,9 +268,7 @@ export class StreamingContext {
     if (this.outputs.length === 0) throw new ConfigError('no output operation registered: add print(), foreachBatch() or output()');
     const now = this.clock.now();
     const alignMs = this.explicitBatches?.alignMs ?? this.batchIntervalMs;
-    this.batchTimeMs = this.explicitBatches
-      ? Math.floor(now / alignMs) * alignMs + this.batchIntervalMs
-      : Math.floor(now / this.batchIntervalMs) * this.batchIntervalMs + this.batchIntervalMs;
+    this.batchTimeMs = this.bounded ? this.batchIntervalMs : Math.floor(now / alignMs) * alignMs + this.batchIntervalMs;
     this.instantiate();
     this.stateValue = 'active';
     // Sources only register here; their input arrives in later event-loop turns, so the
@@ -247,19 +276,31 @@ export class StreamingContext {
     if (this.ckpt) for (const s of this.sources) if (isReplayable(s.source)) s.source.beginReplayMode?.();
     for (const s of this.sources) {
       s.source.start({
-        record: (v) => s.root.record(v, NaN),
+        record: this.bounded ? (v) => this.boundedRecord(s.root, v) : (v) => s.root.record(v, NaN),
+        cut: () => this.cut(),
         end: () => this.sourceEnded(s),
         fail: (e) => this.fail(e),
-        batchEnd: () => this.inputBatchEnd(),
+        batchEnd: () => this.cut(),
       });
     }
     if (this.ckpt && !this.recover()) return;
-    if (this.stateValue === 'active' && !this.explicitBatches) this.scheduleNext();
+    if (this.stateValue === 'active' && !this.inputCut) this.scheduleNext();
   }
 
-  /** A source ended the batch being received (explicit batches); ignored when the clock cuts batches. */
-  private inputBatchEnd(): void {
-    if (!this.explicitBatches || this.stateValue !== 'active') return;
+  /** Bounded input: a record; a full batch is ended before the next record (if its source did not cut it). */
+  private boundedRecord(root: SourceRoot, v: unknown): boolean {
+    if (this.inBatch) {
+      root.record(v, NaN);
+      return false;
+    }
+    if (this.pendingRecords >= this.maxRecordsPerBatch) this.cut();
+    root.record(v, NaN);
+    return ++this.pendingRecords >= this.maxRecordsPerBatch;
+  }
+
+  /** Batches that follow the input (bounded input, `--batch-marker`): ends the batch being received now and starts the next one. */
+  private cut(): void {
+    if (!this.inputCut || this.inBatch || this.stateValue !== 'active') return;
     const at = this.batchTimeMs;
     if (this.runBatch(at, false)) this.batchTimeMs = at + this.batchIntervalMs;
   }
@@ -283,10 +324,12 @@ export class StreamingContext {
    * snapshotted when due, and the batch is committed.
    * @param flush end of input: the watermark goes to +∞ (open windows are emitted).
    */
-  private runBatch(timeMs: Millis, flush: boolean, logged?: OffsetEntry, committed = false): boolean {
+  private runBatch(timeMs: Millis, flush: boolean, logged?: OffsetEntry, committed = false, last = false): boolean {
     const started = this.clock.now();
     const id = this.batchIndex++;
-    const info: BatchInfo = { timeMs, index: id, final: flush };
+    const info: BatchInfo = { timeMs, index: id, final: flush, last, bounded: this.bounded };
+    this.inBatch = true;
+    this.pendingRecords = 0;
     try {
       const ck = this.ckpt;
       if (ck) {
@@ -308,6 +351,8 @@ export class StreamingContext {
     } catch (e) {
       this.fail(e);
       return false;
+    } finally {
+      this.inBatch = false;
     }
     if (this.batchListeners.length) {
       let recordsIn = 0;
@@ -319,7 +364,7 @@ export class StreamingContext {
       for (const n of this.stateful) stateKeys += n.stateSize?.() ?? 0;
       const w = this.trackers[0]?.watermarkMs;
       const metrics: BatchMetrics = {
-        recordsIn, processingMs: this.clock.now() - started, schedulingDelayMs: this.explicitBatches ? 0 : Math.max(0, started - timeMs),
+        recordsIn, processingMs: this.clock.now() - started, schedulingDelayMs: this.inputCut ? 0 : Math.max(0, started - timeMs),
         stateKeys, watermarkMs: w !== undefined && Number.isFinite(w) ? w : undefined, replayed: logged !== undefined,
       };
       for (const l of this.batchListeners) l(info, metrics);
@@ -349,6 +394,7 @@ export class StreamingContext {
       nodes: this.stateful.map((n) => n.snapshot()),
       trackers: this.trackers.map((t) => t.snapshot()),
       sources: Object.fromEntries(this.sources.filter((s) => isReplayable(s.source)).map((s) => [s.source.name, (s.source as unknown as Replayable).snapshot()])),
+      positions: Object.fromEntries(this.sources.filter((s) => s.source.position).map((s) => [s.source.name, s.source.position!()])),
       issues: { ...this.issues.counts },
     };
   }
@@ -362,7 +408,7 @@ export class StreamingContext {
     try {
       if (rec.snapshot) {
         const st = rec.snapshot.state as {
-          batchIndex: number; lastTimeMs: number; nodes: unknown[]; trackers: unknown[]; sources: Record<string, unknown>; issues: Record<string, number>;
+          batchIndex: number; lastTimeMs: number; nodes: unknown[]; trackers: unknown[]; sources: Record<string, unknown>; positions?: Record<string, unknown>;
         };
         if (st === null || typeof st !== 'object' || !Array.isArray(st.nodes) || !Array.isArray(st.trackers)
           || st.nodes.length !== this.stateful.length || st.trackers.length !== this.trackers.length) {
@@ -373,10 +419,11 @@ export class StreamingContext {
           this.stateful.forEach((n, i) => n.restore(st.nodes[i]));
           this.trackers.forEach((t, i) => t.restore(st.trackers[i]));
           for (const s of this.sources) if (isReplayable(s.source) && st.sources?.[s.source.name] !== undefined) s.source.restore(st.sources[s.source.name]);
+          for (const s of this.sources) if (s.source.resume && st.positions?.[s.source.name] !== undefined) s.source.resume(st.positions[s.source.name]);
         } catch (e) {
           throw new ConfigError(`checkpoint ${ck.store.dir}: state/${rec.snapshot.id}.json does not hold this pipeline's state (${(e as Error).message}); use --checkpoint-mismatch reset to start over`);
         }
-        Object.assign(this.issues.counts, st.issues);
+        // Issue counts are per run: the snapshot keeps them for `checkpoint inspect`, a run reports its own.
         this.batchIndex = st.batchIndex;
         lastTime = st.lastTimeMs;
         this.lastSnapshotTimeMs = st.lastTimeMs;
@@ -397,27 +444,30 @@ export class StreamingContext {
       return false;
     }
     const now = this.clock.now();
-    this.batchTimeMs = Math.max(Math.floor(now / this.batchIntervalMs) * this.batchIntervalMs + this.batchIntervalMs, lastTime + this.batchIntervalMs);
+    this.batchTimeMs = this.bounded
+      ? (Number.isFinite(lastTime) ? lastTime : 0) + this.batchIntervalMs
+      : Math.max(Math.floor(now / this.batchIntervalMs) * this.batchIntervalMs + this.batchIntervalMs, lastTime + this.batchIntervalMs);
     return true;
   }
 
   private sourceEnded(s: { ended: boolean }): void {
     s.ended = true;
     if (this.stateValue !== 'active') return;
-    if (this.sources.every((x) => x.ended)) this.finish();
+    if (this.sources.every((x) => x.ended)) this.finish(!this.ckpt?.keepOpenAtEnd);
   }
 
   /**
-   * Runs the current batch as the last one and stops. `flush`: end of input,
-   * or a stop without checkpoint or with `drain` — open windows are emitted;
-   * otherwise (a stop with checkpoint) they stay in the checkpoint.
+   * Runs the current batch as the last one and stops. `flush`: end of input
+   * (unless `keepOpenAtEnd`), or a stop without checkpoint or with `drain` —
+   * open windows are emitted; otherwise (a stop with checkpoint, the end of a
+   * `--once` run) they stay in the checkpoint.
    */
   private finish(flush = true): void {
     this.cancelTimer();
     this.stateValue = 'stopped';
     this.stopping = true;
     for (const s of this.sources) s.source.stop();
-    const ok = this.runBatch(this.batchTimeMs, flush);
+    const ok = this.runBatch(this.batchTimeMs, flush, undefined, false, true);
     this.ckpt?.store.close();
     if (ok) this.resolveTermination();
   }

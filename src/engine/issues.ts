@@ -150,11 +150,11 @@ export class IssueLog {
     this.emit({ kind, where, raw: this.current, value, message });
   }
 
-  /** A record whose event time is behind an already emitted window (dropped, counted). */
+  /** A record whose event time is behind a window already closed: emitted, or passed by the watermark (dropped, counted). */
   late(where: string, value: unknown, eventTimeMs: number, sealedMs: number): void {
     this.emit({
       kind: 'late', where, raw: this.current, value, eventTimeMs,
-      message: `event time ${new Date(eventTimeMs).toISOString()} is before ${new Date(sealedMs).toISOString()}, the end of a window already emitted`,
+      message: `event time ${isoOrNumber(eventTimeMs)} is before ${isoOrNumber(sealedMs)}, the end of a window already closed`,
     });
   }
 
@@ -190,6 +190,12 @@ export class IssueLog {
     const c = this.counts;
     return c['user-error'] + c['bad-event-time'] + c['not-a-pair'] + c.late + c['line-too-long'];
   }
+}
+
+/** ISO 8601 text of an instant (epoch ms), or the number itself when no Date can hold it. */
+function isoOrNumber(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
 }
 
 /** `String(x)` that never throws (objects without prototype, hostile toString, Proxies). */

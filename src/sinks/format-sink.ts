@@ -6,19 +6,25 @@
  * text: one Spark print frame per batch (streams that report every batch) and
  * one per window group: header, at most `printLimit` records, `...` when there
  * were more, a blank line. Only the first `printLimit + 1` records of a frame
- * are kept. json/tsv/csv: every record, one per line; records of the batch
- * being received are written as they come (the batch time is known ahead).
+ * are kept; without a limit (`Infinity`: the CLI on a pipe) records are
+ * written as they come, so a stateless job over a large file holds none.
+ * json/tsv/csv: every record, one per line; records of the batch being
+ * received are written as they come (the batch time is known ahead). With
+ * `header`, tsv/csv start with a header row (format.ts `columnsOf`). Over
+ * bounded input (`batch.bounded`) an empty batch prints no empty frame.
  */
 import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
 import type { StreamNode } from '../engine/node.js';
-import { delimitedRecord, frameHeader, jsonRecord, textRecord, type OutputFormat } from './format.js';
+import { columnsOf, columnsRecord, delimitedRecord, frameHeader, headerLine, jsonRecord, textRecord, type Columns, type OutputFormat } from './format.js';
 import type { Output } from './output.js';
 
 /** Options of a `FormatSink`. */
 export interface FormatSinkOptions {
   format: OutputFormat;
-  /** Records shown per frame in text (Spark's `print(num)`), default 10. */
+  /** Records shown per frame in text (Spark's `print(num)`), default 10; `Infinity`: all, written as they come. */
   printLimit?: number;
+  /** tsv/csv: a header row before the first record; a function is asked then (e.g. not when appending to a file that has one). */
+  header?: boolean | (() => boolean);
   /** Whether a text frame is printed for every batch, even empty (false downstream of windows). */
   everyBatch: boolean;
   /** The batch time of records received now (json lines carry it). */
@@ -32,6 +38,9 @@ export class FormatSink implements StreamNode {
   private groupFirst: unknown[] = [];
   private group: WindowBounds | null = null;
   private groupTimeMs = NaN;
+  /** Unlimited text: the frame header of the batch has been written. */
+  private batchOpen = false;
+  private columns: Columns | null = null;
   /** Records output so far (progress and metrics). */
   recordsOut = 0;
 
@@ -43,13 +52,28 @@ export class FormatSink implements StreamNode {
     this.recordsOut++;
     const f = this.o.format;
     if (f === 'text') {
+      if (this.limit === Infinity) {
+        if (!this.group && !this.batchOpen) {
+          this.batchOpen = true;
+          this.out.write(frameHeader(this.o.currentBatchTimeMs()));
+        }
+        this.out.write(textRecord(value) + '\n');
+        return;
+      }
       const first = this.group ? this.groupFirst : this.batchFirst;
       if (first.length <= this.limit) first.push(value);
       return;
     }
     const w = this.group ?? undefined;
     if (f === 'json') this.out.write(jsonRecord(value, this.group ? this.groupTimeMs : this.o.currentBatchTimeMs(), w) + '\n');
-    else this.out.write(delimitedRecord(value, f, w) + '\n');
+    else if (this.o.header) {
+      if (!this.columns) {
+        this.columns = columnsOf(value, w);
+        const h = this.o.header;
+        if (h === true || (typeof h === 'function' && h())) this.out.write(headerLine(this.columns, f) + '\n');
+      }
+      this.out.write(columnsRecord(value, f, w, this.columns) + '\n');
+    } else this.out.write(delimitedRecord(value, f, w) + '\n');
   }
 
   beginGroup(bounds: WindowBounds): void {
@@ -58,18 +82,25 @@ export class FormatSink implements StreamNode {
     // A processing-time window is output at its end, a multiple of the slide interval; at end of
     // input that is the next slide boundary, later than the final batch's time.
     this.groupTimeMs = bounds.eventTime ? this.o.currentBatchTimeMs() : bounds.endMs;
+    if (this.o.format === 'text' && this.limit === Infinity) this.out.write(frameHeader(this.groupTimeMs, bounds));
   }
 
   endGroup(): void {
-    if (this.o.format === 'text') this.writeFrame(this.groupTimeMs, this.groupFirst, this.group!);
+    if (this.o.format === 'text') {
+      if (this.limit === Infinity) this.out.write('\n');
+      else this.writeFrame(this.groupTimeMs, this.groupFirst, this.group!);
+    }
     this.group = null;
     this.groupFirst = [];
   }
 
   endBatch(batch: BatchInfo): void {
-    if (this.o.format === 'text' && (this.o.everyBatch || this.batchFirst.length > 0)) {
+    if (this.batchOpen) this.out.write('\n');
+    // Bounded input: no frame for an empty batch (a cron run with nothing new prints nothing).
+    else if (this.o.format === 'text' && ((this.o.everyBatch && !batch.bounded) || this.batchFirst.length > 0)) {
       this.writeFrame(batch.timeMs, this.batchFirst, undefined);
     }
+    this.batchOpen = false;
     this.batchFirst = [];
     this.out.flush();
   }

@@ -110,3 +110,46 @@ export function delimitedRecord(x: unknown, format: 'tsv' | 'csv', window?: Wind
   if (isPair(x)) return head + field(x[0]) + sep + field(x[1]);
   return head + field(x);
 }
+
+/**
+ * Columns of tsv/csv output with `--header`, fixed by the first record:
+ * `window_start`, `window_end` for windowed results, then `key`, `value` for
+ * pairs, the field names of a plain object (its fields become columns), or
+ * `value`.
+ */
+export interface Columns {
+  windowed: boolean;
+  /** Field names of object records, or null (pairs and other values). */
+  fields: string[] | null;
+  names: string[];
+}
+
+function plainObject(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) return false;
+  const proto = Object.getPrototypeOf(x) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** The columns for output whose first record is `x` (in window `window`, if any). */
+export function columnsOf(x: unknown, window?: WindowBounds): Columns {
+  const fields = plainObject(x) ? Object.keys(x) : null;
+  const names = fields ?? (isPair(x) ? ['key', 'value'] : ['value']);
+  return { windowed: window !== undefined, fields, names: window ? ['window_start', 'window_end', ...names] : names };
+}
+
+/** The header line (without the newline). */
+export function headerLine(c: Columns, format: 'tsv' | 'csv'): string {
+  const field = format === 'tsv' ? tsvField : csvField;
+  return c.names.map(field).join(format === 'tsv' ? '\t' : ',');
+}
+
+/** One row under `--header` (without the newline): window start and end, then the record's columns. */
+export function columnsRecord(x: unknown, format: 'tsv' | 'csv', window: WindowBounds | undefined, c: Columns): string {
+  const sep = format === 'tsv' ? '\t' : ',';
+  const head = window ? isoTime(window.startMs) + sep + isoTime(window.endMs) + sep : '';
+  if (c.fields && plainObject(x)) {
+    const field = format === 'tsv' ? tsvField : csvField;
+    return head + c.fields.map((f) => (x[f] === undefined ? '' : field(x[f]))).join(sep);
+  }
+  return head + delimitedRecord(x, format);
+}

@@ -21,6 +21,11 @@
  * read (each given one settle period to be complete; a file still changing is
  * left for the next run and reported) and the source ends. Without `once` it
  * never ends the job.
+ *
+ * Bounded input (`once`): the source cuts batches itself (`SourceSink.cut`)
+ * after `maxFilesPerBatch` files, or, in checkpoint mode, whenever files are
+ * ready and none is still being looked at, so batches hold the same files on
+ * every run.
  */
 import { lstat, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -385,7 +390,15 @@ export class DirectorySource implements Source, Replayable {
 
   private maybeEnd(): void {
     if (!this.options.once || this.ended || this.stopped || !this.initialDone) return;
-    if (this.waiting.size > 0 || this.ready.size > 0 || this.reading || this.inflight.size > 0) return;
+    if (this.waiting.size > 0 || this.reading || this.inflight.size > 0) return;
+    if (this.replayMode) {
+      const cap = this.options.maxFilesPerBatch;
+      if (cap !== undefined && this.ready.size > cap) {
+        this.sink?.cut?.(); // a batch of `cap` files (planBatch); replayBatch calls back here
+        return;
+      }
+      // The rest is taken by the final batch's planBatch.
+    } else if (this.ready.size > 0) return;
     this.ended = true;
     this.stopped = true;
     this.sink?.end();
@@ -400,7 +413,11 @@ export class DirectorySource implements Source, Replayable {
     if (this.replayMode) return;
     if (this.stopped || this.reading || !this.sink || !this.initialDone || this.inflight.size > 0) return;
     const cap = this.options.maxFilesPerBatch;
-    if (cap !== undefined && this.startedThisBatch >= cap) return;
+    if (cap !== undefined && this.startedThisBatch >= cap) {
+      // Bounded input: the batch is full; cutting it starts the next one (onBatch pumps again).
+      if (this.options.once && this.ready.size > 0) this.sink.cut?.();
+      return;
+    }
     const next = this.ready.pop();
     if (!next) return;
     this.startedThisBatch++;

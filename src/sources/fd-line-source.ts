@@ -9,8 +9,18 @@
  *
  * A descriptor that turns out to be non-blocking (`EAGAIN`) is handed to the
  * stream fallback for the rest of the input, losing nothing.
+ *
+ * Bounded input: when the engine says a batch is full (`--max-records-per-batch`)
+ * the splitter stops at that line, and the source cuts the batch there before
+ * it pushes more (not at end of input: no empty last batch). Under
+ * a checkpoint a regular file is remembered by identity (device, inode, a hash
+ * of its first 4 KiB) and byte offset (`position`/`resume`): the next run
+ * continues a file that grew where the last one stopped, and reads a file
+ * that was replaced (other identity, or shorter) from its start.
  */
-import { read } from 'node:fs';
+import { fstatSync, read, readSync } from 'node:fs';
+import { HEAD_BYTES, headHash } from './file-identity.js';
+import type { Backpressure } from './flow.js';
 import type { IssueLog } from '../engine/issues.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import type { Source, SourceSink } from './source.js';
@@ -21,9 +31,30 @@ export const SLICE_MS = 50;
 /** Block size of reads, bytes. */
 export const READ_BLOCK_BYTES = 1 << 20;
 
+/** Where a run stopped reading a regular file (plain JSON data). Offsets in bytes. */
+export interface FilePosition {
+  dev: number;
+  ino: number;
+  /** SHA-1 (hex) of the first `headBytes` bytes. */
+  headHash: string;
+  headBytes: number;
+  /** Bytes of the file consumed by the batches so far. */
+  offset: number;
+}
+
 /** A line receiver over a file descriptor (see module doc). */
 export class FdLineSource implements Source {
   private stopped = false;
+  /** File offset of the next read, or null for sequential reads (a pipe). */
+  private readPos: number | null = null;
+  /** Bytes pushed into the splitter so far, from `startOffset`. */
+  private consumed = 0;
+  private startOffset = 0;
+  private splitter: LineSplitter | null = null;
+  /** Optional: told when a resumed position does not apply (e.g. the file was replaced). */
+  log?: (message: string) => void;
+  /** Optional: reading pauses while the output is behind (output is written as records are processed). */
+  backpressure?: Backpressure;
 
   /**
    * @param fallback called with the sink and splitter when block reads are not possible (EAGAIN);
@@ -39,13 +70,21 @@ export class FdLineSource implements Source {
 
   start(sink: SourceSink): void {
     const issues = this.issues;
+    let full = false;
     const splitter = new LineSplitter((line) => {
       issues.current = line;
-      sink.record(line);
+      if (sink.record(line) === true) full = true;
+      return full;
     }, issues, this.name, this.maxLineBytes);
+    this.splitter = splitter;
     const buf = Buffer.allocUnsafe(READ_BLOCK_BYTES);
     const next = (): void => {
-      read(this.fd, buf, 0, buf.length, null, (err, n) => {
+      if (this.backpressure?.behind) {
+        this.backpressure.whenCaughtUp(next);
+        return;
+      }
+      const at = this.readPos;
+      read(this.fd, buf, 0, buf.length, at, (err, n) => {
         if (this.stopped) return;
         if (err) {
           if ((err.code === 'EAGAIN' || err.code === 'EWOULDBLOCK') && this.fallback) {
@@ -56,8 +95,10 @@ export class FdLineSource implements Source {
           sink.fail(err);
           return;
         }
+        if (this.readPos !== null) this.readPos += n;
         if (n === 0) {
           try {
+            if (full && splitter.heldBytes > 0) cut(); // a last line without newline starts a batch
             splitter.end();
           } catch (e) {
             this.stopped = true;
@@ -73,25 +114,80 @@ export class FdLineSource implements Source {
     };
     // Processing runs in slices of at most SLICE_MS, so timers (batches) and
     // signals are served even when user functions are slow.
+    const cut = (): void => {
+      full = false;
+      sink.cut?.();
+    };
     const feed = (chunk: Buffer): void => {
       if (this.stopped) return;
       let used: number;
       try {
+        if (full) cut();
+        if (this.stopped) return;
         used = splitter.push(chunk, performance.now() + SLICE_MS);
+        this.consumed += used;
       } catch (e) {
         this.stopped = true;
         sink.fail(e);
         return;
       }
+      if (this.stopped) return;
       if (used < chunk.length) {
         const rest = Buffer.from(chunk.subarray(used)); // the read buffer is reused
         setImmediate(() => feed(rest));
       } else next();
     };
-    next();
+    // The first read waits a turn: recovery calls `resume` right after `start`.
+    setImmediate(next);
   }
 
   stop(): void {
     this.stopped = true;
+  }
+
+  /** Identity and offset of the input consumed so far; undefined when the descriptor is not a regular file. */
+  position(): FilePosition | undefined {
+    const id = this.identity();
+    if (!id) return undefined;
+    return { ...id, offset: this.startOffset + this.consumed - (this.splitter?.heldBytes ?? 0) };
+  }
+
+  /**
+   * Continues after `position` when the descriptor is the same file, not
+   * shorter; otherwise reads from the start, saying so.
+   */
+  resume(position: unknown): void {
+    const p = position as Partial<FilePosition> | null;
+    if (!p || typeof p.offset !== 'number' || typeof p.headBytes !== 'number') return;
+    let size: number;
+    try {
+      const st = fstatSync(this.fd);
+      if (!st.isFile()) return;
+      size = st.size;
+    } catch {
+      return;
+    }
+    const id = this.identity(p.headBytes);
+    const same = id !== undefined && id.dev === p.dev && id.ino === p.ino && id.headHash === p.headHash && id.headBytes === p.headBytes;
+    if (same && size >= p.offset) {
+      this.startOffset = p.offset;
+      this.readPos = p.offset;
+      return;
+    }
+    this.readPos = 0;
+    this.log?.(`${this.name}: not the file the checkpoint's last run read (${same ? 'it is shorter now' : 'replaced'}): reading it from its start`);
+  }
+
+  /** Device, inode and hash of the first `headBytes` (default up to 4 KiB) of a regular file. */
+  private identity(headBytes?: number): Omit<FilePosition, 'offset'> | undefined {
+    try {
+      const st = fstatSync(this.fd);
+      if (!st.isFile()) return undefined;
+      const head = Buffer.alloc(headBytes ?? Math.min(HEAD_BYTES, st.size));
+      const n = head.length ? readSync(this.fd, head, 0, head.length, 0) : 0;
+      return { dev: st.dev, ino: st.ino, headHash: headHash(head.subarray(0, n)), headBytes: n };
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -17,6 +17,9 @@
  * `buffer.isUtf8` call and decoded with one `toString`, then cut with
  * `indexOf` (measured in PERF-NOTES: a hand-rolled `indexOf` loop beats
  * readline and split2 by ~40%).
+ *
+ * `onLine` returning `true` stops the splitter after that line (a full batch
+ * of bounded input): `push` returns the bytes consumed up to its line end.
  */
 import { isUtf8 } from 'node:buffer';
 import type { IssueLog } from '../engine/issues.js';
@@ -82,7 +85,7 @@ export class LineSplitter {
   private bom: ByteOrderMark | null;
 
   /**
-   * @param onLine called once per line, synchronously.
+   * @param onLine called once per line, synchronously; `true` stops `push` after the line.
    * @param issues where invalid UTF-8 and over-long lines are counted.
    * @param where receiver name for messages (e.g. `stdin`).
    * @param maxLineBytes longest accepted line in bytes.
@@ -90,7 +93,7 @@ export class LineSplitter {
    *   the stream (a range read from an offset): no BOM is dropped then.
    */
   constructor(
-    private readonly onLine: (line: string) => void,
+    private readonly onLine: (line: string) => boolean | void,
     private readonly issues: IssueLog,
     private readonly where: string,
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
@@ -105,7 +108,8 @@ export class LineSplitter {
    *   splitter stops at the next line end, so that the caller can yield to
    *   the event loop (timers, signals) when user functions are slow.
    * @returns bytes consumed: `chunk.length`, or less when the deadline
-   *   passed; the caller must push the rest (which starts at a line) later.
+   *   passed or `onLine` returned true; the caller must push the rest (which
+   *   starts at a line) later.
    */
   push(chunk: Buffer, deadlineMs = Infinity): number {
     if (this.bom !== null) return this.pushFirst(chunk, deadlineMs);
@@ -117,8 +121,8 @@ export class LineSplitter {
         return chunk.length;
       }
       this.addPending(chunk.subarray(0, nl));
-      this.finishPending();
       start = nl + 1;
+      if (this.finishPending() && start < chunk.length) return start;
     }
     const last = chunk.lastIndexOf(10);
     if (last >= start) {
@@ -163,28 +167,38 @@ export class LineSplitter {
     this.pendingBytes += part.length;
   }
 
-  private finishPending(): void {
+  /** Emits the pending line; true when `onLine` asked to stop. */
+  private finishPending(): boolean {
+    let stop = false;
     if (this.skipping) {
       this.issues.lineTooLong(this.where, this.pendingBytes, this.maxLineBytes);
     } else {
       const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
       let end = buf.length;
       if (end > 0 && buf[end - 1] === 13) end--;
-      this.emitLine(buf, 0, end);
+      this.pending = [];
+      this.pendingBytes = 0;
+      stop = this.emitLine(buf, 0, end);
     }
     this.pending = [];
     this.pendingBytes = 0;
     this.skipping = false;
+    return stop;
   }
 
-  private emitLine(buf: Buffer, s: number, e: number): void {
+  /** Bytes held for a line not yet complete (they follow the bytes of every line emitted). */
+  get heldBytes(): number {
+    return this.pendingBytes;
+  }
+
+  private emitLine(buf: Buffer, s: number, e: number): boolean {
     if (e - s > this.maxLineBytes) {
       this.issues.lineTooLong(this.where, e - s, this.maxLineBytes);
-      return;
+      return false;
     }
     const line = buf.toString('utf8', s, e);
     if (!isUtf8(buf.subarray(s, e))) this.issues.invalidUtf8(this.where, line);
-    this.onLine(line);
+    return this.onLine(line) === true;
   }
 
   /**
@@ -201,8 +215,9 @@ export class LineSplitter {
       while (pos <= last) {
         const nl = chunk.indexOf(10, pos);
         const e = nl > pos && chunk[nl - 1] === 13 ? nl - 1 : nl;
-        this.emitLine(chunk, pos, e);
+        const stop = this.emitLine(chunk, pos, e);
         pos = nl + 1;
+        if (stop) return pos;
         if (timed && (++count & 63) === 0 && pos <= last && performance.now() > deadlineMs) return pos;
       }
       return last + 1;
@@ -218,7 +233,7 @@ export class LineSplitter {
       const e = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
       const line = text.slice(pos, e);
       if (line.length * 3 > max && Buffer.byteLength(line) > max) this.issues.lineTooLong(this.where, Buffer.byteLength(line), max);
-      else onLine(line);
+      else if (onLine(line) === true) return nl >= n ? last + 1 : start + Buffer.byteLength(text.slice(0, nl + 1));
       pos = nl + 1;
       // Checking the clock every 64 lines costs nothing measurable; stopping is rare.
       if (timed && (++count & 63) === 0 && pos < n && performance.now() > deadlineMs) {

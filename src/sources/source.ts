@@ -14,8 +14,19 @@ import type { BatchInfo, Millis } from '../core/types.js';
 
 /** What a source pushes into. All calls synchronous. */
 export interface SourceSink {
-  /** One record of the batch being received. */
-  record(value: unknown): void;
+  /**
+   * One record of the batch being received. Returns true when the batch is
+   * full (bounded input with `--max-records-per-batch`): a source that can
+   * stop at this record calls `cut()` before its next record; otherwise the
+   * engine ends the batch itself before the next record.
+   */
+  record(value: unknown): boolean | void;
+  /**
+   * Bounded input: end the batch being received now (it runs synchronously
+   * before `cut` returns). Called at a full batch, or by a directory source
+   * after `--max-files-per-batch` files. Ignored for live (clock-cut) input.
+   */
+  cut?(): void;
   /** The source has no more input (EOF). */
   end(): void;
   /** The source failed; the job stops with this error (exit 1, or 2 for a `ConfigError`). */
@@ -55,4 +66,16 @@ export interface Source {
    * of such a source do the same.
    */
   commit?(batch: BatchInfo): void;
+  /**
+   * Optional, for a source that is not replayable but can resume (stdin from a
+   * regular file): where the input of the batches so far ends, as plain JSON
+   * data, stored with each state snapshot of a checkpoint.
+   */
+  position?(): unknown;
+  /**
+   * Optional: continue after a `position()` of an earlier run. Called by
+   * recovery synchronously after `start()`, before any input is pushed; the
+   * source decides whether the position still applies (same file, not shorter).
+   */
+  resume?(position: unknown): void;
 }

@@ -7,11 +7,18 @@
  * - `complete` (default, what DStream's updateStateByKey shows): every key, every batch;
  * - `update`: keys that got values in the batch or whose state changed (`!==`);
  * - `append`: a key's final state, once, when it times out (needs a state timeout).
+ *
  * With a state timeout, a key with no new values for longer than that (batch
  * time, or watermark vs its latest event time) is removed. An initial state
  * (Spark's `initialRDD`) is in the store before the first batch, so its keys
  * are called with `values = []` in the first batch as in Spark.
+ *
+ * Bounded input (`batch.bounded`: a file, `--once`) prints the table once per
+ * run, at its last batch, sorted by key (so N cron runs end with the table of
+ * one run over the same input): `complete` every key, `update` the keys that
+ * changed in the run; nothing at all when nothing changed in the run.
  */
+import { compareKeys } from '../core/compare.js';
 import { isPair, type BatchInfo } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
 import type { StreamNode } from '../engine/node.js';
@@ -36,6 +43,8 @@ export interface UpdateStateOptions {
 export class UpdateStateNode extends KeyedStateNode implements StreamNode {
   private batchValues = new Map<unknown, unknown[]>();
   private batchMaxTime = new Map<unknown, number>();
+  /** Bounded input: keys changed in this run (output at its last batch). */
+  private runChanged = new Set<unknown>();
 
   constructor(private readonly o: UpdateStateOptions) {
     super(o.label, o.issues, o.maxKeys);
@@ -95,7 +104,8 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
     this.batchMaxTime = new Map();
     const out = this.out;
     // Output before timeouts, so the table of the final batch still shows the keys it times out.
-    if (o.mode === 'complete') for (const [k, e] of store.map) out.record([this.keys.decode(k), e.state], NaN);
+    if (batch.bounded && o.mode !== 'append') this.outputRun(batch, changed);
+    else if (o.mode === 'complete') for (const [k, e] of store.map) out.record([this.keys.decode(k), e.state], NaN);
     else if (o.mode === 'update') {
       for (const k of changed) {
         const e = store.get(k);
@@ -112,5 +122,16 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
       }
     }
     out.endBatch(batch);
+  }
+
+  /** Bounded input: the run's table at its last batch, sorted by key (see module doc). */
+  private outputRun(batch: BatchInfo, changed: unknown[]): void {
+    for (const k of changed) this.runChanged.add(k);
+    if (!batch.last || this.runChanged.size === 0) return;
+    const keys = this.o.mode === 'complete' ? [...this.store.map.keys()] : [...this.runChanged].filter((k) => this.store.get(k));
+    const rows = keys.map((k) => [this.keys.decode(k), this.store.get(k)!.state] as [unknown, unknown]);
+    rows.sort((a, b) => compareKeys(a[0], b[0]));
+    for (const r of rows) this.out.record(r, NaN);
+    this.runChanged = new Set();
   }
 }

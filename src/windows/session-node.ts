@@ -132,7 +132,9 @@ export class SessionNode extends Emitter implements StreamNode, Checkpointable {
       this.out.record(reducer.output(r.key, r.acc), r.startMs);
     }
     if (open) this.out.endGroup();
-    this.closedMs = Math.max(this.closedMs, watermark);
+    // End of input emits every session (watermark +∞) but keeps the real watermark as the
+    // lateness bound, so a later run (a checkpoint) can still take later events.
+    this.closedMs = Math.max(this.closedMs, batch.final ? this.o.tracker.watermarkMs : watermark);
     this.out.endBatch(batch);
   }
 }

@@ -187,6 +187,10 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
 
   private eventTimeBatch(batch: BatchInfo): void {
     const closeBefore = this.o.tracker!.advance(batch) - (this.o.allowedLatenessMs ?? 0);
+    // End of input closes every window (closeBefore = +∞); an empty window is sealed only
+    // when the real watermark has passed it, so a later run (a checkpoint) is not refused
+    // records of a window that was never emitted.
+    const passedBefore = this.o.tracker!.watermarkMs - (this.o.allowedLatenessMs ?? 0);
     if (this.mode === 'update') this.outputUpdated();
     const { slideMs, paneMs, lengthMs } = this.spec;
     for (;;) {
@@ -206,8 +210,8 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
         const bounds = { startMs: endMs - lengthMs, endMs, eventTime: true };
         if (this.mode === 'append') this.outputGroup(bounds, null);
         else if (this.mode === 'complete') this.closed.push({ bounds, rows: this.windowRows(bounds, null) });
-      }
-      this.sealedMs = endMs;
+        this.sealedMs = endMs;
+      } else if (endMs <= passedBefore) this.sealedMs = endMs;
       this.nextEndMs += slideMs;
     }
     if (this.mode === 'complete') this.outputComplete();
