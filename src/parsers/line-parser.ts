@@ -15,12 +15,16 @@ export interface LineParser {
   readonly name: string;
   /**
    * Parses one line.
+   * @param repaired called (before returning) when the line did not follow
+   *   the format but was read anyway, with what was mended, e.g. `missing
+   *   closing quote of the user agent: taken to the end of the line`; the
+   *   caller counts and reports it. Without it such a line is an error.
    * @returns the record (field name → value), or `undefined` when the line was
    *   consumed without producing a record (the CSV header).
    * @throws ParseError (`parsers/errors.ts`) when the line does not follow the
    *   format; the message says what was expected.
    */
-  parse(line: string): Record<string, unknown> | undefined;
+  parse(line: string, repaired?: (message: string) => void): Record<string, unknown> | undefined;
   /**
    * The field `--event-time auto` reads, when the format fixes it (`time` for
    * access logs, `timestamp` for syslog, a time-like column of a CSV header

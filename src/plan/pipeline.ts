@@ -64,7 +64,11 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
   const parser = settings.parser;
   if (parser) {
     // A CSV header gives `undefined`: it is consumed, not a record.
-    ds = ds.map((line: string) => parser.parse(line), `--parse ${parser.name}`).filter((r) => r !== undefined, `--parse ${parser.name}`);
+    const where = `--parse ${parser.name}`;
+    const issues = input.ssc.issues;
+    let line = '';
+    const repaired = (message: string): void => issues.repaired(where, line, message);
+    ds = ds.map((l: string) => parser.parse((line = l), repaired), where).filter((r) => r !== undefined, where);
   }
   let windowed = 0;
   let stateful = 0;
