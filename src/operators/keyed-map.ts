@@ -15,6 +15,9 @@ import type { Aggregation } from './reducers.js';
 /** The single key used by `reduce` and `count`. */
 export const GLOBAL_KEY = Symbol('global');
 
+/** `KeyedReducer.tryLift`'s answer for a value the reducer refused. */
+export const NOT_LIFTED = Symbol('not lifted');
+
 /** Marker prefix of encoded object keys. */
 const OBJ = '\u0000obj:';
 
@@ -107,6 +110,20 @@ export class KeyedReducer {
     return this.agg.lift !== undefined ? this.agg.lift(value) : value;
   }
 
+  /**
+   * A fresh partial holding the value of the last `extract`ed record, or
+   * `NOT_LIFTED` when the reducer refused it (e.g. `sum` of `"0x10"`):
+   * then the record was reported as bad.
+   */
+  tryLift(record: unknown): unknown {
+    try {
+      return this.lift(this.value);
+    } catch (e) {
+      this.issues.userError(this.agg.label, record, e);
+      return NOT_LIFTED;
+    }
+  }
+
   /** Adds one value to a partial owned by the caller; a throwing user function keeps `acc` (reported). */
   accumulate(acc: unknown, value: unknown, record: unknown): unknown {
     const agg = this.agg;
@@ -125,14 +142,8 @@ export class KeyedReducer {
     const key = this.key;
     const old = map.get(key);
     if (old === undefined && !map.has(key)) {
-      let first: unknown;
-      try {
-        first = this.lift(this.value);
-      } catch (e) {
-        this.issues.userError(this.agg.label, record, e); // e.g. sum of a BigInt
-        return;
-      }
-      map.set(typeof key === 'string' && this.copyKeys ? flatCopy(key) : key, first);
+      const first = this.tryLift(record);
+      if (first !== NOT_LIFTED) map.set(typeof key === 'string' && this.copyKeys ? flatCopy(key) : key, first);
       return;
     }
     map.set(key, this.accumulate(old, this.value, record));

@@ -4,8 +4,14 @@
  * breaks, a cut access-log line. Each runs the built binary and compares
  * exact output with an independent count (awk, Python's csv module, Miller).
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dstream-exact-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const APACHE = `${ROOT}/data/elastic-examples/apache_logs`;
 
@@ -24,5 +30,36 @@ describe('--parse combined repairs a user agent cut at the end of the line', () 
   it('the repaired user agent runs to the end of the line', async () => {
     const r = await runCli(['--parse', 'combined', '--filter', 'r => r.remote_addr === "46.118.127.106" && r.path.endsWith("configlib.py")', '--map', 'r => r.user_agent', '--format', 'tsv'], { file: APACHE });
     expect(r.stdout).toBe("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html\n");
+  });
+});
+
+describe('numeric strings under one strict decimal grammar (sum, min, max, avg)', () => {
+  const byKey = (reducer: string) => ['--map', 'v => ["k", v]', '--reduce-by-key', reducer, '--format', 'tsv'];
+
+  it('007 08 1e3 +5 -0: sum 1020, min 0 (not -0), max 1000, avg 204', async () => {
+    const out: string[] = [];
+    for (const reducer of ['sum', 'min', 'max', 'avg']) {
+      const r = await runCli(byKey(reducer), '007\n08\n1e3\n+5\n-0\n');
+      expect(r.stderr).toBe('');
+      out.push(r.stdout);
+    }
+    expect(out).toEqual(['k\t1020\n', 'k\t0\n', 'k\t1000\n', 'k\t204\n']);
+    expect((await runCli(['--reduce', 'sum', '--format', 'tsv'], '-0\n')).stdout).toBe('0\n');
+  });
+
+  it('max and min compare "5" and "10" as numbers', async () => {
+    expect((await runCli(byKey('max'), '5\n10\n')).stdout).toBe('k\t10\n');
+    expect((await runCli(byKey('min'), '10\n5\n')).stdout).toBe('k\t5\n');
+  });
+
+  it('hex, 1_000, NaN, Infinity, empty and 12abc are bad records: counted, reported, in --dead-letter, never added', async () => {
+    const dead = join(dir, 'numbers.dead');
+    const r = await runCli([...byKey('sum'), '--dead-letter', dead], '1\n0x10\n1_000\nNaN\nInfinity\n\n12abc\n2\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('k\t3\n');
+    const err = r.stderr.trimEnd().split('\n');
+    expect(err[0]).toBe(`dstream: --reduce-by-key 'sum': skipped record: TypeError: not a number: "0x10" (sum, min, max and avg take numbers and decimal strings such as 12, -0.5, 1e3); input "0x10"`);
+    expect(err[err.length - 1]).toBe(`dstream: 6 records skipped (6 by --reduce-by-key 'sum')`);
+    expect(readFileSync(dead, 'utf8')).toBe('0x10\n1_000\nNaN\nInfinity\n\n12abc\n');
   });
 });
