@@ -8,6 +8,7 @@
  * input chunk it was cut from (V8 sliced strings; see PERF-NOTES "Memory").
  */
 import { compareKeys } from '../core/compare.js';
+import { stringifyExact } from '../core/json.js';
 import { isPair } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
 import type { Aggregation } from './reducers.js';
@@ -38,7 +39,7 @@ export class KeyCodec {
     if (typeof key !== 'object' || key === null) return key;
     let text: string;
     try {
-      text = OBJ + JSON.stringify(key);
+      text = OBJ + stringifyExact(key);
     } catch {
       text = OBJ + String(key);
     }
