@@ -4,11 +4,12 @@
  * breaks, a cut access-log line. Each runs the built binary and compares
  * exact output with an independent count (awk, Python's csv module, Miller).
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../helpers/run-cli.js';
+import { BIN, ROOT, runCli } from '../helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dstream-exact-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -102,5 +103,42 @@ describe('integers beyond 2^53 stay exact (BigInt) through --parse json and JSON
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/checkpoint: restored state/);
     expect(second.stdout.split('\n').sort()).toEqual(['', '18446744073709551615\t18446744073709551616', '9007199254740992\t2', '9007199254740993\t5']);
+  });
+});
+
+describe('a numeric epoch\'s unit follows from its magnitude; event times beyond year 9999 are bad records', () => {
+  const job = ['--parse', 'json', '--event-time', 't => typeof t.ts === "string" ? new Date(t.ts) : t.ts', '--map', 't => t.u', '--count-by-value', '--window', '1m', '--format', 'tsv'];
+
+  it('seconds, milliseconds, microseconds and nanoseconds of one instant fall in one window; 1e20 and year 10000 are skipped', async () => {
+    const lines = [
+      '{"ts":1503792334,"u":"s"}', '{"ts":1503792334000,"u":"ms"}', '{"ts":1503792334000000,"u":"us"}', '{"ts":1503792334000000000,"u":"ns"}',
+      '{"ts":"+010000-01-01T00:00:00Z","u":"year 10000"}', '{"ts":1e20,"u":"1e20"}', '{"ts":1503792454.5,"u":"s later"}',
+    ];
+    const r = await runCli(job, lines.join('\n') + '\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe([
+      '2017-08-27T00:05:00.000Z\tms\t1', '2017-08-27T00:05:00.000Z\tns\t1', '2017-08-27T00:05:00.000Z\ts\t1', '2017-08-27T00:05:00.000Z\tus\t1',
+      '2017-08-27T00:07:00.000Z\ts later\t1', '',
+    ].join('\n'));
+    const err = r.stderr.trimEnd().split('\n');
+    expect(err[0]).toContain('skipped record: not a valid time: "+010000-01-01T00:00:00.000Z"');
+    expect(err[1]).toContain('skipped record: not a valid time: 100000000000000000000');
+    expect(err[2]).toMatch(/^dstream: 2 records skipped \(2 by --event-time/);
+  });
+
+  it('a microsecond epoch no longer poisons the watermark: records of later batches are not dropped as late', async () => {
+    const child = spawn(process.execPath, [BIN, '--batch', '100ms', ...job], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise((res) => child.on('close', res));
+    // Batch 1: ms and µs of 00:05:34, and 00:07:34 in ms, whose watermark closes the 00:05 window.
+    child.stdin.write('{"ts":1503792334000,"u":"a"}\n{"ts":1503792334000000,"u":"b"}\n{"ts":1503792454000,"u":"c"}\n');
+    await new Promise<void>((res) => child.stdout.on('data', (d) => { stdout += d; if (stdout.includes('\tb\t1\n')) res(); }));
+    // Later batch: nanoseconds of 00:07:35 (a BigInt from JSON), in the open 00:07 window.
+    child.stdin.end('{"ts":1503792455000000000,"u":"d"}\n');
+    expect(await closed).toBe(0);
+    expect(stdout).toBe('2017-08-27T00:05:00.000Z\ta\t1\n2017-08-27T00:05:00.000Z\tb\t1\n2017-08-27T00:07:00.000Z\tc\t1\n2017-08-27T00:07:00.000Z\td\t1\n');
+    expect(stderr).toBe('');
   });
 });
