@@ -107,9 +107,13 @@ export class DStream<T> {
     return this.derive<U>({ kind: 'stateless', steps: [step] });
   }
 
-  /** Spark's `map`: one output record per input record. */
-  map<U>(fn: (x: T) => U, label = 'map'): DStream<U> {
-    return this.stateless<U>({ kind: 'map', fn, label });
+  /**
+   * Spark's `map`: one output record per input record.
+   * @param atEnd called once at the end of input (the final batch, before its
+   *   results), e.g. to report what a stateful parser still holds.
+   */
+  map<U>(fn: (x: T) => U, label = 'map', atEnd?: () => void): DStream<U> {
+    return this.stateless<U>({ kind: 'map', fn, label, atEnd });
   }
 
   /** Spark's `flatMap`: `fn` returns an array or iterable (or null/undefined for none). */

@@ -15,7 +15,7 @@ import type { WatermarkTracker } from '../windows/watermark.js';
 
 /** One stateless step. `label` names it in messages, e.g. `--map #1 (l => l.length)`. */
 export type StatelessStep =
-  | { kind: 'map'; fn: (x: any) => unknown; label: string }
+  | { kind: 'map'; fn: (x: any) => unknown; label: string; atEnd?: () => void }
   | { kind: 'flatMap'; fn: (x: any) => unknown; label: string }
   | { kind: 'filter'; fn: (x: any) => unknown; label: string }
   | { kind: 'eventTime'; fn: (x: any) => unknown; label: string; tracker: WatermarkTracker };
@@ -121,6 +121,7 @@ export class StatelessNode extends Emitter implements StreamNode {
     this.out.endGroup();
   }
   endBatch(batch: BatchInfo): void {
+    if (batch.final) for (const s of this.steps) if (s.kind === 'map') s.atEnd?.();
     this.out.endBatch(batch);
   }
 }

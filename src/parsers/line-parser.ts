@@ -32,6 +32,19 @@ export interface LineParser {
    * is only known per record (JSON) — see `autoEventTime`.
    */
   readonly eventTimeField: string | undefined;
+  /**
+   * For formats whose records may span lines (csv): the whole text of the
+   * record that the last `parse` completed (or failed on), when it spanned
+   * several lines; `undefined` after a one-line record. The caller reports
+   * and dead-letters this text rather than the last line alone.
+   */
+  readonly spanned?: string | undefined;
+  /**
+   * Ends the input (formats whose records may span lines).
+   * @returns the text of a record left incomplete (for csv: a quoted field
+   *   never closed), a bad record for the caller to report; `undefined` when none.
+   */
+  finish?(): string | undefined;
 }
 
 /** Options of `createParser`. */

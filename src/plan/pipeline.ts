@@ -16,7 +16,7 @@ import { isBuiltinReducer, type BuiltinReducer } from '../operators/reducers.js'
 import type { OutputMode } from '../state/output-mode.js';
 import type { StateHandle } from '../state/state-handle.js';
 import { compileFunction } from './compile-fn.js';
-import { autoEventTime, type LineParser } from '../parsers/index.js';
+import { autoEventTime, ParseError, type LineParser } from '../parsers/index.js';
 
 /** One operator flag, in command-line order. Durations in ms. */
 export type OperatorFlag =
@@ -68,7 +68,21 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
     const issues = input.ssc.issues;
     let line = '';
     const repaired = (message: string): void => issues.repaired(where, line, message);
-    ds = ds.map((l: string) => parser.parse((line = l), repaired), where).filter((r) => r !== undefined, where);
+    const parse = (l: string): unknown => {
+      try {
+        return parser.parse((line = l), repaired);
+      } finally {
+        // A record over several lines (csv): report and dead-letter all of it, not its last line.
+        if (parser.spanned !== undefined) issues.current = parser.spanned;
+      }
+    };
+    const atEnd = (): void => {
+      const left = parser.finish?.();
+      if (left === undefined) return;
+      issues.current = left;
+      issues.userError(where, left, new ParseError(parser.name, 'missing closing quote: the input ended inside a quoted field'));
+    };
+    ds = ds.map(parse, where, atEnd).filter((r) => r !== undefined, where);
   }
   let windowed = 0;
   let stateful = 0;

@@ -5,7 +5,7 @@
  * exact output with an independent count (awk, Python's csv module, Miller).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -140,5 +140,37 @@ describe('a numeric epoch\'s unit follows from its magnitude; event times beyond
     expect(await closed).toBe(0);
     expect(stdout).toBe('2017-08-27T00:05:00.000Z\ta\t1\n2017-08-27T00:05:00.000Z\tb\t1\n2017-08-27T00:07:00.000Z\tc\t1\n2017-08-27T00:07:00.000Z\td\t1\n');
     expect(stderr).toBe('');
+  });
+});
+
+const TWEETS_CSV = `${ROOT}/../shared/data/fivethirtyeight/mayweather_mcgregor_tweets.csv`;
+
+describe('--parse csv reads records whose quoted fields span lines (RFC 4180)', () => {
+  it.skipIf(!existsSync(TWEETS_CSV))('all 12,118 tweets of the CSV are read (Miller and Python\'s csv module count 12,118), 1,774 with line breaks', async () => {
+    const count = await runCli(['--parse', 'csv', '--count', '--batch', '1d', '--format', 'tsv'], { file: TWEETS_CSV });
+    expect(count.stderr).toBe('');
+    expect(count.stdout).toBe('12118\n');
+    const multi = await runCli(['--parse', 'csv', '--filter', 'r => r.text.includes("\\n")', '--count', '--batch', '1d', '--format', 'tsv'], { file: TWEETS_CSV });
+    expect(multi.stdout).toBe('1774\n');
+    // Python: Counter(r['user'] for r in csv.DictReader(f)).most_common(3)
+    const users = await runCli(['--parse', 'csv', '--map', 'r => r.user', '--count-by-value', '--top', '3', '--batch', '1d', '--format', 'tsv'], { file: TWEETS_CSV });
+    expect(users.stdout).toBe('user00056\t19\nuser00055\t18\nuser00498\t10\n');
+  });
+
+  it('a record left open at the end of input is a bad record: reported, in --dead-letter whole, never silent', async () => {
+    const dead = join(dir, 'csv.dead');
+    const r = await runCli(['--parse', 'csv', '--map', 'r => r.id + ":" + r.text', '--format', 'tsv', '--dead-letter', dead],
+      'id,text\n1,"multi\nline ""quoted"" text"\n2,plain\n3,"never\nclosed\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('1:multi\\nline "quoted" text\n2:plain\n');
+    expect(r.stderr).toBe('dstream: --parse csv: skipped record: ParseError: csv: missing closing quote: the input ended inside a quoted field; input "3,\\"never\\nclosed"\n'
+      + 'dstream: 1 record skipped (1 by --parse csv)\n');
+    expect(readFileSync(dead, 'utf8')).toBe('3,"never\nclosed\n');
+  });
+
+  it('--workers refuses CSV input with what to do (exit 2)', async () => {
+    const r = await runCli(['--workers', '2', '--parse', 'csv', '--count'], { file: APACHE });
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('dstream: --workers cannot split CSV input (every part needs the header, and a quoted field may span lines); run without --workers');
   });
 });
