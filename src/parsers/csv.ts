@@ -167,6 +167,21 @@ export function createCsvParser(delimiter = ',', maxRecordChars = MAX_RECORD_CHA
       for (let k = 0; k < header.length; k++) setField(record, header[k]!, values[k]);
       return record;
     },
+    snapshot() {
+      return { header: header ?? null, headerError: headerError?.message ?? null, open: open ?? null };
+    },
+    restore(data: unknown) {
+      const d = data as { header: unknown; headerError: unknown; open: unknown };
+      const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((v) => typeof v === 'string');
+      if (d === null || typeof d !== 'object' || !(d.header === null || strings(d.header))
+        || !(d.headerError === null || typeof d.headerError === 'string') || !(d.open === null || typeof d.open === 'string')) {
+        throw new Error('not a csv parser state');
+      }
+      header = d.header ?? undefined;
+      eventTimeField = header && pickEventTimeField(header);
+      headerError = d.headerError === null ? undefined : new ParseError('csv', d.headerError.replace(/^csv: /, ''));
+      open = d.open ?? undefined;
+    },
     finish(): string | undefined {
       const left = open;
       open = undefined;

@@ -45,6 +45,13 @@ export interface LineParser {
    *   never closed), a bad record for the caller to report; `undefined` when none.
    */
   finish?(): string | undefined;
+  /** For stateful formats (csv: the header, an open record): the state as plain data, for checkpoints. */
+  snapshot?(): unknown;
+  /**
+   * Takes back a `snapshot()`.
+   * @throws Error when `data` is not a snapshot of this format.
+   */
+  restore?(data: unknown): void;
 }
 
 /** Options of `createParser`. */

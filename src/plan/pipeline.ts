@@ -82,7 +82,8 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
       issues.current = left;
       issues.userError(where, left, new ParseError(parser.name, 'missing closing quote: the input ended inside a quoted field'));
     };
-    ds = ds.map(parse, where, atEnd).filter((r) => r !== undefined, where);
+    const hooks = parser.snapshot ? { atEnd, snapshot: () => parser.snapshot!(), restore: (d: unknown) => parser.restore!(d) } : { atEnd };
+    ds = ds.map(parse, where, hooks).filter((r) => r !== undefined, where);
   }
   let windowed = 0;
   let stateful = 0;

@@ -168,6 +168,15 @@ describe('--parse csv reads records whose quoted fields span lines (RFC 4180)', 
     expect(readFileSync(dead, 'utf8')).toBe('3,"never\nclosed\n');
   });
 
+  it('the header is kept in the checkpoint: a restarted job does not take a data row for the header', async () => {
+    const ck = join(dir, 'csv-checkpoint');
+    const job = ['--checkpoint', ck, '--parse', 'csv', '--map', 'r => r.id + ":" + r.text', '--format', 'tsv'];
+    expect((await runCli(job, 'id,text\n1,"a\nb"\n')).stdout).toBe('1:a\\nb\n');
+    const second = await runCli(job, '2,"c\nd"\n3,e\n');
+    expect(second.stdout).toBe('2:c\\nd\n3:e\n');
+    expect(second.stderr).toMatch(/checkpoint: restored state/);
+  });
+
   it('--workers refuses CSV input with what to do (exit 2)', async () => {
     const r = await runCli(['--workers', '2', '--parse', 'csv', '--count'], { file: APACHE });
     expect(r.code).toBe(2);
