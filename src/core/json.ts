@@ -18,8 +18,15 @@
  * VM), lines/s: tweets native 1,470 k, with the walk 1,280 k, with a regex
  * pre-scan for 16 digits instead 1,010 k; weird.json 1,200 k / 1,090 k / 800 k.
  */
-import { parse as losslessParse, stringify as losslessStringify } from 'lossless-json';
+import { createRequire } from 'node:module';
 import { exactInteger } from './numeric.js';
+
+type LosslessJson = typeof import('lossless-json');
+let lossless: LosslessJson | undefined;
+/** lossless-json, loaded on first use (its import costs start-up time that most jobs never need). */
+function losslessJson(): LosslessJson {
+  return (lossless ??= createRequire(import.meta.url)('lossless-json') as LosslessJson);
+}
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const INTEGER = /^-?\d+$/;
@@ -54,7 +61,7 @@ export function parseExact(text: unknown, reviver?: Reviver): unknown {
   const s = typeof text === 'string' ? text : String(text);
   const value: unknown = JSON.parse(s);
   if (!hasUnsafeNumber(value)) return reviver === undefined ? value : JSON.parse(s, reviver);
-  return losslessParse(s, reviver as never, EXACT as never);
+  return losslessJson().parse(s, reviver as never, EXACT as never);
 }
 
 /**
@@ -69,7 +76,7 @@ export function stringifyExact(value: unknown, replacer?: ((this: unknown, key: 
   } catch (e) {
     // V8: "Do not know how to serialize a BigInt"; anything else (a cycle) is rethrown.
     if (!(e instanceof TypeError) || !/BigInt/.test(e.message)) throw e;
-    return losslessStringify(value, replacer as never, space);
+    return losslessJson().stringify(value, replacer as never, space);
   }
 }
 

@@ -33,7 +33,7 @@
  * boundary scan 9 M records/s, `Papa.parse` per record 0.47 M/s (csv-parse's
  * stream API was 0.22 M/s, its sync API per record 0.06 M/s).
  */
-import Papa from 'papaparse';
+import { createRequire } from 'node:module';
 import { ConfigError } from '../core/errors.js';
 import { excerpt, ParseError } from './errors.js';
 import { contentEnd, pickEventTimeField, setField, type LineParser } from './line-parser.js';
@@ -103,6 +103,8 @@ export function createCsvParser(delimiter = ',', maxRecordChars = MAX_RECORD_CHA
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
     throw new ConfigError(`--parse csv: the delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`);
   }
+  // Papa Parse is loaded here, by csv jobs only (its import costs start-up time).
+  const Papa = createRequire(import.meta.url)('papaparse') as typeof import('papaparse');
   const config = { delimiter, newline: '\n' as const, quoteChar: '"', escapeChar: '"', header: false, dynamicTyping: false, skipEmptyLines: false };
   let header: string[] | undefined;
   let headerError: ParseError | undefined;
