@@ -81,13 +81,14 @@ export function createParser(spec: string, options: ParserOptions = {}): LinePar
  * @param parser the parser that produced it.
  * @returns `record[parser.eventTimeField]` when the parser names a field;
  *   otherwise the first of `EVENT_TIME_CANDIDATES` (`@timestamp`, `timestamp`,
- *   `time`, `ts`, …) present in the record. Only a string or a finite number
- *   is returned (to be read by `toEventTimeMs`: epoch ms or a time string);
+ *   `time`, `ts`, …) present in the record. Only a string, a finite number or
+ *   a BigInt is returned (to be read by `toEventTimeMs`: a numeric epoch, unit
+ *   by magnitude, or a time string);
  *   anything else, or no such field, gives `undefined`.
  */
-export function autoEventTime(record: Record<string, unknown>, parser: LineParser): string | number | undefined {
+export function autoEventTime(record: Record<string, unknown>, parser: LineParser): string | number | bigint | undefined {
   const field = parser.eventTimeField ?? EVENT_TIME_CANDIDATES.find((c) => Object.hasOwn(record, c));
   const value = field === undefined ? undefined : record[field];
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string' || typeof value === 'bigint') return value;
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }

@@ -33,3 +33,13 @@ describe('epoch unit by magnitude', () => {
     expect(toEventTimeMs('9999-12-31T23:59:59Z')).toBe(MAX_EVENT_TIME_MS - 999);
   });
 });
+
+describe('--event-time auto takes a BigInt epoch (a nanosecond time from --parse json)', () => {
+  it('returns it for toEventTimeMs', async () => {
+    const { autoEventTime, createParser } = await import('../../src/parsers/index.js');
+    const json = createParser('json');
+    const r = json.parse('{"ts":1503792334123456789}')!;
+    expect(autoEventTime(r, json)).toBe(1503792334123456789n);
+    expect(toEventTimeMs(autoEventTime(r, json))).toBe(1503792334123.4568);
+  });
+});
