@@ -67,6 +67,7 @@ function checkWorkerFlags(o: CliOptions): void {
   if (s.once) throw new ConfigError('--once: a worker stops by itself when the job is complete (input published from a file, or ended by dstream publish < /dev/null)');
   if (o.outputMode && o.outputMode !== 'append') throw new ConfigError(`--output-mode ${o.outputMode}: distributed mode outputs each window once (append)`);
   if (o.stateTimeoutMs !== undefined || o.maxKeys !== undefined) throw new ConfigError('--state-timeout and --max-keys are for state across batches, which distributed mode does not run');
+  if (o.parse?.format === 'csv') throw new ConfigError('--parse csv: distributed mode spreads lines over partitions, so rows would miss the header and records could be cut at quoted line breaks; convert to JSON lines first (or run locally)');
 }
 
 /**

@@ -46,6 +46,7 @@ function errLine(line: string, level: LogLevel = 'warning'): void {
 
 /** `--workers N` reads stdin from a regular file with its own threads: refuse what that mode cannot honour. */
 function checkWorkerMode(o: CliOptions, checkpoint: boolean): void {
+  if (o.parse?.format === 'csv') throw new ConfigError('--workers cannot split CSV input (every part needs the header, and a quoted field may span lines); run without --workers');
   const s = o.sources;
   if (!stdinIsFile() || s.connect.length || s.listen.length || s.watch.length) {
     throw new ConfigError('--workers reads stdin redirected from a file (dstream --workers 2 ... < file); it does not take pipes, TCP or watched directories');

@@ -49,7 +49,7 @@ export class IssueReporter {
         message += `, got ${describeValue(issue.value)}${same ? ' (the input line itself: make pairs first, e.g. --map \'l => [l, 1]\')' : ''}`;
         if (same) input = '';
       }
-      const what = issue.kind === 'invalid-utf8' ? 'kept record' : issue.kind === 'late' ? 'late record dropped' : issue.kind === 'unreadable-file' ? 'skipped file' : 'skipped record';
+      const what = issue.kind === 'invalid-utf8' ? 'kept record' : issue.kind === 'repaired' ? 'repaired record' : issue.kind === 'late' ? 'late record dropped' : issue.kind === 'unreadable-file' ? 'skipped file' : 'skipped record';
       // Messages quote input (and errors quote it too): escaped, so no input can drive the terminal.
       this.write(escapeControl(`dstream: ${issue.where}: ${what}: ${message}${input ? `;${input}` : ''}`));
       if (n === SHOWN_PER_KIND) this.write(`dstream: further ${issue.kind} issues are counted and summarised at exit`);
@@ -61,7 +61,7 @@ export class IssueReporter {
     if (issue.kind === 'late') {
       if (this.lateFd !== undefined && id !== this.lastLate) writeSync(this.lateFd, valueText(issue.raw) + '\n');
       this.lastLate = id;
-    } else if (issue.kind !== 'invalid-utf8') {
+    } else if (issue.kind !== 'invalid-utf8' && issue.kind !== 'repaired') {
       if (this.deadFd !== undefined && id !== this.lastDead) writeSync(this.deadFd, valueText(issue.raw) + '\n');
       this.lastDead = id;
     }
@@ -80,6 +80,7 @@ export class IssueReporter {
     if (c['line-too-long'] > 0) parts.push(`${c['line-too-long']} line${c['line-too-long'] === 1 ? '' : 's'} over --max-line-bytes skipped`);
     if (c['unreadable-file'] > 0) parts.push(`${c['unreadable-file']} unreadable file${c['unreadable-file'] === 1 ? '' : 's'} skipped`);
     if (c['evicted-key'] > 0) parts.push(`${c['evicted-key']} key${c['evicted-key'] === 1 ? '' : 's'} evicted from state (--max-keys)`);
+    if (c.repaired > 0) parts.push(`${c.repaired} line${c.repaired === 1 ? '' : 's'} repaired by --parse (kept)`);
     if (c['invalid-utf8'] > 0) parts.push(`${c['invalid-utf8']} line${c['invalid-utf8'] === 1 ? '' : 's'} with invalid UTF-8 (replaced by U+FFFD)`);
     return parts.length ? `dstream: ${parts.join('; ')}` : undefined;
   }

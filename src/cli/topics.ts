@@ -76,6 +76,11 @@ export const HELPER_DOCS: readonly HelperDoc[] = [
     what: 'a time as epoch ms (NaN if it does not parse); without format as --event-time reads times, with a strftime format (%Y %m %d %H %M %S %b %e %z …) the whole text must match',
     example: `--event-time 'l => parseTime("2017 " + l.slice(0, 15), "%Y %b %e %H:%M:%S")'`,
   },
+  {
+    name: 'JSON', signature: 'JSON.parse(text), JSON.stringify(value)',
+    what: "JavaScript's JSON, except that integers beyond 2^53 - 1 (64-bit ids) stay exact as BigInts, and BigInts are written as plain numbers",
+    example: `--map 'l => JSON.parse(l).id' --count-by-value`,
+  },
 ];
 
 /** The help topics, by name. */

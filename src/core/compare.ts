@@ -1,14 +1,18 @@
 /**
  * Total orders used for deterministic output (`--top` ranking and tie-breaks).
- * Numbers compare numerically; every other value compares by its text
- * (`String(x)`, code-unit order); a number sorts before a non-number.
+ * Numbers and BigInts compare numerically (exactly, also with each other);
+ * every other value compares by its text (`String(x)`, code-unit order); a
+ * number sorts before a non-number.
  */
+import { stringifyExact } from './json.js';
 
 /** Ascending comparison of two keys (see module doc). */
 export function compareKeys(a: unknown, b: unknown): number {
-  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'number') return -1;
-  if (typeof b === 'number') return 1;
+  const na = typeof a === 'number' || typeof a === 'bigint';
+  const nb = typeof b === 'number' || typeof b === 'bigint';
+  if (na && nb) return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  if (na) return -1;
+  if (nb) return 1;
   const sa = typeof a === 'string' ? a : textOf(a);
   const sb = typeof b === 'string' ? b : textOf(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
@@ -17,7 +21,7 @@ export function compareKeys(a: unknown, b: unknown): number {
 function textOf(x: unknown): string {
   if (x !== null && typeof x === 'object') {
     try {
-      return JSON.stringify(x) ?? String(x);
+      return stringifyExact(x) ?? String(x);
     } catch {
       return String(x);
     }

@@ -2,14 +2,28 @@
  * Event-time values → epoch milliseconds.
  *
  * Accepted (see `--event-time` in the man page):
- * - a finite number: epoch milliseconds; a string of digits: epoch milliseconds;
+ * - a number, a BigInt or a string of digits (optionally signed): an epoch
+ *   whose unit follows from its magnitude |v| (`epochToMs`):
+ *
+ *       |v| < 1e8            milliseconds (small values, 1970-01-01 .. 1970-01-02)
+ *       1e8  ≤ |v| < 1e11    seconds       (1973-03-03 .. 5138)
+ *       1e11 ≤ |v| < 1e14    milliseconds  (1973-03-03 .. 5138)
+ *       1e14 ≤ |v| < 1e17    microseconds
+ *       1e17 ≤ |v| < 1e20    nanoseconds
+ *       |v| ≥ 1e20           not a time
+ *
+ *   so 1503792334, 1503792334000, 1503792334000000 and 1503792334000000000
+ *   are one instant, and a microsecond epoch is never read as milliseconds
+ *   (year 49623). Seconds may have a fraction;
  * - a `Date`;
  * - ISO 8601 / RFC 3339 strings: `2017-08-27T00:05:34Z`, `2017-08-27 00:05:34`,
  *   `2017-08-27T00:05:34.123456+02:00`, `2017-08-27` (fraction: first 3 digits kept);
  * - the Apache/nginx access-log form `10/Oct/2000:13:55:36 -0700` (optionally in `[...]`);
  * - RFC 2822: `Tue, 1 Jul 2003 10:52:37 +0200`.
  * Strings with no zone are UTC, or wall time in the zone given (`--timezone`).
- * Anything else is not a time (`NaN`).
+ * Anything else is not a time (`NaN`), and so is any instant outside years
+ * 0000 to 9999 (`MIN_EVENT_TIME_MS` … `MAX_EVENT_TIME_MS`): one such record
+ * would otherwise move the watermark past every real record.
  *
  * The ISO and Apache forms are parsed by hand (the hot path of event-time
  * jobs); RFC 2822 is handed to `Date.parse`. The last string parsed is cached,
@@ -118,7 +132,7 @@ function parseGeneral(text: string): Millis {
     return t - zoneOffsetMs(m[8]);
   }
   hadZone = true;
-  if (/^\d{1,16}$/.test(s)) return Number(s);
+  if (/^[+-]?\d{1,20}$/.test(s)) return epochToMs(s.length >= 16 ? BigInt(s) : Number(s));
   m = RFC2822.exec(s);
   if (m) {
     hadZone = m[1] !== undefined;
@@ -128,15 +142,40 @@ function parseGeneral(text: string): Millis {
   return NaN;
 }
 
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z (epoch ms): event times outside are bad records. */
+export const MIN_EVENT_TIME_MS = -62_167_219_200_000;
+export const MAX_EVENT_TIME_MS = 253_402_300_799_999;
+
+/**
+ * Epoch milliseconds of a numeric epoch, its unit taken from its magnitude
+ * (table in the module doc).
+ * @returns epoch ms (possibly fractional), or `NaN` for |v| ≥ 1e20 or a non-finite number.
+ */
+export function epochToMs(v: number | bigint): Millis {
+  if (typeof v === 'bigint') {
+    const a = v < 0n ? -v : v;
+    if (a >= 100_000_000_000_000_000_000n) return NaN;
+    if (a >= 100_000_000_000_000_000n) return Number(v / 1_000_000n) + Number(v % 1_000_000n) / 1e6;
+    return epochToMs(Number(v));
+  }
+  const a = v < 0 ? -v : v;
+  if (a < 1e8) return v;
+  if (a < 1e11) return v * 1000;
+  if (a < 1e14) return v;
+  if (a < 1e17) return v / 1000;
+  if (a < 1e20) return v / 1e6;
+  return NaN;
+}
+
 /**
  * Converts an event-time value to epoch milliseconds.
- * @param value a number (epoch ms), a `Date`, or a string in one of the forms above.
+ * @param value a number or BigInt (an epoch, unit by magnitude), a `Date`, or a string in one of the forms above.
  * @param zone where zone-less strings are wall time (default UTC).
- * @returns epoch ms, or `NaN` when the value is not a valid time (never throws).
+ * @returns epoch ms, or `NaN` when the value is not a valid time or not within
+ *   years 0000–9999 (never throws).
  */
 export function toEventTimeMs(value: unknown, zone?: TimeZone): Millis {
-  // Beyond ±8.64e15 ms (the Date range, ±275,760 years) window arithmetic loses integer precision.
-  if (typeof value === 'number') return value >= -MAX_TIME && value <= MAX_TIME ? value : NaN;
+  if (typeof value === 'number' || typeof value === 'bigint') return inRange(epochToMs(value));
   if (typeof value === 'string') {
     if (value === lastText && zone === lastZone) return lastValue;
     let v = inRange(parseString(value));
@@ -146,12 +185,11 @@ export function toEventTimeMs(value: unknown, zone?: TimeZone): Millis {
     lastZone = zone;
     return v;
   }
-  if (value instanceof Date) return value.getTime();
+  if (value instanceof Date) return inRange(value.getTime());
   return NaN;
 }
 
-const MAX_TIME = 8.64e15;
-/** The instant, or NaN when outside the Date range. */
+/** The instant, or NaN when outside years 0000–9999. */
 function inRange(t: Millis): Millis {
-  return t >= -MAX_TIME && t <= MAX_TIME ? t : NaN;
+  return t >= MIN_EVENT_TIME_MS && t <= MAX_EVENT_TIME_MS ? t : NaN;
 }

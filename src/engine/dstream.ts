@@ -18,7 +18,7 @@ import type { TimeZone } from '../core/time-zone.js';
 import type { Millis, Pair } from '../core/types.js';
 import type { BatchContext } from '../operators/collect.js';
 import { builtinReducer, type Aggregation, type BuiltinReducer, type KeyMode, type ReduceFn, type Reducer } from '../operators/reducers.js';
-import type { StatelessStep } from '../operators/stateless.js';
+import type { MapHooks, StatelessStep } from '../operators/stateless.js';
 import { requireFinalResults, type OutputMode } from '../state/output-mode.js';
 import type { StateHandle } from '../state/state-handle.js';
 import { windowSpec } from '../windows/spec.js';
@@ -113,9 +113,11 @@ export class DStream<T> {
    * Spark's `map`: one output record per input record. `label` names it in
    * messages about records; with `name`, it is warned about by that name when
    * it returns `undefined` for every record of a batch (see operators/stateless.ts).
+   * @param hooks for a function with state (a CSV parser): `atEnd`, called once
+   *   at the end of input, and `snapshot`/`restore` for checkpoints.
    */
-  map<U>(fn: (x: T) => U, label = 'map', name?: string): DStream<U> {
-    return this.stateless<U>({ kind: 'map', fn, label, name });
+  map<U>(fn: (x: T) => U, label = 'map', name?: string, hooks?: MapHooks): DStream<U> {
+    return this.stateless<U>({ kind: 'map', fn, label, name, hooks });
   }
 
   /** Spark's `flatMap`: `fn` returns an array or iterable (or null/undefined for none). `label`, `name`: as `map`. */

@@ -12,7 +12,8 @@ import { DStreamError } from '../core/errors.js';
 export type ErrorPolicy = 'skip' | 'fail';
 
 /** Kinds of bad input. */
-export type IssueKind = 'user-error' | 'bad-event-time' | 'not-a-pair' | 'late' | 'invalid-utf8' | 'line-too-long' | 'evicted-key' | 'unreadable-file';
+export type IssueKind = 'user-error' | 'bad-event-time' | 'not-a-pair' | 'late' | 'invalid-utf8' | 'line-too-long' | 'evicted-key' | 'unreadable-file'
+  | 'repaired';
 
 /** One bad-input event, as handed to an `IssueListener`. */
 export interface Issue {
@@ -53,6 +54,7 @@ export class IssueLog {
   /** Count per kind. */
   readonly counts: Record<IssueKind, number> = {
     'user-error': 0, 'bad-event-time': 0, 'not-a-pair': 0, late: 0, 'invalid-utf8': 0, 'line-too-long': 0, 'evicted-key': 0, 'unreadable-file': 0,
+    repaired: 0,
   };
   /** Count of skipped records per operator label. */
   readonly byOperator = new Map<string, number>();
@@ -124,7 +126,7 @@ export class IssueLog {
   private emit(issue: Issue): void {
     issue.rawSeq ??= this.rawSeq;
     this.counts[issue.kind]++;
-    if (issue.kind !== 'late' && issue.kind !== 'invalid-utf8' && issue.kind !== 'evicted-key' && issue.kind !== 'unreadable-file') {
+    if (issue.kind !== 'late' && issue.kind !== 'invalid-utf8' && issue.kind !== 'evicted-key' && issue.kind !== 'unreadable-file' && issue.kind !== 'repaired') {
       this.byOperator.set(issue.where, (this.byOperator.get(issue.where) ?? 0) + 1);
     }
     for (const l of this.listeners) l(issue);
@@ -166,6 +168,15 @@ export class IssueLog {
   /** A line that had invalid UTF-8 (replaced by U+FFFD and kept). */
   invalidUtf8(where: string, line: string): void {
     this.emit({ kind: 'invalid-utf8', where, raw: line, value: line, message: 'invalid UTF-8 replaced by U+FFFD' });
+  }
+
+  /**
+   * A line that did not follow its `--parse` format but was read anyway, as
+   * `message` says (a user agent cut at the end of the line): kept, counted,
+   * reported, never in `--dead-letter`.
+   */
+  repaired(where: string, line: string, message: string): void {
+    this.emit({ kind: 'repaired', where, raw: line, value: line, message });
   }
 
   /**

@@ -8,12 +8,16 @@
  * input chunk it was cut from (V8 sliced strings; see PERF-NOTES "Memory").
  */
 import { compareKeys } from '../core/compare.js';
+import { stringifyExact } from '../core/json.js';
 import { isPair } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
 import type { Aggregation } from './reducers.js';
 
 /** The single key used by `reduce` and `count`. */
 export const GLOBAL_KEY = Symbol('global');
+
+/** `KeyedReducer.tryLift`'s answer for a value the reducer refused. */
+export const NOT_LIFTED = Symbol('not lifted');
 
 /** Marker prefix of encoded object keys. */
 const OBJ = '\u0000obj:';
@@ -35,7 +39,7 @@ export class KeyCodec {
     if (typeof key !== 'object' || key === null) return key;
     let text: string;
     try {
-      text = OBJ + JSON.stringify(key);
+      text = OBJ + stringifyExact(key);
     } catch {
       text = OBJ + String(key);
     }
@@ -107,6 +111,20 @@ export class KeyedReducer {
     return this.agg.lift !== undefined ? this.agg.lift(value) : value;
   }
 
+  /**
+   * A fresh partial holding the value of the last `extract`ed record, or
+   * `NOT_LIFTED` when the reducer refused it (e.g. `sum` of `"0x10"`):
+   * then the record was reported as bad.
+   */
+  tryLift(record: unknown): unknown {
+    try {
+      return this.lift(this.value);
+    } catch (e) {
+      this.issues.userError(this.agg.label, record, e);
+      return NOT_LIFTED;
+    }
+  }
+
   /** Adds one value to a partial owned by the caller; a throwing user function keeps `acc` (reported). */
   accumulate(acc: unknown, value: unknown, record: unknown): unknown {
     const agg = this.agg;
@@ -125,14 +143,8 @@ export class KeyedReducer {
     const key = this.key;
     const old = map.get(key);
     if (old === undefined && !map.has(key)) {
-      let first: unknown;
-      try {
-        first = this.lift(this.value);
-      } catch (e) {
-        this.issues.userError(this.agg.label, record, e); // e.g. sum of a BigInt
-        return;
-      }
-      map.set(typeof key === 'string' && this.copyKeys ? flatCopy(key) : key, first);
+      const first = this.tryLift(record);
+      if (first !== NOT_LIFTED) map.set(typeof key === 'string' && this.copyKeys ? flatCopy(key) : key, first);
       return;
     }
     map.set(key, this.accumulate(old, this.value, record));

@@ -14,6 +14,7 @@
  */
 import { createRequire } from 'node:module';
 import type { HyperLogLog, TopK } from 'bloom-filters';
+import { addNumeric, noNegativeZero, toNumeric, type Numeric } from '../core/numeric.js';
 
 /** bloom-filters is CommonJS and large: loaded only when a sketch reducer is used (keeps start-up fast). */
 function sketches(): typeof import('bloom-filters') {
@@ -62,6 +63,9 @@ export interface Aggregation extends Reducer {
 }
 
 const add: ReduceFn = (a, b) => a + b;
+// `<` compares a number with a BigInt exactly.
+const smaller = (a: Numeric, b: Numeric): Numeric => (b < a ? b : a);
+const larger = (a: Numeric, b: Numeric): Numeric => (b > a ? b : a);
 
 /** Registers of the HyperLogLog behind `approx-distinct` (theoretical standard error 1.04/√1024 ≈ 3.3 %). */
 export const HLL_REGISTERS = 1024;
@@ -103,8 +107,13 @@ function topkOf(k: number): Reducer {
 
 /**
  * The reducer of a built-in name:
- * - `sum` (values as numbers), `count`, `min`, `max`;
- * - `avg`: arithmetic mean of the values as numbers (partial `[sum, count]`);
+ * - `sum`, `min`, `max` of numbers, `BigInt`s and decimal strings (strict
+ *   grammar of `core/numeric.ts`; sums of integers exact beyond 2^53, as
+ *   `BigInt`); any other value throws a TypeError in `lift`/`accumulate`, so
+ *   the aggregation reports the record as bad and never adds it; `-0` is
+ *   output as 0;
+ * - `count`;
+ * - `avg`: arithmetic mean of the same values (partial `[sum, count]`), a double;
  * - `distinct`: exact number of distinct values (partial: a `Set`);
  * - `approx-distinct`: the number of distinct values, exact up to 5,000 per key,
  *   beyond that a HyperLogLog estimate (bloom-filters, 1024 registers, ~8 KiB
@@ -118,23 +127,28 @@ export function builtinReducer(name: BuiltinReducer): Reducer {
   if (name.startsWith('topk:')) return topkOf(Number(name.slice(5)));
   switch (name) {
     case 'sum':
-      return { combine: add, lift: (v) => +(v as number) };
+      return {
+        combine: addNumeric,
+        lift: toNumeric,
+        accumulate: (acc: Numeric, v: unknown) => addNumeric(acc, toNumeric(v)),
+        finish: noNegativeZero,
+      };
     case 'count':
       return { combine: add, lift: () => 1 };
     case 'min':
-      return { combine: (a, b) => (b < a ? b : a) };
+      return { combine: smaller, lift: toNumeric, accumulate: (acc, v) => smaller(acc, toNumeric(v)), finish: noNegativeZero };
     case 'max':
-      return { combine: (a, b) => (b > a ? b : a) };
+      return { combine: larger, lift: toNumeric, accumulate: (acc, v) => larger(acc, toNumeric(v)), finish: noNegativeZero };
     case 'avg':
       return {
-        lift: (v) => [+(v as number), 1],
-        accumulate: (acc: number[], v: unknown) => {
-          acc[0]! += +(v as number);
-          acc[1]! += 1;
+        lift: (v) => [toNumeric(v), 1],
+        accumulate: (acc: [Numeric, number], v: unknown) => {
+          acc[0] = addNumeric(acc[0], toNumeric(v));
+          acc[1] += 1;
           return acc;
         },
-        combine: (a: number[], b: number[]) => [a[0]! + b[0]!, a[1]! + b[1]!],
-        finish: (acc: number[]) => acc[0]! / acc[1]!,
+        combine: (a: [Numeric, number], b: [Numeric, number]) => [addNumeric(a[0], b[0]), a[1] + b[1]],
+        finish: (acc: [Numeric, number]) => noNegativeZero(Number(acc[0]) / acc[1]),
       };
     case 'distinct':
       return {

@@ -27,10 +27,22 @@ import type { WatermarkTracker } from '../windows/watermark.js';
  * watched for `undefined` results: `--parse`, which gives `undefined` for a CSV header).
  */
 export type StatelessStep =
-  | { kind: 'map'; fn: (x: any) => unknown; label: string; name?: string }
+  | { kind: 'map'; fn: (x: any) => unknown; label: string; name?: string; hooks?: MapHooks }
   | { kind: 'flatMap'; fn: (x: any) => unknown; label: string; name?: string }
   | { kind: 'filter'; fn: (x: any) => unknown; label: string; name?: string }
   | { kind: 'eventTime'; fn: (x: any) => unknown; label: string; name?: string; tracker: WatermarkTracker };
+
+/**
+ * Extras of a map step whose function keeps state between records (a CSV
+ * parser holding the header and the lines of an open record).
+ */
+export interface MapHooks {
+  /** Called once at the end of input (the final batch, before its results). */
+  atEnd?: () => void;
+  /** State for checkpoints (plain data) and its restore; the node is then checkpointed. */
+  snapshot?: () => unknown;
+  restore?: (data: unknown) => void;
+}
 
 type Push = (value: unknown, tMs: number) => void;
 
@@ -60,6 +72,17 @@ export class StatelessNode extends Emitter implements StreamNode {
       issues.trackOperator(s.label, s.name ?? s.label, () => c.passed);
       return c;
     });
+    // Checkpointable (`isCheckpointable`) only when a step has state: other pipelines keep their checkpoint layout.
+    const stateful = steps.filter((s) => s.kind === 'map' && s.hooks?.snapshot !== undefined) as { hooks: Required<MapHooks> }[];
+    if (stateful.length > 0) {
+      Object.assign(this, {
+        snapshot: () => stateful.map((s) => s.hooks.snapshot()),
+        restore: (data: unknown) => {
+          if (!Array.isArray(data) || data.length !== stateful.length) throw new Error('bad state of a stateful map');
+          stateful.forEach((s, i) => s.hooks.restore(data[i]));
+        },
+      });
+    }
   }
 
   /** Builds the fused closure chain; called once, after all consumers are connected. */
@@ -166,6 +189,7 @@ export class StatelessNode extends Emitter implements StreamNode {
     this.out.endGroup();
   }
   endBatch(batch: BatchInfo): void {
+    if (batch.final) for (const s of this.steps) if (s.kind === 'map') s.hooks?.atEnd?.();
     this.warnUndefined();
     this.out.endBatch(batch);
   }

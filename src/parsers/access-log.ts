@@ -31,9 +31,12 @@
  * `path` and `protocol` are `null` and `request` keeps the text.
  *
  * Errors: every part must be present and nothing may follow the last one,
- * e.g. `combined: missing closing quote of the user agent` (a truncated
- * line), `common: unexpected text after the response size: ' "-" "curl/8"'`
- * (a combined line read as common).
+ * e.g. `common: unexpected text after the response size: ' "-" "curl/8"'`
+ * (a combined line read as common). One repair: a user agent whose closing
+ * quote is missing (the line was cut, e.g. by a logger's length limit; the
+ * bundled log has one) runs to the end of the line, and the line is reported
+ * through `parse`'s `repaired` callback (without one, it is the error
+ * `combined: missing closing quote of the user agent`).
  *
  * Hand-written scanner: `indexOf` from field to field, numbers by charCode.
  * Measured with `bench/parsers.js` on the bundled `apache_logs` (10,000
@@ -75,7 +78,7 @@ function dashToNull(s: string): string | null {
   return s === '-' ? null : s;
 }
 
-function parseAccessLog(format: 'combined' | 'common', line: string): Record<string, unknown> {
+function parseAccessLog(format: 'combined' | 'common', line: string, repaired?: (message: string) => void): Record<string, unknown> {
   const end = contentEnd(line);
   const sp1 = line.indexOf(' ');
   if (sp1 < 1 || sp1 >= end) failWith(format, 'expected the remote address, then a space');
@@ -130,9 +133,13 @@ function parseAccessLog(format: 'combined' | 'common', line: string): Record<str
   if (line.charCodeAt(refEnd + 1) !== 32 || line.charCodeAt(refEnd + 2) !== 34 || refEnd + 2 >= end) {
     failWith(format, "expected ' \"' opening the user agent after the referrer");
   }
-  const uaEnd = closingQuote(line, refEnd + 3, end);
-  if (uaEnd === -1) failWith(format, 'missing closing quote of the user agent');
-  if (uaEnd + 1 !== end) failWith(format, `unexpected text after the user agent: '${excerpt(line.slice(uaEnd + 1, end), 20)}'`);
+  let uaEnd = closingQuote(line, refEnd + 3, end);
+  if (uaEnd === -1) {
+    // The last field cut at the end of the line (a logger's length limit): keep what there is.
+    if (repaired === undefined) failWith(format, 'missing closing quote of the user agent');
+    repaired('missing closing quote of the user agent: taken to the end of the line');
+    uaEnd = end;
+  } else if (uaEnd + 1 !== end) failWith(format, `unexpected text after the user agent: '${excerpt(line.slice(uaEnd + 1, end), 20)}'`);
   record.referrer = dashToNull(line.slice(bytesEnd + 2, refEnd));
   record.user_agent = dashToNull(line.slice(refEnd + 3, uaEnd));
   return record;
@@ -141,10 +148,11 @@ function parseAccessLog(format: 'combined' | 'common', line: string): Record<str
 /**
  * Creates the `combined` parser (Apache/nginx combined log format; fields in
  * the module doc). `eventTimeField` is `time`.
- * Errors: ParseError, e.g. `combined: missing closing quote of the user agent`.
+ * Errors: ParseError, e.g. `combined: missing closing quote of the referrer`;
+ *   a cut user agent is repaired (see module doc).
  */
 export function createCombinedParser(): LineParser {
-  return { name: 'combined', eventTimeField: 'time', parse: (line) => parseAccessLog('combined', line) };
+  return { name: 'combined', eventTimeField: 'time', parse: (line, repaired) => parseAccessLog('combined', line, repaired) };
 }
 
 /**

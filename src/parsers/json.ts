@@ -2,11 +2,13 @@
  * `--parse json`: one JSON object per line (JSON Lines / NDJSON,
  * https://jsonlines.org; JSON itself is RFC 8259).
  *
- * The line is handed to `JSON.parse` (V8's parser is native and faster than
- * anything written in JavaScript); the result must be an object — an array,
+ * The line is handed to `parseExact` (`core/json.ts`: V8's native
+ * `JSON.parse`, and lossless-json only for lines with an integer beyond
+ * 2^53 − 1, which becomes a BigInt); the result must be an object — an array,
  * a string, a number, `true`/`false` or `null` on a line is an error, as is
  * an empty line. Nested values are kept as parsed.
  */
+import { parseExact } from '../core/json.js';
 import { ParseError } from './errors.js';
 import type { LineParser } from './line-parser.js';
 
@@ -31,7 +33,7 @@ export function createJsonParser(): LineParser {
     parse(line: string): Record<string, unknown> {
       let value: unknown;
       try {
-        value = JSON.parse(line);
+        value = parseExact(line);
       } catch (e) {
         if (line.trim() === '') throw new ParseError('json', 'expected an object, got an empty line');
         throw new ParseError('json', `invalid JSON (${(e as Error).message})`, { cause: e });

@@ -15,12 +15,16 @@ export interface LineParser {
   readonly name: string;
   /**
    * Parses one line.
+   * @param repaired called (before returning) when the line did not follow
+   *   the format but was read anyway, with what was mended, e.g. `missing
+   *   closing quote of the user agent: taken to the end of the line`; the
+   *   caller counts and reports it. Without it such a line is an error.
    * @returns the record (field name → value), or `undefined` when the line was
    *   consumed without producing a record (the CSV header).
    * @throws ParseError (`parsers/errors.ts`) when the line does not follow the
    *   format; the message says what was expected.
    */
-  parse(line: string): Record<string, unknown> | undefined;
+  parse(line: string, repaired?: (message: string) => void): Record<string, unknown> | undefined;
   /**
    * The field `--event-time auto` reads, when the format fixes it (`time` for
    * access logs, `timestamp` for syslog, a time-like column of a CSV header
@@ -28,6 +32,26 @@ export interface LineParser {
    * is only known per record (JSON) — see `autoEventTime`.
    */
   readonly eventTimeField: string | undefined;
+  /**
+   * For formats whose records may span lines (csv): the whole text of the
+   * record that the last `parse` completed (or failed on), when it spanned
+   * several lines; `undefined` after a one-line record. The caller reports
+   * and dead-letters this text rather than the last line alone.
+   */
+  readonly spanned?: string | undefined;
+  /**
+   * Ends the input (formats whose records may span lines).
+   * @returns the text of a record left incomplete (for csv: a quoted field
+   *   never closed), a bad record for the caller to report; `undefined` when none.
+   */
+  finish?(): string | undefined;
+  /** For stateful formats (csv: the header, an open record): the state as plain data, for checkpoints. */
+  snapshot?(): unknown;
+  /**
+   * Takes back a `snapshot()`.
+   * @throws Error when `data` is not a snapshot of this format.
+   */
+  restore?(data: unknown): void;
 }
 
 /** Options of `createParser`. */

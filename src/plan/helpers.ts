@@ -4,6 +4,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { toEventTimeMs } from '../core/event-time.js';
+import { EXACT_JSON } from '../core/json.js';
 import type { Millis } from '../core/types.js';
 
 const HASHTAG = /#([\p{L}\p{M}\p{N}_]+)/gu;
@@ -191,4 +192,4 @@ export function ip(s: unknown): string | undefined {
 }
 
 /** The helpers, by the name they have inside user functions. */
-export const HELPERS: Record<string, unknown> = { hashtags, words, parseTime, ip };
+export const HELPERS: Record<string, unknown> = { hashtags, words, parseTime, ip, JSON: EXACT_JSON };

@@ -17,7 +17,7 @@ import { isBuiltinReducer, type BuiltinReducer } from '../operators/reducers.js'
 import type { OutputMode } from '../state/output-mode.js';
 import type { StateHandle } from '../state/state-handle.js';
 import { compileFunction } from './compile-fn.js';
-import { autoEventTime, type LineParser } from '../parsers/index.js';
+import { autoEventTime, ParseError, type LineParser } from '../parsers/index.js';
 
 /** One operator flag, in command-line order. Durations in ms. */
 export type OperatorFlag =
@@ -88,7 +88,26 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
   const parser = settings.parser;
   if (parser) {
     // A CSV header gives `undefined`: it is consumed, not a record.
-    ds = ds.map((line: string) => parser.parse(line), `--parse ${parser.name}`).filter((r) => r !== undefined, `--parse ${parser.name}`);
+    const where = `--parse ${parser.name}`;
+    const issues = input.ssc.issues;
+    let line = '';
+    const repaired = (message: string): void => issues.repaired(where, line, message);
+    const parse = (l: string): unknown => {
+      try {
+        return parser.parse((line = l), repaired);
+      } finally {
+        // A record over several lines (csv): report and dead-letter all of it, not its last line.
+        if (parser.spanned !== undefined) issues.current = parser.spanned;
+      }
+    };
+    const atEnd = (): void => {
+      const left = parser.finish?.();
+      if (left === undefined) return;
+      issues.current = left;
+      issues.userError(where, left, new ParseError(parser.name, 'missing closing quote: the input ended inside a quoted field'));
+    };
+    const hooks = parser.snapshot ? { atEnd, snapshot: () => parser.snapshot!(), restore: (d: unknown) => parser.restore!(d) } : { atEnd };
+    ds = ds.map(parse, where, undefined, hooks).filter((r) => r !== undefined, where);
   }
   let windowed = 0;
   let stateful = 0;

@@ -3,6 +3,8 @@
  *
  * - text: Spark's `DStream.print()`: strings as they are, pairs as `(key,value)`,
  *   objects and arrays as JSON;
+ * - everywhere a BigInt (an integer beyond 2^53 − 1) is written exactly, as
+ *   a JSON number inside JSON (`stringifyExact`);
  * - json: one object per record: `time`, `windowStart`/`windowEnd` on windowed
  *   results, then `key` and `value` for pairs or `value` otherwise;
  * - tsv: fields joined by tabs; `\`, tab, LF and CR inside a field escaped as
@@ -12,6 +14,7 @@
  *   lines end with LF.
  * In tsv/csv, windowed results start with the window start (ISO 8601 UTC).
  */
+import { stringifyExact } from '../core/json.js';
 import { isPair, type Millis, type WindowBounds } from '../core/types.js';
 
 /** The output formats. */
@@ -29,7 +32,7 @@ function safeString(x: unknown): string {
 /** JSON text of a value; a value JSON cannot hold (cyclic, symbol, function, throwing toJSON) becomes the JSON string of its text. */
 function jsonText(x: unknown): string {
   try {
-    const s = JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    const s = stringifyExact(x);
     return s === undefined ? JSON.stringify(safeString(x)) : s;
   } catch {
     return JSON.stringify(safeString(x));
@@ -41,7 +44,7 @@ export function valueText(x: unknown): string {
   if (typeof x === 'string') return x;
   if (x !== null && typeof x === 'object') {
     try {
-      const s = JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+      const s = stringifyExact(x);
       if (s !== undefined) return s;
     } catch {
       /* cyclic or hostile: its text instead */

@@ -17,7 +17,7 @@ import { compareKeys } from '../core/compare.js';
 import type { BatchInfo, Millis } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
 import { Emitter, type Checkpointable, type StreamNode } from '../engine/node.js';
-import type { KeyedReducer } from '../operators/keyed-map.js';
+import { NOT_LIFTED, type KeyedReducer } from '../operators/keyed-map.js';
 import type { WatermarkTracker } from './watermark.js';
 
 interface Session {
@@ -56,6 +56,9 @@ export class SessionNode extends Emitter implements StreamNode, Checkpointable {
     }
     if (!reducer.extract(value)) return;
     const key = reducer.key;
+    // A value the reducer refuses (reported) neither starts nor extends a session.
+    const lifted = reducer.tryLift(value);
+    if (lifted === NOT_LIFTED) return;
     let list = this.sessions.get(key);
     if (list === undefined) this.sessions.set(key, (list = []));
     // Sessions this event joins: within the gap of their span.
@@ -69,7 +72,7 @@ export class SessionNode extends Emitter implements StreamNode, Checkpointable {
       } else if (s.startMs - gapMs >= tMs) break;
     }
     if (first === -1) {
-      const s: Session = { startMs: tMs, lastMs: tMs, acc: reducer.lift(reducer.value), touched: true };
+      const s: Session = { startMs: tMs, lastMs: tMs, acc: lifted, touched: true };
       let i = 0;
       while (i < list.length && list[i]!.startMs < tMs) i++;
       list.splice(i, 0, s);
@@ -82,7 +85,7 @@ export class SessionNode extends Emitter implements StreamNode, Checkpointable {
       merged.lastMs = Math.max(merged.lastMs, s.lastMs);
     }
     if (last > first) list.splice(first + 1, last - first);
-    merged.acc = reducer.accumulate(merged.acc, reducer.value, value);
+    merged.acc = reducer.combine(merged.acc, lifted);
     merged.startMs = Math.min(merged.startMs, tMs);
     merged.lastMs = Math.max(merged.lastMs, tMs);
     merged.touched = true;

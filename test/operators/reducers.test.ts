@@ -6,10 +6,11 @@ const input: P[][] = [[['a', 2], ['a', 4], ['b', 'x'], ['b', 'y'], ['b', 'x']], 
 
 describe('built-in reducers', () => {
   it('avg and distinct, per batch and over a window', () => {
-    expect(runBatches<P>(input, (s) => s.reduceByKey('avg' as any)).outputs[0]!.records).toEqual([['a', 3], ['b', NaN]]);
+    // 'x' and 'y' are not numbers: bad records, never averaged (issue 14; they used to give NaN).
+    expect(runBatches<P>(input, (s) => s.reduceByKey('avg' as any)).outputs[0]!.records).toEqual([['a', 3]]);
     expect(runBatches<P>(input, (s) => s.reduceByKey('distinct')).outputs[0]!.records).toEqual([['a', 2], ['b', 2]]);
     const w = runBatches<P>(input, (s) => s.reduceByKeyAndWindow('avg' as any, 2000, 1000)).outputs;
-    expect(w[1]!.records).toEqual([['a', 4], ['b', NaN]]);
+    expect(w[1]!.records).toEqual([['a', 4]]);
   });
   it('approx-distinct is exact up to 5,000 values and within 10 % above (HyperLogLog)', () => {
     const run = (n: number, distinct: number) => {

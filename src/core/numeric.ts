@@ -1,0 +1,106 @@
+/**
+ * Numbers for the built-in numeric reducers (`sum`, `min`, `max`, `avg`):
+ * one strict decimal grammar for numeric strings, and exact integer sums
+ * beyond 2^53.
+ *
+ * Grammar of a numeric string (nothing else, no surrounding white space):
+ *
+ *     [+-]? ( DIGITS [ "." DIGITS? ] | "." DIGITS ) ( [eE] [+-]? DIGITS )?      DIGITS = [0-9]+
+ *
+ * Leading zeros are base 10 (`007` is 7, `08` is 8); `-0` is zero. Refused:
+ * the empty string, white space, hex/octal/binary (`0x10`), `1_000`, `NaN`,
+ * `Infinity`, `12abc`, and a value beyond the double range (`1e999`).
+ *
+ * Integers: an integer of at most 2^53 − 1 in magnitude is a number; a
+ * larger one written without fraction or exponent is a `BigInt` (exact).
+ * Sums stay exact: two integers whose sum leaves the safe range add as
+ * `BigInt`s, and a `BigInt` result back in the safe range is a number again.
+ * A value with a fraction makes the sum a double (as any floating-point sum).
+ */
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const MAX_SAFE_BIG = BigInt(MAX_SAFE);
+
+/** A number or an integer beyond 2^53 − 1 in magnitude. */
+export type Numeric = number | bigint;
+
+/**
+ * Reads a numeric string under the grammar of the module doc.
+ * @returns the number (a `BigInt` for an integer beyond 2^53 − 1), or
+ *   `undefined` when `s` does not follow the grammar or overflows a double.
+ */
+export function parseDecimal(s: string): Numeric | undefined {
+  const n = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  if (c === 43 || c === 45) c = s.charCodeAt(++i); // + -
+  const intStart = i;
+  while (c >= 48 && c <= 57) c = s.charCodeAt(++i);
+  let digits = i - intStart;
+  let integer = true;
+  if (c === 46) { // .
+    integer = false;
+    const fracStart = ++i;
+    c = s.charCodeAt(i);
+    while (c >= 48 && c <= 57) c = s.charCodeAt(++i);
+    digits += i - fracStart;
+  }
+  if (digits === 0) return undefined;
+  if (c === 101 || c === 69) { // e E
+    integer = false;
+    c = s.charCodeAt(++i);
+    if (c === 43 || c === 45) c = s.charCodeAt(++i);
+    const expStart = i;
+    while (c >= 48 && c <= 57) c = s.charCodeAt(++i);
+    if (i === expStart) return undefined;
+  }
+  if (i !== n) return undefined;
+  if (integer && digits >= 16) return exactInteger(BigInt(s));
+  const v = Number(s);
+  return v - v === 0 ? v : undefined; // finite
+}
+
+/** A BigInt as a number when it is within ±(2^53 − 1), else itself. */
+export function exactInteger(b: bigint): Numeric {
+  return b <= MAX_SAFE_BIG && b >= -MAX_SAFE_BIG ? Number(b) : b;
+}
+
+/**
+ * The value of a reducer input: a finite number, a `BigInt`, or a string
+ * under the grammar.
+ * @throws TypeError naming the value for anything else (the record is then
+ *   counted and reported as bad by the aggregation, and never added).
+ */
+export function toNumeric(v: unknown): Numeric {
+  if (typeof v === 'number') {
+    if (v - v === 0) return v;
+  } else if (typeof v === 'string') {
+    const x = parseDecimal(v);
+    if (x !== undefined) return x;
+  } else if (typeof v === 'bigint') return exactInteger(v);
+  throw new TypeError(`not a number: ${describe(v)} (sum, min, max and avg take numbers and decimal strings such as 12, -0.5, 1e3)`);
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (v === null || typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol') return String(v);
+  return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** Exact sum of two `Numeric`s (see module doc). */
+export function addNumeric(a: Numeric, b: Numeric): Numeric {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const s = a + b;
+    if (s <= MAX_SAFE && s >= -MAX_SAFE) return s;
+    return Number.isSafeInteger(a) && Number.isSafeInteger(b) ? exactInteger(BigInt(a) + BigInt(b)) : s;
+  }
+  if (typeof a === 'bigint' && typeof b === 'bigint') return exactInteger(a + b);
+  const big = (typeof a === 'bigint' ? a : b) as bigint;
+  const num = (typeof a === 'bigint' ? b : a) as number;
+  return Number.isInteger(num) ? exactInteger(big + BigInt(num)) : Number(big) + num;
+}
+
+/** Zero for `-0` (so that `-0` prints `0`), the value otherwise. */
+export function noNegativeZero(x: Numeric): Numeric {
+  return x === 0 ? 0 : x;
+}
