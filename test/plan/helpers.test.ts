@@ -64,7 +64,7 @@ describe('ip', () => {
 
 describe('HELPERS', () => {
   it('has hashtags, words, parseTime and ip, usable in user functions', () => {
-    expect(Object.keys(HELPERS).sort()).toEqual(['hashtags', 'ip', 'parseTime', 'words']);
+    expect(Object.keys(HELPERS).sort()).toEqual(['field', 'hashtags', 'ip', 'parseTime', 'words']);
     const fn = compileFunction("l => [ip(l), parseTime(l.slice(0, 10), '%Y-%m-%d'), hashtags(l)]", '--map');
     expect(fn('2024-01-02 from 10.1.2.3 #Hi')).toEqual(['10.1.2.3', Date.UTC(2024, 0, 2), ['#hi']]);
   });
