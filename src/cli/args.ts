@@ -226,7 +226,7 @@ export function parser(argv: string[]) {
     .option('config', { type: 'string', describe: 'FILE: JSON settings {"batch": "5s", …} (flags > DSTREAM_* environment > config file)' })
     .option('print-config', { type: 'boolean', describe: 'print the effective settings and where each came from, then exit' })
     .example(EXAMPLES)
-    .epilogue(`FN is a JavaScript function expression, compiled once; hashtags(text) and words(text) are available.\nDurations: a bare number is seconds; units ms s m h d.\n\n${EXIT_CODES_TEXT}\n\nSee man dstream for every flag. Subcommands: dstream checkpoint inspect|reset DIR; dstream completion bash|zsh; dstream publish|cat|job (distributed mode, see man dstream).`)
+    .epilogue(`FN is a JavaScript function expression, compiled once; hashtags(text), words(text) and field(line, n[, sep]) (awk's $n) are available.\nDurations: a bare number is seconds; units ms s m h d.\n\n${EXIT_CODES_TEXT}\n\nSee man dstream for every flag. Subcommands: dstream checkpoint inspect|reset DIR; dstream completion bash|zsh; dstream publish|cat|job (distributed mode, see man dstream).`)
     .version(version())
     .help()
     // A flag that takes a value must get one: `--batch` alone is an error, not the default.
