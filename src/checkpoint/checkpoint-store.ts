@@ -19,7 +19,7 @@
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash } from '../core/hash.js';
 import { ConfigError, DStreamError } from '../core/errors.js';
 import { decodeState, encodeState } from './codec.js';
 import { readDurable, writeDurable } from './durable-file.js';

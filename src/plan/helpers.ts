@@ -2,7 +2,7 @@
  * Helper functions available by name inside user functions
  * (`--flat-map 't => hashtags(t.text)'`).
  */
-import { isIPv6 } from 'node:net';
+import { createRequire } from 'node:module';
 import { toEventTimeMs } from '../core/event-time.js';
 import type { Millis } from '../core/types.js';
 import { field, hashtags, words } from './text-scan.js';
@@ -141,6 +141,13 @@ export function parseTime(s: unknown, format?: string): Millis {
   const t = Date.UTC(year, month, day, hour, minute, second, ms);
   if (new Date(t).getUTCDate() !== day && second < 60) return NaN;
   return t - offsetMs;
+}
+
+/** node:net's isIPv6, loaded on first use (node:net is not needed at start-up otherwise). */
+let netIsIPv6: ((s: string) => boolean) | undefined;
+function isIPv6(s: string): boolean {
+  netIsIPv6 ??= (createRequire(import.meta.url)('node:net') as typeof import('node:net')).isIPv6;
+  return netIsIPv6(s);
 }
 
 const IPV4 = /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/;
