@@ -26,7 +26,7 @@
  *    time ratio dstream ÷ baseline (> 1: dstream is slower), into bench/RESULTS.md
  *    (or --out) with a description of the machine, and prints the same Markdown.
  *
- * Groups (ids for --only, case-insensitive): J1 J2 J3 J3s J4 J5 (jobs), scale
+ * Groups (ids for --only, case-insensitive): J1 J2 J2f J3 J3s J4 J4f J5 (jobs; the f variants use field()), scale
  * (or one of its ids, e.g. W1h/1s-max), floor, state, startup.
  */
 import { execFileSync } from 'node:child_process';
@@ -178,6 +178,11 @@ function defineGroups(bin, tools) {
         nodeScript('j2-status-count.js'), ...awk(['j2.awk'])],
     },
     {
+      id: 'J2f', title: 'requests per HTTP status, with field()', input: 'access',
+      contenders: [dstream([...WHOLE_FILE, '--map', 'l => field(l, 9)', '--count-by-value', '--format', 'tsv']),
+        nodeScript('j2-status-count.js'), ...awk(['j2.awk'])],
+    },
+    {
       id: 'J3', title: 'requests per (5-min event-time window, status)', input: 'access',
       contenders: [dstream([...EVENT, '--map', 'l => l.split(" ")[8]', '--count-by-value', '--window', '5m', '--format', 'tsv']),
         nodeScript('j3-status-per-window.js'), ...awk(['time.awk', 'j3.awk'])],
@@ -190,6 +195,11 @@ function defineGroups(bin, tools) {
     {
       id: 'J4', title: 'sum of bytes per IP, top 10', input: 'access',
       contenders: [dstream([...WHOLE_FILE, '--map', 'l => { const f = l.split(" "); return [f[0], +f[9] || 0] }', '--reduce-by-key', 'sum', '--top', '10', '--format', 'tsv']),
+        nodeScript('j4-bytes-per-ip.js'), ...awk(['j4.awk'])],
+    },
+    {
+      id: 'J4f', title: 'sum of bytes per IP, top 10, with field()', input: 'access',
+      contenders: [dstream([...WHOLE_FILE, '--map', 'l => [field(l, 1), +field(l, 10) || 0]', '--reduce-by-key', 'sum', '--top', '10', '--format', 'tsv']),
         nodeScript('j4-bytes-per-ip.js'), ...awk(['j4.awk'])],
     },
     {
