@@ -11,10 +11,12 @@ import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
 import { OUTPUT_MODES, type OutputMode } from '../state/output-mode.js';
-import type { OperatorFlag } from '../plan/pipeline.js';
+import { checkTop, type OperatorFlag } from '../plan/pipeline.js';
 import type { ErrorPolicy } from '../engine/issues.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
 import { applyConfig, printConfig } from './config.js';
+import { helpWidth, renderHelp } from './help.js';
+import { freshStdoutFile, invalidChoiceMessage, unexpectedArgumentMessage } from './hints.js';
 import { addCheckpointOptions, readCheckpointOptions, type CheckpointCliOptions } from './checkpoint-options.js';
 import { addSourceOptions, readSourceOptions, SOURCE_FLAGS, type SourceCliOptions } from './source-options.js';
 import { addDistributedOptions, DISTRIBUTED_FLAGS, readDistributedOptions, type DistributedCliOptions } from './distributed-options.js';
@@ -64,7 +66,7 @@ export const OPERATOR_FLAGS: Record<string, boolean> = {
 
 export const EXIT_CODES_TEXT = `Exit codes:
   0    success (also when the reader of stdout went away)
-  1    runtime failure (e.g. --on-error fail and a function threw)
+  1    runtime failure (e.g. --on-error fail and a function threw, or every record failed in one)
   2    usage or configuration error (reported before any input is read)
   75   checkpoint in use
   130  interrupted twice (a first SIGINT/SIGTERM stops gracefully)`;
@@ -77,6 +79,13 @@ const EXAMPLES: [string, string][] = [
   [`dstream --map JSON.parse --event-time 't => t.created_at' --flat-map 't => hashtags(t.text)' --count-by-value --window 10m --top 10 < tweets.jsonl`,
     'top 10 hashtags per 10 minutes of tweet time'],
 ];
+
+const EPILOGUE = `FN is a JavaScript function expression, compiled once; the helpers hashtags(text), words(text), field(line, n[, sep]), ip(text) and parseTime(text, format) are available (dstream help functions).
+Durations: a bare number is seconds; units ms s m h d.
+
+${EXIT_CODES_TEXT}
+
+See man dstream for every flag; dstream help parse for the fields of each --parse format. Subcommands: dstream checkpoint inspect|reset DIR; dstream completion bash|zsh; dstream publish|cat|job (distributed mode, see man dstream).`;
 
 function version(): string {
   try {
@@ -173,6 +182,7 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
       }
     }
   }
+  checkTop(out); // every mode (local, --workers, distributed), before any input is read
   return out;
 }
 
@@ -181,13 +191,13 @@ export function parser(argv: string[]) {
   // Operators first in --help; sources and checkpoints (defined in their own modules) after them.
   const y = yargs(argv)
     .scriptName('dstream')
-    .usage('Usage: dstream [options]\n\nSpark Streaming on a Unix pipe: reads lines from stdin, TCP or watched directories,\ncuts them into micro-batches every batch interval, and runs the operators below in command-line order\non every batch.')
+    .usage('Usage: dstream [options]\n\nSpark Streaming on a Unix pipe: reads lines from stdin, TCP or watched directories, cuts them into micro-batches every batch interval, and runs the operators below in command-line order on every batch.')
     .parserConfiguration({ 'duplicate-arguments-array': true, 'camel-case-expansion': false, 'boolean-negation': false })
     .option('batch', { type: 'string', default: '1s', describe: 'batch interval (bare number = seconds; 500ms, 5s, 1m)', group: 'Batches:' })
     .option('map', { type: 'string', describe: 'FN: one output record per record', group: 'Operators (applied in order):' })
     .option('flat-map', { type: 'string', describe: 'FN returning an array: zero or more records per record', group: 'Operators (applied in order):' })
     .option('filter', { type: 'string', describe: 'FN: keep records for which FN is truthy', group: 'Operators (applied in order):' })
-    .option('reduce', { type: 'string', describe: 'FN (a, b) => c, or sum|count|min|max|avg|distinct|approx-distinct|topk:N: one record per batch/window', group: 'Operators (applied in order):' })
+    .option('reduce', { type: 'string', describe: 'FN (a, b) => c, or a built-in reducer: sum, count, min, max, avg, distinct, approx-distinct, topk:N; one record per batch/window', group: 'Operators (applied in order):' })
     .option('reduce-by-key', { type: 'string', describe: 'FN or a built-in reducer (as --reduce) over [key, value] pairs', group: 'Operators (applied in order):' })
     .option('count', { type: 'boolean', describe: 'number of records per batch/window', group: 'Operators (applied in order):' })
     .option('count-by-value', { type: 'boolean', describe: '[value, count] pairs per batch/window', group: 'Operators (applied in order):' })
@@ -225,8 +235,6 @@ export function parser(argv: string[]) {
   return addDistributedOptions(addCheckpointOptions(addSourceOptions(y)))
     .option('config', { type: 'string', describe: 'FILE: JSON settings {"batch": "5s", …} (flags > DSTREAM_* environment > config file)' })
     .option('print-config', { type: 'boolean', describe: 'print the effective settings and where each came from, then exit' })
-    .example(EXAMPLES)
-    .epilogue(`FN is a JavaScript function expression, compiled once; hashtags(text), words(text) and field(line, n[, sep]) (awk's $n) are available.\nDurations: a bare number is seconds; units ms s m h d.\n\n${EXIT_CODES_TEXT}\n\nSee man dstream for every flag. Subcommands: dstream checkpoint inspect|reset DIR; dstream completion bash|zsh; dstream publish|cat|job (distributed mode, see man dstream).`)
     .version(version())
     .help()
     // A flag that takes a value must get one: `--batch` alone is an error, not the default.
@@ -236,8 +244,8 @@ export function parser(argv: string[]) {
       'metrics-port', 'config', 'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'output', 'output-dir', ...DISTRIBUTED_FLAGS])
     .alias('h', 'help')
     .alias('V', 'version')
-    // On a terminal, wrap to its width; in a pipe, do not wrap at all (no words cut in two).
-    .wrap(process.stdout.isTTY ? Math.max(60, Math.min(120, process.stdout.columns || 100)) : null)
+    // Unwrapped: help.ts wraps --help on word boundaries (yargs' columns cut words and examples).
+    .wrap(null)
     .strictOptions()
     .exitProcess(false);
 }
@@ -286,10 +294,10 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
       const shown = first.length === 1 ? `-${first}` : `--${first}`;
       throw new ConfigError(`unknown option '${shown}'${hint ? ` (did you mean --${hint}?)` : ''}`);
     }
-    throw new ConfigError(failure.replace(/\s*\n\s*/g, ' '));
+    throw new ConfigError(invalidChoiceMessage(failure) ?? failure.replace(/\s*\n\s*/g, ' '));
   }
   if (output) {
-    process.stdout.write(output + '\n');
+    process.stdout.write(parsed.help ? renderHelp(output, EXAMPLES, EPILOGUE, helpWidth(process.stdout, env)) : output + '\n');
     return { kind: 'done' };
   }
   if (parsed.help || parsed.version) return { kind: 'done' };
@@ -298,7 +306,7 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
     return { kind: 'done' };
   }
   const positional = ((parsed._ as unknown[]) ?? []).filter((p) => p !== '-'); // a lone '-' is stdin
-  if (positional.length > 0) throw new ConfigError(`unexpected argument '${String(positional[0])}' (dstream reads stdin; operators are flags like --map FN)`);
+  if (positional.length > 0) throw new ConfigError(unexpectedArgumentMessage(cliArgv, positional, OPERATOR_FLAGS, freshStdoutFile()));
 
   const printLimit = Number(single(parsed.print));
   if (!Number.isInteger(printLimit) || printLimit < 0) throw new ConfigError(`--print: '${String(single(parsed.print))}' is not a non-negative integer`);

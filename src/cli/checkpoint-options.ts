@@ -1,11 +1,12 @@
 /**
  * The CLI side of checkpoints and exactly-once outputs: the flags
  * (`--checkpoint`, `--checkpoint-interval`, `--checkpoint-mismatch`, `--wal`,
- * `--drain`, `--output`, `--output-dir`), the pipeline description whose
- * fingerprint guards a checkpoint, and `dstream checkpoint inspect|reset DIR`.
+ * `--drain`, `--output`, `--output-dir`) and `dstream checkpoint inspect|reset DIR`
+ * (the fingerprint that guards a checkpoint is plan/fingerprint.ts).
  */
 import type { Argv } from 'yargs';
-import { CheckpointStore, inspectCheckpoint, resetCheckpoint, type PipelineDescription } from '../checkpoint/checkpoint-store.js';
+import { CheckpointStore, inspectCheckpoint, resetCheckpoint } from '../checkpoint/checkpoint-store.js';
+import type { PipelineDescription } from '../plan/fingerprint.js';
 import { ConfigError, ExitCode } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import type { Millis } from '../core/types.js';
@@ -60,23 +61,6 @@ export function readCheckpointOptions(parsed: Record<string, unknown>): Checkpoi
   if (o.checkpointIntervalMs !== undefined && !o.checkpoint) throw new ConfigError('--checkpoint-interval needs --checkpoint');
   if (o.output && o.outputDir) throw new ConfigError('give either --output FILE or --output-dir DIR, not both');
   return o;
-}
-
-/** What must stay the same between runs on one checkpoint (its fingerprint). */
-export function pipelineDescription(o: {
-  batchIntervalMs: Millis; operators: OperatorFlag[]; watermarkDelayMs: Millis; outputMode?: string;
-  allowedLatenessMs?: Millis; stateTimeoutMs?: Millis; maxKeys?: number; timezone?: string;
-}): PipelineDescription {
-  return {
-    batchIntervalMs: o.batchIntervalMs,
-    operators: o.operators,
-    watermarkDelayMs: o.watermarkDelayMs,
-    outputMode: o.outputMode ?? null,
-    allowedLatenessMs: o.allowedLatenessMs ?? null,
-    stateTimeoutMs: o.stateTimeoutMs ?? null,
-    maxKeys: o.maxKeys ?? null,
-    timezone: o.timezone ?? null,
-  };
 }
 
 /** Default checkpoint interval: the smallest multiple of the slide interval ≥ 10 s (as Spark), the slide being the first window's or the batch interval. */

@@ -11,6 +11,7 @@ import { IssueLog } from '../engine/issues.js';
 import { aggregationOf, partialCombinerOf, type AggFlag } from '../engine/map-side-combine.js';
 import { KeyedReducer } from '../operators/keyed-map.js';
 import { compileFunction } from '../plan/compile-fn.js';
+import { describeChange, fingerprint, pipelineDescription, type PipelineDescription } from '../plan/fingerprint.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
 import { windowSpec } from '../windows/spec.js';
@@ -36,8 +37,20 @@ function stdinIsFile(): boolean {
   }
 }
 import { IssueReporter } from './report.js';
+import { invalidChoiceMessage } from './hints.js';
 
 type Say = (line: string) => void;
+
+/** The pipeline stored with a job (see runWorker); a job of an older dstream stored the bare description. */
+function storedPipeline(text: string): { fingerprint: string; pipeline: PipelineDescription } {
+  try {
+    const v = JSON.parse(text) as { fingerprint?: unknown; pipeline?: unknown };
+    if (typeof v.fingerprint === 'string' && v.pipeline && typeof v.pipeline === 'object') return { fingerprint: v.fingerprint, pipeline: v.pipeline as PipelineDescription };
+    return { fingerprint: '', pipeline: v && typeof v === 'object' ? (v as PipelineDescription) : {} };
+  } catch {
+    return { fingerprint: '', pipeline: {} };
+  }
+}
 
 /**
  * Refuses local-mode flags that mean nothing in distributed mode.
@@ -79,11 +92,11 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   // Compile once here so that a bad function is a usage error before anything is read.
   const { MapSideCombiner } = await import('../engine/map-side-combine.js');
   new MapSideCombiner(combiner);
-  const fingerprint = JSON.stringify({
-    operators: o.operators, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
-    parse: o.parse ?? null, timezone: o.timezone ?? null,
-  });
+  // Stored with the job: its hash and the description, so that a refusal can name what changed.
+  const description = pipelineDescription(o, 'distributed');
+  const jobPipeline = JSON.stringify({ fingerprint: fingerprint(description), pipeline: description });
   const reporter = new IssueReporter(say, o.deadLetter, o.late);
+  const warned = new Set<string>();
   const issues = new IssueLog(o.onError);
   issues.listen(reporter.onIssue);
 
@@ -121,12 +134,12 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   }
 
   async function joinAndRun(): Promise<number> {
-    let meta = await log.openJob(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, fingerprint, d.to.name);
+    let meta = await log.openJob(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, jobPipeline, d.to.name);
     if (meta === null) {
       say(`dstream: waiting for topic '${d.from.name}' (create it with: dstream publish redis://${d.from.host}:${d.from.port}/${d.from.name} --partitions N)`);
       while (meta === null) {
         await new Promise((r) => setTimeout(r, 1000));
-        meta = await log.openJob(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, fingerprint, d.to.name);
+        meta = await log.openJob(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, jobPipeline, d.to.name);
       }
     }
     const job = `job '${d.from.group}' on topic '${d.from.name}'`;
@@ -134,9 +147,11 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
       await log.close();
       throw new ConfigError(`${job} was created with ${meta.keyPartitions} key partitions, not ${d.keyPartitions}; drop --key-partitions (or DSTREAM_KEY_PARTITIONS), or start over with dstream job reset`);
     }
-    if (meta.fingerprint !== fingerprint) {
+    const stored = storedPipeline(meta.fingerprint);
+    if (stored.fingerprint !== fingerprint(description)) {
       await log.close();
-      throw new ConfigError(`${job} was created with another pipeline (operators, --watermark, --allowed-lateness, --parse or --timezone differ); use another ?group=, or start over with dstream job reset`);
+      const what = describeChange(stored.pipeline, description);
+      throw new ConfigError(`${job} was created with another pipeline (${what || 'an older dstream'}); restore the old flags, use another ?group=, or start over with dstream job reset`);
     }
     if (meta.output !== d.to.name) {
       await log.close();
@@ -152,6 +167,9 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
       idleTimeoutMs: d.idleTimeoutMs !== undefined ? d.idleTimeoutMs : (await log.isBounded()) ? null : DEFAULT_PARTITION_IDLE_MS,
       leaseMs: d.leaseMs, now: () => Date.now(), say,
       onIssue: (i) => issues.forward(i),
+      onWarning: (m, where) => {
+        if (!warned.has(where) && warned.add(where)) say(`dstream: ${m}`); // once per operator, not per partition
+      },
       beforeCommit: fault ? (n) => {
         if (n === Number(fault[1])) {
           say(`dstream: DSTREAM_FAULT: stalling ${3 * d.leaseMs} ms before stage-1 commit ${n}`);
@@ -225,7 +243,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
   const parsed = subParser(rest).fail((m) => {
     failure = m;
   }).parseSync() as Record<string, unknown>;
-  if (failure) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''}: ${failure.replace(/\s*\n\s*/g, ' ')}`);
+  if (failure) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''}: ${invalidChoiceMessage(failure) ?? failure.replace(/\s*\n\s*/g, ' ')}`);
   const pos = (parsed._ as unknown[]).map(String);
   if (pos.length !== 1) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''} takes one URL\n${SUB_USAGE}`);
   const allowed: Record<string, string[]> = {

@@ -13,16 +13,21 @@ import { StreamOutput } from '../sinks/output.js';
 import { parseArgs, parser, type CliOptions } from './args.js';
 import { completionScript, type CompletionFlag } from './completion.js';
 import { IssueReporter } from './report.js';
+import { IssueHints } from './hints.js';
+import { helpWidth, wrapHelp } from './help.js';
+import { functionsTopicText, parseTopicText, requestedTopic, TOPICS } from './topics.js';
 import { createInputs } from './inputs.js';
 import { readInitialState } from './initial-state.js';
-import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint, pipelineDescription } from './checkpoint-options.js';
+import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint } from './checkpoint-options.js';
+import { pipelineDescription } from '../plan/fingerprint.js';
 import { WalLineSource } from '../sources/wal-source.js';
 import type { Output } from '../sinks/output.js';
 import { createParser } from '../parsers/index.js';
 import { FdLineSource } from '../sources/fd-line-source.js';
 import type { Observers } from './observers.js';
 import { isJournalStream, formatLogLine, type LogLevel } from './systemd.js';
-import { chalkFor } from './terminal.js';
+import { chalkFor, unicodeTerminal } from './terminal.js';
+import type { BoundedInput } from './progress-bar.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import { fstatSync } from 'node:fs';
 import { join } from 'node:path';
@@ -134,11 +139,40 @@ function exitAfterFlush(code: number): void {
   process.stdout.write('', () => process.exit(code));
 }
 
+/**
+ * The bounded input of a job, for the progress bar: stdin alone from a regular file, or watched
+ * directories alone under --once without a checkpoint (which would skip files read before).
+ */
+async function boundedInput(s: CliOptions['sources'], checkpoint: boolean): Promise<BoundedInput | undefined> {
+  if (s.connect.length || s.listen.length) return undefined;
+  const { stdinInput, watchedFilesInput } = await import('./progress-bar.js');
+  if (s.stdin && !s.watch.length) return stdinInput();
+  if (!s.stdin && s.watch.length && s.once && !s.newFilesOnly && !checkpoint) return watchedFilesInput(s.watch, { pattern: s.pattern, recursive: s.recursive });
+  return undefined;
+}
+
+/** `dstream help [TOPIC]`: prints the topic on stdout, wrapped to the terminal; returns the exit code. */
+function showTopic(topic: string): number {
+  const width = helpWidth(process.stdout, process.env);
+  if (topic === 'flags') return parseArgs(['--help']).kind === 'done' ? ExitCode.OK : ExitCode.USAGE;
+  if (topic === 'parse' || topic === 'functions') {
+    process.stdout.write(topic === 'parse' ? wrapHelp(parseTopicText(), width) : functionsTopicText(width));
+    return ExitCode.OK;
+  }
+  errLine(`dstream: help: unknown topic '${topic}'; use one of ${TOPICS.join(', ')} (or dstream --help for the flags)`, 'error');
+  return ExitCode.USAGE;
+}
+
 /** Runs the CLI with `argv` (without `node` and the script). Never throws; sets the exit code. */
 export async function main(argv: string[]): Promise<void> {
   if (argv.length === 0 && process.stdin.isTTY) {
     process.stderr.write(SHORT_HELP);
     exitAfterFlush(ExitCode.USAGE);
+    return;
+  }
+  const topic = requestedTopic(argv);
+  if (topic !== undefined) {
+    exitAfterFlush(showTopic(topic));
     return;
   }
   if (argv[0] === 'completion') {
@@ -174,6 +208,10 @@ export async function main(argv: string[]): Promise<void> {
   let ssc: StreamingContext;
   let reporter: IssueReporter;
   let observers: Observers;
+  /** Leaves the live table (if any) on screen; stderr lines go below it from then on. */
+  let closeView = () => {};
+  /** Stops the progress bar (if any), at 100 % when the input was read to its end. */
+  let stopBar = (_complete: boolean) => {};
   const verbose = argv.includes('--verbose');
   const output = new StreamOutput(process.stdout);
   let sink: Output = output;
@@ -194,7 +232,7 @@ export async function main(argv: string[]): Promise<void> {
     const ck = options.checkpoint;
     const explicitBatches = explicitBatchesOf(options, ck.checkpoint !== undefined);
     ssc = new StreamingContext({ batchIntervalMs: options.batchIntervalMs, onError: options.onError, output, explicitBatches });
-    const store = openCheckpoint(ck, pipelineDescription(options), errLine);
+    const store = openCheckpoint(ck, pipelineDescription(options, 'local'), errLine);
     const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
     if (fileOut) sink = fileOut;
     const settings = {
@@ -230,19 +268,27 @@ export async function main(argv: string[]): Promise<void> {
         fault: faultInjection(process.env.DSTREAM_FAULT),
       });
     }
-    const result = inputs
-      ? buildPipeline(inputs.stream, options.operators, settings)
+    const live = options.format === undefined && sink === output && process.stdout.isTTY === true && keyedResult(options.operators);
+    // On a terminal (not CI, no live table on it), progress: a bar for bounded input (stdin from a
+    // file, watched directories under --once), else a spinner.
+    const terminalProgress = process.stderr.isTTY === true && !process.env.CI && !live;
+    const bounded = terminalProgress && inputs ? await boundedInput(options.sources, store !== null) : undefined;
+    let stream = inputs?.stream;
+    const count = bounded?.count;
+    if (count) stream = stream!.map((line) => (count(line), line), 'progress');
+    const result = stream
+      ? buildPipeline(stream, options.operators, settings)
       : buildWorkerPipeline(ssc, {
         workers, operators: options.operators, settings, stdinSize: fstatSync(0).size, maxLineBytes: options.maxLineBytes,
         onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine,
       });
     const limit = options.printLimit;
-    const live = options.format === undefined && sink === output && process.stdout.isTTY === true && keyedResult(options.operators);
     let recordsOut: () => number = () => 0;
     if (live) {
       const { LiveView } = await import('./live-view.js');
-      const view = new LiveView({ stream: process.stdout, chalk: chalkFor(process.stdout, process.env, options.color) });
+      const view = new LiveView({ stream: process.stdout, stderr: process.stderr, chalk: chalkFor(process.stdout, process.env, options.color) });
       recordsOut = () => view.recordsOut;
+      closeView = () => view.close();
       result.output(() => view);
     } else {
       const fmt = options.format ?? 'text';
@@ -252,16 +298,23 @@ export async function main(argv: string[]): Promise<void> {
         return f;
       });
     }
-    reporter = new IssueReporter(errLine, options.deadLetter, options.late);
+    reporter = new IssueReporter(errLine, options.deadLetter, options.late, new IssueHints(options.parse?.format));
     ssc.issues.listen(reporter.onIssue);
+    ssc.issues.onWarning((m) => errLine(`dstream: ${m}`));
     const { Observers } = await import('./observers.js');
     observers = await Observers.create({
       ssc, chalk: chalkFor(process.stderr, process.env, options.color),
-      spinner: process.stderr.isTTY === true && !process.env.CI && !live && !options.stats,
+      spinner: terminalProgress && !bounded && !options.stats,
       stats: options.stats, progressJson: options.progressJson, metricsPort: options.metricsPort,
       recordsOut: () => recordsOut(), log: errLine, env: process.env,
     });
+    if (store) store.onWrite = (ms, failed) => observers.checkpointWritten(ms, failed);
     await inputs?.prepare(); // binds ports, checks directories: a failure exits 2 before any input is read
+    if (bounded) {
+      const { InputProgressBar } = await import('./progress-bar.js');
+      const bar = new InputProgressBar({ stderr: process.stderr, stdout: process.stdout, input: bounded, unicode: unicodeTerminal(process.env) });
+      stopBar = (complete) => bar.stop(complete);
+    }
   } catch (e) {
     exitAfterFlush(renderError(e, verbose));
     return;
@@ -272,6 +325,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err.code === 'EPIPE') {
       output.closed = true;
       ssc.stop({ graceful: false });
+      stopBar(false);
       exitAfterFlush(ExitCode.OK);
       return;
     }
@@ -305,6 +359,7 @@ export async function main(argv: string[]): Promise<void> {
       ssc.stop({ graceful: true });
     } else {
       errLine(`dstream: ${sig} again: aborting`, 'warning');
+      stopBar(false);
       process.exit(ExitCode.INTERRUPTED);
     }
   };
@@ -320,6 +375,8 @@ export async function main(argv: string[]): Promise<void> {
     code = renderError(e, options.verbose);
   }
   await observers.close();
+  stopBar(code === ExitCode.OK && signals === 0);
+  closeView();
   try {
     output.flush();
   } catch {
@@ -327,6 +384,13 @@ export async function main(argv: string[]): Promise<void> {
   }
   const summary = reporter.summary(ssc.issues);
   if (summary) errLine(summary, 'info');
+  for (const hint of reporter.exitHints(ssc.issues)) errLine(hint, 'info');
   reporter.close();
+  // Input that all failed in one function gives an empty result that looks like an empty input: refuse it.
+  for (const b of ssc.issues.blocked()) {
+    if (code !== ExitCode.OK || output.closed) break;
+    errLine(`dstream: no record got through ${b.name}: all ${b.failed} failed in it (first errors above); exit 1`, 'error');
+    code = ExitCode.RUNTIME;
+  }
   exitAfterFlush(output.closed ? ExitCode.OK : code);
 }

@@ -78,6 +78,11 @@ export class Observers {
     if (batch.index % 10 === 0) this.systemd.status(`batch ${batch.index + 1}: ${m.recordsIn} records in, ${m.stateKeys} keys`);
   }
 
+  /** A checkpoint file was written in `durationMs` ms, or failed (CheckpointStore.onWrite). */
+  checkpointWritten(durationMs: number, failed: boolean): void {
+    this.metrics?.observeCheckpoint(durationMs, failed);
+  }
+
   /** The job is running: sources bound, checkpoint recovered. */
   ready(): void {
     this.systemd.ready('running');

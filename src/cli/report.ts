@@ -9,6 +9,7 @@ import { ConfigError } from '../core/errors.js';
 import { preview, type Issue, type IssueKind, type IssueLog } from '../engine/issues.js';
 import { valueText } from '../sinks/format.js';
 import { escapeControl } from './terminal.js';
+import { describeValue, type IssueHints } from './hints.js';
 
 /** Issues printed per kind before the rest are only counted. */
 export const SHOWN_PER_KIND = 5;
@@ -30,7 +31,7 @@ export class IssueReporter {
   private lastDead: unknown = undefined;
 
   /** @throws ConfigError when a file cannot be opened (before any input is read). */
-  constructor(private readonly write: (line: string) => void, deadLetter?: string, late?: string) {
+  constructor(private readonly write: (line: string) => void, deadLetter?: string, late?: string, private readonly hints?: IssueHints) {
     if (deadLetter) this.deadFd = openAppend(deadLetter, '--dead-letter');
     if (late) this.lateFd = openAppend(late, '--late');
   }
@@ -40,12 +41,20 @@ export class IssueReporter {
     const n = (this.shown.get(issue.kind) ?? 0) + 1;
     this.shown.set(issue.kind, n);
     if (n <= SHOWN_PER_KIND) {
-      const input = issue.raw !== undefined ? ` input ${preview(issue.raw)}` : '';
+      let input = issue.raw !== undefined ? ` input ${preview(issue.raw)}` : '';
+      let message = issue.message;
+      if (issue.kind === 'not-a-pair') {
+        // What the operator got, which is rarely the input line itself.
+        const same = issue.value === issue.raw;
+        message += `, got ${describeValue(issue.value)}${same ? ' (the input line itself: make pairs first, e.g. --map \'l => [l, 1]\')' : ''}`;
+        if (same) input = '';
+      }
       const what = issue.kind === 'invalid-utf8' ? 'kept record' : issue.kind === 'late' ? 'late record dropped' : issue.kind === 'unreadable-file' ? 'skipped file' : 'skipped record';
       // Messages quote input (and errors quote it too): escaped, so no input can drive the terminal.
-      this.write(escapeControl(`dstream: ${issue.where}: ${what}: ${issue.message};${input}`));
+      this.write(escapeControl(`dstream: ${issue.where}: ${what}: ${message}${input ? `;${input}` : ''}`));
       if (n === SHOWN_PER_KIND) this.write(`dstream: further ${issue.kind} issues are counted and summarised at exit`);
     }
+    for (const hint of this.hints?.onIssue(issue) ?? []) this.write(escapeControl(hint));
     if (issue.raw === undefined) return;
     // One line per input record: several issues of one record (e.g. after --flat-map) share its rawSeq.
     const id = issue.rawSeq ?? issue.raw;
@@ -73,6 +82,11 @@ export class IssueReporter {
     if (c['evicted-key'] > 0) parts.push(`${c['evicted-key']} key${c['evicted-key'] === 1 ? '' : 's'} evicted from state (--max-keys)`);
     if (c['invalid-utf8'] > 0) parts.push(`${c['invalid-utf8']} line${c['invalid-utf8'] === 1 ? '' : 's'} with invalid UTF-8 (replaced by U+FFFD)`);
     return parts.length ? `dstream: ${parts.join('; ')}` : undefined;
+  }
+
+  /** Hint lines at exit (see `IssueHints.atExit`), escaped. */
+  exitHints(log: IssueLog): string[] {
+    return (this.hints?.atExit(log) ?? []).map(escapeControl);
   }
 
   close(): void {

@@ -36,6 +36,8 @@ export interface JobContext {
   say: (line: string) => void;
   /** Issues of committed batches (late and skipped records), for the reporter. */
   onIssue: (issue: Issue) => void;
+  /** Warnings of the stateless operators (`IssueLog.onWarning`): the line and the operator it names. */
+  onWarning?: (message: string, where: string) => void;
   /** Called before each stage-1 commit with its 1-based number in this process (fault injection). */
   beforeCommit?: (n: number) => void;
 }

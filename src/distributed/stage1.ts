@@ -74,6 +74,7 @@ export class Stage1Unit {
     this.state = await this.ctx.log.stage1State(this.partition);
     this.combiner = new MapSideCombiner({ ...this.ctx.combiner, lateness: this.ctx.combiner.lateness && { ...this.ctx.combiner.lateness } });
     this.combiner.issues.listen((i) => this.pending.push(i));
+    if (this.ctx.onWarning) this.combiner.issues.onWarning(this.ctx.onWarning);
   }
 
   /** True once the end-of-input marker is committed. */

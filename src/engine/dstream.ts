@@ -109,19 +109,23 @@ export class DStream<T> {
     return this.derive<U>({ kind: 'stateless', steps: [step] });
   }
 
-  /** Spark's `map`: one output record per input record. */
-  map<U>(fn: (x: T) => U, label = 'map'): DStream<U> {
-    return this.stateless<U>({ kind: 'map', fn, label });
+  /**
+   * Spark's `map`: one output record per input record. `label` names it in
+   * messages about records; with `name`, it is warned about by that name when
+   * it returns `undefined` for every record of a batch (see operators/stateless.ts).
+   */
+  map<U>(fn: (x: T) => U, label = 'map', name?: string): DStream<U> {
+    return this.stateless<U>({ kind: 'map', fn, label, name });
   }
 
-  /** Spark's `flatMap`: `fn` returns an array or iterable (or null/undefined for none). */
-  flatMap<U>(fn: (x: T) => Iterable<U> | U[] | null | undefined, label = 'flatMap'): DStream<U> {
-    return this.stateless<U>({ kind: 'flatMap', fn, label });
+  /** Spark's `flatMap`: `fn` returns an array or iterable (or null/undefined for none). `label`, `name`: as `map`. */
+  flatMap<U>(fn: (x: T) => Iterable<U> | U[] | null | undefined, label = 'flatMap', name?: string): DStream<U> {
+    return this.stateless<U>({ kind: 'flatMap', fn, label, name });
   }
 
-  /** Spark's `filter`: keeps records for which `fn` is truthy. */
-  filter(fn: (x: T) => unknown, label = 'filter'): DStream<T> {
-    return this.stateless<T>({ kind: 'filter', fn, label });
+  /** Spark's `filter`: keeps records for which `fn` is truthy. `label`, `name`: as `map`. */
+  filter(fn: (x: T) => unknown, label = 'filter', name?: string): DStream<T> {
+    return this.stateless<T>({ kind: 'filter', fn, label, name });
   }
 
   /**

@@ -46,6 +46,10 @@ export class IssueLog {
     this.raw = v;
     this.rawSeq++;
   }
+  /** Input records seen so far (each setting of `current`). */
+  get recordsSeen(): number {
+    return this.rawSeq;
+  }
   /** Count per kind. */
   readonly counts: Record<IssueKind, number> = {
     'user-error': 0, 'bad-event-time': 0, 'not-a-pair': 0, late: 0, 'invalid-utf8': 0, 'line-too-long': 0, 'evicted-key': 0, 'unreadable-file': 0,
@@ -53,12 +57,63 @@ export class IssueLog {
   /** Count of skipped records per operator label. */
   readonly byOperator = new Map<string, number>();
   private listeners: IssueListener[] = [];
+  private warningListeners: ((message: string, where: string) => void)[] = [];
+  /** Operators that count the records that got through them (see `blocked`). */
+  private readonly tracked: { where: string; name: string; passed: () => number }[] = [];
 
   constructor(readonly policy: ErrorPolicy = 'skip') {}
 
   /** Adds a listener (called for every issue). */
   listen(l: IssueListener): void {
     this.listeners.push(l);
+  }
+
+  /**
+   * Adds a listener for warnings: likely mistakes that skip nothing (e.g. a
+   * function that returns `undefined` for every record). It gets the whole
+   * line (`where: message`) and `where`, by which repeats from several
+   * threads or partitions can be told apart.
+   */
+  onWarning(l: (message: string, where: string) => void): void {
+    this.warningListeners.push(l);
+  }
+
+  /** A likely mistake, told once by its operator: `where` names it, `message` says what was seen. */
+  warn(where: string, message: string): void {
+    for (const l of this.warningListeners) l(`${where}: ${message}`, where);
+  }
+
+  /**
+   * Registers an operator whose function can fail on a record, with the count
+   * of records that got through it so far. `where` is the label its issues
+   * carry; `name` how a message names it (e.g. `--map #2 'r => r.x'`).
+   */
+  trackOperator(where: string, name: string, passed: () => number): void {
+    this.tracked.push({ where, name, passed });
+  }
+
+  /** What `trackOperator` was told, as plain data: records that got through each operator so far (to send to another thread). */
+  passedCounts(): { where: string; name: string; passed: number }[] {
+    return this.tracked.map((t) => ({ where: t.where, name: t.name, passed: t.passed() }));
+  }
+
+  /**
+   * Operators on which records failed and through which none got: every
+   * record failed in the function (a job whose result is empty because of
+   * it, not because its input was). Operators sharing a label are summed.
+   * @returns name and count of failed records of each, in pipeline order.
+   */
+  blocked(): { name: string; failed: number }[] {
+    const out: { name: string; failed: number }[] = [];
+    const seen = new Set<string>();
+    for (const t of this.tracked) {
+      if (seen.has(t.where)) continue;
+      seen.add(t.where);
+      const failed = this.byOperator.get(t.where) ?? 0;
+      const passed = this.tracked.filter((u) => u.where === t.where).reduce((a, u) => a + u.passed(), 0);
+      if (failed > 0 && passed === 0) out.push({ name: t.name, failed });
+    }
+    return out;
   }
 
   /** Takes an issue recorded by another log (counted and passed to the listeners, as if it happened here). */

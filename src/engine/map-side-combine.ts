@@ -185,8 +185,13 @@ export class MapSideCombiner {
     this.head.record(line, NaN);
   }
 
-  /** The partials gathered since the last call, panes ascending, keys decoded; then starts afresh. */
+  /**
+   * The partials gathered since the last call, panes ascending, keys decoded;
+   * then starts afresh. Ends a batch of the stateless prefix (its warnings, see
+   * operators/stateless.ts, go to `issues`).
+   */
   take(): PanePartials[] {
+    this.head.endBatch({ timeMs: NaN, index: 0, final: false });
     const keys = this.reducer.keys;
     const out: PanePartials[] = [...this.partials]
       .sort((a, b) => a[0] - b[0])

@@ -24,7 +24,9 @@ try {
   issues.listen((i) => {
     if (messages.length < 5) messages.push(`${i.where}: ${i.message}`);
   });
-  const splitter = new LineSplitter((line) => combiner.line(line), issues, 'stdin', task.maxLineBytes);
+  const warnings: [string, string][] = [];
+  issues.onWarning((m, where) => warnings.push([where, m]));
+  const splitter = new LineSplitter((line) => combiner.line(line), issues, 'stdin', task.maxLineBytes, task.start === 0);
   const buf = Buffer.allocUnsafe(1 << 20);
   let pos = task.start;
   while (pos < task.end) {
@@ -35,7 +37,7 @@ try {
   }
   splitter.end();
   parentPort!.postMessage({
-    ok: true, partials: combiner.take(), maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator], messages,
+    ok: true, partials: combiner.take(), maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator], passed: issues.passedCounts(), messages, warnings,
   });
 } catch (e) {
   parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e), code: (e as { exitCode?: number }).exitCode });

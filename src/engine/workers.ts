@@ -58,7 +58,11 @@ interface WorkerResult {
   maxEventTimeMs: number;
   counts: Record<IssueKind, number>;
   byOperator: [string, number][];
+  /** `IssueLog.passedCounts()` of the worker's stateless operators. */
+  passed: { where: string; name: string; passed: number }[];
   messages: string[];
+  /** Warnings of the worker's stateless operators: [operator, line]. */
+  warnings: [string, string][];
 }
 
 const STATELESS = new Set(['map', 'flat-map', 'filter', 'event-time']);
@@ -101,10 +105,14 @@ class WorkersSource implements Source {
     let pending = this.tasks.length;
     const done = () => {
       const issues = this.ssc.issues;
+      const warned = new Set<string>();
       for (const r of results as WorkerResult[]) {
+        for (const [where, m] of r.warnings) if (!warned.has(where) && warned.add(where)) this.log(`dstream: ${m}`); // once per operator, not per thread
         for (const [k, v] of Object.entries(r.counts)) issues.counts[k as IssueKind] += v;
         for (const [w, v] of r.byOperator) issues.byOperator.set(w, (issues.byOperator.get(w) ?? 0) + v);
         for (const m of r.messages) this.log(`dstream: ${m}`);
+        // As if the operators had run here, so that a job in which every record failed exits 1 (IssueLog.blocked).
+        for (const p of r.passed) issues.trackOperator(p.where, p.name, () => p.passed);
       }
       for (const r of results as WorkerResult[]) {
         for (const [pane, entries] of r.partials.sort((a, b) => a[0] - b[0])) {

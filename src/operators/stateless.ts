@@ -6,6 +6,13 @@
  * through every step with no intermediate array, no promise and no stream
  * object. A user function that throws skips that record (see `IssueLog`);
  * errors of downstream operators are not caught here.
+ *
+ * Likely mistakes are told, not silent: each step counts the records that got
+ * through it (for `IssueLog.blocked`: a job in which every record failed in a
+ * function exits 1), and a step with a `name` (a user's flag) that returned
+ * `undefined` — or, for a map, a pair `[undefined, value]` — for every record
+ * of a batch (a misspelt field, a block body without `return`) is warned
+ * about once (`IssueLog.warn`).
  */
 import { toEventTimeMs } from '../core/event-time.js';
 import type { BatchInfo, WindowBounds } from '../core/types.js';
@@ -13,31 +20,57 @@ import { Emitter, type StreamNode } from '../engine/node.js';
 import { preview, type IssueLog } from '../engine/issues.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 
-/** One stateless step. `label` names it in messages, e.g. `--map #1 (l => l.length)`. */
+/**
+ * One stateless step. `label` names it in messages about records, e.g.
+ * `--map 'l => l.length'`; `name`, when given, in warnings about the
+ * operator, e.g. `--map #2 'l => l.length'` (a step without one is not
+ * watched for `undefined` results: `--parse`, which gives `undefined` for a CSV header).
+ */
 export type StatelessStep =
-  | { kind: 'map'; fn: (x: any) => unknown; label: string }
-  | { kind: 'flatMap'; fn: (x: any) => unknown; label: string }
-  | { kind: 'filter'; fn: (x: any) => unknown; label: string }
-  | { kind: 'eventTime'; fn: (x: any) => unknown; label: string; tracker: WatermarkTracker };
+  | { kind: 'map'; fn: (x: any) => unknown; label: string; name?: string }
+  | { kind: 'flatMap'; fn: (x: any) => unknown; label: string; name?: string }
+  | { kind: 'filter'; fn: (x: any) => unknown; label: string; name?: string }
+  | { kind: 'eventTime'; fn: (x: any) => unknown; label: string; name?: string; tracker: WatermarkTracker };
 
 type Push = (value: unknown, tMs: number) => void;
+
+/**
+ * What one step saw: records that got through it, of those `undefined`
+ * results and (map) pairs with an `undefined` key; cumulative, and as they
+ * were at the last batch end.
+ */
+interface StepCounts {
+  passed: number;
+  undef: number;
+  undefKey: number;
+  passedAtBatch: number;
+  undefAtBatch: number;
+  undefKeyAtBatch: number;
+  warned: boolean;
+}
 
 /** The physical node of a run of stateless steps. */
 export class StatelessNode extends Emitter implements StreamNode {
   private push: Push = () => {};
+  private readonly counts: StepCounts[];
   constructor(private readonly steps: readonly StatelessStep[], private readonly issues: IssueLog) {
     super();
+    this.counts = steps.map((s) => {
+      const c: StepCounts = { passed: 0, undef: 0, undefKey: 0, passedAtBatch: 0, undefAtBatch: 0, undefKeyAtBatch: 0, warned: false };
+      issues.trackOperator(s.label, s.name ?? s.label, () => c.passed);
+      return c;
+    });
   }
 
   /** Builds the fused closure chain; called once, after all consumers are connected. */
   prepare(): void {
     const out = this.out;
     let next: Push = (v, t) => out.record(v, t);
-    for (let i = this.steps.length - 1; i >= 0; i--) next = this.compile(this.steps[i]!, next);
+    for (let i = this.steps.length - 1; i >= 0; i--) next = this.compile(this.steps[i]!, this.counts[i]!, next);
     this.push = next;
   }
 
-  private compile(step: StatelessStep, down: Push): Push {
+  private compile(step: StatelessStep, c: StepCounts, down: Push): Push {
     const issues = this.issues;
     const { fn, label } = step;
     switch (step.kind) {
@@ -54,6 +87,9 @@ export class StatelessNode extends Emitter implements StreamNode {
             issues.userError(label, v, new TypeError('the function returned a Promise; functions must be synchronous'));
             return;
           }
+          c.passed++;
+          if (r === undefined) c.undef++;
+          else if (Array.isArray(r) && r.length === 2 && r[0] === undefined) c.undefKey++;
           down(r, t);
         };
       case 'filter':
@@ -69,6 +105,8 @@ export class StatelessNode extends Emitter implements StreamNode {
             issues.userError(label, v, new TypeError('the function returned a Promise; functions must be synchronous'));
             return;
           }
+          c.passed++;
+          if (keep === undefined) c.undef++;
           if (keep) down(v, t);
         };
       case 'flatMap':
@@ -80,10 +118,16 @@ export class StatelessNode extends Emitter implements StreamNode {
             issues.userError(label, v, e);
             return;
           }
-          if (r === null || r === undefined) return;
+          if (r === null || r === undefined) {
+            c.passed++;
+            if (r === undefined) c.undef++;
+            return;
+          }
           if (Array.isArray(r)) {
+            c.passed++;
             for (let i = 0; i < r.length; i++) down(r[i], t);
           } else if (typeof r !== 'string' && typeof r[Symbol.iterator] === 'function') {
+            c.passed++;
             for (const x of r) down(x, t);
           } else {
             issues.userError(label, v, new TypeError(`flatMap function must return an array or iterable, got ${typeof r}`));
@@ -105,6 +149,7 @@ export class StatelessNode extends Emitter implements StreamNode {
             return;
           }
           if (ms > tracker.maxEventTimeMs) tracker.maxEventTimeMs = ms;
+          c.passed++;
           down(v, ms);
         };
       }
@@ -121,6 +166,26 @@ export class StatelessNode extends Emitter implements StreamNode {
     this.out.endGroup();
   }
   endBatch(batch: BatchInfo): void {
+    this.warnUndefined();
     this.out.endBatch(batch);
+  }
+
+  /** Warns once per named step that returned `undefined` for every record of this batch (see module doc). */
+  private warnUndefined(): void {
+    for (let i = 0; i < this.steps.length; i++) {
+      const c = this.counts[i]!;
+      const passed = c.passed - c.passedAtBatch;
+      const undef = c.undef - c.undefAtBatch;
+      const undefKey = c.undefKey - c.undefKeyAtBatch;
+      c.passedAtBatch = c.passed;
+      c.undefAtBatch = c.undef;
+      c.undefKeyAtBatch = c.undefKey;
+      const name = this.steps[i]!.name;
+      if (name === undefined || c.warned || passed === 0 || undef + undefKey !== passed) continue;
+      c.warned = true;
+      const what = passed === 1 ? 'the only record' : `all ${passed} records`;
+      const gave = undefKey === 0 ? 'undefined' : undef === 0 ? 'a pair with an undefined key' : 'undefined or a pair with an undefined key';
+      this.issues.warn(name, `returned ${gave} for ${what} of a batch (a misspelt field? a function body in braces without return?); warned once`);
+    }
   }
 }

@@ -50,9 +50,28 @@ export interface PipelineSettings {
   note?: (message: string) => void;
 }
 
-function label(flag: string, source: string): string {
+/** How messages name an operator flag: `--map 'l => l.x'`, with `position` (1-based, among the operator flags) `--map #2 'l => l.x'`. */
+function label(flag: string, source: string, position?: number): string {
   const s = source.length > 60 ? `${source.slice(0, 57)}...` : source;
-  return `--${flag} '${s}'`;
+  return position === undefined ? `--${flag} '${s}'` : `--${flag} #${position} '${s}'`;
+}
+
+/** Aggregations whose results are `[key, value]` pairs, which `--top` ranks by value. */
+const KEYED: ReadonlySet<OperatorFlag['op']> = new Set(['count-by-value', 'reduce-by-key', 'update-state-by-key', 'map-with-state']);
+
+/**
+ * Refuses a `--top N` with nothing keyed before it to rank: before any
+ * aggregation it would rank raw records (a `--count` or `--reduce` gives a
+ * single row), which is not what `--top` is for. Called on the whole
+ * command line when it is parsed (args.ts), as `buildPipeline` may be given
+ * only the part after an aggregation (`--workers`).
+ * @throws ConfigError naming what to do instead.
+ */
+export function checkTop(flags: readonly OperatorFlag[]): void {
+  const i = flags.findIndex((f) => f.op === 'top');
+  if (i === -1 || flags.slice(0, i).some((f) => KEYED.has(f.op))) return;
+  const n = (flags[i] as Extract<OperatorFlag, { op: 'top' }>).n;
+  throw new ConfigError(`--top ${n} ranks [key, value] pairs, but nothing before it gives them; put it after --count-by-value or --reduce-by-key (e.g. --map FN --count-by-value --top ${n})`);
 }
 
 function reducerOf(source: string, flag: string): BuiltinReducer | ((a: any, b: any) => any) {
@@ -93,13 +112,13 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
     const sessionNext = next?.op === 'session-window' ? next : undefined;
     switch (f.op) {
       case 'map':
-        ds = ds.map(compileFunction(f.source, '--map'), label('map', f.source));
+        ds = ds.map(compileFunction(f.source, '--map'), label('map', f.source), label('map', f.source, i + 1));
         break;
       case 'flat-map':
-        ds = ds.flatMap(compileFunction(f.source, '--flat-map') as (x: unknown) => unknown[], label('flat-map', f.source));
+        ds = ds.flatMap(compileFunction(f.source, '--flat-map') as (x: unknown) => unknown[], label('flat-map', f.source), label('flat-map', f.source, i + 1));
         break;
       case 'filter':
-        ds = ds.filter(compileFunction(f.source, '--filter'), label('filter', f.source));
+        ds = ds.filter(compileFunction(f.source, '--filter'), label('filter', f.source), label('filter', f.source, i + 1));
         break;
       case 'event-time':
         if (f.source === 'auto' && !parser) throw new ConfigError('--event-time auto needs --parse FORMAT (it takes the format\'s time field)');

@@ -6,7 +6,12 @@
  * - invalid UTF-8 is replaced by U+FFFD (WHATWG decoding), the line is kept
  *   and counted;
  * - a line longer than `maxLineBytes` (excluding the line end) is skipped and
- *   counted, and never buffered whole: memory stays bounded by the limit.
+ *   counted, and never buffered whole: memory stays bounded by the limit;
+ * - a UTF-8 byte order mark (EF BB BF) at the start of the stream is dropped,
+ *   even when it arrives split over chunks, so that it never becomes part of
+ *   the first key or hides a CSV header (Unicode 15, section 23.8: a BOM at
+ *   the start of a UTF-8 stream is a signature, not text). One anywhere else
+ *   is kept as U+FEFF.
  *
  * Hot path: the complete lines of a chunk are validated with one
  * `buffer.isUtf8` call and decoded with one `toString`, then cut with
@@ -19,25 +24,80 @@ import type { IssueLog } from '../engine/issues.js';
 /** Default `--max-line-bytes`: 16 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
+/** The UTF-8 byte order mark. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * Drops a UTF-8 byte order mark at the start of a byte stream (see the module
+ * doc), for readers that do not split lines themselves (e.g. the write-ahead
+ * log of stdin).
+ */
+export class ByteOrderMark {
+  /** BOM bytes matched so far; -1 once the start of the stream is past. */
+  private matched = 0;
+
+  /** True until the start of the stream has been decided. */
+  get pending(): boolean {
+    return this.matched >= 0;
+  }
+
+  /**
+   * Looks at the next chunk while the start is pending.
+   * @returns `skip`: bytes of `chunk` that belong to the BOM (drop them);
+   *   `held`: bytes of earlier chunks that looked like a BOM but are data
+   *   (hand them on before the rest of `chunk`), or null.
+   */
+  scan(chunk: Buffer): { skip: number; held: Buffer | null } {
+    let i = 0;
+    while (this.matched >= 0 && this.matched < 3 && i < chunk.length) {
+      if (chunk[i] !== BOM[this.matched]) {
+        // Not a BOM: what matched in this chunk stays in it; what matched in earlier ones is handed back.
+        const earlier = this.matched - i;
+        const held = earlier > 0 ? BOM.subarray(0, earlier) : null;
+        this.matched = -1;
+        return { skip: 0, held };
+      }
+      this.matched++;
+      i++;
+    }
+    if (this.matched === 3) this.matched = -1;
+    return { skip: i, held: null };
+  }
+
+  /** The stream ended: bytes held as a possible BOM are data, or null. */
+  end(): Buffer | null {
+    const held = this.matched > 0 ? BOM.subarray(0, this.matched) : null;
+    this.matched = -1;
+    return held;
+  }
+}
+
 /** Splits a byte stream into lines (see module doc). */
 export class LineSplitter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   /** True while the rest of an over-long line is being skipped. */
   private skipping = false;
+  /** Set while a BOM may still come (the start of the stream). */
+  private bom: ByteOrderMark | null;
 
   /**
    * @param onLine called once per line, synchronously.
    * @param issues where invalid UTF-8 and over-long lines are counted.
    * @param where receiver name for messages (e.g. `stdin`).
    * @param maxLineBytes longest accepted line in bytes.
+   * @param streamStart false when the first byte pushed is not the start of
+   *   the stream (a range read from an offset): no BOM is dropped then.
    */
   constructor(
     private readonly onLine: (line: string) => void,
     private readonly issues: IssueLog,
     private readonly where: string,
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
-  ) {}
+    streamStart = true,
+  ) {
+    this.bom = streamStart ? new ByteOrderMark() : null;
+  }
 
   /**
    * Feeds a chunk of bytes.
@@ -48,6 +108,7 @@ export class LineSplitter {
    *   passed; the caller must push the rest (which starts at a line) later.
    */
   push(chunk: Buffer, deadlineMs = Infinity): number {
+    if (this.bom !== null) return this.pushFirst(chunk, deadlineMs);
     let start = 0;
     if (this.pendingBytes > 0 || this.skipping) {
       const nl = chunk.indexOf(10);
@@ -71,7 +132,19 @@ export class LineSplitter {
 
   /** Ends the input: emits a last line that had no newline. */
   end(): void {
+    const held = this.bom?.end();
+    this.bom = null;
+    if (held) this.addPending(held);
     if (this.pendingBytes > 0 || this.skipping) this.finishPending();
+  }
+
+  /** `push` at the start of the stream: drops a BOM (see module doc); the count returned includes its bytes. */
+  private pushFirst(chunk: Buffer, deadlineMs: number): number {
+    const { skip, held } = this.bom!.scan(chunk);
+    if (this.bom!.pending) return chunk.length; // all of it may still be a BOM
+    this.bom = null;
+    if (held) this.addPending(held);
+    return skip + this.push(chunk.subarray(skip), deadlineMs);
   }
 
   private addPending(part: Buffer): void {

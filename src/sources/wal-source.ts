@@ -20,7 +20,7 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, r
 import { join } from 'node:path';
 import type { IssueLog } from '../engine/issues.js';
 import { fsyncDir } from '../checkpoint/durable-file.js';
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
+import { ByteOrderMark, DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import type { Replayable } from './replayable.js';
 import type { Source, SourceSink } from './source.js';
 
@@ -167,15 +167,31 @@ export class WalLineSource implements Source, Replayable {
       return;
     }
     const stream = this.input;
+    // A BOM at the start of stdin is not logged (see line-splitter.ts).
+    const bom = new ByteOrderMark();
     const onData = (chunk: Buffer | string) => {
       try {
-        this.append(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+        let buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        if (bom.pending) {
+          const { skip, held } = bom.scan(buf);
+          if (held) this.append(held);
+          buf = buf.subarray(skip);
+        }
+        if (buf.length > 0) this.append(buf);
       } catch (e) {
         this.stop();
         sink.fail(e);
       }
     };
     const onEnd = () => {
+      const held = bom.end();
+      try {
+        if (held) this.append(held);
+      } catch (e) {
+        this.stop();
+        sink.fail(e);
+        return;
+      }
       this.eof = true;
       this.cleanup();
       sink.end();
@@ -246,7 +262,7 @@ export class WalLineSource implements Source, Replayable {
     const splitter = new LineSplitter((line) => {
       issues.current = line;
       sink.record(line);
-    }, issues, this.name, this.maxLineBytes);
+    }, issues, this.name, this.maxLineBytes, false); // the log holds no BOM (dropped before logging)
     this.readRange(o.from, o.to, (chunk) => splitter.push(chunk));
     splitter.end();
     this.next = Math.max(this.next, o.to);

@@ -49,30 +49,30 @@ function bashComplete(words: string[], file = scriptFile('bash')): string[] {
 }
 
 /**
- * zsh -f capture.zsh DIR 'command line': the matches that zsh's completion system offers
+ * zsh -f capture.zsh DIR 'command line' FILE: the matches that zsh's completion system offers
  * there, one per line. An interactive zsh in a pseudo-terminal (zsh/zpty), compinit with DIR
- * (holding _dstream) in $fpath, compadd wrapped to print each match, TAB typed.
+ * (holding _dstream) in $fpath, compadd wrapped to append each match to FILE, TAB typed; the
+ * end of completion appends a last line "<done>". The result is read from FILE, never parsed
+ * out of the terminal's output (under load zpty's reads can repeat a chunk: a match seen twice).
  */
-const CAPTURE_ZSH = `# zsh -f capture.zsh DIR 'command line': the matches zsh's completion system offers there, one per line.
+const CAPTURE_ZSH = `# zsh -f capture.zsh DIR 'command line' FILE: the matches zsh's completion system offers there, one per line.
 # An interactive zsh in a pseudo-terminal (zsh/zpty) with compinit and DIR in $fpath; compadd is wrapped
-# to print each match; the markers are split in the typed text so that its echo does not match.
+# to append each match to FILE, and the end of completion appends "<done>" to FILE and exits.
 zmodload zsh/zpty
+: >| $3
 zpty z zsh -f -i
-zpty -w z "PROMPT=''; RPROMPT=''; setopt no_beep; fpath=(\${(q)1} \\$fpath); autoload -Uz compinit; compinit -u -D"
-zpty -w z 'compadd() { if [[ \${@[1,(i)(-|--)]} == *-(O|A|D)\\ * ]]; then builtin compadd "$@"; return; fi; local -a hits; builtin compadd -A hits "$@"; local h; for h in $hits; do print -r -- "<""m>$h"; done; builtin compadd "$@"; }'
-zpty -w z 'bindkey "^I" complete-word; comppostfuncs=( _capture_end ); _capture_end() { print -r -- "<""done>"; exit }'
+zpty -w z "PROMPT=''; RPROMPT=''; setopt no_beep; fpath=(\${(q)1} \\$fpath); autoload -Uz compinit; compinit -u -D; _capture_file=\${(q)3}"
+zpty -w z 'compadd() { if [[ \${@[1,(i)(-|--)]} == *-(O|A|D)\\ * ]]; then builtin compadd "$@"; return; fi; local -a hits; builtin compadd -A hits "$@"; local h; for h in $hits; do print -r -- "$h" >> $_capture_file; done; builtin compadd "$@"; }'
+zpty -w z 'bindkey "^I" complete-word; comppostfuncs=( _capture_end ); _capture_end() { print -r -- "<done>" >> $_capture_file; exit }'
 zpty -w -n z "$2"$'\\t'
-out=''
-integer deadline=$(( SECONDS + 15 ))
-while [[ $out != *'<done>'* ]] && (( SECONDS < deadline )); do
-  chunk=''
+# Wait for the last line of FILE; meanwhile drain the terminal so that the shell never blocks writing to it.
+integer deadline=$(( SECONDS + 60 ))
+while [[ "$(<$3)" != *'<done>' ]] && (( SECONDS < deadline )); do
   zpty -r -t z chunk 2>/dev/null || sleep 0.05
-  out+=$chunk
 done
 zpty -d z 2>/dev/null
-[[ $out == *"<done>"* ]] || { print -u2 "no completion result"; print -r -- "$out" | cat -v | tail -c 600 >&2; exit 1 }
-out=\${\${out//$'\\r'/}%%'<done>'*}
-for part in \${\${(s:<m>:)out}[2,-1]}; do print -r -- \${part%%$'\\n'*}; done
+[[ "$(<$3)" == *'<done>' ]] || { print -u2 "no completion result within 60 s"; exit 1 }
+print -r -- "\${\$(<$3)%'<done>'}"
 exit 0
 `;
 
@@ -82,7 +82,7 @@ function zshComplete(line: string, flags: CompletionFlag[] = FLAGS): string[] {
   writeFileSync(join(fpathDir, '_dstream'), completionScript('zsh', flags));
   const capture = join(dir, 'capture.zsh');
   writeFileSync(capture, CAPTURE_ZSH);
-  const r = spawnSync('zsh', ['-f', capture, fpathDir, line], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, HOME: dir } });
+  const r = spawnSync('zsh', ['-f', capture, fpathDir, line, `${fpathDir}.matches`], { encoding: 'utf8', timeout: 90_000, env: { ...process.env, HOME: dir } });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return r.stdout.split('\n').filter(Boolean);

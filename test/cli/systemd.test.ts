@@ -212,7 +212,7 @@ describe('abstract NOTIFY_SOCKET (@name)', () => {
       's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
       `s.bind("\\0${name}")`,
       'print("bound", flush=True)',
-      's.settimeout(10)',
+      's.settimeout(60)', // a safety net only: the messages come at once
       // systemd-notify(1) follows each message with a BARRIER=1 and fails when nobody reads it.
       'got = barriers = 0',
       'while got < 2 or barriers < 2:',

@@ -38,7 +38,7 @@ describe('escaping', () => {
 describe('live view', () => {
   it('renders rank, key, value and change markers, escaped and cut to the width', () => {
     const stream = { columns: 40, rows: 10, isTTY: true, write: () => true, on: () => stream, off: () => stream } as unknown as NodeJS.WriteStream;
-    const view = new LiveView({ stream, chalk: new Chalk({ level: 0 }) });
+    const view = new LiveView({ stream, chalk: new Chalk({ level: 0 }), unicode: true });
     const w = { startMs: 0, endMs: 600_000, eventTime: true };
     const first = view.render(0, [['#a', 5], ['#b\x1b[31m', 3]], w);
     for (const line of first.split('\n')) expect(line.length).toBe(40);

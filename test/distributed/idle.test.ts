@@ -5,9 +5,10 @@
  * keys land in three different partitions, the fourth partition gets nothing.
  *
  * 1. `--idle-timeout off`: the silent partition holds the watermark back, so no row
- *    reaches OUT while it is silent (checked after a quiet period longer than the
- *    2 s of case 2, once the data is in Redis); after the rest of the input and the
- *    EOF markers the output is exact.
+ *    reaches OUT while it is silent (checked once everything published was consumed
+ *    and a witness job on the same topic, started with it but with `--idle-timeout 2s`,
+ *    has found the partition idle and committed rows: the same silence, an event, not
+ *    a guessed wait); after the rest of the input and the EOF markers the output is exact.
  * 2. `--idle-timeout 2s`: the silent partition is ignored after 2 s, rows appear
  *    before the end; lines then published on the silent partition for windows already
  *    emitted are late: appended to the `--late FILE`, not counted; output exact.
@@ -23,13 +24,12 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { APACHE } from './data.js';
-import { catRows, delay, expectExactJob, jobStatus, killAll, publishFile, reference, startDstream, startWorker, tail, waitFor, type Proc } from './procs.js';
+import { catRows, expectExactJob, jobStatus, killAll, publishFile, reference, startDstream, startWorker, tail, waitFor, type Proc } from './procs.js';
 import { redisAvailable, startRedis, type RedisServer } from './redis-harness.js';
 
 const JOB = ['--event-time', 'l => l.split("[")[1].split("]")[0]', '--map', 'l => l.split(" ")[9]',
   '--count-by-value', '--window', '5m', '--watermark', '1m'];
 const PKEY = ['--partition-key', 'l => l.split(" ")[0]'];
-const QUIET_MS = 3000; // proving an absence: longer than the 2 s idle timeout of case 2, many 100 ms batches
 const LATE = 100; // the first 100 lines again, on the silent partition, after their windows were emitted
 
 const write = (s: NodeJS.WritableStream, d: string) => new Promise<void>((res, rej) => s.write(d, (e) => (e ? rej(e) : res())));
@@ -117,6 +117,9 @@ describe.skipIf(!redisAvailable())('distributed: idle partitions and --idle-time
     procs.add(pub);
     const w = startWorker(redis.url(topic, 'g'), to, JOB, ['--batch', '100ms', '--idle-timeout', 'off'], { name: 'worker' });
     procs.add(w);
+    const witnessOut = redis.url('idleoff-witness-out');
+    const witness = startWorker(redis.url(topic, 'witness'), witnessOut, JOB, ['--batch', '100ms', '--idle-timeout', '2s'], { name: 'witness' });
+    procs.add(witness);
     const half = all.length / 2;
     await write(pub.child.stdin!, all.slice(0, half).join(''));
     await verifySplit(topic, half);
@@ -126,14 +129,17 @@ describe.skipIf(!redisAvailable())('distributed: idle partitions and --idle-time
       return st.exists && st.units.length > 0 && st.units.every((u: { lag: number }) => u.lag === 0) &&
         st.units.filter((u: { unit: string; lines?: number }) => u.unit.startsWith('s1:')).reduce((a: number, u: { lines?: number }) => a + (u.lines ?? 0), 0) >= half;
     }, 60_000, 200);
-    // ... and stays quiet for longer than the 2 s idle timeout of the next case would allow.
-    await delay(QUIET_MS);
+    // ... and stays quiet through a silence after which the witness (--idle-timeout 2s) emits.
+    await witness.stderrMatches(/input partition \d+ idle for 2000 ms/);
+    await waitFor('the witness to commit rows', async () => (await catRows(witnessOut)).length > 0, 60_000, 200);
     expect(w.running(), `worker still running; stderr:\n${tail(w.stderr())}`).toBe(true);
     expect(await catRows(to), 'rows committed while a partition was silent').toEqual([]);
+    expect(w.stderr()).not.toMatch(/idle for/);
+    await witness.kill9();
     await write(pub.child.stdin!, all.slice(half).join(''));
     pub.child.stdin!.end();
     const got = await expectExactJob([pub, w], to, expected);
-    console.log(`idle off: no rows while all published lines were consumed and ${QUIET_MS} ms after; exact (${got.length} rows) in ${Date.now() - t0} ms`);
+    console.log(`idle off: no rows while all published lines were consumed and the witness emitted; exact (${got.length} rows) in ${Date.now() - t0} ms`);
   }, 180_000);
 
   it('--idle-timeout 2s: rows before the end; records for emitted windows go to --late FILE', async () => {

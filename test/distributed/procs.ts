@@ -194,21 +194,7 @@ export function diffRows(expected: string[], actual: string[], max = 10): string
     `unexpected ${extra.length}: ${JSON.stringify(extra.slice(0, max))}`;
 }
 
-/** Polls `cond` every `everyMs` until it returns a truthy value (its result) or `timeoutMs` passes. */
-export async function waitFor<T>(what: string, cond: () => Promise<T> | T, timeoutMs = 60_000, everyMs = 100): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { waitFor } from '../helpers/wait.js';
 
 /** Resolves with `ms` delay — only for randomized kill timing, never to wait for a state. */
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -5,9 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { APACHE, STATUS_JOB } from './data.js';
-import { allExit, catRows, diffRows, reference, runDstream, startWorker, tail, waitFor, jobStatus } from './procs.js';
+import { allExit, catRows, diffRows, publishFile, runDstream, startWorker, tail, waitFor, jobStatus } from './procs.js';
 import { redisAvailable } from './redis-harness.js';
 import { useRedisSuite } from './suite.js';
+
+/** Iterations of `x += i` that cost `ms` of CPU time, measured in this process (CPU time: the same on a busy machine). */
+function loopIterationsFor(ms: number): number {
+  for (let n = 1 << 16; ; n *= 2) {
+    const t0 = process.cpuUsage();
+    let x = 0;
+    for (let i = 0; i < n; i++) x += i;
+    const usedMs = process.cpuUsage(t0).user / 1000;
+    if (usedMs >= 100 && x >= 0) return Math.ceil((n * ms) / usedMs);
+  }
+}
 
 describe.skipIf(!redisAvailable())('distributed: robustness', () => {
   const suite = useRedisSuite({ job: STATUS_JOB, file: () => APACHE, publish: true, removeData: false });
@@ -58,16 +69,22 @@ describe.skipIf(!redisAvailable())('distributed: robustness', () => {
   });
 
   it('slow functions with a short lease: heartbeats keep the leases, no fencing, exact', async () => {
-    // ~0.1 ms per line: one batch (a partition's 2,500 lines) takes longer than the 300 ms lease.
-    const slow = ['--filter', 'l => { let x = 0; for (let i = 0; i < 150000; i++) x += i; return x > 0; }'];
+    // The lease is 1 s, so heartbeats go every 333 ms. Measured on the 2-core machine with 5 CPU-bound processes
+    // beside a worker-like process (50 ms slices of computing): its timers ran at most ~160 ms late, so a
+    // heartbeat reaches redis within ~500 ms, half the lease. A batch (one of 2 partitions: 5,000 lines) is made
+    // to cost 1.5 leases of CPU time, measured here, not guessed: it cannot finish within one lease, whatever the load.
+    const LEASE_MS = 1000;
+    const perLine = loopIterationsFor((1.5 * LEASE_MS) / 5000);
+    const slow = ['--filter', `l => { let x = 0; for (let i = 0; i < ${perLine}; i++) x += i; return x >= 0; }`];
     const job = [...STATUS_JOB.slice(0, 2), ...slow, ...STATUS_JOB.slice(2)];
-    const expected = await reference(job, APACHE);
-    const ws = [0, 1].map((i) => startWorker(suite.redis.url('apache', 'slow'), suite.redis.url('slow-out'), job, ['--lease', '300ms'], { name: `worker ${i + 1}` }));
+    await publishFile(suite.redis.url('slow-in'), 2, APACHE);
+    const ws = [0, 1].map((i) => startWorker(suite.redis.url('slow-in', 'slow'), suite.redis.url('slow-out'), job, ['--lease', `${LEASE_MS}ms`], { name: `worker ${i + 1}` }));
     ws.forEach((w) => suite.procs.add(w));
-    const exits = await allExit(ws, 120_000);
+    const exits = await allExit(ws, 170_000);
     for (const [i, x] of exits.entries()) expect(x, tail(ws[i]!.stderr())).toEqual({ code: 0, signal: null });
     for (const w of ws) expect(w.stderr()).not.toMatch(/fenced|lease on .* lost/);
+    // The filter keeps every line: the rows of the plain job.
     const got = await catRows(suite.redis.url('slow-out'));
-    if (got.join('\n') !== expected.join('\n')) expect.fail(diffRows(expected, got));
+    if (got.join('\n') !== suite.expected.join('\n')) expect.fail(diffRows(suite.expected, got));
   }, 180_000);
 });

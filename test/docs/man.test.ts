@@ -51,7 +51,7 @@ function helpFlags(help: string): string[] {
 }
 
 function runHelp(): string {
-  const r = spawnSync(process.execPath, [BIN, '--help'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, '--help'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', COLUMNS: '100' } }); // --help wraps at $COLUMNS in a pipe
   expect(r.status, r.stderr).toBe(0);
   return r.stdout;
 }

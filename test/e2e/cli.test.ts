@@ -30,11 +30,11 @@ describe('output formats', () => {
   it('--dead-letter gets one line per skipped record, identical lines included', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dstream-dl-'));
     const r = await runCli(['--map', 'l => { throw new Error("no") }', '--dead-letter', join(dir, 'dead')], 'x\nx\nx\ny\n');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // every record failed in the function (test/e2e/likely-mistakes.test.ts)
     expect(readFileSync(join(dir, 'dead'), 'utf8')).toBe('x\nx\nx\ny\n');
     // One record that fails twice (two outputs of a flat-map) is still one line.
     const r2 = await runCli(['--flat-map', 'l => [l, l]', '--map', 'l => { throw new Error("no") }', '--dead-letter', join(dir, 'dead2')], 'a\na\n');
-    expect(r2.code).toBe(0);
+    expect(r2.code).toBe(1);
     expect(readFileSync(join(dir, 'dead2'), 'utf8')).toBe('a\na\n');
   });
 

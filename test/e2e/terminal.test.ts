@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli } from '../helpers/run-cli.js';
-import { fileAppears } from '../helpers/wait.js';
+import { fileAppears, waitFor } from '../helpers/wait.js';
 
 const ESC = '\u001b';
 
@@ -36,12 +36,19 @@ describe.skipIf(!hasTmux)('live table in a real terminal (tmux)', () => {
     writeFileSync(script, `cd ${ROOT}
 (head -2000 data/fivethirtyeight/mayweather_mcgregor_tweets.jsonl; sleep 1.2; tail -n +2001 data/fivethirtyeight/mayweather_mcgregor_tweets.jsonl) | node ${BIN} --map JSON.parse --flat-map 't => hashtags(t.text)' --count-by-value --window 10 --top 5
 echo exit=$? > ${done}
+echo '<dstream exited>'
 sleep 30
 `);
     expect(spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '90', '-y', '20', `bash ${script}`]).status).toBe(0);
     try {
       await fileAppears(done); // the shell writes it when dstream has exited
-      const pane = spawnSync('tmux', ['capture-pane', '-p', '-t', session]).stdout.toString();
+      // tmux renders the terminal's output in order: once the line after dstream shows, all of dstream's output is drawn.
+      const capture = () => spawnSync('tmux', ['capture-pane', '-p', '-t', session]).stdout.toString();
+      const pane = (await waitFor('the pane to show the end of dstream', () => {
+        const p = capture();
+        return p.includes('<dstream exited>') ? p : '';
+      }, 30_000))
+        .split('\n').filter((l) => !l.includes('<dstream exited>')).join('\n');
       const history = Number(spawnSync('tmux', ['display-message', '-p', '-t', session, '#{history_size}']).stdout.toString().trim());
       const lines = pane.split('\n').filter((l) => l.trim() !== '');
       expect(lines[0]).toMatch(/^window \[.*\)  ·  5 rows$/);

@@ -19,3 +19,19 @@ export function fileAppears(path: string, timeoutMs = 30_000): Promise<void> {
     if (existsSync(path)) done();
   });
 }
+
+/** Polls `cond` every `everyMs` until it returns a truthy value (its result) or `timeoutMs` passes. */
+export async function waitFor<T>(what: string, cond: () => Promise<T> | T, timeoutMs = 60_000, everyMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await cond();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

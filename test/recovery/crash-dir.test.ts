@@ -6,7 +6,8 @@
  * with the same command until a run completes. The output file must be
  * byte-identical to a run without crashes.
  *
- * Kills per run: DSTREAM_CRASH_CYCLES (default 50); seed: DSTREAM_CRASH_SEED.
+ * Kills per run: DSTREAM_CRASH_CYCLES (default 10: two runs, with and without --checkpoint-interval;
+ * 200 under `npm run test:long`); seed: DSTREAM_CRASH_SEED.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
@@ -14,9 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT } from '../helpers/run-cli.js';
+import { soak } from '../helpers/long.js';
 import { rng } from '../helpers/rng.js';
 
-const CYCLES = Number(process.env.DSTREAM_CRASH_CYCLES ?? 50);
+const CYCLES = soak('DSTREAM_CRASH_CYCLES', 10, 200);
 const LOG = readFileSync(`${ROOT}/data/elastic-examples/apache_logs`, 'utf8').trimEnd().split('\n');
 const AUTH = readFileSync(`${ROOT}/data/elastic-examples/auth.log`, 'utf8').trimEnd().split('\n');
 

@@ -47,7 +47,9 @@ describe('--listen with --wal survives kill -9', () => {
     const ck = join(dir, 'ck');
     const out = join(dir, 'out.tsv');
     // A long batch interval: the lines are logged but not yet in a committed batch when the kill comes.
-    const args = ['--listen', '127.0.0.1:0', '--once', '--idle-timeout', '1s', '--batch', '10s', '--checkpoint', ck, '--wal', '--count', '--format', 'tsv', '--output', out];
+    // --idle-timeout 3s: the producer connects, and the kill follows its close, well within it on a busy
+    // machine (timers measured ≤ 160 ms late), so the first run cannot end by itself before the kill.
+    const args = ['--listen', '127.0.0.1:0', '--once', '--idle-timeout', '3s', '--batch', '10s', '--checkpoint', ck, '--wal', '--count', '--format', 'tsv', '--output', out];
     const first = startJob(args);
     const port = await first.port;
     const payload = Array.from({ length: LINES }, (_, i) => `line ${i}\n`).join('');

@@ -6,7 +6,8 @@
  * durable length of its log (what a producer resending unacknowledged data
  * does). The final output file must be byte-identical to a run without crashes.
  *
- * Kills per run: DSTREAM_CRASH_CYCLES (default 50).
+ * Kills per run: DSTREAM_CRASH_CYCLES (default 10: two runs, with and without --checkpoint-interval;
+ * 200 under `npm run test:long`).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, existsSync, openSync, readSync, closeSync } from 'node:fs';
@@ -14,12 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT } from '../helpers/run-cli.js';
+import { soak } from '../helpers/long.js';
 import { rng } from '../helpers/rng.js';
 
 const INPUT = readFileSync(`${ROOT}/data/elastic-examples/apache_logs`);
 const JOB = ['--batch', '100ms', '--event-time', 'l => l.split("[")[1].split("]")[0]', '--map', 'l => [l.split(" ")[8], +l.split(" ")[9] || 0]',
   '--reduce-by-key', 'sum', '--window', '1h', '--slide', '30m', '--format', 'tsv'];
-const CYCLES = Number(process.env.DSTREAM_CRASH_CYCLES ?? 50);
+const CYCLES = soak('DSTREAM_CRASH_CYCLES', 10, 200);
 
 
 /** Where the log's complete lines end: the resume point of the producer. */

@@ -11,6 +11,7 @@ import { IssueLog } from '../../src/engine/issues.js';
 import { DirectorySource, type DirectoryEvent, type DirectorySourceOptions } from '../../src/sources/directory-source.js';
 import { chokidarFactory, type WatchFactory } from '../../src/sources/directory-watcher.js';
 import { RateLimiter } from '../../src/sources/flow.js';
+import { soak } from '../helpers/long.js';
 import { CollectingSink, EventLog, range } from './helpers.js';
 
 const cleanup: (() => void)[] = [];
@@ -87,16 +88,18 @@ describe('--watch: a file is taken only when complete, and exactly once', () => 
     const t = source([dir], { clock: new ManualClock(0), settleMs: 60_000 });
     await t.start();
     writeFileSync(join(staging, 'done.log'), lines(1, 3));
-    await new Promise((r) => setTimeout(r, 5)); // a coarse-clock tick, so the rename's ctime is after the write's mtime
+    const past = Date.now() / 1000 - 60; // mtime a minute back (as `cp -p` leaves it): the rename's ctime is after it, whatever the clock's grain
+    utimesSync(join(staging, 'done.log'), past, past);
     renameSync(join(staging, 'done.log'), join(dir, 'done.log'));
     await t.events.until(has('read', join(dir, 'done.log')));
     expect(t.events.events.find((e) => e.type === 'settled')).toMatchObject({ reason: 'renamed' });
     expect(t.sink.records).toEqual(['1', '2', '3']);
   });
 
-  it('10,000 small files: each read once, in order of mtime then name', async () => {
+  const FILES = soak('DSTREAM_WATCH_FILES', 2000, 10_000);
+  it(`${FILES.toLocaleString('en')} small files: each read once, in order of mtime then name`, async () => {
     const dir = tmp();
-    const N = 10_000;
+    const N = FILES;
     for (let i = 0; i < N; i++) writeFileSync(join(dir, `f${String(i).padStart(5, '0')}.log`), `line ${i}\n`);
     const clock = new ManualClock(0);
     const t = source([dir], { clock, settleMs: 1000 });

@@ -36,7 +36,11 @@ function producer(port: number): Promise<Socket> {
 class ManualBackpressure implements Backpressure {
   behind = false;
   private waiters: (() => void)[] = [];
+  private onWait: () => void = () => {};
+  /** Resolves when a reader first waits for the output to catch up: it has paused its stream. */
+  readonly waited = new Promise<void>((r) => (this.onWait = r));
   whenCaughtUp(fn: () => void): () => void {
+    this.onWait();
     this.waiters.push(fn);
     return () => (this.waiters = this.waiters.filter((w) => w !== fn));
   }
@@ -157,9 +161,10 @@ describe('--listen (a server for many producers)', () => {
     bp.behind = true; // the output falls behind: the server stops reading
     await stall;
     // TCP flow control holds the producer: its writes stop being accepted. The chunk being
-    // processed when the output fell behind completes; after it nothing is read. "Nothing happens"
-    // has no event, so this test samples for 200 ms.
-    await new Promise((r) => setTimeout(r, 10));
+    // processed when the output fell behind completes, then the reader waits for the output to
+    // catch up (an event); after it nothing is read. "Nothing happens" has no event, so this test
+    // then samples for 200 ms: a window that can only miss a fault, never make a correct run fail.
+    await bp.waited;
     const received = sink.records.length;
     let peakRss = 0;
     for (let i = 0; i < 20; i++) {
