@@ -73,6 +73,18 @@ describe('row formatters', () => {
       for (const r of rs) expect(delimitedRecord(r.x, format, r.window)).toBe(delimitedRecordRef(r.x, format, r.window));
     }), { numRuns: 500 });
   });
+  it('isoTime equals Date.prototype.toISOString (String(ms) for an invalid time)', () => {
+    const instant = fc.oneof(
+      fc.integer({ min: -1e13, max: 253402300800000 + 1e10 }), fc.double({ noNaN: false }),
+      fc.constantFrom(0, -1, 999, 86399999, 86400000, 253402300799999, 253402300800000, 8.64e15, 8.64e15 + 1, NaN, Infinity),
+    );
+    fc.assert(fc.property(fc.array(instant, { maxLength: 20 }), (ms) => {
+      for (const t of ms) {
+        const d = new Date(t);
+        expect(isoTime(t)).toBe(Number.isNaN(d.getTime()) ? String(t) : d.toISOString());
+      }
+    }), { numRuns: 1000 });
+  });
   it('examples', () => {
     const w: WindowBounds = { startMs: 0, endMs: 3600000, eventTime: true };
     expect(jsonRecord(['404', 12], 1000, w)).toBe('{"time":1000,"windowStart":0,"windowEnd":3600000,"key":"404","value":12}');
