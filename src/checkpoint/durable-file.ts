@@ -9,11 +9,14 @@
  * where the checksum is over the exact text of `body` (`JSON.stringify`). A
  * reader never crashes on any byte string: it returns a reason instead.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../core/hash.js';
 import { closeSync, fsyncSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { createRequire } from 'node:module';
 import { CorruptStateError, parseJson } from './codec.js';
+
+/** write-file-atomic's sync writer, loaded on first use (it loads worker_threads and signal-exit: start-up cost). */
+export const writeFileAtomicSync = (): typeof import('write-file-atomic').sync => (createRequire(import.meta.url)('write-file-atomic') as typeof import('write-file-atomic')).sync;
 
 /** Version of the file envelope. */
 export const FILE_FORMAT_VERSION = 1;
@@ -39,7 +42,7 @@ function sha256(text: string): string {
 export function writeDurable(path: string, body: unknown): void {
   const text = JSON.stringify(body);
   const envelope = `{"v":${FILE_FORMAT_VERSION},"sha256":"${sha256(text)}","body":${text}}\n`;
-  writeFileAtomic.sync(path, envelope, { mode: 0o600, fsync: true });
+  writeFileAtomicSync()(path, envelope, { mode: 0o600, fsync: true });
   fsyncDir(dirname(path));
 }
 

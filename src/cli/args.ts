@@ -83,7 +83,7 @@ const EXAMPLES: [string, string][] = [
     'top 10 hashtags per 10 minutes of tweet time'],
 ];
 
-const EPILOGUE = `FN is a JavaScript function expression, compiled once; the helpers hashtags(text), words(text), ip(text) and parseTime(text, format) are available (dstream help functions).
+const EPILOGUE = `FN is a JavaScript function expression, compiled once; the helpers hashtags(text), words(text), field(line, n[, sep]), ip(text) and parseTime(text, format) are available (dstream help functions).
 Durations: a bare number is seconds; units ms s m h d.
 
 ${EXIT_CODES_TEXT}

@@ -12,7 +12,7 @@ import type { Millis } from '../core/types.js';
 import { DEFAULT_LISTEN_HOST, parseHostPort, type HostPort } from '../sources/address.js';
 import { parseAfterRead, type AfterRead } from '../sources/after-read.js';
 import { DEFAULT_SETTLE_MS } from '../sources/settle.js';
-import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../sources/socket-server.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../sources/socket-defaults.js';
 
 /** What to read. Durations in ms. */
 export interface SourceCliOptions {

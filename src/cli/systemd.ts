@@ -30,7 +30,6 @@
  * from a child process: unless dstream runs as root, the unit then needs
  * `NotifyAccess=all` instead of `main`.
  */
-import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
@@ -207,6 +206,8 @@ export function systemdNotifyTransport(command: string, socket: string, env: Sys
       runNext();
     };
     try {
+      // node:child_process is required here, not at start-up, where it costs more than it is used.
+      const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
       const child = spawn(command, message.split('\n'), {
         env: { ...env, NOTIFY_SOCKET: socket },
         stdio: 'ignore',

@@ -70,6 +70,7 @@ export interface HelperDoc {
 export const HELPER_DOCS: readonly HelperDoc[] = [
   { name: 'hashtags', signature: 'hashtags(text)', what: 'the hashtags of a text, lower-cased, with the #; [] for a non-string', example: `--flat-map 't => hashtags(t.text)'` },
   { name: 'words', signature: 'words(text)', what: 'the words of a text (Unicode letters, digits, _ and \'), as written', example: `--flat-map 'l => words(l.toLowerCase())'` },
+  { name: 'field', signature: 'field(line, n[, sep])', what: "awk's $n without splitting the line: field n (1-based; 0 is the line) separated by runs of blanks, or by every sep; '' past the last field", example: `--map 'l => field(l, 9)' --count-by-value` },
   { name: 'ip', signature: 'ip(text)', what: 'the first IPv4 or IPv6 address in a text, or undefined: "Failed password for root from 1.2.3.4 port 22" gives 1.2.3.4', example: `--map 'l => ip(l)'` },
   {
     name: 'parseTime', signature: 'parseTime(text[, format])',

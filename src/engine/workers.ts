@@ -16,7 +16,8 @@
  * in file order, but within a worker in arrival order).
  */
 import { readSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.js';
 import { TimeZone } from '../core/time-zone.js';
 import type { Millis, Pair } from '../core/types.js';
@@ -28,6 +29,9 @@ import { windowSpec } from '../windows/spec.js';
 import type { StreamingContext } from './context.js';
 import type { DStream } from './dstream.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
+
+/** node:worker_threads, loaded on first use: a job without --workers does not pay for it at start-up. */
+const workerThreads = (): typeof import('node:worker_threads') => createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
 
 export type { AggFlag } from './map-side-combine.js';
 
@@ -123,7 +127,7 @@ class WorkersSource implements Source {
       sink.end();
     };
     this.tasks.forEach((task, i) => {
-      const w = new Worker(new URL('./worker-entry.js', import.meta.url), { workerData: task });
+      const w = new (workerThreads().Worker)(new URL('./worker-entry.js', import.meta.url), { workerData: task });
       this.workers.push(w);
       w.once('message', (r: WorkerResult) => {
         void w.terminate();

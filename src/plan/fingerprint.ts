@@ -15,7 +15,7 @@
  * `--batch` is only how often a worker polls (windows are in event time) and
  * lines are cut by `dstream publish`, so neither is part of it there.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../core/hash.js';
 import type { Millis } from '../core/types.js';
 import type { OperatorFlag } from './pipeline.js';
 

@@ -2,29 +2,13 @@
  * Helper functions available by name inside user functions
  * (`--flat-map 't => hashtags(t.text)'`).
  */
-import { isIPv6 } from 'node:net';
+import { createRequire } from 'node:module';
 import { toEventTimeMs } from '../core/event-time.js';
 import { EXACT_JSON } from '../core/json.js';
 import type { Millis } from '../core/types.js';
+import { field, hashtags, words } from './text-scan.js';
 
-const HASHTAG = /#([\p{L}\p{M}\p{N}_]+)/gu;
-const WORD = /[\p{L}\p{M}\p{N}_']+/gu;
-
-/** Hashtags of a text, lower-cased, with the `#`: letters, marks, digits and `_` (Unicode). `[]` for non-strings. */
-export function hashtags(text: unknown): string[] {
-  if (typeof text !== 'string') return [];
-  const out: string[] = [];
-  // m[0] (with its '#') lower-cased is one flat string; '#' + m[1] would be a cons string that
-  // every Map lookup must flatten and hash again (measured: 30 % of a top-hashtags job in Map code).
-  for (const m of text.matchAll(HASHTAG)) out.push(m[0].toLowerCase());
-  return out;
-}
-
-/** Words of a text (Unicode letters, marks, digits, `_`, `'`), as written. `[]` for non-strings. */
-export function words(text: unknown): string[] {
-  if (typeof text !== 'string') return [];
-  return text.match(WORD) ?? [];
-}
+export { field, hashtags, words };
 
 const MONTH_NAMES = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 const DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
@@ -160,6 +144,13 @@ export function parseTime(s: unknown, format?: string): Millis {
   return t - offsetMs;
 }
 
+/** node:net's isIPv6, loaded on first use (node:net is not needed at start-up otherwise). */
+let netIsIPv6: ((s: string) => boolean) | undefined;
+function isIPv6(s: string): boolean {
+  netIsIPv6 ??= (createRequire(import.meta.url)('node:net') as typeof import('node:net')).isIPv6;
+  return netIsIPv6(s);
+}
+
 const IPV4 = /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/;
 const IPV6_CANDIDATE = /(?<![\w.:])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*/g;
 
@@ -192,4 +183,4 @@ export function ip(s: unknown): string | undefined {
 }
 
 /** The helpers, by the name they have inside user functions. */
-export const HELPERS: Record<string, unknown> = { hashtags, words, parseTime, ip, JSON: EXACT_JSON };
+export const HELPERS: Record<string, unknown> = { hashtags, words, field, parseTime, ip, JSON: EXACT_JSON };

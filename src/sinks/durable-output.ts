@@ -15,7 +15,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomicSync } from '../checkpoint/durable-file.js';
 import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import type { Output } from './output.js';
@@ -102,7 +102,7 @@ export class BatchDirOutput implements DurableOutput {
     if (this.parts.length === 0) return;
     const text = this.parts.join('');
     this.parts = [];
-    writeFileAtomic.sync(join(this.dir, this.fileName(this.batchTimeMs())), text, { fsync: true });
+    writeFileAtomicSync()(join(this.dir, this.fileName(this.batchTimeMs())), text, { fsync: true });
   }
   position(): null {
     return null;

@@ -62,10 +62,29 @@ export function textRecord(x: unknown): string {
 /** The 43-dash rule of Spark's print frame. */
 export const RULE = '-------------------------------------------';
 
-/** ISO 8601 UTC text of an instant. */
+const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const DAY_MS = 86_400_000;
+/** Year 10000: from there on toISOString writes a 6-digit year. */
+const ISO_END_MS = 253_402_300_800_000;
+/** `YYYY-MM-DDT` of the day of the last instant formatted (consecutive windows share it). */
+let isoDay = { day: NaN, text: '' };
+
+/**
+ * ISO 8601 UTC text of an instant (`Date.prototype.toISOString`), or `String(ms)`
+ * when it is not a valid time. Integer instants from 1970 to 9999 are
+ * formatted by arithmetic with the date part cached: one Date per day instead of
+ * one per window (measured: 10 % of a 1 h window sliding every second).
+ */
 export function isoTime(ms: Millis): string {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
+  if (!Number.isInteger(ms) || ms < 0 || ms >= ISO_END_MS) {
+    const d = new Date(ms);
+    return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
+  }
+  const day = Math.floor(ms / DAY_MS);
+  if (isoDay.day !== day) isoDay = { day, text: new Date(day * DAY_MS).toISOString().slice(0, 11) };
+  const r = ms - day * DAY_MS;
+  return `${isoDay.text}${PAD2[Math.floor(r / 3_600_000)]}:${PAD2[Math.floor(r / 60_000) % 60]}:${PAD2[Math.floor(r / 1000) % 60]}.${PAD3[r % 1000]}Z`;
 }
 
 /**
@@ -78,21 +97,32 @@ export function frameHeader(timeMs: Millis, window?: WindowBounds): string {
 }
 
 function jsonValue(x: unknown): string {
-  if (x === undefined) return 'null';
-  const s = jsonText(x);
-  return typeof x === 'number' && !Number.isFinite(x) ? JSON.stringify(String(x)) : s;
+  // Fast paths (one per row: a 1 h window sliding every second writes ~800,000 rows): a finite
+  // number's JSON text is String(x), a string's is JSON.stringify without the bigint replacer.
+  if (typeof x === 'number') return Number.isFinite(x) ? String(x) : JSON.stringify(String(x));
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (x === undefined || x === null) return 'null';
+  return jsonText(x);
 }
+
+/** `{"time":T,"windowStart":S,"windowEnd":E,` of the last row, reused while time and window stay the same. */
+let jsonHead = { timeMs: NaN, startMs: NaN, endMs: NaN, windowed: false, text: '' };
 
 /** One JSON line (without the newline). */
 export function jsonRecord(x: unknown, timeMs: Millis, window?: WindowBounds): string {
-  const w = window ? `,"windowStart":${window.startMs},"windowEnd":${window.endMs}` : '';
-  if (isPair(x)) return `{"time":${timeMs}${w},"key":${jsonValue(x[0])},"value":${jsonValue(x[1])}}`;
-  return `{"time":${timeMs}${w},"value":${jsonValue(x)}}`;
+  const h = jsonHead;
+  if (h.timeMs !== timeMs || h.windowed !== (window !== undefined) || (window && (h.startMs !== window.startMs || h.endMs !== window.endMs))) {
+    const w = window ? `,"windowStart":${window.startMs},"windowEnd":${window.endMs}` : '';
+    jsonHead = { timeMs, startMs: window?.startMs ?? NaN, endMs: window?.endMs ?? NaN, windowed: window !== undefined, text: `{"time":${timeMs}${w},` };
+  }
+  if (isPair(x)) return `${jsonHead.text}"key":${jsonValue(x[0])},"value":${jsonValue(x[1])}}`;
+  return `${jsonHead.text}"value":${jsonValue(x)}}`;
 }
 
 const TSV_SPECIAL = /[\\\t\n\r]/;
 /** A TSV field (see module doc). */
 export function tsvField(x: unknown): string {
+  if (typeof x === 'number') return String(x);
   const s = valueText(x);
   if (!TSV_SPECIAL.test(s)) return s;
   return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
@@ -101,15 +131,23 @@ export function tsvField(x: unknown): string {
 const CSV_SPECIAL = /[",\r\n]/;
 /** A CSV field (RFC 4180). */
 export function csvField(x: unknown): string {
+  if (typeof x === 'number') return String(x);
   const s = valueText(x);
   return CSV_SPECIAL.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
+
+/** The window start column of the last row (ISO text and separator), reused for every row of a window. */
+let windowHead = { startMs: NaN, sep: '', text: '' };
 
 /** One TSV or CSV line (without the newline). */
 export function delimitedRecord(x: unknown, format: 'tsv' | 'csv', window?: WindowBounds): string {
   const field = format === 'tsv' ? tsvField : csvField;
   const sep = format === 'tsv' ? '\t' : ',';
-  const head = window ? isoTime(window.startMs) + sep : '';
+  let head = '';
+  if (window) {
+    if (windowHead.startMs !== window.startMs || windowHead.sep !== sep) windowHead = { startMs: window.startMs, sep, text: isoTime(window.startMs) + sep };
+    head = windowHead.text;
+  }
   if (isPair(x)) return head + field(x[0]) + sep + field(x[1]);
   return head + field(x);
 }

@@ -16,7 +16,7 @@
  *
  * Plain data throughout; the snapshot is JSON-serialisable (version 1).
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../core/hash.js';
 import { DStreamError } from '../core/errors.js';
 
 /** Bytes at the start of a file that are hashed into its identity. */

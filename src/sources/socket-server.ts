@@ -28,6 +28,7 @@ import { ConfigError, DStreamError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
 import { formatHostPort, type HostPort } from './address.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './socket-defaults.js';
 import type { Backpressure, RateLimiter } from './flow.js';
 import { LineReader } from './line-reader.js';
 import type { Source, SourceSink } from './source.js';
@@ -51,10 +52,7 @@ export interface ListenSourceOptions {
   backpressure?: Backpressure;
 }
 
-/** Default `--max-connections`. */
-export const DEFAULT_MAX_CONNECTIONS = 1024;
-/** Default `--idle-timeout`: 5 minutes. */
-export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+export { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS };
 /** Refusals and idle closes logged one by one before only being counted. */
 const LOGGED_PER_KIND = 5;
 

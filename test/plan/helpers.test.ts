@@ -63,8 +63,8 @@ describe('ip', () => {
 });
 
 describe('HELPERS', () => {
-  it('has hashtags, words, parseTime and ip (and an exact JSON), usable in user functions', () => {
-    expect(Object.keys(HELPERS).sort()).toEqual(['JSON', 'hashtags', 'ip', 'parseTime', 'words']);
+  it('has hashtags, words, field, parseTime and ip (and an exact JSON), usable in user functions', () => {
+    expect(Object.keys(HELPERS).sort()).toEqual(['JSON', 'field', 'hashtags', 'ip', 'parseTime', 'words']);
     const fn = compileFunction("l => [ip(l), parseTime(l.slice(0, 10), '%Y-%m-%d'), hashtags(l)]", '--map');
     expect(fn('2024-01-02 from 10.1.2.3 #Hi')).toEqual(['10.1.2.3', Date.UTC(2024, 0, 2), ['#hi']]);
   });
