@@ -18,7 +18,7 @@
  * batch time and offsets.
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { ConfigError, DStreamError } from '../core/errors.js';
 import { decodeState, encodeState } from './codec.js';
@@ -92,6 +92,38 @@ function badEntry(e: OffsetEntry, id: number, prevTimeMs: number): string | null
   return null;
 }
 
+/**
+ * Refuses (ConfigError) a checkpoint directory, or one inside it, that is a
+ * symbolic link, not a directory, owned by another user or writable by group
+ * or others (as ssh does for its keys).
+ */
+function checkOwnDirectory(path: string, name: string): void {
+  const st = lstatSync(path);
+  const what = name === path ? `--checkpoint ${path}` : `--checkpoint ${dirname(path)}: ${name}`;
+  if (st.isSymbolicLink()) throw new ConfigError(`${what} is a symbolic link; dstream does not follow links in a checkpoint`);
+  if (!st.isDirectory()) throw new ConfigError(`${what} is not a directory`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) throw new ConfigError(`${what} is owned by user ${st.uid}, not by you (user ${uid}); use a checkpoint directory of your own`);
+  if (st.mode & 0o022) throw new ConfigError(`${what} is writable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); run chmod 700 on it, or use a new directory`);
+}
+
+/**
+ * Refuses (ConfigError) a symbolic link or a non-regular file among the
+ * entries of a checkpoint log directory, and removes leftover temp files of
+ * interrupted writes (`.NAME.<random>.tmp`).
+ */
+function checkEntries(path: string, name: string): void {
+  for (const f of readdirSync(path)) {
+    const st = lstatSync(join(path, f));
+    if (/^\..+\.[0-9a-f]{16}\.tmp$/.test(f) && (st.isFile() || st.isSymbolicLink())) {
+      rmSync(join(path, f), { force: true });
+      continue;
+    }
+    if (st.isSymbolicLink()) throw new ConfigError(`--checkpoint ${dirname(path)}: ${name}/${f} is a symbolic link; dstream does not follow links in a checkpoint: remove it`);
+    if (!st.isFile()) throw new ConfigError(`--checkpoint ${dirname(path)}: ${name}/${f} is not a regular file; remove it`);
+  }
+}
+
 function describeChange(stored: PipelineDescription, now: PipelineDescription): string {
   const keys = [...new Set([...Object.keys(stored), ...Object.keys(now)])];
   const changed = keys.filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(now[k]));
@@ -113,15 +145,18 @@ export class CheckpointStore {
   static open(dir: string, description: PipelineDescription, mismatch: 'fail' | 'reset' = 'fail', warn: (m: string) => void = () => {}): CheckpointStore {
     if (existsSync(dir) && lstatSync(dir).isSymbolicLink()) throw new ConfigError(`--checkpoint ${dir} is a symbolic link; give the real directory`);
     try {
+      if (existsSync(dir)) checkOwnDirectory(dir, dir);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (!statSync(dir).isDirectory()) throw new Error('not a directory');
       chmodSync(dir, 0o700);
-      for (const sub of ['offsets', 'commits', 'state']) {
+      for (const sub of ['offsets', 'commits', 'state', ...readdirSync(dir).filter((f) => /^wal(-\d+)?$/.test(f))]) {
         const p = join(dir, sub);
-        if (existsSync(p) && lstatSync(p).isSymbolicLink()) throw new Error(`${sub} is a symbolic link`);
-        mkdirSync(p, { recursive: true, mode: 0o700 });
+        if (existsSync(p) || lstatSync(p, { throwIfNoEntry: false })) checkOwnDirectory(p, sub);
+        else mkdirSync(p, { mode: 0o700 });
+        if (/^(offsets|commits|state)$/.test(sub)) checkEntries(p, sub);
       }
     } catch (e) {
+      if (e instanceof ConfigError) throw e;
       throw new ConfigError(`--checkpoint ${dir}: cannot use it: ${(e as Error).message}`);
     }
     const lock = CheckpointLock.acquire(dir);
@@ -142,6 +177,9 @@ export class CheckpointStore {
       const r = readDurable(path);
       const stored = r.ok ? (r.body as { format: number; fingerprint: string; pipeline: PipelineDescription }) : null;
       if (stored && stored.format === CHECKPOINT_FORMAT && stored.fingerprint === fp) return;
+      if (stored && typeof stored.format === 'number' && stored.format !== CHECKPOINT_FORMAT) {
+        throw new ConfigError(`--checkpoint ${this.dir} has checkpoint format ${stored.format}, written by ${stored.format > CHECKPOINT_FORMAT ? 'a newer' : 'another'} dstream; this one reads format ${CHECKPOINT_FORMAT}: run it with that dstream, or use a new --checkpoint directory`);
+      }
       if (!stored || typeof stored.fingerprint !== 'string') {
         throw new ConfigError(`--checkpoint ${this.dir} is not a dstream checkpoint (metadata.json: ${r.ok ? 'not checkpoint metadata' : r.reason}); give a new or empty directory`);
       }
@@ -152,7 +190,7 @@ export class CheckpointStore {
       warn(`dstream: --checkpoint-mismatch reset: clearing ${this.dir}`);
       this.clear();
     }
-    writeDurable(path, { format: CHECKPOINT_FORMAT, fingerprint: fp, pipeline: description });
+    this.guard(() => writeDurable(path, { format: CHECKPOINT_FORMAT, fingerprint: fp, pipeline: description }), 'metadata.json');
   }
 
   private clear(): void {
@@ -250,17 +288,17 @@ export class CheckpointStore {
 
   /** Durably logs batch `entry.id` before it runs. */
   writeOffsets(entry: OffsetEntry): void {
-    this.guard(() => writeDurable(join(this.dir, 'offsets', `${entry.id}.json`), encodeState(entry)));
+    this.guard(() => writeDurable(join(this.dir, 'offsets', `${entry.id}.json`), encodeState(entry)), `offsets/${entry.id}.json`);
   }
 
   /** Durably writes the full state after batch `id`. */
   writeSnapshot(id: number, state: unknown): void {
-    this.guard(() => writeDurable(join(this.dir, 'state', `${id}.json`), encodeState(state)));
+    this.guard(() => writeDurable(join(this.dir, 'state', `${id}.json`), encodeState(state)), `state/${id}.json`);
   }
 
   /** Durably commits batch `entry.id` (after its output is durable), then prunes old generations. */
   writeCommit(entry: CommitEntry): void {
-    this.guard(() => writeDurable(join(this.dir, 'commits', `${entry.id}.json`), encodeState(entry)));
+    this.guard(() => writeDurable(join(this.dir, 'commits', `${entry.id}.json`), encodeState(entry)), `commits/${entry.id}.json`);
     if (entry.snapshot !== null) this.prune();
   }
 
@@ -275,7 +313,7 @@ export class CheckpointStore {
     }
   }
 
-  private guard(write: () => void): void {
+  private guard(write: () => void, file?: string): void {
     let last: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -285,7 +323,8 @@ export class CheckpointStore {
         last = e;
       }
     }
-    throw new DStreamError('E_CHECKPOINT_WRITE', 'checkpoint', `cannot write the checkpoint in ${this.dir}: ${(last as Error).message}; the previous checkpoint stays valid`, { cause: last });
+    const where = file ? `${join(this.dir, file)}` : `the checkpoint in ${this.dir}`;
+    throw new DStreamError('E_CHECKPOINT_WRITE', 'checkpoint', `cannot write ${where}: ${(last as Error).message}; the previous checkpoint stays valid`, { cause: last });
   }
 
   /** Releases the lock. */

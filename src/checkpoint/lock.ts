@@ -136,14 +136,21 @@ export class CheckpointLock {
   /**
    * Takes the lock of `dir`.
    * @throws DStreamError `E_CHECKPOINT_IN_USE` (exit 75) when a live process holds it;
-   *   ConfigError (exit 2) when `lock` is a symbolic link or not a regular file.
+   *   ConfigError (exit 2) when `lock` is a symbolic link or not a regular file;
+   *   DStreamError `E_CHECKPOINT_WRITE` (exit 1) when it cannot be created (EIO, ENOSPC …).
    */
   static acquire(dir: string): CheckpointLock {
     const path = join(dir, 'lock');
     const me: Owner = { pid: process.pid, host: hostname(), start: processStart(process.pid), nonce: randomBytes(8).toString('hex') };
     const text = JSON.stringify(me) + '\n';
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (createWith(dir, path, text)) return new CheckpointLock(path, text);
+      let created: boolean;
+      try {
+        created = createWith(dir, path, text);
+      } catch (e) {
+        throw new DStreamError('E_CHECKPOINT_WRITE', 'checkpoint', `cannot create the lock ${path}: ${(e as Error).message}`, { cause: e });
+      }
+      if (created) return new CheckpointLock(path, text);
       const current = readLock(dir, path);
       if (current === null) continue;
       const owner = parseOwner(current);
