@@ -122,7 +122,13 @@ function damage(ck: string, random: () => number): string {
     default: {
       // Structural damage: a field removed or given a value of another type. (A value of the
       // right type changed deep in operator state, under a valid checksum, is not detectable.)
-      const body = (JSON.parse(data.toString()) as { body: unknown }).body;
+      let body: unknown;
+      try {
+        body = (JSON.parse(data.toString()) as { body: unknown }).body;
+      } catch {
+        truncateSync(path, data.length >> 1); // damaged already: damage it more
+        return `truncate ${pick} to ${data.length >> 1}`;
+      }
       const all = slots(body, pick.startsWith('state/') ? 3 : 8);
       if (all.length === 0) return 'none';
       const [parent, key] = all[Math.floor(random() * all.length)]!;
