@@ -153,7 +153,7 @@ export class CheckpointStore {
         const p = join(dir, sub);
         if (existsSync(p) || lstatSync(p, { throwIfNoEntry: false })) checkOwnDirectory(p, sub);
         else mkdirSync(p, { mode: 0o700 });
-        if (/^(offsets|commits|state)$/.test(sub)) checkEntries(p, sub);
+        checkEntries(p, sub);
       }
     } catch (e) {
       if (e instanceof ConfigError) throw e;

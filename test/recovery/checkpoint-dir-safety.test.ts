@@ -49,13 +49,15 @@ describe('planted symbolic links and other files', () => {
     ['offsets/7.json', 'offsets/7.json is a symbolic link; dstream does not follow links in a checkpoint: remove it'],
     ['state/9.json', 'state/9.json is a symbolic link; dstream does not follow links in a checkpoint: remove it'],
     ['wal', 'wal is a symbolic link; dstream does not follow links in a checkpoint'],
+    ['wal/0.log', 'wal/0.log is a symbolic link; dstream does not follow links in a checkpoint: remove it'],
   ])('a symbolic link at %s: exit 2 before any input, the file it points to untouched', async (where, says) => {
     const { base, ck } = await realCheckpoint();
     const victim = join(base, 'victim');
     if (where === 'wal') mkdirSync(victim);
     else writeFileSync(victim, 'precious\n');
+    if (where.startsWith('wal/')) mkdirSync(join(ck, 'wal'), { mode: 0o700 });
     symlinkSync(victim, join(ck, where));
-    const r = await runCli([...JOB, '--checkpoint', ck, ...(where === 'wal' ? ['--wal'] : [])], 'c\n');
+    const r = await runCli([...JOB, '--checkpoint', ck, ...(where.startsWith('wal') ? ['--wal'] : [])], 'c\n');
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(`dstream: --checkpoint ${ck}: ${says}`);
     if (where !== 'wal') expect(readFileSync(victim, 'utf8')).toBe('precious\n');
