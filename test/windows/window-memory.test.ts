@@ -51,6 +51,7 @@ describe('sliding window memory', () => {
       for (let i = 0; i < 150; i++) step();
       const after = heapAfterGc();
       ssc.stop({ graceful: false });
+      console.log(`${_what}: heap used ${(before / 1e6).toFixed(1)} → ${(after / 1e6).toFixed(1)} MB over 150 slides, ${stateKeys} keys in the window`);
       expect(stateKeys).toBe(keysBefore); // constant state
       expect(stateKeys).toBe(KEYS);
       // 150 leaked panes of 10,000 entries are > 100 MB; a flat heap moves by a few MB.
