@@ -57,6 +57,26 @@ function runUntilCommit(args: string[], ck: string, k: number): Promise<void> {
   });
 }
 
+/**
+ * Runs the job like runCli, but a run that has not ended after 120 s (a hang
+ * on damaged state: a failure, whatever the load) is killed and reported.
+ */
+function runWatched(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const watchdog = setTimeout(() => {
+      stderr += '\n(hung: killed after 120 s)';
+      child.kill('SIGKILL');
+    }, 120_000);
+    child.on('close', (code) => {
+      clearTimeout(watchdog);
+      resolve({ code, stderr });
+    });
+  });
+}
+
 function envelope(body: unknown): string {
   const text = JSON.stringify(body);
   return `{"v":1,"sha256":"${createHash('sha256').update(text).digest('hex')}","body":${text}}\n`;
@@ -170,7 +190,7 @@ describe('damaged checkpoints never resume wrong', () => {
       const listing = ['offsets', 'commits', 'state'].map((d) => `${d}: ${readdirSync(join(ck, d)).join(' ')}`).join('; ');
       const done = Array.from({ length: 1 + Math.floor(random() * 3) }, () => damage(ck, random));
       const before = readFileSync(out, 'utf8');
-      const r = await runCli(JOB(input, ck, out));
+      const r = await runWatched(JOB(input, ck, out));
       const got = readFileSync(out, 'utf8');
       const what = `trial ${trial} (${listing}; damage: ${done.join('; ')}): exit ${r.code}\n${r.stderr.split('\n').slice(0, 4).join('\n')}`;
       const crashed = /internal error|TypeError|RangeError|is not iterable/.test(r.stderr);
