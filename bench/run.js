@@ -1,7 +1,7 @@
 /**
  * bench/run.js — dstream's benchmark suite (`npm run bench`, never part of `npm test`).
  *
- *   node bench/run.js [--size 10m|100m|1g] [--runs N] [--only J1,J3s,scale,floor,state,startup]
+ *   node bench/run.js [--size 10m|100m|1g] [--runs N] [--only J1,J3s,scale,floor,state,startup,soak]
  *                     [--out FILE] [--dstream PATH/TO/bin/dstream.js [--dstream-note TEXT]]
  *
  * 1. Generates (or reuses) the seeded corpus of bench/corpus.js in os.tmpdir().
@@ -27,7 +27,10 @@
  *    (or --out) with a description of the machine, and prints the same Markdown.
  *
  * Groups (ids for --only, case-insensitive): J1 J2 J2f J3 J3s J4 J4f J5 (jobs; the f variants use field()), scale
- * (or one of its ids, e.g. W1h/1s-max), floor, state, startup.
+ * (or one of its ids, e.g. W1h/1s-max), floor, state, startup; and `soak`
+ * (bench/soak.js: a 10-minute `--listen` service job, RSS and heap-used slopes
+ * after a 60 s warm-up; DSTREAM_SOAK_SECONDS changes the length), run only
+ * when named and printed, not written into RESULTS.md.
  */
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -38,6 +41,7 @@ import { fileURLToPath } from 'node:url';
 import { tryExec, which } from './exec.js';
 import { ensureCorpus } from './corpus.js';
 import { measure, rssMethod } from './rss.js';
+import { soak, soakSection } from './soak.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(BENCH, '..');
@@ -440,8 +444,22 @@ const NOTES = `Notes on reading these numbers:
 
 // -------------------------------------------------------------------- main
 
+/** `--only soak`: the soak of bench/soak.js on the snapshot `bin`; prints its section. */
+async function runSoak(bin) {
+  const o = { seconds: Number(process.env.DSTREAM_SOAK_SECONDS ?? 600), rate: 20_000, keys: 100_000, warmupS: 60 };
+  o.warmupS = Math.min(o.warmupS, Math.floor(o.seconds / 3));
+  log(`soak: ${o.seconds} s, ${o.rate} lines/s over ${o.keys} keys (warm-up ${o.warmupS} s)`);
+  const r = await soak({ ...o, dstream: bin, log: (m) => log(`  ${m}`) });
+  process.stdout.write(soakSection(r, o) + '\n');
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.only?.includes('soak')) {
+    await runSoak(opts.dstream ?? snapshotBuild());
+    opts.only = opts.only.filter((id) => id !== 'soak');
+    if (opts.only.length === 0) return;
+  }
   const loadBefore = os.loadavg()[0];
   const corpus = ensureCorpus(opts.size, log);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dstream-bench-run-'));

@@ -18,7 +18,7 @@
  * batch time and offsets.
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError, DStreamError } from '../core/errors.js';
 import { decodeState, encodeState } from './codec.js';
 import { readDurable, writeDurable } from './durable-file.js';
@@ -71,6 +71,50 @@ function ids(dir: string): number[] {
   }
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Why `e` is not the offset-log entry of batch `id` logged after a batch at `prevTimeMs`; null when it is. */
+function badEntry(e: OffsetEntry, id: number, prevTimeMs: number): string | null {
+  if (!isRecord(e)) return 'not an offset-log entry';
+  if (e.id !== id) return `holds batch ${JSON.stringify(e.id)}, not ${id}`;
+  if (typeof e.timeMs !== 'number' || !Number.isFinite(e.timeMs) || e.timeMs <= prevTimeMs) return `bad batch time ${JSON.stringify(e.timeMs)}`;
+  if (!isRecord(e.sources)) return 'no source offsets';
+  if (e.outputs !== undefined && !isRecord(e.outputs)) return 'bad output positions';
+  return null;
+}
+
+/**
+ * Refuses (ConfigError) a checkpoint directory, or one inside it, that is a
+ * symbolic link, not a directory, owned by another user or writable by group
+ * or others (as ssh does for its keys).
+ */
+function checkOwnDirectory(path: string, name: string): void {
+  const st = lstatSync(path);
+  const what = name === path ? `--checkpoint ${path}` : `--checkpoint ${dirname(path)}: ${name}`;
+  if (st.isSymbolicLink()) throw new ConfigError(`${what} is a symbolic link; dstream does not follow links in a checkpoint`);
+  if (!st.isDirectory()) throw new ConfigError(`${what} is not a directory`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) throw new ConfigError(`${what} is owned by user ${st.uid}, not by you (user ${uid}); use a checkpoint directory of your own`);
+  if (st.mode & 0o022) throw new ConfigError(`${what} is writable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); run chmod 700 on it, or use a new directory`);
+}
+
+/**
+ * Refuses (ConfigError) a symbolic link or a non-regular file among the
+ * entries of a checkpoint log directory, and removes leftover temp files of
+ * interrupted writes (`.NAME.<random>.tmp`).
+ */
+function checkEntries(path: string, name: string): void {
+  for (const f of readdirSync(path)) {
+    const st = lstatSync(join(path, f));
+    if (/^\..+\.[0-9a-f]{16}\.tmp$/.test(f) && (st.isFile() || st.isSymbolicLink())) {
+      rmSync(join(path, f), { force: true });
+      continue;
+    }
+    if (st.isSymbolicLink()) throw new ConfigError(`--checkpoint ${dirname(path)}: ${name}/${f} is a symbolic link; dstream does not follow links in a checkpoint: remove it`);
+    if (!st.isFile()) throw new ConfigError(`--checkpoint ${dirname(path)}: ${name}/${f} is not a regular file; remove it`);
+  }
+}
+
 /** An open, locked checkpoint directory (see module doc). */
 export class CheckpointStore {
   /**
@@ -93,15 +137,18 @@ export class CheckpointStore {
   static open(dir: string, description: PipelineDescription, mismatch: 'fail' | 'reset' = 'fail', warn: (m: string) => void = () => {}): CheckpointStore {
     if (existsSync(dir) && lstatSync(dir).isSymbolicLink()) throw new ConfigError(`--checkpoint ${dir} is a symbolic link; give the real directory`);
     try {
+      if (existsSync(dir)) checkOwnDirectory(dir, dir);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (!statSync(dir).isDirectory()) throw new Error('not a directory');
       chmodSync(dir, 0o700);
-      for (const sub of ['offsets', 'commits', 'state']) {
+      for (const sub of ['offsets', 'commits', 'state', ...readdirSync(dir).filter((f) => /^wal(-\d+)?$/.test(f))]) {
         const p = join(dir, sub);
-        if (existsSync(p) && lstatSync(p).isSymbolicLink()) throw new Error(`${sub} is a symbolic link`);
-        mkdirSync(p, { recursive: true, mode: 0o700 });
+        if (existsSync(p) || lstatSync(p, { throwIfNoEntry: false })) checkOwnDirectory(p, sub);
+        else mkdirSync(p, { mode: 0o700 });
+        checkEntries(p, sub);
       }
     } catch (e) {
+      if (e instanceof ConfigError) throw e;
       throw new ConfigError(`--checkpoint ${dir}: cannot use it: ${(e as Error).message}`);
     }
     const lock = CheckpointLock.acquire(dir);
@@ -122,6 +169,9 @@ export class CheckpointStore {
       const r = readDurable(path);
       const stored = r.ok ? (r.body as { format: number; fingerprint: string; pipeline: PipelineDescription }) : null;
       if (stored && stored.format === CHECKPOINT_FORMAT && stored.fingerprint === fp) return;
+      if (stored && typeof stored.format === 'number' && stored.format !== CHECKPOINT_FORMAT) {
+        throw new ConfigError(`--checkpoint ${this.dir} has checkpoint format ${stored.format}, written by ${stored.format > CHECKPOINT_FORMAT ? 'a newer' : 'another'} dstream; this one reads format ${CHECKPOINT_FORMAT}: run it with that dstream, or use a new --checkpoint directory`);
+      }
       if (!stored || typeof stored.fingerprint !== 'string') {
         throw new ConfigError(`--checkpoint ${this.dir} is not a dstream checkpoint (metadata.json: ${r.ok ? 'not checkpoint metadata' : r.reason}); give a new or empty directory`);
       }
@@ -132,7 +182,7 @@ export class CheckpointStore {
       warn(`dstream: --checkpoint-mismatch reset: clearing ${this.dir}`);
       this.clear();
     }
-    writeDurable(path, { format: CHECKPOINT_FORMAT, fingerprint: fp, pipeline: description });
+    this.guard(() => writeDurable(path, { format: CHECKPOINT_FORMAT, fingerprint: fp, pipeline: description }), 'metadata.json');
   }
 
   private clear(): void {
@@ -142,53 +192,105 @@ export class CheckpointStore {
     }
   }
 
-  /** Reads what a restart must do (never throws on corrupt files: they are skipped with a warning). */
-  recover(): Recovery {
-    const warnings: string[] = [];
-    let snapshot: Recovery['snapshot'] = null;
-    for (const id of ids(join(this.dir, 'state')).reverse()) {
+  /**
+   * Reads what a restart must do: the newest generation (a readable snapshot
+   * that `accept` takes, and a readable, consecutive offset log from it to
+   * the newest logged batch) that can be replayed exactly. A damaged newest
+   * generation falls back to an older one (or to the log from batch 0),
+   * saying so in `warnings`. A commit that is unreadable or missing while a
+   * later batch was logged is known to have happened (batches run one after
+   * another): that batch is replayed as committed.
+   * @param accept checks a decoded snapshot of batch `id`: null when it fits, else why not.
+   * @throws DStreamError `E_CHECKPOINT_DAMAGED` (exit 1) when no generation can be replayed exactly.
+   */
+  recover(accept: (id: number, state: unknown) => string | null = () => null): Recovery {
+    const offsetIds = ids(join(this.dir, 'offsets'));
+    const commitIds = ids(join(this.dir, 'commits'));
+    const snapIds = ids(join(this.dir, 'state'));
+    const last = Math.max(-1, offsetIds.at(-1) ?? -1, commitIds.at(-1) ?? -1);
+    const damage: string[] = [];
+    const fallback = (from: string): string[] => (damage.length ? [`${damage.join('; ')}: recovering exactly from ${from}`] : []);
+    for (const id of [...snapIds].reverse()) {
       const r = readDurable(join(this.dir, 'state', `${id}.json`));
-      if (r.ok) {
+      let state: unknown;
+      try {
+        if (!r.ok) throw new Error(r.reason);
+        state = decodeState(r.body);
+        const why = accept(id, state);
+        if (why) throw new Error(why);
+      } catch (e) {
+        damage.push(`state/${id}.json: ${(e as Error).message}`);
+        continue;
+      }
+      const plan = this.replayPlan(id, last);
+      if (typeof plan === 'string') {
+        damage.push(plan);
+        continue;
+      }
+      return { snapshot: { id, state }, batches: plan.batches, warnings: [...fallback(`the older snapshot state/${id}.json`), ...plan.warnings] };
+    }
+    const plan = this.replayPlan(-1, last);
+    if (typeof plan === 'string' || (snapIds.length > 0 && last < 0)) {
+      if (typeof plan === 'string') damage.push(plan);
+      throw new DStreamError('E_CHECKPOINT_DAMAGED', 'recovery', `checkpoint ${this.dir} is damaged and cannot be resumed exactly (${damage.join('; ')}); restore it from a backup, or start over with a new --checkpoint directory`);
+    }
+    return { snapshot: null, batches: plan.batches, warnings: [...fallback('the offset log from batch 0'), ...plan.warnings] };
+  }
+
+  /** Batches `after + 1 .. last` from the logs, or why they cannot be replayed exactly. */
+  private replayPlan(after: number, last: number): { batches: Recovery['batches']; warnings: string[] } | string {
+    const batches: Recovery['batches'] = [];
+    const warnings: string[] = [];
+    let prevTimeMs = -Infinity;
+    for (let id = after + 1; id <= last; id++) {
+      const name = `offsets/${id}.json`;
+      const o = readDurable(join(this.dir, name));
+      if (!o.ok) return `${name}: ${o.reason === 'ENOENT' ? 'missing' : o.reason}`;
+      let offsets: OffsetEntry;
+      try {
+        offsets = decodeState(o.body) as OffsetEntry;
+      } catch (e) {
+        return `${name}: ${(e as Error).message}`;
+      }
+      const bad = badEntry(offsets, id, prevTimeMs);
+      if (bad) return `${name}: ${bad}`;
+      prevTimeMs = offsets.timeMs;
+      const c = readDurable(join(this.dir, 'commits', `${id}.json`));
+      let commit: CommitEntry | null = null;
+      let why = c.ok ? null : c.reason === 'ENOENT' ? 'missing' : c.reason;
+      if (c.ok) {
         try {
-          snapshot = { id, state: decodeState(r.body) };
-          break;
+          commit = decodeState(c.body) as CommitEntry;
+          if (commit === null || typeof commit !== 'object' || commit.id !== id || commit.timeMs !== offsets.timeMs) why = `not the commit of batch ${id}`;
         } catch (e) {
-          warnings.push(`state/${id}.json: ${(e as Error).message}; using an older snapshot`);
-          continue;
+          why = (e as Error).message;
         }
       }
-      warnings.push(`state/${id}.json: ${r.reason}; using an older snapshot`);
-    }
-    const batches: Recovery['batches'] = [];
-    const after = snapshot?.id ?? -1;
-    for (const id of ids(join(this.dir, 'offsets'))) {
-      if (id <= after) continue;
-      const o = readDurable(join(this.dir, 'offsets', `${id}.json`));
-      if (!o.ok) {
-        warnings.push(`offsets/${id}.json: ${o.reason}; batches from ${id} on are not replayed`);
-        break;
+      if (why !== null) {
+        commit = null;
+        if (id < last) {
+          warnings.push(`commits/${id}.json: ${why}; batch ${id} was committed (batch ${id + 1} was logged after it): replayed as committed`);
+          commit = { id, timeMs: offsets.timeMs, sinks: {}, snapshot: null };
+        } else if (why !== 'missing') warnings.push(`commits/${id}.json: ${why}; batch ${id} is re-run`);
       }
-      const c = readDurable(join(this.dir, 'commits', `${id}.json`));
-      if (!c.ok && existsSync(join(this.dir, 'commits', `${id}.json`))) warnings.push(`commits/${id}.json: ${c.reason}; batch ${id} is re-run`);
-      batches.push({ offsets: decodeState(o.body) as OffsetEntry, commit: c.ok ? (decodeState(c.body) as CommitEntry) : null });
-      if (!c.ok) break; // only the last logged batch can be uncommitted
+      batches.push({ offsets, commit });
     }
-    return { snapshot, batches, warnings };
+    return { batches, warnings };
   }
 
   /** Durably logs batch `entry.id` before it runs. */
   writeOffsets(entry: OffsetEntry): void {
-    this.guard(() => writeDurable(join(this.dir, 'offsets', `${entry.id}.json`), encodeState(entry)));
+    this.guard(() => writeDurable(join(this.dir, 'offsets', `${entry.id}.json`), encodeState(entry)), `offsets/${entry.id}.json`);
   }
 
   /** Durably writes the full state after batch `id`. */
   writeSnapshot(id: number, state: unknown): void {
-    this.guard(() => writeDurable(join(this.dir, 'state', `${id}.json`), encodeState(state)));
+    this.guard(() => writeDurable(join(this.dir, 'state', `${id}.json`), encodeState(state)), `state/${id}.json`);
   }
 
   /** Durably commits batch `entry.id` (after its output is durable), then prunes old generations. */
   writeCommit(entry: CommitEntry): void {
-    this.guard(() => writeDurable(join(this.dir, 'commits', `${entry.id}.json`), encodeState(entry)));
+    this.guard(() => writeDurable(join(this.dir, 'commits', `${entry.id}.json`), encodeState(entry)), `commits/${entry.id}.json`);
     if (entry.snapshot !== null) this.prune();
   }
 
@@ -203,7 +305,7 @@ export class CheckpointStore {
     }
   }
 
-  private guard(write: () => void): void {
+  private guard(write: () => void, file?: string): void {
     const startedMs = performance.now();
     let last: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -216,7 +318,8 @@ export class CheckpointStore {
       }
     }
     this.onWrite?.(performance.now() - startedMs, true);
-    throw new DStreamError('E_CHECKPOINT_WRITE', 'checkpoint', `cannot write the checkpoint in ${this.dir}: ${(last as Error).message}; the previous checkpoint stays valid`, { cause: last });
+    const where = file ? `${join(this.dir, file)}` : `the checkpoint in ${this.dir}`;
+    throw new DStreamError('E_CHECKPOINT_WRITE', 'checkpoint', `cannot write ${where}: ${(last as Error).message}; the previous checkpoint stays valid`, { cause: last });
   }
 
   /** Releases the lock. */

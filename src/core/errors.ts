@@ -44,3 +44,15 @@ export class ConfigError extends DStreamError {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * Checks restored state before it is used: `d` must be an object whose
+ * fields `numbers` are numbers (±Infinity allowed, not NaN).
+ * @throws Error naming `what` and the first bad field (a damaged checkpoint).
+ */
+export function checkStateFields(d: unknown, numbers: string[], what: string): Record<string, unknown> {
+  if (d === null || typeof d !== 'object') throw new Error(`not the state of ${what}`);
+  const o = d as Record<string, unknown>;
+  for (const k of numbers) if (typeof o[k] !== 'number' || Number.isNaN(o[k])) throw new Error(`bad ${k} in the state of ${what}`);
+  return o;
+}

@@ -13,3 +13,9 @@ export function createHash(algorithm: string): Hash {
   crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   return crypto.createHash(algorithm);
 }
+
+/** node:crypto's `randomBytes(size)`, loaded on first use as `createHash`. */
+export function randomBytes(size: number): Buffer {
+  crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return crypto.randomBytes(size);
+}

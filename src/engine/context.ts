@@ -399,29 +399,35 @@ export class StreamingContext {
     };
   }
 
+  /** Why `state` cannot be the snapshot of this pipeline after batch `id`; null when it fits. */
+  private badSnapshot(id: number, state: unknown): string | null {
+    const st = state as { batchIndex?: unknown; lastTimeMs?: unknown; nodes?: unknown; trackers?: unknown };
+    if (st === null || typeof st !== 'object' || !Array.isArray(st.nodes) || !Array.isArray(st.trackers)) return 'not a state snapshot';
+    if (st.nodes.length !== this.stateful.length || st.trackers.length !== this.trackers.length) {
+      return `state of ${st.nodes.length} operators, expected ${this.stateful.length}`;
+    }
+    if (st.batchIndex !== id + 1 || typeof st.lastTimeMs !== 'number' || !Number.isFinite(st.lastTimeMs)) return `not the state after batch ${id}`;
+    return null;
+  }
+
   /** Restores the newest snapshot and replays the logged batches after it; false when that failed. */
   private recover(): boolean {
     const ck = this.ckpt!;
-    const rec = ck.store.recover();
-    for (const w of rec.warnings) ck.log?.(`dstream: checkpoint: ${w}`);
     let lastTime = -Infinity;
     try {
+      const rec = ck.store.recover((id, state) => this.badSnapshot(id, state));
+      for (const w of rec.warnings) ck.log?.(`dstream: checkpoint: ${w}`);
       if (rec.snapshot) {
         const st = rec.snapshot.state as {
           batchIndex: number; lastTimeMs: number; nodes: unknown[]; trackers: unknown[]; sources: Record<string, unknown>; positions?: Record<string, unknown>;
         };
-        if (st === null || typeof st !== 'object' || !Array.isArray(st.nodes) || !Array.isArray(st.trackers)
-          || st.nodes.length !== this.stateful.length || st.trackers.length !== this.trackers.length) {
-          throw new ConfigError(`checkpoint ${ck.store.dir} does not fit this pipeline (state of ${Array.isArray(st?.nodes) ? st.nodes.length : 'no'} operators, expected ${this.stateful.length}); use --checkpoint-mismatch reset`);
-        }
         try {
-          if (!Number.isInteger(st.batchIndex) || st.batchIndex < 0 || !Number.isFinite(st.lastTimeMs)) throw new Error('bad batch index or time');
           this.stateful.forEach((n, i) => n.restore(st.nodes[i]));
           this.trackers.forEach((t, i) => t.restore(st.trackers[i]));
           for (const s of this.sources) if (isReplayable(s.source) && st.sources?.[s.source.name] !== undefined) s.source.restore(st.sources[s.source.name]);
           for (const s of this.sources) if (s.source.resume && st.positions?.[s.source.name] !== undefined) s.source.resume(st.positions[s.source.name]);
         } catch (e) {
-          throw new ConfigError(`checkpoint ${ck.store.dir}: state/${rec.snapshot.id}.json does not hold this pipeline's state (${(e as Error).message}); use --checkpoint-mismatch reset to start over`);
+          throw new DStreamError('E_CHECKPOINT_DAMAGED', 'recovery', `checkpoint ${ck.store.dir}: state/${rec.snapshot.id}.json does not hold this pipeline's state (${(e as Error).message}); restore the checkpoint from a backup, or start over with a new --checkpoint directory`);
         }
         // Issue counts are per run: the snapshot keeps them for `checkpoint inspect`, a run reports its own.
         this.batchIndex = st.batchIndex;

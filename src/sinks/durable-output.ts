@@ -5,17 +5,19 @@
  *   Before a batch is re-run after a crash the file is truncated to the length
  *   it had when that batch started, so it holds each batch exactly once.
  * - `BatchDirOutput` (`--output-dir DIR`): one file per batch named like
- *   Spark's `saveAsTextFiles`: `PREFIX-<batch time ms>[.SUFFIX]`, written to a
- *   temp name, fsync'ed and renamed: a re-run batch writes the identical file,
- *   never a duplicate or a partial one. Batches with no output write no file.
+ *   Spark's `saveAsTextFiles`: `PREFIX-<batch time ms>[.SUFFIX]`, written in
+ *   full to a temp name, fsync'ed, renamed, directory fsync'ed
+ *   (`writeFileDurable`; a short write or ENOSPC commits nothing): a re-run
+ *   batch writes the identical file, never a duplicate or a partial one.
+ *   Batches with no output write no file.
  * - stdout is at-least-once across a crash (the running batch may print twice).
  *
  * While recovery re-runs batches that were already committed, outputs are
  * `muted`: their records were written before the crash.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from '../checkpoint/durable-file.js';
+import { writeFileDurable, writeFully } from '../checkpoint/durable-file.js';
 import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import type { Output } from './output.js';
@@ -55,8 +57,7 @@ export class FileOutput implements DurableOutput {
     if (this.parts.length === 0) return;
     const buf = Buffer.from(this.parts.join(''));
     this.parts = [];
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off);
+    writeFully(this.fd, buf, this.path);
   }
   position(): number {
     return fstatSync(this.fd).size;
@@ -102,7 +103,7 @@ export class BatchDirOutput implements DurableOutput {
     if (this.parts.length === 0) return;
     const text = this.parts.join('');
     this.parts = [];
-    writeFileAtomicSync()(join(this.dir, this.fileName(this.batchTimeMs())), text, { fsync: true });
+    writeFileDurable(join(this.dir, this.fileName(this.batchTimeMs())), text, 0o666);
   }
   position(): null {
     return null;

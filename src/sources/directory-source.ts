@@ -42,7 +42,7 @@ import { ReadyQueue } from './ready-queue.js';
 import { DEFAULT_SETTLE_MS, SettleTracker, type SettleReason } from './settle.js';
 import type { Source, SourceSink } from './source.js';
 import type { Replayable } from './replayable.js';
-import { readBatchFiles, readWhole, type DirectoryOffsets } from './directory-replay.js';
+import { checkDirectoryOffsets, readBatchFiles, readWhole, type DirectoryOffsets } from './directory-replay.js';
 
 /** Options of a `DirectorySource`. Durations in ms. */
 export interface DirectorySourceOptions {
@@ -121,6 +121,8 @@ export class DirectorySource implements Source, Replayable {
   private startedThisBatch = 0;
   /** Checkpoint mode: files are taken by `planBatch` and read by `replayBatch` (directory-replay.ts). */
   private replayMode = false;
+  /** The offsets `planBatch` returned last (a `replayBatch` of other offsets replays the log after a restart). */
+  private planned: DirectoryOffsets | null = null;
   /** Files read in batches not yet covered by a durable snapshot (checkpoint mode). */
   private pendingCleanup: { root: Root; path: string }[] = [];
   private initialDone = false;
@@ -205,27 +207,30 @@ export class DirectorySource implements Source, Replayable {
     while (this.initialDone && this.inflight.size === 0 && (cap === undefined || files.length < cap)) {
       const next = this.ready.pop();
       if (!next) break;
-      let identity: FileIdentity;
+      let head: { identity: FileIdentity; data: Buffer };
       try {
-        identity = readWhole(next.path, HEAD_BYTES).identity;
+        head = readWhole(next.path, HEAD_BYTES);
       } catch (e) {
         this.options.issues.unreadableFile(next.path, `cannot be read: ${(e as Error).message}`);
         continue;
       }
-      const known = this.processed.lookup(next.path, identity, null);
+      const known = this.processed.lookup(next.path, head.identity, head.data);
       if (known.status !== 'new') continue;
-      files.push(identity);
-      this.processed.add({ ...identity, outcome: 'read' });
+      files.push(head.identity);
+      this.processed.add({ ...head.identity, outcome: 'read' });
     }
-    return { files };
+    this.planned = { files };
+    return this.planned;
   }
 
   /** Replayable: reads the files of a batch whole and pushes their lines. */
   replayBatch(offsets: unknown): void {
-    const o = offsets as DirectoryOffsets | undefined;
     const sink = this.sink;
-    if (!o || !sink) return;
-    const read = readBatchFiles(o, { issues: this.options.issues, processed: this.processed, record: (l) => sink.record(l), maxLineBytes: this.options.maxLineBytes });
+    if (offsets === undefined || !sink) return;
+    const recovering = offsets !== this.planned;
+    this.planned = null;
+    const o = recovering ? checkDirectoryOffsets(offsets, this.name) : (offsets as DirectoryOffsets);
+    const read = readBatchFiles(o, { issues: this.options.issues, processed: this.processed, record: (l) => sink.record(l), maxLineBytes: this.options.maxLineBytes, recovering });
     for (const path of read) {
       const root = this.roots.find((r) => path.startsWith(r.dir)) ?? this.roots[0]!;
       this.pendingCleanup.push({ root, path });
@@ -318,8 +323,9 @@ export class DirectorySource implements Source, Replayable {
       this.emit({ type: 'skipped', path, reason: 'present-at-start' });
       return;
     }
+    // Same name, inode, size and mtime is no proof of the same file (a new file on a reused inode):
+    // its first bytes decide, read in take() or planBatch() ("when in doubt, read").
     const known = this.processed.lookup(path, st, null);
-    if (known.status === 'same' && known.entry.path === path) return; // a rename is confirmed by its first bytes in take()
     if (known.status === 'modified' && known.entry.outcome === 'present-at-start') {
       this.processed.add({ ...known.entry, size: st.size, mtimeMs: st.mtimeMs });
       return;

@@ -94,11 +94,16 @@ export class ProcessedFiles {
     return { status: 'new' };
   }
 
-  /** Remembers a file (replacing what was remembered for its path). */
+  /**
+   * Remembers a file (replacing what was remembered for its path). A file
+   * that had the path before, on another inode, stays known by its inode: it
+   * may live on under another name (log rotation by rename), and must not be
+   * read again there.
+   */
   add(file: ProcessedFile): void {
     const entry = { ...file };
     const old = this.byPath.get(entry.path);
-    if (old) this.dropInode(old);
+    if (old && old.dev === entry.dev && old.ino === entry.ino) this.dropInode(old);
     this.byPath.set(entry.path, entry);
     this.byInode.set(`${entry.dev}:${entry.ino}`, entry);
   }
@@ -116,9 +121,13 @@ export class ProcessedFiles {
     if (this.byInode.get(key) === entry) this.byInode.delete(key);
   }
 
-  /** Plain, JSON-serialisable data: `{ version: 1, files: ProcessedFile[] }`. */
+  /**
+   * Plain, JSON-serialisable data: `{ version: 1, files: ProcessedFile[] }`:
+   * first the files known only by inode (renamed away), then one per path.
+   */
   snapshot(): unknown {
-    return { version: 1, files: [...this.byPath.values()].map((f) => ({ ...f })) };
+    const renamed = [...this.byInode.values()].filter((f) => this.byPath.get(f.path) !== f);
+    return { version: 1, files: [...renamed, ...this.byPath.values()].map((f) => ({ ...f })) };
   }
 
   /**

@@ -17,6 +17,9 @@ import { TwoStacks } from './two-stacks.js';
 
 type PaneMap = Map<unknown, unknown>;
 
+/** What a slot of `SealedQueue` holds once its pane has slid out. */
+const EMPTY: [number, PaneMap] = [-Infinity, new Map()];
+
 /** Sealed panes waiting to slide out: pane index and its map. */
 class SealedQueue {
   private items: [number, PaneMap][] = [];
@@ -39,13 +42,21 @@ class SealedQueue {
     for (let i = this.head; i < this.items.length; i++) out.push(this.items[i]![0]);
     return out;
   }
-  /** Removes and returns panes with index < `before`. */
+  /**
+   * Removes and returns panes with index < `before`. The slots taken are
+   * emptied at once (a pane map can hold a whole batch of keys: keeping up
+   * to 1,024 of them until the next compaction grew memory by a pane per
+   * slide), and the array is compacted when half of it is empty.
+   */
   takeBefore(before: number): [number, PaneMap][] {
-    const start = this.head;
-    while (this.head < this.items.length && this.items[this.head]![0] < before) this.head++;
-    const taken = this.items.slice(start, this.head);
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+    const taken: [number, PaneMap][] = [];
+    const items = this.items;
+    while (this.head < items.length && items[this.head]![0] < before) {
+      taken.push(items[this.head]!);
+      items[this.head++] = EMPTY;
+    }
+    if (this.head > 16 && this.head * 2 > items.length) {
+      this.items = items.slice(this.head);
       this.head = 0;
     }
     return taken;

@@ -6,6 +6,7 @@
  * is emitted.
  */
 import type { TimeZone } from '../core/time-zone.js';
+import { checkStateFields } from '../core/errors.js';
 import type { BatchInfo, Millis } from '../core/types.js';
 
 /** Tracks max event time and the watermark of one event-time stream. Plain data. */
@@ -29,7 +30,7 @@ export class WatermarkTracker {
   }
   /** Takes back a `snapshot()`. */
   restore(data: unknown): void {
-    const d = data as { max: number; watermark: number; lastBatch: number };
+    const d = checkStateFields(data, ['max', 'watermark', 'lastBatch'], 'a watermark') as { max: number; watermark: number; lastBatch: number };
     this.maxEventTimeMs = d.max;
     this.watermarkMs = d.watermark;
     this.lastBatch = d.lastBatch;

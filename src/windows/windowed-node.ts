@@ -23,6 +23,7 @@
  * input is cut into batches, as long as no record is later than the
  * watermark delay.
  */
+import { checkStateFields } from '../core/errors.js';
 import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
 import type { IssueLog } from '../engine/issues.js';
 import { Emitter, type Checkpointable, type StreamNode } from '../engine/node.js';
@@ -141,7 +142,8 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
   }
 
   restore(data: unknown): void {
-    const d = data as { openPane: number; nextEndMs: number; sealedMs: number; closed: WindowedNode['closed']; lastOutput: Map<unknown, unknown>; store: unknown };
+    const d = checkStateFields(data, ['openPane', 'nextEndMs', 'sealedMs'], 'a window') as { openPane: number; nextEndMs: number; sealedMs: number; closed: WindowedNode['closed']; lastOutput: Map<unknown, unknown>; store: unknown };
+    if (!Array.isArray(d.closed) || !(d.lastOutput instanceof Map)) throw new Error('bad closed windows in the state of a window');
     this.openPane = d.openPane;
     this.nextEndMs = d.nextEndMs;
     this.sealedMs = d.sealedMs;

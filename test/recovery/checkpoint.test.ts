@@ -90,7 +90,7 @@ describe('checkpoint files', () => {
     const rec = store.recover();
     expect(rec.snapshot).toEqual({ id: 0, state: { n: 0 } });
     expect(rec.batches.map((b) => [b.offsets.id, b.commit?.id])).toEqual([[1, 1]]);
-    expect(rec.warnings).toEqual(['state/1.json: not a checkpoint file (truncated or corrupt envelope); using an older snapshot']);
+    expect(rec.warnings).toEqual(['state/1.json: not a checkpoint file (truncated or corrupt envelope): recovering exactly from the older snapshot state/0.json']);
     store.close();
   });
 
