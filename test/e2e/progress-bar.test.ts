@@ -50,9 +50,9 @@ describe.skipIf(!hasTmux)('progress bar on a terminal (tmux)', () => {
       await fileAppears(done);
       // -J joins wrapped lines: the warning, longer than the terminal is wide, wraps whole (line wrapping stays on).
       const end = pane(session);
-      expect(end[0]).toMatch(/^dstream: --parse combined: skipped record: .* input "46\.118\.127\.106 - - \[20\/May\/2015:12:05:17 \+0000\] \\"GET \/scripts\/grok-py-test\/configlib\.py/);
+      expect(end[0]).toMatch(/^dstream: --parse combined: repaired record: .* input "46\.118\.127\.106 - - \[20\/May\/2015:12:05:17 \+0000\] \\"GET \/scripts\/grok-py-test\/configlib\.py/);
       expect(end[1]).toMatch(/^█{24} 100% · 2\.3 MB of 2\.3 MB · [\d.]+ [KM]?B\/s · 0s left$/);
-      expect(end.slice(2)).toEqual(['dstream: 1 record skipped (1 by --parse combined)']);
+      expect(end.slice(2)).toEqual(['dstream: 1 line repaired by --parse (kept)']);
       expect(readFileSync(done, 'utf8')).toBe('exit=0\n');
       const direct = await runCli(['--parse', 'combined', '--map', 'r => r.status', '--count-by-value', '--format', 'tsv'], { file: APACHE });
       // --max-rate spreads the input over several batches: the counts per batch add up to the whole file's.
@@ -76,7 +76,7 @@ describe.skipIf(!hasTmux)('progress bar on a terminal (tmux)', () => {
       const end = pane(session);
       expect(end[1]).toMatch(/^█{24} 100% · 2\.3 MB of 2\.3 MB · /);
       // Then the CI=1 run: only its counts (one per batch the file was read in), no bar.
-      expect(end[2]).toBe('dstream: 1 record skipped (1 by --parse combined)');
+      expect(end[2]).toBe('dstream: 1 line repaired by --parse (kept)');
       const counts = end.slice(3);
       expect(counts.every((l) => /^\d+$/.test(l)), end.join('\n')).toBe(true);
       expect(counts.map(Number).reduce((a, b) => a + b, 0)).toBe(10_000);
@@ -112,7 +112,7 @@ describe('no progress bar on a pipe', () => {
   it('stderr carries only the warning and the summary', async () => {
     const r = await runCli(['--parse', 'combined', '--count', '--format', 'tsv'], { file: APACHE });
     expect(r.stderr.split('\n').filter(Boolean).map((l) => l.slice(0, 40))).toEqual([
-      'dstream: --parse combined: skipped recor', 'dstream: 1 record skipped (1 by --parse ',
+      'dstream: --parse combined: repaired reco', 'dstream: 1 line repaired by --parse (kep',
     ]);
   });
 });
