@@ -358,7 +358,9 @@ export class StreamingContext {
           this.trackers.forEach((t, i) => t.restore(st.trackers[i]));
           for (const s of this.sources) if (isReplayable(s.source) && st.sources?.[s.source.name] !== undefined) s.source.restore(st.sources[s.source.name]);
         } catch (e) {
-          throw new DStreamError('E_CHECKPOINT_DAMAGED', 'recovery', `checkpoint ${ck.store.dir}: state/${rec.snapshot.id}.json does not hold this pipeline's state (${(e as Error).message}); restore the checkpoint from a backup, or start over with a new --checkpoint directory`);
+          // A TypeError here is malformed data met by a restore (e.g. "x is not iterable"): not worth showing.
+          const why = e instanceof TypeError || e instanceof RangeError ? 'malformed data' : (e as Error).message;
+          throw new DStreamError('E_CHECKPOINT_DAMAGED', 'recovery', `checkpoint ${ck.store.dir}: state/${rec.snapshot.id}.json does not hold this pipeline's state (${why}); restore the checkpoint from a backup, or start over with a new --checkpoint directory`);
         }
         Object.assign(this.issues.counts, st.issues);
         this.batchIndex = st.batchIndex;
