@@ -427,7 +427,9 @@ export class StreamingContext {
           for (const s of this.sources) if (isReplayable(s.source) && st.sources?.[s.source.name] !== undefined) s.source.restore(st.sources[s.source.name]);
           for (const s of this.sources) if (s.source.resume && st.positions?.[s.source.name] !== undefined) s.source.resume(st.positions[s.source.name]);
         } catch (e) {
-          throw new DStreamError('E_CHECKPOINT_DAMAGED', 'recovery', `checkpoint ${ck.store.dir}: state/${rec.snapshot.id}.json does not hold this pipeline's state (${(e as Error).message}); restore the checkpoint from a backup, or start over with a new --checkpoint directory`);
+          // A TypeError here is malformed data met by a restore (e.g. "x is not iterable"): not worth showing.
+          const why = e instanceof TypeError || e instanceof RangeError ? 'malformed data' : (e as Error).message;
+          throw new DStreamError('E_CHECKPOINT_DAMAGED', 'recovery', `checkpoint ${ck.store.dir}: state/${rec.snapshot.id}.json does not hold this pipeline's state (${why}); restore the checkpoint from a backup, or start over with a new --checkpoint directory`);
         }
         // Issue counts are per run: the snapshot keeps them for `checkpoint inspect`, a run reports its own.
         this.batchIndex = st.batchIndex;
