@@ -98,6 +98,11 @@ function checkOwnDirectory(path: string, name: string): void {
   if (st.mode & 0o022) throw new ConfigError(`${what} is writable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); run chmod 700 on it, or use a new directory`);
 }
 
+/** The log directories of a checkpoint: offsets, commits, state and any write-ahead logs. */
+function logDirs(dir: string): string[] {
+  return ['offsets', 'commits', 'state', ...readdirSync(dir).filter((f) => /^wal(-\d+)?$/.test(f))];
+}
+
 /**
  * Refuses (ConfigError) a symbolic link or a non-regular file among the
  * entries of a checkpoint log directory, and removes leftover temp files of
@@ -141,11 +146,10 @@ export class CheckpointStore {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (!statSync(dir).isDirectory()) throw new Error('not a directory');
       chmodSync(dir, 0o700);
-      for (const sub of ['offsets', 'commits', 'state', ...readdirSync(dir).filter((f) => /^wal(-\d+)?$/.test(f))]) {
+      for (const sub of logDirs(dir)) {
         const p = join(dir, sub);
         if (existsSync(p) || lstatSync(p, { throwIfNoEntry: false })) checkOwnDirectory(p, sub);
         else mkdirSync(p, { mode: 0o700 });
-        checkEntries(p, sub);
       }
     } catch (e) {
       if (e instanceof ConfigError) throw e;
@@ -154,6 +158,14 @@ export class CheckpointStore {
     const lock = CheckpointLock.acquire(dir);
     const store = new CheckpointStore(dir, lock);
     try {
+      // Entries are checked (and leftover temp files removed) only under the lock: a running
+      // holder writes and prunes them while another process starts.
+      try {
+        for (const sub of logDirs(dir)) checkEntries(join(dir, sub), sub);
+      } catch (e) {
+        if (e instanceof ConfigError) throw e;
+        throw new ConfigError(`--checkpoint ${dir}: cannot use it: ${(e as Error).message}`);
+      }
       store.checkPipeline(description, mismatch, warn);
     } catch (e) {
       lock.release();
