@@ -22,7 +22,8 @@ import { FdLineSource } from '../sources/fd-line-source.js';
 import type { Observers } from './observers.js';
 import { isJournalStream, formatLogLine, type LogLevel } from './systemd.js';
 import { chalkFor } from './terminal.js';
-import type { OperatorFlag } from '../plan/pipeline.js';
+import type { OperatorFlag, PipelineSettings } from '../plan/pipeline.js';
+import { KafkaOutput } from '../sinks/kafka-output.js';
 import { fstatSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -154,6 +155,7 @@ export async function main(argv: string[]): Promise<void> {
   let ssc: StreamingContext;
   let reporter: IssueReporter;
   let observers: Observers;
+  let inputsToClose: { close(): Promise<void> } | null = null;
   const verbose = argv.includes('--verbose');
   const output = new StreamOutput(process.stdout);
   let sink: Output = output;
@@ -174,7 +176,7 @@ export async function main(argv: string[]): Promise<void> {
     const store = openCheckpoint(ck, pipelineDescription(options), errLine);
     const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
     if (fileOut) sink = fileOut;
-    const settings = {
+    const settings: PipelineSettings = {
       watermarkDelayMs: options.watermarkDelayMs,
       outputMode: options.outputMode,
       allowedLatenessMs: options.allowedLatenessMs,
@@ -194,7 +196,14 @@ export async function main(argv: string[]): Promise<void> {
           ? () => new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes)
           : undefined,
       wal: store && ck.wal ? (src, n) => new WalLineSource(src.name, src, join(store.dir, `wal-${n}`), ssc.issues, options.maxLineBytes) : undefined,
+      checkpointed: store ? (name) => {
+        const r = store.recover();
+        const state = r.snapshot?.state as { sources?: Record<string, unknown> } | undefined;
+        return { snapshot: state?.sources?.[name], batches: r.batches.map((b) => b.offsets.sources[name]) };
+      } : undefined,
     });
+    inputsToClose = inputs;
+    if (inputs?.kafka) settings.recordTime = inputs.kafka;
     if (store) {
       ssc.checkpoint({
         store,
@@ -220,7 +229,7 @@ export async function main(argv: string[]): Promise<void> {
       recordsOut = () => view.recordsOut;
       result.output(() => view);
     } else {
-      const fmt = options.format ?? 'text';
+      const fmt = options.format ?? (sink instanceof KafkaOutput ? 'json' : 'text');
       result.output((everyBatch) => {
         const f = new FormatSink(sink, { format: fmt, printLimit: limit, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs });
         recordsOut = () => f.recordsOut;
@@ -236,6 +245,7 @@ export async function main(argv: string[]): Promise<void> {
       stats: options.stats, progressJson: options.progressJson, metricsPort: options.metricsPort,
       recordsOut: () => recordsOut(), log: errLine, env: process.env,
     });
+    if (sink instanceof KafkaOutput) sink.prepare(); // connects: a missing topic exits 2 before any input is read
     await inputs?.prepare(); // binds ports, checks directories: a failure exits 2 before any input is read
   } catch (e) {
     exitAfterFlush(renderError(e, verbose));
@@ -295,6 +305,7 @@ export async function main(argv: string[]): Promise<void> {
     code = renderError(e, options.verbose);
   }
   await observers.close();
+  await inputsToClose?.close();
   try {
     output.flush();
   } catch {

@@ -13,6 +13,7 @@ import { DEFAULT_LISTEN_HOST, parseHostPort, type HostPort } from '../sources/ad
 import { parseAfterRead, type AfterRead } from '../sources/after-read.js';
 import { DEFAULT_SETTLE_MS } from '../sources/settle.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../sources/socket-server.js';
+import type { KafkaStart } from '../sources/kafka-source.js';
 
 /** What to read. Durations in ms. */
 export interface SourceCliOptions {
@@ -36,11 +37,25 @@ export interface SourceCliOptions {
   /** Records per second per source. */
   maxRate?: number;
   once: boolean;
+  /** `--kafka BROKERS --topic NAME` and their settings. */
+  kafka?: KafkaCliOptions;
+  /** `--max-records-per-batch N`: records per batch of a pull source (Kafka). */
+  maxRecordsPerBatch?: number;
+}
+
+/** The Kafka source flags (`--kafka`, `--topic`, `--kafka-record`, `--kafka-start`, `--group`). */
+export interface KafkaCliOptions {
+  brokers: string[];
+  topics: string[];
+  asRecord: boolean;
+  start: KafkaStart;
+  group?: string;
 }
 
 /** Every source flag, for "did you mean". */
 export const SOURCE_FLAGS = ['stdin', 'connect', 'connect-retries', 'listen', 'max-connections', 'idle-timeout', 'watch', 'pattern',
-  'recursive', 'settle', 'new-files-only', 'max-files-per-batch', 'after-read', 'max-rate', 'once'] as const;
+  'recursive', 'settle', 'new-files-only', 'max-files-per-batch', 'after-read', 'max-rate', 'once',
+  'kafka', 'topic', 'kafka-record', 'kafka-start', 'group', 'max-records-per-batch'] as const;
 
 /** Adds the source flags to a yargs parser (no defaults here: a flag given without its source is an error). */
 export function addSourceOptions<T>(y: Argv<T>): Argv<T> {
@@ -60,7 +75,13 @@ export function addSourceOptions<T>(y: Argv<T>): Argv<T> {
     .option('max-files-per-batch', { type: 'string', describe: 'N: start at most N files per batch', group })
     .option('after-read', { type: 'string', describe: 'keep|delete|move:DIR: what to do with a file once its batch is output (default keep)', group })
     .option('max-rate', { type: 'string', describe: 'N: at most N records per second per source (reading pauses)', group })
-    .option('once', { type: 'boolean', describe: 'read what is there now (stdin to EOF, files present), process it, exit 0', group }) as Argv<T>;
+    .option('once', { type: 'boolean', describe: 'read what is there now (stdin to EOF, files present, Kafka up to its end offsets), process it, exit 0', group })
+    .option('kafka', { type: 'string', describe: 'HOST:PORT[,HOST:PORT]: read the --topic(s) from these Kafka brokers, Spark\'s direct stream (repeatable)', group })
+    .option('topic', { type: 'string', describe: 'NAME: a Kafka topic to read, every partition (repeatable)', group })
+    .option('kafka-record', { type: 'boolean', describe: 'records are {topic, partition, offset, timestamp, key, value, headers} instead of the value', group })
+    .option('kafka-start', { type: 'string', describe: 'earliest|latest|ISO-TIME: where a first run starts (default latest)', group })
+    .option('group', { type: 'string', describe: 'ID: commit Kafka offsets to this consumer group after each batch (resume point without --checkpoint)', group })
+    .option('max-records-per-batch', { type: 'string', describe: 'N: at most N records per batch from Kafka', group }) as Argv<T>;
 }
 
 function list(v: unknown): string[] {
@@ -113,10 +134,11 @@ export function readSourceOptions(parsed: Record<string, unknown>, positional: r
   if (once && listen.length > 0 && idleTimeoutMs === 0) {
     throw new ConfigError('--once with --listen ends after --idle-timeout without producers; give a non-zero --idle-timeout, e.g. 5s');
   }
+  const kafka = readKafkaOptions(parsed, needs);
   const pattern = last(parsed.pattern);
   if (pattern === '') throw new ConfigError('--pattern needs a glob, e.g. \'*.log\'');
   return {
-    stdin: explicitStdin || (connect.length === 0 && listen.length === 0 && watch.length === 0),
+    stdin: explicitStdin || (connect.length === 0 && listen.length === 0 && watch.length === 0 && !kafka),
     connect,
     connectRetries: integer('connect-retries', last(parsed['connect-retries']), 0) ?? Infinity,
     listen,
@@ -131,5 +153,28 @@ export function readSourceOptions(parsed: Record<string, unknown>, positional: r
     afterRead: parseAfterRead(last(parsed['after-read']) ?? 'keep'),
     maxRate: integer('max-rate', last(parsed['max-rate']), 1),
     once,
+    kafka,
+    maxRecordsPerBatch: integer('max-records-per-batch', last(parsed['max-records-per-batch']), 1),
   };
+}
+
+function readKafkaOptions(parsed: Record<string, unknown>, needs: (flag: string, source: string, has: boolean) => void): KafkaCliOptions | undefined {
+  const brokers = list(parsed.kafka).flatMap((b) => b.split(',')).map((b) => b.trim());
+  const topics = list(parsed.topic);
+  for (const f of ['topic', 'kafka-record', 'kafka-start', 'group']) needs(f, '--kafka BROKERS', brokers.length > 0);
+  if (!brokers.length) return undefined;
+  for (const b of brokers) parseHostPort(b, '--kafka');
+  if (!topics.length) throw new ConfigError('--kafka needs --topic NAME (repeatable)');
+  for (const t of topics) if (!/^[A-Za-z0-9._-]{1,249}$/.test(t)) throw new ConfigError(`--topic: '${t}' is not a Kafka topic name (letters, digits, '.', '_', '-')`);
+  const startText = last(parsed['kafka-start']) ?? 'latest';
+  let start: KafkaStart;
+  if (startText === 'earliest' || startText === 'latest') start = startText;
+  else {
+    const ms = /^\d{4}-\d\d-\d\d/.test(startText) ? Date.parse(startText) : NaN;
+    if (!Number.isFinite(ms)) throw new ConfigError(`--kafka-start: '${startText}' is not earliest, latest or an ISO 8601 time (e.g. 2026-01-31T12:00:00Z)`);
+    start = { timeMs: ms };
+  }
+  const group = last(parsed.group);
+  if (group === '') throw new ConfigError('--group needs a consumer group id');
+  return { brokers, topics, asRecord: last(parsed['kafka-record']) === 'true', start, group };
 }

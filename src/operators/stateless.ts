@@ -105,6 +105,7 @@ export class StatelessNode extends Emitter implements StreamNode {
             return;
           }
           if (ms > tracker.maxEventTimeMs) tracker.maxEventTimeMs = ms;
+          tracker.partitions?.observe(ms);
           down(v, ms);
         };
       }

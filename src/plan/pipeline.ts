@@ -17,6 +17,7 @@ import type { OutputMode } from '../state/output-mode.js';
 import type { StateHandle } from '../state/state-handle.js';
 import { compileFunction } from './compile-fn.js';
 import { autoEventTime, type LineParser } from '../parsers/index.js';
+import type { PartitionClock } from '../windows/watermark.js';
 
 /** One operator flag, in command-line order. Durations in ms. */
 export type OperatorFlag =
@@ -43,6 +44,11 @@ export interface PipelineSettings {
   zone?: TimeZone;
   /** `--parse FORMAT`: applied to every line before the operators. */
   parser?: LineParser;
+  /**
+   * A source whose records carry a time (Kafka): `--event-time auto` without
+   * `--parse` takes `recordTimeMs()`, and the watermark is kept per partition.
+   */
+  recordTime?: { recordTimeMs(): Millis } & PartitionClock;
 }
 
 function label(flag: string, source: string): string {
@@ -92,8 +98,11 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
         ds = ds.filter(compileFunction(f.source, '--filter'), label('filter', f.source));
         break;
       case 'event-time':
-        if (f.source === 'auto' && !parser) throw new ConfigError('--event-time auto needs --parse FORMAT (it takes the format\'s time field)');
-        ds = ds.eventTime(f.source === 'auto' ? (r: Record<string, unknown>) => autoEventTime(r, parser!) : compileFunction(f.source, '--event-time'), { watermarkDelayMs: settings.watermarkDelayMs, label: label('event-time', f.source), zone: settings.zone });
+        if (f.source === 'auto' && !parser && !settings.recordTime) throw new ConfigError('--event-time auto needs --parse FORMAT (it takes the format\'s time field) or --kafka (the record timestamp)');
+        ds = ds.eventTime(f.source === 'auto'
+          ? (parser ? (r: Record<string, unknown>) => autoEventTime(r, parser) : () => settings.recordTime!.recordTimeMs())
+          : compileFunction(f.source, '--event-time'), { watermarkDelayMs: settings.watermarkDelayMs, label: label('event-time', f.source), zone: settings.zone });
+        if (settings.recordTime && ds.eventTimeTracker) ds.eventTimeTracker.partitions = settings.recordTime;
         sawEventTime = true;
         break;
       case 'reduce': {
