@@ -6,6 +6,9 @@
 #                                     prints BROKER=127.0.0.1:PORT once it accepts connections.
 #                                     Started again on the same DIR, it keeps its ports and data.
 #   scripts/test-kafka.sh stop DIR    stop the broker started in DIR (waits until it has exited)
+#   scripts/test-kafka.sh topics|console-consumer|consumer-groups DIR ARGS...
+#                                     Kafka's own kafka-topics, kafka-console-consumer, kafka-consumer-groups
+#                                     on the broker of DIR (--bootstrap-server is given)
 #
 # Environment: DSTREAM_KAFKA_VERSION (default 4.1.1), DSTREAM_KAFKA_CACHE (default ~/.cache/dstream/kafka),
 # DSTREAM_KAFKA_HEAP (default 512m). Needs java (17+) and mvn on PATH for install. Exit codes: 0 done,
@@ -18,8 +21,11 @@ heap="${DSTREAM_KAFKA_HEAP:-512m}"
 
 die() { echo "test-kafka: $*" >&2; exit 1; }
 
+# What the cache holds; a cache made for another list of jars is fetched again.
+layout="kafka_2.13 kafka-tools log4j-core log4j-slf4j-impl"
+
 install() {
-  [[ -f "$cache/.complete" ]] && return 0
+  [[ -f "$cache/.complete" && "$(cat "$cache/.complete")" == "$layout" ]] && return 0
   command -v java >/dev/null || die "java is not installed (Kafka $version needs Java 17 or later)"
   command -v mvn >/dev/null || die "mvn is not installed (it fetches Kafka's jars)"
   mkdir -p "$cache"
@@ -34,16 +40,17 @@ install() {
   <packaging>pom</packaging>
   <dependencies>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$version</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$version</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>2.24.3</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.24.3</version></dependency>
   </dependencies>
 </project>
 EOF
   echo "test-kafka: fetching Apache Kafka $version (broker and storage tool) into $cache" >&2
-  (cd "$work" && mvn -B -q dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=libs) \
+  (cd "$work" && mvn -B -q -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=libs) \
     || { rm -rf "$work"; die "mvn could not fetch org.apache.kafka:kafka_2.13:$version"; }
   rm -rf "$cache/libs" && mv "$work/libs" "$cache/libs" && rm -rf "$work"
-  touch "$cache/.complete"
+  echo "$layout" >"$cache/.complete"
 }
 
 # A free TCP port on 127.0.0.1 (the kernel picks it).
@@ -83,7 +90,9 @@ transaction.state.log.num.partitions=4
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
-log.flush.interval.messages=1
+# Keep records forever: time retention counts from record timestamps, and test/demo data (an old access log
+# produced with its own times) would otherwise be deleted minutes after it is written.
+log.retention.ms=-1
 EOF
   cat >"$dir/log4j2.properties" <<EOF
 status = error
@@ -98,8 +107,9 @@ logger.kafka.name = org.apache.kafka
 logger.kafka.level = warn
 EOF
   local cluster
-  cluster="$(node -e 'console.log(require("crypto").randomBytes(16).toString("base64url"))')"
-  java_cmd "$dir" kafka.tools.StorageTool format -t "$cluster" -c "$dir/server.properties" >"$dir/logs/format.log" 2>&1 \
+  # A cluster id as Kafka makes them: 16 random bytes in base64url, never starting with '-'.
+  cluster="$(node -e 'const c=require("crypto");let s;do s=c.randomBytes(16).toString("base64url");while(s[0]==="-");console.log(s)')"
+  java_cmd "$dir" kafka.tools.StorageTool format "--cluster-id=$cluster" "--config=$dir/server.properties" >"$dir/logs/format.log" 2>&1 \
     || { cat "$dir/logs/format.log" >&2; die "formatting the storage in $dir failed"; }
   echo "$port" >"$dir/port"
 }
@@ -149,9 +159,20 @@ stop() {
   rm -f "$dir/broker.pid"
 }
 
+tool() { # CLASS DIR ARGS...
+  local class="$1" dir="$2"; shift 2
+  [[ -f "$dir/port" ]] || die "no broker was started in $dir"
+  install
+  java -Xmx256m -XX:+UseSerialGC "-Dlog4j2.configurationFile=$dir/log4j2.properties" -cp "$cache/libs/*" \
+    "$class" --bootstrap-server "127.0.0.1:$(cat "$dir/port")" "$@"
+}
+
 case "${1:-}" in
+  topics) [[ $# -ge 2 ]] || exit 2; shift; tool org.apache.kafka.tools.TopicCommand "$@" ;;
+  console-consumer) [[ $# -ge 2 ]] || exit 2; shift; tool org.apache.kafka.tools.consumer.ConsoleConsumer "$@" ;;
+  consumer-groups) [[ $# -ge 2 ]] || exit 2; shift; tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "$@" ;;
   install) install ;;
   start) [[ $# -eq 2 ]] || { echo "usage: $0 start DIR" >&2; exit 2; }; start "$2" ;;
   stop) [[ $# -eq 2 ]] || { echo "usage: $0 stop DIR" >&2; exit 2; }; stop "$2" ;;
-  *) echo "usage: $0 install | start DIR | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 install | start DIR | stop DIR | topics|console-consumer|consumer-groups DIR ARGS..." >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 /**
  * `--output kafka://BROKERS/TOPIC`: each output line (a record in `--format`,
  * json by default) is one Kafka message; its key is the record's key where it
- * has one (a json `[key, value]` pair).
+ * has one (a json `[key, value]` pair, or the `key` of a keyed result).
  *
  * With `--checkpoint` it is exactly once: the lines of a batch are sent in one
  * Kafka transaction at `sync()` (the engine's "output is durable" step), with
@@ -35,16 +35,19 @@ export function parseKafkaUrl(url: string): { brokers: string[]; topic: string }
   return { brokers, topic: m[2]! };
 }
 
-/** The record key of a json output line: the first element of a `[key, value]` pair. */
+/** The record key of a json output line: the first element of a `[key, value]` pair, or the `key` of a keyed result. */
 function keyOf(line: string): string | null {
-  if (line.charCodeAt(0) !== 91 /* [ */) return null;
+  const c = line.charCodeAt(0);
+  if (c !== 91 /* [ */ && c !== 123 /* { */) return null;
+  let k: unknown = null;
   try {
     const v = JSON.parse(line) as unknown;
-    if (Array.isArray(v) && v.length === 2 && v[0] !== null) return typeof v[0] === 'string' ? v[0] : JSON.stringify(v[0]);
+    if (Array.isArray(v)) k = v.length === 2 ? v[0] : null;
+    else if (v !== null && typeof v === 'object' && 'key' in v) k = (v as { key: unknown }).key;
   } catch {
     /* not json */
   }
-  return null;
+  return k === null || k === undefined ? null : typeof k === 'string' ? k : JSON.stringify(k);
 }
 
 /** `--output kafka://…` (see module doc). */

@@ -18,6 +18,7 @@
 import { writeSync } from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { Admin, Producer } from '@platformatic/kafka';
+import { isUnknownTopic } from '../sources/kafka-source.js';
 
 interface Init { type: 'init'; brokers: string[]; topic: string; transactionalId?: string }
 interface Send { type: 'send'; lines: string[]; keys: (string | null)[]; seq: number }
@@ -46,10 +47,15 @@ const markerGroup = () => `${init.transactionalId}-marker`;
 async function connect(): Promise<void> {
   const base = { clientId: 'dstream', bootstrapBrokers: init.brokers, retries: 0, timeout: 10_000 };
   await producer?.close().catch(() => {});
-  producer = new Producer({ ...base, idempotent: true, transactionalId: init.transactionalId, acks: -1 });
+  producer = null;
   admin ??= new Admin(base);
-  const md = await producer.metadata({ topics: [init.topic] });
-  if (!md.topics.get(init.topic)) throw Object.assign(new Error(`--output kafka://…/${init.topic}: no such topic`), { config: true });
+  // The topic is checked with the admin client: an idempotent producer's metadata call waits forever for a missing one.
+  const noTopic = () => Object.assign(new Error(`--output kafka://${init.brokers.join(',')}/${init.topic}: no such topic`), { config: true });
+  const md = await admin.metadata({ topics: [init.topic] }).catch((e: unknown) => {
+    throw isUnknownTopic(e) ? noTopic() : e;
+  });
+  if (!md.topics.get(init.topic)) throw noTopic();
+  producer = new Producer({ ...base, idempotent: true, transactionalId: init.transactionalId, acks: -1, producerId: -1n, producerEpoch: -1 });
   if (init.transactionalId) {
     const tx = await producer.beginTransaction(); // InitProducerId: fences the predecessor, aborts its open transaction
     await tx.abort().catch(() => tx.cancel().catch(() => {}));
@@ -129,6 +135,17 @@ async function coordinator(): Promise<number> {
   return c.nodeId;
 }
 
+/** Answers the waiting main thread (it is blocked on `flag` until then). */
+function answer(reply: Record<string, unknown>): void {
+  port.postMessage(reply);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
+
+// A failure outside a request's try (a client bug) still answers, so the main thread never waits forever.
+process.on('uncaughtException', (e) => answer({ ok: false, error: text(e) }));
+process.on('unhandledRejection', (e) => answer({ ok: false, error: text(e) }));
+
 port.on('message', async (m: Init | Send) => {
   let reply: Record<string, unknown>;
   try {
@@ -142,7 +159,5 @@ port.on('message', async (m: Init | Send) => {
   } catch (e) {
     reply = { ok: false, error: text(e), config: (e as { config?: boolean }).config === true };
   }
-  port.postMessage(reply);
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
+  answer(reply);
 });

@@ -99,6 +99,19 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref?.());
 }
 
+/** True when `e` or an error it aggregates is the Kafka protocol error `apiId` (e.g. OFFSET_OUT_OF_RANGE). */
+function hasApiError(e: unknown, apiId: string): boolean {
+  if ((e as { apiId?: unknown })?.apiId === apiId) return true;
+  const errs = (e as { errors?: unknown[] })?.errors;
+  return Array.isArray(errs) && errs.some((x) => hasApiError(x, apiId));
+}
+
+/** The broker does not know a topic (a metadata or produce request for it). */
+export function isUnknownTopic(e: unknown): boolean {
+  return hasApiError(e, 'UNKNOWN_TOPIC_OR_PARTITION') || /^Unknown topic/.test((e as Error)?.message ?? '')
+    || ((e as { errors?: unknown[] })?.errors ?? []).some(isUnknownTopic);
+}
+
 function message(e: unknown): string {
   const errs = (e as { errors?: unknown[] })?.errors;
   const inner = Array.isArray(errs) && errs.length ? `: ${message(errs[0])}` : '';
@@ -171,6 +184,8 @@ export class KafkaSource implements Source, Replayable, PartitionClock {
         return r;
       } catch (e) {
         if (e instanceof DStreamError || this.stopped) throw e;
+        if (hasApiError(e, 'OFFSET_OUT_OF_RANGE')) throw this.outOfRange();
+        if (isUnknownTopic(e)) throw new ConfigError(`--topic ${this.o.topics.join(', ')}: no such topic on ${this.o.brokers.join(',')} (${message(e)})`);
         const text = message(e);
         if (this.down === null) this.o.log(`kafka: ${what}: ${text}; retrying with back-off (up to ${BACKOFF_MAX_MS / 1000} s)`);
         this.down = text;
@@ -271,6 +286,7 @@ export class KafkaSource implements Source, Replayable, PartitionClock {
         for (const tp of t.partitions) {
           const p = ps.find((x) => x.partition === tp.partitionIndex);
           if (!p) continue;
+          if (tp.errorCode === 1) throw this.outOfRange(p);
           if (tp.errorCode !== 0) throw new Error(`fetch ${p.key}: error code ${tp.errorCode}`);
           if (this.stopped) return;
           this.store(p, tp.records ?? [], Number(tp.lastStableOffset));
@@ -297,6 +313,12 @@ export class KafkaSource implements Source, Replayable, PartitionClock {
     if (stable >= 0) p.stable = stable;
     // Past a transaction marker or an aborted range with nothing else to read: move on to the stable offset.
     if (p.buffer.length === p.head && stable > p.next && !batches.length) p.next = Math.min(stable, p.end);
+  }
+
+  /** A position that the broker no longer has: records were deleted (retention) before they were read. */
+  private outOfRange(p?: PartitionState): DStreamError {
+    const where = p ? `${p.key} offset ${p.next}` : 'a partition position';
+    return new DStreamError('E_KAFKA_OFFSET', 'processing', `kafka: ${where} is no longer on the broker (deleted by retention?): the records between were lost, refusing to go on; read from another position with a new --checkpoint or --group and --kafka-start`);
   }
 
   start(sink: SourceSink): void {
