@@ -27,6 +27,8 @@ const { port, flag } = workerData as { port: MessagePort; flag: Int32Array };
 let init: Init;
 let producer: Producer | null = null;
 let admin: Admin | null = null;
+/** The admin client saw a failure: made anew at the next connect. */
+let adminBroken = false;
 
 function text(e: unknown): string {
   const errs = (e as { errors?: unknown[] })?.errors;
@@ -42,12 +44,30 @@ function log(line: string): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A Kafka call that has not settled within this many ms is taken as failed (the connection is then made anew). */
+const CALL_DEADLINE_MS = 15_000;
+
+/** `p`, or a rejection after `CALL_DEADLINE_MS` (a request to a broker that went away may otherwise never settle). */
+function deadline<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, rej) => {
+    timer = setTimeout(() => rej(new Error(`${what}: no answer within ${CALL_DEADLINE_MS / 1000} s`)), CALL_DEADLINE_MS);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 const markerGroup = () => `${init.transactionalId}-marker`;
 
 async function connect(): Promise<void> {
   const base = { clientId: 'dstream', bootstrapBrokers: init.brokers, retries: 0, timeout: 10_000 };
-  await producer?.close().catch(() => {});
+  const old = producer;
   producer = null;
+  void Promise.resolve(old?.close(true) as unknown as Promise<void>).catch(() => {}); // not awaited: it may wait for requests to a broker that went away
+  if (adminBroken) {
+    void admin?.close().catch(() => {});
+    admin = null;
+    adminBroken = false;
+  }
   admin ??= new Admin(base);
   // The topic is checked with the admin client: an idempotent producer's metadata call waits forever for a missing one.
   const noTopic = () => Object.assign(new Error(`--output kafka://${init.brokers.join(',')}/${init.topic}: no such topic`), { config: true });
@@ -74,16 +94,17 @@ async function retry<T>(what: string, step: () => Promise<T>): Promise<T> {
   let said = false;
   for (;;) {
     try {
-      const r = await step();
+      const r = await deadline(step(), what);
       if (said) log(`kafka output: reconnected to ${init.brokers.join(',')}`);
       return r;
     } catch (e) {
       if ((e as { config?: boolean }).config) throw e;
+      adminBroken = true;
       if (!said) log(`kafka output: ${what}: ${text(e)}; retrying with back-off (up to 5 s)`);
       said = true;
       await sleep(delay);
       delay = Math.min(delay * 2, 5_000);
-      await connect().catch(() => {});
+      await deadline(connect(), 'connecting').catch(() => {});
     }
   }
 }

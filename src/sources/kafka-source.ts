@@ -92,11 +92,13 @@ const BUFFER_RECORDS = 50_000;
 const METADATA_REFRESH_MS = 2_000;
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
+/** A Kafka call that has not settled within this many ms is taken as failed (a request to a broker that went away may never settle). */
+const CALL_DEADLINE_MS = 15_000;
 
 const IS_CONTROL = 0x20;
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref?.());
+  return new Promise((r) => setTimeout(r, ms)); // not unref'd: during a back-off it may be all that keeps the job alive
 }
 
 /** True when `e` or an error it aggregates is the Kafka protocol error `apiId` (e.g. OFFSET_OUT_OF_RANGE). */
@@ -144,10 +146,17 @@ export class KafkaSource implements Source, Replayable, PartitionClock {
     return this.prepared;
   }
 
-  private async doPrepare(): Promise<void> {
+  /** (Re)creates the clients; old ones are closed without waiting (they may wait on a broker that went away). */
+  private renewClients(): void {
+    void Promise.resolve(this.consumer?.close(true) as unknown as Promise<void>).catch(() => {});
+    void this.admin?.close().catch(() => {});
     const base = { clientId: 'dstream', bootstrapBrokers: this.o.brokers, retries: 0, timeout: 10_000 };
     this.consumer = new Consumer({ ...base, groupId: this.o.group ?? 'dstream', isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 200 });
     this.admin = new Admin(base);
+  }
+
+  private async doPrepare(): Promise<void> {
+    this.renewClients();
     await this.retry('connecting', () => this.discover(true));
     const ck = this.o.checkpointed?.();
     const positions = new Map<string, number>();
@@ -176,7 +185,11 @@ export class KafkaSource implements Source, Replayable, PartitionClock {
     let delay = BACKOFF_MIN_MS;
     for (;;) {
       try {
-        const r = await step();
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, rej) => {
+          timer = setTimeout(() => rej(new Error(`no answer within ${CALL_DEADLINE_MS / 1000} s`)), CALL_DEADLINE_MS);
+        });
+        const r = await Promise.race([step(), late]).finally(() => clearTimeout(timer));
         if (this.down !== null) {
           this.o.log(`kafka: reconnected to ${this.o.brokers.join(',')}`);
           this.down = null;
@@ -189,6 +202,8 @@ export class KafkaSource implements Source, Replayable, PartitionClock {
         const text = message(e);
         if (this.down === null) this.o.log(`kafka: ${what}: ${text}; retrying with back-off (up to ${BACKOFF_MAX_MS / 1000} s)`);
         this.down = text;
+        if (this.stopped) throw e;
+        this.renewClients();
         await sleep(delay);
         delay = Math.min(delay * 2, BACKOFF_MAX_MS);
       }
@@ -357,7 +372,7 @@ export class KafkaSource implements Source, Replayable, PartitionClock {
   async close(): Promise<void> {
     this.stop();
     await this.commits;
-    await Promise.allSettled([this.consumer?.close(true), this.admin?.close()]);
+    await Promise.allSettled([this.consumer?.close(true) as unknown as Promise<void>, this.admin?.close()]);
   }
 
   // --- batches -------------------------------------------------------------
@@ -440,9 +455,8 @@ export class KafkaSource implements Source, Replayable, PartitionClock {
       name,
       partitionOffsets: [...this.parts.values()].filter((p) => p.topic === name && p.pos >= 0).map((p) => ({ partition: p.partition, offset: BigInt(p.pos) })),
     })).filter((t) => t.partitionOffsets.length);
-    const admin = this.admin;
     const group = this.o.group;
-    this.commits = this.commits.then(() => admin.alterConsumerGroupOffsets({ groupId: group, topics })).catch((e) => {
+    this.commits = this.commits.then(() => this.admin!.alterConsumerGroupOffsets({ groupId: group, topics })).catch((e) => {
       this.o.log(`kafka: could not commit offsets to group ${group}: ${message(e)} (the next batch commits again)`);
     });
   }

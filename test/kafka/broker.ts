@@ -90,6 +90,16 @@ export async function produceLines(broker: string, topic: string, lines: string[
   }
 }
 
+/** Produces `lines` to one partition, with their Apache times as timestamps. */
+export async function produceToPartition(broker: string, topic: string, lines: string[], partition: number): Promise<void> {
+  const producer = new Producer({ ...base(broker), idempotent: true, acks: -1 });
+  try {
+    await producer.send({ messages: lines.map((value) => ({ topic, partition, value: Buffer.from(value), timestamp: BigInt(apacheTimeMs(value)) })) });
+  } finally {
+    await producer.close();
+  }
+}
+
 export function accessLogLines(): string[] {
   return readFileSync(ACCESS_LOG, 'utf8').split('\n').filter((l) => l !== '');
 }

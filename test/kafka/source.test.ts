@@ -4,7 +4,7 @@
  * gaining a partition; --kafka-record; flag errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessLogLines, addPartitions, createTopic, hasJava, produceLines, SKIP_REASON, startBroker, type Broker } from './broker.js';
+import { accessLogLines, addPartitions, createTopic, hasJava, produceLines, produceToPartition, SKIP_REASON, startBroker, type Broker } from './broker.js';
 import { startJob, whenOutput, whenStderr } from './procs.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -73,6 +73,22 @@ describe.skipIf(!hasJava)('--kafka source on a real broker', () => {
       job.child.kill('SIGTERM');
     }
     expect((await job.exit).code).toBe(0);
+  }, 120_000);
+
+  it('per-partition watermarks: a partition read ahead never makes another partition\'s records late', async () => {
+    // Partition 0: 100 records at 11:00–11:59; partition 1: 300 records at 09:00–09:59. Batches of 100 take 50 from
+    // each, so partition 0's times run 2 h ahead; a single watermark (max − 1 min) would drop partition 1's records.
+    const at = (h: number, i: number, n: number) => `10.0.0.1 - - [17/May/2015:${String(h).padStart(2, '0')}:${String(Math.floor((i * 60) / n)).padStart(2, '0')}:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-"`;
+    await createTopic(broker.address, 'skew', 2);
+    const p0 = Array.from({ length: 100 }, (_, i) => at(11, i, 100));
+    const p1 = Array.from({ length: 300 }, (_, i) => at(9, i, 300));
+    await produceLines(broker.address, 'skew', p0, 1);
+    await produceToPartition(broker.address, 'skew', p1, 1);
+    const r = await runCli(['--kafka', broker.address, '--topic', 'skew', '--kafka-start', 'earliest', '--once', '--event-time', 'auto',
+      '--watermark', '1m', '--count', '--window', '1h', '--batch', '100ms', '--max-records-per-batch', '100', '--format', 'tsv']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('2015-05-17T09:00:00.000Z\t300\n2015-05-17T11:00:00.000Z\t100\n');
   }, 120_000);
 
   it('refuses bad flags with one line, exit 2, before reading', async () => {
