@@ -7,6 +7,7 @@
  *                                start-up parses one file instead of resolving ~100
  *   dist/bundle/worker-entry.js  the body of a --workers thread (engine/workers.ts loads
  *                                './worker-entry.js' beside the module that starts it)
+ *   dist/bundle/kafka-worker.js  the Kafka sink's I/O thread (sinks/kafka-output.ts loads it the same way)
  *   dist/bundle/chunk-*.js       code shared by the two, and what is only imported
  *                                dynamically (ioredis, prom-client, chokidar, ora,
  *                                log-update, sockets, distributed mode…): loaded when used
@@ -64,6 +65,7 @@ const common = {
 const results = await Promise.all([
   build({ ...common, entryPoints: { main: 'src/cli/main.ts' }, splitting: true, chunkNames: 'chunk-[hash]' }),
   build({ ...common, entryPoints: { 'worker-entry': 'src/engine/worker-entry.ts' } }),
+  build({ ...common, entryPoints: { 'kafka-worker': 'src/sinks/kafka-worker.ts' } }),
 ]);
 try {
   renameSync(OUT, OLD);

@@ -12,6 +12,7 @@ import { parseDuration } from '../core/duration.js';
 import type { Millis } from '../core/types.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import { BatchDirOutput, FileOutput, type DurableOutput } from '../sinks/durable-output.js';
+import { KafkaOutput, parseKafkaUrl } from '../sinks/kafka-output.js';
 
 /** Checkpoint and output settings. Durations in ms. */
 export interface CheckpointCliOptions {
@@ -75,8 +76,10 @@ export function openCheckpoint(o: CheckpointCliOptions, description: PipelineDes
   return o.checkpoint ? CheckpointStore.open(o.checkpoint, description, o.checkpointMismatch, warn) : null;
 }
 
-/** The durable output of `--output`/`--output-dir`, or null for stdout. */
+/** The durable output of `--output`/`--output-dir` (a FILE, or kafka://BROKERS/TOPIC), or null for stdout. */
 export function durableOutput(o: CheckpointCliOptions, batchTimeMs: () => Millis): DurableOutput | null {
+  const kafka = o.output ? parseKafkaUrl(o.output) : null;
+  if (kafka) return new KafkaOutput(kafka, o.checkpoint);
   if (o.output) return new FileOutput(o.output);
   if (o.outputDir) return new BatchDirOutput(o.outputDir, batchTimeMs);
   return null;

@@ -12,6 +12,7 @@ import { RateLimiter, WritableBackpressure, type Backpressure, type WritableLike
 import { ReadableLineSource } from '../sources/readable-source.js';
 import type { Source } from '../sources/source.js';
 import { BatchMarkerSource } from '../sources/batch-marker.js';
+import type { KafkaSource } from '../sources/kafka-source.js';
 import type { SourceCliOptions } from './source-options.js';
 
 /** What `createInputs` needs from the process. */
@@ -26,6 +27,8 @@ export interface InputEnv {
   stdinSource?: (backpressure: Backpressure) => Source;
   /** With `--wal`: wraps a TCP source (the n-th) in a write-ahead log. */
   wal?: (source: Source, n: number) => Source;
+  /** With `--checkpoint`: what recovery will replay of a source (see `KafkaSourceOptions.checkpointed`). */
+  checkpointed?: (name: string) => { snapshot: unknown; batches: unknown[] };
 }
 
 /** The built input. */
@@ -38,6 +41,10 @@ export interface Inputs {
    * @throws ConfigError (rejects) after stopping every source, e.g. a port in use.
    */
   prepare(): Promise<void>;
+  /** The Kafka source when it is the only one (its record time and partition watermarks serve `--event-time auto`). */
+  kafka?: KafkaSource;
+  /** Waits for what sources still send (Kafka group commits) and closes them; never rejects. */
+  close(): Promise<void>;
 }
 
 /**
@@ -79,6 +86,16 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
       afterRead: options.afterRead,
     }));
   }
+  let kafka: KafkaSource | undefined;
+  if (options.kafka) {
+    const { KafkaSource } = await import('../sources/kafka-source.js');
+    const k = options.kafka;
+    kafka = new KafkaSource({
+      brokers: k.brokers, topics: k.topics, start: k.start, group: k.group, once: options.once, asRecord: k.asRecord,
+      maxRecordsPerBatch: options.maxRecordsPerBatch, log, checkpointed: env.checkpointed && (() => env.checkpointed!('kafka')),
+    });
+    sources.push(kafka);
+  }
   // --batch-marker: marker lines end batches (the context was made with `explicitBatches`).
   const marker = options.batchMarker;
   if (marker !== undefined) sources.forEach((s, i) => (sources[i] = new BatchMarkerSource(s, marker)));
@@ -96,6 +113,10 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
         for (const s of sources) s.stop();
         throw e;
       }
+    },
+    kafka: sources.length === 1 ? kafka : undefined,
+    async close() {
+      await kafka?.close().catch(() => {});
     },
   };
 }

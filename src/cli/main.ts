@@ -28,7 +28,8 @@ import type { Observers } from './observers.js';
 import { isJournalStream, formatLogLine, type LogLevel } from './systemd.js';
 import { chalkFor, unicodeTerminal } from './terminal.js';
 import type { BoundedInput } from './progress-bar.js';
-import type { OperatorFlag } from '../plan/pipeline.js';
+import type { OperatorFlag, PipelineSettings } from '../plan/pipeline.js';
+import { KafkaOutput } from '../sinks/kafka-output.js';
 import { fstatSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -78,14 +79,16 @@ function explicitBatchesOf(o: CliOptions, checkpoint: boolean): { alignMs: numbe
 /**
  * Bounded input is batched by the input, not the clock: stdin redirected from
  * a regular file when it is the only source, or anything with `--once`.
- * `--max-rate` replays a file as a live stream (clock-cut batches).
+ * `--max-rate` replays a file as a live stream (clock-cut batches); Kafka keeps its own batches.
  * @throws ConfigError for `--max-records-per-batch` on live input.
  */
 function boundedInput(o: CliOptions): boolean {
   const s = o.sources;
-  const bounded = s.maxRate === undefined
+  // Kafka is a pull source with its own batches (offset ranges noted at each batch time), also under --once.
+  const kafka = s.kafka !== undefined;
+  const bounded = !kafka && s.maxRate === undefined
     && (s.once || (s.stdin && !s.connect.length && !s.listen.length && !s.watch.length && stdinIsFile()));
-  if (!bounded && s.maxRecordsPerBatch !== undefined) {
+  if (!bounded && !kafka && s.maxRecordsPerBatch !== undefined) {
     throw new ConfigError('--max-records-per-batch cuts bounded input (stdin from a file, or --once); live input is batched by the clock (--batch)');
   }
   return bounded;
@@ -229,6 +232,7 @@ export async function main(argv: string[]): Promise<void> {
   let closeView = () => {};
   /** Stops the progress bar (if any), at 100 % when the input was read to its end. */
   let stopBar = (_complete: boolean) => {};
+  let inputsToClose: { close(): Promise<void> } | null = null;
   const verbose = argv.includes('--verbose');
   const output = new StreamOutput(process.stdout);
   let sink: Output = output;
@@ -255,7 +259,7 @@ export async function main(argv: string[]): Promise<void> {
     const store = openCheckpoint(ck, pipelineDescription(options, 'local'), errLine);
     const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
     if (fileOut) sink = fileOut;
-    const settings = {
+    const settings: PipelineSettings = {
       watermarkDelayMs: options.watermarkDelayMs,
       outputMode: options.outputMode,
       allowedLatenessMs: options.allowedLatenessMs,
@@ -279,7 +283,14 @@ export async function main(argv: string[]): Promise<void> {
           ? () => new WalLineSource('stdin', process.stdin, join(store.dir, 'wal'), ssc.issues, options.maxLineBytes)
           : undefined,
       wal: store && ck.wal ? (src, n) => new WalLineSource(src.name, src, join(store.dir, `wal-${n}`), ssc.issues, options.maxLineBytes) : undefined,
+      checkpointed: store ? (name) => {
+        const r = store.recover();
+        const state = r.snapshot?.state as { sources?: Record<string, unknown> } | undefined;
+        return { snapshot: state?.sources?.[name], batches: r.batches.map((b) => b.offsets.sources[name]) };
+      } : undefined,
     });
+    inputsToClose = inputs;
+    if (inputs?.kafka) settings.recordTime = inputs.kafka;
     if (store) {
       ssc.checkpoint({
         store,
@@ -315,7 +326,7 @@ export async function main(argv: string[]): Promise<void> {
       closeView = () => view.close();
       result.output(() => view);
     } else {
-      const fmt = options.format ?? 'text';
+      const fmt = options.format ?? (sink instanceof KafkaOutput ? 'json' : 'text');
       result.output((everyBatch) => {
         const f = new FormatSink(sink, { format: fmt, printLimit: limit, header: options.header && (() => !(fileOut && Number(fileOut.position()) > 0)), everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs });
         recordsOut = () => f.recordsOut;
@@ -333,6 +344,7 @@ export async function main(argv: string[]): Promise<void> {
       recordsOut: () => recordsOut(), log: errLine, env: process.env,
     });
     if (store) store.onWrite = (ms, failed) => observers.checkpointWritten(ms, failed);
+    if (sink instanceof KafkaOutput) sink.prepare(); // connects: a missing topic exits 2 before any input is read
     await inputs?.prepare(); // binds ports, checks directories: a failure exits 2 before any input is read
     if (bounded) {
       const { InputProgressBar } = await import('./progress-bar.js');
@@ -401,6 +413,7 @@ export async function main(argv: string[]): Promise<void> {
   await observers.close();
   stopBar(code === ExitCode.OK && signals === 0);
   closeView();
+  await inputsToClose?.close();
   try {
     output.flush();
   } catch {

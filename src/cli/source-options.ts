@@ -13,6 +13,7 @@ import { DEFAULT_LISTEN_HOST, parseHostPort, type HostPort } from '../sources/ad
 import { parseAfterRead, type AfterRead } from '../sources/after-read.js';
 import { DEFAULT_SETTLE_MS } from '../sources/settle.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../sources/socket-defaults.js';
+import type { KafkaStart } from '../sources/kafka-source.js';
 
 /** What to read. Durations in ms. */
 export interface SourceCliOptions {
@@ -32,7 +33,7 @@ export interface SourceCliOptions {
   settleMs: Millis;
   newFilesOnly: boolean;
   maxFilesPerBatch?: number;
-  /** Bounded input: records per batch (`--max-records-per-batch`; default all input in one batch). */
+  /** `--max-records-per-batch N`: records per batch of bounded input (default all input in one batch) or of Kafka. */
   maxRecordsPerBatch?: number;
   afterRead: AfterRead;
   /** Records per second per source. */
@@ -40,11 +41,23 @@ export interface SourceCliOptions {
   once: boolean;
   /** `--batch-marker TEXT`: a line equal to TEXT ends the batch; batches follow the input, not the clock. */
   batchMarker?: string;
+  /** `--kafka BROKERS --topic NAME` and their settings. */
+  kafka?: KafkaCliOptions;
+}
+
+/** The Kafka source flags (`--kafka`, `--topic`, `--kafka-record`, `--kafka-start`, `--group`). */
+export interface KafkaCliOptions {
+  brokers: string[];
+  topics: string[];
+  asRecord: boolean;
+  start: KafkaStart;
+  group?: string;
 }
 
 /** Every source flag, for "did you mean". */
 export const SOURCE_FLAGS = ['stdin', 'connect', 'connect-retries', 'listen', 'max-connections', 'idle-timeout', 'watch', 'pattern',
-  'recursive', 'settle', 'new-files-only', 'max-files-per-batch', 'after-read', 'max-rate', 'once', 'max-records-per-batch', 'batch-marker'] as const;
+  'recursive', 'settle', 'new-files-only', 'max-files-per-batch', 'after-read', 'max-rate', 'once', 'max-records-per-batch', 'batch-marker',
+  'kafka', 'topic', 'kafka-record', 'kafka-start', 'group'] as const;
 
 /** Adds the source flags to a yargs parser (no defaults here: a flag given without its source is an error). */
 export function addSourceOptions<T>(y: Argv<T>): Argv<T> {
@@ -64,8 +77,13 @@ export function addSourceOptions<T>(y: Argv<T>): Argv<T> {
     .option('max-files-per-batch', { type: 'string', describe: 'N: start at most N files per batch', group })
     .option('after-read', { type: 'string', describe: 'keep|delete|move:DIR: what to do with a file once its batch is output (default keep)', group })
     .option('max-rate', { type: 'string', describe: 'N: at most N records per second per source (reading pauses)', group })
-    .option('once', { type: 'boolean', describe: 'read what is there now (stdin to EOF, files present), process it, exit 0', group })
-    .option('max-records-per-batch', { type: 'string', describe: 'N: bounded input (stdin from a file, or --once) in batches of N records (default: one batch)', group })
+    .option('once', { type: 'boolean', describe: 'read what is there now (stdin to EOF, files present, Kafka up to its end offsets), process it, exit 0', group })
+    .option('max-records-per-batch', { type: 'string', describe: 'N: at most N records per batch: bounded input (stdin from a file, or --once; default one batch) or Kafka', group })
+    .option('kafka', { type: 'string', describe: 'HOST:PORT[,HOST:PORT]: read the --topic(s) from these Kafka brokers, Spark\'s direct stream (repeatable)', group })
+    .option('topic', { type: 'string', describe: 'NAME: a Kafka topic to read, every partition (repeatable)', group })
+    .option('kafka-record', { type: 'boolean', describe: 'records are {topic, partition, offset, timestamp, key, value, headers} instead of the value', group })
+    .option('kafka-start', { type: 'string', describe: 'earliest|latest|ISO-TIME: where a first run starts (default latest)', group })
+    .option('group', { type: 'string', describe: 'ID: commit Kafka offsets to this consumer group after each batch (resume point without --checkpoint)', group })
     .option('batch-marker', { type: 'string', describe: 'TEXT: a line equal to TEXT ends the current batch and is not a record; batches then follow the markers, not the clock', group: 'Batches:' }) as Argv<T>;
 }
 
@@ -119,10 +137,11 @@ export function readSourceOptions(parsed: Record<string, unknown>, positional: r
   if (once && listen.length > 0 && idleTimeoutMs === 0) {
     throw new ConfigError('--once with --listen ends after --idle-timeout without producers; give a non-zero --idle-timeout, e.g. 5s');
   }
+  const kafka = readKafkaOptions(parsed, needs);
   const pattern = last(parsed.pattern);
   if (pattern === '') throw new ConfigError('--pattern needs a glob, e.g. \'*.log\'');
   return {
-    stdin: explicitStdin || (connect.length === 0 && listen.length === 0 && watch.length === 0),
+    stdin: explicitStdin || (connect.length === 0 && listen.length === 0 && watch.length === 0 && !kafka),
     connect,
     connectRetries: integer('connect-retries', last(parsed['connect-retries']), 0) ?? Infinity,
     listen,
@@ -139,5 +158,27 @@ export function readSourceOptions(parsed: Record<string, unknown>, positional: r
     maxRate: integer('max-rate', last(parsed['max-rate']), 1),
     once,
     batchMarker: last(parsed['batch-marker']),
+    kafka,
   };
+}
+
+function readKafkaOptions(parsed: Record<string, unknown>, needs: (flag: string, source: string, has: boolean) => void): KafkaCliOptions | undefined {
+  const brokers = list(parsed.kafka).flatMap((b) => b.split(',')).map((b) => b.trim());
+  const topics = list(parsed.topic);
+  for (const f of ['topic', 'kafka-record', 'kafka-start', 'group']) needs(f, '--kafka BROKERS', brokers.length > 0);
+  if (!brokers.length) return undefined;
+  for (const b of brokers) parseHostPort(b, '--kafka');
+  if (!topics.length) throw new ConfigError('--kafka needs --topic NAME (repeatable)');
+  for (const t of topics) if (!/^[A-Za-z0-9._-]{1,249}$/.test(t)) throw new ConfigError(`--topic: '${t}' is not a Kafka topic name (letters, digits, '.', '_', '-')`);
+  const startText = last(parsed['kafka-start']) ?? 'latest';
+  let start: KafkaStart;
+  if (startText === 'earliest' || startText === 'latest') start = startText;
+  else {
+    const ms = /^\d{4}-\d\d-\d\d/.test(startText) ? Date.parse(startText) : NaN;
+    if (!Number.isFinite(ms)) throw new ConfigError(`--kafka-start: '${startText}' is not earliest, latest or an ISO 8601 time (e.g. 2026-01-31T12:00:00Z)`);
+    start = { timeMs: ms };
+  }
+  const group = last(parsed.group);
+  if (group === '') throw new ConfigError('--group needs a consumer group id');
+  return { brokers, topics, asRecord: last(parsed['kafka-record']) === 'true', start, group };
 }

@@ -173,6 +173,7 @@ export class StatelessNode extends Emitter implements StreamNode {
           }
           if (ms > tracker.maxEventTimeMs) tracker.maxEventTimeMs = ms;
           c.passed++;
+          tracker.partitions?.observe(ms);
           down(v, ms);
         };
       }

@@ -18,6 +18,7 @@ import type { OutputMode } from '../state/output-mode.js';
 import type { StateHandle } from '../state/state-handle.js';
 import { compileFunction } from './compile-fn.js';
 import { autoEventTime, ParseError, type LineParser } from '../parsers/index.js';
+import type { PartitionClock } from '../windows/watermark.js';
 
 /** One operator flag, in command-line order. Durations in ms. */
 export type OperatorFlag =
@@ -48,6 +49,11 @@ export interface PipelineSettings {
   parser?: LineParser;
   /** Told of accepted settings worth a note on stderr (a window whose slide exceeds its length). */
   note?: (message: string) => void;
+  /**
+   * A source whose records carry a time (Kafka): `--event-time auto` without
+   * `--parse` takes `recordTimeMs()`, and the watermark is kept per partition.
+   */
+  recordTime?: { recordTimeMs(): Millis } & PartitionClock;
 }
 
 /** How messages name an operator flag: `--map 'l => l.x'`, with `position` (1-based, among the operator flags) `--map #2 'l => l.x'`. */
@@ -140,8 +146,11 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
         ds = ds.filter(compileFunction(f.source, '--filter'), label('filter', f.source), label('filter', f.source, i + 1));
         break;
       case 'event-time':
-        if (f.source === 'auto' && !parser) throw new ConfigError('--event-time auto needs --parse FORMAT (it takes the format\'s time field)');
-        ds = ds.eventTime(f.source === 'auto' ? (r: Record<string, unknown>) => autoEventTime(r, parser!) : compileFunction(f.source, '--event-time'), { watermarkDelayMs: settings.watermarkDelayMs, label: label('event-time', f.source), zone: settings.zone });
+        if (f.source === 'auto' && !parser && !settings.recordTime) throw new ConfigError('--event-time auto needs --parse FORMAT (it takes the format\'s time field) or --kafka (the record timestamp)');
+        ds = ds.eventTime(f.source === 'auto'
+          ? (parser ? (r: Record<string, unknown>) => autoEventTime(r, parser) : () => settings.recordTime!.recordTimeMs())
+          : compileFunction(f.source, '--event-time'), { watermarkDelayMs: settings.watermarkDelayMs, label: label('event-time', f.source), zone: settings.zone });
+        if (settings.recordTime && ds.eventTimeTracker) ds.eventTimeTracker.partitions = settings.recordTime;
         sawEventTime = true;
         break;
       case 'reduce': {

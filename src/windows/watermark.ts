@@ -9,6 +9,18 @@ import type { TimeZone } from '../core/time-zone.js';
 import { checkStateFields } from '../core/errors.js';
 import type { BatchInfo, Millis } from '../core/types.js';
 
+/**
+ * Event time kept per input partition (a Kafka source): the event-time step
+ * reports each record's time (`observe`, for the record being pushed), and the
+ * watermark follows `maxEventTimeMs()` — the smallest of the partitions' largest
+ * event times, idle partitions left out (Flink's per-split watermarks) — so a
+ * partition read ahead of another never makes the other's records late.
+ */
+export interface PartitionClock {
+  observe(ms: Millis): void;
+  maxEventTimeMs(): Millis;
+}
+
 /** Tracks max event time and the watermark of one event-time stream. Plain data. */
 export class WatermarkTracker {
   /** Largest event time seen so far (epoch ms), −∞ before the first record. */
@@ -16,6 +28,8 @@ export class WatermarkTracker {
   /** Current watermark (epoch ms). */
   watermarkMs: Millis = -Infinity;
   private lastBatch = -1;
+  /** Set when the stream's event time is kept per partition (see `PartitionClock`). */
+  partitions?: PartitionClock;
 
   /**
    * @param delayMs the watermark delay (`--watermark`), ms, ≥ 0.
@@ -43,7 +57,8 @@ export class WatermarkTracker {
   advance(batch: BatchInfo): Millis {
     if (batch.index !== this.lastBatch) {
       this.lastBatch = batch.index;
-      this.watermarkMs = Math.max(this.watermarkMs, this.maxEventTimeMs - this.delayMs);
+      const max = this.partitions ? Math.min(this.partitions.maxEventTimeMs(), this.maxEventTimeMs) : this.maxEventTimeMs;
+      this.watermarkMs = Math.max(this.watermarkMs, max - this.delayMs);
     }
     // End of input: +∞ for this batch only, so a checkpoint keeps the real watermark.
     return batch.final ? Infinity : this.watermarkMs;
