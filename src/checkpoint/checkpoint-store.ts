@@ -110,7 +110,8 @@ function logDirs(dir: string): string[] {
  */
 function checkEntries(path: string, name: string): void {
   for (const f of readdirSync(path)) {
-    const st = lstatSync(join(path, f));
+    const st = lstatSync(join(path, f), { throwIfNoEntry: false });
+    if (!st) continue; // pruned meanwhile
     if (/^\..+\.[0-9a-f]{16}\.tmp$/.test(f) && (st.isFile() || st.isSymbolicLink())) {
       rmSync(join(path, f), { force: true });
       continue;
@@ -149,7 +150,7 @@ export class CheckpointStore {
       for (const sub of logDirs(dir)) {
         const p = join(dir, sub);
         if (existsSync(p) || lstatSync(p, { throwIfNoEntry: false })) checkOwnDirectory(p, sub);
-        else mkdirSync(p, { mode: 0o700 });
+        else mkdirSync(p, { recursive: true, mode: 0o700 }); // recursive: another process may create it too
       }
     } catch (e) {
       if (e instanceof ConfigError) throw e;

@@ -111,7 +111,6 @@ function stdinIsFile(): boolean {
 function renderError(e: unknown, verbose: boolean): number {
   if (e instanceof DStreamError) {
     errLine(`dstream: ${e.message}`, 'error');
-    if (e.exitCode === ExitCode.USAGE) errLine("Try 'dstream --help' for more information.", 'info');
     if (verbose && e.cause instanceof Error && e.cause.stack) errLine(e.cause.stack, 'error');
     return e.exitCode;
   }
@@ -302,7 +301,8 @@ export async function main(argv: string[]): Promise<void> {
         fault: faultInjection(process.env.DSTREAM_FAULT),
       });
     }
-    const live = options.format === undefined && sink === output && process.stdout.isTTY === true && keyedResult(options.operators);
+    // The in-place live table is for live input; a one-off answer over bounded input is printed whole, as awk would.
+    const live = options.format === undefined && sink === output && process.stdout.isTTY === true && !ssc.bounded && keyedResult(options.operators);
     // On a terminal (not CI, no live table on it), progress: a bar for bounded input (stdin from a
     // file, watched directories under --once), else a spinner.
     const terminalProgress = process.stderr.isTTY === true && !process.env.CI && !live;
@@ -316,8 +316,8 @@ export async function main(argv: string[]): Promise<void> {
         workers, operators: options.operators, settings, stdinSize: fstatSync(0).size, maxLineBytes: options.maxLineBytes,
         onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine,
       });
-    // Text on a pipe or into a file shows every record; on a terminal Spark's cut at 10.
-    const limit = options.printLimit ?? (sink === output && process.stdout.isTTY === true ? 10 : Infinity);
+    // Text on a pipe, into a file or over bounded input shows every record; live on a terminal, Spark's cut at 10.
+    const limit = options.printLimit ?? (sink === output && process.stdout.isTTY === true && !ssc.bounded ? 10 : Infinity);
     let recordsOut: () => number = () => 0;
     if (live) {
       const { LiveView } = await import('./live-view.js');

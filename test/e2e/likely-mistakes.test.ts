@@ -13,7 +13,7 @@ import { ROOT, runCli } from '../helpers/run-cli.js';
 import { runWithStdinFile } from '../helpers/run-file.js';
 
 const TWEETS = `${ROOT}/data/fivethirtyeight/mayweather_mcgregor_tweets.jsonl`;
-const USAGE = "Try 'dstream --help' for more information.\n";
+const USAGE = ''; // a usage error is one line
 
 describe('a function that returns undefined for every record', () => {
   it.skipIf(!existsSync(TWEETS))('a misspelt field on the bundled tweets: the result is kept, the operator is named once on stderr', async () => {

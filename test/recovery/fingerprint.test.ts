@@ -37,8 +37,7 @@ describe('pipeline fingerprint (local mode)', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
-      `dstream: --checkpoint ${ck} was written by a different pipeline (--parse: "json" → "logfmt"); restore the old flags, use a new --checkpoint directory, or add --checkpoint-mismatch reset to start over\n`
-      + "Try 'dstream --help' for more information.\n",
+      `dstream: --checkpoint ${ck} was written by a different pipeline (--parse: "json" → "logfmt"); restore the old flags, use a new --checkpoint directory, or add --checkpoint-mismatch reset to start over\n`,
     );
   });
 
