@@ -107,18 +107,19 @@ function checkOwnDirectory(path: string, name: string): void {
   if (st.mode & 0o022) throw new ConfigError(`${what} is writable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); run chmod 700 on it, or use a new directory`);
 }
 
-/**
- * Refuses (ConfigError) a symbolic link or a non-regular file among the
- * entries of a checkpoint log directory, and removes leftover temp files of
- * interrupted writes (`.NAME.<random>.tmp`).
- */
+/** Leftover temp files of interrupted writes (`.NAME.<random>.tmp`, see durable-file.ts). */
+const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
+
+/** Removes leftover temp files of interrupted writes in `path` (by the lock holder). */
+function removeTempFiles(path: string): void {
+  for (const f of readdirSync(path)) if (TEMP_FILE.test(f)) rmSync(join(path, f), { force: true });
+}
+
+/** Refuses (ConfigError) a symbolic link or a non-regular file among the entries of a checkpoint log directory. */
 function checkEntries(path: string, name: string): void {
   for (const f of readdirSync(path)) {
-    const st = lstatSync(join(path, f));
-    if (/^\..+\.[0-9a-f]{16}\.tmp$/.test(f) && (st.isFile() || st.isSymbolicLink())) {
-      rmSync(join(path, f), { force: true });
-      continue;
-    }
+    const st = lstatSync(join(path, f), { throwIfNoEntry: false });
+    if (!st || TEMP_FILE.test(f)) continue; // gone meanwhile, or a write in flight
     if (st.isSymbolicLink()) throw new ConfigError(`--checkpoint ${dirname(path)}: ${name}/${f} is a symbolic link; dstream does not follow links in a checkpoint: remove it`);
     if (!st.isFile()) throw new ConfigError(`--checkpoint ${dirname(path)}: ${name}/${f} is not a regular file; remove it`);
   }
@@ -152,7 +153,7 @@ export class CheckpointStore {
       for (const sub of ['offsets', 'commits', 'state', ...readdirSync(dir).filter((f) => /^wal(-\d+)?$/.test(f))]) {
         const p = join(dir, sub);
         if (existsSync(p) || lstatSync(p, { throwIfNoEntry: false })) checkOwnDirectory(p, sub);
-        else mkdirSync(p, { mode: 0o700 });
+        else mkdirSync(p, { recursive: true, mode: 0o700 }); // recursive: another process may create it too
         checkEntries(p, sub);
       }
     } catch (e) {
@@ -160,6 +161,8 @@ export class CheckpointStore {
       throw new ConfigError(`--checkpoint ${dir}: cannot use it: ${(e as Error).message}`);
     }
     const lock = CheckpointLock.acquire(dir);
+    // Only the lock holder removes leftover temp files (another process's may be in flight until then).
+    for (const sub of ['offsets', 'commits', 'state']) removeTempFiles(join(dir, sub));
     const store = new CheckpointStore(dir, lock);
     try {
       store.checkPipeline(description, mismatch, warn);
