@@ -53,7 +53,8 @@ const common = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['unix-dgram'],
+  // @platformatic/kafka loads its own files (a WebAssembly module) beside its sources: not bundled.
+  external: ['unix-dgram', '@platformatic/kafka'],
   // CommonJS dependencies (ioredis, yargs' helpers…) call require() for Node built-ins.
   banner: { js: "import { createRequire as __dstreamCreateRequire } from 'node:module'; const require = __dstreamCreateRequire(import.meta.url);" },
   metafile: true,
