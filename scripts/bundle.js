@@ -54,7 +54,7 @@ const common = {
   platform: 'node',
   target: 'node20',
   // @platformatic/kafka loads its own files (a WebAssembly module) beside its sources: not bundled.
-  external: ['unix-dgram', '@platformatic/kafka'],
+  external: ['unix-dgram', '@platformatic/kafka', 'mnemonist'],
   // CommonJS dependencies (ioredis, yargs' helpers…) call require() for Node built-ins.
   banner: { js: "import { createRequire as __dstreamCreateRequire } from 'node:module'; const require = __dstreamCreateRequire(import.meta.url);" },
   metafile: true,

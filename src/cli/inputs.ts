@@ -88,6 +88,9 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
   }
   let kafka: KafkaSource | undefined;
   if (options.kafka) {
+    // The client's dependency mnemonist, loaded first: imported only through the client it was
+    // found with "LRUCache is not a constructor" when stdin was a pipe (Node 20.20; cause not found).
+    await import('mnemonist');
     const { KafkaSource } = await import('../sources/kafka-source.js');
     const k = options.kafka;
     kafka = new KafkaSource({

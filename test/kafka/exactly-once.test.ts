@@ -3,7 +3,8 @@
  * bundled access log (3-partition topic) read with --kafka … --checkpoint,
  * killed with SIGKILL at random moments of the batch protocol (an offset-log
  * or commit-log file appearing) and restarted until it finishes, equals the
- * run without crashes — byte for byte with --output FILE, every row once with
+ * run without crashes (the checkpointed runs with --drain: --once --checkpoint keeps open windows
+ * for the next run otherwise) — byte for byte with --output FILE, every row once with
  * --output kafka://… read back read_committed. A few kills here; 30 each with
  * DSTREAM_LONG=1. Also: the broker stopped and restarted in the middle of a job.
  */
@@ -87,7 +88,7 @@ describe.skipIf(!hasJava)('Kafka exactly once through kill -9', () => {
     expect(expectedTsv.split('\n').length).toBeGreaterThan(200);
     const ck = join(tmp, 'ck-file');
     const out = join(tmp, 'out.tsv');
-    const killed = await crashingRuns([...source(), ...JOB, '--format', 'tsv', '--checkpoint', ck, '--output', out], ck, KILLS, 17);
+    const killed = await crashingRuns([...source(), ...JOB, '--drain', '--format', 'tsv', '--checkpoint', ck, '--output', out], ck, KILLS, 17);
     expect(killed).toBe(KILLS);
     expect(readFileSync(out, 'utf8')).toBe(expectedTsv);
   }, 600_000 + KILLS * 20_000);
@@ -95,7 +96,7 @@ describe.skipIf(!hasJava)('Kafka exactly once through kill -9', () => {
   it(`--output kafka://: ${KILLS} kills -9 and restarts, read back read_committed: every row once`, async () => {
     await createTopic(broker.address, 'counts', 2);
     const ck = join(tmp, 'ck-kafka');
-    const killed = await crashingRuns([...source(), ...JOB, '--checkpoint', ck, '--output', `kafka://${broker.address}/counts`], ck, KILLS, 42);
+    const killed = await crashingRuns([...source(), ...JOB, '--drain', '--checkpoint', ck, '--output', `kafka://${broker.address}/counts`], ck, KILLS, 42);
     expect(killed).toBe(KILLS);
     const rows = (await readTopic(broker.address, 'counts')).map((kv) => kv.split('\t'));
     for (const [key, value] of rows) expect(key).toBe(String((JSON.parse(value!) as { key: unknown }).key));
@@ -106,7 +107,7 @@ describe.skipIf(!hasJava)('Kafka exactly once through kill -9', () => {
     // Kafka in and out: every batch needs the broker (a transaction), so the job is there when it goes away.
     await createTopic(broker.address, 'counts-b', 2);
     const ck = join(tmp, 'ck-broker');
-    const job = startJob([...source(), ...JOB, '--checkpoint', ck, '--output', `kafka://${broker.address}/counts-b`]);
+    const job = startJob([...source(), ...JOB, '--drain', '--checkpoint', ck, '--output', `kafka://${broker.address}/counts-b`]);
     expect(await whenCheckpointFile(job, join(ck, 'commits'), 5)).toBe(true);
     broker.stop();
     await whenStderr(job, /kafka( output)?: .*retrying with back-off/);
