@@ -295,6 +295,7 @@ export async function main(argv: string[]): Promise<void> {
         store,
         intervalMs: ck.checkpointIntervalMs ?? defaultCheckpointIntervalMs(options.batchIntervalMs, options.operators),
         outputs: fileOut ? [fileOut] : [],
+        replayMuted: fileOut ? [] : [output],
         drain: ck.drain,
         keepOpenAtEnd: options.sources.once && !ck.drain,
         log: errLine,

@@ -68,6 +68,12 @@ export interface CheckpointOptions {
   intervalMs: Millis;
   /** Outputs whose durable position is recorded per batch. */
   outputs: DurableOutput[];
+  /**
+   * Outputs that are not durable (stdout): muted while recovery re-runs batches
+   * that were committed before the crash, so a restart does not print them again
+   * (only the batch in flight may repeat: at least once).
+   */
+  replayMuted?: { muted: boolean }[];
   /** Graceful stop emits open windows (`--drain`) instead of keeping them in the checkpoint. */
   drain?: boolean;
   /**
@@ -437,15 +443,16 @@ export class StreamingContext {
         this.lastSnapshotTimeMs = st.lastTimeMs;
         ck.log?.(`dstream: checkpoint: restored state after batch ${rec.snapshot.id}`);
       }
+      const muted = [...ck.outputs, ...(ck.replayMuted ?? [])];
       for (const b of rec.batches) {
         const committed = b.commit !== null;
-        for (const o of ck.outputs) o.muted = committed;
+        for (const o of muted) o.muted = committed;
         this.batchIndex = b.offsets.id;
         this.batchTimeMs = b.offsets.timeMs;
         if (!this.runBatch(b.offsets.timeMs, false, b.offsets, committed)) return false;
         lastTime = b.offsets.timeMs;
       }
-      for (const o of ck.outputs) o.muted = false;
+      for (const o of muted) o.muted = false;
       if (rec.batches.length) ck.log?.(`dstream: checkpoint: replayed ${rec.batches.length} logged batch${rec.batches.length === 1 ? '' : 'es'}`);
     } catch (e) {
       this.fail(e);

@@ -26,9 +26,11 @@ export class StreamOutput implements Output {
   private parts: string[] = [];
   private size = 0;
   closed = false;
+  /** Set while recovery re-runs batches already committed (their records were written before). */
+  muted = false;
   constructor(private readonly stream: NodeJS.WritableStream, private readonly highWaterChars = 1 << 16) {}
   write(text: string): void {
-    if (this.closed) return;
+    if (this.closed || this.muted) return;
     this.parts.push(text);
     this.size += text.length;
     if (this.size >= this.highWaterChars) this.flush();
