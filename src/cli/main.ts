@@ -277,7 +277,9 @@ export async function main(argv: string[]): Promise<void> {
       // A regular file on stdin is its own log: under a checkpoint it is remembered by identity and
       // byte offset (fd-line-source.ts), so --wal is for pipes only.
       stdinSource: options.sources.maxRate === undefined && stdinIsFile()
-        ? (backpressure) => Object.assign(new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes), { backpressure, log: (m: string) => errLine(`dstream: ${m}`) })
+        ? (backpressure) => Object.assign(new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes), {
+          backpressure, log: (m: string) => errLine(`dstream: ${m}`), holdUnterminatedLine: store !== null,
+        })
         : store && ck.wal
           ? () => new WalLineSource('stdin', process.stdin, join(store.dir, 'wal'), ssc.issues, options.maxLineBytes)
           : undefined,

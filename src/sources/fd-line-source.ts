@@ -55,6 +55,12 @@ export class FdLineSource implements Source {
   log?: (message: string) => void;
   /** Optional: reading pauses while the output is behind (output is written as records are processed). */
   backpressure?: Backpressure;
+  /**
+   * Under a checkpoint: a last line without a newline at end of file is not
+   * read (the file is still being written; the offset stays before it and the
+   * next run reads the whole line), as log shippers do.
+   */
+  holdUnterminatedLine = false;
 
   /**
    * @param fallback called with the sink and splitter when block reads are not possible (EAGAIN);
@@ -98,8 +104,12 @@ export class FdLineSource implements Source {
         if (this.readPos !== null) this.readPos += n;
         if (n === 0) {
           try {
-            if (full && splitter.heldBytes > 0) cut(); // a last line without newline starts a batch
-            splitter.end();
+            if (this.holdUnterminatedLine && splitter.heldBytes > 0) {
+              this.log?.(`${this.name}: the last ${splitter.heldBytes} bytes have no newline yet: left for the next run`);
+            } else {
+              if (full && splitter.heldBytes > 0) cut(); // a last line without newline starts a batch
+              splitter.end();
+            }
           } catch (e) {
             this.stopped = true;
             sink.fail(e);
