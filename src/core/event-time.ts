@@ -149,13 +149,15 @@ export const MAX_EVENT_TIME_MS = 253_402_300_799_999;
 /**
  * Epoch milliseconds of a numeric epoch, its unit taken from its magnitude
  * (table in the module doc).
- * @returns epoch ms (possibly fractional), or `NaN` for |v| ≥ 1e20 or a non-finite number.
+ * @returns epoch ms (fractional for µs and numeric ns; whole for BigInt ns), or `NaN` for |v| ≥ 1e20 or a non-finite number.
  */
 export function epochToMs(v: number | bigint): Millis {
   if (typeof v === 'bigint') {
     const a = v < 0n ? -v : v;
     if (a >= 100_000_000_000_000_000_000n) return NaN;
-    if (a >= 100_000_000_000_000_000n) return Number(v / 1_000_000n) + Number(v % 1_000_000n) / 1e6;
+    // Nanoseconds: whole milliseconds, floored. A fraction added to ~1.5e12 ms can round up to the
+    // next millisecond (1503792334999999999 ns would land in the next second's window).
+    if (a >= 100_000_000_000_000_000n) return Number(v / 1_000_000n - (v % 1_000_000n < 0n ? 1n : 0n));
     return epochToMs(Number(v));
   }
   const a = v < 0 ? -v : v;
