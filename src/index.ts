@@ -16,8 +16,8 @@
 export * from './core/index.js';
 export { StreamingContext, type StreamingContextOptions, type ContextState } from './engine/context.js';
 export { DStream, type WindowReduceOptions } from './engine/dstream.js';
-export { IssueLog, type Issue, type IssueKind, type ErrorPolicy } from './engine/issues.js';
-export type { StreamNode } from './engine/node.js';
+export { IssueLog, type Issue, type IssueKind, type ErrorPolicy } from './core/issues.js';
+export type { StreamNode } from './core/node.js';
 export type { BatchContext } from './operators/collect.js';
 export { BUILTIN_REDUCERS, type BuiltinReducer } from './operators/reducers.js';
 export { rankCompare } from './operators/top.js';

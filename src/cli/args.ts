@@ -12,7 +12,7 @@ import type { Millis } from '../core/types.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
 import { OUTPUT_MODES, type OutputMode } from '../state/output-mode.js';
 import { checkTop, type OperatorFlag } from '../plan/pipeline.js';
-import type { ErrorPolicy } from '../engine/issues.js';
+import type { ErrorPolicy } from '../core/issues.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
 import { applyConfig, printConfig } from './config.js';
 import { helpWidth, renderHelp } from './help.js';

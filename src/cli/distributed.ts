@@ -7,7 +7,7 @@ import yargs from 'yargs';
 import bytes from 'bytes';
 import { ConfigError, DStreamError, ExitCode } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
-import { IssueLog } from '../engine/issues.js';
+import { IssueLog } from '../core/issues.js';
 import { aggregationOf, partialCombinerOf, type AggFlag } from '../engine/map-side-combine.js';
 import { KeyedReducer } from '../operators/keyed-map.js';
 import { compileFunction } from '../plan/compile-fn.js';

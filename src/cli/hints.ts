@@ -11,7 +11,7 @@
  */
 import { fstatSync, readlinkSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
-import { preview, type Issue, type IssueLog } from '../engine/issues.js';
+import { preview, type Issue, type IssueLog } from '../core/issues.js';
 import { createParser } from '../parsers/index.js';
 
 /**

@@ -20,7 +20,7 @@ import { createLogUpdate } from 'log-update';
 import type { ChalkInstance } from 'chalk';
 import { isPair, type BatchInfo, type Millis, type WindowBounds } from '../core/types.js';
 import { compareKeys } from '../core/compare.js';
-import type { StreamNode } from '../engine/node.js';
+import type { StreamNode } from '../core/node.js';
 import { isoTime, valueText } from '../sinks/format.js';
 import { drawBelowWrites, escapeControl, unicodeTerminal } from './terminal.js';
 

@@ -17,7 +17,7 @@ import type { ChalkInstance } from 'chalk';
 import { ConfigError } from '../core/errors.js';
 import type { BatchInfo, Millis } from '../core/types.js';
 import type { BatchMetrics } from '../engine/context.js';
-import type { IssueLog } from '../engine/issues.js';
+import type { IssueLog } from '../core/issues.js';
 
 /** Options of a `ProgressReporter`. */
 export interface ProgressOptions {

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
-import { preview, type Issue, type IssueKind, type IssueLog } from '../engine/issues.js';
+import { preview, type Issue, type IssueKind, type IssueLog } from '../core/issues.js';
 import { valueText } from '../sinks/format.js';
 import { escapeControl } from './terminal.js';
 import { describeValue, type IssueHints } from './hints.js';

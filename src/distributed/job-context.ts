@@ -3,7 +3,7 @@
  * worker's id, the job's settings and the hooks for logs and issues.
  */
 import type { Millis } from '../core/types.js';
-import type { Issue } from '../engine/issues.js';
+import type { Issue } from '../core/issues.js';
 import type { MapSideOptions } from '../engine/map-side-combine.js';
 import type { KeyedReducer } from '../operators/keyed-map.js';
 import type { WindowSpec } from '../windows/spec.js';

@@ -10,7 +10,7 @@
  * re-run appends its input again.
  */
 import type { Readable } from 'node:stream';
-import type { IssueLog } from '../engine/issues.js';
+import type { IssueLog } from '../core/issues.js';
 import { LineSplitter } from '../sources/line-splitter.js';
 import { fnv1a } from './partials.js';
 import type { RedisLog } from './redis-log.js';

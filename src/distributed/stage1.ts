@@ -16,7 +16,7 @@
  * highest closed-window end of the key partitions as its lateness floor, so a
  * replay decides lateness the same way.
  */
-import type { Issue } from '../engine/issues.js';
+import type { Issue } from '../core/issues.js';
 import { MapSideCombiner } from '../engine/map-side-combine.js';
 import type { Stage1State } from './backend.js';
 import { FencedError, type JobContext } from './job-context.js';

@@ -32,8 +32,8 @@ import type { DurableOutput } from '../sinks/durable-output.js';
 import { isReplayable, type Replayable } from '../sources/replayable.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import { DStream } from './dstream.js';
-import { IssueLog, type ErrorPolicy } from './issues.js';
-import { Emitter, isCheckpointable, type Checkpointable, type StreamNode } from './node.js';
+import { IssueLog, type ErrorPolicy } from '../core/issues.js';
+import { Emitter, isCheckpointable, type Checkpointable, type StreamNode } from '../core/node.js';
 import { createNode, type NodeEnv } from './physical.js';
 
 /** Options of a `StreamingContext`. */

@@ -25,7 +25,7 @@ import { windowSpec } from '../windows/spec.js';
 import { WatermarkTracker } from '../windows/watermark.js';
 import type { StreamingContext } from './context.js';
 import type { LogicalOp, StateOptions, WindowDef, WindowOutput } from './plan.js';
-import type { StreamNode } from './node.js';
+import type { StreamNode } from '../core/node.js';
 
 /** Options of windowed operators. */
 export interface WindowOptions {

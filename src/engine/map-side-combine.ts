@@ -21,8 +21,8 @@ import { compileFunction } from '../plan/compile-fn.js';
 import { KeyedReducer, GLOBAL_KEY } from '../operators/keyed-map.js';
 import { StatelessNode } from '../operators/stateless.js';
 import { StreamingContext } from './context.js';
-import type { ErrorPolicy, IssueLog } from './issues.js';
-import type { StreamNode } from './node.js';
+import type { ErrorPolicy, IssueLog } from '../core/issues.js';
+import type { StreamNode } from '../core/node.js';
 
 /** The aggregation flags that can be combined map-side. */
 export type AggFlag = { op: 'count' | 'count-by-value' } | { op: 'reduce' | 'reduce-by-key'; source: string };

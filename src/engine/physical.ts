@@ -16,8 +16,8 @@ import { RawStore } from '../windows/raw-store.js';
 import { SessionNode } from '../windows/session-node.js';
 import { WindowedNode } from '../windows/windowed-node.js';
 import type { DStream } from './dstream.js';
-import type { IssueLog } from './issues.js';
-import { UnionNode, type StreamNode } from './node.js';
+import type { IssueLog } from '../core/issues.js';
+import { UnionNode, type StreamNode } from '../core/node.js';
 
 /** What node construction needs from the context. */
 export interface NodeEnv {

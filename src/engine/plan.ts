@@ -11,7 +11,7 @@ import type { Source } from '../sources/source.js';
 import type { OutputMode, StateTimeout } from '../state/output-mode.js';
 import type { StateHandle } from '../state/state-handle.js';
 import type { WindowSpec } from '../windows/spec.js';
-import type { StreamNode } from './node.js';
+import type { StreamNode } from '../core/node.js';
 
 /** Which windows: sliding/tumbling panes, sessions, or local-time tumbling windows. */
 export type WindowDef =

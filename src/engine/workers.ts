@@ -21,7 +21,7 @@ import type { Worker } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.js';
 import { TimeZone } from '../core/time-zone.js';
 import type { Millis, Pair } from '../core/types.js';
-import type { ErrorPolicy, IssueKind } from './issues.js';
+import type { ErrorPolicy, IssueKind } from '../core/issues.js';
 import { combinerOf, type AggFlag } from './map-side-combine.js';
 import { buildPipeline, type OperatorFlag, type PipelineSettings } from '../plan/pipeline.js';
 import type { Source, SourceSink } from '../sources/source.js';

@@ -5,7 +5,7 @@
  * windowed stream) the result records are emitted and the map is dropped.
  */
 import type { BatchInfo, WindowBounds } from '../core/types.js';
-import { Emitter, type StreamNode } from '../engine/node.js';
+import { Emitter, type StreamNode } from '../core/node.js';
 import type { KeyedReducer } from './keyed-map.js';
 
 /** Node of a per-batch (or per-group) aggregation. */

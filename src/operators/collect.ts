@@ -3,8 +3,8 @@
  * `transform` (array → array) and the `foreachBatch` output operation.
  */
 import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
-import type { IssueLog } from '../engine/issues.js';
-import { Emitter, type StreamNode } from '../engine/node.js';
+import type { IssueLog } from '../core/issues.js';
+import { Emitter, type StreamNode } from '../core/node.js';
 
 /** What an output or transform function is told about the records it gets. */
 export interface BatchContext {

@@ -10,7 +10,7 @@
 import { compareKeys } from '../core/compare.js';
 import { stringifyExact } from '../core/json.js';
 import { isPair } from '../core/types.js';
-import type { IssueLog } from '../engine/issues.js';
+import type { IssueLog } from '../core/issues.js';
 import type { Aggregation } from './reducers.js';
 
 /** The single key used by `reduce` and `count`. */

@@ -16,8 +16,8 @@
  */
 import { toEventTimeMs } from '../core/event-time.js';
 import type { BatchInfo, WindowBounds } from '../core/types.js';
-import { Emitter, type StreamNode } from '../engine/node.js';
-import { preview, type IssueLog } from '../engine/issues.js';
+import { Emitter, type StreamNode } from '../core/node.js';
+import { preview, type IssueLog } from '../core/issues.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 
 /**

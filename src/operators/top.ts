@@ -9,7 +9,7 @@
  */
 import { compareKeys } from '../core/compare.js';
 import { isPair, type BatchInfo, type WindowBounds } from '../core/types.js';
-import { Emitter, type StreamNode } from '../engine/node.js';
+import { Emitter, type StreamNode } from '../core/node.js';
 
 /** Ranks two records: negative when `a` comes first in the top list. */
 export function rankCompare(a: unknown, b: unknown): number {

@@ -14,7 +14,7 @@
  * bounded input (`batch.bounded`) an empty batch prints no empty frame.
  */
 import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
-import type { StreamNode } from '../engine/node.js';
+import type { StreamNode } from '../core/node.js';
 import { columnsOf, columnsRecord, delimitedRecord, frameHeader, headerLine, jsonRecord, textRecord, type Columns, type OutputFormat } from './format.js';
 import type { Output } from './output.js';
 

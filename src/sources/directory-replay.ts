@@ -24,7 +24,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DStreamError } from '../core/errors.js';
-import type { IssueLog } from '../engine/issues.js';
+import type { IssueLog } from '../core/issues.js';
 import { HEAD_BYTES, headHash, type FileIdentity, type ProcessedFiles } from './file-identity.js';
 import { isGzip } from './file-reader.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';

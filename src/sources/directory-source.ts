@@ -32,7 +32,7 @@ import { resolve } from 'node:path';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import type { BatchInfo, Millis } from '../core/types.js';
-import type { IssueLog } from '../engine/issues.js';
+import type { IssueLog } from '../core/issues.js';
 import { applyAfterRead, prepareAfterRead, type AfterRead } from './after-read.js';
 import { checkDirectory, FileFilter, scanDirectory, watchDirectory, type WatchFactory } from './directory-watcher.js';
 import { HEAD_BYTES, ProcessedFiles, type FileIdentity } from './file-identity.js';

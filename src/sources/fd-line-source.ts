@@ -21,7 +21,7 @@
 import { fstatSync, read, readSync } from 'node:fs';
 import { HEAD_BYTES, headHash } from './file-identity.js';
 import type { Backpressure } from './flow.js';
-import type { IssueLog } from '../engine/issues.js';
+import type { IssueLog } from '../core/issues.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import type { Source, SourceSink } from './source.js';
 

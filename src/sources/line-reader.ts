@@ -14,7 +14,7 @@
  * - At the end of the stream, a last line without newline is a line
  *   (`LineSplitter.end`), after any held bytes have passed.
  */
-import type { IssueLog } from '../engine/issues.js';
+import type { IssueLog } from '../core/issues.js';
 import { cutAfterLines, type Backpressure, type RateLimiter } from './flow.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import { SLICE_MS } from './fd-line-source.js';

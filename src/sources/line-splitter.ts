@@ -22,7 +22,7 @@
  * of bounded input): `push` returns the bytes consumed up to its line end.
  */
 import { isUtf8 } from 'node:buffer';
-import type { IssueLog } from '../engine/issues.js';
+import type { IssueLog } from '../core/issues.js';
 
 /** Default `--max-line-bytes`: 16 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;

@@ -6,7 +6,7 @@
  * free from the synchronous push). It also pauses while the output is behind
  * and honours `--max-rate` (see `line-reader.ts`). Ends at EOF.
  */
-import type { IssueLog } from '../engine/issues.js';
+import type { IssueLog } from '../core/issues.js';
 import type { Backpressure, RateLimiter } from './flow.js';
 import { LineReader, type ReadableLike } from './line-reader.js';
 import type { Source, SourceSink } from './source.js';

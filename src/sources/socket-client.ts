@@ -22,7 +22,7 @@ import { SystemClock, type Clock } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
 import { DStreamError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
-import type { IssueLog } from '../engine/issues.js';
+import type { IssueLog } from '../core/issues.js';
 import { formatHostPort, type HostPort } from './address.js';
 import type { Backpressure, RateLimiter } from './flow.js';
 import { LineReader } from './line-reader.js';

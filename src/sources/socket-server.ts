@@ -26,7 +26,7 @@ import { SystemClock, type Clock } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
 import { ConfigError, DStreamError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
-import type { IssueLog } from '../engine/issues.js';
+import type { IssueLog } from '../core/issues.js';
 import { formatHostPort, type HostPort } from './address.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './socket-defaults.js';
 import type { Backpressure, RateLimiter } from './flow.js';

@@ -18,7 +18,7 @@
  */
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IssueLog } from '../engine/issues.js';
+import type { IssueLog } from '../core/issues.js';
 import { fsyncDir } from '../checkpoint/durable-file.js';
 import { ByteOrderMark, DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import type { Replayable } from './replayable.js';

@@ -4,8 +4,8 @@
  * state (Spark's `initialRDD` / `StateSpec.initialState`) and their snapshot
  * for checkpoints.
  */
-import type { IssueLog } from '../engine/issues.js';
-import { Emitter, type Checkpointable } from '../engine/node.js';
+import type { IssueLog } from '../core/issues.js';
+import { Emitter, type Checkpointable } from '../core/node.js';
 import { KeyCodec } from '../operators/keyed-map.js';
 import { KeyedStateStore } from './state-store.js';
 

@@ -20,8 +20,8 @@
  */
 import { compareKeys } from '../core/compare.js';
 import { isPair, type BatchInfo } from '../core/types.js';
-import type { IssueLog } from '../engine/issues.js';
-import type { StreamNode } from '../engine/node.js';
+import type { IssueLog } from '../core/issues.js';
+import type { StreamNode } from '../core/node.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import type { OutputMode, StateTimeout } from './output-mode.js';
 import { KeyedStateNode, type InitialState } from './keyed-state-node.js';

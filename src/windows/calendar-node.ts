@@ -6,8 +6,8 @@
  * records for a closed window are late.
  */
 import type { BatchInfo, Millis } from '../core/types.js';
-import type { IssueLog } from '../engine/issues.js';
-import { Emitter, type Checkpointable, type StreamNode } from '../engine/node.js';
+import type { IssueLog } from '../core/issues.js';
+import { Emitter, type Checkpointable, type StreamNode } from '../core/node.js';
 import type { KeyedReducer } from '../operators/keyed-map.js';
 import type { TimeZone } from '../core/time-zone.js';
 import type { WatermarkTracker } from './watermark.js';

@@ -10,7 +10,7 @@
  *   window = previous window + new panes − expired panes, then keys failing the
  *   `keep` filter are evicted (ReducedWindowedDStream).
  */
-import type { StreamNode } from '../engine/node.js';
+import type { StreamNode } from '../core/node.js';
 import type { KeyedReducer } from '../operators/keyed-map.js';
 import { OpenPanes, type PaneStore } from './pane-store.js';
 import { TwoStacks } from './two-stacks.js';

@@ -3,7 +3,7 @@
  * the data kept for its panes. Open panes still receive records; sealing moves
  * them, oldest first, into the sliding structure that answers the window.
  */
-import type { StreamNode } from '../engine/node.js';
+import type { StreamNode } from '../core/node.js';
 
 /** Storage of panes of one windowed operator. Pane indexes: `floor(t / paneMs)`. */
 export interface PaneStore {

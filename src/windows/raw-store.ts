@@ -2,7 +2,7 @@
  * Pane store of a plain `window()` (no aggregation): the window's records are
  * the concatenation of its panes' records, in pane order then arrival order.
  */
-import type { StreamNode } from '../engine/node.js';
+import type { StreamNode } from '../core/node.js';
 import { OpenPanes, type PaneStore } from './pane-store.js';
 
 interface RawPane {

@@ -15,8 +15,8 @@
  */
 import { compareKeys } from '../core/compare.js';
 import type { BatchInfo, Millis } from '../core/types.js';
-import type { IssueLog } from '../engine/issues.js';
-import { Emitter, type Checkpointable, type StreamNode } from '../engine/node.js';
+import type { IssueLog } from '../core/issues.js';
+import { Emitter, type Checkpointable, type StreamNode } from '../core/node.js';
 import { NOT_LIFTED, type KeyedReducer } from '../operators/keyed-map.js';
 import type { WatermarkTracker } from './watermark.js';
 

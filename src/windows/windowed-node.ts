@@ -25,8 +25,8 @@
  */
 import { checkStateFields } from '../core/errors.js';
 import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
-import type { IssueLog } from '../engine/issues.js';
-import { Emitter, type Checkpointable, type StreamNode } from '../engine/node.js';
+import type { IssueLog } from '../core/issues.js';
+import { Emitter, type Checkpointable, type StreamNode } from '../core/node.js';
 import type { KeyedReducer } from '../operators/keyed-map.js';
 import type { OutputMode } from '../state/output-mode.js';
 import type { PaneStore } from './pane-store.js';

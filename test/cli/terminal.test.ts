@@ -7,7 +7,7 @@ import { escapeControl, useColor } from '../../src/cli/terminal.js';
 import { LiveView } from '../../src/cli/live-view.js';
 import { applyConfig, printConfig } from '../../src/cli/config.js';
 import { ProgressReporter } from '../../src/cli/progress.js';
-import { IssueLog } from '../../src/engine/issues.js';
+import { IssueLog } from '../../src/core/issues.js';
 
 describe('colour rules: --color/--no-color > FORCE_COLOR > NO_COLOR > TERM=dumb > isTTY', () => {
   const tty = { isTTY: true };

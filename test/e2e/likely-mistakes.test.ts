@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { IssueLog } from '../../src/engine/issues.js';
-import { Emitter, type StreamNode } from '../../src/engine/node.js';
+import { IssueLog } from '../../src/core/issues.js';
+import { Emitter, type StreamNode } from '../../src/core/node.js';
 import { StatelessNode } from '../../src/operators/stateless.js';
 import { ROOT, runCli } from '../helpers/run-cli.js';
 import { runWithStdinFile } from '../helpers/run-file.js';

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { IssueLog } from '../../src/engine/issues.js';
+import { IssueLog } from '../../src/core/issues.js';
 import { KeyedReducer } from '../../src/operators/keyed-map.js';
 import { PaneTable, type ClosedWindow } from '../../src/distributed/pane-table.js';
 import { windowSpec } from '../../src/windows/spec.js';

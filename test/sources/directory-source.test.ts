@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { IssueLog } from '../../src/engine/issues.js';
+import { IssueLog } from '../../src/core/issues.js';
 import { DirectorySource, type DirectoryEvent, type DirectorySourceOptions } from '../../src/sources/directory-source.js';
 import { chokidarFactory, type WatchFactory } from '../../src/sources/directory-watcher.js';
 import { RateLimiter } from '../../src/sources/flow.js';

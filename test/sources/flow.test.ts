@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { IssueLog } from '../../src/engine/issues.js';
+import { IssueLog } from '../../src/core/issues.js';
 import { cutAfterLines, RateLimiter, WritableBackpressure } from '../../src/sources/flow.js';
 import { LineReader } from '../../src/sources/line-reader.js';
 

@@ -1,7 +1,7 @@
 /** The byte order mark at the start of a stream, however the stream is cut into chunks. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IssueLog } from '../../src/engine/issues.js';
+import { IssueLog } from '../../src/core/issues.js';
 import { ByteOrderMark, LineSplitter } from '../../src/sources/line-splitter.js';
 
 /** Lines of `bytes` fed in the given chunk sizes (the rest in one chunk); `streamStart` as the splitter's. */

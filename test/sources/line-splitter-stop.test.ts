@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IssueLog } from '../../src/engine/issues.js';
+import { IssueLog } from '../../src/core/issues.js';
 import { LineSplitter } from '../../src/sources/line-splitter.js';
 
 /** Lines and the byte offset after each, of `input` split naively (LF; a CR before LF, or ending a last line without LF, dropped). */

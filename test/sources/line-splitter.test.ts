@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { IssueLog } from '../../src/engine/issues.js';
+import { IssueLog } from '../../src/core/issues.js';
 import { LineSplitter } from '../../src/sources/line-splitter.js';
 
 function split(chunks: Buffer[], max?: number) {

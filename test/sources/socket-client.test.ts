@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DStreamError } from '../../src/core/errors.js';
-import { IssueLog } from '../../src/engine/issues.js';
+import { IssueLog } from '../../src/core/issues.js';
 import { ConnectSource, type ConnectSourceOptions } from '../../src/sources/socket-client.js';
 import { CollectingSink, EventLog, range } from './helpers.js';
 

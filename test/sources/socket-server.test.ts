@@ -4,7 +4,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { IssueLog } from '../../src/engine/issues.js';
+import { IssueLog } from '../../src/core/issues.js';
 import type { Backpressure } from '../../src/sources/flow.js';
 import { ListenSource, type ListenSourceOptions } from '../../src/sources/socket-server.js';
 import { CollectingSink, EventLog } from './helpers.js';

@@ -6,7 +6,7 @@
  * The receiver sets `current` to the raw input (the line) before pushing a
  * record, so a failure anywhere downstream can name the input that caused it.
  */
-import { DStreamError } from '../core/errors.js';
+import { DStreamError } from './errors.js';
 
 /** What to do when a user function throws: skip the record (default) or fail the job (exit 1). */
 export type ErrorPolicy = 'skip' | 'fail';

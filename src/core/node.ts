@@ -12,7 +12,7 @@
  * `tMs` is the record's event time (epoch ms), or `NaN` in processing time.
  * All calls are synchronous; a node never keeps a reference to the caller.
  */
-import type { BatchInfo, WindowBounds } from '../core/types.js';
+import type { BatchInfo, WindowBounds } from './types.js';
 
 /** A receiver of the push protocol (see module doc). */
 export interface StreamNode {
