@@ -23,8 +23,7 @@ import { requireFinalResults, type OutputMode } from '../state/output-mode.js';
 import type { StateHandle } from '../state/state-handle.js';
 import { windowSpec } from '../windows/spec.js';
 import { WatermarkTracker } from '../windows/watermark.js';
-import type { StreamingContext } from './context.js';
-import type { LogicalOp, StateOptions, WindowDef, WindowOutput } from './plan.js';
+import type { LogicalNode, LogicalOp, StateOptions, StreamHost, WindowDef, WindowOutput } from './plan.js';
 import type { StreamNode } from '../core/node.js';
 
 /** Options of windowed operators. */
@@ -67,10 +66,11 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 /** A discretized stream of records of type `T` (see module doc). */
-export class DStream<T> {
+export class DStream<T> implements LogicalNode {
   /** @internal */
   constructor(
-    readonly ssc: StreamingContext,
+    /** The context the stream was made on (a `StreamingContext`). */
+    readonly ssc: StreamHost,
     /** @internal */ readonly op: LogicalOp,
     /** @internal */ readonly parents: readonly DStream<unknown>[],
     /** Watermark (and zone) of an event-time stream, `null` in processing time. */
@@ -328,7 +328,7 @@ export class DStream<T> {
 
   /** Spark's `union`: the records of this stream and of `others`, batch by batch. */
   union(...others: DStream<T>[]): DStream<T> {
-    return this.ssc.union(this, ...others);
+    return unionOf([this, ...others]);
   }
 
   /** Output operation: `fn(records, ctx)` for every batch (and every window result). */
@@ -345,4 +345,18 @@ export class DStream<T> {
   output(create: (everyBatch: boolean) => StreamNode): void {
     this.ssc.registerOutput(this.derive<unknown>({ kind: 'sink', create }));
   }
+}
+
+/**
+ * Spark's `union`: one stream with the records of all `streams`, made on the context of the first.
+ * @throws ConfigError for no stream, or streams that differ in event time or windowing.
+ */
+export function unionOf<T>(streams: readonly DStream<T>[]): DStream<T> {
+  if (streams.length === 0) throw new ConfigError('union needs at least one stream');
+  const first = streams[0]!;
+  const tracker = first.eventTimeTracker;
+  if (streams.some((s) => s.eventTimeTracker !== tracker || s.windowed !== first.windowed)) {
+    throw new ConfigError('union: all streams must share event time and windowing');
+  }
+  return new DStream<T>(first.ssc, { kind: 'union' }, streams as readonly DStream<unknown>[], tracker, first.windowed);
 }

@@ -15,7 +15,7 @@ import { InverseStore, TwoStacksStore } from '../windows/keyed-store.js';
 import { RawStore } from '../windows/raw-store.js';
 import { SessionNode } from '../windows/session-node.js';
 import { WindowedNode } from '../windows/windowed-node.js';
-import type { DStream } from './dstream.js';
+import type { LogicalNode } from './plan.js';
 import type { IssueLog } from '../core/issues.js';
 import { UnionNode, type StreamNode } from '../core/node.js';
 
@@ -28,13 +28,13 @@ export interface NodeEnv {
   /** Time of the batch being received (ms). */
   currentBatchTimeMs: () => Millis;
   /** The node of a source stream. */
-  sourceNode: (ds: DStream<unknown>) => StreamNode;
+  sourceNode: (ds: LogicalNode) => StreamNode;
   /** Stateless nodes are collected: their closures are built once all consumers are connected. */
   stateless: StatelessNode[];
 }
 
 /** The physical node of one DStream (see module doc). */
-export function createNode(ds: DStream<unknown>, env: NodeEnv): StreamNode {
+export function createNode(ds: LogicalNode, env: NodeEnv): StreamNode {
   const op = ds.op;
   const { issues } = env;
   const tracker = ds.eventTimeTracker ?? undefined;
