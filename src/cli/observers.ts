@@ -66,14 +66,15 @@ export class Observers {
   private onBatch(batch: BatchInfo, m: BatchMetrics): void {
     this.progress?.onBatch(batch, m);
     if (this.metrics) {
-      const c = this.o.ssc.issues.counts;
+      const issues = this.o.ssc.issues;
       const out = this.o.recordsOut();
-      const skipped = c['user-error'] + c['bad-event-time'] + c['not-a-pair'] + c['line-too-long'];
+      const skipped = issues.skippedRecords;
+      const late = issues.lateRecords;
       this.metrics.observeBatch({
-        recordsIn: m.recordsIn, recordsOut: out - this.last.out, skipped: skipped - this.last.skipped, late: c.late - this.last.late,
+        recordsIn: m.recordsIn, recordsOut: out - this.last.out, skipped: skipped - this.last.skipped, late: late - this.last.late,
         processingMs: m.processingMs, schedulingDelayMs: m.schedulingDelayMs, stateKeys: m.stateKeys,
       });
-      this.last = { out, skipped, late: c.late };
+      this.last = { out, skipped, late };
     }
     if (batch.index % 10 === 0) this.systemd.status(`batch ${batch.index + 1}: ${m.recordsIn} records in, ${m.stateKeys} keys`);
   }

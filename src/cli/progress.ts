@@ -69,10 +69,10 @@ export class ProgressReporter {
     const out = this.o.recordsOut();
     const recordsOut = out - this.lastOut;
     this.lastOut = out;
-    const c = this.o.issues.counts;
-    const skipped = c['user-error'] + c['bad-event-time'] + c['not-a-pair'] + c['line-too-long'];
+    const late = this.o.issues.lateRecords;
+    const skipped = this.o.issues.skippedRecords;
     const rate = Math.round((m.recordsIn * 1000) / elapsed);
-    const text = `${n(rate)} rec/s · batch ${n(batch.index + 1)} · ${n(m.recordsIn)} in, ${n(recordsOut)} out · processing ${m.processingMs} ms / ${this.o.batchIntervalMs} ms · delay ${m.schedulingDelayMs} ms · ${n(m.stateKeys)} keys · ${n(c.late)} late · ${n(skipped)} skipped`;
+    const text = `${n(rate)} rec/s · batch ${n(batch.index + 1)} · ${n(m.recordsIn)} in, ${n(recordsOut)} out · processing ${m.processingMs} ms / ${this.o.batchIntervalMs} ms · delay ${m.schedulingDelayMs} ms · ${n(m.stateKeys)} keys · ${n(late)} late · ${n(skipped)} skipped`;
     if (this.spinner) this.spinner.text = text;
     if (this.o.stats) this.line(`dstream: ${text}`);
     if (m.processingMs > this.o.batchIntervalMs && !this.behind) {
@@ -90,7 +90,7 @@ export class ProgressReporter {
         eventTime: m.watermarkMs !== undefined ? { watermark: new Date(m.watermarkMs).toISOString() } : {},
         stateOperators: [{ numRowsTotal: m.stateKeys }],
         sink: { numOutputRows: recordsOut },
-        numLateRows: c.late,
+        numLateRows: late,
         numSkippedRows: skipped,
       };
       writeSync(this.jsonFd, JSON.stringify(progress) + '\n');

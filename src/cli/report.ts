@@ -71,13 +71,15 @@ export class IssueReporter {
   summary(log: IssueLog): string | undefined {
     const c = log.counts;
     const parts: string[] = [];
-    const skipped = c['user-error'] + c['bad-event-time'] + c['not-a-pair'];
+    const skipped = log.badRecords;
     if (skipped > 0) {
       const by = [...log.byOperator].filter(([w]) => w !== 'stdin').map(([w, k]) => `${k} by ${w}`).join(', ');
       parts.push(`${skipped} record${skipped === 1 ? '' : 's'} skipped (${by})`);
     }
-    if (c.late > 0) parts.push(`${c.late} late record${c.late === 1 ? '' : 's'} dropped`);
-    if (c['line-too-long'] > 0) parts.push(`${c['line-too-long']} line${c['line-too-long'] === 1 ? '' : 's'} over --max-line-bytes skipped`);
+    const late = log.lateRecords;
+    if (late > 0) parts.push(`${late} late record${late === 1 ? '' : 's'} dropped`);
+    const overLong = log.overLongLines;
+    if (overLong > 0) parts.push(`${overLong} line${overLong === 1 ? '' : 's'} over --max-line-bytes skipped`);
     if (c['unreadable-file'] > 0) parts.push(`${c['unreadable-file']} unreadable file${c['unreadable-file'] === 1 ? '' : 's'} skipped`);
     if (c['evicted-key'] > 0) parts.push(`${c['evicted-key']} key${c['evicted-key'] === 1 ? '' : 's'} evicted from state (--max-keys)`);
     if (c.repaired > 0) parts.push(`${c.repaired} line${c.repaired === 1 ? '' : 's'} repaired by --parse (kept)`);

@@ -153,10 +153,10 @@ export class IssueLog {
   }
 
   /** A record whose event time is behind a window already closed: emitted, or passed by the watermark (dropped, counted). */
-  late(where: string, value: unknown, eventTimeMs: number, sealedMs: number): void {
+  late(where: string, value: unknown, eventTimeMs: number, lastClosedEndMs: number): void {
     this.emit({
       kind: 'late', where, raw: this.current, value, eventTimeMs,
-      message: `event time ${isoOrNumber(eventTimeMs)} is before ${isoOrNumber(sealedMs)}, the end of a window already closed`,
+      message: `event time ${isoOrNumber(eventTimeMs)} is before ${isoOrNumber(lastClosedEndMs)}, the end of a window already closed`,
     });
   }
 
@@ -196,10 +196,41 @@ export class IssueLog {
     this.emit({ kind: 'line-too-long', where, raw: undefined, value: undefined, message: `line of at least ${bytes} bytes exceeds --max-line-bytes ${limit} (counted; not kept in --dead-letter)` });
   }
 
-  /** Records skipped (everything but invalid UTF-8, which is kept after replacement). */
-  get skipped(): number {
+  // The totals below are the only sums of `counts`: every report (--stats, --progress-json,
+  // metrics, the summary at exit) reads them, so a word means one number everywhere.
+
+  /**
+   * Bad records: records an operator could not take (a throwing function, a
+   * bad event time, not a pair), skipped; per operator in `byOperator`. The
+   * summary at exit says "N records skipped (k by OPERATOR, …)".
+   */
+  get badRecords(): number {
     const c = this.counts;
-    return c['user-error'] + c['bad-event-time'] + c['not-a-pair'] + c.late + c['line-too-long'];
+    return c['user-error'] + c['bad-event-time'] + c['not-a-pair'];
+  }
+
+  /** Lines over `--max-line-bytes`, skipped before they became records ("N lines over --max-line-bytes skipped"). */
+  get overLongLines(): number {
+    return this.counts['line-too-long'];
+  }
+
+  /**
+   * Skipped records: bad records plus over-long lines. "skipped" in `--stats`,
+   * `numSkippedRows` in `--progress-json`, `dstream_records_skipped_total` in
+   * metrics; the summary at exit shows its two parts.
+   */
+  get skippedRecords(): number {
+    return this.badRecords + this.overLongLines;
+  }
+
+  /** Late records: event time before the end of a closed window, dropped ("late" everywhere; `--late` keeps them). */
+  get lateRecords(): number {
+    return this.counts.late;
+  }
+
+  /** Records that gave no output because of bad input or lateness: skipped plus late (invalid UTF-8 and repaired lines are kept). */
+  get droppedRecords(): number {
+    return this.skippedRecords + this.lateRecords;
   }
 }
 

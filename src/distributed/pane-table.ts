@@ -1,7 +1,8 @@
 /**
  * Stage 2's window algebra: partial aggregates per (pane, key) merged from
- * many sources, and windows closed in order when the watermark passes their
- * end — the same windows, rows and order as the single-process engine
+ * many sources, and windows closed in order by `windows/closing.ts`'s rule
+ * (end + allowed lateness at or before the watermark) — the same windows, rows
+ * and order as the single-process engine
  * (windowed-node.ts in append mode): windows `[k·slide, k·slide + length)`
  * made of panes of `gcd(length, slide)` ("No pane, no gain", Li et al., SIGMOD
  * Record 2005); each non-empty window is output once, rows in key order.
@@ -12,6 +13,7 @@
  */
 import type { Millis } from '../core/types.js';
 import { GLOBAL_KEY, type KeyedReducer } from '../operators/keyed-map.js';
+import { paneStillNeeded, WindowClosing } from '../windows/closing.js';
 import { firstWindowEndContaining, type WindowSpec } from '../windows/spec.js';
 import { compareIds } from './redis-log.js';
 
@@ -30,15 +32,24 @@ interface Pane {
 /** Open panes of one key partition (see module doc). */
 export class PaneTable {
   private panes = new Map<number, Pane>();
-  /** End of the last closed window (epoch ms); −∞ before any. */
-  sealedMs: Millis = -Infinity;
+  private readonly closing: WindowClosing;
 
   /**
    * @param spec the event-time window.
    * @param reducer combine, key codec and output of the aggregation (keys arrive decoded and are encoded here).
-   * @param allowedLatenessMs a window closes when watermark ≥ end + this.
+   * @param allowedLatenessMs a window closes when end + this ≤ watermark (see `WindowClosing`).
    */
-  constructor(private readonly spec: WindowSpec, private readonly reducer: KeyedReducer, private readonly allowedLatenessMs: Millis) {}
+  constructor(private readonly spec: WindowSpec, private readonly reducer: KeyedReducer, allowedLatenessMs: Millis) {
+    this.closing = new WindowClosing(allowedLatenessMs);
+  }
+
+  /** End of the last closed window (epoch ms); −∞ before any. Set it before `restore` on a takeover. */
+  get lastClosedEndMs(): Millis {
+    return this.closing.lastClosedEndMs;
+  }
+  set lastClosedEndMs(ms: Millis) {
+    this.closing.lastClosedEndMs = ms;
+  }
 
   /** Number of open panes. */
   get size(): number {
@@ -47,7 +58,7 @@ export class PaneTable {
 
   /** True when pane `pane` can still be part of a window to come. */
   isOpen(pane: number): boolean {
-    return pane * this.spec.paneMs >= this.sealedMs + this.spec.slideMs - this.spec.lengthMs;
+    return paneStillNeeded(this.spec, pane * this.spec.paneMs, this.closing.lastClosedEndMs);
   }
 
   /**
@@ -72,7 +83,7 @@ export class PaneTable {
     return [...this.panes].map(([p, { first, rows }]) => [p, first, [...rows].map(([k, v]) => [k === GLOBAL_KEY ? k : keys.decode(k), v] as [unknown, unknown])]);
   }
 
-  /** Takes back a `snapshot()` (after `sealedMs` is set). */
+  /** Takes back a `snapshot()` (after `lastClosedEndMs` is set). */
   restore(data: [number, string, [unknown, unknown][]][]): void {
     this.panes.clear();
     for (const [p, first, rows] of data) for (const [k, v] of rows) this.add(p, k, v, first);
@@ -97,8 +108,8 @@ export class PaneTable {
     let end = -Infinity;
     while (i < panes.length) {
       const firstStart = panes[i]! * paneMs;
-      end = Math.max(firstWindowEndContaining(this.spec, firstStart), this.sealedMs + slideMs);
-      if (end + this.allowedLatenessMs > watermarkMs) break;
+      end = Math.max(firstWindowEndContaining(this.spec, firstStart), this.closing.lastClosedEndMs + slideMs);
+      if (!this.closing.closes(end, watermarkMs)) break;
       const start = end - lengthMs;
       const merged = new Map<unknown, unknown>();
       for (let j = i; j < panes.length && panes[j]! * paneMs < end; j++) {
@@ -112,7 +123,7 @@ export class PaneTable {
         const records = this.reducer.sortedKeys(merged.keys()).map((k) => this.reducer.output(k, merged.get(k)));
         out.push({ startMs: start, endMs: end, records });
       }
-      this.sealedMs = end;
+      this.closing.closed(end);
       // Panes that start before the next window's start are no longer needed.
       const nextStart = end + slideMs - lengthMs;
       while (i < panes.length && panes[i]! * paneMs < nextStart) {

@@ -85,7 +85,7 @@ export class Stage2Unit {
     const t0 = ctx.now();
     const st = await ctx.log.stage2State(this.partition);
     this.table = new PaneTable(ctx.spec, ctx.mergeReducer(), ctx.allowedLatenessMs);
-    this.table.sealedMs = st.sealedMs;
+    this.table.lastClosedEndMs = st.sealedMs;
     this.offset = st.offset;
     this.doneFlag = st.done;
     this.sources = new Map(Object.entries(JSON.parse(st.sources) as Record<string, SourceProgress>).map(([k, v]) => [Number(k), {
@@ -157,7 +157,7 @@ export class Stage2Unit {
     const last = msgs[msgs.length - 1]!.id;
     const r = await ctx.log.commitStage2(ctx.worker, this.epoch, this.partition, {
       prevOffset: this.offset, offset: last, rebuild: this.table.rebuildPoint(last),
-      sources: JSON.stringify(Object.fromEntries(this.sources)), sealedMs: this.table.sealedMs, done, rowsAdded: rows, lateAdded: late, rowPacks: packs,
+      sources: JSON.stringify(Object.fromEntries(this.sources)), sealedMs: this.table.lastClosedEndMs, done, rowsAdded: rows, lateAdded: late, rowPacks: packs,
     }, ctx.output);
     if (r === 'fenced') throw new FencedError(this.unit, this.epoch);
     if (r === 'stale') {

@@ -7,8 +7,9 @@
  *
  * Optional per-record lateness (distributed mode): a record whose event time
  * is before the end of the last window that the running maximum event time
- * *before it* could have closed is late — decided per record, so the answer
- * does not depend on how the input is cut into batches.
+ * *before it* could have closed (windows/closing.ts's rule, with watermark =
+ * running maximum − watermark delay) is late — decided per record, so the
+ * answer does not depend on how the input is cut into batches.
  */
 import { ManualClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
@@ -21,6 +22,7 @@ import { compileFunction } from '../plan/compile-fn.js';
 import { KeyedReducer, GLOBAL_KEY } from '../operators/keyed-map.js';
 import { StatelessNode } from '../operators/stateless.js';
 import { StreamingContext } from './context.js';
+import { lastClosingWindowEndMs, WindowClosing } from '../windows/closing.js';
 import type { ErrorPolicy, IssueLog } from '../core/issues.js';
 import type { StreamNode } from '../core/node.js';
 
@@ -98,14 +100,9 @@ export function partialCombinerOf(agg: AggFlag): (a: any, b: any) => unknown {
   return combinerOf(agg, 'distributed mode', '');
 }
 
-/** End (ms) of the last window `[k·slide, k·slide + length)` with end ≤ `t`. */
-export function lastWindowEndAtOrBefore(t: Millis, lengthMs: Millis, slideMs: Millis): Millis {
-  return Math.floor((t - lengthMs) / slideMs) * slideMs + lengthMs;
-}
-
 /** End (ms) of the last window a running maximum event time `maxMs` lets close: records before it are late. */
-function sealedBy(maxMs: Millis, rule: LatenessRule): Millis {
-  return lastWindowEndAtOrBefore(maxMs - rule.watermarkDelayMs - rule.allowedLatenessMs, rule.lengthMs, rule.slideMs);
+function lastClosedEndBy(maxMs: Millis, rule: LatenessRule): Millis {
+  return lastClosingWindowEndMs(rule, maxMs - rule.watermarkDelayMs, rule.allowedLatenessMs);
 }
 
 /** Stateless prefix + per-(pane, key) partial aggregates (see module doc). */
@@ -114,8 +111,8 @@ export class MapSideCombiner {
   readonly reducer: KeyedReducer;
   /** Largest event time seen (epoch ms), −∞ before the first record. */
   maxEventTimeMs: Millis = -Infinity;
-  /** Records before this instant are late (see `LatenessRule`). */
-  private sealedMs: Millis = -Infinity;
+  /** With a `LatenessRule`: the end of the last closed window; records before it are late. */
+  private readonly closing: WindowClosing | undefined;
   private partials = new Map<number, Map<unknown, unknown>>();
   private readonly head: StreamNode;
 
@@ -133,25 +130,18 @@ export class MapSideCombiner {
     const reducer = (this.reducer = new KeyedReducer(aggregationOf(o.aggregation), ssc.issues, false));
     const paneMs = o.paneMs;
     const rule = o.lateness;
-    if (rule) this.sealedMs = rule.floorMs;
     const self = this;
     const agg = o.aggregation.op === 'count' || o.aggregation.op === 'count-by-value' ? `--${o.aggregation.op}` : `--${o.aggregation.op} '${(o.aggregation as { source: string }).source}'`;
     const label = `${agg} --window`; // as the windowed operator names late records in local mode
+    const closing = (this.closing = rule && new WindowClosing(rule.allowedLatenessMs, { issues: ssc.issues, label }));
+    if (closing) closing.lastClosedEndMs = rule!.floorMs;
     const sink: StreamNode = {
       record(value: unknown, tMs: number) {
-        if (rule) {
-          if (tMs < self.sealedMs) {
-            self.issues.late(label, value, tMs, self.sealedMs);
-            return;
-          }
-        }
+        if (closing?.dropLate(value, tMs)) return;
         const pane = tMs === tMs ? Math.floor(tMs / paneMs) : 0;
         if (tMs > self.maxEventTimeMs) {
           self.maxEventTimeMs = tMs;
-          if (rule) {
-            const sealed = sealedBy(tMs, rule);
-            if (sealed > self.sealedMs) self.sealedMs = sealed;
-          }
+          if (closing) closing.closed(lastClosedEndBy(tMs, rule!));
         }
         let m = self.partials.get(pane);
         if (!m) self.partials.set(pane, (m = new Map()));
@@ -176,7 +166,7 @@ export class MapSideCombiner {
     this.maxEventTimeMs = maxEventTimeMs;
     const rule = this.o.lateness;
     if (!rule) return;
-    this.sealedMs = Math.max(maxEventTimeMs === -Infinity ? -Infinity : sealedBy(maxEventTimeMs, rule), floorMs);
+    this.closing!.lastClosedEndMs = Math.max(maxEventTimeMs === -Infinity ? -Infinity : lastClosedEndBy(maxEventTimeMs, rule), floorMs);
   }
 
   /** Runs one line through the prefix and into the partials. */

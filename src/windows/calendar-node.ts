@@ -2,8 +2,9 @@
  * Tumbling event-time windows aligned to local time (`--timezone`): each
  * window is `TimeZone.window(t, length)`, so its real duration can differ from
  * its length across DST changes (see `time-zone.ts`). Windows are closed and
- * output (append mode) when the watermark passes their end, in window order;
- * records for a closed window are late.
+ * output (append mode) by `closing.ts`'s rule (end + allowed lateness at or
+ * before the watermark), in window order; records before the end of the last
+ * closed window are late.
  */
 import type { BatchInfo, Millis } from '../core/types.js';
 import type { IssueLog } from '../core/issues.js';
@@ -11,6 +12,7 @@ import { Emitter, type Checkpointable, type StreamNode } from '../core/node.js';
 import type { KeyedReducer } from '../operators/keyed-map.js';
 import type { TimeZone } from '../core/time-zone.js';
 import type { WatermarkTracker } from './watermark.js';
+import { WindowClosing } from './closing.js';
 
 /** Options of a `CalendarWindowNode`. */
 export interface CalendarWindowOptions {
@@ -27,18 +29,17 @@ export interface CalendarWindowOptions {
 export class CalendarWindowNode extends Emitter implements StreamNode, Checkpointable {
   /** Open windows by start instant. Plain data. */
   readonly windows = new Map<Millis, { endMs: Millis; partials: Map<unknown, unknown> }>();
-  sealedMs: Millis = -Infinity;
+  /** Which windows close at a watermark; the end of the last one closed (records before it are late). */
+  readonly closing: WindowClosing;
   private last: { startMs: Millis; endMs: Millis; partials: Map<unknown, unknown> } | null = null;
 
   constructor(private readonly o: CalendarWindowOptions) {
     super();
+    this.closing = new WindowClosing(o.allowedLatenessMs ?? 0, { issues: o.issues, label: o.label });
   }
 
   record(value: unknown, tMs: number): void {
-    if (tMs < this.sealedMs) {
-      this.o.issues.late(this.o.label, value, tMs, this.sealedMs);
-      return;
-    }
+    if (this.closing.dropLate(value, tMs)) return;
     let w = this.last;
     if (!w || tMs < w.startMs || tMs >= w.endMs) {
       const [startMs, endMs] = this.o.zone.window(tMs, this.o.lengthMs);
@@ -55,13 +56,14 @@ export class CalendarWindowNode extends Emitter implements StreamNode, Checkpoin
     return n;
   }
   snapshot(): unknown {
-    return { windows: this.windows, sealedMs: this.sealedMs, codec: this.o.reducer.keys.snapshot() };
+    // `sealedMs`: the checkpoint's name for the end of the last closed window.
+    return { windows: this.windows, sealedMs: this.closing.lastClosedEndMs, codec: this.o.reducer.keys.snapshot() };
   }
   restore(data: unknown): void {
     const d = data as { windows: CalendarWindowNode['windows']; sealedMs: number; codec: [string, unknown][] };
     this.o.reducer.keys.restore(d.codec);
     for (const [k, v] of d.windows) this.windows.set(k, v);
-    this.sealedMs = d.sealedMs;
+    this.closing.lastClosedEndMs = d.sealedMs;
     this.last = null;
   }
 
@@ -69,14 +71,14 @@ export class CalendarWindowNode extends Emitter implements StreamNode, Checkpoin
   endGroup(): void {}
 
   endBatch(batch: BatchInfo): void {
-    const closeBefore = this.o.tracker.advance(batch) - (this.o.allowedLatenessMs ?? 0);
-    const due = [...this.windows].filter(([, w]) => w.endMs <= closeBefore).sort((a, b) => a[0] - b[0]);
+    const watermarkMs = this.o.tracker.advance(batch);
+    const due = [...this.windows].filter(([, w]) => this.closing.closes(w.endMs, watermarkMs)).sort((a, b) => a[0] - b[0]);
     for (const [startMs, w] of due) {
       this.windows.delete(startMs);
       this.out.beginGroup({ startMs, endMs: w.endMs, eventTime: true });
       for (const k of this.o.reducer.sortedKeys(w.partials.keys())) this.out.record(this.o.reducer.output(k, w.partials.get(k)), startMs);
       this.out.endGroup();
-      this.sealedMs = Math.max(this.sealedMs, w.endMs);
+      this.closing.closed(w.endMs);
       if (this.last?.startMs === startMs) this.last = null;
     }
     this.out.endBatch(batch);

@@ -59,7 +59,25 @@ export function windowSpec(lengthMs: Millis, slideMs: Millis | undefined, batchI
 }
 
 /** End (ms) of the earliest window that contains instant `tMs`. */
-export function firstWindowEndContaining(spec: WindowSpec, tMs: Millis): Millis {
+export function firstWindowEndContaining(spec: Pick<WindowSpec, 'lengthMs' | 'slideMs'>, tMs: Millis): Millis {
   const start = (Math.floor((tMs - spec.lengthMs) / spec.slideMs) + 1) * spec.slideMs;
   return start + spec.lengthMs;
+}
+
+/** End (ms) of the last window `[k·slide, k·slide + length)` with end ≤ `tMs` (−∞ for −∞). */
+export function lastWindowEndAtOrBefore(tMs: Millis, lengthMs: Millis, slideMs: Millis): Millis {
+  return Math.floor((tMs - lengthMs) / slideMs) * slideMs + lengthMs;
+}
+
+/**
+ * Window assignment: the starts (ms, ascending) of every window
+ * `[k·slide, k·slide + length)` that contains instant `tMs` — ⌈length / slide⌉
+ * or ⌊length / slide⌋ of them, none when a slide longer than the length leaves
+ * `tMs` between two windows. E.g. length 10, slide 5: t = 0 → [−5, 0];
+ * t = 9 → [0, 5]; t = 10 → [5, 10].
+ */
+export function windowStartsContaining(spec: Pick<WindowSpec, 'lengthMs' | 'slideMs'>, tMs: Millis): Millis[] {
+  const starts: Millis[] = [];
+  for (let s = firstWindowEndContaining(spec, tMs) - spec.lengthMs; s <= tMs; s += spec.slideMs) starts.push(s);
+  return starts;
 }

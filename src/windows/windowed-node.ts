@@ -15,8 +15,9 @@
  * Event time (Structured Streaming's `window()` with a watermark): a record
  * with event time `t` belongs to pane `floor(t / pane)`. After each batch the
  * watermark is advanced, and each window `[s, e)` with `e + allowedLateness ≤
- * watermark` is closed, in window order. A record with `t` before the end of
- * the last closed window is late: dropped, counted and reported. Output modes:
+ * watermark` is closed, in window order; a record with `t` before the end of
+ * the last closed window is late: dropped, counted and reported (the rule is
+ * `closing.ts`'s, shared with calendar windows and distributed mode). Output modes:
  * `append` (default: each non-empty window once, at close), `update` (every
  * batch, the rows of open windows that got records in it), `complete` (every
  * batch, every window, closed or open). The result does not depend on how
@@ -29,8 +30,9 @@ import type { IssueLog } from '../core/issues.js';
 import { Emitter, type Checkpointable, type StreamNode } from '../core/node.js';
 import type { KeyedReducer } from '../operators/keyed-map.js';
 import type { OutputMode } from '../state/output-mode.js';
+import { WindowClosing } from './closing.js';
 import type { PaneStore } from './pane-store.js';
-import { firstWindowEndContaining, type WindowSpec } from './spec.js';
+import { firstWindowEndContaining, windowStartsContaining, type WindowSpec } from './spec.js';
 import type { WatermarkTracker } from './watermark.js';
 
 /** Options of a `WindowedNode`. */
@@ -69,8 +71,8 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
   private openPane: number;
   /** Event time: end of the next window to close (ms), or `-Infinity` before data. */
   private nextEndMs: Millis = -Infinity;
-  /** Event time: records before this instant are late (end of the last closed window). */
-  sealedMs: Millis = -Infinity;
+  /** Event time: which windows close at a watermark, and the end of the last one closed (records before it are late). */
+  readonly closing: WindowClosing;
   /** Event time, update mode: keys that got records in this batch, per pane. */
   private dirty = new Map<number, Set<unknown>>();
   /** Event time, complete mode: results of closed windows, in window order. */
@@ -83,6 +85,7 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
     this.spec = o.spec;
     this.store = o.store;
     this.mode = o.mode ?? (o.spec.eventTime ? 'append' : 'complete');
+    this.closing = new WindowClosing(o.allowedLatenessMs ?? 0, { issues: o.issues, label: o.label });
     this.openPane = this.paneOfBatch(o.firstBatchTimeMs);
   }
 
@@ -102,10 +105,7 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
       this.store.add(this.openPane, value, tMs);
       return;
     }
-    if (tMs < this.sealedMs) {
-      this.o.issues.late(this.o.label, value, tMs, this.sealedMs);
-      return;
-    }
+    if (this.closing.dropLate(value, tMs)) return;
     const pane = Math.floor(tMs / this.spec.paneMs);
     this.store.add(pane, value, tMs);
     if (this.mode === 'update') {
@@ -136,7 +136,8 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
 
   snapshot(): unknown {
     return {
-      openPane: this.openPane, nextEndMs: this.nextEndMs, sealedMs: this.sealedMs,
+      // `sealedMs`: the checkpoint's name for the end of the last closed window.
+      openPane: this.openPane, nextEndMs: this.nextEndMs, sealedMs: this.closing.lastClosedEndMs,
       closed: this.closed, lastOutput: this.lastOutput, store: this.store.snapshot(),
     };
   }
@@ -146,7 +147,7 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
     if (!Array.isArray(d.closed) || !(d.lastOutput instanceof Map)) throw new Error('bad closed windows in the state of a window');
     this.openPane = d.openPane;
     this.nextEndMs = d.nextEndMs;
-    this.sealedMs = d.sealedMs;
+    this.closing.lastClosedEndMs = d.sealedMs;
     this.closed = d.closed;
     this.lastOutput = d.lastOutput;
     this.store.restore(d.store);
@@ -188,23 +189,24 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
   // ---- event time ----
 
   private eventTimeBatch(batch: BatchInfo): void {
-    const closeBefore = this.o.tracker!.advance(batch) - (this.o.allowedLatenessMs ?? 0);
-    // End of input closes every window (closeBefore = +∞); an empty window is sealed only
+    const watermarkMs = this.o.tracker!.advance(batch);
+    // End of input closes every window (watermark +∞); an empty window counts as closed only
     // when the real watermark has passed it, so a later run (a checkpoint) is not refused
     // records of a window that was never emitted.
-    const passedBefore = this.o.tracker!.watermarkMs - (this.o.allowedLatenessMs ?? 0);
+    const realWatermarkMs = this.o.tracker!.watermarkMs;
+    const closing = this.closing;
     if (this.mode === 'update') this.outputUpdated();
     const { slideMs, paneMs, lengthMs } = this.spec;
     for (;;) {
       if (this.store.windowEmpty()) {
         // Nothing in the window: jump to the first window holding an open pane. Open panes
-        // start at or after `sealedMs` (earlier records are late), so it ends after every
-        // window already closed.
+        // start at or after the last closed end (earlier records are late), so it ends after
+        // every window already closed.
         const first = this.store.firstOpenPane();
         if (first === Infinity) break;
         this.nextEndMs = firstWindowEndContaining(this.spec, first * paneMs);
       }
-      if (this.nextEndMs > closeBefore) break;
+      if (!closing.closes(this.nextEndMs, watermarkMs)) break;
       const endMs = this.nextEndMs;
       this.store.sealBefore(endMs / paneMs);
       this.store.evictBefore((endMs - lengthMs) / paneMs);
@@ -212,8 +214,8 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
         const bounds = { startMs: endMs - lengthMs, endMs, eventTime: true };
         if (this.mode === 'append') this.outputGroup(bounds, null);
         else if (this.mode === 'complete') this.closed.push({ bounds, rows: this.windowRows(bounds, null) });
-        this.sealedMs = endMs;
-      } else if (endMs <= passedBefore) this.sealedMs = endMs;
+        closing.closed(endMs);
+      } else if (closing.closes(endMs, realWatermarkMs)) closing.closed(endMs);
       this.nextEndMs += slideMs;
     }
     if (this.mode === 'complete') this.outputComplete();
@@ -243,11 +245,9 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
 
   /** Windows (start ms) that contain pane `p` and are not closed yet. */
   private openWindowsOf(p: number): number[] {
-    const { paneMs, slideMs, lengthMs } = this.spec;
-    const starts: number[] = [];
-    const t = p * paneMs;
-    for (let s = Math.floor(t / slideMs) * slideMs; s > t - lengthMs; s -= slideMs) if (s + lengthMs > this.sealedMs) starts.push(s);
-    return starts;
+    const { paneMs, lengthMs } = this.spec;
+    const lastClosedEndMs = this.closing.lastClosedEndMs;
+    return windowStartsContaining(this.spec, p * paneMs).filter((s) => s + lengthMs > lastClosedEndMs);
   }
 
   /** Update mode: for every open window that got records in this batch, the rows of the keys it got. */

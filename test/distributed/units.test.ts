@@ -8,7 +8,8 @@ import { fairShare } from '../../src/distributed/worker.js';
 import { minWatermark, type SourceProgress } from '../../src/distributed/stage2.js';
 import { keyPartition, packByKeyPartition, unpackPartials, packRows, unpackRows, fnv1a } from '../../src/distributed/partials.js';
 import { compareIds, numText, textNum } from '../../src/distributed/redis-log.js';
-import { MapSideCombiner, lastWindowEndAtOrBefore } from '../../src/engine/map-side-combine.js';
+import { MapSideCombiner } from '../../src/engine/map-side-combine.js';
+import { lastWindowEndAtOrBefore } from '../../src/windows/spec.js';
 import { GLOBAL_KEY } from '../../src/operators/keyed-map.js';
 import { distributedPlan } from '../../src/cli/distributed-options.js';
 

@@ -11,7 +11,7 @@ import { KeyedReducer } from '../../src/operators/keyed-map.js';
 import { PaneTable, type ClosedWindow } from '../../src/distributed/pane-table.js';
 import { windowSpec } from '../../src/windows/spec.js';
 import { compareIds } from '../../src/distributed/redis-log.js';
-import { lastWindowEndAtOrBefore } from '../../src/engine/map-side-combine.js';
+import { lastWindowEndAtOrBefore } from '../../src/windows/spec.js';
 
 type Ev = { t: number; k: string; v: number };
 
@@ -75,7 +75,7 @@ describe('distributed stage 2 (PaneTable) equals a naive recomputation', () => {
               // A new owner: the committed sealed point, then a replay from the rebuild point.
               const from = table.rebuildPoint(id);
               const fresh = new PaneTable(spec, reducer(), 0);
-              fresh.sealedMs = table.sealedMs;
+              fresh.lastClosedEndMs = table.lastClosedEndMs;
               for (const m of log) if (compareIds(m.id, from) >= 0 && fresh.isOpen(m.pane)) fresh.add(m.pane, m.k, m.v, m.id);
               table = fresh;
             }
