@@ -74,7 +74,7 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
     sources.push(env.wal ? env.wal(s, sources.length) : s);
   }
   if (options.watch.length > 0) {
-    const { DirectorySource } = await import('../sources/directory-source.js');
+    const { DirectorySource } = await import('../sources/directory/source.js');
     sources.push(new DirectorySource({
       ...common(),
       dirs: options.watch,

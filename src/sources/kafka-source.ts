@@ -29,8 +29,7 @@ import { Admin, Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@pl
 import { ConfigError, DStreamError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import type { PartitionClock } from '../windows/watermark.js';
-import type { Replayable } from './replayable.js';
-import type { Source, SourceSink } from './source.js';
+import type { Replayable, Source, SourceSink } from './source.js';
 
 /** Where a partition without a checkpointed or committed position starts. */
 export type KafkaStart = 'earliest' | 'latest' | { timeMs: Millis };
