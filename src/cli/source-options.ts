@@ -13,7 +13,7 @@ import { DEFAULT_LISTEN_HOST, parseHostPort, type HostPort } from '../sources/ad
 import { parseAfterRead, type AfterRead } from '../sources/directory/after-read.js';
 import { DEFAULT_SETTLE_MS } from '../sources/directory/settle.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../sources/socket-defaults.js';
-import type { KafkaStart } from '../sources/kafka-source.js';
+import type { KafkaStart } from '../sources/kafka/options.js';
 
 /** What to read. Durations in ms. */
 export interface SourceCliOptions {
