@@ -29,8 +29,8 @@ export { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './sources/line-splitter.js
 export { ReadableLineSource, type ReadableLineSourceOptions } from './sources/readable-source.js';
 export { ConnectSource, type ConnectSourceOptions } from './sources/socket-client.js';
 export { ListenSource, type ListenSourceOptions } from './sources/socket-server.js';
-export { DirectorySource, type DirectorySourceOptions, type DirectoryEvent } from './sources/directory-source.js';
-export { ProcessedFiles, type ProcessedFile, type FileIdentity } from './sources/file-identity.js';
+export { DirectorySource, type DirectorySourceOptions, type DirectoryEvent } from './sources/directory/source.js';
+export { ProcessedFiles, type ProcessedFile, type FileIdentity } from './sources/directory/file-identity.js';
 export { RateLimiter, WritableBackpressure, type Backpressure } from './sources/flow.js';
 export { windowSpec, type WindowSpec } from './windows/spec.js';
 export { WatermarkTracker } from './windows/watermark.js';

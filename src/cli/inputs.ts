@@ -12,7 +12,7 @@ import { RateLimiter, WritableBackpressure, type Backpressure, type WritableLike
 import { ReadableLineSource } from '../sources/readable-source.js';
 import type { Source } from '../sources/source.js';
 import { BatchMarkerSource } from '../sources/batch-marker.js';
-import type { KafkaSource } from '../sources/kafka-source.js';
+import type { KafkaSource } from '../sources/kafka/source.js';
 import type { SourceCliOptions } from './source-options.js';
 
 /** What `createInputs` needs from the process. */
@@ -74,7 +74,7 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
     sources.push(env.wal ? env.wal(s, sources.length) : s);
   }
   if (options.watch.length > 0) {
-    const { DirectorySource } = await import('../sources/directory-source.js');
+    const { DirectorySource } = await import('../sources/directory/source.js');
     sources.push(new DirectorySource({
       ...common(),
       dirs: options.watch,
@@ -91,7 +91,7 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
     // The client's dependency mnemonist, loaded first: imported only through the client it was
     // found with "LRUCache is not a constructor" when stdin was a pipe (Node 20.20; cause not found).
     await import('mnemonist');
-    const { KafkaSource } = await import('../sources/kafka-source.js');
+    const { KafkaSource } = await import('../sources/kafka/source.js');
     const k = options.kafka;
     kafka = new KafkaSource({
       brokers: k.brokers, topics: k.topics, start: k.start, group: k.group, once: options.once, asRecord: k.asRecord,

@@ -16,8 +16,8 @@ import { fstatSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import bytes from 'bytes';
 import { SingleBar } from 'cli-progress';
-import { FileFilter, scanDirectory } from '../sources/directory-watcher.js';
-import { isGzip } from '../sources/file-reader.js';
+import { FileFilter, scanDirectory } from '../sources/directory/watcher.js';
+import { isGzip } from '../sources/directory/file-reader.js';
 import { drawBelowWrites } from './terminal.js';
 
 /** An input whose size is known: `totalBytes`, `readBytes()` so far. */

@@ -10,10 +10,10 @@ import { parseDuration } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { DEFAULT_LISTEN_HOST, parseHostPort, type HostPort } from '../sources/address.js';
-import { parseAfterRead, type AfterRead } from '../sources/after-read.js';
-import { DEFAULT_SETTLE_MS } from '../sources/settle.js';
+import { parseAfterRead, type AfterRead } from '../sources/directory/after-read.js';
+import { DEFAULT_SETTLE_MS } from '../sources/directory/settle.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from '../sources/socket-defaults.js';
-import type { KafkaStart } from '../sources/kafka-source.js';
+import type { KafkaStart } from '../sources/kafka/options.js';
 
 /** What to read. Durations in ms. */
 export interface SourceCliOptions {

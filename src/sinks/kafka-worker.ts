@@ -18,7 +18,7 @@
 import { writeSync } from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { Admin, Producer } from '@platformatic/kafka';
-import { isUnknownTopic } from '../sources/kafka-source.js';
+import { isUnknownTopic, kafkaErrorText as text } from '../sources/kafka/errors.js';
 
 interface Init { type: 'init'; brokers: string[]; topic: string; transactionalId?: string }
 interface Send { type: 'send'; lines: string[]; keys: (string | null)[]; seq: number }
@@ -29,11 +29,6 @@ let producer: Producer | null = null;
 let admin: Admin | null = null;
 /** The admin client saw a failure: made anew at the next connect. */
 let adminBroken = false;
-
-function text(e: unknown): string {
-  const errs = (e as { errors?: unknown[] })?.errors;
-  return `${e instanceof Error ? e.message : String(e)}${Array.isArray(errs) && errs.length ? `: ${text(errs[0])}` : ''}`;
-}
 
 function log(line: string): void {
   try {

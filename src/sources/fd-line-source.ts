@@ -19,7 +19,7 @@
  * that was replaced (other identity, or shorter) from its start.
  */
 import { fstatSync, read, readSync } from 'node:fs';
-import { HEAD_BYTES, headHash } from './file-identity.js';
+import { HEAD_BYTES, headHash } from './directory/file-identity.js';
 import type { Backpressure } from './flow.js';
 import type { IssueLog } from '../core/issues.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';

@@ -4,8 +4,7 @@
  * `endWhenEmpty`, the input ends when the queue is exhausted. The queue is
  * kept whole, so the source is replayable (offsets: the array's position).
  */
-import type { Replayable } from './replayable.js';
-import type { Source, SourceSink } from './source.js';
+import type { Replayable, Source, SourceSink } from './source.js';
 
 /** A queue of batches (see module doc). */
 export class QueueSource<T> implements Source, Replayable {

@@ -1,54 +1,36 @@
 /**
- * The contract of a receiver (Spark's `Receiver` / Structured Streaming's
- * `Source`, reduced to what a single process needs): acquire what can fail
- * (`prepare`), start pushing records, say when the input has ended, learn
- * when a batch has been output (`commit`), stop on request.
+ * The one contract of every source (Spark's `Receiver`, and Structured
+ * Streaming's `Source` for those that can replay): the engine drives it —
+ * `prepare`, `start`, then per batch `planBatch` (offsets) → `replayBatch`
+ * (read exactly those) or `onBatch` (pull), `commit` after the output, `stop`.
  *
  * Records are pushed synchronously through the operators as they arrive, so a
- * source that reads one chunk at a time and waits for the push to return is
- * throttled by processing; sources also pause reading while a `Backpressure`
- * says the output is behind, or while a `RateLimiter` budget is used
- * (`flow.ts`).
+ * source that waits for each push to return is throttled by processing; it
+ * also pauses while a `Backpressure` or a `RateLimiter` says so (`flow.ts`).
  */
 import type { BatchInfo, Millis } from '../core/types.js';
 
 /** What a source pushes into. All calls synchronous. */
 export interface SourceSink {
-  /**
-   * One record of the batch being received. Returns true when the batch is
-   * full (bounded input with `--max-records-per-batch`): a source that can
-   * stop at this record calls `cut()` before its next record; otherwise the
-   * engine ends the batch itself before the next record.
-   */
+  /** One record. True when the batch is full (`--max-records-per-batch`): call `cut()` before the next, or the engine cuts. */
   record(value: unknown): boolean | void;
-  /**
-   * Bounded input: end the batch being received now (it runs synchronously
-   * before `cut` returns). Called at a full batch, or by a directory source
-   * after `--max-files-per-batch` files. Ignored for live (clock-cut) input.
-   */
+  /** Bounded input: end the batch being received now (it runs before `cut` returns). Ignored for live input. */
   cut?(): void;
-  /** The source has no more input (EOF). */
+  /** The input has ended (EOF). */
   end(): void;
   /** The source failed; the job stops with this error (exit 1, or 2 for a `ConfigError`). */
   fail(err: unknown): void;
-  /**
-   * Optional. The input says the batch being received ends here (`--batch-marker`).
-   * A context whose batches follow the input runs that batch at once; one cut by
-   * the clock ignores it.
-   */
+  /** The input says the batch ends here (`--batch-marker`); a clock-cut context ignores it. */
   batchEnd?(): void;
 }
 
-/** A receiver. */
+/** A source: lifecycle, then optionally offsets, commit and resume (see module doc). */
 export interface Source {
-  /** Name for messages, e.g. `stdin`, `--listen 127.0.0.1:9000`. */
+  /** Name for messages and the key of its offsets in the checkpoint, e.g. `stdin`, `--watch /in`. */
   readonly name: string;
   /**
-   * Optional. Acquires what can fail with a configuration error — binding a
-   * port, checking that a directory exists — before any input is read. The CLI
-   * awaits it for every source before `StreamingContext.start()`, so such
-   * failures exit 2. `start()` must also work without it (it then prepares
-   * itself and reports a failure through `sink.fail`).
+   * Acquires what can fail with a configuration error (a port, a directory) before any input is
+   * read; the CLI awaits it, so such failures exit 2. `start()` works without it.
    * @throws ConfigError (rejects) when the source cannot be set up.
    */
   prepare?(): Promise<void>;
@@ -59,23 +41,42 @@ export interface Source {
   /** Pull-based sources push the records of batch `timeMs` here, just before it ends. */
   onBatch?(timeMs: Millis): void;
   /**
-   * Optional. Batch `batch` has been output (Structured Streaming's commit):
-   * the input it held may now be cleaned up (`--after-read`). Called after the
-   * final batch too, possibly after `stop()`. Never throws. The CLI calls it
-   * from `StreamingContext.batchListeners` (see `cli/inputs.ts`); library users
-   * of such a source do the same.
+   * Batch `batch` has been output (Structured Streaming's `commit`): the input it held may be
+   * cleaned up (`--after-read`). Called after every batch, the final one too,
+   * possibly after `stop()`. Never throws.
    */
   commit?(batch: BatchInfo): void;
-  /**
-   * Optional, for a source that is not replayable but can resume (stdin from a
-   * regular file): where the input of the batches so far ends, as plain JSON
-   * data, stored with each state snapshot of a checkpoint.
-   */
+  /** Not replayable but resumable (stdin from a regular file): where the input so far ends, plain JSON. */
   position?(): unknown;
-  /**
-   * Optional: continue after a `position()` of an earlier run. Called by
-   * recovery synchronously after `start()`, before any input is pushed; the
-   * source decides whether the position still applies (same file, not shorter).
-   */
+  /** Continue after an earlier run's `position()`; called after `start()`, before any push. */
   resume?(position: unknown): void;
+}
+
+/**
+ * The offsets half (Structured Streaming's `latestOffset`/`getBatch`): with a checkpoint the
+ * engine asks for a batch's offsets, logs them durably, and only then has the source push
+ * exactly those records — so a re-run after a crash reads the same input. Offsets are plain
+ * JSON. Watched directories, Kafka and the write-ahead log (`--wal`) are replayable.
+ */
+export interface Replayable {
+  /** Fixes what batch `timeMs` holds (e.g. everything received so far) and returns its offsets. */
+  planBatch(timeMs: Millis): unknown;
+  /** Pushes the records of `offsets` (from `planBatch`, or from the offset log on recovery), synchronously. */
+  replayBatch(offsets: unknown): void;
+  /** Position after the batches so far, plain data, stored with state snapshots. */
+  snapshot(): unknown;
+  /** Takes back a `snapshot()` before recovery replays the logged batches. */
+  restore(data: unknown): void;
+  /** A snapshot covering every batch so far is durable: their input may be cleaned up. */
+  durable?(offsets: unknown): void;
+  /** Called once before `start()` when the job is checkpointed: batches now come from `planBatch`. */
+  beginReplayMode?(): void;
+}
+
+/** A source that can replay its batches. */
+export type ReplayableSource = Source & Replayable;
+
+/** True when a source is replayable. */
+export function isReplayable(x: unknown): x is Replayable {
+  return typeof (x as Replayable)?.planBatch === 'function' && typeof (x as Replayable)?.replayBatch === 'function';
 }

@@ -21,8 +21,7 @@ import { join } from 'node:path';
 import type { IssueLog } from '../core/issues.js';
 import { fsyncDir } from '../checkpoint/durable-file.js';
 import { ByteOrderMark, DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
-import type { Replayable } from './replayable.js';
-import type { Source, SourceSink } from './source.js';
+import type { Replayable, Source, SourceSink } from './source.js';
 
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDurable } from '../../src/checkpoint/durable-file.js';
 import { IssueLog } from '../../src/core/issues.js';
-import { DirectorySource } from '../../src/sources/directory-source.js';
+import { DirectorySource } from '../../src/sources/directory/source.js';
 import { runCli } from '../helpers/run-cli.js';
 import { CollectingSink } from '../sources/helpers.js';
 

@@ -5,15 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
-import { ConfigError } from '../../src/core/errors.js';
-import { IssueLog } from '../../src/core/issues.js';
-import { DirectorySource, type DirectoryEvent, type DirectorySourceOptions } from '../../src/sources/directory-source.js';
-import { chokidarFactory, type WatchFactory } from '../../src/sources/directory-watcher.js';
-import { RateLimiter } from '../../src/sources/flow.js';
-import { soak } from '../helpers/long.js';
-import { waitFor } from '../helpers/wait.js';
-import { CollectingSink, EventLog, range } from './helpers.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { ConfigError } from '../../../src/core/errors.js';
+import { IssueLog } from '../../../src/core/issues.js';
+import { DirectorySource, type DirectoryEvent, type DirectorySourceOptions } from '../../../src/sources/directory/source.js';
+import { chokidarFactory, type WatchFactory } from '../../../src/sources/directory/watcher.js';
+import { RateLimiter } from '../../../src/sources/flow.js';
+import { soak } from '../../helpers/long.js';
+import { waitFor } from '../../helpers/wait.js';
+import { CollectingSink, EventLog, range } from '../helpers.js';
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {

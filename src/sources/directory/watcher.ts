@@ -13,7 +13,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
 import picomatch from 'picomatch';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError } from '../../core/errors.js';
 
 /** Suffixes of files still being written by common tools, never taken. */
 export const IGNORED_SUFFIXES = ['.tmp', '.part', '.swp'] as const;

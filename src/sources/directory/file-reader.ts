@@ -10,9 +10,9 @@
 import { open as fsOpen, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { IssueLog } from '../core/issues.js';
+import type { IssueLog } from '../../core/issues.js';
 import { HEAD_BYTES, headHash, type FileIdentity, type ProcessedFiles } from './file-identity.js';
-import { LineReader, type LineReaderOptions } from './line-reader.js';
+import { LineReader, type LineReaderOptions } from '../line-reader.js';
 
 /** Opens a file for reading; tests inject failures (e.g. EACCES, which root never gets). */
 export type OpenFile = (path: string) => Promise<FileHandle>;

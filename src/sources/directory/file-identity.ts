@@ -16,8 +16,8 @@
  *
  * Plain data throughout; the snapshot is JSON-serialisable (version 1).
  */
-import { createHash } from '../core/hash.js';
-import { DStreamError } from '../core/errors.js';
+import { createHash } from '../../core/hash.js';
+import { DStreamError } from '../../core/errors.js';
 
 /** Bytes at the start of a file that are hashed into its identity. */
 export const HEAD_BYTES = 4096;

@@ -1,13 +1,13 @@
 /** Pure parts of the directory source: settle rule, identity set, ready order, file filter, addresses. */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
-import { ConfigError } from '../../src/core/errors.js';
-import { formatHostPort, parseHostPort } from '../../src/sources/address.js';
-import { parseAfterRead } from '../../src/sources/after-read.js';
-import { FileFilter } from '../../src/sources/directory-watcher.js';
-import { headHash, ProcessedFiles, type ProcessedFile } from '../../src/sources/file-identity.js';
-import { ReadyQueue } from '../../src/sources/ready-queue.js';
-import { SettleTracker, type SettleStat } from '../../src/sources/settle.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { ConfigError } from '../../../src/core/errors.js';
+import { formatHostPort, parseHostPort } from '../../../src/sources/address.js';
+import { parseAfterRead } from '../../../src/sources/directory/after-read.js';
+import { FileFilter } from '../../../src/sources/directory/watcher.js';
+import { headHash, ProcessedFiles, type ProcessedFile } from '../../../src/sources/directory/file-identity.js';
+import { ReadyQueue } from '../../../src/sources/directory/ready-queue.js';
+import { SettleTracker, type SettleStat } from '../../../src/sources/directory/settle.js';
 
 const st = (size: number, mtimeMs: number, ctimeMs = mtimeMs, ino = 7): SettleStat => ({ size, mtimeMs, ctimeMs, dev: 1, ino });
 

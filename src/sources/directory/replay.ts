@@ -23,11 +23,11 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DStreamError } from '../core/errors.js';
-import type { IssueLog } from '../core/issues.js';
+import { DStreamError } from '../../core/errors.js';
+import type { IssueLog } from '../../core/issues.js';
 import { HEAD_BYTES, headHash, type FileIdentity, type ProcessedFiles } from './file-identity.js';
 import { isGzip } from './file-reader.js';
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../line-splitter.js';
 
 /** Offsets of one batch: the files it holds. */
 export interface DirectoryOffsets {

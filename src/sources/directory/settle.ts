@@ -17,8 +17,8 @@
  * Pure bookkeeping with an injectable clock: the caller stats and calls
  * `observe`; the tracker says whether the file is settled or when to look again.
  */
-import type { Clock } from '../core/clock.js';
-import type { Millis } from '../core/types.js';
+import type { Clock } from '../../core/clock.js';
+import type { Millis } from '../../core/types.js';
 
 /** Default `--settle`: 1 s. */
 export const DEFAULT_SETTLE_MS = 1000;

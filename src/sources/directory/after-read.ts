@@ -12,7 +12,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, realpathSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError } from '../../core/errors.js';
 
 /** The `--after-read` action. */
 export type AfterRead = { kind: 'keep' } | { kind: 'delete' } | { kind: 'move'; dir: string };
