@@ -48,8 +48,10 @@ export function compareOffsets(a: string, b: string): number {
 /** A unit this worker holds, with the epoch it was granted at. */
 export type Held = [UnitId, number];
 
-/** The answer to `assign`: act on `revoke` first (commit, hand over, `release`), then open `granted`. */
+/** The answer to `assign`: drop `lost`, act on `revoke` (hand over, `release`), then open `granted`. */
 export interface Assignment {
+  /** Units taken from this worker (presumed dead by the group): drop their uncommitted work. */
+  lost: UnitId[];
   granted: { unit: UnitId; epoch: number }[];
   /** Held units over this worker's share: hand over and release them. */
   revoke: UnitId[];
@@ -179,5 +181,18 @@ export interface JobLog {
 export class JobGoneError extends DStreamError {
   constructor(job: string) {
     super('E_JOB_GONE', 'processing', `the job (${job}) was reset or deleted while this worker ran; stopping`);
+  }
+}
+
+/**
+ * Opens the backend of a log URL (its client is loaded on first use).
+ * @throws ConfigError (exit 2) for a scheme without a backend.
+ */
+export async function openBackend(url: LogUrl, o: BackendOptions): Promise<LogBackend> {
+  switch (url.scheme) {
+    case 'redis': {
+      const { RedisBackend } = await import('./redis/backend.js');
+      return new RedisBackend(url, o);
+    }
   }
 }
