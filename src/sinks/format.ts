@@ -39,6 +39,25 @@ function jsonText(x: unknown): string {
   }
 }
 
+const ZEROS = '000000000';
+
+/**
+ * `String(x)` of a number, faster for integers beyond 2^31 in magnitude (byte
+ * sums, epoch milliseconds): V8 formats such a double through its
+ * shortest-digits algorithm (~400 ns), so it is written here as two small
+ * integers of at most 9 digits each (~200 ns). Same text as `String(x)` for
+ * every number (property-tested).
+ */
+export function numberText(x: number): string {
+  if (x >= 2147483648 && x <= Number.MAX_SAFE_INTEGER && Number.isInteger(x)) {
+    const hi = Math.floor(x / 1e9);
+    const lo = '' + (x - hi * 1e9);
+    return '' + hi + ZEROS.slice(lo.length) + lo;
+  }
+  if (x <= -2147483648 && x >= -Number.MAX_SAFE_INTEGER && Number.isInteger(x)) return '-' + numberText(-x);
+  return '' + x;
+}
+
 /** Text of one value: strings raw, objects as JSON, everything else `String(x)`. */
 export function valueText(x: unknown): string {
   if (typeof x === 'string') return x;
@@ -99,10 +118,19 @@ export function frameHeader(timeMs: Millis, window?: WindowBounds): string {
 function jsonValue(x: unknown): string {
   // Fast paths (one per row: a 1 h window sliding every second writes ~800,000 rows): a finite
   // number's JSON text is String(x), a string's is JSON.stringify without the bigint replacer.
-  if (typeof x === 'number') return Number.isFinite(x) ? String(x) : JSON.stringify(String(x));
-  if (typeof x === 'string') return JSON.stringify(x);
+  if (typeof x === 'number') return Number.isFinite(x) ? numberText(x) : JSON.stringify(String(x));
+  if (typeof x === 'string') return jsonPlain(x) ? '"' + x + '"' : JSON.stringify(x);
   if (x === undefined || x === null) return 'null';
   return jsonText(x);
+}
+
+/** Whether JSON writes `s` between quotes as it is: no control character, `"`, `\\` or surrogate (a lone one is escaped). */
+function jsonPlain(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
 }
 
 /** `{"time":T,"windowStart":S,"windowEnd":E,` of the last row, reused while time and window stay the same. */
@@ -119,19 +147,27 @@ export function jsonRecord(x: unknown, timeMs: Millis, window?: WindowBounds): s
   return `${jsonHead.text}"value":${jsonValue(x)}}`;
 }
 
-const TSV_SPECIAL = /[\\\t\n\r]/;
+/** Whether `s` has nothing a TSV field escapes (`\\`, tab, LF, CR): a loop, faster than a regex on short keys. */
+function tsvPlain(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 92 || c === 9 || c === 10 || c === 13) return false;
+  }
+  return true;
+}
+
 /** A TSV field (see module doc). */
 export function tsvField(x: unknown): string {
-  if (typeof x === 'number') return String(x);
-  const s = valueText(x);
-  if (!TSV_SPECIAL.test(s)) return s;
+  if (typeof x === 'number') return numberText(x);
+  const s = typeof x === 'string' ? x : valueText(x);
+  if (tsvPlain(s)) return s;
   return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
 const CSV_SPECIAL = /[",\r\n]/;
 /** A CSV field (RFC 4180). */
 export function csvField(x: unknown): string {
-  if (typeof x === 'number') return String(x);
+  if (typeof x === 'number') return numberText(x);
   const s = valueText(x);
   return CSV_SPECIAL.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

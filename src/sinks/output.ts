@@ -23,23 +23,21 @@ export class MemoryOutput implements Output {
  * Nothing is written after `closed` is set (the reader went away).
  */
 export class StreamOutput implements Output {
-  private parts: string[] = [];
-  private size = 0;
+  /** Text written since the last flush: one string grown by `+=` (a rope V8 flattens once, in `stream.write`). */
+  private text = '';
   closed = false;
   /** Set while recovery re-runs batches already committed (their records were written before). */
   muted = false;
   constructor(private readonly stream: NodeJS.WritableStream, private readonly highWaterChars = 1 << 16) {}
   write(text: string): void {
     if (this.closed || this.muted) return;
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size >= this.highWaterChars) this.flush();
+    this.text += text;
+    if (this.text.length >= this.highWaterChars) this.flush();
   }
   flush(): void {
-    if (this.closed || this.size === 0) return;
-    const chunk = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
+    if (this.closed || this.text.length === 0) return;
+    const chunk = this.text;
+    this.text = '';
     this.stream.write(chunk);
   }
 }

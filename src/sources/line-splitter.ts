@@ -14,18 +14,27 @@
  *   is kept as U+FEFF.
  *
  * Hot path: the complete lines of a chunk are validated with one
- * `buffer.isUtf8` call and decoded with one `toString`, then cut with
+ * `buffer.isAscii` (else `isUtf8`) call and decoded with one `toString`
+ * (latin1 when ASCII: a plain copy), then cut with
  * `indexOf` (measured in PERF-NOTES: a hand-rolled `indexOf` loop beats
  * readline and split2 by ~40%).
  *
  * `onLine` returning `true` stops the splitter after that line (a full batch
  * of bounded input): `push` returns the bytes consumed up to its line end.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { IssueLog } from '../core/issues.js';
 
 /** Default `--max-line-bytes`: 16 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Complete lines are decoded in pieces of at most this many bytes: a string
+ * up to 64 KiB is allocated in V8's young generation, a larger one in large
+ * object space. Decoding and cutting the 100 MB access log from 1 MiB reads
+ * measured 16–24 ms in 64 KiB pieces against 40–70 ms whole.
+ */
+const DECODE_PIECE_BYTES = 64 * 1024;
 
 /** The UTF-8 byte order mark. */
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -202,14 +211,31 @@ export class LineSplitter {
   }
 
   /**
-   * Lines in `chunk[start .. last]`, where `chunk[last]` is LF.
+   * Lines in `chunk[start .. last]`, where `chunk[last]` is LF, decoded in
+   * pieces of at most `DECODE_PIECE_BYTES` (cut at a line end; a longer line
+   * is one piece).
    * @returns the byte offset in `chunk` where it stopped (`last + 1` when done).
    */
   private completeLines(chunk: Buffer, start: number, last: number, deadlineMs: number): number {
+    while (last - start >= DECODE_PIECE_BYTES) {
+      let end = chunk.lastIndexOf(10, start + DECODE_PIECE_BYTES - 1);
+      if (end < start) end = chunk.indexOf(10, start + DECODE_PIECE_BYTES);
+      const stoppedAt = this.completePiece(chunk, start, end, deadlineMs);
+      if (stoppedAt <= end) return stoppedAt;
+      start = end + 1;
+    }
+    return start > last ? last + 1 : this.completePiece(chunk, start, last, deadlineMs);
+  }
+
+  /** Lines in `chunk[start .. last]`, where `chunk[last]` is LF, decoded as one string. Returns as `completeLines`. */
+  private completePiece(chunk: Buffer, start: number, last: number, deadlineMs: number): number {
     const region = chunk.subarray(start, last);
     const timed = deadlineMs !== Infinity;
     let count = 0;
-    if (!isUtf8(region) || region.length > 256 * 1024 * 1024) {
+    // ASCII (the usual log) is decoded as latin1, a copy into a one-byte string: 1 MiB blocks of the
+    // access log decode in 13 ms per 100 MB against 87 ms through the UTF-8 decoder (same string).
+    const ascii = isAscii(region);
+    if ((!ascii && !isUtf8(region)) || region.length > 256 * 1024 * 1024) {
       // Slow path (rare): line by line, to count each line with invalid UTF-8.
       let pos = start;
       while (pos <= last) {
@@ -222,7 +248,7 @@ export class LineSplitter {
       }
       return last + 1;
     }
-    const text = region.toString('utf8');
+    const text = region.toString(ascii ? 'latin1' : 'utf8');
     const max = this.maxLineBytes;
     const onLine = this.onLine;
     let pos = 0;

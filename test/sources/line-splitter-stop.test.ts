@@ -9,26 +9,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IssueLog } from '../../src/core/issues.js';
 import { LineSplitter } from '../../src/sources/line-splitter.js';
+import { naiveLines } from './naive-lines.js';
 
-/** Lines and the byte offset after each, of `input` split naively (LF; a CR before LF, or ending a last line without LF, dropped). */
-function naive(input: Buffer): { lines: string[]; ends: number[] } {
-  const lines: string[] = [];
-  const ends: number[] = [];
-  let start = 0;
-  for (let i = 0; i < input.length; i++) {
-    if (input[i] !== 10) continue;
-    const e = i > start && input[i - 1] === 13 ? i - 1 : i;
-    lines.push(input.toString('utf8', start, e));
-    ends.push(i + 1);
-    start = i + 1;
-  }
-  if (start < input.length) {
-    const e = input[input.length - 1] === 13 ? input.length - 1 : input.length; // as the splitter's end()
-    lines.push(input.toString('utf8', start, e));
-    ends.push(input.length);
-  }
-  return { lines, ends };
-}
+const naive = naiveLines;
 
 const line = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('€uro', 'é', '😀x', 'a\r', ''));
 
