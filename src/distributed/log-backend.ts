@@ -67,6 +67,15 @@ export interface OutputEntry {
   rows: string;
 }
 
+/** What `dstream cat` needs to know of the job writing an output. */
+export interface OutputInfo {
+  keyPartitions: number;
+  /** The pipeline stored with the job (`JobMeta.fingerprint`: JSON). */
+  pipeline: string;
+  /** The job's input topic was published from a file (`markBounded`). */
+  bounded: boolean;
+}
+
 /** Options of a connection. */
 export interface BackendOptions {
   /** Retry forever across outages (workers) instead of failing on the first error (commands). */
@@ -108,8 +117,10 @@ export interface LogBackend {
   readInputRange(p: number, from: string, to: string): Promise<InputEntry[]>;
   /** Entries ever appended to partition `p` (lag = this − consumed). */
   inputAdded(p: number): Promise<number>;
-  /** Retention: drops entries of partition `p` that every job of the topic has committed; returns how many. */
+  /** Retention: drops entries of partition `p` that every job of the topic has committed (unless kept); returns how many. */
   trimInput(p: number): Promise<number>;
+  /** Keeps the topic's input after every job has committed it, for jobs created later (`publish --keep-input`). */
+  keepInput(): Promise<void>;
   /**
    * Deletes the topic, every job on it and their outputs; returns the number of keys/topics removed.
    * @throws DStreamError E_CHECKPOINT_IN_USE (exit 75) while a job has live workers.
@@ -117,8 +128,8 @@ export interface LogBackend {
   deleteTopic(): Promise<number>;
 
   // ---- outputs (`--to`, `dstream cat`) ----
-  /** Key partitions of the job writing output `name`, or null when no job writes it. */
-  outputKeyPartitions(name: string): Promise<number | null>;
+  /** The job writing output `name`, or null when no job writes it. */
+  outputInfo(name: string): Promise<OutputInfo | null>;
   /** At most `count` entries of output `name` after `after`. */
   readOutput(name: string, after: string, count: number): Promise<OutputEntry[]>;
   /** Resolves when output `name` may have entries after `after`, or after `timeoutMs`. */
