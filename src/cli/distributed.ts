@@ -8,23 +8,21 @@ import bytes from 'bytes';
 import { ConfigError, DStreamError, ExitCode } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { IssueLog } from '../core/issues.js';
-import { aggregationOf, partialCombinerOf, type AggFlag } from '../engine/map-side-combine.js';
 import { KeyedReducer } from '../operators/keyed-map.js';
 import { compileFunction } from '../plan/compile-fn.js';
 import { pipelineDescription } from '../plan/fingerprint.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
-import { windowSpec } from '../windows/spec.js';
 import { formatStatus, jobStatus } from '../distributed/admin.js';
 import { catOutput } from '../distributed/cat.js';
 import { openBackend } from '../distributed/log-backend.js';
 import type { JobContext } from '../distributed/job-context.js';
 import { parseLogUrl } from '../distributed/log-url.js';
-import { publish } from '../distributed/publish.js';
+import { markTopic, openTopic, publish } from '../distributed/publish.js';
 import { newWorkerId, Worker } from '../distributed/worker.js';
 import type { CliOptions } from './args.js';
 import { DEFAULT_INPUT_PARTITIONS, DEFAULT_KEY_PARTITIONS, DEFAULT_PARTITION_IDLE_MS } from './distributed-options.js';
-import { distributedPlan } from '../distributed/plan.js';
+import { distributedPlan, stageSettings } from '../distributed/plan.js';
 import { joinJob } from '../distributed/join.js';
 import { fstatSync } from 'node:fs';
 
@@ -72,19 +70,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const d = o.distributed!;
   checkWorkerFlags(o);
   const plan = distributedPlan(o.operators);
-  if (o.timezone && plan.window.lengthMs >= 3_600_000) throw new ConfigError('distributed mode does not support windows aligned to --timezone');
-  const spec = windowSpec(plan.window.lengthMs, plan.window.slideMs, o.batchIntervalMs, true);
-  const agg = plan.aggregation as AggFlag;
-  const combine = partialCombinerOf(agg);
-  const aggregation = aggregationOf(agg);
-  const combiner = {
-    prefix: plan.prefix, aggregation: agg, paneMs: spec.paneMs, watermarkDelayMs: o.watermarkDelayMs, timezone: o.timezone, parse: o.parse,
-    onError: o.onError,
-    lateness: { lengthMs: spec.lengthMs, slideMs: spec.slideMs, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0, floorMs: -Infinity },
-  };
-  // Compile once here so that a bad function is a usage error before anything is read.
-  const { MapSideCombiner } = await import('../engine/map-side-combine.js');
-  new MapSideCombiner(combiner);
+  const { spec, combiner, merge } = await stageSettings(plan, o);
   const description = pipelineDescription(o, 'distributed');
   const reporter = new IssueReporter(say, o.deadLetter, o.late);
   const warned = new Set<string>();
@@ -142,7 +128,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     const ctx: JobContext = {
       backend, log, worker, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output,
       combiner, spec, top: plan.top, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
-      mergeReducer: () => new KeyedReducer({ ...aggregation, combine }, issues, true),
+      mergeReducer: () => new KeyedReducer(merge, issues, true),
       batchEntries: 64,
       idleTimeoutMs: d.idleTimeoutMs !== undefined ? d.idleTimeoutMs : (await backend.isBounded()) ? null : DEFAULT_PARTITION_IDLE_MS,
       leaseMs: d.leaseMs, now: () => Date.now(), say,
@@ -240,13 +226,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     const flushMs = parsed.flush === undefined ? 100 : parseDuration(String(parsed.flush), '--flush');
     await log.connect();
     try {
-      const existing = await log.partitions();
-      const partitions = await log.createTopic(n ?? existing ?? DEFAULT_INPUT_PARTITIONS);
-      const ended = existing === null ? [] : await log.endedPartitions(partitions);
-      if (ended.length > 0) {
-        throw new ConfigError(`topic '${url.name}' has ended: an earlier publish wrote end-of-input markers, and jobs ignore what follows them; publish to a new topic (several publishers of one topic: give all of them --no-eof)`);
-      }
-      if (n !== undefined && partitions !== n) throw new ConfigError(`topic '${url.name}' has ${partitions} partitions, not ${n} (partitions are fixed at creation)`);
+      const partitions = await openTopic(log, n, DEFAULT_INPUT_PARTITIONS);
       const issues = new IssueLog('skip');
       const reporter = new IssueReporter(say);
       issues.listen(reporter.onIssue);
@@ -261,8 +241,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
         process.once('SIGINT', on);
       });
       // Input from a regular file is bounded: workers then wait for every partition by default (--idle-timeout off).
-      if (stdinIsFile()) await log.markBounded();
-      if (parsed['keep-input'] === true) await log.keepInput();
+      await markTopic(log, { bounded: stdinIsFile(), keepInput: parsed['keep-input'] === true });
       const r = await publish(log, process.stdin, { partitions, partitionKey: keyFn, maxLineBytes: maxLineBytes!, issues, flushMs, stop: stopRequested, eof: parsed['no-eof'] !== true });
       if (stopSignal) say(`dstream: ${stopSignal}: stopped publishing; lines read so far were sent, no end-of-input markers written`);
       const summary = reporter.summary(issues);
