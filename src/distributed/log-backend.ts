@@ -6,9 +6,9 @@
  * How the workers use it (worker.ts, stage1.ts, stage2.ts):
  *
  *   backend = await openBackend(url, …); job = backend.job(group)
- *   meta = job.open(keyPartitions, pipeline, output)        create or join
- *   every lease/3:   job.heartbeat(worker, held)           → lost units
- *   every batch:     job.assign(worker, held, leaseMs)     → granted (with epochs), revoke
+ *   meta = job.open(keyPartitions, pipeline, output)        create or join (join.ts checks the settings)
+ *   every lease/3:   job.heartbeat(worker, leaseMs, held)  → lost units
+ *   every batch:     job.assign(worker, leaseMs, held)     → lost, revoke, granted (with epochs)
  *   stage 1, input partition P (unit `s1:P`):
  *     stage1State(P) → planStage1(seq, from, to) → readInput… → commitStage1   (one atomic step:
  *     partials to every key partition + input offset; Kafka: one transaction, exactly-once v2)
@@ -17,7 +17,10 @@
  *     stage2State(Q) → readStage2(Q, after) → commitStage2   (one atomic step: output rows +
  *     offset + progress); a new owner replays from `rebuild` (Kafka: repartition topic or a
  *     compacted changelog), or takes a graceful hand-over snapshot.
- *   `job status` reads status(); `job reset` is job.reset(); `dstream cat` reads readOutput().
+ *   a worker is done when every stage1State is eof and every stage2State done.
+ *   `job status` reads meta(), leases() and the stage states; `job reset` is job.reset();
+ *   `topic delete` is deleteTopic(); `dstream cat` reads outputInfo() and readOutput() (entries
+ *   tagged with their key partition and how far it has closed, merged in cat.ts).
  *
  * Fencing: every plan/commit/hand-over carries the unit's epoch (Redis: lease epoch;
  * Kafka: group generation + producer epoch) and answers 'fenced' once another worker
