@@ -44,7 +44,7 @@ describe.skipIf(!redisAvailable())(`distributed: kill -9 of workers, ${COPIES * 
     const r0 = Date.now();
     expected = await reference(STATUS_JOB, file);
     const p0 = Date.now();
-    await publishFile(redis.url('apache'), 4, file);
+    await publishFile(redis.url('apache'), 4, file, ['--keep-input']); // every seed's job reads it all
     const b0 = Date.now();
     const to = redis.url('crash-baseline-out');
     const base = [0, 1, 2].map((i) => startWorker(redis.url('apache', 'crash-baseline'), to, STATUS_JOB, WORKER_ARGS, { name: `baseline worker ${i + 1}` }));
