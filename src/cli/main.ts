@@ -7,7 +7,7 @@ import { ConfigError, DStreamError, ExitCode } from '../core/errors.js';
 import { buildWorkerPipeline } from '../engine/workers.js';
 import { TimeZone } from '../core/time-zone.js';
 import { StreamingContext } from '../engine/context.js';
-import { buildPipeline } from '../plan/pipeline.js';
+import { buildPipeline, type PipelineSettings } from '../engine/apply-plan.js';
 import { FormatSink } from '../sinks/format-sink.js';
 import { StreamOutput } from '../sinks/output.js';
 import { parseArgs, parser, type CliOptions } from './args.js';
@@ -18,8 +18,9 @@ import { helpWidth, wrapHelp } from './help.js';
 import { functionsTopicText, parseTopicText, requestedTopic, TOPICS } from './topics.js';
 import { createInputs } from './inputs.js';
 import { readInitialState } from './initial-state.js';
-import { checkpointCommand, defaultCheckpointIntervalMs, durableOutput, openCheckpoint } from './checkpoint-options.js';
-import { pipelineDescription } from '../plan/fingerprint.js';
+import { checkpointCommand, durableOutput, openCheckpoint } from './checkpoint-options.js';
+import { planJob } from '../plan/job-plan.js';
+import { checkWorkerInput, explicitBatches as explicitBatchesOf, isBoundedInput } from '../plan/input-plan.js';
 import { WalLineSource } from '../sources/wal-source.js';
 import type { Output } from '../sinks/output.js';
 import { createParser } from '../parsers/index.js';
@@ -28,7 +29,7 @@ import type { Observers } from './observers.js';
 import { isJournalStream, formatLogLine, type LogLevel } from './systemd.js';
 import { chalkFor, unicodeTerminal } from './terminal.js';
 import type { BoundedInput } from './progress-bar.js';
-import type { OperatorFlag, PipelineSettings } from '../plan/pipeline.js';
+import type { OperatorFlag } from '../plan/pipeline.js';
 import { KafkaOutput } from '../sinks/kafka-output.js';
 import { fstatSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,55 +44,6 @@ const journal = isJournalStream(process.env.JOURNAL_STREAM);
 /** One line on stderr; under systemd's journal with its priority prefix. */
 function errLine(line: string, level: LogLevel = 'warning'): void {
   process.stderr.write(formatLogLine(level, line, journal) + '\n');
-}
-
-/** `--workers N` reads stdin from a regular file with its own threads: refuse what that mode cannot honour. */
-function checkWorkerMode(o: CliOptions, checkpoint: boolean): void {
-  if (o.parse?.format === 'csv') throw new ConfigError('--workers cannot split CSV input (every part needs the header, and a quoted field may span lines); run without --workers');
-  const s = o.sources;
-  if (!stdinIsFile() || s.connect.length || s.listen.length || s.watch.length) {
-    throw new ConfigError('--workers reads stdin redirected from a file (dstream --workers 2 ... < file); it does not take pipes, TCP or watched directories');
-  }
-  if (checkpoint) throw new ConfigError('--workers cannot be combined with --checkpoint');
-  if (o.deadLetter || o.late) throw new ConfigError('--workers does not keep raw lines for --dead-letter or --late; drop one of them');
-  if (s.maxRate !== undefined) throw new ConfigError('--workers cannot be combined with --max-rate');
-}
-
-/**
- * `--batch-marker`: batches follow the input. The time before the first batch is aligned to the
- * least common multiple of the batch interval and every window length and slide interval, so that
- * processing-time windows fall on the same batches (counted from the first) in every run.
- * @throws ConfigError with --checkpoint or --workers (batches cut by the input are not logged for replay).
- */
-function explicitBatchesOf(o: CliOptions, checkpoint: boolean): { alignMs: number } | undefined {
-  if (o.sources.batchMarker === undefined) return undefined;
-  if (checkpoint) throw new ConfigError('--batch-marker cannot be combined with --checkpoint: batches cut by markers are not logged for replay');
-  if ((o.workers ?? 1) > 1) throw new ConfigError('--batch-marker cannot be combined with --workers');
-  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
-  let alignMs = o.batchIntervalMs;
-  for (const f of o.operators) {
-    if (f.op !== 'window') continue;
-    for (const d of [f.lengthMs, f.slideMs ?? o.batchIntervalMs]) alignMs = (alignMs / gcd(alignMs, d)) * d;
-  }
-  return { alignMs };
-}
-
-/**
- * Bounded input is batched by the input, not the clock: stdin redirected from
- * a regular file when it is the only source, or anything with `--once`.
- * `--max-rate` replays a file as a live stream (clock-cut batches); Kafka keeps its own batches.
- * @throws ConfigError for `--max-records-per-batch` on live input.
- */
-function boundedInput(o: CliOptions): boolean {
-  const s = o.sources;
-  // Kafka is a pull source with its own batches (offset ranges noted at each batch time), also under --once.
-  const kafka = s.kafka !== undefined;
-  const bounded = !kafka && s.maxRate === undefined
-    && (s.once || (s.stdin && !s.connect.length && !s.listen.length && !s.watch.length && stdinIsFile()));
-  if (!bounded && !kafka && s.maxRecordsPerBatch !== undefined) {
-    throw new ConfigError('--max-records-per-batch cuts bounded input (stdin from a file, or --once); live input is batched by the clock (--batch)');
-  }
-  return bounded;
 }
 
 /** Operators whose result is a keyed table worth a live view. */
@@ -250,12 +202,13 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const ck = options.checkpoint;
-    const explicitBatches = explicitBatchesOf(options, ck.checkpoint !== undefined);
+    const plan = planJob({ ...options, checkpointIntervalMs: ck.checkpointIntervalMs });
+    const explicitBatches = explicitBatchesOf(options.sources, { ...options, checkpoint: ck.checkpoint !== undefined });
     ssc = new StreamingContext({
-      batchIntervalMs: options.batchIntervalMs, onError: options.onError, output, explicitBatches,
-      bounded: explicitBatches === undefined && boundedInput(options), maxRecordsPerBatch: options.sources.maxRecordsPerBatch,
+      batchIntervalMs: plan.batchIntervalMs, onError: options.onError, output, explicitBatches,
+      bounded: explicitBatches === undefined && isBoundedInput(options.sources, stdinIsFile()), maxRecordsPerBatch: options.sources.maxRecordsPerBatch,
     });
-    const store = openCheckpoint(ck, pipelineDescription(options, 'local'), errLine);
+    const store = openCheckpoint(ck, plan.description, errLine);
     const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
     if (fileOut) sink = fileOut;
     const settings: PipelineSettings = {
@@ -270,7 +223,11 @@ export async function main(argv: string[]): Promise<void> {
       initialState: options.initialState !== undefined ? readInitialState(options.initialState) : undefined,
     };
     const workers = options.workers ?? 1;
-    if (workers > 1) checkWorkerMode(options, store !== null);
+    if (workers > 1) {
+      checkWorkerInput(options.sources, {
+        parseFormat: options.parse?.format, stdinIsFile: stdinIsFile(), checkpoint: store !== null, deadLetter: options.deadLetter, late: options.late,
+      });
+    }
     // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
     const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
       maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
@@ -295,7 +252,7 @@ export async function main(argv: string[]): Promise<void> {
     if (store) {
       ssc.checkpoint({
         store,
-        intervalMs: ck.checkpointIntervalMs ?? defaultCheckpointIntervalMs(options.batchIntervalMs, options.operators),
+        intervalMs: plan.checkpointIntervalMs,
         outputs: fileOut ? [fileOut] : [],
         replayMuted: fileOut ? [] : [output],
         drain: ck.drain,
@@ -314,7 +271,7 @@ export async function main(argv: string[]): Promise<void> {
     const count = bounded?.count;
     if (count) stream = stream!.map((line) => (count(line), line), 'progress');
     const result = stream
-      ? buildPipeline(stream, options.operators, settings)
+      ? buildPipeline(stream, plan.steps, settings)
       : buildWorkerPipeline(ssc, {
         workers, operators: options.operators, settings, stdinSize: fstatSync(0).size, maxLineBytes: options.maxLineBytes,
         onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine,

@@ -38,7 +38,7 @@ const NAMES = ['dstream_checkpoint_duration_seconds_count', 'dstream_checkpoint_
 describe('checkpoint metrics', () => {
   it('every checkpoint write is observed; a failed one is counted once', async () => {
     const dir = join(tmp(), 'ck');
-    const store = CheckpointStore.open(dir, { pipeline: 'test' });
+    const store = CheckpointStore.open(dir, { description: { pipeline: 'test' }, fingerprint: 'test' });
     cleanup.push(() => store.close());
     const metrics = new DStreamMetrics({ defaultMetrics: false });
     store.onWrite = (ms, failed) => metrics.observeCheckpoint(ms, failed);
