@@ -138,7 +138,7 @@ export class CheckpointStore {
   /**
    * Told about every write of an offset, commit or snapshot file: how long it
    * took in ms (retries included) and whether it failed. Feeds the
-   * `dstream_checkpoint_*` metrics (cli/metrics.ts).
+   * `dstream_checkpoint_*` metrics (observe/metrics.ts).
    */
   onWrite: ((durationMs: number, failed: boolean) => void) | null = null;
 

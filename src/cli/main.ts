@@ -25,8 +25,8 @@ import { WalLineSource } from '../sources/wal-source.js';
 import type { Output } from '../sinks/output.js';
 import { createParser } from '../parsers/index.js';
 import { FdLineSource } from '../sources/fd-line-source.js';
-import type { Observers } from './observers.js';
-import { isJournalStream, formatLogLine, type LogLevel } from './systemd.js';
+import type { Observers } from '../observe/observers.js';
+import { isJournalStream, formatLogLine, type LogLevel } from '../observe/systemd.js';
 import { chalkFor, unicodeTerminal } from './terminal.js';
 import type { BoundedInput } from './progress-bar.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
@@ -296,7 +296,7 @@ export async function main(argv: string[]): Promise<void> {
     reporter = new IssueReporter(errLine, options.deadLetter, options.late, new IssueHints(options.parse?.format));
     ssc.issues.listen(reporter.onIssue);
     ssc.issues.onWarning((m) => errLine(`dstream: ${m}`));
-    const { Observers } = await import('./observers.js');
+    const { Observers } = await import('../observe/observers.js');
     observers = await Observers.create({
       ssc, chalk: chalkFor(process.stderr, process.env, options.color),
       spinner: terminalProgress && !bounded && !options.stats,

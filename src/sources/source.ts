@@ -61,9 +61,8 @@ export interface Source {
   /**
    * Optional. Batch `batch` has been output (Structured Streaming's commit):
    * the input it held may now be cleaned up (`--after-read`). Called after the
-   * final batch too, possibly after `stop()`. Never throws. The CLI calls it
-   * from `StreamingContext.batchListeners` (see `cli/inputs.ts`); library users
-   * of such a source do the same.
+   * final batch too, possibly after `stop()`. Never throws. The engine calls it
+   * after every batch that ran (engine/micro-batch.ts).
    */
   commit?(batch: BatchInfo): void;
   /**

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CheckpointStore } from '../../src/checkpoint/checkpoint-store.js';
-import { DStreamMetrics } from '../../src/cli/metrics.js';
+import { DStreamMetrics } from '../../src/observe/metrics.js';
 import { BIN, ROOT } from '../helpers/run-cli.js';
 
 const cleanup: (() => void)[] = [];
