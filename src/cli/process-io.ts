@@ -5,7 +5,7 @@
  */
 import { fstatSync } from 'node:fs';
 import { DStreamError, ExitCode } from '../core/errors.js';
-import { isJournalStream, formatLogLine, type LogLevel } from '../observe/systemd.js';
+import { isJournalStream, formatLogLine, type LogLevel } from '../observe/journal.js';
 
 const journal = isJournalStream(process.env.JOURNAL_STREAM);
 
