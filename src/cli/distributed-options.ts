@@ -12,6 +12,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { isLogUrl, parseLogUrl, type LogUrl } from '../distributed/log-url.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
+import { splitForDistributed, type DistributedSplit } from '../plan/worker-split.js';
 
 /** Distributed-mode settings. Durations in ms. */
 export interface DistributedCliOptions {
@@ -78,27 +79,13 @@ export function readDistributedOptions(parsed: Record<string, unknown>): Distrib
   return { from: src, to, keyPartitions, idleTimeoutMs, leaseMs };
 }
 
-const STATELESS = new Set(['map', 'flat-map', 'filter', 'event-time']);
-const AGGREGATIONS = new Set(['count', 'count-by-value', 'reduce', 'reduce-by-key']);
-
-/** The parts of a distributed pipeline. */
-export interface DistributedPlan {
-  prefix: OperatorFlag[];
-  aggregation: OperatorFlag;
-  window: Extract<OperatorFlag, { op: 'window' }>;
-}
+/** The parts of a distributed pipeline (plan/worker-split.ts). */
+export type DistributedPlan = DistributedSplit;
 
 /**
  * Splits the operators into what the stages run.
  * @throws ConfigError (exit 2) naming what distributed mode does not support.
  */
 export function distributedPlan(ops: OperatorFlag[]): DistributedPlan {
-  const aggAt = ops.findIndex((f) => AGGREGATIONS.has(f.op));
-  const shape = 'distributed mode runs: stateless operators (--map, --flat-map, --filter) with --event-time, then --count, --count-by-value, --reduce or --reduce-by-key, then --window LENGTH [--slide S]';
-  if (aggAt < 0 || ops.slice(0, aggAt).some((f) => !STATELESS.has(f.op))) throw new ConfigError(shape);
-  if (!ops.slice(0, aggAt).some((f) => f.op === 'event-time')) throw new ConfigError(`${shape} (--event-time is missing)`);
-  const window = ops[aggAt + 1];
-  if (window?.op !== 'window') throw new ConfigError(`${shape} (no --window after --${ops[aggAt]!.op})`);
-  if (ops.length > aggAt + 2) throw new ConfigError(`${shape} (--${ops[aggAt + 2]!.op} after the window is not supported yet)`);
-  return { prefix: ops.slice(0, aggAt), aggregation: ops[aggAt]!, window };
+  return splitForDistributed(ops);
 }

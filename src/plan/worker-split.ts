@@ -32,6 +32,12 @@ export interface WorkerSplit {
 const STATELESS = new Set(['map', 'flat-map', 'filter', 'event-time']);
 const AGGREGATIONS = new Set(['count', 'count-by-value', 'reduce', 'reduce-by-key']);
 
+/** Index of the first aggregation when only stateless steps come before it, else -1. */
+function mapSideAggregation(ops: readonly OperatorFlag[]): number {
+  const aggAt = ops.findIndex((f) => AGGREGATIONS.has(f.op));
+  return aggAt < 0 || ops.slice(0, aggAt).some((f) => !STATELESS.has(f.op)) ? -1 : aggAt;
+}
+
 /**
  * Cuts `operators` for `--workers` (see module doc).
  * @param timezone `--timezone`: windows of an hour or more follow local time, which the merge does not.
@@ -39,8 +45,8 @@ const AGGREGATIONS = new Set(['count', 'count-by-value', 'reduce', 'reduce-by-ke
  */
 export function splitForWorkers(operators: readonly OperatorFlag[], timezone?: string): WorkerSplit {
   const ops = operators;
-  const aggAt = ops.findIndex((f) => AGGREGATIONS.has(f.op));
-  if (aggAt < 0 || ops.slice(0, aggAt).some((f) => !STATELESS.has(f.op))) {
+  const aggAt = mapSideAggregation(ops);
+  if (aggAt < 0) {
     throw new ConfigError('--workers needs stateless operators (--map, --flat-map, --filter, --event-time) followed by --count, --count-by-value, --reduce or --reduce-by-key');
   }
   const aggregation = ops[aggAt] as unknown as AggFlag;
@@ -52,4 +58,27 @@ export function splitForWorkers(operators: readonly OperatorFlag[], timezone?: s
     throw new ConfigError('--workers does not support sessions or state across batches');
   }
   return { prefix: ops.slice(0, aggAt), aggregation, window, eventTime, rest: ops.slice(aggAt + (window ? 2 : 1)) };
+}
+
+/** The stages of a distributed pipeline: stage 1 runs the prefix and combines map-side, stage 2 merges per window. */
+export interface DistributedSplit {
+  prefix: OperatorFlag[];
+  aggregation: OperatorFlag;
+  window: WindowFlag;
+}
+
+/**
+ * Cuts `ops` for distributed mode: stateless steps with `--event-time`, one aggregation, then one
+ * `--window` and nothing after it.
+ * @throws ConfigError (exit 2) naming what distributed mode does not support.
+ */
+export function splitForDistributed(ops: readonly OperatorFlag[]): DistributedSplit {
+  const aggAt = mapSideAggregation(ops);
+  const shape = 'distributed mode runs: stateless operators (--map, --flat-map, --filter) with --event-time, then --count, --count-by-value, --reduce or --reduce-by-key, then --window LENGTH [--slide S]';
+  if (aggAt < 0) throw new ConfigError(shape);
+  if (!ops.slice(0, aggAt).some((f) => f.op === 'event-time')) throw new ConfigError(`${shape} (--event-time is missing)`);
+  const window = ops[aggAt + 1];
+  if (window?.op !== 'window') throw new ConfigError(`${shape} (no --window after --${ops[aggAt]!.op})`);
+  if (ops.length > aggAt + 2) throw new ConfigError(`${shape} (--${ops[aggAt + 2]!.op} after the window is not supported yet)`);
+  return { prefix: ops.slice(0, aggAt), aggregation: ops[aggAt]!, window };
 }

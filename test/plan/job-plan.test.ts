@@ -9,7 +9,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { batchAlignMs, defaultCheckpointIntervalMs, planJob, type JobPlanOptions } from '../../src/plan/job-plan.js';
 import { explicitBatches, isBoundedInput, checkWorkerInput, type InputFlags } from '../../src/plan/input-plan.js';
 import { checkSettings, type OperatorFlag } from '../../src/plan/pipeline.js';
-import { splitForWorkers } from '../../src/plan/worker-split.js';
+import { splitForDistributed, splitForWorkers } from '../../src/plan/worker-split.js';
 
 const MAP: OperatorFlag = { op: 'map', source: 'l => l.split(" ")[0]' };
 const EVENT_TIME: OperatorFlag = { op: 'event-time', source: 'l => l.t' };
@@ -140,5 +140,19 @@ describe('splitForWorkers', () => {
     expect(() => splitForWorkers([MAP, COUNT_BY_VALUE, WINDOW_1M])).toThrow('--workers supports event-time windows only');
     expect(() => splitForWorkers([EVENT_TIME, COUNT_BY_VALUE, { op: 'window', lengthMs: 3_600_000, text: '1h' }], 'Europe/Paris')).toThrow('--workers does not support windows aligned to --timezone');
     expect(() => splitForWorkers([EVENT_TIME, COUNT_BY_VALUE, { op: 'session-window', gapMs: 1000, text: '1s' }])).toThrow('--workers does not support sessions or state across batches');
+  });
+});
+
+describe('splitForDistributed', () => {
+  it('cuts the stateless prefix with event time, the aggregation and its window', () => {
+    expect(splitForDistributed([MAP, EVENT_TIME, COUNT_BY_VALUE, WINDOW_1M])).toEqual({ prefix: [MAP, EVENT_TIME], aggregation: COUNT_BY_VALUE, window: WINDOW_1M });
+  });
+
+  it('refuses the rest, saying what is missing', () => {
+    const shape = 'distributed mode runs: stateless operators (--map, --flat-map, --filter) with --event-time, then --count, --count-by-value, --reduce or --reduce-by-key, then --window LENGTH [--slide S]';
+    expect(() => splitForDistributed([MAP])).toThrow(shape);
+    expect(() => splitForDistributed([MAP, COUNT_BY_VALUE, WINDOW_1M])).toThrow(`${shape} (--event-time is missing)`);
+    expect(() => splitForDistributed([EVENT_TIME, COUNT_BY_VALUE])).toThrow(`${shape} (no --window after --count-by-value)`);
+    expect(() => splitForDistributed([EVENT_TIME, COUNT_BY_VALUE, WINDOW_1M, { op: 'top', n: 2 }])).toThrow(`${shape} (--top after the window is not supported yet)`);
   });
 });
