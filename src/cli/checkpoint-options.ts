@@ -5,7 +5,8 @@
  * (the fingerprint that guards a checkpoint is plan/fingerprint.ts).
  */
 import type { Argv } from 'yargs';
-import { CheckpointStore, inspectCheckpoint, resetCheckpoint } from '../checkpoint/checkpoint-store.js';
+import { CheckpointStore } from '../checkpoint/checkpoint-store.js';
+import { inspectCheckpoint, resetCheckpoint } from '../checkpoint/inspect.js';
 import { pipelineIdentity, type PipelineDescription } from '../plan/fingerprint.js';
 import { ConfigError, ExitCode } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
