@@ -23,10 +23,22 @@ import { ConfigError, DStreamError } from '../core/errors.js';
 import { decodeState, encodeState } from './codec.js';
 import { readDurable, writeDurable } from './durable-file.js';
 import { CheckpointLock } from './lock.js';
-import { describeChange, fingerprint, type PipelineDescription } from '../plan/fingerprint.js';
 
 /** Version of the checkpoint layout. */
 export const CHECKPOINT_FORMAT = 1;
+
+/**
+ * What a checkpoint is tied to, as data (plan/fingerprint.ts makes it): a
+ * restart whose fingerprint differs is refused (or clears the directory).
+ */
+export interface PipelineIdentity {
+  /** The pipeline as plain JSON, stored in metadata.json. */
+  readonly description: { readonly [field: string]: unknown };
+  /** Its fingerprint: equal fingerprints are the same pipeline. */
+  readonly fingerprint: string;
+  /** What differs between a stored description and this one, for the refusal message (e.g. `--parse: "json" → "logfmt"`). */
+  changeFrom?(stored: { readonly [field: string]: unknown }): string;
+}
 
 /** Offset-log entry: what batch `id` is, fixed before it runs. */
 export interface OffsetEntry {
@@ -58,8 +70,8 @@ export interface Recovery {
   warnings: string[];
 }
 
-
-function ids(dir: string): number[] {
+/** Batch ids of the `<id>.json` files in a log directory, ascending; none when it cannot be read. */
+export function ids(dir: string): number[] {
   try {
     return readdirSync(dir)
       .map((f) => /^(\d+)\.json$/.exec(f))
@@ -126,7 +138,7 @@ export class CheckpointStore {
   /**
    * Told about every write of an offset, commit or snapshot file: how long it
    * took in ms (retries included) and whether it failed. Feeds the
-   * `dstream_checkpoint_*` metrics (cli/metrics.ts).
+   * `dstream_checkpoint_*` metrics (observe/metrics.ts).
    */
   onWrite: ((durationMs: number, failed: boolean) => void) | null = null;
 
@@ -140,7 +152,7 @@ export class CheckpointStore {
    * @throws ConfigError (exit 2) for a symlinked or unusable directory or a
    *   changed pipeline; DStreamError E_CHECKPOINT_IN_USE (exit 75) when locked.
    */
-  static open(dir: string, description: PipelineDescription, mismatch: 'fail' | 'reset' = 'fail', warn: (m: string) => void = () => {}): CheckpointStore {
+  static open(dir: string, pipeline: PipelineIdentity, mismatch: 'fail' | 'reset' = 'fail', warn: (m: string) => void = () => {}): CheckpointStore {
     if (existsSync(dir) && lstatSync(dir).isSymbolicLink()) throw new ConfigError(`--checkpoint ${dir} is a symbolic link; give the real directory`);
     try {
       if (existsSync(dir)) checkOwnDirectory(dir, dir);
@@ -167,7 +179,7 @@ export class CheckpointStore {
         if (e instanceof ConfigError) throw e;
         throw new ConfigError(`--checkpoint ${dir}: cannot use it: ${(e as Error).message}`);
       }
-      store.checkPipeline(description, mismatch, warn);
+      store.checkPipeline(pipeline, mismatch, warn);
     } catch (e) {
       lock.release();
       throw e;
@@ -175,12 +187,12 @@ export class CheckpointStore {
     return store;
   }
 
-  private checkPipeline(description: PipelineDescription, mismatch: 'fail' | 'reset', warn: (m: string) => void): void {
+  private checkPipeline(pipeline: PipelineIdentity, mismatch: 'fail' | 'reset', warn: (m: string) => void): void {
     const path = join(this.dir, 'metadata.json');
-    const fp = fingerprint(description);
+    const { description, fingerprint: fp } = pipeline;
     if (existsSync(path)) {
       const r = readDurable(path);
-      const stored = r.ok ? (r.body as { format: number; fingerprint: string; pipeline: PipelineDescription }) : null;
+      const stored = r.ok ? (r.body as { format: number; fingerprint: string; pipeline: PipelineIdentity['description'] }) : null;
       if (stored && stored.format === CHECKPOINT_FORMAT && stored.fingerprint === fp) return;
       if (stored && typeof stored.format === 'number' && stored.format !== CHECKPOINT_FORMAT) {
         throw new ConfigError(`--checkpoint ${this.dir} has checkpoint format ${stored.format}, written by ${stored.format > CHECKPOINT_FORMAT ? 'a newer' : 'another'} dstream; this one reads format ${CHECKPOINT_FORMAT}: run it with that dstream, or use a new --checkpoint directory`);
@@ -189,7 +201,7 @@ export class CheckpointStore {
         throw new ConfigError(`--checkpoint ${this.dir} is not a dstream checkpoint (metadata.json: ${r.ok ? 'not checkpoint metadata' : r.reason}); give a new or empty directory`);
       }
       if (mismatch === 'fail') {
-        const what = stored ? describeChange(stored.pipeline ?? {}, description) : `metadata unreadable (${r.ok ? 'format' : r.reason})`;
+        const what = pipeline.changeFrom?.(stored.pipeline ?? {}) ?? `fingerprint ${stored.fingerprint} → ${fp}`;
         throw new ConfigError(`--checkpoint ${this.dir} was written by a different pipeline (${what}); restore the old flags, use a new --checkpoint directory, or add --checkpoint-mismatch reset to start over`);
       }
       warn(`dstream: --checkpoint-mismatch reset: clearing ${this.dir}`);
@@ -339,46 +351,4 @@ export class CheckpointStore {
   close(): void {
     this.lock.release();
   }
-}
-
-/** Text for `dstream checkpoint inspect DIR`: metadata, latest batch, offsets, state size. Never throws on corrupt files. */
-export function inspectCheckpoint(dir: string): string {
-  if (!existsSync(dir)) return `${dir}: no checkpoint\n`;
-  const lines: string[] = [`checkpoint ${dir}`];
-  const meta = readDurable(join(dir, 'metadata.json'));
-  if (meta.ok) {
-    const m = meta.body as { format: number; fingerprint: string; pipeline: unknown };
-    lines.push(`format: ${m.format}`, `fingerprint: ${m.fingerprint}`, `pipeline: ${JSON.stringify(m.pipeline)}`);
-  } else lines.push(`metadata: unreadable (${meta.reason})`);
-  const offsets = ids(join(dir, 'offsets'));
-  const commits = ids(join(dir, 'commits'));
-  const snaps = ids(join(dir, 'state'));
-  lines.push(`batches logged: ${offsets.length ? `${offsets[0]}..${offsets[offsets.length - 1]}` : 'none'}`);
-  lines.push(`last committed batch: ${commits.length ? commits[commits.length - 1] : 'none'}`);
-  const lastOffsets = offsets.length ? readDurable(join(dir, 'offsets', `${offsets[offsets.length - 1]}.json`)) : null;
-  if (lastOffsets?.ok) lines.push(`last offsets: ${JSON.stringify(lastOffsets.body)}`);
-  for (const id of snaps) {
-    const p = join(dir, 'state', `${id}.json`);
-    const r = readDurable(p);
-    lines.push(`state after batch ${id}: ${statSync(p).size} bytes${r.ok ? '' : ` (unreadable: ${r.reason})`}`);
-  }
-  const lock = join(dir, 'lock');
-  if (existsSync(lock)) lines.push(`lock: present`);
-  return lines.join('\n') + '\n';
-}
-
-/**
- * `dstream checkpoint reset DIR`: removes the checkpoint (refuses while a live process holds it).
- * @throws DStreamError E_CHECKPOINT_IN_USE when locked.
- */
-export function resetCheckpoint(dir: string): void {
-  if (!existsSync(dir)) return;
-  const meta = readDurable(join(dir, 'metadata.json'));
-  if (!meta.ok || typeof (meta.body as { fingerprint?: unknown })?.fingerprint !== 'string') {
-    throw new ConfigError(`${dir} is not a dstream checkpoint (metadata.json: ${meta.ok ? 'not checkpoint metadata' : meta.reason}); nothing was removed`);
-  }
-  const lock = CheckpointLock.acquire(dir);
-  for (const f of ['offsets', 'commits', 'state', 'metadata.json']) rmSync(join(dir, f), { recursive: true, force: true });
-  for (const f of readdirSync(dir)) if (/^wal(-\d+)?$/.test(f)) rmSync(join(dir, f), { recursive: true, force: true });
-  lock.release();
 }

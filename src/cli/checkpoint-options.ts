@@ -5,12 +5,12 @@
  * (the fingerprint that guards a checkpoint is plan/fingerprint.ts).
  */
 import type { Argv } from 'yargs';
-import { CheckpointStore, inspectCheckpoint, resetCheckpoint } from '../checkpoint/checkpoint-store.js';
-import type { PipelineDescription } from '../plan/fingerprint.js';
+import { CheckpointStore } from '../checkpoint/checkpoint-store.js';
+import { inspectCheckpoint, resetCheckpoint } from '../checkpoint/inspect.js';
+import { pipelineIdentity, type PipelineDescription } from '../plan/fingerprint.js';
 import { ConfigError, ExitCode } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import type { Millis } from '../core/types.js';
-import type { OperatorFlag } from '../plan/pipeline.js';
 import { BatchDirOutput, FileOutput, type DurableOutput } from '../sinks/durable-output.js';
 import { KafkaOutput, parseKafkaUrl } from '../sinks/kafka-output.js';
 
@@ -64,16 +64,9 @@ export function readCheckpointOptions(parsed: Record<string, unknown>): Checkpoi
   return o;
 }
 
-/** Default checkpoint interval: the smallest multiple of the slide interval ≥ 10 s (as Spark), the slide being the first window's or the batch interval. */
-export function defaultCheckpointIntervalMs(batchIntervalMs: Millis, operators: OperatorFlag[]): Millis {
-  const w = operators.find((f): f is Extract<OperatorFlag, { op: 'window' }> => f.op === 'window');
-  const slide = w ? w.slideMs ?? (operators.some((f) => f.op === 'event-time') ? w.lengthMs : batchIntervalMs) : batchIntervalMs;
-  return Math.ceil(10_000 / slide) * slide;
-}
-
 /** Opens the checkpoint (lock, fingerprint) or returns null without `--checkpoint`. */
 export function openCheckpoint(o: CheckpointCliOptions, description: PipelineDescription, warn: (m: string) => void): CheckpointStore | null {
-  return o.checkpoint ? CheckpointStore.open(o.checkpoint, description, o.checkpointMismatch, warn) : null;
+  return o.checkpoint ? CheckpointStore.open(o.checkpoint, pipelineIdentity(description), o.checkpointMismatch, warn) : null;
 }
 
 /** The durable output of `--output`/`--output-dir` (a FILE, or kafka://BROKERS/TOPIC), or null for stdout. */

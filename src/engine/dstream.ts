@@ -13,57 +13,21 @@
  * method is called, never at batch time.
  */
 import { ConfigError } from '../core/errors.js';
-import { formatDuration } from '../core/duration.js';
 import type { TimeZone } from '../core/time-zone.js';
 import type { Millis, Pair } from '../core/types.js';
 import type { BatchContext } from '../operators/collect.js';
-import { builtinReducer, type Aggregation, type BuiltinReducer, type KeyMode, type ReduceFn, type Reducer } from '../operators/reducers.js';
+import type { Aggregation, BuiltinReducer, KeyMode, ReduceFn, Reducer } from '../operators/reducers.js';
 import type { MapHooks, StatelessStep } from '../operators/stateless.js';
-import { requireFinalResults, type OutputMode } from '../state/output-mode.js';
+import { requireFinalResults } from '../state/output-mode.js';
 import type { StateHandle } from '../state/state-handle.js';
-import { windowSpec } from '../windows/spec.js';
 import { WatermarkTracker } from '../windows/watermark.js';
+import {
+  checkWindowedAggregate, reducerOf, stateOptionsOf, windowDefOf, type StatefulOptions, type WindowOptions, type WindowReduceOptions,
+} from './operator-options.js';
 import type { LogicalNode, LogicalOp, StateOptions, StreamHost, WindowDef, WindowOutput } from './plan.js';
 import type { StreamNode } from '../core/node.js';
 
-/** Options of windowed operators. */
-export interface WindowOptions {
-  /** Output mode (default: `append` in event time, `complete` in processing time). */
-  outputMode?: OutputMode;
-  /** Event time: how long windows stay open after the watermark passes their end (ms). */
-  allowedLatenessMs?: Millis;
-  /** Label for messages. */
-  label?: string;
-}
-
-/** Options of windowed keyed reductions (Spark's `reduceByKeyAndWindow`). */
-export interface WindowReduceOptions<V> extends WindowOptions {
-  /** Inverse of the reduce function: window = previous + entering − leaving panes. */
-  invFn?: (a: V, b: V) => V;
-  /** With `invFn`: keys whose `[key, value]` fails this test are evicted (e.g. counts at 0). */
-  filterFn?: (pair: [unknown, V]) => boolean;
-}
-
-/** Options of `updateStateByKey` and `mapWithState`. */
-export interface StatefulOptions {
-  /** Output mode; see each operator. */
-  outputMode?: OutputMode;
-  /** Keys idle this long are removed (ms; batch time, or the watermark in event time). */
-  stateTimeoutMs?: Millis;
-  /** Most keys kept; the least recently updated are evicted beyond it. */
-  maxKeys?: number;
-  /** `[key, state]` pairs the state starts with (Spark's `initialRDD` / `StateSpec.initialState`). */
-  initialState?: readonly (readonly [unknown, unknown])[];
-  label?: string;
-}
-
-/** A reduce function or the name of a built-in reducer → its `Reducer`. */
-function reducerOf(fn: ((a: any, b: any) => unknown) | BuiltinReducer): Reducer {
-  return typeof fn === 'string' ? builtinReducer(fn) : { combine: fn as ReduceFn };
-}
-
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
+export type { StatefulOptions, WindowOptions, WindowReduceOptions } from './operator-options.js';
 
 /** A discretized stream of records of type `T` (see module doc). */
 export class DStream<T> implements LogicalNode {
@@ -159,34 +123,12 @@ export class DStream<T> implements LogicalNode {
   }
 
   private windowedAggregate<U>(agg: Aggregation, window: WindowDef, output: WindowOutput): DStream<U> {
-    if (this.windowed) throw new ConfigError(`${output.label}: the stream is already windowed; give one window per job`);
-    const eventTime = this.eventTimeTracker !== null;
-    const mode = output.mode;
-    if (window.kind === 'sliding' && !eventTime && mode === 'append') {
-      throw new ConfigError(`--output-mode append: ${output.label} over processing time is recomputed every slide and never final; add --event-time, or use --output-mode complete or update`);
-    }
-    if (window.kind === 'session' && mode === 'complete') {
-      throw new ConfigError(`--output-mode complete is not supported for session windows; use append (each session once, when it ends) or update`);
-    }
-    if (window.kind === 'calendar' && mode !== undefined && mode !== 'append') {
-      throw new ConfigError(`--output-mode ${mode} is not supported for windows aligned to --timezone; use append`);
-    }
-    if (output.allowedLatenessMs && !eventTime) throw new ConfigError('--allowed-lateness needs --event-time');
+    checkWindowedAggregate(window, output, this.windowed, this.eventTimeTracker !== null);
     return this.derive<U>({ kind: 'windowedAggregate', agg, window, output }, true);
   }
 
   private windowDef(windowMs: Millis, slideMs: Millis | undefined): WindowDef {
-    const zone = this.eventTimeTracker?.zone;
-    if (zone && windowMs >= HOUR) {
-      if (slideMs !== undefined && slideMs !== windowMs) {
-        throw new ConfigError(`--timezone aligns tumbling windows only: drop --slide ${formatDuration(slideMs)} or use a window shorter than 1h`);
-      }
-      if (windowMs > DAY || DAY % windowMs !== 0) {
-        throw new ConfigError(`--timezone: window length ${formatDuration(windowMs)} does not divide a day; use 1h, 2h, 3h, 4h, 6h, 8h, 12h or 1d`);
-      }
-      return { kind: 'calendar', lengthMs: windowMs, zone };
-    }
-    return { kind: 'sliding', spec: windowSpec(windowMs, slideMs, this.ssc.batchIntervalMs, this.eventTimeTracker !== null) };
+    return windowDefOf(windowMs, slideMs, this.eventTimeTracker, this.ssc.batchIntervalMs);
   }
 
   private outputOf(options: WindowOptions, label: string): WindowOutput {
@@ -278,12 +220,7 @@ export class DStream<T> implements LogicalNode {
   }
 
   private stateOptions(options: StatefulOptions, label: string): StateOptions {
-    if (this.windowed) throw new ConfigError(`${options.label ?? label} cannot follow a window: keep state before windowing`);
-    const timeout = options.stateTimeoutMs !== undefined ? { ms: options.stateTimeoutMs, eventTime: this.eventTimeTracker !== null } : undefined;
-    if (options.maxKeys !== undefined && !(Number.isInteger(options.maxKeys) && options.maxKeys > 0)) {
-      throw new ConfigError(`max keys must be a positive integer, got ${options.maxKeys}`);
-    }
-    return { mode: options.outputMode, timeout, maxKeys: options.maxKeys, label: options.label ?? label, initialState: options.initialState };
+    return stateOptionsOf(options, label, this.windowed, this.eventTimeTracker !== null);
   }
 
   /**

@@ -16,7 +16,9 @@ import { ConfigError } from '../core/errors.js';
 import { TimeZone } from '../core/time-zone.js';
 import type { Millis } from '../core/types.js';
 import { createParser } from '../parsers/index.js';
-import { buildPipeline, type OperatorFlag } from '../plan/pipeline.js';
+import { buildPipeline } from './apply-plan.js';
+import type { OperatorFlag } from '../plan/pipeline.js';
+import type { AggFlag } from '../plan/worker-split.js';
 import { builtinReducer, isBuiltinReducer, type Aggregation } from '../operators/reducers.js';
 import { compileFunction } from '../plan/compile-fn.js';
 import { KeyedReducer, GLOBAL_KEY } from '../operators/keyed-map.js';
@@ -26,8 +28,8 @@ import { lastClosingWindowEndMs, WindowClosing } from '../windows/closing.js';
 import type { ErrorPolicy, IssueLog } from '../core/issues.js';
 import type { StreamNode } from '../core/node.js';
 
-/** The aggregation flags that can be combined map-side. */
-export type AggFlag = { op: 'count' | 'count-by-value' } | { op: 'reduce' | 'reduce-by-key'; source: string };
+/** The aggregation flags that can be combined map-side (plan/worker-split.ts). */
+export type { AggFlag } from '../plan/worker-split.js';
 
 /** Stand-in for `GLOBAL_KEY` (a symbol) in partials that cross threads or the network. */
 export const GLOBAL_SENTINEL = '\u0000global';

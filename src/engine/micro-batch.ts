@@ -10,7 +10,8 @@
  * batch when a source cannot replay), and the commit log records the batch.
  * A crash between the two logs re-runs the batch from its logged offsets
  * (recovery.ts): outputs are rewound to where it started, so each batch's
- * output is written once.
+ * output is written once. After each batch, every source's `commit` is
+ * called, then the batch listeners (observe/) with the batch's metrics.
  */
 import type { Clock } from '../core/clock.js';
 import { DStreamError } from '../core/errors.js';
@@ -130,6 +131,8 @@ export class MicroBatchExecution {
     } finally {
       this.inBatch = false;
     }
+    // The batch's output is written: sources may let go of its input (`--after-read`).
+    for (const s of graph.receivers) s.source.commit?.(info);
     if (this.o.listeners.length) this.report(info, started, logged !== undefined);
     return true;
   }

@@ -7,6 +7,7 @@
  * where it started (micro-batch.ts), so its output is written once.
  */
 import type { Millis } from '../core/types.js';
+import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 import type { JobGraph } from './job-graph.js';
 import { badSnapshot, restoreState, type JobSnapshot } from './job-state.js';
 import type { CheckpointOptions, MicroBatchExecution } from './micro-batch.js';
@@ -42,4 +43,15 @@ export function recover(graph: JobGraph, exec: MicroBatchExecution, ck: Checkpoi
   for (const o of muted) o.muted = false;
   if (rec.batches.length) ck.log?.(`dstream: checkpoint: replayed ${rec.batches.length} logged batch${rec.batches.length === 1 ? '' : 'es'}`);
   return lastTime;
+}
+
+/**
+ * What recovery will replay of the source named `name`: its part of the newest
+ * state snapshot and of each logged batch's offsets, for a source that must
+ * know before it starts (Kafka: which offsets to fetch from).
+ */
+export function loggedInputOf(store: CheckpointStore, name: string): { snapshot: unknown; batches: unknown[] } {
+  const r = store.recover();
+  const state = r.snapshot?.state as Partial<JobSnapshot> | undefined;
+  return { snapshot: state?.sources?.[name], batches: r.batches.map((b) => b.offsets.sources[name]) };
 }

@@ -22,8 +22,10 @@ import { ConfigError } from '../core/errors.js';
 import { TimeZone } from '../core/time-zone.js';
 import type { Millis, Pair } from '../core/types.js';
 import type { ErrorPolicy, IssueKind } from '../core/issues.js';
-import { combinerOf, type AggFlag } from './map-side-combine.js';
-import { buildPipeline, type OperatorFlag, type PipelineSettings } from '../plan/pipeline.js';
+import { combinerOf } from './map-side-combine.js';
+import { splitForWorkers, type AggFlag } from '../plan/worker-split.js';
+import { buildPipeline, type PipelineSettings } from './apply-plan.js';
+import type { OperatorFlag } from '../plan/pipeline.js';
 import type { Source, SourceSink } from '../sources/source.js';
 import { windowSpec } from '../windows/spec.js';
 import type { StreamingContext } from './context.js';
@@ -33,7 +35,7 @@ import type { WatermarkTracker } from '../windows/watermark.js';
 /** node:worker_threads, loaded on first use: a job without --workers does not pay for it at start-up. */
 const workerThreads = (): typeof import('node:worker_threads') => createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
 
-export type { AggFlag } from './map-side-combine.js';
+export type { AggFlag } from '../plan/worker-split.js';
 
 /** What one worker is asked to do (structured-cloned to the thread). */
 export interface WorkerTask {
@@ -64,9 +66,6 @@ interface WorkerResult {
   /** Warnings of the worker's stateless operators: [operator, line]. */
   warnings: [string, string][];
 }
-
-const STATELESS = new Set(['map', 'flat-map', 'filter', 'event-time']);
-const AGGREGATIONS = new Set(['count', 'count-by-value', 'reduce', 'reduce-by-key']);
 
 /** Byte ranges of `size` bytes of `fd`, `n` of them, each ending at a line end. */
 function lineAlignedRanges(fd: number, size: number, n: number): [number, number][] {
@@ -163,24 +162,12 @@ export function buildWorkerPipeline(
     maxLineBytes: number; onError: ErrorPolicy; timezone?: string; parse?: WorkerTask['parse']; log: (line: string) => void;
   },
 ): DStream<unknown> {
-  const ops = o.operators;
-  const aggAt = ops.findIndex((f) => AGGREGATIONS.has(f.op));
-  if (aggAt < 0 || ops.slice(0, aggAt).some((f) => !STATELESS.has(f.op))) {
-    throw new ConfigError('--workers needs stateless operators (--map, --flat-map, --filter, --event-time) followed by --count, --count-by-value, --reduce or --reduce-by-key');
-  }
-  const agg = ops[aggAt] as unknown as AggFlag;
-  const win = ops[aggAt + 1]?.op === 'window' ? (ops[aggAt + 1] as Extract<OperatorFlag, { op: 'window' }>) : undefined;
-  const eventTime = ops.slice(0, aggAt).some((f) => f.op === 'event-time');
-  if (win && !eventTime) throw new ConfigError('--workers supports event-time windows only (add --event-time, or drop --window)');
-  if (win && o.timezone && win.lengthMs >= 3_600_000) throw new ConfigError('--workers does not support windows aligned to --timezone');
-  if (ops.slice(aggAt + 1).some((f) => f.op === 'session-window' || f.op === 'update-state-by-key' || f.op === 'map-with-state')) {
-    throw new ConfigError('--workers does not support sessions or state across batches');
-  }
+  const { prefix, aggregation: agg, window: win, eventTime, rest } = splitForWorkers(o.operators, o.timezone);
   const combine = combinerOf(agg, '--workers', 'drop --workers');
   const paneMs = win ? windowSpec(win.lengthMs, win.slideMs, ssc.batchIntervalMs, true).paneMs : Number.MAX_SAFE_INTEGER;
   const ranges = lineAlignedRanges(0, o.stdinSize, o.workers);
   const tasks: WorkerTask[] = ranges.map(([start, end]) => ({
-    start, end, prefix: ops.slice(0, aggAt), aggregation: agg, batchIntervalMs: ssc.batchIntervalMs, paneMs,
+    start, end, prefix, aggregation: agg, batchIntervalMs: ssc.batchIntervalMs, paneMs,
     watermarkDelayMs: o.settings.watermarkDelayMs, timezone: o.timezone, parse: o.parse, maxLineBytes: o.maxLineBytes, onError: o.onError,
   }));
   const source = new WorkersSource(tasks, ssc, o.log, eventTime && win !== undefined);
@@ -199,7 +186,6 @@ export function buildWorkerPipeline(
     const pairs = ds.map((x: [number, unknown, unknown]) => [x[1], x[2]] as Pair<unknown, unknown>) as DStream<Pair<unknown, unknown>>;
     out = win ? pairs.reduceByKeyAndWindow(combine as (a: unknown, b: unknown) => unknown, win.lengthMs, win.slideMs, { label }) : pairs.reduceByKey(combine as (a: unknown, b: unknown) => unknown, label);
   }
-  const rest = ops.slice(aggAt + (win ? 2 : 1));
   // Parsing, event time and the watermark are already applied above.
   return buildPipeline(out as DStream<string>, rest, { ...o.settings, parser: undefined, watermarkDelayMs: 0 });
 }

@@ -17,6 +17,7 @@
  */
 import { createHash } from '../core/hash.js';
 import type { Millis } from '../core/types.js';
+import type { PipelineIdentity } from '../checkpoint/checkpoint-store.js';
 import type { OperatorFlag } from './pipeline.js';
 
 /** Identity of a job: plain JSON data, compared field by field. */
@@ -82,4 +83,9 @@ export function describeChange(stored: PipelineDescription, now: PipelineDescrip
   const keys = [...new Set([...Object.keys(stored), ...Object.keys(now)])];
   const changed = keys.filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(now[k]));
   return changed.map((k) => `${FLAG_OF[k] ?? k}: ${JSON.stringify(stored[k]) ?? 'unset'} → ${JSON.stringify(now[k]) ?? 'unset'}`).join('; ');
+}
+
+/** A description with its fingerprint and change report: what a checkpoint (or a distributed job) is tied to. */
+export function pipelineIdentity(description: PipelineDescription): PipelineIdentity {
+  return { description, fingerprint: fingerprint(description), changeFrom: (stored) => describeChange(stored, description) };
 }

@@ -1,24 +1,11 @@
 /**
- * Flags → a job on the library API. Operators are applied in command-line
- * order; a `--window` (or `--session-window`) right after an aggregation makes
- * that aggregation windowed (`--reduce-by-key sum --window 1h --slide 1m` is
- * Spark's `reduceByKeyAndWindow`); anywhere else it windows the stream at that
- * point (Spark's `window()`), which gives the same results for a following
- * aggregation. Settings that are not operators (`--output-mode`,
- * `--state-timeout`, …) apply to the windowed and stateful operators and are
- * refused when there is none. All checks happen here, before any input is read.
+ * The operator flags of a job and the checks that need nothing but the flags
+ * and settings: what `--top`, `--watermark`, `--timezone`, `--output-mode`,
+ * `--allowed-lateness`, `--state-timeout`, `--max-keys` and `--initial-state`
+ * need before them. engine/apply-plan.ts applies the flags to a DStream.
  */
 import { ConfigError } from '../core/errors.js';
-import { formatDuration } from '../core/duration.js';
-import type { TimeZone } from '../core/time-zone.js';
-import type { Millis, Pair } from '../core/types.js';
-import type { DStream, StatefulOptions, WindowOptions } from '../engine/dstream.js';
-import { isBuiltinReducer, type BuiltinReducer } from '../operators/reducers.js';
-import type { OutputMode } from '../state/output-mode.js';
-import type { StateHandle } from '../state/state-handle.js';
-import { compileFunction } from './compile-fn.js';
-import { autoEventTime, ParseError, type LineParser } from '../parsers/index.js';
-import type { PartitionClock } from '../windows/watermark.js';
+import type { Millis } from '../core/types.js';
 
 /** One operator flag, in command-line order. Durations in ms. */
 export type OperatorFlag =
@@ -29,39 +16,6 @@ export type OperatorFlag =
   | { op: 'session-window'; gapMs: Millis; text: string }
   | { op: 'top'; n: number };
 
-/** Settings that are not operators. Durations in ms. */
-export interface PipelineSettings {
-  /** `--watermark`. */
-  watermarkDelayMs: Millis;
-  /** `--output-mode`, for the windowed or stateful operators. */
-  outputMode?: OutputMode;
-  /** `--allowed-lateness`, for event-time windows. */
-  allowedLatenessMs?: Millis;
-  /** `--state-timeout`, for stateful operators. */
-  stateTimeoutMs?: Millis;
-  /** `--max-keys`, for stateful operators. */
-  maxKeys?: number;
-  /** `--initial-state`: `[key, state]` pairs for the stateful operator. */
-  initialState?: readonly (readonly [unknown, unknown])[];
-  /** `--timezone`. */
-  zone?: TimeZone;
-  /** `--parse FORMAT`: applied to every line before the operators. */
-  parser?: LineParser;
-  /** Told of accepted settings worth a note on stderr (a window whose slide exceeds its length). */
-  note?: (message: string) => void;
-  /**
-   * A source whose records carry a time (Kafka): `--event-time auto` without
-   * `--parse` takes `recordTimeMs()`, and the watermark is kept per partition.
-   */
-  recordTime?: { recordTimeMs(): Millis } & PartitionClock;
-}
-
-/** How messages name an operator flag: `--map 'l => l.x'`, with `position` (1-based, among the operator flags) `--map #2 'l => l.x'`. */
-function label(flag: string, source: string, position?: number): string {
-  const s = source.length > 60 ? `${source.slice(0, 57)}...` : source;
-  return position === undefined ? `--${flag} '${s}'` : `--${flag} #${position} '${s}'`;
-}
-
 /** Aggregations whose results are `[key, value]` pairs, which `--top` ranks by value. */
 const KEYED: ReadonlySet<OperatorFlag['op']> = new Set(['count-by-value', 'reduce-by-key', 'update-state-by-key', 'map-with-state']);
 
@@ -69,7 +23,7 @@ const KEYED: ReadonlySet<OperatorFlag['op']> = new Set(['count-by-value', 'reduc
  * Refuses a `--top N` with nothing keyed before it to rank: before any
  * aggregation it would rank raw records (a `--count` or `--reduce` gives a
  * single row), which is not what `--top` is for. Called on the whole
- * command line when it is parsed (args.ts), as `buildPipeline` may be given
+ * command line when it is parsed (args.ts), as `buildPipeline` (engine/apply-plan.ts) may be given
  * only the part after an aggregation (`--workers`).
  * @throws ConfigError naming what to do instead.
  */
@@ -80,146 +34,31 @@ export function checkTop(flags: readonly OperatorFlag[]): void {
   throw new ConfigError(`--top ${n} ranks [key, value] pairs, but nothing before it gives them; put it after --count-by-value or --reduce-by-key (e.g. --map FN --count-by-value --top ${n})`);
 }
 
-function reducerOf(source: string, flag: string): BuiltinReducer | ((a: any, b: any) => any) {
-  return isBuiltinReducer(source) ? source : (compileFunction(source, `--${flag}`) as (a: any, b: any) => any);
+/** The settings `checkSettings` looks at (see `PipelineSettings` in engine/apply-plan.ts). Durations in ms. */
+export interface SettingsToCheck {
+  watermarkDelayMs: Millis;
+  outputMode?: string;
+  allowedLatenessMs?: Millis;
+  stateTimeoutMs?: Millis;
+  maxKeys?: number;
+  /** `--initial-state` given. */
+  initialState?: unknown;
+  /** `--timezone` given. */
+  zone?: unknown;
 }
 
 /**
- * Applies the operator flags to `input`.
- * @throws ConfigError for an invalid function, window, order or setting.
+ * Refuses settings that apply to no operator of `flags`: `--watermark` and
+ * `--timezone` without `--event-time`, `--output-mode` without a window or
+ * stateful operator, `--allowed-lateness` without a window, `--state-timeout`
+ * and `--max-keys` without a stateful operator, `--initial-state` without
+ * exactly one.
+ * @throws ConfigError naming the setting.
  */
-export function buildPipeline(input: DStream<string>, flags: readonly OperatorFlag[], settings: PipelineSettings): DStream<unknown> {
-  let ds = input as DStream<any>;
-  let sawEventTime = false;
-  const parser = settings.parser;
-  if (parser) {
-    // A CSV header gives `undefined`: it is consumed, not a record.
-    const where = `--parse ${parser.name}`;
-    const issues = input.ssc.issues;
-    let line = '';
-    const repaired = (message: string): void => issues.repaired(where, line, message);
-    const parse = (l: string): unknown => {
-      try {
-        return parser.parse((line = l), repaired);
-      } finally {
-        // A record over several lines (csv): report and dead-letter all of it, not its last line.
-        if (parser.spanned !== undefined) issues.current = parser.spanned;
-      }
-    };
-    const atEnd = (): void => {
-      const left = parser.finish?.();
-      if (left === undefined) return;
-      issues.current = left;
-      issues.userError(where, left, new ParseError(parser.name, 'missing closing quote: the input ended inside a quoted field'));
-    };
-    const hooks = parser.snapshot ? { atEnd, snapshot: () => parser.snapshot!(), restore: (d: unknown) => parser.restore!(d) } : { atEnd };
-    ds = ds.map(parse, where, undefined, hooks).filter((r) => r !== undefined, where);
-  }
-  let windowed = 0;
-  let stateful = 0;
-  const win = (l: string): WindowOptions => {
-    windowed++;
-    return { label: l, outputMode: settings.outputMode, allowedLatenessMs: settings.allowedLatenessMs };
-  };
-  const state = (l: string): StatefulOptions => {
-    stateful++;
-    return { label: l, outputMode: settings.outputMode, stateTimeoutMs: settings.stateTimeoutMs, maxKeys: settings.maxKeys, initialState: settings.initialState };
-  };
-  for (const f of flags) {
-    if (f.op === 'window' && f.slideMs !== undefined && f.slideMs > f.lengthMs) {
-      settings.note?.(`--window ${f.text}: the slide interval ${formatDuration(f.slideMs)} is longer than the window length (a sampling window): records between two windows are not counted`);
-    }
-  }
-  for (let i = 0; i < flags.length; i++) {
-    const f = flags[i]!;
-    const next = flags[i + 1];
-    const windowNext = next?.op === 'window' ? next : undefined;
-    const sessionNext = next?.op === 'session-window' ? next : undefined;
-    switch (f.op) {
-      case 'map':
-        ds = ds.map(compileFunction(f.source, '--map'), label('map', f.source), label('map', f.source, i + 1));
-        break;
-      case 'flat-map':
-        ds = ds.flatMap(compileFunction(f.source, '--flat-map') as (x: unknown) => unknown[], label('flat-map', f.source), label('flat-map', f.source, i + 1));
-        break;
-      case 'filter':
-        ds = ds.filter(compileFunction(f.source, '--filter'), label('filter', f.source), label('filter', f.source, i + 1));
-        break;
-      case 'event-time':
-        if (f.source === 'auto' && !parser && !settings.recordTime) throw new ConfigError('--event-time auto needs --parse FORMAT (it takes the format\'s time field) or --kafka (the record timestamp)');
-        ds = ds.eventTime(f.source === 'auto'
-          ? (parser ? (r: Record<string, unknown>) => autoEventTime(r, parser) : () => settings.recordTime!.recordTimeMs())
-          : compileFunction(f.source, '--event-time'), { watermarkDelayMs: settings.watermarkDelayMs, label: label('event-time', f.source), zone: settings.zone });
-        if (settings.recordTime && ds.eventTimeTracker) ds.eventTimeTracker.partitions = settings.recordTime;
-        sawEventTime = true;
-        break;
-      case 'reduce': {
-        const fn = reducerOf(f.source, 'reduce');
-        const l = label('reduce', f.source);
-        if (windowNext) {
-          ds = ds.reduceByWindow(fn, windowNext.lengthMs, windowNext.slideMs, win(l));
-          i++;
-        } else if (sessionNext) {
-          ds = ds.sessionWindow(sessionNext.gapMs, win(`--session-window ${sessionNext.text}`)).reduce(fn, l);
-          i++;
-        } else ds = ds.reduce(fn, l);
-        break;
-      }
-      case 'reduce-by-key': {
-        const fn = reducerOf(f.source, 'reduce-by-key');
-        const l = label('reduce-by-key', f.source);
-        const pairs = ds as DStream<Pair<unknown, any>>;
-        if (windowNext) {
-          ds = pairs.reduceByKeyAndWindow(fn, windowNext.lengthMs, windowNext.slideMs, win(l));
-          i++;
-        } else if (sessionNext) {
-          ds = pairs.sessionWindow(sessionNext.gapMs, win(`--session-window ${sessionNext.text}`)).reduceByKey(fn, l);
-          i++;
-        } else ds = pairs.reduceByKey(fn, l);
-        break;
-      }
-      case 'count':
-        if (windowNext) {
-          ds = ds.countByWindow(windowNext.lengthMs, windowNext.slideMs, win('--count --window'));
-          i++;
-        } else if (sessionNext) {
-          ds = ds.sessionWindow(sessionNext.gapMs, win(`--session-window ${sessionNext.text}`)).count('--count');
-          i++;
-        } else ds = ds.count('--count');
-        break;
-      case 'count-by-value':
-        if (windowNext) {
-          ds = ds.countByValueAndWindow(windowNext.lengthMs, windowNext.slideMs, win('--count-by-value --window'));
-          i++;
-        } else if (sessionNext) {
-          ds = ds.sessionWindow(sessionNext.gapMs, win(`--session-window ${sessionNext.text}`)).countByValue('--count-by-value');
-          i++;
-        } else ds = ds.countByValue('--count-by-value');
-        break;
-      case 'window':
-        ds = ds.window(f.lengthMs, f.slideMs, win(`--window ${f.text}`));
-        break;
-      case 'session-window':
-        ds = ds.sessionWindow(f.gapMs, win(`--session-window ${f.text}`));
-        break;
-      case 'update-state-by-key': {
-        const fn = compileFunction(f.source, '--update-state-by-key') as (values: unknown[], s: unknown) => unknown;
-        ds = (ds as DStream<Pair<unknown, unknown>>).updateStateByKey(fn, state(label('update-state-by-key', f.source)));
-        break;
-      }
-      case 'map-with-state': {
-        const fn = compileFunction(f.source, '--map-with-state') as (k: unknown, v: unknown, s: StateHandle) => unknown;
-        ds = (ds as DStream<Pair<unknown, unknown>>).mapWithState(fn, state(label('map-with-state', f.source)));
-        break;
-      }
-      case 'top':
-        ds = ds.top(f.n);
-        break;
-      case 'transform':
-        ds = ds.transform(compileFunction(f.source, '--transform') as (records: unknown[]) => unknown[], label('transform', f.source));
-        break;
-    }
-  }
+export function checkSettings(flags: readonly OperatorFlag[], settings: SettingsToCheck): void {
+  const sawEventTime = flags.some((f) => f.op === 'event-time');
+  const windowed = flags.filter((f) => f.op === 'window' || f.op === 'session-window').length;
+  const stateful = flags.filter((f) => f.op === 'update-state-by-key' || f.op === 'map-with-state').length;
   if (settings.watermarkDelayMs > 0 && !sawEventTime) throw new ConfigError('--watermark needs --event-time');
   if (settings.zone && !sawEventTime) throw new ConfigError('--timezone needs --event-time');
   if (settings.outputMode && windowed + stateful === 0) {
@@ -232,5 +71,4 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
   if (settings.initialState && stateful !== 1) {
     throw new ConfigError(`--initial-state applies to one --update-state-by-key or --map-with-state; there ${stateful === 0 ? 'is none' : `are ${stateful}`}`);
   }
-  return ds;
 }

@@ -6,7 +6,7 @@ import { Chalk } from 'chalk';
 import { escapeControl, useColor } from '../../src/cli/terminal.js';
 import { LiveView } from '../../src/cli/live-view.js';
 import { applyConfig, printConfig } from '../../src/cli/config.js';
-import { ProgressReporter } from '../../src/cli/progress.js';
+import { ProgressReporter } from '../../src/observe/progress.js';
 import { IssueLog } from '../../src/core/issues.js';
 
 describe('colour rules: --color/--no-color > FORCE_COLOR > NO_COLOR > TERM=dumb > isTTY', () => {

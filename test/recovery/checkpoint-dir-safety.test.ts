@@ -97,9 +97,9 @@ describe('messages', () => {
   it('a write fault on metadata.json (or the lock) names the file and the error', () => {
     const ck = join(tmp(), 'ck');
     failWrites = { code: 'EIO', skip: 1 }; // the lock is written, metadata.json is not
-    expect(() => CheckpointStore.open(ck, { p: 1 })).toThrow(`cannot write ${join(ck, 'metadata.json')}: EIO: i/o error, write; the previous checkpoint stays valid`);
+    expect(() => CheckpointStore.open(ck, { description: { p: 1 }, fingerprint: 'test' })).toThrow(`cannot write ${join(ck, 'metadata.json')}: EIO: i/o error, write; the previous checkpoint stays valid`);
     failWrites = { code: 'EIO', skip: 0 };
-    expect(() => CheckpointStore.open(ck, { p: 1 })).toThrow(`cannot create the lock ${join(ck, 'lock')}: EIO: i/o error, write`);
+    expect(() => CheckpointStore.open(ck, { description: { p: 1 }, fingerprint: 'test' })).toThrow(`cannot create the lock ${join(ck, 'lock')}: EIO: i/o error, write`);
   });
 
   it('a checkpoint of a newer format says so (exit 2)', async () => {

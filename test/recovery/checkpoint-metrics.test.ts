@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CheckpointStore } from '../../src/checkpoint/checkpoint-store.js';
-import { DStreamMetrics } from '../../src/cli/metrics.js';
+import { DStreamMetrics } from '../../src/observe/metrics.js';
 import { startCli } from '../helpers/live-cli.js';
 
 const cleanup: (() => void)[] = [];
@@ -37,7 +37,7 @@ const NAMES = ['dstream_checkpoint_duration_seconds_count', 'dstream_checkpoint_
 describe('checkpoint metrics', () => {
   it('every checkpoint write is observed; a failed one is counted once', async () => {
     const dir = join(tmp(), 'ck');
-    const store = CheckpointStore.open(dir, { pipeline: 'test' });
+    const store = CheckpointStore.open(dir, { description: { pipeline: 'test' }, fingerprint: 'test' });
     cleanup.push(() => store.close());
     const metrics = new DStreamMetrics({ defaultMetrics: false });
     store.onWrite = (ms, failed) => metrics.observeCheckpoint(ms, failed);

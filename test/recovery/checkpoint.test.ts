@@ -78,7 +78,7 @@ describe('checkpoint files', () => {
 
   it('recovery falls back to the previous snapshot when the newest is corrupt, and ignores leftover temp files', () => {
     const dir = tmp();
-    const store = CheckpointStore.open(join(dir, 'ck'), { p: 1 });
+    const store = CheckpointStore.open(join(dir, 'ck'), { description: { p: 1 }, fingerprint: 'test' });
     store.writeOffsets({ id: 0, timeMs: 1000, sources: {}, outputs: {} });
     store.writeSnapshot(0, { n: 0 });
     store.writeCommit({ id: 0, timeMs: 1000, sinks: {}, snapshot: 0 });

@@ -206,7 +206,7 @@ describe('damaged checkpoints never resume wrong', () => {
 describe('damage the issue names', () => {
   it('an unreadable offset-log entry after the newest snapshot stops the restart (exit 1) instead of reading the input again', () => {
     const ck = join(mkdtempSync(join(tmpdir(), 'dstream-damage-')), 'ck');
-    const store = CheckpointStore.open(ck, { p: 1 });
+    const store = CheckpointStore.open(ck, { description: { p: 1 }, fingerprint: 'test' });
     for (let id = 0; id < 4; id++) {
       store.writeOffsets({ id, timeMs: 1000 * (id + 1), sources: {}, outputs: {} });
       if (id === 1) store.writeSnapshot(id, { n: id });
@@ -221,7 +221,7 @@ describe('damage the issue names', () => {
 
   it('a damaged newest snapshot: recovery from the older one and the logs after it, saying so', () => {
     const ck = join(mkdtempSync(join(tmpdir(), 'dstream-damage-')), 'ck');
-    const store = CheckpointStore.open(ck, { p: 1 });
+    const store = CheckpointStore.open(ck, { description: { p: 1 }, fingerprint: 'test' });
     for (let id = 0; id < 4; id++) {
       store.writeOffsets({ id, timeMs: 1000 * (id + 1), sources: {}, outputs: {} });
       if (id % 2 === 1) store.writeSnapshot(id, { n: id });

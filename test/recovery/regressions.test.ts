@@ -15,7 +15,7 @@ import type { SourceSink } from '../../src/sources/source.js';
 function windowedRun(dir: string, startMs: number, input: number[]): unknown[][] {
   const clock = new ManualClock(startMs);
   const ssc = new StreamingContext({ batchIntervalMs: 1000, clock });
-  const store = CheckpointStore.open(dir, { job: 'w' });
+  const store = CheckpointStore.open(dir, { description: { job: 'w' }, fingerprint: 'test' });
   ssc.checkpoint({ store, intervalMs: 1000, outputs: [] });
   const seen: unknown[][] = [];
   // A push source (like stdin without --wal): its records arrive when it starts.

@@ -17,7 +17,7 @@ import {
   journalPrefix,
   watchdogIntervalMs,
   type NotifyTransport,
-} from '../../src/cli/systemd.js';
+} from '../../src/observe/systemd.js';
 
 interface DgramSocket {
   on(event: 'message', listener: (buf: Buffer) => void): void;

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DStreamMetrics, startMetricsServer, type MetricsServer } from '../../src/cli/metrics.js';
+import { DStreamMetrics, startMetricsServer, type MetricsServer } from '../../src/observe/metrics.js';
 import { ConfigError, DStreamError, ExitCode } from '../../src/core/errors.js';
 
 const cleanup: (() => unknown)[] = [];

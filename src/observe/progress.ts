@@ -16,7 +16,7 @@ import ora, { type Ora } from 'ora';
 import type { ChalkInstance } from 'chalk';
 import { ConfigError } from '../core/errors.js';
 import type { BatchInfo, Millis } from '../core/types.js';
-import type { BatchMetrics } from '../engine/context.js';
+import type { BatchMetrics } from '../engine/micro-batch.js';
 import type { IssueLog } from '../core/issues.js';
 
 /** Options of a `ProgressReporter`. */

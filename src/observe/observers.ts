@@ -8,7 +8,8 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { BatchInfo } from '../core/types.js';
-import type { BatchMetrics, StreamingContext } from '../engine/context.js';
+import type { StreamingContext } from '../engine/context.js';
+import type { BatchMetrics } from '../engine/micro-batch.js';
 import type { MetricsServer } from './metrics.js';
 import type { ProgressReporter } from './progress.js';
 import { SystemdNotifier } from './systemd.js';

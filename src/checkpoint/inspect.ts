@@ -1,0 +1,53 @@
+/**
+ * `dstream checkpoint inspect DIR` and `dstream checkpoint reset DIR`: a
+ * checkpoint directory (checkpoint-store.ts) read for a person, or cleared
+ * under its lock.
+ */
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { ids } from './checkpoint-store.js';
+import { readDurable } from './durable-file.js';
+import { CheckpointLock } from './lock.js';
+
+/** Text for `dstream checkpoint inspect DIR`: metadata, latest batch, offsets, state size. Never throws on corrupt files. */
+export function inspectCheckpoint(dir: string): string {
+  if (!existsSync(dir)) return `${dir}: no checkpoint\n`;
+  const lines: string[] = [`checkpoint ${dir}`];
+  const meta = readDurable(join(dir, 'metadata.json'));
+  if (meta.ok) {
+    const m = meta.body as { format: number; fingerprint: string; pipeline: unknown };
+    lines.push(`format: ${m.format}`, `fingerprint: ${m.fingerprint}`, `pipeline: ${JSON.stringify(m.pipeline)}`);
+  } else lines.push(`metadata: unreadable (${meta.reason})`);
+  const offsets = ids(join(dir, 'offsets'));
+  const commits = ids(join(dir, 'commits'));
+  const snaps = ids(join(dir, 'state'));
+  lines.push(`batches logged: ${offsets.length ? `${offsets[0]}..${offsets[offsets.length - 1]}` : 'none'}`);
+  lines.push(`last committed batch: ${commits.length ? commits[commits.length - 1] : 'none'}`);
+  const lastOffsets = offsets.length ? readDurable(join(dir, 'offsets', `${offsets[offsets.length - 1]}.json`)) : null;
+  if (lastOffsets?.ok) lines.push(`last offsets: ${JSON.stringify(lastOffsets.body)}`);
+  for (const id of snaps) {
+    const p = join(dir, 'state', `${id}.json`);
+    const r = readDurable(p);
+    lines.push(`state after batch ${id}: ${statSync(p).size} bytes${r.ok ? '' : ` (unreadable: ${r.reason})`}`);
+  }
+  const lock = join(dir, 'lock');
+  if (existsSync(lock)) lines.push(`lock: present`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * `dstream checkpoint reset DIR`: removes the checkpoint (refuses while a live process holds it).
+ * @throws DStreamError E_CHECKPOINT_IN_USE when locked.
+ */
+export function resetCheckpoint(dir: string): void {
+  if (!existsSync(dir)) return;
+  const meta = readDurable(join(dir, 'metadata.json'));
+  if (!meta.ok || typeof (meta.body as { fingerprint?: unknown })?.fingerprint !== 'string') {
+    throw new ConfigError(`${dir} is not a dstream checkpoint (metadata.json: ${meta.ok ? 'not checkpoint metadata' : meta.reason}); nothing was removed`);
+  }
+  const lock = CheckpointLock.acquire(dir);
+  for (const f of ['offsets', 'commits', 'state', 'metadata.json']) rmSync(join(dir, f), { recursive: true, force: true });
+  for (const f of readdirSync(dir)) if (/^wal(-\d+)?$/.test(f)) rmSync(join(dir, f), { recursive: true, force: true });
+  lock.release();
+}

@@ -1,0 +1,43 @@
+/**
+ * The CLI's few words with the process: one line on stderr (with the
+ * journal's priority prefix under systemd), the one renderer of errors, the
+ * exit once stdout has drained, and whether stdin is a regular file.
+ */
+import { fstatSync } from 'node:fs';
+import { DStreamError, ExitCode } from '../core/errors.js';
+import { isJournalStream, formatLogLine, type LogLevel } from '../observe/journal.js';
+
+const journal = isJournalStream(process.env.JOURNAL_STREAM);
+
+/** One line on stderr; under systemd's journal with its priority prefix. */
+export function errLine(line: string, level: LogLevel = 'warning'): void {
+  process.stderr.write(formatLogLine(level, line, journal) + '\n');
+}
+
+/** stdin read in 1 MiB blocks when it is a regular file (fd-line-source.ts), else as a stream. */
+export function stdinIsFile(): boolean {
+  try {
+    return fstatSync(0).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Prints an error (its stack with `verbose`) and returns its exit code: a `DStreamError`'s, else 1 (internal error). */
+export function renderError(e: unknown, verbose: boolean): number {
+  if (e instanceof DStreamError) {
+    errLine(`dstream: ${e.message}`, 'error');
+    if (verbose && e.cause instanceof Error && e.cause.stack) errLine(e.cause.stack, 'error');
+    return e.exitCode;
+  }
+  errLine(`dstream: internal error: ${e instanceof Error ? e.message : String(e)}`, 'error');
+  if (verbose && e instanceof Error && e.stack) errLine(e.stack, 'error');
+  return ExitCode.RUNTIME;
+}
+
+/** Exits once stdout has taken everything written. */
+export function exitAfterFlush(code: number): void {
+  process.exitCode = code;
+  if (process.stdout.writableLength === 0) process.exit(code);
+  process.stdout.write('', () => process.exit(code));
+}

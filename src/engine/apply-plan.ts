@@ -1,0 +1,192 @@
+/**
+ * A job plan's operator flags → a job on the library API (plan/pipeline.ts
+ * has the flags and the checks that need no stream). Operators are applied in command-line
+ * order; a `--window` (or `--session-window`) right after an aggregation makes
+ * that aggregation windowed (`--reduce-by-key sum --window 1h --slide 1m` is
+ * Spark's `reduceByKeyAndWindow`); anywhere else it windows the stream at that
+ * point (Spark's `window()`), which gives the same results for a following
+ * aggregation. Settings that are not operators (`--output-mode`,
+ * `--state-timeout`, …) apply to the windowed and stateful operators and are
+ * refused when there is none. All checks happen before any input is read.
+ */
+import { ConfigError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import type { TimeZone } from '../core/time-zone.js';
+import type { Millis, Pair } from '../core/types.js';
+import type { DStream, StatefulOptions, WindowOptions } from './dstream.js';
+import { isBuiltinReducer, type BuiltinReducer } from '../operators/reducers.js';
+import type { OutputMode } from '../state/output-mode.js';
+import type { StateHandle } from '../state/state-handle.js';
+import { compileFunction } from '../plan/compile-fn.js';
+import { checkSettings, type OperatorFlag } from '../plan/pipeline.js';
+import { autoEventTime, ParseError, type LineParser } from '../parsers/index.js';
+import type { PartitionClock } from '../windows/watermark.js';
+
+/** Settings that are not operators. Durations in ms. */
+export interface PipelineSettings {
+  /** `--watermark`. */
+  watermarkDelayMs: Millis;
+  /** `--output-mode`, for the windowed or stateful operators. */
+  outputMode?: OutputMode;
+  /** `--allowed-lateness`, for event-time windows. */
+  allowedLatenessMs?: Millis;
+  /** `--state-timeout`, for stateful operators. */
+  stateTimeoutMs?: Millis;
+  /** `--max-keys`, for stateful operators. */
+  maxKeys?: number;
+  /** `--initial-state`: `[key, state]` pairs for the stateful operator. */
+  initialState?: readonly (readonly [unknown, unknown])[];
+  /** `--timezone`. */
+  zone?: TimeZone;
+  /** `--parse FORMAT`: applied to every line before the operators. */
+  parser?: LineParser;
+  /** Told of accepted settings worth a note on stderr (a window whose slide exceeds its length). */
+  note?: (message: string) => void;
+  /**
+   * A source whose records carry a time (Kafka): `--event-time auto` without
+   * `--parse` takes `recordTimeMs()`, and the watermark is kept per partition.
+   */
+  recordTime?: { recordTimeMs(): Millis } & PartitionClock;
+}
+
+/** How messages name an operator flag: `--map 'l => l.x'`, with `position` (1-based, among the operator flags) `--map #2 'l => l.x'`. */
+function label(flag: string, source: string, position?: number): string {
+  const s = source.length > 60 ? `${source.slice(0, 57)}...` : source;
+  return position === undefined ? `--${flag} '${s}'` : `--${flag} #${position} '${s}'`;
+}
+
+function reducerOf(source: string, flag: string): BuiltinReducer | ((a: any, b: any) => any) {
+  return isBuiltinReducer(source) ? source : (compileFunction(source, `--${flag}`) as (a: any, b: any) => any);
+}
+
+/**
+ * Applies the operator flags to `input`.
+ * @throws ConfigError for an invalid function, window, order or setting.
+ */
+export function buildPipeline(input: DStream<string>, flags: readonly OperatorFlag[], settings: PipelineSettings): DStream<unknown> {
+  let ds = input as DStream<any>;
+  const parser = settings.parser;
+  if (parser) {
+    // A CSV header gives `undefined`: it is consumed, not a record.
+    const where = `--parse ${parser.name}`;
+    const issues = input.ssc.issues;
+    let line = '';
+    const repaired = (message: string): void => issues.repaired(where, line, message);
+    const parse = (l: string): unknown => {
+      try {
+        return parser.parse((line = l), repaired);
+      } finally {
+        // A record over several lines (csv): report and dead-letter all of it, not its last line.
+        if (parser.spanned !== undefined) issues.current = parser.spanned;
+      }
+    };
+    const atEnd = (): void => {
+      const left = parser.finish?.();
+      if (left === undefined) return;
+      issues.current = left;
+      issues.userError(where, left, new ParseError(parser.name, 'missing closing quote: the input ended inside a quoted field'));
+    };
+    const hooks = parser.snapshot ? { atEnd, snapshot: () => parser.snapshot!(), restore: (d: unknown) => parser.restore!(d) } : { atEnd };
+    ds = ds.map(parse, where, undefined, hooks).filter((r) => r !== undefined, where);
+  }
+  const win = (l: string): WindowOptions => ({ label: l, outputMode: settings.outputMode, allowedLatenessMs: settings.allowedLatenessMs });
+  const state = (l: string): StatefulOptions => ({
+    label: l, outputMode: settings.outputMode, stateTimeoutMs: settings.stateTimeoutMs, maxKeys: settings.maxKeys, initialState: settings.initialState,
+  });
+  for (const f of flags) {
+    if (f.op === 'window' && f.slideMs !== undefined && f.slideMs > f.lengthMs) {
+      settings.note?.(`--window ${f.text}: the slide interval ${formatDuration(f.slideMs)} is longer than the window length (a sampling window): records between two windows are not counted`);
+    }
+  }
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i]!;
+    const next = flags[i + 1];
+    const windowNext = next?.op === 'window' ? next : undefined;
+    const sessionNext = next?.op === 'session-window' ? next : undefined;
+    switch (f.op) {
+      case 'map':
+        ds = ds.map(compileFunction(f.source, '--map'), label('map', f.source), label('map', f.source, i + 1));
+        break;
+      case 'flat-map':
+        ds = ds.flatMap(compileFunction(f.source, '--flat-map') as (x: unknown) => unknown[], label('flat-map', f.source), label('flat-map', f.source, i + 1));
+        break;
+      case 'filter':
+        ds = ds.filter(compileFunction(f.source, '--filter'), label('filter', f.source), label('filter', f.source, i + 1));
+        break;
+      case 'event-time':
+        if (f.source === 'auto' && !parser && !settings.recordTime) throw new ConfigError('--event-time auto needs --parse FORMAT (it takes the format\'s time field) or --kafka (the record timestamp)');
+        ds = ds.eventTime(f.source === 'auto'
+          ? (parser ? (r: Record<string, unknown>) => autoEventTime(r, parser) : () => settings.recordTime!.recordTimeMs())
+          : compileFunction(f.source, '--event-time'), { watermarkDelayMs: settings.watermarkDelayMs, label: label('event-time', f.source), zone: settings.zone });
+        if (settings.recordTime && ds.eventTimeTracker) ds.eventTimeTracker.partitions = settings.recordTime;
+        break;
+      case 'reduce': {
+        const fn = reducerOf(f.source, 'reduce');
+        const l = label('reduce', f.source);
+        if (windowNext) {
+          ds = ds.reduceByWindow(fn, windowNext.lengthMs, windowNext.slideMs, win(l));
+          i++;
+        } else if (sessionNext) {
+          ds = ds.sessionWindow(sessionNext.gapMs, win(`--session-window ${sessionNext.text}`)).reduce(fn, l);
+          i++;
+        } else ds = ds.reduce(fn, l);
+        break;
+      }
+      case 'reduce-by-key': {
+        const fn = reducerOf(f.source, 'reduce-by-key');
+        const l = label('reduce-by-key', f.source);
+        const pairs = ds as DStream<Pair<unknown, any>>;
+        if (windowNext) {
+          ds = pairs.reduceByKeyAndWindow(fn, windowNext.lengthMs, windowNext.slideMs, win(l));
+          i++;
+        } else if (sessionNext) {
+          ds = pairs.sessionWindow(sessionNext.gapMs, win(`--session-window ${sessionNext.text}`)).reduceByKey(fn, l);
+          i++;
+        } else ds = pairs.reduceByKey(fn, l);
+        break;
+      }
+      case 'count':
+        if (windowNext) {
+          ds = ds.countByWindow(windowNext.lengthMs, windowNext.slideMs, win('--count --window'));
+          i++;
+        } else if (sessionNext) {
+          ds = ds.sessionWindow(sessionNext.gapMs, win(`--session-window ${sessionNext.text}`)).count('--count');
+          i++;
+        } else ds = ds.count('--count');
+        break;
+      case 'count-by-value':
+        if (windowNext) {
+          ds = ds.countByValueAndWindow(windowNext.lengthMs, windowNext.slideMs, win('--count-by-value --window'));
+          i++;
+        } else if (sessionNext) {
+          ds = ds.sessionWindow(sessionNext.gapMs, win(`--session-window ${sessionNext.text}`)).countByValue('--count-by-value');
+          i++;
+        } else ds = ds.countByValue('--count-by-value');
+        break;
+      case 'window':
+        ds = ds.window(f.lengthMs, f.slideMs, win(`--window ${f.text}`));
+        break;
+      case 'session-window':
+        ds = ds.sessionWindow(f.gapMs, win(`--session-window ${f.text}`));
+        break;
+      case 'update-state-by-key': {
+        const fn = compileFunction(f.source, '--update-state-by-key') as (values: unknown[], s: unknown) => unknown;
+        ds = (ds as DStream<Pair<unknown, unknown>>).updateStateByKey(fn, state(label('update-state-by-key', f.source)));
+        break;
+      }
+      case 'map-with-state': {
+        const fn = compileFunction(f.source, '--map-with-state') as (k: unknown, v: unknown, s: StateHandle) => unknown;
+        ds = (ds as DStream<Pair<unknown, unknown>>).mapWithState(fn, state(label('map-with-state', f.source)));
+        break;
+      }
+      case 'top':
+        ds = ds.top(f.n);
+        break;
+      case 'transform':
+        ds = ds.transform(compileFunction(f.source, '--transform') as (records: unknown[]) => unknown[], label('transform', f.source));
+        break;
+    }
+  }
+  checkSettings(flags, settings);
+  return ds;
+}

@@ -1,0 +1,70 @@
+/**
+ * How the input of a job is batched, decided from the source flags and one
+ * fact about the process (is stdin a regular file?), before anything is
+ * opened: bounded input (batched by the input), `--batch-marker` (batches
+ * follow marker lines), and what `--workers` (threads over stdin from a file)
+ * can honour.
+ */
+import { ConfigError } from '../core/errors.js';
+import type { Millis } from '../core/types.js';
+import { batchAlignMs } from './job-plan.js';
+import type { OperatorFlag } from './pipeline.js';
+
+/** The source flags these rules read (the CLI's `SourceCliOptions` is one). */
+export interface InputFlags {
+  stdin: boolean;
+  connect: readonly unknown[];
+  listen: readonly unknown[];
+  watch: readonly string[];
+  once: boolean;
+  maxRate?: number;
+  maxRecordsPerBatch?: number;
+  batchMarker?: string;
+  kafka?: unknown;
+}
+
+/**
+ * Bounded input is batched by the input, not the clock: stdin redirected from
+ * a regular file when it is the only source, or anything with `--once`.
+ * `--max-rate` replays a file as a live stream (clock-cut batches); Kafka keeps its own batches.
+ * @throws ConfigError for `--max-records-per-batch` on live input.
+ */
+export function isBoundedInput(s: InputFlags, stdinIsFile: boolean): boolean {
+  // Kafka is a pull source with its own batches (offset ranges noted at each batch time), also under --once.
+  const kafka = s.kafka !== undefined;
+  const bounded = !kafka && s.maxRate === undefined
+    && (s.once || (s.stdin && !s.connect.length && !s.listen.length && !s.watch.length && stdinIsFile));
+  if (!bounded && !kafka && s.maxRecordsPerBatch !== undefined) {
+    throw new ConfigError('--max-records-per-batch cuts bounded input (stdin from a file, or --once); live input is batched by the clock (--batch)');
+  }
+  return bounded;
+}
+
+/**
+ * `--batch-marker`: batches follow the input, aligned as `batchAlignMs` says; undefined without it.
+ * @throws ConfigError with --checkpoint or --workers (batches cut by the input are not logged for replay).
+ */
+export function explicitBatches(
+  s: InputFlags, o: { batchIntervalMs: Millis; operators: readonly OperatorFlag[]; workers?: number; checkpoint: boolean },
+): { alignMs: Millis } | undefined {
+  if (s.batchMarker === undefined) return undefined;
+  if (o.checkpoint) throw new ConfigError('--batch-marker cannot be combined with --checkpoint: batches cut by markers are not logged for replay');
+  if ((o.workers ?? 1) > 1) throw new ConfigError('--batch-marker cannot be combined with --workers');
+  return { alignMs: batchAlignMs(o.batchIntervalMs, o.operators) };
+}
+
+/**
+ * `--workers N` reads stdin from a regular file with its own threads: refuses what that mode cannot honour.
+ * @throws ConfigError naming the flag to drop.
+ */
+export function checkWorkerInput(
+  s: InputFlags, o: { parseFormat?: string; stdinIsFile: boolean; checkpoint: boolean; deadLetter?: string; late?: string },
+): void {
+  if (o.parseFormat === 'csv') throw new ConfigError('--workers cannot split CSV input (every part needs the header, and a quoted field may span lines); run without --workers');
+  if (!o.stdinIsFile || s.connect.length || s.listen.length || s.watch.length) {
+    throw new ConfigError('--workers reads stdin redirected from a file (dstream --workers 2 ... < file); it does not take pipes, TCP or watched directories');
+  }
+  if (o.checkpoint) throw new ConfigError('--workers cannot be combined with --checkpoint');
+  if (o.deadLetter || o.late) throw new ConfigError('--workers does not keep raw lines for --dead-letter or --late; drop one of them');
+  if (s.maxRate !== undefined) throw new ConfigError('--workers cannot be combined with --max-rate');
+}
