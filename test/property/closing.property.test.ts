@@ -128,21 +128,24 @@ function outsOf(outputs: ReturnType<typeof runBatches>['outputs']): Out[] {
 
 const RUNS = { numRuns: 200 };
 
+/** Batches, a grid (slide 1–12 ms, length 1–3 slides), a watermark delay and an allowed lateness (ms). */
+const gridCase = fc
+  .record({ batches: batchesOf(120), slide: fc.integer({ min: 1, max: 12 }), mult: fc.integer({ min: 1, max: 3 }), delay: fc.integer({ min: 0, max: 25 }), lateness: fc.integer({ min: 0, max: 15 }) })
+  .map(({ batches, slide, mult, delay, lateness }) => ({ batches, g: { lengthMs: slide * mult, slideMs: slide }, delay, lateness }));
+
 describe('the closing rule, each user against the naive model', () => {
   it('local windows (windowed-node): tumbling and sliding, any delay and allowed lateness', () => {
     fc.assert(
-      fc.property(batchesOf(120), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 15 }),
-        (batches, slide, mult, delay, lateness) => {
-          const g = { lengthMs: slide * mult, slideMs: slide };
-          let late = new Set<number>();
-          const { outputs } = runBatches(batches, (s, ssc) => {
-            late = lateIds(ssc.issues);
-            return s.eventTime((r: Rec) => r.t, { watermarkDelayMs: delay }).map((r) => [r.k, r.id] as [string, number])
-              .reduceByKeyAndWindow('sum', g.lengthMs, g.slideMs, { allowedLatenessMs: lateness });
-          }, { endInput: true });
-          checkAgainstNaive(g, delay, lateness, batches, late, outsOf(outputs), 'record');
-          sawLate('local', late.size);
-        }),
+      fc.property(gridCase, ({ batches, g, delay, lateness }) => {
+        let late = new Set<number>();
+        const { outputs } = runBatches(batches, (s, ssc) => {
+          late = lateIds(ssc.issues);
+          return s.eventTime((r: Rec) => r.t, { watermarkDelayMs: delay }).map((r) => [r.k, r.id] as [string, number])
+            .reduceByKeyAndWindow('sum', g.lengthMs, g.slideMs, { allowedLatenessMs: lateness });
+        }, { endInput: true });
+        checkAgainstNaive(g, delay, lateness, batches, late, outsOf(outputs), 'record');
+        sawLate('local', late.size);
+      }),
       RUNS,
     );
     expect(lateSeen.get('local')).toBeGreaterThan(0);
@@ -172,40 +175,38 @@ describe('the closing rule, each user against the naive model', () => {
 
   it('map-side combine (--workers, distributed stage 1): per record, against the running maximum before it', () => {
     fc.assert(
-      fc.property(batchesOf(120), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 15 }),
-        (batches, slide, mult, delay, lateness) => {
-          const g = { lengthMs: slide * mult, slideMs: slide };
-          const paneMs = windowSpec(g.lengthMs, g.slideMs, 1, true).paneMs;
-          const combiner = new MapSideCombiner({
-            prefix: [{ op: 'event-time', source: 'l => Number(l.split(" ")[0])' }, { op: 'map', source: 'l => { const [, k, id] = l.split(" "); return [k, Number(id)]; }' }],
-            aggregation: { op: 'reduce-by-key', source: 'sum' }, paneMs, watermarkDelayMs: delay, onError: 'skip',
-            lateness: { ...g, watermarkDelayMs: delay, allowedLatenessMs: lateness, floorMs: -Infinity },
-          });
-          const late = lateIds(combiner.issues);
-          const panes = new Map<number, Map<string, number>>();
-          const expectedPanes = new Map<number, Map<string, number>>();
-          let max = -Infinity;
-          for (const batch of batches) {
-            for (const r of batch) {
-              combiner.line(`${r.t} ${r.k} ${r.id}`);
-              // By definition, per record: late when before the last window the watermark before it closed.
-              expect(late.has(r.id), `record ${r.id} at ${r.t}, running max ${max}`).toBe(r.t < naiveLastClosedEnd(g, max - delay, lateness));
-              if (!late.has(r.id)) {
-                const p = Math.floor(r.t / paneMs);
-                if (!expectedPanes.has(p)) expectedPanes.set(p, new Map());
-                expectedPanes.get(p)!.set(r.k, (expectedPanes.get(p)!.get(r.k) ?? 0) + r.id);
-              }
-              if (r.t > max) max = r.t;
+      fc.property(gridCase, ({ batches, g, delay, lateness }) => {
+        const paneMs = windowSpec(g.lengthMs, g.slideMs, 1, true).paneMs;
+        const combiner = new MapSideCombiner({
+          prefix: [{ op: 'event-time', source: 'l => Number(l.split(" ")[0])' }, { op: 'map', source: 'l => { const [, k, id] = l.split(" "); return [k, Number(id)]; }' }],
+          aggregation: { op: 'reduce-by-key', source: 'sum' }, paneMs, watermarkDelayMs: delay, onError: 'skip',
+          lateness: { ...g, watermarkDelayMs: delay, allowedLatenessMs: lateness, floorMs: -Infinity },
+        });
+        const late = lateIds(combiner.issues);
+        const panes = new Map<number, Map<string, number>>();
+        const expectedPanes = new Map<number, Map<string, number>>();
+        let max = -Infinity;
+        for (const batch of batches) {
+          for (const r of batch) {
+            combiner.line(`${r.t} ${r.k} ${r.id}`);
+            // By definition, per record: late when before the last window the watermark before it closed.
+            expect(late.has(r.id), `record ${r.id} at ${r.t}, running max ${max}`).toBe(r.t < naiveLastClosedEnd(g, max - delay, lateness));
+            if (!late.has(r.id)) {
+              const p = Math.floor(r.t / paneMs);
+              if (!expectedPanes.has(p)) expectedPanes.set(p, new Map());
+              expectedPanes.get(p)!.set(r.k, (expectedPanes.get(p)!.get(r.k) ?? 0) + r.id);
             }
-            for (const [p, rows] of combiner.take()) {
-              if (!panes.has(p)) panes.set(p, new Map());
-              for (const [k, v] of rows) panes.get(p)!.set(k as string, (panes.get(p)!.get(k as string) ?? 0) + (v as number));
-            }
+            if (r.t > max) max = r.t;
           }
-          const text = (m: Map<number, Map<string, number>>) => [...m.keys()].sort((a, b) => a - b).map((p) => `${p}:${rowsText(m.get(p)!)}`);
-          expect(text(panes)).toEqual(text(expectedPanes));
-          sawLate('map-side', late.size);
-        }),
+          for (const [p, rows] of combiner.take()) {
+            if (!panes.has(p)) panes.set(p, new Map());
+            for (const [k, v] of rows) panes.get(p)!.set(k as string, (panes.get(p)!.get(k as string) ?? 0) + (v as number));
+          }
+        }
+        const text = (m: Map<number, Map<string, number>>) => [...m.keys()].sort((a, b) => a - b).map((p) => `${p}:${rowsText(m.get(p)!)}`);
+        expect(text(panes)).toEqual(text(expectedPanes));
+        sawLate('map-side', late.size);
+      }),
       RUNS,
     );
     expect(lateSeen.get('map-side')).toBeGreaterThan(0);
@@ -213,27 +214,25 @@ describe('the closing rule, each user against the naive model', () => {
 
   it('distributed stage 2 (pane-table): partials of each batch, then a close at its watermark', () => {
     fc.assert(
-      fc.property(batchesOf(120), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 15 }),
-        (batches, slide, mult, delay, lateness) => {
-          const g = { lengthMs: slide * mult, slideMs: slide };
-          const spec = windowSpec(g.lengthMs, g.slideMs, 1, true);
-          const reducer = new KeyedReducer({ keyMode: 'pair', combine: (a: number, b: number) => a + b, label: 'sum' }, new IssueLog(), false);
-          const table = new PaneTable(spec, reducer, lateness);
-          const late = new Set<number>();
-          const outputs: Out[] = [];
-          let max = -Infinity;
-          let W = -Infinity;
-          for (let b = 0; b <= batches.length; b++) {
-            for (const r of batches[b] ?? []) {
-              if (!table.add(Math.floor(r.t / spec.paneMs), r.k, r.id, `${r.id}-0`)) late.add(r.id);
-              if (r.t > max) max = r.t;
-            }
-            W = b === batches.length ? Infinity : Math.max(W, max - delay);
-            for (const w of table.close(W)) outputs.push([b, w.startMs, w.endMs, rowsText(new Map(w.records as [string, number][]))]);
+      fc.property(gridCase, ({ batches, g, delay, lateness }) => {
+        const spec = windowSpec(g.lengthMs, g.slideMs, 1, true);
+        const reducer = new KeyedReducer({ keyMode: 'pair', combine: (a: number, b: number) => a + b, label: 'sum' }, new IssueLog(), false);
+        const table = new PaneTable(spec, reducer, lateness);
+        const late = new Set<number>();
+        const outputs: Out[] = [];
+        let max = -Infinity;
+        let W = -Infinity;
+        for (let b = 0; b <= batches.length; b++) {
+          for (const r of batches[b] ?? []) {
+            if (!table.add(Math.floor(r.t / spec.paneMs), r.k, r.id, `${r.id}-0`)) late.add(r.id);
+            if (r.t > max) max = r.t;
           }
-          checkAgainstNaive(g, delay, lateness, batches, late, outputs, 'pane', spec.paneMs);
-          sawLate('stage 2', late.size);
-        }),
+          W = b === batches.length ? Infinity : Math.max(W, max - delay);
+          for (const w of table.close(W)) outputs.push([b, w.startMs, w.endMs, rowsText(new Map(w.records as [string, number][]))]);
+        }
+        checkAgainstNaive(g, delay, lateness, batches, late, outputs, 'pane', spec.paneMs);
+        sawLate('stage 2', late.size);
+      }),
       RUNS,
     );
     expect(lateSeen.get('stage 2')).toBeGreaterThan(0);
