@@ -25,8 +25,8 @@
  * it walked the grid); stage 1 decides per record, counting every window of
  * the grid that the running maximum event time lets close, so its answer does
  * not depend on batch cuts; session windows, whose ends are not on a grid,
- * count every session that can end before the previous watermark − allowed
- * lateness.
+ * take the previous watermark − allowed lateness: every session that could
+ * end at or before it has closed.
  */
 import type { IssueLog } from '../core/issues.js';
 import type { Millis } from '../core/types.js';
