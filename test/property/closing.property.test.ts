@@ -117,16 +117,30 @@ function lateIds(issues: IssueLog): Set<number> {
   return ids;
 }
 
-/** Late records seen per user over all runs: each property must have met some, or it proved little. */
-const lateSeen = new Map<string, number>();
-const sawLate = (user: string, n: number) => lateSeen.set(user, (lateSeen.get(user) ?? 0) + n);
+/**
+ * Asserts `check` (which returns how many records it saw dropped as late) for
+ * every case of `cases`; over all runs some must have been late, or the
+ * property proved little.
+ */
+function closingProperty<T>(cases: fc.Arbitrary<T>, check: (c: T) => number): void {
+  let late = 0;
+  fc.assert(fc.property(cases, (c) => {
+    late += check(c);
+  }), { numRuns: 200 });
+  expect(late).toBeGreaterThan(0);
+}
+
+/** Adds `v` to key `k` of pane `p` in `m`. */
+function addTo(m: Map<number, Map<string, number>>, p: number, k: string, v: number): void {
+  let rows = m.get(p);
+  if (!rows) m.set(p, (rows = new Map()));
+  rows.set(k, (rows.get(k) ?? 0) + v);
+}
 
 /** Outputs of `runBatches` as `Out` rows (batch index from the batch time; 1 s batches). */
 function outsOf(outputs: ReturnType<typeof runBatches>['outputs']): Out[] {
   return outputs.map((o) => [o.timeMs / 1000 - 1, o.window!.startMs, o.window!.endMs, rowsText(new Map(o.records as [string, number][]))]);
 }
-
-const RUNS = { numRuns: 200 };
 
 /** Batches, a grid (slide 1–12 ms, length 1–3 slides), a watermark delay and an allowed lateness (ms). */
 const gridCase = fc
@@ -135,106 +149,84 @@ const gridCase = fc
 
 describe('the closing rule, each user against the naive model', () => {
   it('local windows (windowed-node): tumbling and sliding, any delay and allowed lateness', () => {
-    fc.assert(
-      fc.property(gridCase, ({ batches, g, delay, lateness }) => {
-        let late = new Set<number>();
-        const { outputs } = runBatches(batches, (s, ssc) => {
-          late = lateIds(ssc.issues);
-          return s.eventTime((r: Rec) => r.t, { watermarkDelayMs: delay }).map((r) => [r.k, r.id] as [string, number])
-            .reduceByKeyAndWindow('sum', g.lengthMs, g.slideMs, { allowedLatenessMs: lateness });
-        }, { endInput: true });
-        checkAgainstNaive(g, delay, lateness, batches, late, outsOf(outputs), 'record');
-        sawLate('local', late.size);
-      }),
-      RUNS,
-    );
-    expect(lateSeen.get('local')).toBeGreaterThan(0);
+    closingProperty(gridCase, ({ batches, g, delay, lateness }) => {
+      let late = new Set<number>();
+      const { outputs } = runBatches(batches, (s, ssc) => {
+        late = lateIds(ssc.issues);
+        return s.eventTime((r: Rec) => r.t, { watermarkDelayMs: delay }).map((r) => [r.k, r.id] as [string, number])
+          .reduceByKeyAndWindow('sum', g.lengthMs, g.slideMs, { allowedLatenessMs: lateness });
+      }, { endInput: true });
+      checkAgainstNaive(g, delay, lateness, batches, late, outsOf(outputs), 'record');
+      return late.size;
+    });
   });
 
   it('calendar windows (calendar-node, UTC hours)', () => {
     const H = 3_600_000;
     const UTC = new TimeZone('UTC');
-    fc.assert(
-      fc.property(batchesOf(60), fc.constantFrom(1, 2, 3, 4, 6), fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 8 }), (batches, hours, delay, lateness) => {
-        const inHours = batches.map((b) => b.map((r) => ({ ...r, t: r.t * H })));
-        const g = { lengthMs: hours * H, slideMs: hours * H };
-        let late = new Set<number>();
-        const { outputs } = runBatches(inHours, (s, ssc) => {
-          late = lateIds(ssc.issues);
-          // An ISO text: a bare number of hours in ms would be read as seconds (epoch unit guessing).
-          return s.eventTime((r: Rec) => new Date(r.t).toISOString(), { watermarkDelayMs: delay * H, zone: UTC }).map((r) => [r.k, r.id] as [string, number])
-            .reduceByKeyAndWindow('sum', g.lengthMs, undefined, { allowedLatenessMs: lateness * H });
-        }, { endInput: true });
-        checkAgainstNaive(g, delay * H, lateness * H, inHours, late, outsOf(outputs), 'record');
-        sawLate('calendar', late.size);
-      }),
-      RUNS,
-    );
-    expect(lateSeen.get('calendar')).toBeGreaterThan(0);
+    const hourCase = fc.record({ batches: batchesOf(60), hours: fc.constantFrom(1, 2, 3, 4, 6), delay: fc.integer({ min: 0, max: 12 }), lateness: fc.integer({ min: 0, max: 8 }) });
+    closingProperty(hourCase, ({ batches, hours, delay, lateness }) => {
+      const inHours = batches.map((b) => b.map((r) => ({ ...r, t: r.t * H })));
+      const g = { lengthMs: hours * H, slideMs: hours * H };
+      let late = new Set<number>();
+      const { outputs } = runBatches(inHours, (s, ssc) => {
+        late = lateIds(ssc.issues);
+        // An ISO text: a bare number of hours in ms would be read as seconds (epoch unit guessing).
+        return s.eventTime((r: Rec) => new Date(r.t).toISOString(), { watermarkDelayMs: delay * H, zone: UTC }).map((r) => [r.k, r.id] as [string, number])
+          .reduceByKeyAndWindow('sum', g.lengthMs, undefined, { allowedLatenessMs: lateness * H });
+      }, { endInput: true });
+      checkAgainstNaive(g, delay * H, lateness * H, inHours, late, outsOf(outputs), 'record');
+      return late.size;
+    });
   });
 
   it('map-side combine (--workers, distributed stage 1): per record, against the running maximum before it', () => {
-    fc.assert(
-      fc.property(gridCase, ({ batches, g, delay, lateness }) => {
-        const paneMs = windowSpec(g.lengthMs, g.slideMs, 1, true).paneMs;
-        const combiner = new MapSideCombiner({
-          prefix: [{ op: 'event-time', source: 'l => Number(l.split(" ")[0])' }, { op: 'map', source: 'l => { const [, k, id] = l.split(" "); return [k, Number(id)]; }' }],
-          aggregation: { op: 'reduce-by-key', source: 'sum' }, paneMs, watermarkDelayMs: delay, onError: 'skip',
-          lateness: { ...g, watermarkDelayMs: delay, allowedLatenessMs: lateness, floorMs: -Infinity },
-        });
-        const late = lateIds(combiner.issues);
-        const panes = new Map<number, Map<string, number>>();
-        const expectedPanes = new Map<number, Map<string, number>>();
-        let max = -Infinity;
-        for (const batch of batches) {
-          for (const r of batch) {
-            combiner.line(`${r.t} ${r.k} ${r.id}`);
-            // By definition, per record: late when before the last window the watermark before it closed.
-            expect(late.has(r.id), `record ${r.id} at ${r.t}, running max ${max}`).toBe(r.t < naiveLastClosedEnd(g, max - delay, lateness));
-            if (!late.has(r.id)) {
-              const p = Math.floor(r.t / paneMs);
-              if (!expectedPanes.has(p)) expectedPanes.set(p, new Map());
-              expectedPanes.get(p)!.set(r.k, (expectedPanes.get(p)!.get(r.k) ?? 0) + r.id);
-            }
-            if (r.t > max) max = r.t;
-          }
-          for (const [p, rows] of combiner.take()) {
-            if (!panes.has(p)) panes.set(p, new Map());
-            for (const [k, v] of rows) panes.get(p)!.set(k as string, (panes.get(p)!.get(k as string) ?? 0) + (v as number));
-          }
+    closingProperty(gridCase, ({ batches, g, delay, lateness }) => {
+      const paneMs = windowSpec(g.lengthMs, g.slideMs, 1, true).paneMs;
+      const combiner = new MapSideCombiner({
+        prefix: [{ op: 'event-time', source: 'l => Number(l.split(" ")[0])' }, { op: 'map', source: 'l => { const [, k, id] = l.split(" "); return [k, Number(id)]; }' }],
+        aggregation: { op: 'reduce-by-key', source: 'sum' }, paneMs, watermarkDelayMs: delay, onError: 'skip',
+        lateness: { ...g, watermarkDelayMs: delay, allowedLatenessMs: lateness, floorMs: -Infinity },
+      });
+      const late = lateIds(combiner.issues);
+      const panes = new Map<number, Map<string, number>>();
+      const expectedPanes = new Map<number, Map<string, number>>();
+      let max = -Infinity;
+      for (const batch of batches) {
+        for (const r of batch) {
+          combiner.line(`${r.t} ${r.k} ${r.id}`);
+          // By definition, per record: late when before the last window the watermark before it closed.
+          expect(late.has(r.id), `record ${r.id} at ${r.t}, running max ${max}`).toBe(r.t < naiveLastClosedEnd(g, max - delay, lateness));
+          if (!late.has(r.id)) addTo(expectedPanes, Math.floor(r.t / paneMs), r.k, r.id);
+          if (r.t > max) max = r.t;
         }
-        const text = (m: Map<number, Map<string, number>>) => [...m.keys()].sort((a, b) => a - b).map((p) => `${p}:${rowsText(m.get(p)!)}`);
-        expect(text(panes)).toEqual(text(expectedPanes));
-        sawLate('map-side', late.size);
-      }),
-      RUNS,
-    );
-    expect(lateSeen.get('map-side')).toBeGreaterThan(0);
+        for (const [p, rows] of combiner.take()) for (const [k, v] of rows) addTo(panes, p, k as string, v as number);
+      }
+      const text = (m: Map<number, Map<string, number>>) => [...m.keys()].sort((a, b) => a - b).map((p) => `${p}:${rowsText(m.get(p)!)}`);
+      expect(text(panes)).toEqual(text(expectedPanes));
+      return late.size;
+    });
   });
 
   it('distributed stage 2 (pane-table): partials of each batch, then a close at its watermark', () => {
-    fc.assert(
-      fc.property(gridCase, ({ batches, g, delay, lateness }) => {
-        const spec = windowSpec(g.lengthMs, g.slideMs, 1, true);
-        const reducer = new KeyedReducer({ keyMode: 'pair', combine: (a: number, b: number) => a + b, label: 'sum' }, new IssueLog(), false);
-        const table = new PaneTable(spec, reducer, lateness);
-        const late = new Set<number>();
-        const outputs: Out[] = [];
-        let max = -Infinity;
-        let W = -Infinity;
-        for (let b = 0; b <= batches.length; b++) {
-          for (const r of batches[b] ?? []) {
-            if (!table.add(Math.floor(r.t / spec.paneMs), r.k, r.id, `${r.id}-0`)) late.add(r.id);
-            if (r.t > max) max = r.t;
-          }
-          W = b === batches.length ? Infinity : Math.max(W, max - delay);
-          for (const w of table.close(W)) outputs.push([b, w.startMs, w.endMs, rowsText(new Map(w.records as [string, number][]))]);
+    closingProperty(gridCase, ({ batches, g, delay, lateness }) => {
+      const spec = windowSpec(g.lengthMs, g.slideMs, 1, true);
+      const reducer = new KeyedReducer({ keyMode: 'pair', combine: (a: number, b: number) => a + b, label: 'sum' }, new IssueLog(), false);
+      const table = new PaneTable(spec, reducer, lateness);
+      const late = new Set<number>();
+      const outputs: Out[] = [];
+      let max = -Infinity;
+      let W = -Infinity;
+      for (let b = 0; b <= batches.length; b++) {
+        for (const r of batches[b] ?? []) {
+          if (!table.add(Math.floor(r.t / spec.paneMs), r.k, r.id, `${r.id}-0`)) late.add(r.id);
+          if (r.t > max) max = r.t;
         }
-        checkAgainstNaive(g, delay, lateness, batches, late, outputs, 'pane', spec.paneMs);
-        sawLate('stage 2', late.size);
-      }),
-      RUNS,
-    );
-    expect(lateSeen.get('stage 2')).toBeGreaterThan(0);
+        W = b === batches.length ? Infinity : Math.max(W, max - delay);
+        for (const w of table.close(W)) outputs.push([b, w.startMs, w.endMs, rowsText(new Map(w.records as [string, number][]))]);
+      }
+      checkAgainstNaive(g, delay, lateness, batches, late, outputs, 'pane', spec.paneMs);
+      return late.size;
+    });
   });
 });
