@@ -1,7 +1,8 @@
 /**
- * Property test of the closing rule shared by the four users of
+ * Property test of the closing rule shared by the users of
  * src/windows/closing.ts — local windows, calendar windows, map-side combine
- * (--workers, distributed stage 1) and distributed stage 2 — against a naive
+ * (--workers, distributed stage 1), distributed stage 2, and session windows
+ * (their own naive model, below) — against a naive
  * model that enumerates every window of the grid and closes it by definition:
  * a window [start, end) closes at the first watermark W with
  * end + allowedLateness ≤ W.
@@ -204,6 +205,53 @@ describe('the closing rule, each user against the naive model', () => {
       }
       const text = (m: Map<number, Map<string, number>>) => [...m.keys()].sort((a, b) => a - b).map((p) => `${p}:${rowsText(m.get(p)!)}`);
       expect(text(panes)).toEqual(text(expectedPanes));
+      return late.size;
+    });
+  });
+
+  it('session windows (session-node): sessions close by the same rule, their bound is the previous watermark − allowed lateness', () => {
+    const sessionCase = fc.record({ batches: batchesOf(120), gap: fc.integer({ min: 1, max: 15 }), delay: fc.integer({ min: 0, max: 25 }), lateness: fc.integer({ min: 0, max: 15 }) });
+    closingProperty(sessionCase, ({ batches, gap, delay, lateness }) => {
+      let late = new Set<number>();
+      const { outputs } = runBatches(batches, (s, ssc) => {
+        late = lateIds(ssc.issues);
+        return s.eventTime((r: Rec) => r.t, { watermarkDelayMs: delay }).map((r) => [r.k, r.id] as [string, number])
+          .sessionWindow(gap, { allowedLatenessMs: lateness }).reduceByKey('sum');
+      }, { endInput: true });
+      // Naive: per key, the accepted events not yet output, cut into sessions where two
+      // neighbours are gap or more apart; a session [first, last + gap) closes when
+      // last + gap + lateness ≤ the watermark.
+      const open = new Map<string, Rec[]>();
+      const expected: string[] = [];
+      let max = -Infinity;
+      let W = -Infinity;
+      for (let b = 0; b <= batches.length; b++) {
+        for (const r of batches[b] ?? []) {
+          expect(late.has(r.id), `event ${r.id} at ${r.t}, previous watermark ${W}`).toBe(r.t < W - lateness);
+          if (!late.has(r.id)) open.set(r.k, [...(open.get(r.k) ?? []), r]);
+          if (r.t > max) max = r.t;
+        }
+        W = b === batches.length ? Infinity : Math.max(W, max - delay);
+        const rows: [number, number, string, number][] = [];
+        for (const [k, evs] of open) {
+          evs.sort((x, y) => x.t - y.t);
+          const keep: Rec[] = [];
+          for (let i = 0; i < evs.length;) {
+            let j = i;
+            while (j + 1 < evs.length && evs[j + 1]!.t - evs[j]!.t < gap) j++;
+            const session = evs.slice(i, j + 1);
+            const end = evs[j]!.t + gap;
+            if (end + lateness <= W) rows.push([evs[i]!.t, end, k, session.reduce((a, e) => a + e.id, 0)]);
+            else keep.push(...session);
+            i = j + 1;
+          }
+          open.set(k, keep);
+        }
+        rows.sort((x, y) => x[0] - y[0] || x[1] - y[1] || (x[2] < y[2] ? -1 : 1));
+        expected.push(...rows.map(([st, e, k, sum]) => `${b} [${st},${e}) ${k}=${sum}`));
+      }
+      const actual = outputs.flatMap((o) => (o.records as [string, number][]).map(([k, sum]) => `${o.timeMs / 1000 - 1} [${o.window!.startMs},${o.window!.endMs}) ${k}=${sum}`));
+      expect(actual).toEqual(expected);
       return late.size;
     });
   });
