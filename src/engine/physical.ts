@@ -56,7 +56,7 @@ export function createNode(ds: LogicalNode, env: NodeEnv): StreamNode {
       const label = op.output.label;
       const reducer = op.kind === 'windowedAggregate' ? new KeyedReducer(op.agg, issues, true) : undefined;
       if (w.kind === 'session') {
-        return new SessionNode({ reducer: reducer!, gapMs: w.gapMs, tracker: tracker!, issues, label, mode: op.output.mode === 'update' ? 'update' : 'append' });
+        return new SessionNode({ reducer: reducer!, gapMs: w.gapMs, tracker: tracker!, issues, label, mode: op.output.mode === 'update' ? 'update' : 'append', allowedLatenessMs: op.output.allowedLatenessMs });
       }
       if (w.kind === 'calendar') {
         return new CalendarWindowNode({ reducer: reducer!, zone: w.zone, lengthMs: w.lengthMs, tracker: tracker!, issues, label, allowedLatenessMs: op.output.allowedLatenessMs });

@@ -5,8 +5,9 @@
  * `WindowAssigner` and `Trigger` are apart).
  *
  * The rule, for every user (local windows `windowed-node.ts`, calendar windows
- * `calendar-node.ts`, `--workers` and distributed stage 1 through
- * `engine/map-side-combine.ts`, distributed stage 2 `distributed/pane-table.ts`):
+ * `calendar-node.ts`, session windows `session-node.ts`, `--workers` and
+ * distributed stage 1 through `engine/map-side-combine.ts`, distributed stage 2
+ * `distributed/pane-table.ts`):
  *
  * - A window `[start, end)` closes when `end + allowedLateness ≤ watermark`
  *   (all ms). With allowed lateness 0, the window `[0, 10)` closes at
@@ -23,7 +24,9 @@
  * counts the windows it output (and the empty ones the watermark passed while
  * it walked the grid); stage 1 decides per record, counting every window of
  * the grid that the running maximum event time lets close, so its answer does
- * not depend on batch cuts.
+ * not depend on batch cuts; session windows, whose ends are not on a grid,
+ * take the previous watermark − allowed lateness: every session that could
+ * end at or before it has closed.
  */
 import type { IssueLog } from '../core/issues.js';
 import type { Millis } from '../core/types.js';

@@ -2,13 +2,14 @@
  * Session windows over event time (Structured Streaming's `session_window`):
  * per key, events closer than the gap to each other form one session
  * `[first event, last event + gap)`; an event that falls within the gap of two
- * sessions merges them. A session is emitted once, when the watermark passes
- * its end (last event + gap), as one window group.
+ * sessions merges them. A session is emitted once, when it closes by
+ * `closing.ts`'s rule: end (last event + gap) + allowed lateness ≤ watermark,
+ * as one window group.
  *
- * Late: an event before the watermark of the previous batch could belong to a
- * session already emitted, so it is dropped and counted; an event not later
- * than the watermark delay is never late, so the sessions do not depend on
- * how the input is cut into batches.
+ * Late: an event before the watermark of the previous batch − allowed lateness
+ * could belong to a session already emitted, so it is dropped and counted; an
+ * event not later than the watermark delay is never late, so the sessions do
+ * not depend on how the input is cut into batches.
  *
  * Output modes: `append` (default) emits each session once, final; `update`
  * emits, every batch, the current value of each session that got events in it.
@@ -19,6 +20,7 @@ import type { IssueLog } from '../core/issues.js';
 import { Emitter, type Checkpointable, type StreamNode } from '../core/node.js';
 import { NOT_LIFTED, type KeyedReducer } from '../operators/keyed-map.js';
 import type { WatermarkTracker } from './watermark.js';
+import { WindowClosing } from './closing.js';
 
 interface Session {
   startMs: Millis;
@@ -35,25 +37,28 @@ export interface SessionNodeOptions {
   issues: IssueLog;
   label: string;
   mode: 'append' | 'update';
+  /** How long (ms, default 0) after the watermark passes its end a session stays open. */
+  allowedLatenessMs?: Millis;
 }
 
 /** Node of `--session-window GAP` (see module doc). */
 export class SessionNode extends Emitter implements StreamNode, Checkpointable {
   /** Open sessions per (encoded) key, sorted by start. Plain data. */
   readonly sessions = new Map<unknown, Session[]>();
-  /** Watermark at the end of the previous batch: earlier events are late. */
-  closedMs: Millis = -Infinity;
+  /**
+   * Which sessions close at a watermark. Its last closed end is the watermark of the previous
+   * batch − allowed lateness: every session ending before it has closed, so earlier events are late.
+   */
+  readonly closing: WindowClosing;
 
   constructor(private readonly o: SessionNodeOptions) {
     super();
+    this.closing = new WindowClosing(o.allowedLatenessMs ?? 0, { issues: o.issues, label: o.label });
   }
 
   record(value: unknown, tMs: number): void {
     const { reducer, gapMs } = this.o;
-    if (tMs < this.closedMs) {
-      this.o.issues.late(this.o.label, value, tMs, this.closedMs);
-      return;
-    }
+    if (this.closing.dropLate(value, tMs)) return;
     if (!reducer.extract(value)) return;
     const key = reducer.key;
     // A value the reducer refuses (reported) neither starts nor extends a session.
@@ -95,13 +100,14 @@ export class SessionNode extends Emitter implements StreamNode, Checkpointable {
     return this.sessions.size;
   }
   snapshot(): unknown {
-    return { sessions: this.sessions, closedMs: this.closedMs, codec: this.o.reducer.keys.snapshot() };
+    // `closedMs`: the checkpoint's name for the last closed end.
+    return { sessions: this.sessions, closedMs: this.closing.lastClosedEndMs, codec: this.o.reducer.keys.snapshot() };
   }
   restore(data: unknown): void {
     const d = data as { sessions: Map<unknown, Session[]>; closedMs: number; codec: [string, unknown][] };
     this.o.reducer.keys.restore(d.codec);
     for (const [k, v] of d.sessions) this.sessions.set(k, v);
-    this.closedMs = d.closedMs;
+    this.closing.lastClosedEndMs = d.closedMs;
   }
 
   beginGroup(): void {}
@@ -115,7 +121,7 @@ export class SessionNode extends Emitter implements StreamNode, Checkpointable {
       for (let i = 0; i < list.length; i++) {
         const s = list[i]!;
         const endMs = s.lastMs + gapMs;
-        const closing = endMs <= watermark;
+        const closing = this.closing.closes(endMs, watermark);
         if (closing ? this.o.mode === 'append' || s.touched : this.o.mode === 'update' && s.touched) {
           rows.push({ startMs: s.startMs, endMs, key, acc: s.acc });
         }
@@ -137,7 +143,7 @@ export class SessionNode extends Emitter implements StreamNode, Checkpointable {
     if (open) this.out.endGroup();
     // End of input emits every session (watermark +∞) but keeps the real watermark as the
     // lateness bound, so a later run (a checkpoint) can still take later events.
-    this.closedMs = Math.max(this.closedMs, batch.final ? this.o.tracker.watermarkMs : watermark);
+    this.closing.closed((batch.final ? this.o.tracker.watermarkMs : watermark) - this.closing.allowedLatenessMs);
     this.out.endBatch(batch);
   }
 }

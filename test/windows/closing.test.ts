@@ -99,6 +99,40 @@ describe('WindowClosing', () => {
   });
 });
 
+describe('session windows close by the same rule', () => {
+  type Ev = { t: number; k: string };
+  const run = (allowedLatenessMs?: number) =>
+    runBatches(
+      [[{ t: 1000, k: 'a' }, { t: 2000, k: 'a' }], [{ t: 30_000, k: 'a' }], [{ t: 6000, k: 'a' }]],
+      (s) => s.eventTime((e: Ev) => e.t).map((e) => [e.k, 1] as [string, number]).sessionWindow(5000, { allowedLatenessMs }).reduceByKey('sum'),
+      { endInput: true },
+    );
+  it('without allowed lateness [1s, 7s) closes at watermark 30s and t = 6s is late', () => {
+    const { outputs, ssc } = run();
+    expect(outputs.map((o) => [o.timeMs, o.window!.startMs, o.window!.endMs, o.records])).toEqual([
+      [2000, 1000, 7000, [['a', 2]]],
+      [4000, 30_000, 35_000, [['a', 1]]],
+    ]);
+    expect(ssc.issues.lateRecords).toBe(1);
+  });
+  it('allowed lateness 25s keeps it open (7s + 25s > 30s): t = 6s joins it', () => {
+    const { outputs, ssc } = run(25_000);
+    expect(outputs.map((o) => [o.timeMs, o.window!.startMs, o.window!.endMs, o.records])).toEqual([
+      [4000, 1000, 11_000, [['a', 3]]],
+      [4000, 30_000, 35_000, [['a', 1]]],
+    ]);
+    expect(ssc.issues.lateRecords).toBe(0);
+  });
+  it('with allowed lateness, events before the previous watermark − allowed lateness are still late', () => {
+    const { ssc } = runBatches(
+      [[{ t: 30_000, k: 'a' }], [{ t: 4999, k: 'late' }, { t: 5000, k: 'b' }]],
+      (s) => s.eventTime((e: Ev) => e.t).map((e) => [e.k, 1] as [string, number]).sessionWindow(5000, { allowedLatenessMs: 25_000 }).reduceByKey('sum'),
+      { endInput: true },
+    );
+    expect(ssc.issues.lateRecords).toBe(1);
+  });
+});
+
 /** The same boundary through each user: [0, 10) closes at watermark 10; then t = 9 is late and t = 10 is not. */
 describe('the four users close [0, 10) at watermark 10 and then refuse t = 9, not t = 10', () => {
   type Ev = { t: number; k: string };
