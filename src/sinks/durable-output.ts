@@ -12,22 +12,21 @@
  *   Batches with no output write no file.
  * - stdout is at-least-once across a crash (the running batch may print twice).
  *
- * While recovery re-runs batches that were already committed, outputs are
- * `muted`: their records were written before the crash.
+ * Each is a `Sink` (sink.ts): `addBatch` drops the rows of a batch committed
+ * before the crash, and `recover` cuts a file back to where the batch in
+ * flight started.
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileDurable, writeFully } from '../checkpoint/durable-file.js';
 import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
-import type { Output } from './output.js';
+import { committedBefore, type Sink, type SinkLog } from './sink.js';
 
-/** An output with a durable position (see module doc). */
-export interface DurableOutput extends Output {
-  readonly name: string;
+/** A sink with a durable position (see module doc). */
+export interface DurableOutput extends Sink {
+  /** Set while recovery re-runs committed batches (an engine that does not call `recover`). */
   muted: boolean;
-  /** Durable position now (after `sync`). */
-  position(): unknown;
   /** Makes everything written durable (fsync). */
   sync(): void;
   /** Goes back to `position` (recovery, before re-running an uncommitted batch). */
@@ -40,6 +39,7 @@ export class FileOutput implements DurableOutput {
   muted = false;
   private fd: number;
   private parts: string[] = [];
+  private log: SinkLog | null = null;
 
   /** @throws ConfigError when the file cannot be opened. */
   constructor(readonly path: string) {
@@ -69,6 +69,15 @@ export class FileOutput implements DurableOutput {
   rewind(position: unknown): void {
     if (typeof position === 'number' && position < this.position()) ftruncateSync(this.fd, position);
   }
+  recover(log: SinkLog): void {
+    this.log = log;
+    if (log.inFlight) this.rewind(log.inFlight.startedAt);
+  }
+  addBatch(batchId: number): void {
+    if (committedBefore(this.log, batchId)) this.parts = [];
+    else if (this.log) this.sync();
+    else this.flush();
+  }
   close(): void {
     closeSync(this.fd);
   }
@@ -79,6 +88,7 @@ export class BatchDirOutput implements DurableOutput {
   readonly name: string;
   muted = false;
   private parts: string[] = [];
+  private log: SinkLog | null = null;
 
   /**
    * @param batchTimeMs the time of the batch being output.
@@ -112,4 +122,12 @@ export class BatchDirOutput implements DurableOutput {
     this.flush();
   }
   rewind(): void {}
+  recover(log: SinkLog): void {
+    this.log = log;
+  }
+  /** A re-run batch writes the identical file again (atomically); one committed before is dropped. */
+  addBatch(batchId: number): void {
+    if (committedBefore(this.log, batchId)) this.parts = [];
+    else this.flush();
+  }
 }

@@ -10,7 +10,7 @@
  * Each transaction also moves a marker (the offset of group `<id>-marker` on
  * partition 0) to the number of batches committed; `position()` is that
  * number, logged with each batch, so a batch re-run after a crash that had in
- * fact been committed is not sent again (`rewind`). A `read_committed`
+ * fact been committed is not sent again (`recover`). A `read_committed`
  * consumer sees every row once. Without a checkpoint: an idempotent producer,
  * sending at each batch end (at least once across a crash).
  *
@@ -25,6 +25,7 @@ import type { MessagePort, Worker } from 'node:worker_threads';
 import { ConfigError, DStreamError } from '../core/errors.js';
 import { parseHostPort } from '../sources/address.js';
 import type { DurableOutput } from './durable-output.js';
+import { committedBefore, type SinkLog } from './sink.js';
 
 /** `kafka://host:port[,host:port]/TOPIC` parsed; null when `url` is not a kafka:// URL. */
 
@@ -69,6 +70,9 @@ export class KafkaOutput implements DurableOutput {
   /** The batch being re-run was committed before the crash: drop its lines. */
   private skipping = false;
   private readonly transactionalId?: string;
+  private log: SinkLog | null = null;
+  /** The batch in flight at the crash whose transaction had committed (not sent again). */
+  private sentBefore = -1;
 
   /**
    * @param checkpointDir with a checkpoint: one transaction per batch (exactly once).
@@ -159,6 +163,22 @@ export class KafkaOutput implements DurableOutput {
     this.lines = [];
     this.partial = '';
     this.skipping = typeof position === 'number' && this.committed > position;
+  }
+
+  recover(log: SinkLog): void {
+    this.log = log;
+    if (log.inFlight && typeof log.inFlight.startedAt === 'number' && this.position() > log.inFlight.startedAt) this.sentBefore = log.inFlight.batchId;
+  }
+
+  /** Sends the batch: in one transaction under a checkpoint, unless it was committed before (see module doc). */
+  addBatch(batchId: number): void {
+    if (committedBefore(this.log, batchId) || batchId === this.sentBefore) {
+      this.lines = [];
+      this.partial = '';
+      return;
+    }
+    if (this.log) this.send();
+    else this.flush();
   }
 
   close(): void {

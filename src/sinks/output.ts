@@ -1,6 +1,7 @@
 /**
  * Where sinks write text. The CLI writes to stdout; tests write to memory.
  */
+import type { Sink, SinkLog } from './sink.js';
 
 /** A text destination. `write` may buffer; `flush` hands everything written to the OS. */
 export interface Output {
@@ -18,13 +19,19 @@ export class MemoryOutput implements Output {
 }
 
 /**
- * An `Output` over a Node writable (e.g. `process.stdout`): buffers up to
+ * A `Sink` over a Node writable (e.g. `process.stdout`): buffers up to
  * `highWaterChars` characters, then writes; `flush` writes what is buffered.
- * Nothing is written after `closed` is set (the reader went away).
+ * Nothing is written after `closed` is set (the reader went away). Under a
+ * checkpoint it is at least once: while recovery re-runs batches committed
+ * before the crash, their rows are held and dropped; the batch in flight at
+ * the crash may print again.
  */
-export class StreamOutput implements Output {
+export class StreamOutput implements Output, Sink {
+  readonly name = 'stdout';
   private parts: string[] = [];
   private size = 0;
+  /** Recovery: rows are held (and dropped) up to this batch, committed before the crash; −1: none. */
+  private holdThrough = -1;
   closed = false;
   /** Set while recovery re-runs batches already committed (their records were written before). */
   muted = false;
@@ -33,7 +40,24 @@ export class StreamOutput implements Output {
     if (this.closed || this.muted) return;
     this.parts.push(text);
     this.size += text.length;
-    if (this.size >= this.highWaterChars) this.flush();
+    if (this.size >= this.highWaterChars && this.holdThrough < 0) this.flush();
+  }
+  /** stdout has no position to log. */
+  position(): null {
+    return null;
+  }
+  recover(log: SinkLog): void {
+    this.holdThrough = log.committedId;
+  }
+  addBatch(batchId: number): void {
+    if (batchId <= this.holdThrough) {
+      this.parts = [];
+      this.size = 0;
+      if (batchId === this.holdThrough) this.holdThrough = -1;
+      return;
+    }
+    this.holdThrough = -1;
+    this.flush();
   }
   flush(): void {
     if (this.closed || this.size === 0) return;
