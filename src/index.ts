@@ -23,6 +23,7 @@ export { BUILTIN_REDUCERS, type BuiltinReducer } from './operators/reducers.js';
 export { rankCompare } from './operators/top.js';
 export { FormatSink, type FormatSinkOptions } from './sinks/format-sink.js';
 export { MemoryOutput, StreamOutput, type Output } from './sinks/output.js';
+export { isSink, type Sink, type SinkLog } from './sinks/sink.js';
 export * from './sinks/format.js';
 export type { Source, SourceSink } from './sources/source.js';
 export { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './sources/line-splitter.js';

@@ -52,3 +52,21 @@ export function isSink(out: Output): out is Sink {
 export function committedBefore(log: SinkLog | null, batchId: number): boolean {
   return log !== null && batchId <= log.committedId;
 }
+
+/** One batch recovery re-runs, as the checkpoint's logs hold it (`Recovery.batches` of checkpoint-store.ts). */
+export interface LoggedBatch {
+  offsets: { id: number; outputs?: Record<string, unknown> };
+  /** Null for the batch that was in flight. */
+  commit: unknown;
+}
+
+/** The `SinkLog` of the sink named `name` from the batches recovery re-runs (in order). */
+export function sinkLogOf(batches: readonly LoggedBatch[], name: string): SinkLog {
+  let committedId = -1;
+  let inFlight: SinkLog['inFlight'] = null;
+  for (const b of batches) {
+    if (b.commit !== null) committedId = Math.max(committedId, b.offsets.id);
+    else inFlight = { batchId: b.offsets.id, startedAt: b.offsets.outputs?.[name] };
+  }
+  return { committedId, inFlight };
+}

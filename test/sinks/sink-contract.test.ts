@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BatchDirOutput, FileOutput } from '../../src/sinks/durable-output.js';
-import { isSink } from '../../src/sinks/sink.js';
+import { isSink, sinkLogOf } from '../../src/sinks/sink.js';
 import { MemoryOutput, StreamOutput } from '../../src/sinks/output.js';
 
 const dirs: string[] = [];
@@ -100,4 +100,15 @@ describe('StreamOutput (stdout)', () => {
 it('isSink tells a Sink from a plain Output', () => {
   expect(isSink(new StreamOutput(new PassThrough()))).toBe(true);
   expect(isSink(new MemoryOutput())).toBe(false);
+});
+
+it('sinkLogOf: the last committed re-run batch, and the batch in flight with where this sink stood when it started', () => {
+  const batches = [
+    { offsets: { id: 4, outputs: { 'file:/o': 10 } }, commit: { id: 4 } },
+    { offsets: { id: 5, outputs: { 'file:/o': 20 } }, commit: { id: 5 } },
+    { offsets: { id: 6, outputs: { 'file:/o': 30 } }, commit: null },
+  ];
+  expect(sinkLogOf(batches, 'file:/o')).toEqual({ committedId: 5, inFlight: { batchId: 6, startedAt: 30 } });
+  expect(sinkLogOf(batches, 'stdout')).toEqual({ committedId: 5, inFlight: { batchId: 6, startedAt: undefined } });
+  expect(sinkLogOf([], 'file:/o')).toEqual({ committedId: -1, inFlight: null });
 });
