@@ -29,6 +29,7 @@ import { ReadableLineSource, type ReadableLineSourceOptions } from '../sources/r
 import type { Source } from '../sources/source.js';
 import type { CheckpointStore, OffsetEntry } from '../checkpoint/checkpoint-store.js';
 import type { DurableOutput } from '../sinks/durable-output.js';
+import { sinkLogOf, type Sink } from '../sinks/sink.js';
 import { isReplayable, type Replayable } from '../sources/replayable.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import { DStream } from './dstream.js';
@@ -69,11 +70,10 @@ export interface CheckpointOptions {
   /** Outputs whose durable position is recorded per batch. */
   outputs: DurableOutput[];
   /**
-   * Outputs that are not durable (stdout): muted while recovery re-runs batches
-   * that were committed before the crash, so a restart does not print them again
-   * (only the batch in flight may repeat: at least once).
+   * Sinks that are not durable (stdout): given the logs too, so a restart does not
+   * print batches committed before again (only the batch in flight may repeat).
    */
-  replayMuted?: { muted: boolean }[];
+  replayMuted?: Sink[];
   /** Graceful stop emits open windows (`--drain`) instead of keeping them in the checkpoint. */
   drain?: boolean;
   /**
@@ -345,9 +345,6 @@ export class StreamingContext {
           const outputs = Object.fromEntries(ck.outputs.map((o) => [o.name, o.position()]));
           ck.store.writeOffsets({ id, timeMs, sources: offsets, outputs });
           ck.fault?.('after-offsets', id);
-        } else if (!committed) {
-          // Re-running the batch that was in flight: outputs go back to where it started.
-          for (const o of ck.outputs) o.rewind(logged.outputs?.[o.name]);
         }
         for (const s of this.sources) if (isReplayable(s.source)) s.source.replayBatch(offsets[s.source.name]);
       }
@@ -379,8 +376,7 @@ export class StreamingContext {
   }
 
   private commit(ck: CheckpointOptions, id: number, timeMs: Millis, last: boolean): void {
-    for (const o of ck.outputs) o.sync();
-    ck.fault?.('after-output', id);
+    ck.fault?.('after-output', id); // the sinks made the batch durable in addBatch
     const allReplayable = this.sources.every((s) => isReplayable(s.source));
     const due = last || this.stopping || !allReplayable || timeMs - this.lastSnapshotTimeMs >= ck.intervalMs;
     if (due) {
@@ -443,16 +439,15 @@ export class StreamingContext {
         this.lastSnapshotTimeMs = st.lastTimeMs;
         ck.log?.(`dstream: checkpoint: restored state after batch ${rec.snapshot.id}`);
       }
-      const muted = [...ck.outputs, ...(ck.replayMuted ?? [])];
+      // Each sink learns what the logs say of it, and skips or rewrites re-run batches itself (sinks/sink.ts).
+      for (const o of [...ck.outputs, ...(ck.replayMuted ?? [])]) o.recover(sinkLogOf(rec.batches, o.name));
       for (const b of rec.batches) {
         const committed = b.commit !== null;
-        for (const o of muted) o.muted = committed;
         this.batchIndex = b.offsets.id;
         this.batchTimeMs = b.offsets.timeMs;
         if (!this.runBatch(b.offsets.timeMs, false, b.offsets, committed)) return false;
         lastTime = b.offsets.timeMs;
       }
-      for (const o of muted) o.muted = false;
       if (rec.batches.length) ck.log?.(`dstream: checkpoint: replayed ${rec.batches.length} logged batch${rec.batches.length === 1 ? '' : 'es'}`);
     } catch (e) {
       this.fail(e);

@@ -23,20 +23,12 @@ import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { committedBefore, type Sink, type SinkLog } from './sink.js';
 
-/** A sink with a durable position (see module doc). */
-export interface DurableOutput extends Sink {
-  /** Set while recovery re-runs committed batches (an engine that does not call `recover`). */
-  muted: boolean;
-  /** Makes everything written durable (fsync). */
-  sync(): void;
-  /** Goes back to `position` (recovery, before re-running an uncommitted batch). */
-  rewind(position: unknown): void;
-}
+/** A sink whose position is logged with each batch (see module doc). */
+export type DurableOutput = Sink;
 
 /** `--output FILE` (see module doc). */
 export class FileOutput implements DurableOutput {
   readonly name: string;
-  muted = false;
   private fd: number;
   private parts: string[] = [];
   private log: SinkLog | null = null;
@@ -51,7 +43,7 @@ export class FileOutput implements DurableOutput {
     }
   }
   write(text: string): void {
-    if (!this.muted) this.parts.push(text);
+    this.parts.push(text);
   }
   flush(): void {
     if (this.parts.length === 0) return;
@@ -62,16 +54,16 @@ export class FileOutput implements DurableOutput {
   position(): number {
     return fstatSync(this.fd).size;
   }
+  /** Writes what is buffered and makes it durable (fsync). */
   sync(): void {
     this.flush();
     fsyncSync(this.fd);
   }
-  rewind(position: unknown): void {
-    if (typeof position === 'number' && position < this.position()) ftruncateSync(this.fd, position);
-  }
+  /** The batch in flight at the crash is cut off: the file goes back to the length it had when that batch started. */
   recover(log: SinkLog): void {
     this.log = log;
-    if (log.inFlight) this.rewind(log.inFlight.startedAt);
+    const start = log.inFlight?.startedAt;
+    if (typeof start === 'number' && start < this.position()) ftruncateSync(this.fd, start);
   }
   addBatch(batchId: number): void {
     if (committedBefore(this.log, batchId)) this.parts = [];
@@ -86,7 +78,6 @@ export class FileOutput implements DurableOutput {
 /** `--output-dir DIR` (see module doc). */
 export class BatchDirOutput implements DurableOutput {
   readonly name: string;
-  muted = false;
   private parts: string[] = [];
   private log: SinkLog | null = null;
 
@@ -107,7 +98,7 @@ export class BatchDirOutput implements DurableOutput {
     return `${this.prefix}-${timeMs}${this.suffix ? `.${this.suffix}` : ''}`;
   }
   write(text: string): void {
-    if (!this.muted) this.parts.push(text);
+    this.parts.push(text);
   }
   flush(): void {
     if (this.parts.length === 0) return;
@@ -118,10 +109,6 @@ export class BatchDirOutput implements DurableOutput {
   position(): null {
     return null;
   }
-  sync(): void {
-    this.flush();
-  }
-  rewind(): void {}
   recover(log: SinkLog): void {
     this.log = log;
   }

@@ -33,11 +33,9 @@ export class StreamOutput implements Output, Sink {
   /** Recovery: rows are held (and dropped) up to this batch, committed before the crash; −1: none. */
   private holdThrough = -1;
   closed = false;
-  /** Set while recovery re-runs batches already committed (their records were written before). */
-  muted = false;
   constructor(private readonly stream: NodeJS.WritableStream, private readonly highWaterChars = 1 << 16) {}
   write(text: string): void {
-    if (this.closed || this.muted) return;
+    if (this.closed) return;
     this.parts.push(text);
     this.size += text.length;
     if (this.size >= this.highWaterChars && this.holdThrough < 0) this.flush();
