@@ -3,8 +3,7 @@
  * and `--listen`, one for all `--watch` directories, stdin when asked for (or
  * when nothing else is), all made one stream with `ssc.union` (Spark's
  * `union` of receiver streams). Every source shares the output backpressure
- * (stdout's queue) and gets its own `--max-rate` budget. `Source.commit` is
- * called after every batch has been output (`--after-read`).
+ * (stdout's queue) and gets its own `--max-rate` budget.
  */
 import type { StreamingContext } from '../engine/context.js';
 import type { DStream } from '../engine/dstream.js';
@@ -103,9 +102,6 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
   const marker = options.batchMarker;
   if (marker !== undefined) sources.forEach((s, i) => (sources[i] = new BatchMarkerSource(s, marker)));
   const streams = sources.map((s) => ssc.receiverStream<string>(s));
-  ssc.batchListeners.push((batch) => {
-    for (const s of sources) s.commit?.(batch);
-  });
   return {
     stream: streams.length === 1 ? streams[0]! : ssc.union(...streams),
     sources,

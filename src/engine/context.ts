@@ -357,6 +357,8 @@ export class StreamingContext {
     } finally {
       this.inBatch = false;
     }
+    // Structured Streaming's `Source.commit`: the batch is output, the input it held may be cleaned up.
+    for (const s of this.sources) s.source.commit?.(info);
     if (this.batchListeners.length) {
       let recordsIn = 0;
       for (const s of this.sources) {

@@ -42,7 +42,7 @@ export interface Source {
   onBatch?(timeMs: Millis): void;
   /**
    * Batch `batch` has been output (Structured Streaming's `commit`): the input it held may be
-   * cleaned up (`--after-read`). Called after every batch, the final one too,
+   * cleaned up (`--after-read`). The engine calls it after every batch, the final one too,
    * possibly after `stop()`. Never throws.
    */
   commit?(batch: BatchInfo): void;
