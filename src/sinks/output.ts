@@ -23,38 +23,32 @@ export class MemoryOutput implements Output {
  * `highWaterChars` characters, then writes; `flush` writes what is buffered.
  * Nothing is written after `closed` is set (the reader went away). Under a
  * checkpoint it is at least once: while recovery re-runs batches committed
- * before the crash, their rows are held and dropped; the batch in flight at
- * the crash may print again.
+ * before the crash (synchronously, before any new input), their rows are
+ * dropped; the batch in flight at the crash may print again.
  */
 export class StreamOutput implements Output, Sink {
   readonly name = 'stdout';
   private parts: string[] = [];
   private size = 0;
-  /** Recovery: rows are held (and dropped) up to this batch, committed before the crash; −1: none. */
-  private holdThrough = -1;
+  /** Recovery: rows are dropped until this batch, committed before the crash, has been re-run; −1: none. */
+  private dropThrough = -1;
   closed = false;
   constructor(private readonly stream: NodeJS.WritableStream, private readonly highWaterChars = 1 << 16) {}
   write(text: string): void {
-    if (this.closed) return;
+    if (this.closed || this.dropThrough >= 0) return;
     this.parts.push(text);
     this.size += text.length;
-    if (this.size >= this.highWaterChars && this.holdThrough < 0) this.flush();
+    if (this.size >= this.highWaterChars) this.flush();
   }
   /** stdout has no position to log. */
   position(): null {
     return null;
   }
   recover(log: SinkLog): void {
-    this.holdThrough = log.committedId;
+    this.dropThrough = log.committedId;
   }
   addBatch(batchId: number): void {
-    if (batchId <= this.holdThrough) {
-      this.parts = [];
-      this.size = 0;
-      if (batchId === this.holdThrough) this.holdThrough = -1;
-      return;
-    }
-    this.holdThrough = -1;
+    if (batchId >= this.dropThrough) this.dropThrough = -1;
     this.flush();
   }
   flush(): void {

@@ -73,7 +73,7 @@ describe('StreamOutput (stdout)', () => {
     return { stream, text: () => text };
   };
 
-  it('recovery: rows of batches committed before are held and dropped, even past the buffer size; later batches are written', () => {
+  it('recovery: rows of batches committed before are dropped, even past the buffer size; later batches are written', () => {
     const c = collect();
     const out = new StreamOutput(c.stream, 4);
     out.recover({ committedId: 1, inFlight: null });
