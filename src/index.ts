@@ -42,6 +42,7 @@ export { FormatSink, type FormatSinkOptions } from './sinks/format-sink.js';
 export { MemoryOutput, StreamOutput, type Output } from './sinks/output.js';
 export { FileOutput, BatchDirOutput, type DurableOutput } from './sinks/durable-output.js';
 export { KafkaOutput, parseKafkaUrl } from './sinks/kafka-output.js';
+export { isSink, type Sink, type SinkLog } from './sinks/sink.js';
 export * from './sinks/format.js';
 export type { Source, SourceSink } from './sources/source.js';
 export { FdLineSource } from './sources/fd-line-source.js';

@@ -18,6 +18,7 @@ import { DStreamError } from '../core/errors.js';
 import type { IssueLog } from '../core/issues.js';
 import type { BatchInfo, Millis } from '../core/types.js';
 import type { CheckpointStore, OffsetEntry } from '../checkpoint/checkpoint-store.js';
+import type { Sink } from '../sinks/sink.js';
 import type { DurableOutput } from '../sinks/durable-output.js';
 import { isReplayable } from '../sources/replayable.js';
 import type { JobGraph } from './job-graph.js';
@@ -31,11 +32,10 @@ export interface CheckpointOptions {
   /** Outputs whose durable position is recorded per batch. */
   outputs: DurableOutput[];
   /**
-   * Outputs that are not durable (stdout): muted while recovery re-runs batches
-   * that were committed before the crash, so a restart does not print them again
-   * (only the batch in flight may repeat: at least once).
+   * Sinks that are not durable (stdout): given the logs too, so a restart does not
+   * print batches committed before again (only the batch in flight may repeat).
    */
-  replayMuted?: { muted: boolean }[];
+  replayMuted?: Sink[];
   /** Graceful stop emits open windows (`--drain`) instead of keeping them in the checkpoint. */
   drain?: boolean;
   /**
@@ -116,9 +116,6 @@ export class MicroBatchExecution {
           const outputs = Object.fromEntries(ck.outputs.map((o) => [o.name, o.position()]));
           ck.store.writeOffsets({ id, timeMs, sources: offsets, outputs });
           ck.fault?.('after-offsets', id);
-        } else if (!committed) {
-          // Re-running the batch that was in flight: outputs go back to where it started.
-          for (const o of ck.outputs) o.rewind(logged.outputs?.[o.name]);
         }
         for (const s of graph.receivers) if (isReplayable(s.source)) s.source.replayBatch(offsets[s.source.name]);
       }
@@ -140,8 +137,7 @@ export class MicroBatchExecution {
   /** Outputs durable, state snapshotted when due, commit log written. */
   private commit(ck: CheckpointOptions, id: number, timeMs: Millis, last: boolean): void {
     const { graph } = this.o;
-    for (const o of ck.outputs) o.sync();
-    ck.fault?.('after-output', id);
+    ck.fault?.('after-output', id); // the sinks made the batch durable in addBatch
     const allReplayable = graph.receivers.every((s) => isReplayable(s.source));
     const due = last || !allReplayable || timeMs - this.lastSnapshotTimeMs >= ck.intervalMs;
     if (due) {

@@ -1,13 +1,14 @@
 /**
  * Recovery at start, as Structured Streaming's: the newest state snapshot
  * that fits this pipeline is restored (job-state.ts), then every batch logged
- * after it is re-run from its logged offsets, in order. Batches that were
- * committed before the crash run with the outputs muted (their output was
- * written); the batch that was in flight runs with its outputs rewound to
- * where it started (micro-batch.ts), so its output is written once.
+ * after it is re-run from its logged offsets, in order. Each sink is told
+ * what the logs say of it (`Sink.recover`) and is idempotent per batch id:
+ * it drops the rows of batches committed before the crash and writes the
+ * batch that was in flight once (sinks/sink.ts).
  */
 import type { Millis } from '../core/types.js';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
+import { sinkLogOf } from '../sinks/sink.js';
 import type { JobGraph } from './job-graph.js';
 import { badSnapshot, restoreState, type JobSnapshot } from './job-state.js';
 import type { CheckpointOptions, MicroBatchExecution } from './micro-batch.js';
@@ -31,16 +32,15 @@ export function recover(graph: JobGraph, exec: MicroBatchExecution, ck: Checkpoi
     exec.lastSnapshotTimeMs = st.lastTimeMs;
     ck.log?.(`dstream: checkpoint: restored state after batch ${rec.snapshot.id}`);
   }
-  const muted = [...ck.outputs, ...(ck.replayMuted ?? [])];
+  // Each sink learns what the logs say of it, and skips or rewrites re-run batches itself (sinks/sink.ts).
+  for (const o of [...ck.outputs, ...(ck.replayMuted ?? [])]) o.recover(sinkLogOf(rec.batches, o.name));
   for (const b of rec.batches) {
     const committed = b.commit !== null;
-    for (const o of muted) o.muted = committed;
     exec.batchIndex = b.offsets.id;
     setBatchTime(b.offsets.timeMs);
     if (!exec.run(b.offsets.timeMs, false, b.offsets, committed)) return null;
     lastTime = b.offsets.timeMs;
   }
-  for (const o of muted) o.muted = false;
   if (rec.batches.length) ck.log?.(`dstream: checkpoint: replayed ${rec.batches.length} logged batch${rec.batches.length === 1 ? '' : 'es'}`);
   return lastTime;
 }

@@ -12,34 +12,26 @@
  *   Batches with no output write no file.
  * - stdout is at-least-once across a crash (the running batch may print twice).
  *
- * While recovery re-runs batches that were already committed, outputs are
- * `muted`: their records were written before the crash.
+ * Each is a `Sink` (sink.ts): `addBatch` drops the rows of a batch committed
+ * before the crash, and `recover` cuts a file back to where the batch in
+ * flight started.
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileDurable, writeFully } from '../checkpoint/durable-file.js';
 import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
-import type { Output } from './output.js';
+import { committedBefore, type Sink, type SinkLog } from './sink.js';
 
-/** An output with a durable position (see module doc). */
-export interface DurableOutput extends Output {
-  readonly name: string;
-  muted: boolean;
-  /** Durable position now (after `sync`). */
-  position(): unknown;
-  /** Makes everything written durable (fsync). */
-  sync(): void;
-  /** Goes back to `position` (recovery, before re-running an uncommitted batch). */
-  rewind(position: unknown): void;
-}
+/** A sink whose position is logged with each batch (see module doc). */
+export type DurableOutput = Sink;
 
 /** `--output FILE` (see module doc). */
 export class FileOutput implements DurableOutput {
   readonly name: string;
-  muted = false;
   private fd: number;
   private parts: string[] = [];
+  private log: SinkLog | null = null;
 
   /** @throws ConfigError when the file cannot be opened. */
   constructor(readonly path: string) {
@@ -51,7 +43,7 @@ export class FileOutput implements DurableOutput {
     }
   }
   write(text: string): void {
-    if (!this.muted) this.parts.push(text);
+    this.parts.push(text);
   }
   flush(): void {
     if (this.parts.length === 0) return;
@@ -62,12 +54,21 @@ export class FileOutput implements DurableOutput {
   position(): number {
     return fstatSync(this.fd).size;
   }
+  /** Writes what is buffered and makes it durable (fsync). */
   sync(): void {
     this.flush();
     fsyncSync(this.fd);
   }
-  rewind(position: unknown): void {
-    if (typeof position === 'number' && position < this.position()) ftruncateSync(this.fd, position);
+  /** The batch in flight at the crash is cut off: the file goes back to the length it had when that batch started. */
+  recover(log: SinkLog): void {
+    this.log = log;
+    const start = log.inFlight?.startedAt;
+    if (typeof start === 'number' && start < this.position()) ftruncateSync(this.fd, start);
+  }
+  addBatch(batchId: number): void {
+    if (committedBefore(this.log, batchId)) this.parts = [];
+    else if (this.log) this.sync();
+    else this.flush();
   }
   close(): void {
     closeSync(this.fd);
@@ -77,8 +78,8 @@ export class FileOutput implements DurableOutput {
 /** `--output-dir DIR` (see module doc). */
 export class BatchDirOutput implements DurableOutput {
   readonly name: string;
-  muted = false;
   private parts: string[] = [];
+  private log: SinkLog | null = null;
 
   /**
    * @param batchTimeMs the time of the batch being output.
@@ -97,7 +98,7 @@ export class BatchDirOutput implements DurableOutput {
     return `${this.prefix}-${timeMs}${this.suffix ? `.${this.suffix}` : ''}`;
   }
   write(text: string): void {
-    if (!this.muted) this.parts.push(text);
+    this.parts.push(text);
   }
   flush(): void {
     if (this.parts.length === 0) return;
@@ -108,8 +109,12 @@ export class BatchDirOutput implements DurableOutput {
   position(): null {
     return null;
   }
-  sync(): void {
-    this.flush();
+  recover(log: SinkLog): void {
+    this.log = log;
   }
-  rewind(): void {}
+  /** A re-run batch writes the identical file again (atomically); one committed before is dropped. */
+  addBatch(batchId: number): void {
+    if (committedBefore(this.log, batchId)) this.parts = [];
+    else this.flush();
+  }
 }

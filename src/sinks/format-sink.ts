@@ -11,12 +11,15 @@
  * json/tsv/csv: every record, one per line; records of the batch being
  * received are written as they come (the batch time is known ahead). With
  * `header`, tsv/csv start with a header row (format.ts `columnsOf`). Over
- * bounded input (`batch.bounded`) an empty batch prints no empty frame.
+ * bounded input (`batch.bounded`) an empty batch prints no empty frame. At
+ * the end of every batch a `Sink` is given the batch (`addBatch`), a plain
+ * `Output` is flushed.
  */
 import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
 import type { StreamNode } from '../core/node.js';
 import { columnsOf, columnsRecord, delimitedRecord, frameHeader, headerLine, jsonRecord, textRecord, type Columns, type OutputFormat } from './format.js';
 import type { Output } from './output.js';
+import { isSink } from './sink.js';
 
 /** Options of a `FormatSink`. */
 export interface FormatSinkOptions {
@@ -102,7 +105,8 @@ export class FormatSink implements StreamNode {
     }
     this.batchOpen = false;
     this.batchFirst = [];
-    this.out.flush();
+    if (isSink(this.out)) this.out.addBatch(batch.index);
+    else this.out.flush();
   }
 
   private writeFrame(timeMs: Millis, first: unknown[], window: WindowBounds | undefined): void {

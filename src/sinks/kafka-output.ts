@@ -4,18 +4,19 @@
  * has one (a json `[key, value]` pair, or the `key` of a keyed result).
  *
  * With `--checkpoint` it is exactly once: the lines of a batch are sent in one
- * Kafka transaction at `sync()` (the engine's "output is durable" step), with
+ * Kafka transaction at `addBatch` (the end of the batch, before it is
+ * committed to the checkpoint), with
  * a transactional id derived from the checkpoint directory and topic, so a
  * restarted job fences its dead predecessor and aborts its open transaction.
  * Each transaction also moves a marker (the offset of group `<id>-marker` on
  * partition 0) to the number of batches committed; `position()` is that
  * number, logged with each batch, so a batch re-run after a crash that had in
- * fact been committed is not sent again (`rewind`). A `read_committed`
+ * fact been committed is not sent again (`recover`). A `read_committed`
  * consumer sees every row once. Without a checkpoint: an idempotent producer,
  * sending at each batch end (at least once across a crash).
  *
  * The Kafka client is asynchronous and the engine is not: the I/O runs on a
- * worker thread (kafka-worker.ts) and `flush`/`sync` wait for it on a shared
+ * worker thread (kafka-worker.ts) and `flush`/`addBatch` wait for it on a shared
  * flag (`Atomics.wait`).
  */
 import { createHash } from '../core/hash.js';
@@ -25,6 +26,7 @@ import type { MessagePort, Worker } from 'node:worker_threads';
 import { ConfigError, DStreamError } from '../core/errors.js';
 import { parseHostPort } from '../sources/address.js';
 import type { DurableOutput } from './durable-output.js';
+import { committedBefore, type SinkLog } from './sink.js';
 
 /** `kafka://host:port[,host:port]/TOPIC` parsed; null when `url` is not a kafka:// URL. */
 
@@ -58,7 +60,6 @@ function keyOf(line: string): string | null {
 /** `--output kafka://…` (see module doc). */
 export class KafkaOutput implements DurableOutput {
   readonly name: string;
-  muted = false;
   private lines: string[] = [];
   private partial = '';
   private worker: Worker | null = null;
@@ -66,9 +67,10 @@ export class KafkaOutput implements DurableOutput {
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   /** Batches committed to Kafka by this checkpoint's producers (transactional mode). */
   private committed = 0;
-  /** The batch being re-run was committed before the crash: drop its lines. */
-  private skipping = false;
   private readonly transactionalId?: string;
+  private log: SinkLog | null = null;
+  /** The batch in flight at the crash whose transaction had committed (not sent again). */
+  private sentBefore = -1;
 
   /**
    * @param checkpointDir with a checkpoint: one transaction per batch (exactly once).
@@ -115,13 +117,12 @@ export class KafkaOutput implements DurableOutput {
   }
 
   write(text: string): void {
-    if (this.muted || this.skipping) return;
     const parts = (this.partial + text).split('\n');
     this.partial = parts.pop()!;
     for (const p of parts) this.lines.push(p);
   }
 
-  /** Without a checkpoint: sends what was written (idempotent producer). With one, lines wait for `sync`. */
+  /** Without a checkpoint: sends what was written (idempotent producer). With one, lines wait for `addBatch`. */
   flush(): void {
     if (this.transactionalId === undefined) this.send();
   }
@@ -143,22 +144,20 @@ export class KafkaOutput implements DurableOutput {
     return this.committed;
   }
 
-  /** Sends the batch in one transaction (see module doc). */
-  sync(): void {
-    if (this.skipping) {
-      this.skipping = false;
+  recover(log: SinkLog): void {
+    this.log = log;
+    if (log.inFlight && typeof log.inFlight.startedAt === 'number' && this.position() > log.inFlight.startedAt) this.sentBefore = log.inFlight.batchId;
+  }
+
+  /** Sends the batch: in one transaction under a checkpoint, unless it was committed before (see module doc). */
+  addBatch(batchId: number): void {
+    if (committedBefore(this.log, batchId) || batchId === this.sentBefore) {
       this.lines = [];
       this.partial = '';
       return;
     }
-    this.send();
-  }
-
-  rewind(position: unknown): void {
-    this.open();
-    this.lines = [];
-    this.partial = '';
-    this.skipping = typeof position === 'number' && this.committed > position;
+    if (this.log) this.send();
+    else this.flush();
   }
 
   close(): void {

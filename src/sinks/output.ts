@@ -1,6 +1,7 @@
 /**
  * Where sinks write text. The CLI writes to stdout; tests write to memory.
  */
+import type { Sink, SinkLog } from './sink.js';
 
 /** A text destination. `write` may buffer; `flush` hands everything written to the OS. */
 export interface Output {
@@ -18,21 +19,36 @@ export class MemoryOutput implements Output {
 }
 
 /**
- * An `Output` over a Node writable (e.g. `process.stdout`): buffers up to
+ * A `Sink` over a Node writable (e.g. `process.stdout`): buffers up to
  * `highWaterChars` characters, then writes; `flush` writes what is buffered.
- * Nothing is written after `closed` is set (the reader went away).
+ * Nothing is written after `closed` is set (the reader went away). Under a
+ * checkpoint it is at least once: while recovery re-runs batches committed
+ * before the crash (synchronously, before any new input), their rows are
+ * dropped; the batch in flight at the crash may print again.
  */
-export class StreamOutput implements Output {
+export class StreamOutput implements Output, Sink {
+  readonly name = 'stdout';
   /** Text written since the last flush: one string grown by `+=` (a rope V8 flattens once, in `stream.write`). */
   private text = '';
+  /** Recovery: rows are dropped until this batch, committed before the crash, has been re-run; −1: none. */
+  private dropThrough = -1;
   closed = false;
-  /** Set while recovery re-runs batches already committed (their records were written before). */
-  muted = false;
   constructor(private readonly stream: NodeJS.WritableStream, private readonly highWaterChars = 1 << 16) {}
   write(text: string): void {
-    if (this.closed || this.muted) return;
+    if (this.closed || this.dropThrough >= 0) return;
     this.text += text;
     if (this.text.length >= this.highWaterChars) this.flush();
+  }
+  /** stdout has no position to log. */
+  position(): null {
+    return null;
+  }
+  recover(log: SinkLog): void {
+    this.dropThrough = log.committedId;
+  }
+  addBatch(batchId: number): void {
+    if (batchId >= this.dropThrough) this.dropThrough = -1;
+    this.flush();
   }
   flush(): void {
     if (this.closed || this.text.length === 0) return;

@@ -41,10 +41,9 @@ export interface Source {
   /** Pull-based sources push the records of batch `timeMs` here, just before it ends. */
   onBatch?(timeMs: Millis): void;
   /**
-   * Optional. Batch `batch` has been output (Structured Streaming's commit):
-   * the input it held may now be cleaned up (`--after-read`). Called after the
-   * final batch too, possibly after `stop()`. Never throws. The engine calls it
-   * after every batch that ran (engine/micro-batch.ts).
+   * Batch `batch` has been output (Structured Streaming's `commit`): the input it held may be
+   * cleaned up (`--after-read`). The engine calls it after every batch, the final one too,
+   * possibly after `stop()`. Never throws.
    */
   commit?(batch: BatchInfo): void;
   /** Not replayable but resumable (stdin from a regular file): where the input so far ends, plain JSON. */
