@@ -1,7 +1,7 @@
 /**
  * bench/run.js — dstream's benchmark suite (`npm run bench`, never part of `npm test`).
  *
- *   node bench/run.js [--size 10m|100m|1g] [--runs N] [--only J1,J3s,scale,floor,state,startup,soak]
+ *   node bench/run.js [--size 10m|100m|1g] [--runs N] [--only J1,J3s,scale,floor,state,startup,rows,soak]
  *                     [--out FILE] [--dstream PATH/TO/bin/dstream.js [--dstream-note TEXT]]
  *
  * 1. Generates (or reuses) the seeded corpus of bench/corpus.js in os.tmpdir().
@@ -27,7 +27,8 @@
  *    (or --out) with a description of the machine, and prints the same Markdown.
  *
  * Groups (ids for --only, case-insensitive): J1 J2 J2f J3 J3s J4 J4f J5 (jobs; the f variants use field()), scale
- * (or one of its ids, e.g. W1h/1s-max), floor, state, startup; and `soak`
+ * (or one of its ids, e.g. W1h/1s-max), floor, state, startup, rows (bench/rows.js: rows/s of tsv and json
+ * output); and `soak`
  * (bench/soak.js: a 10-minute `--listen` service job, RSS and heap-used slopes
  * after a 60 s warm-up; DSTREAM_SOAK_SECONDS changes the length), run only
  * when named and printed, not written into RESULTS.md.
@@ -483,7 +484,8 @@ async function main() {
     startup: wanted('startup') ? [groups.startup] : [],
   };
   const all = Object.values(selected).flat();
-  if (all.length === 0) throw new Error(`--only ${opts.only.join(',')} selects nothing`);
+  const rowsWanted = wanted('rows');
+  if (all.length === 0 && !rowsWanted) throw new Error(`--only ${opts.only.join(',')} selects nothing`);
 
   const done = {};
   const t0 = Date.now();
@@ -494,6 +496,14 @@ async function main() {
       log(`${g.id}: ${g.title} (${runs} runs)`);
       done[kind].push(await runGroup(g, inputs[g.input].path, runs, workDir));
     }
+  }
+
+  // Row output: bench/rows.js on the build under test (rows/s of formatting and writing, tsv and json).
+  let rowsText = '';
+  if (rowsWanted) {
+    log(`rows: formatting and writing 810,000 windowed rows (${opts.runs} runs)`);
+    const dist = path.join(path.dirname(path.dirname(bin)), 'dist');
+    rowsText = execFileSync(NODE, [path.join(BENCH, 'rows.js'), '--runs', String(opts.runs)], { encoding: 'utf8', env: { ...process.env, DSTREAM_DIST: dist } });
   }
 
   const md = [];
@@ -532,6 +542,12 @@ async function main() {
     if (g.id === 'state') md.push('1,000,000 distinct keys in one batch; peak RSS is the point.\n');
     if (g.id === 'startup') md.push('Input is a file holding one line `x` (not an `echo` pipe, so nothing else is timed). Times are the whole process lifetime.\n');
     md.push(groupTable(g, inputs[g.input]) + '\n');
+  }
+  if (rowsText) {
+    md.push('## Row output: formatting and writing rows\n');
+    md.push('`node bench/rows.js`: the real FormatSink and StreamOutput write 810,000 `[status, bytes]` rows in window groups of 12' +
+      ' (the output of the 1 h window sliding every 1 s) to /dev/null; rows/s of CPU time (user + system) and of wall time, medians.\n');
+    md.push(rowsText.split('\n').filter((l) => l.startsWith('|')).join('\n') + '\n');
   }
   md.push('## Commands\n');
   md.push(commandsSection(all) + '\n');
