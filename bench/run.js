@@ -262,7 +262,7 @@ async function runGroup(group, inputPath, runs, workDir) {
   const n = group.contenders.length;
   const outPath = (i) => path.join(workDir, `out-${i}.txt`);
   const errPath = (i) => path.join(workDir, `err-${i}.txt`);
-  const results = group.contenders.map((c) => ({ contender: c, times: [], rss: [], problems: [] }));
+  const results = group.contenders.map((c) => ({ contender: c, times: [], cpu: [], rss: [], problems: [] }));
   const digest = (p) => crypto.createHash('sha1').update(fs.readFileSync(p)).digest('hex');
 
   // Warm-up, answers.
@@ -294,6 +294,7 @@ async function runGroup(group, inputPath, runs, workDir) {
       const m = await measure(c.cmd, c.args, { stdin: inputPath, stdout: outPath(i), stderr: errPath(i) });
       const res = results[i];
       res.times.push(m.ms);
+      if (m.cpuMs != null) res.cpu.push(m.cpuMs);
       if (m.maxRssKB != null) res.rss.push(m.maxRssKB);
       if (m.code !== 0) res.problems.push(`run ${r + 1} exited ${m.code ?? m.signal}`);
       else if (!group.noCheck && digest(outPath(i)) !== res.digest) res.problems.push(`run ${r + 1}: output differs from the warm-up run`);
@@ -314,6 +315,7 @@ function statsOf(res, input) {
     linesPerS: input.lines / (med / 1000),
     mbPerS: input.bytes / 1e6 / (med / 1000),
     rssKB: res.rss.length ? Math.max(...res.rss) : null,
+    cpuMed: res.cpu.length ? median(res.cpu) : null,
   };
 }
 
@@ -322,19 +324,23 @@ const checkText = (res) =>
 
 function groupTable(g, input, { ratioHeader = 'dstream ÷ this' } = {}) {
   const ref = statsOf(g.results[0], input);
-  const rows = [`| tool | median s | min–max s | lines/s | MB/s | peak RSS MiB | ${ratioHeader} | answer |`, '|---|--:|--:|--:|--:|--:|--:|---|'];
+  const rows = [`| tool | median s | min–max s | median CPU s | lines/s | MB/s | peak RSS MiB | ${ratioHeader} | ${ratioHeader} (CPU) | answer |`, '|---|--:|--:|--:|--:|--:|--:|--:|--:|---|'];
   for (const res of g.results) {
     const s = statsOf(res, input);
     const ratio = res === g.results[0] ? '1' : (ref.med / s.med).toFixed(2);
+    const cpuRatio = res === g.results[0] ? '1' : cpuRatioOf(ref, s);
     const problems = res.problems.length ? ` ⚠ ${res.problems.length} problem(s)` : '';
     const rates = g.noCheck ? '– | –' : `${fmtRate(s.linesPerS)} | ${s.mbPerS.toFixed(1)}`;
-    rows.push(`| ${res.contender.name} | ${fmtS(s.med)} | ${fmtS(s.min)}–${fmtS(s.max)} | ${rates} | ${fmtMiB(s.rssKB)} | ${ratio} | ${checkText(res)}${problems} |`);
+    rows.push(`| ${res.contender.name} | ${fmtS(s.med)} | ${fmtS(s.min)}–${fmtS(s.max)} | ${s.cpuMed == null ? 'n/a' : fmtS(s.cpuMed)} | ${rates} | ${fmtMiB(s.rssKB)} | ${ratio} | ${cpuRatio} | ${checkText(res)}${problems} |`);
   }
   return rows.join('\n');
 }
 
+/** CPU-time ratio a ÷ b of two statsOf results, or 'n/a'. */
+const cpuRatioOf = (a, b) => (a.cpuMed && b.cpuMed ? (a.cpuMed / b.cpuMed).toFixed(2) : 'n/a');
+
 function summaryTable(jobs, corpus) {
-  const rows = ['| job | input | dstream median s | dstream MB/s | ÷ node readline | ÷ node sync | ÷ mawk | ÷ gawk | answers |', '|---|---|--:|--:|--:|--:|--:|--:|---|'];
+  const rows = ['| job | input | dstream median s | dstream MB/s | ÷ node readline | ÷ node sync | ÷ mawk | ÷ gawk | ÷ node sync (CPU) | ÷ mawk (CPU) | answers |', '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|'];
   for (const g of jobs) {
     const input = corpus.files[g.input];
     const ref = statsOf(g.results[0], input);
@@ -342,22 +348,27 @@ function summaryTable(jobs, corpus) {
       const r = g.results.find((x) => x.contender.name === name);
       return r ? (ref.med / statsOf(r, input).med).toFixed(2) : 'n/a';
     };
+    const cpuRatio = (name) => {
+      const r = g.results.find((x) => x.contender.name === name);
+      return r ? cpuRatioOf(ref, statsOf(r, input)) : 'n/a';
+    };
     const bad = g.results.filter((r) => r.check.status === 'MISMATCH').map((r) => r.contender.name);
-    rows.push(`| ${g.id} ${g.title} | ${g.input} | ${fmtS(ref.med)} | ${ref.mbPerS.toFixed(1)} | ${ratio('node readline')} | ${ratio('node sync')} | ${ratio('mawk')} | ${ratio('gawk')} | ${bad.length ? '**MISMATCH: ' + bad.join(', ') + '**' : 'all agree'} |`);
+    rows.push(`| ${g.id} ${g.title} | ${g.input} | ${fmtS(ref.med)} | ${ref.mbPerS.toFixed(1)} | ${ratio('node readline')} | ${ratio('node sync')} | ${ratio('mawk')} | ${ratio('gawk')} | ${cpuRatio('node sync')} | ${cpuRatio('mawk')} | ${bad.length ? '**MISMATCH: ' + bad.join(', ') + '**' : 'all agree'} |`);
   }
   return rows.join('\n');
 }
 
 function scaleTable(groups, corpus) {
   const input = corpus.files.access;
-  const rows = ['| window / slide | reducer | dstream median s | min–max s | peak RSS MiB | node panes median s | dstream ÷ node panes | dstream ÷ dstream 1h/5m | output lines | answer |', '|---|---|--:|--:|--:|--:|--:|--:|--:|---|'];
+  const rows = ['| window / slide | reducer | dstream median s | min–max s | peak RSS MiB | node panes median s | dstream ÷ node panes | dstream ÷ dstream 1h/5m | same, CPU time | output lines | answer |', '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|'];
   for (const g of groups) {
     const d = statsOf(g.results[0], input);
     const b = statsOf(g.results[1], input);
     const base = groups.find((x) => x.reducer === g.reducer && x.slide === '5m');
     const rel = base ? (d.med / statsOf(base.results[0], input).med).toFixed(2) : 'n/a';
+    const relCpu = base ? cpuRatioOf(d, statsOf(base.results[0], input)) : 'n/a';
     const problems = g.results.flatMap((r) => r.problems).length ? ' ⚠' : '';
-    rows.push(`| 1h / ${g.slide} | ${g.reducer} | ${fmtS(d.med)} | ${fmtS(d.min)}–${fmtS(d.max)} | ${fmtMiB(d.rssKB)} | ${fmtS(b.med)} | ${(d.med / b.med).toFixed(2)} | ${rel} | ${g.results[0].outputLines} | ${checkText(g.results[1])}${problems} |`);
+    rows.push(`| 1h / ${g.slide} | ${g.reducer} | ${fmtS(d.med)} | ${fmtS(d.min)}–${fmtS(d.max)} | ${fmtMiB(d.rssKB)} | ${fmtS(b.med)} | ${(d.med / b.med).toFixed(2)} | ${rel} | ${relCpu} | ${g.results[0].outputLines} | ${checkText(g.results[1])}${problems} |`);
   }
   return rows.join('\n');
 }
@@ -427,7 +438,9 @@ const NOTES = `Notes on reading these numbers:
   interleaved (A B C, B C A, …) after one warm-up, so load hits all of them alike: **trust the ratios
   more than the absolute numbers**, and the median more than min/max.
 - **Ratio = dstream's median time ÷ the other tool's median time.** Above 1, dstream is slower (2.0 = it
-  takes twice as long); below 1, dstream is faster.
+  takes twice as long); below 1, dstream is faster. The "(CPU)" ratios divide median CPU times (user +
+  system from GNU time, all threads): on a machine this loaded they move less than wall times, which
+  also count the time a process waits for a core; they are not latencies (threads add up).
 - Input is on stdin, redirected from the corpus file (\`< file\`), page cache warm. lines/s and MB/s are
   input lines and bytes (decimal MB) over the median wall time, start-up included.
 - Peak RSS is the maximum over the timed runs.
