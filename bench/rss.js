@@ -13,10 +13,12 @@
  *   3. `none`: maxRssKB is null.
  * Set DSTREAM_BENCH_RSS=proc to force method 2 (e.g. to check it).
  *
- * Wall time is taken in this process, from spawn to the child's exit.
+ * Wall time is taken in this process, from spawn to the child's exit. CPU
+ * time (user + system, of the command and the threads and children it waited
+ * for) comes from GNU time's %U and %S (10 ms resolution); null without it.
  *
  * API: measure(cmd, args, { stdin, stdout, stderr, env }) → Promise<{ ms, maxRssKB,
- *      code, signal, method }>; stdin/stdout/stderr are file paths (stdin: read,
+ *      cpuMs, code, signal, method }>; stdin/stdout/stderr are file paths (stdin: read,
  *      the others: truncated and written), or 'ignore'.
  * CLI: node bench/rss.js cmd [args…] < in > out
  *      runs the command with this process's stdin/stdout/stderr and prints
@@ -64,7 +66,7 @@ export function measure(cmd, args, { stdin, stdout, stderr, env } = {}) {
   if (method === 'time') {
     timeFile = path.join(os.tmpdir(), `dstream-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
     file = GNU_TIME;
-    argv = ['-f', '%M', '-o', timeFile, cmd, ...args];
+    argv = ['-f', '%M %U %S', '-o', timeFile, cmd, ...args];
   }
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
@@ -86,17 +88,20 @@ export function measure(cmd, args, { stdin, stdout, stderr, env } = {}) {
       if (timer) clearInterval(timer);
       for (const fd of fds) if (typeof fd === 'number' && fd > 2) fs.closeSync(fd);
       let maxRssKB = method === 'proc' ? peak || null : null;
+      let cpuMs = null;
       if (timeFile) {
         try {
-          // GNU time writes "Command exited with non-zero status N" before %M on failure.
+          // GNU time writes "Command exited with non-zero status N" before its line on failure.
           const lines = fs.readFileSync(timeFile, 'utf8').trim().split('\n');
-          maxRssKB = Number(lines[lines.length - 1]) || null;
+          const [rss, user, sys] = lines[lines.length - 1].split(' ').map(Number);
+          maxRssKB = rss || null;
+          cpuMs = Number.isFinite(user) && Number.isFinite(sys) ? (user + sys) * 1000 : null;
           fs.rmSync(timeFile, { force: true });
         } catch {
           maxRssKB = null;
         }
       }
-      resolve({ ms, maxRssKB, code, signal, method });
+      resolve({ ms, maxRssKB, cpuMs, code, signal, method });
     });
   });
 }
@@ -108,6 +113,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     process.exit(2);
   }
   const r = await measure(cmd, args, { stdin: 0, stdout: 1, stderr: 2 });
-  process.stderr.write(`wall_ms=${r.ms.toFixed(1)} max_rss_kb=${r.maxRssKB ?? 'n/a'} method=${r.method}\n`);
+  process.stderr.write(`wall_ms=${r.ms.toFixed(1)} cpu_ms=${r.cpuMs ?? 'n/a'} max_rss_kb=${r.maxRssKB ?? 'n/a'} method=${r.method}\n`);
   process.exit(r.code ?? 1);
 }

@@ -1,7 +1,7 @@
 /**
  * bench/run.js — dstream's benchmark suite (`npm run bench`, never part of `npm test`).
  *
- *   node bench/run.js [--size 10m|100m|1g] [--runs N] [--only J1,J3s,scale,floor,state,startup,soak]
+ *   node bench/run.js [--size 10m|100m|1g] [--runs N] [--only J1,J3s,scale,floor,state,startup,rows,soak]
  *                     [--out FILE] [--dstream PATH/TO/bin/dstream.js [--dstream-note TEXT]]
  *
  * 1. Generates (or reuses) the seeded corpus of bench/corpus.js in os.tmpdir().
@@ -27,7 +27,8 @@
  *    (or --out) with a description of the machine, and prints the same Markdown.
  *
  * Groups (ids for --only, case-insensitive): J1 J2 J2f J3 J3s J4 J4f J5 (jobs; the f variants use field()), scale
- * (or one of its ids, e.g. W1h/1s-max), floor, state, startup; and `soak`
+ * (or one of its ids, e.g. W1h/1s-max), floor, state, startup, rows (bench/rows.js: rows/s of tsv and json
+ * output); and `soak`
  * (bench/soak.js: a 10-minute `--listen` service job, RSS and heap-used slopes
  * after a 60 s warm-up; DSTREAM_SOAK_SECONDS changes the length), run only
  * when named and printed, not written into RESULTS.md.
@@ -261,7 +262,7 @@ async function runGroup(group, inputPath, runs, workDir) {
   const n = group.contenders.length;
   const outPath = (i) => path.join(workDir, `out-${i}.txt`);
   const errPath = (i) => path.join(workDir, `err-${i}.txt`);
-  const results = group.contenders.map((c) => ({ contender: c, times: [], rss: [], problems: [] }));
+  const results = group.contenders.map((c) => ({ contender: c, times: [], cpu: [], rss: [], problems: [] }));
   const digest = (p) => crypto.createHash('sha1').update(fs.readFileSync(p)).digest('hex');
 
   // Warm-up, answers.
@@ -293,6 +294,7 @@ async function runGroup(group, inputPath, runs, workDir) {
       const m = await measure(c.cmd, c.args, { stdin: inputPath, stdout: outPath(i), stderr: errPath(i) });
       const res = results[i];
       res.times.push(m.ms);
+      if (m.cpuMs != null) res.cpu.push(m.cpuMs);
       if (m.maxRssKB != null) res.rss.push(m.maxRssKB);
       if (m.code !== 0) res.problems.push(`run ${r + 1} exited ${m.code ?? m.signal}`);
       else if (!group.noCheck && digest(outPath(i)) !== res.digest) res.problems.push(`run ${r + 1}: output differs from the warm-up run`);
@@ -313,6 +315,7 @@ function statsOf(res, input) {
     linesPerS: input.lines / (med / 1000),
     mbPerS: input.bytes / 1e6 / (med / 1000),
     rssKB: res.rss.length ? Math.max(...res.rss) : null,
+    cpuMed: res.cpu.length ? median(res.cpu) : null,
   };
 }
 
@@ -321,19 +324,23 @@ const checkText = (res) =>
 
 function groupTable(g, input, { ratioHeader = 'dstream ÷ this' } = {}) {
   const ref = statsOf(g.results[0], input);
-  const rows = [`| tool | median s | min–max s | lines/s | MB/s | peak RSS MiB | ${ratioHeader} | answer |`, '|---|--:|--:|--:|--:|--:|--:|---|'];
+  const rows = [`| tool | median s | min–max s | median CPU s | lines/s | MB/s | peak RSS MiB | ${ratioHeader} | ${ratioHeader} (CPU) | answer |`, '|---|--:|--:|--:|--:|--:|--:|--:|--:|---|'];
   for (const res of g.results) {
     const s = statsOf(res, input);
     const ratio = res === g.results[0] ? '1' : (ref.med / s.med).toFixed(2);
+    const cpuRatio = res === g.results[0] ? '1' : cpuRatioOf(ref, s);
     const problems = res.problems.length ? ` ⚠ ${res.problems.length} problem(s)` : '';
     const rates = g.noCheck ? '– | –' : `${fmtRate(s.linesPerS)} | ${s.mbPerS.toFixed(1)}`;
-    rows.push(`| ${res.contender.name} | ${fmtS(s.med)} | ${fmtS(s.min)}–${fmtS(s.max)} | ${rates} | ${fmtMiB(s.rssKB)} | ${ratio} | ${checkText(res)}${problems} |`);
+    rows.push(`| ${res.contender.name} | ${fmtS(s.med)} | ${fmtS(s.min)}–${fmtS(s.max)} | ${s.cpuMed == null ? 'n/a' : fmtS(s.cpuMed)} | ${rates} | ${fmtMiB(s.rssKB)} | ${ratio} | ${cpuRatio} | ${checkText(res)}${problems} |`);
   }
   return rows.join('\n');
 }
 
+/** CPU-time ratio a ÷ b of two statsOf results, or 'n/a'. */
+const cpuRatioOf = (a, b) => (a.cpuMed && b.cpuMed ? (a.cpuMed / b.cpuMed).toFixed(2) : 'n/a');
+
 function summaryTable(jobs, corpus) {
-  const rows = ['| job | input | dstream median s | dstream MB/s | ÷ node readline | ÷ node sync | ÷ mawk | ÷ gawk | answers |', '|---|---|--:|--:|--:|--:|--:|--:|---|'];
+  const rows = ['| job | input | dstream median s | dstream MB/s | ÷ node readline | ÷ node sync | ÷ mawk | ÷ gawk | ÷ node sync (CPU) | ÷ mawk (CPU) | answers |', '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|'];
   for (const g of jobs) {
     const input = corpus.files[g.input];
     const ref = statsOf(g.results[0], input);
@@ -341,22 +348,27 @@ function summaryTable(jobs, corpus) {
       const r = g.results.find((x) => x.contender.name === name);
       return r ? (ref.med / statsOf(r, input).med).toFixed(2) : 'n/a';
     };
+    const cpuRatio = (name) => {
+      const r = g.results.find((x) => x.contender.name === name);
+      return r ? cpuRatioOf(ref, statsOf(r, input)) : 'n/a';
+    };
     const bad = g.results.filter((r) => r.check.status === 'MISMATCH').map((r) => r.contender.name);
-    rows.push(`| ${g.id} ${g.title} | ${g.input} | ${fmtS(ref.med)} | ${ref.mbPerS.toFixed(1)} | ${ratio('node readline')} | ${ratio('node sync')} | ${ratio('mawk')} | ${ratio('gawk')} | ${bad.length ? '**MISMATCH: ' + bad.join(', ') + '**' : 'all agree'} |`);
+    rows.push(`| ${g.id} ${g.title} | ${g.input} | ${fmtS(ref.med)} | ${ref.mbPerS.toFixed(1)} | ${ratio('node readline')} | ${ratio('node sync')} | ${ratio('mawk')} | ${ratio('gawk')} | ${cpuRatio('node sync')} | ${cpuRatio('mawk')} | ${bad.length ? '**MISMATCH: ' + bad.join(', ') + '**' : 'all agree'} |`);
   }
   return rows.join('\n');
 }
 
 function scaleTable(groups, corpus) {
   const input = corpus.files.access;
-  const rows = ['| window / slide | reducer | dstream median s | min–max s | peak RSS MiB | node panes median s | dstream ÷ node panes | dstream ÷ dstream 1h/5m | output lines | answer |', '|---|---|--:|--:|--:|--:|--:|--:|--:|---|'];
+  const rows = ['| window / slide | reducer | dstream median s | min–max s | peak RSS MiB | node panes median s | dstream ÷ node panes | dstream ÷ dstream 1h/5m | same, CPU time | output lines | answer |', '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|'];
   for (const g of groups) {
     const d = statsOf(g.results[0], input);
     const b = statsOf(g.results[1], input);
     const base = groups.find((x) => x.reducer === g.reducer && x.slide === '5m');
     const rel = base ? (d.med / statsOf(base.results[0], input).med).toFixed(2) : 'n/a';
+    const relCpu = base ? cpuRatioOf(d, statsOf(base.results[0], input)) : 'n/a';
     const problems = g.results.flatMap((r) => r.problems).length ? ' ⚠' : '';
-    rows.push(`| 1h / ${g.slide} | ${g.reducer} | ${fmtS(d.med)} | ${fmtS(d.min)}–${fmtS(d.max)} | ${fmtMiB(d.rssKB)} | ${fmtS(b.med)} | ${(d.med / b.med).toFixed(2)} | ${rel} | ${g.results[0].outputLines} | ${checkText(g.results[1])}${problems} |`);
+    rows.push(`| 1h / ${g.slide} | ${g.reducer} | ${fmtS(d.med)} | ${fmtS(d.min)}–${fmtS(d.max)} | ${fmtMiB(d.rssKB)} | ${fmtS(b.med)} | ${(d.med / b.med).toFixed(2)} | ${rel} | ${relCpu} | ${g.results[0].outputLines} | ${checkText(g.results[1])}${problems} |`);
   }
   return rows.join('\n');
 }
@@ -426,7 +438,9 @@ const NOTES = `Notes on reading these numbers:
   interleaved (A B C, B C A, …) after one warm-up, so load hits all of them alike: **trust the ratios
   more than the absolute numbers**, and the median more than min/max.
 - **Ratio = dstream's median time ÷ the other tool's median time.** Above 1, dstream is slower (2.0 = it
-  takes twice as long); below 1, dstream is faster.
+  takes twice as long); below 1, dstream is faster. The "(CPU)" ratios divide median CPU times (user +
+  system from GNU time, all threads): on a machine this loaded they move less than wall times, which
+  also count the time a process waits for a core; they are not latencies (threads add up).
 - Input is on stdin, redirected from the corpus file (\`< file\`), page cache warm. lines/s and MB/s are
   input lines and bytes (decimal MB) over the median wall time, start-up included.
 - Peak RSS is the maximum over the timed runs.
@@ -483,7 +497,8 @@ async function main() {
     startup: wanted('startup') ? [groups.startup] : [],
   };
   const all = Object.values(selected).flat();
-  if (all.length === 0) throw new Error(`--only ${opts.only.join(',')} selects nothing`);
+  const rowsWanted = wanted('rows');
+  if (all.length === 0 && !rowsWanted) throw new Error(`--only ${opts.only.join(',')} selects nothing`);
 
   const done = {};
   const t0 = Date.now();
@@ -494,6 +509,14 @@ async function main() {
       log(`${g.id}: ${g.title} (${runs} runs)`);
       done[kind].push(await runGroup(g, inputs[g.input].path, runs, workDir));
     }
+  }
+
+  // Row output: bench/rows.js on the build under test (rows/s of formatting and writing, tsv and json).
+  let rowsText = '';
+  if (rowsWanted) {
+    log(`rows: formatting and writing 810,000 windowed rows (${opts.runs} runs)`);
+    const dist = path.join(path.dirname(path.dirname(bin)), 'dist');
+    rowsText = execFileSync(NODE, [path.join(BENCH, 'rows.js'), '--runs', String(opts.runs)], { encoding: 'utf8', env: { ...process.env, DSTREAM_DIST: dist } });
   }
 
   const md = [];
@@ -532,6 +555,12 @@ async function main() {
     if (g.id === 'state') md.push('1,000,000 distinct keys in one batch; peak RSS is the point.\n');
     if (g.id === 'startup') md.push('Input is a file holding one line `x` (not an `echo` pipe, so nothing else is timed). Times are the whole process lifetime.\n');
     md.push(groupTable(g, inputs[g.input]) + '\n');
+  }
+  if (rowsText) {
+    md.push('## Row output: formatting and writing rows\n');
+    md.push('`node bench/rows.js`: the real FormatSink and StreamOutput write 810,000 `[status, bytes]` rows in window groups of 12' +
+      ' (the output of the 1 h window sliding every 1 s) to /dev/null; rows/s of CPU time (user + system) and of wall time, medians.\n');
+    md.push(rowsText.split('\n').filter((l) => l.startsWith('|')).join('\n') + '\n');
   }
   md.push('## Commands\n');
   md.push(commandsSection(all) + '\n');

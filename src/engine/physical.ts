@@ -49,7 +49,7 @@ export function createNode(ds: LogicalNode, env: NodeEnv): StreamNode {
       return n;
     }
     case 'aggregate':
-      return new AggregateNode(new KeyedReducer(op.agg, issues, false), ds.parents[0]!.everyBatch);
+      return new AggregateNode(new KeyedReducer(op.agg, issues, true), ds.parents[0]!.everyBatch);
     case 'windowedAggregate':
     case 'window': {
       const w = op.window;

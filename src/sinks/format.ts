@@ -177,15 +177,15 @@ let windowHead = { startMs: NaN, sep: '', text: '' };
 
 /** One TSV or CSV line (without the newline). */
 export function delimitedRecord(x: unknown, format: 'tsv' | 'csv', window?: WindowBounds): string {
-  const field = format === 'tsv' ? tsvField : csvField;
   const sep = format === 'tsv' ? '\t' : ',';
   let head = '';
   if (window) {
     if (windowHead.startMs !== window.startMs || windowHead.sep !== sep) windowHead = { startMs: window.startMs, sep, text: isoTime(window.startMs) + sep };
     head = windowHead.text;
   }
-  if (isPair(x)) return head + field(x[0]) + sep + field(x[1]);
-  return head + field(x);
+  // Direct calls (not through a variable) so that V8 inlines the field functions: one call per row.
+  if (format === 'tsv') return isPair(x) ? head + tsvField(x[0]) + '\t' + tsvField(x[1]) : head + tsvField(x);
+  return isPair(x) ? head + csvField(x[0]) + ',' + csvField(x[1]) : head + csvField(x);
 }
 
 /**
