@@ -60,3 +60,13 @@ export { RateLimiter, WritableBackpressure, type Backpressure } from './sources/
 export { windowSpec, type WindowSpec } from './windows/spec.js';
 export { WatermarkTracker } from './windows/watermark.js';
 export { toEventTimeMs } from './core/event-time.js';
+export { KeyedReducer } from './operators/keyed-map.js';
+export { DEFAULT_LISTEN_HOST, parseHostPort, type HostPort } from './sources/address.js';
+export { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './sources/socket-defaults.js';
+export { parseAfterRead, type AfterRead } from './sources/directory/after-read.js';
+export { DEFAULT_SETTLE_MS } from './sources/directory/settle.js';
+export { FileFilter, scanDirectory } from './sources/directory/watcher.js';
+export { isGzip } from './sources/directory/file-reader.js';
+export type { KafkaStart } from './sources/kafka/options.js';
+export * as distributed from './distributed/index.js';
+export { isLogUrl, parseLogUrl, type LogUrl } from './distributed/log-url.js';

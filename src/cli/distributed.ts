@@ -13,17 +13,9 @@ import { compileFunction } from '../plan/compile-fn.js';
 import { pipelineDescription } from '../plan/fingerprint.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
-import { formatStatus, jobStatus } from '../distributed/admin.js';
-import { catOutput } from '../distributed/cat.js';
-import { openBackend } from '../distributed/log-backend.js';
-import type { JobContext } from '../distributed/job-context.js';
-import { parseLogUrl } from '../distributed/log-url.js';
-import { markTopic, openTopic, publish } from '../distributed/publish.js';
-import { newWorkerId, Worker } from '../distributed/worker.js';
+import { formatStatus, jobStatus, catOutput, openBackend, type JobContext, parseLogUrl, markTopic, openTopic, publish, newWorkerId, Worker, distributedPlan, stageSettings, joinJob } from '../distributed/index.js';
 import type { CliOptions } from './args.js';
 import { DEFAULT_INPUT_PARTITIONS, DEFAULT_KEY_PARTITIONS, DEFAULT_PARTITION_IDLE_MS } from './distributed-options.js';
-import { distributedPlan, stageSettings } from '../distributed/plan.js';
-import { joinJob } from '../distributed/join.js';
 import { fstatSync } from 'node:fs';
 
 function plural(n: number, one: string, many = `${one}s`): string {

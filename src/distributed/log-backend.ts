@@ -5,7 +5,7 @@
  *
  * How the workers use it (worker.ts, stage1.ts, stage2.ts):
  *
- *   backend = await openBackend(url, …); job = backend.job(group)
+ *   backend = await openBackend(url, …) (open-backend.ts); job = backend.job(group)
  *   meta = job.open(keyPartitions, pipeline, output)        create or join (join.ts checks the settings)
  *   every lease/3:   job.heartbeat(worker, leaseMs, held)  → lost units
  *   every batch:     job.assign(worker, leaseMs, held)     → lost, revoke, granted (with epochs)
@@ -195,18 +195,5 @@ export interface JobLog {
 export class JobGoneError extends DStreamError {
   constructor(job: string) {
     super('E_JOB_GONE', 'processing', `the job (${job}) was reset or deleted while this worker ran; stopping`);
-  }
-}
-
-/**
- * Opens the backend of a log URL (its client is loaded on first use).
- * @throws ConfigError (exit 2) for a scheme without a backend.
- */
-export async function openBackend(url: LogUrl, o: BackendOptions): Promise<LogBackend> {
-  switch (url.scheme) {
-    case 'redis': {
-      const { RedisBackend } = await import('./redis/backend.js');
-      return new RedisBackend(url, o);
-    }
   }
 }

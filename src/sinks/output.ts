@@ -1,13 +1,9 @@
 /**
  * Where sinks write text. The CLI writes to stdout; tests write to memory.
  */
-import type { Sink, SinkLog } from './sink.js';
+import type { Output, Sink, SinkLog } from './sink.js';
 
-/** A text destination. `write` may buffer; `flush` hands everything written to the OS. */
-export interface Output {
-  write(text: string): void;
-  flush(): void;
-}
+export type { Output } from './sink.js';
 
 /** An `Output` collecting everything in memory (`text`), for tests and the library. */
 export class MemoryOutput implements Output {

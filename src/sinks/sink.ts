@@ -17,7 +17,11 @@
  * - a new batch: written.
  * Without `recover` (no checkpoint) `addBatch` just hands the rows on.
  */
-import type { Output } from './output.js';
+/** A text destination. `write` may buffer; `flush` hands everything written to the OS. */
+export interface Output {
+  write(text: string): void;
+  flush(): void;
+}
 
 /** What the checkpoint's logs say of one sink before recovery re-runs the logged batches. */
 export interface SinkLog {

@@ -1,7 +1,7 @@
 /**
  * The micro-batch protocol as a script (engine/micro-batch.ts): with a
  * checkpoint, each batch is offsets planned → offset log → records replayed
- * from those offsets → output → outputs durable → snapshot when due → commit
+ * from those offsets → output (each sink's addBatch makes it durable) → snapshot when due → commit
  * log → the source's commit → batch listeners; a batch that throws is never
  * committed. A recording store and source stand in for the real ones.
  */
@@ -49,15 +49,17 @@ function recordingStore(log: string[]): CheckpointStore {
   } as unknown as CheckpointStore;
 }
 
+/** A sink (sinks/sink.ts) whose batch ids follow its `addBatch` calls, logging them. */
 function recordingOutput(log: string[]): DurableOutput {
   let written = 0;
+  let batches = 0;
   return {
-    name: 'out', muted: false,
+    name: 'out',
     write: (t: string) => log.push(`write ${t.trim()} (${++written})`),
     flush: () => {},
     position: () => written,
-    sync: () => log.push('sync'),
-    rewind: () => log.push('rewind'),
+    recover: () => log.push('recover'),
+    addBatch: () => log.push(`addBatch ${batches++}`),
   } as unknown as DurableOutput;
 }
 
@@ -72,7 +74,10 @@ function job(log: string[], fail?: (x: number) => boolean) {
       return x;
     })
     .count()
-    .foreachBatch((r, ctx) => out.write(`${ctx.timeMs}:${r.join(',')}\n`));
+    .foreachBatch((r, ctx) => {
+      out.write(`${ctx.timeMs}:${r.join(',')}\n`);
+      out.addBatch(ctx.timeMs / 1000 - 1);
+    });
   ssc.batchListeners.push((b, m) => log.push(`listener ${b.index} ${m.recordsIn} in`));
   return { ssc, clock };
 }
@@ -84,12 +89,12 @@ describe('micro-batch execution', () => {
     ssc.start();
     clock.advance(2000);
     expect(log).toEqual([
-      'planBatch 0', 'offsets 0 {"rec":{"k":0}} {"out":0}', 'fault point after-offsets 0', 'replayBatch 0',
-      'write 1000:2 (1)', 'sync', 'fault point after-output 0', 'snapshot 0', 'fault point after-snapshot 0',
+      'recover', 'planBatch 0', 'offsets 0 {"rec":{"k":0}} {"out":0}', 'fault point after-offsets 0', 'replayBatch 0',
+      'write 1000:2 (1)', 'addBatch 0', 'fault point after-output 0', 'snapshot 0', 'fault point after-snapshot 0',
       'commit 0 {"out":1} snapshot 0', 'durable', 'source commit 0', 'listener 0 2 in',
       // 1 s of batch time since the snapshot: not due (interval 2 s).
       'planBatch 1', 'offsets 1 {"rec":{"k":1}} {"out":1}', 'fault point after-offsets 1', 'replayBatch 1',
-      'write 2000:2 (2)', 'sync', 'fault point after-output 1', 'commit 1 {"out":2} snapshot null', 'source commit 1', 'listener 1 2 in',
+      'write 2000:2 (2)', 'addBatch 1', 'fault point after-output 1', 'commit 1 {"out":2} snapshot null', 'source commit 1', 'listener 1 2 in',
     ]);
   });
 

@@ -25,12 +25,10 @@ import { ConfigError, DStreamError } from '../../core/errors.js';
 import type { InputEntry } from '../backend.js';
 import { compareOffsets, ORIGIN, type BackendOptions, type LogBackend, type OutputEntry, type OutputInfo } from '../log-backend.js';
 import type { LogUrl } from '../log-url.js';
-import { hash, textNum, toInputEntry, type Entry } from './codec.js';
+import { hash, OUTPUTS, textNum, toInputEntry, type Entry } from './codec.js';
 import { RedisJob } from './job.js';
 import { defineScripts, type Scripts } from './scripts.js';
 
-/** The registry of output streams (any topic). */
-export const OUTPUTS = 'ds:outputs';
 
 /** One connection to one topic; see the module doc and `LogBackend`. */
 export class RedisBackend implements LogBackend {

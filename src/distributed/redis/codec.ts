@@ -4,6 +4,8 @@
  */
 import type { InputEntry, LeaseView, Stage2Message } from '../backend.js';
 
+/** The registry of output streams (any topic). */
+export const OUTPUTS = 'ds:outputs';
 /** A stream entry as ioredis returns it: `[id, [field, value, …]]`. */
 export type Entry = [string, string[]];
 

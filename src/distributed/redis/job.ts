@@ -14,7 +14,9 @@ import type {
 } from '../backend.js';
 import { JobGoneError, ORIGIN, type Assignment, type Held, type JobLog } from '../log-backend.js';
 import { plan } from './assign.js';
-import { OUTPUTS, type RedisBackend } from './backend.js';
+import type { Redis } from 'ioredis';
+import { OUTPUTS } from './codec.js';
+import type { Scripts } from './scripts.js';
 import { hash, leasesOf, numText, range, textNum, toMessage, type Entry } from './codec.js';
 
 function result(r: string): CommitResult {
@@ -33,7 +35,8 @@ export class RedisJob implements JobLog {
   private viewAtMs = -Infinity;
   private counts: { s1: number; s2: number } | null = null;
 
-  constructor(private readonly b: RedisBackend, readonly group: string) {
+  /** @param b the topic's connection and key prefix `ds:{T}` (a `RedisBackend`). */
+  constructor(private readonly b: { readonly redis: Redis & Scripts; readonly tp: string }, readonly group: string) {
     this.jp = `${b.tp}:job:${group}`;
   }
 
