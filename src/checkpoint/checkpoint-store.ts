@@ -17,12 +17,13 @@
  * to rebuild state, an uncommitted last one re-run for real with the same
  * batch time and offsets.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, chmodSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, rmSync, statSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, DStreamError } from '../core/errors.js';
 import { decodeState, encodeState } from './codec.js';
 import { readDurable, writeDurable } from './durable-file.js';
 import { CheckpointLock } from './lock.js';
+import { checkEntries, checkOwnDirectory, ids, logDirs } from './directory.js';
 
 /** Version of the checkpoint layout. */
 export const CHECKPOINT_FORMAT = 1;
@@ -70,19 +71,6 @@ export interface Recovery {
   warnings: string[];
 }
 
-/** Batch ids of the `<id>.json` files in a log directory, ascending; none when it cannot be read. */
-export function ids(dir: string): number[] {
-  try {
-    return readdirSync(dir)
-      .map((f) => /^(\d+)\.json$/.exec(f))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => a - b);
-  } catch {
-    return [];
-  }
-}
-
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Why `e` is not the offset-log entry of batch `id` logged after a batch at `prevTimeMs`; null when it is. */
@@ -93,44 +81,6 @@ function badEntry(e: OffsetEntry, id: number, prevTimeMs: number): string | null
   if (!isRecord(e.sources)) return 'no source offsets';
   if (e.outputs !== undefined && !isRecord(e.outputs)) return 'bad output positions';
   return null;
-}
-
-/**
- * Refuses (ConfigError) a checkpoint directory, or one inside it, that is a
- * symbolic link, not a directory, owned by another user or writable by group
- * or others (as ssh does for its keys).
- */
-function checkOwnDirectory(path: string, name: string): void {
-  const st = lstatSync(path);
-  const what = name === path ? `--checkpoint ${path}` : `--checkpoint ${dirname(path)}: ${name}`;
-  if (st.isSymbolicLink()) throw new ConfigError(`${what} is a symbolic link; dstream does not follow links in a checkpoint`);
-  if (!st.isDirectory()) throw new ConfigError(`${what} is not a directory`);
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) throw new ConfigError(`${what} is owned by user ${st.uid}, not by you (user ${uid}); use a checkpoint directory of your own`);
-  if (st.mode & 0o022) throw new ConfigError(`${what} is writable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); run chmod 700 on it, or use a new directory`);
-}
-
-/** The log directories of a checkpoint: offsets, commits, state and any write-ahead logs. */
-function logDirs(dir: string): string[] {
-  return ['offsets', 'commits', 'state', ...readdirSync(dir).filter((f) => /^wal(-\d+)?$/.test(f))];
-}
-
-/**
- * Refuses (ConfigError) a symbolic link or a non-regular file among the
- * entries of a checkpoint log directory, and removes leftover temp files of
- * interrupted writes (`.NAME.<random>.tmp`).
- */
-function checkEntries(path: string, name: string): void {
-  for (const f of readdirSync(path)) {
-    const st = lstatSync(join(path, f), { throwIfNoEntry: false });
-    if (!st) continue; // pruned meanwhile
-    if (/^\..+\.[0-9a-f]{16}\.tmp$/.test(f) && (st.isFile() || st.isSymbolicLink())) {
-      rmSync(join(path, f), { force: true });
-      continue;
-    }
-    if (st.isSymbolicLink()) throw new ConfigError(`--checkpoint ${dirname(path)}: ${name}/${f} is a symbolic link; dstream does not follow links in a checkpoint: remove it`);
-    if (!st.isFile()) throw new ConfigError(`--checkpoint ${dirname(path)}: ${name}/${f} is not a regular file; remove it`);
-  }
 }
 
 /** An open, locked checkpoint directory (see module doc). */

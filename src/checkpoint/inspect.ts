@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { ids } from './checkpoint-store.js';
+import { ids } from './directory.js';
 import { readDurable } from './durable-file.js';
 import { CheckpointLock } from './lock.js';
 
