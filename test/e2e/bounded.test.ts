@@ -5,29 +5,18 @@
  * file (as `dstream … < file` does), not a pipe.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, runCli, type RunResult } from '../helpers/run-cli.js';
+import { ROOT, runCli, type RunResult } from '../helpers/run-cli.js';
+import { runWithStdinFile } from '../helpers/run-file.js';
 
 const APACHE = `${ROOT}/data/elastic-examples/apache_logs`;
 const LINES = readFileSync(APACHE, 'utf8').trimEnd().split('\n');
 
 /** Runs dstream with stdin redirected from `file` (a regular file), or from /dev/null. */
-function run(args: string[], file = '/dev/null', env: Record<string, string> = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const fd = openSync(file, 'r');
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: [fd, 'pipe', 'pipe'] });
-    closeSync(fd);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+const run = runWithStdinFile;
 
 let dir: string;
 beforeAll(() => {

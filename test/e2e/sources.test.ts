@@ -3,7 +3,6 @@
  * directory and stdin as one stream, with exact totals; --once; --connect;
  * port in use; bounded memory under a slow reader of stdout.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
@@ -11,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, runCli } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/run-cli.js';
+import { startCli } from '../helpers/live-cli.js';
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -30,51 +30,18 @@ const seq = (from: number, to: number) => {
   return s;
 };
 
-/** A running dstream: stdout/stderr collected; `stderrLine(re)` waits for a matching line. */
+/** A running dstream (killed after the test): `until(test)` waits for output; `total()`/`port()` read it. */
 function start(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } }) as ChildProcessWithoutNullStreams;
-  cleanup.push(() => child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  let notify = () => {};
-  child.stdout.setEncoding('utf8').on('data', (d) => {
-    stdout += d;
-    notify();
-  });
-  child.stderr.setEncoding('utf8').on('data', (d) => {
-    stderr += d;
-    notify();
-  });
-  child.stdin.on('error', () => {});
-  // Waits for output to satisfy `test`; after 60 s fails with what the job printed (a timeout alone says nothing).
-  const until = (test: () => boolean) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`still waiting after 60 s; stdout tail: ${JSON.stringify(stdout.slice(-300))}; stderr: ${stderr.slice(-3000)}`)), 60_000);
-      const prev = notify;
-      notify = () => {
-        prev();
-        if (test()) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      if (test()) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const live = startCli(args);
+  cleanup.push(() => live.child.kill('SIGKILL'));
+  const { until } = live;
   return {
-    child,
-    exited,
-    out: () => stdout,
-    err: () => stderr,
-    until,
+    ...live,
     /** Sum of the per-batch `--count` lines (tsv) so far. */
-    total: () => stdout.split('\n').filter(Boolean).reduce((a, l) => a + Number(l), 0),
+    total: () => live.out().split('\n').filter(Boolean).reduce((a, l) => a + Number(l), 0),
     async port(): Promise<number> {
-      await until(() => /dstream: listening on 127\.0\.0\.1:(\d+)/.test(stderr));
-      return Number(/dstream: listening on 127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
+      await until(() => /dstream: listening on 127\.0\.0\.1:(\d+)/.test(live.err()));
+      return Number(/dstream: listening on 127\.0\.0\.1:(\d+)/.exec(live.err())![1]);
     },
   };
 }

@@ -1,5 +1,5 @@
 /** Runs the built `bin/dstream.js` as a child process and waits for its exit (no sleeps). */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createReadStream } from 'node:fs';
 
@@ -17,17 +17,22 @@ export interface RunResult {
 export function runCli(args: string[], input?: string | Buffer | { file: string }, env: Record<string, string> = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    collectExit(child, resolve, reject);
     child.stdin.on('error', () => {});
     if (input === undefined) child.stdin.end();
     else if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
     else createReadStream(input.file).pipe(child.stdin);
   });
+}
+
+/** Collects a child's stdout and stderr as text and settles with them when it has exited and its pipes closed. */
+export function collectExit(child: ChildProcess, resolve: (r: RunResult) => void, reject: (e: Error) => void): void {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
+  child.on('error', reject);
+  child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
 }
 
 /** Replaces processing-time batch times (`Time: 1764… ms`, `"time":1764…`) so output can be compared exactly. */

@@ -3,14 +3,13 @@
  * move: every offset, commit and snapshot write is observed, a failed one is
  * counted; and a real job with --checkpoint --metrics-port shows them.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CheckpointStore } from '../../src/checkpoint/checkpoint-store.js';
 import { DStreamMetrics } from '../../src/cli/metrics.js';
-import { BIN, ROOT } from '../helpers/run-cli.js';
+import { startCli } from '../helpers/live-cli.js';
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -58,32 +57,17 @@ describe('checkpoint metrics', () => {
 
   it('a job with --checkpoint --metrics-port: the duration histogram counts its writes', async () => {
     const dir = tmp();
-    const child = spawn(process.execPath, [BIN, '--count', '--format', 'tsv', '--batch', '100ms', '--checkpoint', join(dir, 'ck'), '--metrics-port', '0'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    const { child, until, out, err, exited } = startCli(['--count', '--format', 'tsv', '--batch', '100ms', '--checkpoint', join(dir, 'ck'), '--metrics-port', '0']);
     cleanup.push(() => child.kill('SIGKILL'));
-    let stdout = '';
-    let stderr = '';
-    let notify = () => {};
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      stdout += d;
-      notify();
-    });
-    child.stderr.setEncoding('utf8').on('data', (d) => {
-      stderr += d;
-      notify();
-    });
-    const until = (test: () => boolean) => new Promise<void>((resolve) => {
-      notify = () => test() && resolve();
-      notify();
-    });
     child.stdin.write('a\nb\n');
     // The third batch's output: batches 0 and 1 are committed by then (offsets, snapshot, commit each).
-    await until(() => stdout.split('\n').length > 3 && /metrics on (\S+)/.test(stderr));
-    const url = /metrics on (\S+)/.exec(stderr)![1]!;
+    await until(() => out().split('\n').length > 3 && /metrics on (\S+)/.test(err()));
+    const url = /metrics on (\S+)/.exec(err())![1]!;
     const v = values(await (await fetch(url)).text(), NAMES);
     expect(v.dstream_checkpoint_failures_total).toBe(0);
     expect(v.dstream_checkpoint_duration_seconds_count).toBeGreaterThanOrEqual(5);
     child.stdin.end();
-    await new Promise((r) => child.on('close', r));
-    expect(stdout.split('\n')[0]).toBe('2');
+    await exited;
+    expect(out().split('\n')[0]).toBe('2');
   });
 });
