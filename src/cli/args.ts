@@ -35,8 +35,11 @@ export interface CliOptions {
   stats: boolean;
   progressJson?: string;
   metricsPort?: number;
-  /** `--workers N`: threads for the stateless prefix and map-side combine. */
-  workers?: number;
+  /**
+   * `--workers N|auto`: threads for the stateless prefix and map-side combine; `auto` (also when
+   * not given) is one per core where the input and the plan allow it, else 1 (cli/workers-auto.ts).
+   */
+  workers?: number | 'auto';
   /** `--print N`: records shown per text frame; undefined: not given (10 on a terminal, all on a pipe). */
   printLimit?: number;
   /** `--header`: a header row for tsv/csv. */
@@ -228,7 +231,7 @@ export function parser(argv: string[]) {
     .option('no-color', { type: 'boolean', describe: 'never colour (also NO_COLOR=1)', group: 'Terminal:' })
     .option('stats', { type: 'boolean', default: false, describe: 'one line of batch statistics on stderr per batch', group: 'Terminal:' })
     .option('progress-json', { type: 'string', describe: 'FILE: append one JSON object per batch (Spark StreamingQueryProgress names)', group: 'Terminal:' })
-    .option('workers', { type: 'number', describe: 'N: run the stateless operators and a map-side combine in N threads (stdin from a file)', group: 'Batches:' })
+    .option('workers', { type: 'string', describe: 'N|auto: run the stateless operators and a map-side combine in N threads (stdin from a file; default auto: one per core where the job allows)', group: 'Batches:' })
     .option('metrics-port', { type: 'number', describe: 'PORT: serve Prometheus metrics on 127.0.0.1:PORT/metrics', group: 'Terminal:' })
     .option('print', { type: 'number', describe: 'records shown per batch in text format (default: 10 on a terminal, all on a pipe)', group: 'Output:' })
     .option('header', { type: 'boolean', describe: 'tsv/csv: a header row first (window_start, window_end, key, value, or the record\'s fields)', group: 'Output:' })
@@ -260,10 +263,11 @@ export const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'transform', 'filter', '
   'update-state-by-key', 'map-with-state', 'state-timeout', 'max-keys', 'initial-state', 'output-mode', 'session-window', 'allowed-lateness', 'timezone',
   'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'wal', 'drain', 'output', 'output-dir', 'header', ...SOURCE_FLAGS, ...DISTRIBUTED_FLAGS];
 
-function workersOf(v: unknown): number | undefined {
+function workersOf(v: unknown): number | 'auto' | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new ConfigError(`--workers: '${String(v)}' is not a number of threads from 1 to 64`);
+  if (v === 'auto') return 'auto';
+  const n = /^\d+$/.test(String(v)) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new ConfigError(`--workers: '${String(v)}' is not auto or a number of threads from 1 to 64`);
   return n;
 }
 

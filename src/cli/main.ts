@@ -5,6 +5,7 @@
  */
 import { ConfigError, DStreamError, ExitCode } from '../core/errors.js';
 import { buildWorkerPipeline } from '../engine/workers.js';
+import { threadsProgress, workerThreads } from './workers-auto.js';
 import { TimeZone } from '../core/time-zone.js';
 import { StreamingContext } from '../engine/context.js';
 import { buildPipeline } from '../plan/pipeline.js';
@@ -55,6 +56,7 @@ function checkWorkerMode(o: CliOptions, checkpoint: boolean): void {
   if (checkpoint) throw new ConfigError('--workers cannot be combined with --checkpoint');
   if (o.deadLetter || o.late) throw new ConfigError('--workers does not keep raw lines for --dead-letter or --late; drop one of them');
   if (s.maxRate !== undefined) throw new ConfigError('--workers cannot be combined with --max-rate');
+  if (s.maxRecordsPerBatch !== undefined) throw new ConfigError('--workers reads the file as one batch: it cannot be combined with --max-records-per-batch');
 }
 
 /**
@@ -66,7 +68,7 @@ function checkWorkerMode(o: CliOptions, checkpoint: boolean): void {
 function explicitBatchesOf(o: CliOptions, checkpoint: boolean): { alignMs: number } | undefined {
   if (o.sources.batchMarker === undefined) return undefined;
   if (checkpoint) throw new ConfigError('--batch-marker cannot be combined with --checkpoint: batches cut by markers are not logged for replay');
-  if ((o.workers ?? 1) > 1) throw new ConfigError('--batch-marker cannot be combined with --workers');
+  if (typeof o.workers === 'number' && o.workers > 1) throw new ConfigError('--batch-marker cannot be combined with --workers');
   const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
   let alignMs = o.batchIntervalMs;
   for (const f of o.operators) {
@@ -269,8 +271,9 @@ export async function main(argv: string[]): Promise<void> {
       note: (message: string) => errLine(`dstream: note: ${message}`, 'info'),
       initialState: options.initialState !== undefined ? readInitialState(options.initialState) : undefined,
     };
-    const workers = options.workers ?? 1;
+    const workers = workerThreads(options, { checkpoint: store !== null, stdinSize: stdinIsFile() ? fstatSync(0).size : undefined });
     if (workers > 1) checkWorkerMode(options, store !== null);
+    if (verbose && typeof options.workers !== 'number') errLine(`dstream: --workers auto: ${workers} thread${workers === 1 ? '' : 's'}`, 'info');
     // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
     const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
       maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
@@ -309,7 +312,9 @@ export async function main(argv: string[]): Promise<void> {
     // On a terminal (not CI, no live table on it), progress: a bar for bounded input (stdin from a
     // file, watched directories under --once), else a spinner.
     const terminalProgress = process.stderr.isTTY === true && !process.env.CI && !live;
-    const bounded = terminalProgress && inputs ? await progressInput(options.sources, store !== null) : undefined;
+    // Threads read stdin at their own offsets: they count the bytes they have read (workers-auto.ts).
+    const threadBytes = terminalProgress && !inputs ? new SharedArrayBuffer(8 * workers) : undefined;
+    const bounded = terminalProgress && inputs ? await progressInput(options.sources, store !== null) : threadBytes && threadsProgress(threadBytes, fstatSync(0).size);
     let stream = inputs?.stream;
     const count = bounded?.count;
     if (count) stream = stream!.map((line) => (count(line), line), 'progress');
@@ -317,7 +322,7 @@ export async function main(argv: string[]): Promise<void> {
       ? buildPipeline(stream, options.operators, settings)
       : buildWorkerPipeline(ssc, {
         workers, operators: options.operators, settings, stdinSize: fstatSync(0).size, maxLineBytes: options.maxLineBytes,
-        onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine,
+        onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine, progress: threadBytes,
       });
     // Text on a pipe, into a file or over bounded input shows every record; live on a terminal, Spark's cut at 10.
     const limit = options.printLimit ?? (sink === output && process.stdout.isTTY === true && !ssc.bounded ? 10 : Infinity);

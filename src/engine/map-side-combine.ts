@@ -118,6 +118,8 @@ export class MapSideCombiner {
   private sealedMs: Millis = -Infinity;
   private partials = new Map<number, Map<unknown, unknown>>();
   private readonly head: StreamNode;
+  /** The stateless prefix (none when the aggregation comes first). */
+  readonly stateless: StatelessNode | undefined;
 
   /**
    * @throws ConfigError for an invalid function or parser.
@@ -169,6 +171,7 @@ export class MapSideCombiner {
       head = node;
     }
     this.head = head;
+    this.stateless = head === sink ? undefined : (head as StatelessNode);
   }
 
   /** Restores the running maximum and the lateness floor (distributed mode, after a takeover). */

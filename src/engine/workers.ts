@@ -21,8 +21,9 @@ import type { Worker } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.js';
 import { TimeZone } from '../core/time-zone.js';
 import type { Millis, Pair } from '../core/types.js';
-import type { ErrorPolicy, IssueKind } from '../core/issues.js';
-import { combinerOf, type AggFlag } from './map-side-combine.js';
+import type { ErrorPolicy, Issue, IssueKind } from '../core/issues.js';
+import { undefinedWarning } from '../operators/stateless.js';
+import { combinerOf, GLOBAL_SENTINEL, type AggFlag } from './map-side-combine.js';
 import { buildPipeline, type OperatorFlag, type PipelineSettings } from '../plan/pipeline.js';
 import type { Source, SourceSink } from '../sources/source.js';
 import { windowSpec } from '../windows/spec.js';
@@ -48,9 +49,20 @@ export interface WorkerTask {
   parse?: { format: string; delimiter?: string; year?: number };
   maxLineBytes: number;
   onError: ErrorPolicy;
+  /** The thread's number (0-based, in file order). */
+  index: number;
+  /** Bytes read so far by each thread (a `Float64Array` over it, one slot per thread), for the progress bar. */
+  progress?: SharedArrayBuffer;
 }
 
-interface WorkerResult {
+/**
+ * Issues of each kind a thread sends with their input (the rest are only counted): enough for
+ * the first lines on stderr (`SHOWN_PER_KIND`) and for the `--parse` hint over the first 100 lines.
+ */
+export const ISSUES_FORWARDED_PER_KIND = 100;
+
+/** What a thread posts back (worker-entry.ts). */
+export interface WorkerResult {
   ok: boolean;
   error?: string;
   code?: number;
@@ -60,9 +72,12 @@ interface WorkerResult {
   byOperator: [string, number][];
   /** `IssueLog.passedCounts()` of the worker's stateless operators. */
   passed: { where: string; name: string; passed: number }[];
-  messages: string[];
-  /** Warnings of the worker's stateless operators: [operator, line]. */
-  warnings: [string, string][];
+  /** The first `ISSUES_FORWARDED_PER_KIND` issues of each kind, in order; `rawSeq` counts the thread's lines from 1. */
+  issues: Issue[];
+  /** Lines the thread read. */
+  records: number;
+  /** `StatelessNode.stepCounts()` of the thread's stateless prefix (for the undefined-result warning). */
+  steps: { name: string; passed: number; undef: number; undefKey: number }[];
 }
 
 const STATELESS = new Set(['map', 'flat-map', 'filter', 'event-time']);
@@ -98,6 +113,8 @@ class WorkersSource implements Source {
     private readonly ssc: StreamingContext,
     private readonly log: (line: string) => void,
     private readonly eventTime: boolean,
+    /** `--count` over no record at all is a count of 0, as in one thread (a reduce gives nothing). */
+    private readonly zeroCount = false,
   ) {}
 
   start(sink: SourceSink): void {
@@ -105,27 +122,50 @@ class WorkersSource implements Source {
     let pending = this.tasks.length;
     const done = () => {
       const issues = this.ssc.issues;
-      const warned = new Set<string>();
       for (const r of results as WorkerResult[]) {
-        for (const [where, m] of r.warnings) if (!warned.has(where) && warned.add(where)) this.log(`dstream: ${m}`); // once per operator, not per thread
-        for (const [k, v] of Object.entries(r.counts)) issues.counts[k as IssueKind] += v;
-        for (const [w, v] of r.byOperator) issues.byOperator.set(w, (issues.byOperator.get(w) ?? 0) + v);
-        for (const m of r.messages) this.log(`dstream: ${m}`);
+        // The thread's issues reach the listeners as if read here, numbered from the start of the file
+        // (hints look at record numbers); then the counts are set to include those not sent.
+        const counts = { ...issues.counts };
+        const byOperator = new Map(issues.byOperator);
+        const first = issues.recordsSeen;
+        for (const i of r.issues) issues.forward({ ...i, rawSeq: i.rawSeq === undefined ? undefined : first + i.rawSeq });
+        for (const [k, v] of Object.entries(r.counts)) issues.counts[k as IssueKind] = counts[k as IssueKind] + v;
+        for (const [w, v] of r.byOperator) issues.byOperator.set(w, (byOperator.get(w) ?? 0) + v);
+        issues.countRecords(r.records);
         // As if the operators had run here, so that a job in which every record failed exits 1 (IssueLog.blocked).
         for (const p of r.passed) issues.trackOperator(p.where, p.name, () => p.passed);
       }
+      // A function that returned undefined for every record of the file (the one batch), over all threads.
+      const steps = new Map<string, { passed: number; undef: number; undefKey: number }>();
+      for (const r of results as WorkerResult[]) {
+        for (const c of r.steps) {
+          const t = steps.get(c.name) ?? { passed: 0, undef: 0, undefKey: 0 };
+          steps.set(c.name, { passed: t.passed + c.passed, undef: t.undef + c.undef, undefKey: t.undefKey + c.undefKey });
+        }
+      }
+      for (const [name, t] of steps) {
+        const warning = undefinedWarning(t.passed, t.undef, t.undefKey);
+        if (warning !== undefined) issues.warn(name, warning);
+      }
+      let pushed = 0;
       for (const r of results as WorkerResult[]) {
         for (const [pane, entries] of r.partials.sort((a, b) => a[0] - b[0])) {
           const t = this.eventTime ? pane * this.tasks[0]!.paneMs : NaN;
           for (const [k, v] of entries) sink.record([t, k, v]);
+          pushed += entries.length;
         }
       }
+      if (pushed === 0 && this.zeroCount) sink.record([NaN, GLOBAL_SENTINEL, 0]);
       if (this.tracker) {
         const max = Math.max(...(results as WorkerResult[]).map((r) => r.maxEventTimeMs));
         if (max > this.tracker.maxEventTimeMs) this.tracker.maxEventTimeMs = max;
       }
       sink.end();
     };
+    if (pending === 0) {
+      setImmediate(done); // an empty file: nothing to read (after start() returns, as for any source)
+      return;
+    }
     this.tasks.forEach((task, i) => {
       const w = new (workerThreads().Worker)(new URL('./worker-entry.js', import.meta.url), { workerData: task });
       this.workers.push(w);
@@ -153,7 +193,32 @@ class WorkersSource implements Source {
 }
 
 /**
+ * Why the operators cannot run in `--workers` threads (the sentence of the usage error), or
+ * `undefined` when they can. Pure: `--workers auto` asks it to choose one thread silently.
+ */
+export function workerPlanProblem(ops: readonly OperatorFlag[], timezone?: string): string | undefined {
+  const aggAt = ops.findIndex((f) => AGGREGATIONS.has(f.op));
+  if (aggAt < 0 || ops.slice(0, aggAt).some((f) => !STATELESS.has(f.op))) {
+    return '--workers needs stateless operators (--map, --flat-map, --filter, --event-time) followed by --count, --count-by-value, --reduce or --reduce-by-key';
+  }
+  const win = ops[aggAt + 1]?.op === 'window' ? (ops[aggAt + 1] as Extract<OperatorFlag, { op: 'window' }>) : undefined;
+  const eventTime = ops.slice(0, aggAt).some((f) => f.op === 'event-time');
+  if (win && !eventTime) return '--workers supports event-time windows only (add --event-time, or drop --window)';
+  if (win && timezone && win.lengthMs >= 3_600_000) return '--workers does not support windows aligned to --timezone';
+  if (ops.slice(aggAt + 1).some((f) => f.op === 'session-window' || f.op === 'update-state-by-key' || f.op === 'map-with-state')) {
+    return '--workers does not support sessions or state across batches';
+  }
+  try {
+    combinerOf(ops[aggAt] as unknown as AggFlag, '--workers', 'drop --workers');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}
+
+/**
  * Builds the job in worker mode (see module doc).
+ * @param o.progress bytes read by each thread (see `WorkerTask.progress`), for a progress bar
  * @throws ConfigError naming what `--workers` does not support.
  */
 export function buildWorkerPipeline(
@@ -161,29 +226,25 @@ export function buildWorkerPipeline(
   o: {
     workers: number; operators: OperatorFlag[]; settings: PipelineSettings; stdinSize: number;
     maxLineBytes: number; onError: ErrorPolicy; timezone?: string; parse?: WorkerTask['parse']; log: (line: string) => void;
+    progress?: SharedArrayBuffer;
   },
 ): DStream<unknown> {
   const ops = o.operators;
+  const problem = workerPlanProblem(ops, o.timezone);
+  if (problem !== undefined) throw new ConfigError(problem);
   const aggAt = ops.findIndex((f) => AGGREGATIONS.has(f.op));
-  if (aggAt < 0 || ops.slice(0, aggAt).some((f) => !STATELESS.has(f.op))) {
-    throw new ConfigError('--workers needs stateless operators (--map, --flat-map, --filter, --event-time) followed by --count, --count-by-value, --reduce or --reduce-by-key');
-  }
   const agg = ops[aggAt] as unknown as AggFlag;
   const win = ops[aggAt + 1]?.op === 'window' ? (ops[aggAt + 1] as Extract<OperatorFlag, { op: 'window' }>) : undefined;
   const eventTime = ops.slice(0, aggAt).some((f) => f.op === 'event-time');
-  if (win && !eventTime) throw new ConfigError('--workers supports event-time windows only (add --event-time, or drop --window)');
-  if (win && o.timezone && win.lengthMs >= 3_600_000) throw new ConfigError('--workers does not support windows aligned to --timezone');
-  if (ops.slice(aggAt + 1).some((f) => f.op === 'session-window' || f.op === 'update-state-by-key' || f.op === 'map-with-state')) {
-    throw new ConfigError('--workers does not support sessions or state across batches');
-  }
   const combine = combinerOf(agg, '--workers', 'drop --workers');
   const paneMs = win ? windowSpec(win.lengthMs, win.slideMs, ssc.batchIntervalMs, true).paneMs : Number.MAX_SAFE_INTEGER;
   const ranges = lineAlignedRanges(0, o.stdinSize, o.workers);
-  const tasks: WorkerTask[] = ranges.map(([start, end]) => ({
+  const tasks: WorkerTask[] = ranges.map(([start, end], index) => ({
     start, end, prefix: ops.slice(0, aggAt), aggregation: agg, batchIntervalMs: ssc.batchIntervalMs, paneMs,
     watermarkDelayMs: o.settings.watermarkDelayMs, timezone: o.timezone, parse: o.parse, maxLineBytes: o.maxLineBytes, onError: o.onError,
+    index, progress: o.progress,
   }));
-  const source = new WorkersSource(tasks, ssc, o.log, eventTime && win !== undefined);
+  const source = new WorkersSource(tasks, ssc, o.log, eventTime && win !== undefined, agg.op === 'count' && !win);
   let ds = ssc.receiverStream<[number, unknown, unknown]>(source) as DStream<any>;
   if (win) {
     ds = ds.eventTime((x: [number]) => x[0], { watermarkDelayMs: o.settings.watermarkDelayMs, zone: o.timezone ? new TimeZone(o.timezone) : undefined });
