@@ -23,6 +23,7 @@ import { TimeZone } from '../core/time-zone.js';
 import type { Millis, Pair } from '../core/types.js';
 import type { ErrorPolicy, Issue, IssueKind } from '../core/issues.js';
 import { undefinedWarning } from '../operators/stateless.js';
+import { isBuiltinReducer } from '../operators/reducers.js';
 import { combinerOf, GLOBAL_SENTINEL, type AggFlag } from './map-side-combine.js';
 import { buildPipeline, type OperatorFlag, type PipelineSettings } from '../plan/pipeline.js';
 import type { Source, SourceSink } from '../sources/source.js';
@@ -115,6 +116,8 @@ class WorkersSource implements Source {
     private readonly eventTime: boolean,
     /** `--count` over no record at all is a count of 0, as in one thread (a reduce gives nothing). */
     private readonly zeroCount = false,
+    /** The combine of two partials (see `premerge`). */
+    private readonly combine?: (a: unknown, b: unknown) => unknown,
   ) {}
 
   start(sink: SourceSink): void {
@@ -148,11 +151,17 @@ class WorkersSource implements Source {
         if (warning !== undefined) issues.warn(name, warning);
       }
       let pushed = 0;
-      for (const r of results as WorkerResult[]) {
-        for (const [pane, entries] of r.partials.sort((a, b) => a[0] - b[0])) {
-          const t = this.eventTime ? pane * this.tasks[0]!.paneMs : NaN;
-          for (const [k, v] of entries) sink.record([t, k, v]);
-          pushed += entries.length;
+      const merged = this.eventTime ? undefined : this.premerge(results as WorkerResult[]);
+      if (merged) {
+        for (const [k, v] of merged) sink.record([NaN, k, v]);
+        pushed = merged.size;
+      } else {
+        for (const r of results as WorkerResult[]) {
+          for (const [pane, entries] of r.partials.sort((a, b) => a[0] - b[0])) {
+            const t = this.eventTime ? pane * this.tasks[0]!.paneMs : NaN;
+            for (const [k, v] of entries) sink.record([t, k, v]);
+            pushed += entries.length;
+          }
         }
       }
       if (pushed === 0 && this.zeroCount) sink.record([NaN, GLOBAL_SENTINEL, 0]);
@@ -184,6 +193,27 @@ class WorkersSource implements Source {
         sink.fail(e);
       });
     });
+  }
+
+  /**
+   * Without windows, when every key is a string: the threads' partials merged per key here, in
+   * file order (a key keeps the place of its first record, as in one thread), so that the
+   * pipeline takes each key once instead of once per thread. `undefined` otherwise.
+   */
+  private premerge(results: WorkerResult[]): Map<string, unknown> | undefined {
+    const combine = this.combine;
+    if (!combine) return undefined;
+    for (const r of results) for (const [, entries] of r.partials) for (const [k] of entries) if (typeof k !== 'string') return undefined;
+    const out = new Map<string, unknown>();
+    for (const r of results) {
+      for (const [, entries] of r.partials) {
+        for (const [k, v] of entries as [string, unknown][]) {
+          const old = out.get(k);
+          out.set(k, old === undefined && !out.has(k) ? v : combine(old, v));
+        }
+      }
+    }
+    return out;
   }
 
   stop(): void {
@@ -244,7 +274,7 @@ export function buildWorkerPipeline(
     watermarkDelayMs: o.settings.watermarkDelayMs, timezone: o.timezone, parse: o.parse, maxLineBytes: o.maxLineBytes, onError: o.onError,
     index, progress: o.progress,
   }));
-  const source = new WorkersSource(tasks, ssc, o.log, eventTime && win !== undefined, agg.op === 'count' && !win);
+  const source = new WorkersSource(tasks, ssc, o.log, eventTime && win !== undefined, agg.op === 'count' && !win, win || ('source' in agg && !isBuiltinReducer(agg.source)) ? undefined : (combine as (a: unknown, b: unknown) => unknown)); // a function may throw: the pipeline reports it
   let ds = ssc.receiverStream<[number, unknown, unknown]>(source) as DStream<any>;
   if (win) {
     ds = ds.eventTime((x: [number]) => x[0], { watermarkDelayMs: o.settings.watermarkDelayMs, zone: o.timezone ? new TimeZone(o.timezone) : undefined });
