@@ -4,7 +4,8 @@
  * flags by name and loses the order between different ones).
  */
 import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
+import { quickParse, recordFlags, type FlagTable } from './quick-args.js';
 import bytes from 'bytes';
 import { parseDuration } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
@@ -194,8 +195,13 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
 
 /** The yargs parser, also used to print help. */
 export function parser(argv: string[]) {
+  return defineFlags(yargs(argv));
+}
+
+/** The flags, on a yargs instance (or quick-args.ts' recorder of them). */
+function defineFlags<T>(y0: Argv<T>) {
   // Operators first in --help; sources and checkpoints (defined in their own modules) after them.
-  const y = yargs(argv)
+  const y = y0
     .scriptName('dstream')
     .usage('Usage: dstream [options]\n\nSpark Streaming on a Unix pipe: reads lines from stdin, TCP or watched directories, cuts them into micro-batches every batch interval, and runs the operators below in command-line order on every batch.')
     .parserConfiguration({ 'duplicate-arguments-array': true, 'camel-case-expansion': false, 'boolean-negation': false })
@@ -271,6 +277,13 @@ function workersOf(v: unknown): number | 'auto' | undefined {
   return n;
 }
 
+let flagTable: FlagTable | undefined;
+
+/** The flags as yargs-parser takes them (quick-args.ts), recorded on first use. */
+export function quickFlagTable(): FlagTable {
+  return (flagTable ??= recordFlags(defineFlags));
+}
+
 /** Result of parsing: options to run, or a request already answered (help/version printed). */
 export type ParseResult = { kind: 'run'; options: CliOptions } | { kind: 'done' };
 
@@ -288,12 +301,12 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
   // Settings from --config FILE and DSTREAM_* come first, so that flags win; operators only from argv.
   const cfg = applyConfig(cliArgv, env, KNOWN_FLAGS, Object.keys(OPERATOR_FLAGS));
   const argv = cfg.argv;
-  const y = parser(argv).fail((msg) => {
+  // A plain command line is read by yargs' tokenizer alone; yargs in full for anything else (quick-args.ts).
+  const parsed = quickParse(argv, quickFlagTable()) ?? (parser(argv).fail((msg) => {
     failure = msg;
-  });
-  const parsed = y.parseSync(argv, {}, (_err, _argv, out) => {
+  }).parseSync(argv, {}, (_err, _argv, out) => {
     output = out;
-  }) as Record<string, unknown>;
+  }) as Record<string, unknown>);
   if (failure) {
     const m = /^Unknown arguments?: (.*)$/.exec(failure);
     if (m) {
