@@ -1,7 +1,8 @@
 /**
  * `--workers N`: the stateless prefix of the pipeline and a map-side combine
- * (Spark's pre-aggregation before a shuffle) run in N worker threads, each on
- * a line-aligned byte range of stdin (a regular file); the main thread merges
+ * (Spark's pre-aggregation before a shuffle) run in N threads — the main
+ * thread and N − 1 worker threads — each on a line-aligned byte range of
+ * stdin (a regular file; engine/worker-task.ts); the main thread merges
  * the partial aggregates — per key and per pane, so windows come out as from
  * one thread — and runs the rest of the pipeline.
  *
@@ -23,6 +24,7 @@ import { TimeZone } from '../core/time-zone.js';
 import type { Millis, Pair } from '../core/types.js';
 import type { ErrorPolicy, Issue, IssueKind } from '../core/issues.js';
 import { undefinedWarning } from '../operators/stateless.js';
+import { TaskRunner } from './worker-task.js';
 import { isBuiltinReducer } from '../operators/reducers.js';
 import { combinerOf, GLOBAL_SENTINEL, type AggFlag } from './map-side-combine.js';
 import { buildPipeline, type OperatorFlag, type PipelineSettings } from '../plan/pipeline.js';
@@ -56,12 +58,6 @@ export interface WorkerTask {
   progress?: SharedArrayBuffer;
 }
 
-/**
- * Issues of each kind a thread sends with their input (the rest are only counted): enough for
- * the first lines on stderr (`SHOWN_PER_KIND`) and for the `--parse` hint over the first 100 lines.
- */
-export const ISSUES_FORWARDED_PER_KIND = 100;
-
 /** What a thread posts back (worker-entry.ts). */
 export interface WorkerResult {
   ok: boolean;
@@ -83,6 +79,9 @@ export interface WorkerResult {
 
 const STATELESS = new Set(['map', 'flat-map', 'filter', 'event-time']);
 const AGGREGATIONS = new Set(['count', 'count-by-value', 'reduce', 'reduce-by-key']);
+
+/** The main thread reads its part in slices of this many ms, then serves its event loop. */
+const LOCAL_SLICE_MS = 50;
 
 /** Byte ranges of `size` bytes of `fd`, `n` of them, each ending at a line end. */
 function lineAlignedRanges(fd: number, size: number, n: number): [number, number][] {
@@ -109,6 +108,7 @@ class WorkersSource implements Source {
   readonly name = 'stdin';
   tracker: WatermarkTracker | null = null;
   private workers: Worker[] = [];
+  private stopped = false;
   constructor(
     private readonly tasks: WorkerTask[],
     private readonly ssc: StreamingContext,
@@ -175,24 +175,47 @@ class WorkersSource implements Source {
       setImmediate(done); // an empty file: nothing to read (after start() returns, as for any source)
       return;
     }
+    const finished = (i: number, r: WorkerResult) => {
+      if (!r.ok) {
+        this.stop();
+        sink.fail(new ConfigError(`worker ${i + 1}: ${r.error}`));
+        return;
+      }
+      results[i] = r;
+      if (--pending === 0) done();
+    };
+    // The first part is read here, in slices (so timers and signals are served), while threads read the others:
+    // the main thread would otherwise wait idle, and one thread fewer starts.
+    let runner: TaskRunner | undefined;
+    const local = () => {
+      if (this.stopped) return;
+      let r: WorkerResult;
+      try {
+        runner ??= new TaskRunner(this.tasks[0]!);
+        if (!runner.step(performance.now() + LOCAL_SLICE_MS)) {
+          setImmediate(local);
+          return;
+        }
+        r = runner.result();
+      } catch (e) {
+        r = { ok: false, error: e instanceof Error ? e.message : String(e) } as WorkerResult;
+      }
+      finished(0, r);
+    };
     this.tasks.forEach((task, i) => {
+      if (i === 0) return;
       const w = new (workerThreads().Worker)(new URL('./worker-entry.js', import.meta.url), { workerData: task });
       this.workers.push(w);
       w.once('message', (r: WorkerResult) => {
         void w.terminate();
-        if (!r.ok) {
-          this.stop();
-          sink.fail(new ConfigError(`worker ${i + 1}: ${r.error}`));
-          return;
-        }
-        results[i] = r;
-        if (--pending === 0) done();
+        finished(i, r);
       });
       w.once('error', (e) => {
         this.stop();
         sink.fail(e);
       });
     });
+    setImmediate(local);
   }
 
   /**
@@ -217,6 +240,7 @@ class WorkersSource implements Source {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const w of this.workers) void w.terminate();
     this.workers = [];
   }

@@ -1,0 +1,85 @@
+/**
+ * One part of a `--workers` job (a `WorkerTask`: a line-aligned byte range of stdin, a regular
+ * file read at explicit positions): its lines go through a `MapSideCombiner` (the stateless prefix
+ * of the pipeline, then a pre-aggregation per (pane, key)), and `result()` is what the main thread
+ * merges — the partials, the counts, and the first issues of each kind with their record numbers,
+ * so that they are reported as one thread would have. Run whole in a worker thread
+ * (worker-entry.ts), or in slices by the main thread, which takes the first part itself.
+ */
+import { readSync } from 'node:fs';
+import type { Issue, IssueKind } from '../core/issues.js';
+import { LineSplitter } from '../sources/line-splitter.js';
+import { MapSideCombiner } from './map-side-combine.js';
+import type { WorkerResult, WorkerTask } from './workers.js';
+
+/**
+ * Issues of each kind a part sends with their input (the rest are only counted): enough for
+ * the first lines on stderr (`SHOWN_PER_KIND`) and for the `--parse` hint over the first 100 lines.
+ */
+export const ISSUES_FORWARDED_PER_KIND = 100;
+
+/** `v` if it survives a structured clone (postMessage), else a string for messages. */
+function cloneable(v: unknown): unknown {
+  try {
+    structuredClone(v);
+    return v;
+  } catch {
+    return String(v);
+  }
+}
+
+/** Reads and combines one part of the input (see module doc). */
+export class TaskRunner {
+  private readonly combiner: MapSideCombiner;
+  private readonly splitter: LineSplitter;
+  private readonly forwarded: Issue[] = [];
+  private readonly progress: Float64Array | undefined;
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  private pos: number;
+
+  /** @throws ConfigError for an invalid function or parser. */
+  constructor(private readonly task: WorkerTask) {
+    const combiner = (this.combiner = new MapSideCombiner({
+      prefix: task.prefix, aggregation: task.aggregation, paneMs: task.paneMs, watermarkDelayMs: task.watermarkDelayMs,
+      timezone: task.timezone, parse: task.parse, onError: task.onError,
+    }));
+    const perKind = new Map<IssueKind, number>();
+    combiner.issues.listen((i) => {
+      const n = (perKind.get(i.kind) ?? 0) + 1;
+      perKind.set(i.kind, n);
+      if (n <= ISSUES_FORWARDED_PER_KIND) this.forwarded.push({ ...i, value: cloneable(i.value), raw: cloneable(i.raw) });
+    });
+    this.progress = task.progress ? new Float64Array(task.progress) : undefined;
+    this.splitter = new LineSplitter((line) => combiner.line(line), combiner.issues, 'stdin', task.maxLineBytes, task.start === 0);
+    this.pos = task.start;
+  }
+
+  /**
+   * Reads 1 MiB blocks until the part ends or `deadlineMs` (`performance.now()` ms) has passed.
+   * @returns true when the whole part has been read (then call `result()`).
+   */
+  step(deadlineMs = Infinity): boolean {
+    const { task, buf } = this;
+    while (this.pos < task.end) {
+      const n = readSync(0, buf, 0, Math.min(buf.length, task.end - this.pos), this.pos);
+      if (n <= 0) break;
+      this.splitter.push(buf.subarray(0, n));
+      this.pos += n;
+      if (this.progress) this.progress[task.index] = this.pos - task.start;
+      if (performance.now() > deadlineMs) return this.pos >= task.end;
+    }
+    return true;
+  }
+
+  /** Ends the part: its partials and counts (see `WorkerResult`). */
+  result(): WorkerResult {
+    this.splitter.end();
+    const { combiner } = this;
+    const issues = combiner.issues;
+    const partials = combiner.take(); // ends the batch; warnings are decided by the main thread over every part's counts
+    return {
+      ok: true, partials, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],
+      passed: issues.passedCounts(), issues: this.forwarded, records: issues.recordsSeen, steps: combiner.stateless?.stepCounts() ?? [],
+    };
+  }
+}
