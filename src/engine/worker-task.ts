@@ -76,7 +76,8 @@ export class TaskRunner {
     this.splitter.end();
     const { combiner } = this;
     const issues = combiner.issues;
-    const partials = combiner.take(); // ends the batch; warnings are decided by the main thread over every part's counts
+    // take() ends the batch (warnings are decided by the main thread over every part's counts); panes ascending.
+    const partials = combiner.take().map(([pane, entries]) => [pane, entries.map((e) => e[0]), entries.map((e) => e[1])] as [number, unknown[], unknown[]]);
     return {
       ok: true, partials, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],
       passed: issues.passedCounts(), issues: this.forwarded, records: issues.recordsSeen, steps: combiner.stateless?.stepCounts() ?? [],

@@ -63,7 +63,8 @@ export interface WorkerResult {
   ok: boolean;
   error?: string;
   code?: number;
-  partials: [number, [unknown, unknown][]][];
+  /** Per pane (ascending): `[paneIndex, keys, partials]`, keys and partials in first-seen order (two flat arrays clone ~10× faster than pairs). */
+  partials: [number, unknown[], unknown[]][];
   maxEventTimeMs: number;
   counts: Record<IssueKind, number>;
   byOperator: [string, number][];
@@ -157,10 +158,10 @@ class WorkersSource implements Source {
         pushed = merged.size;
       } else {
         for (const r of results as WorkerResult[]) {
-          for (const [pane, entries] of r.partials.sort((a, b) => a[0] - b[0])) {
+          for (const [pane, keys, values] of r.partials) {
             const t = this.eventTime ? pane * this.tasks[0]!.paneMs : NaN;
-            for (const [k, v] of entries) sink.record([t, k, v]);
-            pushed += entries.length;
+            for (let i = 0; i < keys.length; i++) sink.record([t, keys[i], values[i]]);
+            pushed += keys.length;
           }
         }
       }
@@ -226,13 +227,14 @@ class WorkersSource implements Source {
   private premerge(results: WorkerResult[]): Map<string, unknown> | undefined {
     const combine = this.combine;
     if (!combine) return undefined;
-    for (const r of results) for (const [, entries] of r.partials) for (const [k] of entries) if (typeof k !== 'string') return undefined;
+    for (const r of results) for (const [, keys] of r.partials) for (const k of keys) if (typeof k !== 'string') return undefined;
     const out = new Map<string, unknown>();
     for (const r of results) {
-      for (const [, entries] of r.partials) {
-        for (const [k, v] of entries as [string, unknown][]) {
+      for (const [, keys, values] of r.partials) {
+        for (let i = 0; i < keys.length; i++) {
+          const k = keys[i] as string;
           const old = out.get(k);
-          out.set(k, old === undefined && !out.has(k) ? v : combine(old, v));
+          out.set(k, old === undefined && !out.has(k) ? values[i] : combine(old, values[i]));
         }
       }
     }
