@@ -39,6 +39,8 @@ export interface LineReaderOptions {
   rate?: RateLimiter;
   /** Pauses reading while the output is behind. */
   backpressure?: Backpressure;
+  /** Longest run of line handling per event-loop turn, ms (default `SLICE_MS`; tests pass 0 to force slicing). */
+  sliceMs?: number;
 }
 
 /** What a `LineReader` reports to its owner. */
@@ -59,7 +61,10 @@ export interface LineReaderHandlers {
 /** Reads lines from one stream (see module doc). */
 export class LineReader {
   private readonly splitter: LineSplitter;
+  /** Bytes not yet counted against the rate limit (held by it). */
   private held: Buffer | null = null;
+  /** Bytes already counted against the rate limit, waiting for the next time slice. */
+  private paid: Buffer | null = null;
   private cancelWait: (() => void) | null = null;
   private ended = false;
   private done = false;
@@ -110,8 +115,10 @@ export class LineReader {
    */
   finish(): void {
     if (this.done) return;
+    const paid = this.paid;
     const held = this.held;
-    this.held = null;
+    this.paid = this.held = null;
+    if (paid) this.push(paid);
     if (held) this.push(held);
     this.complete();
   }
@@ -120,7 +127,7 @@ export class LineReader {
   stop(): void {
     if (this.done) return;
     this.done = true;
-    this.held = null;
+    this.held = this.paid = null;
     this.detach();
   }
 
@@ -154,7 +161,7 @@ export class LineReader {
   private readonly onEnd = (): void => {
     if (this.done) return;
     this.ended = true;
-    if (this.held !== null || this.cancelWait !== null) return;
+    if (this.held !== null || this.paid !== null || this.cancelWait !== null) return;
     try {
       this.complete();
     } catch (e) {
@@ -172,7 +179,11 @@ export class LineReader {
     this.handlers.error(err);
   };
 
-  /** Hands on as much of `chunk` as allowed; holds the rest and pauses. */
+  /**
+   * Hands on as much of `chunk` (not yet counted against the rate limit) as
+   * allowed; holds the rest and pauses. Lines are counted against the rate
+   * once: a time slice that stops part-way keeps the counted rest in `paid`.
+   */
   private feed(chunk: Buffer): void {
     const rate = this.options.rate;
     if (rate) {
@@ -181,27 +192,23 @@ export class LineReader {
       if (end < chunk.length) {
         if (end > 0) this.push(chunk.subarray(0, end));
         if (this.done) return;
-        if (this.held !== null) {
-          // Paused mid-slice: keep the rate-limited rest behind what the slice left.
-          this.held = Buffer.concat([this.held, chunk.subarray(end)]);
-          return;
-        }
         this.held = Buffer.from(chunk.subarray(end));
-        this.waitFor(rate.whenRefilled.bind(rate));
+        // Paused mid-slice: the slice's turn comes first, then the rate limit is asked again.
+        if (this.cancelWait === null) this.waitFor(rate.whenRefilled.bind(rate));
         return;
       }
     }
     this.push(chunk);
-    if (this.held !== null) return; // paused mid-slice; resumes on the next turn
+    if (this.paid !== null) return; // paused mid-slice; resumes on the next turn
     const bp = this.options.backpressure;
     if (bp?.behind && !this.done) this.waitFor(bp.whenCaughtUp.bind(bp));
   }
 
-  /** Hands on a chunk in time slices (see fd-line-source.ts SLICE_MS); the rest is held while timers and signals run. */
+  /** Hands on counted bytes in time slices (see fd-line-source.ts SLICE_MS); the rest waits in `paid` while timers and signals run. */
   private push(chunk: Buffer): void {
-    const used = this.splitter.push(chunk, performance.now() + SLICE_MS);
+    const used = this.splitter.push(chunk, performance.now() + (this.options.sliceMs ?? SLICE_MS));
     if (used < chunk.length && !this.done) {
-      this.held = Buffer.from(chunk.subarray(used));
+      this.paid = Buffer.from(chunk.subarray(used));
       this.waitFor((fn) => {
         const h = setImmediate(fn);
         return () => clearImmediate(h);
@@ -220,6 +227,10 @@ export class LineReader {
 
   private resumeReading(): void {
     try {
+      const paid = this.paid;
+      this.paid = null;
+      if (paid) this.push(paid);
+      if (this.done || this.cancelWait !== null) return;
       const held = this.held;
       this.held = null;
       if (held) this.feed(held);

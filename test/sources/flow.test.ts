@@ -89,6 +89,28 @@ describe('LineReader flow control', () => {
     expect(t.lines).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
   });
 
+  it('--max-rate with time slicing: each line is counted against the budget once (exactly N per second)', async () => {
+    const clock = new ManualClock(0);
+    // sliceMs 0: the splitter hands on 64 lines per event-loop turn, as a loaded machine does.
+    const t = reader({ rate: new RateLimiter(5_000, clock), sliceMs: 0 });
+    t.stream.end(Array.from({ length: 20_000 }, (_, i) => `${i + 1}\n`).join(''));
+    // Settled: paused (or ended), and nothing handed on for 5 event-loop turns (a slice moves on every turn).
+    const settled = async () => {
+      for (let still = 0, n = -1; still < 5; ) {
+        await new Promise((r) => setImmediate(r));
+        still = t.lines.length === n && (t.r.paused || t.isEnded()) ? still + 1 : 0;
+        n = t.lines.length;
+      }
+    };
+    for (let second = 1; second <= 4; second++) {
+      await settled();
+      expect(t.lines.length).toBe(5_000 * second);
+      clock.advance(1000);
+    }
+    await t.until(() => t.isEnded());
+    expect(t.lines).toEqual(Array.from({ length: 20_000 }, (_, i) => String(i + 1)));
+  });
+
   it('--max-rate: the end of the stream waits for held lines, and a last line without newline is kept', async () => {
     const clock = new ManualClock(0);
     const t = reader({ rate: new RateLimiter(2, clock) });
