@@ -4,7 +4,8 @@
  * flags by name and loses the order between different ones).
  */
 import { readFileSync } from 'node:fs';
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
+import { createRequire } from 'node:module';
 import { quickParse, recordFlags, type FlagTable } from './quick-args.js';
 import bytes from 'bytes';
 import { parseDuration } from '../core/duration.js';
@@ -193,9 +194,12 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
   return out;
 }
 
-/** The yargs parser, also used to print help. */
+/**
+ * The yargs parser, also used to print help. yargs (its CommonJS build) is loaded here, on first
+ * use: a plain command line never needs it (quick-args.ts), which saves its loading at start-up.
+ */
 export function parser(argv: string[]) {
-  return defineFlags(yargs(argv));
+  return defineFlags((createRequire(import.meta.url)('yargs/yargs') as (a: string[]) => Argv)(argv));
 }
 
 /** The flags, on a yargs instance (or quick-args.ts' recorder of them). */
