@@ -110,6 +110,8 @@ class WorkersSource implements Source {
   tracker: WatermarkTracker | null = null;
   private workers: Worker[] = [];
   private stopped = false;
+  /** Every part was merged (or a part failed): a stop then drops nothing. */
+  private settled = false;
   constructor(
     private readonly tasks: WorkerTask[],
     private readonly ssc: StreamingContext,
@@ -170,6 +172,7 @@ class WorkersSource implements Source {
         const max = Math.max(...(results as WorkerResult[]).map((r) => r.maxEventTimeMs));
         if (max > this.tracker.maxEventTimeMs) this.tracker.maxEventTimeMs = max;
       }
+      this.settled = true;
       sink.end();
     };
     if (pending === 0) {
@@ -178,6 +181,7 @@ class WorkersSource implements Source {
     }
     const finished = (i: number, r: WorkerResult) => {
       if (!r.ok) {
+        this.settled = true;
         this.stop();
         sink.fail(new ConfigError(`worker ${i + 1}: ${r.error}`));
         return;
@@ -212,6 +216,7 @@ class WorkersSource implements Source {
         finished(i, r);
       });
       w.once('error', (e) => {
+        this.settled = true;
         this.stop();
         sink.fail(e);
       });
@@ -242,6 +247,9 @@ class WorkersSource implements Source {
   }
 
   stop(): void {
+    // The parts' partial aggregates live in other threads until each part is read to its end: a
+    // stop before then (SIGINT) cannot run them as the final batch, as one thread would. Said, not silent.
+    if (!this.settled && !this.stopped) this.log('dstream: stopped before the threads finished: the input read so far is not in the output (--workers 1 keeps it)');
     this.stopped = true;
     for (const w of this.workers) void w.terminate();
     this.workers = [];
