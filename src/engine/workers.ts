@@ -180,6 +180,7 @@ class WorkersSource implements Source {
       return;
     }
     const finished = (i: number, r: WorkerResult) => {
+      if (this.stopped) return; // a result posted before the stop reached its thread
       if (!r.ok) {
         this.settled = true;
         this.stop();
