@@ -26,7 +26,8 @@
  *    time ratio dstream ÷ baseline (> 1: dstream is slower), into bench/RESULTS.md
  *    (or --out) with a description of the machine, and prints the same Markdown.
  *
- * Groups (ids for --only, case-insensitive): J1 J2 J2f J3 J3s J4 J4f J5 (jobs; the f variants use field()), scale
+ * Groups (ids for --only, case-insensitive): J1 J1a J2 J2f J3 J3a J3s J4 J4f J5 (jobs; the f variants use field(), the
+ * a variants run with --workers auto against one thread: every other dstream run has --workers 1), scale
  * (or one of its ids, e.g. W1h/1s-max), floor, state, startup, rows (bench/rows.js: rows/s of tsv and json
  * output); and `soak`
  * (bench/soak.js: a 10-minute `--listen` service job, RSS and heap-used slopes
@@ -157,7 +158,11 @@ const STATUS_BYTES = 'l => { const f = l.split(" "); return [f[8], +f[9] || 0] }
 
 /** All groups; `contenders[0]` is always dstream, the reference answer. */
 function defineGroups(bin, tools) {
-  const dstream = (args) => ({ name: 'dstream', cmd: NODE, args: [bin, ...args], show: `dstream ${args.map(shq).join(' ')}` });
+  // One thread unless asked (`auto`): a file on stdin would otherwise be split across every core (--workers auto).
+  const dstream = (args, { auto = false, name = 'dstream' } = {}) => {
+    const all = auto ? args : ['--workers', '1', ...args];
+    return { name, cmd: NODE, args: [bin, ...all], show: `dstream ${all.map(shq).join(' ')}` };
+  };
   const nodeScript = (file, label = 'node readline', extra = []) => ({
     name: label,
     cmd: NODE,
@@ -179,6 +184,11 @@ function defineGroups(bin, tools) {
         nodeScript('j1-top-hashtags.js'), nodeSync('j1'), ...awk(['j1.awk'])],
     },
     {
+      id: 'J1a', title: 'top 10 hashtags, --workers auto (every core) vs one thread', input: 'tweets',
+      contenders: [dstream([...WHOLE_FILE, '--flat-map', 't => hashtags(t)', '--count-by-value', '--top', '10', '--format', 'tsv'], { auto: true }),
+        dstream([...WHOLE_FILE, '--flat-map', 't => hashtags(t)', '--count-by-value', '--top', '10', '--format', 'tsv'], { name: 'dstream --workers 1' }), ...awk(['j1.awk'])],
+    },
+    {
       id: 'J2', title: 'requests per HTTP status', input: 'access',
       contenders: [dstream([...WHOLE_FILE, '--map', 'l => l.split(" ")[8]', '--count-by-value', '--format', 'tsv']),
         nodeScript('j2-status-count.js'), nodeSync('j2'), ...awk(['j2.awk'])],
@@ -192,6 +202,11 @@ function defineGroups(bin, tools) {
       id: 'J3', title: 'requests per (5-min event-time window, status)', input: 'access',
       contenders: [dstream([...EVENT, '--map', 'l => l.split(" ")[8]', '--count-by-value', '--window', '5m', '--format', 'tsv']),
         nodeScript('j3-status-per-window.js'), ...awk(['time.awk', 'j3.awk'])],
+    },
+    {
+      id: 'J3a', title: 'requests per (5-min event-time window, status), --workers auto vs one thread', input: 'access',
+      contenders: [dstream([...EVENT, '--map', 'l => l.split(" ")[8]', '--count-by-value', '--window', '5m', '--format', 'tsv'], { auto: true }),
+        dstream([...EVENT, '--map', 'l => l.split(" ")[8]', '--count-by-value', '--window', '5m', '--format', 'tsv'], { name: 'dstream --workers 1' }), ...awk(['time.awk', 'j3.awk'])],
     },
     {
       id: 'J3s', title: 'requests per (1-h window sliding 5 min, status)', input: 'access',

@@ -13,7 +13,7 @@
  * is put back). A `lock` that is a symbolic link, a directory, a FIFO … is
  * refused (ConfigError, exit 2) and never opened in a way that could block.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../core/hash.js';
 import { closeSync, constants, linkSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';

@@ -3,7 +3,9 @@
  * over argv to recover the order of operator flags (yargs groups repeated
  * flags by name and loses the order between different ones).
  */
-import yargs from 'yargs';
+import type { Argv } from 'yargs';
+import { createRequire } from 'node:module';
+import { quickParse, recordFlags, type FlagTable } from './quick-args.js';
 import bytes from 'bytes';
 import { parseDuration } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
@@ -35,8 +37,11 @@ export interface CliOptions {
   stats: boolean;
   progressJson?: string;
   metricsPort?: number;
-  /** `--workers N`: threads for the stateless prefix and map-side combine. */
-  workers?: number;
+  /**
+   * `--workers N|auto`: threads for the stateless prefix and map-side combine; `auto` (also when
+   * not given) is one per core where the input and the plan allow it, else 1 (cli/workers-auto.ts).
+   */
+  workers?: number | 'auto';
   /** `--print N`: records shown per text frame; undefined: not given (10 on a terminal, all on a pipe). */
   printLimit?: number;
   /** `--header`: a header row for tsv/csv. */
@@ -132,10 +137,18 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
   return out;
 }
 
-/** The yargs parser, also used to print help. */
+/**
+ * The yargs parser, also used to print help. yargs (its CommonJS build) is loaded here, on first
+ * use: a plain command line never needs it (quick-args.ts), which saves its loading at start-up.
+ */
 export function parser(argv: string[]) {
+  return defineFlags((createRequire(import.meta.url)('yargs/yargs') as (a: string[]) => Argv)(argv));
+}
+
+/** The flags, on a yargs instance (or quick-args.ts' recorder of them). */
+function defineFlags<T>(y0: Argv<T>) {
   // Operators first in --help; sources and checkpoints (defined in their own modules) after them.
-  const y = yargs(argv)
+  const y = y0
     .scriptName('dstream')
     .usage('Usage: dstream [options]\n\nSpark Streaming on a Unix pipe: reads lines from stdin, TCP or watched directories, cuts them into micro-batches every batch interval, and runs the operators below in command-line order on every batch.')
     .parserConfiguration({ 'duplicate-arguments-array': true, 'camel-case-expansion': false, 'boolean-negation': false })
@@ -171,7 +184,7 @@ export function parser(argv: string[]) {
     .option('no-color', { type: 'boolean', describe: 'never colour (also NO_COLOR=1)', group: 'Terminal:' })
     .option('stats', { type: 'boolean', default: false, describe: 'one line of batch statistics on stderr per batch', group: 'Terminal:' })
     .option('progress-json', { type: 'string', describe: 'FILE: append one JSON object per batch (Spark StreamingQueryProgress names)', group: 'Terminal:' })
-    .option('workers', { type: 'number', describe: 'N: run the stateless operators and a map-side combine in N threads (stdin from a file)', group: 'Batches:' })
+    .option('workers', { type: 'string', describe: 'N|auto: run the stateless operators and a map-side combine in N threads (stdin from a file; default auto: one per core where the job allows)', group: 'Batches:' })
     .option('metrics-port', { type: 'number', describe: 'PORT: serve Prometheus metrics on 127.0.0.1:PORT/metrics', group: 'Terminal:' })
     .option('print', { type: 'number', describe: 'records shown per batch in text format (default: 10 on a terminal, all on a pipe)', group: 'Output:' })
     .option('header', { type: 'boolean', describe: 'tsv/csv: a header row first (window_start, window_end, key, value, or the record\'s fields)', group: 'Output:' })
@@ -203,11 +216,19 @@ export const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'transform', 'filter', '
   'update-state-by-key', 'map-with-state', 'state-timeout', 'max-keys', 'initial-state', 'output-mode', 'session-window', 'allowed-lateness', 'timezone',
   'checkpoint', 'checkpoint-interval', 'checkpoint-mismatch', 'wal', 'drain', 'output', 'output-dir', 'header', ...SOURCE_FLAGS, ...DISTRIBUTED_FLAGS];
 
-function workersOf(v: unknown): number | undefined {
+function workersOf(v: unknown): number | 'auto' | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new ConfigError(`--workers: '${String(v)}' is not a number of threads from 1 to 64`);
+  if (v === 'auto') return 'auto';
+  const n = /^\d+$/.test(String(v)) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new ConfigError(`--workers: '${String(v)}' is not auto or a number of threads from 1 to 64`);
   return n;
+}
+
+let flagTable: FlagTable | undefined;
+
+/** The flags as yargs-parser takes them (quick-args.ts), recorded on first use. */
+export function quickFlagTable(): FlagTable {
+  return (flagTable ??= recordFlags(defineFlags));
 }
 
 /** Result of parsing: options to run, or a request already answered (help/version printed). */
@@ -227,12 +248,12 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
   // Settings from --config FILE and DSTREAM_* come first, so that flags win; operators only from argv.
   const cfg = applyConfig(cliArgv, env, KNOWN_FLAGS, Object.keys(OPERATOR_FLAGS));
   const argv = cfg.argv;
-  const y = parser(argv).fail((msg) => {
+  // A plain command line is read by yargs' tokenizer alone; yargs in full for anything else (quick-args.ts).
+  const parsed = quickParse(argv, quickFlagTable()) ?? (parser(argv).fail((msg) => {
     failure = msg;
-  });
-  const parsed = y.parseSync(argv, {}, (_err, _argv, out) => {
+  }).parseSync(argv, {}, (_err, _argv, out) => {
     output = out;
-  }) as Record<string, unknown>;
+  }) as Record<string, unknown>);
   if (failure) {
     const m = /^Unknown arguments?: (.*)$/.exec(failure);
     if (m) {

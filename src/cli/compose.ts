@@ -12,6 +12,7 @@ import { buildPipeline, type PipelineSettings } from '../engine/apply-plan.js';
 import { StreamingContext } from '../engine/context.js';
 import { loggedInputOf } from '../engine/recovery.js';
 import { buildWorkerPipeline } from '../engine/workers.js';
+import { threadsProgress, workerThreads } from './workers-auto.js';
 import { createParser } from '../parsers/index.js';
 import { FormatSink } from '../sinks/format-sink.js';
 import { KafkaOutput } from '../sinks/kafka-output.js';
@@ -104,7 +105,8 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     note: (message: string) => errLine(`dstream: note: ${message}`, 'info'),
     initialState: options.initialState !== undefined ? readInitialState(options.initialState) : undefined,
   };
-  const workers = options.workers ?? 1;
+  const workers = workerThreads(options, { checkpoint: store !== null, stdinSize: stdinIsFile() ? fstatSync(0).size : undefined });
+  if (options.verbose && typeof options.workers !== 'number') errLine(`dstream: --workers auto: ${workers} thread${workers === 1 ? '' : 's'}`, 'info');
   if (workers > 1) {
     checkWorkerInput(options.sources, {
       parseFormat: options.parse?.format, stdinIsFile: stdinIsFile(), checkpoint: store !== null, deadLetter: options.deadLetter, late: options.late,
@@ -143,7 +145,9 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   // On a terminal (not CI, no live table on it), progress: a bar for bounded input (stdin from a
   // file, watched directories under --once), else a spinner.
   const terminalProgress = process.stderr.isTTY === true && !process.env.CI && !live;
-  const bounded = terminalProgress && inputs ? await progressInput(options.sources, store !== null) : undefined;
+  // Threads read stdin at their own offsets: they count the bytes they have read (workers-auto.ts).
+  const threadBytes = terminalProgress && !inputs ? new SharedArrayBuffer(8 * workers) : undefined;
+  const bounded = terminalProgress && inputs ? await progressInput(options.sources, store !== null) : threadBytes && threadsProgress(threadBytes, fstatSync(0).size);
   let stream = inputs?.stream;
   const count = bounded?.count;
   if (count) stream = stream!.map((line) => (count(line), line), 'progress');
@@ -151,7 +155,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     ? buildPipeline(stream, plan.steps, settings)
     : buildWorkerPipeline(ssc, {
       workers, operators: options.operators, settings, stdinSize: fstatSync(0).size, maxLineBytes: options.maxLineBytes,
-      onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine,
+      onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine, progress: threadBytes,
     });
   // Text on a pipe, into a file or over bounded input shows every record; live on a terminal, Spark's cut at 10.
   const limit = options.printLimit ?? (sink === output && process.stdout.isTTY === true && !ssc.bounded ? 10 : Infinity);

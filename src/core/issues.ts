@@ -118,6 +118,11 @@ export class IssueLog {
     return out;
   }
 
+  /** Counts `n` input records read by another log (a thread's), as if each had been `current` here. */
+  countRecords(n: number): void {
+    this.rawSeq += n;
+  }
+
   /** Takes an issue recorded by another log (counted and passed to the listeners, as if it happened here). */
   forward(issue: Issue): void {
     this.emit(issue);

@@ -117,6 +117,8 @@ export class MapSideCombiner {
   private readonly closing: WindowClosing | undefined;
   private partials = new Map<number, Map<unknown, unknown>>();
   private readonly head: StreamNode;
+  /** The stateless prefix (none when the aggregation comes first). */
+  readonly stateless: StatelessNode | undefined;
 
   /**
    * @throws ConfigError for an invalid function or parser.
@@ -161,6 +163,7 @@ export class MapSideCombiner {
       head = node;
     }
     this.head = head;
+    this.stateless = head === sink ? undefined : (head as StatelessNode);
   }
 
   /** Restores the running maximum and the lateness floor (distributed mode, after a takeover). */

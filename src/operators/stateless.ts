@@ -206,11 +206,26 @@ export class StatelessNode extends Emitter implements StreamNode {
       c.undefAtBatch = c.undef;
       c.undefKeyAtBatch = c.undefKey;
       const name = this.steps[i]!.name;
-      if (name === undefined || c.warned || passed === 0 || undef + undefKey !== passed) continue;
+      const warning = name === undefined || c.warned ? undefined : undefinedWarning(passed, undef, undefKey);
+      if (warning === undefined) continue;
       c.warned = true;
-      const what = passed === 1 ? 'the only record' : `all ${passed} records`;
-      const gave = undefKey === 0 ? 'undefined' : undef === 0 ? 'a pair with an undefined key' : 'undefined or a pair with an undefined key';
-      this.issues.warn(name, `returned ${gave} for ${what} of a batch (a misspelt field? a function body in braces without return?); warned once`);
+      this.issues.warn(name!, warning);
     }
   }
+
+  /** Cumulative counts of each named step (for merging the counts of several threads, see `undefinedWarning`). */
+  stepCounts(): { name: string; passed: number; undef: number; undefKey: number }[] {
+    return this.steps.flatMap((s, i) => (s.name === undefined ? [] : [{ name: s.name, passed: this.counts[i]!.passed, undef: this.counts[i]!.undef, undefKey: this.counts[i]!.undefKey }]));
+  }
+}
+
+/**
+ * The warning for a step that returned `undefined` (or a pair with an `undefined` key) for every
+ * one of `passed` records of a batch, or `undefined` when it did not (or saw no record).
+ */
+export function undefinedWarning(passed: number, undef: number, undefKey: number): string | undefined {
+  if (passed === 0 || undef + undefKey !== passed) return undefined;
+  const what = passed === 1 ? 'the only record' : `all ${passed} records`;
+  const gave = undefKey === 0 ? 'undefined' : undef === 0 ? 'a pair with an undefined key' : 'undefined or a pair with an undefined key';
+  return `returned ${gave} for ${what} of a batch (a misspelt field? a function body in braces without return?); warned once`;
 }

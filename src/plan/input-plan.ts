@@ -45,11 +45,11 @@ export function isBoundedInput(s: InputFlags, stdinIsFile: boolean): boolean {
  * @throws ConfigError with --checkpoint or --workers (batches cut by the input are not logged for replay).
  */
 export function explicitBatches(
-  s: InputFlags, o: { batchIntervalMs: Millis; operators: readonly OperatorFlag[]; workers?: number; checkpoint: boolean },
+  s: InputFlags, o: { batchIntervalMs: Millis; operators: readonly OperatorFlag[]; workers?: number | 'auto'; checkpoint: boolean },
 ): { alignMs: Millis } | undefined {
   if (s.batchMarker === undefined) return undefined;
   if (o.checkpoint) throw new ConfigError('--batch-marker cannot be combined with --checkpoint: batches cut by markers are not logged for replay');
-  if ((o.workers ?? 1) > 1) throw new ConfigError('--batch-marker cannot be combined with --workers');
+  if (typeof o.workers === 'number' && o.workers > 1) throw new ConfigError('--batch-marker cannot be combined with --workers');
   return { alignMs: batchAlignMs(o.batchIntervalMs, o.operators) };
 }
 
@@ -67,4 +67,5 @@ export function checkWorkerInput(
   if (o.checkpoint) throw new ConfigError('--workers cannot be combined with --checkpoint');
   if (o.deadLetter || o.late) throw new ConfigError('--workers does not keep raw lines for --dead-letter or --late; drop one of them');
   if (s.maxRate !== undefined) throw new ConfigError('--workers cannot be combined with --max-rate');
+  if (s.maxRecordsPerBatch !== undefined) throw new ConfigError('--workers reads the file as one batch: it cannot be combined with --max-records-per-batch');
 }

@@ -1,0 +1,127 @@
+/**
+ * One part of a `--workers` job (a `WorkerTask`: a line-aligned byte range of stdin, a regular
+ * file read at explicit positions): its lines go through a `MapSideCombiner` (the stateless prefix
+ * of the pipeline, then a pre-aggregation per (pane, key)), and `result()` is what the main thread
+ * merges — the partials, the counts, and the first issues of each kind with their record numbers,
+ * so that they are reported as one thread would have. Run whole in a worker thread
+ * (worker-entry.ts), or in slices by the main thread, which takes the first part itself.
+ */
+import { readSync } from 'node:fs';
+import type { ErrorPolicy, Issue, IssueKind } from '../core/issues.js';
+import type { Millis } from '../core/types.js';
+import type { OperatorFlag } from '../plan/pipeline.js';
+import type { AggFlag } from '../plan/worker-split.js';
+import { LineSplitter } from '../sources/line-splitter.js';
+import { MapSideCombiner } from './map-side-combine.js';
+
+/** What one worker is asked to do (structured-cloned to the thread). */
+export interface WorkerTask {
+  start: number;
+  end: number;
+  prefix: OperatorFlag[];
+  aggregation: AggFlag;
+  batchIntervalMs: Millis;
+  paneMs: Millis;
+  watermarkDelayMs: Millis;
+  timezone?: string;
+  parse?: { format: string; delimiter?: string; year?: number };
+  maxLineBytes: number;
+  onError: ErrorPolicy;
+  /** The thread's number (0-based, in file order). */
+  index: number;
+  /** Bytes read so far by each thread (a `Float64Array` over it, one slot per thread), for the progress bar. */
+  progress?: SharedArrayBuffer;
+}
+
+/** What a thread posts back (worker-entry.ts). */
+export interface WorkerResult {
+  ok: boolean;
+  error?: string;
+  code?: number;
+  /** Per pane (ascending): `[paneIndex, keys, partials]`, keys and partials in first-seen order (two flat arrays clone ~10× faster than pairs). */
+  partials: [number, unknown[], unknown[]][];
+  maxEventTimeMs: number;
+  counts: Record<IssueKind, number>;
+  byOperator: [string, number][];
+  /** `IssueLog.passedCounts()` of the worker's stateless operators. */
+  passed: { where: string; name: string; passed: number }[];
+  /** The first `ISSUES_FORWARDED_PER_KIND` issues of each kind, in order; `rawSeq` counts the thread's lines from 1. */
+  issues: Issue[];
+  /** Lines the thread read. */
+  records: number;
+  /** `StatelessNode.stepCounts()` of the thread's stateless prefix (for the undefined-result warning). */
+  steps: { name: string; passed: number; undef: number; undefKey: number }[];
+}
+
+/**
+ * Issues of each kind a part sends with their input (the rest are only counted): enough for
+ * the first lines on stderr (`SHOWN_PER_KIND`) and for the `--parse` hint over the first 100 lines.
+ */
+export const ISSUES_FORWARDED_PER_KIND = 100;
+
+/** `v` if it survives a structured clone (postMessage), else a string for messages. */
+function cloneable(v: unknown): unknown {
+  try {
+    structuredClone(v);
+    return v;
+  } catch {
+    return String(v);
+  }
+}
+
+/** Reads and combines one part of the input (see module doc). */
+export class TaskRunner {
+  private readonly combiner: MapSideCombiner;
+  private readonly splitter: LineSplitter;
+  private readonly forwarded: Issue[] = [];
+  private readonly progress: Float64Array | undefined;
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  private pos: number;
+
+  /** @throws ConfigError for an invalid function or parser. */
+  constructor(private readonly task: WorkerTask) {
+    const combiner = (this.combiner = new MapSideCombiner({
+      prefix: task.prefix, aggregation: task.aggregation, paneMs: task.paneMs, watermarkDelayMs: task.watermarkDelayMs,
+      timezone: task.timezone, parse: task.parse, onError: task.onError,
+    }));
+    const perKind = new Map<IssueKind, number>();
+    combiner.issues.listen((i) => {
+      const n = (perKind.get(i.kind) ?? 0) + 1;
+      perKind.set(i.kind, n);
+      if (n <= ISSUES_FORWARDED_PER_KIND) this.forwarded.push({ ...i, value: cloneable(i.value), raw: cloneable(i.raw) });
+    });
+    this.progress = task.progress ? new Float64Array(task.progress) : undefined;
+    this.splitter = new LineSplitter((line) => combiner.line(line), combiner.issues, 'stdin', task.maxLineBytes, task.start === 0);
+    this.pos = task.start;
+  }
+
+  /**
+   * Reads 1 MiB blocks until the part ends or `deadlineMs` (`performance.now()` ms) has passed.
+   * @returns true when the whole part has been read (then call `result()`).
+   */
+  step(deadlineMs = Infinity): boolean {
+    const { task, buf } = this;
+    while (this.pos < task.end) {
+      const n = readSync(0, buf, 0, Math.min(buf.length, task.end - this.pos), this.pos);
+      if (n <= 0) break;
+      this.splitter.push(buf.subarray(0, n));
+      this.pos += n;
+      if (this.progress) this.progress[task.index] = this.pos - task.start;
+      if (performance.now() > deadlineMs) return this.pos >= task.end;
+    }
+    return true;
+  }
+
+  /** Ends the part: its partials and counts (see `WorkerResult`). */
+  result(): WorkerResult {
+    this.splitter.end();
+    const { combiner } = this;
+    const issues = combiner.issues;
+    // take() ends the batch (warnings are decided by the main thread over every part's counts); panes ascending.
+    const partials = combiner.take().map(([pane, entries]) => [pane, entries.map((e) => e[0]), entries.map((e) => e[1])] as [number, unknown[], unknown[]]);
+    return {
+      ok: true, partials, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],
+      passed: issues.passedCounts(), issues: this.forwarded, records: issues.recordsSeen, steps: combiner.stateless?.stepCounts() ?? [],
+    };
+  }
+}
