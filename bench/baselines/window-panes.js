@@ -14,6 +14,7 @@
  * Output: `windowStart(ISO 8601 UTC)<TAB>status<TAB>value`.
  */
 import readline from 'node:readline';
+import { lineTime } from './access-windows.js';
 
 function arg(name, dflt) {
   const i = process.argv.indexOf(name);
@@ -29,19 +30,12 @@ if (lengthMs % slideMs !== 0 || !['sum', 'max'].includes(reduce)) {
 const panesPerWindow = lengthMs / slideMs;
 const combine = reduce === 'sum' ? (a, b) => a + b : (a, b) => (b > a ? b : a);
 
-const MONTHS = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
-function apacheTime(s) {
-  const utc = Date.UTC(+s.slice(7, 11), MONTHS[s.slice(3, 6)], +s.slice(0, 2), +s.slice(12, 14), +s.slice(15, 17), +s.slice(18, 20));
-  const offsetMin = (+s.slice(22, 24) * 60 + +s.slice(24, 26)) * (s[21] === '-' ? -1 : 1);
-  return utc - offsetMin * 60000;
-}
-
 /** status → Map(pane index → aggregate) */
 const byStatus = new Map();
 
 const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of rl) {
-  const t = apacheTime(line.slice(line.indexOf('[') + 1, line.indexOf(']')));
+  const t = lineTime(line);
   const f = line.split(' ');
   const bytes = +f[9] || 0;
   let panes = byStatus.get(f[8]);

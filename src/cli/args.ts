@@ -1,7 +1,6 @@
 /**
- * Command-line parsing: yargs for flags, help and validation, plus one pass
- * over argv to recover the order of operator flags (yargs groups repeated
- * flags by name and loses the order between different ones).
+ * Command-line parsing: yargs for flags, help and validation; the operator
+ * flags in command-line order come from plan/operator-flags.ts.
  */
 import type { Argv } from 'yargs';
 import { createRequire } from 'node:module';
@@ -12,7 +11,10 @@ import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
 import { OUTPUT_MODES, type OutputMode } from '../state/output-mode.js';
-import { checkTop, type OperatorFlag } from '../plan/pipeline.js';
+import { OPERATOR_FLAGS, operatorsOf } from '../plan/operator-flags.js';
+
+export { OPERATOR_FLAGS } from '../plan/operator-flags.js';
+import type { OperatorFlag } from '../plan/pipeline.js';
 import type { ErrorPolicy } from '../core/issues.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
 import { applyConfig, printConfig } from './config.js';
@@ -63,78 +65,6 @@ export interface CliOptions {
   sources: SourceCliOptions;
   /** Distributed mode (`--from redis://…?group=JOB`), or undefined for local mode. */
   distributed?: DistributedCliOptions;
-}
-
-/** Operator flags and whether they take a value. */
-export const OPERATOR_FLAGS: Record<string, boolean> = {
-  map: true, 'flat-map': true, filter: true, reduce: true, 'reduce-by-key': true,
-  count: false, 'count-by-value': false, window: true, slide: true, top: true, 'event-time': true,
-  'update-state-by-key': true, 'map-with-state': true, 'session-window': true, transform: true,
-};
-
-/** Recovers the operator flags in command-line order, with their values (see module doc). */
-function orderedOperators(argv: readonly string[]): { name: string; value?: string }[] {
-  const ops: { name: string; value?: string }[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const tok = argv[i]!;
-    if (tok === '--') break;
-    if (!tok.startsWith('--')) continue;
-    const eq = tok.indexOf('=');
-    const name = eq === -1 ? tok.slice(2) : tok.slice(2, eq);
-    if (!(name in OPERATOR_FLAGS)) continue;
-    if (!OPERATOR_FLAGS[name]) {
-      ops.push({ name });
-      continue;
-    }
-    if (eq !== -1) ops.push({ name, value: tok.slice(eq + 1) });
-    else {
-      const value = argv[i + 1];
-      if (value === undefined) throw new ConfigError(`--${name} needs a value`);
-      ops.push({ name, value });
-      i++;
-    }
-  }
-  return ops;
-}
-
-function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
-  const out: OperatorFlag[] = [];
-  let lastWindow: Extract<OperatorFlag, { op: 'window' }> | undefined;
-  for (const { name, value } of raw) {
-    switch (name) {
-      case 'map': case 'flat-map': case 'filter': case 'event-time': case 'reduce': case 'reduce-by-key':
-      case 'update-state-by-key': case 'map-with-state': case 'transform':
-        out.push({ op: name, source: value! });
-        lastWindow = undefined;
-        break;
-      case 'count': case 'count-by-value':
-        out.push({ op: name });
-        lastWindow = undefined;
-        break;
-      case 'window':
-        lastWindow = { op: 'window', lengthMs: parseDuration(value!, '--window'), text: value! };
-        out.push(lastWindow);
-        break;
-      case 'session-window':
-        out.push({ op: 'session-window', gapMs: parseDuration(value!, '--session-window'), text: value! });
-        lastWindow = undefined;
-        break;
-      case 'slide':
-        if (!lastWindow) throw new ConfigError('--slide must follow the --window it belongs to');
-        if (lastWindow.slideMs !== undefined) throw new ConfigError('--slide given twice for one --window');
-        lastWindow.slideMs = parseDuration(value!, '--slide');
-        break;
-      case 'top': {
-        const n = Number(value);
-        if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--top: '${value}' is not a positive integer`);
-        out.push({ op: 'top', n });
-        lastWindow = undefined;
-        break;
-      }
-    }
-  }
-  checkTop(out); // every mode (local, --workers, distributed), before any input is read
-  return out;
 }
 
 /**
@@ -296,7 +226,7 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
     kind: 'run',
     options: {
       batchIntervalMs: parseDuration(String(single(parsed.batch)), '--batch'),
-      operators: toOperators(orderedOperators(cliArgv)),
+      operators: operatorsOf(cliArgv),
       watermarkDelayMs: watermarkText === '0' ? 0 : parseDuration(watermarkText, '--watermark'),
       format,
       parse: single(parsed.parse) === undefined ? undefined : {

@@ -46,6 +46,9 @@ export interface MapHooks {
 
 type Push = (value: unknown, tMs: number) => void;
 
+/** What a step's function call gives when it threw or returned a Promise (already reported). */
+const FAILED: unique symbol = Symbol('failed');
+
 /**
  * What one step saw: records that got through it, of those `undefined`
  * results and (map) pairs with an `undefined` key; cumulative, and as they
@@ -96,20 +99,26 @@ export class StatelessNode extends Emitter implements StreamNode {
   private compile(step: StatelessStep, c: StepCounts, down: Push): Push {
     const issues = this.issues;
     const { fn, label } = step;
+    /** `fn(v)`, or `FAILED` once a throw or a Promise (functions must be synchronous) is reported. */
+    const call = (v: unknown): unknown => {
+      let r: unknown;
+      try {
+        r = fn(v);
+      } catch (e) {
+        issues.userError(label, v, e);
+        return FAILED;
+      }
+      if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
+        issues.userError(label, v, new TypeError('the function returned a Promise; functions must be synchronous'));
+        return FAILED;
+      }
+      return r;
+    };
     switch (step.kind) {
       case 'map':
         return (v, t) => {
-          let r: unknown;
-          try {
-            r = fn(v);
-          } catch (e) {
-            issues.userError(label, v, e);
-            return;
-          }
-          if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
-            issues.userError(label, v, new TypeError('the function returned a Promise; functions must be synchronous'));
-            return;
-          }
+          const r = call(v);
+          if (r === FAILED) return;
           c.passed++;
           if (r === undefined) c.undef++;
           else if (Array.isArray(r) && r.length === 2 && r[0] === undefined) c.undefKey++;
@@ -117,30 +126,16 @@ export class StatelessNode extends Emitter implements StreamNode {
         };
       case 'filter':
         return (v, t) => {
-          let keep: unknown;
-          try {
-            keep = fn(v);
-          } catch (e) {
-            issues.userError(label, v, e);
-            return;
-          }
-          if (keep !== null && typeof keep === 'object' && typeof (keep as { then?: unknown }).then === 'function') {
-            issues.userError(label, v, new TypeError('the function returned a Promise; functions must be synchronous'));
-            return;
-          }
+          const keep = call(v);
+          if (keep === FAILED) return;
           c.passed++;
           if (keep === undefined) c.undef++;
           if (keep) down(v, t);
         };
       case 'flatMap':
         return (v, t) => {
-          let r: any;
-          try {
-            r = fn(v);
-          } catch (e) {
-            issues.userError(label, v, e);
-            return;
-          }
+          const r = call(v) as any;
+          if (r === FAILED) return;
           if (r === null || r === undefined) {
             c.passed++;
             if (r === undefined) c.undef++;
@@ -159,13 +154,8 @@ export class StatelessNode extends Emitter implements StreamNode {
       case 'eventTime': {
         const tracker = step.tracker;
         return (v, _t) => {
-          let r: unknown;
-          try {
-            r = fn(v);
-          } catch (e) {
-            issues.userError(label, v, e);
-            return;
-          }
+          const r = call(v);
+          if (r === FAILED) return;
           const ms = toEventTimeMs(r, tracker.zone);
           if (ms !== ms) {
             issues.badRecord('bad-event-time', label, v, `not a valid time: ${preview(r)}`);

@@ -1,0 +1,89 @@
+/**
+ * The operator flags in command-line order: one pass over argv recovers them
+ * with their values (yargs groups repeated flags by name and loses the order
+ * between different ones), then each becomes a validated `OperatorFlag`
+ * (durations parsed, `--slide` bound to its `--window`, `--top` checked).
+ */
+import { parseDuration } from '../core/duration.js';
+import { ConfigError } from '../core/errors.js';
+import { checkTop, type OperatorFlag } from './pipeline.js';
+
+/** Operator flags and whether they take a value. */
+export const OPERATOR_FLAGS: Record<string, boolean> = {
+  map: true, 'flat-map': true, filter: true, reduce: true, 'reduce-by-key': true,
+  count: false, 'count-by-value': false, window: true, slide: true, top: true, 'event-time': true,
+  'update-state-by-key': true, 'map-with-state': true, 'session-window': true, transform: true,
+};
+
+/** Recovers the operator flags in command-line order, with their values (see module doc). */
+function orderedOperators(argv: readonly string[]): { name: string; value?: string }[] {
+  const ops: { name: string; value?: string }[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i]!;
+    if (tok === '--') break;
+    if (!tok.startsWith('--')) continue;
+    const eq = tok.indexOf('=');
+    const name = eq === -1 ? tok.slice(2) : tok.slice(2, eq);
+    if (!(name in OPERATOR_FLAGS)) continue;
+    if (!OPERATOR_FLAGS[name]) {
+      ops.push({ name });
+      continue;
+    }
+    if (eq !== -1) ops.push({ name, value: tok.slice(eq + 1) });
+    else {
+      const value = argv[i + 1];
+      if (value === undefined) throw new ConfigError(`--${name} needs a value`);
+      ops.push({ name, value });
+      i++;
+    }
+  }
+  return ops;
+}
+
+function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
+  const out: OperatorFlag[] = [];
+  let lastWindow: Extract<OperatorFlag, { op: 'window' }> | undefined;
+  for (const { name, value } of raw) {
+    switch (name) {
+      case 'map': case 'flat-map': case 'filter': case 'event-time': case 'reduce': case 'reduce-by-key':
+      case 'update-state-by-key': case 'map-with-state': case 'transform':
+        out.push({ op: name, source: value! });
+        lastWindow = undefined;
+        break;
+      case 'count': case 'count-by-value':
+        out.push({ op: name });
+        lastWindow = undefined;
+        break;
+      case 'window':
+        lastWindow = { op: 'window', lengthMs: parseDuration(value!, '--window'), text: value! };
+        out.push(lastWindow);
+        break;
+      case 'session-window':
+        out.push({ op: 'session-window', gapMs: parseDuration(value!, '--session-window'), text: value! });
+        lastWindow = undefined;
+        break;
+      case 'slide':
+        if (!lastWindow) throw new ConfigError('--slide must follow the --window it belongs to');
+        if (lastWindow.slideMs !== undefined) throw new ConfigError('--slide given twice for one --window');
+        lastWindow.slideMs = parseDuration(value!, '--slide');
+        break;
+      case 'top': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--top: '${value}' is not a positive integer`);
+        out.push({ op: 'top', n });
+        lastWindow = undefined;
+        break;
+      }
+    }
+  }
+  checkTop(out); // every mode (local, --workers, distributed), before any input is read
+  return out;
+}
+
+/**
+ * The operators of a command line, in order.
+ * @throws ConfigError (exit 2) for a missing value, a bad duration or number, a misplaced `--slide` or `--top`.
+ */
+export function operatorsOf(argv: readonly string[]): OperatorFlag[] {
+  return toOperators(orderedOperators(argv));
+}
