@@ -64,7 +64,7 @@ function checkWorkerFlags(o: CliOptions): void {
   }
   if (o.workers !== undefined) throw new ConfigError('--workers is for local mode; start more workers with the same --from instead');
   if (o.format !== undefined) throw new ConfigError(`--format: a worker writes rows to --to; read them with dstream cat --to-URL --format ${o.format}`.replace('--to-URL', o.distributed!.to.text));
-  if (s.once) throw new ConfigError('--once: a worker stops by itself when the job is complete (input published from a file, or ended by dstream publish < /dev/null)');
+  if (s.once && o.distributed!.from.scheme !== 'kafka') throw new ConfigError('--once: a worker stops by itself when the job is complete (input published from a file, or ended by dstream publish < /dev/null)');
   if (o.outputMode && o.outputMode !== 'append') throw new ConfigError(`--output-mode ${o.outputMode}: distributed mode outputs each window once (append)`);
   if (o.stateTimeoutMs !== undefined || o.maxKeys !== undefined) throw new ConfigError('--state-timeout and --max-keys are for state across batches, which distributed mode does not run');
   if (o.parse?.format === 'csv') throw new ConfigError('--parse csv: distributed mode spreads lines over partitions, so rows would miss the header and records could be cut at quoted line breaks; convert to JSON lines first (or run locally)');
@@ -100,6 +100,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const warned = new Set<string>();
   const issues = new IssueLog(o.onError);
   issues.listen(reporter.onIssue);
+  if (d.from.scheme === 'kafka') return runKafka(o, say, { combiner, spec, aggregation, combine, description, jobPipeline, reporter, issues });
 
   // Signals before the worker has joined (connecting, waiting for the topic): stop at once, exit 0.
   let w: Worker | null = null;
@@ -192,6 +193,33 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   }
 }
 
+/** The worker of a `kafka://` job (src/distributed/kafka/), with what runWorker prepared. */
+async function runKafka(o: CliOptions, say: Say, p: {
+  combiner: JobContext['combiner']; spec: JobContext['spec']; aggregation: ReturnType<typeof aggregationOf>; combine: ReturnType<typeof partialCombinerOf>;
+  description: PipelineDescription; jobPipeline: string; reporter: IssueReporter; issues: IssueLog;
+}): Promise<number> {
+  const d = o.distributed!;
+  const { runKafkaWorker } = await import('../distributed/kafka/run.js');
+  const warned = new Set<string>();
+  return runKafkaWorker({
+    from: d.from, to: d.to, keyPartitions: d.keyPartitions, defaultKeyPartitions: DEFAULT_KEY_PARTITIONS, pipeline: p.jobPipeline,
+    fingerprint: fingerprint(p.description), description: p.description, once: o.sources.once, sessionTimeoutMs: d.leaseMs, worker: newWorkerId(),
+    units: {
+      combiner: p.combiner, spec: p.spec, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
+      mergeReducer: () => new KeyedReducer({ ...p.aggregation, combine: p.combine }, p.issues, true),
+      inputPartitions: 0, keyPartitions: 0, say, onIssue: (i) => p.issues.forward(i),
+      onWarning: (m, where) => {
+        if (!warned.has(where) && warned.add(where)) say(`dstream: ${m}`);
+      },
+    },
+    finish: () => {
+      const summary = p.reporter.summary(p.issues);
+      if (summary) say(summary);
+      p.reporter.close();
+    },
+  });
+}
+
 /**
  * A redis error as one clear line: authentication failures are configuration errors (exit 2), others runtime (exit 1).
  * DStreamErrors pass through.
@@ -255,6 +283,11 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     if (!allowed[verb ?? cmd!]!.includes(k)) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''} does not take --${k}`);
   }
   const url = parseLogUrl(pos[0]!, `dstream ${cmd}`, cmd === 'job');
+  if (url.scheme === 'kafka') {
+    const { kafkaCommand } = await import('../distributed/kafka/run.js');
+    const o = { format: (parsed.format as OutputFormat | undefined) ?? 'tsv', json: parsed.json === true, follow: parsed.follow === true };
+    return kafkaCommand(cmd!, verb, url, o, (s) => (out(s) ? true : new Promise<void>((r) => process.stdout.once('drain', () => r()))), say);
+  }
   const log = new RedisLog(url, { persistent: false });
   if (cmd === 'publish') {
     const n = parsed.partitions === undefined ? undefined : Number(parsed.partitions);
