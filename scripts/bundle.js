@@ -8,6 +8,7 @@
  *   dist/bundle/worker-entry.js  the body of a --workers thread (engine/workers.ts loads
  *                                './worker-entry.js' beside the module that starts it)
  *   dist/bundle/kafka-worker.js  the Kafka sink's I/O thread (sinks/kafka-output.ts loads it the same way)
+ *   dist/bundle/lua/*.lua        the Redis backend's scripts (also copied to dist/distributed/redis/lua)
  *   dist/bundle/chunk-*.js       code shared by the two, and what is only imported
  *                                dynamically (ioredis, prom-client, chokidar, ora,
  *                                log-update, sockets, distributed mode…): loaded when used
@@ -17,7 +18,7 @@
  * what each output file holds.
  */
 import { build, analyzeMetafile } from 'esbuild';
-import { renameSync, rmSync } from 'node:fs';
+import { cpSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,6 +69,11 @@ const results = await Promise.all([
   build({ ...common, entryPoints: { 'worker-entry': 'src/engine/worker-entry.ts' } }),
   build({ ...common, entryPoints: { 'kafka-worker': 'src/sinks/kafka-worker.ts' } }),
 ]);
+// The Redis backend reads its Lua scripts beside the module that loads them (import.meta.url):
+// beside the tsc output, and beside the bundle's chunks.
+const LUA = resolve(ROOT, 'src/distributed/redis/lua');
+cpSync(LUA, resolve(ROOT, 'dist/distributed/redis/lua'), { recursive: true });
+cpSync(LUA, resolve(NEXT, 'lua'), { recursive: true });
 try {
   renameSync(OUT, OLD);
 } catch (e) {

@@ -15,11 +15,12 @@ import { describeChange, fingerprint, pipelineDescription, type PipelineDescript
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
 import { windowSpec } from '../windows/spec.js';
-import { catOutput, formatStatus, jobStatus, resetJob } from '../distributed/admin.js';
+import { formatStatus, jobStatus } from '../distributed/admin.js';
+import { catOutput } from '../distributed/cat.js';
+import { openBackend } from '../distributed/log-backend.js';
 import type { JobContext } from '../distributed/job-context.js';
 import { parseLogUrl } from '../distributed/log-url.js';
 import { publish } from '../distributed/publish.js';
-import { RedisLog } from '../distributed/redis-log.js';
 import { newWorkerId, Worker } from '../distributed/worker.js';
 import type { CliOptions } from './args.js';
 import { DEFAULT_INPUT_PARTITIONS, DEFAULT_KEY_PARTITIONS, DEFAULT_PARTITION_IDLE_MS, distributedPlan } from './distributed-options.js';
@@ -126,47 +127,47 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const log = new RedisLog(d.from, { persistent: true, onError: (m) => say(`dstream: ${m}`) });
-  log.useJob(d.from.group!);
-  await log.connect();
+  const backend = await openBackend(d.from, { persistent: true, onError: (m) => say(`dstream: ${m}`) });
+  const log = backend.job(d.from.group!);
+  await backend.connect();
   try {
     return await joinAndRun();
   } catch (e) {
-    throw redisFailure(e, d.from);
+    throw backend.classifyError(e);
   }
 
   async function joinAndRun(): Promise<number> {
-    let meta = await log.openJob(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, jobPipeline, d.to.name);
+    let meta = await log.open(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, jobPipeline, d.to.name);
     if (meta === null) {
       say(`dstream: waiting for topic '${d.from.name}' (create it with: dstream publish redis://${d.from.host}:${d.from.port}/${d.from.name} --partitions N)`);
       while (meta === null) {
         await new Promise((r) => setTimeout(r, 1000));
-        meta = await log.openJob(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, jobPipeline, d.to.name);
+        meta = await log.open(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, jobPipeline, d.to.name);
       }
     }
     const job = `job '${d.from.group}' on topic '${d.from.name}'`;
     if (d.keyPartitions !== undefined && d.keyPartitions !== meta.keyPartitions) {
-      await log.close();
+      await backend.close();
       throw new ConfigError(`${job} was created with ${meta.keyPartitions} key partitions, not ${d.keyPartitions}; drop --key-partitions (or DSTREAM_KEY_PARTITIONS), or start over with dstream job reset`);
     }
     const stored = storedPipeline(meta.fingerprint);
     if (stored.fingerprint !== fingerprint(description)) {
-      await log.close();
+      await backend.close();
       const what = describeChange(stored.pipeline, description);
       throw new ConfigError(`${job} was created with another pipeline (${what || 'an older dstream'}); restore the old flags, use another ?group=, or start over with dstream job reset`);
     }
     if (meta.output !== d.to.name) {
-      await log.close();
+      await backend.close();
       throw new ConfigError(`${job} writes to '${meta.output}', not '${d.to.name}'`);
     }
     const worker = newWorkerId();
     const fault = /^stall-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
     const ctx: JobContext = {
-      log, worker, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output,
+      backend, log, worker, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output,
       combiner, spec, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
       mergeReducer: () => new KeyedReducer({ ...aggregation, combine }, issues, true),
       batchEntries: 64,
-      idleTimeoutMs: d.idleTimeoutMs !== undefined ? d.idleTimeoutMs : (await log.isBounded()) ? null : DEFAULT_PARTITION_IDLE_MS,
+      idleTimeoutMs: d.idleTimeoutMs !== undefined ? d.idleTimeoutMs : (await backend.isBounded()) ? null : DEFAULT_PARTITION_IDLE_MS,
       leaseMs: d.leaseMs, now: () => Date.now(), say,
       onIssue: (i) => issues.forward(i),
       onWarning: (m, where) => {
@@ -184,7 +185,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     // stage-1 batch; a stage-1 batch takes whatever input is there, up to 64 entries).
     w = new Worker(ctx, Math.min(o.batchIntervalMs, 100));
     await w.run();
-    await log.close();
+    await backend.close();
     const summary = reporter.summary(issues);
     if (summary) say(summary);
     reporter.close();
@@ -220,22 +221,12 @@ async function runKafka(o: CliOptions, say: Say, p: {
   });
 }
 
-/**
- * A redis error as one clear line: authentication failures are configuration errors (exit 2), others runtime (exit 1).
- * DStreamErrors pass through.
- */
-function redisFailure(e: unknown, url: { host: string; port: number }): unknown {
-  if (e instanceof DStreamError) return e;
-  const m = e instanceof Error ? e.message : String(e);
-  if (/^(NOAUTH|WRONGPASS)/.test(m)) return new ConfigError(`redis ${url.host}:${url.port}: authentication failed (${m.split('.')[0]}); put the password in the URL: redis://:PASSWORD@HOST:PORT/…`);
-  return new DStreamError('E_LOG', 'receiving', `redis ${url.host}:${url.port}: ${m}`);
-}
-
 const SUB_USAGE = `Usage:
   dstream publish redis://HOST:PORT/TOPIC [--partitions N] [--partition-key FN] [--no-eof] < lines
   dstream cat redis://HOST:PORT/NAME [--format tsv|json|csv|text] [--follow]
   dstream job status 'redis://HOST:PORT/TOPIC?group=JOB' [--json]
-  dstream job reset 'redis://HOST:PORT/TOPIC?group=JOB'`;
+  dstream job reset 'redis://HOST:PORT/TOPIC?group=JOB'
+  dstream topic delete redis://HOST:PORT/TOPIC`;
 
 function subParser(argv: string[]) {
   return yargs(argv)
@@ -267,6 +258,10 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     verb = rest[0];
     rest = rest.slice(1);
     if (verb !== 'status' && verb !== 'reset') throw new ConfigError(`dstream job: expected status or reset\n${SUB_USAGE}`);
+  } else if (cmd === 'topic') {
+    verb = rest[0];
+    rest = rest.slice(1);
+    if (verb !== 'delete') throw new ConfigError(`dstream topic: expected delete\n${SUB_USAGE}`);
   }
   let failure: string | undefined;
   const parsed = subParser(rest).fail((m) => {
@@ -276,7 +271,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
   const pos = (parsed._ as unknown[]).map(String);
   if (pos.length !== 1) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''} takes one URL\n${SUB_USAGE}`);
   const allowed: Record<string, string[]> = {
-    publish: ['partitions', 'partition-key', 'max-line-bytes', 'flush', 'no-eof'], cat: ['format', 'follow'], status: ['json'], reset: [],
+    publish: ['partitions', 'partition-key', 'max-line-bytes', 'flush', 'no-eof'], cat: ['format', 'follow'], status: ['json'], reset: [], delete: [],
   };
   for (const k of Object.keys(parsed)) {
     if (k === '_' || k === '$0') continue;
@@ -288,7 +283,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     const o = { format: (parsed.format as OutputFormat | undefined) ?? 'tsv', json: parsed.json === true, follow: parsed.follow === true };
     return kafkaCommand(cmd!, verb, url, o, (s) => (out(s) ? true : new Promise<void>((r) => process.stdout.once('drain', () => r()))), say);
   }
-  const log = new RedisLog(url, { persistent: false });
+  const log = await openBackend(url, { persistent: false });
   if (cmd === 'publish') {
     const n = parsed.partitions === undefined ? undefined : Number(parsed.partitions);
     if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 1024)) throw new ConfigError(`--partitions: '${String(parsed.partitions)}' is not a whole number from 1 to 1024`);
@@ -327,7 +322,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
       if (summary) say(summary);
       say(`dstream: published ${plural(r.lines, 'line')} to ${plural(partitions, 'partition')} of '${url.name}' (${plural(r.entries, 'entry', 'entries')})${r.ended && parsed['no-eof'] !== true ? ', then end-of-input markers' : ''}`);
     } catch (e) {
-      const f = redisFailure(e, url);
+      const f = log.classifyError(e);
       if (f instanceof DStreamError && !(f instanceof ConfigError) && f.code === 'E_LOG') {
         throw new DStreamError('E_LOG', 'sending', `${f.message} (publishing stopped; lines sent before may be in the topic: re-running publishes them again)`);
       }
@@ -343,7 +338,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
       let stopped = false;
       const stop = () => {
         stopped = true;
-        log.redis.disconnect();
+        log.interrupt();
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -359,18 +354,24 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
       }
       return ExitCode.OK;
     }
-    log.useJob(url.group!);
+    if (cmd === 'topic') {
+      const n = await log.deleteTopic();
+      say(n === 0 ? `dstream: topic '${url.name}' does not exist: nothing to delete`
+        : `dstream: topic '${url.name}' deleted with its jobs and their outputs (${n} keys)`);
+      return ExitCode.OK;
+    }
+    const job = log.job(url.group!);
     if (verb === 'status') {
-      const s = await jobStatus(log, url.group!);
+      const s = await jobStatus(log, job);
       out(parsed.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
       return ExitCode.OK;
     }
-    const n = await resetJob(log, url.group!);
+    const n = await job.reset();
     say(n === 0 ? `dstream: job '${url.group}' on topic '${url.name}' does not exist: nothing to reset`
       : `dstream: job '${url.group}' on topic '${url.name}' reset (${n} keys deleted, its output stream included)`);
     return ExitCode.OK;
   } catch (e) {
-    throw redisFailure(e, url);
+    throw log.classifyError(e);
   } finally {
     await log.close();
   }

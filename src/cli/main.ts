@@ -205,7 +205,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     return;
   }
-  if (argv[0] === 'publish' || argv[0] === 'cat' || argv[0] === 'job') {
+  if (argv[0] === 'publish' || argv[0] === 'cat' || argv[0] === 'job' || argv[0] === 'topic') {
     try {
       const { distributedCommand } = await import('./distributed.js');
       process.stdout.on('error', () => exitAfterFlush(ExitCode.OK)); // `dstream cat … | head`

@@ -1,6 +1,5 @@
 /**
- * The distributed log behind distributed mode, as a small interface so that
- * other logs (NATS JetStream, Kafka) can follow Redis Streams.
+ * The data types of the `LogBackend` contract (log-backend.ts).
  *
  * What a backend must give: append-only partitioned input (entries with
  * increasing ids), one append-only stream per key partition between the two
@@ -127,6 +126,8 @@ export interface Stage2Commit {
   done: boolean;
   rowsAdded: number;
   lateAdded: number;
+  /** Every window ending at or before this (epoch ms) is final in this key partition: the minimum watermark less the allowed lateness. */
+  closedMs: number;
   /** Output rows, packed (LF-joined JSON rows). */
   rowPacks: string[];
 }

@@ -7,11 +7,14 @@ import type { Issue } from '../core/issues.js';
 import type { MapSideOptions } from '../engine/map-side-combine.js';
 import type { KeyedReducer } from '../operators/keyed-map.js';
 import type { WindowSpec } from '../windows/spec.js';
-import type { RedisLog } from './redis-log.js';
+import type { JobLog, LogBackend } from './log-backend.js';
 
 /** Shared by the units of one worker. Durations in ms. */
 export interface JobContext {
-  log: RedisLog;
+  /** The topic: input partitions, retention. */
+  backend: LogBackend;
+  /** The job: assignment, state, commits. */
+  log: JobLog;
   /** This worker's id (`host:pid:random`). */
   worker: string;
   inputPartitions: number;

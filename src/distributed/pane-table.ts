@@ -13,7 +13,7 @@
 import type { Millis } from '../core/types.js';
 import { GLOBAL_KEY, type KeyedReducer } from '../operators/keyed-map.js';
 import { firstWindowEndContaining, type WindowSpec } from '../windows/spec.js';
-import { compareIds } from './redis-log.js';
+import { compareOffsets } from './log-backend.js';
 
 /** One closed window: bounds (epoch ms) and its output records (`[key, value]` pairs, or values for global aggregations). */
 export interface ClosedWindow {
@@ -81,7 +81,7 @@ export class PaneTable {
   /** The id to replay from to rebuild the open panes: the smallest first id, or `fallback` when none is open. */
   rebuildPoint(fallback: string): string {
     let min: string | undefined;
-    for (const p of this.panes.values()) if (min === undefined || compareIds(p.first, min) < 0) min = p.first;
+    for (const p of this.panes.values()) if (min === undefined || compareOffsets(p.first, min) < 0) min = p.first;
     return min ?? fallback;
   }
 

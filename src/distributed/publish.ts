@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import type { IssueLog } from '../core/issues.js';
 import { LineSplitter } from '../sources/line-splitter.js';
 import { fnv1a } from './partials.js';
-import type { RedisLog } from './redis-log.js';
+import type { LogBackend } from './log-backend.js';
 
 /** Bytes (UTF-16 units) per input entry at most. */
 export const ENTRY_BYTES = 64 * 1024;
@@ -40,7 +40,7 @@ export interface PublishOptions {
  * @returns lines and entries written.
  * @throws ConfigError when the topic exists with another partition count.
  */
-export async function publish(log: RedisLog, input: Readable, o: PublishOptions): Promise<{ lines: number; entries: number; ended: boolean }> {
+export async function publish(log: LogBackend, input: Readable, o: PublishOptions): Promise<{ lines: number; entries: number; ended: boolean }> {
   const n = o.partitions;
   const packs: string[][] = Array.from({ length: n }, () => []);
   const sizes = new Array<number>(n).fill(0);
@@ -117,7 +117,7 @@ export async function publish(log: RedisLog, input: Readable, o: PublishOptions)
     if (!stopped) splitter.end(); // a stop keeps an unfinished last line out
     flushAll();
     if (o.eof !== false && !stopped) for (let p = 0; p < n; p++) void log.appendEof(p).catch((e: Error) => (failure ??= e));
-    await log.redis.ping(); // replies come in order: every append above has been answered
+    await log.flush(); // every append above has been answered
     if (failure) throw failure;
   } finally {
     clearInterval(timer);

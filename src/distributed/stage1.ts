@@ -16,6 +16,7 @@
  * highest closed-window end of the key partitions as its lateness floor, so a
  * replay decides lateness the same way.
  */
+import { formatDuration } from '../core/duration.js';
 import type { Issue } from '../core/issues.js';
 import { MapSideCombiner } from '../engine/map-side-combine.js';
 import type { Stage1State } from './backend.js';
@@ -53,6 +54,11 @@ async function exclusively<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Processing time (ms) between two trims of an input partition by its owner. */
+const TRIM_EVERY_MS = 1000;
+/** Share of a batch's records late above which a worker warns (once). */
+const LATE_WARN_FRACTION = 0.01;
+
 /** Counter of stage-1 commits in this process (for fault injection). */
 let commits = 0;
 
@@ -63,6 +69,7 @@ export class Stage1Unit {
   private combiner!: MapSideCombiner;
   private lastInputMs: number;
   private pending: Issue[] = [];
+  private lastTrimMs = -Infinity;
 
   constructor(private readonly ctx: JobContext, readonly partition: number, readonly epoch: number) {
     this.unit = `s1:${partition}`;
@@ -94,11 +101,11 @@ export class Stage1Unit {
     let entries;
     let floorMs: number;
     if (state.plan && state.plan.seq === seq) {
-      entries = await ctx.log.readInputRange(p, state.plan.from, state.plan.to);
+      entries = await ctx.backend.readInputRange(p, state.plan.from, state.plan.to);
       floorMs = state.plan.floorMs;
       ctx.say(`dstream: input partition ${p}: replaying batch ${seq} (${entries.length} entries) planned by its previous owner`);
     } else {
-      entries = await ctx.log.readInput(p, state.offset, ctx.batchEntries);
+      entries = await ctx.backend.readInput(p, state.offset, ctx.batchEntries);
       if (entries.length === 0) return this.maybeIdle(seq);
       const r = await ctx.log.planStage1(ctx.worker, this.epoch, p, seq, entries[0]!.id, entries[entries.length - 1]!.id, ctx.keyPartitions);
       if (r === 'fenced') throw new FencedError(this.unit, this.epoch);
@@ -154,13 +161,41 @@ export class Stage1Unit {
       return false;
     }
     Object.assign(state, { seq, offset, maxEventTimeMs: max, floorMs, eof, idle: false, plan: undefined });
-    if (eof && (await ctx.log.readInput(p, offset, 1)).length > 0) {
+    if (eof && (await ctx.backend.readInput(p, offset, 1)).length > 0) {
       ctx.say(`dstream: input partition ${p} has entries after its end-of-input marker; they are ignored (published after the input ended?)`);
     }
     state.lines += lines;
+    this.warnIfLate(lines, max);
     for (const i of this.pending) ctx.onIssue(i);
     this.pending = [];
+    await this.trim();
     return true;
+  }
+
+  /**
+   * Retention: at most once per `TRIM_EVERY_MS`, drops the input entries every job of the topic has
+   * committed. A failure is left for the next time (trimming is never needed for correctness).
+   */
+  private async trim(): Promise<void> {
+    const now = this.ctx.now();
+    if (now - this.lastTrimMs < TRIM_EVERY_MS && !this.state.eof) return;
+    this.lastTrimMs = now;
+    await this.ctx.backend.trimInput(this.partition).catch(() => undefined);
+  }
+
+  /**
+   * More than `LATE_WARN_FRACTION` of a batch's records late: says so once per worker, with the
+   * `--watermark` that would have kept them (the largest distance of a late record's event time
+   * behind the batch's maximum, rounded up to a second: with it, no record of the batch is late).
+   */
+  private warnIfLate(lines: number, maxEventTimeMs: number): void {
+    const late = this.pending.filter((i) => i.kind === 'late');
+    if (lines === 0 || late.length <= lines * LATE_WARN_FRACTION || !this.ctx.onWarning) return;
+    let behindMs = 0;
+    for (const i of late) if (i.eventTimeMs !== undefined && maxEventTimeMs - i.eventTimeMs > behindMs) behindMs = maxEventTimeMs - i.eventTimeMs;
+    const needMs = Math.max(1000, Math.ceil((behindMs + 1) / 1000) * 1000);
+    const pct = ((100 * late.length) / lines).toFixed(1);
+    this.ctx.onWarning(`input partition ${this.partition}: ${late.length} of ${lines} records of a batch were late (${pct} %, dropped) with --watermark ${formatDuration(this.ctx.watermarkDelayMs)}; --watermark ${formatDuration(needMs)} would have kept them (the published order is not event-time order)`, 'late-fraction');
   }
 
   /** Commits an idle message when the partition has had no input for the idle timeout. */

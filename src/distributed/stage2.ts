@@ -16,6 +16,7 @@
 import { decodeState, encodeState } from '../checkpoint/codec.js';
 import type { Stage2Message } from './backend.js';
 import { FencedError, type JobContext } from './job-context.js';
+import { ORIGIN } from './log-backend.js';
 import { PaneTable } from './pane-table.js';
 import { packRows, unpackPartials } from './partials.js';
 
@@ -65,7 +66,7 @@ export class Stage2Unit {
   readonly unit: string;
   private table!: PaneTable;
   private sources = new Map<number, SourceProgress>();
-  private offset = '0-0';
+  private offset = ORIGIN;
   private doneFlag = false;
   /** Time (ms) and messages of the last rebuild, for logs and tests. */
   rebuild: { messages: number; panes: number; ms: number } | null = null;
@@ -96,7 +97,7 @@ export class Stage2Unit {
       this.table.restore(decodeState(JSON.parse(st.handOver)) as ReturnType<PaneTable['snapshot']>);
       // Also seen at start-up: the first worker takes every unit and hands the surplus over.
       ctx.say(`dstream: took over key partition ${this.partition} from a graceful hand-over: ${this.table.size} open panes, no replay`);
-    } else if (st.rebuild !== '0-0' && st.offset !== '0-0') {
+    } else if (st.rebuild !== ORIGIN && st.offset !== ORIGIN) {
       const seen = new Set<string>();
       const n = await ctx.log.readStage2Range(this.partition, st.rebuild, st.offset, (m) => {
         const k = `${m.source}:${m.seq}`;
@@ -149,7 +150,8 @@ export class Stage2Unit {
       });
       late += this.apply(m);
     }
-    const closed = this.table.close(minWatermark(this.sources, ctx.inputPartitions));
+    const watermarkMs = minWatermark(this.sources, ctx.inputPartitions);
+    const closed = this.table.close(watermarkMs);
     const { packs, rows } = packRows(closed);
     let allEnded = this.sources.size === ctx.inputPartitions;
     for (const s of this.sources.values()) if (!s.eof) allEnded = false;
@@ -158,6 +160,7 @@ export class Stage2Unit {
     const r = await ctx.log.commitStage2(ctx.worker, this.epoch, this.partition, {
       prevOffset: this.offset, offset: last, rebuild: this.table.rebuildPoint(last),
       sources: JSON.stringify(Object.fromEntries(this.sources)), sealedMs: this.table.sealedMs, done, rowsAdded: rows, lateAdded: late, rowPacks: packs,
+      closedMs: watermarkMs - ctx.allowedLatenessMs,
     }, ctx.output);
     if (r === 'fenced') throw new FencedError(this.unit, this.epoch);
     if (r === 'stale') {

@@ -17,7 +17,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DStreamError } from '../core/errors.js';
-import type { HeartbeatReply, UnitId } from './backend.js';
+import type { UnitId } from './backend.js';
 import { FencedError, type JobContext } from './job-context.js';
 import { Stage1Unit } from './stage1.js';
 import { Stage2Unit } from './stage2.js';
@@ -29,20 +29,9 @@ export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
-/**
- * The share of `units` units that member `rank` of `members` should hold:
- * `floor(units / members)`, plus one for the first `units mod members`.
- */
-export function fairShare(units: number, members: number, rank: number): number {
-  if (members <= 0 || rank < 0) return 0;
-  return Math.floor(units / members) + (rank < units % members ? 1 : 0);
-}
-
 /** Runs units of one job until it is complete or `stop()` is called. */
 export class Worker {
   private units = new Map<UnitId, Unit>();
-  private view: HeartbeatReply | null = null;
-  private viewAt = -Infinity;
   private stopping = false;
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -63,11 +52,13 @@ export class Worker {
 
   private async heartbeat(): Promise<void> {
     const reply = await this.ctx.log.heartbeat(this.ctx.worker, this.ctx.leaseMs, this.held());
-    for (const u of reply.lost) {
+    this.dropLost(reply.lost);
+  }
+
+  private dropLost(lost: UnitId[]): void {
+    for (const u of lost) {
       if (this.units.delete(u)) this.ctx.say(`dstream: lease on ${describe(u)} lost (another worker holds it now)`);
     }
-    this.view = reply;
-    this.viewAt = this.ctx.now();
   }
 
   /**
@@ -148,43 +139,25 @@ export class Worker {
     return results.some(Boolean);
   }
 
-  /** Takes free units up to the fair share, frees the surplus (see module doc). */
+  /** Gives up the units over this worker's share, then opens the units granted (see `JobLog.assign`). */
   private async rebalance(): Promise<void> {
     const { ctx } = this;
-    // A fresh view at least every 200 ms: units freed by others are taken without waiting for the heartbeat timer.
-    if (ctx.now() - this.viewAt >= Math.min(200, ctx.leaseMs / 3)) await this.heartbeat();
-    const view = this.view;
-    if (!view) return;
-    const members = view.members.includes(ctx.worker) ? view.members : [...view.members, ctx.worker].sort();
-    const rank = members.indexOf(ctx.worker);
-    const byUnit = new Map(view.leases.map((l) => [l.unit, l]));
-    for (const [stage, count] of [['s1', ctx.inputPartitions], ['s2', ctx.keyPartitions]] as const) {
-      const target = fairShare(count, members.length, rank);
-      const mine = [...this.units.keys()].filter((u) => u.startsWith(`${stage}:`));
-      if (mine.length > target) {
-        await this.releaseUnits(mine.slice(target), false);
-        continue;
-      }
-      let need = target - mine.length;
-      // Start at a rank-dependent place, so new workers do not all race for the same unit.
-      for (let i = 0; i < count && need > 0; i++) {
-        const n = (i + rank * Math.max(1, Math.floor(count / members.length))) % count;
-        const unit = `${stage}:${n}`;
-        if (this.units.has(unit)) continue;
-        const l = byUnit.get(unit);
-        if (l && l.owner !== '' && l.owner !== ctx.worker && l.expiresMs > view.nowMs) continue;
-        const epoch = await ctx.log.acquire(ctx.worker, unit, ctx.leaseMs);
-        if (epoch === null) continue;
-        const u = stage === 's1' ? new Stage1Unit(ctx, n, epoch) : new Stage2Unit(ctx, n, epoch);
-        this.units.set(unit, u); // before open(): the heartbeat renews it during a long rebuild
-        try {
-          await u.open();
-        } catch (e) {
-          this.units.delete(unit);
-          await ctx.log.release(ctx.worker, [[unit, epoch]], false).catch(() => undefined);
-          throw e;
-        }
-        need--;
+    const { lost, granted, revoke } = await ctx.log.assign(ctx.worker, ctx.leaseMs, this.held());
+    this.dropLost(lost);
+    const mine = revoke.filter((u) => this.units.has(u));
+    if (mine.length) await this.releaseUnits(mine, false);
+    for (let i = 0; i < granted.length; i++) {
+      const { unit, epoch } = granted[i]!;
+      const n = Number(unit.slice(3));
+      const u = unit.startsWith('s1:') ? new Stage1Unit(ctx, n, epoch) : new Stage2Unit(ctx, n, epoch);
+      this.units.set(unit, u); // before open(): the heartbeat renews it during a long rebuild
+      try {
+        await u.open();
+      } catch (e) {
+        this.units.delete(unit);
+        const unopened = granted.slice(i).map((g): [UnitId, number] => [g.unit, g.epoch]);
+        await ctx.log.release(ctx.worker, unopened, false).catch(() => undefined);
+        throw e;
       }
     }
   }

@@ -4,10 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseLogUrl, isLogUrl } from '../../src/distributed/log-url.js';
-import { fairShare } from '../../src/distributed/worker.js';
+import { fairShare } from '../../src/distributed/redis/assign.js';
 import { minWatermark, type SourceProgress } from '../../src/distributed/stage2.js';
 import { keyPartition, packByKeyPartition, unpackPartials, packRows, unpackRows, fnv1a } from '../../src/distributed/partials.js';
-import { compareIds, numText, textNum } from '../../src/distributed/redis-log.js';
+import { compareOffsets as compareIds } from '../../src/distributed/log-backend.js';
+import { numText, textNum } from '../../src/distributed/redis/codec.js';
 import { MapSideCombiner, lastWindowEndAtOrBefore } from '../../src/engine/map-side-combine.js';
 import { GLOBAL_KEY } from '../../src/operators/keyed-map.js';
 import { distributedPlan } from '../../src/cli/distributed-options.js';

@@ -10,7 +10,7 @@ import { IssueLog } from '../../src/core/issues.js';
 import { KeyedReducer } from '../../src/operators/keyed-map.js';
 import { PaneTable, type ClosedWindow } from '../../src/distributed/pane-table.js';
 import { windowSpec } from '../../src/windows/spec.js';
-import { compareIds } from '../../src/distributed/redis-log.js';
+import { compareOffsets as compareIds } from '../../src/distributed/log-backend.js';
 import { lastWindowEndAtOrBefore } from '../../src/engine/map-side-combine.js';
 
 type Ev = { t: number; k: string; v: number };

@@ -1,0 +1,201 @@
+/**
+ * The contract between distributed mode and the log it runs on. Redis Streams
+ * (`redis/`) is one implementation; Kafka (consumer group + transactions) the
+ * second. Nothing outside a backend's folder touches its client.
+ *
+ * How the workers use it (worker.ts, stage1.ts, stage2.ts):
+ *
+ *   backend = await openBackend(url, …); job = backend.job(group)
+ *   meta = job.open(keyPartitions, pipeline, output)        create or join
+ *   every lease/3:   job.heartbeat(worker, held)           → lost units
+ *   every batch:     job.assign(worker, held, leaseMs)     → granted (with epochs), revoke
+ *   stage 1, input partition P (unit `s1:P`):
+ *     stage1State(P) → planStage1(seq, from, to) → readInput… → commitStage1   (one atomic step:
+ *     partials to every key partition + input offset; Kafka: one transaction, exactly-once v2)
+ *     backend.trimInput(P) now and then (retention: what every job has committed)
+ *   stage 2, key partition Q (unit `s2:Q`):
+ *     stage2State(Q) → readStage2(Q, after) → commitStage2   (one atomic step: output rows +
+ *     offset + progress); a new owner replays from `rebuild` (Kafka: repartition topic or a
+ *     compacted changelog), or takes a graceful hand-over snapshot.
+ *   `job status` reads status(); `job reset` is job.reset(); `dstream cat` reads readOutput().
+ *
+ * Fencing: every plan/commit/hand-over carries the unit's epoch (Redis: lease epoch;
+ * Kafka: group generation + producer epoch) and answers 'fenced' once another worker
+ * holds the unit, so a paused or partitioned zombie never writes. 'stale': the state
+ * moved on (a replay of an already committed step); reload and go on.
+ *
+ * Offsets are opaque strings of one stream, `ORIGIN` before any entry, ordered by
+ * `compareOffsets` (Redis `ms-seq` ids; Kafka decimal offsets). Times are epoch ms
+ * of the backend's clock (workers' clocks may differ).
+ */
+import type {
+  CommitResult, HeartbeatReply, InputEntry, JobMeta, LeaseView, Stage1Commit, Stage1State, Stage2Commit, Stage2Message, Stage2State, UnitId,
+} from './backend.js';
+import { ConfigError, DStreamError } from '../core/errors.js';
+import type { LogUrl } from './log-url.js';
+
+/** The offset before any entry of a stream, for every backend. */
+export const ORIGIN = '0-0';
+
+/** Orders two offsets of one stream (−1, 0, 1): `ms-seq` ids and decimal offsets alike, part by part. */
+export function compareOffsets(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  const d = am - bm || as - bs;
+  return d < 0 ? -1 : d > 0 ? 1 : 0;
+}
+
+/** A unit this worker holds, with the epoch it was granted at. */
+export type Held = [UnitId, number];
+
+/** The answer to `assign`: drop `lost`, act on `revoke` (hand over, `release`), then open `granted`. */
+export interface Assignment {
+  /** Units taken from this worker (presumed dead by the group): drop their uncommitted work. */
+  lost: UnitId[];
+  granted: { unit: UnitId; epoch: number }[];
+  /** Held units over this worker's share: hand over and release them. */
+  revoke: UnitId[];
+}
+
+/** One committed entry of an output stream: the rows a key partition closed in one commit. */
+export interface OutputEntry {
+  offset: string;
+  keyPartition: number;
+  /** End (epoch ms) of the last window the key partition has closed with this commit; +∞ when done. */
+  closedMs: number;
+  /** Packed rows (`packRows`), '' for a progress-only entry. */
+  rows: string;
+}
+
+/** Options of a connection. */
+export interface BackendOptions {
+  /** Retry forever across outages (workers) instead of failing on the first error (commands). */
+  persistent: boolean;
+  /** A line for stderr when the connection drops or comes back (once per outage). */
+  onError?: (message: string) => void;
+}
+
+/** One connection to one topic of a log. Methods throw the client's errors (see `classifyError`). */
+export interface LogBackend {
+  readonly url: LogUrl;
+  readonly topic: string;
+  /** @throws DStreamError (exit 1) when unreachable and not `persistent`. */
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  /** Breaks pending blocking reads (a stopped `cat --follow`). */
+  interrupt(): void;
+  /** An error of this client as a DStreamError: authentication → ConfigError (exit 2), else E_LOG (exit 1). */
+  classifyError(e: unknown): unknown;
+
+  // ---- topics and partitions ----
+  /** Partition count, or null when the topic does not exist. */
+  partitions(): Promise<number | null>;
+  /** Creates the topic with `n` partitions, or returns the count it has. */
+  createTopic(n: number): Promise<number>;
+  /** Marks the input bounded (published from a file; every partition ends with a marker). */
+  markBounded(): Promise<void>;
+  isBounded(): Promise<boolean>;
+  /** Appends one entry (`lines` LF-joined) to partition `p`; pipelined, not awaited in order. */
+  append(p: number, lines: string): Promise<unknown>;
+  appendEof(p: number): Promise<unknown>;
+  /** Resolves once every append issued before is acknowledged. */
+  flush(): Promise<void>;
+  /** Partitions of the `n` whose last entry is an end-of-input marker. */
+  endedPartitions(n: number): Promise<number[]>;
+  /** At most `count` entries of partition `p` after `after` (exclusive). */
+  readInput(p: number, after: string, count: number): Promise<InputEntry[]>;
+  /** Entries of partition `p` from `from` to `to`, inclusive (replay of a planned batch). */
+  readInputRange(p: number, from: string, to: string): Promise<InputEntry[]>;
+  /** Entries ever appended to partition `p` (lag = this − consumed). */
+  inputAdded(p: number): Promise<number>;
+  /** Retention: drops entries of partition `p` that every job of the topic has committed; returns how many. */
+  trimInput(p: number): Promise<number>;
+  /**
+   * Deletes the topic, every job on it and their outputs; returns the number of keys/topics removed.
+   * @throws DStreamError E_CHECKPOINT_IN_USE (exit 75) while a job has live workers.
+   */
+  deleteTopic(): Promise<number>;
+
+  // ---- outputs (`--to`, `dstream cat`) ----
+  /** Key partitions of the job writing output `name`, or null when no job writes it. */
+  outputKeyPartitions(name: string): Promise<number | null>;
+  /** At most `count` entries of output `name` after `after`. */
+  readOutput(name: string, after: string, count: number): Promise<OutputEntry[]>;
+  /** Resolves when output `name` may have entries after `after`, or after `timeoutMs`. */
+  waitOutput(name: string, after: string, timeoutMs: number): Promise<void>;
+
+  /** The job `group` of this topic (Kafka: the consumer group / application.id). */
+  job(group: string): JobLog;
+}
+
+/** One job (consumer group) of a topic: membership, assignment, offsets, atomic commits. */
+export interface JobLog {
+  readonly group: string;
+  /**
+   * Creates the job if new (settings fixed for its life), else returns what it was created with.
+   * @returns null while the topic does not exist.
+   * @throws ConfigError (exit 2) when output `output` is written by another job.
+   */
+  open(keyPartitions: number, pipeline: string, output: string): Promise<JobMeta | null>;
+  meta(): Promise<JobMeta | null>;
+
+  // ---- membership and assignment (fencing epochs) ----
+  /** Renews membership and `held`; reports units lost. @throws JobGoneError when the job was reset. */
+  heartbeat(worker: string, leaseMs: number, held: Held[]): Promise<HeartbeatReply>;
+  /** This worker's fair share of units: what it gains (with epochs) and must give up. @throws JobGoneError. */
+  assign(worker: string, leaseMs: number, held: Held[]): Promise<Assignment>;
+  /** Frees `held` (those still held at that epoch); `leave`: also leaves the group. */
+  release(worker: string, held: Held[], leave: boolean): Promise<void>;
+  /** Leases and live members with their expiry (epoch ms), for `job status`. */
+  leases(): Promise<{ leases: LeaseView[]; members: Record<string, number>; nowMs: number }>;
+
+  // ---- stage 1: input partitions ----
+  stage1State(p: number): Promise<Stage1State>;
+  /** Write-ahead of a batch's offset range; returns the lateness floor (epoch ms), or why not. */
+  planStage1(worker: string, epoch: number, p: number, seq: number, from: string, to: string, keyPartitions: number): Promise<number | 'fenced' | 'stale'>;
+  /** Atomically: one message to every key partition, then the input offset. */
+  commitStage1(worker: string, epoch: number, c: Stage1Commit): Promise<CommitResult>;
+
+  // ---- stage 2: key partitions ----
+  stage2State(q: number): Promise<Stage2State>;
+  /** At most `count` messages of key partition `q` after `after`. */
+  readStage2(q: number, after: string, count: number): Promise<Stage2Message[]>;
+  /** Replays messages of `q` from `from` to `to` inclusive into `each`; returns how many. */
+  readStage2Range(q: number, from: string, to: string, each: (m: Stage2Message) => void): Promise<number>;
+  /** Messages of `q` after `after` (lag), counted up to `cap`. */
+  stage2Lag(q: number, after: string, cap: number): Promise<number>;
+  /** Atomically: output rows, offset, progress, trim of the applied messages. */
+  commitStage2(worker: string, epoch: number, q: number, c: Stage2Commit, output: string): Promise<CommitResult>;
+  /** Graceful hand-over: stores the open windows (valid while the offset stays `offset`), frees the unit. */
+  handOverStage2(worker: string, epoch: number, q: number, offset: string, snapshot: string): Promise<CommitResult>;
+
+  // ---- deletion ----
+  /**
+   * Deletes the job's state and its output; returns how many keys/topics were removed (0: no such job).
+   * @throws DStreamError E_CHECKPOINT_IN_USE (exit 75) while live workers are members.
+   */
+  reset(): Promise<number>;
+}
+
+/** The job's state was deleted (`dstream job reset`) while a worker ran: it must stop, not recreate it. */
+export class JobGoneError extends DStreamError {
+  constructor(job: string) {
+    super('E_JOB_GONE', 'processing', `the job (${job}) was reset or deleted while this worker ran; stopping`);
+  }
+}
+
+/**
+ * Opens the backend of a log URL (its client is loaded on first use).
+ * @throws ConfigError (exit 2) for a scheme without a backend.
+ */
+export async function openBackend(url: LogUrl, o: BackendOptions): Promise<LogBackend> {
+  switch (url.scheme) {
+    case 'redis': {
+      const { RedisBackend } = await import('./redis/backend.js');
+      return new RedisBackend(url, o);
+    }
+    case 'kafka':
+      // Kafka's group coordinator assigns and fences, and a transaction commits: kafka/run.ts drives its own worker.
+      throw new ConfigError(`${url.text}: kafka:// jobs run through src/distributed/kafka/run.ts, not this interface`);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * How the Redis backend stores values: numbers as text (`inf`, `-inf`),
+ * stream entries as flat field lists, leases as `<unit>:o|e|x` hash fields.
+ */
+import type { InputEntry, LeaseView, Stage2Message } from '../backend.js';
+
+/** A stream entry as ioredis returns it: `[id, [field, value, …]]`. */
+export type Entry = [string, string[]];
+
+/** A number as stored: `inf`, `-inf` or decimal. */
+export function numText(n: number): string {
+  return n === Infinity ? 'inf' : n === -Infinity ? '-inf' : String(n);
+}
+
+/** Inverse of `numText`; missing → `dflt`. */
+export function textNum(s: string | null | undefined, dflt: number): number {
+  if (s === null || s === undefined || s === '') return dflt;
+  return s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s);
+}
+
+/** `[k1, v1, k2, v2, …]` → `{ k1: v1, … }`. */
+export function hash(flat: string[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) o[flat[i]!] = flat[i + 1]!;
+  return o;
+}
+
+/** An input stream entry: `l=<lines>` or `eof=1`. */
+export function toInputEntry([id, f]: Entry): InputEntry {
+  const h = hash(f);
+  return { id, lines: h.l ?? null, eof: h.eof === '1' };
+}
+
+/** A stage-1 → stage-2 message (fields of s1-commit.lua). */
+export function toMessage([id, f]: Entry): Stage2Message {
+  const h = hash(f);
+  return { id, source: Number(h.s), seq: Number(h.n), watermarkMs: textNum(h.w, -Infinity), eof: h.e === '1', idle: h.i === '1', data: h.d ?? '' };
+}
+
+/** The leases hash → one view per unit, sorted by unit. */
+export function leasesOf(h: Record<string, string>): LeaseView[] {
+  const units = new Set<string>();
+  for (const k of Object.keys(h)) units.add(k.slice(0, k.lastIndexOf(':')));
+  return [...units].sort().map((unit) => ({ unit, owner: h[`${unit}:o`] ?? '', epoch: Number(h[`${unit}:e`] ?? 0), expiresMs: Number(h[`${unit}:x`] ?? 0) }));
+}
+
+/** `0 … n−1`. */
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
