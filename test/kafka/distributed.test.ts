@@ -83,7 +83,7 @@ describe.skipIf(!hasJava || !haveData)('distributed mode on Kafka', () => {
   it(`kill -9 of a worker in the middle of a transaction, with a replacement (${SEEDS} seeds): the output equals the local run`, async () => {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const job = `kill${seed}`;
-      const n = 1 + Math.floor(rng(seed)() * 4);
+      const n = 1 + Math.floor(rng(seed)() * 3);
       // The victim pauses in its n-th stage-1 transaction (messages sent, offsets not yet added): killed there.
       const victim = worker(job, { DSTREAM_FAULT: `stall-before-commit@${n}` });
       const other = worker(job);

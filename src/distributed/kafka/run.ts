@@ -94,7 +94,7 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
     const units = { ...s.units, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions };
     say(`dstream: worker ${s.worker} joined ${what} (${meta.inputPartitions} input partitions, ${meta.keyPartitions} key partitions${meta.endOffsets ? ', ends at the offsets noted at creation' : ''})`);
     w = new KafkaWorker(log, units, {
-      job, meta, worker: s.worker, sessionTimeoutMs: s.sessionTimeoutMs, batchRecords: 2000, pollMs: 100,
+      job, meta, worker: s.worker, sessionTimeoutMs: s.sessionTimeoutMs, batchRecords: 500, pollMs: 100,
       beforeCommit: fault ? (n) => {
         if (n === Number(fault[1])) {
           say(`dstream: DSTREAM_FAULT: stalling ${2 * s.sessionTimeoutMs} ms before stage-1 commit ${n}`);
