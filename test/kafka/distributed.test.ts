@@ -114,7 +114,9 @@ describe.skipIf(!hasJava || !haveData)('distributed mode on Kafka', () => {
     await whenStderr(ws[0]!, /DSTREAM_FAULT: stalling/);
     broker.stop();
     broker.restart();
+    const dump = setTimeout(() => console.error(ws.map((w) => w.stderr).join('\n----\n')), 120_000);
     for (const w of ws) await exited(w);
+    clearTimeout(dump);
     expect(await cat('restart')).toBe(local);
   }, 300_000);
 });

@@ -65,12 +65,23 @@ class Member {
 
   constructor(private readonly log: KafkaLog, readonly groupId: string, readonly topic: string, private readonly txId: string, private readonly sessionTimeoutMs: number) {
     this.consumer = new Consumer({ ...clientOptions(log.url), groupId, isolationLevel: FetchIsolationLevels.READ_COMMITTED, autocommit: false });
+    // The client reports a failed background re-join as an 'error' event (unhandled, it would end the process);
+    // ensureJoined() joins again at the next step.
+    this.consumer.on('error', () => undefined);
   }
 
   async join(): Promise<void> {
     this.consumer.topics.trackAll(this.topic);
     const s = this.sessionTimeoutMs;
-    await this.consumer.joinGroup({ sessionTimeout: s, rebalanceTimeout: s, heartbeatInterval: Math.max(100, Math.floor(s / 4)) });
+    await deadline(this.consumer.joinGroup({ sessionTimeout: s, rebalanceTimeout: s, heartbeatInterval: Math.max(100, Math.floor(s / 4)) }), 'joining the group');
+  }
+
+  /**
+   * Joins again when the membership has ended: the client gives up re-joining after a few
+   * failures (a broker away for long), and a member that is not heartbeating holds nothing.
+   */
+  async ensureJoined(): Promise<void> {
+    if (!this.consumer.isActive()) await this.join();
   }
 
   /** The generation and the partitions of `topic` this member holds in it (sorted). */
@@ -139,7 +150,7 @@ class Member {
   async leave(): Promise<void> {
     this.reset();
     await deadline(this.consumer.leaveGroup(false) as unknown as Promise<void>, 'leaving the group', 5000).catch(() => undefined);
-    await Promise.resolve(this.consumer.close(true) as unknown as Promise<void>).catch(() => undefined);
+    await deadline(Promise.resolve(this.consumer.close(true) as unknown as Promise<void>), 'closing', 5000).catch(() => undefined);
   }
 }
 
@@ -176,7 +187,6 @@ export class KafkaWorker {
    */
   async run(): Promise<void> {
     this.outputPartitions = (await this.log.partitions(this.o.meta.output)) ?? 1;
-    await Promise.all([this.s1.join(), this.s2.join()]);
     let lastCheck = -Infinity;
     try {
       while (!this.stopping) {
@@ -221,6 +231,8 @@ export class KafkaWorker {
   /** Opens the units of a new assignment from the committed offsets and the changelog. */
   private async rebalance(): Promise<void> {
     const { meta } = this.o;
+    await this.s1.ensureJoined();
+    await this.s2.ensureJoined();
     const v1 = this.s1.view();
     if (v1.generation !== this.gen1 || !same(v1.partitions, [...this.inputs.keys()])) {
       this.inputs.clear();
