@@ -244,7 +244,7 @@ export class KafkaWorker {
         this.inputs.set(p, new InputUnit(this.ctx, p, committed.get(p) ?? 0, rec ? (JSON.parse(rec) as Stage1Record) : undefined, end));
       }
       this.gen1 = v1.generation;
-      if (v1.partitions.length) this.ctx.say(`dstream: input partitions ${v1.partitions.join(',')} assigned (generation ${v1.generation})`);
+      if (v1.partitions.length) this.ctx.say(`dstream: input partition${v1.partitions.length > 1 ? 's' : ''} ${v1.partitions.join(',')} assigned (generation ${v1.generation})`);
     }
     const v2 = this.s2.view();
     if (v2.generation !== this.gen2 || !same(v2.partitions, [...this.keys.keys()])) {
@@ -258,7 +258,7 @@ export class KafkaWorker {
         if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${u.openPanes} open panes rebuilt from the changelog`);
       }
       this.gen2 = v2.generation;
-      if (v2.partitions.length) this.ctx.say(`dstream: key partitions ${v2.partitions.join(',')} assigned (generation ${v2.generation})`);
+      if (v2.partitions.length) this.ctx.say(`dstream: key partition${v2.partitions.length > 1 ? 's' : ''} ${v2.partitions.join(',')} assigned (generation ${v2.generation})`);
     }
   }
 
