@@ -183,19 +183,10 @@ export class Stage1Unit {
     await this.ctx.backend.trimInput(this.partition).catch(() => undefined);
   }
 
-  /**
-   * More than `LATE_WARN_FRACTION` of a batch's records late: says so once per worker, with the
-   * `--watermark` that would have kept them (the largest distance of a late record's event time
-   * behind the batch's maximum, rounded up to a second: with it, no record of the batch is late).
-   */
+  /** Says once per worker when too much of a batch was late (`lateWarning`). */
   private warnIfLate(lines: number, maxEventTimeMs: number): void {
-    const late = this.pending.filter((i) => i.kind === 'late');
-    if (lines === 0 || late.length <= lines * LATE_WARN_FRACTION || !this.ctx.onWarning) return;
-    let behindMs = 0;
-    for (const i of late) if (i.eventTimeMs !== undefined && maxEventTimeMs - i.eventTimeMs > behindMs) behindMs = maxEventTimeMs - i.eventTimeMs;
-    const needMs = Math.max(1000, Math.ceil((behindMs + 1) / 1000) * 1000);
-    const pct = ((100 * late.length) / lines).toFixed(1);
-    this.ctx.onWarning(`input partition ${this.partition}: ${late.length} of ${lines} records of a batch were late (${pct} %, dropped) with --watermark ${formatDuration(this.ctx.watermarkDelayMs)}; --watermark ${formatDuration(needMs)} would have kept them (the published order is not event-time order)`, 'late-fraction');
+    const line = lateWarning(this.partition, this.pending, lines, maxEventTimeMs, this.ctx.watermarkDelayMs);
+    if (line && this.ctx.onWarning) this.ctx.onWarning(line, 'late-fraction');
   }
 
   /** Commits an idle message when the partition has had no input for the idle timeout. */
@@ -217,4 +208,20 @@ export class Stage1Unit {
     ctx.say(`dstream: input partition ${this.partition} idle for ${ctx.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);
     return true;
   }
+}
+
+/**
+ * More than `LATE_WARN_FRACTION` of a batch's `lines` records late (`issues` of the batch): the
+ * warning line, with the `--watermark` that would have kept them (the largest distance of a late
+ * record's event time behind the batch's maximum, rounded up to a second: with it, no record of the
+ * batch is late); null otherwise. Shared by the Redis and Kafka workers.
+ */
+export function lateWarning(partition: number, issues: Issue[], lines: number, maxEventTimeMs: number, watermarkDelayMs: number): string | null {
+  const late = issues.filter((i) => i.kind === 'late');
+  if (lines === 0 || late.length <= lines * LATE_WARN_FRACTION) return null;
+  let behindMs = 0;
+  for (const i of late) if (i.eventTimeMs !== undefined && maxEventTimeMs - i.eventTimeMs > behindMs) behindMs = maxEventTimeMs - i.eventTimeMs;
+  const needMs = Math.max(1000, Math.ceil((behindMs + 1) / 1000) * 1000);
+  const pct = ((100 * late.length) / lines).toFixed(1);
+  return `input partition ${partition}: ${late.length} of ${lines} records of a batch were late (${pct} %, dropped) with --watermark ${formatDuration(watermarkDelayMs)}; --watermark ${formatDuration(needMs)} would have kept them (the published order is not event-time order)`;
 }

@@ -26,6 +26,7 @@ import { MapSideCombiner } from '../../engine/map-side-combine.js';
 import type { JobContext } from '../job-context.js';
 import { PaneTable } from '../pane-table.js';
 import { packByKeyPartition, unpackPartials } from '../partials.js';
+import { lateWarning } from '../stage1.js';
 import { minWatermark, type SourceProgress } from '../stage2.js';
 import type { LogRecord } from './log.js';
 
@@ -88,7 +89,7 @@ export class InputUnit {
    * Computes one batch of `records` (offsets from `pos` on; may be empty when only the end is due).
    * @returns the messages to write and what `commit` takes once they are committed.
    */
-  compute(records: LogRecord[], next: number, repartition: string): { messages: OutMessage[]; after: { pos: number; state: Stage1Record; issues: Issue[] } } {
+  compute(records: LogRecord[], next: number, repartition: string): { messages: OutMessage[]; after: { pos: number; state: Stage1Record; issues: Issue[]; warning: string | null } } {
     const { ctx, combiner } = this;
     combiner.take();
     this.pending = [];
@@ -107,13 +108,15 @@ export class InputUnit {
     }));
     const lines = records.reduce((n, r) => n + (r.value === null ? 0 : 1), 0);
     const state = { max: Number.isFinite(max) ? max : null, eof, lines: this.state.lines + lines, late: this.state.late + combiner.issues.counts.late - lateBefore };
-    return { messages, after: { pos: next, state, issues: this.pending } };
+    const warning = lateWarning(this.partition, this.pending, lines, max, ctx.watermarkDelayMs);
+    return { messages, after: { pos: next, state, issues: this.pending, warning } };
   }
 
-  /** Adopts a committed batch. */
-  commit(after: { pos: number; state: Stage1Record; issues: Issue[] }): void {
+  /** Adopts a committed batch: its issues are reported, and too many late records said once per worker. */
+  commit(after: { pos: number; state: Stage1Record; issues: Issue[]; warning: string | null }): void {
     this.pos = after.pos;
     this.state = after.state;
+    if (after.warning) this.ctx.onWarning?.(after.warning, 'late-fraction');
     for (const i of after.issues) this.ctx.onIssue(i);
   }
 }
