@@ -171,7 +171,7 @@ export class KafkaLog {
       const t = this.ids.get(topic);
       if (!t) throw new Error(`no topic ${topic}`);
       const r = await deadline(this.reader.fetch({
-        node: t.leaders[partition]!, isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 50, minBytes: 1, maxBytes: 8 << 20,
+        node: t.leaders[partition]!, isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 0, minBytes: 1, maxBytes: 8 << 20, // no long poll: the worker waits itself when nothing moved
         topics: [{ topicId: t.id, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: BigInt(next), lastFetchedEpoch: -1, partitionMaxBytes: 4 << 20 }] }],
       }), 'fetching');
       const tp = r.responses[0]?.partitions[0];
