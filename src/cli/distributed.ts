@@ -204,7 +204,7 @@ async function runKafka(o: CliOptions, say: Say, p: {
   const warned = new Set<string>();
   return runKafkaWorker({
     from: d.from, to: d.to, keyPartitions: d.keyPartitions, defaultKeyPartitions: DEFAULT_KEY_PARTITIONS, pipeline: p.jobPipeline,
-    fingerprint: fingerprint(p.description), description: p.description, once: o.sources.once, sessionTimeoutMs: d.leaseMs, worker: newWorkerId(),
+    fingerprint: fingerprint(p.description), description: p.description, once: o.sources.once, sessionTimeoutMs: d.leaseMs, batchRecords: o.sources.maxRecordsPerBatch, worker: newWorkerId(),
     units: {
       combiner: p.combiner, spec: p.spec, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
       mergeReducer: () => new KeyedReducer({ ...p.aggregation, combine: p.combine }, p.issues, true),

@@ -32,7 +32,8 @@ describe.skipIf(!hasJava || !haveData)('distributed mode on Kafka', () => {
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {
-      return startJob(['--from', from(job), ...OPS, '--once', '--lease', '6s', '--to', to(job)]);
+      // 500 records per partition and transaction: 5 transactions per partition, room for faults in the middle.
+      return startJob(['--from', from(job), ...OPS, '--once', '--lease', '6s', '--max-records-per-batch', '500', '--to', to(job)]);
     } finally {
       process.env = saved;
     }

@@ -28,6 +28,8 @@ export interface KafkaWorkerSettings {
   description: PipelineDescription;
   once: boolean;
   sessionTimeoutMs: number;
+  /** `--max-records-per-batch`: records per input partition and stage-1 transaction at most (default 5000). */
+  batchRecords?: number;
   worker: string;
   units: UnitContext;
   /** Called when the worker ends (summary of issues). */
@@ -94,7 +96,7 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
     const units = { ...s.units, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions };
     say(`dstream: worker ${s.worker} joined ${what} (${meta.inputPartitions} input partitions, ${meta.keyPartitions} key partitions${meta.endOffsets ? ', ends at the offsets noted at creation' : ''})`);
     w = new KafkaWorker(log, units, {
-      job, meta, worker: s.worker, sessionTimeoutMs: s.sessionTimeoutMs, batchRecords: 500, pollMs: 100,
+      job, meta, worker: s.worker, sessionTimeoutMs: s.sessionTimeoutMs, batchRecords: s.batchRecords ?? 5000, pollMs: 100,
       beforeCommit: fault ? (n) => {
         if (n === Number(fault[1])) {
           say(`dstream: DSTREAM_FAULT: stalling ${2 * s.sessionTimeoutMs} ms before stage-1 commit ${n}`);
