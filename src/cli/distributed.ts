@@ -61,7 +61,7 @@ function checkWorkerFlags(o: CliOptions): void {
   const s = o.sources;
   if (s.connect.length || s.listen.length || s.watch.length) throw new ConfigError('--from reads the topic; drop --connect, --listen and --watch');
   if (o.checkpoint.checkpoint || o.checkpoint.output || o.checkpoint.outputDir || o.checkpoint.wal) {
-    throw new ConfigError('distributed mode keeps its state and output in redis; drop --checkpoint, --wal, --output and --output-dir');
+    throw new ConfigError('distributed mode keeps its state and output in the log (redis or kafka); drop --checkpoint, --wal, --output and --output-dir');
   }
   if (o.workers !== undefined) throw new ConfigError('--workers is for local mode; start more workers with the same --from instead');
   if (o.format !== undefined) throw new ConfigError(`--format: a worker writes rows to --to; read them with dstream cat --to-URL --format ${o.format}`.replace('--to-URL', o.distributed!.to.text));

@@ -6,7 +6,8 @@
  * middle of a transaction with a replacement started (3 seeds, 10 with
  * DSTREAM_LONG=1); a worker SIGSTOPped in the middle of a transaction past its
  * session timeout, then resumed: its commit is refused (fenced) and nothing is
- * written twice; the broker stopped and started again in the middle of a job.
+ * written twice; workers joining and one leaving (SIGTERM) mid-job; the broker
+ * stopped and started again in the middle of a job.
  * Every wait is for an event: a line on a worker's stderr, or its exit.
  */
 import { existsSync } from 'node:fs';
@@ -108,6 +109,21 @@ describe.skipIf(!hasJava || !haveData)('distributed mode on Kafka', () => {
     await exited(other);
     expect(zombie.stderr).toMatch(/fenced/);
     expect(await cat('stop')).toBe(local);
+  }, 300_000);
+
+  it('workers joining and leaving (SIGTERM) in the middle of a job: the output equals the local run', async () => {
+    const first = worker('churn', { DSTREAM_FAULT: 'stall-before-commit@2' });
+    await whenStderr(first, /DSTREAM_FAULT: stalling/); // the first has committed once and is inside its second transaction
+    const second = worker('churn');
+    await whenStderr(second, /input partitions? [\d,]+ assigned/);
+    const third = worker('churn');
+    await whenStderr(third, /assigned/);
+    second.child.kill('SIGTERM'); // leaves the groups after its running step: the others rebalance at once
+    await exited(second);
+    expect(second.stderr).toMatch(/SIGTERM: finishing the current step/);
+    await exited(first);
+    await exited(third);
+    expect(await cat('churn')).toBe(local);
   }, 300_000);
 
   it('the broker stopped and started again in the middle of a job: the output equals the local run', async () => {
