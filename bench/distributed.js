@@ -1,7 +1,7 @@
 /**
  * bench/distributed.js — distributed mode (Redis Streams) against the local engine.
  *
- *   node bench/distributed.js [--lines N] [--runs N] [--key-partitions N] [--defaults-only]
+ *   node bench/distributed.js [--backend redis] [--fsync everysec|always] [--lines N] [--runs N] [--key-partitions N] [--defaults-only]
  *                             [--out FILE | --no-write] [--dstream PATH/TO/bin/dstream.js]
  *
  * Standalone: not part of `npm run bench` (which rewrites bench/RESULTS.md from
@@ -16,10 +16,12 @@
  *    overlapping. --lines N (default 6,000,000 = 600 copies) keeps the first N
  *    lines; written into a temporary directory, removed at exit.
  * 2. Starts its own redis-server on a free port (never 6399) in that directory,
- *    with `appendonly yes`, `appendfsync everysec` (not `always`: see the notes
+ *    with `appendonly yes`, `appendfsync everysec` (`--fsync always`: an fsync per commit, what exactly
+ *    once across a crash of the server needs; see the notes
  *    this script writes), `auto-aof-rewrite-percentage 0` (no AOF rewrite fork
  *    in the middle of a timed run) and no RDB snapshots; stops it by its PID at exit.
- * 3. Preloads the input once: `dstream publish redis://…/bench --partitions 4 < file` (timed).
+ * 3. Preloads the input once: `dstream publish redis://…/bench --partitions 4 --keep-input < file` (timed;
+ *    --keep-input: every run reads it all, where retention would trim what the first job committed).
  * 4. The job (J3 of bench/run.js: requests per 5-minute event-time window and status):
  *      --event-time 'l => l.split("[")[1].split("]")[0]' --map 'l => l.split(" ")[8]'
  *      --count-by-value --window 5m --watermark 1m
@@ -65,14 +67,16 @@ const log = (msg) => process.stderr.write(msg + '\n');
 // ------------------------------------------------------------------ options
 
 function parseArgs(argv) {
-  const opts = { lines: 6_000_000, runs: 3, keyPartitions: 8, out: path.join(BENCH, 'RESULTS.md'), dstream: null, fast: true };
+  const opts = { backend: 'redis', fsync: 'everysec', lines: 6_000_000, runs: 3, keyPartitions: 8, out: path.join(BENCH, 'RESULTS.md'), dstream: null, fast: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
       if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
       return argv[++i];
     };
-    if (a === '--lines') opts.lines = Number(value().replace(/[_,]/g, ''));
+    if (a === '--backend') opts.backend = value();
+    else if (a === '--fsync') opts.fsync = value();
+    else if (a === '--lines') opts.lines = Number(value().replace(/[_,]/g, ''));
     else if (a === '--runs') opts.runs = Number(value());
     else if (a === '--key-partitions') opts.keyPartitions = Number(value());
     else if (a === '--out') opts.out = path.resolve(value());
@@ -84,6 +88,9 @@ function parseArgs(argv) {
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
+  // The log behind distributed mode (src/distributed/log-backend.ts); the Kafka backend adds 'kafka' here.
+  if (opts.backend !== 'redis') throw new Error(`--backend ${opts.backend}: this bench runs redis (the backends built: redis)`);
+  if (opts.fsync !== 'everysec' && opts.fsync !== 'always') throw new Error('--fsync must be everysec or always');
   for (const k of ['lines', 'runs', 'keyPartitions']) {
     if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`--${k === 'keyPartitions' ? 'key-partitions' : k} must be a positive integer`);
   }
@@ -256,11 +263,11 @@ function writeInput(file, lines) {
 
 // -------------------------------------------------------------------- redis
 
-async function startRedis(redisBin, dir) {
+async function startRedis(redisBin, dir, fsync) {
   let port;
   do port = await freePort();
   while (port === 6399);
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', fsync,
     '--auto-aof-rewrite-percentage', '0', '--save', '', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log')];
   const child = spawn(redisBin, args, { stdio: 'ignore' });
   children.add(child);
@@ -345,17 +352,17 @@ async function main() {
 
   const redisDir = path.join(workDir, 'redis');
   fs.mkdirSync(redisDir);
-  const srv = await startRedis(redisBin, redisDir);
+  const srv = await startRedis(redisBin, redisDir, opts.fsync);
   const redisVersion = await info(srv.redis, 'server', 'redis_version');
-  log(`redis-server ${redisVersion} on 127.0.0.1:${srv.port} (pid ${srv.pid}), appendonly yes, appendfsync everysec`);
+  log(`redis-server ${redisVersion} on 127.0.0.1:${srv.port} (pid ${srv.pid}), appendonly yes, appendfsync ${opts.fsync}`);
   const base = `redis://127.0.0.1:${srv.port}`;
   const topic = 'bench';
 
   // Publish once.
-  log(`publish: dstream publish ${base}/${topic} --partitions 4 < input`);
+  log(`publish: dstream publish ${base}/${topic} --partitions 4 --keep-input < input`);
   const pubErr = path.join(workDir, 'publish.err');
   t = Date.now();
-  const pub = await run(NODE, [bin, 'publish', `${base}/${topic}`, '--partitions', '4'], { stdin: file, stderr: pubErr, timeFile: path.join(workDir, 'publish.time') });
+  const pub = await run(NODE, [bin, 'publish', `${base}/${topic}`, '--partitions', '4', '--keep-input'], { stdin: file, stderr: pubErr, timeFile: path.join(workDir, 'publish.time') });
   const publishMs = Date.now() - t;
   const pubText = fs.readFileSync(pubErr, 'utf8').trim();
   if (pub.code !== 0) throw new Error(`dstream publish exited ${pub.code ?? pub.signal}: ${pubText}`);
@@ -474,7 +481,7 @@ async function main() {
   const dirty = tryExec('git', ['-C', REPO, 'status', '--porcelain', '--', 'src']);
   const md = [];
   md.push(`${SECTION}\n`);
-  md.push(`Generated by \`node bench/distributed.js${opts.lines !== 6_000_000 ? ` --lines ${opts.lines}` : ''}${opts.runs !== 3 ? ` --runs ${opts.runs}` : ''}${opts.keyPartitions !== 8 ? ` --key-partitions ${opts.keyPartitions}` : ''}\`` +
+  md.push(`Generated by \`node bench/distributed.js${opts.fsync !== 'everysec' ? ` --fsync ${opts.fsync}` : ''}${opts.lines !== 6_000_000 ? ` --lines ${opts.lines}` : ''}${opts.runs !== 3 ? ` --runs ${opts.runs}` : ''}${opts.keyPartitions !== 8 ? ` --key-partitions ${opts.keyPartitions}` : ''}\`` +
     ` (${((Date.now() - t0) / 60000).toFixed(1)} min; not part of \`npm run bench\`, which rewrites this file: run it again afterwards).` +
     ' Everything on one machine: redis-server and the workers share its cores.\n');
   md.push('| | |\n|---|---|');
@@ -484,11 +491,11 @@ async function main() {
     `| memory | ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB |`,
     `| OS | ${os.type()} ${os.release()} |`,
     `| node | ${process.version} |`,
-    `| redis-server | ${redisVersion}, local (127.0.0.1), \`appendonly yes\`, \`appendfsync everysec\`, \`auto-aof-rewrite-percentage 0\`, \`save ""\` |`,
+    `| redis-server | ${redisVersion}, local (127.0.0.1), \`appendonly yes\`, \`appendfsync ${opts.fsync}\`, \`auto-aof-rewrite-percentage 0\`, \`save ""\` |`,
     `| load average (1 min) before → after | ${loadBefore.toFixed(2)} → ${os.loadavg()[0].toFixed(2)} |`,
     `| dstream | ${opts.dstream ? `\`${opts.dstream}\`` : `git ${head}${dirty ? ` + uncommitted changes in src/ (${dirty.split('\n').length} files)` : ''}, \`npm run build\`, copied before the run`} |`,
     `| input | ${input.lines.toLocaleString('en-US')} lines, ${(input.bytes / 1e6).toFixed(0)} MB: \`data/elastic-examples/apache_logs\` × ${input.copies}, copy i shifted by i × 4 days (events ${input.first.slice(0, 10)} … ${input.last.slice(0, 10)}) |`,
-    `| publish | \`dstream publish redis://…/bench --partitions 4 < input\`: ${fmtS(publishMs)} s (${fmtRate(input.lines / (publishMs / 1000))} lines/s), once, before the runs; redis used memory then ${memAfterPublish}, at the end ${memEnd}; AOF ${(aofBytes / 1e6).toFixed(0)} MB at the end |`,
+    `| publish | \`dstream publish redis://…/bench --partitions 4 --keep-input < input\`: ${fmtS(publishMs)} s (${fmtRate(input.lines / (publishMs / 1000))} lines/s), once, before the runs; redis used memory then ${memAfterPublish}, at the end ${memEnd}; AOF ${(aofBytes / 1e6).toFixed(0)} MB at the end |`,
     `| output | ${reference.length.toLocaleString('en-US')} rows (window start, status, count) |`,
   ].join('\n') + '\n');
   md.push(`${opts.runs} timed runs of each, interleaved, after one untimed local run that gives the reference answer:\n`);
@@ -506,7 +513,7 @@ async function main() {
   }
   md.push('- Two workers started together split the work within about 200 ms: the one that starts first takes every unit, refreshes its view of the members every 200 ms and hands the surplus over (key partitions with their open windows) right after its next commit; a worker with nothing to do looks again after 100 ms at most. The `--batch 100ms --lease 2s` rows show that shorter settings no longer change much.');
   md.push('- Wall time of a distributed run: from starting the worker(s) until the last has exited 0 (the job complete and its output committed); the input was published beforehand. "dstream CPU s": user + sys of the dstream process(es), summed over the workers (GNU time); "redis-server CPU s": what the server used during the run (/proc). Each distributed run had its own `?group=` and output stream; its output (`dstream cat`, sorted) was compared with the local engine\'s, then deleted with `dstream job reset`.');
-  md.push('- `appendfsync everysec` here; the README recommends `always` for exactly-once output across a crash of the redis server itself, which costs an fsync per commit.');
+  if (opts.fsync === 'everysec') md.push('- `appendfsync everysec` here (`--fsync always` for the other); the README recommends `always` for exactly-once output across a crash of the redis server itself, which costs an fsync per commit.');
   md.push('');
   md.push('Commands:\n');
   md.push(`- local: \`dstream ${OPS.map(shq).join(' ')} --format tsv < input > /dev/null\``);

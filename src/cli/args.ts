@@ -88,7 +88,7 @@ Durations: a bare number is seconds; units ms s m h d.
 
 ${EXIT_CODES_TEXT}
 
-See man dstream for every flag; dstream help parse for the fields of each --parse format. Subcommands: dstream checkpoint inspect|reset DIR; dstream completion bash|zsh; dstream publish|cat|job (distributed mode, see man dstream).`;
+See man dstream for every flag; dstream help parse for the fields of each --parse format. Subcommands: dstream checkpoint inspect|reset DIR; dstream completion bash|zsh; dstream publish|cat|job|topic (distributed mode, see man dstream).`;
 
 function version(): string {
   try {

@@ -1,17 +1,14 @@
 /**
  * The flags of distributed mode (`--from redis://…/TOPIC?group=JOB`,
  * `--to`, `--key-partitions`, `--lease`; `--idle-timeout` is shared with
- * `--listen`), their validation, and the check that the rest of the command
- * line is something distributed mode can run: stateless operators with
- * `--event-time`, one aggregation that combines map-side, an event-time
- * `--window` after it, and nothing after that.
+ * `--listen`) and their validation. What pipelines distributed mode runs is
+ * decided in distributed/plan.ts.
  */
 import type { Argv } from 'yargs';
 import { parseDuration } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { isLogUrl, parseLogUrl, type LogUrl } from '../distributed/log-url.js';
-import type { OperatorFlag } from '../plan/pipeline.js';
 
 /** Distributed-mode settings. Durations in ms. */
 export interface DistributedCliOptions {
@@ -76,29 +73,4 @@ export function readDistributedOptions(parsed: Record<string, unknown>): Distrib
   const leaseMs = lease === undefined ? DEFAULT_LEASE_MS : parseDuration(lease, '--lease');
   if (leaseMs < 100) throw new ConfigError('--lease must be at least 100ms');
   return { from: src, to, keyPartitions, idleTimeoutMs, leaseMs };
-}
-
-const STATELESS = new Set(['map', 'flat-map', 'filter', 'event-time']);
-const AGGREGATIONS = new Set(['count', 'count-by-value', 'reduce', 'reduce-by-key']);
-
-/** The parts of a distributed pipeline. */
-export interface DistributedPlan {
-  prefix: OperatorFlag[];
-  aggregation: OperatorFlag;
-  window: Extract<OperatorFlag, { op: 'window' }>;
-}
-
-/**
- * Splits the operators into what the stages run.
- * @throws ConfigError (exit 2) naming what distributed mode does not support.
- */
-export function distributedPlan(ops: OperatorFlag[]): DistributedPlan {
-  const aggAt = ops.findIndex((f) => AGGREGATIONS.has(f.op));
-  const shape = 'distributed mode runs: stateless operators (--map, --flat-map, --filter) with --event-time, then --count, --count-by-value, --reduce or --reduce-by-key, then --window LENGTH [--slide S]';
-  if (aggAt < 0 || ops.slice(0, aggAt).some((f) => !STATELESS.has(f.op))) throw new ConfigError(shape);
-  if (!ops.slice(0, aggAt).some((f) => f.op === 'event-time')) throw new ConfigError(`${shape} (--event-time is missing)`);
-  const window = ops[aggAt + 1];
-  if (window?.op !== 'window') throw new ConfigError(`${shape} (no --window after --${ops[aggAt]!.op})`);
-  if (ops.length > aggAt + 2) throw new ConfigError(`${shape} (--${ops[aggAt + 2]!.op} after the window is not supported yet)`);
-  return { prefix: ops.slice(0, aggAt), aggregation: ops[aggAt]!, window };
 }

@@ -8,22 +8,22 @@ import bytes from 'bytes';
 import { ConfigError, DStreamError, ExitCode } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { IssueLog } from '../core/issues.js';
-import { aggregationOf, partialCombinerOf, type AggFlag } from '../engine/map-side-combine.js';
 import { KeyedReducer } from '../operators/keyed-map.js';
 import { compileFunction } from '../plan/compile-fn.js';
-import { describeChange, fingerprint, pipelineDescription, type PipelineDescription } from '../plan/fingerprint.js';
+import { pipelineDescription } from '../plan/fingerprint.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
-import { windowSpec } from '../windows/spec.js';
 import { formatStatus, jobStatus } from '../distributed/admin.js';
 import { catOutput } from '../distributed/cat.js';
 import { openBackend } from '../distributed/log-backend.js';
 import type { JobContext } from '../distributed/job-context.js';
 import { parseLogUrl } from '../distributed/log-url.js';
-import { publish } from '../distributed/publish.js';
+import { markTopic, openTopic, publish } from '../distributed/publish.js';
 import { newWorkerId, Worker } from '../distributed/worker.js';
 import type { CliOptions } from './args.js';
-import { DEFAULT_INPUT_PARTITIONS, DEFAULT_KEY_PARTITIONS, DEFAULT_PARTITION_IDLE_MS, distributedPlan } from './distributed-options.js';
+import { DEFAULT_INPUT_PARTITIONS, DEFAULT_KEY_PARTITIONS, DEFAULT_PARTITION_IDLE_MS } from './distributed-options.js';
+import { distributedPlan, stageSettings } from '../distributed/plan.js';
+import { joinJob } from '../distributed/join.js';
 import { fstatSync } from 'node:fs';
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -41,17 +41,6 @@ import { IssueReporter } from './report.js';
 import { invalidChoiceMessage } from './hints.js';
 
 type Say = (line: string) => void;
-
-/** The pipeline stored with a job (see runWorker); a job of an older dstream stored the bare description. */
-function storedPipeline(text: string): { fingerprint: string; pipeline: PipelineDescription } {
-  try {
-    const v = JSON.parse(text) as { fingerprint?: unknown; pipeline?: unknown };
-    if (typeof v.fingerprint === 'string' && v.pipeline && typeof v.pipeline === 'object') return { fingerprint: v.fingerprint, pipeline: v.pipeline as PipelineDescription };
-    return { fingerprint: '', pipeline: v && typeof v === 'object' ? (v as PipelineDescription) : {} };
-  } catch {
-    return { fingerprint: '', pipeline: {} };
-  }
-}
 
 /**
  * Refuses local-mode flags that mean nothing in distributed mode.
@@ -81,27 +70,13 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const d = o.distributed!;
   checkWorkerFlags(o);
   const plan = distributedPlan(o.operators);
-  if (o.timezone && plan.window.lengthMs >= 3_600_000) throw new ConfigError('distributed mode does not support windows aligned to --timezone');
-  const spec = windowSpec(plan.window.lengthMs, plan.window.slideMs, o.batchIntervalMs, true);
-  const agg = plan.aggregation as AggFlag;
-  const combine = partialCombinerOf(agg);
-  const aggregation = aggregationOf(agg);
-  const combiner = {
-    prefix: plan.prefix, aggregation: agg, paneMs: spec.paneMs, watermarkDelayMs: o.watermarkDelayMs, timezone: o.timezone, parse: o.parse,
-    onError: o.onError,
-    lateness: { lengthMs: spec.lengthMs, slideMs: spec.slideMs, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0, floorMs: -Infinity },
-  };
-  // Compile once here so that a bad function is a usage error before anything is read.
-  const { MapSideCombiner } = await import('../engine/map-side-combine.js');
-  new MapSideCombiner(combiner);
-  // Stored with the job: its hash and the description, so that a refusal can name what changed.
+  const { spec, combiner, merge } = await stageSettings(plan, o);
   const description = pipelineDescription(o, 'distributed');
-  const jobPipeline = JSON.stringify({ fingerprint: fingerprint(description), pipeline: description });
   const reporter = new IssueReporter(say, o.deadLetter, o.late);
   const warned = new Set<string>();
   const issues = new IssueLog(o.onError);
   issues.listen(reporter.onIssue);
-  if (d.from.scheme === 'kafka') return runKafka(o, say, { combiner, spec, aggregation, combine, description, jobPipeline, reporter, issues });
+  if (d.from.scheme === 'kafka') return runKafka(o, say, { combiner, spec, merge, top: plan.top, description, reporter, issues });
 
   // Signals before the worker has joined (connecting, waiting for the topic): stop at once, exit 0.
   let w: Worker | null = null;
@@ -137,35 +112,24 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   }
 
   async function joinAndRun(): Promise<number> {
-    let meta = await log.open(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, jobPipeline, d.to.name);
-    if (meta === null) {
-      say(`dstream: waiting for topic '${d.from.name}' (create it with: dstream publish redis://${d.from.host}:${d.from.port}/${d.from.name} --partitions N)`);
-      while (meta === null) {
-        await new Promise((r) => setTimeout(r, 1000));
-        meta = await log.open(d.keyPartitions ?? DEFAULT_KEY_PARTITIONS, jobPipeline, d.to.name);
-      }
+    let meta;
+    try {
+      meta = await joinJob(log, {
+        topic: d.from.name, group: d.from.group!, keyPartitions: d.keyPartitions, defaultKeyPartitions: DEFAULT_KEY_PARTITIONS,
+        description, batchIntervalMs: o.batchIntervalMs, output: d.to.name, pollMs: 1000,
+        onWaiting: () => say(`dstream: waiting for topic '${d.from.name}' (create it with: dstream publish redis://${d.from.host}:${d.from.port}/${d.from.name} --partitions N)`),
+      });
+    } catch (e) {
+      await backend.close();
+      throw e;
     }
     const job = `job '${d.from.group}' on topic '${d.from.name}'`;
-    if (d.keyPartitions !== undefined && d.keyPartitions !== meta.keyPartitions) {
-      await backend.close();
-      throw new ConfigError(`${job} was created with ${meta.keyPartitions} key partitions, not ${d.keyPartitions}; drop --key-partitions (or DSTREAM_KEY_PARTITIONS), or start over with dstream job reset`);
-    }
-    const stored = storedPipeline(meta.fingerprint);
-    if (stored.fingerprint !== fingerprint(description)) {
-      await backend.close();
-      const what = describeChange(stored.pipeline, description);
-      throw new ConfigError(`${job} was created with another pipeline (${what || 'an older dstream'}); restore the old flags, use another ?group=, or start over with dstream job reset`);
-    }
-    if (meta.output !== d.to.name) {
-      await backend.close();
-      throw new ConfigError(`${job} writes to '${meta.output}', not '${d.to.name}'`);
-    }
     const worker = newWorkerId();
     const fault = /^stall-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
     const ctx: JobContext = {
       backend, log, worker, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output,
-      combiner, spec, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
-      mergeReducer: () => new KeyedReducer({ ...aggregation, combine }, issues, true),
+      combiner, spec, top: plan.top, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
+      mergeReducer: () => new KeyedReducer(merge, issues, true),
       batchEntries: 64,
       idleTimeoutMs: d.idleTimeoutMs !== undefined ? d.idleTimeoutMs : (await backend.isBounded()) ? null : DEFAULT_PARTITION_IDLE_MS,
       leaseMs: d.leaseMs, now: () => Date.now(), say,
@@ -196,18 +160,19 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
 
 /** The worker of a `kafka://` job (src/distributed/kafka/), with what runWorker prepared. */
 async function runKafka(o: CliOptions, say: Say, p: {
-  combiner: JobContext['combiner']; spec: JobContext['spec']; aggregation: ReturnType<typeof aggregationOf>; combine: ReturnType<typeof partialCombinerOf>;
-  description: PipelineDescription; jobPipeline: string; reporter: IssueReporter; issues: IssueLog;
+  combiner: JobContext['combiner']; spec: JobContext['spec']; merge: ConstructorParameters<typeof KeyedReducer>[0]; top?: number;
+  description: ReturnType<typeof pipelineDescription>; reporter: IssueReporter; issues: IssueLog;
 }): Promise<number> {
   const d = o.distributed!;
+  if (p.top !== undefined) throw new ConfigError('--top after the window: not supported on kafka:// yet (it runs on redis://, or locally)');
   const { runKafkaWorker } = await import('../distributed/kafka/run.js');
   const warned = new Set<string>();
   return runKafkaWorker({
-    from: d.from, to: d.to, keyPartitions: d.keyPartitions, defaultKeyPartitions: DEFAULT_KEY_PARTITIONS, pipeline: p.jobPipeline,
-    fingerprint: fingerprint(p.description), description: p.description, once: o.sources.once, sessionTimeoutMs: d.leaseMs, batchRecords: o.sources.maxRecordsPerBatch, worker: newWorkerId(),
+    from: d.from, to: d.to, keyPartitions: d.keyPartitions, defaultKeyPartitions: DEFAULT_KEY_PARTITIONS, description: p.description,
+    batchIntervalMs: o.batchIntervalMs, once: o.sources.once, sessionTimeoutMs: d.leaseMs, batchRecords: o.sources.maxRecordsPerBatch, worker: newWorkerId(),
     units: {
       combiner: p.combiner, spec: p.spec, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
-      mergeReducer: () => new KeyedReducer({ ...p.aggregation, combine: p.combine }, p.issues, true),
+      mergeReducer: () => new KeyedReducer(p.merge, p.issues, true),
       inputPartitions: 0, keyPartitions: 0, say, onIssue: (i) => p.issues.forward(i),
       onWarning: (m, where) => {
         if (!warned.has(where) && warned.add(where)) say(`dstream: ${m}`);
@@ -222,7 +187,7 @@ async function runKafka(o: CliOptions, say: Say, p: {
 }
 
 const SUB_USAGE = `Usage:
-  dstream publish redis://HOST:PORT/TOPIC [--partitions N] [--partition-key FN] [--no-eof] < lines
+  dstream publish redis://HOST:PORT/TOPIC [--partitions N] [--partition-key FN] [--no-eof] [--keep-input] < lines
   dstream cat redis://HOST:PORT/NAME [--format tsv|json|csv|text] [--follow]
   dstream job status 'redis://HOST:PORT/TOPIC?group=JOB' [--json]
   dstream job reset 'redis://HOST:PORT/TOPIC?group=JOB'
@@ -239,6 +204,7 @@ function subParser(argv: string[]) {
     .option('json', { type: 'boolean' })
     .option('flush', { type: 'string' })
     .option('no-eof', { type: 'boolean' })
+    .option('keep-input', { type: 'boolean' })
     .strictOptions()
     .help(false)
     .version(false)
@@ -271,7 +237,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
   const pos = (parsed._ as unknown[]).map(String);
   if (pos.length !== 1) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''} takes one URL\n${SUB_USAGE}`);
   const allowed: Record<string, string[]> = {
-    publish: ['partitions', 'partition-key', 'max-line-bytes', 'flush', 'no-eof'], cat: ['format', 'follow'], status: ['json'], reset: [], delete: [],
+    publish: ['partitions', 'partition-key', 'max-line-bytes', 'flush', 'no-eof', 'keep-input'], cat: ['format', 'follow'], status: ['json'], reset: [], delete: [],
   };
   for (const k of Object.keys(parsed)) {
     if (k === '_' || k === '$0') continue;
@@ -294,13 +260,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     const flushMs = parsed.flush === undefined ? 100 : parseDuration(String(parsed.flush), '--flush');
     await log.connect();
     try {
-      const existing = await log.partitions();
-      const partitions = await log.createTopic(n ?? existing ?? DEFAULT_INPUT_PARTITIONS);
-      const ended = existing === null ? [] : await log.endedPartitions(partitions);
-      if (ended.length > 0) {
-        throw new ConfigError(`topic '${url.name}' has ended: an earlier publish wrote end-of-input markers, and jobs ignore what follows them; publish to a new topic (several publishers of one topic: give all of them --no-eof)`);
-      }
-      if (n !== undefined && partitions !== n) throw new ConfigError(`topic '${url.name}' has ${partitions} partitions, not ${n} (partitions are fixed at creation)`);
+      const partitions = await openTopic(log, n, DEFAULT_INPUT_PARTITIONS);
       const issues = new IssueLog('skip');
       const reporter = new IssueReporter(say);
       issues.listen(reporter.onIssue);
@@ -315,7 +275,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
         process.once('SIGINT', on);
       });
       // Input from a regular file is bounded: workers then wait for every partition by default (--idle-timeout off).
-      if (stdinIsFile()) await log.markBounded();
+      await markTopic(log, { bounded: stdinIsFile(), keepInput: parsed['keep-input'] === true });
       const r = await publish(log, process.stdin, { partitions, partitionKey: keyFn, maxLineBytes: maxLineBytes!, issues, flushMs, stop: stopRequested, eof: parsed['no-eof'] !== true });
       if (stopSignal) say(`dstream: ${stopSignal}: stopped publishing; lines read so far were sent, no end-of-input markers written`);
       const summary = reporter.summary(issues);

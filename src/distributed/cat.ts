@@ -7,27 +7,56 @@
  * `KeyedReducer.sortedKeys` orders one partition's rows).
  */
 import { compareKeys } from '../core/compare.js';
+import { rankCompare } from '../operators/top.js';
 import { DStreamError } from '../core/errors.js';
 import { delimitedRecord, frameHeader, jsonRecord, textRecord, type OutputFormat } from '../sinks/format.js';
-import { ORIGIN, type LogBackend } from './log-backend.js';
+import { ORIGIN, type LogBackend, type OutputInfo } from './log-backend.js';
 import { unpackRows, type OutputRow } from './partials.js';
 
 /** Output entries read per request. */
 const READ_COUNT = 500;
 
-/** One row in an output format (text: Spark's print frame per window). */
-export function renderRow(row: OutputRow, format: OutputFormat, previous: OutputRow | null): string {
-  const bounds = { startMs: row.startMs, endMs: row.endMs, eventTime: true };
-  switch (format) {
-    case 'json':
-      return jsonRecord(row.record, row.endMs, bounds) + '\n';
-    case 'tsv':
-    case 'csv':
-      return delimitedRecord(row.record, format, bounds) + '\n';
-    default: {
-      const head = previous && previous.startMs === row.startMs && previous.endMs === row.endMs ? '' : (previous ? '\n' : '') + frameHeader(row.endMs, bounds);
-      return head + textRecord(row.record) + '\n';
-    }
+/**
+ * The rows of one window (non-empty) in an output format, as the local run prints them (text: Spark's
+ * print frame, then a blank line).
+ * @param timeMs the batch time printed (text's `Time:`, json's `time`).
+ */
+export function renderWindow(rows: OutputRow[], format: OutputFormat, timeMs: number): string {
+  const { startMs, endMs } = rows[0]!;
+  const bounds = { startMs, endMs, eventTime: true };
+  let out = format === 'text' ? frameHeader(timeMs, bounds) : '';
+  for (const r of rows) {
+    if (format === 'json') out += jsonRecord(r.record, timeMs, bounds) + '\n';
+    else if (format === 'text') out += textRecord(r.record) + '\n';
+    else out += delimitedRecord(r.record, format, bounds) + '\n';
+  }
+  return format === 'text' ? out + '\n' : out;
+}
+
+/**
+ * The batch time a local run would print for the job's windows: for input published from a file, the
+ * local run of that file is one batch at its batch interval (logical time, `--batch`, default 1 s);
+ * for live input there is no such batch, and a window's end stands for it. Null: the window end.
+ */
+export function localBatchTimeMs(info: OutputInfo): number | null {
+  if (!info.bounded) return null;
+  const b = stored(info).batchIntervalMs;
+  return typeof b === 'number' && b > 0 ? b : null;
+}
+
+/** `--top N` of the job's pipeline, or undefined. */
+export function storedTop(info: OutputInfo): number | undefined {
+  const ops = (stored(info).pipeline as { operators?: { op: string; n?: number }[] } | undefined)?.operators;
+  const top = ops?.[ops.length - 1];
+  return top?.op === 'top' ? top.n : undefined;
+}
+
+function stored(info: OutputInfo): { batchIntervalMs?: unknown; pipeline?: unknown } {
+  try {
+    const v = JSON.parse(info.pipeline) as unknown;
+    return v && typeof v === 'object' ? v : {};
+  } catch {
+    return {};
   }
 }
 
@@ -41,7 +70,8 @@ export class WindowMerger {
   private closed: number[];
   private windows = new Map<string, OutputRow[]>();
 
-  constructor(keyPartitions: number) {
+  /** @param top `--top N`: a window's rows are its N best over all key partitions, in rank order. */
+  constructor(keyPartitions: number, private readonly top?: number) {
     this.closed = new Array<number>(keyPartitions).fill(-Infinity);
   }
 
@@ -56,8 +86,8 @@ export class WindowMerger {
     }
   }
 
-  /** Removes and returns the rows of every window final in all key partitions, in window then key order. */
-  takeFinal(): OutputRow[] {
+  /** Removes and returns the windows final in all key partitions (each one's rows, non-empty, in key order), in window order. */
+  takeFinal(): OutputRow[][] {
     let frontier = Infinity;
     for (const c of this.closed) if (c < frontier) frontier = c;
     const ready: OutputRow[][] = [];
@@ -68,12 +98,12 @@ export class WindowMerger {
       }
     }
     ready.sort((a, b) => a[0]!.endMs - b[0]!.endMs || a[0]!.startMs - b[0]!.startMs);
-    const out: OutputRow[] = [];
-    for (const rows of ready) {
-      if (rows.length > 1) rows.sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
-      out.push(...rows);
+    if (this.top !== undefined) {
+      const n = this.top;
+      return ready.map((rows) => rows.sort((a, b) => rankCompare(a.record, b.record)).slice(0, n));
     }
-    return out;
+    for (const rows of ready) if (rows.length > 1) rows.sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+    return ready;
   }
 
   /** Rows held back: windows some key partition has not closed yet. */
@@ -91,13 +121,13 @@ export class WindowMerger {
  * @throws DStreamError (exit 1) when no job writes to `name`.
  */
 export async function catOutput(log: LogBackend, name: string, format: OutputFormat, write: (s: string) => boolean | Promise<void>, o: { follow: boolean; stopped: () => boolean }): Promise<number> {
-  const keyPartitions = await log.outputKeyPartitions(name);
-  if (keyPartitions === null) {
+  const info = await log.outputInfo(name);
+  if (info === null) {
     throw new DStreamError('E_LOG', 'receiving', `no output stream '${name}' on ${log.url.host}:${log.url.port} (a job creates it: dstream --from URL?group=JOB ... --to ${log.url.text})`);
   }
-  const merger = new WindowMerger(keyPartitions);
+  const merger = new WindowMerger(info.keyPartitions, storedTop(info));
+  const batchTimeMs = localBatchTimeMs(info);
   let after = ORIGIN;
-  let previous: OutputRow | null = null;
   let rows = 0;
   for (;;) {
     const entries = await log.readOutput(name, after, READ_COUNT);
@@ -106,10 +136,9 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
       merger.add(e.keyPartition, e.closedMs, e.rows === '' ? [] : unpackRows(e.rows));
     }
     let text = '';
-    for (const row of merger.takeFinal()) {
-      text += renderRow(row, format, previous);
-      previous = row;
-      rows++;
+    for (const w of merger.takeFinal()) {
+      text += renderWindow(w, format, batchTimeMs ?? w[0]!.endMs);
+      rows += w.length;
     }
     if (text) await write(text);
     if (entries.length === READ_COUNT) continue;

@@ -26,6 +26,8 @@ export interface JobContext {
   /** A fresh reducer for stage 2 (combine, key codec, output). */
   mergeReducer: () => KeyedReducer;
   spec: WindowSpec;
+  /** `--top N` after the window: each key partition outputs its N best rows of a window; undefined: all rows. */
+  top?: number;
   watermarkDelayMs: Millis;
   allowedLatenessMs: Millis;
   /** Input entries per stage-1 batch at most. */

@@ -6,9 +6,9 @@
  * How the workers use it (worker.ts, stage1.ts, stage2.ts):
  *
  *   backend = await openBackend(url, …); job = backend.job(group)
- *   meta = job.open(keyPartitions, pipeline, output)        create or join
- *   every lease/3:   job.heartbeat(worker, held)           → lost units
- *   every batch:     job.assign(worker, held, leaseMs)     → granted (with epochs), revoke
+ *   meta = job.open(keyPartitions, pipeline, output)        create or join (join.ts checks the settings)
+ *   every lease/3:   job.heartbeat(worker, leaseMs, held)  → lost units
+ *   every batch:     job.assign(worker, leaseMs, held)     → lost, revoke, granted (with epochs)
  *   stage 1, input partition P (unit `s1:P`):
  *     stage1State(P) → planStage1(seq, from, to) → readInput… → commitStage1   (one atomic step:
  *     partials to every key partition + input offset; Kafka: one transaction, exactly-once v2)
@@ -17,7 +17,10 @@
  *     stage2State(Q) → readStage2(Q, after) → commitStage2   (one atomic step: output rows +
  *     offset + progress); a new owner replays from `rebuild` (Kafka: repartition topic or a
  *     compacted changelog), or takes a graceful hand-over snapshot.
- *   `job status` reads status(); `job reset` is job.reset(); `dstream cat` reads readOutput().
+ *   a worker is done when every stage1State is eof and every stage2State done.
+ *   `job status` reads meta(), leases() and the stage states; `job reset` is job.reset();
+ *   `topic delete` is deleteTopic(); `dstream cat` reads outputInfo() and readOutput() (entries
+ *   tagged with their key partition and how far it has closed, merged in cat.ts).
  *
  * Fencing: every plan/commit/hand-over carries the unit's epoch (Redis: lease epoch;
  * Kafka: group generation + producer epoch) and answers 'fenced' once another worker
@@ -67,6 +70,15 @@ export interface OutputEntry {
   rows: string;
 }
 
+/** What `dstream cat` needs to know of the job writing an output. */
+export interface OutputInfo {
+  keyPartitions: number;
+  /** The pipeline stored with the job (`JobMeta.fingerprint`: JSON). */
+  pipeline: string;
+  /** The job's input topic was published from a file (`markBounded`). */
+  bounded: boolean;
+}
+
 /** Options of a connection. */
 export interface BackendOptions {
   /** Retry forever across outages (workers) instead of failing on the first error (commands). */
@@ -108,8 +120,10 @@ export interface LogBackend {
   readInputRange(p: number, from: string, to: string): Promise<InputEntry[]>;
   /** Entries ever appended to partition `p` (lag = this − consumed). */
   inputAdded(p: number): Promise<number>;
-  /** Retention: drops entries of partition `p` that every job of the topic has committed; returns how many. */
+  /** Retention: drops entries of partition `p` that every job of the topic has committed (unless kept); returns how many. */
   trimInput(p: number): Promise<number>;
+  /** Keeps the topic's input after every job has committed it, for jobs created later (`publish --keep-input`). */
+  keepInput(): Promise<void>;
   /**
    * Deletes the topic, every job on it and their outputs; returns the number of keys/topics removed.
    * @throws DStreamError E_CHECKPOINT_IN_USE (exit 75) while a job has live workers.
@@ -117,8 +131,8 @@ export interface LogBackend {
   deleteTopic(): Promise<number>;
 
   // ---- outputs (`--to`, `dstream cat`) ----
-  /** Key partitions of the job writing output `name`, or null when no job writes it. */
-  outputKeyPartitions(name: string): Promise<number | null>;
+  /** The job writing output `name`, or null when no job writes it. */
+  outputInfo(name: string): Promise<OutputInfo | null>;
   /** At most `count` entries of output `name` after `after`. */
   readOutput(name: string, after: string, count: number): Promise<OutputEntry[]>;
   /** Resolves when output `name` may have entries after `after`, or after `timeoutMs`. */

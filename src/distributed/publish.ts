@@ -10,6 +10,7 @@
  * re-run appends its input again.
  */
 import type { Readable } from 'node:stream';
+import { ConfigError } from '../core/errors.js';
 import type { IssueLog } from '../core/issues.js';
 import { LineSplitter } from '../sources/line-splitter.js';
 import { fnv1a } from './partials.js';
@@ -33,6 +34,28 @@ export interface PublishOptions {
   eof?: boolean;
   /** Resolves to stop early (SIGTERM): what was read is sent, without end-of-input markers. */
   stop?: Promise<void>;
+}
+
+/**
+ * Creates the topic with `partitions` (default `defaultPartitions`) or opens it.
+ * @returns its partition count.
+ * @throws ConfigError (exit 2) when the topic has ended (end-of-input markers) or has another partition count.
+ */
+export async function openTopic(log: LogBackend, partitions: number | undefined, defaultPartitions: number): Promise<number> {
+  const existing = await log.partitions();
+  const n = await log.createTopic(partitions ?? existing ?? defaultPartitions);
+  const ended = existing === null ? [] : await log.endedPartitions(n);
+  if (ended.length > 0) {
+    throw new ConfigError(`topic '${log.topic}' has ended: an earlier publish wrote end-of-input markers, and jobs ignore what follows them; publish to a new topic (several publishers of one topic: give all of them --no-eof)`);
+  }
+  if (partitions !== undefined && n !== partitions) throw new ConfigError(`topic '${log.topic}' has ${n} partitions, not ${partitions} (partitions are fixed at creation)`);
+  return n;
+}
+
+/** Records how the topic is published: `bounded` (from a regular file: workers wait for every partition), `keepInput` (no retention trim). */
+export async function markTopic(log: LogBackend, o: { bounded: boolean; keepInput: boolean }): Promise<void> {
+  if (o.bounded) await log.markBounded();
+  if (o.keepInput) await log.keepInput();
 }
 
 /**

@@ -70,6 +70,8 @@ export class Stage1Unit {
   private lastInputMs: number;
   private pending: Issue[] = [];
   private lastTrimMs = -Infinity;
+  /** Largest distance (ms) of a late record of this batch behind the running maximum event time. */
+  private lateBehindMs = 0;
 
   constructor(private readonly ctx: JobContext, readonly partition: number, readonly epoch: number) {
     this.unit = `s1:${partition}`;
@@ -80,7 +82,11 @@ export class Stage1Unit {
   async open(): Promise<void> {
     this.state = await this.ctx.log.stage1State(this.partition);
     this.combiner = new MapSideCombiner({ ...this.ctx.combiner, lateness: this.ctx.combiner.lateness && { ...this.ctx.combiner.lateness } });
-    this.combiner.issues.listen((i) => this.pending.push(i));
+    this.combiner.issues.listen((i) => {
+      this.pending.push(i);
+      // How far behind the running maximum (which made it late) a late record was.
+      if (i.kind === 'late' && i.eventTimeMs !== undefined) this.lateBehindMs = Math.max(this.lateBehindMs, this.combiner.maxEventTimeMs - i.eventTimeMs);
+    });
     if (this.ctx.onWarning) this.combiner.issues.onWarning(this.ctx.onWarning);
   }
 
@@ -120,6 +126,7 @@ export class Stage1Unit {
     floorMs = Math.max(floorMs, state.floorMs);
     combiner.take();
     this.pending = [];
+    this.lateBehindMs = 0;
     combiner.resume(state.maxEventTimeMs, floorMs);
     const lateBefore = combiner.issues.counts.late;
     let eof = false;
@@ -165,7 +172,7 @@ export class Stage1Unit {
       ctx.say(`dstream: input partition ${p} has entries after its end-of-input marker; they are ignored (published after the input ended?)`);
     }
     state.lines += lines;
-    this.warnIfLate(lines, max);
+    this.warnIfLate(lines);
     for (const i of this.pending) ctx.onIssue(i);
     this.pending = [];
     await this.trim();
@@ -183,10 +190,22 @@ export class Stage1Unit {
     await this.ctx.backend.trimInput(this.partition).catch(() => undefined);
   }
 
-  /** Says once per worker when too much of a batch was late (`lateWarning`). */
-  private warnIfLate(lines: number, maxEventTimeMs: number): void {
-    const line = lateWarning(this.partition, this.pending, lines, maxEventTimeMs, this.ctx.watermarkDelayMs);
-    if (line && this.ctx.onWarning) this.ctx.onWarning(line, 'late-fraction');
+  /**
+   * More than `LATE_WARN_FRACTION` of a batch's records late: says so once per worker, with the
+   * `--watermark` that would have kept them: the largest distance of a late record's event time
+   * behind the running maximum that made it late, rounded up to a second (with a watermark delay
+   * that long, every window such a record belongs to is still open when it arrives).
+   */
+  private warnIfLate(lines: number): void {
+    const behindMs = this.lateBehindMs;
+    this.lateBehindMs = 0;
+    const late = this.pending.filter((i) => i.kind === 'late').length;
+    if (lines === 0 || late <= lines * LATE_WARN_FRACTION || !this.ctx.onWarning) return;
+    const needMs = Math.max(1000, Math.ceil((behindMs + 1) / 1000) * 1000);
+    const pct = ((100 * late) / lines).toFixed(1);
+    const now = this.ctx.watermarkDelayMs === 0 ? '0' : formatDuration(this.ctx.watermarkDelayMs);
+    this.ctx.onWarning(`input partition ${this.partition}: ${late} of ${lines} records of a batch were late (${pct} %, dropped) with --watermark ${now}, ` +
+      `where they were at most ${formatDuration(needMs)} behind the newest record of their partition; --watermark ${formatDuration(needMs)} would have kept them`, 'late-fraction');
   }
 
   /** Commits an idle message when the partition has had no input for the idle timeout. */
@@ -208,20 +227,4 @@ export class Stage1Unit {
     ctx.say(`dstream: input partition ${this.partition} idle for ${ctx.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);
     return true;
   }
-}
-
-/**
- * More than `LATE_WARN_FRACTION` of a batch's `lines` records late (`issues` of the batch): the
- * warning line, with the `--watermark` that would have kept them (the largest distance of a late
- * record's event time behind the batch's maximum, rounded up to a second: with it, no record of the
- * batch is late); null otherwise. Shared by the Redis and Kafka workers.
- */
-export function lateWarning(partition: number, issues: Issue[], lines: number, maxEventTimeMs: number, watermarkDelayMs: number): string | null {
-  const late = issues.filter((i) => i.kind === 'late');
-  if (lines === 0 || late.length <= lines * LATE_WARN_FRACTION) return null;
-  let behindMs = 0;
-  for (const i of late) if (i.eventTimeMs !== undefined && maxEventTimeMs - i.eventTimeMs > behindMs) behindMs = maxEventTimeMs - i.eventTimeMs;
-  const needMs = Math.max(1000, Math.ceil((behindMs + 1) / 1000) * 1000);
-  const pct = ((100 * late.length) / lines).toFixed(1);
-  return `input partition ${partition}: ${late.length} of ${lines} records of a batch were late (${pct} %, dropped) with --watermark ${formatDuration(watermarkDelayMs)}; --watermark ${formatDuration(needMs)} would have kept them (the published order is not event-time order)`;
 }

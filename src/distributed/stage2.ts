@@ -19,6 +19,14 @@ import { FencedError, type JobContext } from './job-context.js';
 import { ORIGIN } from './log-backend.js';
 import { PaneTable } from './pane-table.js';
 import { packRows, unpackPartials } from './partials.js';
+import { TopN } from '../operators/top.js';
+
+/** The `n` best of `records` in rank order (`--top`: by value descending, ties by key). */
+export function topOf(records: unknown[], n: number): unknown[] {
+  const t = new TopN(n);
+  for (const r of records) t.add(r);
+  return t.items;
+}
 
 /** Progress of one input partition as seen by a key partition. */
 export interface SourceProgress {
@@ -152,6 +160,7 @@ export class Stage2Unit {
     }
     const watermarkMs = minWatermark(this.sources, ctx.inputPartitions);
     const closed = this.table.close(watermarkMs);
+    if (ctx.top !== undefined) for (const w of closed) w.records = topOf(w.records, ctx.top);
     const { packs, rows } = packRows(closed);
     let allEnded = this.sources.size === ctx.inputPartitions;
     for (const s of this.sources.values()) if (!s.eof) allEnded = false;

@@ -22,7 +22,7 @@ describe.skipIf(!redisAvailable())('distributed: same answer with 1, 2, 3 worker
     redis = await startRedis();
     expected = await reference(STATUS_JOB, APACHE);
     expect(expected.length).toBeGreaterThan(200);
-    await publishFile(redis.url('apache'), 4, APACHE);
+    await publishFile(redis.url('apache'), 4, APACHE, ['--keep-input']); // each job reads it all
   }, 120_000);
 
   afterEach(async () => {

@@ -113,7 +113,7 @@ describe.skipIf(!redisAvailable())('distributed: idle partitions and --idle-time
     const expected = await reference(JOB, file);
     const topic = 'idleoff';
     const to = redis.url('idleoff-out');
-    const pub = startDstream(['publish', redis.url(topic), '--partitions', '4', ...PKEY], { stdin: 'pipe', name: 'publisher' });
+    const pub = startDstream(['publish', redis.url(topic), '--partitions', '4', '--keep-input', ...PKEY], { stdin: 'pipe', name: 'publisher' });
     procs.add(pub);
     const w = startWorker(redis.url(topic, 'g'), to, JOB, ['--batch', '100ms', '--idle-timeout', 'off'], { name: 'worker' });
     procs.add(w);
@@ -152,7 +152,7 @@ describe.skipIf(!redisAvailable())('distributed: idle partitions and --idle-time
     const lateFile = join(dir, 'late.log');
     const topic = 'idleon';
     const to = redis.url('idleon-out');
-    const pub = startDstream(['publish', redis.url(topic), '--partitions', '4', ...PKEY], { stdin: 'pipe', name: 'publisher' });
+    const pub = startDstream(['publish', redis.url(topic), '--partitions', '4', '--keep-input', ...PKEY], { stdin: 'pipe', name: 'publisher' });
     procs.add(pub);
     const w = startWorker(redis.url(topic, 'g'), to, JOB, ['--batch', '100ms', '--idle-timeout', '2s', '--late', lateFile], { name: 'worker' });
     procs.add(w);

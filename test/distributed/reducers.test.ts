@@ -20,7 +20,7 @@ const JOBS: Record<string, string[]> = {
 };
 
 describe.skipIf(!redisAvailable())('distributed: reducers and windows', () => {
-  const suite = useRedisSuite({ job: JOBS.avg!, file: () => APACHE, publish: true, removeData: false });
+  const suite = useRedisSuite({ job: JOBS.avg!, file: () => APACHE, publish: true, removeData: false, publishArgs: ['--keep-input'] }); // each job reads it all
 
   it.each(Object.keys(JOBS))('%s', async (name) => {
     const job = JOBS[name]!;

@@ -19,13 +19,13 @@ export interface RedisSuite {
 }
 
 /** Registers the hooks (call inside `describe`). */
-export function useRedisSuite(o: { job: string[]; file: () => string; publish: boolean; removeData: boolean }): RedisSuite {
+export function useRedisSuite(o: { job: string[]; file: () => string; publish: boolean; removeData: boolean; publishArgs?: string[] }): RedisSuite {
   const s = { procs: new Set<Proc>() } as RedisSuite;
   beforeAll(async () => {
     s.file = o.file();
     s.redis = await startRedis();
     s.expected = await reference(o.job, s.file);
-    if (o.publish) await publishFile(s.redis.url('apache'), 4, s.file);
+    if (o.publish) await publishFile(s.redis.url('apache'), 4, s.file, o.publishArgs);
   }, 180_000);
   afterEach(async () => {
     await killAll(s.procs);

@@ -11,7 +11,7 @@ import { compareOffsets as compareIds } from '../../src/distributed/log-backend.
 import { numText, textNum } from '../../src/distributed/redis/codec.js';
 import { MapSideCombiner, lastWindowEndAtOrBefore } from '../../src/engine/map-side-combine.js';
 import { GLOBAL_KEY } from '../../src/operators/keyed-map.js';
-import { distributedPlan } from '../../src/cli/distributed-options.js';
+import { distributedPlan } from '../../src/distributed/plan.js';
 
 describe('log URLs', () => {
   it('parses host, port, name and group', () => {
@@ -134,6 +134,11 @@ describe('pipelines distributed mode runs', () => {
     expect(distributedPlan([et, { op: 'count-by-value' }, win]).aggregation).toEqual({ op: 'count-by-value' });
     expect(() => distributedPlan([{ op: 'count-by-value' }, win])).toThrow('(--event-time is missing)');
     expect(() => distributedPlan([et, { op: 'count-by-value' }])).toThrow('(no --window after --count-by-value)');
-    expect(() => distributedPlan([et, { op: 'count-by-value' }, win, { op: 'top', n: 3 }])).toThrow('(--top after the window is not supported yet)');
+    expect(distributedPlan([et, { op: 'count-by-value' }, win, { op: 'top', n: 3 }]).top).toBe(3);
+    expect(() => distributedPlan([et, { op: 'filter', source: 'l => l' }])).toThrow('a pipeline of stateless operators alone (a distributed filter or map to an output stream) is not supported yet');
+    expect(() => distributedPlan([et, { op: 'update-state-by-key', source: '(vs, s) => s' }, win]))
+      .toThrow('distributed mode: --update-state-by-key is not supported: its state across batches would need a state store per key partition');
+    expect(() => distributedPlan([et, { op: 'count-by-value' }, win, { op: 'top', n: 3 }, { op: 'filter', source: 'r => r' }]))
+      .toThrow("(--filter after the --top is not supported: a window's rows are spread over key partitions and only dstream cat sees them together)");
   });
 });

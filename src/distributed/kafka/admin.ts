@@ -3,7 +3,9 @@
  *
  * `cat` reads every committed row of an output topic (`read_committed`) and
  * prints them in window order (window end, then start, then key, as the local
- * engine prints them), whatever key partition committed them first.
+ * engine prints them), whatever key partition committed them first, with the
+ * batch time the local run prints (a `--once` job: its batch interval, as a
+ * local run of a file is one batch; else the window end).
  */
 import { compareKeys } from '../../core/compare.js';
 import { DStreamError } from '../../core/errors.js';
@@ -11,7 +13,7 @@ import { decodeState } from '../../checkpoint/codec.js';
 import type { OutputFormat } from '../../sinks/format.js';
 import type { OutputRow } from '../partials.js';
 import type { JobStatus } from '../admin.js';
-import { renderRow } from '../cat.js';
+import { renderWindow } from '../cat.js';
 import { readJob } from './job.js';
 import { jobNames, type KafkaLog } from './log.js';
 import type { Stage1Record, Stage2Record } from './units.js';
@@ -36,7 +38,7 @@ export async function catKafka(log: KafkaLog, format: OutputFormat, write: (s: s
   if (n === null) throw new DStreamError('E_LOG', 'receiving', `no topic '${topic}' on ${log.url.brokers.join(',')} (a job creates it: dstream --from kafka://…/TOPIC?group=JOB ... --to ${log.url.text})`);
   const ends = await log.endOffsets(topic);
   const starts = await log.startOffsets(topic);
-  const rows: OutputRow[] = [];
+  const rows: (OutputRow & { timeMs: number })[] = [];
   for (let p = 0; p < n; p++) {
     let from = starts[p] ?? 0;
     const end = ends[p] ?? 0;
@@ -44,25 +46,25 @@ export async function catKafka(log: KafkaLog, format: OutputFormat, write: (s: s
       const r = await log.read(topic, p, from, end, 50_000);
       for (const rec of r.records) {
         if (rec.value === null) continue;
-        const [startMs, endMs, v] = JSON.parse(rec.value) as [number, number, unknown];
-        rows.push({ startMs, endMs, record: decodeState(v) });
+        const [startMs, endMs, v, timeMs] = JSON.parse(rec.value) as [number, number, unknown, number | undefined];
+        rows.push({ startMs, endMs, record: decodeState(v), timeMs: timeMs ?? endMs });
       }
       if (r.next === from) break;
       from = r.next;
     }
   }
   rows.sort(compareRows);
-  let previous: OutputRow | null = null;
   let text = '';
-  for (const row of rows) {
-    text += renderRow(row, format, previous);
-    previous = row;
+  for (let i = 0; i < rows.length;) {
+    let j = i + 1;
+    while (j < rows.length && rows[j]!.endMs === rows[i]!.endMs && rows[j]!.startMs === rows[i]!.startMs) j++;
+    text += renderWindow(rows.slice(i, j), format, rows[i]!.timeMs);
+    i = j;
     if (text.length > 1 << 16) {
       await write(text);
       text = '';
     }
   }
-  if (format === 'text' && rows.length) text += '\n'; // Spark's print frame ends with an empty line, as locally
   if (text) await write(text);
   return rows.length;
 }

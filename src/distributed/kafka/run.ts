@@ -4,7 +4,8 @@
  * `cat` / `job status` / `job reset` on Kafka URLs.
  */
 import { ConfigError, DStreamError, ExitCode } from '../../core/errors.js';
-import { describeChange, type PipelineDescription } from '../../plan/fingerprint.js';
+import { describeChange, fingerprint, type PipelineDescription } from '../../plan/fingerprint.js';
+import { jobPipelineText, storedPipeline } from '../join.js';
 import type { OutputFormat } from '../../sinks/format.js';
 import { formatStatus } from '../admin.js';
 import type { LogUrl } from '../log-url.js';
@@ -22,10 +23,9 @@ export interface KafkaWorkerSettings {
   /** `--key-partitions`; undefined: the job's (default for a new job). */
   keyPartitions?: number;
   defaultKeyPartitions: number;
-  /** `{fingerprint, pipeline}` JSON stored with the job. */
-  pipeline: string;
-  fingerprint: string;
   description: PipelineDescription;
+  /** `--batch` (ms), stored with the job (`jobPipelineText`). */
+  batchIntervalMs: number;
   once: boolean;
   sessionTimeoutMs: number;
   /** `--max-records-per-batch`: records per input partition and stage-1 transaction at most (default 5000). */
@@ -72,7 +72,7 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const fresh = { keyPartitions: s.keyPartitions ?? s.defaultKeyPartitions, pipeline: s.pipeline, output: s.to.name, once: s.once };
+    const fresh = { keyPartitions: s.keyPartitions ?? s.defaultKeyPartitions, pipeline: jobPipelineText(s.description, s.batchIntervalMs), output: s.to.name, once: s.once };
     let meta = await openJob(log, job, fresh);
     if (meta === null) {
       say(`dstream: waiting for topic '${s.from.name}' (create it with kafka-topics.sh --create --topic ${s.from.name} --partitions N)`);
@@ -85,8 +85,8 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
     if (s.keyPartitions !== undefined && s.keyPartitions !== meta.keyPartitions) {
       throw new ConfigError(`${what} was created with ${meta.keyPartitions} key partitions, not ${s.keyPartitions}; drop --key-partitions, or start over with dstream job reset`);
     }
-    const stored = JSON.parse(meta.pipeline) as { fingerprint: string; pipeline: PipelineDescription };
-    if (stored.fingerprint !== s.fingerprint) {
+    const stored = storedPipeline(meta.pipeline);
+    if (stored.fingerprint !== fingerprint(s.description)) {
       throw new ConfigError(`${what} was created with another pipeline (${describeChange(stored.pipeline, s.description) || 'an older dstream'}); restore the old flags, use another ?group=, or start over with dstream job reset`);
     }
     if (meta.output !== s.to.name) throw new ConfigError(`${what} writes to '${meta.output}', not '${s.to.name}'`);

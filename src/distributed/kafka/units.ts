@@ -26,7 +26,7 @@ import { MapSideCombiner } from '../../engine/map-side-combine.js';
 import type { JobContext } from '../job-context.js';
 import { PaneTable } from '../pane-table.js';
 import { packByKeyPartition, unpackPartials } from '../partials.js';
-import { lateWarning } from '../stage1.js';
+import { formatDuration } from '../../core/duration.js';
 import { minWatermark, type SourceProgress } from '../stage2.js';
 import type { LogRecord } from './log.js';
 
@@ -66,12 +66,17 @@ export class InputUnit {
   state: Stage1Record;
   private readonly combiner: MapSideCombiner;
   private pending: Issue[] = [];
+  /** Farthest (ms) a late record of the running batch was behind the running maximum event time. */
+  private behindMs = 0;
 
   constructor(private readonly ctx: UnitContext, readonly partition: number, committed: number, state: Stage1Record | undefined, readonly end: number) {
     this.pos = committed;
     this.state = state ?? { max: null, eof: false, lines: 0, late: 0 };
     this.combiner = new MapSideCombiner({ ...ctx.combiner, lateness: ctx.combiner.lateness && { ...ctx.combiner.lateness } });
-    this.combiner.issues.listen((i) => this.pending.push(i));
+    this.combiner.issues.listen((i) => {
+      this.pending.push(i);
+      if (i.kind === 'late' && i.eventTimeMs !== undefined) this.behindMs = Math.max(this.behindMs, this.combiner.maxEventTimeMs - i.eventTimeMs);
+    });
     if (ctx.onWarning) this.combiner.issues.onWarning(ctx.onWarning);
   }
 
@@ -93,6 +98,7 @@ export class InputUnit {
     const { ctx, combiner } = this;
     combiner.take();
     this.pending = [];
+    this.behindMs = 0;
     combiner.resume(this.state.max ?? -Infinity, -Infinity);
     const lateBefore = combiner.issues.counts.late;
     for (const r of records) if (r.value !== null) combiner.line(r.value); // one record is one line, as --kafka reads them
@@ -108,8 +114,22 @@ export class InputUnit {
     }));
     const lines = records.reduce((n, r) => n + (r.value === null ? 0 : 1), 0);
     const state = { max: Number.isFinite(max) ? max : null, eof, lines: this.state.lines + lines, late: this.state.late + combiner.issues.counts.late - lateBefore };
-    const warning = lateWarning(this.partition, this.pending, lines, max, ctx.watermarkDelayMs);
+    const warning = this.lateWarning(lines, this.pending.filter((i) => i.kind === 'late').length);
     return { messages, after: { pos: next, state, issues: this.pending, warning } };
+  }
+
+  /**
+   * Over 1 % of a batch's `lines` records late: the warning line, with the `--watermark` that would
+   * have kept them (the farthest a late record was behind the running maximum, up to a whole second).
+   */
+  private lateWarning(lines: number, late: number): string | null {
+    const behindMs = this.behindMs;
+    this.behindMs = 0;
+    if (lines === 0 || late * 100 <= lines) return null;
+    const needMs = Math.max(1000, Math.ceil((behindMs + 1) / 1000) * 1000);
+    const delay = this.ctx.watermarkDelayMs === 0 ? '0' : formatDuration(this.ctx.watermarkDelayMs);
+    return `input partition ${this.partition}: ${late} of ${lines} records of a batch were late (${((100 * late) / lines).toFixed(1)} %, dropped) with --watermark ${delay}, `
+      + `where they were at most ${formatDuration(needMs)} behind the newest record of their partition; --watermark ${formatDuration(needMs)} would have kept them`;
   }
 
   /** Adopts a committed batch: its issues are reported, and too many late records said once per worker. */
@@ -138,7 +158,11 @@ export class KeyUnit {
   late = 0;
   done = false;
 
-  constructor(private readonly ctx: UnitContext, readonly partition: number, committed: number, rec: Stage2Record | undefined) {
+  /**
+   * @param batchTimeMs the batch time stored with each row for `dstream cat` (a `--once` job: the
+   *   batch interval, as a local run of a file is one batch); null: the window end.
+   */
+  constructor(private readonly ctx: UnitContext, readonly partition: number, committed: number, rec: Stage2Record | undefined, private readonly batchTimeMs: number | null = null) {
     this.pos = committed;
     this.table = this.load(rec);
   }
@@ -165,7 +189,7 @@ export class KeyUnit {
 
   /**
    * Applies the repartition records read (offsets up to `next`), closes windows and returns what
-   * to write: output rows (JSON `[startMs, endMs, record]`, one per message) and the state record.
+   * to write: output rows (JSON `[startMs, endMs, record, batchTimeMs]`, one per message) and the state record.
    * The unit's state is already the new one: on a failed commit the worker drops the unit and
    * opens it again from the changelog.
    */
@@ -186,7 +210,7 @@ export class KeyUnit {
     const messages: OutMessage[] = [];
     const target = this.partition % outputPartitions;
     for (const w of closed) {
-      for (const rec of w.records) messages.push({ topic: output, partition: target, key: null, value: JSON.stringify([w.startMs, w.endMs, encodeState(rec)]) });
+      for (const rec of w.records) messages.push({ topic: output, partition: target, key: null, value: JSON.stringify([w.startMs, w.endMs, encodeState(rec), this.batchTimeMs ?? w.endMs]) });
     }
     let allEnded = this.sources.size === this.ctx.inputPartitions;
     for (const s of this.sources.values()) if (!s.eof) allEnded = false;

@@ -168,11 +168,15 @@ export class KafkaWorker {
   private outputPartitions = 1;
   private commits = 0;
   private errors = 0;
+  /** The batch time of the rows of a `--once` job (its stored batch interval), else null (see KeyUnit). */
+  private readonly batchTimeMs: number | null;
 
   constructor(private readonly log: KafkaLog, private readonly ctx: UnitContext, private readonly o: KafkaWorkerOptions) {
     this.names = jobNames(o.job);
     this.s1 = new Member(log, this.names.stage1, o.meta.input, `dstream-${o.job}-s1-${o.worker}`, o.sessionTimeoutMs);
     this.s2 = new Member(log, this.names.stage2, this.names.repartition, `dstream-${o.job}-s2-${o.worker}`, o.sessionTimeoutMs);
+    const b = (JSON.parse(o.meta.pipeline) as { batchIntervalMs?: unknown }).batchIntervalMs;
+    this.batchTimeMs = o.meta.endOffsets && typeof b === 'number' ? b : null;
   }
 
   /** Asks the loop to stop after the running step (graceful: the groups rebalance at once). */
@@ -253,7 +257,7 @@ export class KafkaWorker {
       const tables = await this.tables(v2.partitions);
       for (const q of v2.partitions) {
         const rec = tables.get(q)!.get(`s2:${q}`);
-        const u = new KeyUnit(this.ctx, q, committed.get(q) ?? 0, rec ? (JSON.parse(rec) as Stage2Record) : undefined);
+        const u = new KeyUnit(this.ctx, q, committed.get(q) ?? 0, rec ? (JSON.parse(rec) as Stage2Record) : undefined, this.batchTimeMs);
         this.keys.set(q, u);
         if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${u.openPanes} open panes rebuilt from the changelog`);
       }

@@ -1,12 +1,12 @@
 /**
  * The Redis Streams backend (Redis ≥ 6.2; tested on 7.0). Layout:
  *
- *     ds:{T}:meta              hash   partitions, bounded (published from a file)
+ *     ds:{T}:meta              hash   partitions, bounded (published from a file), keep (publish --keep-input)
  *     ds:{T}:jobs              set    the jobs (groups) of topic T, for retention
  *     ds:{T:P}:in              stream input partition P: l=<lines LF-joined> | eof=1
  *     ds:{T}:out:NAME          stream output rows: q=<key partition> c=<closed up to> [r=<JSON rows LF-joined>]
  *     ds:{T}:job:G:…           the job's state (see job.ts)
- *     ds:outputs               hash   NAME → output key, NAME:job → job prefix, NAME:p2 → key partitions
+ *     ds:outputs               hash   NAME → output key, NAME:job → job prefix
  *
  * Each input partition has a hash slot of its own (`{T:P}`), so Redis Cluster
  * spreads a topic's input, which is the bulk of its memory. A job's state,
@@ -15,14 +15,15 @@
  * gets from transactions), which Redis only allows within one slot.
  *
  * Retention: `trimInput` drops input entries every job of the topic has
- * committed; a job created afterwards starts at the oldest entry kept.
+ * committed (not for a topic published with `--keep-input`); a job created
+ * afterwards starts at the oldest entry kept.
  * Durability: a commit is as durable as the server's AOF; exactly once across a
  * crash of the server needs `appendonly yes` and `appendfsync always`.
  */
 import { Redis } from 'ioredis';
 import { ConfigError, DStreamError } from '../../core/errors.js';
 import type { InputEntry } from '../backend.js';
-import { compareOffsets, ORIGIN, type BackendOptions, type LogBackend, type OutputEntry } from '../log-backend.js';
+import { compareOffsets, ORIGIN, type BackendOptions, type LogBackend, type OutputEntry, type OutputInfo } from '../log-backend.js';
 import type { LogUrl } from '../log-url.js';
 import { hash, textNum, toInputEntry, type Entry } from './codec.js';
 import { RedisJob } from './job.js';
@@ -166,7 +167,12 @@ export class RedisBackend implements LogBackend {
     return (await this.redis.smembers(`${this.tp}:jobs`)).sort();
   }
 
+  async keepInput(): Promise<void> {
+    await this.redis.hset(`${this.tp}:meta`, 'keep', '1');
+  }
+
   async trimInput(p: number): Promise<number> {
+    if ((await this.redis.hget(`${this.tp}:meta`, 'keep')) === '1') return 0;
     let min: string | null = null;
     for (const g of await this.groups()) {
       const off = (await this.redis.hget(`${this.tp}:job:${g}:s1:${p}`, 'off')) ?? ORIGIN;
@@ -194,11 +200,13 @@ export class RedisBackend implements LogBackend {
     return this.redis.hget(OUTPUTS, name);
   }
 
-  async outputKeyPartitions(name: string): Promise<number | null> {
-    const [key, p2, job] = await this.redis.hmget(OUTPUTS, name, `${name}:p2`, `${name}:job`);
-    if (key === null) return null;
-    if (p2 !== null) return Number(p2);
-    return job === null ? null : Number(await this.redis.hget(`${job}:meta`, 'p2')); // registered before :p2 existed
+  async outputInfo(name: string): Promise<OutputInfo | null> {
+    const [key, job] = await this.redis.hmget(OUTPUTS, name, `${name}:job`);
+    if (key === null || job === null) return null;
+    const [p2, fp] = await this.redis.hmget(`${job}:meta`, 'p2', 'fp');
+    if (p2 === null) return null;
+    const topicMeta = job.slice(0, job.lastIndexOf(':job:')) + ':meta';
+    return { keyPartitions: Number(p2), pipeline: fp ?? '', bounded: (await this.redis.hget(topicMeta, 'bounded')) === '1' };
   }
 
   async readOutput(name: string, after: string, count: number): Promise<OutputEntry[]> {

@@ -206,7 +206,7 @@ export class RedisJob implements JobLog {
     if (meta) {
       keys.push(this.outputKey(meta.output));
       const reg = await this.redis.hget(OUTPUTS, `${meta.output}:job`);
-      if (reg === this.jp) await this.redis.hdel(OUTPUTS, meta.output, `${meta.output}:job`, `${meta.output}:p2`);
+      if (reg === this.jp) await this.redis.hdel(OUTPUTS, meta.output, `${meta.output}:job`);
     }
     await this.redis.srem(`${this.b.tp}:jobs`, this.group);
     for (let i = 0; i < keys.length; i += 500) await this.redis.del(...keys.slice(i, i + 500));
