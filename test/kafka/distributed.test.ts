@@ -96,10 +96,11 @@ describe.skipIf(!hasJava || !haveData)('distributed mode on Kafka', () => {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const job = `kill${seed}`;
       const n = 1 + Math.floor(rng(seed)() * 3);
-      // The victim pauses in its n-th stage-1 transaction (messages sent, offsets not yet added): killed there.
+      // The victim, alone at first, pauses in its n-th stage-1 transaction (messages sent, offsets not yet added): killed there.
       const victim = worker(job, { DSTREAM_FAULT: `stall-before-commit@${n}` });
-      const other = worker(job);
       await whenStderr(victim, /DSTREAM_FAULT: stalling/);
+      const other = worker(job);
+      await whenStderr(other, /joined/);
       victim.child.kill('SIGKILL');
       const replacement = worker(job);
       await exited(other);
@@ -110,9 +111,9 @@ describe.skipIf(!hasJava || !haveData)('distributed mode on Kafka', () => {
 
   it('a worker SIGSTOPped in a transaction past its session timeout, then resumed, is fenced: nothing is written twice', async () => {
     const zombie = worker('stop', { DSTREAM_FAULT: 'stall-before-commit@2' });
-    const other = worker('stop');
-    await whenStderr(zombie, /DSTREAM_FAULT: stalling/);
+    await whenStderr(zombie, /DSTREAM_FAULT: stalling/); // alone: one transaction committed, inside the second
     zombie.child.kill('SIGSTOP');
+    const other = worker('stop');
     await whenStderr(other, /input partitions 0,1,2,3 assigned/); // the group gave the other one everything
     zombie.child.kill('SIGCONT');
     await exited(zombie);
@@ -137,8 +138,10 @@ describe.skipIf(!hasJava || !haveData)('distributed mode on Kafka', () => {
   }, 300_000);
 
   it('the broker stopped and started again in the middle of a job: the output equals the local run', async () => {
-    const ws = [worker('restart', { DSTREAM_FAULT: 'stall-before-commit@3' }), worker('restart')];
-    await whenStderr(ws[0]!, /DSTREAM_FAULT: stalling/);
+    const first = worker('restart', { DSTREAM_FAULT: 'stall-before-commit@3' });
+    await whenStderr(first, /DSTREAM_FAULT: stalling/); // alone: two transactions committed, inside the third
+    const ws = [first, worker('restart')];
+    await whenStderr(ws[1]!, /joined/);
     broker.stop();
     broker.restart();
     const dump = setTimeout(() => console.error(ws.map((w) => w.stderr).join('\n----\n')), 120_000);
