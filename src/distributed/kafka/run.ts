@@ -121,6 +121,7 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
  */
 export async function kafkaCommand(cmd: string, verb: string | undefined, url: LogUrl, o: { format: OutputFormat; json: boolean; follow: boolean }, out: (s: string) => boolean | Promise<void>, say: (l: string) => void): Promise<number> {
   if (cmd === 'publish') throw new ConfigError('dstream publish is for redis:// topics; produce to a Kafka topic with any producer (kafka-console-producer.sh, or dstream --output kafka://…)');
+  if (cmd === 'topic') throw new ConfigError('dstream topic delete is for redis:// topics; delete a Kafka topic with kafka-topics.sh --delete (and the jobs on it with dstream job reset)');
   if (o.follow) throw new ConfigError('dstream cat --follow: not supported on kafka:// topics yet (cat prints the rows committed so far)');
   const log = new KafkaLog(toKafkaUrl(url));
   try {
