@@ -169,7 +169,7 @@ async function runKafka(o: CliOptions, say: Say, p: {
   const warned = new Set<string>();
   return runKafkaWorker({
     from: d.from, to: d.to, keyPartitions: d.keyPartitions, defaultKeyPartitions: DEFAULT_KEY_PARTITIONS, description: p.description,
-    batchIntervalMs: o.batchIntervalMs, once: o.sources.once, sessionTimeoutMs: d.leaseMs, batchRecords: o.sources.maxRecordsPerBatch, worker: newWorkerId(),
+    batchIntervalMs: o.batchIntervalMs, once: o.sources.once, sessionTimeoutMs: d.leaseMs, batchRecords: o.sources.maxRecordsPerBatch, idleTimeoutMs: d.idleTimeoutMs, worker: newWorkerId(),
     units: {
       combiner: p.combiner, spec: p.spec, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
       mergeReducer: () => new KeyedReducer(p.merge, p.issues, true),

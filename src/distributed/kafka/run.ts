@@ -28,6 +28,8 @@ export interface KafkaWorkerSettings {
   batchIntervalMs: number;
   once: boolean;
   sessionTimeoutMs: number;
+  /** `--idle-timeout`: null = off; undefined: off for a `--once` job, else 60 s. */
+  idleTimeoutMs?: number | null;
   /** `--max-records-per-batch`: records per input partition and stage-1 transaction at most (default 5000). */
   batchRecords?: number;
   worker: string;
@@ -97,6 +99,7 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
     say(`dstream: worker ${s.worker} joined ${what} (${meta.inputPartitions} input partitions, ${meta.keyPartitions} key partitions${meta.endOffsets ? ', ends at the offsets noted at creation' : ''})`);
     w = new KafkaWorker(log, units, {
       job, meta, worker: s.worker, sessionTimeoutMs: s.sessionTimeoutMs, batchRecords: s.batchRecords ?? 5000, pollMs: 100,
+      idleTimeoutMs: s.idleTimeoutMs !== undefined ? s.idleTimeoutMs : meta.endOffsets ? null : 60_000,
       beforeCommit: fault ? (n) => {
         if (n === Number(fault[1])) {
           say(`dstream: DSTREAM_FAULT: stalling ${2 * s.sessionTimeoutMs} ms before stage-1 commit ${n}`);

@@ -45,6 +45,8 @@ export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' 
 export interface Stage1Record {
   max: number | null;
   eof: boolean;
+  /** Declared idle (`--idle-timeout`): key partitions leave it out of the minimum watermark until it has input again. */
+  idle?: boolean;
   lines: number;
   late: number;
 }
@@ -94,7 +96,7 @@ export class InputUnit {
    * Computes one batch of `records` (offsets from `pos` on; may be empty when only the end is due).
    * @returns the messages to write and what `commit` takes once they are committed.
    */
-  compute(records: LogRecord[], next: number, repartition: string): { messages: OutMessage[]; after: { pos: number; state: Stage1Record; issues: Issue[]; warning: string | null } } {
+  compute(records: LogRecord[], next: number, repartition: string, idle = false): { messages: OutMessage[]; after: { pos: number; state: Stage1Record; issues: Issue[]; warning: string | null } } {
     const { ctx, combiner } = this;
     combiner.take();
     this.pending = [];
@@ -110,10 +112,10 @@ export class InputUnit {
     const messages = payloads.map((d, q) => ({
       topic: repartition, partition: q, key: null,
       // −∞ (no event time yet) travels as −1e300, +∞ (the end) as null: JSON has neither.
-      value: JSON.stringify({ s: this.partition, o: last, w: watermark === null ? null : Number.isFinite(watermark) ? watermark : -1e300, e: eof, d }),
+      value: JSON.stringify({ s: this.partition, o: last, w: watermark === null ? null : Number.isFinite(watermark) ? watermark : -1e300, e: eof, i: idle, d }),
     }));
     const lines = records.reduce((n, r) => n + (r.value === null ? 0 : 1), 0);
-    const state = { max: Number.isFinite(max) ? max : null, eof, lines: this.state.lines + lines, late: this.state.late + combiner.issues.counts.late - lateBefore };
+    const state = { max: Number.isFinite(max) ? max : null, eof, idle, lines: this.state.lines + lines, late: this.state.late + combiner.issues.counts.late - lateBefore };
     const warning = this.lateWarning(lines, this.pending.filter((i) => i.kind === 'late').length);
     return { messages, after: { pos: next, state, issues: this.pending, warning } };
   }
@@ -146,6 +148,8 @@ interface Stage1Message {
   o: number;
   w: number | null;
   e: boolean;
+  /** Idle marker: no input for `--idle-timeout`. */
+  i?: boolean;
   d: string;
 }
 
@@ -199,9 +203,9 @@ export class KeyUnit {
       if (r.value === null) continue;
       const m = JSON.parse(r.value) as Stage1Message;
       const s = this.sources.get(m.s);
-      if (s && m.o <= s.seq && !m.e) continue; // already applied (cannot happen with transactions; kept as a guard)
+      if (s && m.o <= s.seq && !m.e && !m.i && !s.idle) continue; // already applied (cannot happen with transactions; kept as a guard)
       const wm = m.w === null ? Infinity : m.w;
-      this.sources.set(m.s, { seq: m.o, eof: m.e, idle: false, watermarkMs: Math.max(wm, s ? s.watermarkMs : -Infinity) });
+      this.sources.set(m.s, { seq: m.o, eof: m.e, idle: m.i === true, watermarkMs: Math.max(wm, s ? s.watermarkMs : -Infinity) });
       for (const [pane, entries] of unpackPartials(m.d)) {
         for (const [k, v] of entries) if (!this.table.add(pane, k, v, `${r.offset}-0`)) late++;
       }

@@ -47,6 +47,8 @@ export interface KafkaWorkerOptions {
   batchRecords: number;
   /** How long to wait when nothing was there to read. */
   pollMs: number;
+  /** `--idle-timeout`: processing time without input after which an input partition is declared idle; null: never. */
+  idleTimeoutMs: number | null;
   /** Called in each stage-1 transaction before its offsets are added, with its 1-based number in this process (fault injection). */
   beforeCommit?: (n: number) => void;
 }
@@ -168,6 +170,8 @@ export class KafkaWorker {
   private outputPartitions = 1;
   private commits = 0;
   private errors = 0;
+  /** Per held input partition: since when (processing time, ms) it has had no input. */
+  private quietSince = new Map<number, number>();
   /** The batch time of the rows of a `--once` job (its stored batch interval), else null (see KeyUnit). */
   private readonly batchTimeMs: number | null;
 
@@ -225,6 +229,7 @@ export class KafkaWorker {
     this.inputs.clear();
     this.keys.clear();
     this.gen1 = this.gen2 = -1;
+    this.quietSince.clear();
   }
 
   /** Waits `ms`, or until `stop()`. */
@@ -287,8 +292,17 @@ export class KafkaWorker {
         next = r.next;
         if (records.length === 0 && next < u.end) {
           u.pos = next; // past transaction markers only
+          const quiet = this.quietSince.get(u.partition) ?? Date.now();
+          this.quietSince.set(u.partition, quiet);
+          if (this.o.idleTimeoutMs === null || u.state.idle || Date.now() - quiet < this.o.idleTimeoutMs) continue;
+          this.ctx.say(`dstream: input partition ${u.partition} idle for ${this.o.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);
+          const c = u.compute([], next, this.names.repartition, true);
+          messages.push(...c.messages, { topic: this.names.changelog, partition: u.partition % this.o.meta.keyPartitions, key: `s1:${u.partition}`, value: JSON.stringify(c.after.state) });
+          offsets.push([u.partition, next]);
+          done.push([u, c.after]);
           continue;
         }
+        this.quietSince.delete(u.partition);
       }
       const c = u.compute(records, next, this.names.repartition);
       messages.push(...c.messages, { topic: this.names.changelog, partition: u.partition % this.o.meta.keyPartitions, key: `s1:${u.partition}`, value: JSON.stringify(c.after.state) });
