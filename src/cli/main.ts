@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (argv[0] === 'publish' || argv[0] === 'cat' || argv[0] === 'job' || argv[0] === 'topic') {
     try {
-      const { distributedCommand } = await import('./distributed.js');
+      const { distributedCommand } = await import('./distributed-commands.js');
       process.stdout.on('error', () => exitAfterFlush(ExitCode.OK)); // `dstream cat … | head`
       exitAfterFlush(await distributedCommand(argv, (s) => process.stdout.write(s), (l) => errLine(l, 'info')));
     } catch (e) {

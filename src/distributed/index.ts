@@ -13,3 +13,8 @@ export { openBackend } from './open-backend.js';
 export { distributedPlan, stageSettings, type DistributedPlan } from './plan.js';
 export { markTopic, openTopic, publish } from './publish.js';
 export { newWorkerId, Worker } from './worker.js';
+
+/** The Kafka backend (kafka/run.ts), loaded on first use with its client. */
+export async function kafkaBackend(): Promise<typeof import('./kafka/run.js')> {
+  return import('./kafka/run.js');
+}

@@ -1,16 +1,20 @@
 /**
- * Log URLs: `redis://[user:password@]HOST[:PORT]/TOPIC[?group=NAME]`.
+ * Log URLs: `redis://[user:password@]HOST[:PORT]/TOPIC[?group=NAME]`, or
+ * `kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=NAME]` (kafka/url.ts).
  * A log URL in `--from` selects distributed mode; `?group=` names the job
  * (Kafka's application.id). Topic, output and group names are 1–100 of
  * `A-Z a-z 0-9 . _ -`.
  */
 import { ConfigError } from '../core/errors.js';
+import { fromKafkaUrl, isKafkaUrl, parseKafkaUrl } from './kafka/url.js';
 
 /** A parsed log URL. */
 export interface LogUrl {
   /** The URL as given (for messages). */
   text: string;
-  scheme: 'redis';
+  scheme: 'redis' | 'kafka';
+  /** `kafka://` only: the bootstrap brokers, `host:port` (host and port are the first one's). */
+  brokers?: string[];
   host: string;
   port: number;
   username?: string;
@@ -35,13 +39,14 @@ export function isLogUrl(s: string): boolean {
  * @throws ConfigError (exit 2) for another scheme, a missing or invalid name or group, or unknown query parameters.
  */
 export function parseLogUrl(s: string, flag: string, needGroup: boolean): LogUrl {
+  if (isKafkaUrl(s)) return fromKafkaUrl(parseKafkaUrl(s, flag, needGroup));
   let u: URL;
   try {
     u = new URL(s);
   } catch {
     throw new ConfigError(`${flag}: '${s}' is not a URL (expected redis://HOST:PORT/NAME${needGroup ? '?group=JOB' : ''})`);
   }
-  if (u.protocol !== 'redis:') throw new ConfigError(`${flag}: '${u.protocol}//' logs are not supported (only redis://HOST:PORT/NAME)`);
+  if (u.protocol !== 'redis:') throw new ConfigError(`${flag}: '${u.protocol}//' logs are not supported (only redis://HOST:PORT/NAME and kafka://HOST:PORT/NAME)`);
   const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
   if (!NAME.test(name)) throw new ConfigError(`${flag}: '${s}' needs a stream name after the host: redis://HOST:PORT/NAME (letters, digits, . _ -)`);
   const group = u.searchParams.get('group') ?? undefined;

@@ -25,7 +25,8 @@ describe('log URLs', () => {
   });
   it('refuses what it cannot use, with the fix', () => {
     expect(() => parseLogUrl('redis://h:1/web', '--from', true)).toThrow("--from: 'redis://h:1/web' needs a job name: redis://h:1/web?group=JOB");
-    expect(() => parseLogUrl('kafka://h:1/web?group=g', '--from', true)).toThrow("'kafka://' logs are not supported");
+    expect(() => parseLogUrl('nats://h:1/web?group=g', '--from', true)).toThrow("'nats://' logs are not supported");
+    expect(parseLogUrl('kafka://h:1,k/web?group=g', '--from', true)).toMatchObject({ scheme: 'kafka', brokers: ['h:1', 'k:9092'], name: 'web', group: 'g' });
     expect(() => parseLogUrl('redis://h:1/', '--to', false)).toThrow('needs a stream name');
     expect(() => parseLogUrl('redis://h:1/x?group=g', '--to', false)).toThrow('takes no ?group=');
     expect(() => parseLogUrl('redis://h:1/x?grp=g', '--from', true)).toThrow("unknown URL parameter 'grp'");

@@ -1,0 +1,175 @@
+/**
+ * The subcommands of distributed mode: `dstream publish|cat|job status|job
+ * reset|topic delete` over a log URL (redis:// or kafka://). Thin: flags →
+ * the library in src/distributed.
+ */
+import yargs from 'yargs';
+import bytes from 'bytes';
+import { ConfigError, DStreamError, ExitCode } from '../core/errors.js';
+import { parseDuration } from '../core/duration.js';
+import { IssueLog } from '../core/issues.js';
+import { compileFunction } from '../plan/compile-fn.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
+import { formatStatus, jobStatus, catOutput, openBackend, parseLogUrl, markTopic, openTopic, publish, kafkaBackend } from '../distributed/index.js';
+import { DEFAULT_INPUT_PARTITIONS } from './distributed-options.js';
+import { invalidChoiceMessage } from './hints.js';
+import { stdinIsFile } from './process-io.js';
+import { IssueReporter } from './report.js';
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+type Say = (line: string) => void;
+
+const SUB_USAGE = `Usage:
+  dstream publish redis://HOST:PORT/TOPIC [--partitions N] [--partition-key FN] [--no-eof] [--keep-input] < lines
+  dstream cat redis://HOST:PORT/NAME [--format tsv|json|csv|text] [--follow]
+  dstream job status 'redis://HOST:PORT/TOPIC?group=JOB' [--json]
+  dstream job reset 'redis://HOST:PORT/TOPIC?group=JOB'
+  dstream topic delete redis://HOST:PORT/TOPIC`;
+
+function subParser(argv: string[]) {
+  return yargs(argv)
+    .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })
+    .option('partitions', { type: 'string' })
+    .option('partition-key', { type: 'string' })
+    .option('max-line-bytes', { type: 'string' })
+    .option('format', { choices: OUTPUT_FORMATS as OutputFormat[] })
+    .option('follow', { type: 'boolean' })
+    .option('json', { type: 'boolean' })
+    .option('flush', { type: 'string' })
+    .option('no-eof', { type: 'boolean' })
+    .option('keep-input', { type: 'boolean' })
+    .strictOptions()
+    .help(false)
+    .version(false)
+    .exitProcess(false);
+}
+
+/**
+ * `dstream publish|cat|job …`.
+ * @returns the exit code.
+ * @throws ConfigError (exit 2) for bad arguments; DStreamError (exit 1) when redis cannot be reached; (exit 75) reset of a running job.
+ */
+export async function distributedCommand(argv: string[], out: (s: string) => boolean, say: Say): Promise<number> {
+  const [cmd, ...rest0] = argv;
+  let rest = rest0;
+  let verb: string | undefined;
+  if (cmd === 'job') {
+    verb = rest[0];
+    rest = rest.slice(1);
+    if (verb !== 'status' && verb !== 'reset') throw new ConfigError(`dstream job: expected status or reset\n${SUB_USAGE}`);
+  } else if (cmd === 'topic') {
+    verb = rest[0];
+    rest = rest.slice(1);
+    if (verb !== 'delete') throw new ConfigError(`dstream topic: expected delete\n${SUB_USAGE}`);
+  }
+  let failure: string | undefined;
+  const parsed = subParser(rest).fail((m) => {
+    failure = m;
+  }).parseSync() as Record<string, unknown>;
+  if (failure) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''}: ${invalidChoiceMessage(failure) ?? failure.replace(/\s*\n\s*/g, ' ')}`);
+  const pos = (parsed._ as unknown[]).map(String);
+  if (pos.length !== 1) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''} takes one URL\n${SUB_USAGE}`);
+  const allowed: Record<string, string[]> = {
+    publish: ['partitions', 'partition-key', 'max-line-bytes', 'flush', 'no-eof', 'keep-input'], cat: ['format', 'follow'], status: ['json'], reset: [], delete: [],
+  };
+  for (const k of Object.keys(parsed)) {
+    if (k === '_' || k === '$0') continue;
+    if (!allowed[verb ?? cmd!]!.includes(k)) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''} does not take --${k}`);
+  }
+  const url = parseLogUrl(pos[0]!, `dstream ${cmd}`, cmd === 'job');
+  if (url.scheme === 'kafka') {
+    const { kafkaCommand } = await kafkaBackend();
+    const o = { format: (parsed.format as OutputFormat | undefined) ?? 'tsv', json: parsed.json === true, follow: parsed.follow === true };
+    return kafkaCommand(cmd!, verb, url, o, (s) => (out(s) ? true : new Promise<void>((r) => process.stdout.once('drain', () => r()))), say);
+  }
+  const log = await openBackend(url, { persistent: false });
+  if (cmd === 'publish') {
+    const n = parsed.partitions === undefined ? undefined : Number(parsed.partitions);
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 1024)) throw new ConfigError(`--partitions: '${String(parsed.partitions)}' is not a whole number from 1 to 1024`);
+    const keyFn = parsed['partition-key'] === undefined ? undefined : compileFunction(String(parsed['partition-key']), '--partition-key') as (l: string) => unknown;
+    const maxText = String(parsed['max-line-bytes'] ?? DEFAULT_MAX_LINE_BYTES);
+    const maxLineBytes = /^\d+$/.test(maxText) ? Number(maxText) : bytes.parse(maxText);
+    if (!Number.isInteger(maxLineBytes) || maxLineBytes! < 1) throw new ConfigError(`--max-line-bytes: '${maxText}' is not a positive size`);
+    const flushMs = parsed.flush === undefined ? 100 : parseDuration(String(parsed.flush), '--flush');
+    await log.connect();
+    try {
+      const partitions = await openTopic(log, n, DEFAULT_INPUT_PARTITIONS);
+      const issues = new IssueLog('skip');
+      const reporter = new IssueReporter(say);
+      issues.listen(reporter.onIssue);
+      // SIGTERM/SIGINT: stop reading, send what is packed, no end-of-input markers (the input did not end).
+      let stopSignal: NodeJS.Signals | undefined;
+      const stopRequested = new Promise<void>((resolve) => {
+        const on = (sig: NodeJS.Signals) => {
+          stopSignal = sig;
+          resolve();
+        };
+        process.once('SIGTERM', on);
+        process.once('SIGINT', on);
+      });
+      // Input from a regular file is bounded: workers then wait for every partition by default (--idle-timeout off).
+      await markTopic(log, { bounded: stdinIsFile(), keepInput: parsed['keep-input'] === true });
+      const r = await publish(log, process.stdin, { partitions, partitionKey: keyFn, maxLineBytes: maxLineBytes!, issues, flushMs, stop: stopRequested, eof: parsed['no-eof'] !== true });
+      if (stopSignal) say(`dstream: ${stopSignal}: stopped publishing; lines read so far were sent, no end-of-input markers written`);
+      const summary = reporter.summary(issues);
+      if (summary) say(summary);
+      say(`dstream: published ${plural(r.lines, 'line')} to ${plural(partitions, 'partition')} of '${url.name}' (${plural(r.entries, 'entry', 'entries')})${r.ended && parsed['no-eof'] !== true ? ', then end-of-input markers' : ''}`);
+    } catch (e) {
+      const f = log.classifyError(e);
+      if (f instanceof DStreamError && !(f instanceof ConfigError) && f.code === 'E_LOG') {
+        throw new DStreamError('E_LOG', 'sending', `${f.message} (publishing stopped; lines sent before may be in the topic: re-running publishes them again)`);
+      }
+      throw f;
+    } finally {
+      await log.close();
+    }
+    return ExitCode.OK;
+  }
+  await log.connect();
+  try {
+    if (cmd === 'cat') {
+      let stopped = false;
+      const stop = () => {
+        stopped = true;
+        log.interrupt();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const format = (parsed.format as OutputFormat | undefined) ?? 'tsv';
+      try {
+        await catOutput(log, url.name, format, (s) => {
+          if (out(s)) return true;
+          return new Promise<void>((r) => process.stdout.once('drain', () => r()));
+        }, { follow: parsed.follow === true, stopped: () => stopped });
+      } catch (e) {
+        if (stopped) return ExitCode.OK;
+        throw e;
+      }
+      return ExitCode.OK;
+    }
+    if (cmd === 'topic') {
+      const n = await log.deleteTopic();
+      say(n === 0 ? `dstream: topic '${url.name}' does not exist: nothing to delete`
+        : `dstream: topic '${url.name}' deleted with its jobs and their outputs (${n} keys)`);
+      return ExitCode.OK;
+    }
+    const job = log.job(url.group!);
+    if (verb === 'status') {
+      const s = await jobStatus(log, job);
+      out(parsed.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
+      return ExitCode.OK;
+    }
+    const n = await job.reset();
+    say(n === 0 ? `dstream: job '${url.group}' on topic '${url.name}' does not exist: nothing to reset`
+      : `dstream: job '${url.group}' on topic '${url.name}' reset (${n} keys deleted, its output stream included)`);
+    return ExitCode.OK;
+  } catch (e) {
+    throw log.classifyError(e);
+  } finally {
+    await log.close();
+  }
+}

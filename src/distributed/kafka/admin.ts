@@ -1,0 +1,139 @@
+/**
+ * `dstream cat`, `dstream job status` and `dstream job reset` on Kafka jobs.
+ *
+ * `cat` reads every committed row of an output topic (`read_committed`) and
+ * prints them in window order (window end, then start, then key, as the local
+ * engine prints them), whatever key partition committed them first, with the
+ * batch time the local run prints (a `--once` job: its batch interval, as a
+ * local run of a file is one batch; else the window end).
+ */
+import { compareKeys } from '../../core/compare.js';
+import { DStreamError } from '../../core/errors.js';
+import { decodeState } from '../../checkpoint/codec.js';
+import type { OutputFormat } from '../../sinks/format.js';
+import type { OutputRow } from '../partials.js';
+import type { JobStatus } from '../admin.js';
+import { renderWindow } from '../cat.js';
+import { readJob } from './job.js';
+import { jobNames, type KafkaLog } from './log.js';
+import type { Stage1Record, Stage2Record } from './units.js';
+
+/** Orders rows as the local engine outputs them: by window, then by key (`[key, value]` records). */
+export function compareRows(a: OutputRow, b: OutputRow): number {
+  if (a.endMs !== b.endMs) return a.endMs - b.endMs;
+  if (a.startMs !== b.startMs) return a.startMs - b.startMs;
+  const ka = Array.isArray(a.record) ? a.record[0] : a.record;
+  const kb = Array.isArray(b.record) ? b.record[0] : b.record;
+  return compareKeys(ka, kb);
+}
+
+/**
+ * Writes every committed row of output topic `log.url.name` in window order.
+ * @returns the number of rows.
+ * @throws DStreamError (exit 1) when the topic does not exist.
+ */
+export async function catKafka(log: KafkaLog, format: OutputFormat, write: (s: string) => boolean | Promise<void>): Promise<number> {
+  const topic = log.url.name;
+  const n = await log.partitions(topic);
+  if (n === null) throw new DStreamError('E_LOG', 'receiving', `no topic '${topic}' on ${log.url.brokers.join(',')} (a job creates it: dstream --from kafka://…/TOPIC?group=JOB ... --to ${log.url.text})`);
+  const ends = await log.endOffsets(topic);
+  const starts = await log.startOffsets(topic);
+  const rows: (OutputRow & { timeMs: number })[] = [];
+  for (let p = 0; p < n; p++) {
+    let from = starts[p] ?? 0;
+    const end = ends[p] ?? 0;
+    while (from < end) {
+      const r = await log.read(topic, p, from, end, 50_000);
+      for (const rec of r.records) {
+        if (rec.value === null) continue;
+        const [startMs, endMs, v, timeMs] = JSON.parse(rec.value) as [number, number, unknown, number | undefined];
+        rows.push({ startMs, endMs, record: decodeState(v), timeMs: timeMs ?? endMs });
+      }
+      if (r.next === from) break;
+      from = r.next;
+    }
+  }
+  rows.sort(compareRows);
+  let text = '';
+  for (let i = 0; i < rows.length;) {
+    let j = i + 1;
+    while (j < rows.length && rows[j]!.endMs === rows[i]!.endMs && rows[j]!.startMs === rows[i]!.startMs) j++;
+    text += renderWindow(rows.slice(i, j), format, rows[i]!.timeMs);
+    i = j;
+    if (text.length > 1 << 16) {
+      await write(text);
+      text = '';
+    }
+  }
+  if (text) await write(text);
+  return rows.length;
+}
+
+/** The state of a Kafka job, in the shape of the Redis one (`job status --json`). */
+export async function kafkaJobStatus(log: KafkaLog, job: string): Promise<JobStatus> {
+  const meta = await readJob(log, job);
+  const names = jobNames(job);
+  const status: JobStatus = { topic: log.url.name, group: job, exists: meta !== null, members: [], units: [], complete: false };
+  if (!meta) return status;
+  Object.assign(status, { inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output });
+  const groups = await log.admin.describeGroups({ groups: [names.stage1, names.stage2] }).catch(() => new Map());
+  const owners = new Map<string, string>();
+  const members = new Set<string>();
+  for (const [gid, g] of groups as Map<string, { members: Map<string, { memberId: string; clientHost: string; assignment?: { topics?: Map<string, { partitions: number[] }> } }> }>) {
+    for (const m of g.members?.values() ?? []) {
+      const id = `${m.clientHost}/${m.memberId}`;
+      members.add(id);
+      for (const [, t] of m.assignment?.topics ?? []) for (const p of t.partitions) owners.set(`${gid === names.stage1 ? 's1' : 's2'}:${p}`, id);
+    }
+  }
+  status.members = [...members].sort().map((id) => ({ id, expiresInMs: 0 }));
+  const inputEnds = await log.endOffsets(meta.input);
+  const c1 = await log.committed(names.stage1, meta.input, [...Array(meta.inputPartitions).keys()]);
+  const repEnds = await log.endOffsets(names.repartition);
+  const c2 = await log.committed(names.stage2, names.repartition, [...Array(meta.keyPartitions).keys()]);
+  const tables = new Map<number, Map<string, string>>();
+  for (let q = 0; q < meta.keyPartitions; q++) tables.set(q, await log.table(names.changelog, q));
+  let complete = true;
+  for (let p = 0; p < meta.inputPartitions; p++) {
+    const raw = tables.get(p % meta.keyPartitions)!.get(`s1:${p}`);
+    const s = raw ? (JSON.parse(raw) as Stage1Record) : null;
+    const end = meta.endOffsets ? meta.endOffsets[p]! : inputEnds[p]!;
+    status.units.push({
+      unit: `s1:${p}`, owner: owners.get(`s1:${p}`) ?? '', epoch: 0, expiresInMs: 0, lag: Math.max(0, end - (c1.get(p) ?? 0)),
+      watermark: s?.eof ? 'end of input' : s?.max != null ? new Date(s.max).toISOString() : null, done: s?.eof ?? false, lines: s?.lines ?? 0, late: s?.late ?? 0,
+    });
+    complete &&= s?.eof ?? false;
+  }
+  for (let q = 0; q < meta.keyPartitions; q++) {
+    const raw = tables.get(q)!.get(`s2:${q}`);
+    const s = raw ? (JSON.parse(raw) as Stage2Record) : null;
+    status.units.push({
+      unit: `s2:${q}`, owner: owners.get(`s2:${q}`) ?? '', epoch: 0, expiresInMs: 0, lag: Math.max(0, (repEnds[q] ?? 0) - (c2.get(q) ?? 0)),
+      watermark: s?.sealedMs != null ? new Date(s.sealedMs).toISOString() : null, done: s?.done ?? false, rows: s?.rows ?? 0, late: s?.late ?? 0,
+    });
+    complete &&= s?.done ?? false;
+  }
+  status.complete = complete && meta.endOffsets !== null;
+  return status;
+}
+
+/**
+ * Deletes the job's internal topics, its output topic and its consumer groups (not its input).
+ * @returns the names deleted.
+ * @throws DStreamError (exit 75) while workers are members of the job's groups.
+ */
+export async function resetKafkaJob(log: KafkaLog, job: string): Promise<string[]> {
+  const names = jobNames(job);
+  const groups = (await log.admin.describeGroups({ groups: [names.stage1, names.stage2] }).catch(() => new Map())) as Map<string, { members?: Map<string, unknown>; state?: string }>;
+  let live = 0;
+  for (const g of groups.values()) live += g.members?.size ?? 0;
+  if (live > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${job} has ${live} live group member(s); stop its workers first (SIGTERM), then reset`);
+  const meta = await readJob(log, job);
+  const gone = await log.deleteTopics([names.meta, names.repartition, names.changelog, ...(meta ? [meta.output] : [])]);
+  const existing = [...groups].filter(([, g]) => g.state !== 'DEAD' && g.state !== undefined).map(([id]) => id);
+  if (existing.length) {
+    await log.admin.deleteGroups({ groups: existing }).catch(() => undefined);
+    gone.push(...existing.map((g) => `group ${g}`));
+  }
+  return gone;
+}

@@ -1,0 +1,150 @@
+/**
+ * Entry points of the Kafka backend for the CLI: a worker
+ * (`dstream --from kafka://…/TOPIC?group=JOB … --to kafka://…/OUT`) and
+ * `cat` / `job status` / `job reset` on Kafka URLs.
+ */
+import { ConfigError, DStreamError, ExitCode } from '../../core/errors.js';
+import { describeChange, fingerprint, type PipelineDescription } from '../../plan/fingerprint.js';
+import { jobPipelineText, storedPipeline } from '../join.js';
+import type { OutputFormat } from '../../sinks/format.js';
+import { formatStatus } from '../admin.js';
+import type { LogUrl } from '../log-url.js';
+import { catKafka, kafkaJobStatus, resetKafkaJob } from './admin.js';
+import { openJob } from './job.js';
+import { errorText, KafkaLog } from './log.js';
+import type { UnitContext } from './units.js';
+import { toKafkaUrl } from './url.js';
+import { KafkaWorker } from './worker.js';
+
+/** What the CLI hands a Kafka worker. Durations in ms. */
+export interface KafkaWorkerSettings {
+  from: LogUrl;
+  to: LogUrl;
+  /** `--key-partitions`; undefined: the job's (default for a new job). */
+  keyPartitions?: number;
+  defaultKeyPartitions: number;
+  description: PipelineDescription;
+  /** `--batch` (ms), stored with the job (`jobPipelineText`). */
+  batchIntervalMs: number;
+  once: boolean;
+  sessionTimeoutMs: number;
+  /** `--idle-timeout`: null = off; undefined: off for a `--once` job, else 60 s. */
+  idleTimeoutMs?: number | null;
+  /** `--max-records-per-batch`: records per input partition and stage-1 transaction at most (default 5000). */
+  batchRecords?: number;
+  worker: string;
+  units: UnitContext;
+  /** Called when the worker ends (summary of issues). */
+  finish: () => void;
+}
+
+function kafkaFailure(e: unknown, url: LogUrl): unknown {
+  if (e instanceof DStreamError) return e;
+  return new DStreamError('E_LOG', 'receiving', `kafka ${(url.brokers ?? []).join(',')}: ${errorText(e)}`);
+}
+
+/**
+ * Runs one Kafka worker until its job is complete (`--once`) or it is stopped
+ * (SIGTERM/SIGINT: the running step commits, the groups are left; again: exit 130).
+ * @returns the exit code.
+ * @throws ConfigError (exit 2) for a job created with other settings; DStreamError (exit 1) for the broker or the records.
+ */
+export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
+  const say = s.units.say;
+  if ((s.to.brokers ?? []).join(',') !== (s.from.brokers ?? []).join(',')) {
+    throw new ConfigError('--to must be on the same Kafka cluster (same brokers) as --from: rows are committed in one transaction with the offsets');
+  }
+  const job = s.from.group!;
+  const log = new KafkaLog(toKafkaUrl(s.from));
+  let w: KafkaWorker | null = null;
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      say(`dstream: ${sig} again: aborting`);
+      process.exit(ExitCode.INTERRUPTED);
+    }
+    if (!w) {
+      say(`dstream: ${sig}: stopped before joining the job`);
+      process.exit(ExitCode.OK);
+    }
+    say(`dstream: ${sig}: finishing the current step, then leaving the groups (again to abort)`);
+    w.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const fresh = { keyPartitions: s.keyPartitions ?? s.defaultKeyPartitions, pipeline: jobPipelineText(s.description, s.batchIntervalMs), output: s.to.name, once: s.once };
+    let meta = await openJob(log, job, fresh);
+    if (meta === null) {
+      say(`dstream: waiting for topic '${s.from.name}' (create it with kafka-topics.sh --create --topic ${s.from.name} --partitions N)`);
+      while (meta === null) {
+        await new Promise((r) => setTimeout(r, 1000));
+        meta = await openJob(log, job, fresh);
+      }
+    }
+    const what = `job '${job}' on topic '${s.from.name}'`;
+    if (s.keyPartitions !== undefined && s.keyPartitions !== meta.keyPartitions) {
+      throw new ConfigError(`${what} was created with ${meta.keyPartitions} key partitions, not ${s.keyPartitions}; drop --key-partitions, or start over with dstream job reset`);
+    }
+    const stored = storedPipeline(meta.pipeline);
+    if (stored.fingerprint !== fingerprint(s.description)) {
+      throw new ConfigError(`${what} was created with another pipeline (${describeChange(stored.pipeline, s.description) || 'an older dstream'}); restore the old flags, use another ?group=, or start over with dstream job reset`);
+    }
+    if (meta.output !== s.to.name) throw new ConfigError(`${what} writes to '${meta.output}', not '${s.to.name}'`);
+    if (meta.input !== s.from.name) throw new ConfigError(`${what} reads '${meta.input}', not '${s.from.name}'`);
+    if (s.once && meta.endOffsets === null) throw new ConfigError(`--once: ${what} was created without --once (it has no end); drop --once, or start over with dstream job reset`);
+    const fault = /^stall-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
+    const units = { ...s.units, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions };
+    say(`dstream: worker ${s.worker} joined ${what} (${meta.inputPartitions} input partitions, ${meta.keyPartitions} key partitions${meta.endOffsets ? ', ends at the offsets noted at creation' : ''})`);
+    w = new KafkaWorker(log, units, {
+      job, meta, worker: s.worker, sessionTimeoutMs: s.sessionTimeoutMs, batchRecords: s.batchRecords ?? 5000, pollMs: 100,
+      idleTimeoutMs: s.idleTimeoutMs !== undefined ? s.idleTimeoutMs : meta.endOffsets ? null : 60_000,
+      beforeCommit: fault ? (n) => {
+        if (n === Number(fault[1])) {
+          say(`dstream: DSTREAM_FAULT: stalling ${2 * s.sessionTimeoutMs} ms before stage-1 commit ${n}`);
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2 * s.sessionTimeoutMs);
+        }
+      } : undefined,
+    });
+    await w.run();
+    s.finish();
+    say(`dstream: worker ${s.worker} ${signals ? 'stopped' : 'done: the job is complete'}`);
+    return ExitCode.OK;
+  } catch (e) {
+    throw kafkaFailure(e, s.from);
+  } finally {
+    await log.close();
+  }
+}
+
+/**
+ * `dstream cat|job status|job reset` on a Kafka URL.
+ * @returns the exit code.
+ */
+export async function kafkaCommand(cmd: string, verb: string | undefined, url: LogUrl, o: { format: OutputFormat; json: boolean; follow: boolean }, out: (s: string) => boolean | Promise<void>, say: (l: string) => void): Promise<number> {
+  if (cmd === 'publish') throw new ConfigError('dstream publish is for redis:// topics; produce to a Kafka topic with any producer (kafka-console-producer.sh, or dstream --output kafka://…)');
+  if (cmd === 'topic') throw new ConfigError('dstream topic delete is for redis:// topics; delete a Kafka topic with kafka-topics.sh --delete (and the jobs on it with dstream job reset)');
+  if (o.follow) throw new ConfigError('dstream cat --follow: not supported on kafka:// topics yet (cat prints the rows committed so far)');
+  const log = new KafkaLog(toKafkaUrl(url));
+  try {
+    if (cmd === 'cat') {
+      await catKafka(log, o.format, out);
+      return ExitCode.OK;
+    }
+    const job = url.group!;
+    if (verb === 'status') {
+      const st = await kafkaJobStatus(log, job);
+      await out(o.json ? JSON.stringify(st, null, 2) + '\n' : formatStatus(st));
+      return ExitCode.OK;
+    }
+    const gone = await resetKafkaJob(log, job);
+    say(gone.length === 0 ? `dstream: job '${job}' on topic '${url.name}' does not exist: nothing to reset`
+      : `dstream: job '${job}' on topic '${url.name}' reset (deleted: ${gone.join(', ')}; the input topic is kept)`);
+    return ExitCode.OK;
+  } catch (e) {
+    throw kafkaFailure(e, url);
+  } finally {
+    await log.close();
+  }
+}

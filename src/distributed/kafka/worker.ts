@@ -1,0 +1,251 @@
+/**
+ * A worker of a Kafka job: one member of each of the job's two consumer
+ * groups, with one transactional producer per stage (Kafka Streams'
+ * exactly-once v2 shape). There is no driver: Kafka's group coordinator
+ * assigns the input partitions (group `JOB`) and the key partitions (group
+ * `JOB.stage2`) among the live workers, and its transaction coordinator makes
+ * every step atomic:
+ *
+ * - stage 1, per step: one transaction with the repartition messages of every
+ *   held input partition that had input, their state records in the
+ *   changelog, and their input offsets (`TxnOffsetCommit`);
+ * - stage 2, per step: one transaction with the output rows of the windows
+ *   closed, the key partitions' state records (open panes included) in the
+ *   changelog, and their repartition offsets.
+ *
+ * Fencing: the offsets of a transaction carry the group generation the
+ * partitions were assigned in, so a worker that was paused past its session
+ * timeout (its partitions reassigned) has its commit refused by the group
+ * coordinator (ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID) and the transaction is
+ * aborted; a producer made anew after a failure bumps the producer epoch, which
+ * aborts whatever its predecessor left open. A new owner reads the committed
+ * offsets with `requireStable`, so it waits for an undecided transaction of
+ * the previous owner before it starts, then rebuilds its units from the
+ * changelog. Assignment is the client's eager round-robin (the client has no
+ * cooperative-sticky assignor for the classic protocol): at every rebalance
+ * every unit is dropped and opened again from its committed state.
+ *
+ * A `--once` job ends at the end offsets noted at creation: each input
+ * partition sends an end marker (watermark +∞) to every key partition, every
+ * window closes, and each worker exits when every key partition says done.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { DStreamError } from '../../core/errors.js';
+import { errorText, jobNames, type KafkaJobMeta, type KafkaLog } from './log.js';
+import { isFenced, Member } from './member.js';
+import { InputUnit, KeyUnit, type OutMessage, type Stage1Record, type Stage2Record, type UnitContext } from './units.js';
+
+/** Settings of a Kafka worker. Durations in ms. */
+export interface KafkaWorkerOptions {
+  job: string;
+  meta: KafkaJobMeta;
+  /** This worker's id (`host:pid:random`), part of its transactional ids. */
+  worker: string;
+  /** Session timeout of both group memberships: a worker silent that long loses its partitions. */
+  sessionTimeoutMs: number;
+  /** Records per stage-1 batch and input partition at most. */
+  batchRecords: number;
+  /** How long to wait when nothing was there to read. */
+  pollMs: number;
+  /** `--idle-timeout`: processing time without input after which an input partition is declared idle; null: never. */
+  idleTimeoutMs: number | null;
+  /** Called in each stage-1 transaction before its offsets are added, with its 1-based number in this process (fault injection). */
+  beforeCommit?: (n: number) => void;
+}
+
+/** Runs one worker of a Kafka job until the job is complete (`--once`) or `stop()` is called. */
+export class KafkaWorker {
+  private readonly names;
+  private readonly s1: Member;
+  private readonly s2: Member;
+  private inputs = new Map<number, InputUnit>();
+  private keys = new Map<number, KeyUnit>();
+  private gen1 = -1;
+  private gen2 = -1;
+  private stopping = false;
+  private readonly stopped = new AbortController();
+  private outputPartitions = 1;
+  private commits = 0;
+  private errors = 0;
+  /** Per held input partition: since when (processing time, ms) it has had no input. */
+  private quietSince = new Map<number, number>();
+  /** The batch time of the rows of a `--once` job (its stored batch interval), else null (see KeyUnit). */
+  private readonly batchTimeMs: number | null;
+
+  constructor(private readonly log: KafkaLog, private readonly ctx: UnitContext, private readonly o: KafkaWorkerOptions) {
+    this.names = jobNames(o.job);
+    this.s1 = new Member(log, this.names.stage1, o.meta.input, `dstream-${o.job}-s1-${o.worker}`, o.sessionTimeoutMs);
+    this.s2 = new Member(log, this.names.stage2, this.names.repartition, `dstream-${o.job}-s2-${o.worker}`, o.sessionTimeoutMs);
+    const b = (JSON.parse(o.meta.pipeline) as { batchIntervalMs?: unknown }).batchIntervalMs;
+    this.batchTimeMs = o.meta.endOffsets && typeof b === 'number' ? b : null;
+  }
+
+  /** Asks the loop to stop after the running step (graceful: the groups rebalance at once). */
+  stop(): void {
+    this.stopping = true;
+    this.stopped.abort();
+  }
+
+  /**
+   * Runs until the job is complete or stopped. Broker errors are retried, never thrown.
+   * @throws DStreamError from the operators (`--on-error fail`) or a lost input offset.
+   */
+  async run(): Promise<void> {
+    this.outputPartitions = (await this.log.partitions(this.o.meta.output)) ?? 1;
+    let lastCheck = -Infinity;
+    try {
+      while (!this.stopping) {
+        let progressed = false;
+        try {
+          await this.rebalance();
+          progressed = (await this.step1()) || progressed;
+          progressed = (await this.step2()) || progressed;
+          this.errors = 0;
+          if (!progressed && this.o.meta.endOffsets && Date.now() - lastCheck >= 500) {
+            lastCheck = Date.now();
+            if (await this.complete()) break;
+          }
+        } catch (e) {
+          if (e instanceof DStreamError) throw e;
+          if (isFenced(e)) {
+            this.ctx.say(`dstream: fenced: the group moved partitions away from this worker (${errorText(e).slice(0, 200)}); its uncommitted batch is dropped`);
+          } else if (++this.errors === 1 || this.errors % 50 === 0) {
+            this.ctx.say(`dstream: kafka error (retrying): ${errorText(e).slice(0, 300)}`);
+          }
+          this.drop();
+        }
+        if (!progressed && !this.stopping) await this.sleep(this.errors ? Math.min(2000, 100 * this.errors) : this.o.pollMs);
+      }
+    } finally {
+      await Promise.all([this.s1.leave(), this.s2.leave()]);
+    }
+  }
+
+  /** Forgets every unit: they are opened again from their committed state. */
+  private drop(): void {
+    this.inputs.clear();
+    this.keys.clear();
+    this.gen1 = this.gen2 = -1;
+    this.quietSince.clear();
+  }
+
+  /** Waits `ms`, or until `stop()`. */
+  private sleep(ms: number): Promise<void> {
+    return delay(ms, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+  }
+
+  /** Opens the units of a new assignment from the committed offsets and the changelog. */
+  private async rebalance(): Promise<void> {
+    const { meta } = this.o;
+    await this.s1.ensureJoined();
+    await this.s2.ensureJoined();
+    const v1 = this.s1.view();
+    if (v1.generation !== this.gen1 || !same(v1.partitions, [...this.inputs.keys()])) {
+      this.inputs.clear();
+      const committed = await this.log.committed(this.names.stage1, meta.input, v1.partitions);
+      const tables = await this.tables(v1.partitions.map((p) => p % meta.keyPartitions));
+      for (const p of v1.partitions) {
+        const rec = tables.get(p % meta.keyPartitions)!.get(`s1:${p}`);
+        const end = meta.endOffsets ? (meta.endOffsets[p] ?? 0) : Infinity;
+        this.inputs.set(p, new InputUnit(this.ctx, p, committed.get(p) ?? 0, rec ? (JSON.parse(rec) as Stage1Record) : undefined, end));
+      }
+      this.gen1 = v1.generation;
+      if (v1.partitions.length) this.ctx.say(`dstream: input partition${v1.partitions.length > 1 ? 's' : ''} ${v1.partitions.join(',')} assigned (generation ${v1.generation})`);
+    }
+    const v2 = this.s2.view();
+    if (v2.generation !== this.gen2 || !same(v2.partitions, [...this.keys.keys()])) {
+      this.keys.clear();
+      const committed = await this.log.committed(this.names.stage2, this.names.repartition, v2.partitions);
+      const tables = await this.tables(v2.partitions);
+      for (const q of v2.partitions) {
+        const rec = tables.get(q)!.get(`s2:${q}`);
+        const u = new KeyUnit(this.ctx, q, committed.get(q) ?? 0, rec ? (JSON.parse(rec) as Stage2Record) : undefined, this.batchTimeMs);
+        this.keys.set(q, u);
+        if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${u.openPanes} open panes rebuilt from the changelog`);
+      }
+      this.gen2 = v2.generation;
+      if (v2.partitions.length) this.ctx.say(`dstream: key partition${v2.partitions.length > 1 ? 's' : ''} ${v2.partitions.join(',')} assigned (generation ${v2.generation})`);
+    }
+  }
+
+  private async tables(partitions: number[]): Promise<Map<number, Map<string, string>>> {
+    const out = new Map<number, Map<string, string>>();
+    for (const q of new Set(partitions)) out.set(q, await this.log.table(this.names.changelog, q));
+    return out;
+  }
+
+  /** One stage-1 step over every held input partition; true when something was committed. */
+  private async step1(): Promise<boolean> {
+    const messages: OutMessage[] = [];
+    const offsets: [number, number][] = [];
+    const done: [InputUnit, ReturnType<InputUnit['compute']>['after']][] = [];
+    for (const u of this.inputs.values()) {
+      if (u.done) continue;
+      let records: Awaited<ReturnType<KafkaLog['read']>>['records'] = [];
+      let next = u.pos;
+      if (!u.endDue) {
+        const r = await this.log.read(this.o.meta.input, u.partition, u.pos, u.end, this.o.batchRecords);
+        records = r.records;
+        next = r.next;
+        if (records.length === 0 && next < u.end) {
+          u.pos = next; // past transaction markers only
+          const quiet = this.quietSince.get(u.partition) ?? Date.now();
+          this.quietSince.set(u.partition, quiet);
+          if (this.o.idleTimeoutMs === null || u.state.idle || Date.now() - quiet < this.o.idleTimeoutMs) continue;
+          this.ctx.say(`dstream: input partition ${u.partition} idle for ${this.o.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);
+          const c = u.compute([], next, this.names.repartition, true);
+          messages.push(...c.messages, { topic: this.names.changelog, partition: u.partition % this.o.meta.keyPartitions, key: `s1:${u.partition}`, value: JSON.stringify(c.after.state) });
+          offsets.push([u.partition, next]);
+          done.push([u, c.after]);
+          continue;
+        }
+        this.quietSince.delete(u.partition);
+      }
+      const c = u.compute(records, next, this.names.repartition);
+      messages.push(...c.messages, { topic: this.names.changelog, partition: u.partition % this.o.meta.keyPartitions, key: `s1:${u.partition}`, value: JSON.stringify(c.after.state) });
+      offsets.push([u.partition, next]);
+      done.push([u, c.after]);
+    }
+    if (done.length === 0) return false;
+    const n = ++this.commits;
+    await this.s1.commit(messages, offsets, this.gen1, this.o.beforeCommit && (() => this.o.beforeCommit!(n)));
+    for (const [u, after] of done) u.commit(after);
+    return true;
+  }
+
+  /** One stage-2 step over every held key partition; true when something was committed. */
+  private async step2(): Promise<boolean> {
+    const messages: OutMessage[] = [];
+    const offsets: [number, number][] = [];
+    let late = 0;
+    for (const u of this.keys.values()) {
+      if (u.done) continue;
+      const r = await this.log.read(this.names.repartition, u.partition, u.pos, Infinity, 2000);
+      if (r.next === u.pos) continue;
+      const a = u.apply(r.records, r.next, this.o.meta.output, this.outputPartitions);
+      late += a.late;
+      messages.push(...a.messages, { topic: this.names.changelog, partition: u.partition, key: `s2:${u.partition}`, value: JSON.stringify(a.state) });
+      offsets.push([u.partition, r.next]);
+    }
+    if (offsets.length === 0) return false;
+    await this.s2.commit(messages, offsets, this.gen2);
+    if (late > 0) this.ctx.say(`dstream: ${late} partial aggregates arrived after their windows closed (late; dropped)`);
+    return true;
+  }
+
+  /** True when every key partition has output its last window (a `--once` job). */
+  private async complete(): Promise<boolean> {
+    for (let q = 0; q < this.o.meta.keyPartitions; q++) {
+      const rec = (await this.log.table(this.names.changelog, q)).get(`s2:${q}`);
+      if (!rec || !(JSON.parse(rec) as Stage2Record).done) return false;
+    }
+    return true;
+  }
+}
+
+function same(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  const s = [...b].sort((x, y) => x - y);
+  return a.every((x, i) => x === s[i]);
+}
+
