@@ -24,6 +24,7 @@ import { decodeState, encodeState } from './codec.js';
 import { readDurable, writeDurable } from './durable-file.js';
 import { CheckpointLock } from './lock.js';
 import { checkEntries, checkOwnDirectory, ids, logDirs } from './directory.js';
+import { makeDirs } from '../core/make-dirs.js';
 
 /** Version of the checkpoint layout. */
 export const CHECKPOINT_FORMAT = 1;
@@ -106,13 +107,13 @@ export class CheckpointStore {
     if (existsSync(dir) && lstatSync(dir).isSymbolicLink()) throw new ConfigError(`--checkpoint ${dir} is a symbolic link; give the real directory`);
     try {
       if (existsSync(dir)) checkOwnDirectory(dir, dir);
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      makeDirs(dir, 0o700);
       if (!statSync(dir).isDirectory()) throw new Error('not a directory');
       chmodSync(dir, 0o700);
       for (const sub of logDirs(dir)) {
         const p = join(dir, sub);
         if (existsSync(p) || lstatSync(p, { throwIfNoEntry: false })) checkOwnDirectory(p, sub);
-        else mkdirSync(p, { recursive: true, mode: 0o700 }); // recursive: another process may create it too
+        else makeDirs(p, 0o700); // recursive: another process may create it too
       }
     } catch (e) {
       if (e instanceof ConfigError) throw e;

@@ -16,12 +16,13 @@
  * before the crash, and `recover` cuts a file back to where the batch in
  * flight started.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileDurable, writeFully } from '../checkpoint/durable-file.js';
 import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { committedBefore, type Sink, type SinkLog } from './sink.js';
+import { makeDirs } from '../core/make-dirs.js';
 
 /** A sink whose position is logged with each batch (see module doc). */
 export type DurableOutput = Sink;
@@ -88,7 +89,7 @@ export class BatchDirOutput implements DurableOutput {
   constructor(readonly dir: string, private readonly batchTimeMs: () => Millis, private readonly prefix = 'batch', private readonly suffix = '') {
     this.name = `dir:${dir}`;
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirs(dir);
     } catch (e) {
       throw new ConfigError(`--output-dir: cannot create '${dir}': ${(e as Error).message}`);
     }

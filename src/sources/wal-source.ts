@@ -16,12 +16,13 @@
  * lines only), so a producer that resends from the log's length
  * (`durableLength()`) delivers every line exactly once.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IssueLog } from '../core/issues.js';
 import { fsyncDir } from '../checkpoint/durable-file.js';
 import { ByteOrderMark, DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import type { Replayable, Source, SourceSink } from './source.js';
+import { makeDirs } from '../core/make-dirs.js';
 
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 
@@ -65,7 +66,7 @@ export class WalLineSource implements Source, Replayable {
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
   ) {
     this.dir = walDir;
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    makeDirs(this.dir, 0o700);
     for (const f of readdirSync(this.dir)) {
       const m = /^(\d+)\.log$/.exec(f);
       if (m) this.segments.push({ start: Number(m[1]), path: join(this.dir, f) });

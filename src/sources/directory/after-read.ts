@@ -10,9 +10,10 @@
  * DIR, creating subdirectories; an existing target gets `.1`, `.2`, …
  * appended. Across file systems the file is copied, then removed.
  */
-import { copyFileSync, existsSync, mkdirSync, realpathSync, renameSync, unlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, realpathSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
+import { makeDirs } from '../../core/make-dirs.js';
 
 /** The `--after-read` action. */
 export type AfterRead = { kind: 'keep' } | { kind: 'delete' } | { kind: 'move'; dir: string };
@@ -41,7 +42,7 @@ export function prepareAfterRead(action: AfterRead, roots: readonly string[], re
   if (action.kind !== 'move') return;
   let target: string;
   try {
-    mkdirSync(action.dir, { recursive: true });
+    makeDirs(action.dir);
     target = realpathSync(action.dir);
   } catch (e) {
     throw new ConfigError(`--after-read: cannot create '${action.dir}': ${(e as Error).message}`);
@@ -71,7 +72,7 @@ export function applyAfterRead(action: AfterRead, root: string, path: string): s
       const base = join(action.dir, relative(root, path));
       let target = base;
       for (let i = 1; existsSync(target); i++) target = `${base}.${i}`;
-      mkdirSync(dirname(target), { recursive: true });
+      makeDirs(dirname(target));
       try {
         renameSync(path, target);
       } catch (e) {
