@@ -24,10 +24,10 @@ describe('a function that returns undefined for every record', () => {
   });
 
   it('--filter and --flat-map are watched too; a function that gives undefined for some records only is not', async () => {
-    const filter = await runCli(['--filter', 'l => { l.length > 1 }', '--count', '--format', 'tsv'], 'ab\ncd\n');
+    const filter = await runCli(['--batch', '1h', '--filter', 'l => { l.length > 1 }', '--count', '--format', 'tsv'], 'ab\ncd\n');
     expect(filter.stdout).toBe('0\n');
     expect(filter.stderr).toBe("dstream: --filter #1 'l => { l.length > 1 }': returned undefined for all 2 records of a batch (a misspelt field? a function body in braces without return?); warned once\n");
-    const flat = await runCli(['--map', 'l => ({ w: l })', '--flat-map', 'r => r.words', '--count', '--format', 'tsv'], 'a\n');
+    const flat = await runCli(['--batch', '1h', '--map', 'l => ({ w: l })', '--flat-map', 'r => r.words', '--count', '--format', 'tsv'], 'a\n');
     expect(flat.stderr).toBe("dstream: --flat-map #2 'r => r.words': returned undefined for the only record of a batch (a misspelt field? a function body in braces without return?); warned once\n");
     const pairs = await runCli(['--map', 'l => [l.nope, 1]', '--reduce-by-key', 'sum', '--format', 'tsv'], 'a\nb\n');
     expect(pairs.stdout).toBe('undefined\t2\n');
