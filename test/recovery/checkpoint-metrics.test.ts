@@ -68,6 +68,7 @@ describe('checkpoint metrics', () => {
     expect(v.dstream_checkpoint_duration_seconds_count).toBeGreaterThanOrEqual(5);
     child.stdin.end();
     await exited;
-    expect(out().split('\n')[0]).toBe('2');
+    // Every record counted once, in whichever batch the clock put it (a loaded machine may cut an empty batch first).
+    expect(out().split('\n').filter(Boolean).reduce((a, l) => a + Number(l), 0)).toBe(2);
   });
 });
