@@ -86,7 +86,7 @@ describe('--top with nothing keyed to rank', () => {
 
 describe('every record failed in a function', () => {
   it('exit 1 with a summary naming the operator; the counts stay on stderr', async () => {
-    const r = await runCli(['--map', 'JSON.parse', '--count', '--format', 'tsv'], 'x\ny\n');
+    const r = await runCli(['--batch', '1h', '--map', 'JSON.parse', '--count', '--format', 'tsv'], 'x\ny\n');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('0\n');
     expect(r.stderr.split('\n').slice(-3)).toEqual([
@@ -113,19 +113,19 @@ describe('every record failed in a function', () => {
   });
 
   it('--parse, --event-time and a later operator count too; one record through, or an empty input, is exit 0', async () => {
-    const parse = await runCli(['--parse', 'json', '--count', '--format', 'tsv'], 'x\n');
+    const parse = await runCli(['--batch', '1h', '--parse', 'json', '--count', '--format', 'tsv'], 'x\n');
     expect(parse.code).toBe(1);
     expect(parse.stderr).toContain('dstream: no record got through --parse json: all 1 failed in it (first errors above); exit 1\n');
-    const time = await runCli(['--event-time', 'l => l', '--count', '--window', '1m', '--format', 'tsv'], 'soon\nlater\n');
+    const time = await runCli(['--batch', '1h', '--event-time', 'l => l', '--count', '--window', '1m', '--format', 'tsv'], 'soon\nlater\n');
     expect(time.code).toBe(1);
     expect(time.stderr).toContain("dstream: no record got through --event-time 'l => l': all 2 failed in it (first errors above); exit 1\n");
-    const later = await runCli(['--map', 'l => l', '--filter', 'l => l.x.y', '--count', '--format', 'tsv'], 'a\n');
+    const later = await runCli(['--batch', '1h', '--map', 'l => l', '--filter', 'l => l.x.y', '--count', '--format', 'tsv'], 'a\n');
     expect(later.code).toBe(1);
     expect(later.stderr).toContain("dstream: no record got through --filter #2 'l => l.x.y': all 1 failed in it (first errors above); exit 1\n");
-    const one = await runCli(['--map', 'JSON.parse', '--count', '--format', 'tsv'], 'x\n1\n');
+    const one = await runCli(['--batch', '1h', '--map', 'JSON.parse', '--count', '--format', 'tsv'], 'x\n1\n');
     expect(one.code).toBe(0);
     expect(one.stdout).toBe('1\n');
-    const empty = await runCli(['--map', 'JSON.parse', '--count', '--format', 'tsv'], '');
+    const empty = await runCli(['--batch', '1h', '--map', 'JSON.parse', '--count', '--format', 'tsv'], '');
     expect(empty.code).toBe(0);
     expect(empty.stderr).toBe('');
   });
