@@ -41,13 +41,15 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const d = o.distributed!;
   checkWorkerFlags(o);
   const plan = distributedPlan(o.operators);
+  const stateless = plan.aggregation === undefined; // stage 1 writes the rows; no key partitions
+  if (stateless && d.keyPartitions !== undefined) throw new ConfigError('--key-partitions: a pipeline of stateless operators alone has no key partitions (its rows go straight from the input partitions to --to); drop it');
   const { spec, combiner, merge } = await stageSettings(plan, o);
   const description = pipelineDescription(o, 'distributed');
   const reporter = new IssueReporter(say, o.deadLetter, o.late);
   const warned = new Set<string>();
   const issues = new IssueLog(o.onError);
   issues.listen(reporter.onIssue);
-  if (d.from.scheme === 'kafka') return runKafka(o, say, { combiner, spec, merge, top: plan.top, description, reporter, issues });
+  if (d.from.scheme === 'kafka') return runKafka(o, say, { combiner, spec, merge, top: plan.top, stateless, description, reporter, issues });
 
   // Signals before the worker has joined (connecting, waiting for the topic): stop at once, exit 0.
   let w: Worker | null = null;
@@ -86,7 +88,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     let meta;
     try {
       meta = await joinJob(log, {
-        topic: d.from.name, group: d.from.group!, keyPartitions: d.keyPartitions, defaultKeyPartitions: DEFAULT_KEY_PARTITIONS,
+        topic: d.from.name, group: d.from.group!, keyPartitions: d.keyPartitions, defaultKeyPartitions: stateless ? 0 : DEFAULT_KEY_PARTITIONS,
         description, batchIntervalMs: o.batchIntervalMs, output: d.to.name, pollMs: 1000,
         onWaiting: () => say(`dstream: waiting for topic '${d.from.name}' (create it with: dstream publish redis://${d.from.host}:${d.from.port}/${d.from.name} --partitions N)`),
       });
@@ -99,7 +101,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     const fault = /^stall-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
     const ctx: JobContext = {
       backend, log, worker, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output,
-      combiner, spec, top: plan.top, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
+      combiner, stateless, spec, top: plan.top, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
       mergeReducer: () => new KeyedReducer(merge, issues, true),
       batchEntries: 64,
       idleTimeoutMs: d.idleTimeoutMs !== undefined ? d.idleTimeoutMs : (await backend.isBounded()) ? null : DEFAULT_PARTITION_IDLE_MS,
@@ -131,11 +133,12 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
 
 /** The worker of a `kafka://` job (src/distributed/kafka/), with what runWorker prepared. */
 async function runKafka(o: CliOptions, say: Say, p: {
-  combiner: JobContext['combiner']; spec: JobContext['spec']; merge: ConstructorParameters<typeof KeyedReducer>[0]; top?: number;
+  combiner: JobContext['combiner']; spec: JobContext['spec']; merge: ConstructorParameters<typeof KeyedReducer>[0]; top?: number; stateless: boolean;
   description: ReturnType<typeof pipelineDescription>; reporter: IssueReporter; issues: IssueLog;
 }): Promise<number> {
   const d = o.distributed!;
   if (p.top !== undefined) throw new ConfigError('--top after the window: not supported on kafka:// yet (it runs on redis://, or locally)');
+  if (p.stateless) throw new ConfigError('stateless operators alone (no --count/--reduce… --window): not supported on kafka:// yet (it runs on redis://, or locally)');
   const { runKafkaWorker } = await kafkaBackend();
   const warned = new Set<string>();
   return runKafkaWorker({

@@ -86,6 +86,13 @@ export interface Stage1Commit {
   entries: number;
   /** Packed partials for each key partition ('' for none); one message goes to every key partition. */
   payloads: string[];
+  /**
+   * A stateless job (no key partitions, `payloads` empty): output rows written in the same atomic
+   * step (distributed/rows.ts), as one output entry per pack tagged with the input partition and
+   * `closed`, the partition's lines final with this commit (+∞ at its end); a progress-only entry
+   * when there are no packs.
+   */
+  rows?: { output: string; closed: number; packs: string[] };
 }
 
 /** A message from stage 1 to one key partition. */

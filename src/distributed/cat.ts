@@ -12,6 +12,7 @@ import { DStreamError } from '../core/errors.js';
 import { delimitedRecord, frameHeader, jsonRecord, textRecord, type OutputFormat } from '../sinks/format.js';
 import { ORIGIN, type LogBackend, type OutputInfo } from './log-backend.js';
 import { unpackRows, type OutputRow } from './partials.js';
+import { LineMerger, unpackLineRows, type LineRow } from './rows.js';
 
 /** Output entries read per request. */
 const READ_COUNT = 500;
@@ -125,6 +126,7 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
   if (info === null) {
     throw new DStreamError('E_LOG', 'receiving', `no output stream '${name}' on ${log.url.host}:${log.url.port} (a job creates it: dstream --from URL?group=JOB ... --to ${log.url.text})`);
   }
+  if (info.keyPartitions === 0) return catLines(log, name, info, format, write, o);
   const merger = new WindowMerger(info.keyPartitions, storedTop(info));
   const batchTimeMs = localBatchTimeMs(info);
   let after = ORIGIN;
@@ -146,4 +148,51 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
     await log.waitOutput(name, after, 1000);
     if (o.stopped()) return rows;
   }
+}
+
+/**
+ * The rows of a stateless job's output, in the order of its input lines (`LineMerger`: line k of
+ * input partition p is line k·n + p of the topic). Text and json print the batch time of the local
+ * run for bounded input; for live input, the time (epoch ms) cat prints the rows at.
+ */
+async function catLines(log: LogBackend, name: string, info: OutputInfo, format: OutputFormat, write: (s: string) => boolean | Promise<void>, o: { follow: boolean; stopped: () => boolean }): Promise<number> {
+  const merger = new LineMerger(info.inputPartitions ?? 1);
+  const batchTimeMs = localBatchTimeMs(info);
+  const bounded = batchTimeMs !== null;
+  let after = ORIGIN;
+  let rows = 0;
+  let framed = false;
+  for (;;) {
+    const entries = await log.readOutput(name, after, READ_COUNT);
+    for (const e of entries) {
+      after = e.offset;
+      merger.add(e.keyPartition, e.closedMs, e.rows === '' ? [] : unpackLineRows(e.rows));
+    }
+    const ready = merger.takeFinal();
+    if (ready.length) {
+      // Bounded input: one batch, one frame, as the local run of the file prints it; live input: a frame per release.
+      const text = format === 'text' && !(bounded && framed) ? frameHeader(batchTimeMs ?? Date.now()) : '';
+      framed = true;
+      await write(text + renderLines(ready, format, batchTimeMs ?? Date.now()) + (format === 'text' && !bounded ? '\n' : ''));
+      rows += ready.length;
+    }
+    if (entries.length === READ_COUNT) continue;
+    if (!o.follow || o.stopped()) {
+      if (format === 'text' && bounded && framed) await write('\n');
+      return rows;
+    }
+    await log.waitOutput(name, after, 1000);
+    if (o.stopped()) return rows;
+  }
+}
+
+/** Rows of a stateless job in a format (text: without the frame header). */
+function renderLines(rows: LineRow[], format: OutputFormat, timeMs: number): string {
+  let out = '';
+  for (const r of rows) {
+    if (format === 'json') out += jsonRecord(r.record, timeMs) + '\n';
+    else if (format === 'text') out += textRecord(r.record) + '\n';
+    else out += delimitedRecord(r.record, format) + '\n';
+  }
+  return out;
 }

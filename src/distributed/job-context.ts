@@ -21,6 +21,8 @@ export interface JobContext {
   keyPartitions: number;
   /** Output stream name (`--to`). */
   output: string;
+  /** A stateless pipeline: stage 1 writes the records of `combiner.prefix` as output rows; no stage 2 (`keyPartitions` 0). */
+  stateless?: boolean;
   /** How to build stage 1's map-side combiner (lateness floor added per unit). */
   combiner: MapSideOptions;
   /** A fresh reducer for stage 2 (combine, key codec, output). */

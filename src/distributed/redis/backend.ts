@@ -201,10 +201,10 @@ export class RedisBackend implements LogBackend {
   async outputInfo(name: string): Promise<OutputInfo | null> {
     const [key, job] = await this.redis.hmget(OUTPUTS, name, `${name}:job`);
     if (key === null || job === null) return null;
-    const [p2, fp] = await this.redis.hmget(`${job}:meta`, 'p2', 'fp');
+    const [p1, p2, fp] = await this.redis.hmget(`${job}:meta`, 'p1', 'p2', 'fp');
     if (p2 === null) return null;
     const topicMeta = job.slice(0, job.lastIndexOf(':job:')) + ':meta';
-    return { keyPartitions: Number(p2), pipeline: fp ?? '', bounded: (await this.redis.hget(topicMeta, 'bounded')) === '1' };
+    return { inputPartitions: Number(p1), keyPartitions: Number(p2), pipeline: fp ?? '', bounded: (await this.redis.hget(topicMeta, 'bounded')) === '1' };
   }
 
   async readOutput(name: string, after: string, count: number): Promise<OutputEntry[]> {

@@ -146,8 +146,10 @@ export class RedisJob implements JobLog {
 
   async commitStage1(worker: string, epoch: number, c: Stage1Commit): Promise<CommitResult> {
     const keys = [`${this.jp}:leases`, this.s1Key(c.partition), ...c.payloads.map((_, q) => this.s2inKey(q))];
+    const rows = c.rows ? [numText(c.rows.closed), ...c.rows.packs] : [];
+    if (c.rows) keys.push(this.outputKey(c.rows.output));
     return result(await this.redis.dsS1Commit(keys.length, ...keys, `s1:${c.partition}`, worker, epoch, c.seq, c.offset, numText(c.maxEventTimeMs),
-      numText(c.watermarkMs), c.eof ? 1 : 0, c.idle ? 1 : 0, numText(c.floorMs), c.lines, c.late, c.entries, c.partition, ...c.payloads));
+      numText(c.watermarkMs), c.eof ? 1 : 0, c.idle ? 1 : 0, numText(c.floorMs), c.lines, c.late, c.entries, c.partition, c.payloads.length, ...c.payloads, ...rows));
   }
 
   // ---- stage 2 ----
