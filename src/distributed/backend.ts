@@ -137,6 +137,11 @@ export interface Stage2Commit {
   closedMs: number;
   /** Output rows, packed (LF-joined JSON rows). */
   rowPacks: string[];
+  /**
+   * `--update-state-by-key`: the key partition's state (state-stage.ts), stored in the same atomic
+   * step and given back by `stage2State` as `handOver` while the offset stays this commit's.
+   */
+  state?: string;
 }
 
 /** Result of a fenced commit: the caller lost the unit. */

@@ -22,9 +22,9 @@ const READ_COUNT = 500;
  * print frame, then a blank line).
  * @param timeMs the batch time printed (text's `Time:`, json's `time`).
  */
-export function renderWindow(rows: OutputRow[], format: OutputFormat, timeMs: number): string {
+export function renderWindow(rows: OutputRow[], format: OutputFormat, timeMs: number, windowed = true): string {
   const { startMs, endMs } = rows[0]!;
-  const bounds = { startMs, endMs, eventTime: true };
+  const bounds = windowed ? { startMs, endMs, eventTime: true } : undefined;
   let out = format === 'text' ? frameHeader(timeMs, bounds) : '';
   for (const r of rows) {
     if (format === 'json') out += jsonRecord(r.record, timeMs, bounds) + '\n';
@@ -47,9 +47,14 @@ export function localBatchTimeMs(info: OutputInfo): number | null {
 
 /** `--top N` of the job's pipeline, or undefined. */
 export function storedTop(info: OutputInfo): number | undefined {
-  const ops = (stored(info).pipeline as { operators?: { op: string; n?: number }[] } | undefined)?.operators;
-  const top = ops?.[ops.length - 1];
+  const top = lastOperator(info);
   return top?.op === 'top' ? top.n : undefined;
+}
+
+/** The last operator of the job's pipeline. */
+function lastOperator(info: OutputInfo): { op: string; n?: number } | undefined {
+  const ops = (stored(info).pipeline as { operators?: { op: string; n?: number }[] } | undefined)?.operators;
+  return ops?.[ops.length - 1];
 }
 
 function stored(info: OutputInfo): { batchIntervalMs?: unknown; pipeline?: unknown } {
@@ -129,6 +134,8 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
   if (info.keyPartitions === 0) return catLines(log, name, info, format, write, o);
   const merger = new WindowMerger(info.keyPartitions, storedTop(info));
   const batchTimeMs = localBatchTimeMs(info);
+  // --update-state-by-key: one table at the end, its "window" bounds the batch count (state-stage.ts), no window printed.
+  const state = lastOperator(info)?.op === 'update-state-by-key';
   let after = ORIGIN;
   let rows = 0;
   for (;;) {
@@ -139,7 +146,7 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
     }
     let text = '';
     for (const w of merger.takeFinal()) {
-      text += renderWindow(w, format, batchTimeMs ?? w[0]!.endMs);
+      text += state ? renderWindow(w, format, w[0]!.endMs * (batchTimeMs ?? 1000), false) : renderWindow(w, format, batchTimeMs ?? w[0]!.endMs);
       rows += w.length;
     }
     if (text) await write(text);

@@ -23,17 +23,20 @@ export interface LineRow {
   record: unknown;
 }
 
-/** The stateless operators over lines, collecting their records with line ordinals (see module doc). */
-export class RowCollector {
+/**
+ * The stateless operators over one input partition's lines, numbered: a batch starts at the
+ * partition's line `ordinal`; each record the operators give goes to `collect`.
+ */
+export abstract class LineCollector {
   readonly issues: IssueLog;
   /** Largest event time seen (epoch ms), −∞ before the first record (with `--event-time`). */
   maxEventTimeMs = -Infinity;
-  private rows: string[] = [];
-  private ordinal = 0;
+  /** Number (in its partition) of the line being run. */
+  protected ordinal = 0;
   private readonly head: StreamNode;
 
   /**
-   * @param o the prefix, `--parse`, `--timezone`, `--watermark` and `--on-error` (the aggregation is not used).
+   * @param o the prefix, `--parse`, `--timezone`, `--watermark` and `--on-error`.
    * @throws ConfigError for an invalid function or parser.
    */
   constructor(o: PrefixOptions) {
@@ -43,7 +46,7 @@ export class RowCollector {
     this.head = chain.connect({
       record(value: unknown, tMs: number) {
         if (tMs > self.maxEventTimeMs) self.maxEventTimeMs = tMs;
-        self.rows.push(JSON.stringify([self.ordinal, encodeState(value)]));
+        self.collect(value);
       },
       beginGroup() {},
       endGroup() {},
@@ -51,11 +54,16 @@ export class RowCollector {
     }).head;
   }
 
+  /** Takes one record of the line `ordinal`. */
+  protected abstract collect(value: unknown): void;
+  /** Drops what was collected. */
+  protected abstract clear(): void;
+
   /** Starts a batch whose first line is line `ordinal` of its partition; restores the running maximum. */
   begin(ordinal: number, maxEventTimeMs: number): void {
     this.ordinal = ordinal;
     this.maxEventTimeMs = maxEventTimeMs;
-    this.rows = [];
+    this.clear();
   }
 
   /** Runs the next line of the partition through the operators. */
@@ -65,9 +73,27 @@ export class RowCollector {
     this.ordinal++;
   }
 
-  /** The rows since `begin`, packed into stream entries; ends the batch of the operators (their warnings go to `issues`). */
-  take(): string[] {
+  /** Ends the batch of the operators (their warnings go to `issues`). */
+  protected endBatch(): void {
     this.head.endBatch({ timeMs: NaN, index: 0, final: false });
+  }
+}
+
+/** The records of a stateless job as output rows with line ordinals (see module doc). */
+export class RowCollector extends LineCollector {
+  private rows: string[] = [];
+
+  protected collect(value: unknown): void {
+    this.rows.push(JSON.stringify([this.ordinal, encodeState(value)]));
+  }
+
+  protected clear(): void {
+    this.rows = [];
+  }
+
+  /** The rows since `begin`, packed into stream entries. */
+  take(): string[] {
+    this.endBatch();
     const packs: string[] = [];
     for (let i = 0; i < this.rows.length; i += ROWS_PER_ENTRY) packs.push(this.rows.slice(i, i + ROWS_PER_ENTRY).join('\n'));
     this.rows = [];

@@ -23,6 +23,7 @@ import type { Stage1Commit, Stage1State } from './backend.js';
 import { FencedError, type JobContext } from './job-context.js';
 import { packByKeyPartition } from './partials.js';
 import { RowCollector } from './rows.js';
+import { StateCollector } from './state-stage.js';
 
 /** Longest stretch (ms) of computing before the event loop gets a turn (one entry, ≤ 64 KiB of lines, is the unit). */
 const SLICE_MS = 50;
@@ -67,7 +68,7 @@ let commits = 0;
 export class Stage1Unit {
   readonly unit: string;
   private state!: Stage1State;
-  private combiner!: MapSideCombiner | RowCollector;
+  private combiner!: MapSideCombiner | RowCollector | StateCollector;
   private lastInputMs: number;
   private pending: Issue[] = [];
   private lastTrimMs = -Infinity;
@@ -83,7 +84,10 @@ export class Stage1Unit {
   async open(): Promise<void> {
     this.state = await this.ctx.log.stage1State(this.partition);
     const o = this.ctx.combiner;
-    this.combiner = this.ctx.stateless ? new RowCollector(o) : new MapSideCombiner({ ...o, lateness: o.lateness && { ...o.lateness } });
+    const u = this.ctx.updateState;
+    this.combiner = this.ctx.stateless ? new RowCollector(o)
+      : u ? new StateCollector(o, { label: u.label, batchLines: u.batchLines, inputPartitions: this.ctx.inputPartitions, partition: this.partition, keyPartitions: this.ctx.keyPartitions })
+      : new MapSideCombiner({ ...o, lateness: o.lateness && { ...o.lateness } });
     this.combiner.issues.listen((i) => {
       this.pending.push(i);
       // How far behind the running maximum (which made it late) a late record was.
@@ -129,7 +133,7 @@ export class Stage1Unit {
     combiner.take();
     this.pending = [];
     this.lateBehindMs = 0;
-    if (combiner instanceof RowCollector) combiner.begin(state.lines, state.maxEventTimeMs);
+    if (!(combiner instanceof MapSideCombiner)) combiner.begin(state.lines, state.maxEventTimeMs);
     else combiner.resume(state.maxEventTimeMs, floorMs);
     const lateBefore = combiner.issues.counts.late;
     let eof = false;
@@ -156,7 +160,7 @@ export class Stage1Unit {
           if ((lines & 63) === 0 && performance.now() - sliceStartMs > SLICE_MS) await nextSlice();
         }
       }
-      return combiner instanceof RowCollector ? combiner.take() : packByKeyPartition(combiner.take(), ctx.keyPartitions);
+      return combiner instanceof MapSideCombiner ? packByKeyPartition(combiner.take(), ctx.keyPartitions) : combiner.take();
     });
     const max = combiner.maxEventTimeMs;
     const commit: Stage1Commit = {
@@ -164,6 +168,8 @@ export class Stage1Unit {
       eof, idle: false, floorMs, lines, late: combiner.issues.counts.late - lateBefore, entries: entries.length, payloads,
     };
     // A stateless job: the rows go to the output in this commit, tagged with how many lines are final.
+    // A state job: the watermark is the line frontier (state-stage.ts), also at the end (stage 2 counts the lines by it).
+    if (combiner instanceof StateCollector) commit.watermarkMs = combiner.frontier();
     if (ctx.stateless) Object.assign(commit, { payloads: [], rows: { output: ctx.output, closed: eof ? Infinity : state.lines + lines, packs: payloads } });
     ctx.beforeCommit?.(++commits);
     const r = await ctx.log.commitStage1(ctx.worker, this.epoch, commit);

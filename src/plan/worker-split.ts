@@ -14,6 +14,10 @@
  *   of the window's top N; `dstream cat` ranks their union).
  * - **Stateless** (distributed only): stateless operators alone; stage 1
  *   writes their rows to the output, there is no stage 2.
+ * - **State** (distributed only): stateless operators, then
+ *   `--update-state-by-key` last; stage 1 sends the `[key, value]` records
+ *   to their key partitions, stage 2 keeps each key's state
+ *   (distributed/state-stage.ts).
  */
 import { ConfigError } from '../core/errors.js';
 import type { OperatorFlag } from './pipeline.js';
@@ -39,6 +43,8 @@ export interface PipelineSplit {
   readonly eventTime: boolean;
   /** Distributed: `--top N` after the window, rows kept per window; undefined: all. */
   readonly top?: number;
+  /** Distributed: the function of a final `--update-state-by-key` (state per key partition); no aggregation then. */
+  readonly updateState?: string;
   /** What runs after the merge, once (`--workers`; always empty for distributed mode). */
   readonly rest: OperatorFlag[];
 }
@@ -49,12 +55,11 @@ const AGGREGATIONS = new Set(['count', 'count-by-value', 'reduce', 'reduce-by-ke
 /** Why distributed mode does not run an operator (yet), by flag. */
 const DISTRIBUTED_WHY_NOT: Record<string, string> = {
   transform: 'it sees a whole batch, and a distributed batch is one input partition\'s',
-  'update-state-by-key': 'distributed mode has no batch common to all input partitions, so "the values of a key in one batch" is not defined there; run it locally with --checkpoint',
   'map-with-state': 'its state across batches would need a state store per key partition, which the log does not keep; run it locally with --checkpoint',
   'session-window': 'a session spans panes of unknown length, which stage 2 cannot merge from partials yet; use --window',
 };
 
-const DISTRIBUTED_SHAPE = 'distributed mode runs: stateless operators (--map, --flat-map, --filter, --event-time) alone, or with --event-time then --count, --count-by-value, --reduce or --reduce-by-key, then --window LENGTH [--slide S], then optionally --top N';
+const DISTRIBUTED_SHAPE = 'distributed mode runs: stateless operators (--map, --flat-map, --filter, --event-time) alone, or then --update-state-by-key, or with --event-time then --count, --count-by-value, --reduce or --reduce-by-key, then --window LENGTH [--slide S], then optionally --top N';
 
 /** A split with an aggregation: always so for `--workers`. */
 export type AggregatedSplit = PipelineSplit & { readonly aggregation: AggFlag };
@@ -75,6 +80,15 @@ export function splitPipeline(operators: readonly OperatorFlag[], target: SplitT
     if (ops.length > 0 && ops.every((o) => STATELESS.has(o.op))) {
       return { prefix: [...ops], eventTime: ops.some((o) => o.op === 'event-time'), rest: [] };
     }
+    const last = ops[ops.length - 1];
+    if (last?.op === 'update-state-by-key') {
+      const prefix = ops.slice(0, -1);
+      const other = prefix.find((o) => !STATELESS.has(o.op));
+      if (other) throw new ConfigError(`distributed mode: --update-state-by-key runs after stateless operators (--map, --flat-map, --filter) only, not after --${other.op}`);
+      return { prefix, eventTime: prefix.some((o) => o.op === 'event-time'), updateState: last.source, rest: [] };
+    }
+    const state = ops.find((o) => o.op === 'update-state-by-key');
+    if (state) throw new ConfigError('distributed mode: --update-state-by-key must be the last operator (its rows are spread over key partitions and only dstream cat sees them together)');
   }
   const aggAt = ops.findIndex((f) => AGGREGATIONS.has(f.op));
   if (aggAt < 0 || ops.slice(0, aggAt).some((f) => !STATELESS.has(f.op))) {

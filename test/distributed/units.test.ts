@@ -138,7 +138,9 @@ describe('pipelines distributed mode runs', () => {
     expect(distributedPlan([et, { op: 'count-by-value' }, win, { op: 'top', n: 3 }]).top).toBe(3);
     expect(distributedPlan([et, { op: 'filter', source: 'l => l' }]).aggregation).toBeUndefined();
     expect(() => distributedPlan([et, { op: 'update-state-by-key', source: '(vs, s) => s' }, win]))
-      .toThrow('distributed mode: --update-state-by-key is not supported');
+      .toThrow('distributed mode: --update-state-by-key must be the last operator');
+    expect(distributedPlan([et, { op: 'update-state-by-key', source: '(vs, s) => s' }]).updateState).toBe('(vs, s) => s');
+    expect(() => distributedPlan([{ op: 'map-with-state', source: '(k, v, s) => v' }])).toThrow('distributed mode: --map-with-state is not supported');
     expect(() => distributedPlan([et, { op: 'count-by-value' }, win, { op: 'top', n: 3 }, { op: 'filter', source: 'r => r' }]))
       .toThrow("(--filter after the --top is not supported: a window's rows are spread over key partitions and only dstream cat sees them together)");
   });

@@ -152,7 +152,7 @@ describe("splitPipeline(ops, 'distributed')", () => {
   });
 
   it('refuses the rest, saying what is missing', () => {
-    const shape = 'distributed mode runs: stateless operators (--map, --flat-map, --filter, --event-time) alone, or with --event-time then --count, --count-by-value, --reduce or --reduce-by-key, then --window LENGTH [--slide S], then optionally --top N';
+    const shape = 'distributed mode runs: stateless operators (--map, --flat-map, --filter, --event-time) alone, or then --update-state-by-key, or with --event-time then --count, --count-by-value, --reduce or --reduce-by-key, then --window LENGTH [--slide S], then optionally --top N';
     expect(() => splitPipeline([MAP, { op: 'transform', source: 'r => r' }], 'distributed')).toThrow("distributed mode: --transform is not supported: it sees a whole batch");
     expect(() => splitPipeline([MAP, COUNT_BY_VALUE, MAP], 'distributed')).toThrow(`${shape} (--event-time is missing)`);
     expect(() => splitPipeline([MAP, COUNT_BY_VALUE, WINDOW_1M], 'distributed')).toThrow(`${shape} (--event-time is missing)`);

@@ -187,7 +187,7 @@ export class RedisJob implements JobLog {
   async commitStage2(worker: string, epoch: number, q: number, c: Stage2Commit, output: string): Promise<CommitResult> {
     return result(await this.redis.dsS2Commit(`${this.jp}:leases`, this.s2Key(q), this.s2inKey(q), this.outputKey(output), `s2:${q}`, worker, epoch,
       c.prevOffset, c.offset, c.rebuild, c.sources, numText(c.sealedMs), c.done ? 1 : 0, c.rowsAdded, c.lateAdded,
-      q, numText(c.done ? Infinity : c.closedMs), ...c.rowPacks));
+      q, numText(c.done ? Infinity : c.closedMs), c.state ?? '', ...c.rowPacks));
   }
 
   async handOverStage2(worker: string, epoch: number, q: number, offset: string, snapshot: string): Promise<CommitResult> {
