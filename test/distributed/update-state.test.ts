@@ -80,6 +80,30 @@ describe.skipIf(!redisAvailable() || !existsSync(APACHE))('distributed: --update
     console.log(`update-state kill -9: ${rebuilt.length} key partitions rebuilt: ${rebuilt[0] ?? '(none had open batches)'}`);
   }, 240_000);
 
+  it('SIGTERM hands the key partitions over with their state; the next worker carries on: output exact', async () => {
+    const file = bigApacheLog(20);
+    const job = [...JOB.slice(0, -1), '10000'];
+    await publishFile(suite.redis.url('big2'), 4, file);
+    const from = suite.redis.url('big2', 'term');
+    const to = suite.redis.url('term-out');
+    const args = ['--lease', '2s', '--batch', '100ms', '--key-partitions', '4'];
+    // SIGTERM arrives while it is blocked before its 6th stage-1 commit: it finishes that step, then hands over.
+    const first = startWorker(from, to, job, args, { name: 'first', env: { DSTREAM_FAULT: 'stall-before-commit@6' } });
+    suite.procs.add(first);
+    await first.stderrMatches(/DSTREAM_FAULT: stalling/);
+    expect(await first.term(), tail(first.stderr())).toEqual({ code: 0, signal: null });
+    expect(first.stderr()).toMatch(/SIGTERM: finishing the current batch/);
+    const next = startWorker(from, to, job, args, { name: 'next' });
+    suite.procs.add(next);
+    const [e] = await allExit([next], 150_000);
+    expect(e, tail(next.stderr())).toEqual({ code: 0, signal: null });
+    expect(crashText(next.stderr()), next.stderr()).toBeUndefined();
+    const local = await runDstream([...job, '--batch', '100ms', '--format', 'tsv'], { stdin: { file } });
+    const cat = await runDstream(['cat', to]);
+    expect(cat.code, cat.stderr).toBe(0);
+    expect(cat.stdout).toBe(local.stdout);
+  }, 240_000);
+
   it('refuses what it cannot run, naming the flag and why (exit 2)', async () => {
     const live = suite.redis.url('live');
     const pub = await runDstream(['publish', live, '--partitions', '2', '--no-eof'], { input: 'a 1\n' });
