@@ -51,57 +51,48 @@ describe.skipIf(!redisAvailable() || !existsSync(APACHE))('distributed: --update
     expect(cat.stdout).toBe(local.stdout);
   }, 180_000);
 
-  it('kill -9 mid-job, a replacement restores the committed state and replays the open batches: output exact', async () => {
-    const file = bigApacheLog(20); // 200,000 lines, 20 batches of 10,000
+  /** 200,000 lines (20 batches of 10,000) published to `topic`; the first worker, alone, blocks before its 6th stage-1 commit (of 12). */
+  async function stalledJob(topic: string, group: string) {
+    const file = bigApacheLog(20);
     const job = [...JOB.slice(0, -1), '10000'];
-    await publishFile(suite.redis.url('big'), 4, file);
-    const from = suite.redis.url('big', 'kill');
-    const to = suite.redis.url('kill-out');
-    const args = ['--lease', '2s', '--batch', '100ms', '--key-partitions', '4'];
-    // Alone, it holds every unit; it blocks before its 6th stage-1 commit (of 12) and is killed there.
-    const victim = startWorker(from, to, job, args, { name: 'victim', env: { DSTREAM_FAULT: 'stall-before-commit@6' } });
-    suite.procs.add(victim);
-    await victim.stderrMatches(/DSTREAM_FAULT: stalling/);
-    expect(await victim.kill9()).toEqual({ code: null, signal: 'SIGKILL' });
-    const replacement = startWorker(from, to, job, args, { name: 'replacement' });
-    suite.procs.add(replacement);
-    const [e] = await allExit([replacement], 150_000);
-    expect(e, tail(replacement.stderr())).toEqual({ code: 0, signal: null });
-    expect(replacement.stderr()).toMatch(/replaying batch \d+ \(\d+ entries\) planned by its previous owner/);
-    expect(crashText(replacement.stderr()), replacement.stderr()).toBeUndefined();
-    // The workers' --batch 100ms is the batches' time step (batch b at (b+1) × 100 ms), as locally.
-    const local = await runDstream([...job, '--batch', '100ms', '--format', 'tsv'], { stdin: { file } });
-    const cat = await runDstream(['cat', to]);
-    expect(cat.code, cat.stderr).toBe(0);
-    expect(local.stdout).toContain('\t100:488/9126;200:488/9126;');
-    expect(local.stdout).toContain('2000:');
-    expect(cat.stdout).toBe(local.stdout);
-    const rebuilt = replacement.stderr().split('\n').filter((l) => /rebuilt key partition/.test(l));
+    await publishFile(suite.redis.url(topic), 4, file);
+    const w = { from: suite.redis.url(topic, group), to: suite.redis.url(`${group}-out`), job, args: ['--lease', '2s', '--batch', '100ms', '--key-partitions', '4'] };
+    const first = startWorker(w.from, w.to, job, w.args, { name: 'first', env: { DSTREAM_FAULT: 'stall-before-commit@6' } });
+    suite.procs.add(first);
+    await first.stderrMatches(/DSTREAM_FAULT: stalling/);
+    /** Runs the next worker to its end; its output must be the local run's (--batch 100ms: batch b at (b+1) × 100 ms, as locally). */
+    const finish = async () => {
+      const next = startWorker(w.from, w.to, job, w.args, { name: 'next' });
+      suite.procs.add(next);
+      const [e] = await allExit([next], 150_000);
+      expect(e, tail(next.stderr())).toEqual({ code: 0, signal: null });
+      expect(crashText(next.stderr()), next.stderr()).toBeUndefined();
+      const local = await runDstream([...job, '--batch', '100ms', '--format', 'tsv'], { stdin: { file } });
+      const cat = await runDstream(['cat', w.to]);
+      expect(cat.code, cat.stderr).toBe(0);
+      expect(local.stdout).toContain('\t100:488/9126;200:488/9126;');
+      expect(local.stdout).toContain('2000:');
+      expect(cat.stdout).toBe(local.stdout);
+      return next.stderr();
+    };
+    return { first, finish };
+  }
+
+  it('kill -9 mid-job, a replacement restores the committed state and replays the open batches: output exact', async () => {
+    const { first, finish } = await stalledJob('big', 'kill');
+    expect(await first.kill9()).toEqual({ code: null, signal: 'SIGKILL' });
+    const stderr = await finish();
+    expect(stderr).toMatch(/replaying batch \d+ \(\d+ entries\) planned by its previous owner/);
+    const rebuilt = stderr.split('\n').filter((l) => /rebuilt key partition/.test(l));
     console.log(`update-state kill -9: ${rebuilt.length} key partitions rebuilt: ${rebuilt[0] ?? '(none had open batches)'}`);
   }, 240_000);
 
   it('SIGTERM hands the key partitions over with their state; the next worker carries on: output exact', async () => {
-    const file = bigApacheLog(20);
-    const job = [...JOB.slice(0, -1), '10000'];
-    await publishFile(suite.redis.url('big2'), 4, file);
-    const from = suite.redis.url('big2', 'term');
-    const to = suite.redis.url('term-out');
-    const args = ['--lease', '2s', '--batch', '100ms', '--key-partitions', '4'];
-    // SIGTERM arrives while it is blocked before its 6th stage-1 commit: it finishes that step, then hands over.
-    const first = startWorker(from, to, job, args, { name: 'first', env: { DSTREAM_FAULT: 'stall-before-commit@6' } });
-    suite.procs.add(first);
-    await first.stderrMatches(/DSTREAM_FAULT: stalling/);
+    const { first, finish } = await stalledJob('big2', 'term');
+    // SIGTERM arrives while it is blocked: it finishes that step, then hands over.
     expect(await first.term(), tail(first.stderr())).toEqual({ code: 0, signal: null });
     expect(first.stderr()).toMatch(/SIGTERM: finishing the current batch/);
-    const next = startWorker(from, to, job, args, { name: 'next' });
-    suite.procs.add(next);
-    const [e] = await allExit([next], 150_000);
-    expect(e, tail(next.stderr())).toEqual({ code: 0, signal: null });
-    expect(crashText(next.stderr()), next.stderr()).toBeUndefined();
-    const local = await runDstream([...job, '--batch', '100ms', '--format', 'tsv'], { stdin: { file } });
-    const cat = await runDstream(['cat', to]);
-    expect(cat.code, cat.stderr).toBe(0);
-    expect(cat.stdout).toBe(local.stdout);
+    await finish();
   }, 240_000);
 
   it('refuses what it cannot run, naming the flag and why (exit 2)', async () => {
