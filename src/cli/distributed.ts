@@ -31,6 +31,9 @@ function checkWorkerFlags(o: CliOptions): void {
   if (state && o.outputMode && o.outputMode !== 'complete') throw new ConfigError(`--output-mode ${o.outputMode}: distributed --update-state-by-key outputs the whole table once, at the end of the input (complete)`);
   if (!state && o.outputMode && o.outputMode !== 'append') throw new ConfigError(`--output-mode ${o.outputMode}: distributed mode outputs each window once (append)`);
   if (o.stateTimeoutMs !== undefined || o.maxKeys !== undefined) throw new ConfigError('--state-timeout and --max-keys: distributed --update-state-by-key keeps every key until the end of the input; run locally with --checkpoint for them');
+  if (!state && o.sources.maxRecordsPerBatch !== undefined && o.distributed!.from.scheme !== 'kafka') {
+    throw new ConfigError('--max-records-per-batch: a redis worker\'s stage-1 batch is what its input partition holds, up to 64 entries; the flag only cuts the batches of --update-state-by-key (or of kafka:// jobs)');
+  }
   if (o.initialState !== undefined) throw new ConfigError('--initial-state: distributed mode starts with no state; run locally with --checkpoint for it');
   if (o.parse?.format === 'csv') throw new ConfigError('--parse csv: distributed mode spreads lines over partitions, so rows would miss the header and records could be cut at quoted line breaks; convert to JSON lines first (or run locally)');
 }

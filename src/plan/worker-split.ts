@@ -92,9 +92,11 @@ export function splitPipeline(operators: readonly OperatorFlag[], target: SplitT
   }
   const aggAt = ops.findIndex((f) => AGGREGATIONS.has(f.op));
   if (aggAt < 0 || ops.slice(0, aggAt).some((f) => !STATELESS.has(f.op))) {
-    throw new ConfigError(target === 'workers'
-      ? '--workers needs stateless operators (--map, --flat-map, --filter, --event-time) followed by --count, --count-by-value, --reduce or --reduce-by-key'
-      : DISTRIBUTED_SHAPE);
+    if (target === 'workers') throw new ConfigError('--workers needs stateless operators (--map, --flat-map, --filter, --event-time) followed by --count, --count-by-value, --reduce or --reduce-by-key');
+    const f = ops.find((o) => !STATELESS.has(o.op));
+    throw new ConfigError(f === undefined ? DISTRIBUTED_SHAPE : aggAt < 0
+      ? `${DISTRIBUTED_SHAPE} (--${f.op} has no --count, --count-by-value, --reduce or --reduce-by-key before it)`
+      : `${DISTRIBUTED_SHAPE} (--${f.op} before --${ops[aggAt]!.op})`);
   }
   const aggregation = ops[aggAt] as unknown as AggFlag;
   const next = ops[aggAt + 1];

@@ -157,6 +157,8 @@ describe("splitPipeline(ops, 'distributed')", () => {
     expect(() => splitPipeline([MAP, COUNT_BY_VALUE, MAP], 'distributed')).toThrow(`${shape} (--event-time is missing)`);
     expect(() => splitPipeline([MAP, COUNT_BY_VALUE, WINDOW_1M], 'distributed')).toThrow(`${shape} (--event-time is missing)`);
     expect(() => splitPipeline([EVENT_TIME, COUNT_BY_VALUE], 'distributed')).toThrow(`${shape} (no --window after --count-by-value)`);
+    expect(() => splitPipeline([EVENT_TIME, { op: 'top', n: 2 }], 'distributed')).toThrow(`${shape} (--top has no --count, --count-by-value, --reduce or --reduce-by-key before it)`);
+    expect(() => splitPipeline([EVENT_TIME, WINDOW_1M, COUNT_BY_VALUE], 'distributed')).toThrow(`${shape} (--window before --count-by-value)`);
     expect(() => splitPipeline([EVENT_TIME, COUNT_BY_VALUE, WINDOW_1M, { op: 'top', n: 2 }], 'distributed')).not.toThrow();
     expect(() => splitPipeline([EVENT_TIME, COUNT_BY_VALUE, WINDOW_1M, MAP], 'distributed')).toThrow(`${shape} (--map after the window is not supported: a window's rows are spread over key partitions and only dstream cat sees them together)`);
   });
