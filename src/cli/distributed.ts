@@ -34,6 +34,9 @@ function checkWorkerFlags(o: CliOptions): void {
   if (!state && o.sources.maxRecordsPerBatch !== undefined && o.distributed!.from.scheme !== 'kafka') {
     throw new ConfigError('--max-records-per-batch: a redis worker\'s stage-1 batch is what its input partition holds, up to 64 entries; the flag only cuts the batches of --update-state-by-key (or of kafka:// jobs)');
   }
+  if (state && typeof o.distributed!.idleTimeoutMs === 'number') {
+    throw new ConfigError('--idle-timeout: a batch of --update-state-by-key closes only once every input partition has committed its lines; an idle partition cannot be left out (drop it)');
+  }
   if (o.initialState !== undefined) throw new ConfigError('--initial-state: distributed mode starts with no state; run locally with --checkpoint for it');
   if (o.parse?.format === 'csv') throw new ConfigError('--parse csv: distributed mode spreads lines over partitions, so rows would miss the header and records could be cut at quoted line breaks; convert to JSON lines first (or run locally)');
 }

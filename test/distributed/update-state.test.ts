@@ -105,6 +105,9 @@ describe.skipIf(!redisAvailable() || !existsSync(APACHE))('distributed: --update
     const mode = await runDstream(['--from', suite.redis.url('apache', 'y'), ...JOB, '--output-mode', 'update', '--to', suite.redis.url('y-out')]);
     expect(mode.code).toBe(2);
     expect(mode.stderr).toMatch(/--output-mode update: distributed --update-state-by-key outputs the whole table once/);
+    const idle = await runDstream(['--from', suite.redis.url('apache', 'y'), ...JOB, '--idle-timeout', '5s', '--to', suite.redis.url('y-out')]);
+    expect(idle.code).toBe(2);
+    expect(idle.stderr).toMatch(/^dstream: --idle-timeout: a batch of --update-state-by-key closes only once every input partition has committed its lines/);
     const kafka = await runDstream(['--from', 'kafka://127.0.0.1:1/t?group=g', ...JOB, '--to', 'kafka://127.0.0.1:1/o']);
     expect(kafka.code).toBe(2);
     expect(kafka.stderr).toMatch(/--update-state-by-key: not supported on kafka:\/\/ yet/);
