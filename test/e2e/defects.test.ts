@@ -1,0 +1,66 @@
+/**
+ * Regression tests for small defects of the CLI and engine, one `describe` per defect, each
+ * running the real `bin/dstream.js`.
+ */
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+import { runWithStdinFile } from '../helpers/run-file.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'dstream-defects-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** Moves a file with `text` into `dir` (a rename: taken at once, no settle period). */
+function arrive(dir: string, name: string, text: string): void {
+  const tmp = join(dir, '..', `${name}.new`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, join(dir, name));
+}
+
+describe('a checkpointed cron run with nothing new prints nothing', () => {
+  it('--watch --once --checkpoint --count: 3, then nothing, then 2 for two new lines', async () => {
+    const d = tempDir();
+    const inDir = join(d, 'in');
+    const ck = join(d, 'ck');
+    const args = ['--watch', inDir, '--once', '--checkpoint', ck, '--count', '--format', 'tsv'];
+    mkdirSync(inDir);
+    arrive(inDir, 'a.log', '1\n2\n3\n');
+    const first = await runCli(args);
+    expect([first.code, first.stdout]).toEqual([0, '3\n']);
+    const idle = await runCli(args);
+    expect([idle.code, idle.stdout]).toEqual([0, '']);
+    const idleText = await runCli(args.slice(0, -2));
+    expect([idleText.code, idleText.stdout]).toEqual([0, '']);
+    arrive(inDir, 'b.log', '4\n5\n');
+    const next = await runCli(args);
+    expect([next.code, next.stdout]).toEqual([0, '2\n']);
+  });
+
+  it('stdin with --once --checkpoint: nothing appended prints nothing; a first run over empty input still counts 0', async () => {
+    const d = tempDir();
+    const log = join(d, 'access.log');
+    writeFileSync(log, 'a\nb\n');
+    const args = ['--once', '--checkpoint', join(d, 'ck'), '--count', '--format', 'tsv'];
+    expect((await runWithStdinFile(args, log)).stdout).toBe('2\n');
+    expect((await runWithStdinFile(args, log)).stdout).toBe('');
+    expect((await runWithStdinFile(['--once', '--checkpoint', join(d, 'ck2'), '--count', '--format', 'tsv'])).stdout).toBe('0\n');
+  });
+
+  it('a processing-time window is not output again by a run with nothing new', async () => {
+    const d = tempDir();
+    const log = join(d, 'access.log');
+    writeFileSync(log, 'a\nb\n');
+    const args = ['--once', '--checkpoint', join(d, 'ck'), '--count', '--window', '2', '--slide', '1', '--format', 'tsv'];
+    expect((await runWithStdinFile(args, log)).stdout).toBe('1969-12-31T23:59:59.000Z\t2\n');
+    expect((await runWithStdinFile(args, log)).stdout).toBe('');
+  });
+});
