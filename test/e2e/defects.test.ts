@@ -64,3 +64,30 @@ describe('a checkpointed cron run with nothing new prints nothing', () => {
     expect((await runWithStdinFile(args, log)).stdout).toBe('');
   });
 });
+
+describe('a sum that cannot be given right is refused, the record counted', () => {
+  it('1e308 + 1e308 overflows a double: the second is a bad record, not an Infinity sum', async () => {
+    const r = await runCli(['--reduce', 'sum', '--format', 'tsv'], '1e308\n1e308\n');
+    expect([r.code, r.stdout]).toEqual([0, '1e+308\n']);
+    expect(r.stderr).toBe(
+      "dstream: --reduce 'sum': skipped record: RangeError: sum overflows a double: 1e+308 + 1e+308 is beyond ±1.8e308; input \"1e308\"\n" +
+        "dstream: 1 record skipped (1 by --reduce 'sum')\n",
+    );
+    const avg = await runCli(['--map', 'l => l.split(" ")', '--reduce-by-key', 'avg', '--format', 'tsv', '--on-error', 'fail'], 'a -1e308\na -1e308\n');
+    expect(avg.code).toBe(1);
+    expect(avg.stdout).toBe('');
+    expect(avg.stderr).toContain('sum overflows a double: -1e+308 + -1e+308 is beyond ±1.8e308');
+  });
+
+  it('a decimal added to an integer beyond 2^53 would drop digits: refused, in either order', async () => {
+    for (const input of ['0.1\n9007199254740993\n', '9007199254740993\n0.1\n']) {
+      const r = await runCli(['--reduce', 'sum', '--format', 'tsv'], input);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(input.split('\n')[0] + '\n');
+      expect(r.stderr).toMatch(/RangeError: sum cannot be exact: .* adds a fraction to an integer beyond 2\^53/);
+      expect(r.stderr).toContain("dstream: 1 record skipped (1 by --reduce 'sum')\n");
+    }
+    const ints = await runCli(['--reduce', 'sum', '--format', 'tsv'], '9007199254740993\n2\n');
+    expect([ints.stdout, ints.stderr]).toEqual(['9007199254740995\n', '']);
+  });
+});
