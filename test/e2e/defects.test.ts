@@ -2,11 +2,12 @@
  * Regression tests for small defects of the CLI and engine, one `describe` per defect, each
  * running the real `bin/dstream.js`.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { BIN, ROOT, collectExit, runCli, type RunResult } from '../helpers/run-cli.js';
 import { runWithStdinFile } from '../helpers/run-file.js';
 
 const dirs: string[] = [];
@@ -89,5 +90,21 @@ describe('a sum that cannot be given right is refused, the record counted', () =
     }
     const ints = await runCli(['--reduce', 'sum', '--format', 'tsv'], '9007199254740993\n2\n');
     expect([ints.stdout, ints.stderr]).toEqual(['9007199254740995\n', '']);
+  });
+});
+
+describe('two SIGINTs while a user function holds the event loop', () => {
+  it('the second one aborts with exit 130, even when the graceful stop could finish at once', async () => {
+    // The function sends both signals to its own process while it runs: both wait in one signal read.
+    const fn = 'l => { if (l === "1") { process.kill(process.pid, "SIGINT"); process.kill(process.pid, "SIGINT") } return l }';
+    const r = await new Promise<RunResult>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, '--map', fn, '--count', '--format', 'tsv'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+      collectExit(child, resolve, reject);
+      child.stdin.on('error', () => {});
+      child.stdin.write('1\n'); // stdin stays open: only the signals end the job
+      child.on('close', () => child.stdin.destroy());
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toBe('dstream: SIGINT: finishing the current batch (again to abort)\ndstream: SIGINT again: aborting\n');
   });
 });
