@@ -108,3 +108,16 @@ describe('two SIGINTs while a user function holds the event loop', () => {
     expect(r.stderr).toBe('dstream: SIGINT: finishing the current batch (again to abort)\ndstream: SIGINT again: aborting\n');
   });
 });
+
+describe('--count=false', () => {
+  it('leaves the operator out, --count=true keeps it, another value is a usage error (exit 2)', async () => {
+    const off = await runCli(['--count=false', '--format', 'tsv'], '1\n2\n3\n');
+    expect([off.code, off.stdout, off.stderr]).toEqual([0, '1\n2\n3\n', '']);
+    const byValueOff = await runCli(['--map', 'l => l % 2', '--count-by-value=false', '--count', '--format', 'tsv'], '1\n2\n3\n');
+    expect([byValueOff.code, byValueOff.stdout]).toEqual([0, '3\n']);
+    const on = await runCli(['--count=true', '--format', 'tsv'], '1\n2\n3\n');
+    expect([on.code, on.stdout]).toEqual([0, '3\n']);
+    const bad = await runCli(['--count=yes'], '1\n');
+    expect([bad.code, bad.stdout, bad.stderr]).toEqual([2, '', "dstream: --count takes no value, got '--count=yes' (--count=false leaves it out)\n"]);
+  });
+});
