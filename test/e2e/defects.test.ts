@@ -121,3 +121,30 @@ describe('--count=false', () => {
     expect([bad.code, bad.stdout, bad.stderr]).toEqual([2, '', "dstream: --count takes no value, got '--count=yes' (--count=false leaves it out)\n"]);
   });
 });
+
+describe('a usage error names what the user typed', () => {
+  const bad = async (args: string[], env: Record<string, string> = {}) => {
+    const r = await runCli(args, '1\n', env);
+    return [r.code, r.stdout, r.stderr];
+  };
+
+  it('a bad value from DSTREAM_* is said of the variable, from --config of the file and key', async () => {
+    expect(await bad(['--count'], { DSTREAM_FORMAT: 'xml' })).toEqual([2, '', "dstream: DSTREAM_FORMAT: 'xml' is not an output format; use one of text, json, tsv, csv\n"]);
+    expect(await bad(['--count'], { DSTREAM_BATCH: '5x' })).toEqual([2, '', "dstream: DSTREAM_BATCH: '5x' is not a duration; use a number of seconds or a unit: 500ms, 10s, 5m, 1h, 1d\n"]);
+    const file = join(tempDir(), 'dstream.json');
+    writeFileSync(file, '{"format": "xml"}');
+    expect(await bad(['--config', file, '--count'])).toEqual([2, '', `dstream: --config ${file}: format: 'xml' is not an output format; use one of text, json, tsv, csv\n`]);
+    // A flag wins over the environment, and is named as a flag.
+    expect(await bad(['--format', 'yaml', '--count'], { DSTREAM_FORMAT: 'tsv' })).toEqual([2, '', "dstream: --format: 'yaml' is not an output format; use one of text, json, tsv, csv\n"]);
+  });
+
+  it('an unknown one-letter option is not matched to a long name an edit away (-f is not --to)', async () => {
+    expect(await bad(['-f', 'tsv', '--count'])).toEqual([2, '', "dstream: unknown option '-f' (the short options are -h and -V; long options starting with f: --filter, --flat-map, --format, --from)\n"]);
+    expect(await bad(['-x', '--count'])).toEqual([2, '', "dstream: unknown option '-x' (the short options are -h and -V)\n"]);
+    expect(await bad(['--fromat', 'tsv'])).toEqual([2, '', "dstream: unknown option '--fromat' (did you mean --format?)\n"]);
+  });
+
+  it('--format.x is an unknown option, not a value "[object Object]"', async () => {
+    expect(await bad(['--format.x', 'tsv', '--count'])).toEqual([2, '', "dstream: unknown option '--format.x' (did you mean --format?)\n"]);
+  });
+});
