@@ -3,7 +3,7 @@
  * running the real `bin/dstream.js`.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -146,5 +146,26 @@ describe('a usage error names what the user typed', () => {
 
   it('--format.x is an unknown option, not a value "[object Object]"', async () => {
     expect(await bad(['--format.x', 'tsv', '--count'])).toEqual([2, '', "dstream: unknown option '--format.x' (did you mean --format?)\n"]);
+  });
+});
+
+describe('paths written: a FILE needs its directory, a DIR is created', () => {
+  it('--output, --dead-letter, --late, --progress-json under a missing directory: exit 2, nothing created', async () => {
+    const d = tempDir();
+    for (const flag of ['--output', '--dead-letter', '--late', '--progress-json']) {
+      const path = join(d, 'missing', 'f.txt');
+      const r = await runCli([flag, path, '--count', '--format', 'tsv'], '1\n');
+      expect([flag, r.code, r.stdout]).toEqual([flag, 2, '']);
+      expect(r.stderr).toMatch(new RegExp(`^dstream: ${flag}: cannot open '${path}'.*ENOENT.*\\n$`));
+      expect(existsSync(join(d, 'missing'))).toBe(false);
+    }
+  });
+
+  it('--output-dir and --checkpoint are created with their missing parents', async () => {
+    const d = tempDir();
+    const r = await runCli(['--output-dir', join(d, 'a', 'b', 'out'), '--checkpoint', join(d, 'c', 'd', 'ck'), '--count', '--format', 'tsv'], '1\n');
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(d, 'a', 'b', 'out')).length).toBeGreaterThan(0);
+    expect(existsSync(join(d, 'c', 'd', 'ck', 'metadata.json'))).toBe(true);
   });
 });
