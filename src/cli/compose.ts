@@ -103,6 +103,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     zone: options.timezone ? new TimeZone(options.timezone) : undefined,
     parser: options.parse ? createParser(options.parse.format, { delimiter: options.parse.delimiter, year: options.parse.year }) : undefined,
     note: (message: string) => errLine(`dstream: note: ${message}`, 'info'),
+    bounded: ssc.bounded,
     initialState: options.initialState !== undefined ? readInitialState(options.initialState) : undefined,
   };
   const workers = workerThreads(options, { checkpoint: store !== null, stdinSize: stdinIsFile() ? fstatSync(0).size : undefined });

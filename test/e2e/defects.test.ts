@@ -169,3 +169,19 @@ describe('paths written: a FILE needs its directory, a DIR is created', () => {
     expect(existsSync(join(d, 'c', 'd', 'ck', 'metadata.json'))).toBe(true);
   });
 });
+
+describe('a processing-time sampling window over bounded input', () => {
+  it('is refused at flag time (exit 2), not output as a count of 0', async () => {
+    const d = tempDir();
+    const file = join(d, 'ten');
+    writeFileSync(file, '1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n');
+    const r = await runWithStdinFile(['--count', '--window', '1', '--slide', '2', '--format', 'tsv'], file);
+    expect([r.code, r.stdout, r.stderr]).toEqual([2, '', 'dstream: --window 1: the slide interval 2s is longer than the window length 1s (a sampling window); over bounded input (a file, --once) batch times are not clock times, so which batches fall in a window is arbitrary; use a slide of at most 1s, or --event-time\n']);
+    const once = await runCli(['--once', '--count-by-value', '--window', '2s', '--slide', '3s'], '1\n');
+    expect([once.code, once.stdout]).toEqual([2, '']);
+    // In event time the windows are real times: accepted, with the note.
+    const ev = await runWithStdinFile(['--event-time', 'l => l * 1000', '--count', '--window', '1', '--slide', '2', '--format', 'tsv'], file);
+    expect([ev.code, ev.stdout]).toEqual([0, '1970-01-01T00:00:02.000Z\t1\n1970-01-01T00:00:04.000Z\t1\n1970-01-01T00:00:06.000Z\t1\n1970-01-01T00:00:08.000Z\t1\n1970-01-01T00:00:10.000Z\t1\n']);
+    expect(ev.stderr).toBe('dstream: note: --window 1: the slide interval 2s is longer than the window length (a sampling window): records between two windows are not counted\n');
+  });
+});
