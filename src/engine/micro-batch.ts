@@ -20,7 +20,7 @@ import type { BatchInfo, Millis } from '../core/types.js';
 import type { CheckpointStore, OffsetEntry } from '../checkpoint/checkpoint-store.js';
 import type { Sink } from '../sinks/sink.js';
 import type { DurableOutput } from '../sinks/durable-output.js';
-import { isReplayable } from '../sources/replayable.js';
+import { isReplayable } from '../sources/source.js';
 import type { JobGraph } from './job-graph.js';
 import { captureState } from './job-state.js';
 
