@@ -91,6 +91,16 @@ describe('a sum that cannot be given right is refused, the record counted', () =
     const ints = await runCli(['--reduce', 'sum', '--format', 'tsv'], '9007199254740993\n2\n');
     expect([ints.stdout, ints.stderr]).toEqual(['9007199254740995\n', '']);
   });
+
+  it('avg of integers whose exact sum leaves the double range is still given; an integer beyond it is refused', async () => {
+    const e308 = `1${'0'.repeat(308)}`;
+    const mean = await runCli(['--reduce', 'avg', '--format', 'tsv'], `${e308}\n${e308}\n`);
+    expect([mean.code, mean.stdout, mean.stderr]).toEqual([0, '1e+308\n', '']);
+    const huge = await runCli(['--reduce', 'avg', '--format', 'tsv'], `1${'0'.repeat(400)}\n5\n`);
+    expect([huge.code, huge.stdout]).toEqual([0, '5\n']);
+    expect(huge.stderr).toContain("RangeError: avg takes values within ±1.8e308 (its result is a double)");
+    expect(huge.stderr).toContain("dstream: 1 record skipped (1 by --reduce 'avg')\n");
+  });
 });
 
 describe('two SIGINTs while a user function holds the event loop', () => {
