@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Shebang shim: everything lives in the bundled CLI (dist/bundle/main.js, made by `npm run build`).
-import { main } from '../dist/bundle/main.js';
+// Shebang shim: the CLI is one bundled CommonJS file, dist/bundle/main.cjs (made by `npm run build`),
+// started with V8's code cache by dist/cli/start.cjs (src/cli/start.cts).
+import { createRequire } from 'node:module';
 
-main(process.argv.slice(2));
+createRequire(import.meta.url)('../dist/cli/start.cjs').start(process.argv.slice(2));

@@ -2,23 +2,29 @@
 /**
  * Bundles the CLI into dist/bundle/ with esbuild (run by `npm run build`, after tsc).
  *
- *   dist/bundle/main.js          the CLI (bin/dstream.js imports it): every module that
- *                                `echo x | dstream --count` needs, in one file, so that
- *                                start-up parses one file instead of resolving ~100
+ *   dist/bundle/main.cjs         the CLI, in one CommonJS file (no code splitting): what
+ *                                `echo x | dstream --count` runs is one file to read, and the
+ *                                rest (ioredis, prom-client, chokidar, ora, sockets, distributed
+ *                                mode…) is only initialised when used. Its last line is
+ *                                `// dstream-build <id>` (a hash of its text).
+ *   dist/bundle/main.<id>.v8     V8's code cache of main.cjs, written by running
+ *                                `echo x | dstream --count` once on the new bundle;
+ *                                dist/cli/start.cjs (src/cli/start.cts; bin/dstream.js calls it)
+ *                                compiles main.cjs with it
  *   dist/bundle/worker-entry.js  the body of a --workers thread (engine/workers.ts loads
  *                                './worker-entry.js' beside the module that starts it)
  *   dist/bundle/kafka-worker.js  the Kafka sink's I/O thread (sinks/kafka-output.ts loads it the same way)
  *   dist/bundle/lua/*.lua        the Redis backend's scripts (also copied to dist/distributed/redis/lua)
- *   dist/bundle/chunk-*.js       code shared by the two, and what is only imported
- *                                dynamically (ioredis, prom-client, chokidar, ora,
- *                                log-update, sockets, distributed mode…): loaded when used
  *
  * `dist/` (tsc) stays the library API (package.json "exports"). unix-dgram (native,
- * optional) stays external and is required at run time. Pass `--meta` to print
- * what each output file holds.
+ * optional), mnemonist and @platformatic/kafka stay external and are loaded at run time.
+ * Pass `--meta` to print what each output file holds.
  */
 import { build, analyzeMetafile } from 'esbuild';
-import { cpSync, renameSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -63,12 +69,39 @@ const common = {
   legalComments: 'none',
   plugins: [assertShim],
 };
-// Two builds, so that the two entries share no chunk: each thread loads one file at start.
+// Three builds, each one file: each process or thread loads one file at start.
 const results = await Promise.all([
-  build({ ...common, entryPoints: { main: 'src/cli/main.ts' }, splitting: true, chunkNames: 'chunk-[hash]' }),
+  build({
+    ...common,
+    entryPoints: { main: 'src/cli/main.ts' },
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    // import.meta.url is the bundle's own URL, as in the ES module it was (files beside it:
+    // worker-entry.js, kafka-worker.js, lua/, ../../package.json).
+    define: { 'import.meta.url': '__dstreamMetaUrl' },
+    banner: { js: "var __dstreamMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    // No comments (they hold non-ASCII text; start.cts reads the file as latin1) and less to read.
+    minifyWhitespace: true,
+    minifySyntax: true,
+  }),
   build({ ...common, entryPoints: { 'worker-entry': 'src/engine/worker-entry.ts' } }),
   build({ ...common, entryPoints: { 'kafka-worker': 'src/sinks/kafka-worker.ts' } }),
 ]);
+// The build id (last line), then the code cache of a plain run; src/cli/start.cts reads both.
+const MAIN = resolve(NEXT, 'main.cjs');
+const text = readFileSync(MAIN, 'latin1');
+if (!/^[\x00-\x7f]*$/.test(text)) throw new Error('dist/bundle/main.cjs is not ASCII (src/cli/start.cts reads it as latin1)');
+const { BUILD_LINE, codeCacheName } = createRequire(import.meta.url)(resolve(ROOT, 'dist/cli/start.cjs'));
+const buildId = createHash('sha256').update(text).digest('hex').slice(0, 16);
+writeFileSync(MAIN, `${text}${text.endsWith('\n') ? '' : '\n'}${BUILD_LINE}${buildId}\n`);
+const run = spawnSync(
+  process.execPath,
+  ['-e', `require(${JSON.stringify(resolve(ROOT, 'dist/cli/start.cjs'))}).loadBundle(${JSON.stringify(NEXT)}, { produceCodeCache: true }).main(['--count'])`],
+  { input: 'x\n', encoding: 'utf8' },
+);
+if (run.status !== 0 || run.stdout.trim().split('\n').pop() !== '1' || !readdirSync(NEXT).includes(codeCacheName(buildId))) {
+  throw new Error(`the new bundle did not run \`echo x | dstream --count\` (exit ${run.status}): ${run.stderr}`);
+}
 // The Redis backend reads its Lua scripts beside the module that loads them (import.meta.url):
 // beside the tsc output, and beside the bundle's chunks.
 const LUA = resolve(ROOT, 'src/distributed/redis/lua');

@@ -1,0 +1,87 @@
+/**
+ * Start-up of the `dstream` command (bin/dstream.js calls `start`): runs the bundled CLI,
+ * `dist/bundle/main.cjs`, one CommonJS file made by scripts/bundle.js, with V8's code cache.
+ *
+ * Compiling the bundle is most of the start-up cost that is dstream's own. The build runs
+ * `echo x | dstream --count` once and stores what V8 compiled for it (`Script#createCachedData`)
+ * beside the bundle, as `main.<build id>.v8`; the build id is the last line of main.cjs
+ * (`// dstream-build <id>`, a hash of the bundle's text), so a cache is only ever paired with
+ * the bundle it was made from. V8 itself refuses a cache made by another V8 version or with
+ * other flags (`cachedDataRejected`); the bundle is then compiled from its text, as without a
+ * cache. A missing or unreadable cache is the same: slower, never different.
+ *
+ * CommonJS, not ESM: a module of this file and the bundle's `require()` of Node built-ins cost
+ * less than ESM's resolution and built-in facades, and `vm.Script` (which takes a code cache)
+ * runs a CommonJS body.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Script, constants as vmConstants } from 'node:vm';
+
+/** The bundled CLI's exports (src/cli/main.ts). */
+interface CliBundle {
+  main(argv: string[]): Promise<void>;
+}
+
+/** The last line of a bundle made by scripts/bundle.js: `// dstream-build <id>`. */
+export const BUILD_LINE = '// dstream-build ';
+
+/** Name of the code cache of the bundle with build id `id`, beside it. */
+export function codeCacheName(id: string): string {
+  return `main.${id}.v8`;
+}
+
+/** The build id in the last line of the bundle's text, or undefined if it has none. */
+export function buildIdOf(source: string): string | undefined {
+  const at = source.lastIndexOf(`\n${BUILD_LINE}`);
+  if (at < 0) return undefined;
+  const id = source.slice(at + 1 + BUILD_LINE.length).trim();
+  return /^[0-9a-f]{8,64}$/.test(id) ? id : undefined;
+}
+
+/**
+ * Loads `<bundleDir>/main.cjs` (with its code cache when there is one that fits) and returns
+ * its exports. With `produceCodeCache`, the code cache is (re)written when the process exits,
+ * holding what V8 compiled by then (scripts/bundle.js does this once per build). Throws only
+ * when the bundle cannot be read or run.
+ */
+export function loadBundle(bundleDir: string, options: { produceCodeCache?: boolean } = {}): CliBundle {
+  const file = join(bundleDir, 'main.cjs');
+  // The bundle is ASCII (scripts/bundle.js checks): read as latin1, no UTF-8 decoding.
+  const source = readFileSync(file, 'latin1');
+  const id = buildIdOf(source);
+  const cacheFile = id === undefined ? undefined : join(bundleDir, codeCacheName(id));
+  let cachedData: Buffer | undefined;
+  if (cacheFile !== undefined && !options.produceCodeCache) {
+    try {
+      cachedData = readFileSync(cacheFile);
+    } catch {
+      // no cache (or not readable): compile from the text
+    }
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+    // import() in the bundle (an external ES module such as mnemonist): Node's own loader.
+    importModuleDynamically: vmConstants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (options.produceCodeCache && cacheFile !== undefined) {
+    process.once('exit', () => {
+      const next = `${cacheFile}.${process.pid}`;
+      writeFileSync(next, script.createCachedData());
+      renameSync(next, cacheFile);
+    });
+  }
+  const mod = { exports: {} as CliBundle };
+  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, createRequire(file), mod, file, bundleDir);
+  return mod.exports;
+}
+
+/** The bundle beside this module once built: dist/bundle/ (this file is dist/cli/start.cjs). */
+export const BUNDLE_DIR = join(__dirname, '..', 'bundle');
+
+/** Runs the CLI with `argv` (without `node` and the script) from the bundle in `bundleDir`. */
+export function start(argv: string[], bundleDir = BUNDLE_DIR): Promise<void> {
+  return loadBundle(bundleDir).main(argv);
+}
