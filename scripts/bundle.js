@@ -94,16 +94,8 @@ if (!/^[\x00-\x7f]*$/.test(text)) throw new Error('dist/bundle/main.cjs is not A
 const { BUILD_LINE, codeCacheName } = createRequire(import.meta.url)(resolve(ROOT, 'dist/cli/start.cjs'));
 const buildId = createHash('sha256').update(text).digest('hex').slice(0, 16);
 writeFileSync(MAIN, `${text}${text.endsWith('\n') ? '' : '\n'}${BUILD_LINE}${buildId}\n`);
-const run = spawnSync(
-  process.execPath,
-  ['-e', `require(${JSON.stringify(resolve(ROOT, 'dist/cli/start.cjs'))}).loadBundle(${JSON.stringify(NEXT)}, { produceCodeCache: true }).main(['--count'])`],
-  { input: 'x\n', encoding: 'utf8' },
-);
-if (run.status !== 0 || run.stdout.trim().split('\n').pop() !== '1' || !readdirSync(NEXT).includes(codeCacheName(buildId))) {
-  throw new Error(`the new bundle did not run \`echo x | dstream --count\` (exit ${run.status}): ${run.stderr}`);
-}
 // The Redis backend reads its Lua scripts beside the module that loads them (import.meta.url):
-// beside the tsc output, and beside the bundle's chunks.
+// beside the tsc output, and beside the bundle.
 const LUA = resolve(ROOT, 'src/distributed/redis/lua');
 cpSync(LUA, resolve(ROOT, 'dist/distributed/redis/lua'), { recursive: true });
 cpSync(LUA, resolve(NEXT, 'lua'), { recursive: true });
@@ -114,4 +106,14 @@ try {
 }
 renameSync(NEXT, OUT);
 rmSync(OLD, { recursive: true, force: true });
+// The code cache is made where the bundle runs from (V8 keeps the file name in it); until then the
+// bundle runs without one.
+const run = spawnSync(
+  process.execPath,
+  ['-e', `require(${JSON.stringify(resolve(ROOT, 'dist/cli/start.cjs'))}).loadBundle(${JSON.stringify(OUT)}, { produceCodeCache: true }).cli.main(['--count'])`],
+  { input: 'x\n', encoding: 'utf8' },
+);
+if (run.status !== 0 || run.stdout.trim().split('\n').pop() !== '1' || !readdirSync(OUT).includes(codeCacheName(buildId))) {
+  throw new Error(`the new bundle did not run \`echo x | dstream --count\` (exit ${run.status}): ${run.stderr}`);
+}
 if (process.argv.includes('--meta')) for (const r of results) console.log(await analyzeMetafile(r.metafile));

@@ -162,7 +162,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   let recordsOut: () => number = () => 0;
   if (live) {
     const { LiveView } = await import('./live-view.js');
-    const view = new LiveView({ stream: process.stdout, stderr: process.stderr, chalk: chalkFor(process.stdout, process.env, options.color) });
+    const view = new LiveView({ stream: process.stdout, stderr: process.stderr, chalk: await chalkFor(process.stdout, process.env, options.color) });
     recordsOut = () => view.recordsOut;
     closeView = () => view.close();
     result.output(() => view);
@@ -179,7 +179,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   ssc.issues.onWarning((m) => errLine(`dstream: ${m}`));
   const { Observers } = await import('../observe/observers.js');
   const observers = await Observers.create({
-    ssc, chalk: chalkFor(process.stderr, process.env, options.color),
+    ssc, chalk: () => chalkFor(process.stderr, process.env, options.color),
     spinner: terminalProgress && !bounded && !options.stats,
     stats: options.stats, progressJson: options.progressJson, metricsPort: options.metricsPort,
     recordsOut: () => recordsOut(), log: errLine, env: process.env,

@@ -6,9 +6,11 @@
  * `echo x | dstream --count` once and stores what V8 compiled for it (`Script#createCachedData`)
  * beside the bundle, as `main.<build id>.v8`; the build id is the last line of main.cjs
  * (`// dstream-build <id>`, a hash of the bundle's text), so a cache is only ever paired with
- * the bundle it was made from. V8 itself refuses a cache made by another V8 version or with
- * other flags (`cachedDataRejected`); the bundle is then compiled from its text, as without a
- * cache. A missing or unreadable cache is the same: slower, never different.
+ * the bundle it was made from. A cache also holds the bundle's path (its first line): V8 keeps the
+ * file name it was compiled under (stack traces, and the base of the bundle's `import()`), so a
+ * bundle moved elsewhere (e.g. installed from a package) runs without it. V8 itself refuses a
+ * cache made by another V8 version or with other flags (`cachedDataRejected`). In all these cases
+ * the bundle is compiled from its text, as without a cache: slower, never different.
  *
  * CommonJS, not ESM: a module of this file and the bundle's `require()` of Node built-ins cost
  * less than ESM's resolution and built-in facades, and `vm.Script` (which takes a code cache)
@@ -27,6 +29,9 @@ interface CliBundle {
 /** The last line of a bundle made by scripts/bundle.js: `// dstream-build <id>`. */
 export const BUILD_LINE = '// dstream-build ';
 
+/** What `loadBundle` did with the code cache: compiled with it, or from the text (no cache that fits, or V8 refused it). */
+export type CodeCacheUse = 'used' | 'none' | 'rejected';
+
 /** Name of the code cache of the bundle with build id `id`, beside it. */
 export function codeCacheName(id: string): string {
   return `main.${id}.v8`;
@@ -42,11 +47,11 @@ export function buildIdOf(source: string): string | undefined {
 
 /**
  * Loads `<bundleDir>/main.cjs` (with its code cache when there is one that fits) and returns
- * its exports. With `produceCodeCache`, the code cache is (re)written when the process exits,
- * holding what V8 compiled by then (scripts/bundle.js does this once per build). Throws only
- * when the bundle cannot be read or run.
+ * its exports (`cli`). With `produceCodeCache`, the code cache is (re)written when the process exits,
+ * holding what V8 compiled by then (scripts/bundle.js does this once per build, where the bundle
+ * will run: the cache holds its path). Throws only when the bundle cannot be read or run.
  */
-export function loadBundle(bundleDir: string, options: { produceCodeCache?: boolean } = {}): CliBundle {
+export function loadBundle(bundleDir: string, options: { produceCodeCache?: boolean } = {}): { cli: CliBundle; codeCache: CodeCacheUse } {
   const file = join(bundleDir, 'main.cjs');
   // The bundle is ASCII (scripts/bundle.js checks): read as latin1, no UTF-8 decoding.
   const source = readFileSync(file, 'latin1');
@@ -55,7 +60,9 @@ export function loadBundle(bundleDir: string, options: { produceCodeCache?: bool
   let cachedData: Buffer | undefined;
   if (cacheFile !== undefined && !options.produceCodeCache) {
     try {
-      cachedData = readFileSync(cacheFile);
+      const data = readFileSync(cacheFile);
+      const nl = data.indexOf(10);
+      if (nl > 0 && data.toString('utf8', 0, nl) === file) cachedData = data.subarray(nl + 1);
     } catch {
       // no cache (or not readable): compile from the text
     }
@@ -69,13 +76,13 @@ export function loadBundle(bundleDir: string, options: { produceCodeCache?: bool
   if (options.produceCodeCache && cacheFile !== undefined) {
     process.once('exit', () => {
       const next = `${cacheFile}.${process.pid}`;
-      writeFileSync(next, script.createCachedData());
+      writeFileSync(next, Buffer.concat([Buffer.from(`${file}\n`), script.createCachedData()]));
       renameSync(next, cacheFile);
     });
   }
   const mod = { exports: {} as CliBundle };
   (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, createRequire(file), mod, file, bundleDir);
-  return mod.exports;
+  return { cli: mod.exports, codeCache: cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used' };
 }
 
 /** The bundle beside this module once built: dist/bundle/ (this file is dist/cli/start.cjs). */
@@ -83,5 +90,5 @@ export const BUNDLE_DIR = join(__dirname, '..', 'bundle');
 
 /** Runs the CLI with `argv` (without `node` and the script) from the bundle in `bundleDir`. */
 export function start(argv: string[], bundleDir = BUNDLE_DIR): Promise<void> {
-  return loadBundle(bundleDir).main(argv);
+  return loadBundle(bundleDir).cli.main(argv);
 }
