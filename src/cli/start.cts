@@ -85,6 +85,31 @@ export function loadBundle(bundleDir: string, options: { produceCodeCache?: bool
   return { cli: mod.exports, codeCache: cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used' };
 }
 
+/**
+ * Makes the code cache of the bundle in `bundleDir` where it is (the build does, and so does
+ * bench/run.js for its copy): runs `echo x | dstream --count` on it in a child process that writes
+ * the cache at exit. Returns the cache's file name.
+ * @throws Error when the bundle has no build id, or the run fails or writes no cache.
+ */
+export function makeCodeCache(bundleDir: string): string {
+  const id = buildIdOf(readFileSync(join(bundleDir, 'main.cjs'), 'latin1'));
+  if (id === undefined) throw new Error(`${join(bundleDir, 'main.cjs')} has no build id (last line ${BUILD_LINE}…)`);
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const code = `require(${JSON.stringify(__filename)}).loadBundle(${JSON.stringify(bundleDir)}, { produceCodeCache: true }).cli.main(['--count'])`;
+  const run = spawnSync(process.execPath, ['-e', code], { input: 'x\n', encoding: 'utf8' });
+  const name = codeCacheName(id);
+  let made = false;
+  try {
+    made = readFileSync(join(bundleDir, name)).length > 0;
+  } catch {
+    // not written
+  }
+  if (run.status !== 0 || run.stdout.trim().split('\n').pop() !== '1' || !made) {
+    throw new Error(`the bundle in ${bundleDir} did not run \`echo x | dstream --count\` (exit ${run.status}): ${run.stderr}`);
+  }
+  return name;
+}
+
 /** The bundle beside this module once built: dist/bundle/ (this file is dist/cli/start.cjs). */
 export const BUNDLE_DIR = join(__dirname, '..', 'bundle');
 
