@@ -19,7 +19,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Script, constants as vmConstants } from 'node:vm';
+import { Script } from 'node:vm';
 
 /** The bundled CLI's exports (src/cli/main.ts). */
 interface CliBundle {
@@ -70,8 +70,7 @@ export function loadBundle(bundleDir: string, options: { produceCodeCache?: bool
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     cachedData,
-    // import() in the bundle (an external ES module such as mnemonist): Node's own loader.
-    importModuleDynamically: vmConstants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    // No importModuleDynamically: the bundle has no import() (scripts/bundle.js makes them require()).
   });
   if (options.produceCodeCache && cacheFile !== undefined) {
     process.once('exit', () => {

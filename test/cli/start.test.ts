@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
+import { startCli } from '../helpers/live-cli.js';
 import { BIN, ROOT } from '../helpers/run-cli.js';
 
 // The built module (vitest does not compile .cts sources).
@@ -121,5 +122,21 @@ describe('the built CLI', () => {
     const unwanted = ['tty', 'crypto', 'readline', 'assert', 'zlib', 'http', 'tls', 'dns', 'worker_threads', 'child_process', 'cluster', 'v8', 'internal/modules/esm/module_job']
       .map((m) => `NativeModule ${m}`).filter((m) => loaded.has(m));
     expect(unwanted).toEqual([]);
+  });
+
+  it('has no import() left: the external modules load through require() (vm.Script has no import() that works with a code cache)', () => {
+    expect(readFileSync(join(ROOT, 'dist/bundle/main.cjs'), 'latin1')).not.toMatch(/\bimport\(/);
+  });
+
+  it('--kafka loads the client and its mnemonist (the path with the bundle\'s one external import) up to connecting', async () => {
+    const cli = startCli(['--kafka', '127.0.0.1:1', '--topic', 't', '--once', '--count']);
+    try {
+      cli.child.stdin.end();
+      await Promise.race([cli.until(() => /kafka: connecting/.test(cli.err())), cli.exited]);
+      expect(cli.err()).not.toMatch(/internal error/);
+      expect(cli.err()).toMatch(/dstream: kafka: connecting: Cannot connect to any broker/);
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
   });
 });
