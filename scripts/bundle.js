@@ -78,7 +78,8 @@ const results = await Promise.all([
     // import.meta.url is the bundle's own URL, as in the ES module it was (files beside it:
     // worker-entry.js, kafka-worker.js, lua/, ../../package.json).
     define: { 'import.meta.url': '__dstreamMetaUrl' },
-    banner: { js: "var __dstreamMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    // "use strict" first (the modules were ES modules, strict): esbuild's own comes after the banner.
+    banner: { js: "'use strict'; var __dstreamMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     // No comments (they hold non-ASCII text; start.cts reads the file as latin1) and less to read.
     minifyWhitespace: true,
     minifySyntax: true,

@@ -124,8 +124,10 @@ describe('the built CLI', () => {
     expect(unwanted).toEqual([]);
   });
 
-  it('has no import() left: the external modules load through require() (vm.Script has no import() that works with a code cache)', () => {
-    expect(readFileSync(join(ROOT, 'dist/bundle/main.cjs'), 'latin1')).not.toMatch(/\bimport\(/);
+  it('is strict code, as the ES modules it was made of, and has no import() left (vm.Script has no import() that works with a code cache)', () => {
+    const text = readFileSync(join(ROOT, 'dist/bundle/main.cjs'), 'latin1');
+    expect(text.startsWith("'use strict';")).toBe(true);
+    expect(text).not.toMatch(/\bimport\(/);
   });
 
   it('--kafka loads the client and its mnemonist (the path with the bundle\'s one external import) up to connecting', async () => {
