@@ -114,7 +114,8 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   }
   // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
   const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
-    maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
+    // process.stdin when read: on a regular file (FdLineSource) it is never made (an fs.ReadStream: start-up time).
+    maxLineBytes: options.maxLineBytes, errLine, get stdin() { return process.stdin; }, stdout: process.stdout,
     // A regular file on stdin is its own log: under a checkpoint it is remembered by identity and
     // byte offset (fd-line-source.ts), so --wal is for pipes only.
     stdinSource: options.sources.maxRate === undefined && stdinIsFile()

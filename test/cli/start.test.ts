@@ -5,7 +5,7 @@
  * also caches compilations within a process).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -106,22 +106,37 @@ describe('the built CLI', () => {
     expect(readdirSync(join(ROOT, 'dist/bundle'))).toContain(`main.${id}.v8`);
   });
 
-  it('`dstream --count` loads no optional module: no chalk (node:tty), crypto, ora (readline), yargs (assert), clients, threads, ESM loader', () => {
+  /** The built-in modules Node loaded for `dstream --count` with stdin `stdin` ('pipe': a pipe, else this file). */
+  function modulesLoaded(stdin: 'pipe' | string): Set<string> {
     const dir = mkdtempSync(join(tmpdir(), 'dstream-start-mods-'));
     dirs.push(dir);
     const list = join(dir, 'modules.txt');
-    const input = join(dir, 'in.txt');
-    writeFileSync(input, 'x\n');
     // A preloaded script writes the built-in modules Node loaded, at exit.
     writeFileSync(join(dir, 'list.cjs'), `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));`);
-    const r = spawnSync(process.execPath, ['-r', join(dir, 'list.cjs'), BIN, '--count'], { input: readFileSync(input), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const fd = stdin === 'pipe' ? 'pipe' : openSync(stdin, 'r');
+    const r = spawnSync(process.execPath, ['-r', join(dir, 'list.cjs'), BIN, '--count'], {
+      input: stdin === 'pipe' ? 'x\n' : undefined, stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' },
+    });
+    if (typeof fd === 'number') closeSync(fd);
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n').pop()).toBe('1');
     const loaded = new Set(readFileSync(list, 'utf8').split('\n'));
     expect(loaded.has('NativeModule vm')).toBe(true); // the list is the real one
-    const unwanted = ['tty', 'crypto', 'readline', 'assert', 'zlib', 'http', 'tls', 'dns', 'worker_threads', 'child_process', 'cluster', 'v8', 'internal/modules/esm/module_job']
-      .map((m) => `NativeModule ${m}`).filter((m) => loaded.has(m));
-    expect(unwanted).toEqual([]);
+    return loaded;
+  }
+  const UNWANTED = ['tty', 'crypto', 'readline', 'assert', 'zlib', 'http', 'tls', 'dns', 'worker_threads', 'child_process', 'cluster', 'v8', 'internal/modules/esm/module_job'];
+
+  it('`echo x | dstream --count` loads no optional module: no chalk (node:tty), crypto, ora (readline), yargs (assert), clients, threads, ESM loader', () => {
+    const loaded = modulesLoaded('pipe');
+    expect(UNWANTED.map((m) => `NativeModule ${m}`).filter((m) => loaded.has(m))).toEqual([]);
+  });
+
+  it('`dstream --count < file` makes no process.stdin either (an fs.ReadStream: fs/promises, readline)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dstream-start-file-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'in.txt'), 'x\n');
+    const loaded = modulesLoaded(join(dir, 'in.txt'));
+    expect([...UNWANTED, 'internal/fs/streams', 'internal/fs/promises'].map((m) => `NativeModule ${m}`).filter((m) => loaded.has(m))).toEqual([]);
   });
 
   it('is strict code, as the ES modules it was made of, and has no import() left (vm.Script has no import() that works with a code cache)', () => {
