@@ -77,7 +77,7 @@ const results = await Promise.all([
     outExtension: { '.js': '.cjs' },
     // import.meta.url is the bundle's own URL, as in the ES module it was (files beside it:
     // worker-entry.js, kafka-worker.js, lua/, ../../package.json).
-    define: { 'import.meta.url': '__dstreamMetaUrl' },
+    define: { 'import.meta.url': '__dstreamMetaUrl', 'import.meta.dirname': '__dirname', 'import.meta.filename': '__filename' },
     // "use strict" first (the modules were ES modules, strict): esbuild's own comes after the banner.
     banner: { js: "'use strict'; var __dstreamMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     // No comments (they hold non-ASCII text; start.cts reads the file as latin1) and less to read.
@@ -90,6 +90,9 @@ const results = await Promise.all([
   build({ ...common, entryPoints: { 'worker-entry': 'src/engine/worker-entry.ts' } }),
   build({ ...common, entryPoints: { 'kafka-worker': 'src/sinks/kafka-worker.ts' } }),
 ]);
+// Any other import.meta would be an empty object in CommonJS: refused.
+const metaWarning = results[0].warnings.find((w) => w.id === 'empty-import-meta');
+if (metaWarning) throw new Error(`src/cli/main.ts bundle: ${metaWarning.text} (${metaWarning.location?.file}:${metaWarning.location?.line}); scripts/bundle.js defines import.meta.url, dirname and filename`);
 // The build id (last line), then the code cache of a plain run; src/cli/start.cts reads both.
 const MAIN = resolve(NEXT, 'main.cjs');
 const text = readFileSync(MAIN, 'latin1');

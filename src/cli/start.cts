@@ -95,7 +95,10 @@ export function makeCodeCache(bundleDir: string): string {
   if (id === undefined) throw new Error(`${join(bundleDir, 'main.cjs')} has no build id (last line ${BUILD_LINE}…)`);
   const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const code = `require(${JSON.stringify(__filename)}).loadBundle(${JSON.stringify(bundleDir)}, { produceCodeCache: true }).cli.main(['--count'])`;
-  const run = spawnSync(process.execPath, ['-e', code], { input: 'x\n', encoding: 'utf8' });
+  // Without DSTREAM_* settings (they could change the output) and NODE_OPTIONS (V8 refuses a cache
+  // made under other flags: the cache is for a plain `dstream`).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DSTREAM_') && k !== 'NODE_OPTIONS'));
+  const run = spawnSync(process.execPath, ['-e', code], { input: 'x\n', encoding: 'utf8', env });
   const name = codeCacheName(id);
   let made = false;
   try {
