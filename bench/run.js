@@ -577,7 +577,7 @@ async function main() {
     md.push(`## ${g.title}\n`);
     if (g.id === 'floor') md.push('dstream `--count` over the access log against programs that only count lines: the lowest time any line-oriented tool can reach here.\n');
     if (g.id === 'state') md.push('1,000,000 distinct keys in one batch; peak RSS is the point.\n');
-    if (g.id === 'startup') md.push('Input is a file holding one line `x` (not an `echo` pipe, so nothing else is timed). Times are the whole process lifetime.\n');
+    if (g.id === 'startup') md.push('Input is a file holding one line `x` (not an `echo` pipe, so nothing else is timed). Times are the whole process lifetime; CPU times are in GNU time\'s 10 ms steps (`node bench/startup.js` measures them to the millisecond).\n');
     md.push(groupTable(g, inputs[g.input]) + '\n');
   }
   if (rowsText) {
