@@ -115,7 +115,8 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   }
   // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
   const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
-    maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
+    // process.stdin when read: on a regular file (FdLineSource) it is never made (an fs.ReadStream: start-up time).
+    maxLineBytes: options.maxLineBytes, errLine, get stdin() { return process.stdin; }, stdout: process.stdout,
     // A regular file on stdin is its own log: under a checkpoint it is remembered by identity and
     // byte offset (fd-line-source.ts), so --wal is for pipes only.
     stdinSource: options.sources.maxRate === undefined && stdinIsFile()
@@ -163,7 +164,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   let recordsOut: () => number = () => 0;
   if (live) {
     const { LiveView } = await import('./live-view.js');
-    const view = new LiveView({ stream: process.stdout, stderr: process.stderr, chalk: chalkFor(process.stdout, process.env, options.color) });
+    const view = new LiveView({ stream: process.stdout, stderr: process.stderr, chalk: await chalkFor(process.stdout, process.env, options.color) });
     recordsOut = () => view.recordsOut;
     closeView = () => view.close();
     result.output(() => view);
@@ -180,7 +181,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   ssc.issues.onWarning((m) => errLine(`dstream: ${m}`));
   const { Observers } = await import('../observe/observers.js');
   const observers = await Observers.create({
-    ssc, chalk: chalkFor(process.stderr, process.env, options.color),
+    ssc, chalk: () => chalkFor(process.stderr, process.env, options.color),
     spinner: terminalProgress && !bounded && !options.stats,
     stats: options.stats, progressJson: options.progressJson, metricsPort: options.metricsPort,
     recordsOut: () => recordsOut(), log: errLine, env: process.env,
