@@ -17,8 +17,9 @@
  */
 import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
 import type { StreamNode } from '../core/node.js';
-import { columnsOf, columnsRecord, delimitedRecord, frameHeader, headerLine, jsonRecord, textRecord, type Columns, type OutputFormat } from './format.js';
+import { columnsOf, columnsRecord, delimitedRecord, frameHeader, headerLine, isoTime, jsonRecord, numberText, textRecord, type Columns, type OutputFormat } from './format.js';
 import type { Output } from './output.js';
+import { CSV_SPECIAL, delimitedRow, jsonRow, rowRoom, TSV_SPECIAL, type RowBytes } from './row-bytes.js';
 import { isSink } from './sink.js';
 
 /** Options of a `FormatSink`. */
@@ -46,13 +47,26 @@ export class FormatSink implements StreamNode {
   private columns: Columns | null = null;
   /** Records output so far (progress and metrics). */
   recordsOut = 0;
+  /** json/tsv/csv without a header into an output with `rowBytes`: rows are formatted as bytes (row-bytes.ts). */
+  private readonly bytes: boolean;
+  /** Bytes mode: the first `headLength` bytes are the ASCII text every row starts with now (json's time and window fields, tsv/csv's window start). */
+  private head = new Uint8Array(256);
+  private headLength = 0;
+  /** Bytes mode, json outside a window group: the batch time the row head holds. */
+  private headTimeMs = NaN;
 
   constructor(private readonly out: Output, private readonly o: FormatSinkOptions) {
     this.limit = o.printLimit ?? 10;
+    this.bytes = o.format !== 'text' && !o.header && typeof out.rowBytes === 'function';
   }
 
   record(value: unknown): void {
     this.recordsOut++;
+    if (this.bytes) {
+      const b = this.out.rowBytes!();
+      if (b !== null) this.byteRow(b, value);
+      return;
+    }
     const f = this.o.format;
     if (f === 'text') {
       if (this.limit === Infinity) {
@@ -79,12 +93,49 @@ export class FormatSink implements StreamNode {
     } else this.out.write(delimitedRecord(value, f, w) + '\n');
   }
 
+  /**
+   * A row into the output's bytes: the same bytes as the string formatters' text (format.ts),
+   * which write the rows the byte writers refuse (row-bytes.ts).
+   */
+  private byteRow(b: RowBytes, x: unknown): void {
+    const f = this.o.format;
+    if (f === 'json' && this.group === null) {
+      const t = this.o.currentBatchTimeMs();
+      if (t !== this.headTimeMs) {
+        this.headTimeMs = t;
+        this.setHead(`{"time":${numberText(t)},`);
+      }
+    }
+    const room = rowRoom(this.headLength, x);
+    if (room <= b.capacity) {
+      b.room(room);
+      const start = b.n;
+      const { head, headLength } = this;
+      if (f === 'json' ? jsonRow(b, head, headLength, x) : delimitedRow(b, head, headLength, x, f === 'tsv' ? TSV_SPECIAL : CSV_SPECIAL, f === 'tsv' ? 9 : 44)) return;
+      b.n = start;
+    }
+    const w = this.group ?? undefined;
+    b.text((f === 'json' ? jsonRecord(x, this.group ? this.groupTimeMs : this.o.currentBatchTimeMs(), w) : delimitedRecord(x, f as 'tsv' | 'csv', w)) + '\n');
+  }
+
+  /** Bytes mode: `text` (ASCII: numbers and ISO times) becomes the row head. */
+  private setHead(text: string): void {
+    if (text.length > this.head.length) this.head = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) this.head[i] = text.charCodeAt(i);
+    this.headLength = text.length;
+  }
+
   beginGroup(bounds: WindowBounds): void {
     this.group = bounds;
     this.groupFirst = [];
     // A processing-time window is output at its end, a multiple of the slide interval; at end of
     // input that is the next slide boundary, later than the final batch's time.
     this.groupTimeMs = bounds.eventTime ? this.o.currentBatchTimeMs() : bounds.endMs;
+    if (this.bytes) {
+      this.setHead(this.o.format === 'json'
+        ? `{"time":${numberText(this.groupTimeMs)},"windowStart":${numberText(bounds.startMs)},"windowEnd":${numberText(bounds.endMs)},`
+        : isoTime(bounds.startMs) + (this.o.format === 'tsv' ? '\t' : ','));
+    }
     if (this.o.format === 'text' && this.limit === Infinity) this.out.write(frameHeader(this.groupTimeMs, bounds));
   }
 
@@ -95,6 +146,8 @@ export class FormatSink implements StreamNode {
     }
     this.group = null;
     this.groupFirst = [];
+    this.headLength = 0;
+    this.headTimeMs = NaN;
   }
 
   endBatch(batch: BatchInfo): void {
