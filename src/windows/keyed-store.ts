@@ -84,30 +84,36 @@ export class TwoStacksStore implements PaneStore {
   }
   sealBefore(pane: number): void {
     for (const [index, map] of this.open.takeBefore(pane)) {
-      for (const [k, v] of map) {
-        let s = this.perKey.get(k);
-        if (s === undefined) {
-          this.perKey.set(k, (s = new TwoStacks()));
-          this.sorted = null;
-        }
-        s.push(index, v, this.combine);
-      }
+      this.sealing = index;
+      map.forEach(this.sealEntry);
       this.sealed.push(index, map);
     }
   }
-  evictBefore(pane: number): void {
-    for (const [, map] of this.sealed.takeBefore(pane)) {
-      for (const k of map.keys()) {
-        const s = this.perKey.get(k);
-        if (s === undefined) continue;
-        s.evictBefore(pane, this.combine);
-        if (s.size === 0) {
-          this.perKey.delete(k);
-          this.sorted = null;
-        }
-      }
+  /** `sealBefore`: the pane being sealed, and the step for each of its keys (`Map.forEach` allocates no entry arrays). */
+  private sealing = NaN;
+  private readonly sealEntry = (v: unknown, k: unknown): void => {
+    let s = this.perKey.get(k);
+    if (s === undefined) {
+      this.perKey.set(k, (s = new TwoStacks()));
+      this.sorted = null;
     }
+    s.push(this.sealing, v, this.combine);
+  };
+  evictBefore(pane: number): void {
+    this.evicting = pane;
+    for (const [, map] of this.sealed.takeBefore(pane)) map.forEach(this.evictEntry);
   }
+  /** `evictBefore`: panes before this one leave, and the step for each key of a leaving pane. */
+  private evicting = NaN;
+  private readonly evictEntry = (_v: unknown, k: unknown): void => {
+    const s = this.perKey.get(k);
+    if (s === undefined) return;
+    s.evictBefore(this.evicting, this.combine);
+    if (s.size === 0) {
+      this.perKey.delete(k);
+      this.sorted = null;
+    }
+  };
   windowEmpty(): boolean {
     return this.perKey.size === 0;
   }
@@ -127,11 +133,8 @@ export class TwoStacksStore implements PaneStore {
     for (const [i, m] of d.open) for (const [k, v] of m) this.open.get(i).set(k, v);
     // Re-pushing the sealed panes in order rebuilds every key's two stacks exactly.
     for (const [index, map] of d.sealed) {
-      for (const [k, v] of map) {
-        let s = this.perKey.get(k);
-        if (s === undefined) this.perKey.set(k, (s = new TwoStacks()));
-        s.push(index, v, this.combine);
-      }
+      this.sealing = index;
+      map.forEach(this.sealEntry);
       this.sealed.push(index, map);
     }
   }
