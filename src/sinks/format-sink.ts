@@ -19,8 +19,10 @@ import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
 import type { StreamNode } from '../core/node.js';
 import { columnsOf, columnsRecord, delimitedRecord, frameHeader, headerLine, isoTime, jsonRecord, numberText, textRecord, type Columns, type OutputFormat } from './format.js';
 import type { Output } from './output.js';
-import { CSV_SPECIAL, delimitedRow, jsonRow, rowRoom, TSV_SPECIAL, type RowBytes } from './row-bytes.js';
+import { asciiBytes, CSV_SPECIAL, delimitedRow, jsonRow, rowRoom, TSV_SPECIAL, type RowBytes } from './row-bytes.js';
 import { isSink } from './sink.js';
+
+const NO_HEAD = new Uint8Array(0);
 
 /** Options of a `FormatSink`. */
 export interface FormatSinkOptions {
@@ -49,9 +51,8 @@ export class FormatSink implements StreamNode {
   recordsOut = 0;
   /** json/tsv/csv without a header into an output with `rowBytes`: rows are formatted as bytes (row-bytes.ts). */
   private readonly bytes: boolean;
-  /** Bytes mode: the first `headLength` bytes are the ASCII text every row starts with now (json's time and window fields, tsv/csv's window start). */
-  private head = new Uint8Array(256);
-  private headLength = 0;
+  /** Bytes mode: the ASCII text every row starts with now (json's time and window fields, tsv/csv's window start). */
+  private head: Uint8Array = NO_HEAD;
   /** Bytes mode, json outside a window group: the batch time the row head holds. */
   private headTimeMs = NaN;
 
@@ -106,12 +107,12 @@ export class FormatSink implements StreamNode {
         this.setHead(`{"time":${numberText(t)},`);
       }
     }
-    const room = rowRoom(this.headLength, x);
+    const head = this.head;
+    const room = rowRoom(head.length, x);
     if (room <= b.capacity) {
       b.room(room);
       const start = b.n;
-      const { head, headLength } = this;
-      if (f === 'json' ? jsonRow(b, head, headLength, x) : delimitedRow(b, head, headLength, x, f === 'tsv' ? TSV_SPECIAL : CSV_SPECIAL, f === 'tsv' ? 9 : 44)) return;
+      if (f === 'json' ? jsonRow(b, head, x) : delimitedRow(b, head, x, f === 'tsv' ? TSV_SPECIAL : CSV_SPECIAL, f === 'tsv' ? 9 : 44)) return;
       b.n = start;
     }
     const w = this.group ?? undefined;
@@ -120,9 +121,7 @@ export class FormatSink implements StreamNode {
 
   /** Bytes mode: `text` (ASCII: numbers and ISO times) becomes the row head. */
   private setHead(text: string): void {
-    if (text.length > this.head.length) this.head = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) this.head[i] = text.charCodeAt(i);
-    this.headLength = text.length;
+    this.head = asciiBytes(text);
   }
 
   beginGroup(bounds: WindowBounds): void {
@@ -146,7 +145,7 @@ export class FormatSink implements StreamNode {
     }
     this.group = null;
     this.groupFirst = [];
-    this.headLength = 0;
+    this.head = NO_HEAD;
     this.headTimeMs = NaN;
   }
 
