@@ -3,11 +3,13 @@
  * stacks, window keys kept sorted between slides) outputs, at every slide,
  * exactly the rows of a naive recomputation over the records of the window's
  * panes — same keys, same order, same values — for random records, window
- * lengths, slides, keys entering and leaving, and snapshot/restore in between.
+ * lengths, slides, keys entering and leaving, and snapshot/restore in between;
+ * and its open panes (`OpenPanes`) behave as a Map of panes.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TwoStacksStore } from '../../src/windows/keyed-store.js';
+import { OpenPanes } from '../../src/windows/pane-store.js';
 import { KeyedReducer } from '../../src/operators/keyed-map.js';
 import { builtinReducer, type Aggregation } from '../../src/operators/reducers.js';
 import { IssueLog } from '../../src/core/issues.js';
@@ -69,4 +71,35 @@ describe('TwoStacksStore equals a naive recomputation at every slide', () => {
       }), { numRuns: 300 });
     });
   }
+});
+
+describe('OpenPanes equals a Map of panes', () => {
+  it('get, peek, takeBefore, first, indexes and entries, for indexes in any order', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('get' as const), index: fc.integer({ min: -20, max: 60 }) }),
+      fc.record({ kind: fc.constant('peek' as const), index: fc.integer({ min: -20, max: 60 }) }),
+      fc.record({ kind: fc.constant('take' as const), before: fc.integer({ min: -20, max: 60 }) }),
+    );
+    fc.assert(fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+      let made = 0;
+      const panes = new OpenPanes(() => ({ id: made++ }));
+      const model = new Map<number, { id: number }>();
+      for (const o of ops) {
+        if (o.kind === 'get') {
+          const p = panes.get(o.index);
+          if (!model.has(o.index)) model.set(o.index, p);
+          expect(p).toBe(model.get(o.index));
+        } else if (o.kind === 'peek') expect(panes.peek(o.index)).toBe(model.get(o.index));
+        else {
+          const expected = [...model].filter(([i]) => i < o.before).sort((a, b) => a[0] - b[0]);
+          for (const [i] of expected) model.delete(i);
+          expect(panes.takeBefore(o.before)).toEqual(expected);
+        }
+        const rest = [...model].sort((a, b) => a[0] - b[0]);
+        expect(panes.entries()).toEqual(rest);
+        expect(panes.indexes()).toEqual(rest.map(([i]) => i));
+        expect(panes.first()).toBe(rest.length ? rest[0]![0] : Infinity);
+      }
+    }), { numRuns: 300 });
+  });
 });
