@@ -17,7 +17,7 @@
  */
 import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
 import type { StreamNode } from '../core/node.js';
-import { columnsOf, columnsRecord, delimitedRecord, frameHeader, headerLine, isoTime, jsonRecord, numberText, textRecord, type Columns, type OutputFormat } from './format.js';
+import { columnsOf, columnsRecord, DAY_MS, delimitedRecord, frameHeader, headerLine, ISO_END_MS, isoTime, jsonRecord, numberText, textRecord, type Columns, type OutputFormat } from './format.js';
 import type { Output } from './output.js';
 import { asciiBytes, CSV_SPECIAL, delimitedRow, jsonRow, rowRoom, TSV_SPECIAL, type RowBytes } from './row-bytes.js';
 import { isSink } from './sink.js';
@@ -32,6 +32,38 @@ function headBytes(into: Uint8Array, text: string): Uint8Array {
   if (into.length !== text.length) return asciiBytes(text);
   for (let i = 0; i < text.length; i++) into[i] = text.charCodeAt(i);
   return into;
+}
+
+/**
+ * The head of a tsv/csv row of a window group: `isoTime(startMs)` and the separator `sep` (a
+ * character code), into `into` when it fits; an integer instant from 1970 to 9999 is written by
+ * arithmetic (its day's `YYYY-MM-DDT` cached), without building the text.
+ */
+function isoHeadBytes(into: Uint8Array, startMs: Millis, sep: number): Uint8Array {
+  if (!Number.isInteger(startMs) || startMs < 0 || startMs >= ISO_END_MS) return headBytes(into, isoTime(startMs) + String.fromCharCode(sep));
+  const day = Math.floor(startMs / DAY_MS);
+  if (headDay.day !== day) headDay = { day, bytes: asciiBytes(isoTime(day * DAY_MS).slice(0, 11)) };
+  const h = into.length === 25 ? into : new Uint8Array(25);
+  h.set(headDay.bytes, 0);
+  const r = startMs - day * DAY_MS;
+  twoDigits(h, 11, Math.floor(r / 3_600_000));
+  h[13] = 58; // :
+  twoDigits(h, 14, Math.floor(r / 60_000) % 60);
+  h[16] = 58;
+  twoDigits(h, 17, Math.floor(r / 1000) % 60);
+  h[19] = 46; // .
+  const ms = r % 1000;
+  h[20] = 48 + Math.floor(ms / 100);
+  twoDigits(h, 21, ms % 100);
+  h[23] = 90; // Z
+  h[24] = sep;
+  return h;
+}
+/** `YYYY-MM-DDT` of the day of the last window head, as bytes (consecutive windows share it). */
+let headDay: { day: number; bytes: Uint8Array } = { day: NaN, bytes: NO_HEAD };
+function twoDigits(into: Uint8Array, at: number, v: number): void {
+  into[at] = 48 + Math.floor(v / 10);
+  into[at + 1] = 48 + (v % 10);
 }
 
 /** Options of a `FormatSink`. */
@@ -139,9 +171,10 @@ export class FormatSink implements StreamNode {
     // input that is the next slide boundary, later than the final batch's time.
     this.groupTimeMs = bounds.eventTime ? this.o.currentBatchTimeMs() : bounds.endMs;
     if (this.bytes) {
-      this.head = this.groupHead = headBytes(this.groupHead, this.o.format === 'json'
-        ? `{"time":${numberText(this.groupTimeMs)},"windowStart":${numberText(bounds.startMs)},"windowEnd":${numberText(bounds.endMs)},`
-        : isoTime(bounds.startMs) + (this.o.format === 'tsv' ? '\t' : ','));
+      const f = this.o.format;
+      this.head = this.groupHead = f === 'json'
+        ? headBytes(this.groupHead, `{"time":${numberText(this.groupTimeMs)},"windowStart":${numberText(bounds.startMs)},"windowEnd":${numberText(bounds.endMs)},`)
+        : isoHeadBytes(this.groupHead, bounds.startMs, f === 'tsv' ? 9 : 44);
     }
     if (this.o.format === 'text' && this.limit === Infinity) this.out.write(frameHeader(this.groupTimeMs, bounds));
   }

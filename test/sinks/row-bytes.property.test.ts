@@ -25,7 +25,7 @@ const step = fc.oneof(
   fc.record({ kind: fc.constant('record' as const), value: record }),
   fc.record({
     kind: fc.constant('group' as const),
-    startMs: fc.oneof(fc.integer({ min: 0, max: 4e12 }), fc.constantFrom(-1000, 253_402_300_800_000)),
+    startMs: fc.oneof(fc.integer({ min: 0, max: 4e12 }), fc.double({ min: 0, max: 4e12, noNaN: true }), fc.constantFrom(-1000, 253_402_300_799_999, 253_402_300_800_000, 86_399_999)),
     lengthMs: fc.integer({ min: 1, max: 7_200_000 }),
     eventTime: fc.boolean(),
     values: fc.array(record, { maxLength: 8 }),
