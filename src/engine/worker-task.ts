@@ -31,6 +31,18 @@ export interface WorkerTask {
   index: number;
   /** Bytes read so far by each thread (a `Float64Array` over it, one slot per thread), for the progress bar. */
   progress?: SharedArrayBuffer;
+  /**
+   * With the built-in `sum`: stop at the first value that is not a safe integer or a `BigInt` and
+   * answer `inexact` (such a sum depends on the order of additions; the main thread then reads the
+   * file in one thread).
+   */
+  integerSums?: boolean;
+  /**
+   * An `Int32Array` over it: slot 0 non-zero asks every part to stop at its next block and answer
+   * with what it has read (a graceful stop); slot 1 + `index` is set to 1 once the part's answer is
+   * posted (the main thread waits on it, see engine/workers.ts).
+   */
+  signals?: SharedArrayBuffer;
 }
 
 /** What a thread posts back (worker-entry.ts). */
@@ -51,6 +63,11 @@ export interface WorkerResult {
   records: number;
   /** `StatelessNode.stepCounts()` of the thread's stateless prefix (for the undefined-result warning). */
   steps: { name: string; passed: number; undef: number; undefKey: number }[];
+  /** With `integerSums`: the part stopped at a value that makes the sum depend on the order (the rest is not meaningful). */
+  inexact?: boolean;
+  /** The part was stopped (`signals`) before its end: the partials cover its first `bytesRead` bytes. */
+  cut?: boolean;
+  bytesRead?: number;
 }
 
 /**
@@ -75,6 +92,7 @@ export class TaskRunner {
   private readonly splitter: LineSplitter;
   private readonly forwarded: Issue[] = [];
   private readonly progress: Float64Array | undefined;
+  private readonly signals: Int32Array | undefined;
   private readonly buf = Buffer.allocUnsafe(1 << 20);
   private pos: number;
 
@@ -82,7 +100,7 @@ export class TaskRunner {
   constructor(private readonly task: WorkerTask) {
     const combiner = (this.combiner = new MapSideCombiner({
       prefix: task.prefix, aggregation: task.aggregation, paneMs: task.paneMs, watermarkDelayMs: task.watermarkDelayMs,
-      timezone: task.timezone, parse: task.parse, onError: task.onError,
+      timezone: task.timezone, parse: task.parse, onError: task.onError, integerSums: task.integerSums,
     }));
     const perKind = new Map<IssueKind, number>();
     combiner.issues.listen((i) => {
@@ -91,17 +109,19 @@ export class TaskRunner {
       if (n <= ISSUES_FORWARDED_PER_KIND) this.forwarded.push({ ...i, value: cloneable(i.value), raw: cloneable(i.raw) });
     });
     this.progress = task.progress ? new Float64Array(task.progress) : undefined;
+    this.signals = task.signals ? new Int32Array(task.signals) : undefined;
     this.splitter = new LineSplitter((line) => combiner.line(line), combiner.issues, 'stdin', task.maxLineBytes, task.start === 0);
     this.pos = task.start;
   }
 
   /**
    * Reads 1 MiB blocks until the part ends or `deadlineMs` (`performance.now()` ms) has passed.
-   * @returns true when the whole part has been read (then call `result()`).
+   * @returns true when the part is done — read whole, asked to stop (`signals`), or `inexact` — (then call `result()`).
    */
   step(deadlineMs = Infinity): boolean {
-    const { task, buf } = this;
+    const { task, buf, signals } = this;
     while (this.pos < task.end) {
+      if (this.combiner.inexact || (signals && Atomics.load(signals, 0) !== 0)) return true;
       const n = readSync(0, buf, 0, Math.min(buf.length, task.end - this.pos), this.pos);
       if (n <= 0) break;
       this.splitter.push(buf.subarray(0, n));
@@ -114,13 +134,14 @@ export class TaskRunner {
 
   /** Ends the part: its partials and counts (see `WorkerResult`). */
   result(): WorkerResult {
-    this.splitter.end();
+    // A part stopped early ends at its last complete line: the bytes after it are unread input, not a record.
+    if (this.pos >= this.task.end) this.splitter.end();
     const { combiner } = this;
     const issues = combiner.issues;
     // take() ends the batch (warnings are decided by the main thread over every part's counts); panes ascending.
     const partials = combiner.take().map(([pane, entries]) => [pane, entries.map((e) => e[0]), entries.map((e) => e[1])] as [number, unknown[], unknown[]]);
     return {
-      ok: true, partials, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],
+      ok: true, partials, inexact: combiner.inexact || undefined, cut: this.pos < this.task.end || undefined, bytesRead: this.pos - this.task.start, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],
       passed: issues.passedCounts(), issues: this.forwarded, records: issues.recordsSeen, steps: combiner.stateless?.stepCounts() ?? [],
     };
   }
