@@ -1,17 +1,18 @@
 /**
- * The body of a `--workers` thread: runs its `WorkerTask` (worker-task.ts) and posts the
- * `WorkerResult`, or `{ ok: false, error }`, on its port; then sets its slot of `task.signals`
- * (the main thread may be waiting on it to take the answer synchronously, engine/workers.ts).
+ * The body of a `--workers` thread: reads its `WorkerTask` (worker-task.ts), then, while another
+ * segment has enough left, the rest of it (`SegmentTable.steal`, engine/segments.ts); posts the
+ * `WorkerResult` of every part it read, or `{ ok: false, error }`, on its port; then sets its slot
+ * of `task.signals` (the main thread may be waiting on it to take the answer synchronously,
+ * engine/workers.ts).
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { TaskRunner } from './worker-task.js';
+import { SegmentTable } from './segments.js';
+import { readParts } from './worker-task.js';
 import type { WorkerTask } from './worker-task.js';
 
 const { task, port } = workerData as { task: WorkerTask; port: MessagePort };
 try {
-  const runner = new TaskRunner(task);
-  runner.step();
-  port.postMessage(runner.result());
+  port.postMessage(readParts(task, task.segments ? new SegmentTable(task.segments) : undefined));
 } catch (e) {
   port.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e), code: (e as { exitCode?: number }).exitCode });
 }

@@ -25,7 +25,8 @@ import type { Pair } from '../core/types.js';
 import type { ErrorPolicy, IssueKind } from '../core/issues.js';
 import { undefinedWarning } from '../operators/stateless.js';
 import { isBuiltinReducer } from '../operators/reducers.js';
-import { TaskRunner, type WorkerResult, type WorkerTask } from './worker-task.js';
+import { PartsReader, type WorkerResult, type WorkerTask } from './worker-task.js';
+import { SegmentTable } from './segments.js';
 import { combinerOf, GLOBAL_SENTINEL } from './map-side-combine.js';
 import { splitForWorkers } from '../plan/worker-split.js';
 import { buildPipeline, type PipelineSettings } from './apply-plan.js';
@@ -86,9 +87,10 @@ class WorkersSource implements Source {
   private sink!: SourceSink;
   /** The parts being read (the tasks, or the whole file as one part after an `inexact` answer). */
   private parts: WorkerTask[] = [];
-  private results: (WorkerResult | null)[] = [];
-  /** The main thread's part (the first). */
-  private runner: TaskRunner | undefined;
+  /** Per thread, the results of the parts it read (its own, then those it took from others). */
+  private results: (WorkerResult[] | null)[] = [];
+  /** What the main thread reads (the first part, then others' rests). */
+  private runner: PartsReader | undefined;
   /** Bumped by each `launch`: answers for older parts are ignored. */
   private generation = 0;
   /** `WorkerTask.signals` (stop flag, then one "answered" slot per part). */
@@ -125,33 +127,35 @@ class WorkersSource implements Source {
       setImmediate(() => this.done()); // an empty file: nothing to read (after start() returns, as for any source)
       return;
     }
-    const finished = (i: number, r: WorkerResult) => {
+    const finished = (i: number, answer: WorkerResult | WorkerResult[]) => {
       if (this.stopped || generation !== this.generation) return; // a result posted before the stop reached its thread
-      if (!r.ok) {
+      const rs = Array.isArray(answer) ? answer : [answer];
+      const failed = rs.find((r) => !r.ok);
+      if (failed) {
         this.settled = true;
         this.stop();
-        this.sink.fail(new ConfigError(`worker ${i + 1}: ${r.error}`));
+        this.sink.fail(new ConfigError(`worker ${i + 1}: ${failed.error}`));
         return;
       }
-      if (r.inexact) {
+      if (rs.some((r) => r.inexact)) {
         this.oneThread();
         return;
       }
-      this.results[i] = r;
+      this.results[i] = rs;
       if (--pending === 0) this.done();
     };
     // The first part is read here, in slices (so timers and signals are served), while threads read the others:
     // the main thread would otherwise wait idle, and one thread fewer starts.
     const local = () => {
       if (this.stopped || generation !== this.generation) return;
-      let r: WorkerResult;
+      let r: WorkerResult | WorkerResult[];
       try {
-        this.runner ??= new TaskRunner(parts[0]!);
+        this.runner ??= this.reader(parts[0]!);
         if (!this.runner.step(performance.now() + LOCAL_SLICE_MS)) {
           setImmediate(local);
           return;
         }
-        r = this.runner.result();
+        r = this.runner.results();
       } catch (e) {
         r = { ok: false, error: e instanceof Error ? e.message : String(e) } as WorkerResult;
       }
@@ -163,7 +167,7 @@ class WorkersSource implements Source {
       const { port1, port2 } = new wt.MessageChannel();
       const w = new wt.Worker(new URL('./worker-entry.js', import.meta.url), { workerData: { task, port: port2 }, transferList: [port2] });
       this.workers.push({ worker: w, port: port1, index: i });
-      port1.once('message', (r: WorkerResult) => {
+      port1.once('message', (r: WorkerResult | WorkerResult[]) => {
         void w.terminate();
         finished(i, r);
       });
@@ -183,7 +187,12 @@ class WorkersSource implements Source {
     if (this.tasks[0]!.progress) new Float64Array(this.tasks[0]!.progress).fill(0);
     this.onOneThread?.();
     const first = this.tasks[0]!;
-    this.launch([{ ...first, start: first.start, end: this.tasks[this.tasks.length - 1]!.end, integerSums: false }]);
+    this.launch([{ ...first, start: first.start, end: this.tasks[this.tasks.length - 1]!.end, integerSums: false, segments: undefined }]);
+  }
+
+  /** The reader of the main thread's part (and of the rests it takes from others, see engine/segments.ts). */
+  private reader(task: WorkerTask): PartsReader {
+    return new PartsReader(task, task.segments ? new SegmentTable(task.segments) : undefined);
   }
 
   private endThreads(): void {
@@ -197,7 +206,15 @@ class WorkersSource implements Source {
   /** Merges every part's answer and pushes the partials (see class doc), then ends the input. */
   private done(): void {
     const sink = this.sink;
-    const results = this.results as WorkerResult[];
+    // Every part read, in file order: the segments tile the file (engine/segments.ts), whichever thread read them.
+    const results = (this.results as WorkerResult[][]).flat().sort((a, b) => a.start - b.start);
+    const size = this.parts.length ? this.parts[this.parts.length - 1]!.end - this.parts[0]!.start : 0;
+    const read = results.reduce((a, r) => a + (r.bytesRead ?? 0), 0);
+    if (!this.stopped && read !== size) {
+      this.settled = true;
+      sink.fail(new Error(`--workers: the threads read ${read} bytes of a file of ${size} (did it change while being read?)`));
+      return;
+    }
     const issues = this.ssc.issues;
     for (const r of results) {
       // The thread's issues reach the listeners as if read here, numbered from the start of the file
@@ -289,21 +306,22 @@ class WorkersSource implements Source {
     const results = this.results;
     const deadlineMs = performance.now() + STOP_WAIT_MS;
     try {
-      results[0] ??= (this.runner ??= new TaskRunner(this.parts[0]!)).result();
+      results[0] ??= (this.runner ??= this.reader(this.parts[0]!)).results();
     } catch {
       /* the part's error is the one reported */
     }
     for (const { port, index } of this.workers) {
       if (results[index]) continue;
       Atomics.wait(signals, 1 + index, 0, Math.max(0, deadlineMs - performance.now()));
-      results[index] = (workerThreads().receiveMessageOnPort(port)?.message as WorkerResult | undefined) ?? null;
+      const answer = workerThreads().receiveMessageOnPort(port)?.message as WorkerResult | WorkerResult[] | undefined;
+      results[index] = Array.isArray(answer) ? answer : null;
     }
     if (this.parts.length === 0) return;
-    if (!results.every((r) => r?.ok && !r.inexact)) {
+    if (!results.every((rs) => rs?.every((r) => r.ok && !r.inexact))) {
       this.log('dstream: stopped before the threads finished: the input read so far is not in the output (--workers 1 keeps it)');
       return;
     }
-    const read = (results as WorkerResult[]).reduce((a, r) => a + (r.bytesRead ?? 0), 0);
+    const read = (results as WorkerResult[][]).flat().reduce((a, r) => a + (r.bytesRead ?? 0), 0);
     const size = this.parts[this.parts.length - 1]!.end - this.parts[0]!.start;
     if (results.length > 1) {
       this.log(`dstream: stopped before the end of the input: the output covers ${read} of its ${size} bytes, the first ones of each of the ${results.length} parts the threads read`);
@@ -344,7 +362,8 @@ export function buildWorkerPipeline(
   const combine = combinerOf(agg, '--workers', 'drop --workers');
   const paneMs = win ? windowSpec(win.lengthMs, win.slideMs, ssc.batchIntervalMs, true).paneMs : Number.MAX_SAFE_INTEGER;
   const ranges = lineAlignedRanges(0, o.stdinSize, o.workers);
-  const tasks: WorkerTask[] = ranges.map(([start, end], index) => ({
+  const segments = SegmentTable.create(ranges).buffer;
+  const tasks: WorkerTask[] = ranges.map(([start, end], index) => ({ segments,
     start, end, prefix, aggregation: agg, batchIntervalMs: ssc.batchIntervalMs, paneMs,
     watermarkDelayMs: o.settings.watermarkDelayMs, timezone: o.timezone, parse: o.parse, maxLineBytes: o.maxLineBytes, onError: o.onError,
     index, progress: o.progress, integerSums: 'source' in agg && agg.source === 'sum',
