@@ -13,7 +13,10 @@
  * each at once — the ceiling when nothing at all is shared but the cores and the load on them.
  * Runs are interleaved (one, halves, auto; then halves, auto, one; …). Prints medians of wall and
  * CPU time (GNU time's user + system, see bench/rss.js) and the ratios one ÷ halves and
- * one ÷ auto, with the load average before and after. It prints; it writes no file.
+ * one ÷ auto, with the load average, the share of the machine's CPU time that was busy during
+ * each group (/proc/stat), and whether the kernel's autogroup scheduling is on: with it, CPU is
+ * shared fairly between sessions, not threads, so on a machine whose cores are all busy a second
+ * thread gets no more CPU for the job, only more work. It prints; it writes no file.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -67,6 +70,26 @@ async function together(cmds) {
   return { ms: performance.now() - t0, cpuMs: rs.reduce((a, r) => a + (r.cpuMs ?? NaN), 0) };
 }
 
+/** Busy and total jiffies of all CPUs (/proc/stat), or null off Linux. */
+function cpuJiffies() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0);
+    return { busy: f.reduce((a, b) => a + b, 0) - idle, total: f.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the kernel shares CPU between sessions rather than threads (CONFIG_SCHED_AUTOGROUP). */
+function autogroup() {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1' ? 'on' : 'off';
+  } catch {
+    return 'unknown';
+  }
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
@@ -85,8 +108,9 @@ async function main() {
   if (!o.only || o.only.includes('j1')) job('J1', corpus.files.tweets.path, J1);
   if (!o.only || o.only.includes('j3')) job('J3', corpus.files.access.path, J3);
   if (!o.only || o.only.includes('loop')) groups.push({ id: 'loop', variants: { one: [[NODE, loop(LOOP_MILLIONS)]], halves: [[NODE, loop(LOOP_MILLIONS / 2)], [NODE, loop(LOOP_MILLIONS / 2)]] } });
-  console.log(`cores: ${os.availableParallelism()}, load average before: ${load()}`);
+  console.log(`cores: ${os.availableParallelism()}, load average before: ${load()}, scheduler autogroup: ${autogroup()}`);
   for (const g of groups) {
+    const j0 = cpuJiffies();
     const names = Object.keys(g.variants);
     const res = Object.fromEntries(names.map((n) => [n, { ms: [], cpu: [] }]));
     for (let run = 0; run < o.runs; run++) {
@@ -102,7 +126,10 @@ async function main() {
     for (const n of names.filter((x) => x !== 'one')) {
       console.log(`${g.id} one ÷ ${n}: wall ${(med.one.ms / med[n].ms).toFixed(2)}×, CPU ${(med[n].cpu / med.one.cpu).toFixed(2)} of one's`);
     }
-    console.log(`load average: ${load()}`);
+    const j1 = cpuJiffies();
+    // Busy share of every core of the machine over the group (this benchmark's runs included).
+    const busy = j0 && j1 ? `, machine CPU busy ${(100 * (j1.busy - j0.busy) / (j1.total - j0.total)).toFixed(0)} %` : '';
+    console.log(`load average: ${load()}${busy}`);
   }
 }
 
