@@ -46,6 +46,18 @@ import { numText, range } from './codec.js';
 import type { JobKeys } from './keys.js';
 import type { Client } from './scripts.js';
 
+/**
+ * Crash tests: `DSTREAM_REDIS_FAULT=after-decide@N` or `after-half@N` kills this process with SIGKILL in
+ * its N-th stage-1 commit, after step 1, or after step 2 reached the first half of the key partitions.
+ */
+const FAULT = /^(after-decide|after-half)@(\d+)$/.exec(process.env.DSTREAM_REDIS_FAULT ?? '');
+let commits = 0;
+
+/** SIGKILL now if the fault is `point` in this commit. */
+function faultAt(point: string, n: number): void {
+  if (FAULT && FAULT[1] === point && Number(FAULT[2]) === n) process.kill(process.pid, 'SIGKILL');
+}
+
 /** The commit as decided: what steps 2 and 3 need. */
 interface Decided {
   partition: number;
@@ -69,7 +81,9 @@ export async function commitStage1(redis: Client, k: JobKeys, worker: string, ep
     await rollForward(redis, k, p, await redis.hgetall(k.s1(p)));
     return 'stale';
   }
-  await deliverAndFinish(redis, k, d);
+  const n = ++commits;
+  faultAt('after-decide', n);
+  await deliverAndFinish(redis, k, d, n);
   return 'ok';
 }
 
@@ -88,9 +102,14 @@ export async function rollForward(redis: Client, k: JobKeys, p: number, s1: Reco
 }
 
 /** Steps 2 and 3 of a decided commit. @throws DStreamError when a key partition misses an earlier batch of P. */
-async function deliverAndFinish(redis: Client, k: JobKeys, d: Decided): Promise<void> {
-  const answers = await Promise.all(d.payloads.map((payload, q) =>
-    redis.dsS1Deliver(k.kp(q, 'seen'), k.kp(q, 's2in'), d.partition, d.seq, d.watermark, d.eof, d.idle, payload)));
+async function deliverAndFinish(redis: Client, k: JobKeys, d: Decided, n = 0): Promise<void> {
+  const deliver = (payload: string, q: number) => redis.dsS1Deliver(k.kp(q, 'seen'), k.kp(q, 's2in'), d.partition, d.seq, d.watermark, d.eof, d.idle, payload);
+  if (FAULT?.[1] === 'after-half' && Number(FAULT[2]) === n) {
+    const half = Math.ceil(d.payloads.length / 2);
+    await Promise.all(d.payloads.slice(0, half).map(deliver));
+    faultAt('after-half', n);
+  }
+  const answers = await Promise.all(d.payloads.map(deliver));
   const gap = answers.indexOf('GAP');
   if (gap >= 0) {
     throw new DStreamError('E_LOG', 'processing', `key partition ${gap} lacks a batch of input partition ${d.partition} before batch ${d.seq}; the job's state in redis is damaged (dstream job reset, then run it again)`);
