@@ -83,6 +83,17 @@ describe.skipIf(!clusterAvailable())('stage-1 commit steps on a Redis Cluster', 
     expect(await r.dsS1Deliver(job.k.kp(2, 'seen'), job.k.kp(2, 's2in'), 0, 5, '0', 0, 0, 'X')).toBe('GAP');
   });
 
+  it('a job of the older one-slot layout is refused with what to do; reset deletes its keys', async () => {
+    const old = b.job('old');
+    const p = old.k.prefix; // ds:{proto}:job:old
+    await b.redis.hset(`${p}:meta`, 'p1', '2', 'p2', '3', 'fp', '{}', 'out', 'old-out');
+    const keys = [`${p}:leases`, `${p}:s1:1`, `${p}:s2:2`, 'ds:{proto}:out:old-out'];
+    for (const k of keys) await b.redis.hset(k, 'x', '1');
+    await expect(old.open(3, '{}', 'old-out')).rejects.toThrow('job old was created by an older dstream, whose keys lie in one hash slot; finish it with that version, or delete it (dstream job reset) and start it again');
+    expect(await old.reset()).toBe(5);
+    expect(await Promise.all([`${p}:meta`, ...keys].map((k) => b.redis.exists(k)))).toEqual([0, 0, 0, 0, 0]);
+  });
+
   it('reset deletes every key of the job on every node', async () => {
     const clients = cluster.clients();
     try {

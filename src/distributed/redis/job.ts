@@ -30,6 +30,9 @@ import type { JobKeys, TopicKeys } from './keys.js';
 import type { Client } from './scripts.js';
 import { commitStage1, rollForward } from './stage1-commit.js';
 
+/** The key layout of keys.ts, stored as `v` in a job's meta: jobs of the older one-slot layout are refused (and can be reset). */
+const LAYOUT = '2';
+
 function result(r: string): CommitResult {
   return r === 'OK' ? 'ok' : r === 'FENCED' ? 'fenced' : 'stale';
 }
@@ -66,7 +69,11 @@ export class RedisJob implements JobLog {
    * the next worker to open the job.
    */
   async open(keyPartitions: number, pipeline: string, output: string): Promise<JobMeta | null> {
-    let meta = await this.meta();
+    const raw = await this.redis.hgetall(this.k.meta);
+    if (raw.p1 && raw.v !== LAYOUT) {
+      throw new ConfigError(`job ${this.group} was created by an older dstream, whose keys lie in one hash slot; finish it with that version, or delete it (dstream job reset) and start it again`);
+    }
+    let meta = raw.p1 ? metaOf(raw) : null;
     if (!meta) {
       const claim = await this.redis.dsClaimOutput(OUTPUTS, output, this.k.base, this.k.prefix);
       if (claim[0] === 'TAKEN') throw new ConfigError(`--to: output stream '${output}' is written by another job (${String(claim[1])}); choose another name`);
@@ -260,6 +267,10 @@ export class RedisJob implements JobLog {
     if (meta) {
       for (const p of range(meta.inputPartitions)) keys.push(this.k.s1(p), this.k.lease(`s1:${p}`));
       for (const q of range(meta.keyPartitions)) keys.push(...(['s2', 's2in', 'seen', 'lease'] as const).map((w) => this.k.kp(q, w)), this.k.output(meta.output, q));
+      // A job of the older layout (one hash slot: ds:{T}:job:G:…, output ds:{T}:out:NAME).
+      const p = this.k.prefix;
+      keys.push(`${p}:leases`, `ds:{${this.k.topic}}:out:${meta.output}`, ...range(meta.inputPartitions).map((i) => `${p}:s1:${i}`),
+        ...range(meta.keyPartitions).flatMap((q) => [`${p}:s2:${q}`, `${p}:s2in:${q}`]));
       await this.unclaim(meta.output);
     }
     await this.redis.srem(this.b.keys.jobs, this.group);
