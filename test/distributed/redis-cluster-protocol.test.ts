@@ -2,7 +2,8 @@
  * The stage-1 commit in steps (src/distributed/redis/stage1-commit.ts), call by call on a real Redis
  * Cluster: a zombie's decided commit is rolled forward by the next owner, the zombie is fenced, late
  * deliveries are dropped, a retried decision finishes the stored commit and not the retried one.
- * Exact stream contents after each step. Plus `redis+cluster://` URL parsing (no server).
+ * Exact stream contents after each step. On one server the same steps run as one script: never left
+ * pending. Plus `redis+cluster://` URL parsing (no server).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORIGIN } from '../../src/distributed/log-backend.js';
@@ -10,6 +11,7 @@ import { parseLogUrl } from '../../src/distributed/log-url.js';
 import { RedisBackend } from '../../src/distributed/redis/backend.js';
 import type { RedisJob } from '../../src/distributed/redis/job.js';
 import { clusterAvailable, startRedisCluster, type RedisCluster } from './redis-cluster-harness.js';
+import { redisAvailable, startRedis, type RedisServer } from './redis-harness.js';
 
 describe('redis+cluster:// URLs', () => {
   it('seed nodes, credentials, topic and group', () => {
@@ -106,5 +108,43 @@ describe.skipIf(!clusterAvailable())('stage-1 commit steps on a Redis Cluster', 
     } finally {
       clients.forEach((c) => c.disconnect());
     }
+  });
+});
+
+describe.skipIf(!redisAvailable())('stage-1 commit on one server: the three steps in one script', () => {
+  let server: RedisServer;
+  let b: RedisBackend;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    b = new RedisBackend(parseLogUrl(server.url('one'), 'test', false), { persistent: false });
+    await b.connect();
+    await b.createTopic(1);
+  }, 60_000);
+
+  afterAll(async () => {
+    await b?.close();
+    await server?.stop();
+  });
+
+  it('committed at once, nothing pending; fenced and stale as on a cluster; a stored decision wins', async () => {
+    const job = b.job('g');
+    await job.open(2, '{}', 'one-out');
+    const lease = job.k.lease('s1:0');
+    expect(await b.redis.dsAcquire(lease, 'W', 60_000)).toBe(1);
+    const c = (seq: number, tag: string) => ({
+      partition: 0, seq, offset: `${seq}-0`, maxEventTimeMs: seq, watermarkMs: seq, eof: false, idle: false, floorMs: -Infinity,
+      lines: 1, late: 0, entries: 1, payloads: [`${tag}0`, `${tag}1`],
+    });
+    const streams = async () => Promise.all([0, 1].map(async (q) => (await job.readStage2(q, ORIGIN, 10)).map((m) => `${m.seq}:${m.data}`)));
+    expect(await job.commitStage1('W', 1, c(1, 'A'))).toBe('ok');
+    expect(Object.keys(await b.redis.hgetall(job.k.s1(0))).filter((f) => f.startsWith('c'))).toEqual([]);
+    expect(await streams()).toEqual([['1:A0'], ['1:A1']]);
+    expect(await job.commitStage1('W', 1, c(1, 'B'))).toBe('stale');
+    expect(await job.commitStage1('Z', 1, c(2, 'B'))).toBe('fenced');
+    expect(await b.redis.dsS1Decide(lease, job.k.s1(0), 'W', 1, 2, '2-0', '2', '2', 0, 0, '-inf', 1, 0, 1, 'C0', 'C1')).toBe('OK');
+    expect(await job.commitStage1('W', 1, c(2, 'D'))).toBe('stale');
+    expect(await streams()).toEqual([['1:A0', '2:C0'], ['1:A1', '2:C1']]);
+    expect((await job.stage1State(0)).seq).toBe(2);
   });
 });

@@ -44,6 +44,8 @@ export class RedisBackend implements LogBackend {
   readonly redis: Client;
   readonly topic: string;
   readonly keys: TopicKeys;
+  /** A Redis Cluster (`redis+cluster://`): scripts stay within one hash slot. */
+  readonly cluster: boolean;
   private readonly where: string;
   private down = false;
   private lastError = '';
@@ -53,6 +55,7 @@ export class RedisBackend implements LogBackend {
   constructor(readonly url: LogUrl, private readonly o: BackendOptions) {
     this.topic = url.name;
     this.keys = new TopicKeys(url.name);
+    this.cluster = url.nodes !== undefined;
     const nodes = url.nodes ?? [{ host: url.host, port: url.port }];
     this.where = nodes.map((n) => `${n.host}:${n.port}`).join(',');
     const common = {
@@ -254,7 +257,7 @@ export class RedisBackend implements LogBackend {
     if (ref === null) return;
     const ids = cursor(after, ref.keyPartitions);
     const keys = ids.map((_, q) => outputKey(ref.base, name, q));
-    if (!this.url.nodes) {
+    if (!this.cluster) {
       await this.redis.xread('BLOCK', timeoutMs, 'STREAMS', ...keys, ...ids);
       return;
     }

@@ -49,7 +49,7 @@ export class RedisJob implements JobLog {
   private counts: { s1: number; s2: number } | null = null;
 
   /** @param b the topic's connection and keys (a `RedisBackend`). */
-  constructor(private readonly b: { readonly redis: Client; readonly keys: TopicKeys }, readonly group: string) {
+  constructor(private readonly b: { readonly redis: Client; readonly keys: TopicKeys; readonly cluster: boolean }, readonly group: string) {
     this.k = b.keys.job(group);
   }
 
@@ -205,7 +205,7 @@ export class RedisJob implements JobLog {
   }
 
   async commitStage1(worker: string, epoch: number, c: Stage1Commit): Promise<CommitResult> {
-    return commitStage1(this.redis, this.k, worker, epoch, c);
+    return commitStage1(this.redis, this.k, worker, epoch, c, this.b.cluster);
   }
 
   // ---- stage 2 ----

@@ -17,6 +17,8 @@ export interface Scripts {
   dsS1Decide(lease: string, s1: string, ...a: (string | number)[]): Promise<string>;
   dsS1Deliver(seen: string, s2in: string, ...a: (string | number)[]): Promise<string>;
   dsS1Finish(s1: string, seq: number): Promise<string>;
+  /** On one server only: steps 1–3 in one script (s1-commit-all.lua). */
+  dsS1CommitAll(numberOfKeys: number, ...a: (string | number)[]): Promise<string>;
   dsS2Commit(lease: string, s2: string, s2in: string, out: string, ...a: (string | number)[]): Promise<string>;
   dsS2HandOver(lease: string, s2: string, ...a: (string | number)[]): Promise<string>;
   dsOpenJob(topicMeta: string, jobMeta: string, jobs: string, ...a: (string | number)[]): Promise<[string, string[]?]>;
@@ -24,8 +26,8 @@ export interface Scripts {
   dsCreateTopic(meta: string, a: number): Promise<number>;
 }
 
-/** Command name → [file, number of keys, needs the shared head]. */
-const COMMANDS: Record<keyof Scripts, [string, number, boolean]> = {
+/** Command name → [file, number of keys (undefined: given per call), needs the shared head]. */
+const COMMANDS: Record<keyof Scripts, [string, number | undefined, boolean]> = {
   dsAcquire: ['acquire', 1, true],
   dsRenew: ['renew', 1, true],
   dsRelease: ['release', 1, true],
@@ -34,6 +36,7 @@ const COMMANDS: Record<keyof Scripts, [string, number, boolean]> = {
   dsS1Decide: ['s1-decide', 2, true],
   dsS1Deliver: ['s1-deliver', 2, false],
   dsS1Finish: ['s1-finish', 1, false],
+  dsS1CommitAll: ['s1-commit-all', undefined, true],
   dsS2Commit: ['s2-commit', 4, true],
   dsS2HandOver: ['s2-hand-over', 2, true],
   dsOpenJob: ['open-job', 3, false],
@@ -60,10 +63,17 @@ function lua(name: string): string {
  */
 export type Client = Redis & Scripts;
 
+/** `s1-commit-all.lua` with the three steps it calls as Lua functions (each file's KEYS and ARGV become parameters). */
+function composed(file: string): string {
+  if (file !== 's1-commit-all') return lua(file);
+  const fn = (name: string, step: string) => `local function ${name}(KEYS, ARGV)\n${lua(step)}\nend\n`;
+  return fn('decide', 's1-decide') + fn('deliver', 's1-deliver') + fn('finish', 's1-finish') + lua(file);
+}
+
 /** Defines every script on `redis`. */
 export function defineScripts(redis: Redis | Cluster): Client {
   for (const [command, [file, numberOfKeys, head]] of Object.entries(COMMANDS)) {
-    redis.defineCommand(command, { numberOfKeys, lua: (head ? lua('head') : '') + lua(file) });
+    redis.defineCommand(command, { numberOfKeys, lua: (head ? lua('head') : '') + composed(file) });
   }
   return redis as Client;
 }

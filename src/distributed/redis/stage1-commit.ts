@@ -37,8 +37,11 @@
  *   reader rolls forward; nothing of it is computed again, so the result does
  *   not depend on stage 1 being deterministic.
  *
- * Cost: 2 + key partitions scripts per batch (the deliveries in parallel)
- * where one script over one slot did it all; an idle message takes the same path.
+ * Cost on a Cluster: 2 + key partitions scripts per batch (the deliveries in
+ * parallel); an idle message takes the same path. On one server, where a
+ * script may touch any key, the three steps run as one atomic script
+ * (s1-commit-all.lua, composed of the same three files), so no commit is ever
+ * left pending there and a batch costs one round trip and one fsync.
  */
 import type { CommitResult, Stage1Commit } from '../backend.js';
 import { DStreamError } from '../../core/errors.js';
@@ -69,11 +72,13 @@ interface Decided {
 }
 
 /** Steps 1–3 for the lease holder (see module doc). */
-export async function commitStage1(redis: Client, k: JobKeys, worker: string, epoch: number, c: Stage1Commit): Promise<CommitResult> {
+export async function commitStage1(redis: Client, k: JobKeys, worker: string, epoch: number, c: Stage1Commit, cluster: boolean): Promise<CommitResult> {
   const p = c.partition;
   const d: Decided = { partition: p, seq: c.seq, watermark: numText(c.watermarkMs), eof: c.eof ? 1 : 0, idle: c.idle ? 1 : 0, payloads: c.payloads };
-  const r = await redis.dsS1Decide(k.lease(`s1:${p}`), k.s1(p), worker, epoch, c.seq, c.offset, numText(c.maxEventTimeMs), d.watermark, d.eof, d.idle,
-    numText(c.floorMs), c.lines, c.late, c.entries, ...c.payloads);
+  const args = [worker, epoch, c.seq, c.offset, numText(c.maxEventTimeMs), d.watermark, d.eof, d.idle, numText(c.floorMs), c.lines, c.late, c.entries, ...c.payloads];
+  const keys = [k.lease(`s1:${p}`), k.s1(p)];
+  if (!cluster) keys.push(...c.payloads.flatMap((_, q) => [k.kp(q, 'seen'), k.kp(q, 's2in')]));
+  const r = cluster ? await redis.dsS1Decide(keys[0]!, keys[1]!, ...args) : await redis.dsS1CommitAll(keys.length, ...keys, p, ...args);
   if (r === 'FENCED') return 'fenced';
   if (r === 'STALE') return 'stale';
   if (r === 'PENDING') {
@@ -81,6 +86,8 @@ export async function commitStage1(redis: Client, k: JobKeys, worker: string, ep
     await rollForward(redis, k, p, await redis.hgetall(k.s1(p)));
     return 'stale';
   }
+  if (r === 'GAP') throw gapError(p, c.seq);
+  if (!cluster) return 'ok';
   const n = ++commits;
   faultAt('after-decide', n);
   await deliverAndFinish(redis, k, d, n);
@@ -110,9 +117,11 @@ async function deliverAndFinish(redis: Client, k: JobKeys, d: Decided, n = 0): P
     faultAt('after-half', n);
   }
   const answers = await Promise.all(d.payloads.map(deliver));
-  const gap = answers.indexOf('GAP');
-  if (gap >= 0) {
-    throw new DStreamError('E_LOG', 'processing', `key partition ${gap} lacks a batch of input partition ${d.partition} before batch ${d.seq}; the job's state in redis is damaged (dstream job reset, then run it again)`);
-  }
+  if (answers.includes('GAP')) throw gapError(d.partition, d.seq);
   await redis.dsS1Finish(k.s1(d.partition), d.seq);
+}
+
+/** A key partition lacks an earlier batch of input partition `p` (an invariant broken: never in a sound state). */
+function gapError(p: number, seq: number): DStreamError {
+  return new DStreamError('E_LOG', 'processing', `a key partition lacks a batch of input partition ${p} before batch ${seq}; the job's state in redis is damaged (dstream job reset, then run it again)`);
 }
