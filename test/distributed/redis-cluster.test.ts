@@ -4,7 +4,8 @@
  * the keys of one call share a slot; the spread is checked on the nodes themselves.
  *
  * - 2 workers over the bundled access log: `cat` equals the local run; the topic's input, the
- *   job's stage-2 streams and its output rows lie on every node.
+ *   job's stage-2 streams and its output rows lie on every node; `cat --follow` (one stream per
+ *   key partition, on several nodes) prints it too.
  * - kill -9 inside a stage-1 commit (DSTREAM_REDIS_FAULT, stage1-commit.ts): after its decision,
  *   and after half of its deliveries; a replacement rolls the commit forward: exact.
  * - kill -9 at random moments (seeds): 3 workers, 5 times one killed and replaced: exact, no row twice.
@@ -16,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { soak } from '../helpers/long.js';
 import { rng } from '../helpers/rng.js';
 import { APACHE, bigApacheLog, removeDataFiles, STATUS_JOB } from './data.js';
-import { allExit, delay, expectExactJob, killAll, publishFile, reference, startWorker, tail, type Proc } from './procs.js';
+import { allExit, delay, expectExactJob, killAll, publishFile, reference, rows, startDstream, startWorker, tail, waitFor, type Proc } from './procs.js';
 import { clusterAvailable, startRedisCluster, type RedisCluster } from './redis-cluster-harness.js';
 
 const SEEDS = soak('DSTREAM_CLUSTER_SEEDS', 2, 10);
@@ -63,6 +64,15 @@ describe.skipIf(!clusterAvailable())('distributed: Redis Cluster (3 nodes), one 
     } finally {
       clients.forEach((c) => c.disconnect());
     }
+  }, 180_000);
+
+  it('cat --follow started before the job prints the local run once the workers are done; SIGTERM ends it with exit 0', async () => {
+    const follow = startDstream(['cat', cluster.url('follow-out'), '--follow'], { stdin: 'ignore', name: 'cat --follow' });
+    procs.add(follow);
+    const w = worker('follow', 'worker');
+    await expectExactJob([w], cluster.url('follow-out'), small);
+    await waitFor('cat --follow to print every row', () => rows(follow.stdout()).join('\n') === small.join('\n'), 60_000);
+    expect(await follow.term()).toEqual({ code: 0, signal: null });
   }, 180_000);
 
   for (const fault of ['after-decide@2', 'after-half@3']) {
