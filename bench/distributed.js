@@ -1,7 +1,7 @@
 /**
  * bench/distributed.js — distributed mode on both backends against the local engine, in one run.
  *
- *   node bench/distributed.js [--backends redis,kafka] [--fsync always|everysec] [--lines N] [--runs N]
+ *   node bench/distributed.js [--backends redis,kafka[,redis-cluster]] [--fsync always|everysec] [--lines N] [--runs N]
  *                             [--key-partitions N] [--out FILE | --no-write] [--dstream PATH/TO/bin/dstream.js]
  *   npm run bench:distributed
  *
@@ -23,7 +23,10 @@
  *      (`--fsync everysec` to compare: an fsync per commit is what exactly once across a crash
  *      of the server needs), `auto-aof-rewrite-percentage 0` (no AOF rewrite fork in the
  *      middle of a timed run) and no RDB snapshots;
- *    - a Kafka broker (`scripts/test-kafka.sh start DIR`, KRaft, one JVM).
+ *    - a Kafka broker (`scripts/test-kafka.sh start DIR`, KRaft, one JVM);
+ *    - with `--backends …,redis-cluster` (not by default), also a Redis Cluster: 3 such
+ *      redis-servers with `--cluster-enabled yes` joined by `redis-cli --cluster create`, run
+ *      through `redis+cluster://` URLs like the single server.
  * 3. Preloads the input once per backend (timed, not part of the runs):
  *    `dstream publish redis://…/bench --partitions 4 --keep-input < file` (--keep-input: every
  *    run reads it all), and for Kafka a 4-partition topic filled by
@@ -91,7 +94,7 @@ function parseArgs(argv) {
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
-  for (const b of opts.backends) if (b !== 'redis' && b !== 'kafka') throw new Error(`--backends: '${b}' is not redis or kafka`);
+  for (const b of opts.backends) if (!['redis', 'kafka', 'redis-cluster'].includes(b)) throw new Error(`--backends: '${b}' is not redis, kafka or redis-cluster`);
   if (opts.fsync !== 'everysec' && opts.fsync !== 'always') throw new Error('--fsync must be always or everysec');
   for (const k of ['lines', 'runs', 'keyPartitions']) {
     if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`--${k === 'keyPartitions' ? 'key-partitions' : k} must be a positive integer`);
@@ -265,12 +268,27 @@ function writeInput(file, lines) {
 
 // -------------------------------------------------------------------- redis
 
-async function startRedis(redisBin, dir, fsync) {
-  let port;
-  do port = await freePort();
-  while (port === 6399);
+/** A free port, not 6399; with `bus`, one whose cluster bus port (+10000) is free too. */
+async function serverPort(bus) {
+  for (;;) {
+    const port = await freePort();
+    if (port === 6399 || (bus && (port + 10000 > 65535 || !(await portFree(port + 10000))))) continue;
+    return port;
+  }
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function startRedis(redisBin, dir, fsync, extra = []) {
+  const port = await serverPort(extra.length > 0);
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', fsync,
-    '--auto-aof-rewrite-percentage', '0', '--save', '', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log')];
+    '--auto-aof-rewrite-percentage', '0', '--save', '', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log'), ...extra];
   const child = spawn(redisBin, args, { stdio: 'ignore' });
   children.add(child);
   let exited = null;
@@ -304,6 +322,27 @@ async function startRedis(redisBin, dir, fsync) {
       await new Promise((res) => setTimeout(res, 100));
     }
   }
+}
+
+/**
+ * A Redis Cluster of `n` masters (no replicas), each node like `startRedis`, joined by
+ * `redis-cli --cluster create`; resolves when every node says cluster_state:ok.
+ */
+async function startRedisCluster(redisBin, dir, fsync, n) {
+  const nodes = [];
+  for (let i = 0; i < n; i++) {
+    const d = path.join(dir, `node${i + 1}`);
+    fs.mkdirSync(d);
+    nodes.push(await startRedis(redisBin, d, fsync, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf']));
+  }
+  const hosts = nodes.map((s) => `127.0.0.1:${s.port}`);
+  if (tryExec('redis-cli', ['--cluster', 'create', ...hosts, '--cluster-replicas', '0', '--cluster-yes']) === null) throw new Error('redis-cli --cluster create failed');
+  const deadline = Date.now() + 60_000;
+  while (!(await Promise.all(nodes.map((s) => s.redis.cluster('INFO')))).every((i) => /cluster_state:ok/.test(i))) {
+    if (Date.now() > deadline) throw new Error('the Redis Cluster did not reach cluster_state:ok within 60 s');
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  return { nodes, hosts };
 }
 
 function readTail(file, n = 5) {
@@ -347,6 +386,17 @@ function kafkaMissing() {
 
 // ------------------------------------------------------------------ running
 
+/** CPU seconds used so far by a backend's server process(es), or null. */
+function serverCpuOf(b) {
+  let sum = 0;
+  for (const pid of b.serverPids) {
+    const s = cpuSecondsOf(pid);
+    if (s === null) return null;
+    sum += s;
+  }
+  return sum;
+}
+
 const sortedLines = (text) => text.split('\n').filter((l) => l !== '').sort();
 
 /** The distributed output against the local run's bytes; on a difference, which rows. */
@@ -364,7 +414,7 @@ function compare(referenceText, gotText) {
 
 /**
  * Starts a backend's server and preloads the input.
- * → { id, label, server, serverPid, from(group), to(out), flags, publishMs, note, stop(), end() } or null (missing).
+ * → { id, label, server, serverPids, from(group), to(out), flags, publishMs, stop() } or null (missing).
  */
 async function setUpBackend(id, opts, workDir, bin, file) {
   if (id === 'redis') {
@@ -386,12 +436,40 @@ async function setUpBackend(id, opts, workDir, bin, file) {
     if (pub.code !== 0) throw new Error(`dstream publish exited ${pub.code ?? pub.signal}: ${readTail(pubErr)}`);
     const mem = await info(srv.redis, 'memory', 'used_memory_human');
     return {
-      id, label: 'Redis', serverPid: srv.pid, from: (g) => `${base}/bench?group=${g}`, to: (o) => `${base}/${o}`, flags: ['--key-partitions', String(opts.keyPartitions)],
+      id, label: 'Redis', serverPids: [srv.pid], from: (g) => `${base}/bench?group=${g}`, to: (o) => `${base}/${o}`, flags: ['--key-partitions', String(opts.keyPartitions)],
       publishMs,
       server: `redis-server ${version}, local, \`appendonly yes\`, \`appendfsync ${opts.fsync}\`, \`auto-aof-rewrite-percentage 0\`, \`save ""\`; input published with \`dstream publish redis://…/bench --partitions 4 --keep-input\` in ${fmtS(publishMs)} s (used memory then ${mem})`,
       stop: async () => {
         srv.redis.disconnect();
         await srv.stop();
+      },
+    };
+  }
+  if (id === 'redis-cluster') {
+    const redisBin = process.env.REDIS_SERVER || which('redis-server');
+    if (!redisBin || !which('redis-cli')) {
+      log('redis-cluster: left out: redis-server or redis-cli not found on the PATH');
+      return null;
+    }
+    const dir = path.join(workDir, 'redis-cluster');
+    fs.mkdirSync(dir);
+    const c = await startRedisCluster(redisBin, dir, opts.fsync, 3);
+    log(`Redis Cluster on ${c.hosts.join(', ')} (pids ${c.nodes.map((s) => s.pid).join(', ')}), appendonly yes, appendfsync ${opts.fsync}`);
+    const base = `redis+cluster://${c.hosts.join(',')}`;
+    const pubErr = path.join(workDir, 'publish-cluster.err');
+    const t = Date.now();
+    const pub = await run(NODE, [bin, 'publish', `${base}/bench`, '--partitions', '4', '--keep-input'], { stdin: file, stderr: pubErr });
+    const publishMs = Date.now() - t;
+    if (pub.code !== 0) throw new Error(`dstream publish (cluster) exited ${pub.code ?? pub.signal}: ${readTail(pubErr)}`);
+    return {
+      id, label: 'Redis Cluster (3 nodes)', serverPids: c.nodes.map((s) => s.pid), from: (g) => `${base}/bench?group=${g}`, to: (o) => `${base}/${o}`,
+      flags: ['--key-partitions', String(opts.keyPartitions)], publishMs,
+      server: `3 redis-server masters (\`--cluster-enabled yes\`, otherwise as above) on this machine, joined by \`redis-cli --cluster create\`; a stage-1 commit is three scripts there (src/distributed/redis/stage1-commit.ts); input published in ${fmtS(publishMs)} s`,
+      stop: async () => {
+        for (const s of c.nodes) {
+          s.redis.disconnect();
+          await s.stop();
+        }
       },
     };
   }
@@ -411,7 +489,7 @@ async function setUpBackend(id, opts, workDir, bin, file) {
   const publishMs = Date.now() - t;
   if (pub.code !== 0) throw new Error(`producing the input to Kafka exited ${pub.code ?? pub.signal}: ${readTail(err)}`);
   return {
-    id, label: 'Kafka', serverPid: k.pid, from: (g) => `kafka://${k.broker}/bench?group=${g}`, to: (o) => `kafka://${k.broker}/${o}`,
+    id, label: 'Kafka', serverPids: [k.pid], from: (g) => `kafka://${k.broker}/bench?group=${g}`, to: (o) => `kafka://${k.broker}/${o}`,
     flags: ['--once', '--key-partitions', String(opts.keyPartitions)], publishMs,
     server: `Apache Kafka ${process.env.DSTREAM_KAFKA_VERSION || '4.1.1'} (scripts/test-kafka.sh: one KRaft JVM, local); input produced to a 4-partition topic with \`dstream --format tsv --output kafka://…/bench\` in ${fmtS(publishMs)} s`,
     stop: async () => k.stop(),
@@ -474,7 +552,7 @@ async function main() {
     const out = `bench-out-${n}-${c.id}`;
     const args = [bin, '--from', b.from(group), ...OPS, '--to', b.to(out), ...b.flags];
     c.command ??= ['dstream', ...args.slice(1)].map(shq).join(' ').replace(`group=${group}`, 'group=JOB').replace(out, 'OUT');
-    const before = cpuSecondsOf(b.serverPid);
+    const before = serverCpuOf(b);
     const start = process.hrtime.bigint();
     const runs = [];
     for (let w = 0; w < c.workers; w++) {
@@ -482,7 +560,7 @@ async function main() {
     }
     const results = await Promise.all(runs);
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    const serverCpu = before === null ? null : cpuSecondsOf(b.serverPid) - before;
+    const serverCpu = before === null ? null : serverCpuOf(b) - before;
     results.forEach((r, w) => {
       if (r.code !== 0) c.problems.push(`run ${n}, worker ${w + 1} exited ${r.code ?? r.signal}: ${readTail(path.join(workDir, `${group}-${w}.err`), 3)}`);
     });
@@ -565,7 +643,7 @@ async function main() {
       (two.splits.length ? ` CPU seconds of each of the 2 workers per run: ${two.splits.join('; ')}.` : ''));
   }
   md.push(`- Every run, in order: ${contenders.map((c) => `${c.name} ${c.times.map(fmtS).join(', ')} s`).join('; ')}.`);
-  md.push('- Wall time of a distributed run: from starting the worker(s) until the last has exited 0 (the job complete and its output committed); the input was loaded beforehand. "dstream CPU s": user + sys of the dstream process(es), summed over the workers (GNU time); "server CPU s": what redis-server or the Kafka JVM used during the run (/proc). Each distributed run had its own `?group=` and output; its output was deleted afterwards with `dstream job reset`.');
+  md.push('- Wall time of a distributed run: from starting the worker(s) until the last has exited 0 (the job complete and its output committed); the input was loaded beforehand. "dstream CPU s": user + sys of the dstream process(es), summed over the workers (GNU time); "server CPU s": what the redis-server(s) or the Kafka JVM used during the run (/proc). Each distributed run had its own `?group=` and output; its output was deleted afterwards with `dstream job reset`.');
   if (opts.fsync === 'everysec') md.push('- `appendfsync everysec` here; the README recommends `always` for exactly-once output across a crash of the redis server itself, which costs an fsync per commit.');
   md.push('');
   md.push('Commands:\n');
