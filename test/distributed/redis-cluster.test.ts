@@ -66,12 +66,13 @@ describe.skipIf(!clusterAvailable())('distributed: Redis Cluster (3 nodes), one 
     }
   }, 180_000);
 
-  it('cat --follow started before the job prints the local run once the workers are done; SIGTERM ends it with exit 0', async () => {
+  it('cat --follow started once the job exists prints the local run when the worker is done; SIGTERM ends it with exit 0', async () => {
+    const w = worker('follow', 'worker');
+    await w.stderrMatches(/ joined job /); // the job (and its output) exists: cat refuses an unknown output
     const follow = startDstream(['cat', cluster.url('follow-out'), '--follow'], { stdin: 'ignore', name: 'cat --follow' });
     procs.add(follow);
-    const w = worker('follow', 'worker');
     await expectExactJob([w], cluster.url('follow-out'), small);
-    await waitFor('cat --follow to print every row', () => rows(follow.stdout()).join('\n') === small.join('\n'), 60_000);
+    await waitFor(`cat --follow to print every row (its stderr: ${follow.stderr()})`, () => rows(follow.stdout()).join('\n') === small.join('\n'), 60_000);
     expect(await follow.term()).toEqual({ code: 0, signal: null });
   }, 180_000);
 
