@@ -11,7 +11,8 @@ import { parseLogUrl } from '../../src/distributed/log-url.js';
 import { RedisBackend } from '../../src/distributed/redis/backend.js';
 import type { RedisJob } from '../../src/distributed/redis/job.js';
 import { clusterAvailable, startRedisCluster, type RedisCluster } from './redis-cluster-harness.js';
-import { redisAvailable, startRedis, type RedisServer } from './redis-harness.js';
+import { useRedisBackend } from './redis-backend-fixture.js';
+import { redisAvailable } from './redis-harness.js';
 
 describe('redis+cluster:// URLs', () => {
   it('seed nodes, credentials, topic and group', () => {
@@ -112,22 +113,10 @@ describe.skipIf(!clusterAvailable())('stage-1 commit steps on a Redis Cluster', 
 });
 
 describe.skipIf(!redisAvailable())('stage-1 commit on one server: the three steps in one script', () => {
-  let server: RedisServer;
-  let b: RedisBackend;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    b = new RedisBackend(parseLogUrl(server.url('one'), 'test', false), { persistent: false });
-    await b.connect();
-    await b.createTopic(1);
-  }, 60_000);
-
-  afterAll(async () => {
-    await b?.close();
-    await server?.stop();
-  });
+  const fx = useRedisBackend('one', 1);
 
   it('committed at once, nothing pending; fenced and stale as on a cluster; a stored decision wins', async () => {
+    const b = fx.b;
     const job = b.job('g');
     await job.open(2, '{}', 'one-out');
     const lease = job.k.lease('s1:0');
