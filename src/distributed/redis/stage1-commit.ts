@@ -18,10 +18,11 @@
  * P's offset moves past a batch only once all of them have landed):
  *
  * - The decision is step 1, a single atomic script in P's slot. It succeeds
- *   only for the lease holder at its epoch and only for seq = state.seq + 1,
- *   and there is at most one pending commit per P. So for every (P, seq) at
- *   most one content is ever decided: a zombie (lease taken over) is fenced
- *   in the same slot where the new owner took the lease.
+ *   only for seq = state.seq + 1 while no commit is pending, so for every
+ *   (P, seq) at most one content is ever decided, whoever asks (the seq
+ *   chain alone ensures this). It also succeeds only for the lease holder at
+ *   its epoch, kept in the same slot, so a zombie (lease taken over) decides
+ *   nothing at all.
  * - Steps 2 and 3 only copy the decided content, so anyone may do them, any
  *   number of times, in any interleaving: the deciding worker, or whoever
  *   next reads P's state (`stage1State` rolls a pending commit forward before
