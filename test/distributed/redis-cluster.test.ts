@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { soak } from '../helpers/long.js';
 import { rng } from '../helpers/rng.js';
 import { APACHE, bigApacheLog, removeDataFiles, STATUS_JOB } from './data.js';
-import { allExit, delay, expectExactJob, killAll, publishFile, reference, rows, startDstream, startWorker, tail, waitFor, type Proc } from './procs.js';
+import { allExit, delay, expectExactJob, killAll, publishFile, reference, rows, runDstream, startDstream, startWorker, tail, waitFor, type Proc } from './procs.js';
 import { clusterAvailable, startRedisCluster, type RedisCluster } from './redis-cluster-harness.js';
 
 const SEEDS = soak('DSTREAM_CLUSTER_SEEDS', 2, 10);
@@ -75,6 +75,12 @@ describe.skipIf(!clusterAvailable())('distributed: Redis Cluster (3 nodes), one 
     await waitFor(`cat --follow to print every row (its stderr: ${follow.stderr()})`, () => rows(follow.stdout()).join('\n') === small.join('\n'), 60_000);
     expect(await follow.term()).toEqual({ code: 0, signal: null });
   }, 180_000);
+
+  it('a redis:// URL naming a cluster node: one line saying to use redis+cluster://, exit 2', async () => {
+    const r = await runDstream(['publish', `redis://127.0.0.1:${cluster.nodes[0]!.port}/x`, '--partitions', '2'], { input: 'a\n' });
+    expect([r.code, r.stdout, r.stderr.trimEnd().split('\n').length]).toEqual([2, '', 1]);
+    expect(r.stderr).toMatch(new RegExp(`^dstream: redis 127\\.0\\.0\\.1:${cluster.nodes[0]!.port} is a node of a Redis Cluster \\(MOVED \\d+ 127\\.0\\.0\\.1:\\d+\\); give the nodes as redis\\+cluster://HOST:PORT\\[,HOST:PORT…\\]/…`));
+  });
 
   for (const fault of ['after-decide@2', 'after-half@3']) {
     it(`kill -9 inside a stage-1 commit (${fault}): rolled forward by the replacement, exact`, async () => {

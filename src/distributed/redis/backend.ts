@@ -82,7 +82,9 @@ export class RedisBackend implements LogBackend {
       await this.redis.connect();
     } catch (e) {
       if (this.o.persistent) return; // ioredis keeps retrying; commands wait
-      throw new DStreamError('E_LOG', 'receiving', `cannot connect to redis at ${this.where}: ${this.lastError || (e as Error).message}`);
+      const why = this.lastError || (e as Error).message;
+      const hint = this.cluster && /slots cache/.test(why) ? ' (no node answered as a Redis Cluster node; for one server, use redis://HOST:PORT/…)' : '';
+      throw new DStreamError('E_LOG', 'receiving', `cannot connect to redis at ${this.where}: ${why}${hint}`);
     }
   }
 
@@ -102,6 +104,7 @@ export class RedisBackend implements LogBackend {
     if (e instanceof DStreamError) return e;
     const m = e instanceof Error ? e.message : String(e);
     if (/^(NOAUTH|WRONGPASS)/.test(m)) return new ConfigError(`redis ${this.where}: authentication failed (${m.split('.')[0]}); put the password in the URL: redis://:PASSWORD@HOST:PORT/…`);
+    if (!this.cluster && /^(MOVED|ASK) /.test(m)) return new ConfigError(`redis ${this.where} is a node of a Redis Cluster (${m}); give the nodes as redis+cluster://HOST:PORT[,HOST:PORT…]/…`);
     return new DStreamError('E_LOG', 'receiving', `redis ${this.where}: ${m}`);
   }
 
