@@ -92,9 +92,12 @@ describe.skipIf(!clusterAvailable())('stage-1 commit steps on a Redis Cluster', 
     await b.redis.hset(`${p}:meta`, 'p1', '2', 'p2', '3', 'fp', '{}', 'out', 'old-out');
     const keys = [`${p}:leases`, `${p}:s1:1`, `${p}:s2:2`, 'ds:{proto}:out:old-out'];
     for (const k of keys) await b.redis.hset(k, 'x', '1');
+    await b.redis.hset('ds:outputs', 'old-out', 'ds:{proto}:out:old-out', 'old-out:job', p);
+    await expect(b.outputInfo('old-out')).rejects.toThrow("output stream 'old-out' was written by an older dstream (its job's keys in one hash slot); read it with that version");
     await expect(old.open(3, '{}', 'old-out')).rejects.toThrow('job old was created by an older dstream, whose keys lie in one hash slot; finish it with that version, or delete it (dstream job reset) and start it again');
     expect(await old.reset()).toBe(5);
     expect(await Promise.all([`${p}:meta`, ...keys].map((k) => b.redis.exists(k)))).toEqual([0, 0, 0, 0, 0]);
+    expect(await b.redis.hget('ds:outputs', 'old-out')).toBeNull();
   });
 
   it('reset deletes every key of the job on every node', async () => {

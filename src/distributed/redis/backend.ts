@@ -224,6 +224,7 @@ export class RedisBackend implements LogBackend {
   private async outputRef(name: string): Promise<(OutputRef & { job: string }) | null> {
     const [base, job] = await this.redis.hmget(OUTPUTS, name, `${name}:job`);
     if (base === null || job === null) return null;
+    if (base.startsWith('ds:{')) throw new ConfigError(`output stream '${name}' was written by an older dstream (its job's keys in one hash slot); read it with that version`);
     const p2 = await this.redis.hget(`${job}:meta`, 'p2');
     return p2 === null ? null : { base, job, keyPartitions: Number(p2) };
   }
