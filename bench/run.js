@@ -583,8 +583,11 @@ async function main() {
   if (rowsText) {
     md.push('## Row output: formatting and writing rows\n');
     md.push('`node bench/rows.js`: the real FormatSink and StreamOutput write 810,000 `[status, bytes]` rows in window groups of 12' +
-      ' (the output of the 1 h window sliding every 1 s) to /dev/null; rows/s of CPU time (user + system) and of wall time, medians.\n');
+      ' (the output of the 1 h window sliding every 1 s) to /dev/null; rows/s of CPU time (user + system) and of wall time, medians;' +
+      ' "55f925d" is the row output before issue 21 (bench/baselines/rows-55f925d), run interleaved with this build.\n');
     md.push(rowsText.split('\n').filter((l) => l.startsWith('|')).join('\n') + '\n');
+    // The speed-up lines: this build ÷ issue 21's baseline (bench/baselines/rows-55f925d).
+    md.push(rowsText.split('\n').filter((l) => / speed-up /.test(l)).map((l) => `- ${l}`).join('\n') + '\n');
   }
   md.push('## Commands\n');
   md.push(commandsSection(all) + '\n');

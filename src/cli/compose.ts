@@ -103,6 +103,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     zone: options.timezone ? new TimeZone(options.timezone) : undefined,
     parser: options.parse ? createParser(options.parse.format, { delimiter: options.parse.delimiter, year: options.parse.year }) : undefined,
     note: (message: string) => errLine(`dstream: note: ${message}`, 'info'),
+    bounded: ssc.bounded,
     initialState: options.initialState !== undefined ? readInitialState(options.initialState) : undefined,
   };
   const workers = workerThreads(options, { checkpoint: store !== null, stdinSize: stdinIsFile() ? fstatSync(0).size : undefined });
@@ -157,6 +158,9 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     : buildWorkerPipeline(ssc, {
       workers, operators: options.operators, settings, stdinSize: fstatSync(0).size, maxLineBytes: options.maxLineBytes,
       onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine, progress: threadBytes,
+      onOneThread: typeof options.workers === 'number'
+        ? () => settings.note!(`--workers ${workers}: the sum has a value that is not an integer, so it depends on the order of additions: the file is read in one thread`)
+        : undefined,
     });
   // Text on a pipe, into a file or over bounded input shows every record; live on a terminal, Spark's cut at 10.
   const limit = options.printLimit ?? (sink === output && process.stdout.isTTY === true && !ssc.bounded ? 10 : Infinity);
