@@ -27,7 +27,7 @@ import type { JobContext } from '../job-context.js';
 import { PaneTable } from '../pane-table.js';
 import { packByKeyPartition, unpackPartials } from '../partials.js';
 import { formatDuration } from '../../core/duration.js';
-import { minWatermark, type SourceProgress } from '../stage2.js';
+import { minWatermark, topOf, type SourceProgress } from '../stage2.js';
 import type { LogRecord } from './log.js';
 
 /** A message to write in the step's transaction. */
@@ -39,7 +39,7 @@ export interface OutMessage {
 }
 
 /** The settings the units need (a subset of the Redis worker's context). */
-export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' | 'watermarkDelayMs' | 'allowedLatenessMs' | 'inputPartitions' | 'keyPartitions' | 'say' | 'onIssue' | 'onWarning'>;
+export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' | 'top' | 'watermarkDelayMs' | 'allowedLatenessMs' | 'inputPartitions' | 'keyPartitions' | 'say' | 'onIssue' | 'onWarning'>;
 
 /** Stage 1's record in the changelog. */
 export interface Stage1Record {
@@ -161,6 +161,8 @@ export class KeyUnit {
   rows = 0;
   late = 0;
   done = false;
+  /** The last progress this unit wrote to the output topic (see `progressRecord`). */
+  private closedMs = -Infinity;
 
   /**
    * @param batchTimeMs the batch time stored with each row for `dstream cat` (a `--once` job: the
@@ -210,16 +212,26 @@ export class KeyUnit {
         for (const [k, v] of entries) if (!this.table.add(pane, k, v, `${r.offset}-0`)) late++;
       }
     }
-    const closed = this.table.close(minWatermark(this.sources, this.ctx.inputPartitions));
+    const watermarkMs = minWatermark(this.sources, this.ctx.inputPartitions);
+    const closed = this.table.close(watermarkMs);
+    const { top } = this.ctx;
+    if (top !== undefined) for (const w of closed) w.records = topOf(w.records, top);
     const messages: OutMessage[] = [];
     const target = this.partition % outputPartitions;
     for (const w of closed) {
       for (const rec of w.records) messages.push({ topic: output, partition: target, key: null, value: JSON.stringify([w.startMs, w.endMs, encodeState(rec), this.batchTimeMs ?? w.endMs]) });
     }
+    const rows = messages.length;
     let allEnded = this.sources.size === this.ctx.inputPartitions;
     for (const s of this.sources.values()) if (!s.eof) allEnded = false;
     this.done = allEnded && this.table.size === 0;
-    this.rows += messages.length;
+    const closedMs = this.done ? Infinity : watermarkMs - this.ctx.allowedLatenessMs;
+    if (closedMs > this.closedMs) {
+      // After its rows, in their partition: `dstream cat` prints a window once every key partition has closed past its end.
+      this.closedMs = closedMs;
+      messages.push({ topic: output, partition: target, key: PROGRESS_KEY, value: JSON.stringify(progressRecord(this.partition, this.ctx.keyPartitions, closedMs)) });
+    }
+    this.rows += rows;
     this.late += late;
     this.pos = next;
     const sources: Stage2Record['sources'] = {};
@@ -230,4 +242,15 @@ export class KeyUnit {
     };
     return { messages, state, late };
   }
+}
+
+/** Key of a progress record in an output topic (rows have no key). */
+export const PROGRESS_KEY = 'dstream-progress';
+
+/**
+ * A progress record of an output topic: key partition `q` of `n` has closed every window ending at or
+ * before `closedMs` (`c`: null for +∞, the key partition is done).
+ */
+export function progressRecord(q: number, n: number, closedMs: number): { q: number; n: number; c: number | null } {
+  return { q, n, c: Number.isFinite(closedMs) ? closedMs : null };
 }

@@ -12,7 +12,8 @@ import { ConfigError, DStreamError } from '../../core/errors.js';
 import type {
   CommitResult, HeartbeatReply, JobMeta, LeaseView, Stage1Commit, Stage1State, Stage2Commit, Stage2Message, Stage2State,
 } from '../backend.js';
-import { JobGoneError, ORIGIN, type Assignment, type Held, type JobLog } from '../log-backend.js';
+import type { JobStatus } from '../admin.js';
+import { JobGoneError, ORIGIN, type Assignment, type Held, type JobLog, type LogBackend } from '../log-backend.js';
 import { plan } from './assign.js';
 import type { Redis } from 'ioredis';
 import { OUTPUTS } from './codec.js';
@@ -36,7 +37,7 @@ export class RedisJob implements JobLog {
   private counts: { s1: number; s2: number } | null = null;
 
   /** @param b the topic's connection and key prefix `ds:{T}` (a `RedisBackend`). */
-  constructor(private readonly b: { readonly redis: Redis & Scripts; readonly tp: string }, readonly group: string) {
+  constructor(private readonly b: LogBackend & { readonly redis: Redis & Scripts; readonly tp: string }, readonly group: string) {
     this.jp = `${b.tp}:job:${group}`;
   }
 
@@ -201,7 +202,18 @@ export class RedisJob implements JobLog {
     if (live > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${this.group} has ${live} live worker(s); stop them first (SIGTERM), then reset`);
   }
 
-  async reset(): Promise<number> {
+  async status(): Promise<JobStatus> {
+    const { jobStatus } = await import('../admin.js');
+    return jobStatus(this.b, this);
+  }
+
+  async reset(): Promise<string | null> {
+    const n = await this.deleteKeys();
+    return n === 0 ? null : `${n} keys, its output stream included`;
+  }
+
+  /** Deletes the job's keys and its output stream; returns how many keys (0: no such job). @throws as `reset`. */
+  async deleteKeys(): Promise<number> {
     await this.refuseWhileLive();
     const meta = await this.meta();
     const keys = await this.keys();
