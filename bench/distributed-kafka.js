@@ -68,16 +68,25 @@ function writeInput(file, lines) {
   fs.closeSync(out);
 }
 
-/** Runs dstream; resolves with its wall time (s) and stdout, rejects on a non-zero exit. */
+/** GNU time, to read each run's CPU seconds (user + system); null where absent. */
+const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** Runs dstream; resolves with its wall time (s), CPU time (s; NaN without GNU time) and stdout, rejects on a non-zero exit. */
 function dstream(args, { stdin } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: [stdin ? fs.openSync(stdin, 'r') : 'ignore', 'pipe', 'pipe'] });
+    const [cmd, argv] = TIME ? [TIME, ['-f', 'BENCH_CPU %U %S', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
+    const child = spawn(cmd, argv, { stdio: [stdin ? fs.openSync(stdin, 'r') : 'ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
-    child.on('close', (code) => (code === 0 ? resolve({ s: Number(process.hrtime.bigint() - t0) / 1e9, out }) : reject(new Error(`dstream ${args.join(' ')}: exit ${code}\n${err}`))));
+    child.on('close', (code) => {
+      const m = /BENCH_CPU ([\d.]+) ([\d.]+)/.exec(err);
+      const cpu = m ? Number(m[1]) + Number(m[2]) : NaN;
+      if (code === 0) resolve({ s: Number(process.hrtime.bigint() - t0) / 1e9, cpu, out });
+      else reject(new Error(`dstream ${args.join(' ')}: exit ${code}\n${err}`));
+    });
   });
 }
 
@@ -98,26 +107,38 @@ async function distributed(workers) {
   const g = `g${++job}`;
   const args = ['--from', `kafka://${broker}/bench?group=${g}`, '--once', ...OPS, '--to', `kafka://${broker}/out-${g}`];
   const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: workers }, () => dstream(args)));
+  const runs = await Promise.all(Array.from({ length: workers }, () => dstream(args)));
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const got = (await dstream(['cat', `kafka://${broker}/out-${g}`])).out;
-  if (got !== reference) throw new Error(`${workers} worker(s): output differs from the local run`);
-  return s;
+  if (got !== reference) {
+    const keep = fs.mkdtempSync(path.join(os.tmpdir(), 'dstream-bench-kafka-diff-'));
+    fs.writeFileSync(path.join(keep, 'local.tsv'), reference);
+    fs.writeFileSync(path.join(keep, 'distributed.tsv'), got);
+    throw new Error(`${workers} worker(s): output differs from the local run (both in ${keep})`);
+  }
+  return { s, cpu: runs.reduce((n, r) => n + r.cpu, 0) };
 }
+const cpus = { local: [], one: [], two: [] };
 for (let r = 0; r < RUNS; r++) {
-  times.local.push((await dstream([...OPS, '--format', 'tsv'], { stdin: input })).s);
-  times.one.push(await distributed(1));
-  times.two.push(await distributed(2));
+  const local = await dstream([...OPS, '--format', 'tsv'], { stdin: input });
+  times.local.push(local.s);
+  cpus.local.push(local.cpu);
+  for (const [k, n] of [['one', 1], ['two', 2]]) {
+    const d = await distributed(n);
+    times[k].push(d.s);
+    cpus[k].push(d.cpu);
+  }
 }
 const [l, one, two] = [median(times.local), median(times.one), median(times.two)];
+const cpu = (k) => (Number.isNaN(median(cpus[k])) ? '-' : median(cpus[k]).toFixed(2));
 const rate = (s) => `${Math.round(LINES / s / 1000)} k lines/s`;
 console.log(`## Distributed mode (Kafka)
 
-${LINES.toLocaleString('en')} lines, 4 input partitions, 16 key partitions, broker on the same ${os.cpus().length}-core machine (load average ${os.loadavg()[0].toFixed(1)} at the end); median of ${RUNS} runs, wall time from start to the last worker's exit; every distributed output equal to the local one.
+${LINES.toLocaleString('en')} lines, 4 input partitions, 16 key partitions, broker on the same ${os.cpus().length}-core machine (load average ${os.loadavg()[0].toFixed(1)} at the end); median of ${RUNS} runs, wall time from start to the last worker's exit, CPU seconds (user + system) of the dstream processes (all workers of a run), not the broker's; every distributed output equal to the local one.
 
-| run | seconds | rate | speed vs local |
-|---|---|---|---|
-| local engine | ${l.toFixed(2)} | ${rate(l)} | 1.00× |
-| 1 Kafka worker | ${one.toFixed(2)} | ${rate(one)} | ${(l / one).toFixed(2)}× |
-| 2 Kafka workers | ${two.toFixed(2)} | ${rate(two)} | ${(l / two).toFixed(2)}× |
+| run | seconds | CPU s | rate | speed vs local |
+|---|---|---|---|---|
+| local engine | ${l.toFixed(2)} | ${cpu('local')} | ${rate(l)} | 1.00× |
+| 1 Kafka worker | ${one.toFixed(2)} | ${cpu('one')} | ${rate(one)} | ${(l / one).toFixed(2)}× |
+| 2 Kafka workers | ${two.toFixed(2)} | ${cpu('two')} | ${rate(two)} | ${(l / two).toFixed(2)}× |
 `);

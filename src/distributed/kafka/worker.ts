@@ -67,6 +67,9 @@ export class KafkaWorker {
   private outputPartitions = 1;
   private commits = 0;
   private errors = 0;
+  /** Changelog partitions read so far by `complete` (read on from where it stopped), and the key partitions found done. */
+  private changelog = new Map<number, { next: number; table: Map<string, string> }>();
+  private doneKeys = new Set<number>();
   /** Per held input partition: since when (processing time, ms) it has had no input. */
   private quietSince = new Map<number, number>();
   /** The batch time of the rows of a `--once` job (its stored batch interval), else null (see KeyUnit). */
@@ -98,8 +101,10 @@ export class KafkaWorker {
         let progressed = false;
         try {
           await this.rebalance();
-          progressed = (await this.step1()) || progressed;
-          progressed = (await this.step2()) || progressed;
+          // The two stages' transactions are independent (two producers, two groups): their round trips overlap.
+          const [a, b] = await Promise.allSettled([this.step1(), this.step2()]);
+          for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
+          progressed = (a as PromiseFulfilledResult<boolean>).value || (b as PromiseFulfilledResult<boolean>).value;
           this.errors = 0;
           if (!progressed && this.o.meta.endOffsets && Date.now() - lastCheck >= 500) {
             lastCheck = Date.now();
@@ -179,12 +184,16 @@ export class KafkaWorker {
     const messages: OutMessage[] = [];
     const offsets: [number, number][] = [];
     const done: [InputUnit, ReturnType<InputUnit['compute']>['after']][] = [];
-    for (const u of this.inputs.values()) {
-      if (u.done) continue;
+    const units = [...this.inputs.values()].filter((u) => !u.done);
+    // One fetch for every partition (KafkaLog.readMany), not one per partition.
+    const reading = units.filter((u) => !u.endDue);
+    const got = await this.log.readMany(this.o.meta.input, reading.map((u) => ({ partition: u.partition, from: u.pos, to: u.end, max: this.o.batchRecords })));
+    const reads = units.map((u) => (u.endDue ? null : got[reading.indexOf(u)]!));
+    for (const [i, u] of units.entries()) {
       let records: Awaited<ReturnType<KafkaLog['read']>>['records'] = [];
       let next = u.pos;
-      if (!u.endDue) {
-        const r = await this.log.read(this.o.meta.input, u.partition, u.pos, u.end, this.o.batchRecords);
+      const r = reads[i];
+      if (r) {
         records = r.records;
         next = r.next;
         if (records.length === 0 && next < u.end) {
@@ -218,9 +227,10 @@ export class KafkaWorker {
     const messages: OutMessage[] = [];
     const offsets: [number, number][] = [];
     let late = 0;
-    for (const u of this.keys.values()) {
-      if (u.done) continue;
-      const r = await this.log.read(this.names.repartition, u.partition, u.pos, Infinity, 2000);
+    const units = [...this.keys.values()].filter((u) => !u.done);
+    const reads = await this.log.readMany(this.names.repartition, units.map((u) => ({ partition: u.partition, from: u.pos, to: Infinity, max: 2000 })));
+    for (const [i, u] of units.entries()) {
+      const r = reads[i]!;
       if (r.next === u.pos) continue;
       const a = u.apply(r.records, r.next, this.o.meta.output, this.outputPartitions);
       late += a.late;
@@ -236,8 +246,12 @@ export class KafkaWorker {
   /** True when every key partition has output its last window (a `--once` job). */
   private async complete(): Promise<boolean> {
     for (let q = 0; q < this.o.meta.keyPartitions; q++) {
-      const rec = (await this.log.table(this.names.changelog, q)).get(`s2:${q}`);
+      if (this.doneKeys.has(q)) continue;
+      let cache = this.changelog.get(q);
+      if (!cache) this.changelog.set(q, (cache = { next: (await this.log.startOffsets(this.names.changelog))[q] ?? 0, table: new Map() }));
+      const rec = (await this.log.table(this.names.changelog, q, cache)).get(`s2:${q}`);
       if (!rec || !(JSON.parse(rec) as Stage2Record).done) return false;
+      this.doneKeys.add(q); // done is final: a done key partition never commits again
     }
     return true;
   }
