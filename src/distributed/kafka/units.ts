@@ -43,6 +43,8 @@ export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' 
 
 /** Stage 1's record in the changelog. */
 export interface Stage1Record {
+  /** The input offset this state goes with (the next to read); absent in records of older versions. */
+  pos?: number;
   max: number | null;
   eof: boolean;
   /** Declared idle (`--idle-timeout`): key partitions leave it out of the minimum watermark until it has input again. */
@@ -53,6 +55,8 @@ export interface Stage1Record {
 
 /** Stage 2's record in the changelog. */
 export interface Stage2Record {
+  /** The repartition offset this state goes with (the next to read); absent in records of older versions. */
+  pos?: number;
   sources: Record<string, { seq: number; watermarkMs: number | null; eof: boolean; idle: boolean }>;
   sealedMs: number | null;
   rows: number;
@@ -115,7 +119,7 @@ export class InputUnit {
       value: JSON.stringify({ s: this.partition, o: last, w: watermark === null ? null : Number.isFinite(watermark) ? watermark : -1e300, e: eof, i: idle, d }),
     }));
     const lines = records.reduce((n, r) => n + (r.value === null ? 0 : 1), 0);
-    const state = { max: Number.isFinite(max) ? max : null, eof, idle, lines: this.state.lines + lines, late: this.state.late + combiner.issues.counts.late - lateBefore };
+    const state = { pos: next, max: Number.isFinite(max) ? max : null, eof, idle, lines: this.state.lines + lines, late: this.state.late + combiner.issues.counts.late - lateBefore };
     const warning = this.lateWarning(lines, this.pending.filter((i) => i.kind === 'late').length);
     return { messages, after: { pos: next, state, issues: this.pending, warning } };
   }
@@ -237,6 +241,7 @@ export class KeyUnit {
     const sources: Stage2Record['sources'] = {};
     for (const [k, v] of this.sources) sources[k] = { ...v, watermarkMs: Number.isFinite(v.watermarkMs) ? v.watermarkMs : null };
     const state: Stage2Record = {
+      pos: next,
       sources, sealedMs: Number.isFinite(this.table.lastClosedEndMs) ? this.table.lastClosedEndMs : null, rows: this.rows, late: this.late, done: this.done,
       panes: encodeState(this.table.snapshot()),
     };

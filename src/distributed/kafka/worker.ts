@@ -148,9 +148,9 @@ export class KafkaWorker {
     if (v1.generation !== this.gen1 || !same(v1.partitions, [...this.inputs.keys()])) {
       this.inputs.clear();
       const committed = await this.log.committed(this.names.stage1, meta.input, v1.partitions);
-      const tables = await this.tables(v1.partitions.map((p) => p % meta.keyPartitions));
+      const states = await this.states(v1.partitions.map((p) => ({ key: `s1:${p}`, q: p % meta.keyPartitions, committed: committed.get(p) ?? 0 })));
       for (const p of v1.partitions) {
-        const rec = tables.get(p % meta.keyPartitions)!.get(`s1:${p}`);
+        const rec = states.get(`s1:${p}`);
         const end = meta.endOffsets ? (meta.endOffsets[p] ?? 0) : Infinity;
         this.inputs.set(p, new InputUnit(this.ctx, p, committed.get(p) ?? 0, rec ? (JSON.parse(rec) as Stage1Record) : undefined, end));
       }
@@ -161,15 +161,38 @@ export class KafkaWorker {
     if (v2.generation !== this.gen2 || !same(v2.partitions, [...this.keys.keys()])) {
       this.keys.clear();
       const committed = await this.log.committed(this.names.stage2, this.names.repartition, v2.partitions);
-      const tables = await this.tables(v2.partitions);
+      const states = await this.states(v2.partitions.map((q) => ({ key: `s2:${q}`, q, committed: committed.get(q) ?? 0 })));
       for (const q of v2.partitions) {
-        const rec = tables.get(q)!.get(`s2:${q}`);
+        const rec = states.get(`s2:${q}`);
         const u = new KeyUnit(this.ctx, q, committed.get(q) ?? 0, rec ? (JSON.parse(rec) as Stage2Record) : undefined, this.batchTimeMs);
         this.keys.set(q, u);
         if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${u.openPanes} open panes rebuilt from the changelog`);
       }
       this.gen2 = v2.generation;
       if (v2.partitions.length) this.ctx.say(`dstream: key partition${v2.partitions.length > 1 ? 's' : ''} ${v2.partitions.join(',')} assigned (generation ${v2.generation})`);
+    }
+  }
+
+  /**
+   * The changelog records of `units` (key `s1:P`/`s2:Q`, changelog partition, committed offset). A
+   * record older than its committed offset (its `pos`) is read again after 50 ms: the transaction's
+   * marker can reach the offsets (which `committed` waits for) before the changelog partition, and
+   * state older than its offsets would apply or close again what was already output.
+   * @throws Error when the changelog has not caught up within 10 s (the worker retries the rebalance).
+   */
+  private async states(units: { key: string; q: number; committed: number }[]): Promise<Map<string, string | undefined>> {
+    for (let attempt = 0; ; attempt++) {
+      const tables = await this.tables(units.map((u) => u.q));
+      const out = new Map(units.map((u) => [u.key, tables.get(u.q)!.get(u.key)]));
+      const behind = units.filter((u) => {
+        const raw = out.get(u.key);
+        if (raw === undefined) return u.committed > 0;
+        const pos = (JSON.parse(raw) as { pos?: number }).pos;
+        return pos !== undefined && pos < u.committed;
+      });
+      if (behind.length === 0) return out;
+      if (attempt >= 200) throw new Error(`the changelog is behind the committed offsets of ${behind.map((u) => u.key).join(', ')}`);
+      await delay(50);
     }
   }
 
