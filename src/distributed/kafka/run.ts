@@ -27,7 +27,7 @@ export interface KafkaWorkerSettings {
   sessionTimeoutMs: number;
   /** `--idle-timeout`: null = off; undefined: off for a `--once` job, else 60 s. */
   idleTimeoutMs?: number | null;
-  /** `--max-records-per-batch`: records per input partition and stage-1 transaction at most (default 5000). */
+  /** `--max-records-per-batch`: records per input partition and stage-1 transaction at most (default 20000). */
   batchRecords?: number;
   worker: string;
   units: UnitContext;
@@ -95,7 +95,7 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
     const units = { ...s.units, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions };
     say(`dstream: worker ${s.worker} joined ${what} (${meta.inputPartitions} input partitions, ${meta.keyPartitions} key partitions${meta.endOffsets ? ', ends at the offsets noted at creation' : ''})`);
     w = new KafkaWorker(log, units, {
-      job, meta, worker: s.worker, sessionTimeoutMs: s.sessionTimeoutMs, batchRecords: s.batchRecords ?? 5000, pollMs: 100,
+      job, meta, worker: s.worker, sessionTimeoutMs: s.sessionTimeoutMs, batchRecords: s.batchRecords ?? 20_000, pollMs: 100,
       idleTimeoutMs: s.idleTimeoutMs !== undefined ? s.idleTimeoutMs : meta.endOffsets ? null : 60_000,
       beforeCommit: fault ? (n) => {
         if (n === Number(fault[1])) {
