@@ -184,14 +184,9 @@ export class KafkaWorker {
     for (let attempt = 0; ; attempt++) {
       const tables = await this.tables(units.map((u) => u.q));
       const out = new Map(units.map((u) => [u.key, tables.get(u.q)!.get(u.key)]));
-      const behind = units.filter((u) => {
-        const raw = out.get(u.key);
-        if (raw === undefined) return u.committed > 0;
-        const pos = (JSON.parse(raw) as { pos?: number }).pos;
-        return pos !== undefined && pos < u.committed;
-      });
+      const behind = behindOffsets(units, out);
       if (behind.length === 0) return out;
-      if (attempt >= 200) throw new Error(`the changelog is behind the committed offsets of ${behind.map((u) => u.key).join(', ')}`);
+      if (attempt >= 200) throw new Error(`the changelog is behind the committed offsets of ${behind.join(', ')}`);
       await delay(50);
     }
   }
@@ -278,6 +273,21 @@ export class KafkaWorker {
     }
     return true;
   }
+}
+
+/**
+ * The units whose changelog record is older than their committed offset: no record although an
+ * offset was committed, or a record whose `pos` is below it (records without `pos`, from older
+ * versions, are taken as they are).
+ * @param records unit key → its changelog record (JSON), undefined when none.
+ */
+export function behindOffsets(units: { key: string; committed: number }[], records: Map<string, string | undefined>): string[] {
+  return units.filter((u) => {
+    const raw = records.get(u.key);
+    if (raw === undefined) return u.committed > 0;
+    const pos = (JSON.parse(raw) as { pos?: number }).pos;
+    return pos !== undefined && pos < u.committed;
+  }).map((u) => u.key);
 }
 
 function same(a: number[], b: number[]): boolean {
