@@ -1,49 +1,53 @@
 /**
- * bench/distributed.js — distributed mode (Redis Streams) against the local engine.
+ * bench/distributed.js — distributed mode on both backends against the local engine, in one run.
  *
- *   node bench/distributed.js [--backend redis] [--fsync everysec|always] [--lines N] [--runs N] [--key-partitions N] [--defaults-only]
- *                             [--out FILE | --no-write] [--dstream PATH/TO/bin/dstream.js]
+ *   node bench/distributed.js [--backends redis,kafka[,redis-cluster]] [--fsync always|everysec] [--lines N] [--runs N]
+ *                             [--key-partitions N] [--out FILE | --no-write] [--dstream PATH/TO/bin/dstream.js]
+ *   npm run bench:distributed
  *
  * Standalone: not part of `npm run bench` (which rewrites bench/RESULTS.md from
  * scratch: run this script again afterwards to put its section back). Needs a
- * build (`npm run build`) and redis-server on the PATH (or REDIS_SERVER=/path);
- * without redis-server it says so and exits 0.
+ * build (`npm run build`); Redis needs redis-server on the PATH (or
+ * REDIS_SERVER=/path), Kafka needs java and the broker of scripts/test-kafka.sh
+ * (`scripts/test-kafka.sh install`). A backend whose server is missing is left
+ * out, saying so; with neither it exits 0.
  *
  * 1. Input: the bundled real access log data/elastic-examples/apache_logs
  *    (10,000 Apache lines, 2015-05-17 10:05 to 2015-05-20 21:05 UTC, at most
  *    59 s out of order) repeated, copy i with every `[dd/Mon/yyyy:HH:MM:SS +0000]`
  *    shifted by i × 4 days, so the copies follow each other in event time without
- *    overlapping. --lines N (default 6,000,000 = 600 copies) keeps the first N
+ *    overlapping. --lines N (default 1,000,000 = 100 copies) keeps the first N
  *    lines; written into a temporary directory, removed at exit.
- * 2. Starts its own redis-server on a free port (never 6399) in that directory,
- *    with `appendonly yes`, `appendfsync everysec` (`--fsync always`: an fsync per commit, what exactly
- *    once across a crash of the server needs; see the notes
- *    this script writes), `auto-aof-rewrite-percentage 0` (no AOF rewrite fork
- *    in the middle of a timed run) and no RDB snapshots; stops it by its PID at exit.
- * 3. Preloads the input once: `dstream publish redis://…/bench --partitions 4 --keep-input < file` (timed;
- *    --keep-input: every run reads it all, where retention would trim what the first job committed).
+ * 2. Servers of its own, stopped at exit:
+ *    - redis-server on a free port (never 6399) with `appendonly yes`, `appendfsync always`
+ *      (`--fsync everysec` to compare: an fsync per commit is what exactly once across a crash
+ *      of the server needs), `auto-aof-rewrite-percentage 0` (no AOF rewrite fork in the
+ *      middle of a timed run) and no RDB snapshots;
+ *    - a Kafka broker (`scripts/test-kafka.sh start DIR`, KRaft, one JVM);
+ *    - with `--backends …,redis-cluster` (not by default), also a Redis Cluster: 3 such
+ *      redis-servers with `--cluster-enabled yes` joined by `redis-cli --cluster create`, run
+ *      through `redis+cluster://` URLs like the single server.
+ * 3. Preloads the input once per backend (timed, not part of the runs):
+ *    `dstream publish redis://…/bench --partitions 4 --keep-input < file` (--keep-input: every
+ *    run reads it all), and for Kafka a 4-partition topic filled by
+ *    `dstream --format tsv --output kafka://…/bench < file`.
  * 4. The job (J3 of bench/run.js: requests per 5-minute event-time window and status):
  *      --event-time 'l => l.split("[")[1].split("]")[0]' --map 'l => l.split(" ")[8]'
  *      --count-by-value --window 5m --watermark 1m
  *    run as
- *      - local:     dstream <ops> --format tsv < file > /dev/null  (one process, the reference)
- *      - 1 worker:  dstream --from 'redis://…/bench?group=G' <ops> --to redis://…/OUT --key-partitions 8
- *      - 2 workers: the same command twice, started at the same time
- *    and both distributed runs again with `--batch 100ms --lease 2s` (unless
- *    --defaults-only): a worker with nothing to do waits one batch interval
- *    (at most 1 s) before looking again, and sees other members at its
- *    heartbeats (every third of the lease), which matters at this size;
- *    each distributed run on a fresh ?group= and output stream, so nothing is
- *    shared between runs. One untimed local run first gives the reference answer;
- *    then --runs rounds (default 3), interleaved (the order rotates each round).
- *    Wall time of a distributed run: from starting the workers until the last one
- *    has exited (every worker must exit 0). After each distributed run its output
- *    (`dstream cat … --format tsv`) is compared with the reference (lines sorted),
- *    then the job is deleted (`dstream job reset`) to keep redis' memory flat.
- * 5. Prints a Markdown report (medians, lines/s, 2-worker speed-up, time ratio
- *    to the local engine, CPU seconds of dstream and of redis-server per run)
- *    and puts it into bench/RESULTS.md (or --out FILE) as the section
- *    "## Distributed mode (Redis Streams)", replacing an earlier one.
+ *      - local:               dstream <ops> --format tsv < file > /dev/null  (one process, the reference)
+ *      - Redis, 1 worker:     dstream --from 'redis://…/bench?group=G' <ops> --to redis://…/OUT --key-partitions 8
+ *      - Redis, 2 workers:    the same command twice, started at the same time
+ *      - Kafka, 1 / 2 workers: dstream --from 'kafka://…/bench?group=G' --once <ops> --to kafka://…/OUT --key-partitions 8
+ *    each distributed run on a fresh ?group= and output, so nothing is shared between runs.
+ *    One untimed local run first gives the reference answer; then --runs rounds (default 3),
+ *    interleaved (the order rotates each round). Wall time of a distributed run: from starting
+ *    the workers until the last one has exited (every worker must exit 0). After each
+ *    distributed run its output (`dstream cat … --format tsv`) must equal the local run's
+ *    bytes; then the job is deleted (`dstream job reset`) to keep the servers' memory flat.
+ * 5. Prints a Markdown report, ratios ÷ the local engine of wall time and CPU time (the
+ *    workers' alone, and with the server's CPU during the run), and puts it into
+ *    bench/RESULTS.md (or --out FILE) as the section "## Distributed", replacing an earlier one.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -57,7 +61,10 @@ const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(BENCH, '..');
 const NODE = process.execPath;
 const SOURCE = path.join(REPO, 'data', 'elastic-examples', 'apache_logs');
-const SECTION = '## Distributed mode (Redis Streams)';
+const SECTION = '## Distributed';
+/** Sections of earlier versions of this script, replaced too. */
+const OLD_SECTIONS = ['## Distributed mode (Redis Streams)', '## Distributed mode (Kafka)'];
+const KAFKA = path.join(REPO, 'scripts', 'test-kafka.sh');
 const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const DAY_MS = 86_400_000;
 const OPS = ['--event-time', 'l => l.split("[")[1].split("]")[0]', '--map', 'l => l.split(" ")[8]', '--count-by-value', '--window', '5m', '--watermark', '1m'];
@@ -67,14 +74,14 @@ const log = (msg) => process.stderr.write(msg + '\n');
 // ------------------------------------------------------------------ options
 
 function parseArgs(argv) {
-  const opts = { backend: 'redis', fsync: 'everysec', lines: 6_000_000, runs: 3, keyPartitions: 8, out: path.join(BENCH, 'RESULTS.md'), dstream: null, fast: true };
+  const opts = { backends: ['redis', 'kafka'], fsync: 'always', lines: 1_000_000, runs: 3, keyPartitions: 8, out: path.join(BENCH, 'RESULTS.md'), dstream: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
       if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
       return argv[++i];
     };
-    if (a === '--backend') opts.backend = value();
+    if (a === '--backends' || a === '--backend') opts.backends = value().split(',').filter(Boolean);
     else if (a === '--fsync') opts.fsync = value();
     else if (a === '--lines') opts.lines = Number(value().replace(/[_,]/g, ''));
     else if (a === '--runs') opts.runs = Number(value());
@@ -82,15 +89,13 @@ function parseArgs(argv) {
     else if (a === '--out') opts.out = path.resolve(value());
     else if (a === '--no-write') opts.out = null;
     else if (a === '--dstream') opts.dstream = path.resolve(value());
-    else if (a === '--defaults-only') opts.fast = false;
     else if (a === '-h' || a === '--help') {
       console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
-  // The log behind distributed mode (src/distributed/log-backend.ts); the Kafka backend adds 'kafka' here.
-  if (opts.backend !== 'redis') throw new Error(`--backend ${opts.backend}: this bench runs redis (the backends built: redis)`);
-  if (opts.fsync !== 'everysec' && opts.fsync !== 'always') throw new Error('--fsync must be everysec or always');
+  for (const b of opts.backends) if (!['redis', 'kafka', 'redis-cluster'].includes(b)) throw new Error(`--backends: '${b}' is not redis, kafka or redis-cluster`);
+  if (opts.fsync !== 'everysec' && opts.fsync !== 'always') throw new Error('--fsync must be always or everysec');
   for (const k of ['lines', 'runs', 'keyPartitions']) {
     if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`--${k === 'keyPartitions' ? 'key-partitions' : k} must be a positive integer`);
   }
@@ -263,12 +268,27 @@ function writeInput(file, lines) {
 
 // -------------------------------------------------------------------- redis
 
-async function startRedis(redisBin, dir, fsync) {
-  let port;
-  do port = await freePort();
-  while (port === 6399);
+/** A free port, not 6399; with `bus`, one whose cluster bus port (+10000) is free too. */
+async function serverPort(bus) {
+  for (;;) {
+    const port = await freePort();
+    if (port === 6399 || (bus && (port + 10000 > 65535 || !(await portFree(port + 10000))))) continue;
+    return port;
+  }
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function startRedis(redisBin, dir, fsync, extra = []) {
+  const port = await serverPort(extra.length > 0);
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', fsync,
-    '--auto-aof-rewrite-percentage', '0', '--save', '', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log')];
+    '--auto-aof-rewrite-percentage', '0', '--save', '', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log'), ...extra];
   const child = spawn(redisBin, args, { stdio: 'ignore' });
   children.add(child);
   let exited = null;
@@ -304,6 +324,27 @@ async function startRedis(redisBin, dir, fsync) {
   }
 }
 
+/**
+ * A Redis Cluster of `n` masters (no replicas), each node like `startRedis`, joined by
+ * `redis-cli --cluster create`; resolves when every node says cluster_state:ok.
+ */
+async function startRedisCluster(redisBin, dir, fsync, n) {
+  const nodes = [];
+  for (let i = 0; i < n; i++) {
+    const d = path.join(dir, `node${i + 1}`);
+    fs.mkdirSync(d);
+    nodes.push(await startRedis(redisBin, d, fsync, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf']));
+  }
+  const hosts = nodes.map((s) => `127.0.0.1:${s.port}`);
+  if (tryExec('redis-cli', ['--cluster', 'create', ...hosts, '--cluster-replicas', '0', '--cluster-yes']) === null) throw new Error('redis-cli --cluster create failed');
+  const deadline = Date.now() + 60_000;
+  while (!(await Promise.all(nodes.map((s) => s.redis.cluster('INFO')))).every((i) => /cluster_state:ok/.test(i))) {
+    if (Date.now() > deadline) throw new Error('the Redis Cluster did not reach cluster_state:ok within 60 s');
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  return { nodes, hosts };
+}
+
 function readTail(file, n = 5) {
   try {
     return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-n).join('\n');
@@ -317,27 +358,146 @@ async function info(redis, section, field) {
   return new RegExp(`^${field}:(.*)$`, 'm').exec(text)?.[1]?.trim();
 }
 
+// -------------------------------------------------------------------- kafka
+
+/** A broker of scripts/test-kafka.sh in `dir`: { broker, pid, stop }. */
+function startKafka(dir) {
+  const started = tryExec('bash', [KAFKA, 'start', dir]);
+  const broker = started && /^BROKER=(\S+)$/m.exec(started)?.[1];
+  if (!broker) throw new Error(`scripts/test-kafka.sh start failed: see ${path.join(dir, 'logs')}`);
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    tryExec('bash', [KAFKA, 'stop', dir]);
+  };
+  cleanups.push(stop);
+  return { broker, pid: Number(fs.readFileSync(path.join(dir, 'broker.pid'), 'utf8')), stop };
+}
+
+/** Why Kafka cannot run here, or null. */
+function kafkaMissing() {
+  if (tryExec('java', ['-version']) === null) return 'java is not installed (the broker needs it)';
+  const version = process.env.DSTREAM_KAFKA_VERSION || '4.1.1';
+  const cache = process.env.DSTREAM_KAFKA_CACHE || path.join(os.homedir(), '.cache', 'dstream', 'kafka');
+  if (!fs.existsSync(path.join(cache, version, '.complete'))) return `the broker's jars are not installed (run scripts/test-kafka.sh install)`;
+  return null;
+}
+
 // ------------------------------------------------------------------ running
+
+/** CPU seconds used so far by a backend's server process(es), or null. */
+function serverCpuOf(b) {
+  let sum = 0;
+  for (const pid of b.serverPids) {
+    const s = cpuSecondsOf(pid);
+    if (s === null) return null;
+    sum += s;
+  }
+  return sum;
+}
 
 const sortedLines = (text) => text.split('\n').filter((l) => l !== '').sort();
 
-function compare(reference, got) {
-  if (reference.length === got.length && reference.every((l, i) => l === got[i])) return { same: true };
+/** The distributed output against the local run's bytes; on a difference, which rows. */
+function compare(referenceText, gotText) {
+  if (referenceText === gotText) return { same: true };
+  const reference = sortedLines(referenceText);
+  const got = sortedLines(gotText);
   const count = new Map();
   for (const l of reference) count.set(l, (count.get(l) ?? 0) + 1);
   for (const l of got) count.set(l, (count.get(l) ?? 0) - 1);
   const onlyLocal = reference.filter((l) => count.get(l) > 0);
   const onlyDistributed = got.filter((l) => count.get(l) < 0);
-  return { same: false, onlyLocal, onlyDistributed };
+  return { same: false, onlyLocal, onlyDistributed, order: onlyLocal.length === 0 && onlyDistributed.length === 0 };
+}
+
+/**
+ * Starts a backend's server and preloads the input.
+ * → { id, label, server, serverPids, from(group), to(out), flags, publishMs, stop() } or null (missing).
+ */
+async function setUpBackend(id, opts, workDir, bin, file) {
+  if (id === 'redis') {
+    const redisBin = process.env.REDIS_SERVER || which('redis-server');
+    if (!redisBin) {
+      log('redis: left out: redis-server not found on the PATH (install it, e.g. `apt-get install redis-server`, or set REDIS_SERVER=/path/to/redis-server)');
+      return null;
+    }
+    const redisDir = path.join(workDir, 'redis');
+    fs.mkdirSync(redisDir);
+    const srv = await startRedis(redisBin, redisDir, opts.fsync);
+    const version = await info(srv.redis, 'server', 'redis_version');
+    log(`redis-server ${version} on 127.0.0.1:${srv.port} (pid ${srv.pid}), appendonly yes, appendfsync ${opts.fsync}`);
+    const base = `redis://127.0.0.1:${srv.port}`;
+    const pubErr = path.join(workDir, 'publish.err');
+    const t = Date.now();
+    const pub = await run(NODE, [bin, 'publish', `${base}/bench`, '--partitions', '4', '--keep-input'], { stdin: file, stderr: pubErr });
+    const publishMs = Date.now() - t;
+    if (pub.code !== 0) throw new Error(`dstream publish exited ${pub.code ?? pub.signal}: ${readTail(pubErr)}`);
+    const mem = await info(srv.redis, 'memory', 'used_memory_human');
+    return {
+      id, label: 'Redis', serverPids: [srv.pid], from: (g) => `${base}/bench?group=${g}`, to: (o) => `${base}/${o}`, flags: ['--key-partitions', String(opts.keyPartitions)],
+      publishMs,
+      server: `redis-server ${version}, local, \`appendonly yes\`, \`appendfsync ${opts.fsync}\`, \`auto-aof-rewrite-percentage 0\`, \`save ""\`; input published with \`dstream publish redis://…/bench --partitions 4 --keep-input\` in ${fmtS(publishMs)} s (used memory then ${mem})`,
+      stop: async () => {
+        srv.redis.disconnect();
+        await srv.stop();
+      },
+    };
+  }
+  if (id === 'redis-cluster') {
+    const redisBin = process.env.REDIS_SERVER || which('redis-server');
+    if (!redisBin || !which('redis-cli')) {
+      log('redis-cluster: left out: redis-server or redis-cli not found on the PATH');
+      return null;
+    }
+    const dir = path.join(workDir, 'redis-cluster');
+    fs.mkdirSync(dir);
+    const c = await startRedisCluster(redisBin, dir, opts.fsync, 3);
+    log(`Redis Cluster on ${c.hosts.join(', ')} (pids ${c.nodes.map((s) => s.pid).join(', ')}), appendonly yes, appendfsync ${opts.fsync}`);
+    const base = `redis+cluster://${c.hosts.join(',')}`;
+    const pubErr = path.join(workDir, 'publish-cluster.err');
+    const t = Date.now();
+    const pub = await run(NODE, [bin, 'publish', `${base}/bench`, '--partitions', '4', '--keep-input'], { stdin: file, stderr: pubErr });
+    const publishMs = Date.now() - t;
+    if (pub.code !== 0) throw new Error(`dstream publish (cluster) exited ${pub.code ?? pub.signal}: ${readTail(pubErr)}`);
+    return {
+      id, label: 'Redis Cluster (3 nodes)', serverPids: c.nodes.map((s) => s.pid), from: (g) => `${base}/bench?group=${g}`, to: (o) => `${base}/${o}`,
+      flags: ['--key-partitions', String(opts.keyPartitions)], publishMs,
+      server: `3 redis-server masters (\`--cluster-enabled yes\`, otherwise as above) on this machine, joined by \`redis-cli --cluster create\`; a stage-1 commit is three scripts there (src/distributed/redis/stage1-commit.ts); input published in ${fmtS(publishMs)} s`,
+      stop: async () => {
+        for (const s of c.nodes) {
+          s.redis.disconnect();
+          await s.stop();
+        }
+      },
+    };
+  }
+  const missing = kafkaMissing();
+  if (missing) {
+    log(`kafka: left out: ${missing}`);
+    return null;
+  }
+  const kafkaDir = path.join(workDir, 'kafka');
+  fs.mkdirSync(kafkaDir);
+  const k = startKafka(kafkaDir);
+  log(`kafka broker on ${k.broker} (pid ${k.pid})`);
+  if (tryExec('bash', [KAFKA, 'topics', kafkaDir, '--create', '--topic', 'bench', '--partitions', '4']) === null) throw new Error('kafka-topics --create bench failed');
+  const t = Date.now();
+  const err = path.join(workDir, 'produce.err');
+  const pub = await run(NODE, [bin, '--format', 'tsv', '--output', `kafka://${k.broker}/bench`], { stdin: file, stderr: err });
+  const publishMs = Date.now() - t;
+  if (pub.code !== 0) throw new Error(`producing the input to Kafka exited ${pub.code ?? pub.signal}: ${readTail(err)}`);
+  return {
+    id, label: 'Kafka', serverPids: [k.pid], from: (g) => `kafka://${k.broker}/bench?group=${g}`, to: (o) => `kafka://${k.broker}/${o}`,
+    flags: ['--once', '--key-partitions', String(opts.keyPartitions)], publishMs,
+    server: `Apache Kafka ${process.env.DSTREAM_KAFKA_VERSION || '4.1.1'} (scripts/test-kafka.sh: one KRaft JVM, local); input produced to a 4-partition topic with \`dstream --format tsv --output kafka://…/bench\` in ${fmtS(publishMs)} s`,
+    stop: async () => k.stop(),
+  };
 }
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const redisBin = process.env.REDIS_SERVER || which('redis-server');
-  if (!redisBin) {
-    log('bench/distributed.js: skipped: redis-server not found on the PATH (install it, e.g. `apt-get install redis-server`, or set REDIS_SERVER=/path/to/redis-server)');
-    process.exit(0);
-  }
   const t0 = Date.now();
   const loadBefore = os.loadavg()[0];
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dstream-bench-distributed-'));
@@ -346,53 +506,35 @@ async function main() {
   const file = path.join(workDir, 'access.log');
 
   log(`input: ${opts.lines.toLocaleString('en-US')} lines from ${path.relative(REPO, SOURCE)} …`);
-  let t = Date.now();
   const input = writeInput(file, opts.lines);
-  log(`  ${input.copies} copies, ${(input.bytes / 1e6).toFixed(0)} MB, events ${input.first} … ${input.last} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  log(`  ${input.copies} copies, ${(input.bytes / 1e6).toFixed(0)} MB, events ${input.first} … ${input.last}`);
 
-  const redisDir = path.join(workDir, 'redis');
-  fs.mkdirSync(redisDir);
-  const srv = await startRedis(redisBin, redisDir, opts.fsync);
-  const redisVersion = await info(srv.redis, 'server', 'redis_version');
-  log(`redis-server ${redisVersion} on 127.0.0.1:${srv.port} (pid ${srv.pid}), appendonly yes, appendfsync ${opts.fsync}`);
-  const base = `redis://127.0.0.1:${srv.port}`;
-  const topic = 'bench';
-
-  // Publish once.
-  log(`publish: dstream publish ${base}/${topic} --partitions 4 --keep-input < input`);
-  const pubErr = path.join(workDir, 'publish.err');
-  t = Date.now();
-  const pub = await run(NODE, [bin, 'publish', `${base}/${topic}`, '--partitions', '4', '--keep-input'], { stdin: file, stderr: pubErr, timeFile: path.join(workDir, 'publish.time') });
-  const publishMs = Date.now() - t;
-  const pubText = fs.readFileSync(pubErr, 'utf8').trim();
-  if (pub.code !== 0) throw new Error(`dstream publish exited ${pub.code ?? pub.signal}: ${pubText}`);
-  log(`  ${pubText.split('\n').pop()} (${fmtS(publishMs)} s)`);
-  const memAfterPublish = await info(srv.redis, 'memory', 'used_memory_human');
+  const backends = [];
+  for (const id of opts.backends) {
+    const b = await setUpBackend(id, opts, workDir, bin, file);
+    if (b) backends.push(b);
+  }
+  if (backends.length === 0) {
+    log('bench/distributed.js: no backend can run here; nothing measured');
+    return;
+  }
 
   // Reference answer: one untimed local run.
   log('reference: local run (untimed)');
   const refOut = path.join(workDir, 'local.tsv');
   const refRun = await run(NODE, [bin, ...OPS, '--format', 'tsv'], { stdin: file, stdout: refOut, stderr: path.join(workDir, 'local.err') });
   if (refRun.code !== 0) throw new Error(`local dstream exited ${refRun.code ?? refRun.signal}: ${readTail(path.join(workDir, 'local.err'))}`);
-  const reference = sortedLines(fs.readFileSync(refOut, 'utf8'));
-  fs.rmSync(refOut);
-  log(`  ${reference.length.toLocaleString('en-US')} output rows`);
+  const reference = fs.readFileSync(refOut, 'utf8');
+  const referenceRows = sortedLines(reference).length;
+  log(`  ${referenceRows.toLocaleString('en-US')} output rows`);
 
-  const FAST = ['--batch', '100ms', '--lease', '2s'];
   const contenders = [
-    { id: 'local', name: 'local engine, 1 process', workers: 0, flags: [] },
-    { id: 'w1', name: 'distributed, 1 worker', workers: 1, flags: [] },
-    { id: 'w2', name: 'distributed, 2 workers', workers: 2, flags: [] },
-    ...(opts.fast ? [
-      { id: 'w1f', name: 'distributed, 1 worker, `--batch 100ms --lease 2s`', workers: 1, flags: FAST },
-      { id: 'w2f', name: 'distributed, 2 workers, `--batch 100ms --lease 2s`', workers: 2, flags: FAST },
-    ] : []),
-  ].map((c) => ({ ...c, times: [], cpu: [], redisCpu: [], rss: [], problems: [], checks: [], rebuilds: [], splits: [] }));
+    { id: 'local', name: 'local engine, 1 process', workers: 0 },
+    ...backends.flatMap((b) => [1, 2].map((w) => ({ id: `${b.id}${w}`, name: `${b.label}, ${w} worker${w > 1 ? 's' : ''}`, workers: w, backend: b }))),
+  ].map((c) => ({ ...c, times: [], cpu: [], serverCpu: [], rss: [], problems: [], checks: [], splits: [] }));
 
-  let seq = 0;
   async function runLocal(c) {
     const err = path.join(workDir, 'local.err');
-    const before = cpuSecondsOf(srv.pid);
     const start = process.hrtime.bigint();
     const r = await run(NODE, [bin, ...OPS, '--format', 'tsv'], { stdin: file, stdout: '/dev/null', stderr: err, timeFile: path.join(workDir, 'local.time') });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -400,16 +542,17 @@ async function main() {
     c.times.push(ms);
     c.cpu.push(r.cpuS);
     c.rss.push(r.maxRssKB);
-    c.redisCpu.push(before === null ? null : cpuSecondsOf(srv.pid) - before);
     return `${fmtS(ms)} s`;
   }
+  let seq = 0;
   async function runDistributed(c) {
+    const b = c.backend;
     const n = ++seq;
     const group = `bench-${n}-${c.id}`;
     const out = `bench-out-${n}-${c.id}`;
-    const args = [bin, '--from', `${base}/${topic}?group=${group}`, ...OPS, '--to', `${base}/${out}`, '--key-partitions', String(opts.keyPartitions), ...c.flags];
+    const args = [bin, '--from', b.from(group), ...OPS, '--to', b.to(out), ...b.flags];
     c.command ??= ['dstream', ...args.slice(1)].map(shq).join(' ').replace(`group=${group}`, 'group=JOB').replace(out, 'OUT');
-    const before = cpuSecondsOf(srv.pid);
+    const before = serverCpuOf(b);
     const start = process.hrtime.bigint();
     const runs = [];
     for (let w = 0; w < c.workers; w++) {
@@ -417,34 +560,28 @@ async function main() {
     }
     const results = await Promise.all(runs);
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    const redisCpu = before === null ? null : cpuSecondsOf(srv.pid) - before;
+    const serverCpu = before === null ? null : serverCpuOf(b) - before;
     results.forEach((r, w) => {
       if (r.code !== 0) c.problems.push(`run ${n}, worker ${w + 1} exited ${r.code ?? r.signal}: ${readTail(path.join(workDir, `${group}-${w}.err`), 3)}`);
     });
-    const stderrs = results.map((_, w) => fs.readFileSync(path.join(workDir, `${group}-${w}.err`), 'utf8'));
-    const lines = stderrs.flatMap((s) => s.split('\n')).filter((l) => l !== '');
-    // Key partitions handed over between the workers (`took over …`, or `rebuilt …` after a replay): normal, counted.
-    const handOver = /^dstream: (rebuilt|took over) key partition /;
-    c.rebuilds.push(lines.filter((l) => handOver.test(l)).length);
-    const unexpected = lines.filter((l) => !/ joined job | done: the job is complete$/.test(l) && !handOver.test(l));
-    if (unexpected.length) c.stderrNotes = [...(c.stderrNotes ?? []), ...unexpected.slice(0, 5)];
     if (c.workers > 1 && results.every((r) => r.cpuS !== null)) c.splits.push(results.map((r) => r.cpuS.toFixed(1)).join(' + '));
     c.times.push(ms);
     c.cpu.push(results.every((r) => r.cpuS !== null) ? results.reduce((s, r) => s + r.cpuS, 0) : null);
     c.rss.push(Math.max(...results.map((r) => r.maxRssKB ?? 0)) || null);
-    c.redisCpu.push(redisCpu);
-    // Answer check, then delete the job and its output.
+    c.serverCpu.push(serverCpu);
+    // Answer check (the local run's bytes), then delete the job.
     const catOut = path.join(workDir, `${group}.tsv`);
-    const cat = await run(NODE, [bin, 'cat', `${base}/${out}`, '--format', 'tsv'], { stdout: catOut, stderr: path.join(workDir, `${group}.cat.err`) });
+    const cat = await run(NODE, [bin, 'cat', b.to(out), '--format', 'tsv'], { stdout: catOut, stderr: path.join(workDir, `${group}.cat.err`) });
     if (cat.code !== 0) c.problems.push(`run ${n}: dstream cat exited ${cat.code}: ${readTail(path.join(workDir, `${group}.cat.err`), 3)}`);
-    const check = compare(reference, sortedLines(fs.readFileSync(catOut, 'utf8')));
+    const check = compare(reference, fs.readFileSync(catOut, 'utf8'));
     fs.rmSync(catOut);
     c.checks.push(check);
     if (!check.same) {
-      c.problems.push(`run ${n}: output differs from the local engine's: ${check.onlyLocal.length} rows only in local, ${check.onlyDistributed.length} only in distributed ` +
+      c.problems.push(check.order ? `run ${n}: the same rows as the local engine, in another order` :
+        `run ${n}: output differs from the local engine's: ${check.onlyLocal.length} rows only in local, ${check.onlyDistributed.length} only in distributed ` +
         `(e.g. local \`${check.onlyLocal[0] ?? '–'}\`, distributed \`${check.onlyDistributed[0] ?? '–'}\`)`);
     }
-    const reset = await run(NODE, [bin, 'job', 'reset', `${base}/${topic}?group=${group}`], { stderr: path.join(workDir, `${group}.reset.err`) });
+    const reset = await run(NODE, [bin, 'job', 'reset', b.from(group)], { stderr: path.join(workDir, `${group}.reset.err`) });
     if (reset.code !== 0) c.problems.push(`run ${n}: dstream job reset exited ${reset.code}: ${readTail(path.join(workDir, `${group}.reset.err`), 3)}`);
     return `${fmtS(ms)} s${check.same ? '' : ' (WRONG ANSWER)'}`;
   }
@@ -456,92 +593,85 @@ async function main() {
       log(`  round ${r + 1}/${opts.runs}: ${c.name}: ${text}`);
     }
   }
-  const memEnd = await info(srv.redis, 'memory', 'used_memory_human');
-  const aofBytes = fs.readdirSync(path.join(redisDir, 'appendonlydir'), { withFileTypes: true })
-    .reduce((s, e) => s + fs.statSync(path.join(redisDir, 'appendonlydir', e.name)).size, 0);
-  srv.redis.disconnect();
-  await srv.stop();
+  const loadAfter = os.loadavg()[0];
+  for (const b of backends) await b.stop();
 
   // ------------------------------------------------------------- report
-  const [local, w1, w2, w1f, w2f] = contenders;
-  const pairs = [[w1, w2, 'defaults'], ...(w1f ? [[w1f, w2f, '`--batch 100ms --lease 2s`']] : [])];
+  const local = contenders[0];
   const med = (c) => median(c.times);
-  const medOf = (xs) => (xs.every((x) => x !== null) ? median(xs) : null);
-  const cpuText = (x) => (x === null ? 'n/a' : x.toFixed(1));
-  const rows = ['| run | median s | min–max s | lines/s | time ÷ local | dstream CPU s | redis-server CPU s | peak RSS MiB (per process) | answer |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|---|'];
+  const medOf = (xs) => (xs.length && xs.every((x) => x !== null) ? median(xs) : null);
+  const num = (x, d = 1) => (x === null ? 'n/a' : x.toFixed(d));
+  const ratio = (x, y) => (x === null || y === null ? 'n/a' : (x / y).toFixed(2));
+  const localCpu = medOf(local.cpu);
+  const rows = ['| run | median wall s | min–max s | lines/s | **wall ÷ local** | dstream CPU s | **CPU ÷ local** | server CPU s | (dstream + server) CPU ÷ local | answer |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|---|'];
   for (const c of contenders) {
     const m = med(c);
-    const answer = c.workers === 0 ? 'reference' : c.checks.every((x) => x.same) ? `same (${c.checks.length}/${c.checks.length} runs)` : '**MISMATCH**';
-    const rss = c.rss.every((x) => x !== null) ? (Math.max(...c.rss) / 1024).toFixed(0) : 'n/a';
-    rows.push(`| ${c.name} | ${fmtS(m)} | ${fmtS(Math.min(...c.times))}–${fmtS(Math.max(...c.times))} | ${fmtRate(input.lines / (m / 1000))} | ${c === local ? '1' : (m / med(local)).toFixed(2)} | ${cpuText(medOf(c.cpu))} | ${cpuText(medOf(c.redisCpu))} | ${rss} | ${answer}${c.problems.length ? ` ⚠ ${c.problems.length} problem(s)` : ''} |`);
+    const cpu = medOf(c.cpu);
+    const srv = c.workers === 0 ? null : medOf(c.serverCpu);
+    const answer = c.workers === 0 ? 'reference' : c.checks.every((x) => x.same) ? `same bytes (${c.checks.length}/${c.checks.length} runs)` : '**MISMATCH**';
+    rows.push(`| ${c.name} | ${fmtS(m)} | ${fmtS(Math.min(...c.times))}–${fmtS(Math.max(...c.times))} | ${fmtRate(input.lines / (m / 1000))} | ${c === local ? '1' : (m / med(local)).toFixed(2)} | ${num(cpu)} | ` +
+      `${c === local ? '1' : ratio(cpu, localCpu)} | ${c === local ? '–' : num(srv)} | ${c === local ? '–' : ratio(cpu === null || srv === null ? null : cpu + srv, localCpu)} | ${answer}${c.problems.length ? ` ⚠ ${c.problems.length} problem(s)` : ''} |`);
   }
-  const cpu = /model name\s*:\s*(.*)/.exec(fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const cpuModel = /model name\s*:\s*(.*)/.exec(fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
   const head = tryExec('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']) ?? 'unknown';
   const dirty = tryExec('git', ['-C', REPO, 'status', '--porcelain', '--', 'src']);
+  const flags = [opts.backends.join(',') !== 'redis,kafka' ? ` --backends ${opts.backends.join(',')}` : '', opts.fsync !== 'always' ? ` --fsync ${opts.fsync}` : '',
+    opts.lines !== 1_000_000 ? ` --lines ${opts.lines}` : '', opts.runs !== 3 ? ` --runs ${opts.runs}` : '', opts.keyPartitions !== 8 ? ` --key-partitions ${opts.keyPartitions}` : ''].join('');
   const md = [];
   md.push(`${SECTION}\n`);
-  md.push(`Generated by \`node bench/distributed.js${opts.fsync !== 'everysec' ? ` --fsync ${opts.fsync}` : ''}${opts.lines !== 6_000_000 ? ` --lines ${opts.lines}` : ''}${opts.runs !== 3 ? ` --runs ${opts.runs}` : ''}${opts.keyPartitions !== 8 ? ` --key-partitions ${opts.keyPartitions}` : ''}\`` +
-    ` (${((Date.now() - t0) / 60000).toFixed(1)} min; not part of \`npm run bench\`, which rewrites this file: run it again afterwards).` +
-    ' Everything on one machine: redis-server and the workers share its cores.\n');
+  md.push(`Generated by \`node bench/distributed.js${flags}\` (${((Date.now() - t0) / 60000).toFixed(1)} min; not part of \`npm run bench\`, which rewrites this file: run it again afterwards).` +
+    ' Everything on one machine: the servers and the workers share its cores, so these ratios say what the log costs, not what more machines gain.\n');
   md.push('| | |\n|---|---|');
   md.push([
     `| date | ${new Date().toISOString()} |`,
-    `| cores (nproc) | ${tryExec('nproc', []) ?? os.availableParallelism()} (${cpu}) |`,
+    `| cores (nproc) | ${tryExec('nproc', []) ?? os.availableParallelism()} (${cpuModel}) |`,
     `| memory | ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB |`,
-    `| OS | ${os.type()} ${os.release()} |`,
     `| node | ${process.version} |`,
-    `| redis-server | ${redisVersion}, local (127.0.0.1), \`appendonly yes\`, \`appendfsync ${opts.fsync}\`, \`auto-aof-rewrite-percentage 0\`, \`save ""\` |`,
-    `| load average (1 min) before → after | ${loadBefore.toFixed(2)} → ${os.loadavg()[0].toFixed(2)} |`,
+    `| **load average** (1 min) before → after | ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)} (other work on the machine: wall times are noisy, CPU times steadier) |`,
     `| dstream | ${opts.dstream ? `\`${opts.dstream}\`` : `git ${head}${dirty ? ` + uncommitted changes in src/ (${dirty.split('\n').length} files)` : ''}, \`npm run build\`, copied before the run`} |`,
     `| input | ${input.lines.toLocaleString('en-US')} lines, ${(input.bytes / 1e6).toFixed(0)} MB: \`data/elastic-examples/apache_logs\` × ${input.copies}, copy i shifted by i × 4 days (events ${input.first.slice(0, 10)} … ${input.last.slice(0, 10)}) |`,
-    `| publish | \`dstream publish redis://…/bench --partitions 4 --keep-input < input\`: ${fmtS(publishMs)} s (${fmtRate(input.lines / (publishMs / 1000))} lines/s), once, before the runs; redis used memory then ${memAfterPublish}, at the end ${memEnd}; AOF ${(aofBytes / 1e6).toFixed(0)} MB at the end |`,
-    `| output | ${reference.length.toLocaleString('en-US')} rows (window start, status, count) |`,
+    ...backends.map((b) => `| ${b.label} | ${b.server} |`),
+    `| output | ${referenceRows.toLocaleString('en-US')} rows (window start, status, count); every distributed run's \`dstream cat\` compared with the local run's bytes |`,
   ].join('\n') + '\n');
-  md.push(`${opts.runs} timed runs of each, interleaved, after one untimed local run that gives the reference answer:\n`);
+  md.push(`${opts.runs} timed runs of each, interleaved, after one untimed local run that gives the reference answer; medians:\n`);
   md.push(rows.join('\n') + '\n');
-  for (const [one, two, label] of pairs) {
-    md.push(`- **${label}: 2-worker speed-up ${(med(one) / med(two)).toFixed(2)}×** (median 1 worker ÷ median 2 workers); against the single-process engine` +
-      ` (${fmtRate(input.lines / (med(local) / 1000))} lines/s), 1 worker takes ${(med(one) / med(local)).toFixed(2)}× its time (${fmtRate(input.lines / (med(one) / 1000))} lines/s)` +
-      ` and 2 workers ${(med(two) / med(local)).toFixed(2)}× (${fmtRate(input.lines / (med(two) / 1000))} lines/s).`);
+  for (const b of backends) {
+    const [one, two] = contenders.filter((c) => c.backend === b);
+    md.push(`- **${b.label}:** 1 worker ${(med(one) / med(local)).toFixed(2)}× the local engine's wall time, 2 workers ${(med(two) / med(local)).toFixed(2)}× ` +
+      `(2-worker speed-up over 1 worker ${(med(one) / med(two)).toFixed(2)}×); CPU of the workers ${ratio(medOf(one.cpu), localCpu)}× and ${ratio(medOf(two.cpu), localCpu)}× the local run's.` +
+      (two.splits.length ? ` CPU seconds of each of the 2 workers per run: ${two.splits.join('; ')}.` : ''));
   }
   md.push(`- Every run, in order: ${contenders.map((c) => `${c.name} ${c.times.map(fmtS).join(', ')} s`).join('; ')}.`);
-  for (const [, two] of pairs) {
-    if (two.splits.length) {
-      md.push(`- ${two.name}: CPU seconds of each worker per run ${two.splits.join('; ')}; key partitions handed over between the workers per run: ${two.rebuilds.join(', ')}.`);
-    }
-  }
-  md.push('- Two workers started together split the work within about 200 ms: the one that starts first takes every unit, refreshes its view of the members every 200 ms and hands the surplus over (key partitions with their open windows) right after its next commit; a worker with nothing to do looks again after 100 ms at most. The `--batch 100ms --lease 2s` rows show that shorter settings no longer change much.');
-  md.push('- Wall time of a distributed run: from starting the worker(s) until the last has exited 0 (the job complete and its output committed); the input was published beforehand. "dstream CPU s": user + sys of the dstream process(es), summed over the workers (GNU time); "redis-server CPU s": what the server used during the run (/proc). Each distributed run had its own `?group=` and output stream; its output (`dstream cat`, sorted) was compared with the local engine\'s, then deleted with `dstream job reset`.');
-  if (opts.fsync === 'everysec') md.push('- `appendfsync everysec` here (`--fsync always` for the other); the README recommends `always` for exactly-once output across a crash of the redis server itself, which costs an fsync per commit.');
+  md.push('- Wall time of a distributed run: from starting the worker(s) until the last has exited 0 (the job complete and its output committed); the input was loaded beforehand. "dstream CPU s": user + sys of the dstream process(es), summed over the workers (GNU time); "server CPU s": what the redis-server(s) or the Kafka JVM used during the run (/proc). Each distributed run had its own `?group=` and output; its output was deleted afterwards with `dstream job reset`.');
+  if (opts.fsync === 'everysec') md.push('- `appendfsync everysec` here; the README recommends `always` for exactly-once output across a crash of the redis server itself, which costs an fsync per commit.');
   md.push('');
   md.push('Commands:\n');
   md.push(`- local: \`dstream ${OPS.map(shq).join(' ')} --format tsv < input > /dev/null\``);
-  md.push(`- distributed (1 or 2 of these at once): \`${w1.command}\`${w1f ? ' (and the same with `--batch 100ms --lease 2s`)' : ''}`);
-  const notes = contenders.filter((c) => c.problems.length || c.stderrNotes?.length);
+  for (const c of contenders) if (c.workers === 1) md.push(`- ${c.backend.label} (1 or 2 of these at once): \`${c.command}\``);
+  const notes = contenders.filter((c) => c.problems.length);
   if (notes.length) {
-    md.push('\nProblems and unexpected stderr lines:\n');
-    for (const c of notes) {
-      for (const p of c.problems) md.push(`- ${c.name}: ${p}`);
-      for (const l of c.stderrNotes ?? []) md.push(`- ${c.name} stderr: \`${l.slice(0, 300)}\``);
-    }
+    md.push('\nProblems:\n');
+    for (const c of notes) for (const p of c.problems) md.push(`- ${c.name}: ${p}`);
   }
   const text = md.join('\n') + '\n';
   process.stdout.write(text);
   if (opts.out) {
-    const old = fs.existsSync(opts.out) ? fs.readFileSync(opts.out, 'utf8') : '';
-    const at = old.indexOf(`\n${SECTION}\n`);
-    let next;
-    if (at === -1) next = old.replace(/\n*$/, old ? '\n\n' : '') + text;
-    else {
-      const after = old.slice(at + 1 + SECTION.length);
-      const end = after.search(/\n## /);
-      next = old.slice(0, at + 1) + text + (end === -1 ? '' : '\n' + after.slice(end + 1));
-    }
-    fs.writeFileSync(opts.out, next);
+    let next = fs.existsSync(opts.out) ? fs.readFileSync(opts.out, 'utf8') : '';
+    for (const title of [SECTION, ...OLD_SECTIONS]) next = removeSection(next, title);
+    fs.writeFileSync(opts.out, next.replace(/\n*$/, next ? '\n\n' : '') + text);
     log(`\nwritten to ${path.relative(process.cwd(), opts.out) || opts.out}`);
   }
   if (contenders.some((c) => c.problems.length)) process.exitCode = 1;
+}
+
+/** `text` without its section `title` (from its heading to the next `## ` heading). */
+function removeSection(text, title) {
+  const at = text.indexOf(`\n${title}\n`);
+  if (at === -1) return text;
+  const after = text.slice(at + 1 + title.length);
+  const end = after.search(/\n## /);
+  return text.slice(0, at + 1) + (end === -1 ? '' : after.slice(end + 1));
 }
 
 main().catch((e) => {

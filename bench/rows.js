@@ -4,7 +4,11 @@
  *
  *   npm run build && node bench/rows.js [--rows N] [--runs R] [--format tsv,json,csv]
  *   DSTREAM_DIST=/path/to/other/dist node bench/rows.js     (another build)
- *   node bench/rows.js --compare /path/to/dist/before          (both builds, runs interleaved)
+ *   node bench/rows.js --compare /path/to/dist/before          (against that build instead)
+ *   node bench/rows.js --no-baseline                           (this build alone)
+ *
+ * By default the build is compared, runs interleaved, with issue 21's baseline:
+ * the row output of commit 55f925d kept in bench/baselines/rows-55f925d/.
  *
  * Drives the real `FormatSink` over the real `StreamOutput` of the CLI,
  * writing to /dev/null through a file write stream: window groups of 12 rows
@@ -15,7 +19,7 @@
  * 810,000) per format; runs of the formats (and builds) are interleaved.
  * Prints, per format and build, the median rows/s over the runs, of CPU time
  * (user + system, the figure least disturbed by other processes on a shared
- * machine) and of wall time, and with --compare the speed-up this ÷ before.
+ * machine) and of wall time, and the speed-up this ÷ the baseline (or --compare build).
  */
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -23,11 +27,12 @@ import { pathToFileURL } from 'node:url';
 const dirUrl = (dir) => pathToFileURL(dir.replace(/\/?$/, '/'));
 const dist = process.env.DSTREAM_DIST ? dirUrl(process.env.DSTREAM_DIST) : new URL('../dist/', import.meta.url);
 
-const opts = { rows: 810_000, runs: 5, formats: ['tsv', 'json'], compare: null };
+const opts = { rows: 810_000, runs: 5, formats: ['tsv', 'json'], compare: new URL('baselines/rows-55f925d/', import.meta.url), label: '55f925d' };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (a === '--rows') opts.rows = Number(process.argv[++i]);
-  else if (a === '--compare') opts.compare = dirUrl(process.argv[++i]);
+  else if (a === '--compare') [opts.compare, opts.label] = [dirUrl(process.argv[++i]), 'before'];
+  else if (a === '--no-baseline') opts.compare = null;
   else if (a === '--runs') opts.runs = Number(process.argv[++i]);
   else if (a === '--format') opts.formats = process.argv[++i].split(',');
   else throw new Error(`unknown option ${a}`);
@@ -47,7 +52,7 @@ async function load(label, url) {
   const { StreamOutput } = await import(new URL('sinks/output.js', url).href);
   return { label, url, FormatSink, StreamOutput };
 }
-const builds = [await load('this', dist), ...(opts.compare ? [await load('before', opts.compare)] : [])];
+const builds = [await load('this', dist), ...(opts.compare ? [await load(opts.label, opts.compare)] : [])];
 
 /** Formats `rows` rows in `format` to /dev/null with a build. → { cpuMs, wallMs, bytes } */
 async function run({ FormatSink, StreamOutput }, format) {
@@ -101,6 +106,6 @@ for (const c of cases) {
 if (builds.length === 2) {
   for (const f of opts.formats) {
     const [now, before] = builds.map((b) => cases.find((c) => c.b === b && c.f === f));
-    console.log(`${f}: this ÷ before speed-up ${(median(before.cpu) / median(now.cpu)).toFixed(2)}× (CPU), ${(median(before.wall) / median(now.wall)).toFixed(2)}× (wall)`);
+    console.log(`${f}: this ÷ ${opts.label} speed-up ${(median(before.cpu) / median(now.cpu)).toFixed(2)}× (CPU), ${(median(before.wall) / median(now.wall)).toFixed(2)}× (wall)`);
   }
 }

@@ -3,6 +3,7 @@
  *
  *   node bench/run.js [--size 10m|100m|1g] [--runs N] [--only J1,J3s,scale,floor,state,startup,rows,soak]
  *                     [--out FILE] [--dstream PATH/TO/bin/dstream.js [--dstream-note TEXT]]
+ *                     [--startup-vs PATH/TO/other/bin/dstream.js]
  *
  * 1. Generates (or reuses) the seeded corpus of bench/corpus.js in os.tmpdir().
  * 2. Copies the built CLI (bin/, dist/, package.json; node_modules linked) into a
@@ -10,7 +11,8 @@
  *    rebuilding dist/ during the run cannot change the binary under test.
  *    `--dstream` benchmarks another build instead (e.g. a build of a clean
  *    checkout while the working tree does not build); `--dstream-note` says
- *    which, in RESULTS.md.
+ *    which, in RESULTS.md. `--startup-vs` adds another build to the start-up
+ *    group (e.g. the build before a start-up change: before and after in one run).
  * 3. For every job, runs dstream and each baseline (hand-written Node script in
  *    bench/baselines/, mawk and gawk programs in bench/baselines/awk/ when the
  *    binary exists, wc) with stdin redirected from the corpus file:
@@ -37,6 +39,7 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +57,7 @@ const NODE = process.execPath;
 // ------------------------------------------------------------------ options
 
 function parseArgs(argv) {
-  const opts = { size: '100m', runs: 5, only: null, out: path.join(BENCH, 'RESULTS.md'), dstream: null, dstreamNote: null };
+  const opts = { size: '100m', runs: 5, only: null, out: path.join(BENCH, 'RESULTS.md'), dstream: null, dstreamNote: null, startupVs: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -67,6 +70,7 @@ function parseArgs(argv) {
     else if (a === '--out') opts.out = path.resolve(value());
     else if (a === '--dstream') opts.dstream = path.resolve(value());
     else if (a === '--dstream-note') opts.dstreamNote = value();
+    else if (a === '--startup-vs') opts.startupVs = path.resolve(value());
     else if (a === '-h' || a === '--help') {
       console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
       process.exit(0);
@@ -131,6 +135,9 @@ function snapshotBuild() {
   fs.copyFileSync(path.join(REPO, 'package.json'), path.join(dir, 'package.json'));
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  // The code cache holds the bundle's path: the copy gets its own (src/cli/start.cts).
+  const start = createRequire(import.meta.url)(path.join(dir, 'dist', 'cli', 'start.cjs'));
+  if (start.makeCodeCache) start.makeCodeCache(path.join(dir, 'dist', 'bundle'));
   return path.join(dir, 'bin', 'dstream.js');
 }
 
@@ -157,7 +164,7 @@ const EVENT = ['--event-time', EVENT_TIME, '--watermark', '1m'];
 const STATUS_BYTES = 'l => { const f = l.split(" "); return [f[8], +f[9] || 0] }';
 
 /** All groups; `contenders[0]` is always dstream, the reference answer. */
-function defineGroups(bin, tools) {
+function defineGroups(bin, tools, startupVs) {
   // One thread unless asked (`auto`): a file on stdin would otherwise be split across every core (--workers auto).
   const dstream = (args, { auto = false, name = 'dstream' } = {}) => {
     const all = auto ? args : ['--workers', '1', ...args];
@@ -257,7 +264,9 @@ function defineGroups(bin, tools) {
   };
   const startup = {
     id: 'startup', title: "start-up: `echo x | dstream --count` vs `node -e ''`", input: 'x', noCheck: true,
-    contenders: [dstream(['--count']), { name: "node -e ''", cmd: NODE, args: ['-e', ''], show: "node -e ''" }],
+    contenders: [dstream(['--count']),
+      ...(startupVs ? [{ name: 'dstream (--startup-vs)', cmd: NODE, args: [startupVs, '--workers', '1', '--count'], show: `node ${startupVs} --workers 1 --count` }] : []),
+      { name: "node -e ''", cmd: NODE, args: ['-e', ''], show: "node -e ''" }],
   };
   return { jobs, scale, floor, state, startup };
 }
@@ -501,7 +510,7 @@ async function main() {
   const xInput = path.join(workDir, 'x.txt');
   fs.writeFileSync(xInput, 'x\n');
   const inputs = { ...corpus.files, x: { path: xInput, bytes: 2, lines: 1 } };
-  const groups = defineGroups(bin, tools);
+  const groups = defineGroups(bin, tools, opts.startupVs);
 
   const wanted = (id, group) => !opts.only || opts.only.includes(id.toLowerCase()) || (group && opts.only.includes(group));
   const selected = {
@@ -568,14 +577,17 @@ async function main() {
     md.push(`## ${g.title}\n`);
     if (g.id === 'floor') md.push('dstream `--count` over the access log against programs that only count lines: the lowest time any line-oriented tool can reach here.\n');
     if (g.id === 'state') md.push('1,000,000 distinct keys in one batch; peak RSS is the point.\n');
-    if (g.id === 'startup') md.push('Input is a file holding one line `x` (not an `echo` pipe, so nothing else is timed). Times are the whole process lifetime.\n');
+    if (g.id === 'startup') md.push('Input is a file holding one line `x` (not an `echo` pipe, so nothing else is timed). Times are the whole process lifetime; CPU times are in GNU time\'s 10 ms steps (`node bench/startup.js` measures them to the millisecond).\n');
     md.push(groupTable(g, inputs[g.input]) + '\n');
   }
   if (rowsText) {
     md.push('## Row output: formatting and writing rows\n');
     md.push('`node bench/rows.js`: the real FormatSink and StreamOutput write 810,000 `[status, bytes]` rows in window groups of 12' +
-      ' (the output of the 1 h window sliding every 1 s) to /dev/null; rows/s of CPU time (user + system) and of wall time, medians.\n');
+      ' (the output of the 1 h window sliding every 1 s) to /dev/null; rows/s of CPU time (user + system) and of wall time, medians;' +
+      ' "55f925d" is the row output before issue 21 (bench/baselines/rows-55f925d), run interleaved with this build.\n');
     md.push(rowsText.split('\n').filter((l) => l.startsWith('|')).join('\n') + '\n');
+    // The speed-up lines: this build ÷ issue 21's baseline (bench/baselines/rows-55f925d).
+    md.push(rowsText.split('\n').filter((l) => / speed-up /.test(l)).map((l) => `- ${l}`).join('\n') + '\n');
   }
   md.push('## Commands\n');
   md.push(commandsSection(all) + '\n');

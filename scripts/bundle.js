@@ -2,23 +2,28 @@
 /**
  * Bundles the CLI into dist/bundle/ with esbuild (run by `npm run build`, after tsc).
  *
- *   dist/bundle/main.js          the CLI (bin/dstream.js imports it): every module that
- *                                `echo x | dstream --count` needs, in one file, so that
- *                                start-up parses one file instead of resolving ~100
+ *   dist/bundle/main.cjs         the CLI, in one CommonJS file (no code splitting): what
+ *                                `echo x | dstream --count` runs is one file to read, and the
+ *                                rest (ioredis, prom-client, chokidar, ora, sockets, distributed
+ *                                mode…) is only initialised when used. Its last line is
+ *                                `// dstream-build <id>` (a hash of its text).
+ *   dist/bundle/main.<id>.v8     V8's code cache of main.cjs, written by running
+ *                                `echo x | dstream --count` once on the new bundle;
+ *                                dist/cli/start.cjs (src/cli/start.cts; bin/dstream.js calls it)
+ *                                compiles main.cjs with it
  *   dist/bundle/worker-entry.js  the body of a --workers thread (engine/workers.ts loads
  *                                './worker-entry.js' beside the module that starts it)
  *   dist/bundle/kafka-worker.js  the Kafka sink's I/O thread (sinks/kafka-output.ts loads it the same way)
  *   dist/bundle/lua/*.lua        the Redis backend's scripts (also copied to dist/distributed/redis/lua)
- *   dist/bundle/chunk-*.js       code shared by the two, and what is only imported
- *                                dynamically (ioredis, prom-client, chokidar, ora,
- *                                log-update, sockets, distributed mode…): loaded when used
  *
  * `dist/` (tsc) stays the library API (package.json "exports"). unix-dgram (native,
- * optional) stays external and is required at run time. Pass `--meta` to print
- * what each output file holds.
+ * optional), mnemonist and @platformatic/kafka stay external and are loaded at run time.
+ * Pass `--meta` to print what each output file holds.
  */
 import { build, analyzeMetafile } from 'esbuild';
-import { cpSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -63,14 +68,40 @@ const common = {
   legalComments: 'none',
   plugins: [assertShim],
 };
-// Two builds, so that the two entries share no chunk: each thread loads one file at start.
+// Three builds, each one file: each process or thread loads one file at start.
 const results = await Promise.all([
-  build({ ...common, entryPoints: { main: 'src/cli/main.ts' }, splitting: true, chunkNames: 'chunk-[hash]' }),
+  build({
+    ...common,
+    entryPoints: { main: 'src/cli/main.ts' },
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    // import.meta.url is the bundle's own URL, as in the ES module it was (files beside it:
+    // worker-entry.js, kafka-worker.js, lua/, ../../package.json).
+    define: { 'import.meta.url': '__dstreamMetaUrl', 'import.meta.dirname': '__dirname', 'import.meta.filename': '__filename' },
+    // "use strict" first (the modules were ES modules, strict): esbuild's own comes after the banner.
+    banner: { js: "'use strict'; var __dstreamMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    // No comments (they hold non-ASCII text; start.cts reads the file as latin1) and less to read.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // import() of an external module (mnemonist) as require(): vm.Script, which src/cli/start.cts
+    // runs the bundle with, has no import() that works with a code cache (and Node 20's is experimental).
+    supported: { 'dynamic-import': false },
+  }),
   build({ ...common, entryPoints: { 'worker-entry': 'src/engine/worker-entry.ts' } }),
   build({ ...common, entryPoints: { 'kafka-worker': 'src/sinks/kafka-worker.ts' } }),
 ]);
+// Any other import.meta would be an empty object in CommonJS: refused.
+const metaWarning = results[0].warnings.find((w) => w.id === 'empty-import-meta');
+if (metaWarning) throw new Error(`src/cli/main.ts bundle: ${metaWarning.text} (${metaWarning.location?.file}:${metaWarning.location?.line}); scripts/bundle.js defines import.meta.url, dirname and filename`);
+// The build id (last line), then the code cache of a plain run; src/cli/start.cts reads both.
+const MAIN = resolve(NEXT, 'main.cjs');
+const text = readFileSync(MAIN, 'latin1');
+if (!/^[\x00-\x7f]*$/.test(text)) throw new Error('dist/bundle/main.cjs is not ASCII (src/cli/start.cts reads it as latin1)');
+const { BUILD_LINE, makeCodeCache } = createRequire(import.meta.url)(resolve(ROOT, 'dist/cli/start.cjs'));
+const buildId = createHash('sha256').update(text).digest('hex').slice(0, 16);
+writeFileSync(MAIN, `${text}${text.endsWith('\n') ? '' : '\n'}${BUILD_LINE}${buildId}\n`);
 // The Redis backend reads its Lua scripts beside the module that loads them (import.meta.url):
-// beside the tsc output, and beside the bundle's chunks.
+// beside the tsc output, and beside the bundle.
 const LUA = resolve(ROOT, 'src/distributed/redis/lua');
 cpSync(LUA, resolve(ROOT, 'dist/distributed/redis/lua'), { recursive: true });
 cpSync(LUA, resolve(NEXT, 'lua'), { recursive: true });
@@ -81,4 +112,7 @@ try {
 }
 renameSync(NEXT, OUT);
 rmSync(OLD, { recursive: true, force: true });
+// The code cache is made where the bundle runs from (V8 keeps the file name in it); until then the
+// bundle runs without one.
+makeCodeCache(OUT);
 if (process.argv.includes('--meta')) for (const r of results) console.log(await analyzeMetafile(r.metafile));

@@ -17,7 +17,7 @@ export { OPERATOR_FLAGS } from '../plan/operator-flags.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import type { ErrorPolicy } from '../core/issues.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
-import { applyConfig, printConfig } from './config.js';
+import { applyConfig, printConfig, settingOrigin, type ConfiguredArgv } from './config.js';
 import { helpWidth, renderHelp } from './help.js';
 import { freshStdoutFile, invalidChoiceMessage, unexpectedArgumentMessage } from './hints.js';
 import { EPILOGUE, EXAMPLES, suggestFlag, version } from './usage.js';
@@ -81,7 +81,7 @@ function defineFlags<T>(y0: Argv<T>) {
   const y = y0
     .scriptName('dstream')
     .usage('Usage: dstream [options]\n\nSpark Streaming on a Unix pipe: reads lines from stdin, TCP or watched directories, cuts them into micro-batches every batch interval, and runs the operators below in command-line order on every batch.')
-    .parserConfiguration({ 'duplicate-arguments-array': true, 'camel-case-expansion': false, 'boolean-negation': false })
+    .parserConfiguration({ 'duplicate-arguments-array': true, 'camel-case-expansion': false, 'boolean-negation': false, 'dot-notation': false })
     .option('batch', { type: 'string', default: '1s', describe: 'batch interval (bare number = seconds; 500ms, 5s, 1m)', group: 'Batches:' })
     .option('map', { type: 'string', describe: 'FN: one output record per record', group: 'Operators (applied in order):' })
     .option('flat-map', { type: 'string', describe: 'FN returning an array: zero or more records per record', group: 'Operators (applied in order):' })
@@ -154,6 +154,13 @@ function workersOf(v: unknown): number | 'auto' | undefined {
   return n;
 }
 
+/** An unknown one-letter option (`-f`): not an edit away from a long name; the long ones with its initial. */
+function unknownShortMessage(letter: string): string {
+  const initial = KNOWN_FLAGS.filter((k) => k.startsWith(letter.toLowerCase())).sort();
+  const some = initial.length > 6 ? [...initial.slice(0, 6).map((k) => `--${k}`), '…'] : initial.map((k) => `--${k}`);
+  return `unknown option '-${letter}' (the short options are -h and -V${some.length ? `; long options starting with ${letter.toLowerCase()}: ${some.join(', ')}` : ''})`;
+}
+
 let flagTable: FlagTable | undefined;
 
 /** The flags as yargs-parser takes them (quick-args.ts), recorded on first use. */
@@ -173,10 +180,18 @@ function single(v: unknown): unknown {
  * @throws ConfigError (exit 2) for unknown flags (with "did you mean"), bad values, bad order.
  */
 export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.env): ParseResult {
-  let failure: string | undefined;
-  let output = '';
   // Settings from --config FILE and DSTREAM_* come first, so that flags win; operators only from argv.
   const cfg = applyConfig(cliArgv, env, KNOWN_FLAGS, Object.keys(OPERATOR_FLAGS));
+  try {
+    return parseConfigured(cliArgv, env, cfg);
+  } catch (e) {
+    throw e instanceof ConfigError ? new ConfigError(settingOrigin(e.message, cfg), { cause: e.cause }) : e;
+  }
+}
+
+function parseConfigured(cliArgv: string[], env: NodeJS.ProcessEnv, cfg: ConfiguredArgv): ParseResult {
+  let failure: string | undefined;
+  let output = '';
   const argv = cfg.argv;
   // A plain command line is read by yargs' tokenizer alone; yargs in full for anything else (quick-args.ts).
   const parsed = quickParse(argv, quickFlagTable()) ?? (parser(argv).fail((msg) => {
@@ -188,9 +203,9 @@ export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.en
     const m = /^Unknown arguments?: (.*)$/.exec(failure);
     if (m) {
       const first = m[1]!.split(', ')[0]!.replace(/^-+/, '');
+      if (first.length === 1) throw new ConfigError(unknownShortMessage(first));
       const hint = suggestFlag(first, KNOWN_FLAGS);
-      const shown = first.length === 1 ? `-${first}` : `--${first}`;
-      throw new ConfigError(`unknown option '${shown}'${hint ? ` (did you mean --${hint}?)` : ''}`);
+      throw new ConfigError(`unknown option '--${first}'${hint ? ` (did you mean --${hint}?)` : ''}`);
     }
     throw new ConfigError(invalidChoiceMessage(failure) ?? failure.replace(/\s*\n\s*/g, ' '));
   }

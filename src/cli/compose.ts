@@ -103,6 +103,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     zone: options.timezone ? new TimeZone(options.timezone) : undefined,
     parser: options.parse ? createParser(options.parse.format, { delimiter: options.parse.delimiter, year: options.parse.year }) : undefined,
     note: (message: string) => errLine(`dstream: note: ${message}`, 'info'),
+    bounded: ssc.bounded,
     initialState: options.initialState !== undefined ? readInitialState(options.initialState) : undefined,
   };
   const workers = workerThreads(options, { checkpoint: store !== null, stdinSize: stdinIsFile() ? fstatSync(0).size : undefined });
@@ -114,7 +115,8 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   }
   // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
   const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
-    maxLineBytes: options.maxLineBytes, errLine, stdin: process.stdin, stdout: process.stdout,
+    // process.stdin when read: on a regular file (FdLineSource) it is never made (an fs.ReadStream: start-up time).
+    maxLineBytes: options.maxLineBytes, errLine, get stdin() { return process.stdin; }, stdout: process.stdout,
     // A regular file on stdin is its own log: under a checkpoint it is remembered by identity and
     // byte offset (fd-line-source.ts), so --wal is for pipes only.
     stdinSource: options.sources.maxRate === undefined && stdinIsFile()
@@ -156,13 +158,16 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     : buildWorkerPipeline(ssc, {
       workers, operators: options.operators, settings, stdinSize: fstatSync(0).size, maxLineBytes: options.maxLineBytes,
       onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine, progress: threadBytes,
+      onOneThread: typeof options.workers === 'number'
+        ? () => settings.note!(`--workers ${workers}: the sum has a value that is not an integer, so it depends on the order of additions: the file is read in one thread`)
+        : undefined,
     });
   // Text on a pipe, into a file or over bounded input shows every record; live on a terminal, Spark's cut at 10.
   const limit = options.printLimit ?? (sink === output && process.stdout.isTTY === true && !ssc.bounded ? 10 : Infinity);
   let recordsOut: () => number = () => 0;
   if (live) {
     const { LiveView } = await import('./live-view.js');
-    const view = new LiveView({ stream: process.stdout, stderr: process.stderr, chalk: chalkFor(process.stdout, process.env, options.color) });
+    const view = new LiveView({ stream: process.stdout, stderr: process.stderr, chalk: await chalkFor(process.stdout, process.env, options.color) });
     recordsOut = () => view.recordsOut;
     closeView = () => view.close();
     result.output(() => view);
@@ -179,7 +184,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   ssc.issues.onWarning((m) => errLine(`dstream: ${m}`));
   const { Observers } = await import('../observe/observers.js');
   const observers = await Observers.create({
-    ssc, chalk: chalkFor(process.stderr, process.env, options.color),
+    ssc, chalk: () => chalkFor(process.stderr, process.env, options.color),
     spinner: terminalProgress && !bounded && !options.stats,
     stats: options.stats, progressJson: options.progressJson, metricsPort: options.metricsPort,
     recordsOut: () => recordsOut(), log: errLine, env: process.env,

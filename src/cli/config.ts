@@ -18,6 +18,8 @@ export interface ConfiguredArgv {
   argv: string[];
   sources: Map<string, SettingSource>;
   values: Map<string, unknown>;
+  /** The `--config` file read, if any. */
+  path?: string;
 }
 
 const envName = (opt: string) => `DSTREAM_${opt.toUpperCase().replace(/-/g, '_')}`;
@@ -85,7 +87,19 @@ export function applyConfig(argv: string[], env: NodeJS.ProcessEnv, known: reado
     if (env[envName(op)] !== undefined) throw new ConfigError(`${envName(op)}: '${op}' is an operator; operators are applied in command-line order, so give them as flags`);
   }
   const rest = i < 0 ? argv : [...argv.slice(0, i), ...argv.slice(argv[i]!.includes('=') ? i + 1 : i + 2)];
-  return { argv: [...prefix, ...rest], sources, values };
+  return { argv: [...prefix, ...rest], sources, values, path };
+}
+
+/**
+ * A message about a setting's value (`--format: 'xml' is not …`) said of what the user typed:
+ * `DSTREAM_FORMAT: …` when the environment set it, `--config FILE: format: …` when the file did.
+ */
+export function settingOrigin(message: string, cfg: ConfiguredArgv): string {
+  const m = /^--([a-z][\w-]*):/.exec(message);
+  const source = m ? cfg.sources.get(m[1]!) : undefined;
+  if (source === 'env') return envName(m![1]!) + message.slice(m![0].length - 1);
+  if (source === 'config') return `--config ${cfg.path}: ${message.slice(2)}`;
+  return message;
 }
 
 /** Text of `--print-config`: one `name = value  (source)` line per setting that is not a default. */

@@ -180,6 +180,9 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     code = renderError(e, options.verbose);
   }
+  // Stopped by a signal: a second one that came while a slow function held the event loop waits in
+  // the same signal read as the first, or in the next one; let one poll phase pass so it aborts (130).
+  if (signals > 0) await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
   await observers.close();
   stopBar(code === ExitCode.OK && signals === 0);
   closeView();

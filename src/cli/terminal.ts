@@ -6,7 +6,7 @@
  * Colour precedence (clig.dev, no-color.org, force-color.org):
  * `--color` / `--no-color` > `FORCE_COLOR` > `NO_COLOR` > `TERM=dumb` > isTTY.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 
 /** A stream as far as colour decisions go. */
 export interface TerminalStream {
@@ -28,8 +28,12 @@ export function useColor(stream: TerminalStream, env: NodeJS.ProcessEnv, flag?: 
   return stream.isTTY === true;
 }
 
-/** A chalk instance for a stream: colour level 1 (16 colours) when enabled, 0 (no escapes ever) otherwise. */
-export function chalkFor(stream: TerminalStream, env: NodeJS.ProcessEnv, flag?: boolean): ChalkInstance {
+/**
+ * A chalk instance for a stream: colour level 1 (16 colours) when enabled, 0 (no escapes ever)
+ * otherwise. chalk is loaded on the first call (it probes the terminal when loaded: start-up time).
+ */
+export async function chalkFor(stream: TerminalStream, env: NodeJS.ProcessEnv, flag?: boolean): Promise<ChalkInstance> {
+  const { Chalk } = await import('chalk');
   return new Chalk({ level: useColor(stream, env, flag) ? 1 : 0 });
 }
 

@@ -7,9 +7,10 @@
  * one batch (no checkpoint, no batch markers, no `--max-records-per-batch`,
  * no `--max-rate`), a plan that `--workers` can split (engine/workers.ts)
  * whose aggregation merges exactly in any grouping — `--count`,
- * `--count-by-value`, or the built-in reducers count, min and max (not a
- * function, which may not be associative, nor `sum`, whose floating-point
- * result depends on the order of additions) — and nothing that needs every
+ * `--count-by-value`, or the built-in reducers count, min, max and sum (a
+ * sum of integers; at the first value that is not one, the main thread reads
+ * the whole file itself, as a floating-point sum depends on the order of
+ * additions) but not a function, which may not be associative — and nothing that needs every
  * raw line or per-batch input counts in the main thread (`--dead-letter`,
  * `--late`, `--on-error fail`, `--stats`, `--progress-json`,
  * `--metrics-port`), nor settings that only the one-thread pipeline takes
@@ -25,8 +26,12 @@ import type { BoundedInput } from './progress-bar.js';
 /** Bytes of input per thread below which `auto` starts fewer threads (a thread costs ~30 ms to start). */
 export const AUTO_MIN_BYTES_PER_THREAD = 8 * 1024 * 1024;
 
-/** Built-in reducers whose partials merge to the same bytes in any grouping. */
-const EXACT_REDUCERS = new Set(['count', 'min', 'max']);
+/**
+ * Built-in reducers whose partials merge to the same bytes in any grouping; `sum` of integers
+ * too (safe integers and `BigInt`s add exactly): at its first other value the file is read in
+ * one thread (engine/workers.ts), so a sum of decimals is the one-thread sum.
+ */
+const EXACT_REDUCERS = new Set(['count', 'min', 'max', 'sum']);
 
 /**
  * The number of threads for the job: an explicit `--workers N` as given (its

@@ -87,17 +87,26 @@ function describe(v: unknown): string {
   return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-/** Exact sum of two `Numeric`s (see module doc). */
+/**
+ * Exact sum of two `Numeric`s (see module doc).
+ * @throws RangeError when the sum cannot be given right: a double sum beyond
+ *   ±1.8e308 (it would be `Infinity`), or an integer beyond 2^53 − 1 (a `BigInt`,
+ *   exact) plus a value with a fraction (a double there has no fraction and
+ *   drops integer digits). A reducer then reports the record as bad.
+ */
 export function addNumeric(a: Numeric, b: Numeric): Numeric {
   if (typeof a === 'number' && typeof b === 'number') {
     const s = a + b;
     if (s <= MAX_SAFE && s >= -MAX_SAFE) return s;
-    return Number.isSafeInteger(a) && Number.isSafeInteger(b) ? exactInteger(BigInt(a) + BigInt(b)) : s;
+    if (Number.isSafeInteger(a) && Number.isSafeInteger(b)) return exactInteger(BigInt(a) + BigInt(b));
+    if (s - s !== 0) throw new RangeError(`sum overflows a double: ${a} + ${b} is beyond ±1.8e308`);
+    return s;
   }
   if (typeof a === 'bigint' && typeof b === 'bigint') return exactInteger(a + b);
   const big = (typeof a === 'bigint' ? a : b) as bigint;
   const num = (typeof a === 'bigint' ? b : a) as number;
-  return Number.isInteger(num) ? exactInteger(big + BigInt(num)) : Number(big) + num;
+  if (Number.isInteger(num)) return exactInteger(big + BigInt(num));
+  throw new RangeError(`sum cannot be exact: ${a} + ${b} adds a fraction to an integer beyond 2^53 (sum integers alone, or decimals alone)`);
 }
 
 /** Zero for `-0` (so that `-0` prints `0`), the value otherwise. */

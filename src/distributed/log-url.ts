@@ -1,5 +1,7 @@
 /**
- * Log URLs: `redis://[user:password@]HOST[:PORT]/TOPIC[?group=NAME]`, or
+ * Log URLs: `redis://[user:password@]HOST[:PORT]/TOPIC[?group=NAME]`, a Redis
+ * Cluster as `redis+cluster://[user:password@]HOST:PORT[,HOST:PORT…]/TOPIC[?group=NAME]`
+ * (seed nodes; the client discovers the others), or
  * `kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=NAME]` (kafka/url.ts).
  * A log URL in `--from` selects distributed mode; `?group=` names the job
  * (Kafka's application.id). Topic, output and group names are 1–100 of
@@ -19,6 +21,8 @@ export interface LogUrl {
   port: number;
   username?: string;
   password?: string;
+  /** `redis+cluster://` only: the seed nodes of the Redis Cluster (host and port are the first one's). */
+  nodes?: { host: string; port: number }[];
   /** Stream name: an input topic, or an output stream of `--to` / `dstream cat`. */
   name: string;
   /** `?group=`: the job; absent in `--to`, `publish` and `cat` URLs. */
@@ -40,13 +44,24 @@ export function isLogUrl(s: string): boolean {
  */
 export function parseLogUrl(s: string, flag: string, needGroup: boolean): LogUrl {
   if (isKafkaUrl(s)) return fromKafkaUrl(parseKafkaUrl(s, flag, needGroup));
+  const cluster = /^redis\+cluster:\/\/(?:([^@/]*)@)?([^/?#]*)(.*)$/i.exec(s);
+  if (cluster) {
+    const [, auth, hosts = '', rest = ''] = cluster;
+    const nodes = hosts.split(',').map((h) => {
+      const m = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(h);
+      if (!m) throw new ConfigError(`${flag}: '${s}': '${h}' is not HOST:PORT (expected redis+cluster://HOST:PORT[,HOST:PORT…]/NAME)`);
+      return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : 6379 };
+    });
+    const one = parseLogUrl(`redis://${auth !== undefined ? `${auth}@` : ''}${hosts.split(',')[0]}${rest}`, flag, needGroup);
+    return { ...one, text: s, nodes };
+  }
   let u: URL;
   try {
     u = new URL(s);
   } catch {
     throw new ConfigError(`${flag}: '${s}' is not a URL (expected redis://HOST:PORT/NAME${needGroup ? '?group=JOB' : ''})`);
   }
-  if (u.protocol !== 'redis:') throw new ConfigError(`${flag}: '${u.protocol}//' logs are not supported (only redis://HOST:PORT/NAME and kafka://HOST:PORT/NAME)`);
+  if (u.protocol !== 'redis:') throw new ConfigError(`${flag}: '${u.protocol}//' logs are not supported (only redis://HOST:PORT/NAME, redis+cluster://HOST:PORT,…/NAME and kafka://HOST:PORT/NAME)`);
   const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
   if (!NAME.test(name)) throw new ConfigError(`${flag}: '${s}' needs a stream name after the host: redis://HOST:PORT/NAME (letters, digits, . _ -)`);
   const group = u.searchParams.get('group') ?? undefined;

@@ -40,6 +40,8 @@ export interface PipelineSettings {
   zone?: TimeZone;
   /** `--parse FORMAT`: applied to every line before the operators. */
   parser?: LineParser;
+  /** Bounded input (a file, `--once`): batch times are logical; a processing-time sampling window is refused. */
+  bounded?: boolean;
   /** Told of accepted settings worth a note on stderr (a window whose slide exceeds its length). */
   note?: (message: string) => void;
   /**
@@ -93,8 +95,16 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
   const state = (l: string): StatefulOptions => ({
     label: l, outputMode: settings.outputMode, stateTimeoutMs: settings.stateTimeoutMs, maxKeys: settings.maxKeys, initialState: settings.initialState,
   });
+  let eventTime = false;
   for (const f of flags) {
+    if (f.op === 'event-time') eventTime = true;
     if (f.op === 'window' && f.slideMs !== undefined && f.slideMs > f.lengthMs) {
+      // Bounded input has logical batch times: which batches fall between two windows is arbitrary
+      // (a file read whole is the batch at one batch interval, in no window of length < slide).
+      if (!eventTime && settings.bounded) {
+        const length = formatDuration(f.lengthMs);
+        throw new ConfigError(`--window ${f.text}: the slide interval ${formatDuration(f.slideMs)} is longer than the window length ${length} (a sampling window); over bounded input (a file, --once) batch times are not clock times, so which batches fall in a window is arbitrary; use a slide of at most ${length}, or --event-time`);
+      }
       settings.note?.(`--window ${f.text}: the slide interval ${formatDuration(f.slideMs)} is longer than the window length (a sampling window): records between two windows are not counted`);
     }
   }

@@ -17,7 +17,7 @@ import type { Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import type { IssueLog } from '../core/issues.js';
 import type { Millis } from '../core/types.js';
-import { isReplayable } from '../sources/replayable.js';
+import { isReplayable } from '../sources/source.js';
 import type { JobGraph, Receiver, SourceRoot } from './job-graph.js';
 import { jobError, MicroBatchExecution, type BatchListener, type CheckpointOptions } from './micro-batch.js';
 import { recover } from './recovery.js';

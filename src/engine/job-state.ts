@@ -7,7 +7,7 @@
 import { DStreamError } from '../core/errors.js';
 import type { IssueKind, IssueLog } from '../core/issues.js';
 import type { Millis } from '../core/types.js';
-import { isReplayable, type Replayable } from '../sources/replayable.js';
+import { isReplayable, type Replayable } from '../sources/source.js';
 import type { JobGraph } from './job-graph.js';
 
 /** A state snapshot taken after a batch. */

@@ -19,7 +19,8 @@ import { createParser } from '../parsers/index.js';
 import { buildPipeline } from './apply-plan.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import type { AggFlag } from '../plan/worker-split.js';
-import { builtinReducer, isBuiltinReducer, type Aggregation } from '../operators/reducers.js';
+import { builtinReducer, isBuiltinReducer, type Aggregation, type Reducer } from '../operators/reducers.js';
+import { addNumeric, toNumeric, type Numeric } from '../core/numeric.js';
 import { compileFunction } from '../plan/compile-fn.js';
 import { KeyedReducer, GLOBAL_KEY } from '../operators/keyed-map.js';
 import { StatelessNode } from '../operators/stateless.js';
@@ -58,15 +59,35 @@ export interface MapSideOptions {
   parse?: { format: string; delimiter?: string; year?: number };
   onError: ErrorPolicy;
   lateness?: LatenessRule;
+  /**
+   * With the built-in `sum`: watch that every value added is an integer whose sum is exact in any
+   * order (a safe integer or a `BigInt`); the first other value sets `MapSideCombiner.inexact`.
+   */
+  integerSums?: boolean;
 }
 
-/** The reducer of an aggregation flag, for the combine in a thread or a stage. */
-export function aggregationOf(op: AggFlag): Aggregation {
+/**
+ * The reducer of an aggregation flag, for the combine in a thread or a stage.
+ * @param inexact with the built-in `sum`, called for a value that is not a safe integer or a `BigInt`
+ *   (then the sum depends on the order of additions); the value is still added.
+ */
+export function aggregationOf(op: AggFlag, inexact?: () => void): Aggregation {
   if (op.op === 'count') return { keyMode: 'count', combine: (a, b) => a + b, label: '--count' };
   if (op.op === 'count-by-value') return { keyMode: 'value', combine: (a, b) => a + b, label: '--count-by-value' };
   const source = (op as { source: string }).source;
-  const r = isBuiltinReducer(source) ? builtinReducer(source) : { combine: compileFunction(source, `--${op.op}`) as (a: any, b: any) => unknown };
+  let r = isBuiltinReducer(source) ? builtinReducer(source) : { combine: compileFunction(source, `--${op.op}`) as (a: any, b: any) => unknown };
+  if (source === 'sum' && inexact) r = watchedSum(inexact);
   return { keyMode: op.op === 'reduce' ? 'single' : 'pair', ...r, label: `--${op.op} '${source}'` };
+}
+
+/** The built-in `sum`, calling `inexact` for each value that is neither a safe integer nor a `BigInt`. */
+function watchedSum(inexact: () => void): Reducer {
+  const lift = (v: unknown): Numeric => {
+    const x = toNumeric(v);
+    if (typeof x === 'number' && !Number.isSafeInteger(x)) inexact();
+    return x;
+  };
+  return { ...builtinReducer('sum'), lift, accumulate: (acc: Numeric, v: unknown) => addNumeric(acc, lift(v)) };
 }
 
 /**
@@ -113,6 +134,8 @@ export class MapSideCombiner {
   readonly reducer: KeyedReducer;
   /** Largest event time seen (epoch ms), −∞ before the first record. */
   maxEventTimeMs: Millis = -Infinity;
+  /** With `integerSums`: a value was added that makes the sum depend on the order of additions. */
+  inexact = false;
   /** With a `LatenessRule`: the end of the last closed window; records before it are late. */
   private readonly closing: WindowClosing | undefined;
   private partials = new Map<number, Map<unknown, unknown>>();
@@ -131,7 +154,7 @@ export class MapSideCombiner {
       zone: o.timezone ? new TimeZone(o.timezone) : undefined,
       parser: o.parse ? createParser(o.parse.format, { delimiter: o.parse.delimiter, year: o.parse.year }) : undefined,
     });
-    const reducer = (this.reducer = new KeyedReducer(aggregationOf(o.aggregation), ssc.issues, false));
+    const reducer = (this.reducer = new KeyedReducer(aggregationOf(o.aggregation, o.integerSums ? () => (this.inexact = true) : undefined), ssc.issues, false));
     const paneMs = o.paneMs;
     const rule = o.lateness;
     const self = this;

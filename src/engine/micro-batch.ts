@@ -20,7 +20,7 @@ import type { BatchInfo, Millis } from '../core/types.js';
 import type { CheckpointStore, OffsetEntry } from '../checkpoint/checkpoint-store.js';
 import type { Sink } from '../sinks/sink.js';
 import type { DurableOutput } from '../sinks/durable-output.js';
-import { isReplayable } from '../sources/replayable.js';
+import { isReplayable } from '../sources/source.js';
 import type { JobGraph } from './job-graph.js';
 import { captureState } from './job-state.js';
 
@@ -92,6 +92,8 @@ export class MicroBatchExecution {
   lastSnapshotTimeMs = -Infinity;
   /** A batch is being run (records pushed now belong to it). */
   inBatch = false;
+  /** Batches run by this process (recovery's re-runs included). */
+  private runBatches = 0;
 
   constructor(private readonly o: ExecutionOptions) {}
 
@@ -120,7 +122,8 @@ export class MicroBatchExecution {
         for (const s of graph.receivers) if (isReplayable(s.source)) s.source.replayBatch(offsets[s.source.name]);
       }
       for (const s of graph.receivers) if ((!s.ended || flush) && !(ck && isReplayable(s.source))) s.source.onBatch?.(timeMs);
-      for (const s of graph.receivers) s.root.endBatch(info);
+      if (!this.idleResume(info, logged)) for (const s of graph.receivers) s.root.endBatch(info);
+      this.runBatches++;
       if (ck && !committed) this.commit(ck, id, timeMs, flush || last);
     } catch (e) {
       this.o.fail(e);
@@ -132,6 +135,17 @@ export class MicroBatchExecution {
     for (const s of graph.receivers) s.source.commit?.(info);
     if (this.o.listeners.length) this.report(info, started, logged !== undefined);
     return true;
+  }
+
+  /**
+   * True for the only batch of a bounded run resumed from a checkpoint (`--once` in cron) when no
+   * record came in and nothing is to be flushed: as Structured Streaming runs no batch without new
+   * data, its operators output nothing — not a `--count` of 0, nor processing-time windows again.
+   * The batch is still logged and committed (empty).
+   */
+  private idleResume(info: BatchInfo, logged: OffsetEntry | undefined): boolean {
+    if (!info.bounded || !info.last || info.final || info.index === 0 || this.runBatches > 0 || logged) return false;
+    return this.o.graph.receivers.every((s) => s.root.count === 0);
   }
 
   /** Outputs durable, state snapshotted when due, commit log written. */

@@ -13,6 +13,7 @@ import type { OperatorFlag } from '../plan/pipeline.js';
 import type { AggFlag } from '../plan/worker-split.js';
 import { LineSplitter } from '../sources/line-splitter.js';
 import { MapSideCombiner } from './map-side-combine.js';
+import { SegmentTable } from './segments.js';
 
 /** What one worker is asked to do (structured-cloned to the thread). */
 export interface WorkerTask {
@@ -31,6 +32,24 @@ export interface WorkerTask {
   index: number;
   /** Bytes read so far by each thread (a `Float64Array` over it, one slot per thread), for the progress bar. */
   progress?: SharedArrayBuffer;
+  /**
+   * With the built-in `sum`: stop at the first value that is not a safe integer or a `BigInt` and
+   * answer `inexact` (such a sum depends on the order of additions; the main thread then reads the
+   * file in one thread).
+   */
+  integerSums?: boolean;
+  /**
+   * An `Int32Array` over it: slot 0 non-zero asks every part to stop at its next block and answer
+   * with what it has read (a graceful stop); slot 1 + `index` is set to 1 once the part's answer is
+   * posted (the main thread waits on it, see engine/workers.ts).
+   */
+  signals?: SharedArrayBuffer;
+  /**
+   * The shared `SegmentTable` (engine/segments.ts): the part is its segment number `segment`
+   * (default: `index`), whose blocks are claimed there, so that other threads can take its rest.
+   */
+  segments?: SharedArrayBuffer;
+  segment?: number;
 }
 
 /** What a thread posts back (worker-entry.ts). */
@@ -51,6 +70,13 @@ export interface WorkerResult {
   records: number;
   /** `StatelessNode.stepCounts()` of the thread's stateless prefix (for the undefined-result warning). */
   steps: { name: string; passed: number; undef: number; undefKey: number }[];
+  /** With `integerSums`: the part stopped at a value that makes the sum depend on the order (the rest is not meaningful). */
+  inexact?: boolean;
+  /** The first byte of the part (parts are merged in this order). */
+  start: number;
+  /** The part was stopped (`signals`) before its end: the partials cover its first `bytesRead` bytes. */
+  cut?: boolean;
+  bytesRead?: number;
 }
 
 /**
@@ -75,14 +101,19 @@ export class TaskRunner {
   private readonly splitter: LineSplitter;
   private readonly forwarded: Issue[] = [];
   private readonly progress: Float64Array | undefined;
+  private readonly signals: Int32Array | undefined;
   private readonly buf = Buffer.allocUnsafe(1 << 20);
-  private pos: number;
+  private readonly segments: SegmentTable | undefined;
+  /** Bytes of the part read so far. */
+  private read = 0;
+  /** The part has been read to its end. */
+  private ended = false;
 
   /** @throws ConfigError for an invalid function or parser. */
   constructor(private readonly task: WorkerTask) {
     const combiner = (this.combiner = new MapSideCombiner({
       prefix: task.prefix, aggregation: task.aggregation, paneMs: task.paneMs, watermarkDelayMs: task.watermarkDelayMs,
-      timezone: task.timezone, parse: task.parse, onError: task.onError,
+      timezone: task.timezone, parse: task.parse, onError: task.onError, integerSums: task.integerSums,
     }));
     const perKind = new Map<IssueKind, number>();
     combiner.issues.listen((i) => {
@@ -91,37 +122,108 @@ export class TaskRunner {
       if (n <= ISSUES_FORWARDED_PER_KIND) this.forwarded.push({ ...i, value: cloneable(i.value), raw: cloneable(i.raw) });
     });
     this.progress = task.progress ? new Float64Array(task.progress) : undefined;
+    this.signals = task.signals ? new Int32Array(task.signals) : undefined;
     this.splitter = new LineSplitter((line) => combiner.line(line), combiner.issues, 'stdin', task.maxLineBytes, task.start === 0);
-    this.pos = task.start;
+    this.segments = task.segments ? new SegmentTable(task.segments) : undefined;
   }
 
   /**
-   * Reads 1 MiB blocks until the part ends or `deadlineMs` (`performance.now()` ms) has passed.
-   * @returns true when the whole part has been read (then call `result()`).
+   * Reads 1 MiB blocks (claimed from the shared `segments` table when there is one) until the
+   * part ends or `deadlineMs` (`performance.now()` ms) has passed.
+   * @returns true when the part is done — read whole, asked to stop (`signals`), or `inexact` — (then call `result()`).
    */
   step(deadlineMs = Infinity): boolean {
-    const { task, buf } = this;
-    while (this.pos < task.end) {
-      const n = readSync(0, buf, 0, Math.min(buf.length, task.end - this.pos), this.pos);
-      if (n <= 0) break;
-      this.splitter.push(buf.subarray(0, n));
-      this.pos += n;
-      if (this.progress) this.progress[task.index] = this.pos - task.start;
-      if (performance.now() > deadlineMs) return this.pos >= task.end;
+    const { task, buf, signals } = this;
+    for (;;) {
+      if (this.combiner.inexact || (signals && Atomics.load(signals, 0) !== 0)) return true;
+      const block = this.next(buf.length);
+      if (!block) {
+        this.ended = true;
+        return true;
+      }
+      let [at, to] = block;
+      while (at < to) {
+        const n = readSync(0, buf, 0, to - at, at);
+        if (n <= 0) to = at; // the file shrank: its end is here
+        this.splitter.push(buf.subarray(0, n));
+        at += n;
+      }
+      this.read += to - block[0];
+      if (this.progress) this.progress[task.index]! += to - block[0];
+      if (to < block[1]) {
+        this.ended = true;
+        return true;
+      }
+      if (performance.now() > deadlineMs) return false;
     }
-    return true;
+  }
+
+  /** The next block to read, `[from, to)`, or `undefined` at the end of the part. */
+  private next(maxBytes: number): [number, number] | undefined {
+    if (this.segments) return this.segments.claim(this.task.segment ?? this.task.index, maxBytes);
+    const from = this.task.start + this.read;
+    return from < this.task.end ? [from, Math.min(this.task.end, from + maxBytes)] : undefined;
   }
 
   /** Ends the part: its partials and counts (see `WorkerResult`). */
   result(): WorkerResult {
-    this.splitter.end();
+    // A part stopped early ends at its last complete line: the bytes after it are unread input, not a record.
+    if (this.ended) this.splitter.end();
     const { combiner } = this;
     const issues = combiner.issues;
     // take() ends the batch (warnings are decided by the main thread over every part's counts); panes ascending.
     const partials = combiner.take().map(([pane, entries]) => [pane, entries.map((e) => e[0]), entries.map((e) => e[1])] as [number, unknown[], unknown[]]);
     return {
-      ok: true, partials, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],
+      ok: true, partials, inexact: combiner.inexact || undefined, start: this.task.start, cut: !this.ended || undefined, bytesRead: this.read, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],
       passed: issues.passedCounts(), issues: this.forwarded, records: issues.recordsSeen, steps: combiner.stateless?.stepCounts() ?? [],
     };
   }
+}
+
+/**
+ * What one thread reads: its own part, then, with a shared `SegmentTable`, the rest of another
+ * segment while one has enough left (engine/segments.ts) — one `WorkerResult` per part read.
+ */
+export class PartsReader {
+  private runner: TaskRunner;
+  private readonly read: WorkerResult[] = [];
+  private finished = false;
+
+  /** @throws ConfigError for an invalid function or parser. */
+  constructor(private readonly task: WorkerTask, private readonly table?: SegmentTable) {
+    this.runner = new TaskRunner(task);
+  }
+
+  /**
+   * Reads until every part is done or `deadlineMs` (`performance.now()` ms) has passed.
+   * @returns true when done (then call `results()`).
+   */
+  step(deadlineMs = Infinity): boolean {
+    while (!this.finished) {
+      if (!this.runner.step(deadlineMs)) return false;
+      const r = this.runner.result();
+      this.read.push(r);
+      const segment = !r.inexact && !r.cut && this.table ? this.table.steal(0) : undefined;
+      if (segment === undefined) this.finished = true;
+      else this.runner = new TaskRunner({ ...this.task, segment, start: this.table!.start(segment) });
+      if (performance.now() > deadlineMs) return this.finished;
+    }
+    return true;
+  }
+
+  /** The results of the parts read, the one being read included (up to where it is, after a stop). */
+  results(): WorkerResult[] {
+    if (!this.finished) {
+      this.read.push(this.runner.result());
+      this.finished = true;
+    }
+    return this.read;
+  }
+}
+
+/** Reads a thread's parts to the end (see `PartsReader`). */
+export function readParts(task: WorkerTask, table?: SegmentTable): WorkerResult[] {
+  const reader = new PartsReader(task, table);
+  reader.step();
+  return reader.results();
 }

@@ -17,7 +17,8 @@ import { SystemdNotifier } from './systemd.js';
 /** Options of `Observers`. */
 export interface ObserverOptions {
   ssc: StreamingContext;
-  chalk: ChalkInstance;
+  /** The colours of stderr, made when first needed (loading chalk costs start-up time). */
+  chalk: () => Promise<ChalkInstance>;
   /** Show a spinner on stderr (TTY, not CI, no live view). */
   spinner: boolean;
   stats: boolean;
@@ -51,7 +52,7 @@ export class Observers {
     if (o.spinner || o.stats || o.progressJson) {
       const { ProgressReporter } = await import('./progress.js');
       obs.progress = new ProgressReporter({
-        stderr: process.stderr, chalk: o.chalk, spinner: o.spinner, stats: o.stats, progressJson: o.progressJson,
+        stderr: process.stderr, chalk: await o.chalk(), spinner: o.spinner, stats: o.stats, progressJson: o.progressJson,
         batchIntervalMs: ssc.batchIntervalMs, issues: ssc.issues, recordsOut: o.recordsOut,
       });
     }

@@ -105,6 +105,26 @@ function topkOf(k: number): Reducer {
   };
 }
 
+/** Beyond this magnitude an integer has no double (`Number` gives ±Infinity). */
+const DOUBLE_MAX_BIG = BigInt(Number.MAX_VALUE);
+
+/**
+ * A value `avg` takes: as `sum`, but within the double range (the mean is a double).
+ * @throws TypeError (not a number), RangeError (an integer beyond ±1.8e308).
+ */
+function avgValue(v: unknown): Numeric {
+  const x = toNumeric(v);
+  if (typeof x === 'bigint' && (x > DOUBLE_MAX_BIG || x < -DOUBLE_MAX_BIG)) throw new RangeError('avg takes values within ±1.8e308 (its result is a double)');
+  return x;
+}
+
+/** `sum / count` as a double; an exact integer sum beyond the double range divides as BigInt first. */
+function mean(sum: Numeric, count: number): number {
+  if (typeof sum === 'number') return sum / count;
+  const n = BigInt(count);
+  return Number(sum / n) + Number(sum % n) / count;
+}
+
 /**
  * The reducer of a built-in name:
  * - `sum`, `min`, `max` of numbers, `BigInt`s and decimal strings (strict
@@ -141,14 +161,14 @@ export function builtinReducer(name: BuiltinReducer): Reducer {
       return { combine: larger, lift: toNumeric, accumulate: (acc, v) => larger(acc, toNumeric(v)), finish: noNegativeZero };
     case 'avg':
       return {
-        lift: (v) => [toNumeric(v), 1],
+        lift: (v) => [avgValue(v), 1],
         accumulate: (acc: [Numeric, number], v: unknown) => {
-          acc[0] = addNumeric(acc[0], toNumeric(v));
+          acc[0] = addNumeric(acc[0], avgValue(v));
           acc[1] += 1;
           return acc;
         },
         combine: (a: [Numeric, number], b: [Numeric, number]) => [addNumeric(a[0], b[0]), a[1] + b[1]],
-        finish: (acc: [Numeric, number]) => noNegativeZero(Number(acc[0]) / acc[1]),
+        finish: (acc: [Numeric, number]) => noNegativeZero(mean(acc[0], acc[1])),
       };
     case 'distinct':
       return {

@@ -76,10 +76,11 @@ export function batchAlignMs(batchIntervalMs: Millis, operators: readonly Operat
   return alignMs;
 }
 
+/** Freezes `x` deeply (its data properties; a getter is not called). */
 function freeze<T>(x: T): T {
   if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
     Object.freeze(x);
-    for (const v of Object.values(x)) freeze(v);
+    for (const d of Object.values(Object.getOwnPropertyDescriptors(x))) if ('value' in d) freeze(d.value);
   }
   return x;
 }
@@ -102,6 +103,7 @@ export function planJob(o: JobPlanOptions, mode: 'local' | 'distributed' = 'loca
   checkSettings(steps, { ...o, zone: o.timezone });
   const aggAt = steps.findIndex((f) => AGGREGATIONS.has(f.op));
   const description = pipelineDescription({ ...o, operators: steps }, mode);
+  let hash: string | undefined;
   return freeze<JobPlan>({
     mode,
     batchIntervalMs: o.batchIntervalMs,
@@ -119,6 +121,9 @@ export function planJob(o: JobPlanOptions, mode: 'local' | 'distributed' = 'loca
     maxLineBytes: o.maxLineBytes,
     checkpointIntervalMs: o.checkpointIntervalMs ?? defaultCheckpointIntervalMs(o.batchIntervalMs, steps),
     description,
-    fingerprint: fingerprint(description),
+    // Computed when read: hashing loads node:crypto, which a job without a checkpoint never needs.
+    get fingerprint() {
+      return (hash ??= fingerprint(description));
+    },
   });
 }

@@ -26,7 +26,10 @@ function orderedOperators(argv: readonly string[]): { name: string; value?: stri
     const name = eq === -1 ? tok.slice(2) : tok.slice(2, eq);
     if (!(name in OPERATOR_FLAGS)) continue;
     if (!OPERATOR_FLAGS[name]) {
-      ops.push({ name });
+      // A switch, as yargs' booleans: `--count=false` adds no operator, `--count=true` is `--count`.
+      const v = eq === -1 ? 'true' : tok.slice(eq + 1);
+      if (v !== 'true' && v !== 'false') throw new ConfigError(`--${name} takes no value, got '${tok}' (--${name}=false leaves it out)`);
+      if (v === 'true') ops.push({ name });
       continue;
     }
     if (eq !== -1) ops.push({ name, value: tok.slice(eq + 1) });

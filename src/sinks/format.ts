@@ -83,9 +83,9 @@ export const RULE = '-------------------------------------------';
 
 const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 /** Year 10000: from there on toISOString writes a 6-digit year. */
-const ISO_END_MS = 253_402_300_800_000;
+export const ISO_END_MS = 253_402_300_800_000;
 /** `YYYY-MM-DDT` of the day of the last instant formatted (consecutive windows share it). */
 let isoDay = { day: NaN, text: '' };
 

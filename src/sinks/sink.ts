@@ -17,10 +17,17 @@
  * - a new batch: written.
  * Without `recover` (no checkpoint) `addBatch` just hands the rows on.
  */
+import type { RowBytes } from './row-bytes.js';
+
 /** A text destination. `write` may buffer; `flush` hands everything written to the OS. */
 export interface Output {
   write(text: string): void;
   flush(): void;
+  /**
+   * Optional: the buffer rows may be formatted into as UTF-8 bytes instead of `write` (in order
+   * with it), or null while this output drops what is written.
+   */
+  rowBytes?(): RowBytes | null;
 }
 
 /** What the checkpoint's logs say of one sink before recovery re-runs the logged batches. */

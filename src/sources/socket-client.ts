@@ -26,6 +26,7 @@ import type { IssueLog } from '../core/issues.js';
 import { formatHostPort, type HostPort } from './address.js';
 import type { Backpressure, RateLimiter } from './flow.js';
 import { LineReader } from './line-reader.js';
+import { PushSource } from './push-source.js';
 import type { Source, SourceSink } from './source.js';
 
 /** Options of a `ConnectSource`. Durations in ms. */
@@ -59,19 +60,18 @@ export const DEFAULT_INITIAL_BACKOFF_MS = 250;
 export const DEFAULT_MAX_BACKOFF_MS = 10_000;
 
 /** A reconnecting TCP line client (see module doc). */
-export class ConnectSource implements Source {
+export class ConnectSource extends PushSource implements Source {
   readonly name: string;
   /** Connections established so far. */
   connections = 0;
   private readonly clock: Clock;
-  private sink: SourceSink | null = null;
   private socket: Socket | null = null;
   private reader: LineReader | null = null;
   private cancelTimer: () => void = () => {};
   private failures = 0;
-  private stopped = false;
 
   constructor(private readonly options: ConnectSourceOptions) {
+    super(options.log);
     this.name = `--connect ${formatHostPort(options.address)}`;
     this.clock = options.clock ?? new SystemClock();
   }
@@ -88,10 +88,6 @@ export class ConnectSource implements Source {
     this.reader?.stop();
     this.socket?.destroy();
     this.socket = null;
-  }
-
-  private log(message: string): void {
-    this.options.log?.(`${this.name}: ${message}`);
   }
 
   private attempt(): void {

@@ -31,6 +31,7 @@ import { formatHostPort, type HostPort } from './address.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './socket-defaults.js';
 import type { Backpressure, RateLimiter } from './flow.js';
 import { LineReader } from './line-reader.js';
+import { PushSource } from './push-source.js';
 import type { Source, SourceSink } from './source.js';
 
 /** Options of a `ListenSource`. Durations in ms. */
@@ -57,7 +58,7 @@ export { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS };
 const LOGGED_PER_KIND = 5;
 
 /** A TCP line server (see module doc). */
-export class ListenSource implements Source {
+export class ListenSource extends PushSource implements Source {
   readonly name: string;
   /** Connections accepted so far. */
   accepted = 0;
@@ -69,12 +70,11 @@ export class ListenSource implements Source {
   private server: Server | null = null;
   private bound: HostPort | null = null;
   private preparing: Promise<void> | null = null;
-  private sink: SourceSink | null = null;
   private readonly open = new Map<Socket, LineReader | null>();
   private cancelIdleEnd: () => void = () => {};
-  private stopped = false;
 
   constructor(private readonly options: ListenSourceOptions) {
+    super(options.log);
     this.name = `--listen ${formatHostPort(options.address)}`;
     this.clock = options.clock ?? new SystemClock();
   }
@@ -151,16 +151,6 @@ export class ListenSource implements Source {
     }
     this.open.clear();
     if (this.refused > LOGGED_PER_KIND) this.log(`${this.refused} connections refused in all (--max-connections ${this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS})`);
-  }
-
-  private log(message: string): void {
-    this.options.log?.(`${this.name}: ${message}`);
-  }
-
-  private fail(e: unknown): void {
-    if (this.stopped) return;
-    this.stop();
-    this.sink?.fail(e);
   }
 
   private accept(socket: Socket): void {

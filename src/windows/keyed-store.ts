@@ -68,6 +68,12 @@ export class TwoStacksStore implements PaneStore {
   private readonly open = new OpenPanes<PaneMap>(() => new Map());
   private readonly sealed = new SealedQueue();
   private readonly perKey = new Map<unknown, TwoStacks>();
+  /**
+   * The keys of `perKey` in output order (`sortedKeys`), kept while no key enters or leaves
+   * the window (with a 1 s slide the keys of consecutive windows are mostly the same); null:
+   * sort again. The order is the one a fresh sort gives: the set and its insertion order are unchanged.
+   */
+  private sorted: unknown[] | null = null;
   private readonly combine: (a: unknown, b: unknown) => unknown;
 
   constructor(private readonly reducer: KeyedReducer) {
@@ -78,24 +84,36 @@ export class TwoStacksStore implements PaneStore {
   }
   sealBefore(pane: number): void {
     for (const [index, map] of this.open.takeBefore(pane)) {
-      for (const [k, v] of map) {
-        let s = this.perKey.get(k);
-        if (s === undefined) this.perKey.set(k, (s = new TwoStacks()));
-        s.push(index, v, this.combine);
-      }
+      this.sealing = index;
+      map.forEach(this.sealEntry);
       this.sealed.push(index, map);
     }
   }
-  evictBefore(pane: number): void {
-    for (const [, map] of this.sealed.takeBefore(pane)) {
-      for (const k of map.keys()) {
-        const s = this.perKey.get(k);
-        if (s === undefined) continue;
-        s.evictBefore(pane, this.combine);
-        if (s.size === 0) this.perKey.delete(k);
-      }
+  /** `sealBefore`: the pane being sealed, and the step for each of its keys (`Map.forEach` allocates no entry arrays). */
+  private sealing = NaN;
+  private readonly sealEntry = (v: unknown, k: unknown): void => {
+    let s = this.perKey.get(k);
+    if (s === undefined) {
+      this.perKey.set(k, (s = new TwoStacks()));
+      this.sorted = null;
     }
+    s.push(this.sealing, v, this.combine);
+  };
+  evictBefore(pane: number): void {
+    this.evicting = pane;
+    for (const [, map] of this.sealed.takeBefore(pane)) map.forEach(this.evictEntry);
   }
+  /** `evictBefore`: panes before this one leave, and the step for each key of a leaving pane. */
+  private evicting = NaN;
+  private readonly evictEntry = (_v: unknown, k: unknown): void => {
+    const s = this.perKey.get(k);
+    if (s === undefined) return;
+    s.evictBefore(this.evicting, this.combine);
+    if (s.size === 0) {
+      this.perKey.delete(k);
+      this.sorted = null;
+    }
+  };
   windowEmpty(): boolean {
     return this.perKey.size === 0;
   }
@@ -111,14 +129,12 @@ export class TwoStacksStore implements PaneStore {
   restore(data: unknown): void {
     const d = data as { open: [number, PaneMap][]; sealed: [number, PaneMap][]; codec: [string, unknown][] };
     this.reducer.keys.restore(d.codec);
+    this.sorted = null;
     for (const [i, m] of d.open) for (const [k, v] of m) this.open.get(i).set(k, v);
     // Re-pushing the sealed panes in order rebuilds every key's two stacks exactly.
     for (const [index, map] of d.sealed) {
-      for (const [k, v] of map) {
-        let s = this.perKey.get(k);
-        if (s === undefined) this.perKey.set(k, (s = new TwoStacks()));
-        s.push(index, v, this.combine);
-      }
+      this.sealing = index;
+      map.forEach(this.sealEntry);
       this.sealed.push(index, map);
     }
   }
@@ -129,7 +145,11 @@ export class TwoStacksStore implements PaneStore {
     return [...new Set([...this.sealed.indexes(), ...this.open.indexes()])].sort((a, b) => a - b);
   }
   emit(out: StreamNode, tMs: number): void {
-    for (const k of this.reducer.sortedKeys(this.perKey.keys())) out.record(this.reducer.output(k, this.perKey.get(k)!.query(this.combine)), tMs);
+    const keys = (this.sorted ??= this.reducer.sortedKeys(this.perKey.keys()));
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      out.record(this.reducer.output(k, this.perKey.get(k)!.query(this.combine)), tMs);
+    }
   }
 }
 

@@ -32,15 +32,19 @@ export interface PaneStore {
 }
 
 /**
- * Open panes: pane index → partial data, created on first use. Indexes are
- * also kept sorted (records almost always open panes in increasing order, so
- * an insert is an append), so that sealing the oldest panes and finding the
- * first one cost O(panes sealed), not O(panes open) — with 1 s slides over
- * an hour of late-tolerant input, thousands of panes are open at once.
+ * Open panes: pane index → partial data, created on first use, kept in two
+ * arrays sorted by index (records almost always open panes in increasing
+ * order, so an insert is an append), so that sealing the oldest panes and
+ * finding the first one cost O(panes sealed), not O(panes open) — with 1 s
+ * slides over an hour of late-tolerant input, thousands of panes are open at
+ * once. A pane is found by binary search when it is not the last one used
+ * (no index → pane Map: with 1 s panes it held ~86,000 entries a day and its
+ * lookups cost more than the search, measured on bench/run.js's W1h/1s job).
  */
 export class OpenPanes<P> {
-  private readonly panes = new Map<number, P>();
+  /** Open pane indexes, ascending, from `head` on; `items[i]` is the pane of `order[i]`. */
   private order: number[] = [];
+  private items: (P | undefined)[] = [];
   private head = 0;
   private lastIndex = NaN;
   private last: P | undefined;
@@ -49,23 +53,29 @@ export class OpenPanes<P> {
   /** The open pane `index`, created if needed (the last one is cached: consecutive records share a pane). */
   get(index: number): P {
     if (index === this.lastIndex) return this.last!;
-    let p = this.panes.get(index);
-    if (p === undefined) {
+    const order = this.order;
+    const at = this.position(index);
+    let p: P;
+    if (at < order.length && order[at] === index) p = this.items[at]!;
+    else {
       p = this.create();
-      this.panes.set(index, p);
-      this.insertIndex(index);
+      if (at === order.length) {
+        order.push(index);
+        this.items.push(p);
+      } else {
+        order.splice(at, 0, index);
+        this.items.splice(at, 0, p);
+      }
     }
     this.lastIndex = index;
     this.last = p;
     return p;
   }
 
-  private insertIndex(index: number): void {
+  /** Where `index` is or would be inserted in `order` (the first position from `head` holding an index ≥ it). */
+  private position(index: number): number {
     const order = this.order;
-    if (order.length === this.head || order[order.length - 1]! < index) {
-      order.push(index);
-      return;
-    }
+    if (order.length === this.head || order[order.length - 1]! < index) return order.length;
     let lo = this.head;
     let hi = order.length;
     while (lo < hi) {
@@ -73,20 +83,20 @@ export class OpenPanes<P> {
       if (order[mid]! < index) lo = mid + 1;
       else hi = mid;
     }
-    order.splice(lo, 0, index);
+    return lo;
   }
 
   /** Removes and returns the open panes with index < `before`, in increasing index order. */
   takeBefore(before: number): [number, P][] {
     const taken: [number, P][] = [];
-    const order = this.order;
+    const { order, items } = this;
     while (this.head < order.length && order[this.head]! < before) {
-      const i = order[this.head++]!;
-      taken.push([i, this.panes.get(i)!]);
-      this.panes.delete(i);
+      taken.push([order[this.head]!, items[this.head]!]);
+      items[this.head++] = undefined;
     }
     if (this.head > 1024 && this.head * 2 > order.length) {
       this.order = order.slice(this.head);
+      this.items = items.slice(this.head);
       this.head = 0;
     }
     if (this.lastIndex < before) {
@@ -98,7 +108,8 @@ export class OpenPanes<P> {
 
   /** The open pane `index`, if any (without creating it). */
   peek(index: number): P | undefined {
-    return this.panes.get(index);
+    const at = this.position(index);
+    return at < this.order.length && this.order[at] === index ? this.items[at] : undefined;
   }
 
   /** Open indexes, ascending. */
@@ -108,7 +119,9 @@ export class OpenPanes<P> {
 
   /** Plain-data copy: `[index, pane][]`, ascending. */
   entries(): [number, P][] {
-    return this.indexes().map((i) => [i, this.panes.get(i)!]);
+    const out: [number, P][] = [];
+    for (let i = this.head; i < this.order.length; i++) out.push([this.order[i]!, this.items[i]!]);
+    return out;
   }
 
   /** Smallest open index, or `Infinity`. */

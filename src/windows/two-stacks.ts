@@ -60,8 +60,8 @@ export class TwoStacks {
       this.fp.push(bp[i]!);
       this.fa.push(acc);
     }
-    this.bp = [];
-    this.bv = [];
+    bp.length = 0;
+    bv.length = 0;
     this.bagg = undefined;
   }
 }

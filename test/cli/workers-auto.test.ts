@@ -20,6 +20,8 @@ describe('workerThreads', () => {
     expect(threads(['--workers', 'auto', '--map', 'l => [l, +l]', '--reduce-by-key', 'max'], { cores: 4 })).toBe(4);
     expect(threads(['--event-time', 'l => l', '--count-by-value', '--window', '5m', '--format', 'tsv'])).toBe(2);
     expect(threads(['--count'], { cores: 200 })).toBe(11); // 100 MB: at most one per 8 MiB
+    // A sum: threads, and one thread after all at the first value that is not an integer (engine/workers.ts).
+    expect(threads(['--map', 'l => [l, 1.5]', '--reduce-by-key', 'sum'])).toBe(2);
   });
 
   it('fewer on a smaller file: at most one per AUTO_MIN_BYTES_PER_THREAD', () => {
@@ -33,7 +35,6 @@ describe('workerThreads', () => {
     const one: [string[], { checkpoint?: boolean; stdinSize?: number }?][] = [
       [['--count'], { stdinSize: undefined }],
       [['--count'], { checkpoint: true }],
-      [['--map', 'l => [l, 1.5]', '--reduce-by-key', 'sum']],
       [['--map', 'l => [l, 1]', '--reduce-by-key', '(a, b) => a + b']],
       [['--map', 'l => [l, 1]', '--reduce-by-key', 'avg']],
       [['--map', 'l => [l, 1]', '--update-state-by-key', '(v, s) => v.length']],

@@ -91,12 +91,14 @@ export interface StartRedisOptions {
   appendfsync?: 'always' | 'everysec';
   /** Milliseconds to wait for readiness (safety net only). */
   timeoutMs?: number;
+  /** More redis-server arguments (a Redis Cluster node: `--cluster-enabled yes …`). */
+  extraArgs?: string[];
 }
 
-function launch(port: number, dir: string, appendfsync: string, timeoutMs: number): Promise<RedisServer> {
+function launch(port: number, dir: string, appendfsync: string, timeoutMs: number, extraArgs: string[]): Promise<RedisServer> {
   return new Promise((resolve, reject) => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', appendfsync,
-      '--save', '', '--daemonize', 'no', '--protected-mode', 'no', '--loglevel', 'notice'];
+      '--save', '', '--daemonize', 'no', '--protected-mode', 'no', '--loglevel', 'notice', ...extraArgs];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     live.set(child, dir);
     installExitHook();
@@ -190,7 +192,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
   for (let attempt = 0; ; attempt++) {
     const port = opts.port ?? (await freePort());
     try {
-      return await launch(port, dir, appendfsync, timeoutMs);
+      return await launch(port, dir, appendfsync, timeoutMs, opts.extraArgs ?? []);
     } catch (e) {
       // The random port was taken between probing and binding: pick another one.
       if ((e as { addrInUse?: boolean }).addrInUse && opts.port === undefined && attempt < 5) continue;

@@ -10,7 +10,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { CheckpointStore } from '../../src/checkpoint/checkpoint-store.js';
 import { StreamingContext } from '../../src/engine/context.js';
 import type { DurableOutput } from '../../src/sinks/durable-output.js';
-import type { Replayable } from '../../src/sources/replayable.js';
+import type { Replayable } from '../../src/sources/source.js';
 import type { Source, SourceSink } from '../../src/sources/source.js';
 
 /** A replayable source whose batch `k` is the records `[k·10, k·10 + 1]`, logging every call. */

@@ -90,6 +90,11 @@ describe('numeric grammar of sum/min/max/avg', () => {
     );
     expect(addNumeric(9007199254740991, 2)).toBe(9007199254740993n);
     expect(addNumeric(9007199254740993n, -2)).toBe(9007199254740991);
-    expect(typeof addNumeric(0.5, 9007199254740993n)).toBe('number'); // a fraction makes a double
+    expect(addNumeric(0.5, 9007199254740991)).toBe(9007199254740991.5); // a fraction makes a double
+    expect(() => addNumeric(0.5, 9007199254740993n)).toThrow('sum cannot be exact: 0.5 + 9007199254740993 adds a fraction to an integer beyond 2^53');
+    expect(() => addNumeric(9007199254740993n, -0.5)).toThrow(RangeError);
+    expect(() => addNumeric(1e308, 1e308)).toThrow('sum overflows a double: 1e+308 + 1e+308 is beyond ±1.8e308');
+    expect(() => addNumeric(-1e308, -1e308)).toThrow(RangeError);
+    expect(addNumeric(1e308, -1e308)).toBe(0);
   });
 });

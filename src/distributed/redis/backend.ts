@@ -1,18 +1,21 @@
 /**
- * The Redis Streams backend (Redis ≥ 6.2; tested on 7.0). Layout:
+ * The Redis Streams backend (Redis ≥ 6.2; tested on 7.0), on one server
+ * (`redis://`) or a Redis Cluster (`redis+cluster://HOST:PORT[,HOST:PORT…]`:
+ * seed nodes, the client discovers the rest). Layout (keys.ts has the key names):
  *
  *     ds:{T}:meta              hash   partitions, bounded (published from a file), keep (publish --keep-input)
  *     ds:{T}:jobs              set    the jobs (groups) of topic T, for retention
  *     ds:{T:P}:in              stream input partition P: l=<lines LF-joined> | eof=1
- *     ds:{T}:out:NAME          stream output rows: q=<key partition> c=<closed up to> [r=<JSON rows LF-joined>]
- *     ds:{T}:job:G:…           the job's state (see job.ts)
- *     ds:outputs               hash   NAME → output key, NAME:job → job prefix
+ *     ds:{T:G:Q}:out:NAME      stream output rows of job G's key partition Q: q=<Q> c=<closed up to> [r=<JSON rows LF-joined>]
+ *     ds:{…}:job:G…, ds:{T:G:Q}:…     the job's state (see job.ts)
+ *     ds:outputs               hash   NAME → `T:G`, NAME:job → `ds:{T}:job:G`
  *
- * Each input partition has a hash slot of its own (`{T:P}`), so Redis Cluster
- * spreads a topic's input, which is the bulk of its memory. A job's state,
- * its stage-1 → stage-2 streams and its output share the slot `{T}`: one Lua
- * script commits offsets, messages and output atomically (what Kafka Streams
- * gets from transactions), which Redis only allows within one slot.
+ * One hash slot per input partition and per key partition of a job, so Redis
+ * Cluster spreads a topic: its input, each job's stage-1 state, stage-2
+ * streams and output rows. Every Lua script touches one slot; a stage-1
+ * commit, which spans the key partitions, is made exactly-once in steps
+ * (stage1-commit.ts). An output is read as one stream per key partition, its
+ * offset the list of their ids (`dstream cat` merges them into window order).
  *
  * Retention: `trimInput` drops input entries every job of the topic has
  * committed (not for a topic published with `--keep-input`); a job created
@@ -20,41 +23,55 @@
  * Durability: a commit is as durable as the server's AOF; exactly once across a
  * crash of the server needs `appendonly yes` and `appendfsync always`.
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { ConfigError, DStreamError } from '../../core/errors.js';
 import type { InputEntry } from '../backend.js';
 import { compareOffsets, ORIGIN, type BackendOptions, type LogBackend, type OutputEntry, type OutputInfo } from '../log-backend.js';
 import type { LogUrl } from '../log-url.js';
-import { hash, OUTPUTS, textNum, toInputEntry, type Entry } from './codec.js';
+import { hash, OUTPUTS, range, textNum, toInputEntry, type Entry } from './codec.js';
 import { RedisJob } from './job.js';
-import { defineScripts, type Scripts } from './scripts.js';
+import { outputKey, TopicKeys } from './keys.js';
+import { defineScripts, type Client } from './scripts.js';
 
+/** An output stream as stored: its job's key base `T:G` and key partition count. */
+interface OutputRef {
+  base: string;
+  keyPartitions: number;
+}
 
 /** One connection to one topic; see the module doc and `LogBackend`. */
 export class RedisBackend implements LogBackend {
-  readonly redis: Redis & Scripts;
+  readonly redis: Client;
   readonly topic: string;
-  /** Key prefix of the topic, `ds:{T}`. */
-  readonly tp: string;
+  readonly keys: TopicKeys;
+  /** A Redis Cluster (`redis+cluster://`): scripts stay within one hash slot. */
+  readonly cluster: boolean;
+  private readonly where: string;
   private down = false;
   private lastError = '';
+  /** Appends not yet acknowledged (a Cluster answers each node apart, so `flush` waits for these). */
+  private readonly appends = new Set<Promise<unknown>>();
 
   constructor(readonly url: LogUrl, private readonly o: BackendOptions) {
     this.topic = url.name;
-    this.tp = `ds:{${url.name}}`;
-    const redis = new Redis({
-      host: url.host, port: url.port, username: url.username, password: url.password,
-      lazyConnect: true, maxRetriesPerRequest: o.persistent ? null : 1, enableReadyCheck: true,
-      connectTimeout: 5000,
-      retryStrategy: o.persistent ? (n) => Math.min(50 * n, 1000) : () => null,
-    });
+    this.keys = new TopicKeys(url.name);
+    this.cluster = url.nodes !== undefined;
+    const nodes = url.nodes ?? [{ host: url.host, port: url.port }];
+    this.where = nodes.map((n) => `${n.host}:${n.port}`).join(',');
+    const common = {
+      username: url.username, password: url.password, maxRetriesPerRequest: o.persistent ? null : 1, enableReadyCheck: true, connectTimeout: 5000,
+    };
+    const retry = o.persistent ? (n: number) => Math.min(50 * n, 1000) : () => null;
+    const redis = url.nodes
+      ? new Cluster(nodes, { lazyConnect: true, redisOptions: common, clusterRetryStrategy: retry, enableReadyCheck: true })
+      : new Redis({ host: url.host, port: url.port, lazyConnect: true, retryStrategy: retry, ...common });
     redis.on('error', (e: Error) => {
       this.lastError = e.message;
-      if (!this.down) o.onError?.(`redis ${url.host}:${url.port}: ${e.message}${o.persistent ? ' (retrying)' : ''}`);
+      if (!this.down) o.onError?.(`redis ${this.where}: ${e.message}${o.persistent ? ' (retrying)' : ''}`);
       this.down = true;
     });
     redis.on('ready', () => {
-      if (this.down) o.onError?.(`redis ${url.host}:${url.port}: connected again`);
+      if (this.down) o.onError?.(`redis ${this.where}: connected again`);
       this.down = false;
     });
     this.redis = defineScripts(redis);
@@ -65,7 +82,9 @@ export class RedisBackend implements LogBackend {
       await this.redis.connect();
     } catch (e) {
       if (this.o.persistent) return; // ioredis keeps retrying; commands wait
-      throw new DStreamError('E_LOG', 'receiving', `cannot connect to redis at ${this.url.host}:${this.url.port}: ${this.lastError || (e as Error).message}`);
+      const why = this.lastError || (e as Error).message;
+      const hint = this.cluster && /slots cache/.test(why) ? ' (no node answered as a Redis Cluster node; for one server, use redis://HOST:PORT/…)' : '';
+      throw new DStreamError('E_LOG', 'receiving', `cannot connect to redis at ${this.where}: ${why}${hint}`);
     }
   }
 
@@ -84,45 +103,52 @@ export class RedisBackend implements LogBackend {
   classifyError(e: unknown): unknown {
     if (e instanceof DStreamError) return e;
     const m = e instanceof Error ? e.message : String(e);
-    const { host, port } = this.url;
-    if (/^(NOAUTH|WRONGPASS)/.test(m)) return new ConfigError(`redis ${host}:${port}: authentication failed (${m.split('.')[0]}); put the password in the URL: redis://:PASSWORD@HOST:PORT/…`);
-    return new DStreamError('E_LOG', 'receiving', `redis ${host}:${port}: ${m}`);
+    if (/^(NOAUTH|WRONGPASS)/.test(m)) return new ConfigError(`redis ${this.where}: authentication failed (${m.split('.')[0]}); put the password in the URL: redis://:PASSWORD@HOST:PORT/…`);
+    if (!this.cluster && /^(MOVED|ASK) /.test(m)) return new ConfigError(`redis ${this.where} is a node of a Redis Cluster (${m}); give the nodes as redis+cluster://HOST:PORT[,HOST:PORT…]/…`);
+    return new DStreamError('E_LOG', 'receiving', `redis ${this.where}: ${m}`);
   }
 
   // ---- topics and partitions ----
 
   /** Key of input partition `p` (a hash slot of its own). */
   inputKey(p: number): string {
-    return `ds:{${this.topic}:${p}}:in`;
+    return this.keys.input(p);
   }
 
   async partitions(): Promise<number | null> {
-    const p = await this.redis.hget(`${this.tp}:meta`, 'partitions');
+    const p = await this.redis.hget(this.keys.meta, 'partitions');
     return p === null ? null : Number(p);
   }
 
   async createTopic(n: number): Promise<number> {
-    return Number(await this.redis.dsCreateTopic(`${this.tp}:meta`, n));
+    return Number(await this.redis.dsCreateTopic(this.keys.meta, n));
   }
 
   async markBounded(): Promise<void> {
-    await this.redis.hset(`${this.tp}:meta`, 'bounded', '1');
+    await this.redis.hset(this.keys.meta, 'bounded', '1');
   }
 
   async isBounded(): Promise<boolean> {
-    return (await this.redis.hget(`${this.tp}:meta`, 'bounded')) === '1';
+    return (await this.redis.hget(this.keys.meta, 'bounded')) === '1';
   }
 
   append(p: number, lines: string): Promise<unknown> {
-    return this.redis.xadd(this.inputKey(p), '*', 'l', lines);
+    return this.track(this.redis.xadd(this.inputKey(p), '*', 'l', lines));
   }
 
   appendEof(p: number): Promise<unknown> {
-    return this.redis.xadd(this.inputKey(p), '*', 'eof', '1');
+    return this.track(this.redis.xadd(this.inputKey(p), '*', 'eof', '1'));
+  }
+
+  private track<T>(r: Promise<T>): Promise<T> {
+    this.appends.add(r);
+    const forget = () => this.appends.delete(r);
+    r.then(forget, forget);
+    return r;
   }
 
   async flush(): Promise<void> {
-    await this.redis.ping(); // replies come in order: every command sent before has been answered
+    await Promise.all(this.appends);
   }
 
   async endedPartitions(n: number): Promise<number[]> {
@@ -162,18 +188,18 @@ export class RedisBackend implements LogBackend {
 
   /** The jobs of this topic. */
   async groups(): Promise<string[]> {
-    return (await this.redis.smembers(`${this.tp}:jobs`)).sort();
+    return (await this.redis.smembers(this.keys.jobs)).sort();
   }
 
   async keepInput(): Promise<void> {
-    await this.redis.hset(`${this.tp}:meta`, 'keep', '1');
+    await this.redis.hset(this.keys.meta, 'keep', '1');
   }
 
   async trimInput(p: number): Promise<number> {
-    if ((await this.redis.hget(`${this.tp}:meta`, 'keep')) === '1') return 0;
+    if ((await this.redis.hget(this.keys.meta, 'keep')) === '1') return 0;
     let min: string | null = null;
     for (const g of await this.groups()) {
-      const off = (await this.redis.hget(`${this.tp}:job:${g}:s1:${p}`, 'off')) ?? ORIGIN;
+      const off = (await this.redis.hget(this.keys.job(g).s1(p), 'off')) ?? ORIGIN;
       if (min === null || compareOffsets(off, min) < 0) min = off;
     }
     if (min === null || min === ORIGIN) return 0;
@@ -187,40 +213,62 @@ export class RedisBackend implements LogBackend {
     let n = 0;
     for (const j of jobs) n += await j.deleteKeys();
     const p = (await this.partitions()) ?? 0;
-    const keys = [`${this.tp}:meta`, `${this.tp}:jobs`, ...Array.from({ length: p }, (_, i) => this.inputKey(i))];
+    const keys = [this.keys.meta, this.keys.jobs, ...Array.from({ length: p }, (_, i) => this.inputKey(i))];
     for (const k of keys) n += await this.redis.del(k);
     return n;
   }
 
   // ---- outputs ----
 
-  private async outputKey(name: string): Promise<string | null> {
-    return this.redis.hget(OUTPUTS, name);
+  /** Where output `name` is stored, or null when no job writes it. */
+  private async outputRef(name: string): Promise<(OutputRef & { job: string }) | null> {
+    const [base, job] = await this.redis.hmget(OUTPUTS, name, `${name}:job`);
+    if (base === null || job === null) return null;
+    if (base.startsWith('ds:{')) throw new ConfigError(`output stream '${name}' was written by an older dstream (its job's keys in one hash slot); read it with that version`);
+    const p2 = await this.redis.hget(`${job}:meta`, 'p2');
+    return p2 === null ? null : { base, job, keyPartitions: Number(p2) };
   }
 
   async outputInfo(name: string): Promise<OutputInfo | null> {
-    const [key, job] = await this.redis.hmget(OUTPUTS, name, `${name}:job`);
-    if (key === null || job === null) return null;
-    const [p2, fp] = await this.redis.hmget(`${job}:meta`, 'p2', 'fp');
-    if (p2 === null) return null;
-    const topicMeta = job.slice(0, job.lastIndexOf(':job:')) + ':meta';
-    return { keyPartitions: Number(p2), pipeline: fp ?? '', bounded: (await this.redis.hget(topicMeta, 'bounded')) === '1' };
+    const ref = await this.outputRef(name);
+    if (ref === null) return null;
+    const fp = await this.redis.hget(`${ref.job}:meta`, 'fp');
+    const topicMeta = ref.job.slice(0, ref.job.lastIndexOf(':job:')) + ':meta';
+    return { keyPartitions: ref.keyPartitions, pipeline: fp ?? '', bounded: (await this.redis.hget(topicMeta, 'bounded')) === '1' };
   }
 
+  /**
+   * The next `count` entries over the key partitions' streams, in id order; an entry's offset is the
+   * list of every stream's id read up to it (`ORIGIN`: none read).
+   */
   async readOutput(name: string, after: string, count: number): Promise<OutputEntry[]> {
-    const key = await this.outputKey(name);
-    if (key === null) return [];
-    const r = (await this.redis.xrange(key, `(${after}`, '+', 'COUNT', count)) as Entry[];
-    return r.map(([offset, f]) => {
+    const ref = await this.outputRef(name);
+    if (ref === null) return [];
+    const ids = cursor(after, ref.keyPartitions);
+    const read = await Promise.all(range(ref.keyPartitions).map(async (q) =>
+      ((await this.redis.xrange(outputKey(ref.base, name, q), `(${ids[q]}`, '+', 'COUNT', count)) as Entry[]).map((e) => ({ q, e }))));
+    const next = read.flat().sort((a, b) => compareOffsets(a.e[0], b.e[0]) || a.q - b.q).slice(0, count);
+    return next.map(({ q, e: [id, f] }) => {
+      ids[q] = id;
       const h = hash(f);
-      return { offset, keyPartition: Number(h.q ?? 0), closedMs: textNum(h.c, -Infinity), rows: h.r ?? '' };
+      return { offset: ids.join(','), keyPartition: Number(h.q ?? q), closedMs: textNum(h.c, -Infinity), rows: h.r ?? '' };
     });
   }
 
+  /** Blocks on every key partition's stream at once on one server; on a Cluster (slots apart), on each in turn. */
   async waitOutput(name: string, after: string, timeoutMs: number): Promise<void> {
-    const key = await this.outputKey(name);
-    if (key === null) return;
-    await this.redis.xread('BLOCK', timeoutMs, 'STREAMS', key, after);
+    const ref = await this.outputRef(name);
+    if (ref === null) return;
+    const ids = cursor(after, ref.keyPartitions);
+    const keys = ids.map((_, q) => outputKey(ref.base, name, q));
+    if (!this.cluster) {
+      await this.redis.xread('BLOCK', timeoutMs, 'STREAMS', ...keys, ...ids);
+      return;
+    }
+    const end = Date.now() + timeoutMs;
+    for (let q = 0; Date.now() < end; q = (q + 1) % keys.length) {
+      if (await this.redis.xread('BLOCK', Math.max(1, Math.min(50, end - Date.now())), 'STREAMS', keys[q]!, ids[q]!)) return;
+    }
   }
 
   job(group: string): RedisJob {
@@ -230,4 +278,10 @@ export class RedisBackend implements LogBackend {
   workerLog(group: string): RedisJob {
     return this.job(group);
   }
+}
+
+/** An output offset (`readOutput`) as one id per key partition. */
+function cursor(after: string, keyPartitions: number): string[] {
+  const ids = after === ORIGIN ? [] : after.split(',');
+  return range(keyPartitions).map((q) => ids[q] ?? ORIGIN);
 }

@@ -1,8 +1,8 @@
 /**
  * How the Redis backend stores values: numbers as text (`inf`, `-inf`),
- * stream entries as flat field lists, leases as `<unit>:o|e|x` hash fields.
+ * stream entries as flat field lists.
  */
-import type { InputEntry, LeaseView, Stage2Message } from '../backend.js';
+import type { InputEntry, Stage2Message } from '../backend.js';
 
 /** The registry of output streams (any topic). */
 export const OUTPUTS = 'ds:outputs';
@@ -37,13 +37,6 @@ export function toInputEntry([id, f]: Entry): InputEntry {
 export function toMessage([id, f]: Entry): Stage2Message {
   const h = hash(f);
   return { id, source: Number(h.s), seq: Number(h.n), watermarkMs: textNum(h.w, -Infinity), eof: h.e === '1', idle: h.i === '1', data: h.d ?? '' };
-}
-
-/** The leases hash → one view per unit, sorted by unit. */
-export function leasesOf(h: Record<string, string>): LeaseView[] {
-  const units = new Set<string>();
-  for (const k of Object.keys(h)) units.add(k.slice(0, k.lastIndexOf(':')));
-  return [...units].sort().map((unit) => ({ unit, owner: h[`${unit}:o`] ?? '', epoch: Number(h[`${unit}:e`] ?? 0), expiresMs: Number(h[`${unit}:x`] ?? 0) }));
 }
 
 /** `0 … n−1`. */

@@ -5,31 +5,42 @@
  * falling back to EVAL after a server restart).
  */
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
-/** The commands the scripts define (see each `.lua` file for KEYS and ARGV). */
+/** The commands the scripts define (see each `.lua` file for KEYS and ARGV). Every script touches keys of one hash slot. */
 export interface Scripts {
-  dsAcquire(k1: string, k2: string, k3: string, ...a: (string | number)[]): Promise<number>;
-  dsHeartbeat(k1: string, k2: string, k3: string, ...a: (string | number)[]): Promise<[string, string[], string[], string[]]>;
-  dsRelease(k1: string, k2: string, ...a: (string | number)[]): Promise<number>;
-  dsS1Plan(n: number, ...a: (string | number)[]): Promise<string>;
-  dsS1Commit(n: number, ...a: (string | number)[]): Promise<string>;
-  dsS2Commit(k1: string, k2: string, k3: string, k4: string, ...a: (string | number)[]): Promise<string>;
-  dsS2HandOver(k1: string, k2: string, ...a: (string | number)[]): Promise<string>;
-  dsOpenJob(k1: string, k2: string, k3: string, k4: string, ...a: (string | number)[]): Promise<[string, string[] | string]>;
-  dsCreateTopic(k1: string, a: number): Promise<number>;
+  dsAcquire(lease: string, ...a: (string | number)[]): Promise<number>;
+  dsRenew(lease: string, ...a: (string | number)[]): Promise<number>;
+  dsRelease(lease: string, ...a: (string | number)[]): Promise<number>;
+  dsHeartbeat(members: string, meta: string, ...a: (string | number)[]): Promise<[string, string[]]>;
+  dsS1Plan(lease: string, s1: string, ...a: (string | number)[]): Promise<string>;
+  dsS1Decide(lease: string, s1: string, ...a: (string | number)[]): Promise<string>;
+  dsS1Deliver(seen: string, s2in: string, ...a: (string | number)[]): Promise<string>;
+  dsS1Finish(s1: string, seq: number): Promise<string>;
+  /** On one server only: steps 1–3 in one script (s1-commit-all.lua). */
+  dsS1CommitAll(numberOfKeys: number, ...a: (string | number)[]): Promise<string>;
+  dsS2Commit(lease: string, s2: string, s2in: string, out: string, ...a: (string | number)[]): Promise<string>;
+  dsS2HandOver(lease: string, s2: string, ...a: (string | number)[]): Promise<string>;
+  dsOpenJob(topicMeta: string, jobMeta: string, jobs: string, ...a: (string | number)[]): Promise<[string, string[]?]>;
+  dsClaimOutput(outputs: string, ...a: string[]): Promise<[string, string?]>;
+  dsCreateTopic(meta: string, a: number): Promise<number>;
 }
 
 /** Command name → [file, number of keys (undefined: given per call), needs the shared head]. */
 const COMMANDS: Record<keyof Scripts, [string, number | undefined, boolean]> = {
-  dsAcquire: ['acquire', 3, true],
-  dsHeartbeat: ['heartbeat', 3, true],
-  dsRelease: ['release', 2, true],
-  dsS1Plan: ['s1-plan', undefined, true],
-  dsS1Commit: ['s1-commit', undefined, true],
+  dsAcquire: ['acquire', 1, true],
+  dsRenew: ['renew', 1, true],
+  dsRelease: ['release', 1, true],
+  dsHeartbeat: ['heartbeat', 2, true],
+  dsS1Plan: ['s1-plan', 2, true],
+  dsS1Decide: ['s1-decide', 2, true],
+  dsS1Deliver: ['s1-deliver', 2, false],
+  dsS1Finish: ['s1-finish', 1, false],
+  dsS1CommitAll: ['s1-commit-all', undefined, true],
   dsS2Commit: ['s2-commit', 4, true],
   dsS2HandOver: ['s2-hand-over', 2, true],
-  dsOpenJob: ['open-job', 4, false],
+  dsOpenJob: ['open-job', 3, false],
+  dsClaimOutput: ['claim-output', 1, false],
   dsCreateTopic: ['create-topic', 1, false],
 };
 
@@ -46,10 +57,23 @@ function lua(name: string): string {
   return text;
 }
 
+/**
+ * A connection: one server, or a Redis Cluster (typed as `Redis`: the commands used here are common to
+ * both; a Cluster routes each by the hash slot of its first key).
+ */
+export type Client = Redis & Scripts;
+
+/** `s1-commit-all.lua` with the three steps it calls as Lua functions (each file's KEYS and ARGV become parameters). */
+function composed(file: string): string {
+  if (file !== 's1-commit-all') return lua(file);
+  const fn = (name: string, step: string) => `local function ${name}(KEYS, ARGV)\n${lua(step)}\nend\n`;
+  return fn('decide', 's1-decide') + fn('deliver', 's1-deliver') + fn('finish', 's1-finish') + lua(file);
+}
+
 /** Defines every script on `redis`. */
-export function defineScripts(redis: Redis): Redis & Scripts {
+export function defineScripts(redis: Redis | Cluster): Client {
   for (const [command, [file, numberOfKeys, head]] of Object.entries(COMMANDS)) {
-    redis.defineCommand(command, { numberOfKeys, lua: (head ? lua('head') : '') + lua(file) });
+    redis.defineCommand(command, { numberOfKeys, lua: (head ? lua('head') : '') + composed(file) });
   }
-  return redis as Redis & Scripts;
+  return redis as Client;
 }

@@ -28,6 +28,7 @@
  * every run.
  */
 import type { BatchInfo } from '../../core/types.js';
+import { PushSource } from '../push-source.js';
 import type { Replayable, Source, SourceSink } from '../source.js';
 import { applyAfterRead, prepareAfterRead } from './after-read.js';
 import { FileDiscovery, type Root } from './discovery.js';
@@ -40,7 +41,7 @@ import { checkDirectory } from './watcher.js';
 export type { DirectoryEvent, DirectorySourceOptions } from './options.js';
 
 /** The watched-directories source (see module doc; its options and events: `options.ts`). */
-export class DirectorySource implements Source, Replayable {
+export class DirectorySource extends PushSource implements Source, Replayable {
   readonly name: string;
   /** Files read (or skipped) so far, by identity; `snapshot()`/`restore()` persist it. */
   readonly processed = new ProcessedFiles();
@@ -48,7 +49,6 @@ export class DirectorySource implements Source, Replayable {
   private readonly warnedModified = new Set<string>();
   private finished: { root: Root; path: string }[] = [];
   private reading: { path: string; stop(): void } | null = null;
-  private sink: SourceSink | null = null;
   private startedThisBatch = 0;
   /** Checkpoint mode: files are taken by `planBatch` and read by `replayBatch` (replay.ts). */
   private replayMode = false;
@@ -56,11 +56,11 @@ export class DirectorySource implements Source, Replayable {
   private planned: DirectoryOffsets | null = null;
   /** Files read in batches not yet covered by a durable snapshot (checkpoint mode). */
   private pendingCleanup: { root: Root; path: string }[] = [];
-  private stopped = false;
   private ended = false;
 
   /** @throws ConfigError for an invalid `pattern`. */
   constructor(private readonly options: DirectorySourceOptions) {
+    super(options.log);
     this.name = `--watch ${options.dirs.join(', ')}`;
     this.discovery = new FileDiscovery(options, this.processed, {
       changed: () => {
@@ -190,16 +190,6 @@ export class DirectorySource implements Source, Replayable {
 
   private emit(e: DirectoryEvent): void {
     this.options.onEvent?.(e);
-  }
-
-  private log(message: string): void {
-    this.options.log?.(`${this.name}: ${message}`);
-  }
-
-  private fail(e: unknown): void {
-    if (this.stopped) return;
-    this.stop();
-    this.sink?.fail(e);
   }
 
   private maybeEnd(): void {

@@ -1,6 +1,3 @@
--- KEYS: leases, members. ARGV: worker, leave (0/1), (unit, epoch)*. Frees the units still held with that epoch.
-for i = 3, #ARGV, 2 do
-  if owns(KEYS[1], ARGV[i], ARGV[1], ARGV[i + 1]) then redis.call('HSET', KEYS[1], ARGV[i] .. ':o', '', ARGV[i] .. ':x', 0) end
-end
-if ARGV[2] == '1' then redis.call('HDEL', KEYS[2], ARGV[1]) end
+-- KEYS: the unit's lease. ARGV: worker, epoch. Frees the unit if still held with that epoch.
+if owns(KEYS[1], ARGV[1], ARGV[2]) then redis.call('HSET', KEYS[1], 'o', '', 'x', 0) end
 return 1

@@ -1,0 +1,122 @@
+/**
+ * Start-up of the `dstream` command (bin/dstream.js calls `start`): runs the bundled CLI,
+ * `dist/bundle/main.cjs`, one CommonJS file made by scripts/bundle.js, with V8's code cache.
+ *
+ * Compiling the bundle is most of the start-up cost that is dstream's own. The build runs
+ * `echo x | dstream --count` once and stores what V8 compiled for it (`Script#createCachedData`)
+ * beside the bundle, as `main.<build id>.v8`; the build id is the last line of main.cjs
+ * (`// dstream-build <id>`, a hash of the bundle's text), so a cache is only ever paired with
+ * the bundle it was made from. A cache also holds the bundle's path (its first line): V8 keeps the
+ * file name it was compiled under (in stack traces), so a bundle moved elsewhere (e.g. installed
+ * from a package) runs without it. V8 itself refuses a cache made by another V8 version or with
+ * other flags (`cachedDataRejected`). In all these cases the bundle is compiled from its text, as
+ * without a cache: slower (about 30 % more CPU time at start-up), never different.
+ *
+ * CommonJS, not ESM: this file and the bundle's `require()` of Node built-ins cost less than ESM's
+ * resolution and built-in facades (which load every lazy part of node:fs), and `vm.Script` (which
+ * takes a code cache) runs a CommonJS body. The bundle has no `import()`: a script compiled with a
+ * code cache loses its dynamic-import callback.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+
+/** The bundled CLI's exports (src/cli/main.ts). */
+interface CliBundle {
+  main(argv: string[]): Promise<void>;
+}
+
+/** The last line of a bundle made by scripts/bundle.js: `// dstream-build <id>`. */
+export const BUILD_LINE = '// dstream-build ';
+
+/** What `loadBundle` did with the code cache: compiled with it, or from the text (no cache that fits, or V8 refused it). */
+export type CodeCacheUse = 'used' | 'none' | 'rejected';
+
+/** Name of the code cache of the bundle with build id `id`, beside it. */
+export function codeCacheName(id: string): string {
+  return `main.${id}.v8`;
+}
+
+/** The build id in the last line of the bundle's text, or undefined if it has none. */
+export function buildIdOf(source: string): string | undefined {
+  const at = source.lastIndexOf(`\n${BUILD_LINE}`);
+  if (at < 0) return undefined;
+  const id = source.slice(at + 1 + BUILD_LINE.length).trim();
+  return /^[0-9a-f]{8,64}$/.test(id) ? id : undefined;
+}
+
+/**
+ * Loads `<bundleDir>/main.cjs` (with its code cache when there is one that fits) and returns
+ * its exports (`cli`). With `produceCodeCache`, the code cache is (re)written when the process exits,
+ * holding what V8 compiled by then (scripts/bundle.js does this once per build, where the bundle
+ * will run: the cache holds its path). Throws only when the bundle cannot be read or run.
+ */
+export function loadBundle(bundleDir: string, options: { produceCodeCache?: boolean } = {}): { cli: CliBundle; codeCache: CodeCacheUse } {
+  const file = join(bundleDir, 'main.cjs');
+  // The bundle is ASCII (scripts/bundle.js checks): read as latin1, no UTF-8 decoding.
+  const source = readFileSync(file, 'latin1');
+  const id = buildIdOf(source);
+  const cacheFile = id === undefined ? undefined : join(bundleDir, codeCacheName(id));
+  let cachedData: Buffer | undefined;
+  if (cacheFile !== undefined && !options.produceCodeCache) {
+    try {
+      const data = readFileSync(cacheFile);
+      const nl = data.indexOf(10);
+      if (nl > 0 && data.toString('utf8', 0, nl) === file) cachedData = data.subarray(nl + 1);
+    } catch {
+      // no cache (or not readable): compile from the text
+    }
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+    // No importModuleDynamically: the bundle has no import() (scripts/bundle.js makes them require()).
+  });
+  if (options.produceCodeCache && cacheFile !== undefined) {
+    process.once('exit', () => {
+      const next = `${cacheFile}.${process.pid}`;
+      writeFileSync(next, Buffer.concat([Buffer.from(`${file}\n`), script.createCachedData()]));
+      renameSync(next, cacheFile);
+    });
+  }
+  const mod = { exports: {} as CliBundle };
+  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, createRequire(file), mod, file, bundleDir);
+  return { cli: mod.exports, codeCache: cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used' };
+}
+
+/**
+ * Makes the code cache of the bundle in `bundleDir` where it is (the build does, and so does
+ * bench/run.js for its copy): runs `echo x | dstream --count` on it in a child process that writes
+ * the cache at exit. Returns the cache's file name.
+ * @throws Error when the bundle has no build id, or the run fails or writes no cache.
+ */
+export function makeCodeCache(bundleDir: string): string {
+  const id = buildIdOf(readFileSync(join(bundleDir, 'main.cjs'), 'latin1'));
+  if (id === undefined) throw new Error(`${join(bundleDir, 'main.cjs')} has no build id (last line ${BUILD_LINE}…)`);
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const code = `require(${JSON.stringify(__filename)}).loadBundle(${JSON.stringify(bundleDir)}, { produceCodeCache: true }).cli.main(['--count'])`;
+  // Without DSTREAM_* settings (they could change the output) and NODE_OPTIONS (V8 refuses a cache
+  // made under other flags: the cache is for a plain `dstream`).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DSTREAM_') && k !== 'NODE_OPTIONS'));
+  const run = spawnSync(process.execPath, ['-e', code], { input: 'x\n', encoding: 'utf8', env });
+  const name = codeCacheName(id);
+  let made = false;
+  try {
+    made = readFileSync(join(bundleDir, name)).length > 0;
+  } catch {
+    // not written
+  }
+  if (run.status !== 0 || run.stdout.trim().split('\n').pop() !== '1' || !made) {
+    throw new Error(`the bundle in ${bundleDir} did not run \`echo x | dstream --count\` (exit ${run.status}): ${run.stderr}`);
+  }
+  return name;
+}
+
+/** The bundle beside this module once built: dist/bundle/ (this file is dist/cli/start.cjs). */
+export const BUNDLE_DIR = join(__dirname, '..', 'bundle');
+
+/** Runs the CLI with `argv` (without `node` and the script) from the bundle in `bundleDir`. */
+export function start(argv: string[], bundleDir = BUNDLE_DIR): Promise<void> {
+  return loadBundle(bundleDir).cli.main(argv);
+}
