@@ -62,7 +62,11 @@ export interface Assignment {
   revoke: UnitId[];
 }
 
-/** One committed entry of an output stream: the rows a key partition closed in one commit. */
+/**
+ * One committed entry of an output stream: the rows a key partition closed in one commit (a stateless
+ * job: rows an input partition gave in one commit, with `keyPartition` the input partition and
+ * `closedMs` its lines final so far, +∞ at its end; see `Stage1Commit.rows`).
+ */
 export interface OutputEntry {
   offset: string;
   keyPartition: number;
@@ -74,6 +78,9 @@ export interface OutputEntry {
 
 /** What `dstream cat` needs to know of the job writing an output. */
 export interface OutputInfo {
+  /** Input partitions of the job's topic (a stateless job's output entries are tagged with them). */
+  inputPartitions?: number;
+  /** Key partitions; 0 for a stateless job (its stage 1 writes the rows, see `Stage1Commit.rows`). */
   keyPartitions: number;
   /** The pipeline stored with the job (`JobMeta.fingerprint`: JSON). */
   pipeline: string;

@@ -244,7 +244,7 @@ export class RedisJob implements JobLog {
   async commitStage2(worker: string, epoch: number, q: number, c: Stage2Commit, output: string): Promise<CommitResult> {
     return result(await this.redis.dsS2Commit(this.k.lease(`s2:${q}`), this.k.kp(q, 's2'), this.k.kp(q, 's2in'), this.k.output(output, q), worker, epoch,
       c.prevOffset, c.offset, c.rebuild, c.sources, numText(c.sealedMs), c.done ? 1 : 0, c.rowsAdded, c.lateAdded,
-      q, numText(c.done ? Infinity : c.closedMs), ...c.rowPacks));
+      q, numText(c.done ? Infinity : c.closedMs), c.state ?? '', ...c.rowPacks));
   }
 
   async handOverStage2(worker: string, epoch: number, q: number, offset: string, snapshot: string): Promise<CommitResult> {
@@ -280,6 +280,8 @@ export class RedisJob implements JobLog {
     const keys = [this.k.members];
     if (meta) {
       for (const p of range(meta.inputPartitions)) keys.push(this.k.s1(p), this.k.lease(`s1:${p}`));
+      // A stateless job (no key partitions) has one output stream per input partition.
+      if (meta.keyPartitions === 0) for (const p of range(meta.inputPartitions)) keys.push(this.k.output(meta.output, p));
       for (const q of range(meta.keyPartitions)) keys.push(...(['s2', 's2in', 'seen', 'lease'] as const).map((w) => this.k.kp(q, w)), this.k.output(meta.output, q));
       // A job of the older layout (one hash slot: ds:{T}:job:G:…, output ds:{T}:out:NAME).
       const p = this.k.prefix;
