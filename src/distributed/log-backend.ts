@@ -33,10 +33,9 @@
  * of the backend's clock (workers' clocks may differ).
  */
 import type {
-  CommitResult, HeartbeatReply, InputEntry, JobMeta, LeaseView, Stage1Commit, Stage1State, Stage2Commit, Stage2Message, Stage2State, UnitId,
+  CommitResult, HeartbeatReply, InputEntry, JobMeta, LeaseView, Stage1Commit, Stage1State, Stage2Commit, Stage2Message, Stage2State, UnitId, JobStatus,
 } from './backend.js';
 import { DStreamError } from '../core/errors.js';
-import type { JobStatus } from './admin.js';
 import type { LogUrl } from './log-url.js';
 
 /** The offset before any entry of a stream, for every backend. */
