@@ -91,7 +91,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const backend = await openBackend(d.from, { persistent: true, onError: (m) => say(`dstream: ${m}`) });
-  const log = backend.job(d.from.group!);
+  const log = backend.workerLog(d.from.group!)!; // redis: the shared loop (kafka returned above)
   await backend.connect();
   try {
     return await joinAndRun();
@@ -157,7 +157,6 @@ async function runKafka(o: CliOptions, say: Say, p: {
   description: ReturnType<typeof pipelineDescription>; reporter: IssueReporter; issues: IssueLog;
 }): Promise<number> {
   const d = o.distributed!;
-  if (p.top !== undefined) throw new ConfigError('--top after the window: not supported on kafka:// yet (it runs on redis://, or locally)');
   if (p.state) throw new ConfigError('--update-state-by-key: not supported on kafka:// yet (it runs on redis://, or locally)');
   if (p.stateless) throw new ConfigError('stateless operators alone (no --count/--reduce… --window): not supported on kafka:// yet (it runs on redis://, or locally)');
   const { runKafkaWorker } = await kafkaBackend();
@@ -166,7 +165,7 @@ async function runKafka(o: CliOptions, say: Say, p: {
     from: d.from, to: d.to, keyPartitions: d.keyPartitions, defaultKeyPartitions: DEFAULT_KEY_PARTITIONS, description: p.description,
     batchIntervalMs: o.batchIntervalMs, once: o.sources.once, sessionTimeoutMs: d.leaseMs, batchRecords: o.sources.maxRecordsPerBatch, idleTimeoutMs: d.idleTimeoutMs, worker: newWorkerId(),
     units: {
-      combiner: p.combiner, spec: p.spec, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
+      combiner: p.combiner, spec: p.spec, top: p.top, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
       mergeReducer: () => new KeyedReducer(p.merge, p.issues, true),
       inputPartitions: 0, keyPartitions: 0, say, onIssue: (i) => p.issues.forward(i),
       onWarning: (m, where) => {

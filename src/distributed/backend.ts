@@ -146,3 +146,24 @@ export interface Stage2Commit {
 
 /** Result of a fenced commit: the caller lost the unit. */
 export type CommitResult = 'ok' | 'fenced' | 'stale';
+
+/** What `dstream job status` shows of a job (admin.ts builds it; `--json` prints it). */
+export interface JobStatus {
+  topic: string;
+  group: string;
+  exists: boolean;
+  inputPartitions?: number;
+  keyPartitions?: number;
+  output?: string;
+  members: { id: string; expiresInMs: number }[];
+  units: {
+    unit: string; owner: string; epoch: number; expiresInMs: number;
+    /** Stage 1: entries not yet consumed; stage 2: messages waiting. */
+    lag: number;
+    /** Stage 1: the partition's watermark; stage 2: end of the last closed window (ISO 8601 or null). */
+    watermark: string | null;
+    done: boolean;
+    lines?: number; late?: number; rows?: number;
+  }[];
+  complete: boolean;
+}

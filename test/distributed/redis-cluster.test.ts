@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { soak } from '../helpers/long.js';
 import { rng } from '../helpers/rng.js';
 import { APACHE, bigApacheLog, removeDataFiles, STATUS_JOB } from './data.js';
-import { allExit, delay, expectExactJob, killAll, publishFile, reference, rows, runDstream, startDstream, startWorker, tail, waitFor, type Proc } from './procs.js';
+import { allExit, delay, expectExactJob, jobStatus, killAll, publishFile, reference, rows, runDstream, startDstream, startWorker, tail, waitFor, type Proc } from './procs.js';
 import { clusterAvailable, startRedisCluster, type RedisCluster } from './redis-cluster-harness.js';
 
 const SEEDS = soak('DSTREAM_CLUSTER_SEEDS', 2, 10);
@@ -53,6 +53,8 @@ describe.skipIf(!clusterAvailable())('distributed: Redis Cluster (3 nodes), one 
 
   it('2 workers: output equals the local run; input, stage-2 streams and output rows on every node', async () => {
     await expectExactJob([worker('two', 'worker A'), worker('two', 'worker B')], cluster.url('two-out'), small);
+    const status = await jobStatus(cluster.url('apache', 'two'));
+    expect([status.complete, status.inputPartitions, status.keyPartitions]).toEqual([true, 4, 8]);
     const clients = cluster.clients();
     try {
       const perNode = await Promise.all(clients.map((c) => c.keys('ds:*')));

@@ -214,7 +214,7 @@ export class RedisBackend implements LogBackend {
     const jobs = (await this.groups()).map((g) => this.job(g));
     for (const j of jobs) await j.refuseWhileLive();
     let n = 0;
-    for (const j of jobs) n += await j.reset();
+    for (const j of jobs) n += await j.deleteKeys();
     const p = (await this.partitions()) ?? 0;
     const keys = [this.keys.meta, this.keys.jobs, ...Array.from({ length: p }, (_, i) => this.inputKey(i))];
     for (const k of keys) n += await this.redis.del(k);
@@ -276,6 +276,10 @@ export class RedisBackend implements LogBackend {
 
   job(group: string): RedisJob {
     return new RedisJob(this, group);
+  }
+
+  workerLog(group: string): RedisJob {
+    return this.job(group);
   }
 }
 
