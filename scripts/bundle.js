@@ -8,9 +8,9 @@
  *                                mode…) is only initialised when used. Its last line is
  *                                `// dstream-build <id>` (a hash of its text).
  *   dist/bundle/main.<id>.v8     V8's code cache of main.cjs, written by running
- *                                `echo x | dstream --count` once on the new bundle;
- *                                dist/cli/start.cjs (src/cli/start.cts; bin/dstream.js calls it)
- *                                compiles main.cjs with it
+ *                                `echo x | dstream --count` once on the new bundle
+ *   dist/bundle/start.cjs        src/cli/start.cts (tsc's dist/cli/start.cjs): bin/dstream.js calls
+ *                                it; it compiles main.cjs with the code cache
  *   dist/bundle/worker-entry.js  the body of a --workers thread (engine/workers.ts loads
  *                                './worker-entry.js' beside the module that starts it)
  *   dist/bundle/kafka-worker.js  the Kafka sink's I/O thread (sinks/kafka-output.ts loads it the same way)
@@ -97,7 +97,7 @@ if (metaWarning) throw new Error(`src/cli/main.ts bundle: ${metaWarning.text} ($
 const MAIN = resolve(NEXT, 'main.cjs');
 const text = readFileSync(MAIN, 'latin1');
 if (!/^[\x00-\x7f]*$/.test(text)) throw new Error('dist/bundle/main.cjs is not ASCII (src/cli/start.cts reads it as latin1)');
-const { BUILD_LINE, makeCodeCache } = createRequire(import.meta.url)(resolve(ROOT, 'dist/cli/start.cjs'));
+const { BUILD_LINE } = createRequire(import.meta.url)(resolve(ROOT, 'dist/cli/start.cjs'));
 const buildId = createHash('sha256').update(text).digest('hex').slice(0, 16);
 writeFileSync(MAIN, `${text}${text.endsWith('\n') ? '' : '\n'}${BUILD_LINE}${buildId}\n`);
 // The Redis backend reads its Lua scripts beside the module that loads them (import.meta.url):
@@ -105,6 +105,9 @@ writeFileSync(MAIN, `${text}${text.endsWith('\n') ? '' : '\n'}${BUILD_LINE}${bui
 const LUA = resolve(ROOT, 'src/distributed/redis/lua');
 cpSync(LUA, resolve(ROOT, 'dist/distributed/redis/lua'), { recursive: true });
 cpSync(LUA, resolve(NEXT, 'lua'), { recursive: true });
+// bin/dstream.js loads the start-up module from here, so that it is swapped in with the bundle
+// (tsc writes dist/cli/start.cjs in place).
+cpSync(resolve(ROOT, 'dist/cli/start.cjs'), resolve(NEXT, 'start.cjs'));
 try {
   renameSync(OUT, OLD);
 } catch (e) {
@@ -114,5 +117,5 @@ renameSync(NEXT, OUT);
 rmSync(OLD, { recursive: true, force: true });
 // The code cache is made where the bundle runs from (V8 keeps the file name in it); until then the
 // bundle runs without one.
-makeCodeCache(OUT);
+createRequire(import.meta.url)(resolve(OUT, 'start.cjs')).makeCodeCache(OUT);
 if (process.argv.includes('--meta')) for (const r of results) console.log(await analyzeMetafile(r.metafile));

@@ -113,7 +113,7 @@ export function makeCodeCache(bundleDir: string): string {
   return name;
 }
 
-/** The bundle beside this module once built: dist/bundle/ (this file is dist/cli/start.cjs). */
+/** The bundle: dist/bundle/ (this file is dist/cli/start.cjs, copied to dist/bundle/start.cjs by the build). */
 export const BUNDLE_DIR = join(__dirname, '..', 'bundle');
 
 /** Runs the CLI with `argv` (without `node` and the script) from the bundle in `bundleDir`. */

@@ -324,7 +324,7 @@ class WorkersSource implements Source {
     const read = (results as WorkerResult[][]).flat().reduce((a, r) => a + (r.bytesRead ?? 0), 0);
     const size = this.parts[this.parts.length - 1]!.end - this.parts[0]!.start;
     if (results.length > 1) {
-      this.log(`dstream: stopped before the end of the input: the output covers ${read} of its ${size} bytes, the first ones of each of the ${results.length} parts the threads read`);
+      this.log(`dstream: stopped before the end of the input: the output covers ${read} of its ${size} bytes (what the ${results.length} threads had read, from the start of each part)`);
     }
     this.done();
   }
