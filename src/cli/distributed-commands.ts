@@ -11,7 +11,7 @@ import { IssueLog } from '../core/issues.js';
 import { compileFunction } from '../plan/compile-fn.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
-import { formatStatus, jobStatus, catOutput, openBackend, parseLogUrl, markTopic, openTopic, publish, kafkaBackend } from '../distributed/index.js';
+import { formatStatus, catOutput, openBackend, parseLogUrl, markTopic, openTopic, publish } from '../distributed/index.js';
 import { DEFAULT_INPUT_PARTITIONS } from './distributed-options.js';
 import { invalidChoiceMessage } from './hints.js';
 import { stdinIsFile } from './process-io.js';
@@ -23,11 +23,11 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 type Say = (line: string) => void;
 
-const SUB_USAGE = `Usage:
-  dstream publish redis://HOST:PORT/TOPIC [--partitions N] [--partition-key FN] [--no-eof] [--keep-input] < lines
-  dstream cat redis://HOST:PORT/NAME [--format tsv|json|csv|text] [--follow]
-  dstream job status 'redis://HOST:PORT/TOPIC?group=JOB' [--json]
-  dstream job reset 'redis://HOST:PORT/TOPIC?group=JOB'
+const SUB_USAGE = `Usage (LOG: redis://HOST:PORT or kafka://HOST:PORT[,HOST:PORT…]):
+  dstream publish LOG/TOPIC [--partitions N] [--partition-key FN] [--no-eof] [--keep-input] < lines
+  dstream cat LOG/NAME [--format tsv|json|csv|text] [--follow]
+  dstream job status 'LOG/TOPIC?group=JOB' [--json]
+  dstream job reset 'LOG/TOPIC?group=JOB'
   dstream topic delete redis://HOST:PORT/TOPIC`;
 
 function subParser(argv: string[]) {
@@ -81,10 +81,8 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     if (!allowed[verb ?? cmd!]!.includes(k)) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''} does not take --${k}`);
   }
   const url = parseLogUrl(pos[0]!, `dstream ${cmd}`, cmd === 'job');
-  if (url.scheme === 'kafka') {
-    const { kafkaCommand } = await kafkaBackend();
-    const o = { format: (parsed.format as OutputFormat | undefined) ?? 'tsv', json: parsed.json === true, follow: parsed.follow === true };
-    return kafkaCommand(cmd!, verb, url, o, (s) => (out(s) ? true : new Promise<void>((r) => process.stdout.once('drain', () => r()))), say);
+  if (url.scheme === 'kafka' && cmd === 'topic') {
+    throw new ConfigError('dstream topic delete is for redis:// topics; delete a Kafka topic with kafka-topics.sh --delete (and the jobs on it with dstream job reset)');
   }
   const log = await openBackend(url, { persistent: false });
   if (cmd === 'publish') {
@@ -117,7 +115,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
       if (stopSignal) say(`dstream: ${stopSignal}: stopped publishing; lines read so far were sent, no end-of-input markers written`);
       const summary = reporter.summary(issues);
       if (summary) say(summary);
-      say(`dstream: published ${plural(r.lines, 'line')} to ${plural(partitions, 'partition')} of '${url.name}' (${plural(r.entries, 'entry', 'entries')})${r.ended && parsed['no-eof'] !== true ? ', then end-of-input markers' : ''}`);
+      say(`dstream: published ${plural(r.lines, 'line')} to ${plural(partitions, 'partition')} of '${url.name}' (${plural(r.entries, 'entry', 'entries')})${!r.ended || parsed['no-eof'] === true ? '' : url.scheme === 'kafka' ? '; Kafka has no end-of-input marker: a job created with --once ends at the offsets published by then' : ', then end-of-input markers'}`);
     } catch (e) {
       const f = log.classifyError(e);
       if (f instanceof DStreamError && !(f instanceof ConfigError) && f.code === 'E_LOG') {
@@ -159,13 +157,13 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     }
     const job = log.job(url.group!);
     if (verb === 'status') {
-      const s = await jobStatus(log, job);
+      const s = await job.status();
       out(parsed.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
       return ExitCode.OK;
     }
-    const n = await job.reset();
-    say(n === 0 ? `dstream: job '${url.group}' on topic '${url.name}' does not exist: nothing to reset`
-      : `dstream: job '${url.group}' on topic '${url.name}' reset (${n} keys deleted, its output stream included)`);
+    const gone = await job.reset();
+    say(gone === null ? `dstream: job '${url.group}' on topic '${url.name}' does not exist: nothing to reset`
+      : `dstream: job '${url.group}' on topic '${url.name}' reset (deleted: ${gone})`);
     return ExitCode.OK;
   } catch (e) {
     throw log.classifyError(e);

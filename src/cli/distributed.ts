@@ -6,7 +6,8 @@ import { ConfigError, ExitCode } from '../core/errors.js';
 import { IssueLog } from '../core/issues.js';
 import { KeyedReducer } from '../operators/keyed-map.js';
 import { pipelineDescription } from '../plan/fingerprint.js';
-import { openBackend, type JobContext, newWorkerId, Worker, distributedPlan, stageSettings, joinJob, kafkaBackend } from '../distributed/index.js';
+import { compileFunction } from '../plan/compile-fn.js';
+import { openBackend, type JobContext, type UpdateStateSettings, newWorkerId, Worker, distributedPlan, stageSettings, joinJob, kafkaBackend } from '../distributed/index.js';
 import type { CliOptions } from './args.js';
 import { DEFAULT_KEY_PARTITIONS, DEFAULT_PARTITION_IDLE_MS } from './distributed-options.js';
 import { IssueReporter } from './report.js';
@@ -26,8 +27,17 @@ function checkWorkerFlags(o: CliOptions): void {
   if (o.workers !== undefined) throw new ConfigError('--workers is for local mode; start more workers with the same --from instead');
   if (o.format !== undefined) throw new ConfigError(`--format: a worker writes rows to --to; read them with dstream cat --to-URL --format ${o.format}`.replace('--to-URL', o.distributed!.to.text));
   if (s.once && o.distributed!.from.scheme !== 'kafka') throw new ConfigError('--once: a worker stops by itself when the job is complete (input published from a file, or ended by dstream publish < /dev/null)');
-  if (o.outputMode && o.outputMode !== 'append') throw new ConfigError(`--output-mode ${o.outputMode}: distributed mode outputs each window once (append)`);
-  if (o.stateTimeoutMs !== undefined || o.maxKeys !== undefined) throw new ConfigError('--state-timeout and --max-keys are for state across batches, which distributed mode does not run');
+  const state = o.operators.some((f) => f.op === 'update-state-by-key');
+  if (state && o.outputMode && o.outputMode !== 'complete') throw new ConfigError(`--output-mode ${o.outputMode}: distributed --update-state-by-key outputs the whole table once, at the end of the input (complete)`);
+  if (!state && o.outputMode && o.outputMode !== 'append') throw new ConfigError(`--output-mode ${o.outputMode}: distributed mode outputs each window once (append)`);
+  if (o.stateTimeoutMs !== undefined || o.maxKeys !== undefined) throw new ConfigError('--state-timeout and --max-keys: distributed --update-state-by-key keeps every key until the end of the input; run locally with --checkpoint for them');
+  if (!state && o.sources.maxRecordsPerBatch !== undefined && o.distributed!.from.scheme !== 'kafka') {
+    throw new ConfigError('--max-records-per-batch: a redis worker\'s stage-1 batch is what its input partition holds, up to 64 entries; the flag only cuts the batches of --update-state-by-key (or of kafka:// jobs)');
+  }
+  if (state && typeof o.distributed!.idleTimeoutMs === 'number') {
+    throw new ConfigError('--idle-timeout: a batch of --update-state-by-key closes only once every input partition has committed its lines; an idle partition cannot be left out (drop it)');
+  }
+  if (o.initialState !== undefined) throw new ConfigError('--initial-state: distributed mode starts with no state; run locally with --checkpoint for it');
   if (o.parse?.format === 'csv') throw new ConfigError('--parse csv: distributed mode spreads lines over partitions, so rows would miss the header and records could be cut at quoted line breaks; convert to JSON lines first (or run locally)');
 }
 
@@ -41,13 +51,20 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const d = o.distributed!;
   checkWorkerFlags(o);
   const plan = distributedPlan(o.operators);
+  const stateless = plan.aggregation === undefined && plan.updateState === undefined; // stage 1 writes the rows; no key partitions
+  if (stateless && d.from.nodes) throw new ConfigError('stateless operators alone: not supported on redis+cluster:// yet (its rows are written with the stage-1 commit, in another hash slot); use redis:// (one server) or run locally');
+  if (stateless && d.keyPartitions !== undefined) throw new ConfigError('--key-partitions: a pipeline of stateless operators alone has no key partitions (its rows go straight from the input partitions to --to); drop it');
   const { spec, combiner, merge } = await stageSettings(plan, o);
-  const description = pipelineDescription(o, 'distributed');
+  // A state job's batches are runs of --max-records-per-batch lines of the topic at --batch apart in
+  // (logical) time (state-stage.ts): both part of its identity.
+  const batchLines = o.sources.maxRecordsPerBatch ?? Infinity;
+  const updateFn = plan.updateState === undefined ? undefined : compileFunction(plan.updateState, '--update-state-by-key') as UpdateStateSettings['fn'];
+  const description = { ...pipelineDescription(o, 'distributed'), ...(updateFn ? { batchLines: Number.isFinite(batchLines) ? batchLines : null, batchIntervalMs: o.batchIntervalMs } : {}) };
   const reporter = new IssueReporter(say, o.deadLetter, o.late);
   const warned = new Set<string>();
   const issues = new IssueLog(o.onError);
   issues.listen(reporter.onIssue);
-  if (d.from.scheme === 'kafka') return runKafka(o, say, { combiner, spec, merge, top: plan.top, description, reporter, issues });
+  if (d.from.scheme === 'kafka') return runKafka(o, say, { combiner, spec, merge, top: plan.top, stateless, state: updateFn !== undefined, description, reporter, issues });
 
   // Signals before the worker has joined (connecting, waiting for the topic): stop at once, exit 0.
   let w: Worker | null = null;
@@ -74,7 +91,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const backend = await openBackend(d.from, { persistent: true, onError: (m) => say(`dstream: ${m}`) });
-  const log = backend.job(d.from.group!);
+  const log = backend.workerLog(d.from.group!)!; // redis: the shared loop (kafka returned above)
   await backend.connect();
   try {
     return await joinAndRun();
@@ -86,7 +103,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     let meta;
     try {
       meta = await joinJob(log, {
-        topic: d.from.name, group: d.from.group!, keyPartitions: d.keyPartitions, defaultKeyPartitions: DEFAULT_KEY_PARTITIONS,
+        topic: d.from.name, group: d.from.group!, keyPartitions: d.keyPartitions, defaultKeyPartitions: stateless ? 0 : DEFAULT_KEY_PARTITIONS,
         description, batchIntervalMs: o.batchIntervalMs, output: d.to.name, pollMs: 1000,
         onWaiting: () => say(`dstream: waiting for topic '${d.from.name}' (create it with: dstream publish redis://${d.from.host}:${d.from.port}/${d.from.name} --partitions N)`),
       });
@@ -95,11 +112,16 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
       throw e;
     }
     const job = `job '${d.from.group}' on topic '${d.from.name}'`;
+    if (updateFn && !(await backend.isBounded())) {
+      await backend.close();
+      throw new ConfigError(`--update-state-by-key: ${job} reads live input; distributed, it runs on a topic published from a file (bounded), whose table it outputs once at the end, as a local run of the file does`);
+    }
     const worker = newWorkerId();
     const fault = /^stall-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
     const ctx: JobContext = {
       backend, log, worker, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output,
-      combiner, spec, top: plan.top, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
+      combiner, stateless, spec, top: plan.top,
+      updateState: updateFn && { fn: updateFn, label: stateLabel(plan.updateState!), issues, batchLines, batchIntervalMs: o.batchIntervalMs }, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
       mergeReducer: () => new KeyedReducer(merge, issues, true),
       batchEntries: 64,
       idleTimeoutMs: d.idleTimeoutMs !== undefined ? d.idleTimeoutMs : (await backend.isBounded()) ? null : DEFAULT_PARTITION_IDLE_MS,
@@ -131,18 +153,19 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
 
 /** The worker of a `kafka://` job (src/distributed/kafka/), with what runWorker prepared. */
 async function runKafka(o: CliOptions, say: Say, p: {
-  combiner: JobContext['combiner']; spec: JobContext['spec']; merge: ConstructorParameters<typeof KeyedReducer>[0]; top?: number;
+  combiner: JobContext['combiner']; spec: JobContext['spec']; merge: ConstructorParameters<typeof KeyedReducer>[0]; top?: number; stateless: boolean; state: boolean;
   description: ReturnType<typeof pipelineDescription>; reporter: IssueReporter; issues: IssueLog;
 }): Promise<number> {
   const d = o.distributed!;
-  if (p.top !== undefined) throw new ConfigError('--top after the window: not supported on kafka:// yet (it runs on redis://, or locally)');
+  if (p.state) throw new ConfigError('--update-state-by-key: not supported on kafka:// yet (it runs on redis://, or locally)');
+  if (p.stateless) throw new ConfigError('stateless operators alone (no --count/--reduce… --window): not supported on kafka:// yet (it runs on redis://, or locally)');
   const { runKafkaWorker } = await kafkaBackend();
   const warned = new Set<string>();
   return runKafkaWorker({
     from: d.from, to: d.to, keyPartitions: d.keyPartitions, defaultKeyPartitions: DEFAULT_KEY_PARTITIONS, description: p.description,
     batchIntervalMs: o.batchIntervalMs, once: o.sources.once, sessionTimeoutMs: d.leaseMs, batchRecords: o.sources.maxRecordsPerBatch, idleTimeoutMs: d.idleTimeoutMs, worker: newWorkerId(),
     units: {
-      combiner: p.combiner, spec: p.spec, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
+      combiner: p.combiner, spec: p.spec, top: p.top, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
       mergeReducer: () => new KeyedReducer(p.merge, p.issues, true),
       inputPartitions: 0, keyPartitions: 0, say, onIssue: (i) => p.issues.forward(i),
       onWarning: (m, where) => {
@@ -155,4 +178,9 @@ async function runKafka(o: CliOptions, say: Say, p: {
       p.reporter.close();
     },
   });
+}
+
+/** `--update-state-by-key '…'` as local mode names it in issues (the function cut at 60 characters). */
+function stateLabel(source: string): string {
+  return `--update-state-by-key '${source.length > 60 ? `${source.slice(0, 57)}...` : source}'`;
 }

@@ -1,29 +1,11 @@
 /**
  * Looking after jobs: `dstream job status`, `dstream job reset`, `dstream topic delete`.
  */
+import type { JobStatus } from './backend.js';
 import type { JobLog, LogBackend } from './log-backend.js';
 import { describe as describeUnit } from './worker.js';
 
-/** The state of a job, as `dstream job status --json` prints it. */
-export interface JobStatus {
-  topic: string;
-  group: string;
-  exists: boolean;
-  inputPartitions?: number;
-  keyPartitions?: number;
-  output?: string;
-  members: { id: string; expiresInMs: number }[];
-  units: {
-    unit: string; owner: string; epoch: number; expiresInMs: number;
-    /** Stage 1: entries not yet consumed; stage 2: messages waiting. */
-    lag: number;
-    /** Stage 1: the partition's watermark; stage 2: end of the last closed window (ISO 8601 or null). */
-    watermark: string | null;
-    done: boolean;
-    lines?: number; late?: number; rows?: number;
-  }[];
-  complete: boolean;
-}
+export type { JobStatus } from './backend.js';
 
 function iso(ms: number): string | null {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : ms === Infinity ? 'end of input' : null;

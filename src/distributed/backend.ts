@@ -86,6 +86,13 @@ export interface Stage1Commit {
   entries: number;
   /** Packed partials for each key partition ('' for none); one message goes to every key partition. */
   payloads: string[];
+  /**
+   * A stateless job (no key partitions, `payloads` empty): output rows written in the same atomic
+   * step (distributed/rows.ts), as one output entry per pack tagged with the input partition and
+   * `closed`, the partition's lines final with this commit (+∞ at its end); a progress-only entry
+   * when there are no packs.
+   */
+  rows?: { output: string; closed: number; packs: string[] };
 }
 
 /** A message from stage 1 to one key partition. */
@@ -130,7 +137,33 @@ export interface Stage2Commit {
   closedMs: number;
   /** Output rows, packed (LF-joined JSON rows). */
   rowPacks: string[];
+  /**
+   * `--update-state-by-key`: the key partition's state (state-stage.ts), stored in the same atomic
+   * step and given back by `stage2State` as `handOver` while the offset stays this commit's.
+   */
+  state?: string;
 }
 
 /** Result of a fenced commit: the caller lost the unit. */
 export type CommitResult = 'ok' | 'fenced' | 'stale';
+
+/** What `dstream job status` shows of a job (admin.ts builds it; `--json` prints it). */
+export interface JobStatus {
+  topic: string;
+  group: string;
+  exists: boolean;
+  inputPartitions?: number;
+  keyPartitions?: number;
+  output?: string;
+  members: { id: string; expiresInMs: number }[];
+  units: {
+    unit: string; owner: string; epoch: number; expiresInMs: number;
+    /** Stage 1: entries not yet consumed; stage 2: messages waiting. */
+    lag: number;
+    /** Stage 1: the partition's watermark; stage 2: end of the last closed window (ISO 8601 or null). */
+    watermark: string | null;
+    done: boolean;
+    lines?: number; late?: number; rows?: number;
+  }[];
+  complete: boolean;
+}

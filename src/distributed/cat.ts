@@ -12,6 +12,7 @@ import { DStreamError } from '../core/errors.js';
 import { delimitedRecord, frameHeader, jsonRecord, textRecord, type OutputFormat } from '../sinks/format.js';
 import { ORIGIN, type LogBackend, type OutputInfo } from './log-backend.js';
 import { unpackRows, type OutputRow } from './partials.js';
+import { LineMerger, unpackLineRows, type LineRow } from './rows.js';
 
 /** Output entries read per request. */
 const READ_COUNT = 500;
@@ -21,9 +22,9 @@ const READ_COUNT = 500;
  * print frame, then a blank line).
  * @param timeMs the batch time printed (text's `Time:`, json's `time`).
  */
-export function renderWindow(rows: OutputRow[], format: OutputFormat, timeMs: number): string {
+export function renderWindow(rows: OutputRow[], format: OutputFormat, timeMs: number, windowed = true): string {
   const { startMs, endMs } = rows[0]!;
-  const bounds = { startMs, endMs, eventTime: true };
+  const bounds = windowed ? { startMs, endMs, eventTime: true } : undefined;
   let out = format === 'text' ? frameHeader(timeMs, bounds) : '';
   for (const r of rows) {
     if (format === 'json') out += jsonRecord(r.record, timeMs, bounds) + '\n';
@@ -46,9 +47,14 @@ export function localBatchTimeMs(info: OutputInfo): number | null {
 
 /** `--top N` of the job's pipeline, or undefined. */
 export function storedTop(info: OutputInfo): number | undefined {
-  const ops = (stored(info).pipeline as { operators?: { op: string; n?: number }[] } | undefined)?.operators;
-  const top = ops?.[ops.length - 1];
+  const top = lastOperator(info);
   return top?.op === 'top' ? top.n : undefined;
+}
+
+/** The last operator of the job's pipeline. */
+function lastOperator(info: OutputInfo): { op: string; n?: number } | undefined {
+  const ops = (stored(info).pipeline as { operators?: { op: string; n?: number }[] } | undefined)?.operators;
+  return ops?.[ops.length - 1];
 }
 
 function stored(info: OutputInfo): { batchIntervalMs?: unknown; pipeline?: unknown } {
@@ -125,8 +131,11 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
   if (info === null) {
     throw new DStreamError('E_LOG', 'receiving', `no output stream '${name}' on ${log.url.host}:${log.url.port} (a job creates it: dstream --from URL?group=JOB ... --to ${log.url.text})`);
   }
+  if (info.keyPartitions === 0) return catLines(log, name, info, format, write, o);
   const merger = new WindowMerger(info.keyPartitions, storedTop(info));
   const batchTimeMs = localBatchTimeMs(info);
+  // --update-state-by-key: one table at the end, its "window" bounds the batch count (state-stage.ts), no window printed.
+  const state = lastOperator(info)?.op === 'update-state-by-key';
   let after = ORIGIN;
   let rows = 0;
   for (;;) {
@@ -137,7 +146,7 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
     }
     let text = '';
     for (const w of merger.takeFinal()) {
-      text += renderWindow(w, format, batchTimeMs ?? w[0]!.endMs);
+      text += state ? renderWindow(w, format, w[0]!.endMs * (batchTimeMs ?? 1000), false) : renderWindow(w, format, batchTimeMs ?? w[0]!.endMs);
       rows += w.length;
     }
     if (text) await write(text);
@@ -146,4 +155,51 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
     await log.waitOutput(name, after, 1000);
     if (o.stopped()) return rows;
   }
+}
+
+/**
+ * The rows of a stateless job's output, in the order of its input lines (`LineMerger`: line k of
+ * input partition p is line k·n + p of the topic). Text and json print the batch time of the local
+ * run for bounded input; for live input, the time (epoch ms) cat prints the rows at.
+ */
+async function catLines(log: LogBackend, name: string, info: OutputInfo, format: OutputFormat, write: (s: string) => boolean | Promise<void>, o: { follow: boolean; stopped: () => boolean }): Promise<number> {
+  const merger = new LineMerger(info.inputPartitions ?? 1);
+  const batchTimeMs = localBatchTimeMs(info);
+  const bounded = batchTimeMs !== null;
+  let after = ORIGIN;
+  let rows = 0;
+  let framed = false;
+  for (;;) {
+    const entries = await log.readOutput(name, after, READ_COUNT);
+    for (const e of entries) {
+      after = e.offset;
+      merger.add(e.keyPartition, e.closedMs, e.rows === '' ? [] : unpackLineRows(e.rows));
+    }
+    const ready = merger.takeFinal();
+    if (ready.length) {
+      // Bounded input: one batch, one frame, as the local run of the file prints it; live input: a frame per release.
+      const text = format === 'text' && !(bounded && framed) ? frameHeader(batchTimeMs ?? Date.now()) : '';
+      framed = true;
+      await write(text + renderLines(ready, format, batchTimeMs ?? Date.now()) + (format === 'text' && !bounded ? '\n' : ''));
+      rows += ready.length;
+    }
+    if (entries.length === READ_COUNT) continue;
+    if (!o.follow || o.stopped()) {
+      if (format === 'text' && bounded && framed) await write('\n');
+      return rows;
+    }
+    await log.waitOutput(name, after, 1000);
+    if (o.stopped()) return rows;
+  }
+}
+
+/** Rows of a stateless job in a format (text: without the frame header). */
+function renderLines(rows: LineRow[], format: OutputFormat, timeMs: number): string {
+  let out = '';
+  for (const r of rows) {
+    if (format === 'json') out += jsonRecord(r.record, timeMs) + '\n';
+    else if (format === 'text') out += textRecord(r.record) + '\n';
+    else out += delimitedRecord(r.record, format) + '\n';
+  }
+  return out;
 }

@@ -13,6 +13,7 @@ export { openBackend } from './open-backend.js';
 export { distributedPlan, stageSettings, type DistributedPlan } from './plan.js';
 export { markTopic, openTopic, publish } from './publish.js';
 export { newWorkerId, Worker } from './worker.js';
+export type { UpdateStateSettings } from './job-context.js';
 
 /** The Kafka backend (kafka/run.ts), loaded on first use with its client. */
 export async function kafkaBackend(): Promise<typeof import('./kafka/run.js')> {

@@ -3,11 +3,24 @@
  * worker's id, the job's settings and the hooks for logs and issues.
  */
 import type { Millis } from '../core/types.js';
-import type { Issue } from '../core/issues.js';
+import type { Issue, IssueLog } from '../core/issues.js';
 import type { MapSideOptions } from '../engine/map-side-combine.js';
 import type { KeyedReducer } from '../operators/keyed-map.js';
 import type { WindowSpec } from '../windows/spec.js';
 import type { JobLog, LogBackend } from './log-backend.js';
+import type { CommitResult } from './backend.js';
+
+/** What a state job's stages need (JobContext.updateState). */
+export interface UpdateStateSettings {
+  fn: (values: unknown[], state: unknown, batchTimeMs: number) => unknown;
+  /** `--update-state-by-key '…'`, as issues name it. */
+  label: string;
+  /** Where a throwing `fn` is reported (`--on-error`). */
+  issues: IssueLog;
+  /** Lines of the topic per batch (`--max-records-per-batch`); +∞: the whole input is one batch. */
+  batchLines: number;
+  batchIntervalMs: number;
+}
 
 /** Shared by the units of one worker. Durations in ms. */
 export interface JobContext {
@@ -21,6 +34,10 @@ export interface JobContext {
   keyPartitions: number;
   /** Output stream name (`--to`). */
   output: string;
+  /** A stateless pipeline: stage 1 writes the records of `combiner.prefix` as output rows; no stage 2 (`keyPartitions` 0). */
+  stateless?: boolean;
+  /** `--update-state-by-key` per key partition (state-stage.ts); `combiner.prefix` is stage 1's operators. */
+  updateState?: UpdateStateSettings;
   /** How to build stage 1's map-side combiner (lateness floor added per unit). */
   combiner: MapSideOptions;
   /** A fresh reducer for stage 2 (combine, key codec, output). */
@@ -53,4 +70,18 @@ export class FencedError extends Error {
     super(`${unit}: fenced at epoch ${epoch}`);
     this.name = 'FencedError';
   }
+}
+
+/**
+ * The outcome of a unit's commit: true when it is in; false after 'stale' (the state moved on, a
+ * replay of a committed step: the unit has reloaded it with `open`).
+ * @throws FencedError when the unit was taken over ('fenced').
+ */
+export async function committed(r: CommitResult, unit: { unit: string; epoch: number; open(): Promise<void> }): Promise<boolean> {
+  if (r === 'fenced') throw new FencedError(unit.unit, unit.epoch);
+  if (r === 'stale') {
+    await unit.open();
+    return false;
+  }
+  return true;
 }

@@ -5,7 +5,8 @@
  *
  * How the workers use it (worker.ts, stage1.ts, stage2.ts):
  *
- *   backend = await openBackend(url, …) (open-backend.ts); job = backend.job(group)
+ *   backend = await openBackend(url, …) (open-backend.ts); job = backend.workerLog(group)
+ *   (Redis; Kafka runs its own loop, kafka/worker.ts, and gives null)
  *   meta = job.open(keyPartitions, pipeline, output)        create or join (join.ts checks the settings)
  *   every lease/3:   job.heartbeat(worker, leaseMs, held)  → lost units
  *   every batch:     job.assign(worker, leaseMs, held)     → lost, revoke, granted (with epochs)
@@ -18,7 +19,7 @@
  *     offset + progress); a new owner replays from `rebuild` (Kafka: repartition topic or a
  *     compacted changelog), or takes a graceful hand-over snapshot.
  *   a worker is done when every stage1State is eof and every stage2State done.
- *   `job status` reads meta(), leases() and the stage states; `job reset` is job.reset();
+ *   `job status` is job.status() (Redis: meta(), leases() and the stage states); `job reset` is job.reset();
  *   `topic delete` is deleteTopic(); `dstream cat` reads outputInfo() and readOutput() (entries
  *   tagged with their key partition and how far it has closed, merged in cat.ts).
  *
@@ -32,7 +33,7 @@
  * of the backend's clock (workers' clocks may differ).
  */
 import type {
-  CommitResult, HeartbeatReply, InputEntry, JobMeta, LeaseView, Stage1Commit, Stage1State, Stage2Commit, Stage2Message, Stage2State, UnitId,
+  CommitResult, HeartbeatReply, InputEntry, JobMeta, LeaseView, Stage1Commit, Stage1State, Stage2Commit, Stage2Message, Stage2State, UnitId, JobStatus,
 } from './backend.js';
 import { DStreamError } from '../core/errors.js';
 import type { LogUrl } from './log-url.js';
@@ -60,7 +61,11 @@ export interface Assignment {
   revoke: UnitId[];
 }
 
-/** One committed entry of an output stream: the rows a key partition closed in one commit. */
+/**
+ * One committed entry of an output stream: the rows a key partition closed in one commit (a stateless
+ * job: rows an input partition gave in one commit, with `keyPartition` the input partition and
+ * `closedMs` its lines final so far, +∞ at its end; see `Stage1Commit.rows`).
+ */
 export interface OutputEntry {
   offset: string;
   keyPartition: number;
@@ -72,6 +77,9 @@ export interface OutputEntry {
 
 /** What `dstream cat` needs to know of the job writing an output. */
 export interface OutputInfo {
+  /** Input partitions of the job's topic (a stateless job's output entries are tagged with them). */
+  inputPartitions?: number;
+  /** Key partitions; 0 for a stateless job (its stage 1 writes the rows, see `Stage1Commit.rows`). */
   keyPartitions: number;
   /** The pipeline stored with the job (`JobMeta.fingerprint`: JSON). */
   pipeline: string;
@@ -138,13 +146,27 @@ export interface LogBackend {
   /** Resolves when output `name` may have entries after `after`, or after `timeoutMs`. */
   waitOutput(name: string, after: string, timeoutMs: number): Promise<void>;
 
-  /** The job `group` of this topic (Kafka: the consumer group / application.id). */
-  job(group: string): JobLog;
+  /** The job `group` of this topic (Kafka: the consumer group / application.id), for `job status|reset`. */
+  job(group: string): JobAdmin;
+  /** The job as the shared worker loop (worker.ts) drives it; null: this backend runs its own loop (Kafka: kafka/worker.ts). */
+  workerLog(group: string): JobLog | null;
 }
 
-/** One job (consumer group) of a topic: membership, assignment, offsets, atomic commits. */
-export interface JobLog {
+/** What `dstream job status` and `dstream job reset` need of a job, on every backend. */
+export interface JobAdmin {
   readonly group: string;
+  /** The job's members, units and progress (`job status`); `exists: false` when there is no such job. */
+  status(): Promise<JobStatus>;
+  /**
+   * Deletes the job's state and its output.
+   * @returns what was removed, for a message; null when there was no such job.
+   * @throws DStreamError E_CHECKPOINT_IN_USE (exit 75) while live workers are members.
+   */
+  reset(): Promise<string | null>;
+}
+
+/** One job (consumer group) of a topic as the shared worker loop drives it: membership, assignment, offsets, atomic commits. */
+export interface JobLog extends JobAdmin {
   /**
    * Creates the job if new (settings fixed for its life), else returns what it was created with.
    * @returns null while the topic does not exist.
@@ -183,12 +205,6 @@ export interface JobLog {
   /** Graceful hand-over: stores the open windows (valid while the offset stays `offset`), frees the unit. */
   handOverStage2(worker: string, epoch: number, q: number, offset: string, snapshot: string): Promise<CommitResult>;
 
-  // ---- deletion ----
-  /**
-   * Deletes the job's state and its output; returns how many keys/topics were removed (0: no such job).
-   * @throws DStreamError E_CHECKPOINT_IN_USE (exit 75) while live workers are members.
-   */
-  reset(): Promise<number>;
 }
 
 /** The job's state was deleted (`dstream job reset`) while a worker ran: it must stop, not recreate it. */

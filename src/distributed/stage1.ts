@@ -19,9 +19,11 @@
 import { formatDuration } from '../core/duration.js';
 import type { Issue } from '../core/issues.js';
 import { MapSideCombiner } from '../engine/map-side-combine.js';
-import type { Stage1State } from './backend.js';
+import type { Stage1Commit, Stage1State } from './backend.js';
 import { FencedError, type JobContext } from './job-context.js';
 import { packByKeyPartition } from './partials.js';
+import { RowCollector } from './rows.js';
+import { StateCollector } from './state-stage.js';
 
 /** Longest stretch (ms) of computing before the event loop gets a turn (one entry, ≤ 64 KiB of lines, is the unit). */
 const SLICE_MS = 50;
@@ -66,7 +68,7 @@ let commits = 0;
 export class Stage1Unit {
   readonly unit: string;
   private state!: Stage1State;
-  private combiner!: MapSideCombiner;
+  private combiner!: MapSideCombiner | RowCollector | StateCollector;
   private lastInputMs: number;
   private pending: Issue[] = [];
   private lastTrimMs = -Infinity;
@@ -81,7 +83,11 @@ export class Stage1Unit {
   /** Loads the committed state. */
   async open(): Promise<void> {
     this.state = await this.ctx.log.stage1State(this.partition);
-    this.combiner = new MapSideCombiner({ ...this.ctx.combiner, lateness: this.ctx.combiner.lateness && { ...this.ctx.combiner.lateness } });
+    const o = this.ctx.combiner;
+    const u = this.ctx.updateState;
+    this.combiner = this.ctx.stateless ? new RowCollector(o)
+      : u ? new StateCollector(o, { label: u.label, batchLines: u.batchLines, inputPartitions: this.ctx.inputPartitions, partition: this.partition, keyPartitions: this.ctx.keyPartitions })
+      : new MapSideCombiner({ ...o, lateness: o.lateness && { ...o.lateness } });
     this.combiner.issues.listen((i) => {
       this.pending.push(i);
       // How far behind the running maximum (which made it late) a late record was.
@@ -127,7 +133,8 @@ export class Stage1Unit {
     combiner.take();
     this.pending = [];
     this.lateBehindMs = 0;
-    combiner.resume(state.maxEventTimeMs, floorMs);
+    if (!(combiner instanceof MapSideCombiner)) combiner.begin(state.lines, state.maxEventTimeMs);
+    else combiner.resume(state.maxEventTimeMs, floorMs);
     const lateBefore = combiner.issues.counts.late;
     let eof = false;
     let lines = 0;
@@ -153,13 +160,17 @@ export class Stage1Unit {
           if ((lines & 63) === 0 && performance.now() - sliceStartMs > SLICE_MS) await nextSlice();
         }
       }
-      return packByKeyPartition(combiner.take(), ctx.keyPartitions);
+      return combiner instanceof MapSideCombiner ? packByKeyPartition(combiner.take(), ctx.keyPartitions) : combiner.take();
     });
     const max = combiner.maxEventTimeMs;
-    const commit = {
+    const commit: Stage1Commit = {
       partition: p, seq, offset, maxEventTimeMs: max, watermarkMs: eof ? Infinity : max - ctx.watermarkDelayMs,
       eof, idle: false, floorMs, lines, late: combiner.issues.counts.late - lateBefore, entries: entries.length, payloads,
     };
+    // A stateless job: the rows go to the output in this commit, tagged with how many lines are final.
+    // A state job: the watermark is the line frontier (state-stage.ts), also at the end (stage 2 counts the lines by it).
+    if (combiner instanceof StateCollector) commit.watermarkMs = combiner.frontier();
+    if (ctx.stateless) Object.assign(commit, { payloads: [], rows: { output: ctx.output, closed: eof ? Infinity : state.lines + lines, packs: payloads } });
     ctx.beforeCommit?.(++commits);
     const r = await ctx.log.commitStage1(ctx.worker, this.epoch, commit);
     if (r === 'fenced') throw new FencedError(this.unit, this.epoch);

@@ -15,8 +15,8 @@
  */
 import { decodeState, encodeState } from '../checkpoint/codec.js';
 import type { Stage2Message } from './backend.js';
-import { FencedError, type JobContext } from './job-context.js';
-import { ORIGIN } from './log-backend.js';
+import { committed, type JobContext } from './job-context.js';
+import { ORIGIN, type JobLog } from './log-backend.js';
 import { PaneTable } from './pane-table.js';
 import { packRows, unpackPartials } from './partials.js';
 import { TopN } from '../operators/top.js';
@@ -34,6 +34,27 @@ export interface SourceProgress {
   watermarkMs: number;
   eof: boolean;
   idle: boolean;
+}
+
+/** The per-source progress stored with a key partition (`Stage2State.sources`), parsed. */
+export function sourcesOf(json: string): Map<number, SourceProgress> {
+  return new Map(Object.entries(JSON.parse(json) as Record<string, SourceProgress>).map(([k, v]) => [Number(k), {
+    ...v, watermarkMs: v.watermarkMs === null ? (v.eof ? Infinity : -Infinity) : v.watermarkMs,
+  }]));
+}
+
+/**
+ * Replays the messages of key partition `q` from `from` to `to` (inclusive) into `apply`, each
+ * stage-1 batch (source, seq) once; returns how many messages were read.
+ */
+export async function replayOnce(log: JobLog, q: number, from: string, to: string, apply: (m: Stage2Message) => void): Promise<number> {
+  const seen = new Set<string>();
+  return log.readStage2Range(q, from, to, (m) => {
+    const k = `${m.source}:${m.seq}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    apply(m);
+  });
 }
 
 /** Messages read per step at most. */
@@ -97,22 +118,14 @@ export class Stage2Unit {
     this.table.lastClosedEndMs = st.sealedMs;
     this.offset = st.offset;
     this.doneFlag = st.done;
-    this.sources = new Map(Object.entries(JSON.parse(st.sources) as Record<string, SourceProgress>).map(([k, v]) => [Number(k), {
-      ...v, watermarkMs: v.watermarkMs === null ? (v.eof ? Infinity : -Infinity) : v.watermarkMs,
-    }]));
+    this.sources = sourcesOf(st.sources);
     this.rebuild = null;
     if (st.handOver !== undefined) {
       this.table.restore(decodeState(JSON.parse(st.handOver)) as ReturnType<PaneTable['snapshot']>);
       // Also seen at start-up: the first worker takes every unit and hands the surplus over.
       ctx.say(`dstream: took over key partition ${this.partition} from a graceful hand-over: ${this.table.size} open panes, no replay`);
     } else if (st.rebuild !== ORIGIN && st.offset !== ORIGIN) {
-      const seen = new Set<string>();
-      const n = await ctx.log.readStage2Range(this.partition, st.rebuild, st.offset, (m) => {
-        const k = `${m.source}:${m.seq}`;
-        if (seen.has(k)) return;
-        seen.add(k);
-        this.apply(m);
-      });
+      const n = await replayOnce(ctx.log, this.partition, st.rebuild, st.offset, (m) => this.apply(m));
       this.rebuild = { messages: n, panes: this.table.size, ms: ctx.now() - t0 };
       if (this.table.size > 0) {
         ctx.say(`dstream: rebuilt key partition ${this.partition}: ${n} messages, ${this.table.size} open panes in ${this.rebuild.ms} ms`);
@@ -171,11 +184,7 @@ export class Stage2Unit {
       sources: JSON.stringify(Object.fromEntries(this.sources)), sealedMs: this.table.lastClosedEndMs, done, rowsAdded: rows, lateAdded: late, rowPacks: packs,
       closedMs: watermarkMs - ctx.allowedLatenessMs,
     }, ctx.output);
-    if (r === 'fenced') throw new FencedError(this.unit, this.epoch);
-    if (r === 'stale') {
-      await this.open();
-      return false;
-    }
+    if (!(await committed(r, this))) return false;
     this.offset = last;
     this.doneFlag = done;
     if (late > 0) ctx.say(`dstream: key partition ${this.partition}: ${late} partial aggregates arrived after their windows closed (late; dropped)`);

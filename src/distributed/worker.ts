@@ -21,8 +21,9 @@ import type { UnitId } from './backend.js';
 import { FencedError, type JobContext } from './job-context.js';
 import { Stage1Unit } from './stage1.js';
 import { Stage2Unit } from './stage2.js';
+import { StateUnit } from './state-stage.js';
 
-type Unit = Stage1Unit | Stage2Unit;
+type Unit = Stage1Unit | Stage2Unit | StateUnit;
 
 /** A new worker id: `host:pid:random`. */
 export function newWorkerId(): string {
@@ -149,7 +150,7 @@ export class Worker {
     for (let i = 0; i < granted.length; i++) {
       const { unit, epoch } = granted[i]!;
       const n = Number(unit.slice(3));
-      const u = unit.startsWith('s1:') ? new Stage1Unit(ctx, n, epoch) : new Stage2Unit(ctx, n, epoch);
+      const u = unit.startsWith('s1:') ? new Stage1Unit(ctx, n, epoch) : ctx.updateState ? new StateUnit(ctx, n, epoch) : new Stage2Unit(ctx, n, epoch);
       this.units.set(unit, u); // before open(): the heartbeat renews it during a long rebuild
       try {
         await u.open();
@@ -166,7 +167,7 @@ export class Worker {
   private async releaseUnits(ids: UnitId[], leave: boolean): Promise<void> {
     const units = ids.map((id) => this.units.get(id)!);
     for (const id of ids) this.units.delete(id);
-    await Promise.all(units.map((u) => (u instanceof Stage2Unit && !u.done ? u.handOver().catch(() => undefined) : undefined)));
+    await Promise.all(units.map((u) => (!(u instanceof Stage1Unit) && !u.done ? u.handOver().catch(() => undefined) : undefined)));
     await this.ctx.log.release(this.ctx.worker, units.map((u) => [u.unit, u.epoch]), leave);
   }
 

@@ -11,12 +11,9 @@
  * running maximum − watermark delay) is late — decided per record, so the
  * answer does not depend on how the input is cut into batches.
  */
-import { ManualClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
-import { TimeZone } from '../core/time-zone.js';
 import type { Millis } from '../core/types.js';
-import { createParser } from '../parsers/index.js';
-import { buildPipeline } from './apply-plan.js';
+import { prefixChain } from './prefix-chain.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import type { AggFlag } from '../plan/worker-split.js';
 import { builtinReducer, isBuiltinReducer, type Aggregation, type Reducer } from '../operators/reducers.js';
@@ -24,7 +21,6 @@ import { addNumeric, toNumeric, type Numeric } from '../core/numeric.js';
 import { compileFunction } from '../plan/compile-fn.js';
 import { KeyedReducer, GLOBAL_KEY } from '../operators/keyed-map.js';
 import { StatelessNode } from '../operators/stateless.js';
-import { StreamingContext } from './context.js';
 import { lastClosingWindowEndMs, WindowClosing } from '../windows/closing.js';
 import type { ErrorPolicy, IssueLog } from '../core/issues.js';
 import type { StreamNode } from '../core/node.js';
@@ -147,20 +143,15 @@ export class MapSideCombiner {
    * @throws ConfigError for an invalid function or parser.
    */
   constructor(private readonly o: MapSideOptions) {
-    const ssc = new StreamingContext({ batchIntervalMs: 1000, clock: new ManualClock(0), onError: o.onError });
-    this.issues = ssc.issues;
-    const ds = buildPipeline(ssc.queueStream<string>([]), o.prefix, {
-      watermarkDelayMs: o.watermarkDelayMs,
-      zone: o.timezone ? new TimeZone(o.timezone) : undefined,
-      parser: o.parse ? createParser(o.parse.format, { delimiter: o.parse.delimiter, year: o.parse.year }) : undefined,
-    });
-    const reducer = (this.reducer = new KeyedReducer(aggregationOf(o.aggregation, o.integerSums ? () => (this.inexact = true) : undefined), ssc.issues, false));
+    const chain = prefixChain(o);
+    this.issues = chain.issues;
+    const reducer = (this.reducer = new KeyedReducer(aggregationOf(o.aggregation, o.integerSums ? () => (this.inexact = true) : undefined), this.issues, false));
     const paneMs = o.paneMs;
     const rule = o.lateness;
     const self = this;
     const agg = o.aggregation.op === 'count' || o.aggregation.op === 'count-by-value' ? `--${o.aggregation.op}` : `--${o.aggregation.op} '${(o.aggregation as { source: string }).source}'`;
     const label = `${agg} --window`; // as the windowed operator names late records in local mode
-    const closing = (this.closing = rule && new WindowClosing(rule.allowedLatenessMs, { issues: ssc.issues, label }));
+    const closing = (this.closing = rule && new WindowClosing(rule.allowedLatenessMs, { issues: this.issues, label }));
     if (closing) closing.lastClosedEndMs = rule!.floorMs;
     const sink: StreamNode = {
       record(value: unknown, tMs: number) {
@@ -178,15 +169,7 @@ export class MapSideCombiner {
       endGroup() {},
       endBatch() {},
     };
-    let head: StreamNode = sink;
-    if (ds.op.kind === 'stateless') {
-      const node = new StatelessNode(ds.op.steps, ssc.issues);
-      node.connect(sink);
-      node.prepare();
-      head = node;
-    }
-    this.head = head;
-    this.stateless = head === sink ? undefined : (head as StatelessNode);
+    ({ head: this.head, stateless: this.stateless } = chain.connect(sink));
   }
 
   /** Restores the running maximum and the lateness floor (distributed mode, after a takeover). */

@@ -28,7 +28,7 @@ import { isBuiltinReducer } from '../operators/reducers.js';
 import { PartsReader, type WorkerResult, type WorkerTask } from './worker-task.js';
 import { SegmentTable } from './segments.js';
 import { combinerOf, GLOBAL_SENTINEL } from './map-side-combine.js';
-import { splitForWorkers } from '../plan/worker-split.js';
+import { splitPipeline } from '../plan/worker-split.js';
 import { buildPipeline, type PipelineSettings } from './apply-plan.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import type { Source, SourceSink } from '../sources/source.js';
@@ -336,7 +336,7 @@ class WorkersSource implements Source {
  */
 export function workerPlanProblem(ops: readonly OperatorFlag[], timezone?: string): string | undefined {
   try {
-    combinerOf(splitForWorkers(ops, timezone).aggregation, '--workers', 'drop --workers');
+    combinerOf(splitPipeline(ops, 'workers', timezone).aggregation, '--workers', 'drop --workers');
   } catch (e) {
     return (e as Error).message;
   }
@@ -358,7 +358,7 @@ export function buildWorkerPipeline(
     onOneThread?: () => void;
   },
 ): DStream<unknown> {
-  const { prefix, aggregation: agg, window: win, eventTime, rest } = splitForWorkers(o.operators, o.timezone);
+  const { prefix, aggregation: agg, window: win, eventTime, rest } = splitPipeline(o.operators, 'workers', o.timezone);
   const combine = combinerOf(agg, '--workers', 'drop --workers');
   const paneMs = win ? windowSpec(win.lengthMs, win.slideMs, ssc.batchIntervalMs, true).paneMs : Number.MAX_SAFE_INTEGER;
   const ranges = lineAlignedRanges(0, o.stdinSize, o.workers);

@@ -136,9 +136,11 @@ describe('pipelines distributed mode runs', () => {
     expect(() => distributedPlan([{ op: 'count-by-value' }, win])).toThrow('(--event-time is missing)');
     expect(() => distributedPlan([et, { op: 'count-by-value' }])).toThrow('(no --window after --count-by-value)');
     expect(distributedPlan([et, { op: 'count-by-value' }, win, { op: 'top', n: 3 }]).top).toBe(3);
-    expect(() => distributedPlan([et, { op: 'filter', source: 'l => l' }])).toThrow('a pipeline of stateless operators alone (a distributed filter or map to an output stream) is not supported yet');
+    expect(distributedPlan([et, { op: 'filter', source: 'l => l' }]).aggregation).toBeUndefined();
     expect(() => distributedPlan([et, { op: 'update-state-by-key', source: '(vs, s) => s' }, win]))
-      .toThrow('distributed mode: --update-state-by-key is not supported: its state across batches would need a state store per key partition');
+      .toThrow('distributed mode: --update-state-by-key must be the last operator');
+    expect(distributedPlan([et, { op: 'update-state-by-key', source: '(vs, s) => s' }]).updateState).toBe('(vs, s) => s');
+    expect(() => distributedPlan([{ op: 'map-with-state', source: '(k, v, s) => v' }])).toThrow('distributed mode: --map-with-state is not supported');
     expect(() => distributedPlan([et, { op: 'count-by-value' }, win, { op: 'top', n: 3 }, { op: 'filter', source: 'r => r' }]))
       .toThrow("(--filter after the --top is not supported: a window's rows are spread over key partitions and only dstream cat sees them together)");
   });

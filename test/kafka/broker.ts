@@ -4,11 +4,11 @@
  * back `read_committed`. `hasJava` is false where java is missing: those tests skip.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin, Consumer, FetchIsolationLevels, Producer } from '@platformatic/kafka';
-import { ROOT } from '../helpers/run-cli.js';
+import { BIN, ROOT } from '../helpers/run-cli.js';
 
 const SCRIPT = join(ROOT, 'scripts', 'test-kafka.sh');
 
@@ -97,6 +97,18 @@ export async function produceToPartition(broker: string, topic: string, lines: s
     await producer.send({ messages: lines.map((value) => ({ topic, partition, value: Buffer.from(value), timestamp: BigInt(apacheTimeMs(value)) })) });
   } finally {
     await producer.close();
+  }
+}
+
+/** The local run of `ops` with the access log as a regular file on stdin (bounded input: one batch at the batch interval). */
+export function localRunOf(ops: string[], format: string): string {
+  const fd = openSync(ACCESS_LOG, 'r');
+  try {
+    const r = spawnSync(process.execPath, [BIN, ...ops, '--format', format], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    if (r.status !== 0) throw new Error(`local run: exit ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  } finally {
+    closeSync(fd);
   }
 }
 

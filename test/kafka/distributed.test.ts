@@ -10,12 +10,11 @@
  * stopped and started again in the middle of a job.
  * Every wait is for an event: a line on a worker's stderr, or its exit.
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_LOG, accessLogLines, createTopic, hasJava, produceLines, SKIP_REASON, startBroker, type Broker } from './broker.js';
+import { ACCESS_LOG, accessLogLines, createTopic, hasJava, localRunOf, produceLines, SKIP_REASON, startBroker, type Broker } from './broker.js';
 import { startJob, whenStderr, type Job } from './procs.js';
-import { BIN, runCli } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/run-cli.js';
 import { rng } from '../helpers/rng.js';
 
 const haveData = existsSync(ACCESS_LOG);
@@ -26,16 +25,7 @@ const SEEDS = process.env.DSTREAM_LONG === '1' ? 10 : 3;
 const OPS = ['--event-time', 'l => l.split("[")[1].split("]")[0]', '--map', 'l => l.split(" ")[8]', '--count-by-value', '--window', '5m', '--watermark', '1m'];
 
 /** The local run of OPS with the access log as a regular file on stdin (bounded input: one batch at the batch interval). */
-function localRun(format: string): string {
-  const fd = openSync(ACCESS_LOG, 'r');
-  try {
-    const r = spawnSync(process.execPath, [BIN, ...OPS, '--format', format], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-    if (r.status !== 0) throw new Error(`local run: exit ${r.status}: ${r.stderr}`);
-    return r.stdout;
-  } finally {
-    closeSync(fd);
-  }
-}
+const localRun = (format: string): string => localRunOf(OPS, format);
 
 describe.skipIf(!hasJava || !haveData)('distributed mode on Kafka', () => {
   let broker: Broker;

@@ -9,7 +9,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { batchAlignMs, defaultCheckpointIntervalMs, planJob, type JobPlanOptions } from '../../src/plan/job-plan.js';
 import { explicitBatches, isBoundedInput, checkWorkerInput, type InputFlags } from '../../src/plan/input-plan.js';
 import { checkSettings, type OperatorFlag } from '../../src/plan/pipeline.js';
-import { splitForDistributed, splitForWorkers } from '../../src/plan/worker-split.js';
+import { splitPipeline } from '../../src/plan/worker-split.js';
 
 const MAP: OperatorFlag = { op: 'map', source: 'l => l.split(" ")[0]' };
 const EVENT_TIME: OperatorFlag = { op: 'event-time', source: 'l => l.t' };
@@ -122,37 +122,44 @@ describe('plan rules of the input', () => {
   });
 });
 
-describe('splitForWorkers', () => {
+describe("splitPipeline(ops, 'workers')", () => {
   it('cuts the stateless prefix, the aggregation, its event-time window and the rest', () => {
     const top: OperatorFlag = { op: 'top', n: 3 };
-    expect(splitForWorkers([MAP, EVENT_TIME, COUNT_BY_VALUE, WINDOW_1M, top])).toEqual({
+    expect(splitPipeline([MAP, EVENT_TIME, COUNT_BY_VALUE, WINDOW_1M, top], 'workers')).toEqual({
       prefix: [MAP, EVENT_TIME], aggregation: COUNT_BY_VALUE, window: WINDOW_1M, eventTime: true, rest: [top],
     });
     const reduce: OperatorFlag = { op: 'reduce-by-key', source: 'sum' };
-    expect(splitForWorkers([MAP, reduce])).toEqual({ prefix: [MAP], aggregation: reduce, window: undefined, eventTime: false, rest: [] });
+    expect(splitPipeline([MAP, reduce], 'workers')).toEqual({ prefix: [MAP], aggregation: reduce, window: undefined, eventTime: false, rest: [] });
     // A window not right after the aggregation is part of the rest.
-    expect(splitForWorkers([COUNT_BY_VALUE, MAP, WINDOW_1M]).rest).toEqual([MAP, WINDOW_1M]);
+    expect(splitPipeline([COUNT_BY_VALUE, MAP, WINDOW_1M], 'workers').rest).toEqual([MAP, WINDOW_1M]);
   });
 
   it('refuses what the merge cannot reproduce, naming it', () => {
-    expect(() => splitForWorkers([MAP])).toThrow('--workers needs stateless operators (--map, --flat-map, --filter, --event-time) followed by --count');
-    expect(() => splitForWorkers([{ op: 'transform', source: 'r => r' }, COUNT_BY_VALUE])).toThrow('--workers needs stateless operators');
-    expect(() => splitForWorkers([MAP, COUNT_BY_VALUE, WINDOW_1M])).toThrow('--workers supports event-time windows only');
-    expect(() => splitForWorkers([EVENT_TIME, COUNT_BY_VALUE, { op: 'window', lengthMs: 3_600_000, text: '1h' }], 'Europe/Paris')).toThrow('--workers does not support windows aligned to --timezone');
-    expect(() => splitForWorkers([EVENT_TIME, COUNT_BY_VALUE, { op: 'session-window', gapMs: 1000, text: '1s' }])).toThrow('--workers does not support sessions or state across batches');
+    expect(() => splitPipeline([MAP], 'workers')).toThrow('--workers needs stateless operators (--map, --flat-map, --filter, --event-time) followed by --count');
+    expect(() => splitPipeline([{ op: 'transform', source: 'r => r' }, COUNT_BY_VALUE], 'workers')).toThrow('--workers needs stateless operators');
+    expect(() => splitPipeline([MAP, COUNT_BY_VALUE, WINDOW_1M], 'workers')).toThrow('--workers supports event-time windows only');
+    expect(() => splitPipeline([EVENT_TIME, COUNT_BY_VALUE, { op: 'window', lengthMs: 3_600_000, text: '1h' }], 'workers', 'Europe/Paris')).toThrow('--workers does not support windows aligned to --timezone');
+    expect(() => splitPipeline([EVENT_TIME, COUNT_BY_VALUE, { op: 'session-window', gapMs: 1000, text: '1s' }], 'workers')).toThrow('--workers does not support sessions or state across batches');
   });
 });
 
-describe('splitForDistributed', () => {
+describe("splitPipeline(ops, 'distributed')", () => {
   it('cuts the stateless prefix with event time, the aggregation and its window', () => {
-    expect(splitForDistributed([MAP, EVENT_TIME, COUNT_BY_VALUE, WINDOW_1M])).toEqual({ prefix: [MAP, EVENT_TIME], aggregation: COUNT_BY_VALUE, window: WINDOW_1M });
+    expect(splitPipeline([MAP, EVENT_TIME, COUNT_BY_VALUE, WINDOW_1M], 'distributed')).toEqual({ prefix: [MAP, EVENT_TIME], aggregation: COUNT_BY_VALUE, window: WINDOW_1M, eventTime: true, top: undefined, rest: [] });
+    expect(splitPipeline([EVENT_TIME, COUNT_BY_VALUE, WINDOW_1M, { op: 'top', n: 2 }], 'distributed').top).toBe(2);
+    // Stateless operators alone: stage 1 only.
+    expect(splitPipeline([MAP, { op: 'filter', source: 'r => r' }], 'distributed')).toEqual({ prefix: [MAP, { op: 'filter', source: 'r => r' }], eventTime: false, rest: [] });
   });
 
   it('refuses the rest, saying what is missing', () => {
-    const shape = 'distributed mode runs: stateless operators (--map, --flat-map, --filter) with --event-time, then --count, --count-by-value, --reduce or --reduce-by-key, then --window LENGTH [--slide S]';
-    expect(() => splitForDistributed([MAP])).toThrow(shape);
-    expect(() => splitForDistributed([MAP, COUNT_BY_VALUE, WINDOW_1M])).toThrow(`${shape} (--event-time is missing)`);
-    expect(() => splitForDistributed([EVENT_TIME, COUNT_BY_VALUE])).toThrow(`${shape} (no --window after --count-by-value)`);
-    expect(() => splitForDistributed([EVENT_TIME, COUNT_BY_VALUE, WINDOW_1M, { op: 'top', n: 2 }])).toThrow(`${shape} (--top after the window is not supported yet)`);
+    const shape = 'distributed mode runs: stateless operators (--map, --flat-map, --filter, --event-time) alone, or then --update-state-by-key, or with --event-time then --count, --count-by-value, --reduce or --reduce-by-key, then --window LENGTH [--slide S], then optionally --top N';
+    expect(() => splitPipeline([MAP, { op: 'transform', source: 'r => r' }], 'distributed')).toThrow("distributed mode: --transform is not supported: it sees a whole batch");
+    expect(() => splitPipeline([MAP, COUNT_BY_VALUE, MAP], 'distributed')).toThrow(`${shape} (--event-time is missing)`);
+    expect(() => splitPipeline([MAP, COUNT_BY_VALUE, WINDOW_1M], 'distributed')).toThrow(`${shape} (--event-time is missing)`);
+    expect(() => splitPipeline([EVENT_TIME, COUNT_BY_VALUE], 'distributed')).toThrow(`${shape} (no --window after --count-by-value)`);
+    expect(() => splitPipeline([EVENT_TIME, { op: 'top', n: 2 }], 'distributed')).toThrow(`${shape} (--top has no --count, --count-by-value, --reduce or --reduce-by-key before it)`);
+    expect(() => splitPipeline([EVENT_TIME, WINDOW_1M, COUNT_BY_VALUE], 'distributed')).toThrow(`${shape} (--window before --count-by-value)`);
+    expect(() => splitPipeline([EVENT_TIME, COUNT_BY_VALUE, WINDOW_1M, { op: 'top', n: 2 }], 'distributed')).not.toThrow();
+    expect(() => splitPipeline([EVENT_TIME, COUNT_BY_VALUE, WINDOW_1M, MAP], 'distributed')).toThrow(`${shape} (--map after the window is not supported: a window's rows are spread over key partitions and only dstream cat sees them together)`);
   });
 });

@@ -1,19 +1,12 @@
 /**
- * `dstream cat`, `dstream job status` and `dstream job reset` on Kafka jobs.
- *
- * `cat` reads every committed row of an output topic (`read_committed`) and
- * prints them in window order (window end, then start, then key, as the local
- * engine prints them), whatever key partition committed them first, with the
- * batch time the local run prints (a `--once` job: its batch interval, as a
- * local run of a file is one batch; else the window end).
+ * `dstream job status` and `dstream job reset` on Kafka jobs (through
+ * `KafkaBackend.job`). `dstream cat` is the shared cat.ts over
+ * `KafkaBackend.readOutput`.
  */
 import { compareKeys } from '../../core/compare.js';
 import { DStreamError } from '../../core/errors.js';
-import { decodeState } from '../../checkpoint/codec.js';
-import type { OutputFormat } from '../../sinks/format.js';
 import type { OutputRow } from '../partials.js';
 import type { JobStatus } from '../admin.js';
-import { renderWindow } from '../cat.js';
 import { readJob } from './job.js';
 import { jobNames, type KafkaLog } from './log.js';
 import type { Stage1Record, Stage2Record } from './units.js';
@@ -25,48 +18,6 @@ export function compareRows(a: OutputRow, b: OutputRow): number {
   const ka = Array.isArray(a.record) ? a.record[0] : a.record;
   const kb = Array.isArray(b.record) ? b.record[0] : b.record;
   return compareKeys(ka, kb);
-}
-
-/**
- * Writes every committed row of output topic `log.url.name` in window order.
- * @returns the number of rows.
- * @throws DStreamError (exit 1) when the topic does not exist.
- */
-export async function catKafka(log: KafkaLog, format: OutputFormat, write: (s: string) => boolean | Promise<void>): Promise<number> {
-  const topic = log.url.name;
-  const n = await log.partitions(topic);
-  if (n === null) throw new DStreamError('E_LOG', 'receiving', `no topic '${topic}' on ${log.url.brokers.join(',')} (a job creates it: dstream --from kafka://…/TOPIC?group=JOB ... --to ${log.url.text})`);
-  const ends = await log.endOffsets(topic);
-  const starts = await log.startOffsets(topic);
-  const rows: (OutputRow & { timeMs: number })[] = [];
-  for (let p = 0; p < n; p++) {
-    let from = starts[p] ?? 0;
-    const end = ends[p] ?? 0;
-    while (from < end) {
-      const r = await log.read(topic, p, from, end, 50_000);
-      for (const rec of r.records) {
-        if (rec.value === null) continue;
-        const [startMs, endMs, v, timeMs] = JSON.parse(rec.value) as [number, number, unknown, number | undefined];
-        rows.push({ startMs, endMs, record: decodeState(v), timeMs: timeMs ?? endMs });
-      }
-      if (r.next === from) break;
-      from = r.next;
-    }
-  }
-  rows.sort(compareRows);
-  let text = '';
-  for (let i = 0; i < rows.length;) {
-    let j = i + 1;
-    while (j < rows.length && rows[j]!.endMs === rows[i]!.endMs && rows[j]!.startMs === rows[i]!.startMs) j++;
-    text += renderWindow(rows.slice(i, j), format, rows[i]!.timeMs);
-    i = j;
-    if (text.length > 1 << 16) {
-      await write(text);
-      text = '';
-    }
-  }
-  if (text) await write(text);
-  return rows.length;
 }
 
 /** The state of a Kafka job, in the shape of the Redis one (`job status --json`). */

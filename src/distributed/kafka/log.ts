@@ -21,6 +21,9 @@ import { Admin, Consumer, FetchIsolationLevels } from '@platformatic/kafka';
 import { DStreamError } from '../../core/errors.js';
 import type { KafkaUrl } from './url.js';
 
+/** One partition of a Fetch answer. */
+type FetchResponsePartition = Awaited<ReturnType<Consumer['fetch']>>['responses'][number]['partitions'][number];
+
 /** The job's record, fixed at creation. */
 export interface KafkaJobMeta {
   version: 1;
@@ -164,58 +167,120 @@ export class KafkaLog {
    * @throws DStreamError when `from` is no longer on the broker (retention).
    */
   async read(topic: string, partition: number, from: number, to: number, max = Infinity): Promise<{ records: LogRecord[]; next: number }> {
-    const records: LogRecord[] = [];
-    let next = from;
-    while (next < to && records.length < max) {
-      if (!this.ids.has(topic)) await this.partitions(topic);
-      const t = this.ids.get(topic);
-      if (!t) throw new Error(`no topic ${topic}`);
+    const want = { partition, next: from, to, max, records: [] as LogRecord[] };
+    while (want.next < to && want.records.length < max) {
+      const t = await this.topicIds(topic);
       const r = await deadline(this.reader.fetch({
         node: t.leaders[partition]!, isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 0, minBytes: 1, maxBytes: 8 << 20, // no long poll: the worker waits itself when nothing moved
-        topics: [{ topicId: t.id, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: BigInt(next), lastFetchedEpoch: -1, partitionMaxBytes: 4 << 20 }] }],
+        topics: [{ topicId: t.id, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: BigInt(want.next), lastFetchedEpoch: -1, partitionMaxBytes: 4 << 20 }] }],
       }), 'fetching');
       const tp = r.responses[0]?.partitions[0];
       if (!tp) throw new Error(`fetch ${topic}-${partition}: empty answer`);
-      if (tp.errorCode === 1) throw new DStreamError('E_KAFKA_OFFSET', 'processing', `kafka: ${topic}-${partition} offset ${next} is no longer on the broker (deleted by retention?): refusing to go on`);
-      if (tp.errorCode !== 0) {
-        this.ids.delete(topic); // leader moved (broker restart): metadata again
-        throw new Error(`fetch ${topic}-${partition}: error code ${tp.errorCode}`);
-      }
-      const aborted = [...tp.abortedTransactions].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
-      const abortedNow = new Set<bigint>();
-      let moved = false;
-      for (const b of tp.records ?? []) {
-        const first = Number(b.firstOffset);
-        const last = first + b.lastOffsetDelta;
-        while (aborted.length && aborted[0]!.firstOffset <= BigInt(last)) abortedNow.add(aborted.shift()!.producerId);
-        if (last < next) continue;
-        if (b.attributes & IS_CONTROL) {
-          abortedNow.delete(b.producerId); // the end of that producer's transaction
-        } else if (!((b.attributes & IS_TRANSACTIONAL) && abortedNow.has(b.producerId))) {
-          for (const rec of b.records) {
-            const offset = first + rec.offsetDelta;
-            if (offset < next || offset >= to) continue;
-            records.push({ offset, timestampMs: Number(b.firstTimestamp + rec.timestampDelta), key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null });
-          }
-        }
-        next = Math.min(last + 1, to);
-        moved = true;
-        if (records.length >= max) break;
-      }
-      const stable = Number(tp.lastStableOffset);
+      const moved = this.take(topic, tp, want);
       if (!moved) {
-        if (stable > next) next = Math.min(stable, to); // past markers or an aborted range
+        const stable = Number(tp.lastStableOffset);
+        if (stable > want.next) want.next = Math.min(stable, to); // past markers or an aborted range
         else break; // nothing more is stable yet
       }
     }
-    return { records, next };
+    return { records: want.records, next: want.next };
   }
 
-  /** The last value of each key in one partition, read from its start to its end (a compacted topic's table). */
-  async table(topic: string, partition: number): Promise<Map<string, string>> {
+  /**
+   * `read` of several partitions of `topic` at once: one Fetch request per leader for all of them, so
+   * one round trip serves every partition (a partition with more stable records than its part of the
+   * answer held is read on alone). `wants`: partition, from, to (exclusive), max records.
+   * @returns per entry of `wants`, in order, its records and the offset to read from next.
+   */
+  async readMany(topic: string, wants: { partition: number; from: number; to: number; max: number }[]): Promise<{ records: LogRecord[]; next: number }[]> {
+    const st = wants.map((w) => ({ partition: w.partition, next: w.from, to: w.to, max: w.max, records: [] as LogRecord[] }));
+    const open = st.filter((w) => w.next < w.to && w.max > 0);
+    if (open.length > 0) {
+      const t = await this.topicIds(topic);
+      const byLeader = new Map<number, typeof open>();
+      for (const w of open) {
+        const node = t.leaders[w.partition]!;
+        byLeader.set(node, [...(byLeader.get(node) ?? []), w]);
+      }
+      const rest: typeof open = [];
+      await Promise.all([...byLeader].map(async ([node, ws]) => {
+        const r = await deadline(this.reader.fetch({
+          node, isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 0, minBytes: 1, maxBytes: 32 << 20,
+          topics: [{ topicId: t.id, partitions: ws.map((w) => ({ partition: w.partition, currentLeaderEpoch: -1, fetchOffset: BigInt(w.next), lastFetchedEpoch: -1, partitionMaxBytes: 4 << 20 })) }],
+        }), 'fetching');
+        for (const w of ws) {
+          const tp = r.responses[0]?.partitions.find((x) => x.partitionIndex === w.partition);
+          if (!tp) {
+            rest.push(w);
+            continue;
+          }
+          this.take(topic, tp, w);
+          // More is stable than the answer held (cut by size, or only markers): read on alone.
+          if (w.next < Math.min(w.to, Number(tp.lastStableOffset)) && w.records.length < w.max) rest.push(w);
+        }
+      }));
+      for (const w of rest) {
+        const more = await this.read(topic, w.partition, w.next, w.to, w.max - w.records.length);
+        w.records.push(...more.records);
+        w.next = more.next;
+      }
+    }
+    return st.map((w) => ({ records: w.records, next: w.next }));
+  }
+
+  /** Topic id and partition leaders of `topic` (metadata, cached until a fetch fails). */
+  private async topicIds(topic: string): Promise<{ id: string; leaders: number[] }> {
+    if (!this.ids.has(topic)) await this.partitions(topic);
+    const t = this.ids.get(topic);
+    if (!t) throw new Error(`no topic ${topic}`);
+    return t;
+  }
+
+  /**
+   * Takes the records of one partition's fetch answer into `w` (from `w.next`, up to `w.to` exclusive and
+   * `w.max` records), skipping aborted transactions and control batches; advances `w.next`.
+   * @returns true when the answer had a batch at or after `w.next`.
+   * @throws DStreamError when `w.next` is no longer on the broker (retention); Error for other error codes.
+   */
+  private take(topic: string, tp: FetchResponsePartition, w: { partition: number; next: number; to: number; max: number; records: LogRecord[] }): boolean {
+    if (tp.errorCode === 1) throw new DStreamError('E_KAFKA_OFFSET', 'processing', `kafka: ${topic}-${w.partition} offset ${w.next} is no longer on the broker (deleted by retention?): refusing to go on`);
+    if (tp.errorCode !== 0) {
+      this.ids.delete(topic); // leader moved (broker restart): metadata again
+      throw new Error(`fetch ${topic}-${w.partition}: error code ${tp.errorCode}`);
+    }
+    const { records, to, max } = w;
+    const aborted = [...tp.abortedTransactions].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
+    const abortedNow = new Set<bigint>();
+    let moved = false;
+    for (const b of tp.records ?? []) {
+      const first = Number(b.firstOffset);
+      const last = first + b.lastOffsetDelta;
+      while (aborted.length && aborted[0]!.firstOffset <= BigInt(last)) abortedNow.add(aborted.shift()!.producerId);
+      if (last < w.next) continue;
+      if (b.attributes & IS_CONTROL) {
+        abortedNow.delete(b.producerId); // the end of that producer's transaction
+      } else if (!((b.attributes & IS_TRANSACTIONAL) && abortedNow.has(b.producerId))) {
+        for (const rec of b.records) {
+          const offset = first + rec.offsetDelta;
+          if (offset < w.next || offset >= to) continue;
+          records.push({ offset, timestampMs: Number(b.firstTimestamp + rec.timestampDelta), key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null });
+        }
+      }
+      w.next = Math.min(last + 1, to);
+      moved = true;
+      if (records.length >= max) break;
+    }
+    return moved;
+  }
+
+  /**
+   * The last value of each key in one partition, read from its start to its end (a compacted topic's
+   * table). With `cache` (from an earlier call), only the records after it are read, and it is updated.
+   */
+  async table(topic: string, partition: number, cache?: { next: number; table: Map<string, string> }): Promise<Map<string, string>> {
     const end = (await this.endOffsets(topic))[partition] ?? 0;
-    const out = new Map<string, string>();
-    let from = (await this.startOffsets(topic))[partition] ?? 0;
+    const out = cache?.table ?? new Map<string, string>();
+    let from = cache ? cache.next : (await this.startOffsets(topic))[partition] ?? 0;
     while (from < end) {
       const r = await this.read(topic, partition, from, end, 10_000);
       for (const rec of r.records) if (rec.key !== null) rec.value === null ? out.delete(rec.key) : out.set(rec.key, rec.value);
@@ -225,6 +290,7 @@ export class KafkaLog {
       }
       from = r.next;
     }
+    if (cache) cache.next = from;
     return out;
   }
 

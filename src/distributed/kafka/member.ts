@@ -19,6 +19,8 @@ export function isFenced(e: unknown): boolean {
 export class Member {
   readonly consumer: Consumer;
   private producer: Producer | null = null;
+  /** The group coordinator's node id, found at the first commit (again after a failed one). */
+  private coordinatorId: number | undefined;
 
   constructor(private readonly log: KafkaLog, readonly groupId: string, readonly topic: string, private readonly txId: string, private readonly sessionTimeoutMs: number) {
     this.consumer = new Consumer({ ...clientOptions(log.url), groupId, isolationLevel: FetchIsolationLevels.READ_COMMITTED, autocommit: false });
@@ -89,7 +91,10 @@ export class Member {
       await flush();
       beforeCommit?.(); // fault injection: a pause here outlives the generation the offsets carry
       await deadline(tx.addConsumer(this.consumer as never), 'adding the group to the transaction');
-      const coordinatorId = await deadline(this.consumer.findGroupCoordinator(), 'finding the group coordinator');
+      this.coordinatorId ??= await deadline(this.consumer.findGroupCoordinator(), 'finding the group coordinator');
+      const coordinatorId = this.coordinatorId;
+      // One TxnOffsetCommit per partition, one after another: the client runs concurrent ones as ONE
+      // (it deduplicates in-flight calls by operation name), so only the first partition's offset would be committed.
       for (const [partition, next] of offsets) {
         await deadline(tx.addOffset({
           topic: this.topic, partition, offset: BigInt(next - 1),
@@ -100,6 +105,7 @@ export class Member {
     } catch (e) {
       await tx.abort().catch(() => undefined);
       this.reset();
+      this.coordinatorId = undefined; // it may have moved (broker restart)
       throw e;
     }
   }

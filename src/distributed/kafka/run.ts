@@ -1,15 +1,12 @@
 /**
- * Entry points of the Kafka backend for the CLI: a worker
- * (`dstream --from kafka://…/TOPIC?group=JOB … --to kafka://…/OUT`) and
- * `cat` / `job status` / `job reset` on Kafka URLs.
+ * The entry point of a Kafka worker for the CLI
+ * (`dstream --from kafka://…/TOPIC?group=JOB … --to kafka://…/OUT`); `publish`,
+ * `cat`, `job status` and `job reset` go through the `LogBackend` (backend.ts).
  */
 import { ConfigError, DStreamError, ExitCode } from '../../core/errors.js';
 import { describeChange, fingerprint, type PipelineDescription } from '../../plan/fingerprint.js';
 import { jobPipelineText, storedPipeline } from '../join.js';
-import type { OutputFormat } from '../../sinks/format.js';
-import { formatStatus } from '../admin.js';
 import type { LogUrl } from '../log-url.js';
-import { catKafka, kafkaJobStatus, resetKafkaJob } from './admin.js';
 import { openJob } from './job.js';
 import { errorText, KafkaLog } from './log.js';
 import type { UnitContext } from './units.js';
@@ -30,7 +27,7 @@ export interface KafkaWorkerSettings {
   sessionTimeoutMs: number;
   /** `--idle-timeout`: null = off; undefined: off for a `--once` job, else 60 s. */
   idleTimeoutMs?: number | null;
-  /** `--max-records-per-batch`: records per input partition and stage-1 transaction at most (default 5000). */
+  /** `--max-records-per-batch`: records per input partition and stage-1 transaction at most (default 20000). */
   batchRecords?: number;
   worker: string;
   units: UnitContext;
@@ -98,7 +95,7 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
     const units = { ...s.units, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions };
     say(`dstream: worker ${s.worker} joined ${what} (${meta.inputPartitions} input partitions, ${meta.keyPartitions} key partitions${meta.endOffsets ? ', ends at the offsets noted at creation' : ''})`);
     w = new KafkaWorker(log, units, {
-      job, meta, worker: s.worker, sessionTimeoutMs: s.sessionTimeoutMs, batchRecords: s.batchRecords ?? 5000, pollMs: 100,
+      job, meta, worker: s.worker, sessionTimeoutMs: s.sessionTimeoutMs, batchRecords: s.batchRecords ?? 20_000, pollMs: 100,
       idleTimeoutMs: s.idleTimeoutMs !== undefined ? s.idleTimeoutMs : meta.endOffsets ? null : 60_000,
       beforeCommit: fault ? (n) => {
         if (n === Number(fault[1])) {
@@ -113,37 +110,6 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
     return ExitCode.OK;
   } catch (e) {
     throw kafkaFailure(e, s.from);
-  } finally {
-    await log.close();
-  }
-}
-
-/**
- * `dstream cat|job status|job reset` on a Kafka URL.
- * @returns the exit code.
- */
-export async function kafkaCommand(cmd: string, verb: string | undefined, url: LogUrl, o: { format: OutputFormat; json: boolean; follow: boolean }, out: (s: string) => boolean | Promise<void>, say: (l: string) => void): Promise<number> {
-  if (cmd === 'publish') throw new ConfigError('dstream publish is for redis:// topics; produce to a Kafka topic with any producer (kafka-console-producer.sh, or dstream --output kafka://…)');
-  if (cmd === 'topic') throw new ConfigError('dstream topic delete is for redis:// topics; delete a Kafka topic with kafka-topics.sh --delete (and the jobs on it with dstream job reset)');
-  if (o.follow) throw new ConfigError('dstream cat --follow: not supported on kafka:// topics yet (cat prints the rows committed so far)');
-  const log = new KafkaLog(toKafkaUrl(url));
-  try {
-    if (cmd === 'cat') {
-      await catKafka(log, o.format, out);
-      return ExitCode.OK;
-    }
-    const job = url.group!;
-    if (verb === 'status') {
-      const st = await kafkaJobStatus(log, job);
-      await out(o.json ? JSON.stringify(st, null, 2) + '\n' : formatStatus(st));
-      return ExitCode.OK;
-    }
-    const gone = await resetKafkaJob(log, job);
-    say(gone.length === 0 ? `dstream: job '${job}' on topic '${url.name}' does not exist: nothing to reset`
-      : `dstream: job '${job}' on topic '${url.name}' reset (deleted: ${gone.join(', ')}; the input topic is kept)`);
-    return ExitCode.OK;
-  } catch (e) {
-    throw kafkaFailure(e, url);
   } finally {
     await log.close();
   }

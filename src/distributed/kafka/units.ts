@@ -27,7 +27,7 @@ import type { JobContext } from '../job-context.js';
 import { PaneTable } from '../pane-table.js';
 import { packByKeyPartition, unpackPartials } from '../partials.js';
 import { formatDuration } from '../../core/duration.js';
-import { minWatermark, type SourceProgress } from '../stage2.js';
+import { minWatermark, topOf, type SourceProgress } from '../stage2.js';
 import type { LogRecord } from './log.js';
 
 /** A message to write in the step's transaction. */
@@ -39,10 +39,12 @@ export interface OutMessage {
 }
 
 /** The settings the units need (a subset of the Redis worker's context). */
-export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' | 'watermarkDelayMs' | 'allowedLatenessMs' | 'inputPartitions' | 'keyPartitions' | 'say' | 'onIssue' | 'onWarning'>;
+export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' | 'top' | 'watermarkDelayMs' | 'allowedLatenessMs' | 'inputPartitions' | 'keyPartitions' | 'say' | 'onIssue' | 'onWarning'>;
 
 /** Stage 1's record in the changelog. */
 export interface Stage1Record {
+  /** The input offset this state goes with (the next to read); absent in records of older versions. */
+  pos?: number;
   max: number | null;
   eof: boolean;
   /** Declared idle (`--idle-timeout`): key partitions leave it out of the minimum watermark until it has input again. */
@@ -53,6 +55,8 @@ export interface Stage1Record {
 
 /** Stage 2's record in the changelog. */
 export interface Stage2Record {
+  /** The repartition offset this state goes with (the next to read); absent in records of older versions. */
+  pos?: number;
   sources: Record<string, { seq: number; watermarkMs: number | null; eof: boolean; idle: boolean }>;
   sealedMs: number | null;
   rows: number;
@@ -115,7 +119,7 @@ export class InputUnit {
       value: JSON.stringify({ s: this.partition, o: last, w: watermark === null ? null : Number.isFinite(watermark) ? watermark : -1e300, e: eof, i: idle, d }),
     }));
     const lines = records.reduce((n, r) => n + (r.value === null ? 0 : 1), 0);
-    const state = { max: Number.isFinite(max) ? max : null, eof, idle, lines: this.state.lines + lines, late: this.state.late + combiner.issues.counts.late - lateBefore };
+    const state = { pos: next, max: Number.isFinite(max) ? max : null, eof, idle, lines: this.state.lines + lines, late: this.state.late + combiner.issues.counts.late - lateBefore };
     const warning = this.lateWarning(lines, this.pending.filter((i) => i.kind === 'late').length);
     return { messages, after: { pos: next, state, issues: this.pending, warning } };
   }
@@ -161,6 +165,8 @@ export class KeyUnit {
   rows = 0;
   late = 0;
   done = false;
+  /** The last progress this unit wrote to the output topic (see `progressRecord`). */
+  private closedMs = -Infinity;
 
   /**
    * @param batchTimeMs the batch time stored with each row for `dstream cat` (a `--once` job: the
@@ -210,24 +216,46 @@ export class KeyUnit {
         for (const [k, v] of entries) if (!this.table.add(pane, k, v, `${r.offset}-0`)) late++;
       }
     }
-    const closed = this.table.close(minWatermark(this.sources, this.ctx.inputPartitions));
+    const watermarkMs = minWatermark(this.sources, this.ctx.inputPartitions);
+    const closed = this.table.close(watermarkMs);
+    const { top } = this.ctx;
+    if (top !== undefined) for (const w of closed) w.records = topOf(w.records, top);
     const messages: OutMessage[] = [];
     const target = this.partition % outputPartitions;
     for (const w of closed) {
       for (const rec of w.records) messages.push({ topic: output, partition: target, key: null, value: JSON.stringify([w.startMs, w.endMs, encodeState(rec), this.batchTimeMs ?? w.endMs]) });
     }
+    const rows = messages.length;
     let allEnded = this.sources.size === this.ctx.inputPartitions;
     for (const s of this.sources.values()) if (!s.eof) allEnded = false;
     this.done = allEnded && this.table.size === 0;
-    this.rows += messages.length;
+    const closedMs = this.done ? Infinity : watermarkMs - this.ctx.allowedLatenessMs;
+    if (closedMs > this.closedMs) {
+      // After its rows, in their partition: `dstream cat` prints a window once every key partition has closed past its end.
+      this.closedMs = closedMs;
+      messages.push({ topic: output, partition: target, key: PROGRESS_KEY, value: JSON.stringify(progressRecord(this.partition, this.ctx.keyPartitions, closedMs)) });
+    }
+    this.rows += rows;
     this.late += late;
     this.pos = next;
     const sources: Stage2Record['sources'] = {};
     for (const [k, v] of this.sources) sources[k] = { ...v, watermarkMs: Number.isFinite(v.watermarkMs) ? v.watermarkMs : null };
     const state: Stage2Record = {
+      pos: next,
       sources, sealedMs: Number.isFinite(this.table.lastClosedEndMs) ? this.table.lastClosedEndMs : null, rows: this.rows, late: this.late, done: this.done,
       panes: encodeState(this.table.snapshot()),
     };
     return { messages, state, late };
   }
+}
+
+/** Key of a progress record in an output topic (rows have no key). */
+export const PROGRESS_KEY = 'dstream-progress';
+
+/**
+ * A progress record of an output topic: key partition `q` of `n` has closed every window ending at or
+ * before `closedMs` (`c`: null for +∞, the key partition is done).
+ */
+export function progressRecord(q: number, n: number, closedMs: number): { q: number; n: number; c: number | null } {
+  return { q, n, c: Number.isFinite(closedMs) ? closedMs : null };
 }

@@ -67,6 +67,9 @@ export class KafkaWorker {
   private outputPartitions = 1;
   private commits = 0;
   private errors = 0;
+  /** Changelog partitions read so far by `complete` (read on from where it stopped), and the key partitions found done. */
+  private changelog = new Map<number, { next: number; table: Map<string, string> }>();
+  private doneKeys = new Set<number>();
   /** Per held input partition: since when (processing time, ms) it has had no input. */
   private quietSince = new Map<number, number>();
   /** The batch time of the rows of a `--once` job (its stored batch interval), else null (see KeyUnit). */
@@ -98,8 +101,10 @@ export class KafkaWorker {
         let progressed = false;
         try {
           await this.rebalance();
-          progressed = (await this.step1()) || progressed;
-          progressed = (await this.step2()) || progressed;
+          // The two stages' transactions are independent (two producers, two groups): their round trips overlap.
+          const [a, b] = await Promise.allSettled([this.step1(), this.step2()]);
+          for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
+          progressed = (a as PromiseFulfilledResult<boolean>).value || (b as PromiseFulfilledResult<boolean>).value;
           this.errors = 0;
           if (!progressed && this.o.meta.endOffsets && Date.now() - lastCheck >= 500) {
             lastCheck = Date.now();
@@ -143,9 +148,9 @@ export class KafkaWorker {
     if (v1.generation !== this.gen1 || !same(v1.partitions, [...this.inputs.keys()])) {
       this.inputs.clear();
       const committed = await this.log.committed(this.names.stage1, meta.input, v1.partitions);
-      const tables = await this.tables(v1.partitions.map((p) => p % meta.keyPartitions));
+      const states = await this.states(v1.partitions.map((p) => ({ key: `s1:${p}`, q: p % meta.keyPartitions, committed: committed.get(p) ?? 0 })));
       for (const p of v1.partitions) {
-        const rec = tables.get(p % meta.keyPartitions)!.get(`s1:${p}`);
+        const rec = states.get(`s1:${p}`);
         const end = meta.endOffsets ? (meta.endOffsets[p] ?? 0) : Infinity;
         this.inputs.set(p, new InputUnit(this.ctx, p, committed.get(p) ?? 0, rec ? (JSON.parse(rec) as Stage1Record) : undefined, end));
       }
@@ -156,15 +161,33 @@ export class KafkaWorker {
     if (v2.generation !== this.gen2 || !same(v2.partitions, [...this.keys.keys()])) {
       this.keys.clear();
       const committed = await this.log.committed(this.names.stage2, this.names.repartition, v2.partitions);
-      const tables = await this.tables(v2.partitions);
+      const states = await this.states(v2.partitions.map((q) => ({ key: `s2:${q}`, q, committed: committed.get(q) ?? 0 })));
       for (const q of v2.partitions) {
-        const rec = tables.get(q)!.get(`s2:${q}`);
+        const rec = states.get(`s2:${q}`);
         const u = new KeyUnit(this.ctx, q, committed.get(q) ?? 0, rec ? (JSON.parse(rec) as Stage2Record) : undefined, this.batchTimeMs);
         this.keys.set(q, u);
         if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${u.openPanes} open panes rebuilt from the changelog`);
       }
       this.gen2 = v2.generation;
       if (v2.partitions.length) this.ctx.say(`dstream: key partition${v2.partitions.length > 1 ? 's' : ''} ${v2.partitions.join(',')} assigned (generation ${v2.generation})`);
+    }
+  }
+
+  /**
+   * The changelog records of `units` (key `s1:P`/`s2:Q`, changelog partition, committed offset). A
+   * record older than its committed offset (its `pos`) is read again after 50 ms: the transaction's
+   * marker can reach the offsets (which `committed` waits for) before the changelog partition, and
+   * state older than its offsets would apply or close again what was already output.
+   * @throws Error when the changelog has not caught up within 10 s (the worker retries the rebalance).
+   */
+  private async states(units: { key: string; q: number; committed: number }[]): Promise<Map<string, string | undefined>> {
+    for (let attempt = 0; ; attempt++) {
+      const tables = await this.tables(units.map((u) => u.q));
+      const out = new Map(units.map((u) => [u.key, tables.get(u.q)!.get(u.key)]));
+      const behind = behindOffsets(units, out);
+      if (behind.length === 0) return out;
+      if (attempt >= 200) throw new Error(`the changelog is behind the committed offsets of ${behind.join(', ')}`);
+      await delay(50);
     }
   }
 
@@ -179,12 +202,16 @@ export class KafkaWorker {
     const messages: OutMessage[] = [];
     const offsets: [number, number][] = [];
     const done: [InputUnit, ReturnType<InputUnit['compute']>['after']][] = [];
-    for (const u of this.inputs.values()) {
-      if (u.done) continue;
+    const units = [...this.inputs.values()].filter((u) => !u.done);
+    // One fetch for every partition (KafkaLog.readMany), not one per partition.
+    const reading = units.filter((u) => !u.endDue);
+    const got = await this.log.readMany(this.o.meta.input, reading.map((u) => ({ partition: u.partition, from: u.pos, to: u.end, max: this.o.batchRecords })));
+    const reads = units.map((u) => (u.endDue ? null : got[reading.indexOf(u)]!));
+    for (const [i, u] of units.entries()) {
       let records: Awaited<ReturnType<KafkaLog['read']>>['records'] = [];
       let next = u.pos;
-      if (!u.endDue) {
-        const r = await this.log.read(this.o.meta.input, u.partition, u.pos, u.end, this.o.batchRecords);
+      const r = reads[i];
+      if (r) {
         records = r.records;
         next = r.next;
         if (records.length === 0 && next < u.end) {
@@ -218,9 +245,10 @@ export class KafkaWorker {
     const messages: OutMessage[] = [];
     const offsets: [number, number][] = [];
     let late = 0;
-    for (const u of this.keys.values()) {
-      if (u.done) continue;
-      const r = await this.log.read(this.names.repartition, u.partition, u.pos, Infinity, 2000);
+    const units = [...this.keys.values()].filter((u) => !u.done);
+    const reads = await this.log.readMany(this.names.repartition, units.map((u) => ({ partition: u.partition, from: u.pos, to: Infinity, max: 2000 })));
+    for (const [i, u] of units.entries()) {
+      const r = reads[i]!;
       if (r.next === u.pos) continue;
       const a = u.apply(r.records, r.next, this.o.meta.output, this.outputPartitions);
       late += a.late;
@@ -236,11 +264,30 @@ export class KafkaWorker {
   /** True when every key partition has output its last window (a `--once` job). */
   private async complete(): Promise<boolean> {
     for (let q = 0; q < this.o.meta.keyPartitions; q++) {
-      const rec = (await this.log.table(this.names.changelog, q)).get(`s2:${q}`);
+      if (this.doneKeys.has(q)) continue;
+      let cache = this.changelog.get(q);
+      if (!cache) this.changelog.set(q, (cache = { next: (await this.log.startOffsets(this.names.changelog))[q] ?? 0, table: new Map() }));
+      const rec = (await this.log.table(this.names.changelog, q, cache)).get(`s2:${q}`);
       if (!rec || !(JSON.parse(rec) as Stage2Record).done) return false;
+      this.doneKeys.add(q); // done is final: a done key partition never commits again
     }
     return true;
   }
+}
+
+/**
+ * The units whose changelog record is older than their committed offset: no record although an
+ * offset was committed, or a record whose `pos` is below it (records without `pos`, from older
+ * versions, are taken as they are).
+ * @param records unit key → its changelog record (JSON), undefined when none.
+ */
+export function behindOffsets(units: { key: string; committed: number }[], records: Map<string, string | undefined>): string[] {
+  return units.filter((u) => {
+    const raw = records.get(u.key);
+    if (raw === undefined) return u.committed > 0;
+    const pos = (JSON.parse(raw) as { pos?: number }).pos;
+    return pos !== undefined && pos < u.committed;
+  }).map((u) => u.key);
 }
 
 function same(a: number[], b: number[]): boolean {

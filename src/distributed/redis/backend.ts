@@ -37,6 +37,9 @@ import { defineScripts, type Client } from './scripts.js';
 interface OutputRef {
   base: string;
   keyPartitions: number;
+  inputPartitions: number;
+  /** Streams of the output: one per key partition, or per input partition for a stateless job (no key partitions). */
+  streams: number;
 }
 
 /** One connection to one topic; see the module doc and `LogBackend`. */
@@ -211,7 +214,7 @@ export class RedisBackend implements LogBackend {
     const jobs = (await this.groups()).map((g) => this.job(g));
     for (const j of jobs) await j.refuseWhileLive();
     let n = 0;
-    for (const j of jobs) n += await j.reset();
+    for (const j of jobs) n += await j.deleteKeys();
     const p = (await this.partitions()) ?? 0;
     const keys = [this.keys.meta, this.keys.jobs, ...Array.from({ length: p }, (_, i) => this.inputKey(i))];
     for (const k of keys) n += await this.redis.del(k);
@@ -225,8 +228,8 @@ export class RedisBackend implements LogBackend {
     const [base, job] = await this.redis.hmget(OUTPUTS, name, `${name}:job`);
     if (base === null || job === null) return null;
     if (base.startsWith('ds:{')) throw new ConfigError(`output stream '${name}' was written by an older dstream (its job's keys in one hash slot); read it with that version`);
-    const p2 = await this.redis.hget(`${job}:meta`, 'p2');
-    return p2 === null ? null : { base, job, keyPartitions: Number(p2) };
+    const [p1, p2] = await this.redis.hmget(`${job}:meta`, 'p1', 'p2');
+    return p2 === null ? null : { base, job, keyPartitions: Number(p2), inputPartitions: Number(p1), streams: Number(p2) || Number(p1) };
   }
 
   async outputInfo(name: string): Promise<OutputInfo | null> {
@@ -234,7 +237,7 @@ export class RedisBackend implements LogBackend {
     if (ref === null) return null;
     const fp = await this.redis.hget(`${ref.job}:meta`, 'fp');
     const topicMeta = ref.job.slice(0, ref.job.lastIndexOf(':job:')) + ':meta';
-    return { keyPartitions: ref.keyPartitions, pipeline: fp ?? '', bounded: (await this.redis.hget(topicMeta, 'bounded')) === '1' };
+    return { inputPartitions: ref.inputPartitions, keyPartitions: ref.keyPartitions, pipeline: fp ?? '', bounded: (await this.redis.hget(topicMeta, 'bounded')) === '1' };
   }
 
   /**
@@ -244,8 +247,8 @@ export class RedisBackend implements LogBackend {
   async readOutput(name: string, after: string, count: number): Promise<OutputEntry[]> {
     const ref = await this.outputRef(name);
     if (ref === null) return [];
-    const ids = cursor(after, ref.keyPartitions);
-    const read = await Promise.all(range(ref.keyPartitions).map(async (q) =>
+    const ids = cursor(after, ref.streams);
+    const read = await Promise.all(range(ref.streams).map(async (q) =>
       ((await this.redis.xrange(outputKey(ref.base, name, q), `(${ids[q]}`, '+', 'COUNT', count)) as Entry[]).map((e) => ({ q, e }))));
     const next = read.flat().sort((a, b) => compareOffsets(a.e[0], b.e[0]) || a.q - b.q).slice(0, count);
     return next.map(({ q, e: [id, f] }) => {
@@ -259,7 +262,7 @@ export class RedisBackend implements LogBackend {
   async waitOutput(name: string, after: string, timeoutMs: number): Promise<void> {
     const ref = await this.outputRef(name);
     if (ref === null) return;
-    const ids = cursor(after, ref.keyPartitions);
+    const ids = cursor(after, ref.streams);
     const keys = ids.map((_, q) => outputKey(ref.base, name, q));
     if (!this.cluster) {
       await this.redis.xread('BLOCK', timeoutMs, 'STREAMS', ...keys, ...ids);
@@ -273,6 +276,10 @@ export class RedisBackend implements LogBackend {
 
   job(group: string): RedisJob {
     return new RedisJob(this, group);
+  }
+
+  workerLog(group: string): RedisJob {
+    return this.job(group);
   }
 }
 

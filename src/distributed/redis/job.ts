@@ -23,7 +23,8 @@ import { ConfigError, DStreamError } from '../../core/errors.js';
 import type {
   CommitResult, HeartbeatReply, JobMeta, LeaseView, Stage1Commit, Stage1State, Stage2Commit, Stage2Message, Stage2State, UnitId,
 } from '../backend.js';
-import { JobGoneError, ORIGIN, type Assignment, type Held, type JobLog } from '../log-backend.js';
+import type { JobStatus } from '../admin.js';
+import { JobGoneError, ORIGIN, type Assignment, type Held, type JobLog, type LogBackend } from '../log-backend.js';
 import { plan } from './assign.js';
 import { hash, numText, OUTPUTS, range, textNum, toMessage, type Entry } from './codec.js';
 import type { JobKeys, TopicKeys } from './keys.js';
@@ -49,7 +50,7 @@ export class RedisJob implements JobLog {
   private counts: { s1: number; s2: number } | null = null;
 
   /** @param b the topic's connection and keys (a `RedisBackend`). */
-  constructor(private readonly b: { readonly redis: Client; readonly keys: TopicKeys; readonly cluster: boolean }, readonly group: string) {
+  constructor(private readonly b: LogBackend & { readonly redis: Client; readonly keys: TopicKeys; readonly cluster: boolean }, readonly group: string) {
     this.k = b.keys.job(group);
   }
 
@@ -243,7 +244,7 @@ export class RedisJob implements JobLog {
   async commitStage2(worker: string, epoch: number, q: number, c: Stage2Commit, output: string): Promise<CommitResult> {
     return result(await this.redis.dsS2Commit(this.k.lease(`s2:${q}`), this.k.kp(q, 's2'), this.k.kp(q, 's2in'), this.k.output(output, q), worker, epoch,
       c.prevOffset, c.offset, c.rebuild, c.sources, numText(c.sealedMs), c.done ? 1 : 0, c.rowsAdded, c.lateAdded,
-      q, numText(c.done ? Infinity : c.closedMs), ...c.rowPacks));
+      q, numText(c.done ? Infinity : c.closedMs), c.state ?? '', ...c.rowPacks));
   }
 
   async handOverStage2(worker: string, epoch: number, q: number, offset: string, snapshot: string): Promise<CommitResult> {
@@ -259,13 +260,28 @@ export class RedisJob implements JobLog {
     if (live > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${this.group} has ${live} live worker(s); stop them first (SIGTERM), then reset`);
   }
 
-  /** Deletes every key of the job, one by one (they are in many slots), the meta last. */
-  async reset(): Promise<number> {
+  async status(): Promise<JobStatus> {
+    const { jobStatus } = await import('../admin.js');
+    return jobStatus(this.b, this);
+  }
+
+  async reset(): Promise<string | null> {
+    const n = await this.deleteKeys();
+    return n === 0 ? null : `${n} keys, its output stream included`;
+  }
+
+  /**
+   * Deletes every key of the job, one by one (they are in many slots), the meta last; returns how
+   * many keys (0: no such job). @throws as `reset`.
+   */
+  async deleteKeys(): Promise<number> {
     await this.refuseWhileLive();
     const meta = await this.meta();
     const keys = [this.k.members];
     if (meta) {
       for (const p of range(meta.inputPartitions)) keys.push(this.k.s1(p), this.k.lease(`s1:${p}`));
+      // A stateless job (no key partitions) has one output stream per input partition.
+      if (meta.keyPartitions === 0) for (const p of range(meta.inputPartitions)) keys.push(this.k.output(meta.output, p));
       for (const q of range(meta.keyPartitions)) keys.push(...(['s2', 's2in', 'seen', 'lease'] as const).map((w) => this.k.kp(q, w)), this.k.output(meta.output, q));
       // A job of the older layout (one hash slot: ds:{T}:job:G:…, output ds:{T}:out:NAME).
       const p = this.k.prefix;

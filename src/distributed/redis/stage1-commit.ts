@@ -79,7 +79,11 @@ export async function commitStage1(redis: Client, k: JobKeys, worker: string, ep
   const args = [worker, epoch, c.seq, c.offset, numText(c.maxEventTimeMs), d.watermark, d.eof, d.idle, numText(c.floorMs), c.lines, c.late, c.entries, ...c.payloads];
   const keys = [k.lease(`s1:${p}`), k.s1(p)];
   if (!cluster) keys.push(...c.payloads.flatMap((_, q) => [k.kp(q, 'seen'), k.kp(q, 's2in')]));
-  const r = cluster ? await redis.dsS1Decide(keys[0]!, keys[1]!, ...args) : await redis.dsS1CommitAll(keys.length, ...keys, p, ...args);
+  // A stateless job's rows go to the input partition's output stream in the same script (one server only: its slot is another).
+  if (c.rows && cluster) throw new DStreamError('E_LOG', 'processing', 'a stateless job writes its rows in the stage-1 commit, which a Redis Cluster cannot do atomically yet');
+  const rows = c.rows ? [numText(c.rows.closed), ...c.rows.packs] : [];
+  if (c.rows) keys.push(k.output(c.rows.output, p));
+  const r = cluster ? await redis.dsS1Decide(keys[0]!, keys[1]!, ...args) : await redis.dsS1CommitAll(keys.length, ...keys, p, ...args, ...rows);
   if (r === 'FENCED') return 'fenced';
   if (r === 'STALE') return 'stale';
   if (r === 'PENDING') {
