@@ -210,6 +210,9 @@ export class LineSplitter {
     return this.onLine(line) === true;
   }
 
+  /** Set by `completePiece` when `onLine` asked to stop (read by `completeLines`). */
+  private stoppedByLine = false;
+
   /**
    * Lines in `chunk[start .. last]`, where `chunk[last]` is LF, decoded in
    * pieces of at most `DECODE_PIECE_BYTES` (cut at a line end; a longer line
@@ -217,11 +220,14 @@ export class LineSplitter {
    * @returns the byte offset in `chunk` where it stopped (`last + 1` when done).
    */
   private completeLines(chunk: Buffer, start: number, last: number, deadlineMs: number): number {
+    this.stoppedByLine = false;
     while (last - start >= DECODE_PIECE_BYTES) {
       let end = chunk.lastIndexOf(10, start + DECODE_PIECE_BYTES - 1);
       if (end < start) end = chunk.indexOf(10, start + DECODE_PIECE_BYTES);
       const stoppedAt = this.completePiece(chunk, start, end, deadlineMs);
-      if (stoppedAt <= end) return stoppedAt;
+      // A piece's last line may be the one `onLine` stopped at: then `stoppedAt` is `end + 1`, and
+      // reading on into the next piece would put a line past a full batch (`--max-records-per-batch`).
+      if (stoppedAt <= end || this.stoppedByLine) return stoppedAt;
       start = end + 1;
     }
     return start > last ? last + 1 : this.completePiece(chunk, start, last, deadlineMs);
@@ -243,7 +249,10 @@ export class LineSplitter {
         const e = nl > pos && chunk[nl - 1] === 13 ? nl - 1 : nl;
         const stop = this.emitLine(chunk, pos, e);
         pos = nl + 1;
-        if (stop) return pos;
+        if (stop) {
+          this.stoppedByLine = true;
+          return pos;
+        }
         if (timed && (++count & 63) === 0 && pos <= last && performance.now() > deadlineMs) return pos;
       }
       return last + 1;
@@ -259,7 +268,10 @@ export class LineSplitter {
       const e = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
       const line = text.slice(pos, e);
       if (line.length * 3 > max && Buffer.byteLength(line) > max) this.issues.lineTooLong(this.where, Buffer.byteLength(line), max);
-      else if (onLine(line) === true) return nl >= n ? last + 1 : start + Buffer.byteLength(text.slice(0, nl + 1));
+      else if (onLine(line) === true) {
+        this.stoppedByLine = true;
+        return nl >= n ? last + 1 : start + Buffer.byteLength(text.slice(0, nl + 1));
+      }
       pos = nl + 1;
       // Checking the clock every 64 lines costs nothing measurable; stopping is rare.
       if (timed && (++count & 63) === 0 && pos < n && performance.now() > deadlineMs) {
