@@ -50,4 +50,28 @@ describe.skipIf(!hasJava || !haveData)('publish, --top, cat and cat --follow on 
       expect(r.stdout, format).toBe(format === 'tsv' ? local : localRun(format));
     }
   }, 300_000);
+  it('job status names the live worker and the partitions it owns; reset refuses while it runs (exit 75)', async () => {
+    await runCli(['publish', `kafka://${broker.address}/live`, '--partitions', '2'], { file: ACCESS_LOG });
+    const url = `kafka://${broker.address}/live?group=watch`;
+    const w = startJob(['--from', url, ...OPS, '--to', `kafka://${broker.address}/watch-out`]);
+    await whenStderr(w, /joined/);
+    // The group's assignment shows up once its rebalance completes: ask until it does (each ask is a
+    // whole CLI run; the worker stays a member until SIGTERM).
+    type Status = { members: { id: string }[]; units: { unit: string; owner: string }[] };
+    let status: Status | undefined;
+    for (let i = 0; i < 120; i++) {
+      const r = await runCli(['job', 'status', url, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      status = JSON.parse(r.stdout) as Status;
+      if (status.units.length > 0 && status.units.every((u) => u.owner !== '')) break;
+    }
+    const id = `:${w.child.pid}:`;
+    expect(status!.members.map((m) => m.id)).toEqual([expect.stringContaining(id)]);
+    expect(status!.units.every((u) => u.owner.includes(id)), JSON.stringify(status)).toBe(true);
+    const reset = await runCli(['job', 'reset', url]);
+    expect(reset.code).toBe(75);
+    expect(reset.stderr).toMatch(/has 1 live worker\(s\)/);
+    w.child.kill('SIGTERM');
+    expect((await w.exit).code, w.stderr).toBe(0);
+  }, 300_000);
 });

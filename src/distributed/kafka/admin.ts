@@ -30,11 +30,13 @@ export async function kafkaJobStatus(log: KafkaLog, job: string): Promise<JobSta
   const groups = await log.admin.describeGroups({ groups: [names.stage1, names.stage2] }).catch(() => new Map());
   const owners = new Map<string, string>();
   const members = new Set<string>();
-  for (const [gid, g] of groups as Map<string, { members: Map<string, { memberId: string; clientHost: string; assignment?: { topics?: Map<string, { partitions: number[] }> } }> }>) {
+  // The client's describeGroups shape: members by member id, each with its client id (the worker's id,
+  // kafka/member.ts) and its assignment by topic. A worker is a member of both stages' groups.
+  for (const [gid, g] of groups as Map<string, { members: Map<string, { id: string; clientId: string; assignments?: Map<string, { partitions: number[] }> }> }>) {
     for (const m of g.members?.values() ?? []) {
-      const id = `${m.clientHost}/${m.memberId}`;
+      const id = m.clientId;
       members.add(id);
-      for (const [, t] of m.assignment?.topics ?? []) for (const p of t.partitions) owners.set(`${gid === names.stage1 ? 's1' : 's2'}:${p}`, id);
+      for (const [, t] of m.assignments ?? []) for (const p of t.partitions) owners.set(`${gid === names.stage1 ? 's1' : 's2'}:${p}`, id);
     }
   }
   status.members = [...members].sort().map((id) => ({ id, expiresInMs: 0 }));
@@ -75,10 +77,10 @@ export async function kafkaJobStatus(log: KafkaLog, job: string): Promise<JobSta
  */
 export async function resetKafkaJob(log: KafkaLog, job: string): Promise<string[]> {
   const names = jobNames(job);
-  const groups = (await log.admin.describeGroups({ groups: [names.stage1, names.stage2] }).catch(() => new Map())) as Map<string, { members?: Map<string, unknown>; state?: string }>;
-  let live = 0;
-  for (const g of groups.values()) live += g.members?.size ?? 0;
-  if (live > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${job} has ${live} live group member(s); stop its workers first (SIGTERM), then reset`);
+  const groups = (await log.admin.describeGroups({ groups: [names.stage1, names.stage2] }).catch(() => new Map())) as Map<string, { members?: Map<string, { clientId: string }>; state?: string }>;
+  const live = new Set<string>(); // workers (client ids): each is a member of both stages' groups
+  for (const g of groups.values()) for (const m of g.members?.values() ?? []) live.add(m.clientId);
+  if (live.size > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${job} has ${live.size} live worker(s); stop them first (SIGTERM), then reset`);
   const meta = await readJob(log, job);
   const gone = await log.deleteTopics([names.meta, names.repartition, names.changelog, ...(meta ? [meta.output] : [])]);
   const existing = [...groups].filter(([, g]) => g.state !== 'DEAD' && g.state !== undefined).map(([id]) => id);

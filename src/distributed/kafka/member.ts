@@ -22,8 +22,9 @@ export class Member {
   /** The group coordinator's node id, found at the first commit (again after a failed one). */
   private coordinatorId: number | undefined;
 
-  constructor(private readonly log: KafkaLog, readonly groupId: string, readonly topic: string, private readonly txId: string, private readonly sessionTimeoutMs: number) {
-    this.consumer = new Consumer({ ...clientOptions(log.url), groupId, isolationLevel: FetchIsolationLevels.READ_COMMITTED, autocommit: false });
+  /** @param worker the worker's id (`host:pid:random`): the consumer's client id, so `job status` names the worker. */
+  constructor(private readonly log: KafkaLog, readonly groupId: string, readonly topic: string, private readonly txId: string, private readonly sessionTimeoutMs: number, worker: string) {
+    this.consumer = new Consumer({ ...clientOptions(log.url, worker), groupId, isolationLevel: FetchIsolationLevels.READ_COMMITTED, autocommit: false });
     // The client reports a failed background re-join as an 'error' event (unhandled, it would end the process);
     // ensureJoined() joins again at the next step.
     this.consumer.on('error', () => undefined);

@@ -77,8 +77,8 @@ export class KafkaWorker {
 
   constructor(private readonly log: KafkaLog, private readonly ctx: UnitContext, private readonly o: KafkaWorkerOptions) {
     this.names = jobNames(o.job);
-    this.s1 = new Member(log, this.names.stage1, o.meta.input, `dstream-${o.job}-s1-${o.worker}`, o.sessionTimeoutMs);
-    this.s2 = new Member(log, this.names.stage2, this.names.repartition, `dstream-${o.job}-s2-${o.worker}`, o.sessionTimeoutMs);
+    this.s1 = new Member(log, this.names.stage1, o.meta.input, `dstream-${o.job}-s1-${o.worker}`, o.sessionTimeoutMs, o.worker);
+    this.s2 = new Member(log, this.names.stage2, this.names.repartition, `dstream-${o.job}-s2-${o.worker}`, o.sessionTimeoutMs, o.worker);
     const b = (JSON.parse(o.meta.pipeline) as { batchIntervalMs?: unknown }).batchIntervalMs;
     this.batchTimeMs = o.meta.endOffsets && typeof b === 'number' ? b : null;
   }

@@ -257,7 +257,7 @@ export class RedisJob implements JobLog {
   async refuseWhileLive(): Promise<void> {
     const { members, nowMs } = await this.leases();
     const live = Object.values(members).filter((x) => x >= nowMs).length;
-    if (live > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${this.group} has ${live} live worker(s); stop them first (SIGTERM), then reset`);
+    if (live > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${this.group} has ${live} live worker(s); stop them first (SIGTERM), then try again`);
   }
 
   async status(): Promise<JobStatus> {
