@@ -248,7 +248,9 @@ export class KafkaSource implements Source, Replayable, PartitionClock {
     let max = -Infinity;
     for (const p of this.parts.values()) {
       if (p.maxEventTimeMs > max) max = p.maxEventTimeMs;
-      const idle = p.head >= p.buffer.length && p.stable >= 0 && p.next >= p.stable;
+      // Idle: nothing buffered, and caught up with the last stable offset, or at the end offset a
+      // `--once` run noted at its start (such a partition is never fetched, so has no stable offset).
+      const idle = p.head >= p.buffer.length && ((p.stable >= 0 && p.next >= p.stable) || p.next >= p.end);
       if (!idle && p.maxEventTimeMs < min) min = p.maxEventTimeMs;
     }
     return min === Infinity ? max : min; // every partition idle: the largest (Flink)
