@@ -92,7 +92,8 @@ function describe(v: unknown): string {
  * @throws RangeError when the sum cannot be given right: a double sum beyond
  *   ±1.8e308 (it would be `Infinity`), or an integer beyond 2^53 − 1 (a `BigInt`,
  *   exact) plus a value with a fraction (a double there has no fraction and
- *   drops integer digits). A reducer then reports the record as bad.
+ *   drops integer digits) or a double beyond 2^53 − 1 (its integer digits are
+ *   rounded). A reducer then reports the record as bad.
  */
 export function addNumeric(a: Numeric, b: Numeric): Numeric {
   if (typeof a === 'number' && typeof b === 'number') {
@@ -105,7 +106,10 @@ export function addNumeric(a: Numeric, b: Numeric): Numeric {
   if (typeof a === 'bigint' && typeof b === 'bigint') return exactInteger(a + b);
   const big = (typeof a === 'bigint' ? a : b) as bigint;
   const num = (typeof a === 'bigint' ? b : a) as number;
-  if (Number.isInteger(num)) return exactInteger(big + BigInt(num));
+  // A double beyond 2^53 − 1 (`1.1e23`) has lost integer digits already: added to an exact integer, its
+  // made-up digits would be printed as exact ones.
+  if (Number.isInteger(num) && num <= MAX_SAFE && num >= -MAX_SAFE) return exactInteger(big + BigInt(num));
+  if (Number.isInteger(num)) throw new RangeError(`sum cannot be exact: ${a} + ${b} adds a double beyond 2^53 (written with a fraction or an exponent) to an exact integer (write integers in digits)`);
   throw new RangeError(`sum cannot be exact: ${a} + ${b} adds a fraction to an integer beyond 2^53 (sum integers alone, or decimals alone)`);
 }
 

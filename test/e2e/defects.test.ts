@@ -92,6 +92,18 @@ describe('a sum that cannot be given right is refused, the record counted', () =
     expect([ints.stdout, ints.stderr]).toEqual(['9007199254740995\n', '']);
   });
 
+  it('a double beyond 2^53 (an exponent: 1.1e23) added to an exact integer would print made-up digits: refused, in either order', async () => {
+    for (const [input, first] of [['9007199254740993\n1.1e23\n', '9007199254740993'], ['1.1e23\n9007199254740993\n', '1.1e+23'], ['123456789012345678901234567890\n2.5e300\n', '123456789012345678901234567890']]) {
+      const r = await runCli(['--reduce', 'sum', '--format', 'tsv'], input);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${first}\n`);
+      expect(r.stderr).toMatch(/RangeError: sum cannot be exact: .* adds a double beyond 2\^53 \(written with a fraction or an exponent\) to an exact integer/);
+      expect(r.stderr).toContain("dstream: 1 record skipped (1 by --reduce 'sum')\n");
+    }
+    const doubles = await runCli(['--reduce', 'sum', '--format', 'tsv'], '1.1e23\n1\n'); // doubles alone: a double sum, as awk
+    expect([doubles.stdout, doubles.stderr]).toEqual(['1.1e+23\n', '']);
+  });
+
   it('avg of integers whose exact sum leaves the double range is still given; an integer beyond it is refused', async () => {
     const e308 = `1${'0'.repeat(308)}`;
     const mean = await runCli(['--reduce', 'avg', '--format', 'tsv'], `${e308}\n${e308}\n`);
