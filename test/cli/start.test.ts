@@ -78,7 +78,23 @@ describe('loadBundle', () => {
     expect(r.out.where).toContain(join(moved, 'main.cjs'));
   });
 
-  it("another build's cache is not used; a damaged cache is refused by V8 and the bundle still runs", () => {
+  it('a cache damaged inside V8\'s data (which V8 does not check) is not used: its checksum differs', () => {
+    const dir = fakeBundle();
+    const made = load(dir, true).out;
+    const cacheFile = join(dir, `main.${ID}.v8`);
+    const data = readFileSync(cacheFile);
+    const lines = data.toString('latin1').split('\n');
+    expect(lines[0]).toBe(join(dir, 'main.cjs'));
+    expect(lines[1]).toMatch(/^[0-9a-f]{8}$/);
+    const at = Math.floor(data.length / 2);
+    for (let i = at; i < Math.min(data.length, at + 400); i++) data[i] = data[i]! ^ 0xa5;
+    writeFileSync(cacheFile, data);
+    const r = load(dir);
+    expect(r.codeCache).toBe('rejected');
+    expect(r.out).toEqual(made);
+  });
+
+  it("another build's cache is not used; a damaged cache is refused and the bundle still runs", () => {
     const dir = fakeBundle();
     const made = load(dir, true).out;
     const cacheFile = join(dir, `main.${ID}.v8`);
@@ -88,8 +104,8 @@ describe('loadBundle', () => {
     writeFileSync(join(dir, 'main.cjs'), text.replace(ID, 'fedcba9876543210'));
     expect(load(dir).codeCache).toBe('none');
     writeFileSync(join(dir, 'main.cjs'), text);
-    // Damaged: the bytes after the path line overwritten.
-    const nl = data.indexOf(10);
+    // Damaged: the bytes after the two header lines (path, checksum) overwritten.
+    const nl = data.indexOf(10, data.indexOf(10) + 1);
     for (let i = nl + 1; i < data.length; i++) data[i] = (data[i]! * 31 + 7) & 0xff;
     writeFileSync(cacheFile, data);
     const r = load(dir);
