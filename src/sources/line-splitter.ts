@@ -237,7 +237,12 @@ export class LineSplitter {
   private completePiece(chunk: Buffer, start: number, last: number, deadlineMs: number): number {
     const region = chunk.subarray(start, last);
     const timed = deadlineMs !== Infinity;
+    // The clock is read every `stride` lines: 1 at first, doubled while lines are quick (up to 64,
+    // which costs nothing measurable), back to 1 once the lines between two readings took over 1 ms
+    // (a slow user function): a slice ends within one slow line of its deadline, so signals are served.
+    let stride = 1;
     let count = 0;
+    let lastMs = timed ? performance.now() : 0;
     // ASCII (the usual log) is decoded as latin1, a copy into a one-byte string: 1 MiB blocks of the
     // access log decode in 13 ms per 100 MB against 87 ms through the UTF-8 decoder (same string).
     const ascii = isAscii(region);
@@ -253,7 +258,13 @@ export class LineSplitter {
           this.stoppedByLine = true;
           return pos;
         }
-        if (timed && (++count & 63) === 0 && pos <= last && performance.now() > deadlineMs) return pos;
+        if (timed && ++count >= stride) {
+          count = 0;
+          const now = performance.now();
+          if (now > deadlineMs && pos <= last) return pos;
+          stride = now - lastMs > 1 ? 1 : stride < 64 ? stride * 2 : 64;
+          lastMs = now;
+        }
       }
       return last + 1;
     }
@@ -273,9 +284,12 @@ export class LineSplitter {
         return nl >= n ? last + 1 : start + Buffer.byteLength(text.slice(0, nl + 1));
       }
       pos = nl + 1;
-      // Checking the clock every 64 lines costs nothing measurable; stopping is rare.
-      if (timed && (++count & 63) === 0 && pos < n && performance.now() > deadlineMs) {
-        return start + Buffer.byteLength(text.slice(0, pos));
+      if (timed && ++count >= stride) {
+        count = 0;
+        const now = performance.now();
+        if (now > deadlineMs && pos < n) return start + Buffer.byteLength(text.slice(0, pos));
+        stride = now - lastMs > 1 ? 1 : stride < 64 ? stride * 2 : 64;
+        lastMs = now;
       }
     }
     return last + 1;

@@ -131,6 +131,22 @@ describe('two SIGINTs while a user function holds the event loop', () => {
   });
 });
 
+describe('a SIGINT while a slow user function runs over a file', () => {
+  it('is served within a slow line or two, not after the 64 lines of a whole slice', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'forty.txt');
+    writeFileSync(file, Array.from({ length: 40 }, (_, i) => `${i + 1}\n`).join(''));
+    // 100 ms per line; the function signals its own process at line 3. Before, a slice read 64 lines
+    // before looking at the clock: all 40 were counted and the signal came too late to matter.
+    const fn = 'l => { if (l === "3") process.kill(process.pid, "SIGINT"); const e = Date.now() + 100; while (Date.now() < e); return l }';
+    const r = await runWithStdinFile(['--workers', '1', '--map', fn, '--count', '--format', 'tsv'], file);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('dstream: SIGINT: finishing the current batch (again to abort)\n');
+    expect(Number(r.stdout)).toBeGreaterThanOrEqual(3);
+    expect(Number(r.stdout)).toBeLessThan(10);
+  });
+});
+
 describe('--count=false', () => {
   it('leaves the operator out, --count=true keeps it, another value is a usage error (exit 2)', async () => {
     const off = await runCli(['--count=false', '--format', 'tsv'], '1\n2\n3\n');
