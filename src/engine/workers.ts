@@ -16,7 +16,7 @@
  * Reduce functions must be associative and commutative (partials are merged
  * in file order, but within a worker in arrival order).
  */
-import { readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.js';
@@ -215,6 +215,9 @@ class WorkersSource implements Source {
       sink.fail(new Error(`--workers: the threads read ${read} bytes of a file of ${size} (did it change while being read?)`));
       return;
     }
+    // The parts tile the file's size at the start (stdin, fd 0); one thread would read on to the end.
+    const grown = this.stopped ? 0 : stdinSize() - (this.parts.length ? this.parts[this.parts.length - 1]!.end : 0);
+    if (grown > 0) this.log(`dstream: warning: the input grew by ${grown} bytes while the threads read it: those bytes are not in the output (--workers 1 reads to the end)`);
     const issues = this.ssc.issues;
     for (const r of results) {
       // The thread's issues reach the listeners as if read here, numbered from the start of the file
@@ -386,4 +389,13 @@ export function buildWorkerPipeline(
   }
   // Parsing, event time and the watermark are already applied above.
   return buildPipeline(out as DStream<string>, rest, { ...o.settings, parser: undefined, watermarkDelayMs: 0 });
+}
+
+/** The size of stdin (a regular file) now, in bytes; 0 when it cannot be read. */
+function stdinSize(): number {
+  try {
+    return fstatSync(0).size;
+  } catch {
+    return 0;
+  }
 }

@@ -147,6 +147,20 @@ describe('a SIGINT while a slow user function runs over a file', () => {
   });
 });
 
+describe('--workers over a file that grows while the threads read it', () => {
+  it('says on stderr how many bytes came after the size at the start and are not in the output', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'grows.txt');
+    writeFileSync(file, Array.from({ length: 100_000 }, (_, i) => `${i}\n`).join(''));
+    // The function itself appends 4 bytes when it reads line 10 (an event, no timing).
+    const fn = `l => { if (l === "10") process.getBuiltinModule("fs").appendFileSync(${JSON.stringify(file)}, "zzz\\n"); return l }`;
+    const r = await runWithStdinFile(['--workers', '2', '--map', fn, '--count', '--format', 'tsv'], file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('100000\n');
+    expect(r.stderr).toBe('dstream: warning: the input grew by 4 bytes while the threads read it: those bytes are not in the output (--workers 1 reads to the end)\n');
+  });
+});
+
 describe('--count=false', () => {
   it('leaves the operator out, --count=true keeps it, another value is a usage error (exit 2)', async () => {
     const off = await runCli(['--count=false', '--format', 'tsv'], '1\n2\n3\n');
