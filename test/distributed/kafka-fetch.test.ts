@@ -8,8 +8,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Consumer } from '@platformatic/kafka';
-import { LogReader, type LogRecord } from '../../src/distributed/kafka/fetch.js';
+import { createRecordsBatch, Reader, readRecordsBatches } from '@platformatic/kafka';
+import { LogReader } from '../../src/distributed/kafka/fetch.js';
+import { batchRecords, readBatches, type FetchTransport, type LogRecord } from '../../src/distributed/kafka/wire.js';
 
 /** A batch of the fake log: `n` offsets from `first`; a control batch is one marker. */
 interface Batch {
@@ -18,39 +19,44 @@ interface Batch {
   producerId: bigint;
   transactional: boolean;
   control: boolean;
-  /** Bytes of the batch on the wire (the fake answer's size limit counts these). */
-  bytes: number;
+  /** Bytes added to each value (`v<offset>` then as many dots). */
+  pad: number;
 }
 
-/** A fake log of one partition: batches, aborted transactions (producer, first offset), and the fetches made. */
+/** A batch's bytes as a producer writes them (the client's encoder), at its offset; values `v<offset>`. */
+function encode(b: Batch): Buffer {
+  const messages = Array.from({ length: b.control ? 1 : b.n }, (_, i) => ({ value: Buffer.from(`v${b.first + i}${'.'.repeat(b.pad)}`), timestamp: 1000n + BigInt(i) }));
+  const buf = Buffer.from(createRecordsBatch(messages as never, { producerId: b.producerId, ...(b.transactional ? { transactionalId: 'tx' } : {}) } as never).buffer);
+  buf.writeBigInt64BE(BigInt(b.first), 0);
+  if (b.control) buf.writeInt16BE(buf.readInt16BE(21) | 0x20, 21); // the marker bit (the CRC is not checked)
+  return buf;
+}
+
+/** A fake broker of one partition of topic `t`: batches, aborted transactions (producer, first offset), and the fetches made. */
 function fakeBroker(batches: Batch[], aborted: { producerId: bigint; firstOffset: bigint }[]) {
   const end = batches.length ? batches[batches.length - 1]!.first + batches[batches.length - 1]!.n : 0;
   const fetches: { offset: number; maxBytes: number }[] = [];
-  const consumer = {
-    metadata: async () => ({ topics: new Map([['t', { id: 'id-t', partitionsCount: 1, partitions: [{ leader: 1 }] }]]) }),
-    fetch: async (o: { topics: { partitions: { partition: number; fetchOffset: bigint; partitionMaxBytes: number }[] }[] }) => {
-      const p = o.topics[0]!.partitions[0]!;
-      const offset = Number(p.fetchOffset);
-      fetches.push({ offset, maxBytes: p.partitionMaxBytes });
-      const out: unknown[] = [];
+  const transport: FetchTransport = {
+    metadata: async () => ({ id: 'id-t', leaders: [1] }),
+    fetch: async (_node, _id, [p]) => {
+      const offset = Number(p!.fetchOffset);
+      fetches.push({ offset, maxBytes: p!.partitionMaxBytes });
+      const out: Buffer[] = [];
       let bytes = 0;
       // From the batch holding `offset` on, whole batches, at least one (as a broker answers).
       for (const b of batches) {
         if (b.first + b.n - 1 < offset) continue;
-        if (out.length > 0 && bytes + b.bytes > p.partitionMaxBytes) break;
-        bytes += b.bytes;
-        out.push({
-          firstOffset: BigInt(b.first), lastOffsetDelta: b.n - 1, length: b.bytes, producerId: b.producerId, firstTimestamp: 1000n,
-          attributes: (b.transactional ? 0x10 : 0) | (b.control ? 0x20 : 0),
-          records: Array.from({ length: b.control ? 1 : b.n }, (_, i) => ({ offsetDelta: i, timestampDelta: BigInt(i), key: null, value: Buffer.from(`v${b.first + i}`) })),
-        });
+        const buf = encode(b);
+        if (out.length > 0 && bytes + buf.length > p!.partitionMaxBytes) break;
+        bytes += buf.length;
+        out.push(buf);
       }
       // As a broker: the aborted transactions whose abort marker (the producer's next marker) is at or after the fetch offset.
       const abortedHere = aborted.filter((a) => (batches.find((b) => b.control && b.producerId === a.producerId && b.first > Number(a.firstOffset))?.first ?? Infinity) >= offset);
-      return { responses: [{ partitions: [{ partitionIndex: 0, errorCode: 0, lastStableOffset: BigInt(end), abortedTransactions: abortedHere, records: out }] }] };
+      return [{ partitionIndex: 0, errorCode: 0, lastStableOffset: BigInt(end), abortedTransactions: abortedHere, records: out.length ? Buffer.concat(out) : null }];
     },
   };
-  return { reader: new LogReader(consumer as unknown as Consumer), fetches, end };
+  return { reader: new LogReader(transport), fetches, end };
 }
 
 /** The data records of the log a read_committed reader sees, by a naive filter. */
@@ -68,22 +74,22 @@ function committed(batches: Batch[], aborted: { producerId: bigint; firstOffset:
 const offsets = (rs: LogRecord[]) => rs.map((r) => r.offset);
 
 /** A log: plain batches, and transactions of producer 7 that end in a commit or an abort marker. */
-const logArb = fc.array(fc.record({ n: fc.integer({ min: 1, max: 30 }), kind: fc.constantFrom('plain', 'commit', 'abort'), bytes: fc.integer({ min: 10, max: 5000 }) }), { maxLength: 25 }).map((spec) => {
+const logArb = fc.array(fc.record({ n: fc.integer({ min: 1, max: 30 }), kind: fc.constantFrom('plain', 'commit', 'abort'), pad: fc.integer({ min: 0, max: 3000 }) }), { maxLength: 25 }).map((spec) => {
   const batches: Batch[] = [];
   const aborted: { producerId: bigint; firstOffset: bigint }[] = [];
   let at = 0;
   for (const s of spec) {
     const tx = s.kind !== 'plain';
-    batches.push({ first: at, n: s.n, producerId: tx ? 7n : -1n, transactional: tx, control: false, bytes: s.bytes });
+    batches.push({ first: at, n: s.n, producerId: tx ? 7n : -1n, transactional: tx, control: false, pad: s.pad });
     if (s.kind === 'abort') aborted.push({ producerId: 7n, firstOffset: BigInt(at) });
     at += s.n;
-    if (tx) batches.push({ first: at++, n: 1, producerId: 7n, transactional: true, control: true, bytes: 70 });
+    if (tx) batches.push({ first: at++, n: 1, producerId: 7n, transactional: true, control: true, pad: 0 });
   }
   return { batches, aborted };
 });
 
 describe('Kafka reader (fetch.ts)', () => {
-  const plain = (first: number, n: number, bytes = 100): Batch => ({ first, n, producerId: -1n, transactional: false, control: false, bytes });
+  const plain = (first: number, n: number, pad = 0): Batch => ({ first, n, producerId: -1n, transactional: false, control: false, pad });
 
   it('serves the records kept from one answer to the next read, without fetching them again', async () => {
     const { reader, fetches } = fakeBroker([plain(0, 10), plain(10, 10)], []);
@@ -108,8 +114,8 @@ describe('Kafka reader (fetch.ts)', () => {
   it('stops at `to` and skips an aborted transaction and the markers', async () => {
     const batches: Batch[] = [
       plain(0, 3),
-      { first: 3, n: 2, producerId: 7n, transactional: true, control: false, bytes: 100 },
-      { first: 5, n: 1, producerId: 7n, transactional: true, control: true, bytes: 70 },
+      { first: 3, n: 2, producerId: 7n, transactional: true, control: false, pad: 0 },
+      { first: 5, n: 1, producerId: 7n, transactional: true, control: true, pad: 0 },
       plain(6, 3),
     ];
     const { reader } = fakeBroker(batches, [{ producerId: 7n, firstOffset: 3n }]);
@@ -120,11 +126,15 @@ describe('Kafka reader (fetch.ts)', () => {
   });
 
   it('sizes a part of the answer from the bytes per record seen (another round when it was cut)', async () => {
-    const { reader, fetches } = fakeBroker([plain(0, 1000, 400_000), plain(1000, 1000, 400_000), plain(2000, 1000, 400_000)], []);
+    const batches = [plain(0, 1000, 390), plain(1000, 1000, 390), plain(2000, 1000, 390)];
+    const perRecord = batches.map((b) => encode(b).length / 1000); // about 400: the last answer's bytes per record
+    const { reader, fetches } = fakeBroker(batches, []);
     const r = await reader.read('t', 0, 0, Infinity, 2500);
     expect([r.records.length, r.next]).toEqual([2500, 2500]);
-    // 2500 records × 256 bytes × 1.125 (one batch fits), then 1500 × 400 × 1.125 (one more), then 500 × 400 × 1.125
-    expect(fetches).toEqual([{ offset: 0, maxBytes: 720_000 }, { offset: 1000, maxBytes: 675_000 }, { offset: 2000, maxBytes: 225_000 }]);
+    // 2500 records × 256 bytes × 1.125 (one batch fits), then 1500 × the bytes per record seen × 1.125 (one more), then 500 × …
+    expect(fetches).toEqual([
+      { offset: 0, maxBytes: 720_000 }, { offset: 1000, maxBytes: Math.ceil(1500 * perRecord[0]! * 1.125) }, { offset: 2000, maxBytes: Math.ceil(500 * perRecord[1]! * 1.125) },
+    ]);
     const rest = await reader.read('t', 0, 2500, Infinity, 500);
     expect([rest.records.length, rest.next, fetches.length]).toEqual([500, 3000, 3]);
   });
@@ -148,5 +158,45 @@ describe('Kafka reader (fetch.ts)', () => {
         pos = got.next;
       }
     }), { numRuns: 300 });
+  });
+});
+
+describe('record batches decoded by wire.ts', () => {
+  const message = fc.record({
+    key: fc.option(fc.string({ unit: 'grapheme', maxLength: 20 })),
+    value: fc.option(fc.string({ unit: 'grapheme', maxLength: 300 })),
+    headers: fc.array(fc.tuple(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 })), { maxLength: 2 }),
+    timestampDelta: fc.integer({ min: 0, max: 2 ** 40 }),
+  });
+  it('equal the client\'s own decoder, compressed batches and offsets from the middle included (property)', async () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.array(message, { minLength: 1, maxLength: 20 }), fc.constantFrom('none', 'gzip')), { minLength: 1, maxLength: 4 }), fc.nat(60), (spec, fromDelta) => {
+      let first = 100;
+      const want: LogRecord[] = [];
+      const from = 100 + fromDelta;
+      const buffers = spec.map(([ms, compression]) => {
+        const base = 1_700_000_000_000;
+        const buf = Buffer.from(createRecordsBatch(ms.map((m) => ({
+          key: m.key === null ? undefined : Buffer.from(m.key), value: m.value === null ? undefined : Buffer.from(m.value), timestamp: BigInt(base + m.timestampDelta),
+          headers: new Map(m.headers.map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
+        })) as never, { compression } as never).buffer);
+        buf.writeBigInt64BE(BigInt(first), 0);
+        first += ms.length;
+        return buf;
+      });
+      const all = Buffer.concat(buffers);
+      for (const b of readRecordsBatches(Reader.from(all))) {
+        for (const r of b.records) {
+          const offset = Number(b.firstOffset) + r.offsetDelta;
+          if (offset >= from) want.push({ offset, timestampMs: Number(b.firstTimestamp + r.timestampDelta), key: r.key?.toString() ?? null, value: r.value?.toString() ?? null });
+        }
+      }
+      expect(want.map((r) => r.value)).toEqual(spec.flatMap(([ms]) => ms.map((m) => m.value)).slice(from - 100));
+      // A batch cut at the end of an answer is left out.
+      const cut = all.subarray(0, all.length - 1);
+      const got: LogRecord[] = [];
+      for (const b of readBatches(all)) batchRecords(b, from, got);
+      expect(got).toEqual(want);
+      expect(readBatches(cut)).toHaveLength(spec.length - 1);
+    }), { numRuns: 200 });
   });
 });

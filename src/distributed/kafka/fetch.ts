@@ -11,20 +11,9 @@
  * decoded twice. The records at an offset never change, so the kept ones are
  * only a cache: a read that starts anywhere else drops them.
  */
-import { type Consumer, FetchIsolationLevels } from '@platformatic/kafka';
 import { DStreamError } from '../../core/errors.js';
 import { deadline } from './client.js';
-
-/** One partition of a Fetch answer. */
-type FetchResponsePartition = Awaited<ReturnType<Consumer['fetch']>>['responses'][number]['partitions'][number];
-
-/** One record read from a partition. */
-export interface LogRecord {
-  offset: number;
-  timestampMs: number;
-  key: string | null;
-  value: string | null;
-}
+import { batchRecords, readBatches, type FetchedPartition, type FetchTransport, type LogRecord } from './wire.js';
 
 /** What one read of a partition asks for: records from `from` up to `to` (exclusive offsets), `max` at most. */
 export interface ReadWant {
@@ -77,20 +66,20 @@ const MAX_ROUNDS = 8;
 export class LogReader {
   /** Topic id and partition leaders per topic name (metadata, kept until a fetch fails). */
   private topics = new Map<string, { id: string; leaders: number[] }>();
+
   /** Bytes per record of each topic's answers so far (record batches' bytes ÷ their records). */
   private recordBytes = new Map<string, number>();
   /** Read-ahead per `topicId:partition`. */
   private ahead = new Map<string, Ahead>();
 
-  constructor(private readonly consumer: Consumer) {}
+  constructor(private readonly transport: FetchTransport) {}
 
   /** Partition count of `topic` from fresh metadata (kept for the fetches), or null when the broker has none. */
   async describe(topic: string): Promise<number | null> {
-    const md = await deadline(this.consumer.metadata({ topics: [topic], forceUpdate: true }), 'metadata');
-    const t = md.topics.get(topic);
+    const t = await deadline(this.transport.metadata(topic), 'metadata');
     if (!t) return null;
-    this.topics.set(topic, { id: t.id, leaders: t.partitions.map((p) => p.leader) });
-    return t.partitionsCount;
+    this.topics.set(topic, t);
+    return t.leaders.length;
   }
 
   /** Forgets the metadata of `topic` (deleted, or its leaders moved). */
@@ -135,17 +124,13 @@ export class LogReader {
       const perRecord = (this.recordBytes.get(topic) ?? FIRST_BYTES_PER_RECORD) * 1.125;
       await Promise.all([...byLeader].map(async ([node, ws]) => {
         const parts = ws.map((w) => ({
-          partition: w.partition, currentLeaderEpoch: -1, fetchOffset: BigInt(w.next), lastFetchedEpoch: -1,
+          partition: w.partition, fetchOffset: BigInt(w.next),
           partitionMaxBytes: Math.min(MAX_PARTITION_BYTES, Math.max(MIN_PARTITION_BYTES, Math.ceil((w.max - w.records.length) * perRecord))),
         }));
-        const r = await deadline(this.consumer.fetch({
-          // No long poll: the worker decides itself how long to wait when nothing moved.
-          node, isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 0, minBytes: 1,
-          maxBytes: Math.min(MAX_FETCH_BYTES, parts.reduce((n, p) => n + p.partitionMaxBytes, 0)),
-          topics: [{ topicId: t.id, partitions: parts }],
-        }), 'fetching');
+        // No long poll: the worker decides itself how long to wait when nothing moved.
+        const r = await deadline(this.transport.fetch(node, t.id, parts, Math.min(MAX_FETCH_BYTES, parts.reduce((n, p) => n + p.partitionMaxBytes, 0))), 'fetching');
         for (const w of ws) {
-          const tp = r.responses[0]?.partitions.find((x) => x.partitionIndex === w.partition);
+          const tp = r.find((x) => x.partitionIndex === w.partition);
           if (!tp) throw new Error(`fetch ${topic}-${w.partition}: empty answer`);
           const before = w.next;
           const moved = this.decode(topic, t.id, tp, w);
@@ -174,7 +159,7 @@ export class LogReader {
    * @returns true when the answer had a batch at or after `w.next`.
    * @throws DStreamError when `w.next` is no longer on the broker (retention); Error for other error codes.
    */
-  private decode(topic: string, topicId: string, tp: FetchResponsePartition, w: Want): boolean {
+  private decode(topic: string, topicId: string, tp: FetchedPartition, w: Want): boolean {
     if (tp.errorCode === 1) throw new DStreamError('E_KAFKA_OFFSET', 'processing', `kafka: ${topic}-${w.partition} offset ${w.next} is no longer on the broker (deleted by retention?): refusing to go on`);
     if (tp.errorCode !== 0) {
       this.forget(topic); // leader moved (broker restart): metadata again
@@ -186,21 +171,17 @@ export class LogReader {
     let next = w.next;
     let bytes = 0;
     let count = 0;
-    for (const b of tp.records ?? []) {
-      const first = Number(b.firstOffset);
+    for (const b of tp.records ? readBatches(tp.records) : []) {
+      const first = b.firstOffset;
       const last = first + b.lastOffsetDelta;
-      bytes += b.length;
-      count += b.records.length;
+      bytes += b.bytes;
+      count += b.count;
       while (aborted.length && aborted[0]!.firstOffset <= BigInt(last)) abortedNow.add(aborted.shift()!.producerId);
       if (last < w.next) continue;
       if (b.attributes & IS_CONTROL) {
         abortedNow.delete(b.producerId); // the end of that producer's transaction
       } else if (!((b.attributes & IS_TRANSACTIONAL) && abortedNow.has(b.producerId))) {
-        for (const rec of b.records) {
-          const offset = first + rec.offsetDelta;
-          if (offset < w.next) continue;
-          records.push({ offset, timestampMs: Number(b.firstTimestamp + rec.timestampDelta), key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null });
-        }
+        batchRecords(b, w.next, records);
       }
       next = last + 1;
     }

@@ -20,11 +20,12 @@
 import { Admin, Consumer, FetchIsolationLevels } from '@platformatic/kafka';
 import { clientOptions, deadline, hasApiError } from './client.js';
 import { LogReader, type ReadResult, type ReadWant } from './fetch.js';
+import { ClientTransport } from './wire.js';
 import type { KafkaUrl } from './url.js';
 
 // The client's options and errors (client.ts) and records (fetch.ts), where the job's files import them from.
 export { CALL_DEADLINE_MS, clientOptions, deadline, errorText, hasApiError } from './client.js';
-export type { LogRecord } from './fetch.js';
+export type { LogRecord } from './wire.js';
 
 /** The job's record, fixed at creation. */
 export interface KafkaJobMeta {
@@ -56,7 +57,7 @@ export class KafkaLog {
   constructor(readonly url: KafkaUrl) {
     this.admin = new Admin(clientOptions(url));
     this.reader = new Consumer({ ...clientOptions(url), groupId: 'dstream-reader', isolationLevel: FetchIsolationLevels.READ_COMMITTED });
-    this.fetcher = new LogReader(this.reader);
+    this.fetcher = new LogReader(new ClientTransport(this.reader));
   }
 
   async close(): Promise<void> {
