@@ -55,7 +55,8 @@ const IS_CONTROL = 0x20;
  * another round; records beyond N are kept (read-ahead).
  */
 const FIRST_BYTES_PER_RECORD = 256;
-const MIN_PARTITION_BYTES = 64 << 10;
+/** At least 1 MiB (Kafka's own consumer default): a partition whose next batch is larger gets nothing in a request for several. */
+const MIN_PARTITION_BYTES = 1 << 20;
 const MAX_PARTITION_BYTES = 16 << 20;
 /** A whole answer at most (the broker's own `fetch.max.bytes` is 55 MiB by default). */
 const MAX_FETCH_BYTES = 48 << 20;
@@ -136,8 +137,13 @@ export class LogReader {
           const moved = this.decode(topic, t.id, tp, w);
           this.serve(t.id, w);
           const stable = Math.min(w.to, Number(tp.lastStableOffset));
-          if (!moved && stable > w.next) w.next = stable; // past markers or an aborted range
-          else if (w.next > before && w.next < stable && w.records.length < w.max) again.push(w); // cut by size
+          if (!moved && stable > w.next) {
+            // Nothing although more is stable. In a request for several partitions that is the answer's size
+            // rule (only the first partition's first batch may exceed its part): another round. Alone, it is
+            // past markers or an aborted range.
+            if (ws.length > 1) again.push(w);
+            else w.next = stable;
+          } else if (w.next > before && w.next < stable && w.records.length < w.max) again.push(w); // cut by size
         }
       }));
       open = again;

@@ -7,6 +7,7 @@
 import { Consumer, FetchIsolationLevels, Producer } from '@platformatic/kafka';
 import { clientOptions, deadline, hasApiError, type KafkaLog } from './log.js';
 import type { OutMessage } from './units.js';
+import { commitTxnOffsets } from './wire.js';
 
 const FENCING = ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID', 'PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'FENCED_MEMBER_EPOCH', 'STALE_MEMBER_EPOCH'];
 
@@ -94,14 +95,8 @@ export class Member {
       await deadline(tx.addConsumer(this.consumer as never), 'adding the group to the transaction');
       this.coordinatorId ??= await deadline(this.consumer.findGroupCoordinator(), 'finding the group coordinator');
       const coordinatorId = this.coordinatorId;
-      // One TxnOffsetCommit per partition, one after another: the client runs concurrent ones as ONE
-      // (it deduplicates in-flight calls by operation name), so only the first partition's offset would be committed.
-      for (const [partition, next] of offsets) {
-        await deadline(tx.addOffset({
-          topic: this.topic, partition, offset: BigInt(next - 1),
-          metadata: { consumer: { groupId: this.groupId, generationId: generation, memberId: this.consumer.memberId ?? '', coordinatorId } },
-        } as never), 'committing offsets');
-      }
+      // One TxnOffsetCommit for every partition (wire.ts): the client would send one per partition, one after another.
+      await deadline(commitTxnOffsets(producer, this.consumer, { transactionalId: this.txId, coordinatorId, generation, topic: this.topic, offsets }), 'committing offsets');
       await deadline(tx.commit(), 'committing the transaction');
     } catch (e) {
       await tx.abort().catch(() => undefined);

@@ -10,7 +10,7 @@
  * codecs).
  * Format: https://kafka.apache.org/documentation/#recordbatch
  */
-import { apiVersionsV3, type Connection, type Consumer, fetchV17, Reader, readRecordsBatch } from '@platformatic/kafka';
+import { apiVersionsV3, type Connection, type Consumer, fetchV17, type Producer, Reader, readRecordsBatch, txnOffsetCommitV3, txnOffsetCommitV4 } from '@platformatic/kafka';
 
 /** One record read from a partition. */
 export interface LogRecord {
@@ -34,6 +34,7 @@ export interface FetchTransport {
 /** Fetch versions whose request and answer this file knows (topic ids: Kafka 3.1 and later). */
 const FETCH_VERSIONS = { min: 13, max: 17 };
 const FETCH_API_KEY = 1;
+const TXN_OFFSET_COMMIT_API_KEY = 28;
 const READ_COMMITTED = 1;
 
 /** One partition of a Fetch answer, its records left as bytes. */
@@ -80,23 +81,57 @@ function parseFetch(_correlationId: number, _apiKey: number, apiVersion: number,
   });
 }
 
-/** The Fetch version to speak with the broker of `connection`: the highest both know. */
-async function fetchVersion(connection: Connection): Promise<number> {
-  const answer = await apiVersionsV3.api.async(connection, 'dstream', '1');
-  const fetch = answer.apiKeys.find((k) => k.apiKey === FETCH_API_KEY);
-  const v = Math.min(FETCH_VERSIONS.max, fetch?.maxVersion ?? -1);
-  if (!fetch || v < FETCH_VERSIONS.min || v < fetch.minVersion) throw new Error(`kafka: the broker does not speak Fetch v${FETCH_VERSIONS.min}–v${FETCH_VERSIONS.max} (Kafka 3.1 or later is needed)`);
+/** The broker's versions of each API (ApiVersions), asked once per connection. */
+const brokerApis = new WeakMap<Connection, Promise<{ apiKey: number; minVersion: number; maxVersion: number }[]>>();
+
+/**
+ * The version of API `apiKey` to speak on `connection`: the highest in `known` (what this file writes)
+ * that the broker knows too.
+ * @throws Error when there is none.
+ */
+async function apiVersion(connection: Connection, apiKey: number, known: { min: number; max: number }, what: string): Promise<number> {
+  let apis = brokerApis.get(connection);
+  if (!apis) {
+    apis = apiVersionsV3.api.async(connection, 'dstream', '1').then((a) => a.apiKeys);
+    apis.catch(() => brokerApis.delete(connection));
+    brokerApis.set(connection, apis);
+  }
+  const api = (await apis).find((k) => k.apiKey === apiKey);
+  const v = Math.min(known.max, api?.maxVersion ?? -1);
+  if (!api || v < known.min || v < api.minVersion) throw new Error(`kafka: the broker does not speak ${what} v${known.min}–v${known.max}`);
   return v;
+}
+
+/** A connection of `client`'s pool to `broker`. */
+function connectionTo(client: Consumer | Producer, broker: { host: string; port: number }): Promise<Connection> {
+  return new Promise((resolve, reject) => client.connections.get(broker, (e, c) => (e ? reject(e) : resolve(c!))));
+}
+
+/**
+ * One TxnOffsetCommit request for all `offsets` (partition, next offset to read) of `topic`: the
+ * offsets of `consumer`'s group, in its generation `generation`, that `producer`'s open transaction
+ * commits (the client sends one request per partition, one after another). Sent to the group
+ * coordinator `coordinatorId`, which refuses them for a stale generation or member id (fencing).
+ * @throws the client's ResponseError (its errors carry the protocol's `apiId`, e.g. ILLEGAL_GENERATION).
+ */
+export async function commitTxnOffsets(producer: Producer, consumer: Consumer, o: { transactionalId: string; coordinatorId: number; generation: number; topic: string; offsets: [number, number][] }): Promise<void> {
+  const md = await consumer.metadata({ topics: [o.topic] });
+  const coordinator = md.brokers.get(o.coordinatorId);
+  if (!coordinator) throw new Error(`kafka: no address for the group coordinator (broker ${o.coordinatorId}) in the metadata`);
+  const connection = await connectionTo(producer, coordinator);
+  const version = await apiVersion(connection, TXN_OFFSET_COMMIT_API_KEY, { min: 3, max: 4 }, 'TxnOffsetCommit');
+  const api = version === 4 ? txnOffsetCommitV4.api : txnOffsetCommitV3.api;
+  const partitions = o.offsets.map(([partitionIndex, next]) => ({ partitionIndex, committedOffset: BigInt(next), committedLeaderEpoch: -1 }));
+  await api.async(connection, o.transactionalId, consumer.groupId, producer.producerId!, producer.producerEpoch!, o.generation, consumer.memberId ?? '', null, [{ name: o.topic, partitions }]);
 }
 
 /**
  * The brokers as the client's consumer reaches them: its metadata, and Fetch requests of our own on
- * the connections of its pool (the Fetch version: the highest both sides know, asked once per connection).
+ * the connections of its pool (the Fetch version: the highest both sides know).
  */
 export class ClientTransport implements FetchTransport {
   /** Host and port of each broker (node id), from the metadata. */
   private brokers = new Map<number, { host: string; port: number }>();
-  private versions = new WeakMap<Connection, number>();
 
   constructor(private readonly consumer: Consumer) {}
 
@@ -110,9 +145,8 @@ export class ClientTransport implements FetchTransport {
   async fetch(node: number, topicId: string, partitions: FetchPartition[], maxBytes: number): Promise<FetchedPartition[]> {
     const broker = this.brokers.get(node);
     if (!broker) throw new Error(`kafka: no address for broker ${node} in the metadata`);
-    const connection = await new Promise<Connection>((resolve, reject) => this.consumer.connections.get(broker, (e, c) => (e ? reject(e) : resolve(c!))));
-    let version = this.versions.get(connection);
-    if (version === undefined) this.versions.set(connection, (version = await fetchVersion(connection)));
+    const connection = await connectionTo(this.consumer, broker);
+    const version = await apiVersion(connection, FETCH_API_KEY, FETCH_VERSIONS, 'Fetch (topic ids: Kafka 3.1 and later)');
     const topics = [{ topicId, partitions: partitions.map((p) => ({ ...p, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })) }];
     const answer = await new Promise<FetchedPartition[][]>((resolve, reject) => {
       // The request's fields are the same from v13 to v17 (the client's fetch-v17 writes them).
