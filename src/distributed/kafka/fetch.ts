@@ -67,7 +67,6 @@ const MAX_ROUNDS = 8;
 export class LogReader {
   /** Topic id and partition leaders per topic name (metadata, kept until a fetch fails). */
   private topics = new Map<string, { id: string; leaders: number[] }>();
-
   /** Bytes per record of each topic's answers so far (record batches' bytes ÷ their records). */
   private recordBytes = new Map<string, number>();
   /** Read-ahead per `topicId:partition`. */

@@ -1,5 +1,8 @@
 /**
- * A Fetch request on the wire, and the record batches of its answer decoded
+ * Two requests of the Kafka protocol sent by dstream itself on the client's
+ * connections, where the client's own way costs most: one TxnOffsetCommit for
+ * all the partitions of a step (the client sends one per partition, one after
+ * another), and Fetch, with the record batches of its answer decoded
  * straight into `LogRecord`s. The request and the answer's fields are the
  * client's (versions 13 to 17 share them); the records are read here (Kafka's
  * record batch format v2, "magic 2": a 61-byte header, then records of
