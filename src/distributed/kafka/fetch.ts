@@ -71,6 +71,8 @@ export class LogReader {
   private recordBytes = new Map<string, number>();
   /** Read-ahead per `topicId:partition`. */
   private ahead = new Map<string, Ahead>();
+  /** Fetch requests sent so far. */
+  fetches = 0;
 
   constructor(private readonly transport: FetchTransport) {}
 
@@ -98,12 +100,13 @@ export class LogReader {
   /**
    * Reads several partitions of `topic` at once: per round, one Fetch request per leader for every
    * partition still short of its `max` with more stable records (rounds repeat while some part of an
-   * answer was cut by size, `MAX_ROUNDS` at most). A read may return fewer than `max` records.
+   * answer was cut by size, `MAX_ROUNDS` at most). A read may return fewer than `max` records. With
+   * `waitMs`, the first round's requests wait that long for stable records (long poll) when there are none.
    * @returns per entry of `wants`, in order, its records (offsets ascending) and the offset to read from next.
    * @throws DStreamError when a `from` is no longer on the broker (retention); Error for other error codes
    *   and a broker that does not answer within `CALL_DEADLINE_MS`.
    */
-  async readMany(topic: string, wants: ReadWant[]): Promise<ReadResult[]> {
+  async readMany(topic: string, wants: ReadWant[], waitMs = 0): Promise<ReadResult[]> {
     const all: Want[] = wants.map((w) => ({ partition: w.partition, next: w.from, to: w.to, max: w.max, records: [] }));
     let open = all.filter((w) => w.next < w.to && w.max > 0);
     if (open.length > 0) {
@@ -127,8 +130,8 @@ export class LogReader {
           partition: w.partition, fetchOffset: BigInt(w.next),
           partitionMaxBytes: Math.min(MAX_PARTITION_BYTES, Math.max(MIN_PARTITION_BYTES, Math.ceil((w.max - w.records.length) * perRecord))),
         }));
-        // No long poll: the worker decides itself how long to wait when nothing moved.
-        const r = await deadline(this.transport.fetch(node, t.id, parts, Math.min(MAX_FETCH_BYTES, parts.reduce((n, p) => n + p.partitionMaxBytes, 0))), 'fetching');
+        this.fetches++;
+        const r = await deadline(this.transport.fetch(node, t.id, parts, Math.min(MAX_FETCH_BYTES, parts.reduce((n, p) => n + p.partitionMaxBytes, 0)), round === 0 ? waitMs : 0), 'fetching');
         for (const w of ws) {
           const tp = r.find((x) => x.partitionIndex === w.partition);
           if (!tp) throw new Error(`fetch ${topic}-${w.partition}: empty answer`);

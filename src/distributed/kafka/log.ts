@@ -131,11 +131,17 @@ export class KafkaLog {
   }
 
   /**
-   * `read` of several partitions of `topic` at once: one Fetch request per leader and round.
+   * `read` of several partitions of `topic` at once: one Fetch request per leader and round; with
+   * `waitMs`, the first round waits that long for stable records when there are none (long poll).
    * @returns per entry of `wants`, in order, its records and the offset to read from next.
    */
-  readMany(topic: string, wants: ReadWant[]): Promise<ReadResult[]> {
-    return this.fetcher.readMany(topic, wants);
+  readMany(topic: string, wants: ReadWant[], waitMs = 0): Promise<ReadResult[]> {
+    return this.fetcher.readMany(topic, wants, waitMs);
+  }
+
+  /** Fetch requests sent so far by `read`, `readMany` and `table`. */
+  get fetches(): number {
+    return this.fetcher.fetches;
   }
 
   /**

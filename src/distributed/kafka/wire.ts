@@ -14,6 +14,7 @@
  * Format: https://kafka.apache.org/documentation/#recordbatch
  */
 import { apiVersionsV3, type Connection, type Consumer, fetchV17, type Producer, Reader, readRecordsBatch, txnOffsetCommitV3, txnOffsetCommitV4 } from '@platformatic/kafka';
+import { deadline } from './client.js';
 
 /** One record read from a partition. */
 export interface LogRecord {
@@ -28,10 +29,11 @@ export interface FetchTransport {
   /** Topic id and partition leaders (node ids) of `topic` from fresh metadata; null when the broker has none. */
   metadata(topic: string): Promise<{ id: string; leaders: number[] } | null>;
   /**
-   * One Fetch request `read_committed` to broker `node`, no long poll.
+   * One Fetch request `read_committed` to broker `node`; with `maxWaitMs`, the broker answers when a
+   * partition has stable records or after that long (a long poll).
    * @returns the answer's partitions of topic `topicId`.
    */
-  fetch(node: number, topicId: string, partitions: FetchPartition[], maxBytes: number): Promise<FetchedPartition[]>;
+  fetch(node: number, topicId: string, partitions: FetchPartition[], maxBytes: number, maxWaitMs?: number): Promise<FetchedPartition[]>;
 }
 
 /** Fetch versions whose request and answer this file knows (topic ids: Kafka 3.1 and later). */
@@ -95,7 +97,8 @@ const brokerApis = new WeakMap<Connection, Promise<{ apiKey: number; minVersion:
 async function apiVersion(connection: Connection, apiKey: number, known: { min: number; max: number }, what: string): Promise<number> {
   let apis = brokerApis.get(connection);
   if (!apis) {
-    apis = apiVersionsV3.api.async(connection, 'dstream', '1').then((a) => a.apiKeys);
+    // Its own deadline: a pending answer kept here would hold every later request on this connection.
+    apis = deadline(apiVersionsV3.api.async(connection, 'dstream', '1'), 'asking the broker its API versions', 5000).then((a) => a.apiKeys);
     apis.catch(() => brokerApis.delete(connection));
     brokerApis.set(connection, apis);
   }
@@ -145,7 +148,7 @@ export class ClientTransport implements FetchTransport {
     return t ? { id: t.id, leaders: t.partitions.map((p) => p.leader) } : null;
   }
 
-  async fetch(node: number, topicId: string, partitions: FetchPartition[], maxBytes: number): Promise<FetchedPartition[]> {
+  async fetch(node: number, topicId: string, partitions: FetchPartition[], maxBytes: number, maxWaitMs = 0): Promise<FetchedPartition[]> {
     const broker = this.brokers.get(node);
     if (!broker) throw new Error(`kafka: no address for broker ${node} in the metadata`);
     const connection = await connectionTo(this.consumer, broker);
@@ -153,7 +156,7 @@ export class ClientTransport implements FetchTransport {
     const topics = [{ topicId, partitions: partitions.map((p) => ({ ...p, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })) }];
     const answer = await new Promise<FetchedPartition[][]>((resolve, reject) => {
       // The request's fields are the same from v13 to v17 (the client's fetch-v17 writes them).
-      connection.send(FETCH_API_KEY, version, () => fetchV17.createRequest(0, 1, maxBytes, READ_COMMITTED, 0, -1, topics, [], ''), parseFetch as never, true, true,
+      connection.send(FETCH_API_KEY, version, () => fetchV17.createRequest(maxWaitMs, 1, maxBytes, READ_COMMITTED, 0, -1, topics, [], ''), parseFetch as never, true, true,
         (e: Error | null, a: unknown) => (e ? reject(e) : resolve(a as FetchedPartition[][])));
     });
     return answer[0] ?? [];

@@ -96,13 +96,16 @@ export class KafkaWorker {
   async run(): Promise<void> {
     this.outputPartitions = (await this.log.partitions(this.o.meta.output)) ?? 1;
     let lastCheck = -Infinity;
+    /** After a step without progress the reads wait up to pollMs for records (long poll) instead of a sleep. */
+    let waitMs = 0;
     try {
       while (!this.stopping) {
         let progressed = false;
+        const fetches = this.log.fetches;
         try {
           await this.rebalance();
           // The two stages' transactions are independent (two producers, two groups): their round trips overlap.
-          const [a, b] = await Promise.allSettled([this.step1(), this.step2()]);
+          const [a, b] = await Promise.allSettled([this.step1(waitMs), this.step2(waitMs)]);
           for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
           progressed = (a as PromiseFulfilledResult<boolean>).value || (b as PromiseFulfilledResult<boolean>).value;
           this.errors = 0;
@@ -120,7 +123,8 @@ export class KafkaWorker {
           }
           this.drop();
         }
-        if (!progressed && !this.stopping) await this.sleep(this.errors ? Math.min(2000, 100 * this.errors) : this.o.pollMs);
+        waitMs = !progressed && !this.errors && this.log.fetches > fetches ? this.o.pollMs : 0;
+        if (!progressed && !this.stopping && waitMs === 0) await this.sleep(this.errors ? Math.min(2000, 100 * this.errors) : this.o.pollMs);
       }
     } finally {
       await Promise.all([this.s1.leave(), this.s2.leave()]);
@@ -199,14 +203,14 @@ export class KafkaWorker {
   }
 
   /** One stage-1 step over every held input partition; true when something was committed. */
-  private async step1(): Promise<boolean> {
+  private async step1(waitMs = 0): Promise<boolean> {
     const messages: OutMessage[] = [];
     const offsets: [number, number][] = [];
     const done: [InputUnit, ReturnType<InputUnit['compute']>['after']][] = [];
     const units = [...this.inputs.values()].filter((u) => !u.done);
     // One fetch for every partition (KafkaLog.readMany), not one per partition.
     const reading = units.filter((u) => !u.endDue);
-    const got = await this.log.readMany(this.o.meta.input, reading.map((u) => ({ partition: u.partition, from: u.pos, to: u.end, max: this.o.batchRecords })));
+    const got = await this.log.readMany(this.o.meta.input, reading.map((u) => ({ partition: u.partition, from: u.pos, to: u.end, max: this.o.batchRecords })), waitMs);
     const reads = units.map((u) => (u.endDue ? null : got[reading.indexOf(u)]!));
     for (const [i, u] of units.entries()) {
       let records: Awaited<ReturnType<KafkaLog['read']>>['records'] = [];
@@ -242,12 +246,12 @@ export class KafkaWorker {
   }
 
   /** One stage-2 step over every held key partition; true when something was committed. */
-  private async step2(): Promise<boolean> {
+  private async step2(waitMs = 0): Promise<boolean> {
     const messages: OutMessage[] = [];
     const offsets: [number, number][] = [];
     let late = 0;
     const units = [...this.keys.values()].filter((u) => !u.done);
-    const reads = await this.log.readMany(this.names.repartition, units.map((u) => ({ partition: u.partition, from: u.pos, to: Infinity, max: 2000 })));
+    const reads = await this.log.readMany(this.names.repartition, units.map((u) => ({ partition: u.partition, from: u.pos, to: Infinity, max: 2000 })), waitMs);
     for (const [i, u] of units.entries()) {
       const r = reads[i]!;
       if (r.next === u.pos) continue;
