@@ -23,3 +23,21 @@ describe('a distributed refusal names the operator that breaks the shape', () =>
     expect(r.stderr).toMatch(/\(--event-time is missing: workers on other machines have other clocks, so windows follow event time; add --event-time FN before --count-by-value\)\n$/);
   });
 });
+
+describe('processing-time windows over a file start at the epoch, not before it', () => {
+  const lines = Array.from({ length: 10 }, (_, i) => `${i + 1}`).join('\n') + '\n';
+
+  // --once: bounded input from a pipe, as a file is.
+  it('the first logical batch is at the window length: no 1969 window starts, the same output every run', async () => {
+    const args = ['--once', '--count', '--window', '3s', '--slide', '1s', '--max-records-per-batch', '3', '--format', 'tsv'];
+    const first = await runCli(args, lines);
+    // Batches of 3, 3, 3, 1 records at 3 s, 4 s, 5 s, 6 s: windows (0, 3], (1, 4], (2, 5], (3, 6].
+    expect(first.stdout).toBe('1970-01-01T00:00:00.000Z\t3\n1970-01-01T00:00:01.000Z\t6\n1970-01-01T00:00:02.000Z\t9\n1970-01-01T00:00:03.000Z\t7\n');
+    expect((await runCli(args, lines)).stdout).toBe(first.stdout);
+  });
+
+  it('without a processing-time window the first batch stays at one batch interval', async () => {
+    const r = await runCli(['--once', '--count', '--max-records-per-batch', '4', '--format', 'json'], lines);
+    expect(r.stdout).toBe('{"time":1000,"value":4}\n{"time":2000,"value":4}\n{"time":3000,"value":2}\n');
+  });
+});
