@@ -41,3 +41,15 @@ describe('processing-time windows over a file start at the epoch, not before it'
     expect(r.stdout).toBe('{"time":1000,"value":4}\n{"time":2000,"value":4}\n{"time":3000,"value":2}\n');
   });
 });
+
+describe('a number out of the double range is a bad record, below it as above it', () => {
+  it('1e-400 is refused as 1.5e400 is, not summed as 0; 0e-400 is zero', async () => {
+    const r = await runCli(['--once', '--map', 'l => l.split(" ")', '--reduce-by-key', 'sum', '--format', 'tsv'], 'a 1e-400\na 2\na 0e-400\nb 1.5e400\nb 1\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('a\t2\nb\t1\n');
+    const why = '(a value beyond ±1.8e308 would be Infinity, a nonzero one below about 2.5e-324 would be 0)';
+    expect(r.stderr).toContain(`skipped record: TypeError: out of the double range: "1e-400" ${why}; input "a 1e-400"\n`);
+    expect(r.stderr).toContain(`skipped record: TypeError: out of the double range: "1.5e400" ${why}; input "b 1.5e400"\n`);
+    expect(r.stderr).toContain('2 records skipped');
+  });
+});

@@ -21,11 +21,12 @@ function reference(s: string): Numeric | undefined {
     if (b > SAFE || b < -SAFE) return b;
   }
   const v = Number(s);
+  if (v === 0 && /[1-9]/.test(s.split(/[eE]/)[0]!)) return undefined; // nonzero below the double range
   return Number.isFinite(v) ? v : undefined;
 }
 
 /** Strings built from the characters that matter (and the words that tempt a lax parser). */
-const tokens = fc.constantFrom('0', '1', '7', '8', '9', '00', '9007199254740993', '+', '-', '.', 'e', 'E', 'x', 'X', '_', ' ', '\t', 'a', 'b', 'NaN', 'Infinity', '0x', '0b', '0o', 'n', '999', 'e308', 'e999', '\u0660');
+const tokens = fc.constantFrom('0', '1', '7', '8', '9', '00', '9007199254740993', '+', '-', '.', 'e', 'E', 'x', 'X', '_', ' ', '\t', 'a', 'b', 'NaN', 'Infinity', '0x', '0b', '0o', 'n', '999', 'e308', 'e999', 'e-400', 'e-324', '\u0660');
 const candidates = fc.oneof(
   fc.array(tokens, { maxLength: 8 }).map((t) => t.join('')),
   fc.string({ maxLength: 12 }),
@@ -48,13 +49,16 @@ describe('numeric grammar of sum/min/max/avg', () => {
 
   it('examples from the issue', () => {
     expect(['007', '08', '1e3', '+5', '-0'].map(parseDecimal)).toEqual([7, 8, 1000, 5, -0]);
-    for (const bad of ['', ' 1', '1 ', '0x10', '1_000', 'NaN', 'Infinity', '-Infinity', '12abc', '1e999', '.', 'e5', '1e', '+-1']) {
+    for (const bad of ['', ' 1', '1 ', '0x10', '1_000', 'NaN', 'Infinity', '-Infinity', '12abc', '1e999', '1e-400', '-2e-324', '.', 'e5', '1e', '+-1']) {
       expect(parseDecimal(bad), bad).toBeUndefined();
       expect(() => toNumeric(bad)).toThrow(TypeError);
     }
     expect(() => toNumeric(NaN)).toThrow('not a number: NaN');
     expect(() => toNumeric(true)).toThrow('not a number: true');
     expect(() => toNumeric({})).toThrow('not a number: an object');
+    expect(() => toNumeric('1e-400')).toThrow('out of the double range: "1e-400"');
+    expect(() => toNumeric('1.5e400')).toThrow('out of the double range: "1.5e400"');
+    expect(['0e-400', '-0.000e-999', '1e-310', '3e-324'].map(parseDecimal)).toEqual([0, -0, 1e-310, 5e-324]);
     expect(parseDecimal('9007199254740993')).toBe(9007199254740993n);
     expect(parseDecimal('9007199254740991')).toBe(9007199254740991);
   });
