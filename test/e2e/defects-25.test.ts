@@ -53,3 +53,24 @@ describe('a number out of the double range is a bad record, below it as above it
     expect(r.stderr).toContain('2 records skipped');
   });
 });
+
+describe('a lone surrogate is U+FFFD in every output format', () => {
+  // A function that cuts a string between the halves of a surrogate pair makes one.
+  const map = ['--map', 'l => [l.slice(0, 1), { v: l.slice(0, 3), "\\\\udcff": 1 }]'];
+  const input = '\u{1F600}x\n';
+
+  it.each([
+    ['json', '{"time":1000,"key":"\uFFFD","value":{"v":"\u{1F600}x","\\\\udcff":1}}\n'],
+    ['tsv', '\uFFFD\t{"v":"\u{1F600}x","\\\\\\\\udcff":1}\n'],
+    ['csv', '\uFFFD,"{""v"":""\u{1F600}x"",""\\\\udcff"":1}"\n'],
+  ])('--format %s', async (format, want) => {
+    const r = await runCli(['--once', ...map, '--format', format], input);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(want);
+  });
+
+  it('--format json: a lone surrogate inside an object too, and an escaped backslash before "udcff" is kept', async () => {
+    const r = await runCli(['--once', '--map', 'l => ({ a: l.slice(1), b: "\\\\" + "udc00" })', '--format', 'json'], input);
+    expect(r.stdout).toBe('{"time":1000,"value":{"a":"\uFFFDx","b":"\\\\udc00"}}\n');
+  });
+});
