@@ -12,7 +12,7 @@ import { buildPipeline, type PipelineSettings } from '../engine/apply-plan.js';
 import { StreamingContext } from '../engine/context.js';
 import { loggedInputOf } from '../engine/recovery.js';
 import { buildWorkerPipeline } from '../engine/workers.js';
-import { threadsProgress, workerThreads } from './workers-auto.js';
+import { autoThreads, threadsProgress } from './workers-auto.js';
 import { createParser } from '../parsers/index.js';
 import { FormatSink } from '../sinks/format-sink.js';
 import { KafkaOutput } from '../sinks/kafka-output.js';
@@ -106,8 +106,9 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     bounded: ssc.bounded,
     initialState: options.initialState !== undefined ? readInitialState(options.initialState) : undefined,
   };
-  const workers = workerThreads(options, { checkpoint: store !== null, stdinSize: stdinIsFile() ? fstatSync(0).size : undefined });
-  if (options.verbose && typeof options.workers !== 'number') errLine(`dstream: --workers auto: ${workers} thread${workers === 1 ? '' : 's'}`, 'info');
+  const auto = autoThreads(options, { checkpoint: store !== null, stdinSize: stdinIsFile() ? fstatSync(0).size : undefined });
+  const workers = auto.threads;
+  if (options.verbose && typeof options.workers !== 'number') errLine(`dstream: --workers auto: ${workers} thread${workers === 1 ? '' : 's'}${auto.why ? ` (${auto.why})` : ''}`, 'info');
   if (workers > 1) {
     checkWorkerInput(options.sources, {
       parseFormat: options.parse?.format, stdinIsFile: stdinIsFile(), checkpoint: store !== null, deadLetter: options.deadLetter, late: options.late,

@@ -2,8 +2,12 @@
  * Regression tests for small defects found in session 24, one `describe` per defect, each running
  * the real `bin/dstream.js`.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
+import { runWithStdinFile } from '../helpers/run-file.js';
 
 /** A Redis URL nothing listens on: these refusals come before any connection. */
 const NOWHERE = 'redis://127.0.0.1:1';
@@ -72,5 +76,23 @@ describe('a lone surrogate is U+FFFD in every output format', () => {
   it('--format json: a lone surrogate inside an object too, and an escaped backslash before "udcff" is kept', async () => {
     const r = await runCli(['--once', '--map', 'l => ({ a: l.slice(1), b: "\\\\" + "udc00" })', '--format', 'json'], input);
     expect(r.stdout).toBe('{"time":1000,"value":{"a":"\uFFFDx","b":"\\\\udc00"}}\n');
+  });
+});
+
+describe('--verbose says why --workers auto chose one thread', () => {
+  it('a small file, a reducer function, a pipe', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'dstream-defects-25-'));
+    const file = join(d, 'ten');
+    writeFileSync(file, '1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n');
+    try {
+      const small = await runWithStdinFile(['--verbose', '--count', '--format', 'tsv'], file);
+      expect(small.stderr).toBe('dstream: --workers auto: 1 thread (the input is 21 bytes, under 16 MiB: a thread costs more to start than it saves)\n');
+      const fn = await runWithStdinFile(['--verbose', '--reduce', '(a, b) => a + b', '--format', 'tsv'], file);
+      expect(fn.stderr).toBe('dstream: --workers auto: 1 thread (--reduce with a function, which may not be associative)\n');
+      const piped = await runCli(['--verbose', '--count', '--format', 'tsv'], '1\n');
+      expect(piped.stderr).toBe('dstream: --workers auto: 1 thread (stdin is not a regular file: a pipe or a terminal cannot be split among threads)\n');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
