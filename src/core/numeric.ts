@@ -12,6 +12,9 @@
  * `Infinity`, `12abc`, and a value out of the double range: beyond it
  * (`1e999`, which would be `Infinity`), or nonzero below it (`1e-400`, which
  * would be 0; `0e-400` is zero). Subnormals (`1e-310`) are read, as doubles.
+ * So is a value whose fraction a double drops whole (`1.00000000000000005e15`,
+ * `0.99999999999999999`: it would be read as an integer, and summed exactly
+ * with integers beyond 2^53); a fraction a double keeps in part (`0.1`) is read.
  *
  * Integers: an integer of at most 2^53 − 1 in magnitude is a number; a
  * larger one written without fraction or exponent is a `BigInt` (exact).
@@ -62,7 +65,28 @@ export function parseDecimal(s: string): Numeric | undefined {
   if (integer && digits >= 16) return exactInteger(BigInt(s));
   const v = Number(s);
   if (v === 0 && !integer && nonzeroDigits(s)) return undefined; // below the double range (`1e-400`): not 0
+  if (!integer && Number.isInteger(v) && !denotesInteger(s)) return undefined; // a fraction the double drops whole
   return v - v === 0 ? v : undefined; // finite
+}
+
+/**
+ * Whether numeric string `s` (of the grammar, with a point or an exponent) denotes an integer: every
+ * digit from the point, moved by the exponent, on is 0 (`2.50e1`, `1e3` do; `1.00000000000000005e15` does not).
+ */
+function denotesInteger(s: string): boolean {
+  let digits = '';
+  let point = -1;
+  let i = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) point = digits.length;
+    else if (c >= 48 && c <= 57) digits += s[i];
+    else if (c === 101 || c === 69) break;
+  }
+  const exponent = i < s.length ? Number(s.slice(i + 1)) : 0;
+  const at = (point < 0 ? digits.length : point) + exponent;
+  for (let d = Math.max(0, at); d < digits.length; d++) if (digits.charCodeAt(d) !== 48) return false;
+  return true;
 }
 
 /** Whether the significand of numeric string `s` (the digits before any exponent) has a digit other than 0. */
@@ -92,7 +116,11 @@ export function toNumeric(v: unknown): Numeric {
   } else if (typeof v === 'string') {
     const x = parseDecimal(v);
     if (x !== undefined) return x;
-    if (DECIMAL.test(v)) throw new TypeError(`out of the double range: ${describe(v)} (a value beyond ±1.8e308 would be Infinity, a nonzero one below about 2.5e-324 would be 0)`);
+    if (DECIMAL.test(v)) {
+      const x = Number(v);
+      if (x - x === 0 && x !== 0) throw new TypeError(`a fraction a double cannot hold: ${describe(v)} would be read as the integer ${x}`);
+      throw new TypeError(`out of the double range: ${describe(v)} (a value beyond ±1.8e308 would be Infinity, a nonzero one below about 2.5e-324 would be 0)`);
+    }
   } else if (typeof v === 'bigint') return exactInteger(v);
   throw new TypeError(`not a number: ${describe(v)} (sum, min, max and avg take numbers and decimal strings such as 12, -0.5, 1e3)`);
 }

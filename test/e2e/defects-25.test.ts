@@ -96,3 +96,14 @@ describe('--verbose says why --workers auto chose one thread', () => {
     }
   });
 });
+
+describe('a fraction a double drops whole is a bad record, not summed as the integer it rounds to', () => {
+  it('9007199254740993 + 1.00000000000000005e15 is refused (it printed 10007199254740993); 2.50e1 and 1e3 are integers', async () => {
+    const r = await runCli(['--once', '--reduce', 'sum', '--format', 'tsv'], '9007199254740993\n1.00000000000000005e15\n0.99999999999999999\n2.50e1\n1e3\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('9007199254742018\n');
+    expect(r.stderr).toContain('skipped record: TypeError: a fraction a double cannot hold: "1.00000000000000005e15" would be read as the integer 1000000000000000; input "1.00000000000000005e15"\n');
+    expect(r.stderr).toContain('skipped record: TypeError: a fraction a double cannot hold: "0.99999999999999999" would be read as the integer 1; input "0.99999999999999999"\n');
+    expect(r.stderr).toContain("dstream: 2 records skipped (2 by --reduce 'sum')\n");
+  });
+});
