@@ -74,18 +74,21 @@ export function parseDecimal(s: string): Numeric | undefined {
  * digit from the point, moved by the exponent, on is 0 (`2.50e1`, `1e3` do; `1.00000000000000005e15` does not).
  */
 function denotesInteger(s: string): boolean {
-  let digits = '';
-  let point = -1;
-  let i = 0;
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) point = digits.length;
-    else if (c >= 48 && c <= 57) digits += s[i];
+  let end = 0; // where the significand ends
+  let point = -1; // digits before the point
+  let digits = 0;
+  for (; end < s.length; end++) {
+    const c = s.charCodeAt(end);
+    if (c === 46) point = digits;
+    else if (c >= 48 && c <= 57) digits++;
     else if (c === 101 || c === 69) break;
   }
-  const exponent = i < s.length ? Number(s.slice(i + 1)) : 0;
-  const at = (point < 0 ? digits.length : point) + exponent;
-  for (let d = Math.max(0, at); d < digits.length; d++) if (digits.charCodeAt(d) !== 48) return false;
+  const at = (point < 0 ? digits : point) + (end < s.length ? Number(s.slice(end + 1)) : 0);
+  for (let i = 0, d = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) continue;
+    if (d++ >= at && c !== 48) return false;
+  }
   return true;
 }
 
