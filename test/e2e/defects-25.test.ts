@@ -2,7 +2,7 @@
  * Regression tests for small defects found in session 24, one `describe` per defect, each running
  * the real `bin/dstream.js`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -105,5 +105,27 @@ describe('a fraction a double drops whole is a bad record, not summed as the int
     expect(r.stderr).toContain('skipped record: TypeError: a fraction a double cannot hold: "1.00000000000000005e15" would be read as the integer 1000000000000000; input "1.00000000000000005e15"\n');
     expect(r.stderr).toContain('skipped record: TypeError: a fraction a double cannot hold: "0.99999999999999999" would be read as the integer 1; input "0.99999999999999999"\n');
     expect(r.stderr).toContain("dstream: 2 records skipped (2 by --reduce 'sum')\n");
+  });
+});
+
+describe('--parse csv over a watched directory: each file has its own header', () => {
+  it('the header line of the second file is not a row; a file may have other columns; a quote left open ends with its file', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'dstream-defects-25-'));
+    const dir = join(d, 'in');
+    try {
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'a.csv'), 'name,n\na,1\nb,2\n');
+      writeFileSync(join(dir, 'b.csv'), 'name,n\nc,3\n');
+      writeFileSync(join(dir, 'c.csv'), 'n,name\n4,"d\n');
+      writeFileSync(join(dir, 'd.csv'), 'x\n7\n');
+      const r = await runCli(['--watch', dir, '--once', '--parse', 'csv', '--format', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe([{ name: 'a', n: '1' }, { name: 'b', n: '2' }, { name: 'c', n: '3' }, { x: '7' }]
+        .map((v) => `{"time":1000,"value":${JSON.stringify(v)}}\n`).join(''));
+      expect(r.stderr).toContain(`--parse csv: skipped record: ParseError: csv: missing closing quote: ${join(dir, 'c.csv')} ended inside a quoted field; input "4,\\"d"\n`);
+      expect(r.stderr).toContain('dstream: 1 record skipped (1 by --parse csv)\n');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
