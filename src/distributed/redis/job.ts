@@ -30,6 +30,7 @@ import { hash, numText, OUTPUTS, range, textNum, toMessage, type Entry } from '.
 import type { JobKeys, TopicKeys } from './keys.js';
 import type { Client } from './scripts.js';
 import { commitStage1, rollForward } from './stage1-commit.js';
+import { missedByNewJob, type TopicInput } from './retention.js';
 
 /** The key layout of keys.ts, stored as `v` in a job's meta: jobs of the older one-slot layout are refused (and can be reset). */
 const LAYOUT = '2';
@@ -50,7 +51,7 @@ export class RedisJob implements JobLog {
   private counts: { s1: number; s2: number } | null = null;
 
   /** @param b the topic's connection and keys (a `RedisBackend`). */
-  constructor(private readonly b: LogBackend & { readonly redis: Client; readonly keys: TopicKeys; readonly cluster: boolean; inputCounts(p: number): Promise<{ added: number; length: number }> }, readonly group: string) {
+  constructor(private readonly b: LogBackend & { readonly redis: Client; readonly keys: TopicKeys; readonly cluster: boolean } & TopicInput, readonly group: string) {
     this.k = b.keys.job(group);
   }
 
@@ -76,11 +77,7 @@ export class RedisJob implements JobLog {
     }
     let meta = raw.p1 ? metaOf(raw) : null;
     if (!meta) {
-      const trimmed = await this.trimmedInput();
-      const missed = trimmed.reduce((a, b) => a + b, 0);
-      if (missed > 0 && (await this.b.isBounded())) {
-        throw new ConfigError(`job ${this.group} would miss ${missed} input entries of topic '${this.b.topic}' that retention trimmed once its other jobs had read them, and leave them out of its answer; publish the file again (after dstream topic delete, or to another topic), with --keep-input to keep the input for jobs created later`);
-      }
+      const trimmed = await missedByNewJob(this.b, this.group);
       const claim = await this.redis.dsClaimOutput(OUTPUTS, output, this.k.base, this.k.prefix);
       if (claim[0] === 'TAKEN') throw new ConfigError(`--to: output stream '${output}' is written by another job (${String(claim[1])}); choose another name`);
       const r = await this.redis.dsOpenJob(this.b.keys.meta, this.k.meta, this.b.keys.jobs, keyPartitions, pipeline, output, this.group);
@@ -89,18 +86,12 @@ export class RedisJob implements JobLog {
         return null;
       }
       meta = metaOf(hash(r[1]!));
-      if (missed > 0 && (await this.redis.hsetnx(this.k.meta, 'missed', trimmed.join(','))) === 1) meta.missedEntries = trimmed;
+      if (trimmed.some((n) => n > 0) && (await this.redis.hsetnx(this.k.meta, 'missed', trimmed.join(','))) === 1) meta.missedEntries = trimmed;
       if (meta.output !== output) await this.unclaim(output); // created at the same moment by a worker with another --to
     }
     const c = { s1: meta.inputPartitions, s2: meta.keyPartitions };
     await Promise.all(this.units(c).map((u) => this.redis.hsetnx(this.k.lease(u), 'e', 0)));
     return meta;
-  }
-
-  /** Per input partition, the entries retention trimmed before this job was created (it never reads them). */
-  private async trimmedInput(): Promise<number[]> {
-    const counts = await Promise.all(range((await this.b.partitions()) ?? 0).map((p) => this.b.inputCounts(p)));
-    return counts.map((c) => c.added - c.length);
   }
 
   /** Drops this job's claim of output `name` (if it is this job's). */
