@@ -6,6 +6,7 @@
  *   DSTREAM_DIST=/path/to/other/dist node bench/rows.js     (another build)
  *   node bench/rows.js --compare /path/to/dist/before          (against that build instead)
  *   node bench/rows.js --no-baseline                           (this build alone)
+ *   node bench/rows.js --json FILE    (also writes the speed-ups there: { tsv: { cpu, wall }, json: … })
  *
  * By default the build is compared, runs interleaved, with issue 21's baseline:
  * the row output of commit 55f925d kept in bench/baselines/rows-55f925d/.
@@ -35,6 +36,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === '--no-baseline') opts.compare = null;
   else if (a === '--runs') opts.runs = Number(process.argv[++i]);
   else if (a === '--format') opts.formats = process.argv[++i].split(',');
+  else if (a === '--json') opts.json = process.argv[++i];
   else throw new Error(`unknown option ${a}`);
 }
 
@@ -103,9 +105,12 @@ for (const c of cases) {
   const wall = median(c.wall);
   console.log(`| ${c.f} | ${c.b.label} | ${Math.round(opts.rows / (cpu / 1000)).toLocaleString('en-US')} | ${Math.round(opts.rows / (wall / 1000)).toLocaleString('en-US')} | ${cpu.toFixed(0)} | ${wall.toFixed(0)} | ${(c.bytes / 1e6).toFixed(1)} |`);
 }
+const speedUps = {};
 if (builds.length === 2) {
   for (const f of opts.formats) {
     const [now, before] = builds.map((b) => cases.find((c) => c.b === b && c.f === f));
-    console.log(`${f}: this ÷ ${opts.label} speed-up ${(median(before.cpu) / median(now.cpu)).toFixed(2)}× (CPU), ${(median(before.wall) / median(now.wall)).toFixed(2)}× (wall)`);
+    speedUps[f] = { cpu: median(before.cpu) / median(now.cpu), wall: median(before.wall) / median(now.wall) };
+    console.log(`${f}: this ÷ ${opts.label} speed-up ${speedUps[f].cpu.toFixed(2)}× (CPU), ${speedUps[f].wall.toFixed(2)}× (wall)`);
   }
 }
+if (opts.json) fs.writeFileSync(opts.json, JSON.stringify(speedUps));
