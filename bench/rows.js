@@ -20,9 +20,13 @@
  * 810,000) per format; runs of the formats (and builds) are interleaved.
  * Prints, per format and build, the median rows/s over the runs, of CPU time
  * (user + system, the figure least disturbed by other processes on a shared
- * machine) and of wall time, and the speed-up this ÷ the baseline (or --compare build).
+ * machine) and of wall time, and the speed-up this ÷ the baseline (or --compare build). The warm-up
+ * runs write to a file: every build must write the same bytes per format, or the script fails.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const dirUrl = (dir) => pathToFileURL(dir.replace(/\/?$/, '/'));
@@ -56,9 +60,9 @@ async function load(label, url) {
 }
 const builds = [await load('this', dist), ...(opts.compare ? [await load(opts.label, opts.compare)] : [])];
 
-/** Formats `rows` rows in `format` to /dev/null with a build. → { cpuMs, wallMs, bytes } */
-async function run({ FormatSink, StreamOutput }, format) {
-  const stream = fs.createWriteStream('/dev/null');
+/** Formats `rows` rows in `format` to `file` (default /dev/null) with a build. → { cpuMs, wallMs, bytes } */
+async function run({ FormatSink, StreamOutput }, format, file = '/dev/null') {
+  const stream = fs.createWriteStream(file);
   const out = new StreamOutput(stream);
   let batchTimeMs = T0;
   const sink = new FormatSink(out, { format, everyBatch: false, currentBatchTimeMs: () => batchTimeMs });
@@ -88,7 +92,17 @@ const median = (xs) => {
 };
 
 const cases = builds.flatMap((b) => opts.formats.map((f) => ({ b, f, cpu: [], wall: [], bytes: 0 })));
-for (const c of cases) await run(c.b, c.f); // warm-up
+// Warm-up, into a file: every build must write the same bytes per format (the answer check).
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dstream-rows-'));
+const digests = new Map();
+for (const c of cases) {
+  const file = path.join(tmp, 'rows.out');
+  await run(c.b, c.f, file);
+  const digest = crypto.createHash('sha1').update(fs.readFileSync(file)).digest('hex');
+  if (digests.has(c.f) && digests.get(c.f) !== digest) throw new Error(`rows: ${c.f} output of ${c.b.label} differs from ${builds[0].label}'s`);
+  digests.set(c.f, digest);
+}
+fs.rmSync(tmp, { recursive: true, force: true });
 for (let r = 0; r < opts.runs; r++) {
   for (let k = 0; k < cases.length; k++) {
     const c = cases[(r + k) % cases.length];
@@ -98,7 +112,7 @@ for (let r = 0; r < opts.runs; r++) {
     c.bytes = m.bytes;
   }
 }
-console.log(`rows: ${opts.rows.toLocaleString('en-US')} per run, ${opts.runs} runs each, interleaved; builds: ${builds.map((b) => `${b.label} = ${b.url.pathname}`).join(', ')}`);
+console.log(`rows: ${opts.rows.toLocaleString('en-US')} per run, ${opts.runs} runs each, interleaved; builds: ${builds.map((b) => `${b.label} = ${b.url.pathname}`).join(', ')}; same bytes per format: ${builds.length > 1 ? 'yes' : 'n/a'}`);
 console.log('| format | build | rows/s (CPU) | rows/s (wall) | median CPU ms | median wall ms | MB written |\n|---|---|--:|--:|--:|--:|--:|');
 for (const c of cases) {
   const cpu = median(c.cpu);
