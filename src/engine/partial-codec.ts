@@ -2,129 +2,187 @@
  * Partials of a `--workers` thread as packed buffers (one `ArrayBuffer` per key partition, moved
  * between threads by transfer, not by structured clone): the thread's (key → partial) table, keys
  * strings and partials numbers, cut into `n` partitions by a hash of the key, so that partition `i`
- * of every thread can be merged by one thread (engine/workers-merge.ts) while the others merge theirs.
+ * of every thread can be merged by one thread (engine/workers-merge.ts) while the others merge theirs
+ * — on the bytes, without making a string of any key.
  *
- * Layout of one chunk (all little-endian, offsets in bytes, `count` entries):
+ * Layout of one chunk (platform byte order, offsets in bytes, `count` entries, `bytes` key bytes):
  *
- *   0                 Uint32 count, Uint32 key encoding (0 latin1, 1 UTF-16LE), Uint32 key bytes, Uint32 0
+ *   0                 Uint32 count, Uint32 bytes, Uint32 code units of all keys, Uint32 0
  *   16                Float64 partial[count]
  *   16 + 8·count      Float64 rank[count]      first-seen order (see below)
- *   16 + 16·count     Uint32  keyLength[count] UTF-16 code units
- *   16 + 20·count     the keys, concatenated: one byte per code unit when every code unit is below
- *                     256 (latin1), else two (UTF-16LE, which keeps lone surrogates as they are)
+ *   16 + 16·count     Uint32  hash[count]      FNV-1a of the key's UTF-8 bytes
+ *   16 + 20·count     Uint32  end[count]       where the key's bytes end
+ *   16 + 24·count     Uint32  units[count]     the key's length in UTF-16 code units
+ *   16 + 28·count     the keys' UTF-8 bytes, concatenated
  *
- * A rank orders keys as one thread would have first seen them: in a thread's chunk, the key's place
- * in the thread's first-seen order; in a merged chunk, `segment order · 2^32 + that place`
+ * UTF-8 gives one byte sequence per key (so equal keys have equal bytes); a key that is not
+ * well-formed UTF-16 (a lone surrogate) has none, so such partials are not packed (`packable`).
+ * A rank orders keys as one thread would have first seen them: in a thread's chunk, the key's
+ * place in the thread's first-seen order; in a merged chunk, `part order · 2^32 + that place`
  * (`RANK_STRIDE`). Entries are stored in rank order.
  */
 
-/** Ranks of the n-th segment in file order start at n · `RANK_STRIDE` (a segment has < 2^32 keys). */
+/** Ranks of the n-th part in file order start at n · `RANK_STRIDE` (a part has < 2^32 keys). */
 export const RANK_STRIDE = 2 ** 32;
 
 const HEADER_BYTES = 16;
+/** Bytes per entry before the key bytes: partial, rank, hash, end, units. */
+const ENTRY_BYTES = 28;
 
-/** A decoded chunk: three parallel arrays in rank order. */
-export interface Chunk {
-  keys: string[];
-  values: number[];
-  ranks: number[];
+/** A chunk's arrays, as views over its buffer. */
+export interface ChunkView {
+  count: number;
+  values: Float64Array;
+  ranks: Float64Array;
+  hashes: Uint32Array;
+  ends: Uint32Array;
+  units: Uint32Array;
+  bytes: Uint8Array;
 }
 
-/**
- * The partition (0 … n − 1) of a key: FNV-1a over its UTF-16 code units. The same in every thread.
- * @param n number of partitions, ≥ 1
- */
-export function partitionOf(key: string, n: number): number {
-  if (n === 1) return 0;
+/** Views over a chunk (see module doc). */
+export function viewChunk(buffer: ArrayBuffer): ChunkView {
+  const [count, bytes] = new Uint32Array(buffer, 0, 2) as unknown as [number, number];
+  return {
+    count,
+    values: new Float64Array(buffer, HEADER_BYTES, count),
+    ranks: new Float64Array(buffer, HEADER_BYTES + 8 * count, count),
+    hashes: new Uint32Array(buffer, HEADER_BYTES + 16 * count, count),
+    ends: new Uint32Array(buffer, HEADER_BYTES + 20 * count, count),
+    units: new Uint32Array(buffer, HEADER_BYTES + 24 * count, count),
+    bytes: new Uint8Array(buffer, HEADER_BYTES + ENTRY_BYTES * count, bytes),
+  };
+}
+
+/** A new chunk of `count` entries and `bytes` key bytes (`units` code units), to be filled through its views. */
+export function allocChunk(count: number, bytes: number, units: number): { buffer: ArrayBuffer; view: ChunkView } {
+  const buffer = new ArrayBuffer(HEADER_BYTES + ENTRY_BYTES * count + bytes);
+  const head = new Uint32Array(buffer, 0, 3);
+  head[0] = count;
+  head[1] = bytes;
+  head[2] = units;
+  return { buffer, view: viewChunk(buffer) };
+}
+
+/** FNV-1a (32 bits) of `bytes[from, to)`. */
+export function hashBytes(bytes: Uint8Array, from: number, to: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % n;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h >>> 0;
 }
 
 /**
- * Whether a thread's partials can be packed: every key a string, every partial a number.
+ * Whether a thread's partials can be packed: every key a well-formed string, every partial a number.
  * @param keys, values parallel arrays
  */
 export function packable(keys: readonly unknown[], values: readonly unknown[]): keys is string[] {
-  for (let i = 0; i < keys.length; i++) if (typeof keys[i] !== 'string' || typeof values[i] !== 'number') return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (typeof k !== 'string' || typeof values[i] !== 'number') return false;
+    if (/[\ud800-\udfff]/.test(k) && !(k as string & { isWellFormed(): boolean }).isWellFormed()) return false;
+  }
   return true;
 }
 
-/** Encodes entries (already in rank order) as one chunk (see module doc). */
-export function encodeChunk(keys: readonly string[], values: readonly number[], ranks: readonly number[]): ArrayBuffer {
-  const count = keys.length;
-  const text = keys.join('');
-  // One byte per code unit when every code unit fits (the common case: ASCII keys).
-  const latin1 = !/[^\u0000-\u00ff]/.test(text);
-  const keyBytes = latin1 ? text.length : 2 * text.length;
-  const buffer = new ArrayBuffer(HEADER_BYTES + 20 * count + keyBytes);
-  const head = new Uint32Array(buffer, 0, 4);
-  head[0] = count;
-  head[1] = latin1 ? 0 : 1;
-  head[2] = keyBytes;
-  const v = new Float64Array(buffer, HEADER_BYTES, count);
-  const r = new Float64Array(buffer, HEADER_BYTES + 8 * count, count);
-  const lengths = new Uint32Array(buffer, HEADER_BYTES + 16 * count, count);
-  for (let i = 0; i < count; i++) {
-    v[i] = values[i]!;
-    r[i] = ranks[i]!;
-    lengths[i] = keys[i]!.length;
-  }
-  if (keyBytes > 0) Buffer.from(buffer, HEADER_BYTES + 20 * count, keyBytes).write(text, 0, keyBytes, latin1 ? 'latin1' : 'utf16le');
-  return buffer;
-}
-
 /**
- * Decodes a chunk (see module doc).
- * @param rankBase added to every rank (a segment's place in file order · `RANK_STRIDE`)
- */
-export function decodeChunk(buffer: ArrayBuffer, rankBase = 0): Chunk {
-  const head = new Uint32Array(buffer, 0, 4);
-  const count = head[0]!;
-  const keyBytes = head[2]!;
-  const v = new Float64Array(buffer, HEADER_BYTES, count);
-  const r = new Float64Array(buffer, HEADER_BYTES + 8 * count, count);
-  const lengths = new Uint32Array(buffer, HEADER_BYTES + 16 * count, count);
-  const text = keyBytes === 0 ? '' : Buffer.from(buffer, HEADER_BYTES + 20 * count, keyBytes).toString(head[1] === 0 ? 'latin1' : 'utf16le');
-  const keys = new Array<string>(count);
-  const values = new Array<number>(count);
-  const ranks = new Array<number>(count);
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    const end = at + lengths[i]!;
-    keys[i] = text.slice(at, end);
-    values[i] = v[i]!;
-    ranks[i] = r[i]! + rankBase;
-    at = end;
-  }
-  return { keys, values, ranks };
-}
-
-/**
- * A thread's partials (first-seen order) as `n` chunks, one per partition (`partitionOf`); the
- * rank of an entry is its place in `keys`.
+ * A thread's partials (first-seen order, `packable`) as `n` chunks, one per partition (the key's
+ * hash modulo `n`); the rank of an entry is its place in `keys`.
  */
 export function encodePartitions(keys: readonly string[], values: readonly number[], n: number): ArrayBuffer[] {
-  const parts = Array.from({ length: n }, () => ({ keys: [] as string[], values: [] as number[], ranks: [] as number[] }));
-  for (let i = 0; i < keys.length; i++) {
-    const p = parts[partitionOf(keys[i]!, n)]!;
-    p.keys.push(keys[i]!);
-    p.values.push(values[i]!);
-    p.ranks.push(i);
+  const count = keys.length;
+  // Pass 1: each key's UTF-8 length, hash and partition. An ASCII key is its char codes (no bytes
+  // made); another is encoded once and kept.
+  const lengths = new Uint32Array(count);
+  const hashes = new Uint32Array(count);
+  const partition = new Uint32Array(count);
+  const encoded = new Map<number, Buffer>();
+  const sizes = new Uint32Array(n);
+  const byteSizes = new Float64Array(n);
+  const unitSizes = new Float64Array(n);
+  for (let i = 0; i < count; i++) {
+    const k = keys[i]!;
+    let h = 0x811c9dc5;
+    let high = 0;
+    for (let c = 0; c < k.length; c++) {
+      const code = k.charCodeAt(c);
+      high |= code;
+      h = Math.imul(h ^ code, 0x01000193);
+    }
+    let length = k.length;
+    if (high >= 0x80) {
+      const bytes = Buffer.from(k, 'utf8');
+      encoded.set(i, bytes);
+      h = hashBytes(bytes, 0, bytes.length);
+      length = bytes.length;
+    }
+    const p = (h >>> 0) % n;
+    lengths[i] = length;
+    hashes[i] = h >>> 0;
+    partition[i] = p;
+    sizes[p]!++;
+    byteSizes[p]! += length;
+    unitSizes[p]! += k.length;
   }
-  return parts.map((p) => encodeChunk(p.keys, p.values, p.ranks));
+  // Pass 2: the entries into their partition's chunk, in first-seen order.
+  const views = Array.from(sizes, (c, p) => allocChunk(c, byteSizes[p]!, unitSizes[p]!));
+  const entry = new Uint32Array(n);
+  const byte = new Float64Array(n);
+  for (let i = 0; i < count; i++) {
+    const p = partition[i]!;
+    const v = views[p]!.view;
+    const j = entry[p]!++;
+    const k = keys[i]!;
+    v.values[j] = values[i]!;
+    v.ranks[j] = i;
+    v.hashes[j] = hashes[i]!;
+    v.units[j] = k.length;
+    let at = byte[p]!;
+    const bytes = encoded.get(i);
+    if (bytes) at = copyBytes(bytes, 0, bytes.length, v.bytes, at);
+    else for (let c = 0; c < k.length; c++) v.bytes[at++] = k.charCodeAt(c);
+    byte[p] = at;
+    v.ends[j] = at;
+  }
+  return views.map((c) => c.buffer);
+}
+
+/**
+ * Copies `from[start, end)` into `to` at `at` (a loop: keys are short, and a `subarray` per key
+ * costs more than the copy).
+ * @returns the position after the copy in `to`
+ */
+export function copyBytes(from: Uint8Array, start: number, end: number, to: Uint8Array, at: number): number {
+  for (let i = start; i < end; i++) to[at++] = from[i]!;
+  return at;
+}
+
+/** The keys of a chunk as strings, in its order. */
+export function chunkKeys(v: ChunkView): string[] {
+  const keys = new Array<string>(v.count);
+  const buf = Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.length);
+  let units = 0;
+  for (let i = 0; i < v.count; i++) units += v.units[i]!;
+  if (units === v.bytes.length) {
+    // ASCII only: one string, cut at the ends.
+    const text = buf.toString('latin1');
+    for (let i = 0, at = 0; i < v.count; i++) keys[i] = text.slice(at, (at = v.ends[i]!));
+  } else {
+    for (let i = 0, at = 0; i < v.count; i++) keys[i] = buf.toString('utf8', at, (at = v.ends[i]!));
+  }
+  return keys;
 }
 
 /** The inverse of `encodePartitions`: the thread's keys and partials in first-seen order. */
 export function decodePartitions(chunks: readonly ArrayBuffer[]): [keys: string[], values: number[]] {
-  const decoded = chunks.map((c) => decodeChunk(c));
-  const total = decoded.reduce((a, c) => a + c.keys.length, 0);
+  const views = chunks.map(viewChunk);
+  const total = views.reduce((a, v) => a + v.count, 0);
   const keys = new Array<string>(total);
   const values = new Array<number>(total);
-  for (const c of decoded) {
-    for (let i = 0; i < c.keys.length; i++) {
-      keys[c.ranks[i]!] = c.keys[i]!;
-      values[c.ranks[i]!] = c.values[i]!;
+  for (const v of views) {
+    const ks = chunkKeys(v);
+    for (let i = 0; i < v.count; i++) {
+      keys[v.ranks[i]!] = ks[i]!;
+      values[v.ranks[i]!] = v.values[i]!;
     }
   }
   return [keys, values];

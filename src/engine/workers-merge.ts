@@ -7,7 +7,7 @@
  */
 import type { IssueKind, IssueLog } from '../core/issues.js';
 import { undefinedWarning } from '../operators/stateless.js';
-import { decodeChunk, encodeChunk, RANK_STRIDE } from './partial-codec.js';
+import { allocChunk, chunkKeys, copyBytes, RANK_STRIDE, viewChunk, type ChunkView } from './partial-codec.js';
 import type { WorkerResult } from './worker-task.js';
 
 /** What the main thread sends a thread whose partials are packed: its key partition of every part, in file order. */
@@ -75,38 +75,100 @@ export function premerge(results: readonly WorkerResult[], combine: (a: unknown,
 
 /**
  * Merges one key partition of every part: `chunks[s]` is part `s`'s chunk (parts in file order),
- * whose ranks become `s · RANK_STRIDE + rank`.
+ * whose ranks become `s · RANK_STRIDE + rank`. Keys are compared as bytes, in an open-addressing
+ * table over their hashes (no string is made).
  * @returns a packed chunk, or the arrays when a merged partial is not a number (a sum grown to a BigInt)
  */
 export function mergePartition(chunks: readonly ArrayBuffer[], combine: (a: unknown, b: unknown) => unknown): ArrayBuffer | Merged {
+  const views = chunks.map(viewChunk);
+  let total = 0;
+  let totalBytes = 0;
+  for (const v of views) [total, totalBytes] = [total + v.count, totalBytes + v.bytes.length];
+  const out = allocChunk(total, totalBytes, 0).view;
+  const starts = new Uint32Array(total);
+  let size = 16;
+  while (size < 2 * total) size *= 2;
+  const mask = size - 1;
+  const table = new Int32Array(size); // entry number + 1, 0 for empty
+  let n = 0;
+  let byte = 0;
+  let units = 0;
+  for (let s = 0; s < views.length; s++) {
+    const v = views[s]!;
+    for (let i = 0, from = 0; i < v.count; from = v.ends[i++]!) {
+      const h = v.hashes[i]!;
+      const to = v.ends[i]!;
+      let slot = h & mask;
+      let j = -1;
+      for (let e = table[slot]!; e !== 0; e = table[(slot = (slot + 1) & mask)]!) {
+        if (out.hashes[e - 1] === h && sameBytes(out.bytes, starts[e - 1]!, out.ends[e - 1]!, v.bytes, from, to)) {
+          j = e - 1;
+          break;
+        }
+      }
+      if (j >= 0) {
+        const c = combine(out.values[j], v.values[i]);
+        if (typeof c !== 'number') return mergeByString(views, combine);
+        out.values[j] = c;
+        continue;
+      }
+      table[slot] = n + 1;
+      out.values[n] = v.values[i]!;
+      out.ranks[n] = s * RANK_STRIDE + v.ranks[i]!;
+      out.hashes[n] = h;
+      out.units[n] = v.units[i]!;
+      units += v.units[i]!;
+      starts[n] = byte;
+      byte = copyBytes(v.bytes, from, to, out.bytes, byte);
+      out.ends[n++] = byte;
+    }
+  }
+  // The merged entries, `n` of `total`, into a chunk of their size.
+  const { buffer, view } = allocChunk(n, byte, units);
+  view.values.set(out.values.subarray(0, n));
+  view.ranks.set(out.ranks.subarray(0, n));
+  view.hashes.set(out.hashes.subarray(0, n));
+  view.ends.set(out.ends.subarray(0, n));
+  view.units.set(out.units.subarray(0, n));
+  view.bytes.set(out.bytes.subarray(0, byte));
+  return buffer;
+}
+
+/** Whether `a[af, at)` and `b[bf, bt)` hold the same bytes. */
+function sameBytes(a: Uint8Array, af: number, at: number, b: Uint8Array, bf: number, bt: number): boolean {
+  if (at - af !== bt - bf) return false;
+  for (let i = 0; i < at - af; i++) if (a[af + i] !== b[bf + i]) return false;
+  return true;
+}
+
+/** `mergePartition` with a map of strings, for partials that do not all stay numbers. */
+function mergeByString(views: readonly ChunkView[], combine: (a: unknown, b: unknown) => unknown): Merged {
   const at = new Map<string, number>();
   const keys: string[] = [];
   const values: unknown[] = [];
   const ranks: number[] = [];
-  let numbers = true;
-  for (let s = 0; s < chunks.length; s++) {
-    const c = decodeChunk(chunks[s]!, s * RANK_STRIDE);
-    for (let i = 0; i < c.keys.length; i++) {
-      const k = c.keys[i]!;
-      const j = at.get(k);
-      if (j === undefined) {
-        at.set(k, keys.length);
-        keys.push(k);
-        values.push(c.values[i]);
-        ranks.push(c.ranks[i]!);
-      } else {
-        const v = combine(values[j], c.values[i]);
-        if (typeof v !== 'number') numbers = false;
-        values[j] = v;
+  views.forEach((v, s) => {
+    const ks = chunkKeys(v);
+    for (let i = 0; i < v.count; i++) {
+      const j = at.get(ks[i]!);
+      if (j !== undefined) {
+        values[j] = combine(values[j], v.values[i]);
+        continue;
       }
+      at.set(ks[i]!, keys.length);
+      keys.push(ks[i]!);
+      values.push(v.values[i]);
+      ranks.push(s * RANK_STRIDE + v.ranks[i]!);
     }
-  }
-  return numbers ? encodeChunk(keys, values as number[], ranks) : { keys, values, ranks };
+  });
+  return { keys, values, ranks };
 }
 
 /** A merged partition as arrays (decoding a packed one). */
 export function mergedOf(m: ArrayBuffer | Merged): Merged {
-  return m instanceof ArrayBuffer ? decodeChunk(m) : m;
+  if (!(m instanceof ArrayBuffer)) return m;
+  const v = viewChunk(m);
+  return { keys: chunkKeys(v), values: Array.from(v.values), ranks: Array.from(v.ranks) };
 }
 
 /**
