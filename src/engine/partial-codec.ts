@@ -72,23 +72,21 @@ export function hashBytes(bytes: Uint8Array, from: number, to: number): number {
 }
 
 /**
- * Whether a thread's partials can be packed: every key a well-formed string, every partial a number.
+ * Whether a thread's partials can be packed: every key a string, every partial a number (and every
+ * key well-formed UTF-16: see `encodePartitions`).
  * @param keys, values parallel arrays
  */
 export function packable(keys: readonly unknown[], values: readonly unknown[]): keys is string[] {
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    if (typeof k !== 'string' || typeof values[i] !== 'number') return false;
-    if (/[\ud800-\udfff]/.test(k) && !(k as string & { isWellFormed(): boolean }).isWellFormed()) return false;
-  }
+  for (let i = 0; i < keys.length; i++) if (typeof keys[i] !== 'string' || typeof values[i] !== 'number') return false;
   return true;
 }
 
 /**
  * A thread's partials (first-seen order, `packable`) as `n` chunks, one per partition (the key's
- * hash modulo `n`); the rank of an entry is its place in `keys`.
+ * hash modulo `n`); the rank of an entry is its place in `keys`. `undefined` when a key holds a
+ * lone surrogate (it has no UTF-8 bytes of its own: such partials are not packed).
  */
-export function encodePartitions(keys: readonly string[], values: readonly number[], n: number): ArrayBuffer[] {
+export function encodePartitions(keys: readonly string[], values: readonly number[], n: number): ArrayBuffer[] | undefined {
   const count = keys.length;
   // Pass 1: each key's UTF-8 length, hash and partition. An ASCII key is its char codes (no bytes
   // made); another is encoded once and kept.
@@ -110,6 +108,7 @@ export function encodePartitions(keys: readonly string[], values: readonly numbe
     }
     let length = k.length;
     if (high >= 0x80) {
+      if (high >= 0xd800 && !(k as string & { isWellFormed(): boolean }).isWellFormed()) return undefined;
       const bytes = Buffer.from(k, 'utf8');
       encoded.set(i, bytes);
       h = hashBytes(bytes, 0, bytes.length);
@@ -172,7 +171,7 @@ export function chunkKeys(v: ChunkView): string[] {
   return keys;
 }
 
-/** The inverse of `encodePartitions`: the thread's keys and partials in first-seen order. */
+/** The inverse of `encodePartitions` (of its chunks): the thread's keys and partials in first-seen order. */
 export function decodePartitions(chunks: readonly ArrayBuffer[]): [keys: string[], values: number[]] {
   const views = chunks.map(viewChunk);
   const total = views.reduce((a, v) => a + v.count, 0);

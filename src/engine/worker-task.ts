@@ -186,7 +186,7 @@ export class TaskRunner {
     const [keys, values] = partials.length === 1 ? [partials[0]![1], partials[0]![2]] : [[], []];
     if (this.task.partitions && partials.length <= 1 && packable(keys, values)) {
       packed = encodePartitions(keys, values as number[], this.task.partitions);
-      partials = [];
+      if (packed) partials = [];
     }
     return {
       ok: true, partials, packed, inexact: combiner.inexact || undefined, start: this.task.start, cut: !this.ended || undefined, bytesRead: this.read, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],

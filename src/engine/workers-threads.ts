@@ -1,6 +1,6 @@
 /**
  * The worker threads of a `--workers` job (engine/workers-source.ts): each runs
- * engine/worker-entry.js (the bundled worker entry, beside the module that starts it) on one
+ * engine/worker-entry.ts (`ENTRY`) on one
  * `WorkerTask` and talks over its own port. An answer can be taken synchronously (a graceful
  * stop): the thread sets its slot of `WorkerTask.signals` after posting.
  */
@@ -10,6 +10,12 @@ import type { WorkerTask } from './worker-task.js';
 
 /** node:worker_threads, loaded on first use: a job without --workers does not pay for it at start-up. */
 const workerThreads = (): typeof import('node:worker_threads') => createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+
+/**
+ * The thread's module, beside this one: in the bundle (dist/bundle/main.cjs) the CommonJS bundle of
+ * worker-entry.ts (scripts/bundle.js: no ESM loader in the thread), else tsc's worker-entry.js.
+ */
+const ENTRY = import.meta.url.endsWith('.cjs') ? './worker-entry.cjs' : './worker-entry.js';
 
 /** One running thread: its part's number (`WorkerTask.index`) and its port. */
 export interface Thread {
@@ -26,7 +32,7 @@ export class WorkerThreads {
   start(task: WorkerTask, onError: (e: Error) => void): Thread {
     const wt = workerThreads();
     const { port1, port2 } = new wt.MessageChannel();
-    const worker = new wt.Worker(new URL('./worker-entry.js', import.meta.url), { workerData: { task, port: port2 }, transferList: [port2] });
+    const worker = new wt.Worker(new URL(ENTRY, import.meta.url), { workerData: { task, port: port2 }, transferList: [port2] });
     worker.once('error', onError);
     const t = { index: task.index, port: port1, worker };
     this.threads.push(t);
