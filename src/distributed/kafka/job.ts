@@ -52,8 +52,11 @@ export async function openJob(log: KafkaLog, job: string, fresh: NewJob): Promis
     meta = await readJob(log, job);
     if (!meta) throw new Error(`job record of ${job} not readable after writing it`);
   }
-  await log.ensureTopic(names.repartition, meta.keyPartitions, false);
-  await log.ensureTopic(names.changelog, meta.keyPartitions, true);
-  if ((await log.partitions(meta.output)) === null) await log.ensureTopic(meta.output, 1, false);
+  // At once: each is a few round trips to the controller and a wait for the metadata.
+  await Promise.all([
+    log.ensureTopic(names.repartition, meta.keyPartitions, false),
+    log.ensureTopic(names.changelog, meta.keyPartitions, true),
+    log.ensureTopic(meta.output, 1, false),
+  ]);
   return meta;
 }
