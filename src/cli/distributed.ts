@@ -158,11 +158,10 @@ async function runKafka(o: CliOptions, say: Say, p: {
 }): Promise<number> {
   const d = o.distributed!;
   if (p.state) throw new ConfigError('--update-state-by-key: not supported on kafka:// yet (it runs on redis://, or locally)');
-  if (p.stateless) throw new ConfigError('stateless operators alone (no --count/--reduce… --window): not supported on kafka:// yet (it runs on redis://, or locally)');
   const { runKafkaWorker } = await kafkaBackend();
   const warned = new Set<string>();
   return runKafkaWorker({
-    from: d.from, to: d.to, keyPartitions: d.keyPartitions, defaultKeyPartitions: DEFAULT_KEY_PARTITIONS, description: p.description,
+    from: d.from, to: d.to, keyPartitions: d.keyPartitions, defaultKeyPartitions: p.stateless ? 0 : DEFAULT_KEY_PARTITIONS, description: p.description,
     batchIntervalMs: o.batchIntervalMs, once: o.sources.once, sessionTimeoutMs: d.leaseMs, batchRecords: o.sources.maxRecordsPerBatch, idleTimeoutMs: d.idleTimeoutMs, worker: newWorkerId(),
     units: {
       combiner: p.combiner, spec: p.spec, top: p.top, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,

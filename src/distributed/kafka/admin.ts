@@ -7,7 +7,7 @@ import { compareKeys } from '../../core/compare.js';
 import { DStreamError } from '../../core/errors.js';
 import type { OutputRow } from '../partials.js';
 import type { JobStatus } from '../admin.js';
-import { readJob } from './job.js';
+import { changelogPartition, readJob } from './job.js';
 import { jobNames, type KafkaLog } from './log.js';
 import type { Stage1Record, Stage2Record } from './units.js';
 
@@ -42,13 +42,14 @@ export async function kafkaJobStatus(log: KafkaLog, job: string): Promise<JobSta
   status.members = [...members].sort().map((id) => ({ id, expiresInMs: 0 }));
   const inputEnds = await log.endOffsets(meta.input);
   const c1 = await log.committed(names.stage1, meta.input, [...Array(meta.inputPartitions).keys()]);
-  const repEnds = await log.endOffsets(names.repartition);
-  const c2 = await log.committed(names.stage2, names.repartition, [...Array(meta.keyPartitions).keys()]);
+  const stateless = meta.keyPartitions === 0; // no repartition topic, no stage 2
+  const repEnds = stateless ? [] : await log.endOffsets(names.repartition);
+  const c2 = stateless ? new Map<number, number>() : await log.committed(names.stage2, names.repartition, [...Array(meta.keyPartitions).keys()]);
   const tables = new Map<number, Map<string, string>>();
-  for (let q = 0; q < meta.keyPartitions; q++) tables.set(q, await log.table(names.changelog, q));
+  for (let q = 0; q < Math.max(1, meta.keyPartitions); q++) tables.set(q, await log.table(names.changelog, q));
   let complete = true;
   for (let p = 0; p < meta.inputPartitions; p++) {
-    const raw = tables.get(p % meta.keyPartitions)!.get(`s1:${p}`);
+    const raw = tables.get(changelogPartition(meta, p))!.get(`s1:${p}`);
     const s = raw ? (JSON.parse(raw) as Stage1Record) : null;
     const end = meta.endOffsets ? meta.endOffsets[p]! : inputEnds[p]!;
     status.units.push({

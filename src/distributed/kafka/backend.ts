@@ -9,6 +9,9 @@
  *   producer. Kafka has no end-of-input marker: a job created with `--once`
  *   ends at the end offsets noted when it was created. Retention is the
  *   topic's own (`retention.ms`), so `trimInput` removes nothing.
+ * - Output of a stateless job: each stage-1 transaction writes its rows as
+ *   `dstream-lines` records (kafka/stateless-unit.ts), read as entries of
+ *   their input partition, whose `closedMs` is the partition's lines final.
  * - Output: each stage-2 transaction writes its rows (`[startMs, endMs,
  *   record, batchTimeMs]`, no key) and then a progress record (key
  *   `dstream-progress`, `{q, n, c}`: key partition q of n has closed every
@@ -25,6 +28,7 @@ import type { LogUrl } from '../log-url.js';
 import { kafkaJobStatus, resetKafkaJob } from './admin.js';
 import { readJob } from './job.js';
 import { clientOptions, deadline, errorText, KafkaLog } from './log.js';
+import { LINES_KEY } from './stateless-unit.js';
 import { PROGRESS_KEY } from './units.js';
 import { toKafkaUrl } from './url.js';
 
@@ -149,7 +153,7 @@ export class KafkaBackend implements LogBackend {
       const m = /^dstream-(.+)-meta$/.exec(t);
       if (!m) continue;
       const meta = await readJob(this.log, m[1]!);
-      if (meta?.output === name) return { keyPartitions: meta.keyPartitions, pipeline: meta.pipeline, bounded: meta.endOffsets !== null };
+      if (meta?.output === name) return { inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, pipeline: meta.pipeline, bounded: meta.endOffsets !== null };
     }
     return null;
   }
@@ -182,6 +186,9 @@ export class KafkaBackend implements LogBackend {
             flushRows();
             const { q, c } = JSON.parse(rec.value) as { q: number; c: number | null };
             entries.push({ keyPartition: q, closedMs: c === null ? Infinity : c, rows: '' });
+          } else if (rec.key === LINES_KEY) {
+            const { p: ip, c, r: packed } = JSON.parse(rec.value) as { p: number; c: number | null; r: string };
+            entries.push({ keyPartition: ip, closedMs: c === null ? Infinity : c, rows: packed });
           } else if (rec.key === null) rows.push(rec.value);
         }
         if (r.next === cursor[p]) break;

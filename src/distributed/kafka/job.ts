@@ -52,8 +52,14 @@ export async function openJob(log: KafkaLog, job: string, fresh: NewJob): Promis
     meta = await readJob(log, job);
     if (!meta) throw new Error(`job record of ${job} not readable after writing it`);
   }
-  await log.ensureTopic(names.repartition, meta.keyPartitions, false);
-  await log.ensureTopic(names.changelog, meta.keyPartitions, true);
+  // A stateless job (0 key partitions) has no repartition topic; its changelog holds the input partitions' state.
+  if (meta.keyPartitions > 0) await log.ensureTopic(names.repartition, meta.keyPartitions, false);
+  await log.ensureTopic(names.changelog, Math.max(1, meta.keyPartitions), true);
   if ((await log.partitions(meta.output)) === null) await log.ensureTopic(meta.output, 1, false);
   return meta;
+}
+
+/** The changelog partition of input partition `p`'s state record (`s1:P`): p mod the key partitions; 0 for a stateless job. */
+export function changelogPartition(meta: KafkaJobMeta, p: number): number {
+  return meta.keyPartitions > 0 ? p % meta.keyPartitions : 0;
 }
