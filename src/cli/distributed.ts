@@ -64,7 +64,10 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const warned = new Set<string>();
   const issues = new IssueLog(o.onError);
   issues.listen(reporter.onIssue);
-  if (d.from.scheme === 'kafka') return runKafka(o, say, { combiner, spec, merge, top: plan.top, stateless, state: updateFn !== undefined, description, reporter, issues });
+  if (d.from.scheme === 'kafka') {
+    const updateState = updateFn && { fn: updateFn, label: stateLabel(plan.updateState!), issues, batchLines, batchIntervalMs: o.batchIntervalMs };
+    return runKafka(o, say, { combiner, spec, merge, top: plan.top, stateless, updateState, description, reporter, issues });
+  }
 
   // Signals before the worker has joined (connecting, waiting for the topic): stop at once, exit 0.
   let w: Worker | null = null;
@@ -153,18 +156,17 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
 
 /** The worker of a `kafka://` job (src/distributed/kafka/), with what runWorker prepared. */
 async function runKafka(o: CliOptions, say: Say, p: {
-  combiner: JobContext['combiner']; spec: JobContext['spec']; merge: ConstructorParameters<typeof KeyedReducer>[0]; top?: number; stateless: boolean; state: boolean;
+  combiner: JobContext['combiner']; spec: JobContext['spec']; merge: ConstructorParameters<typeof KeyedReducer>[0]; top?: number; stateless: boolean; updateState?: UpdateStateSettings;
   description: ReturnType<typeof pipelineDescription>; reporter: IssueReporter; issues: IssueLog;
 }): Promise<number> {
   const d = o.distributed!;
-  if (p.state) throw new ConfigError('--update-state-by-key: not supported on kafka:// yet (it runs on redis://, or locally)');
   const { runKafkaWorker } = await kafkaBackend();
   const warned = new Set<string>();
   return runKafkaWorker({
     from: d.from, to: d.to, keyPartitions: d.keyPartitions, defaultKeyPartitions: p.stateless ? 0 : DEFAULT_KEY_PARTITIONS, description: p.description,
     batchIntervalMs: o.batchIntervalMs, once: o.sources.once, sessionTimeoutMs: d.leaseMs, batchRecords: o.sources.maxRecordsPerBatch, idleTimeoutMs: d.idleTimeoutMs, worker: newWorkerId(),
     units: {
-      combiner: p.combiner, spec: p.spec, top: p.top, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
+      combiner: p.combiner, spec: p.spec, top: p.top, updateState: p.updateState, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
       mergeReducer: () => new KeyedReducer(p.merge, p.issues, true),
       inputPartitions: 0, keyPartitions: 0, say, onIssue: (i) => p.issues.forward(i),
       onWarning: (m, where) => {

@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_LOG, accessLogLines, createTopic, hasJava, localRunOf, produceLines, readTopic, SKIP_REASON, startBroker, type Broker } from './broker.js';
+import { ACCESS_LOG, hasJava, localRunOf, readTopic, SKIP_REASON, startAccessBroker, type Broker } from './broker.js';
 import { whenStderr, type Job } from './procs.js';
 import { kafkaWorkers } from './workers.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -36,9 +36,7 @@ describe.skipIf(!hasJava || !haveData)('stateless pipelines on Kafka', () => {
   };
 
   beforeAll(async () => {
-    broker = startBroker();
-    await createTopic(broker.address, 'access', 4);
-    await produceLines(broker.address, 'access', accessLogLines(), 4);
+    broker = await startAccessBroker();
     for (const f of ['tsv', 'csv', 'json', 'text']) local.set(f, localRunOf(OPS, f));
   }, 300_000);
   afterAll(() => broker?.close());

@@ -1,6 +1,6 @@
 /**
  * Workers of a distributed Kafka job for the tests in this folder: each is `dstream --from
- * kafka://BROKER/access?group=JOB OPS --once --lease 6s --max-records-per-batch 500 --to
+ * kafka://BROKER/access?group=JOB OPS --once --lease 6s [--max-records-per-batch 500] --to
  * kafka://BROKER/out-JOB` (500 records per partition and transaction: room for faults in the
  * middle), started with extra environment (DSTREAM_FAULT); `cat` prints its output topic and
  * `exited` expects a clean exit 0.
@@ -9,15 +9,18 @@ import { expect } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
 import { startJob, type Job } from './procs.js';
 
-/** @param address the broker's address (read when a worker starts: the broker is started in beforeAll). */
-export function kafkaWorkers(address: () => string, ops: string[]) {
+/**
+ * @param address the broker's address (read when a worker starts: the broker is started in beforeAll).
+ * @param batch flags after `ops` (a state job's own --max-records-per-batch: none).
+ */
+export function kafkaWorkers(address: () => string, ops: string[], batch = ['--max-records-per-batch', '500']) {
   const from = (job: string) => `kafka://${address()}/access?group=${job}`;
   const to = (job: string) => `kafka://${address()}/out-${job}`;
   const worker = (job: string, env: Record<string, string> = {}): Job => {
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {
-      return startJob(['--from', from(job), ...ops, '--once', '--lease', '6s', '--max-records-per-batch', '500', '--to', to(job)]);
+      return startJob(['--from', from(job), ...ops, '--once', '--lease', '6s', ...batch, '--to', to(job)]);
     } finally {
       process.env = saved;
     }

@@ -12,68 +12,37 @@
  * p mod the output's partitions, in the partition's order, so `dstream cat`
  * merges them back into the order of the topic's lines (cat.ts `catLines`).
  */
-import type { Issue } from '../../core/issues.js';
 import { RowCollector } from '../rows.js';
+import { InputPartition, type Stage1Batch } from './input-partition.js';
 import type { LogRecord } from './log.js';
 import type { OutMessage, Stage1Record, UnitContext } from './units.js';
 
 /** Key of a stateless job's output records (see module doc). */
 export const LINES_KEY = 'dstream-lines';
 
-/** What `compute` yields and `commit` adopts. */
-export interface LineBatch {
-  pos: number;
-  state: Stage1Record;
-  issues: Issue[];
-  warning: string | null;
-}
-
-/** One input partition of a stateless job (the shape of `InputUnit`, whose place it takes). */
-export class LineUnit {
-  /** Next offset to read. */
-  pos: number;
-  state: Stage1Record;
+/** One input partition of a stateless job (in the place of an `InputUnit`). */
+export class LineUnit extends InputPartition {
   private readonly collector: RowCollector;
-  private pending: Issue[] = [];
 
   /**
    * @param output the output topic, and its partition count `outputPartitions`.
    * @param end the end offset of a `--once` job; +∞ otherwise.
    */
-  constructor(private readonly ctx: UnitContext, readonly partition: number, committed: number, state: Stage1Record | undefined, readonly end: number,
+  constructor(ctx: UnitContext, partition: number, committed: number, state: Stage1Record | undefined, end: number,
     private readonly output: string, private readonly outputPartitions: number) {
-    this.pos = committed;
-    this.state = state ?? { max: null, eof: false, lines: 0, late: 0 };
+    super(ctx, partition, committed, state, end);
     this.collector = new RowCollector(ctx.combiner);
-    this.collector.issues.listen((i) => this.pending.push(i));
-    if (ctx.onWarning) this.collector.issues.onWarning(ctx.onWarning);
-  }
-
-  /** True when records up to the end (a `--once` job) are read and the end is written. */
-  get done(): boolean {
-    return this.state.eof;
-  }
-
-  /** True when the end must be written now (read up to it, not yet written). */
-  get endDue(): boolean {
-    return !this.state.eof && this.pos >= this.end;
+    this.listen(this.collector.issues);
   }
 
   /**
    * Runs one batch of `records` (offsets from `pos` to `next`; may be empty when only the end is due).
    * @returns the output records to write (see module doc) and what `commit` takes once they are committed.
    */
-  compute(records: LogRecord[], next: number): { messages: OutMessage[]; after: LineBatch } {
+  compute(records: LogRecord[], next: number): { messages: OutMessage[]; after: Stage1Batch } {
     const c = this.collector;
     const before = this.state.lines;
-    this.pending = [];
-    c.begin(before, this.state.max ?? -Infinity);
-    let lines = 0;
-    for (const r of records) {
-      if (r.value === null) continue; // one record is one line, as --kafka reads them
-      c.line(r.value);
-      lines++;
-    }
+    const lines = this.runLines(c, records);
     const packs = c.take();
     const eof = next >= this.end;
     const closed = eof ? null : before + lines;
@@ -86,13 +55,6 @@ export class LineUnit {
     const max = c.maxEventTimeMs;
     const state: Stage1Record = { pos: next, max: Number.isFinite(max) ? max : null, eof, lines: before + lines, late: this.state.late };
     return { messages, after: { pos: next, state, issues: this.pending, warning: null } };
-  }
-
-  /** Adopts a committed batch: its issues are reported. */
-  commit(after: LineBatch): void {
-    this.pos = after.pos;
-    this.state = after.state;
-    for (const i of after.issues) this.ctx.onIssue(i);
   }
 }
 

@@ -36,6 +36,7 @@ import { changelogPartition } from './job.js';
 import { isFenced, Member } from './member.js';
 import { behindOffsets, same } from './rebuild.js';
 import { allEnded, LineUnit } from './stateless-unit.js';
+import { StateInputUnit, StateKeyUnit } from './state-unit.js';
 
 export { behindOffsets };
 import { InputUnit, KeyUnit, type OutMessage, type Stage1Record, type Stage2Record, type UnitContext } from './units.js';
@@ -64,8 +65,9 @@ export class KafkaWorker {
   private readonly s1: Member;
   private readonly s2: Member;
   /** Input partitions held: a stateless job's (`keyPartitions` 0) write their rows to the output themselves (stateless-unit.ts). */
-  private inputs = new Map<number, InputUnit | LineUnit>();
-  private keys = new Map<number, KeyUnit>();
+  private inputs = new Map<number, InputUnit | LineUnit | StateInputUnit>();
+  /** Key partitions held: an `--update-state-by-key` job's keep the keys' state (state-unit.ts). */
+  private keys = new Map<number, KeyUnit | StateKeyUnit>();
   private gen1 = -1;
   private gen2 = -1;
   private stopping = false;
@@ -161,8 +163,9 @@ export class KafkaWorker {
         const rec = states.get(`s1:${p}`);
         const end = meta.endOffsets ? (meta.endOffsets[p] ?? 0) : Infinity;
         const state = rec ? (JSON.parse(rec) as Stage1Record) : undefined;
-        this.inputs.set(p, this.stateless ? new LineUnit(this.ctx, p, committed.get(p) ?? 0, state, end, meta.output, this.outputPartitions)
-          : new InputUnit(this.ctx, p, committed.get(p) ?? 0, state, end));
+        const c = committed.get(p) ?? 0;
+        this.inputs.set(p, this.stateless ? new LineUnit(this.ctx, p, c, state, end, meta.output, this.outputPartitions)
+          : this.ctx.updateState ? new StateInputUnit(this.ctx, p, c, state, end) : new InputUnit(this.ctx, p, c, state, end));
       }
       this.gen1 = v1.generation;
       if (v1.partitions.length) this.ctx.say(`dstream: input partition${v1.partitions.length > 1 ? 's' : ''} ${v1.partitions.join(',')} assigned (generation ${v1.generation})`);
@@ -175,7 +178,9 @@ export class KafkaWorker {
       const states = await this.states(v2.partitions.map((q) => ({ key: `s2:${q}`, q, committed: committed.get(q) ?? 0 })));
       for (const q of v2.partitions) {
         const rec = states.get(`s2:${q}`);
-        const u = new KeyUnit(this.ctx, q, committed.get(q) ?? 0, rec ? (JSON.parse(rec) as Stage2Record) : undefined, this.batchTimeMs);
+        const c = committed.get(q) ?? 0;
+        const u = this.ctx.updateState ? await StateKeyUnit.open(this.ctx, q, c, rec, this.log, this.names.repartition)
+          : new KeyUnit(this.ctx, q, c, rec ? (JSON.parse(rec) as Stage2Record) : undefined, this.batchTimeMs);
         this.keys.set(q, u);
         if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${u.openPanes} open panes rebuilt from the changelog`);
       }
@@ -212,7 +217,7 @@ export class KafkaWorker {
   private async step1(): Promise<boolean> {
     const messages: OutMessage[] = [];
     const offsets: [number, number][] = [];
-    const done: [InputUnit | LineUnit, ReturnType<InputUnit['compute']>['after']][] = [];
+    const done: [InputUnit | LineUnit | StateInputUnit, ReturnType<InputUnit['compute']>['after']][] = [];
     const units = [...this.inputs.values()].filter((u) => !u.done);
     // One fetch for every partition (KafkaLog.readMany), not one per partition.
     const reading = units.filter((u) => !u.endDue);
@@ -229,7 +234,7 @@ export class KafkaWorker {
           u.pos = next; // past transaction markers only
           const quiet = this.quietSince.get(u.partition) ?? Date.now();
           this.quietSince.set(u.partition, quiet);
-          if (this.o.idleTimeoutMs === null || u instanceof LineUnit || u.state.idle || Date.now() - quiet < this.o.idleTimeoutMs) continue;
+          if (this.o.idleTimeoutMs === null || !(u instanceof InputUnit) || u.state.idle || Date.now() - quiet < this.o.idleTimeoutMs) continue;
           this.ctx.say(`dstream: input partition ${u.partition} idle for ${this.o.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);
           const c = u.compute([], next, this.names.repartition, true);
           messages.push(...c.messages, { topic: this.names.changelog, partition: changelogPartition(this.o.meta, u.partition), key: `s1:${u.partition}`, value: JSON.stringify(c.after.state) });
