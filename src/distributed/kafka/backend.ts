@@ -20,12 +20,12 @@
  *   partition, so a reader that has seen it has seen them (`readOutput`).
  */
 import { Producer } from '@platformatic/kafka';
-import { ConfigError, DStreamError } from '../../core/errors.js';
+import { DStreamError } from '../../core/errors.js';
 import type { InputEntry } from '../backend.js';
 import type { JobStatus } from '../admin.js';
 import { ORIGIN, type BackendOptions, type JobAdmin, type LogBackend, type OutputEntry, type OutputInfo } from '../log-backend.js';
 import type { LogUrl } from '../log-url.js';
-import { kafkaJobStatus, resetKafkaJob } from './admin.js';
+import { deleteKafkaTopic, kafkaJobStatus, resetKafkaJob } from './admin.js';
 import { readJob } from './job.js';
 import { clientOptions, deadline, errorText, KafkaLog } from './log.js';
 import { LINES_KEY } from './stateless-unit.js';
@@ -139,9 +139,13 @@ export class KafkaBackend implements LogBackend {
 
   async keepInput(): Promise<void> {}
 
-  /** @throws ConfigError (exit 2): a Kafka topic is deleted with Kafka's tools. */
+  /**
+   * Deletes the topic and every job on it (internal topics, output topics, groups).
+   * @returns the topics and groups deleted.
+   * @throws DStreamError (exit 75) while a job on it has live workers.
+   */
   async deleteTopic(): Promise<number> {
-    throw new ConfigError('dstream topic delete is for redis:// topics; delete a Kafka topic with kafka-topics.sh --delete (and the jobs on it with dstream job reset)');
+    return (await deleteKafkaTopic(this.log, this.topic)).length;
   }
 
   // ---- outputs ----
