@@ -52,7 +52,6 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   checkWorkerFlags(o);
   const plan = distributedPlan(o.operators);
   const stateless = plan.aggregation === undefined && plan.updateState === undefined; // stage 1 writes the rows; no key partitions
-  if (stateless && d.from.nodes) throw new ConfigError('stateless operators alone: not supported on redis+cluster:// yet (its rows are written with the stage-1 commit, in another hash slot); use redis:// (one server) or run locally');
   if (stateless && d.keyPartitions !== undefined) throw new ConfigError('--key-partitions: a pipeline of stateless operators alone has no key partitions (its rows go straight from the input partitions to --to); drop it');
   const { spec, combiner, merge } = await stageSettings(plan, o);
   // A state job's batches are runs of --max-records-per-batch lines of the topic at --batch apart in
