@@ -76,7 +76,7 @@ export class StateKeyUnit {
   pos: number;
   done = false;
   private rows = 0;
-  private readonly table: StateTable;
+  readonly table: StateTable;
   private readonly sources = new Map<number, SourceProgress>();
   /** The committed offset at opening: `replay` reads the open batches' values up to it. */
   private readonly committed: number;
@@ -100,7 +100,8 @@ export class StateKeyUnit {
    */
   static async open(ctx: UnitContext, q: number, committed: number, rec: string | undefined, log: KafkaLog, repartition: string): Promise<StateKeyUnit> {
     const u = new StateKeyUnit(ctx, q, committed, rec === undefined ? undefined : (JSON.parse(rec) as StateKeyRecord));
-    await u.replay(log, repartition);
+    const n = await u.replay(log, repartition);
+    if (u.table.openBatches > 0) ctx.say(`dstream: key partition ${q}: ${u.table.keys} keys' state restored from the changelog, ${n} messages read again for ${u.table.openBatches} open batches`);
     return u;
   }
 
@@ -124,9 +125,9 @@ export class StateKeyUnit {
     return n;
   }
 
-  /** Open batches (for logs). */
+  /** Open panes restored, for the worker's log line: none (`open` says what it restored itself). */
   get openPanes(): number {
-    return this.table.openBatches;
+    return 0;
   }
 
   /**
