@@ -151,3 +151,11 @@ export async function readTopic(broker: string, topic: string): Promise<string[]
     await c.close(true);
   }
 }
+
+/** A broker with the access log produced round-robin to topic `access` of 4 partitions. */
+export async function startAccessBroker(): Promise<Broker> {
+  const broker = startBroker();
+  await createTopic(broker.address, 'access', 4);
+  await produceLines(broker.address, 'access', accessLogLines(), 4);
+  return broker;
+}
