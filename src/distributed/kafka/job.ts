@@ -57,7 +57,7 @@ export async function openJob(log: KafkaLog, job: string, fresh: NewJob): Promis
   await Promise.all([
     meta.keyPartitions > 0 ? log.ensureTopic(names.repartition, meta.keyPartitions, false) : undefined,
     log.ensureTopic(names.changelog, Math.max(1, meta.keyPartitions), true),
-    log.partitions(meta.output).then((n) => (n === null ? log.ensureTopic(meta.output, 1, false) : n)),
+    log.partitions(meta.output).then((n) => (n === null ? log.ensureTopic(meta.output, 1, false) : undefined)),
   ]);
   return meta;
 }
