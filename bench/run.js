@@ -643,7 +643,7 @@ async function main() {
   if (startupText) {
     md.push("## Start-up: `echo x | dstream --count` vs `node -e 0`\n");
     md.push(`\`node bench/startup.js --bin <the copy under test> --runs ${startup.runs}\`: stdin a file holding one line \`x\`, stdout and stderr /dev/null;` +
-      ` wall time from spawn to exit, CPU time (user + system) from ${startup.cpuSource}; medians of interleaved runs.\n`);
+      ` wall time from spawn to exit of a bare run, CPU time (user + system) from ${startup.cpuSource} of a second run right after it; medians of interleaved runs.\n`);
     md.push(startupText.split('\n').filter((l) => l.startsWith('|')).join('\n') + '\n');
   }
   if (rowsText) {

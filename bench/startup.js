@@ -9,9 +9,8 @@
  * Runs this checkout's bin/dstream.js (build it first; `--bin` another one: bench/run.js passes its
  * private copy of the build), each `--vs` build and `node -e 0`,
  * interleaved (round r starts with contender r mod n), N times each (default 30), stdin a file
- * holding `x\n`, stdout and stderr /dev/null. Wall time from spawn to exit (perf or time included,
- * alike for all); CPU time (user + system, every thread) from `perf stat -e task-clock` when perf
- * runs here, else from GNU time (10 ms steps). Prints medians and each contender ÷ `node -e 0`.
+ * holding `x\n`, stdout and stderr /dev/null. Wall time from spawn to exit of a bare run; CPU time (user + system, every thread) from `perf stat -e task-clock` when perf
+ * runs here, else from GNU time (10 ms steps), of a second run right after it. Prints medians and each contender ÷ `node -e 0`.
  * Every run must exit 0. `--json FILE` also writes the medians there:
  * `{ runs, cpuSource, contenders: [{ name, wallMs, cpuMs, wallRatio, cpuRatio }] }` (ratios ÷ `node -e 0`).
  */
@@ -48,9 +47,12 @@ const input = path.join(dir, 'x.txt');
 fs.writeFileSync(input, 'x\n');
 const report = path.join(dir, 'cpu.txt');
 
-/** One run: `{ wallMs, cpuMs, code }`. */
-function measure(argv) {
-  const wrapped = perf ? [perf, 'stat', '-x,', '-e', 'task-clock', '-o', report, ...argv] : [gnuTime, '-f', '%U %S', '-o', report, ...argv];
+/**
+ * One run: `{ wallMs, cpuMs, code }`; with `bare`, the command alone (no perf or time around it:
+ * perf's own start-up here is over twice `node -e 0`'s) and `cpuMs` null.
+ */
+function measure(argv, bare = false) {
+  const wrapped = bare ? argv : perf ? [perf, 'stat', '-x,', '-e', 'task-clock', '-o', report, ...argv] : [gnuTime, '-f', '%U %S', '-o', report, ...argv];
   const fds = [fs.openSync(input, 'r'), fs.openSync('/dev/null', 'w'), fs.openSync('/dev/null', 'w')];
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
@@ -59,6 +61,7 @@ function measure(argv) {
     child.on('exit', (code) => {
       const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
       for (const fd of fds) fs.closeSync(fd);
+      if (bare) return resolve({ wallMs, cpuMs: null, code });
       const text = fs.readFileSync(report, 'utf8');
       const cpuMs = perf
         ? Number(text.split('\n').find((l) => l.includes('task-clock')).split(',')[0])
@@ -73,9 +76,11 @@ const results = contenders.map(() => ({ wall: [], cpu: [] }));
 for (let r = 0; r < runs; r++) {
   for (let k = 0; k < contenders.length; k++) {
     const i = (r + k) % contenders.length;
+    // Wall time from a bare run, CPU time from a run under perf (or GNU time), back to back.
+    const w = await measure(contenders[i].argv, true);
     const m = await measure(contenders[i].argv);
-    if (m.code !== 0) throw new Error(`${contenders[i].name} exited ${m.code}`);
-    results[i].wall.push(m.wallMs);
+    if (w.code !== 0 || m.code !== 0) throw new Error(`${contenders[i].name} exited ${w.code || m.code}`);
+    results[i].wall.push(w.wallMs);
     results[i].cpu.push(m.cpuMs);
   }
 }
