@@ -17,13 +17,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const word = fc.constantFrom('a', 'b', 'ab', '#x', '#X', 'é', 'e\u0301', '日本', '😀', '\ud83d', '0', '-1', '2.5', '1e400', '');
 const line = fc.array(word, { maxLength: 6 }).map((ws) => ws.join(' '));
 
-/** Jobs whose partials are packed (string keys, number partials), and one with number keys (not packed). */
+/** Jobs whose partials are packed (string keys, number partials), one with number keys (not packed), one with both. */
 const jobs: string[][] = [
   ['--flat-map', 'l => l.split(" ")', '--count-by-value', '--format', 'json'],
   ['--map', 'l => [l.split(" ")[0], l.length]', '--reduce-by-key', 'sum', '--format', 'tsv'],
   ['--map', 'l => [l.split(" ")[0], +l.split(" ")[1]]', '--reduce-by-key', 'max', '--format', 'csv'],
   ['--flat-map', 'l => l.split(" ")', '--count-by-value', '--top', '3', '--format', 'tsv'],
   ['--map', 'l => l.length', '--count-by-value', '--format', 'tsv'],
+  // string keys in some parts, number keys in others: the packed parts are unpacked and merged as before
+  ['--map', 'l => (l.length % 3 ? l.split(" ")[0] : l.length)', '--count-by-value', '--format', 'json'],
   ['--filter', 'l => l.includes("a")', '--count', '--format', 'tsv'],
 ];
 
