@@ -18,8 +18,8 @@ export interface MergeRequest {
 /** A merged key partition: keys, partials and ranks (partial-codec.ts) in rank order. */
 export interface Merged {
   keys: string[];
-  values: unknown[];
-  ranks: number[];
+  values: ArrayLike<unknown>;
+  ranks: ArrayLike<number>;
 }
 
 /**
@@ -168,7 +168,7 @@ function mergeByString(views: readonly ChunkView[], combine: (a: unknown, b: unk
 export function mergedOf(m: ArrayBuffer | Merged): Merged {
   if (!(m instanceof ArrayBuffer)) return m;
   const v = viewChunk(m);
-  return { keys: chunkKeys(v), values: Array.from(v.values), ranks: Array.from(v.ranks) };
+  return { keys: chunkKeys(v), values: v.values, ranks: v.ranks };
 }
 
 /**
@@ -183,7 +183,11 @@ export function inRankOrder(parts: readonly Merged[], push: (key: string, value:
     let rank = Infinity;
     for (let p = 0; p < parts.length; p++) {
       const i = next[p]!;
-      if (i < parts[p]!.ranks.length && parts[p]!.ranks[i]! < rank) [best, rank] = [p, parts[p]!.ranks[i]!];
+      const ranks = parts[p]!.ranks;
+      if (i < ranks.length && ranks[i]! < rank) {
+        best = p;
+        rank = ranks[i]!;
+      }
     }
     if (best < 0) return pushed;
     const m = parts[best]!;
