@@ -76,7 +76,8 @@ export function premerge(results: readonly WorkerResult[], combine: (a: unknown,
 /**
  * Merges one key partition of every part: `chunks[s]` is part `s`'s chunk (parts in file order),
  * whose ranks become `s · RANK_STRIDE + rank`. Keys are compared as bytes, in an open-addressing
- * table over their hashes (no string is made).
+ * table over their hashes (no string is made). The first chunk's keys are distinct: they are copied
+ * whole, without comparisons (this runs once per job, mostly before V8 has optimised it).
  * @returns a packed chunk, or the arrays when a merged partial is not a number (a sum grown to a BigInt)
  */
 export function mergePartition(chunks: readonly ArrayBuffer[], combine: (a: unknown, b: unknown) => unknown): ArrayBuffer | Merged {
@@ -93,7 +94,24 @@ export function mergePartition(chunks: readonly ArrayBuffer[], combine: (a: unkn
   let n = 0;
   let byte = 0;
   let units = 0;
-  for (let s = 0; s < views.length; s++) {
+  if (views.length > 0) {
+    const v = views[0]!;
+    out.values.set(v.values);
+    out.ranks.set(v.ranks);
+    out.hashes.set(v.hashes);
+    out.ends.set(v.ends);
+    out.units.set(v.units);
+    out.bytes.set(v.bytes);
+    for (let i = 0; i < v.count; i++) {
+      starts[i] = i === 0 ? 0 : v.ends[i - 1]!;
+      units += v.units[i]!;
+      let slot = v.hashes[i]! & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = i + 1;
+    }
+    [n, byte] = [v.count, v.bytes.length];
+  }
+  for (let s = 1; s < views.length; s++) {
     const v = views[s]!;
     for (let i = 0, from = 0; i < v.count; from = v.ends[i++]!) {
       const h = v.hashes[i]!;
@@ -101,7 +119,9 @@ export function mergePartition(chunks: readonly ArrayBuffer[], combine: (a: unkn
       let slot = h & mask;
       let j = -1;
       for (let e = table[slot]!; e !== 0; e = table[(slot = (slot + 1) & mask)]!) {
-        if (out.hashes[e - 1] === h && sameBytes(out.bytes, starts[e - 1]!, out.ends[e - 1]!, v.bytes, from, to)) {
+        const start = starts[e - 1]!;
+        const end = out.ends[e - 1]!;
+        if (out.hashes[e - 1] === h && sameBytes(out.bytes, start, end, v.bytes, from, to)) {
           j = e - 1;
           break;
         }
