@@ -42,7 +42,8 @@ export interface WorkerTask {
   /**
    * An `Int32Array` over it: slot 0 non-zero asks every part to stop at its next block and answer
    * with what it has read (a graceful stop); slot 1 + `index` is set to 1 once the part's answer is
-   * posted (the main thread waits on it, see engine/workers.ts).
+   * posted, and to 2 once its merged key partition is (the main thread waits on it during a stop,
+   * see engine/workers-source.ts).
    */
   signals?: SharedArrayBuffer;
   /**

@@ -18,8 +18,8 @@ export interface MergeRequest {
 /** A merged key partition: keys, partials and ranks (partial-codec.ts) in rank order. */
 export interface Merged {
   keys: string[];
-  values: unknown[];
-  ranks: number[];
+  values: ArrayLike<unknown>;
+  ranks: ArrayLike<number>;
 }
 
 /**
@@ -76,7 +76,8 @@ export function premerge(results: readonly WorkerResult[], combine: (a: unknown,
 /**
  * Merges one key partition of every part: `chunks[s]` is part `s`'s chunk (parts in file order),
  * whose ranks become `s · RANK_STRIDE + rank`. Keys are compared as bytes, in an open-addressing
- * table over their hashes (no string is made).
+ * table over their hashes (no string is made). The first chunk's keys are distinct: they are copied
+ * whole, without comparisons (this runs once per job, mostly before V8 has optimised it).
  * @returns a packed chunk, or the arrays when a merged partial is not a number (a sum grown to a BigInt)
  */
 export function mergePartition(chunks: readonly ArrayBuffer[], combine: (a: unknown, b: unknown) => unknown): ArrayBuffer | Merged {
@@ -93,7 +94,24 @@ export function mergePartition(chunks: readonly ArrayBuffer[], combine: (a: unkn
   let n = 0;
   let byte = 0;
   let units = 0;
-  for (let s = 0; s < views.length; s++) {
+  if (views.length > 0) {
+    const v = views[0]!;
+    out.values.set(v.values);
+    out.ranks.set(v.ranks);
+    out.hashes.set(v.hashes);
+    out.ends.set(v.ends);
+    out.units.set(v.units);
+    out.bytes.set(v.bytes);
+    for (let i = 0; i < v.count; i++) {
+      starts[i] = i === 0 ? 0 : v.ends[i - 1]!;
+      units += v.units[i]!;
+      let slot = v.hashes[i]! & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = i + 1;
+    }
+    [n, byte] = [v.count, v.bytes.length];
+  }
+  for (let s = 1; s < views.length; s++) {
     const v = views[s]!;
     for (let i = 0, from = 0; i < v.count; from = v.ends[i++]!) {
       const h = v.hashes[i]!;
@@ -101,7 +119,9 @@ export function mergePartition(chunks: readonly ArrayBuffer[], combine: (a: unkn
       let slot = h & mask;
       let j = -1;
       for (let e = table[slot]!; e !== 0; e = table[(slot = (slot + 1) & mask)]!) {
-        if (out.hashes[e - 1] === h && sameBytes(out.bytes, starts[e - 1]!, out.ends[e - 1]!, v.bytes, from, to)) {
+        const start = starts[e - 1]!;
+        const end = out.ends[e - 1]!;
+        if (out.hashes[e - 1] === h && sameBytes(out.bytes, start, end, v.bytes, from, to)) {
           j = e - 1;
           break;
         }
@@ -168,7 +188,7 @@ function mergeByString(views: readonly ChunkView[], combine: (a: unknown, b: unk
 export function mergedOf(m: ArrayBuffer | Merged): Merged {
   if (!(m instanceof ArrayBuffer)) return m;
   const v = viewChunk(m);
-  return { keys: chunkKeys(v), values: Array.from(v.values), ranks: Array.from(v.ranks) };
+  return { keys: chunkKeys(v), values: v.values, ranks: v.ranks };
 }
 
 /**
@@ -183,7 +203,11 @@ export function inRankOrder(parts: readonly Merged[], push: (key: string, value:
     let rank = Infinity;
     for (let p = 0; p < parts.length; p++) {
       const i = next[p]!;
-      if (i < parts[p]!.ranks.length && parts[p]!.ranks[i]! < rank) [best, rank] = [p, parts[p]!.ranks[i]!];
+      const ranks = parts[p]!.ranks;
+      if (i < ranks.length && ranks[i]! < rank) {
+        best = p;
+        rank = ranks[i]!;
+      }
     }
     if (best < 0) return pushed;
     const m = parts[best]!;
