@@ -14,6 +14,7 @@
 import { DStreamError } from '../../core/errors.js';
 import { deadline } from './client.js';
 import { batchRecords, readBatches, type FetchedPartition, type FetchTransport, type LogRecord } from './wire.js';
+import { committedData } from '../../sources/kafka/aborted.js';
 
 /** What one read of a partition asks for: records from `from` up to `to` (exclusive offsets), `max` at most. */
 export interface ReadWant {
@@ -46,8 +47,6 @@ interface Ahead {
   at: number;
 }
 
-const IS_TRANSACTIONAL = 0x10;
-const IS_CONTROL = 0x20;
 /**
  * Sizing a partition's part of an answer (`partitionMaxBytes`) for a read of N records: N times the
  * bytes per record of the topic's answers so far (the first answer assumes 256: the bundled access log's
@@ -174,8 +173,7 @@ export class LogReader {
       throw new Error(`fetch ${topic}-${w.partition}: error code ${tp.errorCode}`);
     }
     const records: LogRecord[] = [];
-    const aborted = [...tp.abortedTransactions].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
-    const abortedNow = new Set<bigint>();
+    const isData = committedData(tp.abortedTransactions);
     let next = w.next;
     let bytes = 0;
     let count = 0;
@@ -184,13 +182,9 @@ export class LogReader {
       const last = first + b.lastOffsetDelta;
       bytes += b.bytes;
       count += b.count;
-      while (aborted.length && aborted[0]!.firstOffset <= BigInt(last)) abortedNow.add(aborted.shift()!.producerId);
+      const data = isData(b); // every batch, in order: it follows the aborted transactions
       if (last < w.next) continue;
-      if (b.attributes & IS_CONTROL) {
-        abortedNow.delete(b.producerId); // the end of that producer's transaction
-      } else if (!((b.attributes & IS_TRANSACTIONAL) && abortedNow.has(b.producerId))) {
-        batchRecords(b, w.next, records);
-      }
+      if (data) batchRecords(b, w.next, records);
       next = last + 1;
     }
     if (count > 0) this.recordBytes.set(topic, bytes / count);

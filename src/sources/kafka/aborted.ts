@@ -11,9 +11,9 @@
  * fetch), so every reader runs the answer through this as well.
  */
 
-/** The batch fields the decision reads (the client's `RecordsBatch`). */
+/** The batch fields the decision reads (the client's `RecordsBatch`; distributed/kafka/wire.ts's batches). */
 export interface BatchHead {
-  firstOffset: bigint;
+  firstOffset: bigint | number;
   lastOffsetDelta: number;
   attributes: number;
   producerId: bigint;
@@ -36,7 +36,7 @@ export function committedData(aborted: readonly AbortedTransaction[]): (batch: B
   const pending = [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
   const open = new Set<bigint>();
   return (b) => {
-    const last = b.firstOffset + BigInt(b.lastOffsetDelta);
+    const last = BigInt(b.firstOffset) + BigInt(b.lastOffsetDelta);
     while (pending.length && pending[0]!.firstOffset <= last) open.add(pending.shift()!.producerId);
     if (b.attributes & IS_CONTROL) {
       open.delete(b.producerId); // the end of that producer's transaction
