@@ -37,9 +37,9 @@ import { isFenced, Member } from './member.js';
 import { behindOffsets, same } from './rebuild.js';
 import { allEnded, LineUnit } from './stateless-unit.js';
 import { StateInputUnit, StateKeyUnit } from './state-unit.js';
-
-export { behindOffsets };
 import { InputUnit, KeyUnit, type OutMessage, type Stage1Record, type Stage2Record, type UnitContext } from './units.js';
+
+export { behindOffsets }; // where tests and older imports look for it
 
 /** Settings of a Kafka worker. Durations in ms. */
 export interface KafkaWorkerOptions {
