@@ -92,6 +92,13 @@ describe.skipIf(!hasJava || !haveData)('--update-state-by-key on Kafka', () => {
     expect(await job.cat('kill', 'json')).toBe(local.get('json'));
   }, 300_000);
 
+  it('a key partition\'s state larger than the broker accepts ends the worker with exit 1 and what to do, instead of retrying for ever', async () => {
+    const big = ['--map', 'l => ["k", 1]', '--update-state-by-key', '(vs, s) => "x".repeat(2000000)'];
+    const r = await runCli(['--from', job.from('big'), ...big, '--once', '--to', job.to('big')]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/job big: a record of a transaction is larger than the broker accepts \(MESSAGE_TOO_LARGE/);
+  }, 120_000);
+
   it('a new job without --once is refused before it is created (its table would never be output), exit 2', async () => {
     const r = await runCli(['--from', job.from('live'), ...JOB, '--to', job.to('live')]);
     expect(r.code).toBe(2);

@@ -30,8 +30,8 @@
  * window closes, and each worker exits when every key partition says done.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { DStreamError } from '../../core/errors.js';
 import { errorText, jobNames, type KafkaJobMeta, type KafkaLog } from './log.js';
+import { fatalError, isFatal } from './fatal.js';
 import { changelogPartition } from './job.js';
 import { isFenced, Member } from './member.js';
 import { behindOffsets, same } from './rebuild.js';
@@ -101,7 +101,7 @@ export class KafkaWorker {
 
   /**
    * Runs until the job is complete or stopped. Broker errors are retried, never thrown.
-   * @throws DStreamError from the operators (`--on-error fail`) or a lost input offset.
+   * @throws DStreamError from the operators (`--on-error fail`), a lost input offset, or a record too large for the broker (fatal.ts).
    */
   async run(): Promise<void> {
     this.outputPartitions = (await this.log.partitions(this.o.meta.output)) ?? 1;
@@ -121,7 +121,7 @@ export class KafkaWorker {
             if (await this.complete()) break;
           }
         } catch (e) {
-          if (e instanceof DStreamError) throw e;
+          if (isFatal(e)) throw fatalError(e, this.o.job);
           if (isFenced(e)) {
             this.ctx.say(`dstream: fenced: the group moved partitions away from this worker (${errorText(e).slice(0, 200)}); its uncommitted batch is dropped`);
           } else if (++this.errors === 1 || this.errors % 50 === 0) {
