@@ -116,7 +116,8 @@ export class KafkaWorker {
           for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
           progressed = (a as PromiseFulfilledResult<boolean>).value || (b as PromiseFulfilledResult<boolean>).value;
           this.errors = 0;
-          if (!progressed && this.o.meta.endOffsets && Date.now() - lastCheck >= 500) {
+          // The changelog is read at most every 500 ms; key partitions held here and done need no read.
+          if (!progressed && this.o.meta.endOffsets && (this.heldDone() || Date.now() - lastCheck >= 500)) {
             lastCheck = Date.now();
             if (await this.complete()) break;
           }
@@ -278,10 +279,17 @@ export class KafkaWorker {
     return true;
   }
 
+  /** True when every key partition is known done without reading the changelog (found done before, or held here and done). */
+  private heldDone(): boolean {
+    for (let q = 0; q < this.o.meta.keyPartitions; q++) if (!this.doneKeys.has(q) && !this.keys.get(q)?.done) return false;
+    return true;
+  }
+
   /** True when every key partition has output its last window (a `--once` job). */
   private async complete(): Promise<boolean> {
     if (this.stateless) return allEnded(await this.changelogTable(0), this.o.meta.inputPartitions);
     for (let q = 0; q < this.o.meta.keyPartitions; q++) {
+      if (this.keys.get(q)?.done) this.doneKeys.add(q); // held here: its done state is committed (a failed commit drops the units)
       if (this.doneKeys.has(q)) continue;
       const rec = (await this.changelogTable(q)).get(`s2:${q}`);
       if (!rec || !(JSON.parse(rec) as Stage2Record).done) return false;

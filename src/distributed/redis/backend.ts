@@ -180,12 +180,21 @@ export class RedisBackend implements LogBackend {
   }
 
   async inputAdded(p: number): Promise<number> {
+    return (await this.inputCounts(p)).added;
+  }
+
+  /**
+   * Entries of input partition `p` ever appended (`added`) and still held (`length`); their difference
+   * is what retention trimmed. Redis 6.2 does not count appends: `added` is then `length`.
+   */
+  async inputCounts(p: number): Promise<{ added: number; length: number }> {
     try {
       const info = (await this.redis.xinfo('STREAM', this.inputKey(p))) as unknown[];
       const i = info.indexOf('entries-added');
-      return i >= 0 ? Number(info[i + 1]) : Number(info[info.indexOf('length') + 1]);
+      const length = Number(info[info.indexOf('length') + 1]);
+      return { added: i >= 0 ? Number(info[i + 1]) : length, length };
     } catch {
-      return 0; // no such stream yet
+      return { added: 0, length: 0 }; // no such stream yet
     }
   }
 
