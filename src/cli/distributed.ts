@@ -63,10 +63,8 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const warned = new Set<string>();
   const issues = new IssueLog(o.onError);
   issues.listen(reporter.onIssue);
-  if (d.from.scheme === 'kafka') {
-    const updateState = updateFn && { fn: updateFn, label: stateLabel(plan.updateState!), issues, batchLines, batchIntervalMs: o.batchIntervalMs };
-    return runKafka(o, say, { combiner, spec, merge, top: plan.top, stateless, updateState, description, reporter, issues });
-  }
+  const updateState: UpdateStateSettings | undefined = updateFn && { fn: updateFn, label: stateLabel(plan.updateState!), issues, batchLines, batchIntervalMs: o.batchIntervalMs };
+  if (d.from.scheme === 'kafka') return runKafka(o, say, { combiner, spec, merge, top: plan.top, stateless, updateState, description, reporter, issues });
 
   // Signals before the worker has joined (connecting, waiting for the topic): stop at once, exit 0.
   let w: Worker | null = null;
@@ -125,7 +123,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     const ctx: JobContext = {
       backend, log, worker, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output,
       combiner, stateless, spec, top: plan.top,
-      updateState: updateFn && { fn: updateFn, label: stateLabel(plan.updateState!), issues, batchLines, batchIntervalMs: o.batchIntervalMs }, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
+      updateState, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
       mergeReducer: () => new KeyedReducer(merge, issues, true),
       batchEntries: 64,
       idleTimeoutMs: d.idleTimeoutMs !== undefined ? d.idleTimeoutMs : (await backend.isBounded()) ? null : DEFAULT_PARTITION_IDLE_MS,

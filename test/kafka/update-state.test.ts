@@ -5,7 +5,7 @@
  * N`; line k of input partition p is line k·n + p), so `dstream cat` prints
  * the local run's table byte for byte — the same table the Redis backend
  * gives (test/distributed/update-state.test.ts runs the same JOB against the
- * same local run). The function is order- and batch-sensitive (values in
+ * same local run, and here both backends run it). The function is order- and batch-sensitive (values in
  * order, batch times, a key removed), so a wrong cut, order or time shows.
  * Kill -9 of a worker inside a stage-1 transaction, with a replacement: the
  * key partitions' new owners restore the state from the changelog and read
@@ -18,6 +18,8 @@ import { ACCESS_LOG, hasJava, localRunOf, SKIP_REASON, startAccessBroker, type B
 import { whenStderr } from './procs.js';
 import { kafkaWorkers } from './workers.js';
 import { runCli } from '../helpers/run-cli.js';
+import { publishFile } from '../distributed/procs.js';
+import { redisAvailable, startRedis } from '../distributed/redis-harness.js';
 
 const haveData = existsSync(ACCESS_LOG);
 if (!hasJava) console.warn(`skipping test/kafka/update-state.test.ts: ${SKIP_REASON}`);
@@ -51,6 +53,23 @@ describe.skipIf(!hasJava || !haveData)('--update-state-by-key on Kafka', () => {
     expect(st.units.reduce((n, u) => n + (u.rows ?? 0), 0)).toBe(local.get('tsv')!.split('\n').length - 1);
   }, 300_000);
 
+  it.skipIf(!redisAvailable())('the Redis backend prints the same table as the Kafka one (same flags, same file, 4 partitions)', async () => {
+    const redis = await startRedis();
+    try {
+      await publishFile(redis.url('access'), 4, ACCESS_LOG); // a regular file on stdin: a bounded topic
+      const w = await runCli(['--from', redis.url('access', 'r'), ...JOB, '--to', redis.url('r-out')]);
+      expect(w.code, w.stderr).toBe(0);
+      const fromRedis = await runCli(['cat', redis.url('r-out')]);
+      expect(fromRedis.code, fromRedis.stderr).toBe(0);
+      const kafka = job.worker('vs-redis');
+      await job.exited(kafka);
+      expect(await job.cat('vs-redis')).toBe(fromRedis.stdout);
+      expect(fromRedis.stdout).toBe(local.get('tsv'));
+    } finally {
+      await redis.stop();
+    }
+  }, 300_000);
+
   it('without --max-records-per-batch the whole input is one batch, as locally', async () => {
     const w = one.worker('one');
     await one.exited(w);
@@ -72,6 +91,13 @@ describe.skipIf(!hasJava || !haveData)('--update-state-by-key on Kafka', () => {
     expect(await job.cat('kill')).toBe(local.get('tsv'));
     expect(await job.cat('kill', 'json')).toBe(local.get('json'));
   }, 300_000);
+
+  it('a key partition\'s state larger than the broker accepts ends the worker with exit 1 and what to do, instead of retrying for ever', async () => {
+    const big = ['--map', 'l => ["k", 1]', '--update-state-by-key', '(vs, s) => "x".repeat(2000000)'];
+    const r = await runCli(['--from', job.from('big'), ...big, '--once', '--to', job.to('big')]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/job big: a record of a transaction is larger than the broker accepts \(MESSAGE_TOO_LARGE/);
+  }, 120_000);
 
   it('a new job without --once is refused before it is created (its table would never be output), exit 2', async () => {
     const r = await runCli(['--from', job.from('live'), ...JOB, '--to', job.to('live')]);

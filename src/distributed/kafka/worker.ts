@@ -30,16 +30,16 @@
  * window closes, and each worker exits when every key partition says done.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { DStreamError } from '../../core/errors.js';
 import { errorText, jobNames, type KafkaJobMeta, type KafkaLog } from './log.js';
+import { fatalError, isFatal } from './fatal.js';
 import { changelogPartition } from './job.js';
 import { isFenced, Member } from './member.js';
-import { behindOffsets, same } from './rebuild.js';
+import { behindOffsets, changelogStates, same } from './rebuild.js';
 import { allEnded, LineUnit } from './stateless-unit.js';
 import { StateInputUnit, StateKeyUnit } from './state-unit.js';
-
-export { behindOffsets };
 import { InputUnit, KeyUnit, type OutMessage, type Stage1Record, type Stage2Record, type UnitContext } from './units.js';
+
+export { behindOffsets }; // where tests and older imports look for it
 
 /** Settings of a Kafka worker. Durations in ms. */
 export interface KafkaWorkerOptions {
@@ -101,7 +101,7 @@ export class KafkaWorker {
 
   /**
    * Runs until the job is complete or stopped. Broker errors are retried, never thrown.
-   * @throws DStreamError from the operators (`--on-error fail`) or a lost input offset.
+   * @throws DStreamError from the operators (`--on-error fail`), a lost input offset, or a record too large for the broker (fatal.ts).
    */
   async run(): Promise<void> {
     this.outputPartitions = (await this.log.partitions(this.o.meta.output)) ?? 1;
@@ -125,7 +125,7 @@ export class KafkaWorker {
             if (await this.complete()) break;
           }
         } catch (e) {
-          if (e instanceof DStreamError) throw e;
+          if (isFatal(e)) throw fatalError(e, this.o.job);
           if (isFenced(e)) {
             this.ctx.say(`dstream: fenced: the group moved partitions away from this worker (${errorText(e).slice(0, 200)}); its uncommitted batch is dropped`);
           } else if (++this.errors === 1 || this.errors % 50 === 0) {
@@ -163,7 +163,7 @@ export class KafkaWorker {
     if (v1.generation !== this.gen1 || !same(v1.partitions, [...this.inputs.keys()])) {
       this.inputs.clear();
       const committed = await this.log.committed(this.names.stage1, meta.input, v1.partitions);
-      const states = await this.states(v1.partitions.map((p) => ({ key: `s1:${p}`, q: changelogPartition(meta, p), committed: committed.get(p) ?? 0 })));
+      const states = await changelogStates(this.log, this.names.changelog, v1.partitions.map((p) => ({ key: `s1:${p}`, q: changelogPartition(meta, p), committed: committed.get(p) ?? 0 })));
       for (const p of v1.partitions) {
         const rec = states.get(`s1:${p}`);
         const end = meta.endOffsets ? (meta.endOffsets[p] ?? 0) : Infinity;
@@ -180,7 +180,7 @@ export class KafkaWorker {
     if (v2.generation !== this.gen2 || !same(v2.partitions, [...this.keys.keys()])) {
       this.keys.clear();
       const committed = await this.log.committed(this.names.stage2, this.names.repartition, v2.partitions);
-      const states = await this.states(v2.partitions.map((q) => ({ key: `s2:${q}`, q, committed: committed.get(q) ?? 0 })));
+      const states = await changelogStates(this.log, this.names.changelog, v2.partitions.map((q) => ({ key: `s2:${q}`, q, committed: committed.get(q) ?? 0 })));
       for (const q of v2.partitions) {
         const rec = states.get(`s2:${q}`);
         const c = committed.get(q) ?? 0;
@@ -192,30 +192,6 @@ export class KafkaWorker {
       this.gen2 = v2.generation;
       if (v2.partitions.length) this.ctx.say(`dstream: key partition${v2.partitions.length > 1 ? 's' : ''} ${v2.partitions.join(',')} assigned (generation ${v2.generation})`);
     }
-  }
-
-  /**
-   * The changelog records of `units` (key `s1:P`/`s2:Q`, changelog partition, committed offset). A
-   * record older than its committed offset (its `pos`) is read again after 50 ms: the transaction's
-   * marker can reach the offsets (which `committed` waits for) before the changelog partition, and
-   * state older than its offsets would apply or close again what was already output.
-   * @throws Error when the changelog has not caught up within 10 s (the worker retries the rebalance).
-   */
-  private async states(units: { key: string; q: number; committed: number }[]): Promise<Map<string, string | undefined>> {
-    for (let attempt = 0; ; attempt++) {
-      const tables = await this.tables(units.map((u) => u.q));
-      const out = new Map(units.map((u) => [u.key, tables.get(u.q)!.get(u.key)]));
-      const behind = behindOffsets(units, out);
-      if (behind.length === 0) return out;
-      if (attempt >= 200) throw new Error(`the changelog is behind the committed offsets of ${behind.join(', ')}`);
-      await delay(50);
-    }
-  }
-
-  private async tables(partitions: number[]): Promise<Map<number, Map<string, string>>> {
-    const out = new Map<number, Map<string, string>>();
-    for (const q of new Set(partitions)) out.set(q, await this.log.table(this.names.changelog, q));
-    return out;
   }
 
   /** One stage-1 step over every held input partition; true when something was committed. */
