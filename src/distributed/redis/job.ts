@@ -27,7 +27,7 @@ import type { JobStatus } from '../admin.js';
 import { JobGoneError, ORIGIN, type Assignment, type Held, type JobLog, type LogBackend } from '../log-backend.js';
 import { plan } from './assign.js';
 import { hash, numText, OUTPUTS, range, textNum, toMessage, type Entry } from './codec.js';
-import type { JobKeys, TopicKeys } from './keys.js';
+import { linesOutputKey, type JobKeys, type TopicKeys } from './keys.js';
 import type { Client } from './scripts.js';
 import { commitStage1, rollForward } from './stage1-commit.js';
 import { missedByNewJob, type TopicInput } from './retention.js';
@@ -284,7 +284,7 @@ export class RedisJob implements JobLog {
     if (meta) {
       for (const p of range(meta.inputPartitions)) keys.push(this.k.s1(p), this.k.lease(`s1:${p}`));
       // A stateless job (no key partitions) has one output stream per input partition.
-      if (meta.keyPartitions === 0) for (const p of range(meta.inputPartitions)) keys.push(this.k.output(meta.output, p));
+      if (meta.keyPartitions === 0) for (const p of range(meta.inputPartitions)) keys.push(linesOutputKey(this.k.base, meta.output, p, this.b.cluster));
       for (const q of range(meta.keyPartitions)) keys.push(...(['s2', 's2in', 'seen', 'lease'] as const).map((w) => this.k.kp(q, w)), this.k.output(meta.output, q));
       // A job of the older layout (one hash slot: ds:{T}:job:G:…, output ds:{T}:out:NAME).
       const p = this.k.prefix;
