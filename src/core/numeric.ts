@@ -45,13 +45,15 @@ export function parseDecimal(s: string): Numeric | undefined {
   while (c >= 48 && c <= 57) c = s.charCodeAt(++i);
   let digits = i - intStart;
   let integer = true;
+  let fracStart = i;
   if (c === 46) { // .
     integer = false;
-    const fracStart = ++i;
+    fracStart = ++i;
     c = s.charCodeAt(i);
     while (c >= 48 && c <= 57) c = s.charCodeAt(++i);
     digits += i - fracStart;
   }
+  const fracEnd = i;
   if (digits === 0) return undefined;
   if (c === 101 || c === 69) { // e E
     integer = false;
@@ -65,8 +67,15 @@ export function parseDecimal(s: string): Numeric | undefined {
   if (integer && digits >= 16) return exactInteger(BigInt(s));
   const v = Number(s);
   if (v === 0 && !integer && nonzeroDigits(s)) return undefined; // below the double range (`1e-400`): not 0
-  if (!integer && Number.isInteger(v) && !denotesInteger(s)) return undefined; // a fraction the double drops whole
+  // A fraction the double drops whole: without an exponent (`200.0`, the usual case) the digits after the point are all 0.
+  if (!integer && Number.isInteger(v) && (fracEnd === n ? !zeros(s, fracStart, n) : !denotesInteger(s))) return undefined;
   return v - v === 0 ? v : undefined; // finite
+}
+
+/** Whether `s[from .. to)` is all `0`s. */
+function zeros(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (s.charCodeAt(i) !== 48) return false;
+  return true;
 }
 
 /**

@@ -31,6 +31,7 @@ import type { LogUrl } from '../log-url.js';
 import { hash, OUTPUTS, range, textNum, toInputEntry, type Entry } from './codec.js';
 import { RedisJob } from './job.js';
 import { linesOutputKey, outputKey, TopicKeys } from './keys.js';
+import { streamCounts } from './retention.js';
 import { defineScripts, type Client } from './scripts.js';
 
 /** An output stream as stored: its job's key base `T:G` and key partition count. */
@@ -183,20 +184,11 @@ export class RedisBackend implements LogBackend {
     return (await this.inputCounts(p)).added;
   }
 
-  /**
-   * Entries of input partition `p` ever appended (`added`) and still held (`length`); their difference
-   * is what retention trimmed. Redis 6.2 does not count appends: `added` is then `length`.
-   */
-  async inputCounts(p: number): Promise<{ added: number; length: number }> {
-    try {
-      const info = (await this.redis.xinfo('STREAM', this.inputKey(p))) as unknown[];
-      const i = info.indexOf('entries-added');
-      const length = Number(info[info.indexOf('length') + 1]);
-      return { added: i >= 0 ? Number(info[i + 1]) : length, length };
-    } catch {
-      return { added: 0, length: 0 }; // no such stream yet
-    }
+  /** Entries of input partition `p` ever appended and still held (retention.ts `streamCounts`). */
+  inputCounts(p: number): Promise<{ added: number; length: number }> {
+    return streamCounts(this.redis, this.inputKey(p));
   }
+
 
   /** The jobs of this topic. */
   async groups(): Promise<string[]> {

@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../../core/errors.js';
 import { range } from './codec.js';
+import type { Client } from './scripts.js';
 
 /** What the check reads of a topic (a `RedisBackend`). */
 export interface TopicInput {
@@ -29,4 +30,19 @@ export async function missedByNewJob(topic: TopicInput, group: string): Promise<
     throw new ConfigError(`job ${group} would miss ${missed} input entries of topic '${topic.topic}' that retention trimmed once its other jobs had read them, and leave them out of its answer; publish the file again (after dstream topic delete, or to another topic), with --keep-input to keep the input for jobs created later`);
   }
   return trimmed;
+}
+
+/**
+ * Entries of stream `key` ever appended (`added`) and still held (`length`); their difference is what
+ * was trimmed. Redis 6.2 does not count appends: `added` is then `length`. No stream: both 0.
+ */
+export async function streamCounts(redis: Client, key: string): Promise<{ added: number; length: number }> {
+  try {
+    const info = (await redis.xinfo('STREAM', key)) as unknown[];
+    const i = info.indexOf('entries-added');
+    const length = Number(info[info.indexOf('length') + 1]);
+    return { added: i >= 0 ? Number(info[i + 1]) : length, length };
+  } catch {
+    return { added: 0, length: 0 }; // no such stream yet
+  }
 }
