@@ -21,9 +21,18 @@
  * aborts whatever its predecessor left open. A new owner reads the committed
  * offsets with `requireStable`, so it waits for an undecided transaction of
  * the previous owner before it starts, then rebuilds its units from the
- * changelog. Assignment is the client's eager round-robin (the client has no
- * cooperative-sticky assignor for the classic protocol): at every rebalance
- * every unit is dropped and opened again from its committed state.
+ * changelog.
+ *
+ * Assignment is sticky and cooperative (assignor.ts, on the classic group
+ * protocol): each member says at every join which partitions it holds and in
+ * which generation; a partition that moves is first only revoked (given to
+ * nobody), its owner releases it between two steps and joins again, and the
+ * next generation gives it to its new owner. A unit still assigned in the same
+ * membership is kept as it is (no rebuild); only units newly gained are opened
+ * from their committed state, and all of them when the group gave this worker a
+ * new member id (it was silent past its session timeout). A refused (fenced)
+ * commit was aborted, so the units keep their committed state; a commit of
+ * unknown outcome (a broker error) drops every unit.
  *
  * A `--once` job ends at the end offsets noted at creation: each input
  * partition sends an end marker (watermark +∞) to every key partition, every
@@ -50,7 +59,7 @@ export interface KafkaWorkerOptions {
   /** `--idle-timeout`: processing time without input after which an input partition is declared idle; null: never. */
   idleTimeoutMs: number | null;
   /** Called in each stage-1 transaction before its offsets are added, with its 1-based number in this process (fault injection). */
-  beforeCommit?: (n: number) => void;
+  beforeCommit?: (n: number) => void | Promise<void>;
 }
 
 /** Runs one worker of a Kafka job until the job is complete (`--once`) or `stop()` is called. */
@@ -62,6 +71,18 @@ export class KafkaWorker {
   private keys = new Map<number, KeyUnit>();
   private gen1 = -1;
   private gen2 = -1;
+  /** The member ids the units were reconciled under: a new one means the group dropped this worker (its units are lost). */
+  private member1: string | null = null;
+  private member2: string | null = null;
+  /** Units opened from their committed state (offsets and changelog), and units kept across a rebalance. */
+  private opened = 0;
+  private kept = 0;
+  /** Per held key partition, its committed offset and state record (JSON; a fenced step 2 puts its units back to it). */
+  private committedKeys = new Map<number, { pos: number; rec: string | undefined }>();
+  /** The key partitions applied in the running step 2, until its transaction commits. */
+  private pendingKeys: number[] = [];
+  /** The generations of the last `fenced` line (said once per pair of generations). */
+  private fencedSaid = '';
   private stopping = false;
   private readonly stopped = new AbortController();
   private outputPartitions = 1;
@@ -103,7 +124,8 @@ export class KafkaWorker {
           await this.rebalance();
           // The two stages' transactions are independent (two producers, two groups): their round trips overlap.
           const [a, b] = await Promise.allSettled([this.step1(), this.step2()]);
-          for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
+          const failed = [a, b].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+          if (failed.length) throw new StepFailed(failed);
           progressed = (a as PromiseFulfilledResult<boolean>).value || (b as PromiseFulfilledResult<boolean>).value;
           this.errors = 0;
           if (!progressed && this.o.meta.endOffsets && Date.now() - lastCheck >= 500) {
@@ -111,27 +133,55 @@ export class KafkaWorker {
             if (await this.complete()) break;
           }
         } catch (e) {
-          if (e instanceof DStreamError) throw e;
-          if (isFenced(e)) {
-            this.ctx.say(`dstream: fenced: the group moved partitions away from this worker (${errorText(e).slice(0, 200)}); its uncommitted batch is dropped`);
-          } else if (++this.errors === 1 || this.errors % 50 === 0) {
-            this.ctx.say(`dstream: kafka error (retrying): ${errorText(e).slice(0, 300)}`);
+          const errs = e instanceof StepFailed ? e.errors : [e];
+          const fatal = errs.find((x) => x instanceof DStreamError);
+          if (fatal) throw fatal;
+          const fenced = errs.find((x) => isFenced(x));
+          const at = `${this.gen1}/${this.gen2}`;
+          if (fenced && this.fencedSaid !== at) {
+            this.ctx.say(`dstream: fenced: the group moved partitions away from this worker (${errorText(fenced).slice(0, 200)}); its uncommitted batch is dropped`);
+            this.fencedSaid = at;
           }
-          this.drop();
+          const unknown = errs.find((x) => !isFenced(x));
+          if (unknown) {
+            if (++this.errors === 1 || this.errors % 50 === 0) this.ctx.say(`dstream: kafka error (retrying): ${errorText(unknown).slice(0, 300)}`);
+            this.drop(); // the outcome of a commit is unknown: every unit is opened again from its committed state
+          } else {
+            this.restoreKeys(); // refused, so aborted: the units hold their committed state (step 2's are put back to it)
+          }
         }
         if (!progressed && !this.stopping) await this.sleep(this.errors ? Math.min(2000, 100 * this.errors) : this.o.pollMs);
       }
     } finally {
+      this.ctx.say(`dstream: ${this.opened} unit${this.opened === 1 ? '' : 's'} opened from the committed state, ${this.kept} kept across rebalances`);
       await Promise.all([this.s1.leave(), this.s2.leave()]);
     }
   }
 
-  /** Forgets every unit: they are opened again from their committed state. */
+  /** Units opened from their committed state (offsets and changelog) so far: input and key partitions. */
+  get rebuilds(): number {
+    return this.opened;
+  }
+
+  /** Forgets every unit (a commit of unknown outcome): they are opened again from their committed state. */
   private drop(): void {
     this.inputs.clear();
     this.keys.clear();
+    this.committedKeys.clear();
+    this.pendingKeys = [];
     this.gen1 = this.gen2 = -1;
+    this.member1 = this.member2 = null;
     this.quietSince.clear();
+  }
+
+  /** Puts the key units of a refused step 2 back to their last committed state (`apply` changed them). */
+  private restoreKeys(): void {
+    for (const q of this.pendingKeys) {
+      const c = this.committedKeys.get(q);
+      if (!this.keys.has(q) || c === undefined) this.keys.delete(q); // nothing to go back to: opened again
+      else this.keys.set(q, new KeyUnit(this.ctx, q, c.pos, c.rec === undefined ? undefined : (JSON.parse(c.rec) as Stage2Record), this.batchTimeMs));
+    }
+    this.pendingKeys = [];
   }
 
   /** Waits `ms`, or until `stop()`. */
@@ -139,38 +189,64 @@ export class KafkaWorker {
     return delay(ms, undefined, { signal: this.stopped.signal }).catch(() => undefined);
   }
 
-  /** Opens the units of a new assignment from the committed offsets and the changelog. */
+  /**
+   * Brings the units to each group's assignment: units still assigned in the same membership are
+   * kept as they are; revoked ones are released (the member joins again, so that the next generation
+   * gives them to their new owner); newly assigned ones are opened from the committed offsets and
+   * the changelog. A new member id means the group dropped this worker: every unit is opened again.
+   */
   private async rebalance(): Promise<void> {
     const { meta } = this.o;
     await this.s1.ensureJoined();
     await this.s2.ensureJoined();
     const v1 = this.s1.view();
-    if (v1.generation !== this.gen1 || !same(v1.partitions, [...this.inputs.keys()])) {
-      this.inputs.clear();
-      const committed = await this.log.committed(this.names.stage1, meta.input, v1.partitions);
-      const states = await this.states(v1.partitions.map((p) => ({ key: `s1:${p}`, q: p % meta.keyPartitions, committed: committed.get(p) ?? 0 })));
-      for (const p of v1.partitions) {
+    const d1 = reconcile(v1, this.gen1, this.member1, this.inputs);
+    if (d1) {
+      for (const p of d1.released) this.quietSince.delete(p);
+      const committed = await this.log.committed(this.names.stage1, meta.input, d1.opened);
+      const states = await this.states(d1.opened.map((p) => ({ key: `s1:${p}`, q: p % meta.keyPartitions, committed: committed.get(p) ?? 0 })));
+      for (const p of d1.opened) {
         const rec = states.get(`s1:${p}`);
         const end = meta.endOffsets ? (meta.endOffsets[p] ?? 0) : Infinity;
         this.inputs.set(p, new InputUnit(this.ctx, p, committed.get(p) ?? 0, rec ? (JSON.parse(rec) as Stage1Record) : undefined, end));
       }
+      this.settle(this.s1, v1, d1, 'input');
       this.gen1 = v1.generation;
-      if (v1.partitions.length) this.ctx.say(`dstream: input partition${v1.partitions.length > 1 ? 's' : ''} ${v1.partitions.join(',')} assigned (generation ${v1.generation})`);
+      this.member1 = v1.memberId;
     }
     const v2 = this.s2.view();
-    if (v2.generation !== this.gen2 || !same(v2.partitions, [...this.keys.keys()])) {
-      this.keys.clear();
-      const committed = await this.log.committed(this.names.stage2, this.names.repartition, v2.partitions);
-      const states = await this.states(v2.partitions.map((q) => ({ key: `s2:${q}`, q, committed: committed.get(q) ?? 0 })));
-      for (const q of v2.partitions) {
+    const d2 = reconcile(v2, this.gen2, this.member2, this.keys);
+    if (d2) {
+      for (const q of [...d2.released, ...d2.opened]) this.committedKeys.delete(q);
+      const committed = await this.log.committed(this.names.stage2, this.names.repartition, d2.opened);
+      const states = await this.states(d2.opened.map((q) => ({ key: `s2:${q}`, q, committed: committed.get(q) ?? 0 })));
+      for (const q of d2.opened) {
         const rec = states.get(`s2:${q}`);
         const u = new KeyUnit(this.ctx, q, committed.get(q) ?? 0, rec ? (JSON.parse(rec) as Stage2Record) : undefined, this.batchTimeMs);
         this.keys.set(q, u);
+        this.committedKeys.set(q, { pos: committed.get(q) ?? 0, rec });
         if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${u.openPanes} open panes rebuilt from the changelog`);
       }
+      this.settle(this.s2, v2, d2, 'key');
       this.gen2 = v2.generation;
-      if (v2.partitions.length) this.ctx.say(`dstream: key partition${v2.partitions.length > 1 ? 's' : ''} ${v2.partitions.join(',')} assigned (generation ${v2.generation})`);
+      this.member2 = v2.memberId;
     }
+  }
+
+  /** After a reconciliation: says what the member holds now (it joins again when it released partitions) and logs it. */
+  private settle(m: Member, v: { generation: number; memberId: string | null; partitions: number[] }, d: Reconciled, what: string): void {
+    m.hold(v, v.partitions);
+    this.opened += d.opened.length;
+    this.kept += d.kept.length;
+    const n = v.partitions.length;
+    const parts = [
+      d.lost.length ? `lost ${d.lost.join(',')} (the group dropped this worker)` : '',
+      d.kept.length ? `kept ${d.kept.join(',')}` : '',
+      d.opened.length ? `opened ${d.opened.join(',')} from the committed state` : '',
+      d.released.length ? `released ${d.released.join(',')} to the group` : '',
+    ].filter((x) => x !== '');
+    const head = n ? `${what} partition${n > 1 ? 's' : ''} ${v.partitions.join(',')} assigned` : `no ${what} partitions assigned`;
+    this.ctx.say(`dstream: ${head} (generation ${v.generation})${parts.length ? `: ${parts.join('; ')}` : ''}`);
   }
 
   /**
@@ -245,6 +321,7 @@ export class KafkaWorker {
     const messages: OutMessage[] = [];
     const offsets: [number, number][] = [];
     let late = 0;
+    const applied: { q: number; pos: number; rec: string }[] = [];
     const units = [...this.keys.values()].filter((u) => !u.done);
     const reads = await this.log.readMany(this.names.repartition, units.map((u) => ({ partition: u.partition, from: u.pos, to: Infinity, max: 2000 })));
     for (const [i, u] of units.entries()) {
@@ -252,11 +329,16 @@ export class KafkaWorker {
       if (r.next === u.pos) continue;
       const a = u.apply(r.records, r.next, this.o.meta.output, this.outputPartitions);
       late += a.late;
-      messages.push(...a.messages, { topic: this.names.changelog, partition: u.partition, key: `s2:${u.partition}`, value: JSON.stringify(a.state) });
+      const rec = JSON.stringify(a.state);
+      messages.push(...a.messages, { topic: this.names.changelog, partition: u.partition, key: `s2:${u.partition}`, value: rec });
       offsets.push([u.partition, r.next]);
+      this.pendingKeys.push(u.partition);
+      applied.push({ q: u.partition, pos: r.next, rec });
     }
     if (offsets.length === 0) return false;
     await this.s2.commit(messages, offsets, this.gen2);
+    for (const c of applied) this.committedKeys.set(c.q, { pos: c.pos, rec: c.rec });
+    this.pendingKeys = [];
     if (late > 0) this.ctx.say(`dstream: ${late} partial aggregates arrived after their windows closed (late; dropped)`);
     return true;
   }
@@ -290,9 +372,36 @@ export function behindOffsets(units: { key: string; committed: number }[], recor
   }).map((u) => u.key);
 }
 
-function same(a: number[], b: number[]): boolean {
-  if (a.length !== b.length) return false;
-  const s = [...b].sort((x, y) => x - y);
-  return a.every((x, i) => x === s[i]);
+/** The failures of one step (stage 1, stage 2 or both). */
+class StepFailed extends Error {
+  constructor(readonly errors: unknown[]) {
+    super('step failed');
+  }
+}
+
+/** What a rebalance changes for one stage (partitions ascending). */
+export interface Reconciled {
+  kept: number[];
+  opened: number[];
+  released: number[];
+  lost: number[];
+}
+
+/**
+ * Applies a group's view to the units held: null when nothing changed; else deletes from `units` the
+ * released partitions (no longer assigned) and, when the member id changed since the units were
+ * reconciled (`memberId`, null: never), every unit (lost: someone else may have owned them since).
+ * A unit kept has been held without a gap: the assignor never gives a partition a member claims to
+ * another member in the same generation.
+ */
+export function reconcile(v: { generation: number; memberId: string | null; partitions: number[] }, generation: number, memberId: string | null, units: Map<number, unknown>): Reconciled | null {
+  const held = [...units.keys()].sort((x, y) => x - y);
+  if (v.generation === generation && v.memberId === memberId && held.length === v.partitions.length && held.every((p, i) => p === v.partitions[i])) return null;
+  const lost = memberId !== null && v.memberId !== memberId ? held : [];
+  for (const p of lost) units.delete(p);
+  const assigned = new Set(v.partitions);
+  const released = [...units.keys()].filter((p) => !assigned.has(p)).sort((x, y) => x - y);
+  for (const p of released) units.delete(p);
+  return { kept: v.partitions.filter((p) => units.has(p)), opened: v.partitions.filter((p) => !units.has(p)), released, lost };
 }
 

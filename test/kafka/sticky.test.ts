@@ -1,0 +1,124 @@
+/**
+ * Sticky, cooperative assignment on a real broker (kafka/assignor.ts, worker.ts `rebalance`): a
+ * third worker joining a 2-worker job gets the partitions that move, and only those are opened from
+ * the committed state; the units the first two keep are not rebuilt; the output still equals the
+ * local run byte for byte. Every wait is for an event: a line on a worker's stderr, or its exit; a
+ * worker is held in a step with DSTREAM_FAULT=pause-before-commit@N until the test sends SIGUSR2
+ * (its event loop, heartbeats included, runs on).
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_LOG, accessLogLines, createTopic, hasJava, localRunOf, produceLines, SKIP_REASON, startBroker, type Broker } from './broker.js';
+import { startJob, whenStderr, type Job } from './procs.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const haveData = existsSync(ACCESS_LOG);
+if (!hasJava) console.warn(`skipping test/kafka/sticky.test.ts: ${SKIP_REASON}`);
+else if (!haveData) console.warn(`skipping test/kafka/sticky.test.ts: ${ACCESS_LOG} is absent`);
+
+const OPS = ['--event-time', 'l => l.split("[")[1].split("]")[0]', '--map', 'l => l.split(" ")[8]', '--count-by-value', '--window', '5m', '--watermark', '1m'];
+
+/** Resolves with the first truthy `pred(job.stderr)` (tested on each chunk); rejects if the job exits first. */
+function whenStderrHas<T>(job: Job, pred: (stderr: string) => T | undefined): Promise<T> {
+  return new Promise((res, rej) => {
+    const first = pred(job.stderr);
+    if (first) return res(first);
+    const on = () => {
+      const v = pred(job.stderr);
+      if (v) {
+        job.child.stderr!.off('data', on);
+        res(v);
+      }
+    };
+    job.child.stderr!.on('data', on);
+    void job.exit.then(() => {
+      const v = pred(job.stderr);
+      if (v) res(v);
+      else rej(new Error(`job exited before the expected stderr; stderr:\n${job.stderr}`));
+    });
+  });
+}
+
+/** The input-partition lines of a worker's stderr: generation and the rest of the line. */
+const inputLines = (stderr: string) => [...stderr.matchAll(/input partitions? .*?assigned \(generation (\d+)\)(.*)$/gm)].map((m) => ({ generation: Number(m[1]), line: m[0] }));
+
+/** The partitions a worker's stderr says it opened from the committed state, per stage, in order (repeats kept). */
+function opened(stderr: string): { input: number[]; key: number[] } {
+  const out = { input: [] as number[], key: [] as number[] };
+  for (const m of stderr.matchAll(/^dstream: (?:no )?(input|key) partitions?.*?\(generation \d+\):.*?opened ([\d,]+) from the committed state/gm)) {
+    out[m[1] as 'input' | 'key'].push(...m[2]!.split(',').map(Number));
+  }
+  return out;
+}
+
+describe.skipIf(!hasJava || !haveData)('sticky, cooperative assignment on Kafka', () => {
+  let broker: Broker;
+  const from = (job: string) => `kafka://${broker.address}/access?group=${job}`;
+  const to = (job: string) => `kafka://${broker.address}/out-${job}`;
+  const worker = (job: string, fault?: string): Job => {
+    const saved = process.env.DSTREAM_FAULT;
+    if (fault) process.env.DSTREAM_FAULT = fault;
+    else delete process.env.DSTREAM_FAULT;
+    try {
+      return startJob(['--from', from(job), ...OPS, '--once', '--lease', '6s', '--max-records-per-batch', '500', '--to', to(job)]);
+    } finally {
+      if (saved === undefined) delete process.env.DSTREAM_FAULT;
+      else process.env.DSTREAM_FAULT = saved;
+    }
+  };
+
+  beforeAll(async () => {
+    broker = startBroker();
+    await createTopic(broker.address, 'access', 4);
+    await produceLines(broker.address, 'access', accessLogLines(), 4);
+  }, 300_000);
+  afterAll(() => broker?.close());
+
+  it('a third worker joining two: only the moved partitions are opened anew, the kept ones are not rebuilt; the output equals the local run', async () => {
+    // a: alone, one transaction committed, held in its second (every partition is its own).
+    const a = worker('join', 'pause-before-commit@2');
+    const ws: Job[] = [a];
+    const dump = setTimeout(() => console.error(ws.map((w) => w.stderr).join('\n----\n')), 150_000);
+    await whenStderr(a, /DSTREAM_FAULT: pausing/);
+    // b joins: a keeps half, the other half is revoked (given to nobody while a holds it).
+    const b = worker('join', 'pause-before-commit@1');
+    ws.push(b);
+    await whenStderr(b, /no input partitions assigned/);
+    a.child.kill('SIGUSR2'); // a finishes its step (refused if the generation moved), releases the revoked half, joins again
+    await whenStderr(b, /DSTREAM_FAULT: pausing/); // b got its half and is held in its first transaction
+    // c joins a 2-worker job: one input partition of four moves to it, and 5 key partitions of 16.
+    const aBefore = a.stderr.length;
+    const c = worker('join');
+    ws.push(c);
+    const joinedIn = await whenStderrHas(c, (e) => inputLines(e)[0]?.generation); // c's first generation: the partition that moves is revoked
+    const aSaw = await whenStderrHas(a, (e) => inputLines(e).find((l) => l.generation >= joinedIn)?.line);
+    // Revoked from a (running): c gets it while b is still held, so the job cannot end before. From b: once b goes on.
+    if (/released/.test(aSaw)) await whenStderr(c, /input partitions? [\d,]+ assigned/);
+    b.child.kill('SIGUSR2');
+    for (const w of [a, b, c]) expect(await w.exit, w.stderr).toEqual({ code: 0, signal: null });
+    clearTimeout(dump);
+    const r = await runCli(['cat', to('join'), '--format', 'tsv']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(localRunOf(OPS, 'tsv'));
+
+    const all = [a, b, c].map((w) => opened(w.stderr));
+    for (const [i, w] of [a, b, c].entries()) {
+      expect(w.stderr, `worker ${i}`).not.toMatch(/lost|kafka error/);
+      // A kept unit is never opened again: each partition opened at most once per worker.
+      expect(new Set(all[i]!.input).size, w.stderr).toBe(all[i]!.input.length);
+      expect(new Set(all[i]!.key).size, w.stderr).toBe(all[i]!.key.length);
+    }
+    expect(all[0]!.input.sort(), a.stderr).toEqual([0, 1, 2, 3]); // a alone opened every partition, once
+    expect(all[0]!.key.length, a.stderr).toBe(16);
+    expect(all[1]!.input.length, b.stderr).toBe(2);
+    // c's first input assignment: the one input partition of four that moved to it (a and b held 2 each).
+    // (Once a and b have seen the job complete and left, c is given the rest: all done, opened to be seen so.)
+    expect(opened(/^.*input partitions? [\d,]+ assigned.*$/m.exec(c.stderr)?.[0] ?? '').input.length, c.stderr).toBe(1);
+    // Of 16 key partitions c's quota is 5 (6, 5, 5); b may still have been taking its half when c joined.
+    const firstKeys = opened(/^.*key partitions? [\d,]+ assigned.*$/m.exec(c.stderr)?.[0] ?? '').key.length;
+    expect(firstKeys >= 1 && firstKeys <= 5, c.stderr).toBe(true);
+    expect(a.stderr.slice(aBefore), a.stderr).not.toMatch(/opened [\d,]+ from/); // nothing a held was rebuilt after c joined
+    const total = (w: Job) => Number(/dstream: (\d+) units? opened from the committed state, \d+ kept across rebalances/.exec(w.stderr)?.[1]);
+    expect([a, b, c].map(total)).toEqual(all.map((o) => o.input.length + o.key.length));
+  }, 300_000);
+});
