@@ -4,7 +4,7 @@
  * the committed state; the units the first two keep are not rebuilt; the output still equals the
  * local run byte for byte. Every wait is for an event: a line on a worker's stderr, or its exit; a
  * worker is held in a step with DSTREAM_FAULT=pause-before-commit@N until the test sends SIGUSR2
- * (its event loop, heartbeats included, runs on).
+ * (its event loop, heartbeats included, runs on). `job status` names each worker's partitions.
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,13 @@ describe.skipIf(!hasJava || !haveData)('sticky, cooperative assignment on Kafka'
     await whenStderr(b, /no input partitions assigned/);
     a.child.kill('SIGUSR2'); // a finishes its step (refused if the generation moved), releases the revoked half, joins again
     await whenStderr(b, /DSTREAM_FAULT: pausing/); // b got its half and is held in its first transaction
+    // job status names each worker's input partitions as the sticky assignor gave them.
+    const id = (w: Job) => /worker (\S+) joined/.exec(w.stderr)![1]!;
+    const st = await runCli(['job', 'status', from('join'), '--json']);
+    expect(st.code, st.stderr).toBe(0);
+    const owners = (JSON.parse(st.stdout) as { units: { unit: string; owner: string }[] }).units.filter((u) => u.unit.startsWith('s1:'));
+    const bHolds = /input partitions (\d+,\d+) assigned/.exec(b.stderr)![1]!.split(',').map((p) => `s1:${p}`);
+    expect(owners.map((u) => [u.unit, u.owner]), st.stdout).toEqual(owners.map((u) => [u.unit, bHolds.includes(u.unit) ? id(b) : id(a)]));
     // c joins a 2-worker job: one input partition of four moves to it, and 5 key partitions of 16.
     const c = worker('join');
     ws.push(c);

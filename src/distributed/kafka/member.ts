@@ -27,12 +27,11 @@ export class Member {
   /** The last completed join (SyncGroup answered): generation, member id and assignment, one consistent view. */
   private joined: { generation: number; memberId: string | null; partitions: number[] } = { generation: -1, memberId: null, partitions: [] };
   /**
-   * Partitions were released and no generation has been joined with that said yet (a join already
-   * under way when they were released carries what was held before: the group must rebalance again).
+   * Joins still to complete after partitions were released: 2, since the first may come from a join
+   * request already under way, which said what was held before (the client merges a join into one in
+   * flight); one begun after it says what is held now, so the group can give the released ones away.
    */
-  private released = false;
-  /** The `held` said in the last join request. */
-  private sent: object | null = null;
+  private joinsOwed = 0;
   private rejoining = false;
   /** The options of every join, the client's background re-joins included (the user data is read at each). */
   private readonly joinOptions;
@@ -46,10 +45,10 @@ export class Member {
     this.consumer.on('consumer:group:join', (e: { generationId: number; memberId: string; assignments: { topic: string; partitions: number[] }[] | null }) => {
       const mine = e.assignments?.find((x) => x.topic === topic)?.partitions ?? [];
       this.joined = { generation: e.generationId, memberId: e.memberId, partitions: [...mine].sort((x, y) => x - y) };
-      if (this.sent === this.held) this.released = false; // this generation was assigned knowing the release
+      if (this.joinsOwed > 0) this.joinsOwed--;
     });
     const s = sessionTimeoutMs;
-    const held = () => (this.sent = this.held);
+    const held = () => this.held;
     const consumer = this.consumer;
     this.joinOptions = {
       sessionTimeout: s, rebalanceTimeout: s, heartbeatInterval: Math.max(100, Math.floor(s / 4)),
@@ -77,7 +76,7 @@ export class Member {
     this.held = { memberId: view.memberId, generation: view.generation, partitions: [...partitions] };
     const now = new Set(partitions);
     if (before.memberId !== null && before.memberId === view.memberId && before.partitions.some((p) => !now.has(p))) {
-      this.released = true;
+      this.joinsOwed = 2;
       this.rejoin();
     }
   }
@@ -88,7 +87,7 @@ export class Member {
    */
   async ensureJoined(): Promise<void> {
     if (!this.consumer.isActive()) await this.join();
-    else if (this.released) this.rejoin(); // no generation has been assigned knowing the release yet: again
+    else if (this.joinsOwed > 0) this.rejoin();
   }
 
   /** Joins again in the background (one attempt at a time): the group rebalances with what `hold` said last. */
