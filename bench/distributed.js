@@ -3,6 +3,7 @@
  *
  *   node bench/distributed.js [--backends redis,kafka[,redis-cluster]] [--fsync always|everysec] [--lines N] [--runs N]
  *                             [--key-partitions N] [--out FILE | --no-write] [--dstream PATH/TO/bin/dstream.js]
+ *                             [--baseline PATH/TO/other/bin/dstream.js]
  *   npm run bench:distributed
  *
  * Standalone: not part of `npm run bench` (which rewrites bench/RESULTS.md from
@@ -45,6 +46,10 @@
  *    the workers until the last one has exited (every worker must exit 0). After each
  *    distributed run its output (`dstream cat … --format tsv`) must equal the local run's
  *    bytes; then the job is deleted (`dstream job reset`) to keep the servers' memory flat.
+ *    With --baseline (the bin/dstream.js of another build, e.g. a checkout of main after
+ *    `npm ci && npm run build`), its workers run too, as contenders of their own in the
+ *    same interleaved rounds (the reference answer, `cat` and `job reset` stay this build's):
+ *    before and after a change, measured on the same load.
  * 5. Prints a Markdown report, ratios ÷ the local engine of wall time and CPU time (the
  *    workers' alone, and with the server's CPU during the run), and puts it into
  *    bench/RESULTS.md (or --out FILE) as the section "## Distributed", replacing an earlier one.
@@ -74,7 +79,7 @@ const log = (msg) => process.stderr.write(msg + '\n');
 // ------------------------------------------------------------------ options
 
 function parseArgs(argv) {
-  const opts = { backends: ['redis', 'kafka'], fsync: 'always', lines: 1_000_000, runs: 3, keyPartitions: 8, out: path.join(BENCH, 'RESULTS.md'), dstream: null };
+  const opts = { backends: ['redis', 'kafka'], fsync: 'always', lines: 1_000_000, runs: 3, keyPartitions: 8, out: path.join(BENCH, 'RESULTS.md'), dstream: null, baseline: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -89,6 +94,7 @@ function parseArgs(argv) {
     else if (a === '--out') opts.out = path.resolve(value());
     else if (a === '--no-write') opts.out = null;
     else if (a === '--dstream') opts.dstream = path.resolve(value());
+    else if (a === '--baseline') opts.baseline = path.resolve(value());
     else if (a === '-h' || a === '--help') {
       console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
       process.exit(0);
@@ -96,6 +102,7 @@ function parseArgs(argv) {
   }
   for (const b of opts.backends) if (!['redis', 'kafka', 'redis-cluster'].includes(b)) throw new Error(`--backends: '${b}' is not redis, kafka or redis-cluster`);
   if (opts.fsync !== 'everysec' && opts.fsync !== 'always') throw new Error('--fsync must be always or everysec');
+  if (opts.baseline && !fs.existsSync(opts.baseline)) throw new Error(`--baseline: ${opts.baseline} does not exist`);
   for (const k of ['lines', 'runs', 'keyPartitions']) {
     if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`--${k === 'keyPartitions' ? 'key-partitions' : k} must be a positive integer`);
   }
@@ -531,6 +538,7 @@ async function main() {
   const contenders = [
     { id: 'local', name: 'local engine, 1 process', workers: 0 },
     ...backends.flatMap((b) => [1, 2].map((w) => ({ id: `${b.id}${w}`, name: `${b.label}, ${w} worker${w > 1 ? 's' : ''}`, workers: w, backend: b }))),
+    ...(opts.baseline ? backends.flatMap((b) => [1, 2].map((w) => ({ id: `${b.id}${w}-baseline`, name: `${b.label}, ${w} worker${w > 1 ? 's' : ''}, baseline build`, workers: w, backend: b, bin: opts.baseline }))) : []),
   ].map((c) => ({ ...c, times: [], cpu: [], serverCpu: [], rss: [], problems: [], checks: [], splits: [] }));
 
   async function runLocal(c) {
@@ -550,7 +558,7 @@ async function main() {
     const n = ++seq;
     const group = `bench-${n}-${c.id}`;
     const out = `bench-out-${n}-${c.id}`;
-    const args = [bin, '--from', b.from(group), ...OPS, '--to', b.to(out), ...b.flags];
+    const args = [c.bin ?? bin, '--from', b.from(group), ...OPS, '--to', b.to(out), ...b.flags];
     c.command ??= ['dstream', ...args.slice(1)].map(shq).join(' ').replace(`group=${group}`, 'group=JOB').replace(out, 'OUT');
     const before = serverCpuOf(b);
     const start = process.hrtime.bigint();
@@ -615,8 +623,9 @@ async function main() {
   }
   const cpuModel = /model name\s*:\s*(.*)/.exec(fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
   const head = tryExec('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']) ?? 'unknown';
+  const baselineHead = opts.baseline && tryExec('git', ['-C', path.dirname(path.dirname(opts.baseline)), 'rev-parse', '--short', 'HEAD']);
   const dirty = tryExec('git', ['-C', REPO, 'status', '--porcelain', '--', 'src']);
-  const flags = [opts.backends.join(',') !== 'redis,kafka' ? ` --backends ${opts.backends.join(',')}` : '', opts.fsync !== 'always' ? ` --fsync ${opts.fsync}` : '',
+  const flags = [opts.backends.join(',') !== 'redis,kafka' ? ` --backends ${opts.backends.join(',')}` : '', opts.baseline ? ' --baseline BASELINE' : '', opts.fsync !== 'always' ? ` --fsync ${opts.fsync}` : '',
     opts.lines !== 1_000_000 ? ` --lines ${opts.lines}` : '', opts.runs !== 3 ? ` --runs ${opts.runs}` : '', opts.keyPartitions !== 8 ? ` --key-partitions ${opts.keyPartitions}` : ''].join('');
   const md = [];
   md.push(`${SECTION}\n`);
@@ -630,6 +639,7 @@ async function main() {
     `| node | ${process.version} |`,
     `| **load average** (1 min) before → after | ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)} (other work on the machine: wall times are noisy, CPU times steadier) |`,
     `| dstream | ${opts.dstream ? `\`${opts.dstream}\`` : `git ${head}${dirty ? ` + uncommitted changes in src/ (${dirty.split('\n').length} files)` : ''}, \`npm run build\`, copied before the run`} |`,
+    ...(opts.baseline ? [`| baseline build | \`${opts.baseline}\`${baselineHead ? ` (git ${baselineHead})` : ''}: its workers run as contenders of their own |`] : []),
     `| input | ${input.lines.toLocaleString('en-US')} lines, ${(input.bytes / 1e6).toFixed(0)} MB: \`data/elastic-examples/apache_logs\` × ${input.copies}, copy i shifted by i × 4 days (events ${input.first.slice(0, 10)} … ${input.last.slice(0, 10)}) |`,
     ...backends.map((b) => `| ${b.label} | ${b.server} |`),
     `| output | ${referenceRows.toLocaleString('en-US')} rows (window start, status, count); every distributed run's \`dstream cat\` compared with the local run's bytes |`,
@@ -637,10 +647,11 @@ async function main() {
   md.push(`${opts.runs} timed runs of each, interleaved, after one untimed local run that gives the reference answer; medians:\n`);
   md.push(rows.join('\n') + '\n');
   for (const b of backends) {
-    const [one, two] = contenders.filter((c) => c.backend === b);
+    const [one, two, oneBefore, twoBefore] = contenders.filter((c) => c.backend === b);
     md.push(`- **${b.label}:** 1 worker ${(med(one) / med(local)).toFixed(2)}× the local engine's wall time, 2 workers ${(med(two) / med(local)).toFixed(2)}× ` +
       `(2-worker speed-up over 1 worker ${(med(one) / med(two)).toFixed(2)}×); CPU of the workers ${ratio(medOf(one.cpu), localCpu)}× and ${ratio(medOf(two.cpu), localCpu)}× the local run's.` +
-      (two.splits.length ? ` CPU seconds of each of the 2 workers per run: ${two.splits.join('; ')}.` : ''));
+      (two.splits.length ? ` CPU seconds of each of the 2 workers per run: ${two.splits.join('; ')}.` : '') +
+      (oneBefore ? ` The baseline build in the same rounds: wall ${(med(oneBefore) / med(local)).toFixed(2)}× and ${(med(twoBefore) / med(local)).toFixed(2)}×, CPU ${ratio(medOf(oneBefore.cpu), localCpu)}× and ${ratio(medOf(twoBefore.cpu), localCpu)}×.` : ''));
   }
   md.push(`- Every run, in order: ${contenders.map((c) => `${c.name} ${c.times.map(fmtS).join(', ')} s`).join('; ')}.`);
   md.push('- Wall time of a distributed run: from starting the worker(s) until the last has exited 0 (the job complete and its output committed); the input was loaded beforehand. "dstream CPU s": user + sys of the dstream process(es), summed over the workers (GNU time); "server CPU s": what the redis-server(s) or the Kafka JVM used during the run (/proc). Each distributed run had its own `?group=` and output; its output was deleted afterwards with `dstream job reset`.');
@@ -648,7 +659,7 @@ async function main() {
   md.push('');
   md.push('Commands:\n');
   md.push(`- local: \`dstream ${OPS.map(shq).join(' ')} --format tsv < input > /dev/null\``);
-  for (const c of contenders) if (c.workers === 1) md.push(`- ${c.backend.label} (1 or 2 of these at once): \`${c.command}\``);
+  for (const c of contenders) if (c.workers === 1 && !c.bin) md.push(`- ${c.backend.label} (1 or 2 of these at once): \`${c.command}\``);
   const notes = contenders.filter((c) => c.problems.length);
   if (notes.length) {
     md.push('\nProblems:\n');

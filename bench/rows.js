@@ -6,6 +6,7 @@
  *   DSTREAM_DIST=/path/to/other/dist node bench/rows.js     (another build)
  *   node bench/rows.js --compare /path/to/dist/before          (against that build instead)
  *   node bench/rows.js --no-baseline                           (this build alone)
+ *   node bench/rows.js --json FILE    (also writes the speed-ups there: { tsv: { cpu, wall }, json: … })
  *
  * By default the build is compared, runs interleaved, with issue 21's baseline:
  * the row output of commit 55f925d kept in bench/baselines/rows-55f925d/.
@@ -19,9 +20,13 @@
  * 810,000) per format; runs of the formats (and builds) are interleaved.
  * Prints, per format and build, the median rows/s over the runs, of CPU time
  * (user + system, the figure least disturbed by other processes on a shared
- * machine) and of wall time, and the speed-up this ÷ the baseline (or --compare build).
+ * machine) and of wall time, and the speed-up this ÷ the baseline (or --compare build). The warm-up
+ * runs write to a file: every build must write the same bytes per format, or the script fails.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const dirUrl = (dir) => pathToFileURL(dir.replace(/\/?$/, '/'));
@@ -35,6 +40,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === '--no-baseline') opts.compare = null;
   else if (a === '--runs') opts.runs = Number(process.argv[++i]);
   else if (a === '--format') opts.formats = process.argv[++i].split(',');
+  else if (a === '--json') opts.json = process.argv[++i];
   else throw new Error(`unknown option ${a}`);
 }
 
@@ -54,9 +60,9 @@ async function load(label, url) {
 }
 const builds = [await load('this', dist), ...(opts.compare ? [await load(opts.label, opts.compare)] : [])];
 
-/** Formats `rows` rows in `format` to /dev/null with a build. → { cpuMs, wallMs, bytes } */
-async function run({ FormatSink, StreamOutput }, format) {
-  const stream = fs.createWriteStream('/dev/null');
+/** Formats `rows` rows in `format` to `file` (default /dev/null) with a build. → { cpuMs, wallMs, bytes } */
+async function run({ FormatSink, StreamOutput }, format, file = '/dev/null') {
+  const stream = fs.createWriteStream(file);
   const out = new StreamOutput(stream);
   let batchTimeMs = T0;
   const sink = new FormatSink(out, { format, everyBatch: false, currentBatchTimeMs: () => batchTimeMs });
@@ -86,7 +92,17 @@ const median = (xs) => {
 };
 
 const cases = builds.flatMap((b) => opts.formats.map((f) => ({ b, f, cpu: [], wall: [], bytes: 0 })));
-for (const c of cases) await run(c.b, c.f); // warm-up
+// Warm-up, into a file: every build must write the same bytes per format (the answer check).
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dstream-rows-'));
+const digests = new Map();
+for (const c of cases) {
+  const file = path.join(tmp, 'rows.out');
+  await run(c.b, c.f, file);
+  const digest = crypto.createHash('sha1').update(fs.readFileSync(file)).digest('hex');
+  if (digests.has(c.f) && digests.get(c.f) !== digest) throw new Error(`rows: ${c.f} output of ${c.b.label} differs from ${builds[0].label}'s`);
+  digests.set(c.f, digest);
+}
+fs.rmSync(tmp, { recursive: true, force: true });
 for (let r = 0; r < opts.runs; r++) {
   for (let k = 0; k < cases.length; k++) {
     const c = cases[(r + k) % cases.length];
@@ -96,16 +112,19 @@ for (let r = 0; r < opts.runs; r++) {
     c.bytes = m.bytes;
   }
 }
-console.log(`rows: ${opts.rows.toLocaleString('en-US')} per run, ${opts.runs} runs each, interleaved; builds: ${builds.map((b) => `${b.label} = ${b.url.pathname}`).join(', ')}`);
+console.log(`rows: ${opts.rows.toLocaleString('en-US')} per run, ${opts.runs} runs each, interleaved; builds: ${builds.map((b) => `${b.label} = ${b.url.pathname}`).join(', ')}; same bytes per format: ${builds.length > 1 ? 'yes' : 'n/a'}`);
 console.log('| format | build | rows/s (CPU) | rows/s (wall) | median CPU ms | median wall ms | MB written |\n|---|---|--:|--:|--:|--:|--:|');
 for (const c of cases) {
   const cpu = median(c.cpu);
   const wall = median(c.wall);
   console.log(`| ${c.f} | ${c.b.label} | ${Math.round(opts.rows / (cpu / 1000)).toLocaleString('en-US')} | ${Math.round(opts.rows / (wall / 1000)).toLocaleString('en-US')} | ${cpu.toFixed(0)} | ${wall.toFixed(0)} | ${(c.bytes / 1e6).toFixed(1)} |`);
 }
+const speedUps = {};
 if (builds.length === 2) {
   for (const f of opts.formats) {
     const [now, before] = builds.map((b) => cases.find((c) => c.b === b && c.f === f));
-    console.log(`${f}: this ÷ ${opts.label} speed-up ${(median(before.cpu) / median(now.cpu)).toFixed(2)}× (CPU), ${(median(before.wall) / median(now.wall)).toFixed(2)}× (wall)`);
+    speedUps[f] = { cpu: median(before.cpu) / median(now.cpu), wall: median(before.wall) / median(now.wall) };
+    console.log(`${f}: this ÷ ${opts.label} speed-up ${speedUps[f].cpu.toFixed(2)}× (CPU), ${speedUps[f].wall.toFixed(2)}× (wall)`);
   }
 }
+if (opts.json) fs.writeFileSync(opts.json, JSON.stringify(speedUps));

@@ -1,7 +1,7 @@
 /**
  * bench/run.js — dstream's benchmark suite (`npm run bench`, never part of `npm test`).
  *
- *   node bench/run.js [--size 10m|100m|1g] [--runs N] [--only J1,J3s,scale,floor,state,startup,rows,soak]
+ *   node bench/run.js [--size 10m|100m|1g] [--runs N | --quick] [--only J1,J3s,scale,floor,state,startup,rows,soak]
  *                     [--out FILE] [--dstream PATH/TO/bin/dstream.js [--dstream-note TEXT]]
  *                     [--startup-vs PATH/TO/other/bin/dstream.js]
  *
@@ -23,15 +23,20 @@
  *        processes on the shared machine hits every contender alike; each timed
  *        run must exit 0 and print the same output as its warm-up (except
  *        start-up, whose text output holds the batch time).
+ *    `--quick`: 3 runs of everything (start-up 10) instead of 5 (start-up 30); about half the time.
  * 4. Reports median wall time, min–max, input lines/s and MB/s (decimal MB, at
  *    the median), peak RSS (max over the timed runs, see bench/rss.js) and the
  *    time ratio dstream ÷ baseline (> 1: dstream is slower), into bench/RESULTS.md
- *    (or --out) with a description of the machine, and prints the same Markdown.
+ *    (or --out) with a description of the machine, and prints the same Markdown. The first
+ *    section, "Issue 21 targets", puts every ratio issue 21 sets a target for, from this one run,
+ *    beside its target: J1 ÷ mawk, J2f and J4f ÷ mawk, --workers auto ÷ one thread (J1a, J3a),
+ *    rows/s ÷ the 55f925d row output, the 1 h / 1 s sliding job ÷ the 1 h / 5 min one, start-up
+ *    ÷ `node -e 0`, and whether every answer agreed with its baselines.
  *
  * Groups (ids for --only, case-insensitive): J1 J1a J2 J2f J3 J3a J3s J4 J4f J5 (jobs; the f variants use field(), the
  * a variants run with --workers auto against one thread: every other dstream run has --workers 1), scale
  * (or one of its ids, e.g. W1h/1s-max), floor, state, startup, rows (bench/rows.js: rows/s of tsv and json
- * output); and `soak`
+ * output; startup is bench/startup.js on the same copy, CPU time from perf when it runs); and `soak`
  * (bench/soak.js: a 10-minute `--listen` service job, RSS and heap-used slopes
  * after a 60 s warm-up; DSTREAM_SOAK_SECONDS changes the length), run only
  * when named and printed, not written into RESULTS.md.
@@ -57,7 +62,7 @@ const NODE = process.execPath;
 // ------------------------------------------------------------------ options
 
 function parseArgs(argv) {
-  const opts = { size: '100m', runs: 5, only: null, out: path.join(BENCH, 'RESULTS.md'), dstream: null, dstreamNote: null, startupVs: null };
+  const opts = { size: '100m', runs: 5, quick: false, only: null, out: path.join(BENCH, 'RESULTS.md'), dstream: null, dstreamNote: null, startupVs: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -66,6 +71,7 @@ function parseArgs(argv) {
     };
     if (a === '--size') opts.size = value().toLowerCase();
     else if (a === '--runs') opts.runs = Number(value());
+    else if (a === '--quick') [opts.quick, opts.runs] = [true, 3];
     else if (a === '--only') opts.only = value().split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
     else if (a === '--out') opts.out = path.resolve(value());
     else if (a === '--dstream') opts.dstream = path.resolve(value());
@@ -164,7 +170,7 @@ const EVENT = ['--event-time', EVENT_TIME, '--watermark', '1m'];
 const STATUS_BYTES = 'l => { const f = l.split(" "); return [f[8], +f[9] || 0] }';
 
 /** All groups; `contenders[0]` is always dstream, the reference answer. */
-function defineGroups(bin, tools, startupVs) {
+function defineGroups(bin, tools) {
   // One thread unless asked (`auto`): a file on stdin would otherwise be split across every core (--workers auto).
   const dstream = (args, { auto = false, name = 'dstream' } = {}) => {
     const all = auto ? args : ['--workers', '1', ...args];
@@ -262,13 +268,7 @@ function defineGroups(bin, tools, startupVs) {
     contenders: [dstream([...WHOLE_FILE, '--map', 'l => l', '--count-by-value', '--format', 'tsv']),
       nodeScript('count-distinct.js'), ...awk(['count-distinct.awk'])],
   };
-  const startup = {
-    id: 'startup', title: "start-up: `echo x | dstream --count` vs `node -e ''`", input: 'x', noCheck: true,
-    contenders: [dstream(['--count']),
-      ...(startupVs ? [{ name: 'dstream (--startup-vs)', cmd: NODE, args: [startupVs, '--workers', '1', '--count'], show: `node ${startupVs} --workers 1 --count` }] : []),
-      { name: "node -e ''", cmd: NODE, args: ['-e', ''], show: "node -e ''" }],
-  };
-  return { jobs, scale, floor, state, startup };
+  return { jobs, scale, floor, state };
 }
 
 /** Shell-quotes an argument for display. */
@@ -397,6 +397,53 @@ function scaleTable(groups, corpus) {
   return rows.join('\n');
 }
 
+/**
+ * Issue 21's targets beside this run's ratios (Markdown table). `done` holds the groups run
+ * (`{ jobs, scale, … }`), `rows` bench/rows.js's speed-ups or null, `startup` bench/startup.js's
+ * summary or null. A target is "yes" when the wall-time ratio meets it, "CPU only" when only
+ * the CPU-time ratio does (the wall time of a loaded machine counts waiting for a core), else "no".
+ */
+function targetsSection(done, rows, startup) {
+  const out = ['| target (issue 21) | goal | wall | CPU | met? |', '|---|---|--:|--:|---|'];
+  const x = (v) => (v == null || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(2)}×`);
+  const verdict = (wall, cpu, ok) => (wall == null ? 'not run' : ok(wall) ? 'yes' : cpu != null && ok(cpu) ? 'CPU only' : 'no');
+  const add = (what, goal, wall, cpu, ok) => out.push(`| ${what} | ${goal} | ${x(wall)} | ${x(cpu)} | ${verdict(wall, cpu, ok)} |`);
+  const stats = (g, name) => {
+    const r = g?.results.find((x) => x.contender.name === name);
+    return r ? { med: median(r.times), cpu: r.cpu.length ? median(r.cpu) : null } : null;
+  };
+  const ratio = (a, b, key) => (a && b && a[key] != null && b[key] != null ? a[key] / b[key] : null);
+  const job = (id) => done.jobs?.find((g) => g.id === id);
+  const atMost = (t) => (v) => v <= t;
+  for (const [id, goal] of [['J1', 1.0], ['J2f', 1.6], ['J4f', 1.6]]) {
+    const d = stats(job(id), 'dstream');
+    const m = stats(job(id), 'mawk');
+    add(`${id} dstream ÷ mawk${id === 'J1' ? '' : ', with field()'}`, `≤ ${goal.toFixed(1)}×`, ratio(d, m, 'med'), ratio(d, m, 'cpu'), atMost(goal));
+  }
+  for (const id of ['J1a', 'J3a']) {
+    const one = stats(job(id), 'dstream --workers 1');
+    const auto = stats(job(id), 'dstream');
+    // Speed-up: one thread's time ÷ auto's; in CPU, auto's total CPU ÷ one thread's (its cost, not a speed-up).
+    const wall = ratio(one, auto, 'med');
+    out.push(`| ${id.slice(0, 2)} --workers auto speed-up over one thread (2 cores) | ≥ 1.7× | ${x(wall)} | cost ${x(ratio(auto, one, 'cpu'))} | ${wall == null ? 'not run' : wall >= 1.7 ? 'yes' : 'no'} |`);
+  }
+  for (const f of ['tsv', 'json']) {
+    const r = rows?.[f];
+    out.push(`| rows/s, ${f}, this ÷ 55f925d | ≥ 1.5× | ${x(r?.wall)} | ${x(r?.cpu)} | ${r ? verdict(r.wall, r.cpu, (v) => v >= 1.5) : 'not run'} |`);
+  }
+  for (const reducer of ['sum', 'max']) {
+    const slide = (sl) => stats(done.scale?.find((g) => g.reducer === reducer && g.slide === sl), 'dstream');
+    const [fine, coarse] = [slide('1s'), slide('5m')];
+    add(`1 h / 1 s ÷ 1 h / 5 min, --reduce-by-key ${reducer}`, '< 1.8×', ratio(fine, coarse, 'med'), ratio(fine, coarse, 'cpu'), (v) => v < 1.8);
+  }
+  const s = startup?.contenders[0];
+  add('start-up `echo x \\| dstream --count` ÷ `node -e 0`', '≤ 1.5×', s?.wallRatio, s?.cpuRatio, atMost(1.5));
+  const all = Object.values(done).flat();
+  const bad = all.flatMap((g) => g.results.filter((r) => r.check?.status === 'MISMATCH' || r.problems.length).map((r) => `${g.id} ${r.contender.name}`));
+  out.push(`| every job's answer equal to its baselines' (${all.length} groups) | all | | | ${bad.length ? `**no: ${bad.join(', ')}**` : 'yes'} |`);
+  return out.join('\n');
+}
+
 function mismatchSection(groups) {
   const out = [];
   for (const g of groups) {
@@ -423,7 +470,7 @@ function mismatchSection(groups) {
 function commandsSection(groups) {
   const out = [];
   for (const g of groups) {
-    out.push(`- **${g.id}** (${g.input === 'x' ? 'stdin: one line `x`' : `stdin: ${g.input}`}):`);
+    out.push(`- **${g.id}** (stdin: ${g.input}):`);
     for (const c of g.contenders) out.push(`  - ${c.name}: \`${c.show}\``);
   }
   return out.join('\n');
@@ -451,7 +498,7 @@ function machineSection(opts, corpus, tools, dstreamBin, loadBefore) {
     `| dstream | ${opts.dstream ? `\`${dstreamBin}\`${opts.dstreamNote ? ': ' + opts.dstreamNote : ''}` : `git ${head}${dirty ? ' + uncommitted changes in src/ (' + dirty.split('\n').length + ' files)' : ''}, built by \`npm run build\`, copied before the run`} |`,
     `| peak RSS measured by | ${rssMethod() === 'time' ? 'GNU time `%M` (ru_maxrss of the command)' : rssMethod() === 'proc' ? 'polling /proc/<pid>/status VmHWM every 10 ms' : 'not available'} |`,
     `| corpus | \`${corpus.dir}\`: ${files} |`,
-    `| command | \`node bench/run.js --size ${opts.size} --runs ${opts.runs}${opts.only ? ' --only ' + opts.only.join(',') : ''}\` |`,
+    `| command | \`node bench/run.js --size ${opts.size} ${opts.quick ? '--quick' : `--runs ${opts.runs}`}${opts.only ? ' --only ' + opts.only.join(',') : ''}\` |`,
   ].join('\n');
 }
 
@@ -507,10 +554,8 @@ async function main() {
   const tools = { mawk: which('mawk'), gawk: which('gawk'), wc: which('wc') };
   for (const a of ['mawk', 'gawk']) if (!tools[a]) log(`note: ${a} not found, its baselines are skipped`);
 
-  const xInput = path.join(workDir, 'x.txt');
-  fs.writeFileSync(xInput, 'x\n');
-  const inputs = { ...corpus.files, x: { path: xInput, bytes: 2, lines: 1 } };
-  const groups = defineGroups(bin, tools, opts.startupVs);
+  const inputs = corpus.files;
+  const groups = defineGroups(bin, tools);
 
   const wanted = (id, group) => !opts.only || opts.only.includes(id.toLowerCase()) || (group && opts.only.includes(group));
   const selected = {
@@ -518,29 +563,43 @@ async function main() {
     scale: groups.scale.filter((g) => wanted(g.id, 'scale')),
     floor: wanted('floor') ? [groups.floor] : [],
     state: wanted('state') ? [groups.state] : [],
-    startup: wanted('startup') ? [groups.startup] : [],
   };
   const all = Object.values(selected).flat();
   const rowsWanted = wanted('rows');
-  if (all.length === 0 && !rowsWanted) throw new Error(`--only ${opts.only.join(',')} selects nothing`);
+  const startupWanted = wanted('startup');
+  if (all.length === 0 && !rowsWanted && !startupWanted) throw new Error(`--only ${opts.only.join(',')} selects nothing`);
 
   const done = {};
   const t0 = Date.now();
   for (const [kind, list] of Object.entries(selected)) {
     done[kind] = [];
     for (const g of list) {
-      const runs = kind === 'startup' ? Math.max(opts.runs, 10) : opts.runs;
-      log(`${g.id}: ${g.title} (${runs} runs)`);
-      done[kind].push(await runGroup(g, inputs[g.input].path, runs, workDir));
+      log(`${g.id}: ${g.title} (${opts.runs} runs)`);
+      done[kind].push(await runGroup(g, inputs[g.input].path, opts.runs, workDir));
     }
   }
 
   // Row output: bench/rows.js on the build under test (rows/s of formatting and writing, tsv and json).
   let rowsText = '';
+  let rowsSpeedUps = null;
   if (rowsWanted) {
     log(`rows: formatting and writing 810,000 windowed rows (${opts.runs} runs)`);
     const dist = path.join(path.dirname(path.dirname(bin)), 'dist');
-    rowsText = execFileSync(NODE, [path.join(BENCH, 'rows.js'), '--runs', String(opts.runs)], { encoding: 'utf8', env: { ...process.env, DSTREAM_DIST: dist } });
+    const json = path.join(workDir, 'rows.json');
+    rowsText = execFileSync(NODE, [path.join(BENCH, 'rows.js'), '--runs', String(opts.runs), '--json', json], { encoding: 'utf8', env: { ...process.env, DSTREAM_DIST: dist } });
+    rowsSpeedUps = JSON.parse(fs.readFileSync(json, 'utf8'));
+  }
+
+  // Start-up: bench/startup.js on the build under test (CPU time to the ms with perf), ÷ `node -e 0`.
+  let startupText = '';
+  let startup = null;
+  if (startupWanted) {
+    const runs = opts.quick ? 10 : 30;
+    log(`startup: \`echo x | dstream --count\` vs \`node -e 0\` (${runs} runs)`);
+    const json = path.join(workDir, 'startup.json');
+    const vs = opts.startupVs ? ['--vs', opts.startupVs] : [];
+    startupText = execFileSync(NODE, [path.join(BENCH, 'startup.js'), '--bin', bin, '--runs', String(runs), ...vs, '--json', json], { encoding: 'utf8' });
+    startup = JSON.parse(fs.readFileSync(json, 'utf8'));
   }
 
   const md = [];
@@ -550,6 +609,8 @@ async function main() {
   md.push('## Machine\n');
   md.push(machineSection(opts, corpus, tools, bin, loadBefore) + '\n');
   md.push(NOTES + '\n');
+  md.push('## Issue 21 targets, from this run\n');
+  md.push(targetsSection(done, rowsSpeedUps, startup) + '\n');
   if (done.jobs.length) {
     md.push('## Summary: time ratios dstream ÷ baseline (> 1: dstream slower)\n');
     md.push(summaryTable(done.jobs, corpus) + '\n');
@@ -573,12 +634,17 @@ async function main() {
       ' does not grow (1h/1s emits ~90,000 windows × statuses, so part of that row is output).\n');
     md.push(scaleTable(done.scale, corpus) + '\n');
   }
-  for (const g of [...done.floor, ...done.state, ...done.startup]) {
+  for (const g of [...done.floor, ...done.state]) {
     md.push(`## ${g.title}\n`);
     if (g.id === 'floor') md.push('dstream `--count` over the access log against programs that only count lines: the lowest time any line-oriented tool can reach here.\n');
     if (g.id === 'state') md.push('1,000,000 distinct keys in one batch; peak RSS is the point.\n');
-    if (g.id === 'startup') md.push('Input is a file holding one line `x` (not an `echo` pipe, so nothing else is timed). Times are the whole process lifetime; CPU times are in GNU time\'s 10 ms steps (`node bench/startup.js` measures them to the millisecond).\n');
     md.push(groupTable(g, inputs[g.input]) + '\n');
+  }
+  if (startupText) {
+    md.push("## Start-up: `echo x | dstream --count` vs `node -e 0`\n");
+    md.push(`\`node bench/startup.js --bin <the copy under test> --runs ${startup.runs}\`: stdin a file holding one line \`x\`, stdout and stderr /dev/null;` +
+      ` wall time from spawn to exit, CPU time (user + system) from ${startup.cpuSource}; medians of interleaved runs.\n`);
+    md.push(startupText.split('\n').filter((l) => l.startsWith('|')).join('\n') + '\n');
   }
   if (rowsText) {
     md.push('## Row output: formatting and writing rows\n');
@@ -590,7 +656,7 @@ async function main() {
     md.push(rowsText.split('\n').filter((l) => / speed-up /.test(l)).map((l) => `- ${l}`).join('\n') + '\n');
   }
   md.push('## Commands\n');
-  md.push(commandsSection(all) + '\n');
+  md.push(commandsSection(all) + (startupText ? "\n- **startup** (stdin: a file holding `x`): `dstream --count` against `node -e 0`" : '') + '\n');
   const problems = mismatchSection(Object.values(done).flat());
   md.push('## Mismatches and problems\n');
   md.push((problems || 'None: every baseline printed the same answer as dstream, and every timed run exited 0 with the same output as its warm-up.') + '\n');

@@ -3,14 +3,17 @@
  * bench/startup.js — start-up of `echo x | dstream --count` against `node -e 0`, with CPU time to
  * the millisecond (bench/run.js's start-up row has GNU time's 10 ms steps).
  *
- *   node bench/startup.js [--runs N] [--vs PATH/TO/other/bin/dstream.js]...
+ *   node bench/startup.js [--runs N] [--bin PATH/TO/bin/dstream.js] [--vs PATH/TO/other/bin/dstream.js]...
+ *                         [--json FILE]
  *
- * Runs this checkout's bin/dstream.js (build it first), each `--vs` build and `node -e 0`,
+ * Runs this checkout's bin/dstream.js (build it first; `--bin` another one: bench/run.js passes its
+ * private copy of the build), each `--vs` build and `node -e 0`,
  * interleaved (round r starts with contender r mod n), N times each (default 30), stdin a file
  * holding `x\n`, stdout and stderr /dev/null. Wall time from spawn to exit (perf or time included,
  * alike for all); CPU time (user + system, every thread) from `perf stat -e task-clock` when perf
  * runs here, else from GNU time (10 ms steps). Prints medians and each contender ÷ `node -e 0`.
- * Every run must exit 0.
+ * Every run must exit 0. `--json FILE` also writes the medians there:
+ * `{ runs, cpuSource, contenders: [{ name, wallMs, cpuMs, wallRatio, cpuRatio }] }` (ratios ÷ `node -e 0`).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,9 +27,12 @@ const NODE = process.execPath;
 
 const args = process.argv.slice(2);
 let runs = 30;
+let jsonOut = null;
 const builds = [['dstream', path.join(REPO, 'bin', 'dstream.js')]];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--runs') runs = Number(args[++i]);
+  else if (args[i] === '--bin') builds[0][1] = path.resolve(args[++i]);
+  else if (args[i] === '--json') jsonOut = path.resolve(args[++i]);
   else if (args[i] === '--vs') builds.push([`dstream (${args[i + 1]})`, path.resolve(args[++i])]);
   else throw new Error(`unknown option ${args[i]} (see the head of bench/startup.js)`);
 }
@@ -82,7 +88,9 @@ const [bw, bc] = [median(base.wall), median(base.cpu)];
 console.log(`${runs} interleaved runs, CPU time from ${perf ? 'perf task-clock' : 'GNU time (10 ms steps)'}, load average ${os.loadavg()[0].toFixed(1)}\n`);
 console.log('| command | median wall ms | ÷ node -e 0 | median CPU ms | ÷ node -e 0 (CPU) |');
 console.log('|---|--:|--:|--:|--:|');
-contenders.forEach((c, i) => {
-  const [w, cpu] = [median(results[i].wall), median(results[i].cpu)];
-  console.log(`| ${c.name} | ${w.toFixed(1)} | ${(w / bw).toFixed(2)} | ${cpu.toFixed(1)} | ${(cpu / bc).toFixed(2)} |`);
+const summary = contenders.map((c, i) => {
+  const [wallMs, cpuMs] = [median(results[i].wall), median(results[i].cpu)];
+  console.log(`| ${c.name} | ${wallMs.toFixed(1)} | ${(wallMs / bw).toFixed(2)} | ${cpuMs.toFixed(1)} | ${(cpuMs / bc).toFixed(2)} |`);
+  return { name: c.name, wallMs, cpuMs, wallRatio: wallMs / bw, cpuRatio: cpuMs / bc };
 });
+if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ runs, cpuSource: perf ? 'perf task-clock' : 'GNU time', contenders: summary }));

@@ -11,8 +11,8 @@
  *                                `echo x | dstream --count` once on the new bundle
  *   dist/bundle/start.cjs        src/cli/start.cts (tsc's dist/cli/start.cjs): bin/dstream.js calls
  *                                it; it compiles main.cjs with the code cache
- *   dist/bundle/worker-entry.js  the body of a --workers thread (engine/workers.ts loads
- *                                './worker-entry.js' beside the module that starts it)
+ *   dist/bundle/worker-entry.cjs the body of a --workers thread, CommonJS (engine/workers-threads.ts
+ *                                loads './worker-entry.cjs' beside the bundle that starts it)
  *   dist/bundle/kafka-worker.js  the Kafka sink's I/O thread (sinks/kafka-output.ts loads it the same way)
  *   dist/bundle/lua/*.lua        the Redis backend's scripts (also copied to dist/distributed/redis/lua)
  *
@@ -87,7 +87,16 @@ const results = await Promise.all([
     // runs the bundle with, has no import() that works with a code cache (and Node 20's is experimental).
     supported: { 'dynamic-import': false },
   }),
-  build({ ...common, entryPoints: { 'worker-entry': 'src/engine/worker-entry.ts' } }),
+  // CommonJS, as main.cjs: a thread that loads an ES module starts Node's ESM loader first (measured:
+  // tens of ms of every thread's start).
+  build({
+    ...common,
+    entryPoints: { 'worker-entry': 'src/engine/worker-entry.ts' },
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    define: { 'import.meta.url': '__dstreamMetaUrl' },
+    banner: { js: "'use strict'; var __dstreamMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  }),
   build({ ...common, entryPoints: { 'kafka-worker': 'src/sinks/kafka-worker.ts' } }),
 ]);
 // Any other import.meta would be an empty object in CommonJS: refused.

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { fstatSync } from 'node:fs';
 // Modules of the public API (src/index.ts), imported one by one: the bundle loads only what a job uses.
 import { TimeZone } from '../core/time-zone.js';
-import { buildPipeline, type PipelineSettings } from '../engine/apply-plan.js';
+import { buildPipeline, parserFileStart, type PipelineSettings } from '../engine/apply-plan.js';
 import { StreamingContext } from '../engine/context.js';
 import { loggedInputOf } from '../engine/recovery.js';
 import { buildWorkerPipeline } from '../engine/workers.js';
-import { threadsProgress, workerThreads } from './workers-auto.js';
+import { autoThreads, threadsProgress } from './workers-auto.js';
 import { createParser } from '../parsers/index.js';
 import { FormatSink } from '../sinks/format-sink.js';
 import { KafkaOutput } from '../sinks/kafka-output.js';
@@ -106,8 +106,9 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     bounded: ssc.bounded,
     initialState: options.initialState !== undefined ? readInitialState(options.initialState) : undefined,
   };
-  const workers = workerThreads(options, { checkpoint: store !== null, stdinSize: stdinIsFile() ? fstatSync(0).size : undefined });
-  if (options.verbose && typeof options.workers !== 'number') errLine(`dstream: --workers auto: ${workers} thread${workers === 1 ? '' : 's'}`, 'info');
+  const auto = autoThreads(options, { checkpoint: store !== null, stdinSize: stdinIsFile() ? fstatSync(0).size : undefined });
+  const workers = auto.threads;
+  if (options.verbose && typeof options.workers !== 'number') errLine(`dstream: --workers auto: ${workers} thread${workers === 1 ? '' : 's'}${auto.why ? ` (${auto.why})` : ''}`, 'info');
   if (workers > 1) {
     checkWorkerInput(options.sources, {
       parseFormat: options.parse?.format, stdinIsFile: stdinIsFile(), checkpoint: store !== null, deadLetter: options.deadLetter, late: options.late,
@@ -116,7 +117,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
   const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
     // process.stdin when read: on a regular file (FdLineSource) it is never made (an fs.ReadStream: start-up time).
-    maxLineBytes: options.maxLineBytes, errLine, get stdin() { return process.stdin; }, stdout: process.stdout,
+    maxLineBytes: options.maxLineBytes, errLine, get stdin() { return process.stdin; }, stdout: process.stdout, onFileStart: parserFileStart(settings.parser, ssc.issues),
     // A regular file on stdin is its own log: under a checkpoint it is remembered by identity and
     // byte offset (fd-line-source.ts), so --wal is for pipes only.
     stdinSource: options.sources.maxRate === undefined && stdinIsFile()

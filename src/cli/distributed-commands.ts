@@ -28,7 +28,7 @@ const SUB_USAGE = `Usage (LOG: redis://HOST:PORT or kafka://HOST:PORT[,HOST:PORT
   dstream cat LOG/NAME [--format tsv|json|csv|text] [--follow]
   dstream job status 'LOG/TOPIC?group=JOB' [--json]
   dstream job reset 'LOG/TOPIC?group=JOB'
-  dstream topic delete redis://HOST:PORT/TOPIC`;
+  dstream topic delete LOG/TOPIC`;
 
 function subParser(argv: string[]) {
   return yargs(argv)
@@ -81,9 +81,6 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     if (!allowed[verb ?? cmd!]!.includes(k)) throw new ConfigError(`dstream ${cmd}${verb ? ` ${verb}` : ''} does not take --${k}`);
   }
   const url = parseLogUrl(pos[0]!, `dstream ${cmd}`, cmd === 'job');
-  if (url.scheme === 'kafka' && cmd === 'topic') {
-    throw new ConfigError('dstream topic delete is for redis:// topics; delete a Kafka topic with kafka-topics.sh --delete (and the jobs on it with dstream job reset)');
-  }
   const log = await openBackend(url, { persistent: false });
   if (cmd === 'publish') {
     const n = parsed.partitions === undefined ? undefined : Number(parsed.partitions);
@@ -152,7 +149,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     if (cmd === 'topic') {
       const n = await log.deleteTopic();
       say(n === 0 ? `dstream: topic '${url.name}' does not exist: nothing to delete`
-        : `dstream: topic '${url.name}' deleted with its jobs and their outputs (${n} keys)`);
+        : `dstream: topic '${url.name}' deleted with its jobs and their outputs (${plural(n, url.scheme === 'kafka' ? 'topic or group' : 'key', url.scheme === 'kafka' ? 'topics and groups' : 'keys')})`);
       return ExitCode.OK;
     }
     const job = log.job(url.group!);

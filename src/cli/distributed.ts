@@ -52,7 +52,6 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   checkWorkerFlags(o);
   const plan = distributedPlan(o.operators);
   const stateless = plan.aggregation === undefined && plan.updateState === undefined; // stage 1 writes the rows; no key partitions
-  if (stateless && d.from.nodes) throw new ConfigError('stateless operators alone: not supported on redis+cluster:// yet (its rows are written with the stage-1 commit, in another hash slot); use redis:// (one server) or run locally');
   if (stateless && d.keyPartitions !== undefined) throw new ConfigError('--key-partitions: a pipeline of stateless operators alone has no key partitions (its rows go straight from the input partitions to --to); drop it');
   const { spec, combiner, merge } = await stageSettings(plan, o);
   // A state job's batches are runs of --max-records-per-batch lines of the topic at --batch apart in
@@ -64,7 +63,10 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const warned = new Set<string>();
   const issues = new IssueLog(o.onError);
   issues.listen(reporter.onIssue);
-  if (d.from.scheme === 'kafka') return runKafka(o, say, { combiner, spec, merge, top: plan.top, stateless, state: updateFn !== undefined, description, reporter, issues });
+  if (d.from.scheme === 'kafka') {
+    const updateState = updateFn && { fn: updateFn, label: stateLabel(plan.updateState!), issues, batchLines, batchIntervalMs: o.batchIntervalMs };
+    return runKafka(o, say, { combiner, spec, merge, top: plan.top, stateless, updateState, description, reporter, issues });
+  }
 
   // Signals before the worker has joined (connecting, waiting for the topic): stop at once, exit 0.
   let w: Worker | null = null;
@@ -112,6 +114,8 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
       throw e;
     }
     const job = `job '${d.from.group}' on topic '${d.from.name}'`;
+    const missed = meta.missedEntries?.reduce((a, b) => a + b, 0) ?? 0;
+    if (missed > 0) say(`dstream: warning: ${job} starts at the oldest input entry the topic holds: ${missed} entries before it were trimmed by retention once the topic's other jobs had read them, and its answer leaves them out (publish with --keep-input to keep input for jobs created later)`);
     if (updateFn && !(await backend.isBounded())) {
       await backend.close();
       throw new ConfigError(`--update-state-by-key: ${job} reads live input; distributed, it runs on a topic published from a file (bounded), whose table it outputs once at the end, as a local run of the file does`);
@@ -153,19 +157,17 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
 
 /** The worker of a `kafka://` job (src/distributed/kafka/), with what runWorker prepared. */
 async function runKafka(o: CliOptions, say: Say, p: {
-  combiner: JobContext['combiner']; spec: JobContext['spec']; merge: ConstructorParameters<typeof KeyedReducer>[0]; top?: number; stateless: boolean; state: boolean;
+  combiner: JobContext['combiner']; spec: JobContext['spec']; merge: ConstructorParameters<typeof KeyedReducer>[0]; top?: number; stateless: boolean; updateState?: UpdateStateSettings;
   description: ReturnType<typeof pipelineDescription>; reporter: IssueReporter; issues: IssueLog;
 }): Promise<number> {
   const d = o.distributed!;
-  if (p.state) throw new ConfigError('--update-state-by-key: not supported on kafka:// yet (it runs on redis://, or locally)');
-  if (p.stateless) throw new ConfigError('stateless operators alone (no --count/--reduce… --window): not supported on kafka:// yet (it runs on redis://, or locally)');
   const { runKafkaWorker } = await kafkaBackend();
   const warned = new Set<string>();
   return runKafkaWorker({
-    from: d.from, to: d.to, keyPartitions: d.keyPartitions, defaultKeyPartitions: DEFAULT_KEY_PARTITIONS, description: p.description,
+    from: d.from, to: d.to, keyPartitions: d.keyPartitions, defaultKeyPartitions: p.stateless ? 0 : DEFAULT_KEY_PARTITIONS, description: p.description,
     batchIntervalMs: o.batchIntervalMs, once: o.sources.once, sessionTimeoutMs: d.leaseMs, batchRecords: o.sources.maxRecordsPerBatch, idleTimeoutMs: d.idleTimeoutMs, worker: newWorkerId(),
     units: {
-      combiner: p.combiner, spec: p.spec, top: p.top, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
+      combiner: p.combiner, spec: p.spec, top: p.top, updateState: p.updateState, watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
       mergeReducer: () => new KeyedReducer(p.merge, p.issues, true),
       inputPartitions: 0, keyPartitions: 0, say, onIssue: (i) => p.issues.forward(i),
       onWarning: (m, where) => {

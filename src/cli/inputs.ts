@@ -27,6 +27,8 @@ export interface InputEnv {
   stdinSource?: (backpressure: Backpressure) => Source;
   /** With `--wal`: wraps a TCP source (the n-th) in a write-ahead log. */
   wal?: (source: Source, n: number) => Source;
+  /** Called before the first line of each file of a watched directory (`--parse csv`: each file has its header). */
+  onFileStart?: (path: string) => void;
   /** With `--checkpoint`: what recovery will replay of a source (see `KafkaSourceOptions.checkpointed`). */
   checkpointed?: (name: string) => { snapshot: unknown; batches: unknown[] };
 }
@@ -84,6 +86,7 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
       newFilesOnly: options.newFilesOnly,
       maxFilesPerBatch: options.maxFilesPerBatch,
       afterRead: options.afterRead,
+      onFileStart: env.onFileStart,
     }));
   }
   let kafka: KafkaSource | undefined;

@@ -1,6 +1,6 @@
 /**
  * `--workers auto` (the default): every core on bounded input when the job
- * allows it, silently one thread otherwise.
+ * allows it, one thread otherwise (`--verbose` says why: `autoThreads`).
  *
  * Threads are used only where their answer is the one-thread answer byte for
  * byte: stdin redirected from a regular file as the only source, read whole as
@@ -40,19 +40,35 @@ const EXACT_REDUCERS = new Set(['count', 'min', 'max', 'sum']);
  * @param cores defaults to `os.availableParallelism()`
  */
 export function workerThreads(o: CliOptions, ctx: { checkpoint: boolean; stdinSize: number | undefined; cores?: number }): number {
-  if (typeof o.workers === 'number') return o.workers;
+  return autoThreads(o, ctx).threads;
+}
+
+/** `workerThreads`, with why `auto` chose one thread (for `--verbose`; undefined when it did not, or `--workers N` was given). */
+export function autoThreads(o: CliOptions, ctx: { checkpoint: boolean; stdinSize: number | undefined; cores?: number }): { threads: number; why?: string } {
+  if (typeof o.workers === 'number') return { threads: o.workers };
+  const one = (why: string) => ({ threads: 1, why });
   const s = o.sources;
   const size = ctx.stdinSize;
-  if (size === undefined || !s.stdin || s.connect.length || s.listen.length || s.watch.length || s.kafka !== undefined) return 1;
-  if (s.maxRate !== undefined || s.batchMarker !== undefined || s.maxRecordsPerBatch !== undefined || ctx.checkpoint) return 1;
-  if (o.deadLetter || o.late || o.onError === 'fail' || o.stats || o.progressJson || o.metricsPort !== undefined) return 1;
-  if (o.outputMode || o.allowedLatenessMs !== undefined || o.stateTimeoutMs !== undefined || o.maxKeys !== undefined || o.initialState !== undefined) return 1;
-  if (o.parse?.format === 'csv' || workerPlanProblem(o.operators, o.timezone) !== undefined) return 1;
+  if (!s.stdin || s.connect.length || s.listen.length || s.watch.length || s.kafka !== undefined) return one('the input is not stdin alone');
+  if (size === undefined) return one('stdin is not a regular file: a pipe or a terminal cannot be split among threads');
+  const flag = firstFlag([[s.maxRate !== undefined, '--max-rate'], [s.batchMarker !== undefined, '--batch-marker'], [s.maxRecordsPerBatch !== undefined, '--max-records-per-batch'],
+    [ctx.checkpoint, '--checkpoint'], [!!o.deadLetter, '--dead-letter'], [!!o.late, '--late'], [o.onError === 'fail', '--on-error fail'], [!!o.stats, '--stats'],
+    [!!o.progressJson, '--progress-json'], [o.metricsPort !== undefined, '--metrics-port'], [!!o.outputMode, '--output-mode'], [o.allowedLatenessMs !== undefined, '--allowed-lateness'],
+    [o.stateTimeoutMs !== undefined, '--state-timeout'], [o.maxKeys !== undefined, '--max-keys'], [o.initialState !== undefined, '--initial-state'], [o.parse?.format === 'csv', '--parse csv']]);
+  if (flag) return one(`${flag} needs the one-thread pipeline`);
+  const problem = workerPlanProblem(o.operators, o.timezone);
+  if (problem !== undefined) return one(`the pipeline does not split: ${problem.replace(/; drop --workers$/, '')}`);
   const agg = o.operators.find((f) => f.op === 'count' || f.op === 'count-by-value' || f.op === 'reduce' || f.op === 'reduce-by-key');
-  if (agg && 'source' in agg && !EXACT_REDUCERS.has(agg.source)) return 1;
+  if (agg && 'source' in agg && !EXACT_REDUCERS.has(agg.source)) return one(/^[\w:-]+$/.test(agg.source) ? `--${agg.op} ${agg.source} does not merge exactly in any grouping` : `--${agg.op} with a function, which may not be associative`);
   const cores = Math.min(ctx.cores ?? availableParallelism(), 64);
   const n = Math.min(cores, Math.floor(size / AUTO_MIN_BYTES_PER_THREAD));
-  return n >= 2 ? n : 1;
+  if (n >= 2) return { threads: n };
+  return one(cores < 2 ? 'one core' : `the input is ${size} bytes, under ${(2 * AUTO_MIN_BYTES_PER_THREAD) / 1048576} MiB: a thread costs more to start than it saves`);
+}
+
+/** The first flag whose condition holds. */
+function firstFlag(flags: [boolean, string][]): string | undefined {
+  return flags.find(([on]) => on)?.[1];
 }
 
 /**

@@ -9,7 +9,12 @@
  *
  * Leading zeros are base 10 (`007` is 7, `08` is 8); `-0` is zero. Refused:
  * the empty string, white space, hex/octal/binary (`0x10`), `1_000`, `NaN`,
- * `Infinity`, `12abc`, and a value beyond the double range (`1e999`).
+ * `Infinity`, `12abc`, and a value out of the double range: beyond it
+ * (`1e999`, which would be `Infinity`), or nonzero below it (`1e-400`, which
+ * would be 0; `0e-400` is zero). Subnormals (`1e-310`) are read, as doubles.
+ * So is a value whose fraction a double drops whole (`1.00000000000000005e15`,
+ * `0.99999999999999999`: it would be read as an integer, and summed exactly
+ * with integers beyond 2^53); a fraction a double keeps in part (`0.1`) is read.
  *
  * Integers: an integer of at most 2^53 − 1 in magnitude is a number; a
  * larger one written without fraction or exponent is a `BigInt` (exact).
@@ -19,6 +24,8 @@
  */
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** The grammar of the module doc (for messages only; `parseDecimal` is the fast reader). */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const MAX_SAFE_BIG = BigInt(MAX_SAFE);
 
 /** A number or an integer beyond 2^53 − 1 in magnitude. */
@@ -57,7 +64,42 @@ export function parseDecimal(s: string): Numeric | undefined {
   if (i !== n) return undefined;
   if (integer && digits >= 16) return exactInteger(BigInt(s));
   const v = Number(s);
+  if (v === 0 && !integer && nonzeroDigits(s)) return undefined; // below the double range (`1e-400`): not 0
+  if (!integer && Number.isInteger(v) && !denotesInteger(s)) return undefined; // a fraction the double drops whole
   return v - v === 0 ? v : undefined; // finite
+}
+
+/**
+ * Whether numeric string `s` (of the grammar, with a point or an exponent) denotes an integer: every
+ * digit from the point, moved by the exponent, on is 0 (`2.50e1`, `1e3` do; `1.00000000000000005e15` does not).
+ */
+function denotesInteger(s: string): boolean {
+  let end = 0; // where the significand ends
+  let point = -1; // digits before the point
+  let digits = 0;
+  for (; end < s.length; end++) {
+    const c = s.charCodeAt(end);
+    if (c === 46) point = digits;
+    else if (c >= 48 && c <= 57) digits++;
+    else if (c === 101 || c === 69) break;
+  }
+  const at = (point < 0 ? digits : point) + (end < s.length ? Number(s.slice(end + 1)) : 0);
+  for (let i = 0, d = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) continue;
+    if (d++ >= at && c !== 48) return false;
+  }
+  return true;
+}
+
+/** Whether the significand of numeric string `s` (the digits before any exponent) has a digit other than 0. */
+function nonzeroDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 101 || c === 69) return false; // e E
+    if (c >= 49 && c <= 57) return true; // 1-9
+  }
+  return false;
 }
 
 /** A BigInt as a number when it is within ±(2^53 − 1), else itself. */
@@ -77,6 +119,11 @@ export function toNumeric(v: unknown): Numeric {
   } else if (typeof v === 'string') {
     const x = parseDecimal(v);
     if (x !== undefined) return x;
+    if (DECIMAL.test(v)) {
+      const x = Number(v);
+      if (x - x === 0 && x !== 0) throw new TypeError(`a fraction a double cannot hold: ${describe(v)} would be read as the integer ${x}`);
+      throw new TypeError(`out of the double range: ${describe(v)} (a value beyond ±1.8e308 would be Infinity, a nonzero one below about 2.5e-324 would be 0)`);
+    }
   } else if (typeof v === 'bigint') return exactInteger(v);
   throw new TypeError(`not a number: ${describe(v)} (sum, min, max and avg take numbers and decimal strings such as 12, -0.5, 1e3)`);
 }

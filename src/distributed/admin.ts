@@ -28,9 +28,10 @@ export async function jobStatus(backend: LogBackend, log: JobLog, watermarkDelay
     const s = await log.stage1State(p);
     const l = lease.get(`s1:${p}`);
     const added = await backend.inputAdded(p);
+    const missed = meta.missedEntries?.[p] ?? 0;
     status.units.push({
       unit: `s1:${p}`, owner: l && l.expiresMs > nowMs ? l.owner : '', epoch: l?.epoch ?? 0, expiresInMs: l && l.owner ? l.expiresMs - nowMs : 0,
-      lag: Math.max(0, added - s.entries), watermark: s.eof ? 'end of input' : iso(s.maxEventTimeMs - watermarkDelayMs), done: s.eof, lines: s.lines, late: s.late,
+      lag: Math.max(0, added - missed - s.entries), ...(missed > 0 && { missed }), watermark: s.eof ? 'end of input' : iso(s.maxEventTimeMs - watermarkDelayMs), done: s.eof, lines: s.lines, late: s.late,
     });
     complete &&= s.eof;
   }
@@ -58,5 +59,7 @@ export function formatStatus(s: JobStatus): string {
   for (const u of s.units) {
     out += `${describeUnit(u.unit).padEnd(17)} ${(u.owner || '-').padEnd(29)} ${String(u.epoch).padStart(5)}  ${String(u.lag).padEnd(8)} ${String(u.watermark ?? '-').padEnd(27)} ${u.done ? 'yes' : 'no'}\n`;
   }
+  const missed = s.units.reduce((n, u) => n + (u.missed ?? 0), 0);
+  if (missed > 0) out += `missed: ${missed} input entries, trimmed by retention before the job was created; its answer leaves them out\n`;
   return out;
 }

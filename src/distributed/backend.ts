@@ -43,6 +43,8 @@ export interface JobMeta {
   fingerprint: string;
   /** Output stream name (`--to`). */
   output: string;
+  /** Per input partition, entries retention trimmed before the job was created: it never reads them (Redis). */
+  missedEntries?: number[];
 }
 
 /** One input entry: several lines joined by LF, or an end-of-input marker. */
@@ -164,6 +166,8 @@ export interface JobStatus {
     watermark: string | null;
     done: boolean;
     lines?: number; late?: number; rows?: number;
+    /** Stage 1: entries retention trimmed before the job was created; it never reads them (not in `lag`). */
+    missed?: number;
   }[];
   complete: boolean;
 }

@@ -27,25 +27,16 @@
  * table is output once, at the end: every key with its final state, in key
  * order (`dstream cat` merges the key partitions).
  */
-import { decodeState, encodeState } from '../checkpoint/codec.js';
-import { compareKeys } from '../core/compare.js';
 import { isPair } from '../core/types.js';
 import type { PrefixOptions } from '../engine/prefix-chain.js';
 import type { PanePartials } from '../engine/map-side-combine.js';
 import type { Stage2Message } from './backend.js';
-import { committed, type JobContext, type UpdateStateSettings } from './job-context.js';
+import { committed, type JobContext } from './job-context.js';
 import { compareOffsets, ORIGIN } from './log-backend.js';
-import { packByKeyPartition, packRows, unpackPartials } from './partials.js';
-import { minWatermark, replayOnce, sourcesOf, type SourceProgress } from './stage2.js';
+import { packByKeyPartition, packRows } from './partials.js';
+import { replayOnce, sourcesOf, type SourceProgress } from './stage2.js';
 import { LineCollector } from './rows.js';
-
-/** A value of a key with its place in the topic: line g, i-th record of the line. */
-type Tagged = [number, number, unknown];
-
-/** A map key for a decoded record key. */
-function keyId(key: unknown): string {
-  return typeof key === 'string' ? key : `\u0001${JSON.stringify(encodeState(key))}`;
-}
+import { keyId, StateTable, type Tagged } from './state-table.js';
 
 /** Stage 1 of a state job (see module doc). */
 export class StateCollector extends LineCollector {
@@ -100,39 +91,21 @@ export class StateCollector extends LineCollector {
   }
 }
 
-/** Open batch: the first message that gave it values (replay point), and its values per key. */
-interface OpenBatch {
-  first: string;
-  keys: Map<string, [unknown, Tagged[]]>;
-}
-
-/** The snapshot written with every stage-2 commit of a state job. */
-interface StateSnapshot {
-  /** Batches closed (0 … closed−1). */
-  closed: number;
-  state: [unknown, unknown][];
-}
-
-/** One key partition of a state job held by this worker (see module doc). */
+/** One key partition of a state job held by this worker (see module doc; the state itself: `StateTable`). */
 export class StateUnit {
   readonly unit: string;
   private sources = new Map<number, SourceProgress>();
   private offset = ORIGIN;
   private doneFlag = false;
-  private closed = 0;
-  private state = new Map<string, [unknown, unknown]>();
-  private open_ = new Map<number, OpenBatch>();
+  private table: StateTable;
 
   constructor(private readonly ctx: JobContext, readonly partition: number, readonly epoch: number) {
     this.unit = `s2:${partition}`;
+    this.table = new StateTable(ctx.updateState!);
   }
 
   get done(): boolean {
     return this.doneFlag;
-  }
-
-  private get settings(): UpdateStateSettings {
-    return this.ctx.updateState!;
   }
 
   /** Loads the committed progress and state, then replays the open batches' values. */
@@ -142,75 +115,17 @@ export class StateUnit {
     this.offset = st.offset;
     this.doneFlag = st.done;
     this.sources = sourcesOf(st.sources);
-    this.closed = 0;
-    this.state = new Map();
-    this.open_ = new Map();
-    if (st.handOver !== undefined) {
-      const snap = decodeState(JSON.parse(st.handOver)) as StateSnapshot;
-      this.closed = snap.closed;
-      for (const [k, s] of snap.state) this.state.set(keyId(k), [k, s]);
-    }
+    this.table = new StateTable(ctx.updateState!);
+    if (st.handOver !== undefined) this.table.restore(st.handOver);
     if (st.rebuild !== ORIGIN && st.offset !== ORIGIN) {
-      const n = await replayOnce(ctx.log, this.partition, st.rebuild, st.offset, (m) => this.apply(m));
-      if (this.open_.size > 0) ctx.say(`dstream: rebuilt key partition ${this.partition}: ${this.state.size} keys' state, ${n} messages replayed for ${this.open_.size} open batches`);
-    }
-  }
-
-  /** Adds the values of one message to its open batches (batches already closed are skipped). */
-  private apply(m: Stage2Message): void {
-    for (const [b, entries] of unpackPartials(m.data)) {
-      if (b < this.closed) continue;
-      let batch = this.open_.get(b);
-      if (!batch) this.open_.set(b, (batch = { first: m.id, keys: new Map() }));
-      for (const [key, values] of entries as [unknown, Tagged[]][]) {
-        const id = keyId(key);
-        const e = batch.keys.get(id);
-        if (e) e[1].push(...values);
-        else batch.keys.set(id, [key, values]);
-      }
-    }
-  }
-
-  /** Calls the function for batch `b` (see module doc). */
-  private closeBatch(b: number): void {
-    const { fn, label, issues, batchIntervalMs } = this.settings;
-    const timeMs = (b + 1) * batchIntervalMs;
-    const batch = this.open_.get(b);
-    this.open_.delete(b);
-    const call = (key: unknown, values: unknown[], old: unknown): { ok: boolean; next: unknown } => {
-      try {
-        return { ok: true, next: fn(values, old, timeMs) };
-      } catch (e) {
-        issues.userError(label, [key, values], e);
-        return { ok: false, next: undefined };
-      }
-    };
-    const seen = new Set<string>();
-    for (const [id, [key, tagged]] of batch?.keys ?? []) {
-      seen.add(id);
-      tagged.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-      const r = call(key, tagged.map((t) => t[2]), this.state.get(id)?.[1]);
-      if (!r.ok) continue;
-      if (r.next === undefined) this.state.delete(id);
-      else this.state.set(id, [key, r.next]);
-    }
-    for (const [id, [key, s]] of [...this.state]) {
-      if (seen.has(id)) continue;
-      const r = call(key, [], s);
-      if (!r.ok) continue;
-      if (r.next === undefined) this.state.delete(id);
-      else this.state.set(id, [key, r.next]);
+      const n = await replayOnce(ctx.log, this.partition, st.rebuild, st.offset, (m) => this.table.apply(m.data, m.id));
+      if (this.table.openBatches > 0) ctx.say(`dstream: rebuilt key partition ${this.partition}: ${this.table.keys} keys' state, ${n} messages replayed for ${this.table.openBatches} open batches`);
     }
   }
 
   /** Stores the state for the next owner and frees the unit. */
   async handOver(): Promise<void> {
-    await this.ctx.log.handOverStage2(this.ctx.worker, this.epoch, this.partition, this.offset, this.snapshot());
-  }
-
-  private snapshot(): string {
-    const snap: StateSnapshot = { closed: this.closed, state: [...this.state.values()] };
-    return JSON.stringify(encodeState(snap));
+    await this.ctx.log.handOverStage2(this.ctx.worker, this.epoch, this.partition, this.offset, this.table.snapshot());
   }
 
   /**
@@ -227,33 +142,20 @@ export class StateUnit {
       const s = this.sources.get(m.source);
       if (s && m.seq <= s.seq) continue; // re-emitted batch: already applied
       this.sources.set(m.source, { seq: m.seq, eof: m.eof, idle: m.idle, watermarkMs: Math.max(m.watermarkMs, s?.watermarkMs ?? -Infinity) });
-      this.apply(m);
+      this.table.apply(m.data, m.id);
     }
-    const n = ctx.inputPartitions;
-    const N = this.settings.batchLines;
-    let allEnded = this.sources.size === n;
-    let lines = 0;
-    for (const [p, s] of this.sources) {
-      if (!s.eof) allEnded = false;
-      else lines += (s.watermarkMs - p) / n;
-    }
-    // Batches to close: all of them at the end of the input, else those below the minimum line frontier.
-    const batches = allEnded ? (Number.isFinite(N) ? Math.ceil(lines / N) : lines > 0 ? 1 : 0) : Number.isFinite(N) ? Math.floor(minWatermark(this.sources, n) / N) : 0;
-    while (this.closed < batches) this.closeBatch(this.closed++);
-    const done = allEnded && this.closed >= batches;
+    const done = this.table.closeDue(this.sources, ctx.inputPartitions);
     let rows = { packs: [] as string[], rows: 0 };
-    if (done && this.closed > 0) {
+    if (done && this.table.closed > 0) {
       // The table once, as a local run of the file prints it: every key, in key order, at the last batch's time (batch count here; cat multiplies).
-      const records = [...this.state.values()].sort((a, b) => compareKeys(a[0], b[0]));
-      if (records.length) rows = packRows([{ startMs: this.closed, endMs: this.closed, records }]);
+      const records = this.table.records();
+      if (records.length) rows = packRows([{ startMs: this.table.closed, endMs: this.table.closed, records }]);
     }
-    let first: string | undefined;
-    for (const b of this.open_.values()) if (first === undefined || compareOffsets(b.first, first) < 0) first = b.first;
     const last = msgs[msgs.length - 1]!.id;
     const r = await ctx.log.commitStage2(ctx.worker, this.epoch, this.partition, {
-      prevOffset: this.offset, offset: last, rebuild: first ?? last, sources: JSON.stringify(Object.fromEntries(this.sources)),
+      prevOffset: this.offset, offset: last, rebuild: this.table.replayPoint(compareOffsets) ?? last, sources: JSON.stringify(Object.fromEntries(this.sources)),
       sealedMs: -Infinity, done, rowsAdded: rows.rows, lateAdded: 0, rowPacks: rows.packs, closedMs: -Infinity,
-      state: this.snapshot(),
+      state: this.table.snapshot(),
     }, ctx.output);
     if (!(await committed(r, this))) return false;
     this.offset = last;

@@ -12,6 +12,7 @@
 import { ConfigError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import type { TimeZone } from '../core/time-zone.js';
+import type { IssueLog } from '../core/issues.js';
 import type { Millis, Pair } from '../core/types.js';
 import type { DStream, StatefulOptions, WindowOptions } from './dstream.js';
 import { isBuiltinReducer, type BuiltinReducer } from '../operators/reducers.js';
@@ -61,6 +62,27 @@ function reducerOf(source: string, flag: string): BuiltinReducer | ((a: any, b: 
   return isBuiltinReducer(source) ? source : (compileFunction(source, `--${flag}`) as (a: any, b: any) => any);
 }
 
+/** Reports `left`, the text of a record `parser` had open when `what` ended (a quoted csv field never closed), as a bad record. */
+function reportOpenRecord(parser: LineParser, issues: IssueLog, left: string | undefined, what: string): void {
+  if (left === undefined) return;
+  issues.current = left;
+  issues.userError(`--parse ${parser.name}`, left, new ParseError(parser.name, `missing closing quote: ${what} ended inside a quoted field`));
+}
+
+/**
+ * What a directory source calls before the first line of each file when `parser` reads a header per
+ * input (`LineParser.startInput`: csv); undefined for other formats.
+ */
+export function parserFileStart(parser: LineParser | undefined, issues: IssueLog): ((path: string) => void) | undefined {
+  const start = parser?.startInput;
+  if (!start) return undefined;
+  let previous: string | undefined;
+  return (path) => {
+    reportOpenRecord(parser, issues, start.call(parser), previous === undefined ? 'the input' : previous);
+    previous = path;
+  };
+}
+
 /**
  * Applies the operator flags to `input`.
  * @throws ConfigError for an invalid function, window, order or setting.
@@ -82,12 +104,7 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
         if (parser.spanned !== undefined) issues.current = parser.spanned;
       }
     };
-    const atEnd = (): void => {
-      const left = parser.finish?.();
-      if (left === undefined) return;
-      issues.current = left;
-      issues.userError(where, left, new ParseError(parser.name, 'missing closing quote: the input ended inside a quoted field'));
-    };
+    const atEnd = (): void => reportOpenRecord(parser, issues, parser.finish?.(), 'the input');
     const hooks = parser.snapshot ? { atEnd, snapshot: () => parser.snapshot!(), restore: (d: unknown) => parser.restore!(d) } : { atEnd };
     ds = ds.map(parse, where, undefined, hooks).filter((r) => r !== undefined, where);
   }

@@ -16,8 +16,9 @@
  * one batch, or batches of `maxRecordsPerBatch` records, or what a source cuts
  * (`SourceSink.cut`, e.g. `--max-files-per-batch`). Batch times are then
  * logical — consecutive multiples of the batch interval from the epoch (or
- * after the checkpoint's last batch) — so the same input gives the same output
- * on every run, whatever the machine's load.
+ * after the checkpoint's last batch; with a processing-time window, from its
+ * length, so that no window starts before the epoch) — so the same input gives
+ * the same output on every run, whatever the machine's load.
  *
  * This file is the API; the engine behind it is job-graph.ts (operators →
  * nodes), job-generator.ts (clock, timer, life cycle, restart),
@@ -169,6 +170,7 @@ export class StreamingContext implements StreamHost {
       build: (firstBatchTimeMs) => buildJobGraph(this.outputs, this.receivers, {
         issues: this.issues, batchIntervalMs: this.batchIntervalMs, firstBatchTimeMs, currentBatchTimeMs: () => this.currentBatchTimeMs,
       }),
+      longestWindowMs: longestProcessingTimeWindowMs(this.outputs),
       ckpt: this.ckpt, issues: this.issues, listeners: this.batchListeners,
     });
   }
@@ -187,4 +189,21 @@ export class StreamingContext implements StreamHost {
   awaitTermination(): Promise<void> {
     return this.generator.awaitTermination();
   }
+}
+
+/** The longest processing-time (sliding) window length of the plan behind `outputs`, in ms (0: none). */
+function longestProcessingTimeWindowMs(outputs: readonly LogicalNode[]): Millis {
+  let longestMs = 0;
+  const seen = new Set<LogicalNode>();
+  const visit = (n: LogicalNode): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    const op = n.op;
+    if ((op.kind === 'window' || op.kind === 'windowedAggregate') && op.window.kind === 'sliding' && !op.window.spec.eventTime) {
+      longestMs = Math.max(longestMs, op.window.spec.lengthMs);
+    }
+    n.parents.forEach(visit);
+  };
+  outputs.forEach(visit);
+  return longestMs;
 }

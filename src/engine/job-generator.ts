@@ -40,6 +40,8 @@ export interface GeneratorOptions {
 /** What `start` is given: the graph built for the first batch time, and the job's checkpoint. */
 export interface StartSpec {
   build: (firstBatchTimeMs: Millis) => JobGraph;
+  /** Bounded input: the longest processing-time window length (ms, 0: none); the first logical batch is not before it. */
+  longestWindowMs?: Millis;
   ckpt: CheckpointOptions | null;
   issues: IssueLog;
   listeners: readonly BatchListener[];
@@ -57,6 +59,8 @@ export class JobGenerator {
   private ckpt: CheckpointOptions | null = null;
   /** Bounded input: records received in the batch being received. */
   private pendingRecords = 0;
+  /** Bounded input: the time of the first batch of a run from the start (see `start`). */
+  private firstBoundedMs = NaN;
   private cancelTimer: () => void = () => {};
   private failed = false;
   private readonly termination: Promise<void>;
@@ -83,7 +87,10 @@ export class JobGenerator {
   start(spec: StartSpec): void {
     const { batchIntervalMs, clock } = this.o;
     const alignMs = this.o.explicitBatches?.alignMs ?? batchIntervalMs;
-    this.batchTimeMs = this.o.bounded ? batchIntervalMs : Math.floor(clock.now() / alignMs) * alignMs + batchIntervalMs;
+    // Bounded input: the first logical batch is at one batch interval after the epoch, or at the longest
+    // processing-time window length, so that no window starts before the epoch (it printed 1969 dates).
+    this.firstBoundedMs = Math.max(batchIntervalMs, spec.longestWindowMs ?? 0);
+    this.batchTimeMs = this.o.bounded ? this.firstBoundedMs : Math.floor(clock.now() / alignMs) * alignMs + batchIntervalMs;
     const graph = (this.graph = spec.build(this.batchTimeMs));
     const ckpt = (this.ckpt = spec.ckpt);
     const exec = (this.exec = new MicroBatchExecution({
@@ -122,7 +129,7 @@ export class JobGenerator {
   /** The time of the first batch after a restart whose last batch was at `lastTimeMs` (−∞: none). */
   private restartTimeMs(lastTimeMs: Millis): Millis {
     const { batchIntervalMs, clock } = this.o;
-    if (this.o.bounded) return (Number.isFinite(lastTimeMs) ? lastTimeMs : 0) + batchIntervalMs;
+    if (this.o.bounded) return Number.isFinite(lastTimeMs) ? lastTimeMs + batchIntervalMs : this.firstBoundedMs;
     const now = clock.now();
     return Math.max(Math.floor(now / batchIntervalMs) * batchIntervalMs + batchIntervalMs, lastTimeMs + batchIntervalMs);
   }

@@ -1,24 +1,42 @@
 /**
  * The body of a `--workers` thread: reads its `WorkerTask` (worker-task.ts), then, while another
  * segment has enough left, the rest of it (`SegmentTable.steal`, engine/segments.ts); posts the
- * `WorkerResult` of every part it read, or `{ ok: false, error }`, on its port; then sets its slot
- * of `task.signals` (the main thread may be waiting on it to take the answer synchronously,
- * engine/workers.ts).
+ * `WorkerResult` of every part it read, or `{ ok: false, error }`, on its port (packed partials
+ * moved, not copied); then sets its slot of `task.signals` to 1 (the main thread may be waiting on
+ * it to take the answer synchronously, engine/workers-source.ts). With packed partials it then
+ * waits for one `MergeRequest`: its key partition of every part, which it merges
+ * (engine/workers-merge.ts) and posts back, and sets its slot to 2.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { SegmentTable } from './segments.js';
 import { readParts } from './worker-task.js';
-import type { WorkerTask } from './worker-task.js';
+import type { WorkerResult, WorkerTask } from './worker-task.js';
+import { combinerOf } from './map-side-combine.js';
+import { mergePartition, type MergeRequest } from './workers-merge.js';
 
 const { task, port } = workerData as { task: WorkerTask; port: MessagePort };
+const signals = task.signals ? new Int32Array(task.signals) : undefined;
+const signal = (value: number): void => {
+  if (!signals) return;
+  Atomics.store(signals, 1 + task.index, value);
+  Atomics.notify(signals, 1 + task.index);
+};
+let results: WorkerResult[] | undefined;
 try {
-  port.postMessage(readParts(task, task.segments ? new SegmentTable(task.segments) : undefined));
+  results = readParts(task, task.segments ? new SegmentTable(task.segments) : undefined);
+  port.postMessage(results, results.flatMap((r) => r.packed ?? []));
 } catch (e) {
   port.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e), code: (e as { exitCode?: number }).exitCode });
+  results = undefined;
 }
-if (task.signals) {
-  const signals = new Int32Array(task.signals);
-  Atomics.store(signals, 1 + task.index, 1);
-  Atomics.notify(signals, 1 + task.index);
+signal(1);
+if (results?.every((r) => r.ok && r.packed)) {
+  port.once('message', ({ chunks }: MergeRequest) => {
+    const merged = mergePartition(chunks, combinerOf(task.aggregation, '--workers', '') as (a: unknown, b: unknown) => unknown);
+    port.postMessage(merged, merged instanceof ArrayBuffer ? [merged] : []);
+    signal(2);
+    port.close();
+  });
+} else {
+  port.close();
 }
-port.close();

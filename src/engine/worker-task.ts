@@ -14,6 +14,7 @@ import type { AggFlag } from '../plan/worker-split.js';
 import { LineSplitter } from '../sources/line-splitter.js';
 import { MapSideCombiner } from './map-side-combine.js';
 import { SegmentTable } from './segments.js';
+import { encodePartitions, packable } from './partial-codec.js';
 
 /** What one worker is asked to do (structured-cloned to the thread). */
 export interface WorkerTask {
@@ -50,6 +51,12 @@ export interface WorkerTask {
    */
   segments?: SharedArrayBuffer;
   segment?: number;
+  /**
+   * Without windows, with a built-in combine: pack the partials into this many key partitions
+   * (`WorkerResult.packed`, engine/partial-codec.ts) when every key is a string and every partial
+   * a number, so that each thread can merge one partition (engine/workers-merge.ts).
+   */
+  partitions?: number;
 }
 
 /** What a thread posts back (worker-entry.ts). */
@@ -59,6 +66,8 @@ export interface WorkerResult {
   code?: number;
   /** Per pane (ascending): `[paneIndex, keys, partials]`, keys and partials in first-seen order (two flat arrays clone ~10× faster than pairs). */
   partials: [number, unknown[], unknown[]][];
+  /** Instead of `partials` (empty then): one chunk per key partition (see `WorkerTask.partitions`). */
+  packed?: ArrayBuffer[];
   maxEventTimeMs: number;
   counts: Record<IssueKind, number>;
   byOperator: [string, number][];
@@ -172,9 +181,15 @@ export class TaskRunner {
     const { combiner } = this;
     const issues = combiner.issues;
     // take() ends the batch (warnings are decided by the main thread over every part's counts); panes ascending.
-    const partials = combiner.take().map(([pane, entries]) => [pane, entries.map((e) => e[0]), entries.map((e) => e[1])] as [number, unknown[], unknown[]]);
+    let partials = combiner.take().map(([pane, entries]) => [pane, entries.map((e) => e[0]), entries.map((e) => e[1])] as [number, unknown[], unknown[]]);
+    let packed: ArrayBuffer[] | undefined;
+    const [keys, values] = partials.length === 1 ? [partials[0]![1], partials[0]![2]] : [[], []];
+    if (this.task.partitions && partials.length <= 1 && packable(keys, values)) {
+      packed = encodePartitions(keys, values as number[], this.task.partitions);
+      if (packed) partials = [];
+    }
     return {
-      ok: true, partials, inexact: combiner.inexact || undefined, start: this.task.start, cut: !this.ended || undefined, bytesRead: this.read, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],
+      ok: true, partials, packed, inexact: combiner.inexact || undefined, start: this.task.start, cut: !this.ended || undefined, bytesRead: this.read, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],
       passed: issues.passedCounts(), issues: this.forwarded, records: issues.recordsSeen, steps: combiner.stateless?.stepCounts() ?? [],
     };
   }

@@ -72,7 +72,11 @@ export class KeyCodec {
  */
 export class KeyedReducer {
   readonly keys = new KeyCodec();
-  constructor(readonly agg: Aggregation, private readonly issues: IssueLog, private readonly copyKeys: boolean) {}
+  /** Count by value (the record is the key, each adds 1 to its partial): `add` takes a shorter path. */
+  private readonly countsValues: boolean;
+  constructor(readonly agg: Aggregation, private readonly issues: IssueLog, private readonly copyKeys: boolean) {
+    this.countsValues = agg.keyMode === 'value' && agg.lift === undefined && agg.accumulate === undefined;
+  }
 
   /** Key (encoded) and value of the last record given to `extract`. */
   key: unknown = undefined;
@@ -144,6 +148,16 @@ export class KeyedReducer {
 
   /** Adds one record to `map`. Bad records are reported and skipped. */
   add(map: Map<unknown, unknown>, record: unknown): void {
+    if (this.countsValues) {
+      // Count by value, the top-hashtags hot path: no extract, no lift; a count's combine does not throw.
+      const key = typeof record === 'object' && record !== null ? this.keys.encode(record) : record;
+      const old = map.get(key);
+      if (old === undefined) map.set(typeof key === 'string' && this.copyKeys ? flatCopy(key) : key, 1);
+      else map.set(key, this.agg.combine(old, 1));
+      this.key = key;
+      this.value = 1;
+      return;
+    }
     if (!this.extract(record)) return;
     const key = this.key;
     const old = map.get(key);

@@ -23,6 +23,7 @@
  *   starts afresh at the next line. At end of input an open record is an
  *   error too (`finish()`); either way its text goes to `--dead-letter`.
  * - A row with a different number of fields than the header is an error.
+ * - Each file of a watched directory starts with its own header (`startInput`).
  * - The delimiter is configurable (`options.delimiter`, one character, not
  *   `"`, CR or LF); default `,`.
  *
@@ -189,6 +190,10 @@ export function createCsvParser(delimiter = ',', maxRecordChars = MAX_RECORD_CHA
       open = undefined;
       spanned = left;
       return left;
+    },
+    startInput(): string | undefined {
+      header = headerError = eventTimeField = undefined;
+      return parser.finish!();
     },
   };
   return parser;

@@ -45,6 +45,12 @@ export interface LineParser {
    *   never closed), a bad record for the caller to report; `undefined` when none.
    */
   finish?(): string | undefined;
+  /**
+   * A new input begins (the next file of a watched directory), whose first record is its own header
+   * (csv): ends the last input as `finish()` does, and forgets the header.
+   * @returns as `finish()`.
+   */
+  startInput?(): string | undefined;
   /** For stateful formats (csv: the header, an open record): the state as plain data, for checkpoints. */
   snapshot?(): unknown;
   /**

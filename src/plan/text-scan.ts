@@ -16,6 +16,9 @@ const TAG_CHAR = /^[\p{L}\p{M}\p{N}_]$/u;
 /** ASCII code unit → 1 when it is a tag character ([A-Za-z0-9_]). */
 const ASCII_TAG = new Uint8Array(128);
 for (let c = 0; c < 128; c++) ASCII_TAG[c] = TAG_CHAR.test(String.fromCharCode(c)) ? 1 : 0;
+/** ASCII code unit → 0 not a tag character, 1 one that toLowerCase keeps, 2 an upper-case letter A–Z. */
+const ASCII_TAG_CASE = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_TAG_CASE[c] = ASCII_TAG[c] === 0 ? 0 : c >= 65 && c <= 90 ? 2 : 1;
 const APOSTROPHE = 0x27;
 const HASH = 0x23;
 
@@ -60,13 +63,32 @@ function runEnd(s: string, i: number, apostrophe: boolean): number {
   return i;
 }
 
-/** Whether `s[from, to)` may change under toLowerCase: an A–Z or any non-ASCII code unit. */
-function mayHaveUpper(s: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
+/** Set by `tagEnd`: whether the run it measured may change under toLowerCase (an A–Z or a non-ASCII code unit). */
+let tagMayHaveUpper = false;
+
+/**
+ * `runEnd(s, i, false)` that also notes in `tagMayHaveUpper` whether the run
+ * may change under toLowerCase, in the same pass (a tag is read once, not twice).
+ */
+function tagEnd(s: string, i: number): number {
+  const n = s.length;
+  let upper = false;
+  while (i < n) {
     const c = s.charCodeAt(i);
-    if ((c >= 65 && c <= 90) || c >= 128) return true;
+    if (c < 128) {
+      const k = ASCII_TAG_CASE[c]!;
+      if (k === 0) break;
+      if (k === 2) upper = true;
+      i++;
+    } else {
+      const w = tagCharAt(s, i, c);
+      if (w === 0) break;
+      upper = true;
+      i += w;
+    }
   }
-  return false;
+  tagMayHaveUpper = upper;
+  return i;
 }
 
 /** Hashtags of a text, lower-cased, with the `#`: letters, marks, digits and `_` (Unicode). `[]` for non-strings. */
@@ -75,12 +97,12 @@ export function hashtags(text: unknown): string[] {
   const out: string[] = [];
   let i = text.indexOf('#');
   while (i !== -1) {
-    const end = runEnd(text, i + 1, false);
+    const end = tagEnd(text, i + 1);
     if (end > i + 1) {
       // One flat string per tag (a slice is copied when short, and toLowerCase flattens): Map
       // lookups then hash it once (a cons string '#' + tag measured 30 % of a top-hashtags job).
       const tag = text.slice(i, end);
-      out.push(mayHaveUpper(text, i, end) ? tag.toLowerCase() : tag);
+      out.push(tagMayHaveUpper ? tag.toLowerCase() : tag);
       i = text.indexOf('#', end);
     } else {
       i = text.indexOf('#', i + 1);

@@ -102,13 +102,20 @@ export function splitPipeline(operators: readonly OperatorFlag[], target: SplitT
   const next = ops[aggAt + 1];
   const window = next?.op === 'window' ? next : undefined;
   const eventTime = ops.slice(0, aggAt).some((f) => f.op === 'event-time');
+  const rest = ops.slice(aggAt + (window ? 2 : 1));
   if (target === 'distributed') {
-    if (!eventTime) throw new ConfigError(`${DISTRIBUTED_SHAPE} (--event-time is missing)`);
+    // The operator that breaks the shape first: a missing --event-time or --window is named only when the rest fits.
+    const top = rest[0]?.op === 'top';
+    const extra = rest[top ? 1 : 0];
+    if (extra) {
+      const after = top ? 'the --top' : window ? 'the window' : `--${aggregation.op}`;
+      throw new ConfigError(`${DISTRIBUTED_SHAPE} (--${extra.op} after ${after} is not supported: a window's rows are spread over key partitions and only dstream cat sees them together)`);
+    }
+    if (!eventTime) throw new ConfigError(`${DISTRIBUTED_SHAPE} (--event-time is missing: workers on other machines have other clocks, so windows follow event time; add --event-time FN before --${aggregation.op})`);
     if (!window) throw new ConfigError(`${DISTRIBUTED_SHAPE} (no --window after --${aggregation.op})`);
   }
   if (window && !eventTime) throw new ConfigError('--workers supports event-time windows only (add --event-time, or drop --window)');
   if (window && timezone && window.lengthMs >= 3_600_000) throw new ConfigError(`${who} does not support windows aligned to --timezone`);
-  const rest = ops.slice(aggAt + (window ? 2 : 1));
   if (target === 'workers') {
     if (rest.some((f) => f.op === 'session-window' || f.op === 'update-state-by-key' || f.op === 'map-with-state')) {
       throw new ConfigError('--workers does not support sessions or state across batches');
@@ -116,8 +123,5 @@ export function splitPipeline(operators: readonly OperatorFlag[], target: SplitT
     return { prefix: ops.slice(0, aggAt), aggregation, window, eventTime, rest };
   }
   const top = rest[0]?.op === 'top' ? (rest.shift() as Extract<OperatorFlag, { op: 'top' }>).n : undefined;
-  if (rest.length > 0) {
-    throw new ConfigError(`${DISTRIBUTED_SHAPE} (--${rest[0]!.op} after the ${top !== undefined ? '--top' : 'window'} is not supported: a window's rows are spread over key partitions and only dstream cat sees them together)`);
-  }
   return { prefix: ops.slice(0, aggAt), aggregation, window, eventTime, top, rest };
 }

@@ -14,7 +14,9 @@
  *
  * Each is a `Sink` (sink.ts): `addBatch` drops the rows of a batch committed
  * before the crash, and `recover` cuts a file back to where the batch in
- * flight started.
+ * flight started. Both hold a batch's rows as UTF-8 bytes until it ends
+ * (`BatchBytes`), which json, tsv and csv rows are formatted into directly
+ * (`rowBytes`, row-bytes.ts), as on stdout.
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +25,32 @@ import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { committedBefore, type Sink, type SinkLog } from './sink.js';
 import { makeDirs } from '../core/make-dirs.js';
+import { RowBytes } from './row-bytes.js';
+
+/** The UTF-8 bytes written since the last `take`: a `RowBytes` whose full chunks are kept, not handed on. */
+class BatchBytes {
+  private chunks: Buffer[] = [];
+  /** `text` was called since the last `take`/`clear` (an empty text still makes a batch file). */
+  private wrote = false;
+  readonly rows = new RowBytes((chunk) => this.chunks.push(chunk));
+  text(s: string): void {
+    this.wrote = true;
+    this.rows.text(s);
+  }
+  /** All the bytes written since the last `take` or `clear`; null when nothing was. */
+  take(): Buffer | null {
+    this.rows.flush();
+    const chunks = this.chunks;
+    const wrote = this.wrote;
+    [this.chunks, this.wrote] = [[], false];
+    if (chunks.length === 0) return wrote ? Buffer.alloc(0) : null;
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+  clear(): void {
+    this.rows.clear();
+    [this.chunks, this.wrote] = [[], false];
+  }
+}
 
 /** A sink whose position is logged with each batch (see module doc). */
 export type DurableOutput = Sink;
@@ -31,7 +59,7 @@ export type DurableOutput = Sink;
 export class FileOutput implements DurableOutput {
   readonly name: string;
   private fd: number;
-  private parts: string[] = [];
+  private readonly pending = new BatchBytes();
   private log: SinkLog | null = null;
 
   /** @throws ConfigError when the file cannot be opened. */
@@ -44,13 +72,14 @@ export class FileOutput implements DurableOutput {
     }
   }
   write(text: string): void {
-    this.parts.push(text);
+    this.pending.text(text);
+  }
+  rowBytes(): RowBytes {
+    return this.pending.rows;
   }
   flush(): void {
-    if (this.parts.length === 0) return;
-    const buf = Buffer.from(this.parts.join(''));
-    this.parts = [];
-    writeFully(this.fd, buf, this.path);
+    const buf = this.pending.take();
+    if (buf) writeFully(this.fd, buf, this.path);
   }
   position(): number {
     return fstatSync(this.fd).size;
@@ -67,7 +96,7 @@ export class FileOutput implements DurableOutput {
     if (typeof start === 'number' && start < this.position()) ftruncateSync(this.fd, start);
   }
   addBatch(batchId: number): void {
-    if (committedBefore(this.log, batchId)) this.parts = [];
+    if (committedBefore(this.log, batchId)) this.pending.clear();
     else if (this.log) this.sync();
     else this.flush();
   }
@@ -79,7 +108,7 @@ export class FileOutput implements DurableOutput {
 /** `--output-dir DIR` (see module doc). */
 export class BatchDirOutput implements DurableOutput {
   readonly name: string;
-  private parts: string[] = [];
+  private readonly pending = new BatchBytes();
   private log: SinkLog | null = null;
 
   /**
@@ -99,13 +128,14 @@ export class BatchDirOutput implements DurableOutput {
     return `${this.prefix}-${timeMs}${this.suffix ? `.${this.suffix}` : ''}`;
   }
   write(text: string): void {
-    this.parts.push(text);
+    this.pending.text(text);
+  }
+  rowBytes(): RowBytes {
+    return this.pending.rows;
   }
   flush(): void {
-    if (this.parts.length === 0) return;
-    const text = this.parts.join('');
-    this.parts = [];
-    writeFileDurable(join(this.dir, this.fileName(this.batchTimeMs())), text, 0o666);
+    const buf = this.pending.take();
+    if (buf) writeFileDurable(join(this.dir, this.fileName(this.batchTimeMs())), buf, 0o666);
   }
   position(): null {
     return null;
@@ -115,7 +145,7 @@ export class BatchDirOutput implements DurableOutput {
   }
   /** A re-run batch writes the identical file again (atomically); one committed before is dropped. */
   addBatch(batchId: number): void {
-    if (committedBefore(this.log, batchId)) this.parts = [];
+    if (committedBefore(this.log, batchId)) this.pending.clear();
     else this.flush();
   }
 }

@@ -13,6 +13,8 @@
  * - csv: RFC 4180: a field holding `,`, `"`, CR or LF is quoted, `"` doubled;
  *   lines end with LF.
  * In tsv/csv, windowed results start with the window start (ISO 8601 UTC).
+ * A lone surrogate (a string a function built by halves) is U+FFFD in every
+ * format, JSON included (`wellFormedJson`).
  */
 import { stringifyExact } from '../core/json.js';
 import { isPair, type Millis, type WindowBounds } from '../core/types.js';
@@ -29,13 +31,26 @@ function safeString(x: unknown): string {
   }
 }
 
+/** JSON.stringify's escape of a lone surrogate (`\udcff`), with the backslashes before it. */
+const LONE_SURROGATE = /(\\+)ud[89a-f][0-9a-f]{2}/g;
+
+/**
+ * JSON text with each lone surrogate, which JSON.stringify writes as an escape (`\udcff`), as U+FFFD:
+ * the character UTF-8 output gives it in every other format (and invalid UTF-8 input becomes). An
+ * escape is one when an odd number of backslashes lead to it (`\\udcff` is a backslash, then text).
+ */
+export function wellFormedJson(s: string): string {
+  if (!s.includes('\\ud')) return s;
+  return s.replace(LONE_SURROGATE, (m, backslashes: string) => (backslashes.length % 2 === 1 ? backslashes.slice(1) + '\ufffd' : m));
+}
+
 /** JSON text of a value; a value JSON cannot hold (cyclic, symbol, function, throwing toJSON) becomes the JSON string of its text. */
 function jsonText(x: unknown): string {
   try {
     const s = stringifyExact(x);
-    return s === undefined ? JSON.stringify(safeString(x)) : s;
+    return wellFormedJson(s === undefined ? JSON.stringify(safeString(x)) : s);
   } catch {
-    return JSON.stringify(safeString(x));
+    return wellFormedJson(JSON.stringify(safeString(x)));
   }
 }
 
@@ -64,7 +79,7 @@ export function valueText(x: unknown): string {
   if (x !== null && typeof x === 'object') {
     try {
       const s = stringifyExact(x);
-      if (s !== undefined) return s;
+      if (s !== undefined) return wellFormedJson(s);
     } catch {
       /* cyclic or hostile: its text instead */
     }
@@ -119,7 +134,7 @@ function jsonValue(x: unknown): string {
   // Fast paths (one per row: a 1 h window sliding every second writes ~800,000 rows): a finite
   // number's JSON text is String(x), a string's is JSON.stringify without the bigint replacer.
   if (typeof x === 'number') return Number.isFinite(x) ? numberText(x) : JSON.stringify(String(x));
-  if (typeof x === 'string') return jsonPlain(x) ? '"' + x + '"' : JSON.stringify(x);
+  if (typeof x === 'string') return jsonPlain(x) ? '"' + x + '"' : wellFormedJson(JSON.stringify(x));
   if (x === undefined || x === null) return 'null';
   return jsonText(x);
 }

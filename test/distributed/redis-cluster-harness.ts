@@ -8,7 +8,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
+import { removeDataFiles } from './data.js';
+import { killAll, type Proc } from './procs.js';
 import { freePort, redisAvailable, startRedis, type RedisServer } from './redis-harness.js';
 
 /** redis-server and redis-cli are on PATH. */
@@ -91,4 +94,27 @@ export async function startRedisCluster(n = 3): Promise<RedisCluster> {
     clients: () => ports.map((port) => new Redis({ port })),
     stop,
   };
+}
+
+/**
+ * A cluster for a test file's `describe`: started before all its tests (then `setup` runs), the
+ * workers added to `procs` killed after each test, the cluster stopped and the generated data files
+ * removed after all. `cluster()` is the running cluster (inside tests and hooks).
+ */
+export function useRedisCluster(setup: (c: RedisCluster) => Promise<void>): { cluster: () => RedisCluster; procs: Set<Proc> } {
+  let cluster: RedisCluster | undefined;
+  const procs = new Set<Proc>();
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3);
+    await setup(cluster);
+  }, 180_000);
+  afterEach(async () => {
+    await killAll(procs);
+    procs.clear();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    removeDataFiles();
+  });
+  return { cluster: () => cluster!, procs };
 }

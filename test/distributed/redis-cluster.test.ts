@@ -13,12 +13,12 @@
  * DSTREAM_CLUSTER_SEEDS (default 2; 10 under `npm run test:long`), DSTREAM_CLUSTER_COPIES (copies of
  * apache_logs for the random kills, default 20 = 200,000 lines). Skips without redis-server or redis-cli.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { soak } from '../helpers/long.js';
 import { rng } from '../helpers/rng.js';
-import { APACHE, bigApacheLog, removeDataFiles, STATUS_JOB } from './data.js';
-import { allExit, delay, expectExactJob, jobStatus, killAll, publishFile, reference, rows, runDstream, startDstream, startWorker, tail, waitFor, type Proc } from './procs.js';
-import { clusterAvailable, startRedisCluster, type RedisCluster } from './redis-cluster-harness.js';
+import { APACHE, bigApacheLog, STATUS_JOB } from './data.js';
+import { allExit, delay, expectExactJob, jobStatus, publishFile, reference, rows, runDstream, startDstream, startWorker, tail, waitFor, type Proc } from './procs.js';
+import { clusterAvailable, useRedisCluster, type RedisCluster } from './redis-cluster-harness.js';
 
 const SEEDS = soak('DSTREAM_CLUSTER_SEEDS', 2, 10);
 const COPIES = Number(process.env.DSTREAM_CLUSTER_COPIES ?? 20);
@@ -28,28 +28,16 @@ const KILLS = 5;
 describe.skipIf(!clusterAvailable())('distributed: Redis Cluster (3 nodes), one hash slot per partition', () => {
   let cluster: RedisCluster;
   let small: string[];
-  const procs = new Set<Proc>();
+  const { procs } = useRedisCluster(async (c) => {
+    cluster = c;
+    small = await reference(STATUS_JOB, APACHE);
+    await publishFile(c.url('apache'), 4, APACHE, ['--keep-input']);
+  });
   const worker = (job: string, name: string, env?: Record<string, string>) => {
     const w = startWorker(cluster.url(job.startsWith('big') ? 'big' : 'apache', job), cluster.url(`${job}-out`), STATUS_JOB, ARGS, { name, env });
     procs.add(w);
     return w;
   };
-
-  beforeAll(async () => {
-    cluster = await startRedisCluster(3);
-    small = await reference(STATUS_JOB, APACHE);
-    await publishFile(cluster.url('apache'), 4, APACHE, ['--keep-input']);
-  }, 180_000);
-
-  afterEach(async () => {
-    await killAll(procs);
-    procs.clear();
-  });
-
-  afterAll(async () => {
-    await cluster?.stop();
-    removeDataFiles();
-  });
 
   it('2 workers: output equals the local run; input, stage-2 streams and output rows on every node', async () => {
     await expectExactJob([worker('two', 'worker A'), worker('two', 'worker B')], cluster.url('two-out'), small);

@@ -60,18 +60,20 @@ describe.skipIf(!redisAvailable() || !existsSync(APACHE))('distributed: stateles
     expect(cat.stdout).toBe(local.stdout);
   }, 180_000);
 
-  it('refuses --key-partitions, --max-records-per-batch, redis+cluster:// and kafka:// for a stateless job, naming the flag (exit 2, nothing read)', async () => {
+  it('refuses --key-partitions (redis://, redis+cluster:// and kafka://) and --max-records-per-batch for a stateless job, naming the flag (exit 2, nothing read)', async () => {
     const kp = await runDstream(['--from', suite.redis.url('apache', 'x'), ...JOB, '--key-partitions', '4', '--to', suite.redis.url('x-out')]);
     expect(kp.code).toBe(2);
     expect(kp.stderr).toMatch(/^dstream: --key-partitions: a pipeline of stateless operators alone has no key partitions/);
     const mrb = await runDstream(['--from', suite.redis.url('apache', 'x'), ...JOB, '--max-records-per-batch', '5', '--to', suite.redis.url('x-out')]);
     expect(mrb.code).toBe(2);
     expect(mrb.stderr).toMatch(/^dstream: --max-records-per-batch: a redis worker's stage-1 batch is what its input partition holds/);
-    const cluster = await runDstream(['--from', 'redis+cluster://127.0.0.1:1/t?group=g', ...JOB, '--to', 'redis+cluster://127.0.0.1:1/o']);
+    // redis+cluster:// runs stateless jobs (test/distributed/redis-cluster-stateless.test.ts), without key partitions too.
+    const cluster = await runDstream(['--from', 'redis+cluster://127.0.0.1:1/t?group=g', ...JOB, '--key-partitions', '4', '--to', 'redis+cluster://127.0.0.1:1/o']);
     expect(cluster.code).toBe(2);
-    expect(cluster.stderr).toMatch(/stateless operators alone: not supported on redis\+cluster:\/\/ yet/);
-    const kafka = await runDstream(['--from', 'kafka://127.0.0.1:1/t?group=g', ...JOB, '--to', 'kafka://127.0.0.1:1/o']);
+    expect(cluster.stderr).toMatch(/^dstream: --key-partitions: a pipeline of stateless operators alone has no key partitions/);
+    // kafka:// runs stateless jobs (test/kafka/stateless.test.ts), without key partitions too.
+    const kafka = await runDstream(['--from', 'kafka://127.0.0.1:1/t?group=g', ...JOB, '--key-partitions', '4', '--to', 'kafka://127.0.0.1:1/o']);
     expect(kafka.code).toBe(2);
-    expect(kafka.stderr).toMatch(/stateless operators alone .* not supported on kafka:\/\/ yet/);
+    expect(kafka.stderr).toMatch(/^dstream: --key-partitions: a pipeline of stateless operators alone has no key partitions/);
   });
 });

@@ -133,7 +133,7 @@ describe('pipelines distributed mode runs', () => {
     const et = { op: 'event-time' as const, source: 'l => l' };
     const win = { op: 'window' as const, lengthMs: 1000, text: '1s' };
     expect(distributedPlan([et, { op: 'count-by-value' }, win]).aggregation).toEqual({ op: 'count-by-value' });
-    expect(() => distributedPlan([{ op: 'count-by-value' }, win])).toThrow('(--event-time is missing)');
+    expect(() => distributedPlan([{ op: 'count-by-value' }, win])).toThrow('(--event-time is missing: ');
     expect(() => distributedPlan([et, { op: 'count-by-value' }])).toThrow('(no --window after --count-by-value)');
     expect(distributedPlan([et, { op: 'count-by-value' }, win, { op: 'top', n: 3 }]).top).toBe(3);
     expect(distributedPlan([et, { op: 'filter', source: 'l => l' }]).aggregation).toBeUndefined();

@@ -71,8 +71,9 @@ describe('one-off questions over a file', () => {
   it('processing-time windows over a file see its batches as consecutive batch intervals', async () => {
     const r = await run(['--count', '--window', '2s', '--max-records-per-batch', '4000', '--format', 'tsv'], APACHE);
     expect(r.code).toBe(0);
-    // Batches at 1 s (4000), 2 s (4000), 3 s (2000) after the epoch; windows of 2 s sliding every batch.
-    expect(r.stdout).toBe('1969-12-31T23:59:59.000Z\t4000\n1970-01-01T00:00:00.000Z\t8000\n1970-01-01T00:00:01.000Z\t6000\n');
+    // Batches at 2 s (4000), 3 s (4000), 4 s (2000) after the epoch (the first at the window length, so
+    // that no window starts before the epoch); windows of 2 s sliding every batch.
+    expect(r.stdout).toBe('1970-01-01T00:00:00.000Z\t4000\n1970-01-01T00:00:01.000Z\t8000\n1970-01-01T00:00:02.000Z\t6000\n');
   });
 
   it('text on a pipe prints every record of a batch; --print N keeps the cut', async () => {

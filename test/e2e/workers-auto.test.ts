@@ -76,24 +76,24 @@ describe('--workers auto (the default)', () => {
     }
   });
 
-  it('is one thread, silently, on a pipe, under a checkpoint, with --max-records-per-batch or --dead-letter', async () => {
+  it('is one thread, saying why under --verbose, on a pipe, under a checkpoint, with --max-records-per-batch or --dead-letter', async () => {
     const text = readFileSync(ACCESS, 'utf8').slice(0, 2_000_000);
     const piped = await runCli(['--verbose', '--count', '--format', 'tsv'], text);
-    expect(piped.stderr).toBe('dstream: --workers auto: 1 thread\n');
+    expect(piped.stderr).toBe('dstream: --workers auto: 1 thread (stdin is not a regular file: a pipe or a terminal cannot be split among threads)\n');
     const ck = join(dir, 'ck');
     const first = await runWithStdinFile(['--verbose', '--checkpoint', ck, '--map', 'l => field(l, 9)', '--count-by-value', '--format', 'tsv'], ACCESS);
     expect(first.code).toBe(0);
-    expect(first.stderr).toBe('dstream: --workers auto: 1 thread\n');
+    expect(first.stderr).toBe('dstream: --workers auto: 1 thread (--checkpoint needs the one-thread pipeline)\n');
     const alone = await runWithStdinFile(['--workers', '1', '--map', 'l => field(l, 9)', '--count-by-value', '--format', 'tsv'], ACCESS);
     expect(first.stdout).toBe(alone.stdout);
     const again = await runWithStdinFile(['--checkpoint', ck, '--map', 'l => field(l, 9)', '--count-by-value', '--format', 'tsv'], ACCESS);
     expect(again).toMatchObject({ code: 0, stdout: '' }); // the file was read to its end under this checkpoint
     const batches = await runWithStdinFile(['--verbose', '--max-records-per-batch', '50000', '--count', '--format', 'tsv'], ACCESS);
     expect(batches.stdout).toBe('50000\n30000\n');
-    expect(batches.stderr).toBe('dstream: --workers auto: 1 thread\n');
+    expect(batches.stderr).toBe('dstream: --workers auto: 1 thread (--max-records-per-batch needs the one-thread pipeline)\n');
     const dead = join(dir, 'dead.txt');
     const kept = await runWithStdinFile(['--verbose', '--dead-letter', dead, '--map', 'l => { if (l.includes("POST")) throw new Error("post"); return l }', '--count', '--format', 'tsv'], ACCESS);
-    expect(kept.stderr).toContain('dstream: --workers auto: 1 thread\n');
+    expect(kept.stderr).toContain('dstream: --workers auto: 1 thread (--dead-letter needs the one-thread pipeline)\n');
     expect(readFileSync(dead, 'utf8').split('\n').length - 1).toBe(Number(/(\d+) records skipped/.exec(kept.stderr)?.[1]));
   });
 

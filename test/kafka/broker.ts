@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin, Consumer, FetchIsolationLevels, Producer } from '@platformatic/kafka';
 import { BIN, ROOT } from '../helpers/run-cli.js';
+import { committedData } from '../../src/sources/kafka/aborted.js';
 
 const SCRIPT = join(ROOT, 'scripts', 'test-kafka.sh');
 
@@ -131,10 +132,12 @@ export async function readTopic(broker: string, topic: string): Promise<string[]
         const r = await c.fetch({ node: tm.partitions[p]!.leader, isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 100, topics: [{ topicId: tm.id, partitions: [{ partition: p, currentLeaderEpoch: -1, fetchOffset: next, lastFetchedEpoch: -1, partitionMaxBytes: 1 << 20 }] }] });
         const tp = r.responses[0]!.partitions[0]!;
         let moved = false;
+        const isData = committedData(tp.abortedTransactions ?? []);
         for (const b of tp.records ?? []) {
+          const data = isData(b);
           const last = b.firstOffset + BigInt(b.lastOffsetDelta);
           if (last < next) continue;
-          if (!(b.attributes & 0x20)) {
+          if (data) {
             for (const rec of b.records) if (b.firstOffset + BigInt(rec.offsetDelta) >= next) out.push(`${rec.key?.toString() ?? ''}\t${rec.value?.toString() ?? ''}`);
           }
           next = last + 1n;
@@ -147,4 +150,12 @@ export async function readTopic(broker: string, topic: string): Promise<string[]
   } finally {
     await c.close(true);
   }
+}
+
+/** A broker with the access log produced round-robin to topic `access` of 4 partitions. */
+export async function startAccessBroker(): Promise<Broker> {
+  const broker = startBroker();
+  await createTopic(broker.address, 'access', 4);
+  await produceLines(broker.address, 'access', accessLogLines(), 4);
+  return broker;
 }

@@ -13,7 +13,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG, accessLogLines, createTopic, hasJava, localRunOf, produceLines, SKIP_REASON, startBroker, type Broker } from './broker.js';
-import { startJob, whenStderr, type Job } from './procs.js';
+import { whenStderr } from './procs.js';
+import { kafkaWorkers } from './workers.js';
 import { runCli } from '../helpers/run-cli.js';
 import { rng } from '../helpers/rng.js';
 
@@ -30,28 +31,7 @@ const localRun = (format: string): string => localRunOf(OPS, format);
 describe.skipIf(!hasJava || !haveData)('distributed mode on Kafka', () => {
   let broker: Broker;
   let local: string;
-  const from = (job: string) => `kafka://${broker.address}/access?group=${job}`;
-  const to = (job: string) => `kafka://${broker.address}/out-${job}`;
-  const worker = (job: string, env: Record<string, string> = {}): Job => {
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
-    try {
-      // 500 records per partition and transaction: 5 transactions per partition, room for faults in the middle.
-      return startJob(['--from', from(job), ...OPS, '--once', '--lease', '6s', '--max-records-per-batch', '500', '--to', to(job)]);
-    } finally {
-      process.env = saved;
-    }
-  };
-  const cat = async (job: string, format = 'tsv') => {
-    const r = await runCli(['cat', to(job), '--format', format]);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    return r.stdout;
-  };
-  const exited = async (j: Job) => {
-    const e = await j.exit;
-    expect(e, j.stderr).toEqual({ code: 0, signal: null });
-  };
+  const { from, worker, cat, exited } = kafkaWorkers(() => broker.address, OPS);
 
   beforeAll(async () => {
     broker = startBroker();

@@ -154,8 +154,11 @@ describe("splitPipeline(ops, 'distributed')", () => {
   it('refuses the rest, saying what is missing', () => {
     const shape = 'distributed mode runs: stateless operators (--map, --flat-map, --filter, --event-time) alone, or then --update-state-by-key, or with --event-time then --count, --count-by-value, --reduce or --reduce-by-key, then --window LENGTH [--slide S], then optionally --top N';
     expect(() => splitPipeline([MAP, { op: 'transform', source: 'r => r' }], 'distributed')).toThrow("distributed mode: --transform is not supported: it sees a whole batch");
-    expect(() => splitPipeline([MAP, COUNT_BY_VALUE, MAP], 'distributed')).toThrow(`${shape} (--event-time is missing)`);
-    expect(() => splitPipeline([MAP, COUNT_BY_VALUE, WINDOW_1M], 'distributed')).toThrow(`${shape} (--event-time is missing)`);
+    expect(() => splitPipeline([MAP, COUNT_BY_VALUE, MAP], 'distributed')).toThrow(`${shape} (--map after --count-by-value is not supported`);
+    const noEventTime = `${shape} (--event-time is missing: workers on other machines have other clocks, so windows follow event time; add --event-time FN before --count-by-value)`;
+    expect(() => splitPipeline([MAP, COUNT_BY_VALUE, WINDOW_1M], 'distributed')).toThrow(noEventTime);
+    // Two faults: the operator after --top is named first (it was "--event-time is missing").
+    expect(() => splitPipeline([MAP, COUNT_BY_VALUE, WINDOW_1M, { op: 'top', n: 2 }, MAP], 'distributed')).toThrow(`${shape} (--map after the --top is not supported: a window's rows are spread over key partitions and only dstream cat sees them together)`);
     expect(() => splitPipeline([EVENT_TIME, COUNT_BY_VALUE], 'distributed')).toThrow(`${shape} (no --window after --count-by-value)`);
     expect(() => splitPipeline([EVENT_TIME, { op: 'top', n: 2 }], 'distributed')).toThrow(`${shape} (--top has no --count, --count-by-value, --reduce or --reduce-by-key before it)`);
     expect(() => splitPipeline([EVENT_TIME, WINDOW_1M, COUNT_BY_VALUE], 'distributed')).toThrow(`${shape} (--window before --count-by-value)`);

@@ -21,11 +21,22 @@ function reference(s: string): Numeric | undefined {
     if (b > SAFE || b < -SAFE) return b;
   }
   const v = Number(s);
+  if (v === 0 && /[1-9]/.test(s.split(/[eE]/)[0]!)) return undefined; // nonzero below the double range
+  if (Number.isInteger(v) && !isIntegerText(s)) return undefined; // a fraction the double drops whole
   return Number.isFinite(v) ? v : undefined;
 }
 
+/** Whether a numeric string denotes an integer, by BigInt arithmetic: digits × 10^(exponent − fraction digits). */
+function isIntegerText(s: string): boolean {
+  const [significand, exponent = '0'] = s.replace(/^[+-]/, '').split(/[eE]/) as [string, string?];
+  const [int, frac = ''] = significand.split('.') as [string, string?];
+  const shift = Number(exponent) - frac.length;
+  if (shift >= 0 || /^0*$/.test(int + frac)) return true;
+  return BigInt(int + frac) % 10n ** BigInt(-shift) === 0n;
+}
+
 /** Strings built from the characters that matter (and the words that tempt a lax parser). */
-const tokens = fc.constantFrom('0', '1', '7', '8', '9', '00', '9007199254740993', '+', '-', '.', 'e', 'E', 'x', 'X', '_', ' ', '\t', 'a', 'b', 'NaN', 'Infinity', '0x', '0b', '0o', 'n', '999', 'e308', 'e999', '\u0660');
+const tokens = fc.constantFrom('0', '1', '7', '8', '9', '00', '9007199254740993', '+', '-', '.', 'e', 'E', 'x', 'X', '_', ' ', '\t', 'a', 'b', 'NaN', 'Infinity', '0x', '0b', '0o', 'n', '999', 'e308', 'e999', 'e-400', 'e-324', '00000000000000005', '99999999999999999', '\u0660');
 const candidates = fc.oneof(
   fc.array(tokens, { maxLength: 8 }).map((t) => t.join('')),
   fc.string({ maxLength: 12 }),
@@ -48,13 +59,19 @@ describe('numeric grammar of sum/min/max/avg', () => {
 
   it('examples from the issue', () => {
     expect(['007', '08', '1e3', '+5', '-0'].map(parseDecimal)).toEqual([7, 8, 1000, 5, -0]);
-    for (const bad of ['', ' 1', '1 ', '0x10', '1_000', 'NaN', 'Infinity', '-Infinity', '12abc', '1e999', '.', 'e5', '1e', '+-1']) {
+    for (const bad of ['', ' 1', '1 ', '0x10', '1_000', 'NaN', 'Infinity', '-Infinity', '12abc', '1e999', '1e-400', '-2e-324', '.', 'e5', '1e', '+-1']) {
       expect(parseDecimal(bad), bad).toBeUndefined();
       expect(() => toNumeric(bad)).toThrow(TypeError);
     }
     expect(() => toNumeric(NaN)).toThrow('not a number: NaN');
     expect(() => toNumeric(true)).toThrow('not a number: true');
     expect(() => toNumeric({})).toThrow('not a number: an object');
+    expect(() => toNumeric('1e-400')).toThrow('out of the double range: "1e-400"');
+    expect(() => toNumeric('1.5e400')).toThrow('out of the double range: "1.5e400"');
+    expect(['0e-400', '-0.000e-999', '1e-310', '3e-324'].map(parseDecimal)).toEqual([0, -0, 1e-310, 5e-324]);
+    expect(['1.00000000000000005e15', '0.99999999999999999', '1.00000000000000005e16'].map(parseDecimal)).toEqual([undefined, undefined, undefined]);
+    expect(() => toNumeric('0.99999999999999999')).toThrow('a fraction a double cannot hold: "0.99999999999999999" would be read as the integer 1');
+    expect(['2.50e1', '1e3', '200.0', '1250e-1', '1.1e23'].map(parseDecimal)).toEqual([25, 1000, 200, 125, 1.1e23]);
     expect(parseDecimal('9007199254740993')).toBe(9007199254740993n);
     expect(parseDecimal('9007199254740991')).toBe(9007199254740991);
   });

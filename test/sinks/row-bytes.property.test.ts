@@ -3,12 +3,17 @@
  * `StreamOutput`) are exactly the UTF-8 encoding of what the string
  * formatters write (FormatSink over a `MemoryOutput`, no byte buffer), for
  * random records, window groups, batch times and buffer sizes (small ones
- * hand chunks on mid-row and send long rows whole).
+ * hand chunks on mid-row and send long rows whole); the same for `--output FILE`
+ * and `--output-dir DIR` (FileOutput, BatchDirOutput), which format into bytes too.
  */
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FormatSink } from '../../src/sinks/format-sink.js';
-import { MemoryOutput, StreamOutput } from '../../src/sinks/output.js';
+import { MemoryOutput, StreamOutput, type Output } from '../../src/sinks/output.js';
+import { BatchDirOutput, FileOutput } from '../../src/sinks/durable-output.js';
 import { RowBytes } from '../../src/sinks/row-bytes.js';
 import type { OutputFormat } from '../../src/sinks/format.js';
 
@@ -35,7 +40,7 @@ const step = fc.oneof(
 
 type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
 
-function play(out: MemoryOutput | StreamOutput, format: OutputFormat, steps: Step[]): void {
+function play(out: Output, format: OutputFormat, steps: Step[]): void {
   let timeMs = 1000;
   const sink = new FormatSink(out, { format, everyBatch: false, currentBatchTimeMs: () => timeMs });
   let index = 0;
@@ -64,6 +69,31 @@ describe('rows as bytes', () => {
         play(new StreamOutput(stream, capacity), format, steps);
         expect(Buffer.concat(chunks).equals(Buffer.from(memory.text, 'utf8'))).toBe(true);
       }), { numRuns: 400 });
+    });
+  }
+});
+
+describe('rows as bytes into --output FILE and --output-dir DIR', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dstream-row-bytes-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  let run = 0;
+  for (const format of ['json', 'tsv', 'csv'] as const) {
+    it(`${format}: the file holds, and the batch files in order hold, the UTF-8 bytes of the string formatters' text`, () => {
+      fc.assert(fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+        const memory = new MemoryOutput();
+        play(memory, format, steps);
+        const file = path.join(tmp, `out-${++run}.${format}`);
+        const out = new FileOutput(file);
+        play(out, format, steps);
+        out.close();
+        expect(fs.readFileSync(file).equals(Buffer.from(memory.text, 'utf8'))).toBe(true);
+        const dir = path.join(tmp, `dir-${run}`);
+        let k = 0;
+        play(new BatchDirOutput(dir, () => k++), format, steps);
+        const files = fs.readdirSync(dir).sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]));
+        expect(files).toEqual(Array.from({ length: k }, (_, i) => `batch-${i}`));
+        expect(Buffer.concat(files.map((f) => fs.readFileSync(path.join(dir, f)))).equals(Buffer.from(memory.text, 'utf8'))).toBe(true);
+      }), { numRuns: 150 });
     });
   }
 });

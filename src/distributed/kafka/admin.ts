@@ -7,8 +7,8 @@ import { compareKeys } from '../../core/compare.js';
 import { DStreamError } from '../../core/errors.js';
 import type { OutputRow } from '../partials.js';
 import type { JobStatus } from '../admin.js';
-import { readJob } from './job.js';
-import { jobNames, type KafkaLog } from './log.js';
+import { changelogPartition, readJob } from './job.js';
+import { deadline, jobNames, type KafkaLog } from './log.js';
 import type { Stage1Record, Stage2Record } from './units.js';
 
 /** Orders rows as the local engine outputs them: by window, then by key (`[key, value]` records). */
@@ -42,13 +42,14 @@ export async function kafkaJobStatus(log: KafkaLog, job: string): Promise<JobSta
   status.members = [...members].sort().map((id) => ({ id, expiresInMs: 0 }));
   const inputEnds = await log.endOffsets(meta.input);
   const c1 = await log.committed(names.stage1, meta.input, [...Array(meta.inputPartitions).keys()]);
-  const repEnds = await log.endOffsets(names.repartition);
-  const c2 = await log.committed(names.stage2, names.repartition, [...Array(meta.keyPartitions).keys()]);
+  const stateless = meta.keyPartitions === 0; // no repartition topic, no stage 2
+  const repEnds = stateless ? [] : await log.endOffsets(names.repartition);
+  const c2 = stateless ? new Map<number, number>() : await log.committed(names.stage2, names.repartition, [...Array(meta.keyPartitions).keys()]);
   const tables = new Map<number, Map<string, string>>();
-  for (let q = 0; q < meta.keyPartitions; q++) tables.set(q, await log.table(names.changelog, q));
+  for (let q = 0; q < Math.max(1, meta.keyPartitions); q++) tables.set(q, await log.table(names.changelog, q));
   let complete = true;
   for (let p = 0; p < meta.inputPartitions; p++) {
-    const raw = tables.get(p % meta.keyPartitions)!.get(`s1:${p}`);
+    const raw = tables.get(changelogPartition(meta, p))!.get(`s1:${p}`);
     const s = raw ? (JSON.parse(raw) as Stage1Record) : null;
     const end = meta.endOffsets ? meta.endOffsets[p]! : inputEnds[p]!;
     status.units.push({
@@ -70,6 +71,41 @@ export async function kafkaJobStatus(log: KafkaLog, job: string): Promise<JobSta
   return status;
 }
 
+type GroupInfo = { members?: Map<string, { clientId: string }>; state?: string };
+
+/**
+ * The job's two consumer groups, as the broker describes them.
+ * @throws DStreamError (exit 75) while workers are members of them.
+ */
+async function refuseWhileLive(log: KafkaLog, job: string): Promise<Map<string, GroupInfo>> {
+  const names = jobNames(job);
+  const groups = (await log.admin.describeGroups({ groups: [names.stage1, names.stage2] }).catch(() => new Map())) as Map<string, GroupInfo>;
+  const live = new Set<string>(); // workers (client ids): each is a member of both stages' groups
+  for (const g of groups.values()) for (const m of g.members?.values() ?? []) live.add(m.clientId);
+  if (live.size > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${job} has ${live.size} live worker(s); stop them first (SIGTERM), then try again`);
+  return groups;
+}
+
+/**
+ * `dstream topic delete kafka://…/TOPIC`: deletes every job on `topic` (as `job reset`: internal
+ * topics, output topic, groups), then the topic itself. Nothing is deleted while any of the jobs has
+ * live workers.
+ * @returns the topics and groups deleted (none: neither the topic nor a job on it existed).
+ * @throws DStreamError (exit 75) while a job on the topic has live workers.
+ */
+export async function deleteKafkaTopic(log: KafkaLog, topic: string): Promise<string[]> {
+  const jobs: string[] = [];
+  for (const t of await deadline(log.admin.listTopics(), 'listing topics')) {
+    const m = /^dstream-(.+)-meta$/.exec(t);
+    if (m && (await readJob(log, m[1]!))?.input === topic) jobs.push(m[1]!);
+  }
+  for (const j of jobs) await refuseWhileLive(log, j);
+  const gone: string[] = [];
+  for (const j of jobs) gone.push(...(await resetKafkaJob(log, j)));
+  gone.push(...(await log.deleteTopics([topic])));
+  return gone;
+}
+
 /**
  * Deletes the job's internal topics, its output topic and its consumer groups (not its input).
  * @returns the names deleted.
@@ -77,10 +113,7 @@ export async function kafkaJobStatus(log: KafkaLog, job: string): Promise<JobSta
  */
 export async function resetKafkaJob(log: KafkaLog, job: string): Promise<string[]> {
   const names = jobNames(job);
-  const groups = (await log.admin.describeGroups({ groups: [names.stage1, names.stage2] }).catch(() => new Map())) as Map<string, { members?: Map<string, { clientId: string }>; state?: string }>;
-  const live = new Set<string>(); // workers (client ids): each is a member of both stages' groups
-  for (const g of groups.values()) for (const m of g.members?.values() ?? []) live.add(m.clientId);
-  if (live.size > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${job} has ${live.size} live worker(s); stop them first (SIGTERM), then reset`);
+  const groups = await refuseWhileLive(log, job);
   const meta = await readJob(log, job);
   const gone = await log.deleteTopics([names.meta, names.repartition, names.changelog, ...(meta ? [meta.output] : [])]);
   const existing = [...groups].filter(([, g]) => g.state !== 'DEAD' && g.state !== undefined).map(([id]) => id);

@@ -9,6 +9,9 @@
  *   producer. Kafka has no end-of-input marker: a job created with `--once`
  *   ends at the end offsets noted when it was created. Retention is the
  *   topic's own (`retention.ms`), so `trimInput` removes nothing.
+ * - Output of a stateless job: each stage-1 transaction writes its rows as
+ *   `dstream-lines` records (kafka/stateless-unit.ts), read as entries of
+ *   their input partition, whose `closedMs` is the partition's lines final.
  * - Output: each stage-2 transaction writes its rows (`[startMs, endMs,
  *   record, batchTimeMs]`, no key) and then a progress record (key
  *   `dstream-progress`, `{q, n, c}`: key partition q of n has closed every
@@ -17,14 +20,15 @@
  *   partition, so a reader that has seen it has seen them (`readOutput`).
  */
 import { Producer } from '@platformatic/kafka';
-import { ConfigError, DStreamError } from '../../core/errors.js';
+import { DStreamError } from '../../core/errors.js';
 import type { InputEntry } from '../backend.js';
 import type { JobStatus } from '../admin.js';
 import { ORIGIN, type BackendOptions, type JobAdmin, type LogBackend, type OutputEntry, type OutputInfo } from '../log-backend.js';
 import type { LogUrl } from '../log-url.js';
-import { kafkaJobStatus, resetKafkaJob } from './admin.js';
+import { deleteKafkaTopic, kafkaJobStatus, resetKafkaJob } from './admin.js';
 import { readJob } from './job.js';
 import { clientOptions, deadline, errorText, KafkaLog } from './log.js';
+import { LINES_KEY } from './stateless-unit.js';
 import { PROGRESS_KEY } from './units.js';
 import { toKafkaUrl } from './url.js';
 
@@ -135,9 +139,13 @@ export class KafkaBackend implements LogBackend {
 
   async keepInput(): Promise<void> {}
 
-  /** @throws ConfigError (exit 2): a Kafka topic is deleted with Kafka's tools. */
+  /**
+   * Deletes the topic and every job on it (internal topics, output topics, groups).
+   * @returns the topics and groups deleted.
+   * @throws DStreamError (exit 75) while a job on it has live workers.
+   */
   async deleteTopic(): Promise<number> {
-    throw new ConfigError('dstream topic delete is for redis:// topics; delete a Kafka topic with kafka-topics.sh --delete (and the jobs on it with dstream job reset)');
+    return (await deleteKafkaTopic(this.log, this.topic)).length;
   }
 
   // ---- outputs ----
@@ -149,7 +157,7 @@ export class KafkaBackend implements LogBackend {
       const m = /^dstream-(.+)-meta$/.exec(t);
       if (!m) continue;
       const meta = await readJob(this.log, m[1]!);
-      if (meta?.output === name) return { keyPartitions: meta.keyPartitions, pipeline: meta.pipeline, bounded: meta.endOffsets !== null };
+      if (meta?.output === name) return { inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, pipeline: meta.pipeline, bounded: meta.endOffsets !== null };
     }
     return null;
   }
@@ -182,6 +190,9 @@ export class KafkaBackend implements LogBackend {
             flushRows();
             const { q, c } = JSON.parse(rec.value) as { q: number; c: number | null };
             entries.push({ keyPartition: q, closedMs: c === null ? Infinity : c, rows: '' });
+          } else if (rec.key === LINES_KEY) {
+            const { p: ip, c, r: packed } = JSON.parse(rec.value) as { p: number; c: number | null; r: string };
+            entries.push({ keyPartition: ip, closedMs: c === null ? Infinity : c, rows: packed });
           } else if (rec.key === null) rows.push(rec.value);
         }
         if (r.next === cursor[p]) break;

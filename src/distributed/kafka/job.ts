@@ -52,8 +52,17 @@ export async function openJob(log: KafkaLog, job: string, fresh: NewJob): Promis
     meta = await readJob(log, job);
     if (!meta) throw new Error(`job record of ${job} not readable after writing it`);
   }
-  await log.ensureTopic(names.repartition, meta.keyPartitions, false);
-  await log.ensureTopic(names.changelog, meta.keyPartitions, true);
-  if ((await log.partitions(meta.output)) === null) await log.ensureTopic(meta.output, 1, false);
+  // At once: each is a few round trips to the controller and a wait for the metadata. A stateless job
+  // (0 key partitions) has no repartition topic; its changelog holds the input partitions' state.
+  await Promise.all([
+    meta.keyPartitions > 0 ? log.ensureTopic(names.repartition, meta.keyPartitions, false) : undefined,
+    log.ensureTopic(names.changelog, Math.max(1, meta.keyPartitions), true),
+    log.partitions(meta.output).then((n) => (n === null ? log.ensureTopic(meta.output, 1, false) : undefined)),
+  ]);
   return meta;
+}
+
+/** The changelog partition of input partition `p`'s state record (`s1:P`): p mod the key partitions; 0 for a stateless job. */
+export function changelogPartition(meta: KafkaJobMeta, p: number): number {
+  return meta.keyPartitions > 0 ? p % meta.keyPartitions : 0;
 }

@@ -1,7 +1,7 @@
 /**
- * The Kafka side of a distributed job: its topics, reading partitions
- * `read_committed`, committed offsets and the job's record. The only file
- * besides the worker's transactions (tx.ts) that touches the client.
+ * The Kafka side of a distributed job: its topics, committed offsets, the
+ * job's record, and reading partitions `read_committed` (fetch.ts). The
+ * clients' options and errors are in client.ts; the transactions in member.ts.
  *
  * Topics of job JOB on input topic TOPIC (created by the first worker):
  * - `dstream-JOB-meta` (1 partition, compacted): the job's record (pipeline
@@ -18,11 +18,14 @@
  * fetch's aborted-transaction list, as Kafka's own consumer does).
  */
 import { Admin, Consumer, FetchIsolationLevels } from '@platformatic/kafka';
-import { DStreamError } from '../../core/errors.js';
+import { clientOptions, deadline, hasApiError } from './client.js';
+import { LogReader, type ReadResult, type ReadWant } from './fetch.js';
+import { ClientTransport } from './wire.js';
 import type { KafkaUrl } from './url.js';
 
-/** One partition of a Fetch answer. */
-type FetchResponsePartition = Awaited<ReturnType<Consumer['fetch']>>['responses'][number]['partitions'][number];
+// The client's options and errors (client.ts) and records (fetch.ts), where the job's files import them from.
+export { CALL_DEADLINE_MS, clientOptions, deadline, errorText, hasApiError } from './client.js';
+export type { LogRecord } from './wire.js';
 
 /** The job's record, fixed at creation. */
 export interface KafkaJobMeta {
@@ -37,41 +40,6 @@ export interface KafkaJobMeta {
   endOffsets: number[] | null;
 }
 
-/** One record read from a partition. */
-export interface LogRecord {
-  offset: number;
-  timestampMs: number;
-  key: string | null;
-  value: string | null;
-}
-
-const IS_TRANSACTIONAL = 0x10;
-const IS_CONTROL = 0x20;
-/** A Kafka call that has not settled within this many ms is taken as failed. */
-export const CALL_DEADLINE_MS = 15_000;
-
-/** `p`, or a rejection after `ms` (a request to a broker that went away may never settle). */
-export function deadline<T>(p: Promise<T>, what: string, ms = CALL_DEADLINE_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
-
-/** True when `e` or an error it aggregates is the Kafka protocol error `apiId`. */
-export function hasApiError(e: unknown, apiId: string): boolean {
-  if ((e as { apiId?: unknown })?.apiId === apiId) return true;
-  const errs = (e as { errors?: unknown[] })?.errors;
-  return Array.isArray(errs) && errs.some((x) => hasApiError(x, apiId));
-}
-
-/** An error's message with its first cause (the client wraps protocol errors). */
-export function errorText(e: unknown): string {
-  const errs = (e as { errors?: unknown[] })?.errors;
-  return `${e instanceof Error ? e.message : String(e)}${Array.isArray(errs) && errs.length ? `: ${errorText(errs[0])}` : ''}`;
-}
-
 /** Names of a job's internal topics and groups. */
 export function jobNames(job: string): { meta: string; repartition: string; changelog: string; stage1: string; stage2: string } {
   return {
@@ -80,20 +48,16 @@ export function jobNames(job: string): { meta: string; repartition: string; chan
   };
 }
 
-/** Connection options of every client of a job. */
-export function clientOptions(url: KafkaUrl, clientId = 'dstream'): { clientId: string; bootstrapBrokers: string[]; retries: number; retryDelay: number; timeout: number } {
-  return { clientId, bootstrapBrokers: url.brokers, retries: 3, retryDelay: 250, timeout: 10_000 };
-}
-
 /** Topics, reads and offsets of one cluster (see module doc). */
 export class KafkaLog {
   readonly admin: Admin;
   private readonly reader: Consumer;
-  private ids = new Map<string, { id: string; leaders: number[] }>();
+  private readonly fetcher: LogReader;
 
   constructor(readonly url: KafkaUrl) {
     this.admin = new Admin(clientOptions(url));
     this.reader = new Consumer({ ...clientOptions(url), groupId: 'dstream-reader', isolationLevel: FetchIsolationLevels.READ_COMMITTED });
+    this.fetcher = new LogReader(new ClientTransport(this.reader));
   }
 
   async close(): Promise<void> {
@@ -104,11 +68,7 @@ export class KafkaLog {
   async partitions(topic: string): Promise<number | null> {
     const all = await deadline(this.admin.listTopics(), 'listing topics');
     if (!all.includes(topic)) return null;
-    const md = await deadline(this.reader.metadata({ topics: [topic], forceUpdate: true }), 'metadata');
-    const t = md.topics.get(topic);
-    if (!t) return null;
-    this.ids.set(topic, { id: t.id, leaders: t.partitions.map((p) => p.leader) });
-    return t.partitionsCount;
+    return this.fetcher.describe(topic);
   }
 
   /** Creates `topic` unless it exists (another worker may create it at the same moment). */
@@ -129,7 +89,7 @@ export class KafkaLog {
     const all = await deadline(this.admin.listTopics(), 'listing topics');
     const gone = topics.filter((t) => all.includes(t));
     if (gone.length) await deadline(this.admin.deleteTopics({ topics: gone }), 'deleting topics');
-    for (const t of gone) this.ids.delete(t);
+    for (const t of gone) this.fetcher.forget(t);
     return gone;
   }
 
@@ -161,116 +121,21 @@ export class KafkaLog {
   }
 
   /**
-   * Reads committed records of one partition from `from` up to `to` (exclusive), at most
-   * `max` records, skipping aborted transactions and control markers.
+   * Reads committed records of one partition from `from` up to `to` (exclusive), at most `max`
+   * (fetch.ts: aborted transactions and markers skipped, read-ahead kept).
    * @returns the records and the offset to read from next.
    * @throws DStreamError when `from` is no longer on the broker (retention).
    */
-  async read(topic: string, partition: number, from: number, to: number, max = Infinity): Promise<{ records: LogRecord[]; next: number }> {
-    const want = { partition, next: from, to, max, records: [] as LogRecord[] };
-    while (want.next < to && want.records.length < max) {
-      const t = await this.topicIds(topic);
-      const r = await deadline(this.reader.fetch({
-        node: t.leaders[partition]!, isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 0, minBytes: 1, maxBytes: 8 << 20, // no long poll: the worker waits itself when nothing moved
-        topics: [{ topicId: t.id, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: BigInt(want.next), lastFetchedEpoch: -1, partitionMaxBytes: 4 << 20 }] }],
-      }), 'fetching');
-      const tp = r.responses[0]?.partitions[0];
-      if (!tp) throw new Error(`fetch ${topic}-${partition}: empty answer`);
-      const moved = this.take(topic, tp, want);
-      if (!moved) {
-        const stable = Number(tp.lastStableOffset);
-        if (stable > want.next) want.next = Math.min(stable, to); // past markers or an aborted range
-        else break; // nothing more is stable yet
-      }
-    }
-    return { records: want.records, next: want.next };
+  read(topic: string, partition: number, from: number, to: number, max = Infinity): Promise<ReadResult> {
+    return this.fetcher.read(topic, partition, from, to, max);
   }
 
   /**
-   * `read` of several partitions of `topic` at once: one Fetch request per leader for all of them, so
-   * one round trip serves every partition (a partition with more stable records than its part of the
-   * answer held is read on alone). `wants`: partition, from, to (exclusive), max records.
+   * `read` of several partitions of `topic` at once: one Fetch request per leader and round.
    * @returns per entry of `wants`, in order, its records and the offset to read from next.
    */
-  async readMany(topic: string, wants: { partition: number; from: number; to: number; max: number }[]): Promise<{ records: LogRecord[]; next: number }[]> {
-    const st = wants.map((w) => ({ partition: w.partition, next: w.from, to: w.to, max: w.max, records: [] as LogRecord[] }));
-    const open = st.filter((w) => w.next < w.to && w.max > 0);
-    if (open.length > 0) {
-      const t = await this.topicIds(topic);
-      const byLeader = new Map<number, typeof open>();
-      for (const w of open) {
-        const node = t.leaders[w.partition]!;
-        byLeader.set(node, [...(byLeader.get(node) ?? []), w]);
-      }
-      const rest: typeof open = [];
-      await Promise.all([...byLeader].map(async ([node, ws]) => {
-        const r = await deadline(this.reader.fetch({
-          node, isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 0, minBytes: 1, maxBytes: 32 << 20,
-          topics: [{ topicId: t.id, partitions: ws.map((w) => ({ partition: w.partition, currentLeaderEpoch: -1, fetchOffset: BigInt(w.next), lastFetchedEpoch: -1, partitionMaxBytes: 4 << 20 })) }],
-        }), 'fetching');
-        for (const w of ws) {
-          const tp = r.responses[0]?.partitions.find((x) => x.partitionIndex === w.partition);
-          if (!tp) {
-            rest.push(w);
-            continue;
-          }
-          this.take(topic, tp, w);
-          // More is stable than the answer held (cut by size, or only markers): read on alone.
-          if (w.next < Math.min(w.to, Number(tp.lastStableOffset)) && w.records.length < w.max) rest.push(w);
-        }
-      }));
-      for (const w of rest) {
-        const more = await this.read(topic, w.partition, w.next, w.to, w.max - w.records.length);
-        w.records.push(...more.records);
-        w.next = more.next;
-      }
-    }
-    return st.map((w) => ({ records: w.records, next: w.next }));
-  }
-
-  /** Topic id and partition leaders of `topic` (metadata, cached until a fetch fails). */
-  private async topicIds(topic: string): Promise<{ id: string; leaders: number[] }> {
-    if (!this.ids.has(topic)) await this.partitions(topic);
-    const t = this.ids.get(topic);
-    if (!t) throw new Error(`no topic ${topic}`);
-    return t;
-  }
-
-  /**
-   * Takes the records of one partition's fetch answer into `w` (from `w.next`, up to `w.to` exclusive and
-   * `w.max` records), skipping aborted transactions and control batches; advances `w.next`.
-   * @returns true when the answer had a batch at or after `w.next`.
-   * @throws DStreamError when `w.next` is no longer on the broker (retention); Error for other error codes.
-   */
-  private take(topic: string, tp: FetchResponsePartition, w: { partition: number; next: number; to: number; max: number; records: LogRecord[] }): boolean {
-    if (tp.errorCode === 1) throw new DStreamError('E_KAFKA_OFFSET', 'processing', `kafka: ${topic}-${w.partition} offset ${w.next} is no longer on the broker (deleted by retention?): refusing to go on`);
-    if (tp.errorCode !== 0) {
-      this.ids.delete(topic); // leader moved (broker restart): metadata again
-      throw new Error(`fetch ${topic}-${w.partition}: error code ${tp.errorCode}`);
-    }
-    const { records, to, max } = w;
-    const aborted = [...tp.abortedTransactions].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
-    const abortedNow = new Set<bigint>();
-    let moved = false;
-    for (const b of tp.records ?? []) {
-      const first = Number(b.firstOffset);
-      const last = first + b.lastOffsetDelta;
-      while (aborted.length && aborted[0]!.firstOffset <= BigInt(last)) abortedNow.add(aborted.shift()!.producerId);
-      if (last < w.next) continue;
-      if (b.attributes & IS_CONTROL) {
-        abortedNow.delete(b.producerId); // the end of that producer's transaction
-      } else if (!((b.attributes & IS_TRANSACTIONAL) && abortedNow.has(b.producerId))) {
-        for (const rec of b.records) {
-          const offset = first + rec.offsetDelta;
-          if (offset < w.next || offset >= to) continue;
-          records.push({ offset, timestampMs: Number(b.firstTimestamp + rec.timestampDelta), key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null });
-        }
-      }
-      w.next = Math.min(last + 1, to);
-      moved = true;
-      if (records.length >= max) break;
-    }
-    return moved;
+  readMany(topic: string, wants: ReadWant[]): Promise<ReadResult[]> {
+    return this.fetcher.readMany(topic, wants);
   }
 
   /**

@@ -7,7 +7,7 @@ import { ConfigError, DStreamError, ExitCode } from '../../core/errors.js';
 import { describeChange, fingerprint, type PipelineDescription } from '../../plan/fingerprint.js';
 import { jobPipelineText, storedPipeline } from '../join.js';
 import type { LogUrl } from '../log-url.js';
-import { openJob } from './job.js';
+import { openJob, readJob } from './job.js';
 import { errorText, KafkaLog } from './log.js';
 import type { UnitContext } from './units.js';
 import { toKafkaUrl } from './url.js';
@@ -72,6 +72,10 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const fresh = { keyPartitions: s.keyPartitions ?? s.defaultKeyPartitions, pipeline: jobPipelineText(s.description, s.batchIntervalMs), output: s.to.name, once: s.once };
+    // A state job outputs its table once, at the end: it needs an end (--once), checked before the job is created.
+    if (s.units.updateState && !s.once && !(await readJob(log, job))?.endOffsets) {
+      throw new ConfigError(`--update-state-by-key: job '${job}' would read live input; distributed, it runs on a job created with --once (input up to the end offsets of its creation), whose table it outputs once at the end, as a local run of a file does`);
+    }
     let meta = await openJob(log, job, fresh);
     if (meta === null) {
       say(`dstream: waiting for topic '${s.from.name}' (create it with kafka-topics.sh --create --topic ${s.from.name} --partitions N)`);

@@ -39,7 +39,7 @@ export interface OutMessage {
 }
 
 /** The settings the units need (a subset of the Redis worker's context). */
-export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' | 'top' | 'watermarkDelayMs' | 'allowedLatenessMs' | 'inputPartitions' | 'keyPartitions' | 'say' | 'onIssue' | 'onWarning'>;
+export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' | 'top' | 'watermarkDelayMs' | 'allowedLatenessMs' | 'inputPartitions' | 'keyPartitions' | 'say' | 'onIssue' | 'onWarning' | 'updateState'>;
 
 /** Stage 1's record in the changelog. */
 export interface Stage1Record {

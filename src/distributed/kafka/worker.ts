@@ -41,7 +41,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { DStreamError } from '../../core/errors.js';
 import { errorText, jobNames, type KafkaJobMeta, type KafkaLog } from './log.js';
+import { changelogPartition } from './job.js';
 import { isFenced, Member } from './member.js';
+import { behindOffsets, reconcile, type Reconciled } from './rebuild.js';
+import { allEnded, LineUnit } from './stateless-unit.js';
+import { StateInputUnit, StateKeyUnit } from './state-unit.js';
+
+export { behindOffsets, reconcile };
 import { InputUnit, KeyUnit, type OutMessage, type Stage1Record, type Stage2Record, type UnitContext } from './units.js';
 
 /** Settings of a Kafka worker. Durations in ms. */
@@ -67,8 +73,10 @@ export class KafkaWorker {
   private readonly names;
   private readonly s1: Member;
   private readonly s2: Member;
-  private inputs = new Map<number, InputUnit>();
-  private keys = new Map<number, KeyUnit>();
+  /** Input partitions held: a stateless job's (`keyPartitions` 0) write their rows to the output themselves (stateless-unit.ts). */
+  private inputs = new Map<number, InputUnit | LineUnit | StateInputUnit>();
+  /** Key partitions held: an `--update-state-by-key` job's keep the keys' state (state-unit.ts). */
+  private keys = new Map<number, KeyUnit | StateKeyUnit>();
   private gen1 = -1;
   private gen2 = -1;
   /** The member ids the units were reconciled under: a new one means the group dropped this worker (its units are lost). */
@@ -95,6 +103,7 @@ export class KafkaWorker {
   private quietSince = new Map<number, number>();
   /** The batch time of the rows of a `--once` job (its stored batch interval), else null (see KeyUnit). */
   private readonly batchTimeMs: number | null;
+  private readonly stateless: boolean;
 
   constructor(private readonly log: KafkaLog, private readonly ctx: UnitContext, private readonly o: KafkaWorkerOptions) {
     this.names = jobNames(o.job);
@@ -102,6 +111,7 @@ export class KafkaWorker {
     this.s2 = new Member(log, this.names.stage2, this.names.repartition, `dstream-${o.job}-s2-${o.worker}`, o.sessionTimeoutMs, o.worker);
     const b = (JSON.parse(o.meta.pipeline) as { batchIntervalMs?: unknown }).batchIntervalMs;
     this.batchTimeMs = o.meta.endOffsets && typeof b === 'number' ? b : null;
+    this.stateless = o.meta.keyPartitions === 0;
   }
 
   /** Asks the loop to stop after the running step (graceful: the groups rebalance at once). */
@@ -128,7 +138,8 @@ export class KafkaWorker {
           if (failed.length) throw new StepFailed(failed);
           progressed = (a as PromiseFulfilledResult<boolean>).value || (b as PromiseFulfilledResult<boolean>).value;
           this.errors = 0;
-          if (!progressed && this.o.meta.endOffsets && Date.now() - lastCheck >= 500) {
+          // The changelog is read at most every 500 ms; key partitions held here and done need no read.
+          if (!progressed && this.o.meta.endOffsets && (this.heldDone() || Date.now() - lastCheck >= 500)) {
             lastCheck = Date.now();
             if (await this.complete()) break;
           }
@@ -143,8 +154,10 @@ export class KafkaWorker {
             this.fencedSaid = at;
           }
           const unknown = errs.find((x) => !isFenced(x));
-          if (unknown) {
-            if (++this.errors === 1 || this.errors % 50 === 0) this.ctx.say(`dstream: kafka error (retrying): ${errorText(unknown).slice(0, 300)}`);
+          // Kept after a refusal: windowed units only (their compute starts from the committed state; the
+          // collectors of stateless and --update-state-by-key units carry on from the refused batch).
+          if (unknown || this.stateless || this.ctx.updateState) {
+            if (unknown && (++this.errors === 1 || this.errors % 50 === 0)) this.ctx.say(`dstream: kafka error (retrying): ${errorText(unknown).slice(0, 300)}`);
             this.drop(); // the outcome of a commit is unknown: every unit is opened again from its committed state
           } else {
             this.restoreKeys(); // refused, so aborted: the units hold their committed state (step 2's are put back to it)
@@ -154,7 +167,7 @@ export class KafkaWorker {
       }
     } finally {
       this.ctx.say(`dstream: ${this.opened} unit${this.opened === 1 ? '' : 's'} opened from the committed state, ${this.kept} kept across rebalances`);
-      await Promise.all([this.s1.leave(), this.s2.leave()]);
+      await Promise.all([this.s1.leave(), this.stateless || this.s2.leave()]);
     }
   }
 
@@ -198,22 +211,26 @@ export class KafkaWorker {
   private async rebalance(): Promise<void> {
     const { meta } = this.o;
     await this.s1.ensureJoined();
-    await this.s2.ensureJoined();
+    if (!this.stateless) await this.s2.ensureJoined();
     const v1 = this.s1.view();
     const d1 = reconcile(v1, this.gen1, this.member1, this.inputs);
     if (d1) {
       for (const p of d1.released) this.quietSince.delete(p);
       const committed = await this.log.committed(this.names.stage1, meta.input, d1.opened);
-      const states = await this.states(d1.opened.map((p) => ({ key: `s1:${p}`, q: p % meta.keyPartitions, committed: committed.get(p) ?? 0 })));
+      const states = await this.states(d1.opened.map((p) => ({ key: `s1:${p}`, q: changelogPartition(meta, p), committed: committed.get(p) ?? 0 })));
       for (const p of d1.opened) {
         const rec = states.get(`s1:${p}`);
         const end = meta.endOffsets ? (meta.endOffsets[p] ?? 0) : Infinity;
-        this.inputs.set(p, new InputUnit(this.ctx, p, committed.get(p) ?? 0, rec ? (JSON.parse(rec) as Stage1Record) : undefined, end));
+        const state = rec ? (JSON.parse(rec) as Stage1Record) : undefined;
+        const c = committed.get(p) ?? 0;
+        this.inputs.set(p, this.stateless ? new LineUnit(this.ctx, p, c, state, end, meta.output, this.outputPartitions)
+          : this.ctx.updateState ? new StateInputUnit(this.ctx, p, c, state, end) : new InputUnit(this.ctx, p, c, state, end));
       }
       this.settle(this.s1, v1, d1, 'input');
       this.gen1 = v1.generation;
       this.member1 = v1.memberId;
     }
+    if (this.stateless) return;
     const v2 = this.s2.view();
     const d2 = reconcile(v2, this.gen2, this.member2, this.keys);
     if (d2) {
@@ -222,7 +239,9 @@ export class KafkaWorker {
       const states = await this.states(d2.opened.map((q) => ({ key: `s2:${q}`, q, committed: committed.get(q) ?? 0 })));
       for (const q of d2.opened) {
         const rec = states.get(`s2:${q}`);
-        const u = new KeyUnit(this.ctx, q, committed.get(q) ?? 0, rec ? (JSON.parse(rec) as Stage2Record) : undefined, this.batchTimeMs);
+        const c = committed.get(q) ?? 0;
+        const u = this.ctx.updateState ? await StateKeyUnit.open(this.ctx, q, c, rec, this.log, this.names.repartition)
+          : new KeyUnit(this.ctx, q, c, rec ? (JSON.parse(rec) as Stage2Record) : undefined, this.batchTimeMs);
         this.keys.set(q, u);
         this.committedKeys.set(q, { pos: committed.get(q) ?? 0, rec });
         if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${u.openPanes} open panes rebuilt from the changelog`);
@@ -277,7 +296,7 @@ export class KafkaWorker {
   private async step1(): Promise<boolean> {
     const messages: OutMessage[] = [];
     const offsets: [number, number][] = [];
-    const done: [InputUnit, ReturnType<InputUnit['compute']>['after']][] = [];
+    const done: [InputUnit | LineUnit | StateInputUnit, ReturnType<InputUnit['compute']>['after']][] = [];
     const units = [...this.inputs.values()].filter((u) => !u.done);
     // One fetch for every partition (KafkaLog.readMany), not one per partition.
     const reading = units.filter((u) => !u.endDue);
@@ -294,18 +313,18 @@ export class KafkaWorker {
           u.pos = next; // past transaction markers only
           const quiet = this.quietSince.get(u.partition) ?? Date.now();
           this.quietSince.set(u.partition, quiet);
-          if (this.o.idleTimeoutMs === null || u.state.idle || Date.now() - quiet < this.o.idleTimeoutMs) continue;
+          if (this.o.idleTimeoutMs === null || !(u instanceof InputUnit) || u.state.idle || Date.now() - quiet < this.o.idleTimeoutMs) continue;
           this.ctx.say(`dstream: input partition ${u.partition} idle for ${this.o.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);
           const c = u.compute([], next, this.names.repartition, true);
-          messages.push(...c.messages, { topic: this.names.changelog, partition: u.partition % this.o.meta.keyPartitions, key: `s1:${u.partition}`, value: JSON.stringify(c.after.state) });
+          messages.push(...c.messages, { topic: this.names.changelog, partition: changelogPartition(this.o.meta, u.partition), key: `s1:${u.partition}`, value: JSON.stringify(c.after.state) });
           offsets.push([u.partition, next]);
           done.push([u, c.after]);
           continue;
         }
         this.quietSince.delete(u.partition);
       }
-      const c = u.compute(records, next, this.names.repartition);
-      messages.push(...c.messages, { topic: this.names.changelog, partition: u.partition % this.o.meta.keyPartitions, key: `s1:${u.partition}`, value: JSON.stringify(c.after.state) });
+      const c = u instanceof LineUnit ? u.compute(records, next) : u.compute(records, next, this.names.repartition);
+      messages.push(...c.messages, { topic: this.names.changelog, partition: changelogPartition(this.o.meta, u.partition), key: `s1:${u.partition}`, value: JSON.stringify(c.after.state) });
       offsets.push([u.partition, next]);
       done.push([u, c.after]);
     }
@@ -323,6 +342,7 @@ export class KafkaWorker {
     let late = 0;
     const applied: { q: number; pos: number; rec: string }[] = [];
     const units = [...this.keys.values()].filter((u) => !u.done);
+    if (units.length === 0) return false;
     const reads = await this.log.readMany(this.names.repartition, units.map((u) => ({ partition: u.partition, from: u.pos, to: Infinity, max: 2000 })));
     for (const [i, u] of units.entries()) {
       const r = reads[i]!;
@@ -343,33 +363,31 @@ export class KafkaWorker {
     return true;
   }
 
+  /** True when every key partition is known done without reading the changelog (found done before, or held here and done). */
+  private heldDone(): boolean {
+    for (let q = 0; q < this.o.meta.keyPartitions; q++) if (!this.doneKeys.has(q) && !this.keys.get(q)?.done) return false;
+    return true;
+  }
+
   /** True when every key partition has output its last window (a `--once` job). */
   private async complete(): Promise<boolean> {
+    if (this.stateless) return allEnded(await this.changelogTable(0), this.o.meta.inputPartitions);
     for (let q = 0; q < this.o.meta.keyPartitions; q++) {
+      if (this.keys.get(q)?.done) this.doneKeys.add(q); // held here: its done state is committed (a failed commit drops the units)
       if (this.doneKeys.has(q)) continue;
-      let cache = this.changelog.get(q);
-      if (!cache) this.changelog.set(q, (cache = { next: (await this.log.startOffsets(this.names.changelog))[q] ?? 0, table: new Map() }));
-      const rec = (await this.log.table(this.names.changelog, q, cache)).get(`s2:${q}`);
+      const rec = (await this.changelogTable(q)).get(`s2:${q}`);
       if (!rec || !(JSON.parse(rec) as Stage2Record).done) return false;
       this.doneKeys.add(q); // done is final: a done key partition never commits again
     }
     return true;
   }
-}
 
-/**
- * The units whose changelog record is older than their committed offset: no record although an
- * offset was committed, or a record whose `pos` is below it (records without `pos`, from older
- * versions, are taken as they are).
- * @param records unit key → its changelog record (JSON), undefined when none.
- */
-export function behindOffsets(units: { key: string; committed: number }[], records: Map<string, string | undefined>): string[] {
-  return units.filter((u) => {
-    const raw = records.get(u.key);
-    if (raw === undefined) return u.committed > 0;
-    const pos = (JSON.parse(raw) as { pos?: number }).pos;
-    return pos !== undefined && pos < u.committed;
-  }).map((u) => u.key);
+  /** Changelog partition `q` as a table, read on from where the last call stopped. */
+  private async changelogTable(q: number): Promise<Map<string, string>> {
+    let cache = this.changelog.get(q);
+    if (!cache) this.changelog.set(q, (cache = { next: (await this.log.startOffsets(this.names.changelog))[q] ?? 0, table: new Map() }));
+    return this.log.table(this.names.changelog, q, cache);
+  }
 }
 
 /** The failures of one step (stage 1, stage 2 or both). */
@@ -378,30 +396,3 @@ class StepFailed extends Error {
     super('step failed');
   }
 }
-
-/** What a rebalance changes for one stage (partitions ascending). */
-export interface Reconciled {
-  kept: number[];
-  opened: number[];
-  released: number[];
-  lost: number[];
-}
-
-/**
- * Applies a group's view to the units held: null when nothing changed; else deletes from `units` the
- * released partitions (no longer assigned) and, when the member id changed since the units were
- * reconciled (`memberId`, null: never), every unit (lost: someone else may have owned them since).
- * A unit kept has been held without a gap: the assignor never gives a partition a member claims to
- * another member in the same generation.
- */
-export function reconcile(v: { generation: number; memberId: string | null; partitions: number[] }, generation: number, memberId: string | null, units: Map<number, unknown>): Reconciled | null {
-  const held = [...units.keys()].sort((x, y) => x - y);
-  if (v.generation === generation && v.memberId === memberId && held.length === v.partitions.length && held.every((p, i) => p === v.partitions[i])) return null;
-  const lost = memberId !== null && v.memberId !== memberId ? held : [];
-  for (const p of lost) units.delete(p);
-  const assigned = new Set(v.partitions);
-  const released = [...units.keys()].filter((p) => !assigned.has(p)).sort((x, y) => x - y);
-  for (const p of released) units.delete(p);
-  return { kept: v.partitions.filter((p) => units.has(p)), opened: v.partitions.filter((p) => !units.has(p)), released, lost };
-}
-

@@ -30,7 +30,7 @@ import { compareOffsets, ORIGIN, type BackendOptions, type LogBackend, type Outp
 import type { LogUrl } from '../log-url.js';
 import { hash, OUTPUTS, range, textNum, toInputEntry, type Entry } from './codec.js';
 import { RedisJob } from './job.js';
-import { outputKey, TopicKeys } from './keys.js';
+import { linesOutputKey, outputKey, TopicKeys } from './keys.js';
 import { defineScripts, type Client } from './scripts.js';
 
 /** An output stream as stored: its job's key base `T:G` and key partition count. */
@@ -180,12 +180,21 @@ export class RedisBackend implements LogBackend {
   }
 
   async inputAdded(p: number): Promise<number> {
+    return (await this.inputCounts(p)).added;
+  }
+
+  /**
+   * Entries of input partition `p` ever appended (`added`) and still held (`length`); their difference
+   * is what retention trimmed. Redis 6.2 does not count appends: `added` is then `length`.
+   */
+  async inputCounts(p: number): Promise<{ added: number; length: number }> {
     try {
       const info = (await this.redis.xinfo('STREAM', this.inputKey(p))) as unknown[];
       const i = info.indexOf('entries-added');
-      return i >= 0 ? Number(info[i + 1]) : Number(info[info.indexOf('length') + 1]);
+      const length = Number(info[info.indexOf('length') + 1]);
+      return { added: i >= 0 ? Number(info[i + 1]) : length, length };
     } catch {
-      return 0; // no such stream yet
+      return { added: 0, length: 0 }; // no such stream yet
     }
   }
 
@@ -249,7 +258,7 @@ export class RedisBackend implements LogBackend {
     if (ref === null) return [];
     const ids = cursor(after, ref.streams);
     const read = await Promise.all(range(ref.streams).map(async (q) =>
-      ((await this.redis.xrange(outputKey(ref.base, name, q), `(${ids[q]}`, '+', 'COUNT', count)) as Entry[]).map((e) => ({ q, e }))));
+      ((await this.redis.xrange(this.streamKey(ref, name, q), `(${ids[q]}`, '+', 'COUNT', count)) as Entry[]).map((e) => ({ q, e }))));
     const next = read.flat().sort((a, b) => compareOffsets(a.e[0], b.e[0]) || a.q - b.q).slice(0, count);
     return next.map(({ q, e: [id, f] }) => {
       ids[q] = id;
@@ -263,7 +272,7 @@ export class RedisBackend implements LogBackend {
     const ref = await this.outputRef(name);
     if (ref === null) return;
     const ids = cursor(after, ref.streams);
-    const keys = ids.map((_, q) => outputKey(ref.base, name, q));
+    const keys = ids.map((_, q) => this.streamKey(ref, name, q));
     if (!this.cluster) {
       await this.redis.xread('BLOCK', timeoutMs, 'STREAMS', ...keys, ...ids);
       return;
@@ -272,6 +281,11 @@ export class RedisBackend implements LogBackend {
     for (let q = 0; Date.now() < end; q = (q + 1) % keys.length) {
       if (await this.redis.xread('BLOCK', Math.max(1, Math.min(50, end - Date.now())), 'STREAMS', keys[q]!, ids[q]!)) return;
     }
+  }
+
+  /** Stream `i` of output `name`: key partition i's, or input partition i's for a stateless job. */
+  private streamKey(ref: OutputRef, name: string, i: number): string {
+    return ref.keyPartitions === 0 ? linesOutputKey(ref.base, name, i, this.cluster) : outputKey(ref.base, name, i);
   }
 
   job(group: string): RedisJob {

@@ -27,9 +27,10 @@ import type { JobStatus } from '../admin.js';
 import { JobGoneError, ORIGIN, type Assignment, type Held, type JobLog, type LogBackend } from '../log-backend.js';
 import { plan } from './assign.js';
 import { hash, numText, OUTPUTS, range, textNum, toMessage, type Entry } from './codec.js';
-import type { JobKeys, TopicKeys } from './keys.js';
+import { linesOutputKey, type JobKeys, type TopicKeys } from './keys.js';
 import type { Client } from './scripts.js';
 import { commitStage1, rollForward } from './stage1-commit.js';
+import { missedByNewJob, type TopicInput } from './retention.js';
 
 /** The key layout of keys.ts, stored as `v` in a job's meta: jobs of the older one-slot layout are refused (and can be reset). */
 const LAYOUT = '2';
@@ -39,7 +40,7 @@ function result(r: string): CommitResult {
 }
 
 function metaOf(m: Record<string, string>): JobMeta {
-  return { inputPartitions: Number(m.p1), keyPartitions: Number(m.p2), fingerprint: m.fp ?? '', output: m.out ?? '' };
+  return { inputPartitions: Number(m.p1), keyPartitions: Number(m.p2), fingerprint: m.fp ?? '', output: m.out ?? '', missedEntries: m.missed?.split(',').map(Number) };
 }
 
 /** Job `group` of a topic; see the module doc. */
@@ -50,7 +51,7 @@ export class RedisJob implements JobLog {
   private counts: { s1: number; s2: number } | null = null;
 
   /** @param b the topic's connection and keys (a `RedisBackend`). */
-  constructor(private readonly b: LogBackend & { readonly redis: Client; readonly keys: TopicKeys; readonly cluster: boolean }, readonly group: string) {
+  constructor(private readonly b: LogBackend & { readonly redis: Client; readonly keys: TopicKeys; readonly cluster: boolean } & TopicInput, readonly group: string) {
     this.k = b.keys.job(group);
   }
 
@@ -76,6 +77,7 @@ export class RedisJob implements JobLog {
     }
     let meta = raw.p1 ? metaOf(raw) : null;
     if (!meta) {
+      const trimmed = await missedByNewJob(this.b, this.group);
       const claim = await this.redis.dsClaimOutput(OUTPUTS, output, this.k.base, this.k.prefix);
       if (claim[0] === 'TAKEN') throw new ConfigError(`--to: output stream '${output}' is written by another job (${String(claim[1])}); choose another name`);
       const r = await this.redis.dsOpenJob(this.b.keys.meta, this.k.meta, this.b.keys.jobs, keyPartitions, pipeline, output, this.group);
@@ -84,6 +86,7 @@ export class RedisJob implements JobLog {
         return null;
       }
       meta = metaOf(hash(r[1]!));
+      if (trimmed.some((n) => n > 0) && (await this.redis.hsetnx(this.k.meta, 'missed', trimmed.join(','))) === 1) meta.missedEntries = trimmed;
       if (meta.output !== output) await this.unclaim(output); // created at the same moment by a worker with another --to
     }
     const c = { s1: meta.inputPartitions, s2: meta.keyPartitions };
@@ -281,7 +284,7 @@ export class RedisJob implements JobLog {
     if (meta) {
       for (const p of range(meta.inputPartitions)) keys.push(this.k.s1(p), this.k.lease(`s1:${p}`));
       // A stateless job (no key partitions) has one output stream per input partition.
-      if (meta.keyPartitions === 0) for (const p of range(meta.inputPartitions)) keys.push(this.k.output(meta.output, p));
+      if (meta.keyPartitions === 0) for (const p of range(meta.inputPartitions)) keys.push(linesOutputKey(this.k.base, meta.output, p, this.b.cluster));
       for (const q of range(meta.keyPartitions)) keys.push(...(['s2', 's2in', 'seen', 'lease'] as const).map((w) => this.k.kp(q, w)), this.k.output(meta.output, q));
       // A job of the older layout (one hash slot: ds:{T}:job:G:…, output ds:{T}:out:NAME).
       const p = this.k.prefix;

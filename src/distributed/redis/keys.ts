@@ -7,6 +7,7 @@
  *               ds:{T}:job:G:meta ds:{T}:job:G:members   job G: settings, membership
  *     {T:P}     ds:{T:P}:in                              input partition P (stream)
  *               ds:{T:P}:job:G:s1 ds:{T:P}:job:G:lease   job G's stage-1 state and lease of P
+ *               ds:{T:P}:job:G:out:NAME                  a stateless job's output rows of P (Cluster)
  *     {T:G:Q}   ds:{T:G:Q}:s2 :s2in :seen :lease         job G's key partition Q: state, messages,
  *               ds:{T:G:Q}:out:NAME                      last batch seq delivered per input partition, lease,
  *                                                        and the output rows of Q
@@ -72,4 +73,16 @@ export class JobKeys {
 /** Output `name`'s rows from key partition `q` of the job whose `JobKeys.base` is `base`. */
 export function outputKey(base: string, name: string, q: number): string {
   return `ds:{${base}:${q}}:out:${name}`;
+}
+
+/**
+ * Output `name`'s rows from input partition `p` of a stateless job (no key partitions) whose
+ * `JobKeys.base` is `base`. On a Redis Cluster they lie in the input partition's slot,
+ * `ds:{T:P}:job:G:out:NAME`, so the stage-1 commit writes them with the partition's state and lease
+ * in one script; on one server, where any script may touch any key, `outputKey(base, name, p)`.
+ */
+export function linesOutputKey(base: string, name: string, p: number, cluster: boolean): string {
+  if (!cluster) return outputKey(base, name, p);
+  const i = base.indexOf(':'); // `T:G`: topic and group names have no ':' (log-url.ts)
+  return `ds:{${base.slice(0, i)}:${p}}:job:${base.slice(i + 1)}:out:${name}`;
 }

@@ -47,7 +47,7 @@
 import type { CommitResult, Stage1Commit } from '../backend.js';
 import { DStreamError } from '../../core/errors.js';
 import { numText, range } from './codec.js';
-import type { JobKeys } from './keys.js';
+import { linesOutputKey, type JobKeys } from './keys.js';
 import type { Client } from './scripts.js';
 
 /**
@@ -79,11 +79,11 @@ export async function commitStage1(redis: Client, k: JobKeys, worker: string, ep
   const args = [worker, epoch, c.seq, c.offset, numText(c.maxEventTimeMs), d.watermark, d.eof, d.idle, numText(c.floorMs), c.lines, c.late, c.entries, ...c.payloads];
   const keys = [k.lease(`s1:${p}`), k.s1(p)];
   if (!cluster) keys.push(...c.payloads.flatMap((_, q) => [k.kp(q, 'seen'), k.kp(q, 's2in')]));
-  // A stateless job's rows go to the input partition's output stream in the same script (one server only: its slot is another).
-  if (c.rows && cluster) throw new DStreamError('E_LOG', 'processing', 'a stateless job writes its rows in the stage-1 commit, which a Redis Cluster cannot do atomically yet');
+  // A stateless job (no key partitions) writes its rows to the input partition's output stream in the
+  // same script: on a Cluster too, where that stream lies in the partition's slot (keys.ts linesOutputKey).
   const rows = c.rows ? [numText(c.rows.closed), ...c.rows.packs] : [];
-  if (c.rows) keys.push(k.output(c.rows.output, p));
-  const r = cluster ? await redis.dsS1Decide(keys[0]!, keys[1]!, ...args) : await redis.dsS1CommitAll(keys.length, ...keys, p, ...args, ...rows);
+  if (c.rows) keys.push(linesOutputKey(k.base, c.rows.output, p, cluster));
+  const r = cluster && !c.rows ? await redis.dsS1Decide(keys[0]!, keys[1]!, ...args) : await redis.dsS1CommitAll(keys.length, ...keys, p, ...args, ...rows);
   if (r === 'FENCED') return 'fenced';
   if (r === 'STALE') return 'stale';
   if (r === 'PENDING') {
@@ -92,7 +92,7 @@ export async function commitStage1(redis: Client, k: JobKeys, worker: string, ep
     return 'stale';
   }
   if (r === 'GAP') throw gapError(p, c.seq);
-  if (!cluster) return 'ok';
+  if (!cluster || c.rows) return 'ok';
   const n = ++commits;
   faultAt('after-decide', n);
   await deliverAndFinish(redis, k, d, n);

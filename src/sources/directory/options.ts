@@ -38,6 +38,8 @@ export interface FileBatching {
 /** How a file's lines are read (shared with the other line sources). */
 export interface LineReading {
   maxLineBytes?: number;
+  /** Called before the first line of each file is handed on (a csv parser reads each file's own header). */
+  onFileStart?: (path: string) => void;
   rate?: RateLimiter;
   backpressure?: Backpressure;
 }

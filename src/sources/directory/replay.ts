@@ -126,7 +126,7 @@ export function openLogged(f: FileIdentity): number | string {
  */
 export function readBatchFiles(
   offsets: DirectoryOffsets,
-  o: { issues: IssueLog; processed: ProcessedFiles; record: (line: string) => void; maxLineBytes?: number; recovering?: boolean },
+  o: { issues: IssueLog; processed: ProcessedFiles; record: (line: string) => void; maxLineBytes?: number; recovering?: boolean; fileStart?: (path: string) => void },
 ): string[] {
   const read: string[] = [];
   for (const f of offsets.files) {
@@ -153,6 +153,7 @@ export function readBatchFiles(
     } finally {
       if (typeof fd === 'number') closeSync(fd);
     }
+    o.fileStart?.(f.path);
     const splitter = new LineSplitter((line) => {
       o.issues.current = line;
       o.record(line);

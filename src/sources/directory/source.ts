@@ -150,7 +150,7 @@ export class DirectorySource extends PushSource implements Source, Replayable {
     const recovering = offsets !== this.planned;
     this.planned = null;
     const o = recovering ? checkDirectoryOffsets(offsets, this.name) : (offsets as DirectoryOffsets);
-    const read = readBatchFiles(o, { issues: this.options.issues, processed: this.processed, record: (l) => sink.record(l), maxLineBytes: this.options.maxLineBytes, recovering });
+    const read = readBatchFiles(o, { issues: this.options.issues, processed: this.processed, record: (l) => sink.record(l), maxLineBytes: this.options.maxLineBytes, recovering, fileStart: this.options.onFileStart });
     for (const path of read) {
       const root = this.roots.find((r) => path.startsWith(r.dir)) ?? this.roots[0]!;
       this.pendingCleanup.push({ root, path });
@@ -241,12 +241,19 @@ export class DirectorySource extends PushSource implements Source, Replayable {
 
   private async take(path: string, root: Root, slot: { stop(): void }): Promise<void> {
     const o = this.options;
+    let first = o.onFileStart !== undefined;
     const result = await takeFile(path, {
       processed: this.processed,
       issues: o.issues,
       openFile: o.openFile ?? defaultOpenFile,
       reader: { maxLineBytes: o.maxLineBytes, rate: o.rate, backpressure: o.backpressure },
-      record: (line) => this.sink!.record(line),
+      record: (line) => {
+        if (first) {
+          first = false;
+          o.onFileStart!(path);
+        }
+        this.sink!.record(line);
+      },
       fail: (e) => this.fail(e),
       stopped: () => this.stopped,
       onStart: (stop) => {

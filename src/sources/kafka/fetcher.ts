@@ -4,13 +4,14 @@
  * to a broker, retried with exponential back-off (100 ms to 5 s, said once on
  * stderr) while the broker is away. A partition's records are fetched into
  * memory (read_committed: records of aborted transactions and control
- * batches never appear); which of them make a batch is the source's part.
+ * batches never appear, see aborted.ts); which of them make a batch is the source's part.
  */
 import { Admin, Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka';
 import { ConfigError, DStreamError } from '../../core/errors.js';
 import type { Millis } from '../../core/types.js';
 import { hasApiError, isUnknownTopic, kafkaErrorText } from './errors.js';
 import type { KafkaSourceOptions } from './options.js';
+import { committedData, type AbortedTransaction } from './aborted.js';
 
 /** One fetched record. Timestamp in epoch ms. */
 export interface Fetched {
@@ -45,8 +46,6 @@ const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
 /** A Kafka call that has not settled within this many ms is taken as failed (a request to a broker that went away may never settle). */
 const CALL_DEADLINE_MS = 15_000;
-
-const IS_CONTROL = 0x20;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms)); // not unref'd: during a back-off it may be all that keeps the job alive
@@ -221,18 +220,20 @@ export class KafkaFetcher {
           if (tp.errorCode === 1) throw this.outOfRange(p);
           if (tp.errorCode !== 0) throw new Error(`fetch ${p.key}: error code ${tp.errorCode}`);
           if (this.stopped) return;
-          this.store(p, tp.records ?? [], Number(tp.lastStableOffset));
+          this.store(p, tp.records ?? [], tp.abortedTransactions ?? [], Number(tp.lastStableOffset));
         }
       }
     }));
   }
 
-  private store(p: PartitionState, batches: NonNullable<Awaited<ReturnType<Consumer['fetch']>>['responses'][number]['partitions'][number]['records']>, stable: number): void {
+  private store(p: PartitionState, batches: NonNullable<Awaited<ReturnType<Consumer['fetch']>>['responses'][number]['partitions'][number]['records']>, aborted: readonly AbortedTransaction[], stable: number): void {
+    const isData = committedData(aborted);
     for (const b of batches) {
+      const data = isData(b);
       const first = Number(b.firstOffset);
       const last = first + b.lastOffsetDelta;
       if (last < p.next) continue;
-      if (!(b.attributes & IS_CONTROL)) {
+      if (data) {
         for (const r of b.records) {
           const offset = first + r.offsetDelta;
           if (offset < p.next || offset >= p.end) continue;

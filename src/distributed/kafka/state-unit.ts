@@ -1,0 +1,162 @@
+/**
+ * `--update-state-by-key` on Kafka, per key partition: the units of a job
+ * whose pipeline ends with it (what a batch is: state-stage.ts).
+ *
+ * Stage 1 (`StateInputUnit`, one per input partition) runs the stateless
+ * operators (`StateCollector`, as on Redis) and sends each key partition one
+ * repartition message per transaction (`{s, o, w, e, d}` as for windows,
+ * units.ts), whose watermark `w` is the partition's line frontier (its lines
+ * so far · n + p), also at its end.
+ *
+ * Stage 2 (`StateKeyUnit`, one per key partition) adds the messages' values
+ * to their open batches and closes the batches every input partition has
+ * passed (`StateTable`, shared with Redis). Its changelog record, written in
+ * the step's transaction with its repartition offset, holds the keys' state,
+ * the batches closed and the replay point (the first repartition message of
+ * the oldest open batch); a new owner restores the state from it and reads
+ * the repartition topic again from the replay point to its committed offset
+ * for the open batches' values. Once every input partition has ended, the
+ * table is written to the output topic (in key order, `[b, b, record, b ·
+ * batch]` with b the batches closed, as `dstream cat` expects of a state
+ * job) followed by a progress record saying the key partition is done.
+ */
+import { encodeState } from '../../checkpoint/codec.js';
+import { StateCollector } from '../state-stage.js';
+import { StateTable } from '../state-table.js';
+import type { SourceProgress } from '../stage2.js';
+import { InputPartition, type Stage1Batch } from './input-partition.js';
+import type { KafkaLog, LogRecord } from './log.js';
+import { PROGRESS_KEY, progressRecord, type OutMessage, type Stage1Record, type UnitContext } from './units.js';
+
+/** Stage 2's record in the changelog (fields `job status` reads as for windows: `rows`, `late`, `done`, `sealedMs`). */
+export interface StateKeyRecord {
+  /** The repartition offset this state goes with (the next to read). */
+  pos: number;
+  sources: Record<string, SourceProgress>;
+  /** `StateTable.snapshot()`: batches closed and the keys' state. */
+  table: string;
+  /** Where the open batches' values start in the repartition partition. */
+  replay: number;
+  rows: number;
+  late: 0;
+  done: boolean;
+  sealedMs: null;
+}
+
+/** One input partition of a state job (in the place of an `InputUnit`). */
+export class StateInputUnit extends InputPartition {
+  private readonly collector: StateCollector;
+
+  constructor(ctx: UnitContext, partition: number, committed: number, state: Stage1Record | undefined, end: number) {
+    super(ctx, partition, committed, state, end);
+    const u = ctx.updateState!;
+    this.collector = new StateCollector(ctx.combiner, { label: u.label, batchLines: u.batchLines, inputPartitions: ctx.inputPartitions, partition, keyPartitions: ctx.keyPartitions });
+    this.listen(this.collector.issues);
+  }
+
+  /**
+   * Runs one batch of `records` (offsets from `pos` to `next`; may be empty when only the end is due).
+   * @returns one message per key partition of `repartition`, and what `commit` takes once they are committed.
+   */
+  compute(records: LogRecord[], next: number, repartition: string): { messages: OutMessage[]; after: Stage1Batch } {
+    const c = this.collector;
+    const lines = this.runLines(c, records);
+    const payloads = c.take();
+    const eof = next >= this.end;
+    const w = c.frontier();
+    const messages = payloads.map((d, q) => ({ topic: repartition, partition: q, key: null, value: JSON.stringify({ s: this.partition, o: next - 1, w, e: eof, d }) }));
+    const max = c.maxEventTimeMs;
+    const state: Stage1Record = { pos: next, max: Number.isFinite(max) ? max : null, eof, lines: this.state.lines + lines, late: 0 };
+    return { messages, after: { pos: next, state, issues: this.pending, warning: null } };
+  }
+}
+
+/** One key partition of a state job (in the place of a `KeyUnit`). */
+export class StateKeyUnit {
+  pos: number;
+  done = false;
+  private rows = 0;
+  readonly table: StateTable;
+  private readonly sources = new Map<number, SourceProgress>();
+  /** The committed offset at opening: `replay` reads the open batches' values up to it. */
+  private readonly committed: number;
+  private readonly replayFrom: number;
+
+  constructor(private readonly ctx: UnitContext, readonly partition: number, committed: number, rec: StateKeyRecord | undefined) {
+    this.pos = this.committed = committed;
+    this.table = new StateTable(ctx.updateState!);
+    this.replayFrom = committed;
+    if (!rec) return;
+    this.table.restore(rec.table);
+    for (const [k, v] of Object.entries(rec.sources)) this.sources.set(Number(k), v);
+    this.rows = rec.rows;
+    this.done = rec.done;
+    this.replayFrom = rec.replay;
+  }
+
+  /**
+   * Opens key partition `q` from its changelog record (JSON; undefined: none) and its committed offset,
+   * then reads the open batches' values again (`replay`).
+   */
+  static async open(ctx: UnitContext, q: number, committed: number, rec: string | undefined, log: KafkaLog, repartition: string): Promise<StateKeyUnit> {
+    const u = new StateKeyUnit(ctx, q, committed, rec === undefined ? undefined : (JSON.parse(rec) as StateKeyRecord));
+    const n = await u.replay(log, repartition);
+    if (u.table.openBatches > 0) ctx.say(`dstream: key partition ${q}: ${u.table.keys} keys' state restored from the changelog, ${n} messages read again for ${u.table.openBatches} open batches`);
+    return u;
+  }
+
+  /**
+   * Reads the repartition partition again from the replay point to the committed offset: the values of
+   * the batches open at the last commit (their sources' progress is already in the record).
+   * @returns messages read.
+   */
+  async replay(log: KafkaLog, repartition: string): Promise<number> {
+    let n = 0;
+    for (let from = this.replayFrom; from < this.committed;) {
+      const r = await log.read(repartition, this.partition, from, this.committed, 10_000);
+      for (const rec of r.records) {
+        if (rec.value === null) continue;
+        this.table.apply((JSON.parse(rec.value) as { d: string }).d, String(rec.offset));
+        n++;
+      }
+      if (r.next === from) throw new Error(`repartition partition ${this.partition}: offsets ${from}…${this.committed} could not be read again`);
+      from = r.next;
+    }
+    return n;
+  }
+
+  /** Open panes restored, for the worker's log line: none (`open` says what it restored itself). */
+  get openPanes(): number {
+    return 0;
+  }
+
+  /**
+   * Applies the repartition records read (offsets up to `next`), closes the batches due, and at the end
+   * yields the table (see module doc) with a final progress record; the state record always.
+   */
+  apply(records: LogRecord[], next: number, output: string, outputPartitions: number): { messages: OutMessage[]; state: StateKeyRecord; late: number } {
+    for (const r of records) {
+      if (r.value === null) continue;
+      const m = JSON.parse(r.value) as { s: number; o: number; w: number; e: boolean; d: string };
+      const s = this.sources.get(m.s);
+      if (s && m.o <= s.seq) continue; // already applied (cannot happen with transactions; kept as a guard)
+      this.sources.set(m.s, { seq: m.o, eof: m.e, idle: false, watermarkMs: m.w });
+      this.table.apply(m.d, String(r.offset));
+    }
+    const done = this.table.closeDue(this.sources, this.ctx.inputPartitions);
+    const messages: OutMessage[] = [];
+    if (done && !this.done) {
+      const target = this.partition % outputPartitions;
+      const b = this.table.closed;
+      const batchMs = b * this.ctx.updateState!.batchIntervalMs;
+      if (b > 0) for (const rec of this.table.records()) messages.push({ topic: output, partition: target, key: null, value: JSON.stringify([b, b, encodeState(rec), batchMs]) });
+      this.rows += messages.length;
+      messages.push({ topic: output, partition: target, key: PROGRESS_KEY, value: JSON.stringify(progressRecord(this.partition, this.ctx.keyPartitions, Infinity)) });
+    }
+    this.done = done;
+    this.pos = next;
+    const replay = Number(this.table.replayPoint((a, b) => Number(a) - Number(b)) ?? next);
+    const state: StateKeyRecord = { pos: next, sources: Object.fromEntries(this.sources), table: this.table.snapshot(), replay, rows: this.rows, late: 0, done, sealedMs: null };
+    return { messages, state, late: 0 };
+  }
+}

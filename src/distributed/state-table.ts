@@ -1,0 +1,146 @@
+/**
+ * The stage-2 state of one key partition of an `--update-state-by-key` job,
+ * whatever the log (Redis: state-stage.ts `StateUnit`; Kafka:
+ * kafka/state-unit.ts): the open batches' values and the keys' state, and the
+ * pure steps over them — add a message's values, close the batches every
+ * input partition has passed (calling the function), snapshot and restore,
+ * and the table output at the end. See state-stage.ts for what a batch is.
+ */
+import { decodeState, encodeState } from '../checkpoint/codec.js';
+import { compareKeys } from '../core/compare.js';
+import type { UpdateStateSettings } from './job-context.js';
+import { unpackPartials } from './partials.js';
+import { minWatermark, type SourceProgress } from './stage2.js';
+
+/** A value of a key with its place in the topic: line g, i-th record of the line. */
+export type Tagged = [number, number, unknown];
+
+/** A map key for a decoded record key. */
+export function keyId(key: unknown): string {
+  return typeof key === 'string' ? key : `\u0001${JSON.stringify(encodeState(key))}`;
+}
+
+/** Open batch: the first message that gave it values (its offset or id in the log: the replay point), and its values per key. */
+interface OpenBatch {
+  first: string;
+  keys: Map<string, [unknown, Tagged[]]>;
+}
+
+/** The snapshot of a key partition's state (JSON of the codec's form). */
+interface StateSnapshot {
+  /** Batches closed (0 … closed−1). */
+  closed: number;
+  state: [unknown, unknown][];
+}
+
+/** The keys' state and the open batches of one key partition. */
+export class StateTable {
+  /** Batches closed (0 … closed−1). */
+  closed = 0;
+  private state = new Map<string, [unknown, unknown]>();
+  private open = new Map<number, OpenBatch>();
+
+  constructor(private readonly settings: UpdateStateSettings) {}
+
+  /** Keys with state. */
+  get keys(): number {
+    return this.state.size;
+  }
+
+  /** Batches with values not closed yet. */
+  get openBatches(): number {
+    return this.open.size;
+  }
+
+  /** Restores the closed batches and the keys' state from `snapshot()` (no open batch: they are replayed). */
+  restore(snapshot: string): void {
+    const snap = decodeState(JSON.parse(snapshot)) as StateSnapshot;
+    this.closed = snap.closed;
+    this.state = new Map();
+    this.open = new Map();
+    for (const [k, s] of snap.state) this.state.set(keyId(k), [k, s]);
+  }
+
+  /** The closed batches and the keys' state, as JSON (open batches are not in it). */
+  snapshot(): string {
+    const snap: StateSnapshot = { closed: this.closed, state: [...this.state.values()] };
+    return JSON.stringify(encodeState(snap));
+  }
+
+  /** Adds the values of one stage-1 message (`data`: its packed partials; `id`: where it is in the log) to its open batches; batches closed are skipped. */
+  apply(data: string, id: string): void {
+    for (const [b, entries] of unpackPartials(data)) {
+      if (b < this.closed) continue;
+      let batch = this.open.get(b);
+      if (!batch) this.open.set(b, (batch = { first: id, keys: new Map() }));
+      for (const [key, values] of entries as [unknown, Tagged[]][]) {
+        const id = keyId(key);
+        const e = batch.keys.get(id);
+        if (e) e[1].push(...values);
+        else batch.keys.set(id, [key, values]);
+      }
+    }
+  }
+
+  /**
+   * Closes every batch the input partitions `0 … n−1` have passed: all of them once every one has
+   * ended (its watermark is then its line frontier: its lines·n + p), else those below the minimum line frontier.
+   * @returns true when every input partition has ended and every batch is closed (the table is final).
+   */
+  closeDue(sources: Map<number, SourceProgress>, n: number): boolean {
+    const N = this.settings.batchLines;
+    let allEnded = sources.size === n;
+    let lines = 0;
+    for (const [p, s] of sources) {
+      if (!s.eof) allEnded = false;
+      else lines += (s.watermarkMs - p) / n;
+    }
+    const batches = allEnded ? (Number.isFinite(N) ? Math.ceil(lines / N) : lines > 0 ? 1 : 0) : Number.isFinite(N) ? Math.floor(minWatermark(sources, n) / N) : 0;
+    while (this.closed < batches) this.closeBatch(this.closed++);
+    return allEnded && this.closed >= batches;
+  }
+
+  /** Calls the function for batch `b`: each key with values, in topic order, then each key with state only. */
+  private closeBatch(b: number): void {
+    const { fn, label, issues, batchIntervalMs } = this.settings;
+    const timeMs = (b + 1) * batchIntervalMs;
+    const batch = this.open.get(b);
+    this.open.delete(b);
+    const call = (key: unknown, values: unknown[], old: unknown): { ok: boolean; next: unknown } => {
+      try {
+        return { ok: true, next: fn(values, old, timeMs) };
+      } catch (e) {
+        issues.userError(label, [key, values], e);
+        return { ok: false, next: undefined };
+      }
+    };
+    const seen = new Set<string>();
+    for (const [id, [key, tagged]] of batch?.keys ?? []) {
+      seen.add(id);
+      tagged.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+      const r = call(key, tagged.map((t) => t[2]), this.state.get(id)?.[1]);
+      if (!r.ok) continue;
+      if (r.next === undefined) this.state.delete(id);
+      else this.state.set(id, [key, r.next]);
+    }
+    for (const [id, [key, s]] of [...this.state]) {
+      if (seen.has(id)) continue;
+      const r = call(key, [], s);
+      if (!r.ok) continue;
+      if (r.next === undefined) this.state.delete(id);
+      else this.state.set(id, [key, r.next]);
+    }
+  }
+
+  /** The table, every key with its state in key order (the rows output at the end). */
+  records(): [unknown, unknown][] {
+    return [...this.state.values()].sort((a, b) => compareKeys(a[0], b[0]));
+  }
+
+  /** Where a new owner replays from: the first message of the oldest open batch (by `compare`), or undefined when none is open. */
+  replayPoint(compare: (a: string, b: string) => number): string | undefined {
+    let first: string | undefined;
+    for (const b of this.open.values()) if (first === undefined || compare(b.first, first) < 0) first = b.first;
+    return first;
+  }
+}
