@@ -5,6 +5,7 @@
  * offsets in one transaction, refused ("fenced") once the generation is stale.
  */
 import { Consumer, FetchIsolationLevels, Producer } from '@platformatic/kafka';
+import { cooperativeStickyAssigner, encodeOwned } from './assignor.js';
 import { clientOptions, deadline, hasApiError, type KafkaLog } from './log.js';
 import type { OutMessage } from './units.js';
 import { commitTxnOffsets } from './wire.js';
@@ -22,6 +23,19 @@ export class Member {
   private producer: Producer | null = null;
   /** The group coordinator's node id, found at the first commit (again after a failed one). */
   private coordinatorId: number | undefined;
+  /** What the worker holds units for (see `hold`): said in the user data of every join. */
+  private held: { memberId: string | null; generation: number; partitions: number[] } = { memberId: null, generation: -1, partitions: [] };
+  /** The last completed join (SyncGroup answered): generation, member id and assignment, one consistent view. */
+  private joined: { generation: number; memberId: string | null; partitions: number[] } = { generation: -1, memberId: null, partitions: [] };
+  /**
+   * Joins still to complete after partitions were released: 2, since the first may come from a join
+   * request already under way, which said what was held before (the client merges a join into one in
+   * flight); one begun after it says what is held now, so the group can give the released ones away.
+   */
+  private joinsOwed = 0;
+  private rejoining = false;
+  /** The options of every join, the client's background re-joins included (the user data is read at each). */
+  private readonly joinOptions;
 
   /** @param worker the worker's id (`host:pid:random`): the consumer's client id, so `job status` names the worker. */
   constructor(private readonly log: KafkaLog, readonly groupId: string, readonly topic: string, private readonly txId: string, private readonly sessionTimeoutMs: number, worker: string) {
@@ -29,12 +43,43 @@ export class Member {
     // The client reports a failed background re-join as an 'error' event (unhandled, it would end the process);
     // ensureJoined() joins again at the next step.
     this.consumer.on('error', () => undefined);
+    this.consumer.on('consumer:group:join', (e: { generationId: number; memberId: string; assignments: { topic: string; partitions: number[] }[] | null }) => {
+      const mine = e.assignments?.find((x) => x.topic === topic)?.partitions ?? [];
+      this.joined = { generation: e.generationId, memberId: e.memberId, partitions: [...mine].sort((x, y) => x - y) };
+      if (this.joinsOwed > 0) this.joinsOwed--;
+    });
+    const s = sessionTimeoutMs;
+    const held = () => this.held;
+    const consumer = this.consumer;
+    this.joinOptions = {
+      sessionTimeout: s, rebalanceTimeout: s, heartbeatInterval: Math.max(100, Math.floor(s / 4)),
+      // Read at each join: what this membership holds (nothing once the group has given it a new member id).
+      protocols: [{ name: 'dstream-cooperative-sticky', version: 1, get metadata() {
+        const h = held();
+        return encodeOwned(h.memberId !== null && h.memberId === consumer.memberId ? h : { generation: -1, partitions: [] });
+      } }],
+      partitionAssigner: cooperativeStickyAssigner as never,
+    };
   }
 
   async join(): Promise<void> {
     this.consumer.topics.trackAll(this.topic);
-    const s = this.sessionTimeoutMs;
-    await deadline(this.consumer.joinGroup({ sessionTimeout: s, rebalanceTimeout: s, heartbeatInterval: Math.max(100, Math.floor(s / 4)) }), 'joining the group');
+    await deadline(this.consumer.joinGroup(this.joinOptions), 'joining the group');
+  }
+
+  /**
+   * Says which partitions the worker now holds units for, in the generation of `view` (said at every
+   * join). When it no longer holds some it said it held in the same membership (released), it joins
+   * again at once, in the background: the next generation gives them to their new owner.
+   */
+  hold(view: { generation: number; memberId: string | null }, partitions: number[]): void {
+    const before = this.held;
+    this.held = { memberId: view.memberId, generation: view.generation, partitions: [...partitions] };
+    const now = new Set(partitions);
+    if (before.memberId !== null && before.memberId === view.memberId && before.partitions.some((p) => !now.has(p))) {
+      this.joinsOwed = 2;
+      this.rejoin();
+    }
   }
 
   /**
@@ -43,12 +88,22 @@ export class Member {
    */
   async ensureJoined(): Promise<void> {
     if (!this.consumer.isActive()) await this.join();
+    else if (this.joinsOwed > 0) this.rejoin();
   }
 
-  /** The generation and the partitions of `topic` this member holds in it (sorted). */
-  view(): { generation: number; partitions: number[] } {
-    const a = this.consumer.assignments?.find((x) => x.topic === this.topic);
-    return { generation: this.consumer.generationId, partitions: [...(a?.partitions ?? [])].sort((x, y) => x - y) };
+  /** Joins again in the background (one attempt at a time): the group rebalances with what `hold` said last. */
+  private rejoin(): void {
+    if (this.rejoining) return;
+    this.rejoining = true;
+    void Promise.resolve(this.consumer.joinGroup(this.joinOptions) as unknown as Promise<void>).catch(() => undefined).finally(() => (this.rejoining = false));
+  }
+
+  /**
+   * The last generation joined: its number, the member id the group knows this member by, and the
+   * partitions of `topic` assigned to it (sorted). Read from the client's join event, so the three agree.
+   */
+  view(): { generation: number; memberId: string | null; partitions: number[] } {
+    return this.joined;
   }
 
   /** A producer with this member's transactional id; making it anew fences (aborts) the previous one's open transaction. */
@@ -73,7 +128,7 @@ export class Member {
    * for this group in generation `generation`, in one transaction.
    * @throws the client's error (see `isFenced`); the transaction is then aborted.
    */
-  async commit(messages: OutMessage[], offsets: [number, number][], generation: number, beforeCommit?: () => void): Promise<void> {
+  async commit(messages: OutMessage[], offsets: [number, number][], generation: number, beforeCommit?: () => void | Promise<void>): Promise<void> {
     const producer = await this.ready();
     const tx = await deadline(producer.beginTransaction(), 'beginning a transaction');
     try {
@@ -91,7 +146,7 @@ export class Member {
         bytes += value.length;
       }
       await flush();
-      beforeCommit?.(); // fault injection: a pause here outlives the generation the offsets carry
+      await beforeCommit?.(); // fault injection: a pause here outlives the generation the offsets carry
       await deadline(tx.addConsumer(this.consumer as never), 'adding the group to the transaction');
       this.coordinatorId ??= await deadline(this.consumer.findGroupCoordinator(), 'finding the group coordinator');
       const coordinatorId = this.coordinatorId;

@@ -95,17 +95,21 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
     if (meta.output !== s.to.name) throw new ConfigError(`${what} writes to '${meta.output}', not '${s.to.name}'`);
     if (meta.input !== s.from.name) throw new ConfigError(`${what} reads '${meta.input}', not '${s.from.name}'`);
     if (s.once && meta.endOffsets === null) throw new ConfigError(`--once: ${what} was created without --once (it has no end); drop --once, or start over with dstream job reset`);
-    const fault = /^stall-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
+    const fault = /^(stall|pause)-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
     const units = { ...s.units, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions };
     say(`dstream: worker ${s.worker} joined ${what} (${meta.inputPartitions} input partitions, ${meta.keyPartitions} key partitions${meta.endOffsets ? ', ends at the offsets noted at creation' : ''})`);
     w = new KafkaWorker(log, units, {
       job, meta, worker: s.worker, sessionTimeoutMs: s.sessionTimeoutMs, batchRecords: s.batchRecords ?? 20_000, pollMs: 100,
       idleTimeoutMs: s.idleTimeoutMs !== undefined ? s.idleTimeoutMs : meta.endOffsets ? null : 60_000,
       beforeCommit: fault ? (n) => {
-        if (n === Number(fault[1])) {
-          say(`dstream: DSTREAM_FAULT: stalling ${2 * s.sessionTimeoutMs} ms before stage-1 commit ${n}`);
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2 * s.sessionTimeoutMs);
+        if (n !== Number(fault[2])) return;
+        if (fault[1] === 'pause') { // the event loop runs on (heartbeats too) until SIGUSR2
+          const resumed = new Promise<void>((res) => process.once('SIGUSR2', () => res()));
+          say(`dstream: DSTREAM_FAULT: pausing before stage-1 commit ${n} until SIGUSR2`);
+          return resumed;
         }
+        say(`dstream: DSTREAM_FAULT: stalling ${2 * s.sessionTimeoutMs} ms before stage-1 commit ${n}`);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2 * s.sessionTimeoutMs);
       } : undefined,
     });
     await w.run();

@@ -21,9 +21,18 @@
  * aborts whatever its predecessor left open. A new owner reads the committed
  * offsets with `requireStable`, so it waits for an undecided transaction of
  * the previous owner before it starts, then rebuilds its units from the
- * changelog. Assignment is the client's eager round-robin (the client has no
- * cooperative-sticky assignor for the classic protocol): at every rebalance
- * every unit is dropped and opened again from its committed state.
+ * changelog.
+ *
+ * Assignment is sticky and cooperative (assignor.ts, on the classic group
+ * protocol): each member says at every join which partitions it holds and in
+ * which generation; a partition that moves is first only revoked (given to
+ * nobody), its owner releases it between two steps and joins again, and the
+ * next generation gives it to its new owner. A unit still assigned in the same
+ * membership is kept as it is (no rebuild); only units newly gained are opened
+ * from their committed state, and all of them when the group gave this worker a
+ * new member id (it was silent past its session timeout). A refused (fenced)
+ * commit was aborted, so the units keep their committed state; a commit of
+ * unknown outcome (a broker error) drops every unit.
  *
  * A `--once` job ends at the end offsets noted at creation: each input
  * partition sends an end marker (watermark +∞) to every key partition, every
@@ -34,12 +43,12 @@ import { errorText, jobNames, type KafkaJobMeta, type KafkaLog } from './log.js'
 import { fatalError, isFatal } from './fatal.js';
 import { changelogPartition } from './job.js';
 import { isFenced, Member } from './member.js';
-import { behindOffsets, changelogStates, same } from './rebuild.js';
+import { behindOffsets, changelogStates, reconcile, type Reconciled } from './rebuild.js';
 import { allEnded, LineUnit } from './stateless-unit.js';
 import { StateInputUnit, StateKeyUnit } from './state-unit.js';
 import { InputUnit, KeyUnit, type OutMessage, type Stage1Record, type Stage2Record, type UnitContext } from './units.js';
 
-export { behindOffsets }; // where tests and older imports look for it
+export { behindOffsets, reconcile }; // where tests and older imports look for them
 
 /** Settings of a Kafka worker. Durations in ms. */
 export interface KafkaWorkerOptions {
@@ -56,7 +65,7 @@ export interface KafkaWorkerOptions {
   /** `--idle-timeout`: processing time without input after which an input partition is declared idle; null: never. */
   idleTimeoutMs: number | null;
   /** Called in each stage-1 transaction before its offsets are added, with its 1-based number in this process (fault injection). */
-  beforeCommit?: (n: number) => void;
+  beforeCommit?: (n: number) => void | Promise<void>;
 }
 
 /** Runs one worker of a Kafka job until the job is complete (`--once`) or `stop()` is called. */
@@ -70,6 +79,18 @@ export class KafkaWorker {
   private keys = new Map<number, KeyUnit | StateKeyUnit>();
   private gen1 = -1;
   private gen2 = -1;
+  /** The member ids the units were reconciled under: a new one means the group dropped this worker (its units are lost). */
+  private member1: string | null = null;
+  private member2: string | null = null;
+  /** Units opened from their committed state (offsets and changelog), and units kept across a rebalance. */
+  private opened = 0;
+  private kept = 0;
+  /** Per held key partition, its committed offset and state record (JSON; a fenced step 2 puts its units back to it). */
+  private committedKeys = new Map<number, { pos: number; rec: string | undefined }>();
+  /** The key partitions applied in the running step 2, until its transaction commits. */
+  private pendingKeys: number[] = [];
+  /** The generations of the last `fenced` line (said once per pair of generations). */
+  private fencedSaid = '';
   private stopping = false;
   private readonly stopped = new AbortController();
   private outputPartitions = 1;
@@ -116,7 +137,8 @@ export class KafkaWorker {
           await this.rebalance();
           // The two stages' transactions are independent (two producers, two groups): their round trips overlap.
           const [a, b] = await Promise.allSettled([this.step1(waitMs), this.step2(waitMs)]);
-          for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
+          const failed = [a, b].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+          if (failed.length) throw new StepFailed(failed);
           progressed = (a as PromiseFulfilledResult<boolean>).value || (b as PromiseFulfilledResult<boolean>).value;
           this.errors = 0;
           // The changelog is read at most every 500 ms; key partitions held here and done need no read.
@@ -125,28 +147,58 @@ export class KafkaWorker {
             if (await this.complete()) break;
           }
         } catch (e) {
-          if (isFatal(e)) throw fatalError(e, this.o.job);
-          if (isFenced(e)) {
-            this.ctx.say(`dstream: fenced: the group moved partitions away from this worker (${errorText(e).slice(0, 200)}); its uncommitted batch is dropped`);
-          } else if (++this.errors === 1 || this.errors % 50 === 0) {
-            this.ctx.say(`dstream: kafka error (retrying): ${errorText(e).slice(0, 300)}`);
+          const errs = e instanceof StepFailed ? e.errors : [e];
+          const fatal = errs.find((x) => isFatal(x));
+          if (fatal !== undefined) throw fatalError(fatal, this.o.job);
+          const fenced = errs.find((x) => isFenced(x));
+          const at = `${this.gen1}/${this.gen2}`;
+          if (fenced && this.fencedSaid !== at) {
+            this.ctx.say(`dstream: fenced: the group moved partitions away from this worker (${errorText(fenced).slice(0, 200)}); its uncommitted batch is dropped`);
+            this.fencedSaid = at;
           }
-          this.drop();
+          const unknown = errs.find((x) => !isFenced(x));
+          // Kept after a refusal: windowed units only (their compute starts from the committed state; the
+          // collectors of stateless and --update-state-by-key units carry on from the refused batch).
+          if (unknown || this.stateless || this.ctx.updateState) {
+            if (unknown && (++this.errors === 1 || this.errors % 50 === 0)) this.ctx.say(`dstream: kafka error (retrying): ${errorText(unknown).slice(0, 300)}`);
+            this.drop(); // the outcome of a commit is unknown: every unit is opened again from its committed state
+          } else {
+            this.restoreKeys(); // refused, so aborted: the units hold their committed state (step 2's are put back to it)
+          }
         }
         waitMs = !progressed && !this.errors && this.log.fetches > fetches ? this.o.pollMs : 0;
         if (!progressed && !this.stopping && waitMs === 0) await this.sleep(this.errors ? Math.min(2000, 100 * this.errors) : this.o.pollMs);
       }
     } finally {
+      this.ctx.say(`dstream: ${this.opened} unit${this.opened === 1 ? '' : 's'} opened from the committed state, ${this.kept} kept across rebalances`);
       await Promise.all([this.s1.leave(), this.stateless || this.s2.leave()]);
     }
   }
 
-  /** Forgets every unit: they are opened again from their committed state. */
+  /** Units opened from their committed state (offsets and changelog) so far: input and key partitions. */
+  get rebuilds(): number {
+    return this.opened;
+  }
+
+  /** Forgets every unit (a commit of unknown outcome): they are opened again from their committed state. */
   private drop(): void {
     this.inputs.clear();
     this.keys.clear();
+    this.committedKeys.clear();
+    this.pendingKeys = [];
     this.gen1 = this.gen2 = -1;
+    this.member1 = this.member2 = null;
     this.quietSince.clear();
+  }
+
+  /** Puts the key units of a refused step 2 back to their last committed state (`apply` changed them). */
+  private restoreKeys(): void {
+    for (const q of this.pendingKeys) {
+      const c = this.committedKeys.get(q);
+      if (!this.keys.has(q) || c === undefined) this.keys.delete(q); // nothing to go back to: opened again
+      else this.keys.set(q, new KeyUnit(this.ctx, q, c.pos, c.rec === undefined ? undefined : (JSON.parse(c.rec) as Stage2Record), this.batchTimeMs));
+    }
+    this.pendingKeys = [];
   }
 
   /** Waits `ms`, or until `stop()`. */
@@ -154,17 +206,23 @@ export class KafkaWorker {
     return delay(ms, undefined, { signal: this.stopped.signal }).catch(() => undefined);
   }
 
-  /** Opens the units of a new assignment from the committed offsets and the changelog. */
+  /**
+   * Brings the units to each group's assignment: units still assigned in the same membership are
+   * kept as they are; revoked ones are released (the member joins again, so that the next generation
+   * gives them to their new owner); newly assigned ones are opened from the committed offsets and
+   * the changelog. A new member id means the group dropped this worker: every unit is opened again.
+   */
   private async rebalance(): Promise<void> {
     const { meta } = this.o;
     await this.s1.ensureJoined();
     if (!this.stateless) await this.s2.ensureJoined();
     const v1 = this.s1.view();
-    if (v1.generation !== this.gen1 || !same(v1.partitions, [...this.inputs.keys()])) {
-      this.inputs.clear();
-      const committed = await this.log.committed(this.names.stage1, meta.input, v1.partitions);
-      const states = await changelogStates(this.log, this.names.changelog, v1.partitions.map((p) => ({ key: `s1:${p}`, q: changelogPartition(meta, p), committed: committed.get(p) ?? 0 })));
-      for (const p of v1.partitions) {
+    const d1 = reconcile(v1, this.gen1, this.member1, this.inputs);
+    if (d1) {
+      for (const p of d1.released) this.quietSince.delete(p);
+      const committed = await this.log.committed(this.names.stage1, meta.input, d1.opened);
+      const states = await changelogStates(this.log, this.names.changelog, d1.opened.map((p) => ({ key: `s1:${p}`, q: changelogPartition(meta, p), committed: committed.get(p) ?? 0 })));
+      for (const p of d1.opened) {
         const rec = states.get(`s1:${p}`);
         const end = meta.endOffsets ? (meta.endOffsets[p] ?? 0) : Infinity;
         const state = rec ? (JSON.parse(rec) as Stage1Record) : undefined;
@@ -172,26 +230,46 @@ export class KafkaWorker {
         this.inputs.set(p, this.stateless ? new LineUnit(this.ctx, p, c, state, end, meta.output, this.outputPartitions)
           : this.ctx.updateState ? new StateInputUnit(this.ctx, p, c, state, end) : new InputUnit(this.ctx, p, c, state, end));
       }
+      this.settle(this.s1, v1, d1, 'input');
       this.gen1 = v1.generation;
-      if (v1.partitions.length) this.ctx.say(`dstream: input partition${v1.partitions.length > 1 ? 's' : ''} ${v1.partitions.join(',')} assigned (generation ${v1.generation})`);
+      this.member1 = v1.memberId;
     }
     if (this.stateless) return;
     const v2 = this.s2.view();
-    if (v2.generation !== this.gen2 || !same(v2.partitions, [...this.keys.keys()])) {
-      this.keys.clear();
-      const committed = await this.log.committed(this.names.stage2, this.names.repartition, v2.partitions);
-      const states = await changelogStates(this.log, this.names.changelog, v2.partitions.map((q) => ({ key: `s2:${q}`, q, committed: committed.get(q) ?? 0 })));
-      for (const q of v2.partitions) {
+    const d2 = reconcile(v2, this.gen2, this.member2, this.keys);
+    if (d2) {
+      for (const q of [...d2.released, ...d2.opened]) this.committedKeys.delete(q);
+      const committed = await this.log.committed(this.names.stage2, this.names.repartition, d2.opened);
+      const states = await changelogStates(this.log, this.names.changelog, d2.opened.map((q) => ({ key: `s2:${q}`, q, committed: committed.get(q) ?? 0 })));
+      for (const q of d2.opened) {
         const rec = states.get(`s2:${q}`);
         const c = committed.get(q) ?? 0;
         const u = this.ctx.updateState ? await StateKeyUnit.open(this.ctx, q, c, rec, this.log, this.names.repartition)
           : new KeyUnit(this.ctx, q, c, rec ? (JSON.parse(rec) as Stage2Record) : undefined, this.batchTimeMs);
         this.keys.set(q, u);
+        this.committedKeys.set(q, { pos: committed.get(q) ?? 0, rec });
         if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${u.openPanes} open panes rebuilt from the changelog`);
       }
+      this.settle(this.s2, v2, d2, 'key');
       this.gen2 = v2.generation;
-      if (v2.partitions.length) this.ctx.say(`dstream: key partition${v2.partitions.length > 1 ? 's' : ''} ${v2.partitions.join(',')} assigned (generation ${v2.generation})`);
+      this.member2 = v2.memberId;
     }
+  }
+
+  /** After a reconciliation: says what the member holds now (it joins again when it released partitions) and logs it. */
+  private settle(m: Member, v: { generation: number; memberId: string | null; partitions: number[] }, d: Reconciled, what: string): void {
+    m.hold(v, v.partitions);
+    this.opened += d.opened.length;
+    this.kept += d.kept.length;
+    const n = v.partitions.length;
+    const parts = [
+      d.lost.length ? `lost ${d.lost.join(',')} (the group dropped this worker)` : '',
+      d.kept.length ? `kept ${d.kept.join(',')}` : '',
+      d.opened.length ? `opened ${d.opened.join(',')} from the committed state` : '',
+      d.released.length ? `released ${d.released.join(',')} to the group` : '',
+    ].filter((x) => x !== '');
+    const head = n ? `${what} partition${n > 1 ? 's' : ''} ${v.partitions.join(',')} assigned` : `no ${what} partitions assigned`;
+    this.ctx.say(`dstream: ${head} (generation ${v.generation})${parts.length ? `: ${parts.join('; ')}` : ''}`);
   }
 
   /** One stage-1 step over every held input partition; true when something was committed. */
@@ -242,6 +320,7 @@ export class KafkaWorker {
     const messages: OutMessage[] = [];
     const offsets: [number, number][] = [];
     let late = 0;
+    const applied: { q: number; pos: number; rec: string }[] = [];
     const units = [...this.keys.values()].filter((u) => !u.done);
     if (units.length === 0) return false;
     const reads = await this.log.readMany(this.names.repartition, units.map((u) => ({ partition: u.partition, from: u.pos, to: Infinity, max: 2000 })), waitMs);
@@ -250,11 +329,16 @@ export class KafkaWorker {
       if (r.next === u.pos) continue;
       const a = u.apply(r.records, r.next, this.o.meta.output, this.outputPartitions);
       late += a.late;
-      messages.push(...a.messages, { topic: this.names.changelog, partition: u.partition, key: `s2:${u.partition}`, value: JSON.stringify(a.state) });
+      const rec = JSON.stringify(a.state);
+      messages.push(...a.messages, { topic: this.names.changelog, partition: u.partition, key: `s2:${u.partition}`, value: rec });
       offsets.push([u.partition, r.next]);
+      this.pendingKeys.push(u.partition);
+      applied.push({ q: u.partition, pos: r.next, rec });
     }
     if (offsets.length === 0) return false;
     await this.s2.commit(messages, offsets, this.gen2);
+    for (const c of applied) this.committedKeys.set(c.q, { pos: c.pos, rec: c.rec });
+    this.pendingKeys = [];
     if (late > 0) this.ctx.say(`dstream: ${late} partial aggregates arrived after their windows closed (late; dropped)`);
     return true;
   }
@@ -283,5 +367,12 @@ export class KafkaWorker {
     let cache = this.changelog.get(q);
     if (!cache) this.changelog.set(q, (cache = { next: (await this.log.startOffsets(this.names.changelog))[q] ?? 0, table: new Map() }));
     return this.log.table(this.names.changelog, q, cache);
+  }
+}
+
+/** The failures of one step (stage 1, stage 2 or both). */
+class StepFailed extends Error {
+  constructor(readonly errors: unknown[]) {
+    super('step failed');
   }
 }
