@@ -17,7 +17,9 @@
  * with integers beyond 2^53); a fraction a double keeps in part (`0.1`) is read.
  *
  * Integers: an integer of at most 2^53 − 1 in magnitude is a number; a
- * larger one written without fraction or exponent is a `BigInt` (exact).
+ * larger one is a `BigInt` (exact), however it is written (`9007199254740993`,
+ * `9007199254740993.0`, `2e16`, `1.1e23`), so `2e16 + 1` is 20000000000000001
+ * in any order.
  * Sums stay exact: two integers whose sum leaves the safe range add as
  * `BigInt`s, and a `BigInt` result back in the safe range is a number again.
  * A value with a fraction makes the sum a double (as any floating-point sum).
@@ -69,7 +71,20 @@ export function parseDecimal(s: string): Numeric | undefined {
   if (v === 0 && !integer && nonzeroDigits(s)) return undefined; // below the double range (`1e-400`): not 0
   // A fraction the double drops whole: without an exponent (`200.0`, the usual case) the digits after the point are all 0.
   if (!integer && Number.isInteger(v) && (fracEnd === n ? !zeros(s, fracStart, n) : !denotesInteger(s))) return undefined;
-  return v - v === 0 ? v : undefined; // finite
+  if (v - v !== 0) return undefined; // not finite
+  // An integer beyond 2^53 − 1 written with a point or an exponent (`2e16`, `9007199254740993.0`): exact, as in digits.
+  return integer || (v <= MAX_SAFE && v >= -MAX_SAFE) ? v : textInteger(s);
+}
+
+/** The exact value of numeric string `s` that denotes an integer (`denotesInteger`), as a BigInt. */
+function textInteger(s: string): bigint {
+  const e = s.search(/[eE]/);
+  const significand = e < 0 ? s : s.slice(0, e);
+  const point = significand.indexOf('.');
+  const digits = point < 0 ? significand : significand.slice(0, point) + significand.slice(point + 1);
+  const shift = (e < 0 ? 0 : Number(s.slice(e + 1))) - (point < 0 ? 0 : significand.length - point - 1);
+  const b = BigInt(digits); // the sign comes with the digits
+  return shift >= 0 ? b * 10n ** BigInt(shift) : b / 10n ** BigInt(-shift);
 }
 
 /** Whether `s[from .. to)` is all `0`s. */

@@ -23,7 +23,19 @@ function reference(s: string): Numeric | undefined {
   const v = Number(s);
   if (v === 0 && /[1-9]/.test(s.split(/[eE]/)[0]!)) return undefined; // nonzero below the double range
   if (Number.isInteger(v) && !isIntegerText(s)) return undefined; // a fraction the double drops whole
-  return Number.isFinite(v) ? v : undefined;
+  if (!Number.isFinite(v)) return undefined;
+  if (Number.isInteger(v) && (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER)) return integerOfText(s);
+  return v;
+}
+
+/** The integer a numeric string denotes, by BigInt arithmetic. */
+function integerOfText(s: string): bigint {
+  const negative = s.startsWith('-');
+  const [significand, exponent = '0'] = s.replace(/^[+-]/, '').split(/[eE]/) as [string, string?];
+  const [int, frac = ''] = significand.split('.') as [string, string?];
+  const shift = Number(exponent) - frac.length;
+  const b = shift >= 0 ? BigInt(int + frac) * 10n ** BigInt(shift) : BigInt(int + frac) / 10n ** BigInt(-shift);
+  return negative ? -b : b;
 }
 
 /** Whether a numeric string denotes an integer, by BigInt arithmetic: digits × 10^(exponent − fraction digits). */
@@ -71,7 +83,7 @@ describe('numeric grammar of sum/min/max/avg', () => {
     expect(['0e-400', '-0.000e-999', '1e-310', '3e-324'].map(parseDecimal)).toEqual([0, -0, 1e-310, 5e-324]);
     expect(['1.00000000000000005e15', '0.99999999999999999', '1.00000000000000005e16'].map(parseDecimal)).toEqual([undefined, undefined, undefined]);
     expect(() => toNumeric('0.99999999999999999')).toThrow('a fraction a double cannot hold: "0.99999999999999999" would be read as the integer 1');
-    expect(['2.50e1', '1e3', '200.0', '1250e-1', '1.1e23'].map(parseDecimal)).toEqual([25, 1000, 200, 125, 1.1e23]);
+    expect(['2.50e1', '1e3', '200.0', '1250e-1', '1.1e23', '2e16', '-9007199254740993.0'].map(parseDecimal)).toEqual([25, 1000, 200, 125, 110000000000000000000000n, 20000000000000000n, -9007199254740993n]);
     expect(parseDecimal('9007199254740993')).toBe(9007199254740993n);
     expect(parseDecimal('9007199254740991')).toBe(9007199254740991);
   });
