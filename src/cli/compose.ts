@@ -144,10 +144,12 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     });
   }
   // The in-place live table is for live input; a one-off answer over bounded input is printed whole, as awk would.
-  const live = options.format === undefined && sink === output && process.stdout.isTTY === true && !ssc.bounded && keyedResult(options.operators);
+  // Not on a terminal of 0 rows or columns (an unsized pty): the table would be cut to nothing there.
+  const live = options.format === undefined && sink === output && process.stdout.isTTY === true && (process.stdout.columns ?? 0) > 0 && (process.stdout.rows ?? 0) > 0 && !ssc.bounded && keyedResult(options.operators);
   // On a terminal (not CI, no live table on it), progress: a bar for bounded input (stdin from a
-  // file, watched directories under --once), else a spinner.
-  const terminalProgress = process.stderr.isTTY === true && !process.env.CI && !live;
+  // file, watched directories under --once), else a spinner. Not on a terminal of 0 columns (a pty
+  // nobody sized, as `script -c` makes): the spinner's line erasing never ends there.
+  const terminalProgress = process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0 && !process.env.CI && !live;
   // Threads read stdin at their own offsets: they count the bytes they have read (workers-auto.ts).
   const threadBytes = terminalProgress && !inputs ? new SharedArrayBuffer(8 * workers) : undefined;
   const bounded = terminalProgress && inputs ? await progressInput(options.sources, store !== null) : threadBytes && threadsProgress(threadBytes, fstatSync(0).size);
