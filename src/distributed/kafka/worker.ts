@@ -91,6 +91,8 @@ export class KafkaWorker {
   private pendingKeys: number[] = [];
   /** The generations of the last `fenced` line (said once per pair of generations). */
   private fencedSaid = '';
+  /** Records per stage-1 batch and input partition: `batchRecords`, cut when a step outlasted the session (see run). */
+  private batchRecords: number;
   private stopping = false;
   private readonly stopped = new AbortController();
   private outputPartitions = 1;
@@ -112,6 +114,7 @@ export class KafkaWorker {
     const b = (JSON.parse(o.meta.pipeline) as { batchIntervalMs?: unknown }).batchIntervalMs;
     this.batchTimeMs = o.meta.endOffsets && typeof b === 'number' ? b : null;
     this.stateless = o.meta.keyPartitions === 0;
+    this.batchRecords = o.batchRecords;
   }
 
   /** Asks the loop to stop after the running step (graceful: the groups rebalance at once). */
@@ -136,7 +139,14 @@ export class KafkaWorker {
         try {
           await this.rebalance();
           // The two stages' transactions are independent (two producers, two groups): their round trips overlap.
+          const began = Date.now();
           const [a, b] = await Promise.allSettled([this.step1(waitMs), this.step2(waitMs)]);
+          // A step longer than half the session timeout (slow functions hold the event loop, so no heartbeat goes
+          // out) gets its worker fenced again and again at the same batch size: cut the batches, down to 100 records.
+          if (Date.now() - began > this.o.sessionTimeoutMs / 2 && this.batchRecords > 100) {
+            this.batchRecords = Math.max(100, this.batchRecords >> 2);
+            this.ctx.say(`dstream: a step took longer than half the session timeout (${this.o.sessionTimeoutMs} ms): batches of at most ${this.batchRecords} records per input partition from now on`);
+          }
           const failed = [a, b].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
           if (failed.length) throw new StepFailed(failed);
           progressed = (a as PromiseFulfilledResult<boolean>).value || (b as PromiseFulfilledResult<boolean>).value;
@@ -280,7 +290,7 @@ export class KafkaWorker {
     const units = [...this.inputs.values()].filter((u) => !u.done);
     // One fetch for every partition (KafkaLog.readMany), not one per partition.
     const reading = units.filter((u) => !u.endDue);
-    const got = await this.log.readMany(this.o.meta.input, reading.map((u) => ({ partition: u.partition, from: u.pos, to: u.end, max: this.o.batchRecords })), waitMs);
+    const got = await this.log.readMany(this.o.meta.input, reading.map((u) => ({ partition: u.partition, from: u.pos, to: u.end, max: this.batchRecords })), waitMs);
     const reads = units.map((u) => (u.endDue ? null : got[reading.indexOf(u)]!));
     for (const [i, u] of units.entries()) {
       let records: Awaited<ReturnType<KafkaLog['read']>>['records'] = [];
