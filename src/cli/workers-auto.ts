@@ -5,7 +5,7 @@
  * Threads are used only where their answer is the one-thread answer byte for
  * byte: stdin redirected from a regular file as the only source, read whole as
  * one batch (no checkpoint, no batch markers, no `--max-records-per-batch`,
- * no `--max-rate`), a plan that `--workers` can split (engine/workers.ts)
+ * no `--max-rate`), a plan that `--workers` can split (engine/workers.ts, workers-source.ts)
  * whose aggregation merges exactly in any grouping — `--count`,
  * `--count-by-value`, or the built-in reducers count, min, max and sum (a
  * sum of integers; at the first value that is not one, the main thread reads
@@ -29,7 +29,7 @@ export const AUTO_MIN_BYTES_PER_THREAD = 8 * 1024 * 1024;
 /**
  * Built-in reducers whose partials merge to the same bytes in any grouping; `sum` of integers
  * too (safe integers and `BigInt`s add exactly): at its first other value the file is read in
- * one thread (engine/workers.ts), so a sum of decimals is the one-thread sum.
+ * one thread (engine/workers-source.ts), so a sum of decimals is the one-thread sum.
  */
 const EXACT_REDUCERS = new Set(['count', 'min', 'max', 'sum']);
 
