@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG, accessLogLines, createTopic, hasJava, localRunOf, produceLines, SKIP_REASON, startBroker, type Broker } from './broker.js';
 import { startJob, waitingFor, whenStderr, type Job } from './procs.js';
 import { runCli } from '../helpers/run-cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 const haveData = existsSync(ACCESS_LOG);
 if (!hasJava) console.warn(`skipping test/kafka/sticky.test.ts: ${SKIP_REASON}`);
@@ -81,16 +82,21 @@ describe.skipIf(!hasJava || !haveData)('sticky, cooperative assignment on Kafka'
     await whenStderr(a, /DSTREAM_FAULT: pausing/);
     // b joins: a keeps half, the other half is revoked (given to nobody while a holds it).
     const b = worker('join', 'pause-before-commit@1');
-    waitingFor('b to be given no input partitions');
-    await whenStderr(b, /no input partitions assigned/);
+    waitingFor("b's first input-partition line");
+    expect(await whenStderrHas(b, (e) => /^dstream: (?:no )?input partitions? .*?assigned.*$/m.exec(e)?.[0]), b.stderr).toMatch(/: no input partitions assigned/);
     a.child.kill('SIGUSR2'); // a finishes its step (refused if the generation moved), releases the revoked half, joins again
     waitingFor('b to pause in its first transaction');
     await whenStderr(b, /DSTREAM_FAULT: pausing/); // b got its half and is held in its first transaction
     // job status names each worker's input partitions as the sticky assignor gave them.
+    // (Read again while the group rebalances, which it may do once more: a's release may have ridden on a join under way.)
     const id = (w: Job) => /worker (\S+) joined/.exec(w.stderr)![1]!;
-    const st = await runCli(['job', 'status', from('join'), '--json']);
-    expect(st.code, st.stderr).toBe(0);
-    const owners = (JSON.parse(st.stdout) as { units: { unit: string; owner: string }[] }).units.filter((u) => u.unit.startsWith('s1:'));
+    waitingFor('job status to name an owner of every input partition');
+    const { st, owners } = await waitFor('every input partition owned in job status', async () => {
+      const st = await runCli(['job', 'status', from('join'), '--json']);
+      expect(st.code, st.stderr).toBe(0);
+      const owners = (JSON.parse(st.stdout) as { units: { unit: string; owner: string }[] }).units.filter((u) => u.unit.startsWith('s1:'));
+      return owners.length === 4 && owners.every((u) => u.owner !== '') && { st, owners };
+    }, 120_000, 200);
     const bHolds = /input partitions (\d+,\d+) assigned/.exec(b.stderr)![1]!.split(',').map((p) => `s1:${p}`);
     expect(owners.map((u) => [u.unit, u.owner]), st.stdout).toEqual(owners.map((u) => [u.unit, bHolds.includes(u.unit) ? id(b) : id(a)]));
     // c joins a 2-worker job: one input partition of four moves to it, and 5 key partitions of 16.
