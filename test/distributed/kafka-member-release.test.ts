@@ -54,7 +54,13 @@ function stubbedMember() {
     await m.ensureJoined();
     m.hold(m.view(), hold);
   };
-  return { m, sent, form, clientRejoins, step, pending: () => inFlight !== null };
+  /** The first join (of the client), generation `generation` formed, and the worker holding `partitions`. */
+  const joinedHolding = async (generation: number, partitions: number[]) => {
+    clientRejoins();
+    await form(generation, partitions);
+    m.hold(m.view(), partitions);
+  };
+  return { m, sent, form, clientRejoins, step, joinedHolding, pending: () => inFlight !== null };
 }
 
 const all = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -63,9 +69,7 @@ const kept = [0, 1, 2, 3, 4, 5];
 describe('a Kafka member that released partitions joins until the group has heard it', () => {
   it('the join under way at the release said the old claim, and its event came twice: one more join says the new one', async () => {
     const s = stubbedMember();
-    s.clientRejoins();
-    await s.form(3, all);
-    s.m.hold(s.m.view(), all); // generation 3: holds 0..7
+    await s.joinedHolding(3, all);
     s.clientRejoins(); // a third worker joins; the group revokes 6,7 from this one
     await s.form(5, kept);
     s.clientRejoins(); // another rebalance begins before the worker's step: the client's own join, with the old claim
@@ -85,9 +89,7 @@ describe('a Kafka member that released partitions joins until the group has hear
 
   it('no join under way at the release: the request says the new claim at once, and no other join follows', async () => {
     const s = stubbedMember();
-    s.clientRejoins();
-    await s.form(4, all);
-    s.m.hold(s.m.view(), all);
+    await s.joinedHolding(4, all);
     s.m.hold(s.m.view(), kept); // releases 6,7 in generation 4: joins at once
     expect(s.sent).toEqual([{ generation: -1, partitions: [] }, { generation: 4, partitions: kept }]);
     await s.form(5, kept);
@@ -99,9 +101,7 @@ describe('a Kafka member that released partitions joins until the group has hear
 
   it('holding the same partitions in a new generation is no release: no join', async () => {
     const s = stubbedMember();
-    s.clientRejoins();
-    await s.form(2, kept);
-    s.m.hold(s.m.view(), kept);
+    await s.joinedHolding(2, kept);
     await s.step(kept);
     expect(s.sent).toHaveLength(1);
     expect(s.pending()).toBe(false);
