@@ -123,7 +123,7 @@ export class Member {
     if (this.producer) return this.producer;
     const p = new Producer({ ...clientOptions(this.log.url), idempotent: true, transactionalId: this.txId, acks: -1, producerId: -1n, producerEpoch: -1 });
     const tx = await deadline(p.beginTransaction(), 'initialising the transactional producer');
-    await tx.abort().catch(() => tx.cancel().catch(() => undefined));
+    await deadline(tx.abort(), 'aborting a transaction').catch(() => tx.cancel().catch(() => undefined));
     this.producer = p;
     return p;
   }
@@ -166,7 +166,7 @@ export class Member {
       await deadline(commitTxnOffsets(producer, this.consumer, { transactionalId: this.txId, coordinatorId, generation, topic: this.topic, offsets }), 'committing offsets');
       await deadline(tx.commit(), 'committing the transaction');
     } catch (e) {
-      await tx.abort().catch(() => undefined);
+      await deadline(tx.abort(), 'aborting a transaction').catch(() => undefined); // a broker gone may never answer: the next producer fences it
       this.reset();
       this.coordinatorId = undefined; // it may have moved (broker restart)
       throw e;
