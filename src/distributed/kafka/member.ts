@@ -103,11 +103,14 @@ export class Member {
     else if (this.sentWith < this.releases) this.rejoin();
   }
 
-  /** Joins again in the background (one attempt at a time): the group rebalances with what `hold` said last. */
+  /**
+   * Joins again in the background (one attempt at a time, given up after the call deadline so that a
+   * join that never settles cannot stop the next): the group rebalances with what `hold` said last.
+   */
   private rejoin(): void {
     if (this.rejoining) return;
     this.rejoining = true;
-    void Promise.resolve(this.consumer.joinGroup(this.joinOptions) as unknown as Promise<void>).catch(() => undefined).finally(() => (this.rejoining = false));
+    void deadline(Promise.resolve(this.consumer.joinGroup(this.joinOptions) as unknown as Promise<void>), 'joining the group again').catch(() => undefined).finally(() => (this.rejoining = false));
   }
 
   /**
