@@ -105,8 +105,10 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
       }
     };
     const atEnd = (): void => reportOpenRecord(parser, issues, parser.finish?.(), 'the input');
-    const hooks = parser.snapshot ? { atEnd, snapshot: () => parser.snapshot!(), restore: (d: unknown) => parser.restore!(d) } : { atEnd };
-    ds = ds.map(parse, where, undefined, hooks).filter((r) => r !== undefined, where);
+    const hooks = parser.snapshot
+      ? { atEnd, dropUndefined: true, snapshot: () => parser.snapshot!(), restore: (d: unknown) => parser.restore!(d) }
+      : { atEnd, dropUndefined: true };
+    ds = ds.map(parse, where, undefined, hooks);
   }
   const win = (l: string): WindowOptions => ({ label: l, outputMode: settings.outputMode, allowedLatenessMs: settings.allowedLatenessMs });
   const state = (l: string): StatefulOptions => ({
