@@ -84,6 +84,16 @@ export function parserFileStart(parser: LineParser | undefined, issues: IssueLog
 }
 
 /**
+ * What a directory source calls after the last line of each file when `parser` reads a header per
+ * input (csv): a record still open there (a quoted field never closed) is reported now, naming
+ * the file, not when the next file starts or the job ends. Undefined for other formats.
+ */
+export function parserFileEnd(parser: LineParser | undefined, issues: IssueLog): ((path: string) => void) | undefined {
+  if (!parser?.startInput || !parser.finish) return undefined;
+  return (path) => reportOpenRecord(parser, issues, parser.finish!(), path);
+}
+
+/**
  * Applies the operator flags to `input`.
  * @throws ConfigError for an invalid function, window, order or setting.
  */
