@@ -2,11 +2,12 @@
  * Regression tests for small defects found in session 25, one `describe` per defect, each running
  * the real `bin/dstream.js`.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { execFile } from 'node:child_process';
+import { BIN, runCli } from '../helpers/run-cli.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -65,5 +66,46 @@ describe('--watch --parse csv --checkpoint: a quote left open at the end of a fi
     expect(second.stdout).toBe('{"time":2000,"value":{"a":"5","b":"6"}}\n');
     expect(second.stderr).toBe('dstream: checkpoint: restored state after batch 0\n');
     expect(readFileSync(dead, 'utf8')).toBe('3,"x\n');
+  });
+});
+
+/** Runs `script` with sh in `cwd` (so that the shell's word splitting and redirections apply); resolves with its exit code and stderr. */
+function sh(script: string, cwd: string): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('sh', ['-c', script], { cwd, env: { ...process.env, NO_COLOR: '1', DSTREAM: `${process.execPath} ${BIN}` } }, (err, _stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr });
+    });
+  });
+}
+
+describe('a function the shell cut at an unquoted => written without spaces', () => {
+  it('--map l=>l.length: the hint names the redirection and the quoted function (exit 2)', async () => {
+    const d = tempDir();
+    const r = await sh('echo a | $DSTREAM --map l=>l.length', d);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("dstream: --map: 'l=' is a function the shell cut at the '>' of an unquoted '=>'; the shell took '>l.length' as a redirection"
+      + " and created the file l.length. Quote the function: --map 'l => l.length'\n");
+    expect(existsSync(join(d, 'l.length'))).toBe(true);
+  });
+
+  it('--filter=x=>x.a>3: stdout went to the last redirection, which is no body: shown as …', async () => {
+    const r = await sh('echo a | $DSTREAM --filter=x=>x.a>3', tempDir());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("dstream: --filter: 'x=' is a function the shell cut at the '>' of an unquoted '=>'; the shell took '>3' as a redirection"
+      + " and created the file 3. Quote the function: --filter 'x => …'\n");
+  });
+
+  it('without a redirection (the value given as such) the hint still says to quote', async () => {
+    const r = await runCli(['--map', 'l=']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("dstream: --map: 'l=' is a function the shell cut at the '>' of an unquoted '=>'. Quote the function: --map 'l => …'\n");
+  });
+});
+
+describe('topk:N with an N that is not a positive whole number', () => {
+  it.each([['--reduce', 'topk:x'], ['--reduce-by-key', 'topk:0'], ['--reduce', 'topk:1.5'], ['--reduce-by-key', 'topk']])('%s %s says what N must be (exit 2)', async (flag, value) => {
+    const r = await runCli(['--map', 'l => [l, l]', flag, value]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`dstream: ${flag}: '${value}': N must be a positive number in topk:N (a whole number: how many of the most frequent values to keep, e.g. topk:10)\n`);
   });
 });
