@@ -108,7 +108,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     }
     const job = `job '${d.from.group}' on topic '${d.from.name}'`;
     const missed = meta.missedEntries?.reduce((a, b) => a + b, 0) ?? 0;
-    if (missed > 0) say(`dstream: warning: ${job} starts at the oldest input entry the topic holds: ${missed} entries before it were trimmed by retention once the topic's other jobs had read them, and its answer leaves them out (publish with --keep-input to keep input for jobs created later)`);
+    if (missed > 0) say(`dstream: warning: ${job} starts at the oldest input entry the topic holds: ${missed === 1 ? '1 entry before it was' : `${missed} entries before it were`} trimmed by retention once the topic's other jobs had read them, and its answer leaves them out (publish with --keep-input to keep input for jobs created later)`);
     if (updateFn && !(await backend.isBounded())) {
       await backend.close();
       throw new ConfigError(`--update-state-by-key: ${job} reads live input; distributed, it runs on a topic published from a file (bounded), whose table it outputs once at the end, as a local run of the file does`);
