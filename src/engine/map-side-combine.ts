@@ -136,6 +136,8 @@ export class MapSideCombiner {
   private readonly closing: WindowClosing | undefined;
   private partials = new Map<number, Map<unknown, unknown>>();
   private readonly head: StreamNode;
+  /** Drops the record path's cached pane map (`take` starts new maps). */
+  private readonly forgetPane: () => void;
   /** The stateless prefix (none when the aggregation comes first). */
   readonly stateless: StatelessNode | undefined;
 
@@ -149,6 +151,9 @@ export class MapSideCombiner {
     const paneMs = o.paneMs;
     const rule = o.lateness;
     const self = this;
+    let lastPane = NaN;
+    let lastMap: Map<unknown, unknown> | undefined;
+    this.forgetPane = () => (lastMap = undefined);
     const agg = o.aggregation.op === 'count' || o.aggregation.op === 'count-by-value' ? `--${o.aggregation.op}` : `--${o.aggregation.op} '${(o.aggregation as { source: string }).source}'`;
     const label = `${agg} --window`; // as the windowed operator names late records in local mode
     const closing = (this.closing = rule && new WindowClosing(rule.allowedLatenessMs, { issues: this.issues, label }));
@@ -161,8 +166,11 @@ export class MapSideCombiner {
           self.maxEventTimeMs = tMs;
           if (closing) closing.closed(lastClosedEndBy(tMs, rule!));
         }
-        let m = self.partials.get(pane);
+        // The map of the last record's pane (every record's, without windows): one lookup per pane change.
+        let m = pane === lastPane ? lastMap : self.partials.get(pane);
         if (!m) self.partials.set(pane, (m = new Map()));
+        lastPane = pane;
+        lastMap = m;
         reducer.add(m, value);
       },
       beginGroup() {},
@@ -198,6 +206,7 @@ export class MapSideCombiner {
       .sort((a, b) => a[0] - b[0])
       .map(([p, m]) => [p, [...m].map(([k, v]) => [k === GLOBAL_KEY ? GLOBAL_SENTINEL : keys.decode(k), v] as [unknown, unknown])]);
     this.partials = new Map();
+    this.forgetPane();
     return out;
   }
 }

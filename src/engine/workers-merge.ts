@@ -6,6 +6,7 @@
  * (`inRankOrder`). A key keeps the place of its first record in the file, as in one thread.
  */
 import type { IssueKind, IssueLog } from '../core/issues.js';
+import { KeyCodec } from '../operators/keyed-map.js';
 import { undefinedWarning } from '../operators/stateless.js';
 import { allocChunk, chunkKeys, copyBytes, RANK_STRIDE, viewChunk, type ChunkView } from './partial-codec.js';
 import type { WorkerResult } from './worker-task.js';
@@ -54,19 +55,27 @@ export function forwardThreadIssues(results: readonly WorkerResult[], issues: Is
 }
 
 /**
- * The threads' partials (unpacked, `WorkerResult.partials`) merged per key, in file order, when
- * every key is a string; `undefined` otherwise.
+ * The threads' partials (unpacked, `WorkerResult.partials`) merged per key, keys in first-seen order
+ * (parts in file order). Keys group as in the one-thread reduce (operators/keyed-map.ts: `Map`
+ * keys, objects by their JSON text, the first object seen kept).
  * @param results in file order
+ * @returns `[key, partial]` pairs, each key once
  */
-export function premerge(results: readonly WorkerResult[], combine: (a: unknown, b: unknown) => unknown): Map<string, unknown> | undefined {
-  for (const r of results) for (const [, keys] of r.partials) for (const k of keys) if (typeof k !== 'string') return undefined;
-  const out = new Map<string, unknown>();
+export function premerge(results: readonly WorkerResult[], combine: (a: unknown, b: unknown) => unknown): [unknown, unknown][] {
+  const codec = new KeyCodec();
+  const at = new Map<unknown, number>();
+  const out: [unknown, unknown][] = [];
   for (const r of results) {
     for (const [, keys, values] of r.partials) {
       for (let i = 0; i < keys.length; i++) {
-        const k = keys[i] as string;
-        const old = out.get(k);
-        out.set(k, old === undefined && !out.has(k) ? values[i] : combine(old, values[i]));
+        const k = codec.encode(keys[i]);
+        const j = at.get(k);
+        if (j === undefined) {
+          at.set(k, out.length);
+          out.push([keys[i], values[i]]);
+        } else {
+          out[j]![1] = combine(out[j]![1], values[i]);
+        }
       }
     }
   }
