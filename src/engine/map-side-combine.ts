@@ -19,7 +19,7 @@ import type { AggFlag } from '../plan/worker-split.js';
 import { builtinReducer, isBuiltinReducer, type Aggregation, type Reducer } from '../operators/reducers.js';
 import { addNumeric, toNumeric, type Numeric } from '../core/numeric.js';
 import { compileFunction } from '../plan/compile-fn.js';
-import { KeyedReducer, GLOBAL_KEY } from '../operators/keyed-map.js';
+import { KeyedReducer, GLOBAL_KEY, type KeyCodec } from '../operators/keyed-map.js';
 import { StatelessNode } from '../operators/stateless.js';
 import { lastClosingWindowEndMs, WindowClosing } from '../windows/closing.js';
 import type { ErrorPolicy, IssueLog } from '../core/issues.js';
@@ -200,13 +200,30 @@ export class MapSideCombiner {
    * operators/stateless.ts, go to `issues`).
    */
   take(): PanePartials[] {
+    return this.takeColumns().map(([p, keys, values]) => [p, keys.map((k, i) => [k, values[i]] as [unknown, unknown])]);
+  }
+
+  /**
+   * `take`, each pane's keys and partials as two arrays (`[paneIndex, keys, partials]`): no pair
+   * is made per key (a `--workers` thread posts them so, engine/worker-task.ts).
+   */
+  takeColumns(): [number, unknown[], unknown[]][] {
     this.head.endBatch({ timeMs: NaN, index: 0, final: false });
-    const keys = this.reducer.keys;
-    const out: PanePartials[] = [...this.partials]
-      .sort((a, b) => a[0] - b[0])
-      .map(([p, m]) => [p, [...m].map(([k, v]) => [k === GLOBAL_KEY ? GLOBAL_SENTINEL : keys.decode(k), v] as [unknown, unknown])]);
+    const codec = this.reducer.keys;
+    const out = [...this.partials].sort((a, b) => a[0] - b[0]).map(([p, m]) => [p, ...columnsOf(m, codec)] as [number, unknown[], unknown[]]);
     this.partials = new Map();
     this.forgetPane();
     return out;
   }
+}
+
+/** The keys (decoded; `GLOBAL_SENTINEL` for `GLOBAL_KEY`) and partials of `m`, in its order. */
+function columnsOf(m: Map<unknown, unknown>, codec: KeyCodec): [unknown[], unknown[]] {
+  const keys: unknown[] = [];
+  const values: unknown[] = [];
+  for (const [k, v] of m) {
+    keys.push(k === GLOBAL_KEY ? GLOBAL_SENTINEL : typeof k === 'string' ? codec.decode(k) : k);
+    values.push(v);
+  }
+  return [keys, values];
 }
