@@ -200,7 +200,8 @@ export class WorkersSource implements Source {
       port.once('message', (m: ArrayBuffer | Merged) => answered(index, m));
       port.postMessage({ chunks } satisfies MergeRequest, chunks);
     }
-    answered(0, mergePartition(results.map((r) => r.packed![0]!), combine));
+    // Decoded at once (keys made strings), while the threads merge and decode theirs.
+    answered(0, mergedOf(mergePartition(results.map((r) => r.packed![0]!), combine)));
   }
 
   /** Pushes the merged partials (see `merge`) and ends the input. */
