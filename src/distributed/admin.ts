@@ -53,8 +53,11 @@ export async function jobStatus(backend: LogBackend, log: JobLog, watermarkDelay
 export function formatStatus(s: JobStatus): string {
   if (!s.exists) return `job ${s.group} on topic ${s.topic}: does not exist\n`;
   let out = `job ${s.group} on topic ${s.topic}: ${s.inputPartitions} input partitions, ${s.keyPartitions} key partitions, output ${s.output}${s.complete ? ', complete' : ''}\n`;
-  out += `members (${s.members.length}):\n`;
-  for (const m of s.members) out += `  ${m.id}  (membership expires in ${Math.max(0, m.expiresInMs)} ms without a heartbeat)\n`;
+  if (s.membersUnknown !== undefined) out += `members: unknown (${s.membersUnknown})\n`;
+  else out += `members (${s.members.length}):\n`;
+  for (const m of s.members) {
+    out += `  ${m.id}  (${m.expiresInMs === null ? "a member of the job's consumer groups" : `membership expires in ${Math.max(0, m.expiresInMs)} ms without a heartbeat`})\n`;
+  }
   out += 'unit              owner                         epoch  lag      watermark / closed up to    done\n';
   for (const u of s.units) {
     out += `${describeUnit(u.unit).padEnd(17)} ${(u.owner || '-').padEnd(29)} ${String(u.epoch).padStart(5)}  ${String(u.lag).padEnd(8)} ${String(u.watermark ?? '-').padEnd(27)} ${u.done ? 'yes' : 'no'}\n`;

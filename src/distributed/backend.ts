@@ -157,7 +157,10 @@ export interface JobStatus {
   inputPartitions?: number;
   keyPartitions?: number;
   output?: string;
-  members: { id: string; expiresInMs: number }[];
+  /** Live members; `expiresInMs` null where the log does not say (Kafka: the group coordinator keeps the session). */
+  members: { id: string; expiresInMs: number | null }[];
+  /** Set when the members could not be read (why): `members` is then empty, not "none". */
+  membersUnknown?: string;
   units: {
     unit: string; owner: string; epoch: number; expiresInMs: number;
     /** Stage 1: entries not yet consumed; stage 2: messages waiting. */

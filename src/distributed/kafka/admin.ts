@@ -3,12 +3,13 @@
  * `KafkaBackend.job`). `dstream cat` is the shared cat.ts over
  * `KafkaBackend.readOutput`.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { compareKeys } from '../../core/compare.js';
 import { DStreamError } from '../../core/errors.js';
 import type { OutputRow } from '../partials.js';
 import type { JobStatus } from '../admin.js';
 import { changelogPartition, readJob } from './job.js';
-import { deadline, jobNames, type KafkaLog } from './log.js';
+import { deadline, errorText, jobNames, type KafkaLog } from './log.js';
 import type { Stage1Record, Stage2Record } from './units.js';
 
 /** Orders rows as the local engine outputs them: by window, then by key (`[key, value]` records). */
@@ -27,7 +28,12 @@ export async function kafkaJobStatus(log: KafkaLog, job: string): Promise<JobSta
   const status: JobStatus = { topic: log.url.name, group: job, exists: meta !== null, members: [], units: [], complete: false };
   if (!meta) return status;
   Object.assign(status, { inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output });
-  const groups = await log.admin.describeGroups({ groups: [names.stage1, names.stage2] }).catch(() => new Map());
+  let groups = new Map();
+  try {
+    groups = await describeGroups(log, [names.stage1, names.stage2]);
+  } catch (e) {
+    status.membersUnknown = `the broker did not describe the job's groups: ${errorText(e).slice(0, 200)}`;
+  }
   const owners = new Map<string, string>();
   const members = new Set<string>();
   // The client's describeGroups shape: members by member id, each with its client id (the worker's id,
@@ -39,7 +45,7 @@ export async function kafkaJobStatus(log: KafkaLog, job: string): Promise<JobSta
       for (const [, t] of m.assignments ?? []) for (const p of t.partitions) owners.set(`${gid === names.stage1 ? 's1' : 's2'}:${p}`, id);
     }
   }
-  status.members = [...members].sort().map((id) => ({ id, expiresInMs: 0 }));
+  status.members = [...members].sort().map((id) => ({ id, expiresInMs: null }));
   const inputEnds = await log.endOffsets(meta.input);
   const c1 = await log.committed(names.stage1, meta.input, [...Array(meta.inputPartitions).keys()]);
   const stateless = meta.keyPartitions === 0; // no repartition topic, no stage 2
@@ -74,12 +80,31 @@ export async function kafkaJobStatus(log: KafkaLog, job: string): Promise<JobSta
 type GroupInfo = { members?: Map<string, { clientId: string }>; state?: string };
 
 /**
+ * The groups `ids` as the broker describes them, tried 3 times (a group coordinator may be moving or
+ * loading); a group that does not exist comes back empty (state DEAD).
+ * @throws the client's last error.
+ */
+async function describeGroups(log: KafkaLog, ids: string[]): Promise<Map<string, unknown>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deadline(log.admin.describeGroups({ groups: ids }), 'describing the groups') as Map<string, unknown>;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await delay(250 * attempt);
+    }
+  }
+}
+
+/**
  * The job's two consumer groups, as the broker describes them.
  * @throws DStreamError (exit 75) while workers are members of them.
  */
 async function refuseWhileLive(log: KafkaLog, job: string): Promise<Map<string, GroupInfo>> {
   const names = jobNames(job);
-  const groups = (await log.admin.describeGroups({ groups: [names.stage1, names.stage2] }).catch(() => new Map())) as Map<string, GroupInfo>;
+  // Not described is not "no members": refuse rather than delete under live workers.
+  const groups = await describeGroups(log, [names.stage1, names.stage2]).catch((e: unknown) => {
+    throw new DStreamError('E_LOG', 'checkpoint', `job ${job}: the broker did not describe its consumer groups, so whether workers are live is unknown (${errorText(e).slice(0, 200)}); try again`);
+  }) as Map<string, GroupInfo>;
   const live = new Set<string>(); // workers (client ids): each is a member of both stages' groups
   for (const g of groups.values()) for (const m of g.members?.values() ?? []) live.add(m.clientId);
   if (live.size > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${job} has ${live.size} live worker(s); stop them first (SIGTERM), then try again`);
