@@ -144,7 +144,7 @@ export class HeldUnits {
           : new KeyUnit(this.ctx, q, c, rec ? (JSON.parse(rec) as Stage2Record) : undefined, this.s.batchTimeMs);
         this.keys.set(q, u);
         this.committedKeys.set(q, { pos: c, rec });
-        if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${u.openPanes} open panes rebuilt from the changelog`);
+        if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${u.openPanes} open ${u.openPanes === 1 ? 'pane' : 'panes'} rebuilt from the changelog`);
       }
       this.settle(s2, v2, d2, 'key');
       this.gen2 = v2.generation;

@@ -4,6 +4,7 @@
  * `cat`, `job status` and `job reset` go through the `LogBackend` (backend.ts).
  */
 import { ConfigError, DStreamError, ExitCode } from '../../core/errors.js';
+import { StopSignals } from '../../core/stop-signals.js';
 import { describeChange, fingerprint, type PipelineDescription } from '../../plan/fingerprint.js';
 import { jobPipelineText, storedPipeline } from '../join.js';
 import type { LogUrl } from '../log-url.js';
@@ -42,7 +43,7 @@ function kafkaFailure(e: unknown, url: LogUrl): unknown {
 
 /**
  * Runs one Kafka worker until its job is complete (`--once`) or it is stopped
- * (SIGTERM/SIGINT: the running step commits, the groups are left; again: exit 130).
+ * (SIGTERM/SIGINT: the running step commits, the groups are left; a SIGINT after it: exit 130).
  * @returns the exit code.
  * @throws ConfigError (exit 2) for a job created with other settings; DStreamError (exit 1) for the broker or the records.
  */
@@ -54,18 +55,19 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
   const job = s.from.group!;
   const log = new KafkaLog(toKafkaUrl(s.from));
   let w: KafkaWorker | null = null;
-  let signals = 0;
+  const signals = new StopSignals();
   const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
+    const action = signals.next(sig);
+    if (action === 'abort') {
       say(`dstream: ${sig} again: aborting`);
       process.exit(ExitCode.INTERRUPTED);
     }
+    if (action === 'repeat') return say(`dstream: ${StopSignals.repeatLine(sig)}`);
     if (!w) {
       say(`dstream: ${sig}: stopped before joining the job`);
       process.exit(ExitCode.OK);
     }
-    say(`dstream: ${sig}: finishing the current step, then leaving the groups (again to abort)`);
+    say(`dstream: ${sig}: finishing the current step, then leaving the groups ${StopSignals.abortHint(sig)}`);
     w.stop();
   };
   process.on('SIGINT', onSignal);
@@ -114,7 +116,7 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
     });
     await w.run();
     s.finish();
-    say(`dstream: worker ${s.worker} ${signals ? 'stopped' : 'done: the job is complete'}`);
+    say(`dstream: worker ${s.worker} ${signals.received ? 'stopped' : 'done: the job is complete'}`);
     return ExitCode.OK;
   } catch (e) {
     throw kafkaFailure(e, s.from);
