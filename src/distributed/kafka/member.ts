@@ -31,6 +31,8 @@ export class Member {
    * Joins still to complete after partitions were released: 2, since the first may come from a join
    * request already under way, which said what was held before (the client merges a join into one in
    * flight); one begun after it says what is held now, so the group can give the released ones away.
+   * Counted when a join of `rejoin` completes, not per join event: the client emits one event per call
+   * merged into a join, so two events could come from the one join that said the old claim.
    */
   private joinsOwed = 0;
   private rejoining = false;
@@ -46,7 +48,6 @@ export class Member {
     this.consumer.on('consumer:group:join', (e: { generationId: number; memberId: string; assignments: { topic: string; partitions: number[] }[] | null }) => {
       const mine = e.assignments?.find((x) => x.topic === topic)?.partitions ?? [];
       this.joined = { generation: e.generationId, memberId: e.memberId, partitions: [...mine].sort((x, y) => x - y) };
-      if (this.joinsOwed > 0) this.joinsOwed--;
     });
     const s = sessionTimeoutMs;
     const held = () => this.held;
@@ -95,7 +96,12 @@ export class Member {
   private rejoin(): void {
     if (this.rejoining) return;
     this.rejoining = true;
-    void Promise.resolve(this.consumer.joinGroup(this.joinOptions) as unknown as Promise<void>).catch(() => undefined).finally(() => (this.rejoining = false));
+    // A deadline: a join that never answers (a broker restart) must not stop every later rejoin.
+    void deadline(Promise.resolve(this.consumer.joinGroup(this.joinOptions) as unknown as Promise<void>), 'joining the group')
+      .then(() => {
+        if (this.joinsOwed > 0) this.joinsOwed--;
+      })
+      .catch(() => undefined).finally(() => (this.rejoining = false));
   }
 
   /**
