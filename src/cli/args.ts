@@ -19,7 +19,7 @@ import type { ErrorPolicy } from '../core/issues.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
 import { applyConfig, printConfig, settingOrigin, type ConfiguredArgv } from './config.js';
 import { helpWidth, renderHelp } from './help.js';
-import { freshStdoutFile, invalidChoiceMessage, unexpectedArgumentMessage } from './hints.js';
+import { cutArrowMessage, freshStdoutFile, invalidChoiceMessage, unexpectedArgumentMessage } from './hints.js';
 import { EPILOGUE, EXAMPLES, suggestFlag, version } from './usage.js';
 import { addCheckpointOptions, readCheckpointOptions, type CheckpointCliOptions } from './checkpoint-options.js';
 import { addSourceOptions, readSourceOptions, SOURCE_FLAGS, type SourceCliOptions } from './source-options.js';
@@ -220,6 +220,8 @@ function parseConfigured(cliArgv: string[], env: NodeJS.ProcessEnv, cfg: Configu
   }
   const positional = ((parsed._ as unknown[]) ?? []).filter((p) => p !== '-'); // a lone '-' is stdin
   if (positional.length > 0) throw new ConfigError(unexpectedArgumentMessage(cliArgv, positional, OPERATOR_FLAGS, freshStdoutFile()));
+  const cutArrow = cutArrowMessage(cliArgv, OPERATOR_FLAGS, freshStdoutFile());
+  if (cutArrow !== undefined) throw new ConfigError(cutArrow);
 
   const printLimit = single(parsed.print) === undefined ? undefined : Number(single(parsed.print));
   if (printLimit !== undefined && (!Number.isInteger(printLimit) || printLimit < 0)) throw new ConfigError(`--print: '${String(single(parsed.print))}' is not a non-negative integer`);

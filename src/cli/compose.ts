@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fstatSync } from 'node:fs';
 // Modules of the public API (src/index.ts), imported one by one: the bundle loads only what a job uses.
 import { TimeZone } from '../core/time-zone.js';
-import { buildPipeline, parserFileStart, type PipelineSettings } from '../engine/apply-plan.js';
+import { buildPipeline, parserFileEnd, parserFileStart, type PipelineSettings } from '../engine/apply-plan.js';
 import { StreamingContext } from '../engine/context.js';
 import { loggedInputOf } from '../engine/recovery.js';
 import { buildWorkerPipeline } from '../engine/workers.js';
@@ -118,6 +118,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
     // process.stdin when read: on a regular file (FdLineSource) it is never made (an fs.ReadStream: start-up time).
     maxLineBytes: options.maxLineBytes, errLine, get stdin() { return process.stdin; }, stdout: process.stdout, onFileStart: parserFileStart(settings.parser, ssc.issues),
+    onFileEnd: parserFileEnd(settings.parser, ssc.issues),
     // A regular file on stdin is its own log: under a checkpoint it is remembered by identity and
     // byte offset (fd-line-source.ts), so --wal is for pipes only.
     stdinSource: options.sources.maxRate === undefined && stdinIsFile()

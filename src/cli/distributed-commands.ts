@@ -14,7 +14,7 @@ import { DEFAULT_MAX_LINE_BYTES } from '../sources/line-splitter.js';
 import { formatStatus, catOutput, openBackend, parseLogUrl, markTopic, openTopic, publish } from '../distributed/index.js';
 import { DEFAULT_INPUT_PARTITIONS } from './distributed-options.js';
 import { invalidChoiceMessage } from './hints.js';
-import { stdinIsFile } from './process-io.js';
+import { onStopSignals, stdinIsFile } from './process-io.js';
 import { IssueReporter } from './report.js';
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -99,12 +99,10 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
       // SIGTERM/SIGINT: stop reading, send what is packed, no end-of-input markers (the input did not end).
       let stopSignal: NodeJS.Signals | undefined;
       const stopRequested = new Promise<void>((resolve) => {
-        const on = (sig: NodeJS.Signals) => {
+        onStopSignals((sig) => {
           stopSignal = sig;
           resolve();
-        };
-        process.once('SIGTERM', on);
-        process.once('SIGINT', on);
+        }, say);
       });
       // Input from a regular file is bounded: workers then wait for every partition by default (--idle-timeout off).
       await markTopic(log, { bounded: stdinIsFile(), keepInput: parsed['keep-input'] === true });
@@ -132,8 +130,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
         stopped = true;
         log.interrupt();
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      onStopSignals(stop, say);
       const format = (parsed.format as OutputFormat | undefined) ?? 'tsv';
       try {
         await catOutput(log, url.name, format, (s) => {

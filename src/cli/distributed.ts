@@ -4,12 +4,14 @@
  */
 import { ConfigError, ExitCode } from '../core/errors.js';
 import { IssueLog } from '../core/issues.js';
+import { StopSignals } from '../core/stop-signals.js';
 import { KeyedReducer } from '../operators/keyed-map.js';
 import { pipelineDescription } from '../plan/fingerprint.js';
 import { compileFunction } from '../plan/compile-fn.js';
 import { openBackend, type JobContext, type UpdateStateSettings, newWorkerId, Worker, distributedPlan, stageSettings, joinJob, kafkaBackend } from '../distributed/index.js';
 import type { CliOptions } from './args.js';
 import { DEFAULT_KEY_PARTITIONS, DEFAULT_PARTITION_IDLE_MS } from './distributed-options.js';
+import { onStopSignals } from './process-io.js';
 import { IssueReporter } from './report.js';
 
 type Say = (line: string) => void;
@@ -43,7 +45,7 @@ function checkWorkerFlags(o: CliOptions): void {
 
 /**
  * Runs one worker until its job is complete or it is stopped (SIGTERM/SIGINT: the running
- * batch commits, leases are released). Second signal: exit 130.
+ * batch commits, leases are released). A second SIGINT: exit 130; a repeated SIGTERM is only noted.
  * @returns the exit code.
  * @throws ConfigError (exit 2) for flags, or a job created with other settings.
  */
@@ -68,27 +70,20 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
 
   // Signals before the worker has joined (connecting, waiting for the topic): stop at once, exit 0.
   let w: Worker | null = null;
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (++signals === 1 && w) {
-      say(`dstream: ${sig}: finishing the current batch, then handing over the leases (again to abort)`);
-      w.stop();
-      // Redis away: the batch can neither commit nor hand over; the leases expire on their own.
-      const grace = Math.max(5000, d.leaseMs);
-      setTimeout(() => {
-        say(`dstream: could not finish within ${grace} ms (is redis reachable?): stopping without handing over; other workers take over when the leases expire`);
-        process.exit(ExitCode.RUNTIME);
-      }, grace).unref();
-    } else if (signals === 1) {
+  const stopSignals = onStopSignals((sig) => {
+    if (!w) {
       say(`dstream: ${sig}: stopped before joining the job`);
       process.exit(ExitCode.OK);
-    } else {
-      say(`dstream: ${sig} again: aborting`);
-      process.exit(ExitCode.INTERRUPTED);
     }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    say(`dstream: ${sig}: finishing the current batch, then handing over the leases ${StopSignals.abortHint(sig)}`);
+    w.stop();
+    // Redis away: the batch can neither commit nor hand over; the leases expire on their own.
+    const grace = Math.max(5000, d.leaseMs);
+    setTimeout(() => {
+      say(`dstream: could not finish within ${grace} ms (is redis reachable?): stopping without handing over; other workers take over when the leases expire`);
+      process.exit(ExitCode.RUNTIME);
+    }, grace).unref();
+  }, say);
 
   const backend = await openBackend(d.from, { persistent: true, onError: (m) => say(`dstream: ${m}`) });
   const log = backend.workerLog(d.from.group!)!; // redis: the shared loop (kafka returned above)
@@ -113,7 +108,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     }
     const job = `job '${d.from.group}' on topic '${d.from.name}'`;
     const missed = meta.missedEntries?.reduce((a, b) => a + b, 0) ?? 0;
-    if (missed > 0) say(`dstream: warning: ${job} starts at the oldest input entry the topic holds: ${missed} entries before it were trimmed by retention once the topic's other jobs had read them, and its answer leaves them out (publish with --keep-input to keep input for jobs created later)`);
+    if (missed > 0) say(`dstream: warning: ${job} starts at the oldest input entry the topic holds: ${missed === 1 ? '1 entry before it was' : `${missed} entries before it were`} trimmed by retention once the topic's other jobs had read them, and its answer leaves them out (publish with --keep-input to keep input for jobs created later)`);
     if (updateFn && !(await backend.isBounded())) {
       await backend.close();
       throw new ConfigError(`--update-state-by-key: ${job} reads live input; distributed, it runs on a topic published from a file (bounded), whose table it outputs once at the end, as a local run of the file does`);
@@ -148,7 +143,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     const summary = reporter.summary(issues);
     if (summary) say(summary);
     reporter.close();
-    say(`dstream: worker ${worker} ${signals ? 'stopped' : 'done: the job is complete'}`);
+    say(`dstream: worker ${worker} ${stopSignals.received ? 'stopped' : 'done: the job is complete'}`);
     return ExitCode.OK;
   }
 }

@@ -66,6 +66,31 @@ export function unexpectedArgumentMessage(argv: readonly string[], positional: r
   return `unexpected argument '=': the shell split the unquoted function of ${flag} at '=>'${created}. Quote the function: ${flag} '${param} => ${body}'`;
 }
 
+/**
+ * The message for an operator's function cut by the shell at an unquoted `=>` written without
+ * spaces (`--map l=>l.length`: the shell passes `--map l=` and takes `>l.length` as a redirection),
+ * rebuilt with `redirectedTo` (the file the shell created) as its body when that reads as one.
+ * @param argv the command line (without `node` and the script).
+ * @param operators operator flag names (without `--`) → whether they take a value.
+ * @returns the message, or `undefined` when no operator's value is a name followed by `=`.
+ */
+export function cutArrowMessage(argv: readonly string[], operators: Record<string, boolean>, redirectedTo?: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i]!;
+    const eq = tok.indexOf('=');
+    const flag = eq === -1 ? tok : tok.slice(0, eq);
+    if (!flag.startsWith('--') || operators[flag.slice(2)] !== true) continue;
+    const value = eq === -1 ? argv[i + 1] : tok.slice(eq + 1);
+    const param = value === undefined ? undefined : /^([A-Za-z_$][\w$]*)=$/.exec(value)?.[1];
+    if (param === undefined) continue;
+    // `x=>x.a>3` is two redirections, and stdout goes to the last (`3`): only a file named from the parameter is the body.
+    const body = redirectedTo !== undefined && new RegExp(`^${param.replace(/\$/g, '\\$')}([.[]|$)`).test(redirectedTo) ? redirectedTo : '…';
+    const created = redirectedTo ? `; the shell took '>${redirectedTo}' as a redirection and created the file ${redirectedTo}` : '';
+    return `${flag}: '${value}' is a function the shell cut at the '>' of an unquoted '=>'${created}. Quote the function: ${flag} '${param} => ${body}'`;
+  }
+  return undefined;
+}
+
 /** What the values of a choice flag are, in its message. */
 const CHOICE_NOUN: Record<string, string> = { format: 'an output format', 'output-mode': 'an output mode', 'on-error': 'an error policy' };
 

@@ -29,6 +29,8 @@ export interface InputEnv {
   wal?: (source: Source, n: number) => Source;
   /** Called before the first line of each file of a watched directory (`--parse csv`: each file has its header). */
   onFileStart?: (path: string) => void;
+  /** Called after the last line of each file of a watched directory (`--parse csv`: a record the file left open is reported). */
+  onFileEnd?: (path: string) => void;
   /** With `--checkpoint`: what recovery will replay of a source (see `KafkaSourceOptions.checkpointed`). */
   checkpointed?: (name: string) => { snapshot: unknown; batches: unknown[] };
 }
@@ -87,6 +89,7 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
       maxFilesPerBatch: options.maxFilesPerBatch,
       afterRead: options.afterRead,
       onFileStart: env.onFileStart,
+      onFileEnd: env.onFileEnd,
     }));
   }
   let kafka: KafkaSource | undefined;

@@ -5,6 +5,7 @@
  * handles signals and a closed stdout, and maps the outcome to an exit code.
  */
 import { ConfigError, ExitCode } from '../core/errors.js';
+import { StopSignals } from '../core/stop-signals.js';
 import type { StreamingContext } from '../engine/context.js';
 import { StreamOutput } from '../sinks/output.js';
 import type { Observers } from '../observe/observers.js';
@@ -14,7 +15,7 @@ import { completionScript, type CompletionFlag } from './completion.js';
 import { composeJob } from './compose.js';
 import { helpWidth, wrapHelp } from './help.js';
 import type { Inputs } from './inputs.js';
-import { errLine, exitAfterFlush, renderError } from './process-io.js';
+import { errLine, exitAfterFlush, onStopSignals, renderError } from './process-io.js';
 import type { IssueReporter } from './report.js';
 import { functionsTopicText, parseTopicText, requestedTopic, TOPICS } from './topics.js';
 
@@ -156,21 +157,14 @@ export async function main(argv: string[]): Promise<void> {
   process.on('unhandledRejection', asyncFailure);
   process.on('uncaughtException', asyncFailure);
 
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
-      errLine(`dstream: ${sig}: finishing the current batch (again to abort)`, 'info');
-      observers.stopping();
-      ssc.stop({ graceful: true });
-    } else {
-      errLine(`dstream: ${sig} again: aborting`, 'warning');
-      stopBar(false);
-      process.exit(ExitCode.INTERRUPTED);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopSignals = onStopSignals((sig) => {
+    errLine(`dstream: ${sig}: finishing the current batch ${StopSignals.abortHint(sig)}`, 'info');
+    observers.stopping();
+    ssc.stop({ graceful: true });
+  }, (line) => errLine(line, 'info'), (sig) => {
+    errLine(`dstream: ${sig} again: aborting`, 'warning');
+    stopBar(false);
+  });
 
   let code: number = ExitCode.OK;
   try {
@@ -182,9 +176,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   // Stopped by a signal: a second one that came while a slow function held the event loop waits in
   // the same signal read as the first, or in the next one; let one poll phase pass so it aborts (130).
-  if (signals > 0) await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+  if (stopSignals.received > 0) await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
   await observers.close();
-  stopBar(code === ExitCode.OK && signals === 0);
+  stopBar(code === ExitCode.OK && stopSignals.received === 0);
   closeView();
   await inputsToClose?.close();
   try {

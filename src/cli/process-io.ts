@@ -1,10 +1,12 @@
 /**
  * The CLI's few words with the process: one line on stderr (with the
  * journal's priority prefix under systemd), the one renderer of errors, the
- * exit once stdout has drained, and whether stdin is a regular file.
+ * exit once stdout has drained, whether stdin is a regular file, and the
+ * handlers of the stop signals.
  */
 import { fstatSync } from 'node:fs';
 import { DStreamError, ExitCode } from '../core/errors.js';
+import { StopSignals } from '../core/stop-signals.js';
 import { isJournalStream, formatLogLine, type LogLevel } from '../observe/journal.js';
 
 const journal = isJournalStream(process.env.JOURNAL_STREAM);
@@ -40,4 +42,32 @@ export function exitAfterFlush(code: number): void {
   process.exitCode = code;
   if (process.stdout.writableLength === 0) process.exit(code);
   process.stdout.write('', () => process.exit(code));
+}
+
+/**
+ * Handles SIGINT and SIGTERM as core/stop-signals.ts says: `stop` on the first; a repeated SIGTERM
+ * is noted with `say`; a SIGINT after the first signal calls `abort` (default: says
+ * `dstream: SIGINT again: aborting`), then exits 130.
+ * @returns the counter, whose `received` tells the caller whether it was stopped.
+ */
+export function onStopSignals(
+  stop: (sig: NodeJS.Signals) => void,
+  say: (line: string) => void,
+  abort: (sig: NodeJS.Signals) => void = (sig) => say(`dstream: ${sig} again: aborting`),
+): StopSignals {
+  const signals = new StopSignals();
+  const on = (sig: NodeJS.Signals): void => {
+    const action = signals.next(sig);
+    if (action === 'stop') {
+      stop(sig);
+    } else if (action === 'repeat') {
+      say(`dstream: ${StopSignals.repeatLine(sig)}`);
+    } else {
+      abort(sig);
+      process.exit(ExitCode.INTERRUPTED);
+    }
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return signals;
 }

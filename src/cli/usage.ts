@@ -10,7 +10,7 @@ export const EXIT_CODES_TEXT = `Exit codes:
   1    runtime failure (e.g. --on-error fail and a function threw, or every record failed in one)
   2    usage or configuration error (reported before any input is read)
   75   checkpoint in use
-  130  interrupted twice (a first SIGINT/SIGTERM stops gracefully)`;
+  130  interrupted twice (a first SIGINT/SIGTERM stops gracefully, a second SIGINT aborts)`;
 
 /** Examples at the end of --help: [command, what it does]. */
 export const EXAMPLES: [string, string][] = [

@@ -84,6 +84,16 @@ export function parserFileStart(parser: LineParser | undefined, issues: IssueLog
 }
 
 /**
+ * What a directory source calls after the last line of each file when `parser` reads a header per
+ * input (csv): a record still open there (a quoted field never closed) is reported now, naming
+ * the file, not when the next file starts or the job ends. Undefined for other formats.
+ */
+export function parserFileEnd(parser: LineParser | undefined, issues: IssueLog): ((path: string) => void) | undefined {
+  if (!parser?.startInput || !parser.finish) return undefined;
+  return (path) => reportOpenRecord(parser, issues, parser.finish!(), path);
+}
+
+/**
  * Applies the operator flags to `input`.
  * @throws ConfigError for an invalid function, window, order or setting.
  */
@@ -105,8 +115,10 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
       }
     };
     const atEnd = (): void => reportOpenRecord(parser, issues, parser.finish?.(), 'the input');
-    const hooks = parser.snapshot ? { atEnd, snapshot: () => parser.snapshot!(), restore: (d: unknown) => parser.restore!(d) } : { atEnd };
-    ds = ds.map(parse, where, undefined, hooks).filter((r) => r !== undefined, where);
+    const hooks = parser.snapshot
+      ? { atEnd, dropUndefined: true, snapshot: () => parser.snapshot!(), restore: (d: unknown) => parser.restore!(d) }
+      : { atEnd, dropUndefined: true };
+    ds = ds.map(parse, where, undefined, hooks);
   }
   const win = (l: string): WindowOptions => ({ label: l, outputMode: settings.outputMode, allowedLatenessMs: settings.allowedLatenessMs });
   const state = (l: string): StatefulOptions => ({

@@ -19,7 +19,7 @@ import type { AggFlag } from '../plan/worker-split.js';
 import { builtinReducer, isBuiltinReducer, type Aggregation, type Reducer } from '../operators/reducers.js';
 import { addNumeric, toNumeric, type Numeric } from '../core/numeric.js';
 import { compileFunction } from '../plan/compile-fn.js';
-import { KeyedReducer, GLOBAL_KEY } from '../operators/keyed-map.js';
+import { KeyedReducer, GLOBAL_KEY, type KeyCodec } from '../operators/keyed-map.js';
 import { StatelessNode } from '../operators/stateless.js';
 import { lastClosingWindowEndMs, WindowClosing } from '../windows/closing.js';
 import type { ErrorPolicy, IssueLog } from '../core/issues.js';
@@ -136,6 +136,8 @@ export class MapSideCombiner {
   private readonly closing: WindowClosing | undefined;
   private partials = new Map<number, Map<unknown, unknown>>();
   private readonly head: StreamNode;
+  /** Drops the record path's cached pane map (`take` starts new maps). */
+  private readonly forgetPane: () => void;
   /** The stateless prefix (none when the aggregation comes first). */
   readonly stateless: StatelessNode | undefined;
 
@@ -149,6 +151,9 @@ export class MapSideCombiner {
     const paneMs = o.paneMs;
     const rule = o.lateness;
     const self = this;
+    let lastPane = NaN;
+    let lastMap: Map<unknown, unknown> | undefined;
+    this.forgetPane = () => (lastMap = undefined);
     const agg = o.aggregation.op === 'count' || o.aggregation.op === 'count-by-value' ? `--${o.aggregation.op}` : `--${o.aggregation.op} '${(o.aggregation as { source: string }).source}'`;
     const label = `${agg} --window`; // as the windowed operator names late records in local mode
     const closing = (this.closing = rule && new WindowClosing(rule.allowedLatenessMs, { issues: this.issues, label }));
@@ -161,8 +166,11 @@ export class MapSideCombiner {
           self.maxEventTimeMs = tMs;
           if (closing) closing.closed(lastClosedEndBy(tMs, rule!));
         }
-        let m = self.partials.get(pane);
+        // The map of the last record's pane (every record's, without windows): one lookup per pane change.
+        let m = pane === lastPane ? lastMap : self.partials.get(pane);
         if (!m) self.partials.set(pane, (m = new Map()));
+        lastPane = pane;
+        lastMap = m;
         reducer.add(m, value);
       },
       beginGroup() {},
@@ -192,12 +200,30 @@ export class MapSideCombiner {
    * operators/stateless.ts, go to `issues`).
    */
   take(): PanePartials[] {
+    return this.takeColumns().map(([p, keys, values]) => [p, keys.map((k, i) => [k, values[i]] as [unknown, unknown])]);
+  }
+
+  /**
+   * `take`, each pane's keys and partials as two arrays (`[paneIndex, keys, partials]`): no pair
+   * is made per key (a `--workers` thread posts them so, engine/worker-task.ts).
+   */
+  takeColumns(): [number, unknown[], unknown[]][] {
     this.head.endBatch({ timeMs: NaN, index: 0, final: false });
-    const keys = this.reducer.keys;
-    const out: PanePartials[] = [...this.partials]
-      .sort((a, b) => a[0] - b[0])
-      .map(([p, m]) => [p, [...m].map(([k, v]) => [k === GLOBAL_KEY ? GLOBAL_SENTINEL : keys.decode(k), v] as [unknown, unknown])]);
+    const codec = this.reducer.keys;
+    const out = [...this.partials].sort((a, b) => a[0] - b[0]).map(([p, m]) => [p, ...columnsOf(m, codec)] as [number, unknown[], unknown[]]);
     this.partials = new Map();
+    this.forgetPane();
     return out;
   }
+}
+
+/** The keys (decoded; `GLOBAL_SENTINEL` for `GLOBAL_KEY`) and partials of `m`, in its order. */
+function columnsOf(m: Map<unknown, unknown>, codec: KeyCodec): [unknown[], unknown[]] {
+  const keys: unknown[] = [];
+  const values: unknown[] = [];
+  for (const [k, v] of m) {
+    keys.push(k === GLOBAL_KEY ? GLOBAL_SENTINEL : typeof k === 'string' ? codec.decode(k) : k);
+    values.push(v);
+  }
+  return [keys, values];
 }

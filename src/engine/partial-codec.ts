@@ -87,16 +87,32 @@ export function packable(keys: readonly unknown[], values: readonly unknown[]): 
  * lone surrogate (it has no UTF-8 bytes of its own: such partials are not packed).
  */
 export function encodePartitions(keys: readonly string[], values: readonly number[], n: number): ArrayBuffer[] | undefined {
+  // Two passes, each its own function (see workers-merge.ts `MergeTable`: a loop optimised while it
+  // runs is thrown away at the next loop of the same function).
+  const sized = measureKeys(keys, n);
+  return sized && fillChunks(keys, values, n, sized);
+}
+
+/** `encodePartitions`' first pass: each key's UTF-8 length, hash and partition, and each partition's sizes. */
+interface SizedKeys {
+  lengths: Uint32Array;
+  hashes: Uint32Array;
+  partition: Uint32Array;
+  /** The UTF-8 bytes of each key that is not ASCII, by its index (an ASCII key is its char codes). */
+  encoded: Map<number, Buffer>;
+  sizes: Uint32Array;
+  byteSizes: Float64Array;
+  unitSizes: Float64Array;
+}
+
+/** Pass 1 of `encodePartitions`; `undefined` for a lone surrogate. */
+function measureKeys(keys: readonly string[], n: number): SizedKeys | undefined {
   const count = keys.length;
-  // Pass 1: each key's UTF-8 length, hash and partition. An ASCII key is its char codes (no bytes
-  // made); another is encoded once and kept.
-  const lengths = new Uint32Array(count);
-  const hashes = new Uint32Array(count);
-  const partition = new Uint32Array(count);
-  const encoded = new Map<number, Buffer>();
-  const sizes = new Uint32Array(n);
-  const byteSizes = new Float64Array(n);
-  const unitSizes = new Float64Array(n);
+  const t: SizedKeys = {
+    lengths: new Uint32Array(count), hashes: new Uint32Array(count), partition: new Uint32Array(count), encoded: new Map(),
+    sizes: new Uint32Array(n), byteSizes: new Float64Array(n), unitSizes: new Float64Array(n),
+  };
+  const { lengths, hashes, partition, encoded, sizes, byteSizes, unitSizes } = t;
   for (let i = 0; i < count; i++) {
     const k = keys[i]!;
     let h = 0x811c9dc5;
@@ -122,11 +138,16 @@ export function encodePartitions(keys: readonly string[], values: readonly numbe
     byteSizes[p]! += length;
     unitSizes[p]! += k.length;
   }
-  // Pass 2: the entries into their partition's chunk, in first-seen order.
+  return t;
+}
+
+/** Pass 2 of `encodePartitions`: the entries into their partition's chunk, in first-seen order. */
+function fillChunks(keys: readonly string[], values: readonly number[], n: number, t: SizedKeys): ArrayBuffer[] {
+  const { hashes, partition, encoded, sizes, byteSizes, unitSizes } = t;
   const views = Array.from(sizes, (c, p) => allocChunk(c, byteSizes[p]!, unitSizes[p]!));
   const entry = new Uint32Array(n);
   const byte = new Float64Array(n);
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < keys.length; i++) {
     const p = partition[i]!;
     const v = views[p]!.view;
     const j = entry[p]!++;

@@ -182,7 +182,7 @@ export class TaskRunner {
     const { combiner } = this;
     const issues = combiner.issues;
     // take() ends the batch (warnings are decided by the main thread over every part's counts); panes ascending.
-    let partials = combiner.take().map(([pane, entries]) => [pane, entries.map((e) => e[0]), entries.map((e) => e[1])] as [number, unknown[], unknown[]]);
+    let partials = combiner.takeColumns();
     let packed: ArrayBuffer[] | undefined;
     const [keys, values] = partials.length === 1 ? [partials[0]![1], partials[0]![2]] : [[], []];
     if (this.task.partitions && partials.length <= 1 && packable(keys, values)) {

@@ -54,7 +54,7 @@ export class WorkersSource implements Source {
     private readonly eventTime: boolean,
     /** `--count` over no record at all is a count of 0, as in one thread (a reduce gives nothing). */
     private readonly zeroCount = false,
-    /** The combine of two partials (see `premerge`). */
+    /** The combine of two partials: given, the partials are merged here and each key is pushed once (see `finish`). */
     private readonly combine?: (a: unknown, b: unknown) => unknown,
     /** Called when a sum turned out inexact and the file is read in one thread. */
     private readonly onOneThread?: () => void,
@@ -173,7 +173,7 @@ export class WorkersSource implements Source {
   /**
    * Pushes the partials: packed ones (every part packed) merged one key partition per thread — the
    * main thread merges partition 0 while each worker thread merges its own — then pushed in
-   * first-seen order; else, without windows, merged here per key (`premerge`); else as they are,
+   * first-seen order; else, with a `combine`, merged here per key (`premerge`); else as they are,
    * part by part, pane by pane (the windowed reduce merges them).
    */
   private merge(results: WorkerResult[]): void {
@@ -200,7 +200,8 @@ export class WorkersSource implements Source {
       port.once('message', (m: ArrayBuffer | Merged) => answered(index, m));
       port.postMessage({ chunks } satisfies MergeRequest, chunks);
     }
-    answered(0, mergePartition(results.map((r) => r.packed![0]!), combine));
+    // Decoded at once (keys made strings), while the threads merge and decode theirs.
+    answered(0, mergedOf(mergePartition(results.map((r) => r.packed![0]!), combine)));
   }
 
   /** Pushes the merged partials (see `merge`) and ends the input. */
@@ -208,12 +209,12 @@ export class WorkersSource implements Source {
     const sink = this.sink;
     this.merging = undefined;
     let pushed = 0;
-    const merged = partitions ? undefined : this.eventTime || !this.combine ? undefined : premerge(results, this.combine);
+    const merged = partitions || this.eventTime || !this.combine ? undefined : premerge(results, this.combine);
     if (partitions) {
       pushed = inRankOrder(partitions.map(mergedOf), (k, v) => sink.record([NaN, k, v]));
     } else if (merged) {
       for (const [k, v] of merged) sink.record([NaN, k, v]);
-      pushed = merged.size;
+      pushed = merged.length;
     } else {
       for (const r of results) {
         for (const [pane, keys, values] of r.partials) {

@@ -111,7 +111,9 @@ export function buildWorkerPipeline(
     out = win ? values.reduceByWindow(combine as (a: unknown, b: unknown) => unknown, win.lengthMs, win.slideMs, { label }) : values.reduce(combine as (a: unknown, b: unknown) => unknown, label);
   } else {
     const pairs = ds.map((x: [number, unknown, unknown]) => [x[1], x[2]] as Pair<unknown, unknown>) as DStream<Pair<unknown, unknown>>;
-    out = win ? pairs.reduceByKeyAndWindow(combine as (a: unknown, b: unknown) => unknown, win.lengthMs, win.slideMs, { label }) : pairs.reduceByKey(combine as (a: unknown, b: unknown) => unknown, label);
+    // Premerged partials come once per key, in first-seen order: a second reduce would only rebuild the same map.
+    out = win ? pairs.reduceByKeyAndWindow(combine as (a: unknown, b: unknown) => unknown, win.lengthMs, win.slideMs, { label })
+      : premerged ? pairs : pairs.reduceByKey(combine as (a: unknown, b: unknown) => unknown, label);
   }
   // Parsing, event time and the watermark are already applied above.
   return buildPipeline(out as DStream<string>, rest, { ...o.settings, parser: undefined, watermarkDelayMs: 0 });

@@ -42,6 +42,11 @@ export interface MapHooks {
   /** State for checkpoints (plain data) and its restore; the node is then checkpointed. */
   snapshot?: () => unknown;
   restore?: (data: unknown) => void;
+  /**
+   * `undefined` is no record (a CSV header, a line of a record still open): dropped here and not
+   * counted as got through, so that input whose every record failed in the function is told (`IssueLog.blocked`).
+   */
+  dropUndefined?: boolean;
 }
 
 type Push = (value: unknown, tMs: number) => void;
@@ -116,6 +121,14 @@ export class StatelessNode extends Emitter implements StreamNode {
     };
     switch (step.kind) {
       case 'map':
+        if (step.hooks?.dropUndefined) {
+          return (v, t) => {
+            const r = call(v);
+            if (r === FAILED || r === undefined) return;
+            c.passed++;
+            down(r, t);
+          };
+        }
         return (v, t) => {
           const r = call(v);
           if (r === FAILED) return;

@@ -50,6 +50,9 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
     switch (name) {
       case 'map': case 'flat-map': case 'filter': case 'event-time': case 'reduce': case 'reduce-by-key':
       case 'update-state-by-key': case 'map-with-state': case 'transform':
+        if ((name === 'reduce' || name === 'reduce-by-key') && /^topk(:|$)/.test(value!) && !/^topk:[1-9]\d*$/.test(value!)) {
+          throw new ConfigError(`--${name}: '${value}': N must be a positive number in topk:N (a whole number: how many of the most frequent values to keep, e.g. topk:10)`);
+        }
         out.push({ op: name, source: value! });
         lastWindow = undefined;
         break;

@@ -187,6 +187,6 @@ describe('signals', () => {
     child.kill('SIGTERM');
     expect(await closed).toBe(0);
     expect(stdout).toBe('1970-01-01T00:00:00.000Z,2\n1970-01-01T00:00:10.000Z,1\n');
-    expect(stderr).toBe('dstream: SIGTERM: finishing the current batch (again to abort)\n');
+    expect(stderr).toBe('dstream: SIGTERM: finishing the current batch (SIGINT to abort)\n');
   });
 });

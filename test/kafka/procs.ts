@@ -1,19 +1,58 @@
-/** Running dstream as a child that a test kills or stops on an event (a checkpoint file, a line of output). */
+/**
+ * Running dstream as a child that a test kills or stops on an event (a checkpoint file, a line of output).
+ *
+ * Importing this module adds an `afterEach` to the test file: when a test fails (an assertion, a
+ * rejected wait, or vitest's per-test timeout), the stderr of every job it started is printed, and the
+ * jobs still running are killed (a hung test must not leave workers busy for the rest of the suite).
+ * With DSTREAM_TEST_DUMP=1 in the environment the stderr is printed after every test.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { BIN, ROOT } from '../helpers/run-cli.js';
 
 export interface Job {
+  /** The command line after `node bin/dstream.js`. */
+  args: string[];
   child: ChildProcess;
   stdout: string;
   stderr: string;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** The jobs started since the last test ended (beforeAll's included): dumped when the test fails. */
+const started: Job[] = [];
+
+/** What the running test waits for now (`waitingFor`): said in the dump when it fails. */
+let waiting = '';
+
+/** Notes what the test waits for next (printed if it fails or times out there). */
+export function waitingFor(what: string): void {
+  waiting = what;
+}
+
+/** At most this many characters of a job's stderr are printed (its end). */
+const DUMP_CHARS = 30_000;
+
+afterEach((ctx) => {
+  const jobs = started.splice(0);
+  const at = waiting;
+  waiting = '';
+  if (ctx.task.result?.state !== 'fail' && !process.env.DSTREAM_TEST_DUMP) return;
+  if (at) console.error(`---- ${ctx.task.name}: failed while waiting for ${at}`);
+  jobs.forEach((j, i) => {
+    const state = j.child.exitCode !== null || j.child.signalCode !== null ? `exited ${j.child.exitCode ?? j.child.signalCode}` : 'still running: killed';
+    const tail = j.stderr.length > DUMP_CHARS ? `[… ${j.stderr.length - DUMP_CHARS} characters before]\n${j.stderr.slice(-DUMP_CHARS)}` : j.stderr;
+    console.error(`---- ${ctx.task.name}: job ${i + 1} of ${jobs.length}, pid ${j.child.pid}, ${state}: dstream ${j.args.join(' ')}\n${tail}`);
+    if (j.child.exitCode === null && j.child.signalCode === null) j.child.kill('SIGKILL');
+  });
+});
+
 export function startJob(args: string[]): Job {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const job: Job = { child, stdout: '', stderr: '', exit: null as never };
+  const job: Job = { args, child, stdout: '', stderr: '', exit: null as never };
+  started.push(job);
   child.stdout!.setEncoding('utf8').on('data', (d) => (job.stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d) => (job.stderr += d));
   job.exit = new Promise((res) => child.on('close', (code, signal) => res({ code, signal })));

@@ -9,8 +9,9 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG, accessLogLines, createTopic, hasJava, localRunOf, produceLines, SKIP_REASON, startBroker, type Broker } from './broker.js';
-import { startJob, whenStderr, type Job } from './procs.js';
+import { startJob, waitingFor, whenStderr, type Job } from './procs.js';
 import { runCli } from '../helpers/run-cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 const haveData = existsSync(ACCESS_LOG);
 if (!hasJava) console.warn(`skipping test/kafka/sticky.test.ts: ${SKIP_REASON}`);
@@ -77,32 +78,40 @@ describe.skipIf(!hasJava || !haveData)('sticky, cooperative assignment on Kafka'
   it('a third worker joining two: only the moved partitions are opened anew, the kept ones are not rebuilt; the output equals the local run', async () => {
     // a: alone, one transaction committed, held in its second (every partition is its own).
     const a = worker('join', 'pause-before-commit@2');
-    const ws: Job[] = [a];
-    const dump = setTimeout(() => console.error(ws.map((w) => w.stderr).join('\n----\n')), 150_000);
+    waitingFor('a to pause in its second transaction');
     await whenStderr(a, /DSTREAM_FAULT: pausing/);
     // b joins: a keeps half, the other half is revoked (given to nobody while a holds it).
     const b = worker('join', 'pause-before-commit@1');
-    ws.push(b);
-    await whenStderr(b, /no input partitions assigned/);
+    waitingFor("b's first input-partition line");
+    expect(await whenStderrHas(b, (e) => /^dstream: (?:no )?input partitions? .*?assigned.*$/m.exec(e)?.[0]), b.stderr).toMatch(/: no input partitions assigned/);
     a.child.kill('SIGUSR2'); // a finishes its step (refused if the generation moved), releases the revoked half, joins again
+    waitingFor('b to pause in its first transaction');
     await whenStderr(b, /DSTREAM_FAULT: pausing/); // b got its half and is held in its first transaction
     // job status names each worker's input partitions as the sticky assignor gave them.
+    // (Read again while the group rebalances, which it may do once more: a's release may have ridden on a join under way.)
     const id = (w: Job) => /worker (\S+) joined/.exec(w.stderr)![1]!;
-    const st = await runCli(['job', 'status', from('join'), '--json']);
-    expect(st.code, st.stderr).toBe(0);
-    const owners = (JSON.parse(st.stdout) as { units: { unit: string; owner: string }[] }).units.filter((u) => u.unit.startsWith('s1:'));
+    waitingFor('job status to name an owner of every input partition');
+    const { st, owners } = await waitFor('every input partition owned in job status', async () => {
+      const st = await runCli(['job', 'status', from('join'), '--json']);
+      expect(st.code, st.stderr).toBe(0);
+      const owners = (JSON.parse(st.stdout) as { units: { unit: string; owner: string }[] }).units.filter((u) => u.unit.startsWith('s1:'));
+      return owners.length === 4 && owners.every((u) => u.owner !== '') && { st, owners };
+    }, 120_000, 200);
     const bHolds = /input partitions (\d+,\d+) assigned/.exec(b.stderr)![1]!.split(',').map((p) => `s1:${p}`);
     expect(owners.map((u) => [u.unit, u.owner]), st.stdout).toEqual(owners.map((u) => [u.unit, bHolds.includes(u.unit) ? id(b) : id(a)]));
     // c joins a 2-worker job: one input partition of four moves to it, and 5 key partitions of 16.
     const c = worker('join');
-    ws.push(c);
+    waitingFor("c's first input-partition line");
     const joinedIn = await whenStderrHas(c, (e) => inputLines(e)[0]?.generation); // c's first generation: the partition that moves is revoked
+    waitingFor(`a's input-partition line of generation ${joinedIn} or later`);
     const aSaw = await whenStderrHas(a, (e) => inputLines(e).find((l) => l.generation >= joinedIn)?.line);
     // Revoked from a (running): c gets it while b is still held, so the job cannot end before. From b: once b goes on.
+    waitingFor('c to be given input partitions');
     if (/released/.test(aSaw)) await whenStderr(c, /input partitions? [\d,]+ assigned/);
     b.child.kill('SIGUSR2');
+    waitingFor('a, b and c to exit');
     for (const w of [a, b, c]) expect(await w.exit, w.stderr).toEqual({ code: 0, signal: null });
-    clearTimeout(dump);
+    waitingFor('');
     const r = await runCli(['cat', to('join'), '--format', 'tsv']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(localRunOf(OPS, 'tsv'));

@@ -28,13 +28,15 @@ export class Member {
   /** The last completed join (SyncGroup answered): generation, member id and assignment, one consistent view. */
   private joined: { generation: number; memberId: string | null; partitions: number[] } = { generation: -1, memberId: null, partitions: [] };
   /**
-   * Joins still to complete after partitions were released: 2, since the first may come from a join
-   * request already under way, which said what was held before (the client merges a join into one in
-   * flight); one begun after it says what is held now, so the group can give the released ones away.
-   * Counted when a join of `rejoin` completes, not per join event: the client emits one event per call
-   * merged into a join, so two events could come from the one join that said the old claim.
+   * Releases said by `hold` so far; how many the claim of the last join request built had seen, and
+   * of the last one sent. A join called while one is under way is merged into it (the client sends
+   * one request, built before the release, and emits the join event once per caller): until a
+   * request built after the last release has been sent, the member joins again, or the group, with
+   * the old claim, revokes the released partitions for ever and gives them to nobody.
    */
-  private joinsOwed = 0;
+  private releases = 0;
+  private builtWith = 0;
+  private sentWith = 0;
   private rejoining = false;
   /** The options of every join, the client's background re-joins included (the user data is read at each). */
   private readonly joinOptions;
@@ -49,8 +51,15 @@ export class Member {
       const mine = e.assignments?.find((x) => x.topic === topic)?.partitions ?? [];
       this.joined = { generation: e.generationId, memberId: e.memberId, partitions: [...mine].sort((x, y) => x - y) };
     });
+    // The client's debug event as it sends a request (a merged call sends none), just after building its claim.
+    this.consumer.on('client:performDeduplicated', (operation: string) => {
+      if (operation === 'joinGroup') this.sentWith = this.builtWith;
+    });
     const s = sessionTimeoutMs;
-    const held = () => this.held;
+    const held = () => {
+      this.builtWith = this.releases;
+      return this.held;
+    };
     const consumer = this.consumer;
     this.joinOptions = {
       sessionTimeout: s, rebalanceTimeout: s, heartbeatInterval: Math.max(100, Math.floor(s / 4)),
@@ -71,14 +80,15 @@ export class Member {
   /**
    * Says which partitions the worker now holds units for, in the generation of `view` (said at every
    * join). When it no longer holds some it said it held in the same membership (released), it joins
-   * again at once, in the background: the next generation gives them to their new owner.
+   * again at once, in the background (and at each `ensureJoined` until a request saying so is sent):
+   * the generation it forms gives them to their new owner.
    */
   hold(view: { generation: number; memberId: string | null }, partitions: number[]): void {
     const before = this.held;
     this.held = { memberId: view.memberId, generation: view.generation, partitions: [...partitions] };
     const now = new Set(partitions);
     if (before.memberId !== null && before.memberId === view.memberId && before.partitions.some((p) => !now.has(p))) {
-      this.joinsOwed = 2;
+      this.releases++;
       this.rejoin();
     }
   }
@@ -86,22 +96,18 @@ export class Member {
   /**
    * Joins again when the membership has ended: the client gives up re-joining after a few
    * failures (a broker away for long), and a member that is not heartbeating holds nothing.
+   * After a release, joins again (in the background) until a request built after it is sent.
    */
   async ensureJoined(): Promise<void> {
     if (!this.consumer.isActive()) await this.join();
-    else if (this.joinsOwed > 0) this.rejoin();
+    else if (this.sentWith < this.releases) this.rejoin();
   }
 
   /** Joins again in the background (one attempt at a time): the group rebalances with what `hold` said last. */
   private rejoin(): void {
     if (this.rejoining) return;
     this.rejoining = true;
-    // A deadline: a join that never answers (a broker restart) must not stop every later rejoin.
-    void deadline(Promise.resolve(this.consumer.joinGroup(this.joinOptions) as unknown as Promise<void>), 'joining the group')
-      .then(() => {
-        if (this.joinsOwed > 0) this.joinsOwed--;
-      })
-      .catch(() => undefined).finally(() => (this.rejoining = false));
+    void Promise.resolve(this.consumer.joinGroup(this.joinOptions) as unknown as Promise<void>).catch(() => undefined).finally(() => (this.rejoining = false));
   }
 
   /**
@@ -117,7 +123,7 @@ export class Member {
     if (this.producer) return this.producer;
     const p = new Producer({ ...clientOptions(this.log.url), idempotent: true, transactionalId: this.txId, acks: -1, producerId: -1n, producerEpoch: -1 });
     const tx = await deadline(p.beginTransaction(), 'initialising the transactional producer');
-    await tx.abort().catch(() => tx.cancel().catch(() => undefined));
+    await deadline(tx.abort(), 'aborting a transaction').catch(() => tx.cancel().catch(() => undefined));
     this.producer = p;
     return p;
   }
@@ -160,7 +166,7 @@ export class Member {
       await deadline(commitTxnOffsets(producer, this.consumer, { transactionalId: this.txId, coordinatorId, generation, topic: this.topic, offsets }), 'committing offsets');
       await deadline(tx.commit(), 'committing the transaction');
     } catch (e) {
-      await tx.abort().catch(() => undefined);
+      await deadline(tx.abort(), 'aborting a transaction').catch(() => undefined); // a broker gone may never answer: the next producer fences it
       this.reset();
       this.coordinatorId = undefined; // it may have moved (broker restart)
       throw e;

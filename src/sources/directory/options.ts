@@ -40,6 +40,8 @@ export interface LineReading {
   maxLineBytes?: number;
   /** Called before the first line of each file is handed on (a csv parser reads each file's own header). */
   onFileStart?: (path: string) => void;
+  /** Called after the last line of each file was handed on (a csv parser reports a record the file left open, naming it). */
+  onFileEnd?: (path: string) => void;
   rate?: RateLimiter;
   backpressure?: Backpressure;
 }

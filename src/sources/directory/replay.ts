@@ -126,7 +126,7 @@ export function openLogged(f: FileIdentity): number | string {
  */
 export function readBatchFiles(
   offsets: DirectoryOffsets,
-  o: { issues: IssueLog; processed: ProcessedFiles; record: (line: string) => void; maxLineBytes?: number; recovering?: boolean; fileStart?: (path: string) => void },
+  o: { issues: IssueLog; processed: ProcessedFiles; record: (line: string) => void; maxLineBytes?: number; recovering?: boolean; fileStart?: (path: string) => void; fileEnd?: (path: string) => void },
 ): string[] {
   const read: string[] = [];
   for (const f of offsets.files) {
@@ -160,6 +160,7 @@ export function readBatchFiles(
     }, o.issues, f.path, o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     splitter.push(data);
     splitter.end();
+    o.fileEnd?.(f.path);
     o.processed.add({ ...f, outcome: 'read' });
     read.push(f.path);
   }

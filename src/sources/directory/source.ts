@@ -150,7 +150,7 @@ export class DirectorySource extends PushSource implements Source, Replayable {
     const recovering = offsets !== this.planned;
     this.planned = null;
     const o = recovering ? checkDirectoryOffsets(offsets, this.name) : (offsets as DirectoryOffsets);
-    const read = readBatchFiles(o, { issues: this.options.issues, processed: this.processed, record: (l) => sink.record(l), maxLineBytes: this.options.maxLineBytes, recovering, fileStart: this.options.onFileStart });
+    const read = readBatchFiles(o, { issues: this.options.issues, processed: this.processed, record: (l) => sink.record(l), maxLineBytes: this.options.maxLineBytes, recovering, fileStart: this.options.onFileStart, fileEnd: this.options.onFileEnd });
     for (const path of read) {
       const root = this.roots.find((r) => path.startsWith(r.dir)) ?? this.roots[0]!;
       this.pendingCleanup.push({ root, path });
@@ -242,6 +242,7 @@ export class DirectorySource extends PushSource implements Source, Replayable {
   private async take(path: string, root: Root, slot: { stop(): void }): Promise<void> {
     const o = this.options;
     let first = o.onFileStart !== undefined;
+    let handedOn = false;
     const result = await takeFile(path, {
       processed: this.processed,
       issues: o.issues,
@@ -252,6 +253,7 @@ export class DirectorySource extends PushSource implements Source, Replayable {
           first = false;
           o.onFileStart!(path);
         }
+        handedOn = true;
         this.sink!.record(line);
       },
       fail: (e) => this.fail(e),
@@ -261,6 +263,7 @@ export class DirectorySource extends PushSource implements Source, Replayable {
         this.emit({ type: 'reading', path });
       },
     });
+    if (handedOn) o.onFileEnd?.(path);
     switch (result.kind) {
       case 'read':
         this.finished.push({ root, path });
