@@ -6,7 +6,9 @@
  * How the workers use it (worker.ts, stage1.ts, stage2.ts):
  *
  *   backend = await openBackend(url, …) (open-backend.ts); job = backend.workerLog(group)
- *   (Redis; Kafka runs its own loop, kafka/worker.ts, and gives null)
+ *   (Redis. Every worker runs the loop of loop.ts; a Kafka worker's units are assigned by the
+ *   group coordinator and commit one transaction per stage, so it gives null and kafka/worker.ts
+ *   drives them: held.ts, step.ts)
  *   meta = job.open(keyPartitions, pipeline, output)        create or join (join.ts checks the settings)
  *   every lease/3:   job.heartbeat(worker, leaseMs, held)  → lost units
  *   every batch:     job.assign(worker, leaseMs, held)     → lost, revoke, granted (with epochs)
@@ -148,7 +150,7 @@ export interface LogBackend {
 
   /** The job `group` of this topic (Kafka: the consumer group / application.id), for `job status|reset`. */
   job(group: string): JobAdmin;
-  /** The job as the shared worker loop (worker.ts) drives it; null: this backend runs its own loop (Kafka: kafka/worker.ts). */
+  /** The job as the Redis worker (worker.ts) drives it; null: this backend's worker drives its units itself under the same loop (Kafka: kafka/worker.ts). */
   workerLog(group: string): JobLog | null;
 }
 

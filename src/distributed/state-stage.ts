@@ -75,6 +75,9 @@ export class StateCollector extends LineCollector {
 
   protected clear(): void {
     this.batches = new Map();
+    // A batch starts at a line boundary: a batch run again from the same line (after a refused commit) numbers its records from 0 again.
+    this.lastLine = -1;
+    this.index = 0;
   }
 
   /** The tagged values since `begin`, one payload per key partition (batches as panes). */

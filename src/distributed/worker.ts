@@ -5,8 +5,8 @@
  * fencing): every commit checks the epoch, so a paused or partitioned worker
  * can never commit after losing its lease.
  *
- * The loop: heartbeat every lease/3 (membership and lease renewal, on a
- * timer); at each batch boundary, rebalance to a fair share per stage (live
+ * The loop (loop.ts, the same as a Kafka worker's): heartbeat every lease/3
+ * (membership and lease renewal, on a timer); at each batch boundary, rebalance to a fair share per stage (live
  * members sorted by id; the first `units mod members` take one more), free
  * surplus units (only here, so always right after a commit), then run one
  * step of every held unit. A stop request (SIGTERM) lets the running step
@@ -22,6 +22,7 @@ import { FencedError, type JobContext } from './job-context.js';
 import { Stage1Unit } from './stage1.js';
 import { Stage2Unit } from './stage2.js';
 import { StateUnit } from './state-stage.js';
+import { pause, WorkerLoop } from './loop.js';
 
 type Unit = Stage1Unit | Stage2Unit | StateUnit;
 
@@ -30,11 +31,10 @@ export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
-/** Runs units of one job until it is complete or `stop()` is called. */
+/** Runs units of one job until it is complete or `stop()` is called (the loop: loop.ts). */
 export class Worker {
   private units = new Map<UnitId, Unit>();
-  private stopping = false;
-  private wake: (() => void) | null = null;
+  private readonly loop = new WorkerLoop();
   private timer: NodeJS.Timeout | null = null;
   private errors = 0;
   private gone: DStreamError | null = null;
@@ -43,8 +43,7 @@ export class Worker {
 
   /** Asks the loop to stop after the step that is running (graceful). */
   stop(): void {
-    this.stopping = true;
-    this.wake?.();
+    this.loop.stop();
   }
 
   private held(): [UnitId, number][] {
@@ -65,7 +64,7 @@ export class Worker {
   /**
    * Runs until the job is complete or stopped.
    * Redis errors are retried, never thrown.
-   * @throws DStreamError from the operators (`--on-error fail`), after releasing the leases.
+   * @throws DStreamError from the operators (`--on-error fail`), after releasing the leases; JobGoneError when the job was reset.
    */
   async run(): Promise<void> {
     const { ctx } = this;
@@ -81,45 +80,33 @@ export class Worker {
         } // else: redis errors are reported by the connection
       }).finally(() => (beating = false));
     }, Math.max(50, Math.floor(ctx.leaseMs / 3)));
-    let fatal: DStreamError | null = null;
-    try {
-      while (!this.stopping) {
-        let progressed = false;
-        try {
-          await this.rebalance();
-          if (this.stopping) break;
-          progressed = await this.stepAll();
-          if (!progressed && (await this.complete())) break;
-          this.errors = 0;
-        } catch (e) {
-          if (e instanceof DStreamError) {
-            fatal = e; // --on-error fail, a bad record: the job cannot go on
-            break;
-          }
-          if (++this.errors === 1 || this.errors % 50 === 0) ctx.say(`dstream: redis error (retrying): ${(e as Error).message}`);
-          for (const u of this.units.values()) await u.open().catch(() => this.units.delete(u.unit));
-        }
-        if (!progressed && !this.stopping) await this.sleep(this.errors ? Math.min(1000, 100 * this.errors) : this.batchIntervalMs);
-      }
-    } finally {
-      if (this.timer) clearInterval(this.timer);
-      await this.releaseUnits([...this.units.keys()], true).catch(() => undefined);
-    }
-    if (fatal ?? this.gone) throw fatal ?? this.gone;
+    await this.loop.run({
+      rebalance: () => this.rebalance(),
+      step: async () => {
+        const progressed = await this.stepAll();
+        this.errors = 0;
+        return progressed;
+      },
+      complete: () => this.complete(),
+      failed: (e) => this.failed(e),
+      idle: (stopped) => pause(this.errors ? Math.min(1000, 100 * this.errors) : this.batchIntervalMs, stopped),
+      leave: async () => {
+        if (this.timer) clearInterval(this.timer);
+        await this.releaseUnits([...this.units.keys()], true).catch(() => undefined);
+      },
+    });
+    if (this.gone) throw this.gone;
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        this.wake = null;
-        resolve();
-      };
-    });
+  /**
+   * A failed rebalance or step: a DStreamError (`--on-error fail`, a bad record) ends the worker; a
+   * redis error is said (the first, then every 50th) and the units are opened again from the server.
+   * @throws DStreamError
+   */
+  private async failed(e: unknown): Promise<void> {
+    if (e instanceof DStreamError) throw e;
+    if (++this.errors === 1 || this.errors % 50 === 0) this.ctx.say(`dstream: redis error (retrying): ${(e as Error).message}`);
+    for (const u of this.units.values()) await u.open().catch(() => this.units.delete(u.unit));
   }
 
   /** One step of every held unit (concurrently: their server round trips overlap). */

@@ -30,7 +30,12 @@ export async function kafkaJobStatus(log: KafkaLog, job: string): Promise<JobSta
   Object.assign(status, { inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, output: meta.output });
   let groups = new Map();
   try {
-    groups = await describeGroups(log, [names.stage1, names.stage2]);
+    // A group in a rebalance has no assignment to show (every owner '-'): described again until it has settled, up to 5 s.
+    for (let attempt = 0; attempt < 25; attempt++) {
+      groups = await describeGroups(log, [names.stage1, names.stage2]);
+      if (![...groups.values()].some((g) => /REBALANCE/.test(String((g as GroupInfo).state)))) break;
+      await delay(200);
+    }
   } catch (e) {
     status.membersUnknown = `the broker did not describe the job's groups: ${errorText(e).slice(0, 200)}`;
   }

@@ -1,8 +1,8 @@
 /**
  * Kafka as a `LogBackend` (log-backend.ts): what `dstream publish`, `dstream
  * cat [--follow]`, `dstream job status` and `dstream job reset` need of a
- * `kafka://` topic. The worker loop of a Kafka job is still its own
- * (worker.ts: consumer groups and transactions), so `workerLog` is null.
+ * `kafka://` topic. A Kafka worker runs the shared loop (../loop.ts) over its
+ * own units (worker.ts: consumer groups and transactions), so `workerLog` is null.
  *
  * - Input: one record per line (as `--kafka` and the workers read them);
  *   `append` produces an entry's lines to one partition with an idempotent
@@ -234,7 +234,7 @@ export class KafkaBackend implements LogBackend {
     };
   }
 
-  /** The shared worker loop does not run Kafka jobs yet: kafka/worker.ts does. */
+  /** A Kafka worker's units are not `JobLog` units (per-stage transactions, group assignment): kafka/worker.ts drives them. */
   workerLog(): null {
     return null;
   }

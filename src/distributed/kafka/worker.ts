@@ -31,18 +31,23 @@
  * membership is kept as it is (no rebuild); only units newly gained are opened
  * from their committed state, and all of them when the group gave this worker a
  * new member id (it was silent past its session timeout). A refused (fenced)
- * commit was aborted, so the units keep their committed state; a commit of
- * unknown outcome (a broker error) drops every unit.
+ * commit was aborted, so every unit is kept at its committed state (stage-1
+ * units adopt a batch only once committed; step 2's key units are put back,
+ * a state job's opened again: held.ts `refused`); a commit of unknown outcome
+ * (a broker error) drops every unit.
  *
  * A `--once` job ends at the end offsets noted at creation: each input
  * partition sends an end marker (watermark +∞) to every key partition, every
  * window closes, and each worker exits when every key partition says done.
  *
- * Here: the loop, its error and stop rules. The units and the rebalance
- * reaction: held.ts; the two transactions: step.ts; the exit rule: completion.ts.
+ * The loop is the one every worker runs (../loop.ts); here: what a round of
+ * a Kafka worker is (both stages' steps at once, batches cut after a step
+ * that outlasted the session) and its error rules. The units and the
+ * rebalance reaction: held.ts; the two transactions: step.ts; the exit rule:
+ * completion.ts.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { errorText, jobNames, type KafkaJobMeta, type KafkaLog } from './log.js';
+import { pause, WorkerLoop } from '../loop.js';
 import { Completion } from './completion.js';
 import { fatalError, isFatal } from './fatal.js';
 import { HeldUnits } from './held.js';
@@ -82,8 +87,7 @@ export class KafkaWorker {
   private fencedSaid = '';
   /** Records per stage-1 batch and input partition: `batchRecords`, cut when a step outlasted the session (see run). */
   private batchRecords: number;
-  private stopping = false;
-  private readonly stopped = new AbortController();
+  private readonly loop = new WorkerLoop();
   private outputPartitions = 1;
   private errors = 0;
   private readonly stateless: boolean;
@@ -103,54 +107,70 @@ export class KafkaWorker {
 
   /** Asks the loop to stop after the running step (graceful: the groups rebalance at once). */
   stop(): void {
-    this.stopping = true;
-    this.stopped.abort();
+    this.loop.stop();
   }
 
   /**
-   * Runs until the job is complete or stopped. Broker errors are retried, never thrown.
+   * Runs until the job is complete or stopped (the loop: ../loop.ts). Broker errors are retried, never thrown.
    * @throws DStreamError from the operators (`--on-error fail`), a lost input offset, or a record too large for the broker (fatal.ts).
    */
   async run(): Promise<void> {
     const { held } = this;
     this.outputPartitions = (await this.log.partitions(this.o.meta.output)) ?? 1;
-    let lastCheck = -Infinity;
-    /** After a step without progress the reads wait up to pollMs for records (long poll) instead of a sleep. */
+    /** Fetch requests sent before the round: a round without progress that fetched waits in the next round's reads. */
+    let fetches = 0;
+    /** After a round without progress the reads wait up to pollMs for records (long poll) instead of a sleep. */
     let waitMs = 0;
-    try {
-      while (!this.stopping) {
-        let progressed = false;
-        const fetches = this.log.fetches;
-        try {
-          await held.rebalance(this.s1, this.s2);
-          // The two stages' transactions are independent (two producers, two groups): their round trips overlap.
-          const began = Date.now();
-          const [a, b] = await Promise.allSettled([this.steps.step1(this.s1, this.batchRecords, waitMs), this.steps.step2(this.s2, waitMs)]);
-          // A step longer than half the session timeout (slow functions hold the event loop, so no heartbeat goes
-          // out) gets its worker fenced again and again at the same batch size: cut the batches, down to 100 records.
-          if (Date.now() - began > this.o.sessionTimeoutMs / 2 && this.batchRecords > 100) {
-            this.batchRecords = Math.max(100, this.batchRecords >> 2);
-            this.ctx.say(`dstream: a step took longer than half the session timeout (${this.o.sessionTimeoutMs} ms): batches of at most ${this.batchRecords} records per input partition from now on`);
-          }
-          const failed = [a, b].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-          if (failed.length) throw new StepFailed(failed);
-          progressed = (a as PromiseFulfilledResult<boolean>).value || (b as PromiseFulfilledResult<boolean>).value;
-          this.errors = 0;
-          // The changelog is read at most every 500 ms; key partitions held here and done need no read.
-          if (!progressed && this.o.meta.endOffsets && (this.completion.heldDone(held.keys) || Date.now() - lastCheck >= 500)) {
-            lastCheck = Date.now();
-            if (await this.completion.complete(held.keys)) break;
-          }
-        } catch (e) {
-          this.failed(e instanceof StepFailed ? e.errors : [e]);
-        }
-        waitMs = !progressed && !this.errors && this.log.fetches > fetches ? this.o.pollMs : 0;
-        if (!progressed && !this.stopping && waitMs === 0) await this.sleep(this.errors ? Math.min(2000, 100 * this.errors) : this.o.pollMs);
-      }
-    } finally {
-      this.ctx.say(`dstream: ${held.opened} unit${held.opened === 1 ? '' : 's'} opened from the committed state, ${held.kept} kept across rebalances`);
-      await Promise.all([this.s1.leave(), this.stateless || this.s2.leave()]);
+    /** When the changelog was last read for the exit rule (ms): at most every 500 ms. */
+    let lastCheck = -Infinity;
+    await this.loop.run({
+      rebalance: () => {
+        fetches = this.log.fetches;
+        return held.rebalance(this.s1, this.s2);
+      },
+      step: async () => {
+        const wait = waitMs;
+        waitMs = 0;
+        const progressed = await this.step(wait);
+        this.errors = 0;
+        return progressed;
+      },
+      // Key partitions held here and done need no read of the changelog.
+      complete: async () => {
+        if (!this.o.meta.endOffsets || !(this.completion.heldDone(held.keys) || Date.now() - lastCheck >= 500)) return false;
+        lastCheck = Date.now();
+        return this.completion.complete(held.keys);
+      },
+      failed: async (e) => this.failed(e instanceof StepFailed ? e.errors : [e]),
+      idle: async (stopped) => {
+        waitMs = !this.errors && this.log.fetches > fetches ? this.o.pollMs : 0;
+        if (waitMs === 0) await pause(this.errors ? Math.min(2000, 100 * this.errors) : this.o.pollMs, stopped);
+      },
+      leave: async () => {
+        this.ctx.say(`dstream: ${held.opened} unit${held.opened === 1 ? '' : 's'} opened from the committed state, ${held.kept} kept across rebalances`);
+        await Promise.all([this.s1.leave(), this.stateless || this.s2.leave()]);
+      },
+    });
+  }
+
+  /**
+   * One round's steps: the two stages' transactions are independent (two producers, two groups), so
+   * their round trips overlap; the reads wait up to `waitMs` for records.
+   * @returns true when something was committed.
+   * @throws StepFailed with the errors of either stage.
+   */
+  private async step(waitMs: number): Promise<boolean> {
+    const began = Date.now();
+    const [a, b] = await Promise.allSettled([this.steps.step1(this.s1, this.batchRecords, waitMs), this.steps.step2(this.s2, waitMs)]);
+    // A step longer than half the session timeout (slow functions hold the event loop, so no heartbeat goes
+    // out) gets its worker fenced again and again at the same batch size: cut the batches, down to 100 records.
+    if (Date.now() - began > this.o.sessionTimeoutMs / 2 && this.batchRecords > 100) {
+      this.batchRecords = Math.max(100, this.batchRecords >> 2);
+      this.ctx.say(`dstream: a step took longer than half the session timeout (${this.o.sessionTimeoutMs} ms): batches of at most ${this.batchRecords} records per input partition from now on`);
     }
+    const failed = [a, b].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failed.length) throw new StepFailed(failed);
+    return (a as PromiseFulfilledResult<boolean>).value || (b as PromiseFulfilledResult<boolean>).value;
   }
 
   /**
@@ -168,13 +188,11 @@ export class KafkaWorker {
       this.fencedSaid = at;
     }
     const unknown = errs.find((x) => !isFenced(x));
-    // Kept after a refusal: windowed units only (their compute starts from the committed state; the
-    // collectors of stateless and --update-state-by-key units carry on from the refused batch).
-    if (unknown || this.stateless || this.ctx.updateState) {
-      if (unknown && (++this.errors === 1 || this.errors % 50 === 0)) this.ctx.say(`dstream: kafka error (retrying): ${errorText(unknown).slice(0, 300)}`);
+    if (unknown) {
+      if (++this.errors === 1 || this.errors % 50 === 0) this.ctx.say(`dstream: kafka error (retrying): ${errorText(unknown).slice(0, 300)}`);
       this.held.drop(); // the outcome of a commit is unknown: every unit is opened again from its committed state
     } else {
-      this.held.refused(); // refused, so aborted: the units hold their committed state (step 2's are put back to it)
+      this.held.refused(); // refused, so aborted: the units hold their committed state (held.ts `refused`)
     }
   }
 
@@ -183,10 +201,6 @@ export class KafkaWorker {
     return this.held.opened;
   }
 
-  /** Waits `ms`, or until `stop()`. */
-  private sleep(ms: number): Promise<void> {
-    return delay(ms, undefined, { signal: this.stopped.signal }).catch(() => undefined);
-  }
 }
 
 /** The failures of one step (stage 1, stage 2 or both). */
