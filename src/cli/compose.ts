@@ -44,6 +44,8 @@ export interface ComposedJob {
   closeView: () => void;
   /** Stops the progress bar (if any), at 100 % when the input was read to its end. */
   stopBar: (complete: boolean) => void;
+  /** A regular file on stdin read by this thread: bytes handed to the batches and its size (see FdLineSource.coverage). */
+  stdinCoverage: () => { read: number; size: number } | undefined;
 }
 
 /** Operators whose result is a keyed table worth a live view. */
@@ -114,6 +116,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
       parseFormat: options.parse?.format, stdinIsFile: stdinIsFile(), checkpoint: store !== null, deadLetter: options.deadLetter, late: options.late,
     });
   }
+  let stdinFile: FdLineSource | null = null;
   // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
   const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
     // process.stdin when read: on a regular file (FdLineSource) it is never made (an fs.ReadStream: start-up time).
@@ -122,9 +125,9 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     // A regular file on stdin is its own log: under a checkpoint it is remembered by identity and
     // byte offset (fd-line-source.ts), so --wal is for pipes only.
     stdinSource: options.sources.maxRate === undefined && stdinIsFile()
-      ? (backpressure) => Object.assign(new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes), {
+      ? (backpressure) => (stdinFile = Object.assign(new FdLineSource('stdin', 0, ssc.issues, options.maxLineBytes), {
         backpressure, log: (m: string) => errLine(`dstream: ${m}`), holdUnterminatedLine: store !== null,
-      })
+      }))
       : store && ck.wal
         ? () => new WalLineSource('stdin', process.stdin, join(store.dir, 'wal'), ssc.issues, options.maxLineBytes)
         : undefined,
@@ -201,5 +204,5 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     const bar = new InputProgressBar({ stderr: process.stderr, stdout: process.stdout, input: bounded, unicode: unicodeTerminal(process.env) });
     stopBar = (complete) => bar.stop(complete);
   }
-  return { ssc, reporter, observers, inputs, closeView, stopBar };
+  return { ssc, reporter, observers, inputs, closeView, stopBar, stdinCoverage: () => stdinFile?.coverage() };
 }

@@ -105,6 +105,7 @@ export async function main(argv: string[]): Promise<void> {
   /** Stops the progress bar (if any), at 100 % when the input was read to its end. */
   let stopBar = (_complete: boolean) => {};
   let inputsToClose: Inputs | null = null;
+  let stdinCoverage: () => { read: number; size: number } | undefined = () => undefined;
   const verbose = argv.includes('--verbose');
   const output = new StreamOutput(process.stdout);
   try {
@@ -121,7 +122,7 @@ export async function main(argv: string[]): Promise<void> {
       exitAfterFlush(await runWorker(options, (l) => errLine(l, 'info')));
       return;
     }
-    ({ ssc, reporter, observers, inputs: inputsToClose, closeView, stopBar } = await composeJob(options, output));
+    ({ ssc, reporter, observers, inputs: inputsToClose, closeView, stopBar, stdinCoverage } = await composeJob(options, output));
   } catch (e) {
     exitAfterFlush(renderError(e, verbose));
     return;
@@ -179,6 +180,12 @@ export async function main(argv: string[]): Promise<void> {
   if (stopSignals.received > 0) await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
   await observers.close();
   stopBar(code === ExitCode.OK && stopSignals.received === 0);
+  // A stop signal before the end of a file on stdin: the answer is over its first bytes only; say so
+  // (as --workers does), or a partial count would look like the whole file's.
+  const covered = stopSignals.received > 0 && code === ExitCode.OK ? stdinCoverage() : undefined;
+  if (covered && covered.read < covered.size) {
+    errLine(`dstream: stopped before the end of the input: the output covers the first ${covered.read} of its ${covered.size} bytes`, 'warning');
+  }
   closeView();
   await inputsToClose?.close();
   try {

@@ -186,6 +186,20 @@ export class FdLineSource implements Source {
     this.stopped = true;
   }
 
+  /**
+   * How far a regular file was read (bytes handed to the batches, from the file's start) and its
+   * size now; undefined for a pipe or terminal. A stop before the end leaves `read < size`.
+   */
+  coverage(): { read: number; size: number } | undefined {
+    try {
+      const st = fstatSync(this.fd);
+      if (!st.isFile()) return undefined;
+      return { read: this.startOffset + this.consumed - (this.splitter?.heldBytes ?? 0), size: st.size };
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Identity and offset of the input consumed so far; undefined when the descriptor is not a regular file. */
   position(): FilePosition | undefined {
     const id = this.identity();
