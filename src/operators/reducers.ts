@@ -15,6 +15,7 @@
 import { createRequire } from 'node:module';
 import type { HyperLogLog, TopK } from 'bloom-filters';
 import { addNumeric, noNegativeZero, toNumeric, type Numeric } from '../core/numeric.js';
+import { valueFromText, valueText } from './value-text.js';
 
 /** bloom-filters is CommonJS and large: loaded only when a sketch reducer is used (keeps start-up fast). */
 function sketches(): typeof import('bloom-filters') {
@@ -86,11 +87,11 @@ function topkOf(k: number): Reducer {
   return {
     lift: (v) => {
       const t = fresh();
-      t.add(String(v));
+      t.add(valueText(v));
       return t;
     },
     accumulate: (acc: TopK, v: unknown) => {
-      acc.add(String(v));
+      acc.add(valueText(v));
       return acc;
     },
     // Merging two summaries adds each one's top-k with its estimated frequency
@@ -101,7 +102,7 @@ function topkOf(k: number): Reducer {
       for (const e of b.values()) t.add(e.value, e.frequency);
       return t;
     },
-    finish: (acc: TopK) => acc.values().map((e) => [e.value, e.frequency]),
+    finish: (acc: TopK) => acc.values().map((e) => [valueFromText(e.value), e.frequency]),
   };
 }
 
@@ -172,8 +173,8 @@ export function builtinReducer(name: BuiltinReducer): Reducer {
       };
     case 'distinct':
       return {
-        lift: (v) => new Set([v]),
-        accumulate: (acc: Set<unknown>, v: unknown) => acc.add(v),
+        lift: (v) => new Set([valueText(v)]),
+        accumulate: (acc: Set<unknown>, v: unknown) => acc.add(valueText(v)),
         combine: (a: Set<unknown>, b: Set<unknown>) => {
           const s = new Set(a);
           for (const x of b) s.add(x);
@@ -191,10 +192,10 @@ export function builtinReducer(name: BuiltinReducer): Reducer {
         return h;
       };
       return {
-        lift: (v): Partial => ({ set: new Set([String(v)]), hll: null }),
+        lift: (v): Partial => ({ set: new Set([valueText(v)]), hll: null }),
         accumulate: (acc: Partial, v: unknown) => {
-          if (acc.hll) acc.hll.update(String(v));
-          else if (acc.set!.add(String(v)).size > EXACT_DISTINCT_LIMIT) {
+          if (acc.hll) acc.hll.update(valueText(v));
+          else if (acc.set!.add(valueText(v)).size > EXACT_DISTINCT_LIMIT) {
             acc.hll = toHll(acc);
             acc.set = null;
           }
