@@ -228,7 +228,8 @@ export class LineSplitter {
       return false;
     }
     const line = buf.toString('utf8', s, e);
-    if (!isUtf8(buf.subarray(s, e))) this.issues.invalidUtf8(this.where, line);
+    // Only lines with invalid UTF-8 come here one by one; their bytes are copied (the reader reuses `buf`) for --dead-letter.
+    if (!isUtf8(buf.subarray(s, e))) this.issues.invalidUtf8(this.where, line, Uint8Array.prototype.slice.call(buf, s, e));
     return this.onLine(line) === true;
   }
 

@@ -50,3 +50,43 @@ describe('--parse csv keeps a CRLF inside a quoted field (RFC 4180)', () => {
     expect(times[1]).toBeGreaterThan(times[0]!);
   });
 });
+
+describe('--dead-letter and --late keep a line with invalid UTF-8 as read, so that the file can be replayed', () => {
+  const bad = Buffer.from([0x62, 0xff, 0x61, 0x64]); // "b", an invalid byte, "ad"
+  const input = Buffer.concat([Buffer.from('good\n'), bad, Buffer.from('\r\nno\u00e9\nok\n')]);
+  const args = ['--once', '--map', 'l => { if (l !== "ok" && l !== "good") throw new Error("no"); return l }', '--count', '--format', 'tsv'];
+  const expected = Buffer.concat([bad, Buffer.from('\nno\u00e9\n')]);
+
+  it('from a pipe, a pipe under --checkpoint --wal, a file on stdin and a watched directory', async () => {
+    const dir = tempDir();
+    const pipe = join(dir, 'pipe.txt');
+    const r = await runCli([...args, '--dead-letter', pipe], input);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('2\n');
+    expect(readFileSync(pipe)).toEqual(expected);
+    const wal = join(dir, 'wal.txt');
+    expect((await runCli([...args, '--dead-letter', wal, '--checkpoint', join(dir, 'ck'), '--wal'], input)).stdout).toBe('2\n');
+    expect(readFileSync(wal)).toEqual(expected);
+    const file = join(dir, 'in.txt');
+    writeFileSync(file, input);
+    const fromFile = join(dir, 'file.txt');
+    expect((await runCli([...args, '--dead-letter', fromFile], { file })).stdout).toBe('2\n');
+    expect(readFileSync(fromFile)).toEqual(expected);
+    const watched = join(dir, 'w');
+    mkdirSync(watched);
+    writeFileSync(join(watched, 'a.txt'), input);
+    const fromDir = join(dir, 'dir.txt');
+    expect((await runCli([...args, '--dead-letter', fromDir, '--watch', watched])).stdout).toBe('2\n');
+    expect(readFileSync(fromDir)).toEqual(expected);
+  });
+
+  it('a late record with invalid UTF-8 goes to --late as read', async () => {
+    const late = join(tempDir(), 'late.txt');
+    const lateLine = Buffer.concat([Buffer.from('{"t":0,"s":"'), bad, Buffer.from('"}')]);
+    const lines = Buffer.concat([Buffer.from('{"t":10000,"s":"a"}\n{"t":20000,"s":"a"}\nX\n'), lateLine, Buffer.from('\n')]);
+    const r = await runCli(['--once', '--parse', 'json', '--event-time', 'r => r.t', '--count', '--window', '1s', '--format', 'tsv', '--late', late, '--batch-marker', 'X'], lines);
+    expect(r.stdout).toBe('1970-01-01T00:00:10.000Z\t1\n1970-01-01T00:00:20.000Z\t1\n');
+    expect(r.stderr).toContain('dstream: 1 late record dropped; 1 line with invalid UTF-8 (replaced by U+FFFD)\n');
+    expect(readFileSync(late)).toEqual(Buffer.concat([lateLine, Buffer.from('\n')]));
+  });
+});
