@@ -90,3 +90,28 @@ describe('--dead-letter and --late keep a line with invalid UTF-8 as read, so th
     expect(readFileSync(late)).toEqual(Buffer.concat([lateLine, Buffer.from('\n')]));
   });
 });
+
+describe('numeric flags: a positive safe integer in digits, else one line and exit 2 before input is read', () => {
+  const cases: [string[], string][] = [
+    [['--reduce', 'topk:99999999999999999999'], "--reduce: 'topk:99999999999999999999': N is too large in topk:N (at most 9007199254740991)"],
+    [['--reduce', 'topk:1e3'], "--reduce: 'topk:1e3': N must be a positive number in topk:N (a whole number: how many of the most frequent values to keep, e.g. topk:10)"],
+    [['--count-by-value', '--top', '1e3'], "--top: '1e3' is not a positive integer"],
+    [['--count-by-value', '--top', '99999999999999999999'], "--top: '99999999999999999999' is too large: at most 9007199254740991"],
+    [['--count-by-value', '--top'], '--top needs a value'],
+    [['--top', '--count-by-value'], '--top needs a value'],
+    [['--count', '--print', '1e3'], "--print: '1e3' is not a non-negative integer"],
+    [['--count', '--print', ''], "--print: '' is not a non-negative integer"],
+    [['--count', '--max-line-bytes', '1e3'], "--max-line-bytes: '1e3' is not a positive size (bytes, or with a unit: 64KB, 16MB)"],
+    [['--count', '--max-line-bytes', '99999999999999999999'], "--max-line-bytes: '99999999999999999999' is too large: at most 9007199254740991 bytes"],
+    [['--count', '--year', '1e3'], "--year: '1e3' is not a whole number from 0 to 9999"],
+    [['--count', '--metrics-port', '1e3'], "--metrics-port: '1e3' is not a whole number from 0 to 65535"],
+    [['--count', '--max-records-per-batch', '99999999999999999999'], "--max-records-per-batch: '99999999999999999999' is too large: at most 9007199254740991"],
+    [['--map', 'l => [l, 1]', '--update-state-by-key', '(v, s) => v.length', '--max-keys', '0x10'], "--max-keys: '0x10' is not a positive integer"],
+  ];
+  it.each(cases)('%j', async (args, message) => {
+    const r = await runCli(['--once', ...args], 'a\n');
+    expect(r.stderr).toBe(`dstream: ${message}\n`);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+  });
+});
