@@ -115,3 +115,35 @@ describe('numeric flags: a positive safe integer in digits, else one line and ex
     expect(r.stdout).toBe('');
   });
 });
+
+describe('a --once --checkpoint run that keeps windows open says how many, once, on stderr', () => {
+  const events = '{"t":1000,"k":"a"}\n{"t":61000,"k":"b"}\n{"t":125000,"k":"a"}\n';
+  const job = ['--once', '--parse', 'json', '--event-time', 'r => r.t', '--map', 'r => r.k', '--count-by-value', '--format', 'tsv'];
+  const note = (n: number) => n === 1
+    ? 'dstream: 1 window stays open in the checkpoint (the watermark has not passed its end): the next run emits it once the watermark passes its end, or --drain at the end of a run\n'
+    : `dstream: ${n} windows stay open in the checkpoint (the watermark has not passed their end): the next run emits them once the watermark passes their end, or --drain at the end of a run\n`;
+
+  it.each([
+    [['--window', '1m'], 1],
+    [['--window', '1m', '--slide', '30s'], 2],
+    [['--window', '1m', '--watermark', '10m'], 3],
+    [['--session-window', '30s'], 1],
+    [['--window', '1d', '--timezone', 'Europe/Paris'], 1],
+  ])('%j: %i', async (windowArgs, open) => {
+    const r = await runCli([...job, ...windowArgs, '--checkpoint', join(tempDir(), 'ck')], events);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(note(open));
+  });
+
+  it('the next run with --drain emits them and says nothing; a run that closes every window says nothing; no checkpoint, nothing', async () => {
+    const ck = join(tempDir(), 'ck');
+    const first = await runCli([...job, '--window', '1m', '--checkpoint', ck], events);
+    expect(first.stdout).toBe('1970-01-01T00:00:00.000Z\ta\t1\n1970-01-01T00:01:00.000Z\tb\t1\n');
+    const drained = await runCli([...job, '--window', '1m', '--checkpoint', ck, '--drain'], '');
+    expect(drained.stdout).toBe('1970-01-01T00:02:00.000Z\ta\t1\n');
+    expect(drained.stderr).toBe('dstream: checkpoint: restored state after batch 0\n');
+    const plain = await runCli([...job, '--window', '1m'], events);
+    expect(plain.stderr).toBe('');
+    expect(plain.stdout).toBe(`${first.stdout}1970-01-01T00:02:00.000Z\ta\t1\n`);
+  });
+});
