@@ -147,3 +147,24 @@ describe('a --once --checkpoint run that keeps windows open says how many, once,
     expect(plain.stdout).toBe(`${first.stdout}1970-01-01T00:02:00.000Z\ta\t1\n`);
   });
 });
+
+describe('an undefined key or value: an empty field in tsv/csv, null in json, undefined in text', () => {
+  const job = ['--once', '--map', 'l => [l === "a" ? undefined : l, l === "b" ? undefined : null]'];
+  it.each([
+    ['tsv', '\tnull\nb\t\n'],
+    ['csv', ',null\nb,\n'],
+    ['json', '{"time":1000,"key":null,"value":null}\n{"time":1000,"key":"b","value":null}\n'],
+    ['text', '-------------------------------------------\nTime: 1000 ms\n-------------------------------------------\n(undefined,null)\n(b,undefined)\n\n'],
+  ])('%s', async (format, out) => {
+    const r = await runCli([...job, '--format', format], 'a\nb\n');
+    expect(r.stdout).toBe(out);
+  });
+
+  it('as a key of --count-by-value, windowed and with --header, as an absent field is', async () => {
+    const r = await runCli(['--once', '--map', 'l => JSON.parse(l)', '--event-time', 'r => r.t', '--map', 'r => r.k', '--count-by-value', '--window', '1m', '--format', 'csv', '--header'],
+      '{"t":1000,"k":"x"}\n{"t":2000}\n');
+    expect(r.stdout).toBe('window_start,window_end,key,value\n1970-01-01T00:00:00.000Z,1970-01-01T00:01:00.000Z,x,1\n1970-01-01T00:00:00.000Z,1970-01-01T00:01:00.000Z,,1\n');
+    const fields = await runCli(['--once', '--map', 'l => JSON.parse(l)', '--format', 'tsv', '--header'], '{"a":1,"b":2}\n{"a":3}\n');
+    expect(fields.stdout).toBe('a\tb\n1\t2\n3\t\n');
+  });
+});
