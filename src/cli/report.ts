@@ -49,7 +49,9 @@ export class IssueReporter {
     const n = (this.shown.get(issue.kind) ?? 0) + 1;
     this.shown.set(issue.kind, n);
     if (n <= SHOWN_PER_KIND) {
-      let input = issue.raw !== undefined ? ` input ${preview(issue.raw)}` : '';
+      // Lines of a csv job keep their CR (line-splitter.ts keepCarriageReturns): the line end is not shown.
+      const raw = typeof issue.raw === 'string' && issue.raw.endsWith('\r') ? issue.raw.slice(0, -1) : issue.raw;
+      let input = raw !== undefined ? ` input ${preview(raw)}` : '';
       let message = issue.message;
       if (issue.kind === 'not-a-pair') {
         // What the operator got, which is rarely the input line itself.

@@ -43,6 +43,8 @@ describe('--parse csv keeps a CRLF inside a quoted field (RFC 4180)', () => {
     const r = await runCli(['--once', '--parse', 'csv', '--format', 'json', '--dead-letter', dead], 'a,b\r\n1,2\r\n3,"x\r\n4,y\r\n');
     expect(r.code).toBe(0);
     expect(readFileSync(dead, 'latin1')).toBe('3,"x\r\n4,y\r\n');
+    // stderr shows the record without its own line end (as before), its inner CRLF escaped
+    expect(r.stderr).toContain('; input "3,\\"x\\r\\n4,y"\n');
     const m = await runCli(['--once', '--parse', 'csv', '--format', 'json', '--batch-marker', 'END', '--batch', '1h'], 'a,b\r\n1,2\r\nEND\r\n3,4\r\n');
     expect(m.code).toBe(0);
     const times = [...m.stdout.matchAll(/"time":(\d+)/g)].map((x) => Number(x[1]));
