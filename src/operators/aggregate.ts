@@ -6,13 +6,15 @@
  */
 import type { BatchInfo, WindowBounds } from '../core/types.js';
 import { Emitter, type StreamNode } from '../core/node.js';
-import type { KeyedReducer } from './keyed-map.js';
+import type { KeyedReducer, Tally } from './keyed-map.js';
 
 /** Node of a per-batch (or per-group) aggregation. */
 export class AggregateNode extends Emitter implements StreamNode {
   private batchMap = new Map<unknown, unknown>();
   private groupMap: Map<unknown, unknown> | null = null;
   private group: WindowBounds | null = null;
+  /** Count by value: the maps hold `Tally` objects, not counts (`KeyedReducer.countValue`). */
+  private readonly tallies: boolean;
 
   /**
    * @param reducer how records are combined.
@@ -21,10 +23,13 @@ export class AggregateNode extends Emitter implements StreamNode {
    */
   constructor(private readonly reducer: KeyedReducer, private readonly emitsDefaultGroup: boolean) {
     super();
+    this.tallies = reducer.countsValues;
   }
 
   record(value: unknown): void {
-    this.reducer.add(this.groupMap ?? this.batchMap, value);
+    const map = this.groupMap ?? this.batchMap;
+    if (this.tallies) this.reducer.countValue(map as Map<unknown, Tally>, value);
+    else this.reducer.add(map, value);
   }
   beginGroup(bounds: WindowBounds): void {
     this.group = bounds;
@@ -50,6 +55,7 @@ export class AggregateNode extends Emitter implements StreamNode {
       if (emitEmpty && empty !== undefined) this.out.record(empty, tMs);
       return;
     }
-    for (const [k, v] of map) this.out.record(this.reducer.output(k, v), tMs);
+    const tallies = this.tallies;
+    for (const [k, v] of map) this.out.record(this.reducer.output(k, tallies ? (v as Tally).n : v), tMs);
   }
 }

@@ -66,14 +66,22 @@ export class KeyCodec {
   }
 }
 
+/** A count by value being added to: a `Map` value that is raised in place (`KeyedReducer.countValue`). */
+export class Tally {
+  n = 1;
+}
+
 /**
  * Adds records to maps of partial aggregates according to an `Aggregation`.
  * One instance per physical node; it owns the key codec.
  */
 export class KeyedReducer {
   readonly keys = new KeyCodec();
-  /** Count by value (the record is the key, each adds 1 to its partial): `add` takes a shorter path. */
-  private readonly countsValues: boolean;
+  /**
+   * Count by value (the record is the key, each adds 1 to its partial): `add` takes a shorter path,
+   * and a holder of per-batch maps may keep `Tally` objects instead (`countValue`).
+   */
+  readonly countsValues: boolean;
   constructor(readonly agg: Aggregation, private readonly issues: IssueLog, private readonly copyKeys: boolean) {
     this.countsValues = agg.keyMode === 'value' && agg.lift === undefined && agg.accumulate === undefined;
   }
@@ -169,6 +177,18 @@ export class KeyedReducer {
     map.set(key, this.accumulate(old, this.value, record));
   }
 
+
+  /**
+   * Count by value into a map of `Tally` objects (only when `countsValues`): one lookup per record
+   * instead of `add`'s get and set. With 90,000 distinct hashtags among 1.56 million (bench/run.js J1),
+   * the lookups miss the CPU caches and were a third of the job's profile.
+   */
+  countValue(tallies: Map<unknown, Tally>, record: unknown): void {
+    const key = typeof record === 'object' && record !== null ? this.keys.encode(record) : record;
+    const tally = tallies.get(key);
+    if (tally !== undefined) tally.n++;
+    else tallies.set(typeof key === 'string' && this.copyKeys ? flatCopy(key) : key, new Tally());
+  }
 
   /** Combines two partial aggregates; a throwing user function keeps `a` (reported). */
   combine(a: unknown, b: unknown): unknown {
