@@ -19,7 +19,7 @@ import type { AggFlag } from '../plan/worker-split.js';
 import { builtinReducer, isBuiltinReducer, type Aggregation, type Reducer } from '../operators/reducers.js';
 import { addNumeric, toNumeric, type Numeric } from '../core/numeric.js';
 import { compileFunction } from '../plan/compile-fn.js';
-import { KeyedReducer, GLOBAL_KEY, type KeyCodec } from '../operators/keyed-map.js';
+import { KeyedReducer, GLOBAL_KEY, type KeyCodec, type Tally } from '../operators/keyed-map.js';
 import { StatelessNode } from '../operators/stateless.js';
 import { lastClosingWindowEndMs, WindowClosing } from '../windows/closing.js';
 import type { ErrorPolicy, IssueLog } from '../core/issues.js';
@@ -140,6 +140,8 @@ export class MapSideCombiner {
   private readonly forgetPane: () => void;
   /** The stateless prefix (none when the aggregation comes first). */
   readonly stateless: StatelessNode | undefined;
+  /** The pane maps hold `Tally` objects, not counts (`KeyedReducer.countValue`). */
+  private readonly tallies: boolean;
 
   /**
    * @throws ConfigError for an invalid function or parser.
@@ -150,6 +152,8 @@ export class MapSideCombiner {
     const reducer = (this.reducer = new KeyedReducer(aggregationOf(o.aggregation, o.integerSums ? () => (this.inexact = true) : undefined), this.issues, false));
     const paneMs = o.paneMs;
     const rule = o.lateness;
+    // Count by value: the pane maps hold `Tally` objects (one lookup per record), read out in `takeColumns`.
+    const tallies = (this.tallies = reducer.countsValues);
     const self = this;
     let lastPane = NaN;
     let lastMap: Map<unknown, unknown> | undefined;
@@ -171,7 +175,8 @@ export class MapSideCombiner {
         if (!m) self.partials.set(pane, (m = new Map()));
         lastPane = pane;
         lastMap = m;
-        reducer.add(m, value);
+        if (tallies) reducer.countValue(m as Map<unknown, Tally>, value);
+        else reducer.add(m, value);
       },
       beginGroup() {},
       endGroup() {},
@@ -210,20 +215,20 @@ export class MapSideCombiner {
   takeColumns(): [number, unknown[], unknown[]][] {
     this.head.endBatch({ timeMs: NaN, index: 0, final: false });
     const codec = this.reducer.keys;
-    const out = [...this.partials].sort((a, b) => a[0] - b[0]).map(([p, m]) => [p, ...columnsOf(m, codec)] as [number, unknown[], unknown[]]);
+    const out = [...this.partials].sort((a, b) => a[0] - b[0]).map(([p, m]) => [p, ...columnsOf(m, codec, this.tallies)] as [number, unknown[], unknown[]]);
     this.partials = new Map();
     this.forgetPane();
     return out;
   }
 }
 
-/** The keys (decoded; `GLOBAL_SENTINEL` for `GLOBAL_KEY`) and partials of `m`, in its order. */
-function columnsOf(m: Map<unknown, unknown>, codec: KeyCodec): [unknown[], unknown[]] {
+/** The keys (decoded; `GLOBAL_SENTINEL` for `GLOBAL_KEY`) and partials of `m`, in its order (counts read from `Tally` objects with `tallies`). */
+function columnsOf(m: Map<unknown, unknown>, codec: KeyCodec, tallies: boolean): [unknown[], unknown[]] {
   const keys: unknown[] = [];
   const values: unknown[] = [];
   for (const [k, v] of m) {
     keys.push(k === GLOBAL_KEY ? GLOBAL_SENTINEL : typeof k === 'string' ? codec.decode(k) : k);
-    values.push(v);
+    values.push(tallies ? (v as Tally).n : v);
   }
   return [keys, values];
 }
