@@ -171,11 +171,9 @@ export class WorkersSource implements Source {
   }
 
   /**
-   * Pushes the partials: packed ones (every part packed) merged one key partition per thread — the
-   * main thread merges partition 0 while each worker thread merges its own, if it claims it before
-   * the main thread is done with partition 0 — then pushed in
-   * first-seen order; else, with a `combine`, merged here per key (`premerge`); else as they are,
-   * part by part, pane by pane (the windowed reduce merges them).
+   * Pushes the partials: packed ones (every part packed) merged one key partition per thread (each
+   * its own if it claims it in time), then pushed in first-seen order; else, with a `combine`, merged
+   * here per key (`premerge`); else part by part, pane by pane (the windowed reduce merges them).
    */
   private merge(results: WorkerResult[]): void {
     const combine = this.combine;
@@ -196,9 +194,8 @@ export class WorkersSource implements Source {
       merged[p] = m;
       if (--pending === 0) this.finish(results, merged as (ArrayBuffer | Merged)[]);
     };
-    // Each thread claims its partition before merging it (`claimPartition`); the main thread merges
-    // partition 0, then every partition not claimed yet: a thread starved of CPU on a busy machine
-    // (or still starting) leaves its partition to the main thread instead of holding the job up.
+    // A thread claims its partition first (`claimPartition`); the main thread merges partition 0, then every one not
+    // claimed yet: a thread starved of CPU on a busy machine leaves its partition here instead of holding the job up.
     const claims = new Int32Array(new SharedArrayBuffer(4 * merged.length));
     const threads = this.threads.threads;
     for (const { port, index } of threads) {

@@ -66,11 +66,6 @@ export class KeyCodec {
   }
 }
 
-/** A count by value being added to: a `Map` value that is raised in place (`KeyedReducer.countValue`). */
-export class Tally {
-  n = 1;
-}
-
 /**
  * Adds records to maps of partial aggregates according to an `Aggregation`.
  * One instance per physical node; it owns the key codec.
@@ -79,10 +74,10 @@ export class KeyedReducer {
   readonly keys = new KeyCodec();
   /**
    * Count by value (the record is the key, each adds 1 to its partial): `add` takes a shorter path,
-   * and a holder of per-batch maps may keep `Tally` objects instead (`countValue`).
+   * and a holder of per-batch maps may count `valueKey`s in operators/value-counts.ts instead.
    */
   readonly countsValues: boolean;
-  constructor(readonly agg: Aggregation, private readonly issues: IssueLog, private readonly copyKeys: boolean) {
+  constructor(readonly agg: Aggregation, private readonly issues: IssueLog, readonly copyKeys: boolean) {
     this.countsValues = agg.keyMode === 'value' && agg.lift === undefined && agg.accumulate === undefined;
   }
 
@@ -178,16 +173,9 @@ export class KeyedReducer {
   }
 
 
-  /**
-   * Count by value into a map of `Tally` objects (only when `countsValues`): one lookup per record
-   * instead of `add`'s get and set. With 90,000 distinct hashtags among 1.56 million (bench/run.js J1),
-   * the lookups miss the CPU caches and were a third of the job's profile.
-   */
-  countValue(tallies: Map<unknown, Tally>, record: unknown): void {
-    const key = typeof record === 'object' && record !== null ? this.keys.encode(record) : record;
-    const tally = tallies.get(key);
-    if (tally !== undefined) tally.n++;
-    else tallies.set(typeof key === 'string' && this.copyKeys ? flatCopy(key) : key, new Tally());
+  /** The map key of a record counted by value (`countsValues`): the record, an object encoded (`KeyCodec`). */
+  valueKey(record: unknown): unknown {
+    return typeof record === 'object' && record !== null ? this.keys.encode(record) : record;
   }
 
   /** Combines two partial aggregates; a throwing user function keeps `a` (reported). */

@@ -1,6 +1,6 @@
 /**
  * Property test: the map-side combine of `--count-by-value` (MapSideCombiner, used by `--workers`
- * threads and distributed stage 1) counts into `Tally` objects; what `take` gives per pane equals
+ * threads and distributed stage 1) counts into `ValueCounts`; what `take` gives per pane equals
  * a naive count of that pane's keys in first-seen order, across several takes.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { MapSideCombiner } from '../../src/engine/map-side-combine.js';
 import { naiveCounts } from '../helpers/naive-counts.js';
 
-describe('map-side count by value (tallies)', () => {
+describe('map-side count by value (ValueCounts)', () => {
   it('equals a naive count per pane, take after take', () => {
     const key = fc.constantFrom('#a', '#B', 'é', 'a_key_longer_than_thirteen_units', '');
     const line = fc.tuple(fc.nat(39), key);

@@ -1,6 +1,6 @@
 /**
- * Property test: `--count-by-value` without a window counts into `Tally`
- * objects (KeyedReducer.countValue, one map lookup per record); the records
+ * Property test: `--count-by-value` without a window counts into `ValueCounts`
+ * (operators/value-counts.ts, one lookup per record); the records
  * AggregateNode emits per batch and per window group equal a naive count and
  * the generic path (`add`, get and set of numbers), key order included.
  */
