@@ -42,6 +42,27 @@ function kafkaFailure(e: unknown, url: LogUrl): unknown {
 }
 
 /**
+ * `call()`, tried again while it fails with a broker error (any but dstream's own: the brokers are down
+ * or unreachable), every 250 ms to 2 s; the first failure is said once on stderr, the recovery too.
+ * A stop signal meanwhile ends the process (run's handler: no job joined yet).
+ */
+async function untilReachable<T>(call: () => Promise<T>, say: (line: string) => void, brokers: string): Promise<T> {
+  let waited = false;
+  for (let n = 1; ; n++) {
+    try {
+      const r = await call();
+      if (waited) say(`dstream: the broker at ${brokers} answers`);
+      return r;
+    } catch (e) {
+      if (e instanceof DStreamError) throw e;
+      if (!waited) say(`dstream: waiting for the broker at ${brokers} (${errorText(e).slice(0, 200)}): retrying until it answers (SIGINT or SIGTERM stops)`);
+      waited = true;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 250 * n)));
+    }
+  }
+}
+
+/**
  * Runs one Kafka worker until its job is complete (`--once`) or it is stopped
  * (SIGTERM/SIGINT: the running step commits, the groups are left; a SIGINT after it: exit 130).
  * @returns the exit code.
@@ -75,7 +96,8 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
   try {
     const fresh = { keyPartitions: s.keyPartitions ?? s.defaultKeyPartitions, pipeline: jobPipelineText(s.description, s.batchIntervalMs), output: s.to.name, once: s.once };
     // A state job on live input outputs each batch's changed keys (state-unit.ts): checked before the job is created.
-    const live = s.units.updateState !== undefined && !s.once && !(await readJob(log, job))?.endOffsets;
+    const reachable = <T>(call: () => Promise<T>) => untilReachable(call, say, (s.from.brokers ?? []).join(','));
+    const live = s.units.updateState !== undefined && !s.once && !(await reachable(() => readJob(log, job)))?.endOffsets;
     if (live && !Number.isFinite(s.units.updateState!.batchLines)) {
       throw new ConfigError(`--update-state-by-key: job '${job}' reads live input, so it needs --max-records-per-batch N (a batch is N lines of the topic; without it the whole input is one batch, which live input never ends)`);
     }
@@ -85,12 +107,12 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
     if (live && s.description.outputMode === 'complete') {
       throw new ConfigError(`--output-mode complete: job '${job}' reads live input, so --update-state-by-key outputs each batch's changed keys (--output-mode update); the whole table once at the end needs a job created with --once`);
     }
-    let meta = await openJob(log, job, fresh);
+    let meta = await reachable(() => openJob(log, job, fresh));
     if (meta === null) {
       say(`dstream: waiting for topic '${s.from.name}' (create it with kafka-topics.sh --create --topic ${s.from.name} --partitions N)`);
       while (meta === null) {
         await new Promise((r) => setTimeout(r, 1000));
-        meta = await openJob(log, job, fresh);
+        meta = await reachable(() => openJob(log, job, fresh));
       }
     }
     const what = `job '${job}' on topic '${s.from.name}'`;
