@@ -20,7 +20,8 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync,
 import { join } from 'node:path';
 import type { IssueLog } from '../core/issues.js';
 import { fsyncDir } from '../checkpoint/durable-file.js';
-import { ByteOrderMark, DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
+import { ByteOrderMark } from './byte-order-mark.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import type { Replayable, Source, SourceSink } from './source.js';
 import { makeDirs } from '../core/make-dirs.js';
 

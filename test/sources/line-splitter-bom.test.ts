@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IssueLog } from '../../src/core/issues.js';
-import { ByteOrderMark, LineSplitter } from '../../src/sources/line-splitter.js';
+import { ByteOrderMark } from '../../src/sources/byte-order-mark.js';
+import { LineSplitter } from '../../src/sources/line-splitter.js';
 
 /** Lines of `bytes` fed in the given chunk sizes (the rest in one chunk); `streamStart` as the splitter's. */
 function split(bytes: Buffer, cuts: number[], streamStart = true): string[] {
