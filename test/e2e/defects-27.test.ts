@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { ROOT, runCli } from '../helpers/run-cli.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const tempDir = tempDirs('dstream-d27-');
@@ -168,5 +168,22 @@ describe('an undefined key or value: an empty field in tsv/csv, null in json, un
     expect(r.stdout).toBe('window_start,window_end,key,value\n1970-01-01T00:00:00.000Z,1970-01-01T00:01:00.000Z,x,1\n1970-01-01T00:00:00.000Z,1970-01-01T00:01:00.000Z,,1\n');
     const fields = await runCli(['--once', '--map', 'l => JSON.parse(l)', '--format', 'tsv', '--header'], '{"a":1,"b":2}\n{"a":3}\n');
     expect(fields.stdout).toBe('a\tb\n1\t2\n3\t\n');
+  });
+});
+
+describe('json writes window bounds as epoch milliseconds, tsv/csv as ISO 8601 (as README and man say)', () => {
+  it('one event-time window in both formats', async () => {
+    const job = ['--once', '--map', 'l => JSON.parse(l)', '--event-time', 'r => r.t', '--count', '--window', '1h'];
+    const input = '{"t":"2015-05-17T00:05:00Z"}\n';
+    const json = await runCli([...job, '--format', 'json'], input);
+    expect(json.stdout).toBe('{"time":1000,"windowStart":1431820800000,"windowEnd":1431824400000,"value":1}\n');
+    const tsv = await runCli([...job, '--format', 'tsv', '--header'], input);
+    expect(tsv.stdout).toBe('window_start\twindow_end\tvalue\n2015-05-17T00:00:00.000Z\t2015-05-17T01:00:00.000Z\t1\n');
+  });
+
+  it('the README and the man page say epoch milliseconds', () => {
+    const text = (f: string) => readFileSync(join(ROOT, f), 'utf8').replace(/\s+/g, ' ');
+    expect(text('README.md')).toContain('the times are epoch milliseconds, e.g. `"windowStart":1431820800000`, where tsv/csv write ISO 8601');
+    expect(text('docs/dstream.1.md')).toContain('`windowStart`/`windowEnd` (epoch ms)');
   });
 });
