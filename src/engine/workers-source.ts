@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../core/errors.js';
 import type { Source, SourceSink } from '../sources/source.js';
+import { stoppedCoverageMessage } from '../sources/fd-line-source.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import type { StreamingContext } from './context.js';
 import { GLOBAL_SENTINEL } from './map-side-combine.js';
@@ -279,7 +280,7 @@ export class WorkersSource implements Source {
     const read = (results as WorkerResult[][]).flat().reduce((a, r) => a + (r.bytesRead ?? 0), 0);
     const size = this.parts[this.parts.length - 1]!.end - this.parts[0]!.start;
     if (results.length > 1) {
-      this.log(`dstream: stopped before the end of the input: the output covers ${read} of its ${size} bytes (what the ${results.length} threads had read, from the start of each part)`);
+      this.log(stoppedCoverageMessage(read, size, results.length));
     }
     this.done();
   }
