@@ -171,6 +171,11 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
       onOneThread: typeof options.workers === 'number'
         ? () => settings.note!(`--workers ${workers}: the sum has a value that is not an integer, so it depends on the order of additions: the file is read in one thread`)
         : undefined,
+      // auto only (an explicit --workers N keeps its threads): DSTREAM_FAULT=workers-yield yields at once (crash tests).
+      secondCore: typeof options.workers === 'number' ? undefined : {
+        clocks: { cpuMs: () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }, nowMs: () => performance.now() },
+        atOnce: process.env.DSTREAM_FAULT === 'workers-yield',
+      },
     });
   // Text on a pipe, into a file or over bounded input shows every record; live on a terminal, Spark's cut at 10.
   const limit = options.printLimit ?? (sink === output && process.stdout.isTTY === true && !ssc.bounded ? 10 : Infinity);

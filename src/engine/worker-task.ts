@@ -119,8 +119,12 @@ export class TaskRunner {
   /** The part has been read to its end. */
   private ended = false;
 
-  /** @throws ConfigError for an invalid function or parser. */
-  constructor(private readonly task: WorkerTask) {
+  /**
+   * @param yields a worker thread's part: gives the rest of its segment up when the main thread asks
+   *   (`SegmentTable.requestYield`).
+   * @throws ConfigError for an invalid function or parser.
+   */
+  constructor(private readonly task: WorkerTask, private yields = false) {
     const combiner = (this.combiner = new MapSideCombiner({
       prefix: task.prefix, aggregation: task.aggregation, paneMs: task.paneMs, watermarkDelayMs: task.watermarkDelayMs,
       timezone: task.timezone, parse: task.parse, onError: task.onError, integerSums: task.integerSums,
@@ -146,6 +150,10 @@ export class TaskRunner {
     const { task, buf, signals } = this;
     for (;;) {
       if (this.combiner.inexact || (signals && Atomics.load(signals, 0) !== 0)) return true;
+      if (this.yields && this.segments?.yieldRequested) {
+        this.segments.yieldRest(task.segment ?? task.index, 0); // read on to the next line end only
+        this.yields = false;
+      }
       const block = this.next(buf.length);
       if (!block) {
         this.ended = true;
@@ -205,9 +213,12 @@ export class PartsReader {
   private readonly read: WorkerResult[] = [];
   private finished = false;
 
-  /** @throws ConfigError for an invalid function or parser. */
-  constructor(private readonly task: WorkerTask, private readonly table?: SegmentTable) {
-    this.runner = new TaskRunner(task);
+  /**
+   * @param yields a worker thread: gives its rest up when asked, and then takes no other (see `TaskRunner`).
+   * @throws ConfigError for an invalid function or parser.
+   */
+  constructor(private readonly task: WorkerTask, private readonly table?: SegmentTable, private readonly yields = false) {
+    this.runner = new TaskRunner(task, yields);
   }
 
   /**
@@ -219,9 +230,10 @@ export class PartsReader {
       if (!this.runner.step(deadlineMs)) return false;
       const r = this.runner.result();
       this.read.push(r);
-      const segment = !r.inexact && !r.cut && this.table ? this.table.steal(0) : undefined;
+      // The main thread (which does not yield) closes the table when there is nothing left to take.
+      const segment = !r.inexact && !r.cut && this.table && !(this.yields && this.table.yieldRequested) ? this.table.steal(0, !this.yields) : undefined;
       if (segment === undefined) this.finished = true;
-      else this.runner = new TaskRunner({ ...this.task, segment, start: this.table!.start(segment) });
+      else this.runner = new TaskRunner({ ...this.task, segment, start: this.table!.start(segment) }, this.yields);
       if (performance.now() > deadlineMs) return this.finished;
     }
     return true;
@@ -237,9 +249,9 @@ export class PartsReader {
   }
 }
 
-/** Reads a thread's parts to the end (see `PartsReader`). */
+/** Reads a worker thread's parts to the end (see `PartsReader`; it yields when asked). */
 export function readParts(task: WorkerTask, table?: SegmentTable): WorkerResult[] {
-  const reader = new PartsReader(task, table);
+  const reader = new PartsReader(task, table, true);
   reader.step();
   return reader.results();
 }

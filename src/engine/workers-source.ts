@@ -3,17 +3,18 @@
  * the main thread, and, when every part has answered, merges their partials (engine/workers-merge.ts)
  * and pushes them into the rest of the pipeline; a graceful stop pushes what was read.
  */
-import { fstatSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 import { stoppedCoverageMessage } from '../sources/fd-line-source.js';
 import type { Source, SourceSink } from '../sources/source.js';
+import { stoppedCoverageMessage } from '../sources/fd-line-source.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import type { StreamingContext } from './context.js';
 import { GLOBAL_SENTINEL } from './map-side-combine.js';
 import { decodePartitions } from './partial-codec.js';
-import { SegmentTable } from './segments.js';
+import { fileSize, SegmentTable } from './segments.js';
 import { PartsReader, type WorkerResult, type WorkerTask } from './worker-task.js';
 import { WorkerThreads } from './workers-threads.js';
+import { SecondCoreWatch, type CoreClocks } from './workers-yield.js';
 import { claimPartition, forwardThreadIssues, inRankOrder, mergedOf, mergePartition, premerge, type Merged, type MergeRequest } from './workers-merge.js';
 
 /** The main thread reads its part in slices of this many ms, then serves its event loop. */
@@ -59,6 +60,8 @@ export class WorkersSource implements Source {
     private readonly combine?: (a: unknown, b: unknown) => unknown,
     /** Called when a sum turned out inexact and the file is read in one thread. */
     private readonly onOneThread?: () => void,
+    /** `--workers auto`: the threads give their rests up when the job gets no second core (engine/workers-yield.ts). */
+    private readonly secondCore?: { clocks: CoreClocks; atOnce: boolean },
   ) {
     this.signals = new SharedArrayBuffer(4 * (1 + tasks.length));
     for (const t of tasks) t.signals = this.signals;
@@ -99,8 +102,11 @@ export class WorkersSource implements Source {
     };
     // The first part is read here, in slices (so timers and signals are served), while threads read the others:
     // the main thread would otherwise wait idle, and one thread fewer starts.
+    const table = parts.length > 1 && parts[0]!.segments && this.secondCore ? new SegmentTable(parts[0]!.segments) : undefined;
+    const watch = table && new SecondCoreWatch(table, this.secondCore!.clocks, this.secondCore!.atOnce);
     const local = () => {
       if (this.stopped || generation !== this.generation) return;
+      watch?.check();
       let r: WorkerResult | WorkerResult[];
       try {
         this.runner ??= this.reader(parts[0]!);
@@ -161,7 +167,7 @@ export class WorkersSource implements Source {
       return;
     }
     // The parts tile the file's size at the start (stdin, fd 0); one thread would read on to the end.
-    const grown = this.stopped ? 0 : stdinSize() - (this.parts.length ? this.parts[this.parts.length - 1]!.end : 0);
+    const grown = this.stopped ? 0 : fileSize(0) - (this.parts.length ? this.parts[this.parts.length - 1]!.end : 0);
     if (grown > 0) this.log(`dstream: warning: the input grew by ${grown} bytes while the threads read it: those bytes are not in the output (--workers 1 reads to the end)`);
     forwardThreadIssues(results, this.ssc.issues);
     if (this.tracker) {
@@ -195,8 +201,7 @@ export class WorkersSource implements Source {
       merged[p] = m;
       if (--pending === 0) this.finish(results, merged as (ArrayBuffer | Merged)[]);
     };
-    // A thread claims its partition first (`claimPartition`); the main thread merges partition 0, then every one not
-    // claimed yet: a thread starved of CPU on a busy machine leaves its partition here instead of holding the job up.
+    // A thread claims its partition first; the main thread merges partition 0, then every one not claimed yet (`claimPartition`).
     const claims = new Int32Array(new SharedArrayBuffer(4 * merged.length));
     const threads = this.threads.threads;
     for (const { port, index } of threads) {
@@ -286,14 +291,5 @@ export class WorkersSource implements Source {
     for (const t of this.threads.threads) merged[t.index] ??= this.threads.receive(t, this.signals, 1, deadlineMs) as ArrayBuffer | Merged | undefined;
     if (merged.every(Boolean)) this.finish(results, merged as (ArrayBuffer | Merged)[]);
     else this.log('dstream: stopped before the threads finished: the input read so far is not in the output (--workers 1 keeps it)');
-  }
-}
-
-/** The size of stdin (a regular file) now, in bytes; 0 when it cannot be read. */
-function stdinSize(): number {
-  try {
-    return fstatSync(0).size;
-  } catch {
-    return 0;
   }
 }

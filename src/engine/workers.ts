@@ -31,6 +31,7 @@ import { buildPipeline, type PipelineSettings } from './apply-plan.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import { windowSpec } from '../windows/spec.js';
 import { WorkersSource } from './workers-source.js';
+import type { CoreClocks } from './workers-yield.js';
 import type { StreamingContext } from './context.js';
 import type { DStream } from './dstream.js';
 
@@ -83,6 +84,8 @@ export function buildWorkerPipeline(
     progress?: SharedArrayBuffer;
     /** A sum met a value that is not an integer: the file is read in one thread (see `WorkerTask.integerSums`). */
     onOneThread?: () => void;
+    /** `--workers auto`: the threads give their rests up when the job gets no second core (engine/workers-yield.ts). */
+    secondCore?: { clocks: CoreClocks; atOnce: boolean };
   },
 ): DStream<unknown> {
   const { prefix, aggregation: agg, window: win, eventTime, rest } = splitPipeline(o.operators, 'workers', o.timezone);
@@ -97,7 +100,7 @@ export function buildWorkerPipeline(
     watermarkDelayMs: o.settings.watermarkDelayMs, timezone: o.timezone, parse: o.parse, maxLineBytes: o.maxLineBytes, onError: o.onError,
     index, progress: o.progress, integerSums: 'source' in agg && agg.source === 'sum', partitions: premerged && ranges.length > 1 ? ranges.length : undefined,
   }));
-  const source = new WorkersSource(tasks, ssc, o.log, eventTime && win !== undefined, agg.op === 'count' && !win, premerged ? (combine as (a: unknown, b: unknown) => unknown) : undefined, o.onOneThread);
+  const source = new WorkersSource(tasks, ssc, o.log, eventTime && win !== undefined, agg.op === 'count' && !win, premerged ? (combine as (a: unknown, b: unknown) => unknown) : undefined, o.onOneThread, o.secondCore);
   let ds = ssc.receiverStream<[number, unknown, unknown]>(source) as DStream<any>;
   if (win) {
     ds = ds.eventTime((x: [number]) => x[0], { watermarkDelayMs: o.settings.watermarkDelayMs, zone: o.timezone ? new TimeZone(o.timezone) : undefined });

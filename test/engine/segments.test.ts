@@ -3,30 +3,12 @@
  * interleaving read every byte of the file exactly once, and every segment starts at a line start.
  * Property-tested against the file itself (lines of 10 bytes: a line start is a multiple of 10).
  */
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lineEndAfter, MIN_STEAL_BYTES, SegmentTable } from '../../src/engine/segments.js';
+import { expectReadOnce, LINE, linesFile } from '../helpers/lines-file.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dstream-segments-'));
-const LINE = 10;
-const LINES = Math.ceil((3 * MIN_STEAL_BYTES) / LINE);
-const SIZE = LINE * LINES;
-const file = join(dir, 'lines.txt');
-writeFileSync(file, Buffer.alloc(SIZE, 'abcdefghi\n'));
-const fd = openSync(file, 'r');
-afterAll(() => {
-  closeSync(fd);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** Line-aligned halves, as `lineAlignedRanges` cuts them. */
-const halves = (): [number, number][] => {
-  const cut = lineEndAfter(fd, SIZE / 2, SIZE);
-  return [[0, cut], [cut, SIZE]];
-};
+const { fd, size: SIZE, halves } = linesFile();
 
 describe('SegmentTable', () => {
   it('claims blocks in order, then nothing', () => {
@@ -65,15 +47,7 @@ describe('SegmentTable', () => {
             if (b) read.push(b);
           }
         }
-        for (let i = 0; i < segments; i++) for (let b = t.claim(i, 1 << 20); b; b = t.claim(i, 1 << 20)) read.push(b);
-        read.sort((a, b) => a[0] - b[0]);
-        let at = 0;
-        for (const [from, to] of read) {
-          expect(from).toBe(at);
-          at = to;
-        }
-        expect(at).toBe(SIZE);
-        for (const [start] of t.ranges()) expect(start % LINE).toBe(0);
+        expectReadOnce(t, segments, read, SIZE);
       }),
       { numRuns: 200 },
     );

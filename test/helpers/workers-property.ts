@@ -13,9 +13,9 @@ import { runWithStdinFile } from './run-file.js';
  * Checks the property (fast-check), each file written to a temporary directory removed after.
  * @param o.line the lines of a file; `maxLines` the most lines in one.
  * @param o.jobs the jobs' flags (without `--workers`); `flags` flags given to every job before them.
- * @param o.numRuns files tried (default 12).
+ * @param o.numRuns files tried (default 12); `env` extra environment of the runs with threads.
  */
-export async function sameAsOneThread(o: { prefix: string; line: fc.Arbitrary<string>; maxLines: number; jobs: string[][]; flags?: string[]; numRuns?: number }): Promise<void> {
+export async function sameAsOneThread(o: { prefix: string; line: fc.Arbitrary<string>; maxLines: number; jobs: string[][]; flags?: string[]; numRuns?: number; env?: Record<string, string> }): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), o.prefix));
   const flags = o.flags ?? [];
   let run = 0;
@@ -25,7 +25,7 @@ export async function sameAsOneThread(o: { prefix: string; line: fc.Arbitrary<st
         const file = join(dir, `in-${run++}.txt`);
         writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
         const one = await runWithStdinFile([...flags, '--workers', '1', ...o.jobs[job]!], file);
-        const many = await runWithStdinFile([...flags, '--workers', String(n), ...o.jobs[job]!], file);
+        const many = await runWithStdinFile([...flags, '--workers', String(n), ...o.jobs[job]!], file, o.env);
         expect({ stdout: many.stdout, stderr: many.stderr, code: many.code }).toEqual({ stdout: one.stdout, stderr: one.stderr, code: one.code });
       }),
       { numRuns: o.numRuns ?? 12 },
