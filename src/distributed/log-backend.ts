@@ -21,6 +21,12 @@
  *     offset + progress); a new owner replays from `rebuild` (Kafka: repartition topic or a
  *     compacted changelog), or takes a graceful hand-over snapshot.
  *   a worker is done when every stage1State is eof and every stage2State done.
+ *
+ * What a unit computes is the same on both logs: stage 1 `InputRun` (input-run.ts: operators,
+ * event time, lateness, map-side combine; its issues wait for the commit in batch-issues.ts),
+ * stage 2 `KeyPanes` (key-panes.ts: sources' progress, partials merged, windows closed at the
+ * minimum watermark, `--top`). The units around them (reading, planning, committing, rebuilding)
+ * are still per log: stage1.ts/stage2.ts over `JobLog`, kafka/units.ts and kafka/held.ts/step.ts.
  *   `job status` is job.status() (Redis: meta(), leases() and the stage states); `job reset` is job.reset();
  *   `topic delete` is deleteTopic(); `dstream cat` reads outputInfo() and readOutput() (entries
  *   tagged with their key partition and how far it has closed, merged in cat.ts).

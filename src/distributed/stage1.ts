@@ -5,7 +5,8 @@
  *    (write-ahead), so a new owner after a crash replays exactly that range;
  * 2. compute — the stateless operators and event time, per-record lateness
  *    against the partition's running maximum, and a map-side combine per
- *    (key, pane) (`MapSideCombiner`);
+ *    (key, pane) (`InputRun`, input-run.ts: the same computation as a Kafka
+ *    input partition's);
  * 3. commit — one Lua script, fenced by the lease epoch: one packed message
  *    (source, batch seq, watermark, eof, idle, partials) to every key
  *    partition, then the new offset.
@@ -16,14 +17,9 @@
  * highest closed-window end of the key partitions as its lateness floor, so a
  * replay decides lateness the same way.
  */
-import { formatDuration } from '../core/duration.js';
-import type { Issue } from '../core/issues.js';
-import { MapSideCombiner } from '../engine/map-side-combine.js';
 import type { Stage1Commit, Stage1State } from './backend.js';
-import { FencedError, type JobContext } from './job-context.js';
-import { packByKeyPartition } from './partials.js';
-import { RowCollector } from './rows.js';
-import { StateCollector } from './state-stage.js';
+import { InputRun } from './input-run.js';
+import { committed, type JobContext } from './job-context.js';
 
 /** Longest stretch (ms) of computing before the event loop gets a turn (one entry, ≤ 64 KiB of lines, is the unit). */
 const SLICE_MS = 50;
@@ -58,8 +54,6 @@ async function exclusively<T>(fn: () => Promise<T>): Promise<T> {
 
 /** Processing time (ms) between two trims of an input partition by its owner. */
 const TRIM_EVERY_MS = 1000;
-/** Share of a batch's records late above which a worker warns (once). */
-const LATE_WARN_FRACTION = 0.01;
 
 /** Counter of stage-1 commits in this process (for fault injection). */
 let commits = 0;
@@ -68,12 +62,10 @@ let commits = 0;
 export class Stage1Unit {
   readonly unit: string;
   private state!: Stage1State;
-  private combiner!: MapSideCombiner | RowCollector | StateCollector;
+  /** The operators over the partition's batches (shared with Kafka: input-run.ts). */
+  private run!: InputRun;
   private lastInputMs: number;
-  private pending: Issue[] = [];
   private lastTrimMs = -Infinity;
-  /** Largest distance (ms) of a late record of this batch behind the running maximum event time. */
-  private lateBehindMs = 0;
 
   constructor(private readonly ctx: JobContext, readonly partition: number, readonly epoch: number) {
     this.unit = `s1:${partition}`;
@@ -83,17 +75,7 @@ export class Stage1Unit {
   /** Loads the committed state. */
   async open(): Promise<void> {
     this.state = await this.ctx.log.stage1State(this.partition);
-    const o = this.ctx.combiner;
-    const u = this.ctx.updateState;
-    this.combiner = this.ctx.stateless ? new RowCollector(o)
-      : u ? new StateCollector(o, { label: u.label, batchLines: u.batchLines, inputPartitions: this.ctx.inputPartitions, partition: this.partition, keyPartitions: this.ctx.keyPartitions })
-      : new MapSideCombiner({ ...o, lateness: o.lateness && { ...o.lateness } });
-    this.combiner.issues.listen((i) => {
-      this.pending.push(i);
-      // How far behind the running maximum (which made it late) a late record was.
-      if (i.kind === 'late' && i.eventTimeMs !== undefined) this.lateBehindMs = Math.max(this.lateBehindMs, this.combiner.maxEventTimeMs - i.eventTimeMs);
-    });
-    if (this.ctx.onWarning) this.combiner.issues.onWarning(this.ctx.onWarning);
+    this.run = new InputRun(this.ctx, this.partition);
   }
 
   /** True once the end-of-input marker is committed. */
@@ -120,26 +102,17 @@ export class Stage1Unit {
       entries = await ctx.backend.readInput(p, state.offset, ctx.batchEntries);
       if (entries.length === 0) return this.maybeIdle(seq);
       const r = await ctx.log.planStage1(ctx.worker, this.epoch, p, seq, entries[0]!.id, entries[entries.length - 1]!.id, ctx.keyPartitions);
-      if (r === 'fenced') throw new FencedError(this.unit, this.epoch);
-      if (r === 'stale') {
-        await this.open();
-        return false;
-      }
+      if (typeof r !== 'number') return committed(r, this); // fenced: throws; stale: reloaded, nothing committed
       floorMs = r;
     }
     this.lastInputMs = ctx.now();
-    const combiner = this.combiner;
+    const run = this.run;
     floorMs = Math.max(floorMs, state.floorMs);
-    combiner.take();
-    this.pending = [];
-    this.lateBehindMs = 0;
-    if (!(combiner instanceof MapSideCombiner)) combiner.begin(state.lines, state.maxEventTimeMs);
-    else combiner.resume(state.maxEventTimeMs, floorMs);
-    const lateBefore = combiner.issues.counts.late;
+    run.begin(state.lines, state.maxEventTimeMs, floorMs);
     let eof = false;
     let lines = 0;
     let offset = state.offset;
-    const payloads = await exclusively(async () => {
+    const r1 = await exclusively(async () => {
       for (const e of entries) {
         offset = e.id;
         if (e.eof) {
@@ -151,8 +124,7 @@ export class Stage1Unit {
         const text = e.lines;
         for (;;) {
           const nl = text.indexOf('\n', start);
-          const line = nl < 0 ? text.slice(start) : text.slice(start, nl);
-          combiner.line(line);
+          run.line(nl < 0 ? text.slice(start) : text.slice(start, nl));
           lines++;
           if (nl < 0) break;
           start = nl + 1;
@@ -160,32 +132,27 @@ export class Stage1Unit {
           if ((lines & 63) === 0 && performance.now() - sliceStartMs > SLICE_MS) await nextSlice();
         }
       }
-      return combiner instanceof MapSideCombiner ? packByKeyPartition(combiner.take(), ctx.keyPartitions) : combiner.take();
+      return run.finish(eof);
     });
-    const max = combiner.maxEventTimeMs;
+    const max = r1.maxEventTimeMs;
     const commit: Stage1Commit = {
-      partition: p, seq, offset, maxEventTimeMs: max, watermarkMs: eof ? Infinity : max - ctx.watermarkDelayMs,
-      eof, idle: false, floorMs, lines, late: combiner.issues.counts.late - lateBefore, entries: entries.length, payloads,
+      partition: p, seq, offset, maxEventTimeMs: max, watermarkMs: r1.watermarkMs,
+      eof, idle: false, floorMs, lines, late: r1.late, entries: entries.length, payloads: r1.out,
     };
     // A stateless job: the rows go to the output in this commit, tagged with how many lines are final.
-    // A state job: the watermark is the line frontier (state-stage.ts), also at the end (stage 2 counts the lines by it).
-    if (combiner instanceof StateCollector) commit.watermarkMs = combiner.frontier();
-    if (ctx.stateless) Object.assign(commit, { payloads: [], rows: { output: ctx.output, closed: eof ? Infinity : state.lines + lines, packs: payloads } });
+    if (ctx.stateless) Object.assign(commit, { payloads: [], rows: { output: ctx.output, closed: eof ? Infinity : state.lines + lines, packs: r1.out } });
     ctx.beforeCommit?.(++commits);
     const r = await ctx.log.commitStage1(ctx.worker, this.epoch, commit);
-    if (r === 'fenced') throw new FencedError(this.unit, this.epoch);
-    if (r === 'stale') {
-      await this.open();
-      return false;
-    }
+    if (!(await committed(r, this))) return false;
     Object.assign(state, { seq, offset, maxEventTimeMs: max, floorMs, eof, idle: false, plan: undefined });
     if (eof && (await ctx.backend.readInput(p, offset, 1)).length > 0) {
       ctx.say(`dstream: input partition ${p} has entries after its end-of-input marker; they are ignored (published after the input ended?)`);
     }
     state.lines += lines;
-    this.warnIfLate(lines);
-    for (const i of this.pending) ctx.onIssue(i);
-    this.pending = [];
+    const warning = run.lateWarning();
+    if (warning) ctx.onWarning?.(warning, 'late-fraction');
+    for (const i of run.issues.pending) ctx.onIssue(i);
+    run.issues.begin();
     await this.trim();
     return true;
   }
@@ -201,24 +168,6 @@ export class Stage1Unit {
     await this.ctx.backend.trimInput(this.partition).catch(() => undefined);
   }
 
-  /**
-   * More than `LATE_WARN_FRACTION` of a batch's records late: says so once per worker, with the
-   * `--watermark` that would have kept them: the largest distance of a late record's event time
-   * behind the running maximum that made it late, rounded up to a second (with a watermark delay
-   * that long, every window such a record belongs to is still open when it arrives).
-   */
-  private warnIfLate(lines: number): void {
-    const behindMs = this.lateBehindMs;
-    this.lateBehindMs = 0;
-    const late = this.pending.filter((i) => i.kind === 'late').length;
-    if (lines === 0 || late <= lines * LATE_WARN_FRACTION || !this.ctx.onWarning) return;
-    const needMs = Math.max(1000, Math.ceil((behindMs + 1) / 1000) * 1000);
-    const pct = ((100 * late) / lines).toFixed(1);
-    const now = this.ctx.watermarkDelayMs === 0 ? '0' : formatDuration(this.ctx.watermarkDelayMs);
-    this.ctx.onWarning(`input partition ${this.partition}: ${late} of ${lines} records of a batch were late (${pct} %, dropped) with --watermark ${now}, ` +
-      `where they were at most ${formatDuration(needMs)} behind the newest record of their partition; --watermark ${formatDuration(needMs)} would have kept them`, 'late-fraction');
-  }
-
   /** Commits an idle message when the partition has had no input for the idle timeout. */
   private async maybeIdle(seq: number): Promise<boolean> {
     const { ctx, state } = this;
@@ -228,11 +177,7 @@ export class Stage1Unit {
       watermarkMs: state.maxEventTimeMs - ctx.watermarkDelayMs, eof: false, idle: true, floorMs: state.floorMs,
       lines: 0, late: 0, entries: 0, payloads: new Array<string>(ctx.keyPartitions).fill(''),
     });
-    if (r === 'fenced') throw new FencedError(this.unit, this.epoch);
-    if (r === 'stale') {
-      await this.open();
-      return false;
-    }
+    if (!(await committed(r, this))) return false;
     state.seq = seq;
     state.idle = true;
     ctx.say(`dstream: input partition ${this.partition} idle for ${ctx.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);

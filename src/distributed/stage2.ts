@@ -2,9 +2,9 @@
  * Stage 2 of distributed mode: one key partition. Per step it reads the
  * messages of its input stream in order, drops any whose batch seq is not
  * newer than the last applied from that source (idempotent re-emission),
- * merges the partials into a `PaneTable`, closes every window the **minimum**
- * watermark over the input partitions has passed (an input partition at its
- * end counts as +∞, an idle one is left out), and commits the closed rows,
+ * merges the partials and closes every window the **minimum** watermark over
+ * the input partitions has passed (`KeyPanes`, key-panes.ts: the same window
+ * algebra as a Kafka key partition's), and commits the closed rows,
  * its offset, its progress and its rebuild point in one fenced Lua script.
  *
  * No per-key state is written to the server on the hot path: a new owner
@@ -16,32 +16,12 @@
 import { decodeState, encodeState } from '../checkpoint/codec.js';
 import type { Stage2Message } from './backend.js';
 import { committed, type JobContext } from './job-context.js';
+import { KeyPanes, sourcesOf } from './key-panes.js';
 import { ORIGIN, type JobLog } from './log-backend.js';
-import { PaneTable } from './pane-table.js';
-import { packRows, unpackPartials } from './partials.js';
-import { TopN } from '../operators/top.js';
+import type { PaneTable } from './pane-table.js';
+import { packRows } from './partials.js';
 
-/** The `n` best of `records` in rank order (`--top`: by value descending, ties by key). */
-export function topOf(records: unknown[], n: number): unknown[] {
-  const t = new TopN(n);
-  for (const r of records) t.add(r);
-  return t.items;
-}
-
-/** Progress of one input partition as seen by a key partition. */
-export interface SourceProgress {
-  seq: number;
-  watermarkMs: number;
-  eof: boolean;
-  idle: boolean;
-}
-
-/** The per-source progress stored with a key partition (`Stage2State.sources`), parsed. */
-export function sourcesOf(json: string): Map<number, SourceProgress> {
-  return new Map(Object.entries(JSON.parse(json) as Record<string, SourceProgress>).map(([k, v]) => [Number(k), {
-    ...v, watermarkMs: v.watermarkMs === null ? (v.eof ? Infinity : -Infinity) : v.watermarkMs,
-  }]));
-}
+export { minWatermark, sourcesOf, topOf, type SourceProgress } from './key-panes.js'; // where older imports look for them
 
 /**
  * Replays the messages of key partition `q` from `from` to `to` (inclusive) into `apply`, each
@@ -60,41 +40,10 @@ export async function replayOnce(log: JobLog, q: number, from: string, to: strin
 /** Messages read per step at most. */
 const MESSAGES_PER_STEP = 256;
 
-/**
- * The minimum watermark over input partitions `0 … n−1` (see module doc); −∞ while any has not
- * reported. When none is active: +∞ if any has ended, else (all idle) the largest idle watermark.
- */
-export function minWatermark(sources: Map<number, SourceProgress>, n: number): number {
-  let min = Infinity;
-  let active = 0;
-  for (let p = 0; p < n; p++) {
-    const s = sources.get(p);
-    if (!s) return -Infinity;
-    if (s.eof) continue;
-    if (s.idle) continue;
-    active++;
-    if (s.watermarkMs < min) min = s.watermarkMs;
-  }
-  if (active === 0) {
-    // No active partition. Some at their end: +∞ (idle ones are left out). All idle: the largest
-    // of their watermarks, as Flink's StatusWatermarkValve does when every input channel is idle.
-    let anyEnded = false;
-    let max = -Infinity;
-    for (let p = 0; p < n; p++) {
-      const s = sources.get(p)!;
-      if (s.eof) anyEnded = true;
-      else if (s.watermarkMs > max) max = s.watermarkMs;
-    }
-    return anyEnded ? Infinity : max;
-  }
-  return min;
-}
-
-/** One key partition held by this worker. */
+/** One key partition held by this worker: reads and commits through `JobLog`; the window algebra is `KeyPanes`. */
 export class Stage2Unit {
   readonly unit: string;
-  private table!: PaneTable;
-  private sources = new Map<number, SourceProgress>();
+  private panes: KeyPanes;
   private offset = ORIGIN;
   private doneFlag = false;
   /** Time (ms) and messages of the last rebuild, for logs and tests. */
@@ -102,6 +51,7 @@ export class Stage2Unit {
 
   constructor(private readonly ctx: JobContext, readonly partition: number, readonly epoch: number) {
     this.unit = `s2:${partition}`;
+    this.panes = new KeyPanes(ctx);
   }
 
   /** True once every input partition has ended and every window is out. */
@@ -111,35 +61,24 @@ export class Stage2Unit {
 
   /** Loads the committed progress and rebuilds the open windows from the rebuild point. */
   async open(): Promise<void> {
-    const { ctx } = this;
+    const { ctx, panes } = this;
     const t0 = ctx.now();
     const st = await ctx.log.stage2State(this.partition);
-    this.table = new PaneTable(ctx.spec, ctx.mergeReducer(), ctx.allowedLatenessMs);
-    this.table.lastClosedEndMs = st.sealedMs;
+    const handOver = st.handOver === undefined ? undefined : (decodeState(JSON.parse(st.handOver)) as ReturnType<PaneTable['snapshot']>);
+    panes.reset(st.sealedMs, sourcesOf(st.sources), handOver);
     this.offset = st.offset;
     this.doneFlag = st.done;
-    this.sources = sourcesOf(st.sources);
     this.rebuild = null;
-    if (st.handOver !== undefined) {
-      this.table.restore(decodeState(JSON.parse(st.handOver)) as ReturnType<PaneTable['snapshot']>);
+    if (handOver) {
       // Also seen at start-up: the first worker takes every unit and hands the surplus over.
-      ctx.say(`dstream: took over key partition ${this.partition} from a graceful hand-over: ${this.table.size} open panes, no replay`);
+      ctx.say(`dstream: took over key partition ${this.partition} from a graceful hand-over: ${panes.size} open panes, no replay`);
     } else if (st.rebuild !== ORIGIN && st.offset !== ORIGIN) {
-      const n = await replayOnce(ctx.log, this.partition, st.rebuild, st.offset, (m) => this.apply(m));
-      this.rebuild = { messages: n, panes: this.table.size, ms: ctx.now() - t0 };
-      if (this.table.size > 0) {
-        ctx.say(`dstream: rebuilt key partition ${this.partition}: ${n} messages, ${this.table.size} open panes in ${this.rebuild.ms} ms`);
+      const n = await replayOnce(ctx.log, this.partition, st.rebuild, st.offset, (m) => panes.merge(m.data, m.id));
+      this.rebuild = { messages: n, panes: panes.size, ms: ctx.now() - t0 };
+      if (panes.size > 0) {
+        ctx.say(`dstream: rebuilt key partition ${this.partition}: ${n} messages, ${panes.size} open panes in ${this.rebuild.ms} ms`);
       }
     }
-  }
-
-  /** Merges the partials of one message; returns how many were late (all their windows closed). */
-  private apply(m: Stage2Message): number {
-    let late = 0;
-    for (const [pane, entries] of unpackPartials(m.data)) {
-      for (const [k, v] of entries) if (!this.table.add(pane, k, v, m.id)) late++;
-    }
-    return late;
   }
 
   /**
@@ -147,7 +86,7 @@ export class Stage2Unit {
    * next owner, who then starts without replaying, and frees the unit.
    */
   async handOver(): Promise<void> {
-    const snap = JSON.stringify(encodeState(this.table.snapshot()));
+    const snap = JSON.stringify(encodeState(this.panes.table.snapshot()));
     await this.ctx.log.handOverStage2(this.ctx.worker, this.epoch, this.partition, this.offset, snap);
   }
 
@@ -157,31 +96,18 @@ export class Stage2Unit {
    * @throws FencedError when the lease was lost.
    */
   async step(): Promise<boolean> {
-    const { ctx } = this;
+    const { ctx, panes } = this;
     if (this.doneFlag) return false;
     const msgs = await ctx.log.readStage2(this.partition, this.offset, MESSAGES_PER_STEP);
     if (msgs.length === 0) return false;
     let late = 0;
-    for (const m of msgs) {
-      const s = this.sources.get(m.source);
-      if (s && m.seq <= s.seq) continue; // re-emitted batch: already applied
-      this.sources.set(m.source, {
-        seq: m.seq, eof: m.eof, idle: m.idle,
-        watermarkMs: Math.max(m.watermarkMs, s && !s.idle ? s.watermarkMs : -Infinity),
-      });
-      late += this.apply(m);
-    }
-    const watermarkMs = minWatermark(this.sources, ctx.inputPartitions);
-    const closed = this.table.close(watermarkMs);
-    if (ctx.top !== undefined) for (const w of closed) w.records = topOf(w.records, ctx.top);
-    const { packs, rows } = packRows(closed);
-    let allEnded = this.sources.size === ctx.inputPartitions;
-    for (const s of this.sources.values()) if (!s.eof) allEnded = false;
-    const done = allEnded && this.table.size === 0;
+    for (const m of msgs) late += panes.receive(m, m.id) ?? 0;
+    const { windows, watermarkMs, done } = panes.close();
+    const { packs, rows } = packRows(windows);
     const last = msgs[msgs.length - 1]!.id;
     const r = await ctx.log.commitStage2(ctx.worker, this.epoch, this.partition, {
-      prevOffset: this.offset, offset: last, rebuild: this.table.rebuildPoint(last),
-      sources: JSON.stringify(Object.fromEntries(this.sources)), sealedMs: this.table.lastClosedEndMs, done, rowsAdded: rows, lateAdded: late, rowPacks: packs,
+      prevOffset: this.offset, offset: last, rebuild: panes.table.rebuildPoint(last),
+      sources: JSON.stringify(panes.storedSources()), sealedMs: panes.table.lastClosedEndMs, done, rowsAdded: rows, lateAdded: late, rowPacks: packs,
       closedMs: watermarkMs - ctx.allowedLatenessMs,
     }, ctx.output);
     if (!(await committed(r, this))) return false;

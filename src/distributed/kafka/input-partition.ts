@@ -1,13 +1,31 @@
 /**
- * What the stage-1 units of a stateless job (stateless-unit.ts) and of an
- * `--update-state-by-key` job (state-unit.ts) share: one input partition's
- * read position, its state record for the changelog, and the adoption of a
- * committed batch.
+ * What the stage-1 units of a windowed job (units.ts), a stateless job
+ * (stateless-unit.ts) and an `--update-state-by-key` job (state-unit.ts)
+ * share: one input partition's read position, its state record for the
+ * changelog, the issues of its running batch (batch-issues.ts, as on Redis)
+ * and the adoption of a committed batch. The computation itself is
+ * `InputRun` (input-run.ts), the same as a Redis input partition's.
  */
 import type { Issue, IssueLog } from '../../core/issues.js';
+import { BatchIssues } from '../batch-issues.js';
 import type { LineCollector } from '../rows.js';
 import type { LogRecord } from './log.js';
-import type { Stage1Record, UnitContext } from './units.js';
+import type { JobContext } from '../job-context.js';
+
+/** The settings the units need (a subset of the Redis worker's context). */
+export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' | 'top' | 'watermarkDelayMs' | 'allowedLatenessMs' | 'inputPartitions' | 'keyPartitions' | 'say' | 'onIssue' | 'onWarning' | 'updateState'>;
+
+/** Stage 1's record in the changelog. */
+export interface Stage1Record {
+  /** The input offset this state goes with (the next to read); absent in records of older versions. */
+  pos?: number;
+  max: number | null;
+  eof: boolean;
+  /** Declared idle (`--idle-timeout`): key partitions leave it out of the minimum watermark until it has input again. */
+  idle?: boolean;
+  lines: number;
+  late: number;
+}
 
 /** What `compute` yields and `commit` adopts. */
 export interface Stage1Batch {
@@ -23,7 +41,7 @@ export abstract class InputPartition {
   pos: number;
   state: Stage1Record;
   /** Issues of the running batch, reported once it is committed. */
-  protected pending: Issue[] = [];
+  protected batch!: BatchIssues;
 
   /** @param end the end offset of a `--once` job; +∞ otherwise. */
   constructor(protected readonly ctx: UnitContext, readonly partition: number, committed: number, state: Stage1Record | undefined, readonly end: number) {
@@ -33,8 +51,12 @@ export abstract class InputPartition {
 
   /** Collects the issues of the operators' `issues` for the running batch; their warnings go to the context. */
   protected listen(issues: IssueLog): void {
-    issues.listen((i) => this.pending.push(i));
-    if (this.ctx.onWarning) issues.onWarning(this.ctx.onWarning);
+    this.batch = new BatchIssues(issues, () => -Infinity, this.ctx.onWarning);
+  }
+
+  /** Issues of the running batch. */
+  protected get pending(): Issue[] {
+    return this.batch.pending;
   }
 
   /**
@@ -43,7 +65,7 @@ export abstract class InputPartition {
    * @returns the lines run.
    */
   protected runLines(c: LineCollector, records: LogRecord[]): number {
-    this.pending = [];
+    this.batch.begin();
     c.begin(this.state.lines, this.state.max ?? -Infinity);
     let lines = 0;
     for (const r of records) {
@@ -64,10 +86,11 @@ export abstract class InputPartition {
     return !this.state.eof && this.pos >= this.end;
   }
 
-  /** Adopts a committed batch: its issues are reported. */
+  /** Adopts a committed batch: its issues are reported, and too many late records said (once per worker: the context's rule). */
   commit(after: Stage1Batch): void {
     this.pos = after.pos;
     this.state = after.state;
+    if (after.warning) this.ctx.onWarning?.(after.warning, 'late-fraction');
     for (const i of after.issues) this.ctx.onIssue(i);
   }
 }

@@ -12,7 +12,7 @@
  * p mod the output's partitions, in the partition's order, so `dstream cat`
  * merges them back into the order of the topic's lines (cat.ts `catLines`).
  */
-import { RowCollector } from '../rows.js';
+import { InputRun } from '../input-run.js';
 import { InputPartition, type Stage1Batch } from './input-partition.js';
 import type { LogRecord } from './log.js';
 import type { OutMessage, Stage1Record, UnitContext } from './units.js';
@@ -22,7 +22,8 @@ export const LINES_KEY = 'dstream-lines';
 
 /** One input partition of a stateless job (in the place of an `InputUnit`). */
 export class LineUnit extends InputPartition {
-  private readonly collector: RowCollector;
+  /** The operators (a `RowCollector`, as on Redis: input-run.ts). */
+  private readonly run: InputRun;
 
   /**
    * @param output the output topic, and its partition count `outputPartitions`.
@@ -31,8 +32,8 @@ export class LineUnit extends InputPartition {
   constructor(ctx: UnitContext, partition: number, committed: number, state: Stage1Record | undefined, end: number,
     private readonly output: string, private readonly outputPartitions: number) {
     super(ctx, partition, committed, state, end);
-    this.collector = new RowCollector(ctx.combiner);
-    this.listen(this.collector.issues);
+    this.run = new InputRun({ ...ctx, stateless: true }, partition);
+    this.batch = this.run.issues;
   }
 
   /**
@@ -40,11 +41,12 @@ export class LineUnit extends InputPartition {
    * @returns the output records to write (see module doc) and what `commit` takes once they are committed.
    */
   compute(records: LogRecord[], next: number): { messages: OutMessage[]; after: Stage1Batch } {
-    const c = this.collector;
+    const { run } = this;
     const before = this.state.lines;
-    const lines = this.runLines(c, records);
-    const packs = c.take();
+    run.begin(before, this.state.max ?? -Infinity, -Infinity);
+    for (const r of records) if (r.value !== null) run.line(r.value); // one record is one line, as --kafka reads them
     const eof = next >= this.end;
+    const { out: packs, lines, maxEventTimeMs: max } = run.finish(eof);
     const closed = eof ? null : before + lines;
     const partition = this.partition % this.outputPartitions;
     // Only the last record of the batch moves the partition's final lines on: a reader never releases a line whose rows it has not all read.
@@ -52,7 +54,6 @@ export class LineUnit extends InputPartition {
       topic: this.output, partition, key: LINES_KEY,
       value: JSON.stringify({ p: this.partition, c: i === all.length - 1 ? closed : before, r }),
     }));
-    const max = c.maxEventTimeMs;
     const state: Stage1Record = { pos: next, max: Number.isFinite(max) ? max : null, eof, lines: before + lines, late: this.state.late };
     return { messages, after: { pos: next, state, issues: this.pending, warning: null } };
   }
