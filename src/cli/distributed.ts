@@ -30,9 +30,8 @@ function checkWorkerFlags(o: CliOptions): void {
   if (o.format !== undefined) throw new ConfigError(`--format: a worker writes rows to --to; read them with dstream cat --to-URL --format ${o.format}`.replace('--to-URL', o.distributed!.to.text));
   if (s.once && o.distributed!.from.scheme !== 'kafka') throw new ConfigError('--once: a worker stops by itself when the job is complete (input published from a file, or ended by dstream publish < /dev/null)');
   const state = o.operators.some((f) => f.op === 'update-state-by-key');
-  const kafka = o.distributed!.from.scheme === 'kafka';
-  if (state && o.outputMode && o.outputMode !== 'complete' && !(kafka && o.outputMode === 'update')) {
-    throw new ConfigError(`--output-mode ${o.outputMode}: distributed --update-state-by-key outputs the whole table once, at the end of the input (complete)${kafka ? ', or on live Kafka input each batch\'s changed keys (update)' : ''}`);
+  if (state && o.outputMode && o.outputMode !== 'complete' && o.outputMode !== 'update') {
+    throw new ConfigError(`--output-mode ${o.outputMode}: distributed --update-state-by-key outputs the whole table once, at the end of bounded input (complete), or on live input each batch's changed keys (update)`);
   }
   if (!state && o.outputMode && o.outputMode !== 'append') throw new ConfigError(`--output-mode ${o.outputMode}: distributed mode outputs each window once (append)`);
   if (o.stateTimeoutMs !== undefined || o.maxKeys !== undefined) throw new ConfigError('--state-timeout and --max-keys: distributed --update-state-by-key keeps every key until the end of the input; run locally with --checkpoint for them');
@@ -112,10 +111,18 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     const job = `job '${d.from.group}' on topic '${d.from.name}'`;
     const missed = meta.missedEntries?.reduce((a, b) => a + b, 0) ?? 0;
     if (missed > 0) say(`dstream: warning: ${job} starts at the oldest input entry the topic holds: ${missed === 1 ? '1 entry before it was' : `${missed} entries before it were`} trimmed by retention once the topic's other jobs had read them, and its answer leaves them out (publish with --keep-input to keep input for jobs created later)`);
-    if (updateFn && !(await backend.isBounded())) {
+    // A state job outputs its table at the end of bounded input, each batch's changed keys on live input (state-stage.ts).
+    const live = updateState !== undefined && !(await backend.isBounded());
+    const refusal = !updateState ? null
+      : live && !Number.isFinite(batchLines) ? `--update-state-by-key: ${job} reads live input, so it needs --max-records-per-batch N (a batch is N lines of the topic; without it the whole input is one batch, which live input never ends)`
+      : live && o.outputMode === 'complete' ? `--output-mode complete: ${job} reads live input, so --update-state-by-key outputs each batch's changed keys (--output-mode update); the whole table once at the end needs a topic published from a file`
+      : !live && o.outputMode === 'update' ? `--output-mode update: distributed --update-state-by-key outputs the whole table once, at the end of the input (complete): ${job} reads a topic published from a file; each batch's changed keys (update) are for live input`
+      : null;
+    if (refusal) {
       await backend.close();
-      throw new ConfigError(`--update-state-by-key: ${job} reads live input; on Redis it runs on a topic published from a file (bounded), whose table it outputs once at the end (a live topic has no end, and Redis keeps no per-batch output for it); for live input use a kafka:// job with --max-records-per-batch N, which outputs each batch's changed keys`);
+      throw new ConfigError(refusal);
     }
+    if (updateState) updateState.live = live;
     const worker = newWorkerId();
     const fault = /^stall-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
     const ctx: JobContext = {

@@ -25,7 +25,11 @@
  * restored by a new owner, which replays its input from the first message
  * of the oldest open batch for the rest. As a local run of a file, the
  * table is output once, at the end: every key with its final state, in key
- * order (`dstream cat` merges the key partitions).
+ * order (`dstream cat` merges the key partitions). On live input (a topic not
+ * published from a file, `UpdateStateSettings.live`) each commit that closes
+ * batches writes, atomically with its offset and state, the keys each closed
+ * batch b changed (rows of "window" [b+1, b+1]) and the batches closed as its
+ * progress (`closedMs`), so `dstream cat` prints them batch by batch.
  */
 import { isPair } from '../core/types.js';
 import type { PrefixOptions } from '../engine/prefix-chain.js';
@@ -36,6 +40,7 @@ import { compareOffsets, ORIGIN } from './log-backend.js';
 import { packByKeyPartition, packRows } from './partials.js';
 import { replayOnce, sourcesOf, type SourceProgress } from './stage2.js';
 import { LineCollector } from './rows.js';
+import type { ClosedWindow } from './pane-table.js';
 import { keyId, StateTable, type Tagged } from './state-table.js';
 
 /** Stage 1 of a state job (see module doc). */
@@ -147,9 +152,15 @@ export class StateUnit {
       this.sources.set(m.source, { seq: m.seq, eof: m.eof, idle: m.idle, watermarkMs: Math.max(m.watermarkMs, s?.watermarkMs ?? -Infinity) });
       this.table.apply(m.data, m.id);
     }
-    const done = this.table.closeDue(this.sources, ctx.inputPartitions);
+    // Live input: each closed batch b, the keys it changed, as "window" [b+1, b+1] (kafka/state-unit.ts does the same).
+    const live = ctx.updateState!.live === true;
+    const batches: ClosedWindow[] = [];
+    const done = this.table.closeDue(this.sources, ctx.inputPartitions, live ? (b, records) => {
+      if (records.length) batches.push({ startMs: b + 1, endMs: b + 1, records });
+    } : undefined);
     let rows = { packs: [] as string[], rows: 0 };
-    if (done && this.table.closed > 0) {
+    if (live) rows = packRows(batches);
+    else if (done && this.table.closed > 0) {
       // The table once, as a local run of the file prints it: every key, in key order, at the last batch's time (batch count here; cat multiplies).
       const records = this.table.records();
       if (records.length) rows = packRows([{ startMs: this.table.closed, endMs: this.table.closed, records }]);
@@ -157,7 +168,7 @@ export class StateUnit {
     const last = msgs[msgs.length - 1]!.id;
     const r = await ctx.log.commitStage2(ctx.worker, this.epoch, this.partition, {
       prevOffset: this.offset, offset: last, rebuild: this.table.replayPoint(compareOffsets) ?? last, sources: JSON.stringify(Object.fromEntries(this.sources)),
-      sealedMs: -Infinity, done, rowsAdded: rows.rows, lateAdded: 0, rowPacks: rows.packs, closedMs: -Infinity,
+      sealedMs: -Infinity, done, rowsAdded: rows.rows, lateAdded: 0, rowPacks: rows.packs, closedMs: live ? this.table.closed : -Infinity,
       state: this.table.snapshot(),
     }, ctx.output);
     if (!(await committed(r, this))) return false;

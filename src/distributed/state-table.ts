@@ -3,8 +3,9 @@
  * whatever the log (Redis: state-stage.ts `StateUnit`; Kafka:
  * kafka/state-unit.ts): the open batches' values and the keys' state, and the
  * pure steps over them — add a message's values, close the batches every
- * input partition has passed (calling the function), snapshot and restore,
- * and the table output at the end. See state-stage.ts for what a batch is.
+ * input partition has passed (calling the function; on live input, with the
+ * keys each batch changed for the output), snapshot and restore, and the table
+ * output at the end. See state-stage.ts for what a batch is.
  */
 import { decodeState, encodeState } from '../checkpoint/codec.js';
 import { compareKeys } from '../core/compare.js';

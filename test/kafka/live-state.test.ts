@@ -9,41 +9,16 @@
  * order, batch times), so a wrong cut, order, time or a batch applied twice shows. Every wait is for
  * an event: a line on a job's stderr or stdout, or its exit.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG, accessLogLines, createTopic, hasJava, produceLines, SKIP_REASON, startBroker, type Broker } from './broker.js';
-import { startJob, waitingFor, whenOutput, whenStderr } from './procs.js';
-import { BIN } from '../helpers/run-cli.js';
+import { startJob } from './procs.js';
 import { runCli } from '../helpers/run-cli.js';
+import { LIVE_JOB as JOB, twoBurstsWithKill } from '../distributed/live-state-check.js';
 
 const haveData = existsSync(ACCESS_LOG);
 if (!hasJava) console.warn(`skipping test/kafka/live-state.test.ts: ${SKIP_REASON}`);
 else if (!haveData) console.warn(`skipping test/kafka/live-state.test.ts: ${ACCESS_LOG} is absent`);
-
-/** Per status: each batch's time, its first 3 values (line length mod 10) and count; never removed. */
-const STATE = '(vs, s, t) => (s || "") + t + ":" + vs.slice(0, 3).join("") + "/" + vs.length + ";"';
-const JOB = ['--map', 'l => [l.split(" ")[8], l.length % 10]', '--update-state-by-key', STATE, '--max-records-per-batch', '1000'];
-
-/** The local run of JOB over `lines` as a regular file (bounded: its final table, in key order), as key → state. */
-function localTable(lines: string[]): Map<string, string> {
-  const dir = mkdtempSync(join(tmpdir(), 'dstream-live-state-'));
-  const file = join(dir, 'in.log');
-  writeFileSync(file, lines.join('\n') + '\n');
-  const fd = openSync(file, 'r');
-  try {
-    const r = spawnSync(process.execPath, [BIN, ...JOB, '--format', 'tsv'], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-    expect(r.status, r.stderr).toBe(0);
-    return new Map(r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t') as [string, string]));
-  } finally {
-    closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-interface Row { time: number; key: string; value: string }
 
 describe.skipIf(!hasJava || !haveData)('--update-state-by-key on live Kafka input', () => {
   let broker: Broker;
@@ -60,44 +35,7 @@ describe.skipIf(!hasJava || !haveData)('--update-state-by-key on live Kafka inpu
     const to = `kafka://${broker.address}/live-out`;
     const worker = () => startJob(['--from', from, ...JOB, '--lease', '6s', '--to', to]);
 
-    await produceLines(broker.address, 'live', lines.slice(0, 4000), 4);
-    const first = worker();
-    waitingFor('the first worker to join');
-    await whenStderr(first, /joined job 'live-state'/);
-    const cat = startJob(['cat', to, '--format', 'json', '--follow']);
-    waitingFor('cat to print batch 4 (the end of the first burst)');
-    await whenOutput(cat, (s) => /^\{"time":4000,.*\n/m.test(s));
-
-    first.child.kill('SIGKILL');
-    await first.exit;
-    const second = worker();
-    await whenStderr(second, /joined job 'live-state'/);
-    await produceLines(broker.address, 'live', lines.slice(4000), 4); // round-robin carries on: line 4000 goes to partition 0
-    waitingFor('cat to print batch 10 (the end of the second burst)');
-    await whenOutput(cat, (s) => /^\{"time":10000,.*\n/m.test(s));
-
-    second.child.kill('SIGTERM');
-    expect(await second.exit, second.stderr).toEqual({ code: 0, signal: null });
-    expect(second.stderr).toMatch(/SIGTERM: finishing the current step/);
-    cat.child.kill('SIGTERM');
-    expect(await cat.exit, cat.stderr).toEqual({ code: 0, signal: null });
-
-    const rows = cat.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Row);
-    // Batches 1…10 in order, each key at most once per batch (a batch applied twice would show twice).
-    const times = [...new Set(rows.map((r) => r.time))];
-    expect(times).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((b) => b * 1000));
-    for (const t of times) {
-      const keys = rows.filter((r) => r.time === t).map((r) => r.key);
-      expect(new Set(keys).size, `batch at ${t}`).toBe(keys.length);
-    }
-    // Every key with state changes every batch (its state grows), so batch 4's rows are the table after the first burst.
-    const after4 = new Map(rows.filter((r) => r.time === 4000).map((r) => [r.key, r.value]));
-    expect(after4).toEqual(localTable(lines.slice(0, 4000)));
-    const last = new Map<string, string>();
-    for (const r of rows) last.set(r.key, r.value);
-    const local = localTable(lines);
-    expect(local.get('200')).toMatch(/^1000:.*;10000:[0-9]{3}\/\d+;$/);
-    expect(last).toEqual(local);
+    await twoBurstsWithKill(lines, (ls) => produceLines(broker.address, 'live', ls, 4), worker, to); // round-robin carries on: line 4000 goes to partition 0
   }, 300_000);
 
   it('a live state job needs --max-records-per-batch, and --output-mode update (not complete); refused before it is created, exit 2', async () => {
