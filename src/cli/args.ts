@@ -5,8 +5,8 @@
 import type { Argv } from 'yargs';
 import { createRequire } from 'node:module';
 import { quickParse, recordFlags, type FlagTable } from './quick-args.js';
-import bytes from 'bytes';
 import { parseDuration } from '../core/duration.js';
+import { parseByteSize, parseCount } from '../core/count.js';
 import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sinks/format.js';
@@ -109,14 +109,14 @@ function defineFlags<T>(y0: Argv<T>) {
     .option('format', { choices: OUTPUT_FORMATS as OutputFormat[], describe: 'output format (default: a live table on a terminal for keyed results, else text)', group: 'Output:' })
     .option('parse', { type: 'string', describe: 'FORMAT: turn each line into an object first: json, logfmt, csv, combined, common, syslog, regex:PATTERN', group: 'Parsing:' })
     .option('delimiter', { type: 'string', describe: 'field delimiter of --parse csv (default ,)', group: 'Parsing:' })
-    .option('year', { type: 'number', describe: 'year of --parse syslog timestamps that have none (default: inferred)', group: 'Parsing:' })
+    .option('year', { type: 'string', describe: 'year of --parse syslog timestamps that have none (default: inferred)', group: 'Parsing:' })
     .option('color', { type: 'boolean', describe: 'colour on stderr/stdout even when not a terminal', group: 'Terminal:' })
     .option('no-color', { type: 'boolean', describe: 'never colour (also NO_COLOR=1)', group: 'Terminal:' })
     .option('stats', { type: 'boolean', default: false, describe: 'one line of batch statistics on stderr per batch', group: 'Terminal:' })
     .option('progress-json', { type: 'string', describe: 'FILE: append one JSON object per batch (Spark StreamingQueryProgress names)', group: 'Terminal:' })
     .option('workers', { type: 'string', describe: 'N|auto: run the stateless operators and a map-side combine in N threads (stdin from a file; default auto: one per core where the job allows)', group: 'Batches:' })
-    .option('metrics-port', { type: 'number', describe: 'PORT: serve Prometheus metrics on 127.0.0.1:PORT/metrics', group: 'Terminal:' })
-    .option('print', { type: 'number', describe: 'records shown per batch in text format (default: 10 on a terminal, all on a pipe)', group: 'Output:' })
+    .option('metrics-port', { type: 'string', describe: 'PORT: serve Prometheus metrics on 127.0.0.1:PORT/metrics', group: 'Terminal:' })
+    .option('print', { type: 'string', describe: 'records shown per batch in text format (default: 10 on a terminal, all on a pipe)', group: 'Output:' })
     .option('header', { type: 'boolean', describe: 'tsv/csv: a header row first (window_start, window_end, key, value, or the record\'s fields)', group: 'Output:' })
     .option('max-line-bytes', { type: 'string', default: String(DEFAULT_MAX_LINE_BYTES), describe: 'longer lines are skipped and counted (e.g. 1048576, 64KB, 16MB)', group: 'Bad input:' })
     .option('on-error', { choices: ['skip', 'fail'] as const, default: 'skip' as const, describe: 'when FN throws: skip and count the record, or stop with exit 1', group: 'Bad input:' })
@@ -223,22 +223,19 @@ function parseConfigured(cliArgv: string[], env: NodeJS.ProcessEnv, cfg: Configu
   const cutArrow = cutArrowMessage(cliArgv, OPERATOR_FLAGS, freshStdoutFile());
   if (cutArrow !== undefined) throw new ConfigError(cutArrow);
 
-  const printLimit = single(parsed.print) === undefined ? undefined : Number(single(parsed.print));
-  if (printLimit !== undefined && (!Number.isInteger(printLimit) || printLimit < 0)) throw new ConfigError(`--print: '${String(single(parsed.print))}' is not a non-negative integer`);
+  const printLimit = single(parsed.print) === undefined ? undefined : parseCount(single(parsed.print), '--print', 0);
   const header = Boolean(single(parsed.header));
   const format = single(parsed.format) as OutputFormat | undefined;
   if (header && format !== 'tsv' && format !== 'csv') throw new ConfigError('--header adds a header row to tsv or csv: add --format tsv or --format csv');
-  const maxText = String(single(parsed['max-line-bytes']));
-  const maxLineBytes = /^\d+$/.test(maxText) ? Number(maxText) : bytes.parse(maxText);
-  if (!Number.isInteger(maxLineBytes) || maxLineBytes! < 1) throw new ConfigError(`--max-line-bytes: '${maxText}' is not a positive size`);
+  const maxLineBytes = parseByteSize(String(single(parsed['max-line-bytes'])), '--max-line-bytes');
   const watermarkText = String(single(parsed.watermark));
   const optDuration = (name: string) => {
     const v = single(parsed[name]);
     return v === undefined ? undefined : parseDuration(String(v), `--${name}`);
   };
+  const year = single(parsed.year) === undefined ? undefined : parseCount(single(parsed.year), '--year', 0, 9999);
   const maxKeysText = single(parsed['max-keys']);
-  const maxKeys = maxKeysText === undefined ? undefined : Number(maxKeysText);
-  if (maxKeys !== undefined && !(Number.isInteger(maxKeys) && maxKeys > 0)) throw new ConfigError(`--max-keys: '${String(maxKeysText)}' is not a positive integer`);
+  const maxKeys = maxKeysText === undefined ? undefined : parseCount(maxKeysText, '--max-keys');
   return {
     kind: 'run',
     options: {
@@ -249,16 +246,16 @@ function parseConfigured(cliArgv: string[], env: NodeJS.ProcessEnv, cfg: Configu
       parse: single(parsed.parse) === undefined ? undefined : {
         format: String(single(parsed.parse)),
         delimiter: single(parsed.delimiter) as string | undefined,
-        year: single(parsed.year) as number | undefined,
+        year,
       },
       color: single(parsed['no-color']) ? false : (single(parsed.color) as boolean | undefined),
       stats: Boolean(single(parsed.stats)),
       progressJson: single(parsed['progress-json']) as string | undefined,
-      metricsPort: single(parsed['metrics-port']) as number | undefined,
+      metricsPort: single(parsed['metrics-port']) === undefined ? undefined : parseCount(single(parsed['metrics-port']), '--metrics-port', 0, 65535),
       workers: workersOf(single(parsed.workers)),
       printLimit,
       header,
-      maxLineBytes: maxLineBytes!,
+      maxLineBytes,
       onError: single(parsed['on-error']) as ErrorPolicy,
       deadLetter: single(parsed['dead-letter']) as string | undefined,
       late: single(parsed.late) as string | undefined,

@@ -18,6 +18,7 @@ import { FormatSink } from '../sinks/format-sink.js';
 import { KafkaOutput } from '../sinks/kafka-output.js';
 import type { Output, StreamOutput } from '../sinks/output.js';
 import { FdLineSource } from '../sources/fd-line-source.js';
+import { keepCarriageReturns } from '../sources/line-splitter.js';
 import { WalLineSource } from '../sources/wal-source.js';
 import { planJob } from '../plan/job-plan.js';
 import { checkWorkerInput, explicitBatches as explicitBatchesOf, isBoundedInput } from '../plan/input-plan.js';
@@ -117,6 +118,8 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     });
   }
   let stdinFile: FdLineSource | null = null;
+  // A CRLF inside a quoted CSV field is the field's text: lines keep their CR (csv.ts drops a line's last one).
+  keepCarriageReturns(options.parse?.format === 'csv');
   // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
   const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
     // process.stdin when read: on a regular file (FdLineSource) it is never made (an fs.ReadStream: start-up time).

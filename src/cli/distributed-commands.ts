@@ -4,7 +4,7 @@
  * the library in src/distributed.
  */
 import yargs from 'yargs';
-import bytes from 'bytes';
+import { parseByteSize, parseCount } from '../core/count.js';
 import { ConfigError, DStreamError, ExitCode } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { IssueLog } from '../core/issues.js';
@@ -83,12 +83,10 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
   const url = parseLogUrl(pos[0]!, `dstream ${cmd}`, cmd === 'job');
   const log = await openBackend(url, { persistent: false });
   if (cmd === 'publish') {
-    const n = parsed.partitions === undefined ? undefined : Number(parsed.partitions);
-    if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 1024)) throw new ConfigError(`--partitions: '${String(parsed.partitions)}' is not a whole number from 1 to 1024`);
+    const n = parsed.partitions === undefined ? undefined : parseCount(parsed.partitions, '--partitions', 1, 1024);
     const keyFn = parsed['partition-key'] === undefined ? undefined : compileFunction(String(parsed['partition-key']), '--partition-key') as (l: string) => unknown;
     const maxText = String(parsed['max-line-bytes'] ?? DEFAULT_MAX_LINE_BYTES);
-    const maxLineBytes = /^\d+$/.test(maxText) ? Number(maxText) : bytes.parse(maxText);
-    if (!Number.isInteger(maxLineBytes) || maxLineBytes! < 1) throw new ConfigError(`--max-line-bytes: '${maxText}' is not a positive size`);
+    const maxLineBytes = parseByteSize(maxText, '--max-line-bytes');
     const flushMs = parsed.flush === undefined ? 100 : parseDuration(String(parsed.flush), '--flush');
     await log.connect();
     try {

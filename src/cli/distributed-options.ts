@@ -6,6 +6,7 @@
  */
 import type { Argv } from 'yargs';
 import { parseDuration } from '../core/duration.js';
+import { parseCount } from '../core/count.js';
 import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { isLogUrl, parseLogUrl, type LogUrl } from '../distributed/log-url.js';
@@ -63,10 +64,7 @@ export function readDistributedOptions(parsed: Record<string, unknown>): Distrib
   const to = parseLogUrl(toText, '--to', false);
   if (to.host !== src.host || to.port !== src.port) throw new ConfigError('--to must be on the same redis server as --from (rows are committed atomically with offsets)');
   const kp = last(parsed['key-partitions']);
-  const keyPartitions = kp === undefined ? undefined : Number(kp);
-  if (keyPartitions !== undefined && !(Number.isInteger(keyPartitions) && keyPartitions >= 1 && keyPartitions <= 1024)) {
-    throw new ConfigError(`--key-partitions: '${kp}' is not a whole number from 1 to 1024`);
-  }
+  const keyPartitions = kp === undefined ? undefined : parseCount(kp, '--key-partitions', 1, 1024);
   const idle = last(parsed['idle-timeout']);
   const idleTimeoutMs = idle === undefined ? undefined : idle === 'off' || idle === '0' ? null : parseDuration(idle, '--idle-timeout');
   const lease = last(parsed.lease);

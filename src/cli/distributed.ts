@@ -30,7 +30,10 @@ function checkWorkerFlags(o: CliOptions): void {
   if (o.format !== undefined) throw new ConfigError(`--format: a worker writes rows to --to; read them with dstream cat --to-URL --format ${o.format}`.replace('--to-URL', o.distributed!.to.text));
   if (s.once && o.distributed!.from.scheme !== 'kafka') throw new ConfigError('--once: a worker stops by itself when the job is complete (input published from a file, or ended by dstream publish < /dev/null)');
   const state = o.operators.some((f) => f.op === 'update-state-by-key');
-  if (state && o.outputMode && o.outputMode !== 'complete') throw new ConfigError(`--output-mode ${o.outputMode}: distributed --update-state-by-key outputs the whole table once, at the end of the input (complete)`);
+  const kafka = o.distributed!.from.scheme === 'kafka';
+  if (state && o.outputMode && o.outputMode !== 'complete' && !(kafka && o.outputMode === 'update')) {
+    throw new ConfigError(`--output-mode ${o.outputMode}: distributed --update-state-by-key outputs the whole table once, at the end of the input (complete)${kafka ? ', or on live Kafka input each batch\'s changed keys (update)' : ''}`);
+  }
   if (!state && o.outputMode && o.outputMode !== 'append') throw new ConfigError(`--output-mode ${o.outputMode}: distributed mode outputs each window once (append)`);
   if (o.stateTimeoutMs !== undefined || o.maxKeys !== undefined) throw new ConfigError('--state-timeout and --max-keys: distributed --update-state-by-key keeps every key until the end of the input; run locally with --checkpoint for them');
   if (!state && o.sources.maxRecordsPerBatch !== undefined && o.distributed!.from.scheme !== 'kafka') {
@@ -111,7 +114,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     if (missed > 0) say(`dstream: warning: ${job} starts at the oldest input entry the topic holds: ${missed === 1 ? '1 entry before it was' : `${missed} entries before it were`} trimmed by retention once the topic's other jobs had read them, and its answer leaves them out (publish with --keep-input to keep input for jobs created later)`);
     if (updateFn && !(await backend.isBounded())) {
       await backend.close();
-      throw new ConfigError(`--update-state-by-key: ${job} reads live input; distributed, it runs on a topic published from a file (bounded), whose table it outputs once at the end, as a local run of the file does`);
+      throw new ConfigError(`--update-state-by-key: ${job} reads live input; on Redis it runs on a topic published from a file (bounded), whose table it outputs once at the end (a live topic has no end, and Redis keeps no per-batch output for it); for live input use a kafka:// job with --max-records-per-batch N, which outputs each batch's changed keys`);
     }
     const worker = newWorkerId();
     const fault = /^stall-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');

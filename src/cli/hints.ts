@@ -97,10 +97,13 @@ const CHOICE_NOUN: Record<string, string> = { format: 'an output format', 'outpu
 /**
  * yargs' "Invalid values: Argument: format, Given: "yaml", Choices: …" as a
  * usage error in the style of the others: `--format: 'yaml' is not an output
- * format; use one of text, json, tsv, csv` (the first invalid flag only).
+ * format; use one of text, json, tsv, csv` (the first invalid flag only);
+ * and "Not enough arguments following: top" as `--top needs a value`.
  * @returns the message, or `undefined` when `failure` is another yargs message.
  */
 export function invalidChoiceMessage(failure: string): string | undefined {
+  const missing = /^Not enough arguments following: ([\w-]+)$/.exec(failure);
+  if (missing) return `--${missing[1]} needs a value`;
   const m = /Argument: ([\w-]+), Given: (.*?), Choices: (.*)$/m.exec(failure);
   if (!m) return undefined;
   const given = (() => {

@@ -8,6 +8,7 @@ import { ConfigError, ExitCode } from '../core/errors.js';
 import { StopSignals } from '../core/stop-signals.js';
 import type { StreamingContext } from '../engine/context.js';
 import { StreamOutput } from '../sinks/output.js';
+import { stoppedCoverageMessage } from '../sources/fd-line-source.js';
 import type { Observers } from '../observe/observers.js';
 import { parseArgs, parser, type CliOptions } from './args.js';
 import { checkpointCommand } from './checkpoint-options.js';
@@ -184,7 +185,7 @@ export async function main(argv: string[]): Promise<void> {
   // (as --workers does), or a partial count would look like the whole file's.
   const covered = stopSignals.received > 0 && code === ExitCode.OK ? stdinCoverage() : undefined;
   if (covered && covered.read < covered.size) {
-    errLine(`dstream: stopped before the end of the input: the output covers the first ${covered.read} of its ${covered.size} bytes`, 'warning');
+    errLine(stoppedCoverageMessage(covered.read, covered.size), 'warning');
   }
   closeView();
   await inputsToClose?.close();

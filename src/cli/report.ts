@@ -11,6 +11,14 @@ import { valueText } from '../sinks/format.js';
 import { escapeControl } from './terminal.js';
 import { describeValue, type IssueHints } from './hints.js';
 
+const NEWLINE = Buffer.from('\n');
+
+/** Writes an issue's input as one line: a line with invalid UTF-8 as read (its bytes), so that the file can be replayed. */
+function writeRaw(fd: number, issue: Issue): void {
+  if (issue.rawBytes !== undefined) writeSync(fd, Buffer.concat([issue.rawBytes, NEWLINE]));
+  else writeSync(fd, valueText(issue.raw) + '\n');
+}
+
 /** Issues printed per kind before the rest are only counted. */
 export const SHOWN_PER_KIND = 5;
 
@@ -41,7 +49,9 @@ export class IssueReporter {
     const n = (this.shown.get(issue.kind) ?? 0) + 1;
     this.shown.set(issue.kind, n);
     if (n <= SHOWN_PER_KIND) {
-      let input = issue.raw !== undefined ? ` input ${preview(issue.raw)}` : '';
+      // Lines of a csv job keep their CR (line-splitter.ts keepCarriageReturns): the line end is not shown.
+      const raw = typeof issue.raw === 'string' && issue.raw.endsWith('\r') ? issue.raw.slice(0, -1) : issue.raw;
+      let input = raw !== undefined ? ` input ${preview(raw)}` : '';
       let message = issue.message;
       if (issue.kind === 'not-a-pair') {
         // What the operator got, which is rarely the input line itself.
@@ -59,10 +69,10 @@ export class IssueReporter {
     // One line per input record: several issues of one record (e.g. after --flat-map) share its rawSeq.
     const id = issue.rawSeq ?? issue.raw;
     if (issue.kind === 'late') {
-      if (this.lateFd !== undefined && id !== this.lastLate) writeSync(this.lateFd, valueText(issue.raw) + '\n');
+      if (this.lateFd !== undefined && id !== this.lastLate) writeRaw(this.lateFd, issue);
       this.lastLate = id;
     } else if (issue.kind !== 'invalid-utf8' && issue.kind !== 'repaired') {
-      if (this.deadFd !== undefined && id !== this.lastDead) writeSync(this.deadFd, valueText(issue.raw) + '\n');
+      if (this.deadFd !== undefined && id !== this.lastDead) writeRaw(this.deadFd, issue);
       this.lastDead = id;
     }
   };

@@ -7,6 +7,7 @@
  */
 import type { Argv } from 'yargs';
 import { parseDuration } from '../core/duration.js';
+import { parseCount } from '../core/count.js';
 import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { DEFAULT_LISTEN_HOST, parseHostPort, type HostPort } from '../sources/address.js';
@@ -98,10 +99,7 @@ function last(v: unknown): string | undefined {
 }
 
 function integer(flag: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(Number.isSafeInteger(n) && n >= min)) throw new ConfigError(`--${flag}: '${text}' is not ${min === 0 ? 'a non-negative' : 'a positive'} integer`);
-  return n;
+  return text === undefined ? undefined : parseCount(text, `--${flag}`, min);
 }
 
 function durationOrZero(flag: string, text: string | undefined): Millis | undefined {

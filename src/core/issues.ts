@@ -30,6 +30,12 @@ export interface Issue {
   eventTimeMs?: number;
   /** Which input record (`IssueLog.current`) it came from: issues of one record share it (a record gives one dead-letter line). */
   rawSeq?: number;
+  /**
+   * The input line's bytes as read (without its line end) when they were not
+   * valid UTF-8: `raw` is then their decoding, with U+FFFD. `--dead-letter`
+   * writes these bytes, so that the file can be replayed.
+   */
+  rawBytes?: Uint8Array;
 }
 
 /** Receives every issue, synchronously. */
@@ -39,6 +45,10 @@ export type IssueListener = (issue: Issue) => void;
 export class IssueLog {
   private raw: unknown = undefined;
   private rawSeq = 0;
+  /** A line with invalid UTF-8 just decoded (`invalidUtf8`) and its bytes, until it becomes `current`. */
+  private badLine: { line: string; bytes: Uint8Array } | undefined = undefined;
+  /** The bytes of `current` when it is that line (else undefined). */
+  private rawBytes: Uint8Array | undefined = undefined;
   /** The raw input being processed now (set by receivers, once per input record). */
   get current(): unknown {
     return this.raw;
@@ -46,6 +56,12 @@ export class IssueLog {
   set current(v: unknown) {
     this.raw = v;
     this.rawSeq++;
+    // One field test per line: bytes are kept only for a line that had invalid UTF-8.
+    if (this.badLine !== undefined || this.rawBytes !== undefined) {
+      const bad = this.badLine;
+      this.rawBytes = bad !== undefined && bad.line === v ? bad.bytes : undefined;
+      this.badLine = undefined;
+    }
   }
   /** Input records seen so far (each setting of `current`). */
   get recordsSeen(): number {
@@ -130,6 +146,7 @@ export class IssueLog {
 
   private emit(issue: Issue): void {
     issue.rawSeq ??= this.rawSeq;
+    if (this.rawBytes !== undefined && issue.rawSeq === this.rawSeq && issue.raw === this.raw) issue.rawBytes ??= this.rawBytes;
     this.counts[issue.kind]++;
     if (issue.kind !== 'late' && issue.kind !== 'invalid-utf8' && issue.kind !== 'evicted-key' && issue.kind !== 'unreadable-file' && issue.kind !== 'repaired') {
       this.byOperator.set(issue.where, (this.byOperator.get(issue.where) ?? 0) + 1);
@@ -170,8 +187,15 @@ export class IssueLog {
     this.emit({ kind: 'evicted-key', where, raw: undefined, value: key, message: `key ${preview(key)} evicted: state holds at most ${maxKeys} keys (--max-keys)` });
   }
 
-  /** A line that had invalid UTF-8 (replaced by U+FFFD and kept). */
-  invalidUtf8(where: string, line: string): void {
+  /**
+   * A line that had invalid UTF-8 (replaced by U+FFFD and kept).
+   * @param line the line decoded.
+   * @param bytes its bytes as read, without the line end (a copy: kept until
+   *   the next line); when the receiver then makes `line` the `current`
+   *   input, its issues carry them (`Issue.rawBytes`).
+   */
+  invalidUtf8(where: string, line: string, bytes?: Uint8Array): void {
+    this.badLine = bytes === undefined ? undefined : { line, bytes };
     this.emit({ kind: 'invalid-utf8', where, raw: line, value: line, message: 'invalid UTF-8 replaced by U+FFFD' });
   }
 

@@ -93,6 +93,12 @@ export interface Checkpointable {
   restore(data: unknown): void;
   /** Number of keys (or window rows) held, for progress reports. */
   stateSize?(): number;
+  /**
+   * Event-time windows (or sessions) holding data that the watermark has not
+   * closed yet: what a run that stops without emitting them (`--once
+   * --checkpoint`) leaves in the checkpoint.
+   */
+  openWindows?(): number;
 }
 
 /** True when `x` implements `Checkpointable`. */

@@ -136,6 +136,9 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
   const batchTimeMs = localBatchTimeMs(info);
   // --update-state-by-key: one table at the end, its "window" bounds the batch count (state-stage.ts), no window printed.
   const state = lastOperator(info)?.op === 'update-state-by-key';
+  // Its batch b is at b × --batch (logical time), on live input too (each closed batch's changed keys: kafka/state-unit.ts).
+  const b = stored(info).batchIntervalMs;
+  const stateBatchMs = typeof b === 'number' && b > 0 ? b : 1000;
   let after = ORIGIN;
   let rows = 0;
   for (;;) {
@@ -146,7 +149,7 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
     }
     let text = '';
     for (const w of merger.takeFinal()) {
-      text += state ? renderWindow(w, format, w[0]!.endMs * (batchTimeMs ?? 1000), false) : renderWindow(w, format, batchTimeMs ?? w[0]!.endMs);
+      text += state ? renderWindow(w, format, w[0]!.endMs * stateBatchMs, false) : renderWindow(w, format, batchTimeMs ?? w[0]!.endMs);
       rows += w.length;
     }
     if (text) await write(text);

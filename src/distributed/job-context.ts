@@ -20,6 +20,8 @@ export interface UpdateStateSettings {
   /** Lines of the topic per batch (`--max-records-per-batch`); +∞: the whole input is one batch. */
   batchLines: number;
   batchIntervalMs: number;
+  /** Live input (a Kafka job created without `--once`): each closed batch outputs the keys it changed, not the table once at the end. */
+  live?: boolean;
 }
 
 /** Shared by the units of one worker. Durations in ms. */

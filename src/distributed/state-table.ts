@@ -85,9 +85,11 @@ export class StateTable {
   /**
    * Closes every batch the input partitions `0 … n−1` have passed: all of them once every one has
    * ended (its watermark is then its line frontier: its lines·n + p), else those below the minimum line frontier.
+   * @param onBatch called after each batch closed, with its index b (0-based: batch time (b+1) × `--batch`)
+   *   and the keys it changed with their new state, in key order (`changed`: as a local run's `--output-mode update`).
    * @returns true when every input partition has ended and every batch is closed (the table is final).
    */
-  closeDue(sources: Map<number, SourceProgress>, n: number): boolean {
+  closeDue(sources: Map<number, SourceProgress>, n: number, onBatch?: (b: number, changed: [unknown, unknown][]) => void): boolean {
     const N = this.settings.batchLines;
     let allEnded = sources.size === n;
     let lines = 0;
@@ -96,12 +98,18 @@ export class StateTable {
       else lines += (s.watermarkMs - p) / n;
     }
     const batches = allEnded ? (Number.isFinite(N) ? Math.ceil(lines / N) : lines > 0 ? 1 : 0) : Number.isFinite(N) ? Math.floor(minWatermark(sources, n) / N) : 0;
-    while (this.closed < batches) this.closeBatch(this.closed++);
+    while (this.closed < batches) {
+      const changed = this.closeBatch(this.closed++);
+      onBatch?.(this.closed - 1, [...changed.values()].sort((a, b) => compareKeys(a[0], b[0])));
+    }
     return allEnded && this.closed >= batches;
   }
 
-  /** Calls the function for batch `b`: each key with values, in topic order, then each key with state only. */
-  private closeBatch(b: number): void {
+  /**
+   * Calls the function for batch `b`: each key with values, in topic order, then each key with state only.
+   * @returns the keys changed (by id): a key with values given a state, a key with state only given another one (removed keys are not in it).
+   */
+  private closeBatch(b: number): Map<string, [unknown, unknown]> {
     const { fn, label, issues, batchIntervalMs } = this.settings;
     const timeMs = (b + 1) * batchIntervalMs;
     const batch = this.open.get(b);
@@ -115,21 +123,28 @@ export class StateTable {
       }
     };
     const seen = new Set<string>();
+    const changed = new Map<string, [unknown, unknown]>();
+    const set = (id: string, key: unknown, next: unknown): void => {
+      const e: [unknown, unknown] = [key, next];
+      this.state.set(id, e);
+      changed.set(id, e);
+    };
     for (const [id, [key, tagged]] of batch?.keys ?? []) {
       seen.add(id);
       tagged.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
       const r = call(key, tagged.map((t) => t[2]), this.state.get(id)?.[1]);
       if (!r.ok) continue;
       if (r.next === undefined) this.state.delete(id);
-      else this.state.set(id, [key, r.next]);
+      else set(id, key, r.next);
     }
     for (const [id, [key, s]] of [...this.state]) {
       if (seen.has(id)) continue;
       const r = call(key, [], s);
       if (!r.ok) continue;
       if (r.next === undefined) this.state.delete(id);
-      else this.state.set(id, [key, r.next]);
+      else if (r.next !== s) set(id, key, r.next);
     }
+    return changed;
   }
 
   /** The table, every key with its state in key order (the rows output at the end). */

@@ -172,7 +172,20 @@ export class JobGenerator {
   private sourceEnded(s: Receiver): void {
     s.ended = true;
     if (this.state !== 'active') return;
-    if (this.graph!.receivers.every((x) => x.ended)) this.finish(!this.ckpt?.keepOpenAtEnd);
+    if (this.graph!.receivers.every((x) => x.ended)) {
+      this.finish(!this.ckpt?.keepOpenAtEnd);
+      if (this.ckpt?.keepOpenAtEnd && !this.failed) this.tellOpenWindows();
+    }
+  }
+
+  /** End of a `--once` run with a checkpoint: says how many windows it leaves open there, if any. */
+  private tellOpenWindows(): void {
+    let n = 0;
+    for (const node of this.graph!.stateful) n += node.openWindows?.() ?? 0;
+    if (n === 0) return;
+    const windows = n === 1 ? '1 window stays' : `${n} windows stay`;
+    const [its, it] = n === 1 ? ['its', 'it'] : ['their', 'them'];
+    this.ckpt!.log?.(`dstream: ${windows} open in the checkpoint (the watermark has not passed ${its} end): the next run emits ${it} once the watermark passes ${its} end, or --drain at the end of a run`);
   }
 
   /**

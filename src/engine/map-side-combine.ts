@@ -20,6 +20,7 @@ import { builtinReducer, isBuiltinReducer, type Aggregation, type Reducer } from
 import { addNumeric, toNumeric, type Numeric } from '../core/numeric.js';
 import { compileFunction } from '../plan/compile-fn.js';
 import { KeyedReducer, GLOBAL_KEY, type KeyCodec } from '../operators/keyed-map.js';
+import { ValueCounts } from '../operators/value-counts.js';
 import { StatelessNode } from '../operators/stateless.js';
 import { lastClosingWindowEndMs, WindowClosing } from '../windows/closing.js';
 import type { ErrorPolicy, IssueLog } from '../core/issues.js';
@@ -134,7 +135,8 @@ export class MapSideCombiner {
   inexact = false;
   /** With a `LatenessRule`: the end of the last closed window; records before it are late. */
   private readonly closing: WindowClosing | undefined;
-  private partials = new Map<number, Map<unknown, unknown>>();
+  /** Per pane: the partials by key, or the counts by value (`ValueCounts`). */
+  private partials = new Map<number, Map<unknown, unknown> | ValueCounts>();
   private readonly head: StreamNode;
   /** Drops the record path's cached pane map (`take` starts new maps). */
   private readonly forgetPane: () => void;
@@ -150,9 +152,11 @@ export class MapSideCombiner {
     const reducer = (this.reducer = new KeyedReducer(aggregationOf(o.aggregation, o.integerSums ? () => (this.inexact = true) : undefined), this.issues, false));
     const paneMs = o.paneMs;
     const rule = o.lateness;
+    // Count by value: the panes' partials are `ValueCounts` (one lookup per record).
+    const counting = reducer.countsValues;
     const self = this;
     let lastPane = NaN;
-    let lastMap: Map<unknown, unknown> | undefined;
+    let lastMap: Map<unknown, unknown> | ValueCounts | undefined;
     this.forgetPane = () => (lastMap = undefined);
     const agg = o.aggregation.op === 'count' || o.aggregation.op === 'count-by-value' ? `--${o.aggregation.op}` : `--${o.aggregation.op} '${(o.aggregation as { source: string }).source}'`;
     const label = `${agg} --window`; // as the windowed operator names late records in local mode
@@ -168,10 +172,11 @@ export class MapSideCombiner {
         }
         // The map of the last record's pane (every record's, without windows): one lookup per pane change.
         let m = pane === lastPane ? lastMap : self.partials.get(pane);
-        if (!m) self.partials.set(pane, (m = new Map()));
+        if (!m) self.partials.set(pane, (m = counting ? new ValueCounts(false) : new Map()));
         lastPane = pane;
         lastMap = m;
-        reducer.add(m, value);
+        if (counting) (m as ValueCounts).add(reducer.valueKey(value));
+        else reducer.add(m as Map<unknown, unknown>, value);
       },
       beginGroup() {},
       endGroup() {},
@@ -218,7 +223,8 @@ export class MapSideCombiner {
 }
 
 /** The keys (decoded; `GLOBAL_SENTINEL` for `GLOBAL_KEY`) and partials of `m`, in its order. */
-function columnsOf(m: Map<unknown, unknown>, codec: KeyCodec): [unknown[], unknown[]] {
+function columnsOf(m: Map<unknown, unknown> | ValueCounts, codec: KeyCodec): [unknown[], unknown[]] {
+  if (m instanceof ValueCounts) return [m.keys.map((k) => (typeof k === 'string' ? codec.decode(k) : k)), m.counts];
   const keys: unknown[] = [];
   const values: unknown[] = [];
   for (const [k, v] of m) {

@@ -5,14 +5,15 @@
  * moved, not copied); then sets its slot of `task.signals` to 1 (the main thread may be waiting on
  * it to take the answer synchronously, engine/workers-source.ts). With packed partials it then
  * waits for one `MergeRequest`: its key partition of every part, which it merges
- * (engine/workers-merge.ts) and posts back decoded (`Merged`), and sets its slot to 2.
+ * (engine/workers-merge.ts) and posts back decoded (`Merged`) if it claims the partition before the
+ * main thread does (`claimPartition`), and sets its slot to 2.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { SegmentTable } from './segments.js';
 import { readParts } from './worker-task.js';
 import type { WorkerResult, WorkerTask } from './worker-task.js';
 import { combinerOf } from './map-side-combine.js';
-import { mergedOf, mergePartition, type MergeRequest } from './workers-merge.js';
+import { claimPartition, mergedOf, mergePartition, type MergeRequest } from './workers-merge.js';
 
 const { task, port } = workerData as { task: WorkerTask; port: MessagePort };
 const signals = task.signals ? new Int32Array(task.signals) : undefined;
@@ -31,10 +32,15 @@ try {
 }
 signal(1);
 if (results?.every((r) => r.ok && r.packed)) {
-  port.once('message', ({ chunks }: MergeRequest) => {
-    // Decoded here (its keys made strings), not in the main thread, which decodes its own partition meanwhile.
-    const merged = mergedOf(mergePartition(chunks, combinerOf(task.aggregation, '--workers', '') as (a: unknown, b: unknown) => unknown));
-    port.postMessage(merged, merged.values instanceof Float64Array ? [merged.values.buffer as ArrayBuffer] : []);
+  port.once('message', ({ chunks, claims }: MergeRequest) => {
+    const claimed = new Int32Array(claims);
+    // Crash tests: a thread starved of CPU, which comes to its partition after the main thread took it.
+    if (process.env.DSTREAM_FAULT === 'workers-starved-merge') Atomics.wait(claimed, task.index, 0);
+    if (claimPartition(claimed, task.index)) {
+      // Decoded here (its keys made strings), not in the main thread, which decodes its own partition meanwhile.
+      const merged = mergedOf(mergePartition(chunks, combinerOf(task.aggregation, '--workers', '') as (a: unknown, b: unknown) => unknown));
+      port.postMessage(merged, merged.values instanceof Float64Array ? [merged.values.buffer as ArrayBuffer] : []);
+    }
     signal(2);
     port.close();
   });

@@ -2,7 +2,8 @@
  * The merge side of `--workers` (engine/workers-source.ts): the threads' issues and counts forwarded
  * to the job's `IssueLog` as if read by one thread, and the threads' partials merged per key — in
  * one map (`premerge`), or, when packed (engine/partial-codec.ts), one key partition at a time
- * (`mergePartition`, run by each thread for its own partition) and then put in first-seen order
+ * (`mergePartition`, run by each thread for its own partition, or by the main thread for a thread that
+ * has not claimed its own yet) and then put in first-seen order
  * (`inRankOrder`). A key keeps the place of its first record in the file, as in one thread.
  */
 import type { IssueKind, IssueLog } from '../core/issues.js';
@@ -11,9 +12,24 @@ import { undefinedWarning } from '../operators/stateless.js';
 import { allocChunk, chunkKeys, copyBytes, RANK_STRIDE, viewChunk, type ChunkView } from './partial-codec.js';
 import type { WorkerResult } from './worker-task.js';
 
-/** What the main thread sends a thread whose partials are packed: its key partition of every part, in file order. */
+/**
+ * What the main thread sends a thread whose partials are packed: its key partition of every part,
+ * in file order (copies: the main thread keeps its own), and `claims`, an `Int32Array` with one
+ * slot per key partition: whoever claims a partition first (`claimPartition`) merges it.
+ */
 export interface MergeRequest {
   chunks: ArrayBuffer[];
+  claims: SharedArrayBuffer;
+}
+
+/**
+ * Claims key partition `p` in `claims` (see `MergeRequest`) and wakes a thread waiting on its slot.
+ * @returns true for the first caller only: it merges the partition; later callers leave it.
+ */
+export function claimPartition(claims: Int32Array, p: number): boolean {
+  const first = Atomics.compareExchange(claims, p, 0, 1) === 0;
+  if (first) Atomics.notify(claims, p);
+  return first;
 }
 
 /** A merged key partition: keys, partials and ranks (partial-codec.ts) in rank order. */

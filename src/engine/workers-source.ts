@@ -13,7 +13,7 @@ import { decodePartitions } from './partial-codec.js';
 import { SegmentTable } from './segments.js';
 import { PartsReader, type WorkerResult, type WorkerTask } from './worker-task.js';
 import { WorkerThreads } from './workers-threads.js';
-import { forwardThreadIssues, inRankOrder, mergedOf, mergePartition, premerge, type Merged, type MergeRequest } from './workers-merge.js';
+import { claimPartition, forwardThreadIssues, inRankOrder, mergedOf, mergePartition, premerge, type Merged, type MergeRequest } from './workers-merge.js';
 
 /** The main thread reads its part in slices of this many ms, then serves its event loop. */
 const LOCAL_SLICE_MS = 50;
@@ -171,10 +171,9 @@ export class WorkersSource implements Source {
   }
 
   /**
-   * Pushes the partials: packed ones (every part packed) merged one key partition per thread — the
-   * main thread merges partition 0 while each worker thread merges its own — then pushed in
-   * first-seen order; else, with a `combine`, merged here per key (`premerge`); else as they are,
-   * part by part, pane by pane (the windowed reduce merges them).
+   * Pushes the partials: packed ones (every part packed) merged one key partition per thread (each
+   * its own if it claims it in time), then pushed in first-seen order; else, with a `combine`, merged
+   * here per key (`premerge`); else part by part, pane by pane (the windowed reduce merges them).
    */
   private merge(results: WorkerResult[]): void {
     const combine = this.combine;
@@ -195,13 +194,18 @@ export class WorkersSource implements Source {
       merged[p] = m;
       if (--pending === 0) this.finish(results, merged as (ArrayBuffer | Merged)[]);
     };
-    for (const { port, index } of this.threads.threads) {
-      const chunks = results.map((r) => r.packed![index]!);
+    // A thread claims its partition first (`claimPartition`); the main thread merges partition 0, then every one not
+    // claimed yet: a thread starved of CPU on a busy machine leaves its partition here instead of holding the job up.
+    const claims = new Int32Array(new SharedArrayBuffer(4 * merged.length));
+    const threads = this.threads.threads;
+    for (const { port, index } of threads) {
       port.once('message', (m: ArrayBuffer | Merged) => answered(index, m));
-      port.postMessage({ chunks } satisfies MergeRequest, chunks);
+      port.postMessage({ chunks: results.map((r) => r.packed![index]!), claims: claims.buffer } satisfies MergeRequest);
     }
     // Decoded at once (keys made strings), while the threads merge and decode theirs.
-    answered(0, mergedOf(mergePartition(results.map((r) => r.packed![0]!), combine)));
+    const mergeHere = (p: number) => answered(p, mergedOf(mergePartition(results.map((r) => r.packed![p]!), combine)));
+    mergeHere(0);
+    for (const { index } of threads) if (claimPartition(claims, index)) mergeHere(index);
   }
 
   /** Pushes the merged partials (see `merge`) and ends the input. */

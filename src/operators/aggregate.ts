@@ -7,11 +7,17 @@
 import type { BatchInfo, WindowBounds } from '../core/types.js';
 import { Emitter, type StreamNode } from '../core/node.js';
 import type { KeyedReducer } from './keyed-map.js';
+import { ValueCounts } from './value-counts.js';
+
+/** The partial aggregates of a batch or group: per key, or counts by value. */
+type Partials = Map<unknown, unknown> | ValueCounts;
 
 /** Node of a per-batch (or per-group) aggregation. */
 export class AggregateNode extends Emitter implements StreamNode {
-  private batchMap = new Map<unknown, unknown>();
-  private groupMap: Map<unknown, unknown> | null = null;
+  /** Count by value: the partials are `ValueCounts` (one lookup per record), else maps of partials. */
+  private readonly counting: boolean;
+  private batchMap: Partials;
+  private groupMap: Partials | null = null;
   private group: WindowBounds | null = null;
 
   /**
@@ -21,14 +27,22 @@ export class AggregateNode extends Emitter implements StreamNode {
    */
   constructor(private readonly reducer: KeyedReducer, private readonly emitsDefaultGroup: boolean) {
     super();
+    this.counting = reducer.countsValues;
+    this.batchMap = this.fresh();
+  }
+
+  private fresh(): Partials {
+    return this.counting ? new ValueCounts(this.reducer.copyKeys) : new Map();
   }
 
   record(value: unknown): void {
-    this.reducer.add(this.groupMap ?? this.batchMap, value);
+    const map = this.groupMap ?? this.batchMap;
+    if (this.counting) (map as ValueCounts).add(this.reducer.valueKey(value));
+    else this.reducer.add(map as Map<unknown, unknown>, value);
   }
   beginGroup(bounds: WindowBounds): void {
     this.group = bounds;
-    this.groupMap = new Map();
+    this.groupMap = this.fresh();
   }
   endGroup(): void {
     const g = this.group!;
@@ -40,16 +54,22 @@ export class AggregateNode extends Emitter implements StreamNode {
   }
   endBatch(batch: BatchInfo): void {
     this.emit(this.batchMap, NaN, this.emitsDefaultGroup);
-    this.batchMap = new Map();
+    this.batchMap = this.fresh();
     this.out.endBatch(batch);
   }
 
-  private emit(map: Map<unknown, unknown>, tMs: number, emitEmpty: boolean): void {
+  private emit(map: Partials, tMs: number, emitEmpty: boolean): void {
     if (map.size === 0) {
       const empty = this.reducer.agg.emitEmpty;
       if (emitEmpty && empty !== undefined) this.out.record(empty, tMs);
       return;
     }
-    for (const [k, v] of map) this.out.record(this.reducer.output(k, v), tMs);
+    const reducer = this.reducer;
+    if (map instanceof ValueCounts) {
+      const { keys, counts } = map;
+      for (let i = 0; i < keys.length; i++) this.out.record(reducer.output(keys[i], counts[i]), tMs);
+    } else {
+      for (const [k, v] of map) this.out.record(reducer.output(k, v), tMs);
+    }
   }
 }

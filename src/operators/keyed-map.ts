@@ -72,9 +72,12 @@ export class KeyCodec {
  */
 export class KeyedReducer {
   readonly keys = new KeyCodec();
-  /** Count by value (the record is the key, each adds 1 to its partial): `add` takes a shorter path. */
-  private readonly countsValues: boolean;
-  constructor(readonly agg: Aggregation, private readonly issues: IssueLog, private readonly copyKeys: boolean) {
+  /**
+   * Count by value (the record is the key, each adds 1 to its partial): `add` takes a shorter path,
+   * and a holder of per-batch maps may count `valueKey`s in operators/value-counts.ts instead.
+   */
+  readonly countsValues: boolean;
+  constructor(readonly agg: Aggregation, private readonly issues: IssueLog, readonly copyKeys: boolean) {
     this.countsValues = agg.keyMode === 'value' && agg.lift === undefined && agg.accumulate === undefined;
   }
 
@@ -169,6 +172,11 @@ export class KeyedReducer {
     map.set(key, this.accumulate(old, this.value, record));
   }
 
+
+  /** The map key of a record counted by value (`countsValues`): the record, an object encoded (`KeyCodec`). */
+  valueKey(record: unknown): unknown {
+    return typeof record === 'object' && record !== null ? this.keys.encode(record) : record;
+  }
 
   /** Combines two partial aggregates; a throwing user function keeps `a` (reported). */
   combine(a: unknown, b: unknown): unknown {

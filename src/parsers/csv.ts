@@ -15,7 +15,8 @@
  *   spans lines** while a quoted field is open. Lines arrive one by one from
  *   the line splitter, so the parser keeps the lines of an open record and
  *   returns `undefined` for them; the line that closes the field completes
- *   the record (its lines joined by LF: a CRLF inside a field becomes LF).
+ *   the record (its lines joined by their own line ends: a CRLF inside a
+   field stays CRLF, an LF stays LF).
  *   A `"` inside an unquoted field is kept as text (as Python's csv module,
  *   Miller and Papa Parse do).
  * - An open record is bounded by `maxRecordChars` (default 16 Mi characters):
@@ -135,12 +136,14 @@ export function createCsvParser(delimiter = ',', maxRecordChars = MAX_RECORD_CHA
       return spanned;
     },
     parse(rawLine: string): Record<string, unknown> | undefined {
-      const line = rawLine.slice(0, contentEnd(rawLine));
+      const end = contentEnd(rawLine);
+      const line = end === rawLine.length ? rawLine : rawLine.slice(0, end);
       const text = open === undefined ? line : `${open}\n${line}`;
       spanned = open === undefined ? undefined : text;
       if (endsInQuotedField(line, open !== undefined, delimiter)) {
         if (text.length <= maxRecordChars) {
-          open = text;
+          // The line's own end is kept: a CRLF inside a quoted field stays CRLF.
+          open = end === rawLine.length ? text : `${text}\r`;
           spanned = undefined;
           return undefined;
         }

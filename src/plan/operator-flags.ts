@@ -5,6 +5,7 @@
  * (durations parsed, `--slide` bound to its `--window`, `--top` checked).
  */
 import { parseDuration } from '../core/duration.js';
+import { parseCount } from '../core/count.js';
 import { ConfigError } from '../core/errors.js';
 import { checkTop, type OperatorFlag } from './pipeline.js';
 
@@ -50,8 +51,13 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
     switch (name) {
       case 'map': case 'flat-map': case 'filter': case 'event-time': case 'reduce': case 'reduce-by-key':
       case 'update-state-by-key': case 'map-with-state': case 'transform':
-        if ((name === 'reduce' || name === 'reduce-by-key') && /^topk(:|$)/.test(value!) && !/^topk:[1-9]\d*$/.test(value!)) {
-          throw new ConfigError(`--${name}: '${value}': N must be a positive number in topk:N (a whole number: how many of the most frequent values to keep, e.g. topk:10)`);
+        if ((name === 'reduce' || name === 'reduce-by-key') && /^topk(:|$)/.test(value!)) {
+          if (!/^topk:[1-9]\d*$/.test(value!)) {
+            throw new ConfigError(`--${name}: '${value}': N must be a positive number in topk:N (a whole number: how many of the most frequent values to keep, e.g. topk:10)`);
+          }
+          if (!Number.isSafeInteger(Number(value!.slice(5)))) {
+            throw new ConfigError(`--${name}: '${value}': N is too large in topk:N (at most ${Number.MAX_SAFE_INTEGER})`);
+          }
         }
         out.push({ op: name, source: value! });
         lastWindow = undefined;
@@ -74,9 +80,7 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
         lastWindow.slideMs = parseDuration(value!, '--slide');
         break;
       case 'top': {
-        const n = Number(value);
-        if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--top: '${value}' is not a positive integer`);
-        out.push({ op: 'top', n });
+        out.push({ op: 'top', n: parseCount(value, '--top') });
         lastWindow = undefined;
         break;
       }

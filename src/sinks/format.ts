@@ -12,6 +12,10 @@
  *   used by PostgreSQL's COPY);
  * - csv: RFC 4180: a field holding `,`, `"`, CR or LF is quoted, `"` doubled;
  *   lines end with LF.
+ * - `undefined` (a key or value a function left out; JSON has none): `null` in
+ *   json, an empty field in tsv/csv (as an absent field under `--header`),
+ *   `undefined` in text, which shows values as JavaScript does; `null` is
+ *   `null` everywhere.
  * In tsv/csv, windowed results start with the window start (ISO 8601 UTC).
  * A lone surrogate (a string a function built by halves) is U+FFFD in every
  * format, JSON included (`wellFormedJson`).
@@ -171,19 +175,19 @@ function tsvPlain(s: string): boolean {
   return true;
 }
 
-/** A TSV field (see module doc). */
+/** A TSV field (see module doc); `undefined` is an empty field. */
 export function tsvField(x: unknown): string {
   if (typeof x === 'number') return numberText(x);
-  const s = typeof x === 'string' ? x : valueText(x);
+  const s = typeof x === 'string' ? x : x === undefined ? '' : valueText(x);
   if (tsvPlain(s)) return s;
   return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
 const CSV_SPECIAL = /[",\r\n]/;
-/** A CSV field (RFC 4180). */
+/** A CSV field (RFC 4180); `undefined` is an empty field. */
 export function csvField(x: unknown): string {
   if (typeof x === 'number') return numberText(x);
-  const s = valueText(x);
+  const s = x === undefined ? '' : valueText(x);
   return CSV_SPECIAL.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -7,6 +7,7 @@
  * several sources a marker in any of them ends the batch for all.
  */
 import type { BatchInfo, Millis } from '../core/types.js';
+import { carriageReturnsKept } from './line-splitter.js';
 import type { Source, SourceSink } from './source.js';
 
 /** A source whose marker lines end batches (see module doc). */
@@ -26,9 +27,11 @@ export class BatchMarkerSource implements Source {
 
   start(sink: SourceSink): void {
     const marker = this.marker;
+    // Lines that keep their CR (`--parse csv`) end a marker line in CR too.
+    const markerCr = carriageReturnsKept() ? `${marker}\r` : marker;
     this.inner.start({
       record: (v) => {
-        if (v === marker) sink.batchEnd?.();
+        if (v === marker || v === markerCr) sink.batchEnd?.();
         else sink.record(v);
       },
       end: () => sink.end(),

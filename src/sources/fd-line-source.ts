@@ -246,3 +246,18 @@ export class FdLineSource implements Source {
     }
   }
 }
+
+/**
+ * The stderr line for a stop signal that ended a job before the end of a file on stdin, so that a
+ * partial answer does not look like the whole file's.
+ * @param read bytes of the file the output covers (one thread: its first `read` bytes; several:
+ *   the sum of what each read of its part, from the part's start).
+ * @param size the file's size in bytes.
+ * @param threads how many threads read it (`--workers`).
+ */
+export function stoppedCoverageMessage(read: number, size: number, threads = 1): string {
+  const covered = threads > 1
+    ? `${read} of its ${size} bytes (what the ${threads} threads had read, from the start of each part)`
+    : `the first ${read} of its ${size} bytes`;
+  return `dstream: stopped before the end of the input: the output covers ${covered}`;
+}

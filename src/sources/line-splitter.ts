@@ -1,8 +1,9 @@
 /**
  * Bytes → lines, for every line-oriented receiver.
  *
- * - a line ends at LF; a CR before the LF is dropped (CRLF input); a last line
- *   without a newline is still a line (emitted by `end()`);
+ * - a line ends at LF; a CR before the LF is dropped (CRLF input), unless
+ *   `keepCarriageReturns(true)` was called (see there); a last line without a
+ *   newline is still a line (emitted by `end()`);
  * - invalid UTF-8 is replaced by U+FFFD (WHATWG decoding), the line is kept
  *   and counted;
  * - a line longer than `maxLineBytes` (excluding the line end) is skipped and
@@ -84,8 +85,29 @@ export class ByteOrderMark {
   }
 }
 
+/** Whether splitters made from now on keep the CR of a CRLF line end (see `keepCarriageReturns`). */
+let keepCr = false;
+
+/**
+ * Makes the splitters created after the call keep (`true`) or drop (`false`,
+ * the default) the CR of a CRLF line end. `--parse csv` keeps it: a quoted
+ * field spans lines, and RFC 4180 keeps the field's line breaks as written
+ * (a CRLF inside a field stays CRLF). Every parser ignores a trailing CR
+ * (`contentEnd`). One switch for the process, set before the sources are made.
+ */
+export function keepCarriageReturns(on: boolean): void {
+  keepCr = on;
+}
+
+/** Whether splitters made now keep the CR of a CRLF line end. */
+export function carriageReturnsKept(): boolean {
+  return keepCr;
+}
+
 /** Splits a byte stream into lines (see module doc). */
 export class LineSplitter {
+  /** False when a CR before LF stays in the line (`keepCarriageReturns`). */
+  private readonly dropCr = !keepCr;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   /** True while the rest of an over-long line is being skipped. */
@@ -184,7 +206,7 @@ export class LineSplitter {
     } else {
       const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
       let end = buf.length;
-      if (end > 0 && buf[end - 1] === 13) end--;
+      if (end > 0 && buf[end - 1] === 13 && this.dropCr) end--;
       this.pending = [];
       this.pendingBytes = 0;
       stop = this.emitLine(buf, 0, end);
@@ -206,7 +228,8 @@ export class LineSplitter {
       return false;
     }
     const line = buf.toString('utf8', s, e);
-    if (!isUtf8(buf.subarray(s, e))) this.issues.invalidUtf8(this.where, line);
+    // Only lines with invalid UTF-8 come here one by one; their bytes are copied (the reader reuses `buf`) for --dead-letter.
+    if (!isUtf8(buf.subarray(s, e))) this.issues.invalidUtf8(this.where, line, Uint8Array.prototype.slice.call(buf, s, e));
     return this.onLine(line) === true;
   }
 
@@ -251,7 +274,7 @@ export class LineSplitter {
       let pos = start;
       while (pos <= last) {
         const nl = chunk.indexOf(10, pos);
-        const e = nl > pos && chunk[nl - 1] === 13 ? nl - 1 : nl;
+        const e = nl > pos && chunk[nl - 1] === 13 && this.dropCr ? nl - 1 : nl;
         const stop = this.emitLine(chunk, pos, e);
         pos = nl + 1;
         if (stop) {
@@ -271,12 +294,13 @@ export class LineSplitter {
     const text = region.toString(ascii ? 'latin1' : 'utf8');
     const max = this.maxLineBytes;
     const onLine = this.onLine;
+    const dropCr = this.dropCr;
     let pos = 0;
     const n = text.length;
     while (pos <= n) {
       let nl = text.indexOf('\n', pos);
       if (nl === -1) nl = n;
-      const e = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      const e = nl > pos && text.charCodeAt(nl - 1) === 13 && dropCr ? nl - 1 : nl;
       const line = text.slice(pos, e);
       if (line.length * 3 > max && Buffer.byteLength(line) > max) this.issues.lineTooLong(this.where, Buffer.byteLength(line), max);
       else if (onLine(line) === true) {

@@ -50,6 +50,10 @@ export class CalendarWindowNode extends Emitter implements StreamNode, Checkpoin
     this.o.reducer.add(w.partials, value);
   }
 
+  /** Calendar windows not closed yet (each holds data). */
+  openWindows(): number {
+    return this.windows.size;
+  }
   stateSize(): number {
     let n = 0;
     for (const w of this.windows.values()) n += w.partials.size;

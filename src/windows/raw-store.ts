@@ -33,6 +33,9 @@ export class RawStore implements PaneStore {
   firstOpenPane(): number {
     return this.open.first();
   }
+  paneIndexes(): number[] {
+    return [...new Set([...this.window.map(([i]) => i), ...this.open.indexes()])].sort((a, b) => a - b);
+  }
   snapshot(): unknown {
     return { open: this.open.entries(), window: this.window };
   }

@@ -99,6 +99,12 @@ export class SessionNode extends Emitter implements StreamNode, Checkpointable {
   stateSize(): number {
     return this.sessions.size;
   }
+  /** Sessions not closed yet, over every key. */
+  openWindows(): number {
+    let n = 0;
+    for (const list of this.sessions.values()) n += list.length;
+    return n;
+  }
   snapshot(): unknown {
     // `closedMs`: the checkpoint's name for the last closed end.
     return { sessions: this.sessions, closedMs: this.closing.lastClosedEndMs, codec: this.o.reducer.keys.snapshot() };

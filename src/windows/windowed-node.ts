@@ -134,6 +134,14 @@ export class WindowedNode extends Emitter implements StreamNode, Checkpointable 
     return this.store.size?.() ?? 0;
   }
 
+  /** Event time: windows not closed yet that hold a pane with data (processing-time windows are emitted at the end). */
+  openWindows(): number {
+    if (!this.spec.eventTime) return 0;
+    const starts = new Set<number>();
+    for (const p of this.store.paneIndexes?.() ?? []) for (const s of this.openWindowsOf(p)) starts.add(s);
+    return starts.size;
+  }
+
   snapshot(): unknown {
     return {
       // `sealedMs`: the checkpoint's name for the end of the last closed window.

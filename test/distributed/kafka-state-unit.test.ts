@@ -10,9 +10,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeState } from '../../src/checkpoint/codec.js';
 import { IssueLog } from '../../src/core/issues.js';
-import type { KafkaLog, LogRecord } from '../../src/distributed/kafka/log.js';
-import { StateInputUnit, StateKeyUnit, type StateKeyRecord } from '../../src/distributed/kafka/state-unit.js';
+import { StateKeyUnit, type StateKeyRecord } from '../../src/distributed/kafka/state-unit.js';
 import type { UnitContext } from '../../src/distributed/kafka/units.js';
+import { stateHarness } from './kafka-state-harness.js';
 
 const BATCH_MS = 1000;
 /** Order- and batch-sensitive; an idle key with a long state is removed. */
@@ -52,13 +52,7 @@ describe('Kafka --update-state-by-key units', () => {
       async (pairs, n, schedule, handOverAt) => {
         const lines = pairs.map(([k, v]) => [k, String(v)] as [string, string]);
         const ctx = context(n);
-        const parts = [0, 1].map((p) => lines.filter((_, g) => g % 2 === p).map((l, k): LogRecord => ({ offset: k, timestampMs: 0, key: null, value: l.join(' ') })));
-        const s1 = [0, 1].map((p) => new StateInputUnit(ctx, p, 0, undefined, parts[p]!.length));
-        const rep: LogRecord[] = [];
-        const log = { read: async (_t: string, _p: number, from: number, to: number, max: number) => {
-          const records = rep.slice(from, Math.min(to, from + max));
-          return { records, next: from + records.length };
-        } } as unknown as KafkaLog;
+        const { parts, s1, rep, log } = stateHarness(ctx, lines, false);
         let s2 = new StateKeyUnit(ctx, 0, 0, undefined);
         let last: StateKeyRecord | undefined;
         const out: string[] = [];

@@ -101,7 +101,7 @@ describe.skipIf(!redisAvailable() || !existsSync(APACHE))('distributed: --update
     expect(pub.code, pub.stderr).toBe(0);
     const r = await runDstream(['--from', suite.redis.url('live', 'x'), ...JOB, '--to', suite.redis.url('x-out')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--update-state-by-key: job 'x' on topic 'live' reads live input; distributed, it runs on a topic published from a file/);
+    expect(r.stderr).toMatch(/--update-state-by-key: job 'x' on topic 'live' reads live input; on Redis it runs on a topic published from a file .*for live input use a kafka:\/\/ job/);
     const mode = await runDstream(['--from', suite.redis.url('apache', 'y'), ...JOB, '--output-mode', 'update', '--to', suite.redis.url('y-out')]);
     expect(mode.code).toBe(2);
     expect(mode.stderr).toMatch(/--output-mode update: distributed --update-state-by-key outputs the whole table once/);

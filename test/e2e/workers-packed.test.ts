@@ -4,15 +4,9 @@
  * surrogates (which are not packed) — cut into 2 to 4 parts at the line ends nearest to their
  * N-ths, give the stdout, stderr and exit code of one thread, byte for byte.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runWithStdinFile } from '../helpers/run-file.js';
-
-const dir = mkdtempSync(join(tmpdir(), 'dstream-workers-packed-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+import { describe, it } from 'vitest';
+import { sameAsOneThread } from '../helpers/workers-property.js';
 
 const word = fc.constantFrom('a', 'b', 'ab', '#x', '#X', 'é', 'e\u0301', '日本', '😀', '\ud83d', '0', '-1', '2.5', '1e400', '');
 const line = fc.array(word, { maxLength: 6 }).map((ws) => ws.join(' '));
@@ -30,17 +24,6 @@ const jobs: string[][] = [
 ];
 
 describe('--workers N, packed partials', () => {
-  it('give one thread\'s stdout, stderr and exit code on random files, any cut (property, against --workers 1)', async () => {
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(line, { maxLength: 120 }), fc.integer({ min: 0, max: jobs.length - 1 }), fc.integer({ min: 2, max: 4 }), async (lines, job, n) => {
-        const file = join(dir, `in-${run++}.txt`);
-        writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
-        const one = await runWithStdinFile(['--workers', '1', ...jobs[job]!], file);
-        const many = await runWithStdinFile(['--workers', String(n), ...jobs[job]!], file);
-        expect({ stdout: many.stdout, stderr: many.stderr, code: many.code }).toEqual({ stdout: one.stdout, stderr: one.stderr, code: one.code });
-      }),
-      { numRuns: 12 },
-    );
-  }, 240_000);
+  it('give one thread\'s stdout, stderr and exit code on random files, any cut (property, against --workers 1)', () =>
+    sameAsOneThread({ prefix: 'dstream-workers-packed-', line, maxLines: 120, jobs }), 240_000);
 });

@@ -4,15 +4,9 @@
  * Keys of every kind (objects, arrays, numbers beside their text, null), random files cut into 2
  * to 4 parts: stdout, stderr and exit code are one thread's, byte for byte (property).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runWithStdinFile } from '../helpers/run-file.js';
-
-const dir = mkdtempSync(join(tmpdir(), 'dstream-workers-premerge-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+import { describe, it } from 'vitest';
+import { sameAsOneThread } from '../helpers/workers-property.js';
 
 const word = fc.constantFrom('a', 'b', '1', '22', 'é', '日本', '');
 const line = fc.array(word, { maxLength: 5 }).map((ws) => ws.join(' '));
@@ -30,17 +24,6 @@ const jobs: string[][] = [
 ];
 
 describe('--workers N, partials merged once per key', () => {
-  it('give one thread\'s stdout, stderr and exit code for keys of every kind (property, against --workers 1)', async () => {
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(line, { maxLength: 80 }), fc.integer({ min: 0, max: jobs.length - 1 }), fc.integer({ min: 2, max: 4 }), async (lines, job, n) => {
-        const file = join(dir, `in-${run++}.txt`);
-        writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
-        const one = await runWithStdinFile(['--batch', '1d', '--workers', '1', ...jobs[job]!], file);
-        const many = await runWithStdinFile(['--batch', '1d', '--workers', String(n), ...jobs[job]!], file);
-        expect({ stdout: many.stdout, stderr: many.stderr, code: many.code }).toEqual({ stdout: one.stdout, stderr: one.stderr, code: one.code });
-      }),
-      { numRuns: 12 },
-    );
-  }, 240_000);
+  it('give one thread\'s stdout, stderr and exit code for keys of every kind (property, against --workers 1)', () =>
+    sameAsOneThread({ prefix: 'dstream-workers-premerge-', line, maxLines: 80, jobs, flags: ['--batch', '1d'] }), 240_000);
 });

@@ -99,10 +99,10 @@ describe.skipIf(!hasJava || !haveData)('--update-state-by-key on Kafka', () => {
     expect(r.stderr).toMatch(/job big: a record of a transaction is larger than the broker accepts \(MESSAGE_TOO_LARGE/);
   }, 120_000);
 
-  it('a new job without --once is refused before it is created (its table would never be output), exit 2', async () => {
-    const r = await runCli(['--from', job.from('live'), ...JOB, '--to', job.to('live')]);
+  it('a new job without --once and without --max-records-per-batch is refused before it is created (its one batch would never close), exit 2', async () => {
+    const r = await runCli(['--from', job.from('live'), ...ONE, '--to', job.to('live')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^dstream: --update-state-by-key: job 'live' would read live input; distributed, it runs on a job created with --once/);
+    expect(r.stderr).toMatch(/^dstream: --update-state-by-key: job 'live' reads live input, so it needs --max-records-per-batch N/);
     expect(JSON.parse((await runCli(['job', 'status', job.from('live'), '--json'])).stdout)).toMatchObject({ exists: false });
   }, 60_000);
 });

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { IssueLog } from '../../src/core/issues.js';
 import { KeyedReducer } from '../../src/operators/keyed-map.js';
+import { naiveCounts } from '../helpers/naive-counts.js';
 
 const record = fc.oneof(
   fc.constantFrom('a', 'B', '#tag', '#a_much_longer_hashtag_of_40_characters_', 'é', ''),
@@ -17,18 +18,6 @@ const record = fc.oneof(
   fc.integer({ min: -3, max: 3 }),
   fc.array(fc.constantFrom('x', 1, 'y'), { maxLength: 3 }),
 );
-
-/** The reference: SameValueZero for primitives (−0 is output 0, as a Map keeps it), JSON text for arrays; output [first key seen, count] in first-seen order. */
-function naiveCounts(records: unknown[]): [unknown, number][] {
-  const counts = new Map<unknown, [unknown, number]>();
-  for (const r of records) {
-    const k = Array.isArray(r) ? 'json:' + JSON.stringify(r) : r;
-    const e = counts.get(k);
-    if (e) e[1]++;
-    else counts.set(k, [r === 0 ? 0 : r, 1]); // a Map key −0 is +0
-  }
-  return [...counts.values()];
-}
 
 describe('count by value (KeyedReducer short path)', () => {
   it('equals a naive count, in every pane, with the keys decoded', () => {

@@ -39,9 +39,11 @@ function jsonRecordRef(x: unknown, timeMs: number, window?: WindowBounds): strin
   return `{"time":${timeMs}${w},"value":${jsonValueRef(x)}}`;
 }
 function delimitedRecordRef(x: unknown, format: 'tsv' | 'csv', window?: WindowBounds): string {
-  const tsv = (v: unknown): string => valueText(v).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  // `undefined` is an empty field (format.ts module doc).
+  const text = (v: unknown): string => (v === undefined ? '' : valueText(v));
+  const tsv = (v: unknown): string => text(v).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
   const csv = (v: unknown): string => {
-    const s = valueText(v);
+    const s = text(v);
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const field = format === 'tsv' ? tsv : csv;

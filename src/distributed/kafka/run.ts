@@ -42,6 +42,27 @@ function kafkaFailure(e: unknown, url: LogUrl): unknown {
 }
 
 /**
+ * `call()`, tried again while it fails with a broker error (any but dstream's own: the brokers are down
+ * or unreachable), every 250 ms to 2 s; the first failure is said once on stderr, the recovery too.
+ * A stop signal meanwhile ends the process (run's handler: no job joined yet).
+ */
+async function untilReachable<T>(call: () => Promise<T>, say: (line: string) => void, brokers: string): Promise<T> {
+  let waited = false;
+  for (let n = 1; ; n++) {
+    try {
+      const r = await call();
+      if (waited) say(`dstream: the broker at ${brokers} answers`);
+      return r;
+    } catch (e) {
+      if (e instanceof DStreamError) throw e;
+      if (!waited) say(`dstream: waiting for the broker at ${brokers} (${errorText(e).slice(0, 200)}): retrying until it answers (SIGINT or SIGTERM stops)`);
+      waited = true;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 250 * n)));
+    }
+  }
+}
+
+/**
  * Runs one Kafka worker until its job is complete (`--once`) or it is stopped
  * (SIGTERM/SIGINT: the running step commits, the groups are left; a SIGINT after it: exit 130).
  * @returns the exit code.
@@ -74,16 +95,24 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const fresh = { keyPartitions: s.keyPartitions ?? s.defaultKeyPartitions, pipeline: jobPipelineText(s.description, s.batchIntervalMs), output: s.to.name, once: s.once };
-    // A state job outputs its table once, at the end: it needs an end (--once), checked before the job is created.
-    if (s.units.updateState && !s.once && !(await readJob(log, job))?.endOffsets) {
-      throw new ConfigError(`--update-state-by-key: job '${job}' would read live input; distributed, it runs on a job created with --once (input up to the end offsets of its creation), whose table it outputs once at the end, as a local run of a file does`);
+    // A state job on live input outputs each batch's changed keys (state-unit.ts): checked before the job is created.
+    const reachable = <T>(call: () => Promise<T>) => untilReachable(call, say, (s.from.brokers ?? []).join(','));
+    const live = s.units.updateState !== undefined && !s.once && !(await reachable(() => readJob(log, job)))?.endOffsets;
+    if (live && !Number.isFinite(s.units.updateState!.batchLines)) {
+      throw new ConfigError(`--update-state-by-key: job '${job}' reads live input, so it needs --max-records-per-batch N (a batch is N lines of the topic; without it the whole input is one batch, which live input never ends)`);
     }
-    let meta = await openJob(log, job, fresh);
+    if (s.units.updateState && !live && s.description.outputMode === 'update') {
+      throw new ConfigError(`--output-mode update: job '${job}' ends (--once), so --update-state-by-key outputs its whole table once at the end (complete); each batch's changed keys (update) are for live input, a job created without --once`);
+    }
+    if (live && s.description.outputMode === 'complete') {
+      throw new ConfigError(`--output-mode complete: job '${job}' reads live input, so --update-state-by-key outputs each batch's changed keys (--output-mode update); the whole table once at the end needs a job created with --once`);
+    }
+    let meta = await reachable(() => openJob(log, job, fresh));
     if (meta === null) {
       say(`dstream: waiting for topic '${s.from.name}' (create it with kafka-topics.sh --create --topic ${s.from.name} --partitions N)`);
       while (meta === null) {
         await new Promise((r) => setTimeout(r, 1000));
-        meta = await openJob(log, job, fresh);
+        meta = await reachable(() => openJob(log, job, fresh));
       }
     }
     const what = `job '${job}' on topic '${s.from.name}'`;
@@ -98,7 +127,7 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
     if (meta.input !== s.from.name) throw new ConfigError(`${what} reads '${meta.input}', not '${s.from.name}'`);
     if (s.once && meta.endOffsets === null) throw new ConfigError(`--once: ${what} was created without --once (it has no end); drop --once, or start over with dstream job reset`);
     const fault = /^(stall|pause)-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
-    const units = { ...s.units, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions };
+    const units = { ...s.units, inputPartitions: meta.inputPartitions, keyPartitions: meta.keyPartitions, updateState: s.units.updateState && { ...s.units.updateState, live: meta.endOffsets === null } };
     say(`dstream: worker ${s.worker} joined ${what} (${meta.inputPartitions} input partitions, ${meta.keyPartitions} key partitions${meta.endOffsets ? ', ends at the offsets noted at creation' : ''})`);
     w = new KafkaWorker(log, units, {
       job, meta, worker: s.worker, sessionTimeoutMs: s.sessionTimeoutMs, batchRecords: s.batchRecords ?? 20_000, pollMs: 100,

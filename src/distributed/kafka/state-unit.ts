@@ -19,6 +19,14 @@
  * table is written to the output topic (in key order, `[b, b, record, b ·
  * batch]` with b the batches closed, as `dstream cat` expects of a state
  * job) followed by a progress record saying the key partition is done.
+ *
+ * On live input (a job created without `--once`, `UpdateStateSettings.live`)
+ * no partition ends: each step that closes batches writes, in its
+ * transaction, the keys each closed batch b changed, `[b+1, b+1, record,
+ * (b+1) · batch]` in key order (Spark's state after every batch, as a local
+ * `--output-mode update` prints it), then a progress record with the batches
+ * closed, so `dstream cat` prints batch by batch and a key's last row is its
+ * state after the last batch closed.
  */
 import { encodeState } from '../../checkpoint/codec.js';
 import { StateCollector } from '../state-stage.js';
@@ -143,12 +151,21 @@ export class StateKeyUnit {
       this.sources.set(m.s, { seq: m.o, eof: m.e, idle: false, watermarkMs: m.w });
       this.table.apply(m.d, String(r.offset));
     }
-    const done = this.table.closeDue(this.sources, this.ctx.inputPartitions);
+    const u = this.ctx.updateState!;
     const messages: OutMessage[] = [];
+    const target = this.partition % outputPartitions;
+    const before = this.table.closed;
+    // Live input: each closed batch b, the keys it changed ([b+1, b+1, record, (b+1) · batch], as the table at the end).
+    const done = this.table.closeDue(this.sources, this.ctx.inputPartitions, u.live ? (b, changed) => {
+      for (const rec of changed) messages.push({ topic: output, partition: target, key: null, value: JSON.stringify([b + 1, b + 1, encodeState(rec), (b + 1) * u.batchIntervalMs]) });
+    } : undefined);
+    if (u.live && this.table.closed > before) {
+      this.rows += messages.length;
+      messages.push({ topic: output, partition: target, key: PROGRESS_KEY, value: JSON.stringify(progressRecord(this.partition, this.ctx.keyPartitions, this.table.closed)) });
+    }
     if (done && !this.done) {
-      const target = this.partition % outputPartitions;
       const b = this.table.closed;
-      const batchMs = b * this.ctx.updateState!.batchIntervalMs;
+      const batchMs = b * u.batchIntervalMs;
       if (b > 0) for (const rec of this.table.records()) messages.push({ topic: output, partition: target, key: null, value: JSON.stringify([b, b, encodeState(rec), batchMs]) });
       this.rows += messages.length;
       messages.push({ topic: output, partition: target, key: PROGRESS_KEY, value: JSON.stringify(progressRecord(this.partition, this.ctx.keyPartitions, Infinity)) });

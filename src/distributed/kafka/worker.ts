@@ -116,7 +116,7 @@ export class KafkaWorker {
    */
   async run(): Promise<void> {
     const { held } = this;
-    this.outputPartitions = (await this.log.partitions(this.o.meta.output)) ?? 1;
+    let outputKnown = false;
     /** Fetch requests sent before the round: a round without progress that fetched waits in the next round's reads. */
     let fetches = 0;
     /** After a round without progress the reads wait up to pollMs for records (long poll) instead of a sleep. */
@@ -124,7 +124,12 @@ export class KafkaWorker {
     /** When the changelog was last read for the exit rule (ms): at most every 500 ms. */
     let lastCheck = -Infinity;
     await this.loop.run({
-      rebalance: () => {
+      rebalance: async () => {
+        // In the loop, so a broker that is down is retried as every other call (failed: "kafka error (retrying)").
+        if (!outputKnown) {
+          this.outputPartitions = (await this.log.partitions(this.o.meta.output)) ?? 1;
+          outputKnown = true;
+        }
         fetches = this.log.fetches;
         return held.rebalance(this.s1, this.s2);
       },
