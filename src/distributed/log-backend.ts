@@ -13,23 +13,26 @@
  *   every lease/3:   job.heartbeat(worker, leaseMs, held)  → lost units
  *   every batch:     job.assign(worker, leaseMs, held)     → lost, revoke, granted (with epochs)
  *   stage 1, input partition P (unit `s1:P`):
- *     stage1State(P) → planStage1(seq, from, to) → readInput… → commitStage1   (one atomic step:
- *     partials to every key partition + input offset; Kafka: one transaction, exactly-once v2)
+ *     stage1State(P) → planStage1(seq, from, to) → readInput… → the unit computes its step
+ *     (partials to every key partition + input offset)
  *     backend.trimInput(P) now and then (retention: what every job has committed)
  *   stage 2, key partition Q (unit `s2:Q`):
- *     stage2State(Q) → readStage2(Q, after) → commitStage2   (one atomic step: output rows +
- *     offset + progress); a new owner replays from `rebuild` (Kafka: repartition topic or a
- *     compacted changelog), or takes a graceful hand-over snapshot.
+ *     stage2State(Q) → readStage2(Q, after) → the unit computes its step (output rows + offset +
+ *     progress); a new owner replays from `rebuild` (Kafka: repartition topic or a compacted
+ *     changelog), or takes a graceful hand-over snapshot.
+ *   every round:     job.commit(worker, steps)              → each step committed atomically and
+ *                    fenced (Redis: one script per unit; Kafka: one transaction per stage,
+ *                    exactly-once v2); each unit adopts its step once it is in
  *   a worker is done when every stage1State is eof and every stage2State done.
+ *   `job status` is job.status() (Redis: meta(), leases() and the stage states); `job reset` is job.reset();
+ *   `topic delete` is deleteTopic(); `dstream cat` reads outputInfo() and readOutput() (entries
+ *   tagged with their key partition and how far it has closed, merged in cat.ts).
  *
  * What a unit computes is the same on both logs: stage 1 `InputRun` (input-run.ts: operators,
  * event time, lateness, map-side combine; its issues wait for the commit in batch-issues.ts),
  * stage 2 `KeyPanes` (key-panes.ts: sources' progress, partials merged, windows closed at the
- * minimum watermark, `--top`). The units around them (reading, planning, committing, rebuilding)
- * are still per log: stage1.ts/stage2.ts over `JobLog`, kafka/units.ts and kafka/held.ts/step.ts.
- *   `job status` is job.status() (Redis: meta(), leases() and the stage states); `job reset` is job.reset();
- *   `topic delete` is deleteTopic(); `dstream cat` reads outputInfo() and readOutput() (entries
- *   tagged with their key partition and how far it has closed, merged in cat.ts).
+ * minimum watermark, `--top`). The units around them (reading, planning, rebuilding) are still per
+ * log: stage1.ts/stage2.ts over `JobLog`, kafka/units.ts with kafka/held.ts and step.ts.
  *
  * Fencing: every plan/commit/hand-over carries the unit's epoch (Redis: lease epoch;
  * Kafka: group generation + producer epoch) and answers 'fenced' once another worker
@@ -59,6 +62,14 @@ export function compareOffsets(a: string, b: string): number {
 
 /** A unit this worker holds, with the epoch it was granted at. */
 export type Held = [UnitId, number];
+
+/**
+ * One unit's step as its unit computed it, for the log to commit (`JobLog.commit`): atomically and
+ * fenced by the epoch the unit was granted at.
+ */
+export type UnitCommit =
+  | { unit: UnitId; epoch: number; stage1: Stage1Commit }
+  | { unit: UnitId; epoch: number; q: number; stage2: Stage2Commit; output: string };
 
 /** The answer to `assign`: drop `lost`, act on `revoke` (hand over, `release`), then open `granted`. */
 export interface Assignment {
@@ -193,11 +204,18 @@ export interface JobLog extends JobAdmin {
   /** Leases and live members with their expiry (epoch ms), for `job status`. */
   leases(): Promise<{ leases: LeaseView[]; members: Record<string, number>; nowMs: number }>;
 
+  /**
+   * Commits the steps the units of `worker` computed, each atomically and fenced by its epoch; how they
+   * are grouped is the log's (Redis: one script per unit, sent together).
+   * @returns each step's outcome, in the order of `steps`.
+   */
+  commit(worker: string, steps: UnitCommit[]): Promise<CommitResult[]>;
+
   // ---- stage 1: input partitions ----
   stage1State(p: number): Promise<Stage1State>;
   /** Write-ahead of a batch's offset range; returns the lateness floor (epoch ms), or why not. */
   planStage1(worker: string, epoch: number, p: number, seq: number, from: string, to: string, keyPartitions: number): Promise<number | 'fenced' | 'stale'>;
-  /** Atomically: one message to every key partition, then the input offset. */
+  /** Atomically: one message to every key partition, then the input offset (a `commit` of one step). */
   commitStage1(worker: string, epoch: number, c: Stage1Commit): Promise<CommitResult>;
 
   // ---- stage 2: key partitions ----

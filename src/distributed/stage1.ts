@@ -7,9 +7,10 @@
  *    against the partition's running maximum, and a map-side combine per
  *    (key, pane) (`InputRun`, input-run.ts: the same computation as a Kafka
  *    input partition's);
- * 3. commit — one Lua script, fenced by the lease epoch: one packed message
- *    (source, batch seq, watermark, eof, idle, partials) to every key
- *    partition, then the new offset.
+ * 3. commit — by the worker, with its other units' steps (`JobLog.commit`;
+ *    Redis: one Lua script per unit, fenced by the lease epoch): one packed
+ *    message (source, batch seq, watermark, eof, idle, partials) to every key
+ *    partition, then the new offset; the unit adopts the batch once it is in.
  *
  * With an idle timeout, a partition that has had no input for that long
  * (processing time) commits an *idle* message, so that key partitions stop
@@ -19,7 +20,7 @@
  */
 import type { Stage1Commit, Stage1State } from './backend.js';
 import { InputRun } from './input-run.js';
-import { committed, type JobContext } from './job-context.js';
+import { committed, type JobContext, type PreparedStep } from './job-context.js';
 
 /** Longest stretch (ms) of computing before the event loop gets a turn (one entry, ≤ 64 KiB of lines, is the unit). */
 const SLICE_MS = 50;
@@ -84,13 +85,14 @@ export class Stage1Unit {
   }
 
   /**
-   * One batch, if there is input (or an idle message, if due).
-   * @returns true when something was committed.
+   * Computes one batch, if there is input (or an idle message, if due), for the worker to commit
+   * (`JobLog.commit`); its planned offset range is logged first (write-ahead).
+   * @returns the step, or null when there is nothing to commit.
    * @throws FencedError when the lease was lost.
    */
-  async step(): Promise<boolean> {
+  async prepare(): Promise<PreparedStep | null> {
     const { ctx, state, partition: p } = this;
-    if (state.eof) return false;
+    if (state.eof) return null;
     const seq = state.seq + 1;
     let entries;
     let floorMs: number;
@@ -100,9 +102,12 @@ export class Stage1Unit {
       ctx.say(`dstream: input partition ${p}: replaying batch ${seq} (${entries.length} entries) planned by its previous owner`);
     } else {
       entries = await ctx.backend.readInput(p, state.offset, ctx.batchEntries);
-      if (entries.length === 0) return this.maybeIdle(seq);
+      if (entries.length === 0) return this.idleStep(seq);
       const r = await ctx.log.planStage1(ctx.worker, this.epoch, p, seq, entries[0]!.id, entries[entries.length - 1]!.id, ctx.keyPartitions);
-      if (typeof r !== 'number') return committed(r, this); // fenced: throws; stale: reloaded, nothing committed
+      if (typeof r !== 'number') {
+        await committed(r, this); // fenced: throws; stale: the state moved on, reloaded
+        return null;
+      }
       floorMs = r;
     }
     this.lastInputMs = ctx.now();
@@ -142,19 +147,21 @@ export class Stage1Unit {
     // A stateless job: the rows go to the output in this commit, tagged with how many lines are final.
     if (ctx.stateless) Object.assign(commit, { payloads: [], rows: { output: ctx.output, closed: eof ? Infinity : state.lines + lines, packs: r1.out } });
     ctx.beforeCommit?.(++commits);
-    const r = await ctx.log.commitStage1(ctx.worker, this.epoch, commit);
-    if (!(await committed(r, this))) return false;
-    Object.assign(state, { seq, offset, maxEventTimeMs: max, floorMs, eof, idle: false, plan: undefined });
-    if (eof && (await ctx.backend.readInput(p, offset, 1)).length > 0) {
-      ctx.say(`dstream: input partition ${p} has entries after its end-of-input marker; they are ignored (published after the input ended?)`);
-    }
-    state.lines += lines;
-    const warning = run.lateWarning();
-    if (warning) ctx.onWarning?.(warning, 'late-fraction');
-    for (const i of run.issues.pending) ctx.onIssue(i);
-    run.issues.begin();
-    await this.trim();
-    return true;
+    return {
+      commit: { unit: this.unit, epoch: this.epoch, stage1: commit },
+      adopt: async () => {
+        Object.assign(state, { seq, offset, maxEventTimeMs: max, floorMs, eof, idle: false, plan: undefined });
+        if (eof && (await ctx.backend.readInput(p, offset, 1)).length > 0) {
+          ctx.say(`dstream: input partition ${p} has entries after its end-of-input marker; they are ignored (published after the input ended?)`);
+        }
+        state.lines += lines;
+        const warning = run.lateWarning();
+        if (warning) ctx.onWarning?.(warning, 'late-fraction');
+        for (const i of run.issues.pending) ctx.onIssue(i);
+        run.issues.begin();
+        await this.trim();
+      },
+    };
   }
 
   /**
@@ -168,19 +175,22 @@ export class Stage1Unit {
     await this.ctx.backend.trimInput(this.partition).catch(() => undefined);
   }
 
-  /** Commits an idle message when the partition has had no input for the idle timeout. */
-  private async maybeIdle(seq: number): Promise<boolean> {
+  /** An idle message, when the partition has had no input for the idle timeout; else null. */
+  private idleStep(seq: number): PreparedStep | null {
     const { ctx, state } = this;
-    if (ctx.idleTimeoutMs === null || state.idle || ctx.now() - this.lastInputMs < ctx.idleTimeoutMs) return false;
-    const r = await ctx.log.commitStage1(ctx.worker, this.epoch, {
+    if (ctx.idleTimeoutMs === null || state.idle || ctx.now() - this.lastInputMs < ctx.idleTimeoutMs) return null;
+    const stage1: Stage1Commit = {
       partition: this.partition, seq, offset: state.offset, maxEventTimeMs: state.maxEventTimeMs,
       watermarkMs: state.maxEventTimeMs - ctx.watermarkDelayMs, eof: false, idle: true, floorMs: state.floorMs,
       lines: 0, late: 0, entries: 0, payloads: new Array<string>(ctx.keyPartitions).fill(''),
-    });
-    if (!(await committed(r, this))) return false;
-    state.seq = seq;
-    state.idle = true;
-    ctx.say(`dstream: input partition ${this.partition} idle for ${ctx.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);
-    return true;
+    };
+    return {
+      commit: { unit: this.unit, epoch: this.epoch, stage1 },
+      adopt: async () => {
+        state.seq = seq;
+        state.idle = true;
+        ctx.say(`dstream: input partition ${this.partition} idle for ${ctx.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);
+      },
+    };
   }
 }

@@ -4,8 +4,9 @@
  * newer than the last applied from that source (idempotent re-emission),
  * merges the partials and closes every window the **minimum** watermark over
  * the input partitions has passed (`KeyPanes`, key-panes.ts: the same window
- * algebra as a Kafka key partition's), and commits the closed rows,
- * its offset, its progress and its rebuild point in one fenced Lua script.
+ * algebra as a Kafka key partition's), and hands the worker the closed rows,
+ * its offset, its progress and its rebuild point to commit in one step
+ * (`JobLog.commit`; Redis: one fenced Lua script).
  *
  * No per-key state is written to the server on the hot path: a new owner
  * rebuilds the open windows by replaying its input stream from the recorded
@@ -14,8 +15,8 @@
  * windows, so the next owner starts without a replay.
  */
 import { decodeState, encodeState } from '../checkpoint/codec.js';
-import type { Stage2Message } from './backend.js';
-import { committed, type JobContext } from './job-context.js';
+import type { Stage2Commit, Stage2Message } from './backend.js';
+import type { JobContext, PreparedStep } from './job-context.js';
 import { KeyPanes, sourcesOf } from './key-panes.js';
 import { ORIGIN, type JobLog } from './log-backend.js';
 import type { PaneTable } from './pane-table.js';
@@ -91,29 +92,32 @@ export class Stage2Unit {
   }
 
   /**
-   * Applies new messages and closes windows.
-   * @returns true when something was committed.
-   * @throws FencedError when the lease was lost.
+   * Applies new messages and closes windows, for the worker to commit (`JobLog.commit`). The panes move
+   * on at once: a step that is not committed is followed by `open` again (the worker's rule).
+   * @returns the step, or null when there is nothing to commit.
    */
-  async step(): Promise<boolean> {
+  async prepare(): Promise<PreparedStep | null> {
     const { ctx, panes } = this;
-    if (this.doneFlag) return false;
+    if (this.doneFlag) return null;
     const msgs = await ctx.log.readStage2(this.partition, this.offset, MESSAGES_PER_STEP);
-    if (msgs.length === 0) return false;
+    if (msgs.length === 0) return null;
     let late = 0;
     for (const m of msgs) late += panes.receive(m, m.id) ?? 0;
     const { windows, watermarkMs, done } = panes.close();
     const { packs, rows } = packRows(windows);
     const last = msgs[msgs.length - 1]!.id;
-    const r = await ctx.log.commitStage2(ctx.worker, this.epoch, this.partition, {
+    const stage2: Stage2Commit = {
       prevOffset: this.offset, offset: last, rebuild: panes.table.rebuildPoint(last),
       sources: JSON.stringify(panes.storedSources()), sealedMs: panes.table.lastClosedEndMs, done, rowsAdded: rows, lateAdded: late, rowPacks: packs,
       closedMs: watermarkMs - ctx.allowedLatenessMs,
-    }, ctx.output);
-    if (!(await committed(r, this))) return false;
-    this.offset = last;
-    this.doneFlag = done;
-    if (late > 0) ctx.say(`dstream: key partition ${this.partition}: ${late} partial aggregates arrived after their windows closed (late; dropped)`);
-    return true;
+    };
+    return {
+      commit: { unit: this.unit, epoch: this.epoch, q: this.partition, stage2, output: ctx.output },
+      adopt: async () => {
+        this.offset = last;
+        this.doneFlag = done;
+        if (late > 0) ctx.say(`dstream: key partition ${this.partition}: ${late} partial aggregates arrived after their windows closed (late; dropped)`);
+      },
+    };
   }
 }

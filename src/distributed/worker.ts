@@ -9,7 +9,8 @@
  * (membership and lease renewal, on a timer); at each batch boundary, rebalance to a fair share per stage (live
  * members sorted by id; the first `units mod members` take one more), free
  * surplus units (only here, so always right after a commit), then run one
- * step of every held unit. A stop request (SIGTERM) lets the running step
+ * step of every held unit: the units compute their steps, the log commits
+ * them (`JobLog.commit`), each unit adopts its own once it is in. A stop request (SIGTERM) lets the running step
  * commit, then hands every unit over at once (key partitions store their open
  * windows), so others take over without waiting for expiry or replaying. The worker exits when every input partition has
  * reached its end and every key partition has output its windows.
@@ -18,7 +19,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DStreamError } from '../core/errors.js';
 import type { UnitId } from './backend.js';
-import { FencedError, type JobContext } from './job-context.js';
+import { committed, FencedError, type JobContext, type PreparedStep } from './job-context.js';
 import { Stage1Unit } from './stage1.js';
 import { Stage2Unit } from './stage2.js';
 import { StateUnit } from './state-stage.js';
@@ -109,22 +110,38 @@ export class Worker {
     for (const u of this.units.values()) await u.open().catch(() => this.units.delete(u.unit));
   }
 
-  /** One step of every held unit (concurrently: their server round trips overlap). */
+  /**
+   * One step of every held unit: each computes its step (concurrently: their server round trips
+   * overlap), the log commits them (`JobLog.commit`), and each unit adopts its own once it is in. A
+   * state job's key units (state-stage.ts) still commit their step themselves.
+   */
   private async stepAll(): Promise<boolean> {
+    const { ctx } = this;
     const units = [...this.units.values()];
-    const results = await Promise.all(units.map(async (u) => {
-      try {
-        return await u.step();
-      } catch (e) {
-        if (e instanceof FencedError) {
-          this.units.delete(u.unit);
-          this.ctx.say(`dstream: fenced: ${describe(u.unit)} was taken over (epoch ${u.epoch} is stale); its uncommitted batch is dropped`);
-          return false;
-        }
-        throw e;
-      }
+    const steps = await Promise.all(units.map((u) => this.unlessFenced<PreparedStep | boolean | null>(u, () => (u instanceof StateUnit ? u.step() : u.prepare()))));
+    let progressed = steps.includes(true);
+    const ready: [Unit, PreparedStep][] = [];
+    steps.forEach((s, i) => s && s !== true && ready.push([units[i]!, s]));
+    if (ready.length === 0) return progressed;
+    const results = await ctx.log.commit(ctx.worker, ready.map(([, s]) => s.commit));
+    await Promise.all(ready.map(async ([u, s], i) => {
+      if (!(await this.unlessFenced(u, () => committed(results[i]!, u)))) return;
+      await s.adopt();
+      progressed = true;
     }));
-    return results.some(Boolean);
+    return progressed;
+  }
+
+  /** Runs `fn` for unit `u`; when it finds the unit fenced (taken over), drops the unit, says so, and gives false. */
+  private async unlessFenced<T>(u: Unit, fn: () => Promise<T>): Promise<T | false> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof FencedError)) throw e;
+      this.units.delete(u.unit);
+      this.ctx.say(`dstream: fenced: ${describe(u.unit)} was taken over (epoch ${u.epoch} is stale); its uncommitted batch is dropped`);
+      return false;
+    }
   }
 
   /** Gives up the units over this worker's share, then opens the units granted (see `JobLog.assign`). */

@@ -4,21 +4,22 @@
  * Stage 1, one per input partition: reads a batch of records from the
  * committed offset, runs the stateless operators, event time, per-record
  * lateness against the partition's running maximum and a map-side combine
- * per (key, pane), and yields one repartition message per key partition
+ * per (key, pane) (`InputRun`, as a Redis input partition does), and yields one repartition message per key partition
  * (`{s: input partition, o: last offset, w: watermark ms | null at the end,
  * e: end, d: packed partials}`) plus its state record for the changelog
  * (`{max, eof, lines, late}`).
  *
  * Stage 2, one per key partition: merges the partials of its repartition
- * partition into a `PaneTable`, closes every window the minimum watermark of
- * all input partitions has passed, and yields the closed rows and its state
+ * partition and closes every window the minimum watermark of all input
+ * partitions has passed (`KeyPanes`, as a Redis key partition does), and yields the closed rows and its state
  * record (progress per input partition, end of the last closed window, the
  * open panes) for the changelog — the open panes are rebuilt from it after a
  * hand-over.
  *
  * Both only compute: the worker writes what they yield in one transaction
- * with their offsets and adopts the result (`commit`) only when the
- * transaction committed.
+ * with their offsets and adopts the result (stage 1: `commit`; stage 2:
+ * held.ts `committed`, and `refused` puts it back) only when the transaction
+ * committed.
  */
 import { decodeState, encodeState } from '../../checkpoint/codec.js';
 import { InputRun } from '../input-run.js';

@@ -2,12 +2,17 @@
  * How the Redis backend stores values: numbers as text (`inf`, `-inf`),
  * stream entries as flat field lists.
  */
-import type { InputEntry, Stage2Message } from '../backend.js';
+import type { CommitResult, InputEntry, Stage2Message } from '../backend.js';
 
 /** The registry of output streams (any topic). */
 export const OUTPUTS = 'ds:outputs';
 /** A stream entry as ioredis returns it: `[id, [field, value, …]]`. */
 export type Entry = [string, string[]];
+
+/** A fenced script's reply as a `CommitResult`. */
+export function commitResult(r: string): CommitResult {
+  return r === 'OK' ? 'ok' : r === 'FENCED' ? 'fenced' : 'stale';
+}
 
 /** A number as stored: `inf`, `-inf` or decimal. */
 export function numText(n: number): string {

@@ -24,9 +24,9 @@ import type {
   CommitResult, HeartbeatReply, JobMeta, LeaseView, Stage1Commit, Stage1State, Stage2Commit, Stage2Message, Stage2State, UnitId,
 } from '../backend.js';
 import type { JobStatus } from '../admin.js';
-import { JobGoneError, ORIGIN, type Assignment, type Held, type JobLog, type LogBackend } from '../log-backend.js';
+import { JobGoneError, ORIGIN, type Assignment, type Held, type JobLog, type LogBackend, type UnitCommit } from '../log-backend.js';
 import { plan } from './assign.js';
-import { hash, numText, OUTPUTS, range, textNum, toMessage, type Entry } from './codec.js';
+import { commitResult, hash, numText, OUTPUTS, range, textNum, toMessage, type Entry } from './codec.js';
 import { linesOutputKey, type JobKeys, type TopicKeys } from './keys.js';
 import type { Client } from './scripts.js';
 import { commitStage1, rollForward } from './stage1-commit.js';
@@ -34,10 +34,6 @@ import { missedByNewJob, type TopicInput } from './retention.js';
 
 /** The key layout of keys.ts, stored as `v` in a job's meta: jobs of the older one-slot layout are refused (and can be reset). */
 const LAYOUT = '2';
-
-function result(r: string): CommitResult {
-  return r === 'OK' ? 'ok' : r === 'FENCED' ? 'fenced' : 'stale';
-}
 
 function metaOf(m: Record<string, string>): JobMeta {
   return { inputPartitions: Number(m.p1), keyPartitions: Number(m.p2), fingerprint: m.fp ?? '', output: m.out ?? '', missedEntries: m.missed?.split(',').map(Number) };
@@ -208,6 +204,10 @@ export class RedisJob implements JobLog {
     return textNum(r, -Infinity);
   }
 
+  commit(worker: string, steps: UnitCommit[]): Promise<CommitResult[]> {
+    return Promise.all(steps.map((s) => ('stage1' in s ? this.commitStage1(worker, s.epoch, s.stage1) : this.commitStage2(worker, s.epoch, s.q, s.stage2, s.output))));
+  }
+
   async commitStage1(worker: string, epoch: number, c: Stage1Commit): Promise<CommitResult> {
     return commitStage1(this.redis, this.k, worker, epoch, c, this.b.cluster);
   }
@@ -245,13 +245,13 @@ export class RedisJob implements JobLog {
   }
 
   async commitStage2(worker: string, epoch: number, q: number, c: Stage2Commit, output: string): Promise<CommitResult> {
-    return result(await this.redis.dsS2Commit(this.k.lease(`s2:${q}`), this.k.kp(q, 's2'), this.k.kp(q, 's2in'), this.k.output(output, q), worker, epoch,
+    return commitResult(await this.redis.dsS2Commit(this.k.lease(`s2:${q}`), this.k.kp(q, 's2'), this.k.kp(q, 's2in'), this.k.output(output, q), worker, epoch,
       c.prevOffset, c.offset, c.rebuild, c.sources, numText(c.sealedMs), c.done ? 1 : 0, c.rowsAdded, c.lateAdded,
       q, numText(c.done ? Infinity : c.closedMs), c.state ?? '', ...c.rowPacks));
   }
 
   async handOverStage2(worker: string, epoch: number, q: number, offset: string, snapshot: string): Promise<CommitResult> {
-    return result(await this.redis.dsS2HandOver(this.k.lease(`s2:${q}`), this.k.kp(q, 's2'), worker, epoch, offset, snapshot));
+    return commitResult(await this.redis.dsS2HandOver(this.k.lease(`s2:${q}`), this.k.kp(q, 's2'), worker, epoch, offset, snapshot));
   }
 
   // ---- deletion ----
