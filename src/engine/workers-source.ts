@@ -6,7 +6,6 @@
 import { ConfigError } from '../core/errors.js';
 import { stoppedCoverageMessage } from '../sources/fd-line-source.js';
 import type { Source, SourceSink } from '../sources/source.js';
-import { stoppedCoverageMessage } from '../sources/fd-line-source.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import type { StreamingContext } from './context.js';
 import { GLOBAL_SENTINEL } from './map-side-combine.js';
