@@ -134,7 +134,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
         await catOutput(log, url.name, format, (s) => {
           if (out(s)) return true;
           return new Promise<void>((r) => process.stdout.once('drain', () => r()));
-        }, { follow: parsed.follow === true, stopped: () => stopped });
+        }, { follow: parsed.follow === true, stopped: () => stopped, say });
       } catch (e) {
         if (stopped) return ExitCode.OK;
         throw e;
