@@ -23,6 +23,16 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 type Say = (line: string) => void;
 
+/** Connects, a failure as the backend names it (which brokers or server did not answer; exit 1), never an internal error. */
+async function connect(log: Awaited<ReturnType<typeof openBackend>>): Promise<void> {
+  try {
+    await log.connect();
+  } catch (e) {
+    await log.close().catch(() => undefined);
+    throw log.classifyError(e);
+  }
+}
+
 const SUB_USAGE = `Usage (LOG: redis://HOST:PORT or kafka://HOST:PORT[,HOST:PORT…]):
   dstream publish LOG/TOPIC [--partitions N] [--partition-key FN] [--no-eof] [--keep-input] < lines
   dstream cat LOG/NAME [--format tsv|json|csv|text] [--follow]
@@ -88,7 +98,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     const maxText = String(parsed['max-line-bytes'] ?? DEFAULT_MAX_LINE_BYTES);
     const maxLineBytes = parseByteSize(maxText, '--max-line-bytes');
     const flushMs = parsed.flush === undefined ? 100 : parseDuration(String(parsed.flush), '--flush');
-    await log.connect();
+    await connect(log);
     try {
       const partitions = await openTopic(log, n, DEFAULT_INPUT_PARTITIONS);
       const issues = new IssueLog('skip');
@@ -120,7 +130,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
     }
     return ExitCode.OK;
   }
-  await log.connect();
+  await connect(log);
   try {
     if (cmd === 'cat') {
       let stopped = false;
@@ -134,7 +144,7 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
         await catOutput(log, url.name, format, (s) => {
           if (out(s)) return true;
           return new Promise<void>((r) => process.stdout.once('drain', () => r()));
-        }, { follow: parsed.follow === true, stopped: () => stopped });
+        }, { follow: parsed.follow === true, stopped: () => stopped, say });
       } catch (e) {
         if (stopped) return ExitCode.OK;
         throw e;

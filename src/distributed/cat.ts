@@ -124,10 +124,19 @@ export class WindowMerger {
  * Writes every final window of output stream `name` (with `follow`, then
  * waits for more until `stopped()`).
  * @returns rows written.
- * @throws DStreamError (exit 1) when no job writes to `name`.
+ * @throws DStreamError (exit 1) when no job writes to `name` (with `follow`: said once on stderr, then waited for).
  */
-export async function catOutput(log: LogBackend, name: string, format: OutputFormat, write: (s: string) => boolean | Promise<void>, o: { follow: boolean; stopped: () => boolean }): Promise<number> {
-  const info = await log.outputInfo(name);
+export async function catOutput(log: LogBackend, name: string, format: OutputFormat, write: (s: string) => boolean | Promise<void>, o: { follow: boolean; stopped: () => boolean; say?: (line: string) => void }): Promise<number> {
+  let info = await log.outputInfo(name);
+  if (info === null && o.follow) {
+    // As tail -F: a job started at the same moment creates its output a little later.
+    o.say?.(`dstream: waiting for output stream '${name}' on ${log.url.host}:${log.url.port} (a job creates it: dstream --from URL?group=JOB ... --to ${log.url.text})`);
+    while (info === null && !o.stopped()) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (!o.stopped()) info = await log.outputInfo(name);
+    }
+    if (info === null) return 0;
+  }
   if (info === null) {
     throw new DStreamError('E_LOG', 'receiving', `no output stream '${name}' on ${log.url.host}:${log.url.port} (a job creates it: dstream --from URL?group=JOB ... --to ${log.url.text})`);
   }

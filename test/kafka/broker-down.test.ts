@@ -2,12 +2,13 @@
  * A Kafka worker started while the broker is down waits for it (run.ts `untilReachable`; the output
  * topic's partition count is asked inside the worker loop, retried as every other call): stderr says
  * once that it is waiting, the broker is then started (same port, same data), and the `--once` job
- * runs to its end with the local run's rows. Every wait is for an event: the stderr line, the
+ * runs to its end with the local run's rows; then `dstream cat --follow` started before a job waits
+ * for its output. Every wait is for an event: the stderr line, the
  * broker's start script returning, the worker's exit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopic, hasJava, produceLines, SKIP_REASON, startBroker, type Broker } from './broker.js';
-import { startJob, waitingFor, whenStderr } from './procs.js';
+import { startJob, waitingFor, whenOutput, whenStderr } from './procs.js';
 import { runCli } from '../helpers/run-cli.js';
 
 if (!hasJava) console.warn(`skipping test/kafka/broker-down.test.ts: ${SKIP_REASON}`);
@@ -41,4 +42,19 @@ describe.skipIf(!hasJava)('a Kafka worker started while the broker is down', () 
     expect(cat.stdout).toBe(local.stdout);
     expect(cat.stdout.split('\n')).toHaveLength(LINES.filter((l) => l.endsWith('x')).length + 1);
   }, 300_000);
+
+  it('dstream cat --follow started before the job waits for its output, saying so once, then prints its rows (as on Redis: test/distributed/cat-follow-wait.test.ts)', async () => {
+    const ops = ['--filter', 'l => l.endsWith("xxx")'];
+    const cat = startJob(['cat', `kafka://${broker.address}/out2`, '--follow']);
+    waitingFor('cat to say it waits for the output stream');
+    await whenStderr(cat, /^dstream: waiting for output stream 'out2' on 127\.0\.0\.1:\d+ \(a job creates it/m);
+    const w = startJob(['--from', `kafka://${broker.address}/in?group=follow`, ...ops, '--once', '--to', `kafka://${broker.address}/out2`]);
+    expect(await w.exit, w.stderr).toEqual({ code: 0, signal: null });
+    const local = await runCli([...ops, '--format', 'tsv'], LINES.join('\n') + '\n');
+    waitingFor('cat to print the job\'s rows');
+    await whenOutput(cat, (s) => s === local.stdout);
+    cat.child.kill('SIGTERM');
+    expect(await cat.exit, cat.stderr).toEqual({ code: 0, signal: null });
+    expect(cat.stderr.match(/waiting for output stream/g)).toHaveLength(1);
+  }, 120_000);
 });
