@@ -189,7 +189,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   } else {
     const fmt = options.format ?? (sink instanceof KafkaOutput ? 'json' : 'text');
     result.output((everyBatch) => {
-      const f = new FormatSink(sink, { format: fmt, printLimit: limit, header: options.header && (() => !(fileOut && Number(fileOut.position()) > 0)), everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs });
+      const f = new FormatSink(sink, { format: fmt, printLimit: limit, header: options.header && (() => !(fileOut && Number(fileOut.position()) > 0)), everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs, warn: (m) => errLine(`dstream: ${m}`) });
       recordsOut = () => f.recordsOut;
       return f;
     });

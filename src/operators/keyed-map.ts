@@ -60,9 +60,13 @@ export class KeyCodec {
     this.objects.clear();
     for (const [k, v] of data) this.objects.set(k, v);
   }
-  /** The record key of a map key. */
+  /**
+   * The record key of a map key. A string key that merely starts like an encoded object (a line
+   * beginning with NUL + `obj:`) is itself: only texts this codec encoded are objects. (A string equal
+   * to the exact encoding of an object key also seen still groups with that object.)
+   */
   decode(key: unknown): unknown {
-    return typeof key === 'string' && key.startsWith(OBJ) ? this.objects.get(key) : key;
+    return typeof key === 'string' && key.startsWith(OBJ) ? (this.objects.get(key) ?? key) : key;
   }
 }
 

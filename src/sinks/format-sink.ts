@@ -20,7 +20,7 @@
  */
 import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
 import type { StreamNode } from '../core/node.js';
-import { columnsOf, columnsRecord, DAY_MS, delimitedRecord, frameHeader, headerLine, ISO_END_MS, isoTime, jsonRecord, numberText, textRecord, type Columns, type OutputFormat } from './format.js';
+import { columnsOf, columnsRecord, DAY_MS, fieldsOutside, delimitedRecord, frameHeader, headerLine, ISO_END_MS, isoTime, jsonRecord, numberText, textRecord, type Columns, type OutputFormat } from './format.js';
 import type { Output } from './output.js';
 import { asciiBytes, CSV_SPECIAL, delimitedRow, jsonRow, rowRoom, TSV_SPECIAL, type RowBytes } from './row-bytes.js';
 import { isSink } from './sink.js';
@@ -80,6 +80,8 @@ export interface FormatSinkOptions {
   everyBatch: boolean;
   /** The batch time of records received now (json lines carry it). */
   currentBatchTimeMs: () => Millis;
+  /** tsv/csv with `header`: told (a stderr line) when a record has a field outside the header, once per field. */
+  warn?: (message: string) => void;
 }
 
 /** Formats records to an `Output` (see module doc). */
@@ -92,6 +94,9 @@ export class FormatSink implements StreamNode {
   /** Unlimited text: the frame header of the batch has been written. */
   private batchOpen = false;
   private columns: Columns | null = null;
+  /** `--header`: output records that had fields outside the header, and the field names already told. */
+  recordsWithFieldsOutside = 0;
+  private readonly toldOutside = new Set<string>();
   /** Records output so far (progress and metrics). */
   recordsOut = 0;
   /** json/tsv/csv without a header into an output with `rowBytes`: rows are formatted as bytes (row-bytes.ts). */
@@ -138,8 +143,20 @@ export class FormatSink implements StreamNode {
         const h = this.o.header;
         if (h === true || (typeof h === 'function' && h())) this.out.write(headerLine(this.columns, f) + '\n');
       }
+      const outside = fieldsOutside(value, this.columns);
+      if (outside) this.fieldsOutside(outside);
       this.out.write(columnsRecord(value, f, w, this.columns) + '\n');
     } else this.out.write(delimitedRecord(value, f, w) + '\n');
+  }
+
+  /** Fields outside the header (its columns are the first record's fields): their values are not written; said once per field. */
+  private fieldsOutside(names: string[]): void {
+    this.recordsWithFieldsOutside++;
+    for (const n of names) {
+      if (this.toldOutside.has(n)) continue;
+      this.toldOutside.add(n);
+      this.o.warn?.(`--header: output record ${this.recordsOut} has field ${JSON.stringify(n)}, which is not a column of the header (the first record's fields: ${this.columns!.fields!.map((f) => JSON.stringify(f)).join(', ')}); its values are not written (--format json keeps every field)`);
+    }
   }
 
   /**

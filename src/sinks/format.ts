@@ -239,6 +239,14 @@ export function headerLine(c: Columns, format: 'tsv' | 'csv'): string {
   return c.names.map(field).join(format === 'tsv' ? '\t' : ',');
 }
 
+/** The fields of object record `x` that are not columns of `c` (fields from the first record), or null when none are. */
+export function fieldsOutside(x: unknown, c: Columns): string[] | null {
+  if (!c.fields || !plainObject(x)) return null;
+  let out: string[] | null = null;
+  for (const k in x) if (x[k] !== undefined && !c.fields.includes(k)) (out ??= []).push(k);
+  return out;
+}
+
 /** One row under `--header` (without the newline): window start and end, then the record's columns. */
 export function columnsRecord(x: unknown, format: 'tsv' | 'csv', window: WindowBounds | undefined, c: Columns): string {
   const sep = format === 'tsv' ? '\t' : ',';
