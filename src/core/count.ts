@@ -36,17 +36,25 @@ export function parseCount(text: unknown, flag: string, min = 1, max = Number.MA
   return n;
 }
 
+/** `bytes.parse` of a size with a unit, or NaN when it is not a whole number of bytes (`1.9b`, `1.1kb`: the package rounds down). */
+function wholeBytes(s: string): number {
+  const n = bytes.parse(s) ?? NaN;
+  const [, num = '', unit = ''] = /^([\d.]+)\s*(\w+)$/.exec(s) ?? [];
+  const exact = Number(num) * 1024 ** ['b', 'kb', 'mb', 'gb', 'tb', 'pb'].indexOf(unit.toLowerCase());
+  return exact === n ? n : NaN;
+}
+
 /** A size with a unit: `64KB`, `1.5mb` (the units of the `bytes` package, 1 KB = 1024 bytes). */
 const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb|tb|pb)$/i;
 
 /**
  * Reads a size in bytes: digits (`65536`) or a number with a unit (`64KB`, `16MB`).
- * @returns a whole number of bytes, at least 1 and at most 2^53 − 1.
+ * @returns a whole number of bytes, at least 1 and at most 2^53 − 1 (`1.9b`, `1.1kb`, not whole, are refused).
  * @throws ConfigError `--max-line-bytes: '1e3' is not a positive size (bytes, or with a unit: 64KB, 16MB)`.
  */
 export function parseByteSize(text: unknown, flag: string): number {
   const s = String(text);
-  const n = DIGITS.test(s) ? Number(s) : SIZE.test(s) ? bytes.parse(s) ?? NaN : NaN;
+  const n = DIGITS.test(s) ? Number(s) : SIZE.test(s) ? wholeBytes(s) : NaN;
   if (n > Number.MAX_SAFE_INTEGER) throw new ConfigError(`${flag}: '${s}' is too large: at most ${Number.MAX_SAFE_INTEGER} bytes`);
   if (!(Number.isSafeInteger(n) && n >= 1)) throw new ConfigError(`${flag}: '${s}' is not a positive size (bytes, or with a unit: 64KB, 16MB)`);
   return n;
