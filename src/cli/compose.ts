@@ -111,7 +111,6 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   };
   const auto = autoThreads(options, { checkpoint: store !== null, stdinSize: stdinIsFile() ? fstatSync(0).size : undefined });
   const workers = auto.threads;
-  if (typeof options.workers === 'number' && workers !== options.workers && auto.why) settings.note!(auto.why);
   if (options.verbose && typeof options.workers !== 'number') errLine(`dstream: --workers auto: ${workers} thread${workers === 1 ? '' : 's'}${auto.why ? ` (${auto.why})` : ''}`, 'info');
   if (workers > 1) {
     checkWorkerInput(options.sources, {

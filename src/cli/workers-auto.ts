@@ -46,8 +46,9 @@ export function workerThreads(o: CliOptions, ctx: { checkpoint: boolean; stdinSi
 /** `workerThreads`, with why `auto` chose one thread (for `--verbose`; undefined when it did not, or `--workers N` was given). */
 export function autoThreads(o: CliOptions, ctx: { checkpoint: boolean; stdinSize: number | undefined; cores?: number }): { threads: number; why?: string } {
   if (typeof o.workers === 'number') {
-    // A file under /proc or /sys says 0 bytes whatever it holds: threads splitting 0 bytes would read nothing.
-    if (o.workers > 1 && ctx.stdinSize === 0) return { threads: 1, why: `--workers ${o.workers}: stdin is a file whose size is 0 bytes (empty, or one whose length its file system does not tell, as under /proc): it is read in one thread` };
+    // A file under /proc says 0 bytes whatever it holds: threads splitting 0 bytes would read nothing. One
+    // thread reads it to its end (an empty file gives the same output either way, so nothing is said).
+    if (o.workers > 1 && ctx.stdinSize === 0) return { threads: 1 };
     return { threads: o.workers };
   }
   const one = (why: string) => ({ threads: 1, why });
