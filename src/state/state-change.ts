@@ -9,6 +9,12 @@
  *
  * Primitives cannot be mutated and are compared with SameValueZero (NaN equals
  * NaN, 0 equals -0), so the common state — a number — costs no encoding.
+ *
+ * Cost, only under `update` (and a bounded run's table), only for keys without
+ * values holding an object: two encodings per key per batch. Measured: 200,000
+ * lines over 50,000 keys with `{ n }` states, 10 batches of 20,000 lines
+ * (30,000 keys without values each), CPU 0.41–0.50 s before (`!==`), 0.59–0.66 s
+ * after, same output (loaded 2-core VM).
  */
 import { encodeState } from '../checkpoint/codec.js';
 
