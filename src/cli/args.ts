@@ -220,10 +220,6 @@ function parseConfigured(cliArgv: string[], env: NodeJS.ProcessEnv, cfg: Configu
     return { kind: 'done' };
   }
   if (parsed.help || parsed.version) return { kind: 'done' };
-  if (parsed['print-config']) {
-    process.stdout.write(printConfig(Object.fromEntries(KNOWN_FLAGS.map((k) => [k, single(parsed[k])])), cfg.sources, KNOWN_FLAGS, COUNT_SETTINGS));
-    return { kind: 'done' };
-  }
   const positional = ((parsed._ as unknown[]) ?? []).filter((p) => p !== '-'); // a lone '-' is stdin
   if (positional.length > 0) throw new ConfigError(unexpectedArgumentMessage(cliArgv, positional, OPERATOR_FLAGS, freshStdoutFile()));
   const cutArrow = cutArrowMessage(cliArgv, OPERATOR_FLAGS, freshStdoutFile());
@@ -242,7 +238,7 @@ function parseConfigured(cliArgv: string[], env: NodeJS.ProcessEnv, cfg: Configu
   const year = single(parsed.year) === undefined ? undefined : parseCount(single(parsed.year), '--year', 0, 9999);
   const maxKeysText = single(parsed['max-keys']);
   const maxKeys = maxKeysText === undefined ? undefined : parseCount(maxKeysText, '--max-keys');
-  return {
+  const run: ParseResult = {
     kind: 'run',
     options: {
       batchIntervalMs: parseDuration(String(single(parsed.batch)), '--batch'),
@@ -277,4 +273,10 @@ function parseConfigured(cliArgv: string[], env: NodeJS.ProcessEnv, cfg: Configu
       distributed: readDistributedOptions(parsed),
     },
   };
+  // --print-config after every check: it shows only settings a run would take.
+  if (parsed['print-config']) {
+    process.stdout.write(printConfig(Object.fromEntries(KNOWN_FLAGS.map((k) => [k, single(parsed[k])])), cfg.sources, KNOWN_FLAGS, COUNT_SETTINGS));
+    return { kind: 'done' };
+  }
+  return run;
 }

@@ -65,6 +65,18 @@ describe('--print-config', () => {
   });
 });
 
+describe('--print-config checks the settings first', () => {
+  it('refuses what a run would refuse (exit 2, one line), and prints nothing', async () => {
+    const r = await withConfig('{"max-records-per-batch": 1e3}', ['--print-config']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`dstream: --config ${r.file}: max-records-per-batch: '1e3' is not a positive integer\n`);
+    expect(r.code).toBe(2);
+    const flag = await runCli(['--max-records-per-batch', '1e3', '--print-config']);
+    expect(flag.stderr).toBe("dstream: --max-records-per-batch: '1e3' is not a positive integer\n");
+    expect(flag.code).toBe(2);
+  });
+});
+
 describe('topk:N and --top N: one grammar', () => {
   const input = 'k a\nk b\nk a\nj c\n';
   const pairs = ['--once', '--map', 'l => l.split(" ")', '--format', 'json'];
