@@ -119,8 +119,11 @@ export class FormatSink implements StreamNode {
 
   record(value: unknown): void {
     this.recordsOut++;
-    // A [key, value] pair whose key json/tsv/csv cannot write as itself: said once per kind (key-loss.ts).
-    if (this.o.format !== 'text' && Array.isArray(value) && value.length === 2 && typeof value[0] !== 'string' && typeof value[0] !== 'object') this.checkKey(value[0]);
+    // A [key, value] pair whose key json/tsv/csv cannot write as itself, or an object key grouped with others of the same JSON text: said once per kind (key-loss.ts).
+    if (Array.isArray(value) && value.length === 2) {
+      const k: unknown = value[0];
+      if (typeof k === 'object' ? k !== null : typeof k !== 'string' && this.o.format !== 'text') this.checkKey(k);
+    }
     if (this.bytes) {
       const b = this.out.rowBytes!();
       if (b !== null) this.byteRow(b, value);
@@ -158,9 +161,13 @@ export class FormatSink implements StreamNode {
   private checkKey(key: unknown): void {
     const loss = keyLoss(key);
     if (loss === undefined) return;
-    const kind = typeof key === 'number' ? (Number.isFinite(key) ? 'big' : String(key)) : typeof key;
+    const kind = typeof key === 'number' ? (Number.isFinite(key) ? 'big' : String(key)) : typeof key === 'object' ? loss.replace(/[-\d.]+n?|Infinity|NaN/g, '#') : typeof key;
     if (this.toldKeys.has(kind)) return;
     this.toldKeys.add(kind);
+    if (typeof key === 'object') {
+      this.o.warn?.(`output record ${this.recordsOut} has a key grouped by its JSON text, which other keys share: ${loss}, so such keys are counted as one (said once)`);
+      return;
+    }
     this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has a key that does not survive being read back: ${loss} (said once)`);
   }
 

@@ -1,8 +1,10 @@
 /**
  * Keys that json, tsv and csv output cannot write so that they read back as themselves
  * (`--initial-state`, or any JSON reader with exact integers, core/json.ts `parseExact`): each
- * is written as another key's text. Object and array keys are not among them: dstream groups
- * them by their JSON text already, which is what is written.
+ * is written as another key's text. Object and array keys are grouped by their JSON text
+ * (operators/keyed-map.ts `KeyCodec`), so those whose text is also another key's (NaN or
+ * undefined inside: `[NaN, 1]` and `[null, 1]` are one key) are counted as one: said too, in
+ * every output format.
  *
  * | key                         | json                     | tsv / csv                       | reads back as          |
  * |-----------------------------|--------------------------|---------------------------------|------------------------|
@@ -30,7 +32,42 @@ export function keyLoss(key: unknown): string | undefined {
     case 'bigint':
       if (key >= -BigInt(Number.MAX_SAFE_INTEGER) && key <= BigInt(Number.MAX_SAFE_INTEGER)) return `the BigInt ${key}n is written as the number ${key}: it reads back as the number, another key`;
       return undefined;
+    case 'object':
+      return key === null ? undefined : nestedLoss(key, new Set());
     default:
       return undefined;
   }
+}
+
+/**
+ * Why an object or array key's JSON text (by which dstream groups object keys, operators/keyed-map.ts
+ * `KeyCodec`) is also that of other keys, or undefined when it is not: something inside that JSON
+ * writes as something else. `seen` guards against cycles.
+ */
+function nestedLoss(v: object, seen: Set<object>): string | undefined {
+  if (seen.has(v)) return 'it holds itself (a cycle), which JSON cannot write: its text is that of every such key';
+  seen.add(v);
+  if (v instanceof Set || v instanceof Map) return `a ${v instanceof Set ? 'Set' : 'Map'} inside it is {} in JSON`;
+  const array = Array.isArray(v);
+  for (const x of array ? v : Object.values(v)) {
+    switch (typeof x) {
+      case 'number':
+        if (!Number.isFinite(x)) return `${x} inside it is null in JSON`;
+        break;
+      case 'undefined':
+        return array ? 'undefined inside it is null in JSON' : 'a field that is undefined is left out of JSON ({"x": undefined} is {})';
+      case 'bigint':
+        if (x >= -BigInt(Number.MAX_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER)) return `the BigInt ${x}n inside it is the number ${x} in JSON`;
+        break;
+      case 'function': case 'symbol':
+        return `a ${typeof x} inside it is left out of JSON`;
+      case 'object': {
+        if (x === null || typeof (x as { toJSON?: unknown }).toJSON === 'function') break;
+        const r = nestedLoss(x, seen);
+        if (r !== undefined) return r;
+      }
+    }
+  }
+  seen.delete(v);
+  return undefined;
 }

@@ -63,3 +63,26 @@ describe('keys written as json and read back', () => {
     expect(second.stdout.split('\n').filter((l) => l.startsWith('('))).toEqual(['(NaN,2)', '(7,2)', '(undefined,2)']);
   });
 });
+
+describe('object keys grouped by their JSON text', () => {
+  it('names what inside an object key makes its text another key\'s', () => {
+    expect(keyLoss([NaN, 1])).toBe('NaN inside it is null in JSON');
+    expect(keyLoss([-Infinity])).toBe('-Infinity inside it is null in JSON');
+    expect(keyLoss({ x: undefined })).toBe('a field that is undefined is left out of JSON ({"x": undefined} is {})');
+    expect(keyLoss([undefined])).toBe('undefined inside it is null in JSON');
+    expect(keyLoss([[10n]])).toBe('the BigInt 10n inside it is the number 10 in JSON');
+    expect(keyLoss({ s: new Set([1]) })).toBe('a Set inside it is {} in JSON');
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    expect(keyLoss(cyclic)).toBe('it holds itself (a cycle), which JSON cannot write: its text is that of every such key');
+    expect([keyLoss([null, 1]), keyLoss({ a: [1, 'x', 2n ** 60n] }), keyLoss([new Date(0)])]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('--count-by-value: [NaN, 1] and [null, 1] are one key, and stderr says so once, in every format', async () => {
+    for (const format of ['text', 'json', 'tsv']) {
+      const r = await runCli(['--once', '--batch', '1h', '--map', 'l => l === "a" ? [NaN, 1] : [null, 1]', '--count-by-value', '--format', format], 'a\nb\na\n');
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('dstream: output record 1 has a key grouped by its JSON text, which other keys share: NaN inside it is null in JSON, so such keys are counted as one (said once)\n');
+    }
+  });
+});
