@@ -3,7 +3,8 @@
  * human-inspectable; values JSON cannot hold are tagged objects:
  * `{"$set": [...]}`, `{"$map": [[k, v], ...]}`, `{"$global": 1}` (the key of
  * global aggregations), `{"$undef": 1}`, `{"$num": "NaN" | "Infinity" | "-Infinity"}`,
- * `{"$bigint": "123"}`, `{"$sketch": "HyperLogLog" | "TopK", "json": ...}`
+ * `{"$bigint": "123"}`, `{"$date": 1431820800000}` (a Date, its epoch ms; an invalid one `"NaN"`),
+ * `{"$sketch": "HyperLogLog" | "TopK", "json": ...}`
  * (bloom-filters' own JSON export), and `{"$obj": {...}}` for a plain object
  * that has a key starting with `$`.
  *
@@ -27,23 +28,40 @@ function sketches(): typeof import('bloom-filters') {
   return createRequire(import.meta.url)('bloom-filters') as typeof import('bloom-filters');
 }
 
-/** Encodes a state value as JSON-compatible data (see module doc). */
+/**
+ * Encodes a state value as JSON-compatible data (see module doc).
+ * @throws Error `a state that holds itself (a cycle) …` for a value JSON cannot hold that way
+ *   (V8's stack overflow, said plainly).
+ */
 export function encodeState(v: unknown): unknown {
+  try {
+    return encode(v);
+  } catch (e) {
+    if (e instanceof RangeError) throw new Error('a state that holds itself (a cycle), or is nested thousands deep, cannot be written as JSON (checkpoint, --output-mode update): keep plain data in state');
+    throw e;
+  }
+}
+
+function encode(v: unknown): unknown {
   if (v === undefined) return { $undef: 1 };
   if (v === GLOBAL_KEY) return { $global: 1 };
   if (typeof v === 'number') return Number.isFinite(v) ? v : { $num: String(v) };
   if (typeof v === 'bigint') return { $bigint: v.toString() };
   if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(encodeState);
-  if (v instanceof Set) return { $set: [...v].map(encodeState) };
-  if (v instanceof Map) return { $map: [...v].map(([k, x]) => [encodeState(k), encodeState(x)]) };
+  if (Array.isArray(v)) return v.map((x) => encode(x));
+  if (v instanceof Set) return { $set: [...v].map((x) => encode(x)) };
+  if (v instanceof Map) return { $map: [...v].map(([k, x]) => [encode(k), encode(x)]) };
+  if (v instanceof Date) {
+    const ms = v.getTime();
+    return { $date: Number.isFinite(ms) ? ms : 'NaN' };
+  }
   const ctor = (v as object).constructor?.name;
   if (ctor === 'HyperLogLog' || ctor === 'TopK') return { $sketch: ctor, json: (v as { saveAsJSON(): unknown }).saveAsJSON() };
   const out: Record<string, unknown> = {};
   let tagged = false;
   for (const [k, x] of Object.entries(v)) {
     if (k.startsWith('$')) tagged = true;
-    out[k] = encodeState(x);
+    out[k] = encode(x);
   }
   return tagged ? { $obj: out } : out;
 }
@@ -64,6 +82,7 @@ export function decodeState(d: unknown): unknown {
     if ('$num' in o) return Number(o.$num);
     if ('$bigint' in o && typeof o.$bigint === 'string' && /^-?\d+$/.test(o.$bigint)) return BigInt(o.$bigint);
     if ('$set' in o && Array.isArray(o.$set)) return new Set(o.$set.map(decodeState));
+    if ('$date' in o && (typeof o.$date === 'number' || o.$date === 'NaN')) return new Date(o.$date === 'NaN' ? NaN : o.$date);
     if ('$map' in o && Array.isArray(o.$map)) {
       const m = new Map<unknown, unknown>();
       for (const e of o.$map) {

@@ -4,8 +4,8 @@
  * it; both are a change under `--output-mode update`. Object identity (`!==`)
  * misses the second, so states are compared by value: an object state by its
  * checkpoint encoding (checkpoint/codec.ts, which also covers Set, Map, BigInt,
- * NaN and the sketches) as JSON text, taken before the call and after it; a
- * fresh object equal to the old one is no change.
+ * NaN, Date and the sketches) as JSON text, taken before the call and after it;
+ * a fresh object equal to the old one, fields in the same order, is no change.
  *
  * Primitives cannot be mutated and are compared with SameValueZero (NaN equals
  * NaN, 0 equals -0), so the common state — a number — costs no encoding.
