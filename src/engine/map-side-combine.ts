@@ -20,6 +20,7 @@ import { builtinReducer, isBuiltinReducer, type Aggregation, type Reducer } from
 import { addNumeric, toNumeric, type Numeric } from '../core/numeric.js';
 import { compileFunction } from '../plan/compile-fn.js';
 import { KeyedReducer, GLOBAL_KEY, type KeyCodec } from '../operators/keyed-map.js';
+import { hashtags, type HashtagCounter } from '../operators/hashtags.js';
 import { ValueCounts } from '../operators/value-counts.js';
 import { StatelessNode } from '../operators/stateless.js';
 import { lastClosingWindowEndMs, WindowClosing } from '../windows/closing.js';
@@ -162,7 +163,7 @@ export class MapSideCombiner {
     const label = `${agg} --window`; // as the windowed operator names late records in local mode
     const closing = (this.closing = rule && new WindowClosing(rule.allowedLatenessMs, { issues: this.issues, label }));
     if (closing) closing.lastClosedEndMs = rule!.floorMs;
-    const sink: StreamNode = {
+    const sink: StreamNode & HashtagCounter = {
       record(value: unknown, tMs: number) {
         if (closing?.dropLate(value, tMs)) return;
         const pane = tMs === tMs ? Math.floor(tMs / paneMs) : 0;
@@ -177,6 +178,19 @@ export class MapSideCombiner {
         lastMap = m;
         if (counting) (m as ValueCounts).add(reducer.valueKey(value));
         else reducer.add(m as Map<unknown, unknown>, value);
+      },
+      // `--flat-map hashtags` then a count by value: in processing time (pane 0) with no lateness rule,
+      // the tags are counted in place (`ValueCounts.addHashtags`); else one by one as above.
+      hashtagCounter: () => !counting ? undefined : (text: string, tMs: number) => {
+        if (tMs === tMs || closing) {
+          for (const tag of hashtags(text)) sink.record(tag, tMs);
+          return;
+        }
+        if (lastPane !== 0 || !lastMap) {
+          self.partials.set(0, (lastMap = self.partials.get(0) ?? new ValueCounts(false)));
+          lastPane = 0;
+        }
+        (lastMap as ValueCounts).addHashtags(text);
       },
       beginGroup() {},
       endGroup() {},

@@ -14,6 +14,20 @@ const HELPER_NAMES = Object.keys(HELPERS);
 const PREFIX = `(function (${HELPER_NAMES.join(', ')}) { return (`;
 const SUFFIX = '\n); })';
 
+/**
+ * `x => hashtags(x)` (any parameter name but `hashtags`, optional parentheses and blanks): such a
+ * function is the `hashtags` helper itself, which a count by value recognises and fuses with
+ * (`ValueCounts.addHashtags`: no array and no string per tag).
+ */
+const CALLS_HASHTAGS = /^\s*(?:\(\s*([A-Za-z_$][\w$]*)\s*\)|([A-Za-z_$][\w$]*))\s*=>\s*hashtags\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*$/;
+
+/** The helper that `source` only calls with its argument (see `CALLS_HASHTAGS`), or undefined. */
+function helperCalled(source: string): ((...args: any[]) => unknown) | undefined {
+  const m = CALLS_HASHTAGS.exec(source);
+  const param = m && (m[1] ?? m[2]);
+  return m && param === m[3] && param !== 'hashtags' ? (HELPERS.hashtags as (...args: any[]) => unknown) : undefined;
+}
+
 /** Locates a syntax error from V8's stack text (`file:LINE` then the code line and a `^` marker). */
 function syntaxPosition(err: Error, flag: string, prefixLength: number): { line: number; column: number } | null {
   const stack = err.stack ?? '';
@@ -83,5 +97,5 @@ export function compileFunction(source: string, flag: string): (...args: any[]) 
   if (typeof fn !== 'function') {
     throw new ConfigError(`${flag}: '${source}' is not a function; give a function expression like 'x => x.length'`);
   }
-  return fn as (...args: any[]) => unknown;
+  return helperCalled(source) ?? (fn as (...args: any[]) => unknown);
 }

@@ -1,0 +1,44 @@
+/**
+ * `--flat-map 't => hashtags(t)' --count-by-value`, the fused path (operators/stateless.ts
+ * `fusedHashtagCount`, `ValueCounts.addHashtags`), against the general path of the same job
+ * (`t => [...hashtags(t)]`, which the fusion does not recognise): stdout, stderr and exit code
+ * byte for byte, on one thread and on two, on the bundled tweets' texts (non-ASCII tags, emoji,
+ * CRLF lines, a line of invalid UTF-8, a line too long under --max-line-bytes).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/run-cli.js';
+import { runWithStdinFile } from '../helpers/run-file.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dstream-hashtag-fused-'));
+const TEXTS = join(dir, 'texts.txt');
+
+beforeAll(() => {
+  const tweets = readFileSync(join(ROOT, 'data/fivethirtyeight/mayweather_mcgregor_tweets.jsonl'), 'utf8').trim().split('\n');
+  const texts = tweets.map((l) => String((JSON.parse(l) as { text: string }).text).replace(/\n/g, ' '));
+  const extra = ['#McGregor\r', '#ÉTÉ #été #Straße #İstanbul #𝐀𝐁 #中文', '#' + 'x'.repeat(300) + ' #short'];
+  const body = Buffer.concat([Buffer.from([...texts, ...extra].join('\n') + '\n'), Buffer.from([0x23, 0x61, 0xff, 0x62, 0x0a])]);
+  writeFileSync(TEXTS, Buffer.concat([body, body, body]));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const FUSED = 't => hashtags(t)';
+const GENERAL = 't => [...hashtags(t)]';
+
+describe('--flat-map hashtags --count-by-value, fused', () => {
+  it.each([
+    ['top 10, one thread', ['--count-by-value', '--top', '10', '--format', 'tsv', '--workers', '1']],
+    ['every count as json, one thread', ['--count-by-value', '--format', 'json', '--workers', '1']],
+    ['every count, two threads', ['--count-by-value', '--format', 'tsv', '--workers', '2']],
+    ['a line over --max-line-bytes skipped', ['--count-by-value', '--format', 'tsv', '--workers', '1', '--max-line-bytes', '200']],
+  ])('%s: the same output as the general path', async (_name, rest) => {
+    const fused = await runWithStdinFile(['--batch', '20d', '--flat-map', FUSED, ...rest], TEXTS);
+    const general = await runWithStdinFile(['--batch', '20d', '--flat-map', GENERAL, ...rest], TEXTS);
+    expect(fused.code, fused.stderr).toBe(0);
+    expect(fused.stdout.length).toBeGreaterThan(100);
+    expect({ stdout: fused.stdout, stderr: fused.stderr.replaceAll(FUSED, 'FN'), code: fused.code })
+      .toEqual({ stdout: general.stdout, stderr: general.stderr.replaceAll(GENERAL, 'FN'), code: general.code });
+  });
+});
