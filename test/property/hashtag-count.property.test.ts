@@ -24,6 +24,8 @@ const unit = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) },
   // Many distinct ASCII tags, so that the table grows several times.
   { weight: 2, arbitrary: fc.integer({ min: 0, max: 3000 }).map((i) => `#T${i.toString(36)}`) },
+  // Tags around the longest key kept in the arena (32 code units).
+  { weight: 1, arbitrary: fc.integer({ min: 28, max: 36 }).map((n) => '#' + 'aB'.repeat(n).slice(0, n)) },
 );
 const text = fc.array(unit, { maxLength: 30 }).map((xs) => xs.join(''));
 /** An input: a text whose hashtags are counted, or a key added as is. */
@@ -68,6 +70,10 @@ describe('ValueCounts.addHashtags (the fused --flat-map hashtags --count-by-valu
     c.addHashtags('#Spark #SPARK, #spark… ## #naïve #NAÏVE #a-b #中文\n#x#y');
     c.add('#spark');
     expect(table(c)).toEqual([['#spark', 4], ['#naïve', 2], ['#a', 1], ['#中文', 1], ['#x', 1], ['#y', 1]]);
+    const long = '#' + 'Ab'.repeat(20); // longer than the keys kept in the arena
+    c.addHashtags(`${long} ${long.toUpperCase()}`);
+    c.add(long.toLowerCase());
+    expect(table(c).slice(-1)).toEqual([[long.toLowerCase(), 3]]);
   });
 
   it('keeps 100,000 distinct tags, each counted, keys as plain strings', () => {
