@@ -18,7 +18,7 @@ import type { OperatorFlag } from '../plan/pipeline.js';
 import type { AggFlag } from '../plan/worker-split.js';
 import { builtinReducer, isBuiltinReducer, type Aggregation, type Reducer } from '../operators/reducers.js';
 import { addNumeric, toNumeric, type Numeric } from '../core/numeric.js';
-import { compileFunction } from '../plan/compile-fn.js';
+import { compileFunction, type FunctionCache } from '../plan/compile-fn.js';
 import { KeyedReducer, GLOBAL_KEY, type KeyCodec } from '../operators/keyed-map.js';
 import { hashtags, type HashtagCounter } from '../operators/hashtags.js';
 import { ValueCounts } from '../operators/value-counts.js';
@@ -62,6 +62,8 @@ export interface MapSideOptions {
    * order (a safe integer or a `BigInt`); the first other value sets `MapSideCombiner.inexact`.
    */
   integerSums?: boolean;
+  /** Compiles each function once across combiners (a `--workers` thread's parts, engine/worker-task.ts). */
+  functions?: FunctionCache;
 }
 
 /**
@@ -69,11 +71,11 @@ export interface MapSideOptions {
  * @param inexact with the built-in `sum`, called for a value that is not a safe integer or a `BigInt`
  *   (then the sum depends on the order of additions); the value is still added.
  */
-export function aggregationOf(op: AggFlag, inexact?: () => void): Aggregation {
+export function aggregationOf(op: AggFlag, inexact?: () => void, functions?: FunctionCache): Aggregation {
   if (op.op === 'count') return { keyMode: 'count', combine: (a, b) => a + b, label: '--count' };
   if (op.op === 'count-by-value') return { keyMode: 'value', combine: (a, b) => a + b, label: '--count-by-value' };
   const source = (op as { source: string }).source;
-  let r = isBuiltinReducer(source) ? builtinReducer(source) : { combine: compileFunction(source, `--${op.op}`) as (a: any, b: any) => unknown };
+  let r = isBuiltinReducer(source) ? builtinReducer(source) : { combine: (functions?.compile(source, `--${op.op}`) ?? compileFunction(source, `--${op.op}`)) as (a: any, b: any) => unknown };
   if (source === 'sum' && inexact) r = watchedSum(inexact);
   return { keyMode: op.op === 'reduce' ? 'single' : 'pair', ...r, label: `--${op.op} '${source}'` };
 }
@@ -150,7 +152,7 @@ export class MapSideCombiner {
   constructor(private readonly o: MapSideOptions) {
     const chain = prefixChain(o);
     this.issues = chain.issues;
-    const reducer = (this.reducer = new KeyedReducer(aggregationOf(o.aggregation, o.integerSums ? () => (this.inexact = true) : undefined), this.issues, false));
+    const reducer = (this.reducer = new KeyedReducer(aggregationOf(o.aggregation, o.integerSums ? () => (this.inexact = true) : undefined, o.functions), this.issues, false));
     const paneMs = o.paneMs;
     const rule = o.lateness;
     // Count by value: the panes' partials are `ValueCounts` (one lookup per record).

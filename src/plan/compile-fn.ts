@@ -63,6 +63,27 @@ function clampToSource(pos: { line: number; column: number }, source: string): {
 }
 
 /**
+ * Compiled functions by flag and text, for code that builds the same pipeline more than once: a
+ * `--workers` thread compiles each function once for all the parts of the input it reads
+ * (engine/worker-task.ts), as one thread does for the whole input, so a stolen part does not
+ * start with a new, not yet optimised copy of the user's function.
+ */
+export class FunctionCache {
+  private readonly byText = new Map<string, (...args: any[]) => unknown>();
+
+  /**
+   * `compileFunction(source, flag)`, compiled on first use, then the same function.
+   * @throws ConfigError as `compileFunction`.
+   */
+  compile(source: string, flag: string): (...args: any[]) => unknown {
+    const key = `${flag}\0${source}`;
+    let fn = this.byText.get(key);
+    if (fn === undefined) this.byText.set(key, (fn = compileFunction(source, flag)));
+    return fn;
+  }
+}
+
+/**
  * Compiles a function expression.
  * @param source e.g. `l => l.split(" ")[8]` or `JSON.parse`.
  * @param flag the flag it came from, e.g. `--map`, for messages.
