@@ -99,6 +99,12 @@ export function hashtags(text: unknown): string[] {
 }
 
 /**
+ * User functions that are `x => hashtags(x.FIELD)` (plan/compile-fn.ts), with their FIELD: a
+ * count by value after such a `--flat-map` counts the hashtags of `record[FIELD]` in place.
+ */
+export const HASHTAGS_OF_FIELD = new WeakMap<(...args: any[]) => unknown, string>();
+
+/**
  * A node that counts the hashtags of a text itself, the fused form of `--flat-map hashtags`
  * followed by it (operators/stateless.ts): `hashtagCounter()` gives a function that counts each
  * hashtag of `text` (record time `tMs`) exactly as if each `hashtags(text)` string had been
@@ -107,3 +113,49 @@ export function hashtags(text: unknown): string[] {
 export interface HashtagCounter {
   hashtagCounter(): ((text: string, tMs: number) => void) | undefined;
 }
+
+/** What a stateless step pushes to the next: a record and its time (operators/stateless.ts). */
+type Push = (value: unknown, tMs: number) => void;
+
+/**
+ * The last step of a run of stateless steps (operators/stateless.ts), whose function is `fn`, as
+ * one call when it is `--flat-map hashtags` or `--flat-map 'x => hashtags(x.FIELD)'` (see
+ * plan/compile-fn.ts) and the next node counts by value (`HashtagCounter`): the tags are counted where they stand in the text, with no array and no
+ * string per tag already seen. Same counts, keys, order and step counts as the general path
+ * (`hashtags` never throws: a non-string has no tags); a record whose FIELD cannot be read (null,
+ * undefined, a throwing getter) goes through the general step (`general()`), which reports the
+ * user's function's own error. The top-hashtags job (bench J1) spends most of its time here.
+ * @param c the step's counts (`passed`: records that got through it).
+ * @param out the next node.
+ * @returns the step, or undefined when it is not one of these (compile it as any other).
+ */
+export function fusedHashtagCount(fn: (x: any) => unknown, c: { passed: number }, out: unknown, general: () => Push): Push | undefined {
+  const field = HASHTAGS_OF_FIELD.get(fn);
+  if (fn !== hashtags && field === undefined) return undefined;
+  const count = (out as Partial<HashtagCounter>).hashtagCounter?.();
+  if (count === undefined) return undefined;
+  if (field === undefined) {
+    return (v, t) => {
+      c.passed++;
+      if (typeof v === 'string') count(v, t);
+    };
+  }
+  const slow = general();
+  return (v, t) => {
+    let text: unknown;
+    try {
+      text = v === null || v === undefined ? FIELD_UNREADABLE : (v as Record<string, unknown>)[field];
+    } catch {
+      text = FIELD_UNREADABLE;
+    }
+    if (text === FIELD_UNREADABLE) {
+      slow(v, t);
+      return;
+    }
+    c.passed++;
+    if (typeof text === 'string') count(text, t);
+  };
+}
+
+/** A record whose field the fused `x => hashtags(x.FIELD)` could not read. */
+const FIELD_UNREADABLE: unique symbol = Symbol('field unreadable');

@@ -19,7 +19,7 @@ import type { BatchInfo, WindowBounds } from '../core/types.js';
 import { Emitter, type StreamNode } from '../core/node.js';
 import { preview, type IssueLog } from '../core/issues.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
-import { hashtags, type HashtagCounter } from './hashtags.js';
+import { fusedHashtagCount } from './hashtags.js';
 
 /**
  * One stateless step. `label` names it in messages about records, e.g.
@@ -107,7 +107,8 @@ export class StatelessNode extends Emitter implements StreamNode {
     const out = this.out;
     let next: Push = (v, t) => out.record(v, t);
     let i = this.steps.length - 1;
-    const fused = i >= 0 ? fusedHashtagCount(this.steps[i]!, this.counts[i]!, out) : undefined;
+    const [last, lastCounts, toOut] = [this.steps[i], this.counts[i]!, next];
+    const fused = last && last.kind === 'flatMap' ? fusedHashtagCount(last.fn, lastCounts, out, () => this.compile(last, lastCounts, toOut)) : undefined;
     if (fused) {
       next = fused;
       i--;
@@ -259,21 +260,4 @@ export function undefinedWarning(passed: number, undef: number, undefKey: number
   const what = passed === 1 ? 'the only record' : `all ${passed} records`;
   const gave = undefKey === 0 ? 'undefined' : undef === 0 ? 'a pair with an undefined key' : 'undefined or a pair with an undefined key';
   return `returned ${gave} for ${what} of a batch (a misspelt field? a function body in braces without return?); warned once`;
-}
-
-/**
- * The last step as one call when it is `--flat-map hashtags` (the helper itself, see
- * plan/compile-fn.ts) and the next node counts by value (`HashtagCounter`): the tags are counted
- * where they stand in the text, with no array and no string per tag already seen. Same counts,
- * keys, order and step counts as the general path (`hashtags` never throws: a non-string has no
- * tags). The top-hashtags job (bench J1) spends most of its time here.
- */
-function fusedHashtagCount(step: StatelessStep, c: StepCounts, out: StreamNode): Push | undefined {
-  if (step.kind !== 'flatMap' || step.fn !== hashtags) return undefined;
-  const count = (out as Partial<HashtagCounter>).hashtagCounter?.();
-  if (count === undefined) return undefined;
-  return (v, t) => {
-    c.passed++;
-    if (typeof v === 'string') count(v, t);
-  };
 }

@@ -8,6 +8,7 @@
  */
 import vm from 'node:vm';
 import { ConfigError } from '../core/errors.js';
+import { HASHTAGS_OF_FIELD } from '../operators/hashtags.js';
 import { HELPERS } from './helpers.js';
 
 const HELPER_NAMES = Object.keys(HELPERS);
@@ -15,17 +16,21 @@ const PREFIX = `(function (${HELPER_NAMES.join(', ')}) { return (`;
 const SUFFIX = '\n); })';
 
 /**
- * `x => hashtags(x)` (any parameter name but `hashtags`, optional parentheses and blanks): such a
- * function is the `hashtags` helper itself, which a count by value recognises and fuses with
- * (`ValueCounts.addHashtags`: no array and no string per tag).
+ * `x => hashtags(x)` or `x => hashtags(x.FIELD)` (any parameter name but `hashtags`, optional
+ * parentheses and blanks): a count by value recognises these and fuses with them
+ * (`ValueCounts.addHashtags`: no array and no string per tag). The first is the `hashtags` helper
+ * itself; the second is the user's function, listed in `HASHTAGS_OF_FIELD` with its FIELD.
  */
-const CALLS_HASHTAGS = /^\s*(?:\(\s*([A-Za-z_$][\w$]*)\s*\)|([A-Za-z_$][\w$]*))\s*=>\s*hashtags\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*$/;
+const CALLS_HASHTAGS = /^\s*(?:\(\s*([A-Za-z_$][\w$]*)\s*\)|([A-Za-z_$][\w$]*))\s*=>\s*hashtags\s*\(\s*([A-Za-z_$][\w$]*)\s*(?:\.\s*([A-Za-z_$][\w$]*)\s*)?\)\s*$/;
 
-/** The helper that `source` only calls with its argument (see `CALLS_HASHTAGS`), or undefined. */
-function helperCalled(source: string): ((...args: any[]) => unknown) | undefined {
+/** `fn` compiled from `source`, or the helper it only calls (see `CALLS_HASHTAGS`). */
+function recognised(source: string, fn: (...args: any[]) => unknown): (...args: any[]) => unknown {
   const m = CALLS_HASHTAGS.exec(source);
   const param = m && (m[1] ?? m[2]);
-  return m && param === m[3] && param !== 'hashtags' ? (HELPERS.hashtags as (...args: any[]) => unknown) : undefined;
+  if (!m || param !== m[3] || param === 'hashtags') return fn;
+  if (m[4] === undefined) return HELPERS.hashtags as (...args: any[]) => unknown;
+  HASHTAGS_OF_FIELD.set(fn, m[4]);
+  return fn;
 }
 
 /** Locates a syntax error from V8's stack text (`file:LINE` then the code line and a `^` marker). */
@@ -118,5 +123,5 @@ export function compileFunction(source: string, flag: string): (...args: any[]) 
   if (typeof fn !== 'function') {
     throw new ConfigError(`${flag}: '${source}' is not a function; give a function expression like 'x => x.length'`);
   }
-  return helperCalled(source) ?? (fn as (...args: any[]) => unknown);
+  return recognised(source, fn as (...args: any[]) => unknown);
 }

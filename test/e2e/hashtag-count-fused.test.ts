@@ -24,6 +24,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const JSON_LINES = join(dir, 'tweets.jsonl');
+
+beforeAll(() => {
+  // The bundled tweets, plus records whose field cannot be read (null, a number, no text, a non-string text).
+  const tweets = readFileSync(join(ROOT, 'data/fivethirtyeight/mayweather_mcgregor_tweets.jsonl'), 'utf8');
+  writeFileSync(JSON_LINES, (tweets + 'null\n7\n{"user":"x"}\n{"text":42}\n{"text":"#Last #LAST"}\n').repeat(2));
+});
+
 const FUSED = 't => hashtags(t)';
 const GENERAL = 't => [...hashtags(t)]';
 
@@ -40,5 +48,21 @@ describe('--flat-map hashtags --count-by-value, fused', () => {
     expect(fused.stdout.length).toBeGreaterThan(100);
     expect({ stdout: fused.stdout, stderr: fused.stderr.replaceAll(FUSED, 'FN'), code: fused.code })
       .toEqual({ stdout: general.stdout, stderr: general.stderr.replaceAll(GENERAL, 'FN'), code: general.code });
+  });
+});
+
+describe("--flat-map 't => hashtags(t.text)' --count-by-value, fused", () => {
+  it.each([
+    ['every count, one thread', ['--count-by-value', '--format', 'tsv', '--workers', '1']],
+    ['top 5, two threads', ['--count-by-value', '--top', '5', '--format', 'tsv', '--workers', '2']],
+  ])('%s: the same output, errors included, as the general path', async (_name, rest) => {
+    const fusedFn = 't => hashtags(t.text)';
+    const generalFn = 't => [...hashtags(t.text)]';
+    const fused = await runWithStdinFile(['--batch', '20d', '--map', 'JSON.parse', '--flat-map', fusedFn, ...rest], JSON_LINES);
+    const general = await runWithStdinFile(['--batch', '20d', '--map', 'JSON.parse', '--flat-map', generalFn, ...rest], JSON_LINES);
+    expect(fused.stderr).toContain("Cannot read properties of null (reading 'text')");
+    expect(fused.stdout.length).toBeGreaterThan(50);
+    expect({ stdout: fused.stdout, stderr: fused.stderr.replaceAll(fusedFn, 'FN'), code: fused.code })
+      .toEqual({ stdout: general.stdout, stderr: general.stderr.replaceAll(generalFn, 'FN'), code: general.code });
   });
 });

@@ -3,11 +3,12 @@
  * `--flat-map 't => hashtags(t)' --count-by-value`): the same keys, counts and first-seen order
  * as counting each string of `hashtags(text)` with `add`, and as a naive count of the Unicode
  * regex's matches; mixed with `add` of other keys (latin1, wider code units, numbers) in one table.
- * Also: which function texts compile to the `hashtags` helper itself (what the fusion recognises).
+ * Also: which function texts compile to the `hashtags` helper itself, or are listed in
+ * `HASHTAGS_OF_FIELD` (what the fusion recognises).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hashtags } from '../../src/operators/hashtags.js';
+import { HASHTAGS_OF_FIELD, hashtags } from '../../src/operators/hashtags.js';
 import { ValueCounts } from '../../src/operators/value-counts.js';
 import { compileFunction } from '../../src/plan/compile-fn.js';
 import { naiveCounts } from '../helpers/naive-counts.js';
@@ -94,5 +95,13 @@ describe('compileFunction: a function that only calls hashtags is the helper its
   });
   it.each(['t => hashtags(t.text)', 'hashtags => hashtags(hashtags)', 't => hashtags(u)', 't => [...hashtags(t)]', '(function (t) { return hashtags(t) })'])('not %s', (src) => {
     expect(compileFunction(src, '--flat-map')).not.toBe(hashtags);
+  });
+  it.each([['t => hashtags(t.text)', 'text'], ['(tw) => hashtags( tw . body )', 'body']])('%s is listed with its field', (src, field) => {
+    const fn = compileFunction(src, '--flat-map');
+    expect(HASHTAGS_OF_FIELD.get(fn)).toBe(field);
+    expect(fn({ [field]: '#A #b' })).toEqual(['#a', '#b']);
+  });
+  it.each(['t => hashtags(u.text)', 'hashtags => hashtags(hashtags.text)', 't => hashtags(t.text.x)', 't => hashtags(t)'])('%s is not listed', (src) => {
+    expect(HASHTAGS_OF_FIELD.get(compileFunction(src, '--flat-map'))).toBeUndefined();
   });
 });
