@@ -209,6 +209,22 @@ export class MapSideCombiner {
     this.closing!.lastClosedEndMs = Math.max(maxEventTimeMs === -Infinity ? -Infinity : lastClosedEndBy(maxEventTimeMs, rule), floorMs);
   }
 
+  /** What takes whole texts of lines (`lines`): null when nothing does; undefined until first asked. */
+  private textCounter: ((text: string, lines: number) => void) | null | undefined;
+
+  /**
+   * Runs `n` lines at once, joined by LF in `text` (`LineSplitter.onText`), when the prefix is
+   * only `--flat-map hashtags` counted by value (`StatelessNode.textCounter`).
+   * @returns false when it is not: run them one by one (`line`).
+   */
+  lines(text: string, n: number): boolean {
+    if (this.textCounter === undefined) this.textCounter = this.stateless?.textCounter() ?? null;
+    if (this.textCounter === null) return false;
+    this.issues.countRecords(n);
+    this.textCounter(text, n);
+    return true;
+  }
+
   /** Runs one line through the prefix and into the partials. */
   line(line: string): void {
     this.issues.current = line;

@@ -140,6 +140,7 @@ export class TaskRunner {
     this.progress = task.progress ? new Float64Array(task.progress) : undefined;
     this.signals = task.signals ? new Int32Array(task.signals) : undefined;
     this.splitter = new LineSplitter((line) => combiner.line(line), combiner.issues, 'stdin', task.maxLineBytes, task.start === 0);
+    this.splitter.onText = (text, n) => combiner.lines(text, n);
     this.segments = task.segments ? new SegmentTable(task.segments) : undefined;
   }
 

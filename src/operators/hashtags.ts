@@ -159,3 +159,19 @@ export function fusedHashtagCount(fn: (x: any) => unknown, c: { passed: number }
 
 /** A record whose field the fused `x => hashtags(x.FIELD)` could not read. */
 const FIELD_UNREADABLE: unique symbol = Symbol('field unreadable');
+
+/**
+ * The lines of a text all at once, for a run of stateless steps that is only `--flat-map hashtags`
+ * fused with the count by value after it (`out`): each line passes the step (`c.passed`), and the
+ * tags of the whole text are counted in processing time — the same counts and first-seen order
+ * as line by line, as no tag spans a line end. Undefined when the step is not that.
+ */
+export function fusedTextCount(fn: (x: any) => unknown, c: { passed: number }, out: unknown): ((text: string, lines: number) => void) | undefined {
+  if (fn !== hashtags) return undefined;
+  const count = (out as Partial<HashtagCounter>).hashtagCounter?.();
+  if (count === undefined) return undefined;
+  return (text, lines) => {
+    c.passed += lines;
+    count(text, NaN);
+  };
+}

@@ -51,6 +51,20 @@ describe('--flat-map hashtags --count-by-value, fused', () => {
   });
 });
 
+describe('--flat-map hashtags --count-by-value, whole pieces of lines at once (LineSplitter.onText)', () => {
+  // (--workers N reads the file as one batch: it refuses --max-records-per-batch.)
+  it('batches cut by --max-records-per-batch hold the same lines (--stats)', async () => {
+    const rest = ['--count-by-value', '--top', '3', '--format', 'tsv', '--workers', '1', '--stats', '--max-records-per-batch', '3000'];
+    const fused = await runWithStdinFile(['--batch', '20d', '--flat-map', FUSED, ...rest], TEXTS);
+    const general = await runWithStdinFile(['--batch', '20d', '--flat-map', GENERAL, ...rest], TEXTS);
+    // The batch lines without their timings: "batch 3 · 3,000 in, 3 out".
+    const batches = (stderr: string): string[] => [...stderr.matchAll(/batch \d+ · [\d,]+ in, [\d,]+ out/g)].map((m) => m[0]);
+    expect(fused.code, fused.stderr).toBe(0);
+    expect(batches(fused.stderr).length).toBeGreaterThan(5);
+    expect({ stdout: fused.stdout, batches: batches(fused.stderr) }).toEqual({ stdout: general.stdout, batches: batches(general.stderr) });
+  });
+});
+
 describe("--flat-map 't => hashtags(t.text)' --count-by-value, fused", () => {
   it.each([
     ['every count, one thread', ['--count-by-value', '--format', 'tsv', '--workers', '1']],
