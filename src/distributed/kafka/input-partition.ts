@@ -13,7 +13,7 @@ import type { LogRecord } from './log.js';
 import type { JobContext } from '../job-context.js';
 
 /** The settings the units need (a subset of the Redis worker's context). */
-export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' | 'top' | 'watermarkDelayMs' | 'allowedLatenessMs' | 'inputPartitions' | 'keyPartitions' | 'say' | 'onIssue' | 'onWarning' | 'updateState'>;
+export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' | 'top' | 'watermarkDelayMs' | 'allowedLatenessMs' | 'inputPartitions' | 'keyPartitions' | 'say' | 'onIssue' | 'onWarning' | 'onOperators' | 'updateState'>;
 
 /** Stage 1's record in the changelog. */
 export interface Stage1Record {
@@ -52,6 +52,7 @@ export abstract class InputPartition {
   /** Collects the issues of the operators' `issues` for the running batch; their warnings go to the context. */
   protected listen(issues: IssueLog): void {
     this.batch = new BatchIssues(issues, () => -Infinity, this.ctx.onWarning);
+    this.ctx.onOperators?.(issues);
   }
 
   /** Issues of the running batch. */
