@@ -4,8 +4,7 @@
  * 2), their stage-1 units, and a repartition log that a new stage-2 owner reads again.
  */
 import type { KafkaLog, LogRecord } from '../../src/distributed/kafka/log.js';
-import { StateInputUnit } from '../../src/distributed/kafka/state-unit.js';
-import type { UnitContext } from '../../src/distributed/kafka/units.js';
+import { InputUnit, type UnitContext } from '../../src/distributed/kafka/units.js';
 
 /**
  * @param lines `[key, value]` per line of the topic.
@@ -13,7 +12,7 @@ import type { UnitContext } from '../../src/distributed/kafka/units.js';
  */
 export function stateHarness(ctx: UnitContext, lines: [string, string][], live: boolean) {
   const parts = [0, 1].map((p) => lines.filter((_, g) => g % 2 === p).map((l, k): LogRecord => ({ offset: k, timestampMs: 0, key: null, value: l.join(' ') })));
-  const s1 = [0, 1].map((p) => new StateInputUnit(ctx, p, 0, undefined, live ? Infinity : parts[p]!.length));
+  const s1 = [0, 1].map((p) => new InputUnit(ctx, p, 0, undefined, live ? Infinity : parts[p]!.length, { repartition: 'rep' }));
   /** The repartition partition's records (offset = index). */
   const rep: LogRecord[] = [];
   const log = { read: async (_t: string, _p: number, from: number, to: number, max: number) => {

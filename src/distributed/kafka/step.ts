@@ -19,8 +19,7 @@ import { changelogPartition } from './job.js';
 import type { KafkaJobMeta, KafkaLog, LogRecord } from './log.js';
 import type { Member } from './member.js';
 import type { HeldUnits, InputSide } from './held.js';
-import { LineUnit } from './stateless-unit.js';
-import { InputUnit, type OutMessage, type UnitContext } from './units.js';
+import type { InputUnit, OutMessage, UnitContext } from './units.js';
 
 /** What the steps need to know of the job and the worker. Durations in ms. */
 export interface StepSettings {
@@ -71,9 +70,9 @@ export class Steps {
           u.pos = next; // past transaction markers only
           const quiet = held.quietSince.get(u.partition) ?? Date.now();
           held.quietSince.set(u.partition, quiet);
-          if (s.idleTimeoutMs === null || !(u instanceof InputUnit) || u.state.idle || Date.now() - quiet < s.idleTimeoutMs) continue;
+          if (s.idleTimeoutMs === null || !u.idleable || u.state.idle || Date.now() - quiet < s.idleTimeoutMs) continue;
           this.ctx.say(`dstream: input partition ${u.partition} idle for ${s.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);
-          const c = u.compute([], next, s.names.repartition, true);
+          const c = u.compute([], next, true);
           messages.push(...c.messages, this.stateRecord(u.partition, c.after.state));
           offsets.push([u.partition, next]);
           done.push([u, c.after]);
@@ -81,7 +80,7 @@ export class Steps {
         }
         held.quietSince.delete(u.partition);
       }
-      const c = u instanceof LineUnit ? u.compute(records, next) : u.compute(records, next, s.names.repartition);
+      const c = u.compute(records, next);
       messages.push(...c.messages, this.stateRecord(u.partition, c.after.state));
       offsets.push([u.partition, next]);
       done.push([u, c.after]);
