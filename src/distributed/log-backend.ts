@@ -35,8 +35,7 @@
  *
  * **Still per backend**: the units around those computations and the `WorkerUnits` of the loop.
  * Redis: worker.ts over `JobLog` (`backend.workerLog(group)`) with stage1.ts, stage2.ts and
- * state-stage.ts `StateUnit` (which still commits itself, not through `commitRound`), reading unit
- * by unit. Kafka: `workerLog` is null; kafka/worker.ts with held.ts (open/keep/release/drop),
+ * state-stage.ts `StateUnit`, reading unit by unit. Kafka: `workerLog` is null; kafka/worker.ts with held.ts (open/keep/release/drop),
  * step.ts (one fetch per stage, `commitRound` over kafka/commit.ts) and kafka/units.ts `InputUnit`
  * (one class for every job), `KeyUnit`, state-unit.ts `StateKeyUnit`. What differs: where units
  * come from (2.), what a new owner reads (4.), how input is read (one long-poll fetch per stage on

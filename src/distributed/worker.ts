@@ -113,21 +113,20 @@ export class Worker {
 
   /**
    * One step of every held unit: each computes its step (concurrently: their server round trips
-   * overlap), the log commits them (`commitRound`: `JobLog.commit`), and each unit adopts its own once it is in. A
-   * state job's key units (state-stage.ts) still commit their step themselves.
+   * overlap), the log commits them (`commitRound`: `JobLog.commit`), and each unit adopts its own once it is in.
    */
   private async stepAll(): Promise<boolean> {
     const { ctx } = this;
     const units = [...this.units.values()];
-    const steps = await Promise.all(units.map((u) => this.unlessFenced<PreparedStep | boolean | null>(u, () => (u instanceof StateUnit ? u.step() : u.prepare()))));
-    const ready = steps.filter((s): s is PreparedStep => typeof s === 'object' && s !== null);
+    const steps = await Promise.all(units.map((u) => this.unlessFenced(u, () => u.prepare())));
+    const ready = steps.filter((s): s is PreparedStep => s !== null && s !== false);
     const byId = new Map(units.map((u) => [u.unit, u]));
     // Refused: a fenced unit is dropped (taken over), a stale one opened again (`committed`).
     const adopted = await commitRound(ctx.log, ctx.worker, ready, async (s, r) => {
       const u = byId.get(s.commit.unit)!;
       await this.unlessFenced(u, () => committed(r, u));
     });
-    return steps.includes(true) || adopted > 0;
+    return adopted > 0;
   }
 
   /** Runs `fn` for unit `u`; when it finds the unit fenced (taken over), drops the unit, says so, and gives false. */
