@@ -5,8 +5,8 @@
  */
 import { IssueLog } from '../../src/core/issues.js';
 import type { KafkaLog, LogRecord } from '../../src/distributed/kafka/log.js';
-import { StateInputUnit, StateKeyUnit } from '../../src/distributed/kafka/state-unit.js';
-import type { UnitContext } from '../../src/distributed/kafka/units.js';
+import { StateKeyUnit } from '../../src/distributed/kafka/state-unit.js';
+import { InputUnit, type UnitContext } from '../../src/distributed/kafka/units.js';
 
 /** The batch interval of the units (ms). */
 export const BATCH_MS = 1000;
@@ -33,7 +33,7 @@ export function stateHarness(pairs: [string, number][], n: number, fn: (vs: unkn
   const lines = pairs.map(([k, v]) => [k, String(v)] as [string, string]);
   const ctx = context(n, fn, live);
   const parts = [0, 1].map((p) => lines.filter((_, g) => g % 2 === p).map((l, k): LogRecord => ({ offset: k, timestampMs: 0, key: null, value: l.join(' ') })));
-  const s1 = [0, 1].map((p) => new StateInputUnit(ctx, p, 0, undefined, live ? Infinity : parts[p]!.length));
+  const s1 = [0, 1].map((p) => new InputUnit(ctx, p, 0, undefined, live ? Infinity : parts[p]!.length, { repartition: 'rep' }));
   /** The repartition partition's records (offset = index). */
   const rep: LogRecord[] = [];
   const log = { read: async (_t: string, _p: number, from: number, to: number, max: number) => {

@@ -66,7 +66,7 @@ describe('Kafka --update-state-by-key units on live input', () => {
           const u = force ? (s1.find((v) => v.pos < parts[v.partition]!.length) ?? s1[0]!) : s1[x % 2]!;
           if ((force || x % 3 === 0) && u.pos < parts[u.partition]!.length) {
             const records = parts[u.partition]!.slice(u.pos, u.pos + 1 + (x % 7));
-            const c = u.compute(records, u.pos + records.length, 'rep');
+            const c = u.compute(records, u.pos + records.length);
             for (const m of c.messages) rep.push({ offset: rep.length, timestampMs: 0, key: null, value: m.value });
             u.commit(c.after);
           } else if (s2.pos < rep.length) {

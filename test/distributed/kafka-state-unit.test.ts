@@ -56,7 +56,7 @@ describe('Kafka --update-state-by-key units', () => {
           const u = force ? (s1.find((v) => !v.done) ?? s1[0]!) : s1[x % 2]!;
           if ((force || x % 3 === 0) && !u.done) {
             const records = parts[u.partition]!.slice(u.pos, u.pos + 1 + (x % 7));
-            const c = u.compute(records, u.pos + records.length, 'rep');
+            const c = u.compute(records, u.pos + records.length);
             for (const m of c.messages) rep.push({ offset: rep.length, timestampMs: 0, key: null, value: m.value });
             u.commit(c.after);
           } else if (!s2.done) step2(force ? 1000 : 1 + (x % 5));
