@@ -9,6 +9,7 @@
  */
 import { decodeState, encodeState } from '../checkpoint/codec.js';
 import { compareKeys } from '../core/compare.js';
+import { markState, stateChanged } from '../state/state-change.js';
 import type { UpdateStateSettings } from './job-context.js';
 import { unpackPartials } from './partials.js';
 import { minWatermark, type SourceProgress } from './stage2.js';
@@ -108,7 +109,7 @@ export class StateTable {
 
   /**
    * Calls the function for batch `b`: each key with values, in topic order, then each key with state only.
-   * @returns the keys changed (by id): a key with values given a state, a key with state only given another one (removed keys are not in it).
+   * @returns the keys changed (by id): a key with values given a state, a key with state only given a state of another value, or its own mutated (removed keys are not in it).
    */
   private closeBatch(b: number): Map<string, [unknown, unknown]> {
     const { fn, label, issues, batchIntervalMs } = this.settings;
@@ -140,10 +141,13 @@ export class StateTable {
     }
     for (const [id, [key, s]] of [...this.state]) {
       if (seen.has(id)) continue;
+      // As a local --output-mode update (state/state-change.ts): changed by value, a state mutated in place included.
+      const mark = markState(s);
       const r = call(key, [], s);
       if (!r.ok) continue;
       if (r.next === undefined) this.state.delete(id);
-      else if (r.next !== s) set(id, key, r.next);
+      else if (stateChanged(s, mark, r.next)) set(id, key, r.next);
+      else if (r.next !== s) this.state.set(id, [key, r.next]);
     }
     return changed;
   }
