@@ -29,7 +29,7 @@ import { durableOutput, openCheckpoint } from './checkpoint-options.js';
 import { IssueHints } from './hints.js';
 import { readInitialState } from './initial-state.js';
 import { createInputs, type Inputs } from './inputs.js';
-import { errLine, stdinIsFile } from './process-io.js';
+import { errLine, stdinIsFile, stdinOffset } from './process-io.js';
 import type { BoundedInput } from './progress-bar.js';
 import { IssueReporter } from './report.js';
 import { chalkFor, unicodeTerminal } from './terminal.js';
@@ -109,7 +109,11 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     bounded: ssc.bounded,
     initialState: options.initialState !== undefined ? readInitialState(options.initialState) : undefined,
   };
-  const auto = autoThreads(options, { checkpoint: store !== null, stdinSize: stdinIsFile() ? fstatSync(0).size : undefined });
+  // Threads read stdin from its file offset (something may have read part of it before dstream) to its end.
+  const stdinStart = stdinIsFile() ? stdinOffset() : undefined;
+  const stdinSize = stdinIsFile() ? fstatSync(0).size : 0;
+  const stdinLeft = stdinStart === undefined ? undefined : Math.max(0, stdinSize - stdinStart);
+  const auto = autoThreads(options, { checkpoint: store !== null, stdinSize: stdinLeft, stdinOffsetUnknown: stdinIsFile() && stdinStart === undefined });
   const workers = auto.threads;
   if (options.verbose && typeof options.workers !== 'number') errLine(`dstream: --workers auto: ${workers} thread${workers === 1 ? '' : 's'}${auto.why ? ` (${auto.why})` : ''}`, 'info');
   if (workers > 1) {
@@ -163,14 +167,14 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   const terminalProgress = process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0 && !process.env.CI && !live;
   // Threads read stdin at their own offsets: they count the bytes they have read (workers-auto.ts).
   const threadBytes = terminalProgress && !inputs ? new SharedArrayBuffer(8 * workers) : undefined;
-  const bounded = terminalProgress && inputs ? await progressInput(options.sources, store !== null) : threadBytes && threadsProgress(threadBytes, fstatSync(0).size);
+  const bounded = terminalProgress && inputs ? await progressInput(options.sources, store !== null) : threadBytes && threadsProgress(threadBytes, stdinLeft ?? 0);
   let stream = inputs?.stream;
   const count = bounded?.count;
   if (count) stream = stream!.map((line) => (count(line), line), 'progress');
   const result = stream
     ? buildPipeline(stream, plan.steps, settings)
     : buildWorkerPipeline(ssc, {
-      workers, operators: options.operators, settings, stdinSize: fstatSync(0).size, maxLineBytes: options.maxLineBytes,
+      workers, operators: options.operators, settings, stdinStart: stdinStart ?? 0, stdinSize, maxLineBytes: options.maxLineBytes,
       onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine, progress: threadBytes,
       onOneThread: typeof options.workers === 'number'
         ? () => settings.note!(`--workers ${workers}: the sum has a value that is not an integer, so it depends on the order of additions: the file is read in one thread`)

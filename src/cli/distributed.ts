@@ -83,7 +83,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     // Redis away: the batch can neither commit nor hand over; the leases expire on their own.
     const grace = Math.max(5000, d.leaseMs);
     setTimeout(() => {
-      say(`dstream: could not finish within ${grace} ms (is redis reachable?): stopping without handing over; other workers take over when the leases expire`);
+      say(`dstream: could not finish the current batch within ${grace} ms (redis unreachable, or a batch slower than --lease): stopping without handing over; other workers take over when the leases expire`);
       process.exit(ExitCode.RUNTIME);
     }, grace).unref();
   }, say);

@@ -4,7 +4,7 @@
  * exit once stdout has drained, whether stdin is a regular file, and the
  * handlers of the stop signals.
  */
-import { fstatSync } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 import { DStreamError, ExitCode } from '../core/errors.js';
 import { StopSignals } from '../core/stop-signals.js';
 import { isJournalStream, formatLogLine, type LogLevel } from '../observe/journal.js';
@@ -22,6 +22,21 @@ export function stdinIsFile(): boolean {
     return fstatSync(0).isFile();
   } catch {
     return false;
+  }
+}
+
+/**
+ * Where stdin's file offset stands (bytes from the file's start), from /proc/self/fdinfo/0's `pos:`.
+ * It is not 0 when something read part of the file before dstream (`{ read -r header; dstream …; } <
+ * file`, `dd`): a thread reading stdin from there sees only the rest, and threads given parts of the
+ * file must start there too. undefined where it cannot be read (no /proc).
+ */
+export function stdinOffset(): number | undefined {
+  try {
+    const pos = /^pos:\s*(\d+)$/m.exec(readFileSync('/proc/self/fdinfo/0', 'latin1'))?.[1];
+    return pos === undefined ? undefined : Number(pos);
+  } catch {
+    return undefined;
   }
 }
 

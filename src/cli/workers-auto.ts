@@ -36,25 +36,27 @@ const EXACT_REDUCERS = new Set(['count', 'min', 'max', 'sum']);
 /**
  * The number of threads for the job: an explicit `--workers N` as given (its
  * checks come later, as usage errors), else what `auto` allows (see module doc).
- * @param stdinSize size in bytes of stdin when it is a regular file, else `undefined`
+ * @param stdinSize bytes of stdin left to read (from its file offset to its end) when it is a regular file, else `undefined`
+ * @param stdinOffsetUnknown stdin is a regular file whose offset cannot be read (cli/process-io.ts `stdinOffset`): one thread
  * @param cores defaults to `os.availableParallelism()`
  */
-export function workerThreads(o: CliOptions, ctx: { checkpoint: boolean; stdinSize: number | undefined; cores?: number }): number {
+export function workerThreads(o: CliOptions, ctx: { checkpoint: boolean; stdinSize: number | undefined; stdinOffsetUnknown?: boolean; cores?: number }): number {
   return autoThreads(o, ctx).threads;
 }
 
 /** `workerThreads`, with why `auto` chose one thread (for `--verbose`; undefined when it did not, or `--workers N` was given). */
-export function autoThreads(o: CliOptions, ctx: { checkpoint: boolean; stdinSize: number | undefined; cores?: number }): { threads: number; why?: string } {
+export function autoThreads(o: CliOptions, ctx: { checkpoint: boolean; stdinSize: number | undefined; stdinOffsetUnknown?: boolean; cores?: number }): { threads: number; why?: string } {
   if (typeof o.workers === 'number') {
     // A file under /proc says 0 bytes whatever it holds: threads splitting 0 bytes would read nothing. One
     // thread reads it to its end (an empty file gives the same output either way, so nothing is said).
-    if (o.workers > 1 && ctx.stdinSize === 0) return { threads: 1 };
+    if (o.workers > 1 && (ctx.stdinSize === 0 || ctx.stdinOffsetUnknown)) return { threads: 1 };
     return { threads: o.workers };
   }
   const one = (why: string) => ({ threads: 1, why });
   const s = o.sources;
   const size = ctx.stdinSize;
   if (!s.stdin || s.connect.length || s.listen.length || s.watch.length || s.kafka !== undefined) return one('the input is not stdin alone');
+  if (ctx.stdinOffsetUnknown) return one('stdin\'s file offset cannot be read (/proc/self/fdinfo/0), so the file cannot be split from there');
   if (size === undefined) return one('stdin is not a regular file: a pipe or a terminal cannot be split among threads');
   const flag = firstFlag([[s.maxRate !== undefined, '--max-rate'], [s.batchMarker !== undefined, '--batch-marker'], [s.maxRecordsPerBatch !== undefined, '--max-records-per-batch'],
     [ctx.checkpoint, '--checkpoint'], [!!o.deadLetter, '--dead-letter'], [!!o.late, '--late'], [o.onError === 'fail', '--on-error fail'], [!!o.stats, '--stats'],

@@ -38,12 +38,12 @@ import type { DStream } from './dstream.js';
 export type { WorkerResult, WorkerTask } from './worker-task.js';
 export type { AggFlag } from '../plan/worker-split.js';
 
-/** Byte ranges of `size` bytes of `fd`, `n` of them, each ending at a line end. */
-function lineAlignedRanges(fd: number, size: number, n: number): [number, number][] {
-  const cuts = [0];
+/** Byte ranges of `fd` from `start` to `size`, `n` of them, each ending at a line end. */
+function lineAlignedRanges(fd: number, start: number, size: number, n: number): [number, number][] {
+  const cuts = [start];
   const buf = Buffer.allocUnsafe(64 * 1024);
   for (let i = 1; i < n; i++) {
-    let pos = Math.max(cuts[cuts.length - 1]!, Math.floor((size * i) / n));
+    let pos = Math.max(cuts[cuts.length - 1]!, start + Math.floor(((size - start) * i) / n));
     let found = -1;
     while (pos < size && found < 0) {
       const r = readSync(fd, buf, 0, buf.length, pos);
@@ -79,7 +79,9 @@ export function workerPlanProblem(ops: readonly OperatorFlag[], timezone?: strin
 export function buildWorkerPipeline(
   ssc: StreamingContext,
   o: {
-    workers: number; operators: OperatorFlag[]; settings: PipelineSettings; stdinSize: number;
+    workers: number; operators: OperatorFlag[]; settings: PipelineSettings;
+    /** stdin's file offset at the start (bytes; cli/process-io.ts `stdinOffset`) and its size: the threads read what lies between. */
+    stdinStart: number; stdinSize: number;
     maxLineBytes: number; onError: ErrorPolicy; timezone?: string; parse?: WorkerTask['parse']; log: (line: string) => void;
     progress?: SharedArrayBuffer;
     /** A sum met a value that is not an integer: the file is read in one thread (see `WorkerTask.integerSums`). */
@@ -91,7 +93,7 @@ export function buildWorkerPipeline(
   const { prefix, aggregation: agg, window: win, eventTime, rest } = splitPipeline(o.operators, 'workers', o.timezone);
   const combine = combinerOf(agg, '--workers', 'drop --workers');
   const paneMs = win ? windowSpec(win.lengthMs, win.slideMs, ssc.batchIntervalMs, true).paneMs : Number.MAX_SAFE_INTEGER;
-  const ranges = lineAlignedRanges(0, o.stdinSize, o.workers);
+  const ranges = lineAlignedRanges(0, o.stdinStart, o.stdinSize, o.workers);
   const segments = SegmentTable.create(ranges).buffer;
   // Partials merged before the pipeline: without windows, with a built-in combine (a function may throw: the pipeline reports it).
   const premerged = !win && !('source' in agg && !isBuiltinReducer(agg.source));
