@@ -104,6 +104,7 @@ export class JobGenerator {
       s.source.start({
         record: this.o.bounded ? (v) => this.boundedRecord(s.root, v) : (v) => s.root.record(v, NaN),
         lines: this.o.bounded ? (text, n) => this.boundedLines(s.root, text, n) : (text, n) => s.root.recordLines(text, n),
+        inputRecords: (n) => (s.root.count = n),
         cut: () => this.cut(),
         end: () => this.sourceEnded(s),
         fail: (e) => this.fail(e),

@@ -234,6 +234,8 @@ export class WorkersSource implements Source {
       }
     }
     if (pushed === 0 && this.zeroCount) sink.record([NaN, GLOBAL_SENTINEL, 0]);
+    // Records in: the lines the threads read, as one thread counts them (not the merged rows).
+    sink.inputRecords?.(results.reduce((n, r) => n + r.records, 0));
     this.settled = true;
     this.endThreads();
     sink.end();

@@ -20,6 +20,12 @@ export interface SourceSink {
    * push them one by one with `record`.
    */
   lines?(text: string, lines: number): boolean;
+  /**
+   * Optional: the batch being received holds `n` input records, whatever was pushed (a `--workers`
+   * source pushes the threads' merged partials, not their lines): what `--stats`, `--progress-json`
+   * and the metrics count as records in.
+   */
+  inputRecords?(n: number): void;
   /** Bounded input: end the batch being received now (it runs before `cut` returns). Ignored for live input. */
   cut?(): void;
   /** The input has ended (EOF). */
