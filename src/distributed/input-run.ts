@@ -11,7 +11,7 @@
  *
  * Where the lines come from and how the result is committed is the backend's
  * unit: stage1.ts (Redis: planned offset range, one Lua commit per unit),
- * kafka/units.ts and kafka/stateless-unit.ts (Kafka: one transaction per stage).
+ * kafka/units.ts `InputUnit`, one class for every kind of job (Kafka: one transaction per stage).
  * A batch's issues wait in `issues` until its commit (batch-issues.ts).
  */
 import type { Millis } from '../core/types.js';

@@ -7,7 +7,7 @@ import type { Issue, IssueLog } from '../core/issues.js';
 import type { MapSideOptions } from '../engine/map-side-combine.js';
 import type { KeyedReducer } from '../operators/keyed-map.js';
 import type { WindowSpec } from '../windows/spec.js';
-import type { JobLog, LogBackend, UnitCommit } from './log-backend.js';
+import type { JobLog, JobLogWrite, LogBackend, UnitCommit } from './log-backend.js';
 import type { CommitResult } from './backend.js';
 
 /** What a state job's stages need (JobContext.updateState). */
@@ -71,11 +71,11 @@ export interface JobContext {
   beforeCommit?: (n: number) => void;
 }
 
-/** A unit's computed step: what the log commits (`JobLog.commit`), and what the unit does once it is in. */
-export interface PreparedStep {
-  commit: UnitCommit;
+/** A unit's computed step, on every log: what the log commits (`StepLog.commit`), and what the unit does once it is in. */
+export interface PreparedStep<W = JobLogWrite> {
+  commit: UnitCommit<W>;
   /** The step is committed: the unit's committed state moves on, its issues and lines are said. */
-  adopt(): Promise<void>;
+  adopt(): Promise<void> | void;
 }
 
 /** Thrown inside a unit's step when its commit was refused: the unit was taken over. */

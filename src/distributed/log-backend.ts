@@ -3,41 +3,44 @@
  * (`redis/`) is one implementation; Kafka (consumer group + transactions) the
  * second. Nothing outside a backend's folder touches its client.
  *
- * How the workers use it (worker.ts, stage1.ts, stage2.ts):
+ * **What a backend must give** (Redis: `redis/`; Kafka: `kafka/`):
  *
- *   backend = await openBackend(url, …) (open-backend.ts); job = backend.workerLog(group)
- *   (Redis. Every worker runs the loop of loop.ts; a Kafka worker's units are assigned by the
- *   group coordinator and commit one transaction per stage, so it gives null and kafka/worker.ts
- *   drives them: held.ts, step.ts)
- *   meta = job.open(keyPartitions, pipeline, output)        create or join (join.ts checks the settings)
- *   every lease/3:   job.heartbeat(worker, leaseMs, held)  → lost units
- *   every batch:     job.assign(worker, leaseMs, held)     → lost, revoke, granted (with epochs)
- *   stage 1, input partition P (unit `s1:P`):
- *     stage1State(P) → planStage1(seq, from, to) → readInput… → the unit computes its step
- *     (partials to every key partition + input offset)
- *     backend.trimInput(P) now and then (retention: what every job has committed)
- *   stage 2, key partition Q (unit `s2:Q`):
- *     stage2State(Q) → readStage2(Q, after) → the unit computes its step (output rows + offset +
- *     progress); a new owner replays from `rebuild` (Kafka: repartition topic or a compacted
- *     changelog), or takes a graceful hand-over snapshot.
- *   every round:     job.commit(worker, steps)              → each step committed atomically and
- *                    fenced (Redis: one script per unit; Kafka: one transaction per stage,
- *                    exactly-once v2); each unit adopts its step once it is in
- *   a worker is done when every stage1State is eof and every stage2State done.
- *   `job status` is job.status() (Redis: meta(), leases() and the stage states); `job reset` is job.reset();
- *   `topic delete` is deleteTopic(); `dstream cat` reads outputInfo() and readOutput() (entries
- *   tagged with their key partition and how far it has closed, merged in cat.ts).
+ * 1. Input: append-only partitions, offsets ordered by `compareOffsets`, and an end (Redis: an
+ *    end-of-input marker per partition; Kafka: the end offsets noted when a `--once` job is created).
+ * 2. Units with a fencing epoch: `s1:P` per input partition, `s2:Q` per key partition, and each
+ *    round one answer, what this worker lost (drop: someone else may hold it), must give up (hand
+ *    over, release) and was granted (open from the committed state) — Redis: `JobLog.assign` over
+ *    leases (epoch: the lease's); Kafka: the group's view reconciled with what is held (kafka/
+ *    rebuild.ts `reconcile`: lost, released, opened; epoch: the group generation).
+ * 3. An atomic, fenced commit of a round's steps, `StepLog.commit(worker, steps)`: each unit's step
+ *    is a `UnitCommit` whose `write` the worker passes along unread; stage 1 writes its messages to
+ *    every key partition (a stateless job: its rows to the output) with its input offset, stage 2
+ *    its rows, state and progress with its offset. Answers 'ok', 'fenced' (epoch stale: a zombie
+ *    never writes), 'stale' (a replay of a committed step), or throws (outcome unknown: the unit is
+ *    opened again). Redis: one Lua script per unit; Kafka: one transaction per stage (kafka/commit.ts,
+ *    Kafka Streams' exactly-once v2), so a fenced stage refuses all of its steps.
+ * 4. What a new owner rebuilds from: stage 1 its committed offset and state (Redis: a write-ahead
+ *    plan replays an interrupted batch; Kafka: the changelog record); stage 2 its open panes or keys'
+ *    state (Redis: replay of its key stream from the rebuild point, or a hand-over snapshot; Kafka:
+ *    the compacted changelog, and a state job's open batches read again from the repartition topic).
+ * 5. Retention (`trimInput`, `deleteTopic`), outputs for `dstream cat` (`outputInfo`, `readOutput`:
+ *    entries tagged with their key partition and how far it has closed, merged in cat.ts) and the
+ *    job for `job status|reset` (`job(group)`).
  *
- * What a unit computes is the same on both logs: stage 1 `InputRun` (input-run.ts: operators,
- * event time, lateness, map-side combine; its issues wait for the commit in batch-issues.ts),
- * stage 2 `KeyPanes` (key-panes.ts: sources' progress, partials merged, windows closed at the
- * minimum watermark, `--top`). The units around them (reading, planning, rebuilding) are still per
- * log: stage1.ts/stage2.ts over `JobLog`, kafka/units.ts with kafka/held.ts and step.ts.
+ * **The same on both** (outside `redis/` and `kafka/`): the round (loop.ts: rebalance, step,
+ * complete, failed, idle, leave), a round's commit (commit-round.ts: commit, then each unit adopts
+ * its own step), stage 1's computation (input-run.ts `InputRun` for windowed, stateless and state
+ * jobs; its issues wait for the commit, batch-issues.ts), stage 2's (key-panes.ts `KeyPanes`,
+ * state-table.ts `StateTable`).
  *
- * Fencing: every plan/commit/hand-over carries the unit's epoch (Redis: lease epoch;
- * Kafka: group generation + producer epoch) and answers 'fenced' once another worker
- * holds the unit, so a paused or partitioned zombie never writes. 'stale': the state
- * moved on (a replay of an already committed step); reload and go on.
+ * **Still per backend**: the units around those computations and the `WorkerUnits` of the loop.
+ * Redis: worker.ts over `JobLog` (`backend.workerLog(group)`) with stage1.ts, stage2.ts and
+ * state-stage.ts `StateUnit`, reading unit by unit. Kafka: `workerLog` is null; kafka/worker.ts with held.ts (open/keep/release/drop),
+ * step.ts (one fetch per stage, `commitRound` over kafka/commit.ts) and kafka/units.ts `InputUnit`
+ * (one class for every job), `KeyUnit`, state-unit.ts `StateKeyUnit`. What differs: where units
+ * come from (2.), what a new owner reads (4.), how input is read (one long-poll fetch per stage on
+ * Kafka), and the failure rule (Redis: a fenced unit is dropped; Kafka: a fenced stage is put back
+ * to its committed state, held.ts `refused`).
  *
  * Offsets are opaque strings of one stream, `ORIGIN` before any entry, ordered by
  * `compareOffsets` (Redis `ms-seq` ids; Kafka decimal offsets). Times are epoch ms
@@ -64,12 +67,32 @@ export function compareOffsets(a: string, b: string): number {
 export type Held = [UnitId, number];
 
 /**
- * One unit's step as its unit computed it, for the log to commit (`JobLog.commit`): atomically and
- * fenced by the epoch the unit was granted at.
+ * One unit's step as its unit computed it, for its log to commit atomically, fenced by `epoch` (Redis:
+ * the lease epoch the unit was granted at; Kafka: the group generation it was assigned in). `write` is
+ * the log's own form of the step (`JobLog`: `JobLogWrite`; Kafka: kafka/commit.ts `KafkaWrite`): the
+ * worker passes it along without reading it.
  */
-export type UnitCommit =
-  | { unit: UnitId; epoch: number; stage1: Stage1Commit }
-  | { unit: UnitId; epoch: number; q: number; stage2: Stage2Commit; output: string };
+export interface UnitCommit<W = JobLogWrite> {
+  unit: UnitId;
+  epoch: number;
+  write: W;
+}
+
+/** `JobLog`'s form of a step: a stage-1 commit, or a key partition's stage-2 commit to output `output`. */
+export type JobLogWrite = { stage1: Stage1Commit } | { q: number; stage2: Stage2Commit; output: string };
+
+/**
+ * What commits a round's steps, on every log: each step atomically and fenced by its epoch; how they
+ * are grouped is the log's (Redis: one script per unit, sent together; Kafka: one transaction per stage).
+ */
+export interface StepLog<W> {
+  /**
+   * @returns each step's outcome, in the order of `steps`: 'ok' (in), 'fenced' (refused: the epoch is
+   *   stale), 'stale' (the state moved on: a replay of a committed step).
+   * @throws the client's error when the outcome is unknown (the unit must be opened again from its committed state).
+   */
+  commit(worker: string, steps: UnitCommit<W>[]): Promise<CommitResult[]>;
+}
 
 /** The answer to `assign`: drop `lost`, act on `revoke` (hand over, `release`), then open `granted`. */
 export interface Assignment {
@@ -184,8 +207,16 @@ export interface JobAdmin {
   reset(): Promise<string | null>;
 }
 
-/** One job (consumer group) of a topic as the shared worker loop drives it: membership, assignment, offsets, atomic commits. */
-export interface JobLog extends JobAdmin {
+/**
+ * One job of a topic as the Redis worker (worker.ts) drives it: membership, assignment, offsets,
+ * atomic commits. A worker: `open` (create or join; join.ts checks the settings), `heartbeat` every
+ * lease/3 (lost units), `assign` every round (lost, revoke, granted with epochs); stage 1 per input
+ * partition: `stage1State` → `planStage1` (write-ahead) → `readInput` → the unit's step; stage 2
+ * per key partition: `stage2State` (replay from `rebuild`, or a hand-over) → `readStage2` → the
+ * unit's step; every round `commit` (one script per unit); done when every `stage1State` is eof and
+ * every `stage2State` done.
+ */
+export interface JobLog extends JobAdmin, StepLog<JobLogWrite> {
   /**
    * Creates the job if new (settings fixed for its life), else returns what it was created with.
    * @returns null while the topic does not exist.
@@ -203,13 +234,6 @@ export interface JobLog extends JobAdmin {
   release(worker: string, held: Held[], leave: boolean): Promise<void>;
   /** Leases and live members with their expiry (epoch ms), for `job status`. */
   leases(): Promise<{ leases: LeaseView[]; members: Record<string, number>; nowMs: number }>;
-
-  /**
-   * Commits the steps the units of `worker` computed, each atomically and fenced by its epoch; how they
-   * are grouped is the log's (Redis: one script per unit, sent together).
-   * @returns each step's outcome, in the order of `steps`.
-   */
-  commit(worker: string, steps: UnitCommit[]): Promise<CommitResult[]>;
 
   // ---- stage 1: input partitions ----
   stage1State(p: number): Promise<Stage1State>;

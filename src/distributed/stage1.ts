@@ -148,7 +148,7 @@ export class Stage1Unit {
     if (ctx.stateless) Object.assign(commit, { payloads: [], rows: { output: ctx.output, closed: eof ? Infinity : state.lines + lines, packs: r1.out } });
     ctx.beforeCommit?.(++commits);
     return {
-      commit: { unit: this.unit, epoch: this.epoch, stage1: commit },
+      commit: { unit: this.unit, epoch: this.epoch, write: { stage1: commit } },
       adopt: async () => {
         Object.assign(state, { seq, offset, maxEventTimeMs: max, floorMs, eof, idle: false, plan: undefined });
         if (eof && (await ctx.backend.readInput(p, offset, 1)).length > 0) {
@@ -185,7 +185,7 @@ export class Stage1Unit {
       lines: 0, late: 0, entries: 0, payloads: new Array<string>(ctx.keyPartitions).fill(''),
     };
     return {
-      commit: { unit: this.unit, epoch: this.epoch, stage1 },
+      commit: { unit: this.unit, epoch: this.epoch, write: { stage1 } },
       adopt: async () => {
         state.seq = seq;
         state.idle = true;

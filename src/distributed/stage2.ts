@@ -112,7 +112,7 @@ export class Stage2Unit {
       closedMs: watermarkMs - ctx.allowedLatenessMs,
     };
     return {
-      commit: { unit: this.unit, epoch: this.epoch, q: this.partition, stage2, output: ctx.output },
+      commit: { unit: this.unit, epoch: this.epoch, write: { q: this.partition, stage2, output: ctx.output } },
       adopt: async () => {
         this.offset = last;
         this.doneFlag = done;

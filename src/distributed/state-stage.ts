@@ -34,8 +34,8 @@
 import { isPair } from '../core/types.js';
 import type { PrefixOptions } from '../engine/prefix-chain.js';
 import type { PanePartials } from '../engine/map-side-combine.js';
-import type { Stage2Message } from './backend.js';
-import { committed, type JobContext } from './job-context.js';
+import type { Stage2Commit, Stage2Message } from './backend.js';
+import type { JobContext, PreparedStep } from './job-context.js';
 import { compareOffsets, ORIGIN } from './log-backend.js';
 import { packByKeyPartition, packRows } from './partials.js';
 import { replayOnce, sourcesOf, type SourceProgress } from './stage2.js';
@@ -137,15 +137,16 @@ export class StateUnit {
   }
 
   /**
-   * Applies new messages, closes the batches every input partition has passed; at the end, outputs the table.
-   * @returns true when something was committed.
-   * @throws FencedError when the lease was lost.
+   * Applies new messages, closes the batches every input partition has passed; at the end, outputs the
+   * table: the step for the worker to commit (`commitRound`), with the keys' state. The table moves on
+   * at once: a step that is not committed is followed by `open` again (the worker's rule).
+   * @returns the step, or null when there is nothing to commit.
    */
-  async step(): Promise<boolean> {
+  async prepare(): Promise<PreparedStep | null> {
     const { ctx } = this;
-    if (this.doneFlag) return false;
+    if (this.doneFlag) return null;
     const msgs = await ctx.log.readStage2(this.partition, this.offset, 256);
-    if (msgs.length === 0) return false;
+    if (msgs.length === 0) return null;
     for (const m of msgs) {
       const s = this.sources.get(m.source);
       if (s && m.seq <= s.seq) continue; // re-emitted batch: already applied
@@ -166,14 +167,17 @@ export class StateUnit {
       if (records.length) rows = packRows([{ startMs: this.table.closed, endMs: this.table.closed, records }]);
     }
     const last = msgs[msgs.length - 1]!.id;
-    const r = await ctx.log.commitStage2(ctx.worker, this.epoch, this.partition, {
+    const stage2: Stage2Commit = {
       prevOffset: this.offset, offset: last, rebuild: this.table.replayPoint(compareOffsets) ?? last, sources: JSON.stringify(Object.fromEntries(this.sources)),
       sealedMs: -Infinity, done, rowsAdded: rows.rows, lateAdded: 0, rowPacks: rows.packs, closedMs: live ? this.table.closed : -Infinity,
       state: this.table.snapshot(),
-    }, ctx.output);
-    if (!(await committed(r, this))) return false;
-    this.offset = last;
-    this.doneFlag = done;
-    return true;
+    };
+    return {
+      commit: { unit: this.unit, epoch: this.epoch, write: { q: this.partition, stage2, output: ctx.output } },
+      adopt: () => {
+        this.offset = last;
+        this.doneFlag = done;
+      },
+    };
   }
 }

@@ -24,6 +24,7 @@ import { Stage1Unit } from './stage1.js';
 import { Stage2Unit } from './stage2.js';
 import { StateUnit } from './state-stage.js';
 import { pause, WorkerLoop } from './loop.js';
+import { commitRound } from './commit-round.js';
 
 type Unit = Stage1Unit | Stage2Unit | StateUnit;
 
@@ -112,24 +113,20 @@ export class Worker {
 
   /**
    * One step of every held unit: each computes its step (concurrently: their server round trips
-   * overlap), the log commits them (`JobLog.commit`), and each unit adopts its own once it is in. A
-   * state job's key units (state-stage.ts) still commit their step themselves.
+   * overlap), the log commits them (`commitRound`: `JobLog.commit`), and each unit adopts its own once it is in.
    */
   private async stepAll(): Promise<boolean> {
     const { ctx } = this;
     const units = [...this.units.values()];
-    const steps = await Promise.all(units.map((u) => this.unlessFenced<PreparedStep | boolean | null>(u, () => (u instanceof StateUnit ? u.step() : u.prepare()))));
-    let progressed = steps.includes(true);
-    const ready: [Unit, PreparedStep][] = [];
-    steps.forEach((s, i) => s && s !== true && ready.push([units[i]!, s]));
-    if (ready.length === 0) return progressed;
-    const results = await ctx.log.commit(ctx.worker, ready.map(([, s]) => s.commit));
-    await Promise.all(ready.map(async ([u, s], i) => {
-      if (!(await this.unlessFenced(u, () => committed(results[i]!, u)))) return;
-      await s.adopt();
-      progressed = true;
-    }));
-    return progressed;
+    const steps = await Promise.all(units.map((u) => this.unlessFenced(u, () => u.prepare())));
+    const ready = steps.filter((s): s is PreparedStep => s !== null && s !== false);
+    const byId = new Map(units.map((u) => [u.unit, u]));
+    // Refused: a fenced unit is dropped (taken over), a stale one opened again (`committed`).
+    const adopted = await commitRound(ctx.log, ctx.worker, ready, async (s, r) => {
+      const u = byId.get(s.commit.unit)!;
+      await this.unlessFenced(u, () => committed(r, u));
+    });
+    return adopted > 0;
   }
 
   /** Runs `fn` for unit `u`; when it finds the unit fenced (taken over), drops the unit, says so, and gives false. */

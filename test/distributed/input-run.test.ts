@@ -30,9 +30,9 @@ const context = (onWarning?: (m: string) => void): UnitContext => ({
 function run(u: InputUnit, records: LogRecord[], sizes: number[], refusedAt: Set<number>, refusedSize: number): string[] {
   const out: string[] = [];
   for (let i = 0; !u.done; i++) {
-    if (refusedAt.has(i)) u.compute(records.slice(u.pos, u.pos + refusedSize), Math.min(records.length, u.pos + refusedSize), 'rep');
+    if (refusedAt.has(i)) u.compute(records.slice(u.pos, u.pos + refusedSize), Math.min(records.length, u.pos + refusedSize));
     const batch = records.slice(u.pos, u.pos + sizes[i % sizes.length]!);
-    const c = u.compute(batch, u.pos + batch.length, 'rep');
+    const c = u.compute(batch, u.pos + batch.length);
     out.push(...c.messages.map((m) => `${m.partition} ${m.value}`), JSON.stringify(c.after.state), String(c.after.issues.length));
     u.commit(c.after);
   }
@@ -48,8 +48,8 @@ describe('stage 1 on both logs (InputRun)', () => {
       fc.integer({ min: 0, max: 9 }),
       (lines, sizes, refused, refusedSize) => {
         const records = lines.map(([t, k], offset): LogRecord => ({ offset, timestampMs: 0, key: null, value: `${t} ${k}` }));
-        const clean = run(new InputUnit(context(), 1, 0, undefined, records.length), records, sizes, new Set(), 0);
-        expect(run(new InputUnit(context(), 1, 0, undefined, records.length), records, sizes, new Set(refused), refusedSize)).toEqual(clean);
+        const clean = run(new InputUnit(context(), 1, 0, undefined, records.length, { repartition: 'rep' }), records, sizes, new Set(), 0);
+        expect(run(new InputUnit(context(), 1, 0, undefined, records.length, { repartition: 'rep' }), records, sizes, new Set(refused), refusedSize)).toEqual(clean);
       },
     ));
   });
@@ -65,8 +65,8 @@ describe('stage 1 on both logs (InputRun)', () => {
     // '3 d' was 27 ms behind 30, '14 e' 16 ms: a 1 s --watermark (whole seconds) keeps both.
     expect(r.lateWarning()).toBe('input partition 3: 2 of 5 records of a batch were late (40.0 %, dropped) with --watermark 5ms, '
       + 'where they were at most 1s behind the newest record of their partition; --watermark 1s would have kept them');
-    const u = new InputUnit(context(), 3, 0, undefined, Infinity);
-    const c = u.compute(['1 a', '12 b', '30 c', '3 d', '14 e'].map((value, offset) => ({ offset, timestampMs: 0, key: null, value })), 5, 'rep');
+    const u = new InputUnit(context(), 3, 0, undefined, Infinity, { repartition: 'rep' });
+    const c = u.compute(['1 a', '12 b', '30 c', '3 d', '14 e'].map((value, offset) => ({ offset, timestampMs: 0, key: null, value })), 5);
     expect(c.after.warning).toBe(r.lateWarning());
     expect(c.after.state).toEqual({ pos: 5, max: 30, eof: false, idle: false, lines: 5, late: 2 });
   });

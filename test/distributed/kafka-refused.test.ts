@@ -11,9 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { IssueLog } from '../../src/core/issues.js';
 import { HeldUnits } from '../../src/distributed/kafka/held.js';
 import type { KafkaJobMeta, KafkaLog, LogRecord } from '../../src/distributed/kafka/log.js';
-import { LineUnit } from '../../src/distributed/kafka/stateless-unit.js';
-import { StateInputUnit, StateKeyUnit } from '../../src/distributed/kafka/state-unit.js';
-import { KeyUnit, type UnitContext } from '../../src/distributed/kafka/units.js';
+import { StateKeyUnit } from '../../src/distributed/kafka/state-unit.js';
+import { InputUnit, KeyUnit, type UnitContext } from '../../src/distributed/kafka/units.js';
 import { KeyedReducer } from '../../src/operators/keyed-map.js';
 import { windowSpec } from '../../src/windows/spec.js';
 
@@ -27,14 +26,13 @@ function context(state: boolean): UnitContext {
   } as unknown as UnitContext;
 }
 
-type Unit = LineUnit | StateInputUnit;
-const make = (kind: 'lines' | 'state', end: number): Unit => (kind === 'lines'
-  ? new LineUnit(context(false), 1, 0, undefined, end, 'out', 1)
-  : new StateInputUnit(context(true), 1, 0, undefined, end));
-const compute = (u: Unit, records: LogRecord[], next: number) => (u instanceof LineUnit ? u.compute(records, next) : u.compute(records, next, 'rep'));
+const make = (kind: 'lines' | 'state', end: number): InputUnit => (kind === 'lines'
+  ? new InputUnit(context(false), 1, 0, undefined, end, { output: 'out', outputPartitions: 1 })
+  : new InputUnit(context(true), 1, 0, undefined, end, { repartition: 'rep' }));
+const compute = (u: InputUnit, records: LogRecord[], next: number) => u.compute(records, next);
 
 /** Runs `u` over `records` in batches of `sizes` (cyclic); before batch i in `refusedAt`, a batch of `refusedSize` is computed and thrown away. */
-function run(u: Unit, records: LogRecord[], sizes: number[], refusedAt: Set<number>, refusedSize: number): string[] {
+function run(u: InputUnit, records: LogRecord[], sizes: number[], refusedAt: Set<number>, refusedSize: number): string[] {
   const out: string[] = [];
   for (let i = 0; !u.done; i++) {
     if (refusedAt.has(i)) compute(u, records.slice(u.pos, u.pos + refusedSize), Math.min(records.length, u.pos + refusedSize)); // refused: never adopted

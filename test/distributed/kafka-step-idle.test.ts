@@ -25,7 +25,7 @@ function setting(said: string[]) {
     mergeReducer: () => new KeyedReducer({ keyMode: 'pair', combine: (a: number, b: number) => a + b, label: 'count' }, new IssueLog(), false),
     say: (m: string) => said.push(m), onIssue: () => undefined,
   } as unknown as UnitContext;
-  const unit = new InputUnit(ctx, 0, 7, undefined, Infinity);
+  const unit = new InputUnit(ctx, 0, 7, undefined, Infinity, { repartition: 'rep' });
   const held = { inputs: new Map([[0, unit]]), keys: new Map(), quietSince: new Map<number, number>(), gen1: 1 } as unknown as HeldUnits;
   /** Every read: no records, the next offset where it started (a quiet live partition). */
   const log = { readMany: async (_t: string, wants: { from: number }[]) => wants.map((w) => ({ records: [], next: w.from })) } as unknown as KafkaLog;
@@ -40,16 +40,16 @@ describe('Kafka stage 1: --idle-timeout on an injected clock', () => {
     const said: string[] = [];
     const { ctx, unit, held, log, commits, member, meta } = setting(said);
     let now = 1_000_000;
-    const steps = new Steps(log, ctx, held, { meta, names: { repartition: 'rep', changelog: 'cl' }, idleTimeoutMs: 5000, outputPartitions: () => 1, now: () => now });
+    const steps = new Steps(log, ctx, held, { meta, names: { repartition: 'rep', changelog: 'cl' }, idleTimeoutMs: 5000, outputPartitions: () => 1, now: () => now, worker: 'w1', members: [member, member] });
 
-    expect(await steps.step1(member, 100)).toBe(false); // the first empty read starts the quiet time
+    expect(await steps.step1(100)).toBe(false); // the first empty read starts the quiet time
     now += 4999;
-    expect(await steps.step1(member, 100)).toBe(false);
+    expect(await steps.step1(100)).toBe(false);
     expect(said).toEqual([]);
     expect(commits).toEqual([]);
 
     now += 1;
-    expect(await steps.step1(member, 100)).toBe(true);
+    expect(await steps.step1(100)).toBe(true);
     expect(said).toEqual(['dstream: input partition 0 idle for 5000 ms: windows no longer wait for it (--idle-timeout)']);
     expect(commits).toHaveLength(1);
     expect(commits[0]!.offsets).toEqual([[0, 7]]);
@@ -59,7 +59,7 @@ describe('Kafka stage 1: --idle-timeout on an injected clock', () => {
     expect(unit.state.idle).toBe(true);
 
     now += 60_000; // idle already: nothing more to say or write
-    expect(await steps.step1(member, 100)).toBe(false);
+    expect(await steps.step1(100)).toBe(false);
     expect(said).toHaveLength(1);
     expect(commits).toHaveLength(1);
   });
@@ -68,9 +68,9 @@ describe('Kafka stage 1: --idle-timeout on an injected clock', () => {
     const said: string[] = [];
     const { ctx, held, log, commits, member, meta } = setting(said);
     let now = 0;
-    const steps = new Steps(log, ctx, held, { meta, names: { repartition: 'rep', changelog: 'cl' }, idleTimeoutMs: null, outputPartitions: () => 1, now: () => now });
+    const steps = new Steps(log, ctx, held, { meta, names: { repartition: 'rep', changelog: 'cl' }, idleTimeoutMs: null, outputPartitions: () => 1, now: () => now, worker: 'w1', members: [member, member] });
     for (let i = 0; i < 3; i++) {
-      expect(await steps.step1(member, 100)).toBe(false);
+      expect(await steps.step1(100)).toBe(false);
       now += 3_600_000;
     }
     expect(said).toEqual([]);

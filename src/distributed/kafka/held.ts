@@ -22,12 +22,11 @@ import type { KafkaJobMeta, KafkaLog } from './log.js';
 import { changelogPartition } from './job.js';
 import type { Member } from './member.js';
 import { changelogStates, reconcile, type Reconciled } from './rebuild.js';
-import { LineUnit } from './stateless-unit.js';
-import { StateInputUnit, StateKeyUnit } from './state-unit.js';
+import { StateKeyUnit } from './state-unit.js';
 import { InputUnit, KeyUnit, type Stage1Record, type Stage2Record, type UnitContext } from './units.js';
 
-/** A unit of stage 1: an input partition (a stateless job's writes its rows itself). */
-export type InputSide = InputUnit | LineUnit | StateInputUnit;
+/** A unit of stage 1: an input partition (of every job; a stateless job's writes its rows itself). */
+export type InputSide = InputUnit;
 /** A unit of stage 2: a key partition (an `--update-state-by-key` job's keeps the keys' state). */
 export type KeySide = KeyUnit | StateKeyUnit;
 
@@ -123,8 +122,8 @@ export class HeldUnits {
         const end = meta.endOffsets ? (meta.endOffsets[p] ?? 0) : Infinity;
         const state = rec ? (JSON.parse(rec) as Stage1Record) : undefined;
         const c = committed.get(p) ?? 0;
-        this.inputs.set(p, this.stateless ? new LineUnit(this.ctx, p, c, state, end, meta.output, this.s.outputPartitions())
-          : this.ctx.updateState ? new StateInputUnit(this.ctx, p, c, state, end) : new InputUnit(this.ctx, p, c, state, end));
+        const to = this.stateless ? { output: meta.output, outputPartitions: this.s.outputPartitions() } : { repartition: names.repartition };
+        this.inputs.set(p, new InputUnit(this.ctx, p, c, state, end, to));
       }
       this.settle(s1, v1, d1, 'input');
       this.gen1 = v1.generation;

@@ -2,11 +2,11 @@
  * `--update-state-by-key` on Kafka, per key partition: the units of a job
  * whose pipeline ends with it (what a batch is: state-stage.ts).
  *
- * Stage 1 (`StateInputUnit`, one per input partition) runs the stateless
- * operators (`StateCollector`, as on Redis) and sends each key partition one
- * repartition message per transaction (`{s, o, w, e, d}` as for windows,
- * units.ts), whose watermark `w` is the partition's line frontier (its lines
- * so far · n + p), also at its end.
+ * Stage 1 is the `InputUnit` of every job (units.ts), its operators a
+ * `StateCollector` as on Redis: it sends each key partition one repartition
+ * message per transaction (`{s, o, w, e, d}` as for windows), whose
+ * watermark `w` is the partition's line frontier (its lines so far · n + p),
+ * also at its end.
  *
  * Stage 2 (`StateKeyUnit`, one per key partition) adds the messages' values
  * to their open batches and closes the batches every input partition has
@@ -29,12 +29,10 @@
  * state after the last batch closed.
  */
 import { encodeState } from '../../checkpoint/codec.js';
-import { StateCollector } from '../state-stage.js';
 import { StateTable } from '../state-table.js';
 import type { SourceProgress } from '../stage2.js';
-import { InputPartition, type Stage1Batch } from './input-partition.js';
 import type { KafkaLog, LogRecord } from './log.js';
-import { PROGRESS_KEY, progressRecord, type OutMessage, type Stage1Record, type UnitContext } from './units.js';
+import { PROGRESS_KEY, progressRecord, type OutMessage, type UnitContext } from './units.js';
 
 /** Stage 2's record in the changelog (fields `job status` reads as for windows: `rows`, `late`, `done`, `sealedMs`). */
 export interface StateKeyRecord {
@@ -49,34 +47,6 @@ export interface StateKeyRecord {
   late: 0;
   done: boolean;
   sealedMs: null;
-}
-
-/** One input partition of a state job (in the place of an `InputUnit`). */
-export class StateInputUnit extends InputPartition {
-  private readonly collector: StateCollector;
-
-  constructor(ctx: UnitContext, partition: number, committed: number, state: Stage1Record | undefined, end: number) {
-    super(ctx, partition, committed, state, end);
-    const u = ctx.updateState!;
-    this.collector = new StateCollector(ctx.combiner, { label: u.label, batchLines: u.batchLines, inputPartitions: ctx.inputPartitions, partition, keyPartitions: ctx.keyPartitions });
-    this.listen(this.collector.issues);
-  }
-
-  /**
-   * Runs one batch of `records` (offsets from `pos` to `next`; may be empty when only the end is due).
-   * @returns one message per key partition of `repartition`, and what `commit` takes once they are committed.
-   */
-  compute(records: LogRecord[], next: number, repartition: string): { messages: OutMessage[]; after: Stage1Batch } {
-    const c = this.collector;
-    const lines = this.runLines(c, records);
-    const payloads = c.take();
-    const eof = next >= this.end;
-    const w = c.frontier();
-    const messages = payloads.map((d, q) => ({ topic: repartition, partition: q, key: null, value: JSON.stringify({ s: this.partition, o: next - 1, w, e: eof, d }) }));
-    const max = c.maxEventTimeMs;
-    const state: Stage1Record = { pos: next, max: Number.isFinite(max) ? max : null, eof, lines: this.state.lines + lines, late: 0 };
-    return { messages, after: { pos: next, state, issues: this.pending, warning: null } };
-  }
 }
 
 /** One key partition of a state job (in the place of a `KeyUnit`). */

@@ -11,16 +11,22 @@
  *   the output rows of the windows closed, the key partitions' state records
  *   (open panes included) in the changelog, and their repartition offsets.
  *
- * A unit adopts what it computed only once the transaction committed (stage 1:
- * `commit`; stage 2: `HeldUnits.committed`, and `refused` puts it back). Both
- * throw the client's errors: refused (member.ts `isFenced`) or of unknown outcome.
+ * Each unit's step is a `PreparedStep` as on Redis: the stage's steps go to
+ * `commitRound` (../commit-round.ts) with the stage's `StageCommits`
+ * (commit.ts: one transaction), and a unit adopts what it computed only once
+ * the transaction committed (stage 1: `InputUnit.commit`; stage 2:
+ * `HeldUnits.committed`, and `refused` puts it back). Both throw the client's
+ * errors: refused (member.ts `isFenced`) or of unknown outcome.
  */
+import { commitRound } from '../commit-round.js';
+import type { PreparedStep } from '../job-context.js';
+import { StageCommits, type KafkaWrite } from './commit.js';
 import { changelogPartition } from './job.js';
 import type { KafkaJobMeta, KafkaLog, LogRecord } from './log.js';
 import type { Member } from './member.js';
-import type { HeldUnits, InputSide } from './held.js';
-import { LineUnit } from './stateless-unit.js';
-import { InputUnit, type OutMessage, type UnitContext } from './units.js';
+import type { HeldUnits } from './held.js';
+import type { InputUnit, OutMessage, UnitContext } from './units.js';
+import type { Stage1Batch } from './input-partition.js';
 
 /** What the steps need to know of the job and the worker. Durations in ms. */
 export interface StepSettings {
@@ -33,18 +39,37 @@ export interface StepSettings {
   outputPartitions: () => number;
   /** Processing time (ms) for `--idle-timeout`: `Date.now` unless a test gives a fake clock. */
   now?: () => number;
+  /** This worker's id. */
+  worker: string;
+  /** The members of the job's two groups (stage 1, stage 2): each commits its stage's transactions. */
+  members: [Member, Member];
+}
+
+/** A refused transaction ends the step with the broker's error: the worker keeps its units at their committed state (worker.ts `failed`). */
+function refusedBy(commits: StageCommits): () => never {
+  return () => {
+    throw commits.fencedBy;
+  };
 }
 
 /** The two steps of one worker over the units it holds. */
 export class Steps {
-  /** Stage-1 transactions begun in this process (numbers `beforeCommit`). */
-  private commits = 0;
+  private readonly commits1: StageCommits;
+  private readonly commits2: StageCommits;
 
-  constructor(private readonly log: KafkaLog, private readonly ctx: UnitContext, private readonly held: HeldUnits, private readonly s: StepSettings) {}
+  constructor(private readonly log: KafkaLog, private readonly ctx: UnitContext, private readonly held: HeldUnits, private readonly s: StepSettings) {
+    this.commits1 = new StageCommits(s.members[0], s.beforeCommit);
+    this.commits2 = new StageCommits(s.members[1]);
+  }
 
-  /** The state record of input partition `p` for the changelog. */
-  private stateRecord(p: number, state: unknown): OutMessage {
-    return { topic: this.s.names.changelog, partition: changelogPartition(this.s.meta, p), key: `s1:${p}`, value: JSON.stringify(state) };
+  /** Input partition `u`'s step: its messages and state record, its next offset `next`; `after` adopted once in. */
+  private inputStep(u: InputUnit, c: { messages: OutMessage[]; after: Stage1Batch }, next: number): PreparedStep<KafkaWrite> {
+    const { meta, names } = this.s;
+    const state: OutMessage = { topic: names.changelog, partition: changelogPartition(meta, u.partition), key: `s1:${u.partition}`, value: JSON.stringify(c.after.state) };
+    return {
+      commit: { unit: `s1:${u.partition}`, epoch: this.held.gen1, write: { partition: u.partition, messages: [...c.messages, state], next } },
+      adopt: () => u.commit(c.after),
+    };
   }
 
   /**
@@ -52,11 +77,9 @@ export class Steps {
    * wait up to `waitMs` for records (long poll).
    * @returns true when something was committed.
    */
-  async step1(s1: Member, batchRecords: number, waitMs = 0): Promise<boolean> {
+  async step1(batchRecords: number, waitMs = 0): Promise<boolean> {
     const { held, s } = this;
-    const messages: OutMessage[] = [];
-    const offsets: [number, number][] = [];
-    const done: [InputSide, ReturnType<InputUnit['compute']>['after']][] = [];
+    const steps: PreparedStep<KafkaWrite>[] = [];
     const units = [...held.inputs.values()].filter((u) => !u.done);
     // One fetch for every partition (KafkaLog.readMany), not one per partition.
     const reading = units.filter((u) => !u.endDue);
@@ -74,38 +97,26 @@ export class Steps {
           const now = (s.now ?? Date.now)();
           const quiet = held.quietSince.get(u.partition) ?? now;
           held.quietSince.set(u.partition, quiet);
-          if (s.idleTimeoutMs === null || !(u instanceof InputUnit) || u.state.idle || now - quiet < s.idleTimeoutMs) continue;
+          if (s.idleTimeoutMs === null || !u.idleable || u.state.idle || now - quiet < s.idleTimeoutMs) continue;
           this.ctx.say(`dstream: input partition ${u.partition} idle for ${s.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);
-          const c = u.compute([], next, s.names.repartition, true);
-          messages.push(...c.messages, this.stateRecord(u.partition, c.after.state));
-          offsets.push([u.partition, next]);
-          done.push([u, c.after]);
+          steps.push(this.inputStep(u, u.compute([], next, true), next));
           continue;
         }
         held.quietSince.delete(u.partition);
       }
-      const c = u instanceof LineUnit ? u.compute(records, next) : u.compute(records, next, s.names.repartition);
-      messages.push(...c.messages, this.stateRecord(u.partition, c.after.state));
-      offsets.push([u.partition, next]);
-      done.push([u, c.after]);
+      steps.push(this.inputStep(u, u.compute(records, next), next));
     }
-    if (done.length === 0) return false;
-    const n = ++this.commits;
-    await s1.commit(messages, offsets, held.gen1, s.beforeCommit && (() => s.beforeCommit!(n)));
-    for (const [u, after] of done) u.commit(after);
-    return true;
+    return (await commitRound(this.commits1, s.worker, steps, refusedBy(this.commits1))) > 0;
   }
 
   /**
    * One stage-2 step over every held key partition; the reads wait up to `waitMs` for records (long poll).
    * @returns true when something was committed.
    */
-  async step2(s2: Member, waitMs = 0): Promise<boolean> {
+  async step2(waitMs = 0): Promise<boolean> {
     const { held, s } = this;
-    const messages: OutMessage[] = [];
-    const offsets: [number, number][] = [];
     let late = 0;
-    const applied: { q: number; pos: number; rec: string }[] = [];
+    const steps: PreparedStep<KafkaWrite>[] = [];
     const units = [...held.keys.values()].filter((u) => !u.done);
     if (units.length === 0) return false;
     const reads = await this.log.readMany(s.names.repartition, units.map((u) => ({ partition: u.partition, from: u.pos, to: Infinity, max: 2000 })), waitMs);
@@ -115,14 +126,14 @@ export class Steps {
       const a = u.apply(r.records, r.next, s.meta.output, s.outputPartitions());
       late += a.late;
       const rec = JSON.stringify(a.state);
-      messages.push(...a.messages, { topic: s.names.changelog, partition: u.partition, key: `s2:${u.partition}`, value: rec });
-      offsets.push([u.partition, r.next]);
-      held.applying(u.partition);
-      applied.push({ q: u.partition, pos: r.next, rec });
+      const q = u.partition;
+      held.applying(q);
+      steps.push({
+        commit: { unit: `s2:${q}`, epoch: held.gen2, write: { partition: q, messages: [...a.messages, { topic: s.names.changelog, partition: q, key: `s2:${q}`, value: rec }], next: r.next } },
+        adopt: () => held.committed([{ q, pos: r.next, rec }]),
+      });
     }
-    if (offsets.length === 0) return false;
-    await s2.commit(messages, offsets, held.gen2);
-    held.committed(applied);
+    if ((await commitRound(this.commits2, s.worker, steps, refusedBy(this.commits2))) === 0) return false;
     if (late > 0) this.ctx.say(`dstream: ${late} partial aggregates arrived after their windows closed (late; dropped)`);
     return true;
   }

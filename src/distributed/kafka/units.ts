@@ -1,13 +1,16 @@
 /**
  * The units of work of a Kafka job, as the group protocol assigns them.
  *
- * Stage 1, one per input partition: reads a batch of records from the
- * committed offset, runs the stateless operators, event time, per-record
- * lateness against the partition's running maximum and a map-side combine
- * per (key, pane) (`InputRun`, as a Redis input partition does), and yields one repartition message per key partition
- * (`{s: input partition, o: last offset, w: watermark ms | null at the end,
- * e: end, d: packed partials}`) plus its state record for the changelog
- * (`{max, eof, lines, late}`).
+ * Stage 1, one per input partition, one class for every kind of job: runs a
+ * batch of records from the committed offset through `InputRun` (as a Redis
+ * input partition does: operators, event time, per-record lateness against
+ * the partition's running maximum, and a map-side combine per (key, pane), a
+ * state job's tagged values, or a stateless job's rows), and yields one
+ * repartition message per key partition (`{s: input partition, o: last
+ * offset, w: watermark ms | null at the end, e: end, i: idle, d: packed
+ * partials}`; a state job's `w` is its line frontier) or a stateless job's
+ * output records (stateless-unit.ts), plus its state record for the
+ * changelog (`{pos, max, eof, idle, lines, late}`).
  *
  * Stage 2, one per key partition: merges the partials of its repartition
  * partition and closes every window the minimum watermark of all input
@@ -25,18 +28,11 @@ import { decodeState, encodeState } from '../../checkpoint/codec.js';
 import { InputRun } from '../input-run.js';
 import { KeyPanes, sourcesOf, type StoredSources } from '../key-panes.js';
 import type { PaneTable } from '../pane-table.js';
-import { InputPartition, type Stage1Batch, type Stage1Record, type UnitContext } from './input-partition.js';
+import type { OutMessage, Stage1Batch, Stage1Record, UnitContext } from './input-partition.js';
 import type { LogRecord } from './log.js';
+import { linesMessages } from './stateless-unit.js';
 
-/** A message to write in the step's transaction. */
-export interface OutMessage {
-  topic: string;
-  partition: number;
-  key: string | null;
-  value: string;
-}
-
-export type { Stage1Record, UnitContext } from './input-partition.js'; // where the other units look for them
+export type { OutMessage, Stage1Record, UnitContext } from './input-partition.js'; // where the other units look for them
 
 /** Stage 2's record in the changelog. */
 export interface Stage2Record {
@@ -50,36 +46,78 @@ export interface Stage2Record {
   panes: unknown;
 }
 
-/** One input partition (stage 1) of a windowed job: the computation is `InputRun`, as on Redis; here its messages and state record. */
-export class InputUnit extends InputPartition {
+/** Where an input unit's messages go: the repartition topic, or a stateless job's output topic and its partition count. */
+export type InputTarget = { repartition: string } | { output: string; outputPartitions: number };
+
+/**
+ * One input partition (stage 1), of every kind of job: the computation is `InputRun`, as on Redis
+ * (windowed: partials; stateless: output rows; `--update-state-by-key`: tagged values); here its
+ * messages and its state record. A windowed or state job's messages go to the repartition topic, one
+ * per key partition; a stateless job's rows to the output topic (stateless-unit.ts `linesMessages`).
+ */
+export class InputUnit {
+  /** Next offset to read. */
+  pos: number;
+  state: Stage1Record;
   private readonly run: InputRun;
 
-  /** @param end the end offset of a `--once` job; +∞ otherwise. */
-  constructor(ctx: UnitContext, partition: number, committed: number, state: Stage1Record | undefined, end: number) {
-    super(ctx, partition, committed, state, end);
-    this.run = new InputRun(ctx, partition);
-    this.batch = this.run.issues;
+  /**
+   * @param end the end offset of a `--once` job; +∞ otherwise.
+   * @param to where the messages go: the repartition topic (one partition per key partition), or a
+   *   stateless job's output topic, whose partition `partition` mod `outputPartitions` takes them.
+   */
+  constructor(private readonly ctx: UnitContext, readonly partition: number, committed: number, state: Stage1Record | undefined, readonly end: number, private readonly to: InputTarget) {
+    this.pos = committed;
+    this.state = state ?? { max: null, eof: false, lines: 0, late: 0 };
+    this.run = new InputRun('output' in to ? { ...ctx, stateless: true } : ctx, partition);
+  }
+
+  /** True when records up to the end (a `--once` job) are read and the end is written. */
+  get done(): boolean {
+    return this.state.eof;
+  }
+
+  /** True when the end must be written now (read up to it, not yet written). */
+  get endDue(): boolean {
+    return !this.state.eof && this.pos >= this.end;
+  }
+
+  /** True when the partition may be declared idle (`--idle-timeout`): a windowed job's. */
+  get idleable(): boolean {
+    return !('output' in this.to) && !this.ctx.updateState;
   }
 
   /**
-   * Computes one batch of `records` (offsets from `pos` on; may be empty when only the end is due).
+   * Computes one batch of `records` (offsets from `pos` up to `next`; may be empty when only the end,
+   * or with `idle` the idle marker, is due).
    * @returns the messages to write and what `commit` takes once they are committed.
    */
-  compute(records: LogRecord[], next: number, repartition: string, idle = false): { messages: OutMessage[]; after: Stage1Batch } {
+  compute(records: LogRecord[], next: number, idle = false): { messages: OutMessage[]; after: Stage1Batch } {
     const { run } = this;
-    run.begin(this.state.lines, this.state.max ?? -Infinity, -Infinity);
+    const before = this.state.lines;
+    run.begin(before, this.state.max ?? -Infinity, -Infinity);
     for (const r of records) if (r.value !== null) run.line(r.value); // one record is one line, as --kafka reads them
     const eof = next >= this.end;
     const b = run.finish(eof);
-    const last = next - 1;
-    const messages = b.out.map((d, q) => ({
-      topic: repartition, partition: q, key: null,
-      // −∞ (no event time yet) travels as −1e300, +∞ (the end) as null: JSON has neither.
-      value: JSON.stringify({ s: this.partition, o: last, w: eof ? null : Number.isFinite(b.watermarkMs) ? b.watermarkMs : -1e300, e: eof, i: idle, d }),
-    }));
+    const { to } = this;
+    const messages = 'output' in to
+      ? linesMessages(to.output, this.partition % to.outputPartitions, this.partition, before, eof ? null : before + b.lines, b.out)
+      : b.out.map((d, q) => ({
+        topic: to.repartition, partition: q, key: null,
+        // −∞ (no event time yet) travels as −1e300, +∞ (the end) as null: JSON has neither. A state job's is its line frontier.
+        value: JSON.stringify({ s: this.partition, o: next - 1, w: Number.isFinite(b.watermarkMs) ? b.watermarkMs : b.watermarkMs > 0 ? null : -1e300, e: eof, i: idle, d }),
+      }));
     const max = b.maxEventTimeMs;
-    const state = { pos: next, max: Number.isFinite(max) ? max : null, eof, idle, lines: this.state.lines + b.lines, late: this.state.late + b.late };
-    return { messages, after: { pos: next, state, issues: this.pending, warning: run.lateWarning() } };
+    const state = { pos: next, max: Number.isFinite(max) ? max : null, eof, idle, lines: before + b.lines, late: this.state.late + b.late };
+    return { messages, after: { pos: next, state, issues: run.issues.pending, warning: run.lateWarning() } };
+  }
+
+  /** Adopts a committed batch: its issues are reported, and too many late records said (once per worker: the context's rule). */
+  commit(after: Stage1Batch): void {
+    this.pos = after.pos;
+    this.state = after.state;
+    if (after.warning) this.ctx.onWarning?.(after.warning, 'late-fraction');
+    for (const i of after.issues) this.ctx.onIssue(i);
   }
 }
 

@@ -43,7 +43,8 @@
  * The loop is the one every worker runs (../loop.ts); here: what a round of
  * a Kafka worker is (both stages' steps at once, batches cut after a step
  * that outlasted the session) and its error rules. The units and the
- * rebalance reaction: held.ts; the two transactions: step.ts; the exit rule:
+ * rebalance reaction: held.ts; the two steps: step.ts, each committed through
+ * ../commit-round.ts as on Redis, one transaction per stage (commit.ts); the exit rule:
  * completion.ts.
  */
 import { errorText, jobNames, type KafkaJobMeta, type KafkaLog } from './log.js';
@@ -99,7 +100,7 @@ export class KafkaWorker {
     const b = (JSON.parse(o.meta.pipeline) as { batchIntervalMs?: unknown }).batchIntervalMs;
     const outputPartitions = () => this.outputPartitions;
     this.held = new HeldUnits(log, ctx, { meta: o.meta, names, batchTimeMs: o.meta.endOffsets && typeof b === 'number' ? b : null, outputPartitions });
-    this.steps = new Steps(log, ctx, this.held, { meta: o.meta, names, idleTimeoutMs: o.idleTimeoutMs, beforeCommit: o.beforeCommit, outputPartitions });
+    this.steps = new Steps(log, ctx, this.held, { meta: o.meta, names, idleTimeoutMs: o.idleTimeoutMs, beforeCommit: o.beforeCommit, outputPartitions, worker: o.worker, members: [this.s1, this.s2] });
     this.completion = new Completion(log, o.meta, names.changelog);
     this.stateless = o.meta.keyPartitions === 0;
     this.batchRecords = o.batchRecords;
@@ -166,7 +167,7 @@ export class KafkaWorker {
    */
   private async step(waitMs: number): Promise<boolean> {
     const began = Date.now();
-    const [a, b] = await Promise.allSettled([this.steps.step1(this.s1, this.batchRecords, waitMs), this.steps.step2(this.s2, waitMs)]);
+    const [a, b] = await Promise.allSettled([this.steps.step1(this.batchRecords, waitMs), this.steps.step2(waitMs)]);
     // A step longer than half the session timeout (slow functions hold the event loop, so no heartbeat goes
     // out) gets its worker fenced again and again at the same batch size: cut the batches, down to 100 records.
     if (Date.now() - began > this.o.sessionTimeoutMs / 2 && this.batchRecords > 100) {

@@ -205,7 +205,7 @@ export class RedisJob implements JobLog {
   }
 
   commit(worker: string, steps: UnitCommit[]): Promise<CommitResult[]> {
-    return Promise.all(steps.map((s) => ('stage1' in s ? this.commitStage1(worker, s.epoch, s.stage1) : this.commitStage2(worker, s.epoch, s.q, s.stage2, s.output))));
+    return Promise.all(steps.map(({ epoch, write: w }) => ('stage1' in w ? this.commitStage1(worker, epoch, w.stage1) : this.commitStage2(worker, epoch, w.q, w.stage2, w.output))));
   }
 
   async commitStage1(worker: string, epoch: number, c: Stage1Commit): Promise<CommitResult> {
