@@ -15,6 +15,7 @@ import { formatStatus, catOutput, openBackend, parseLogUrl, markTopic, openTopic
 import { DEFAULT_INPUT_PARTITIONS } from './distributed-options.js';
 import { invalidChoiceMessage } from './hints.js';
 import { onStopSignals, stdinIsFile } from './process-io.js';
+import { onReaderGone } from './reader-gone.js';
 import { IssueReporter } from './report.js';
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -139,6 +140,8 @@ export async function distributedCommand(argv: string[], out: (s: string) => boo
         log.interrupt();
       };
       onStopSignals(stop, say);
+      // With --follow nothing may be written for a long time: a reader gone (| head -1) ends it, exit 0.
+      if (parsed.follow === true) onReaderGone(stop);
       const format = (parsed.format as OutputFormat | undefined) ?? 'tsv';
       try {
         await catOutput(log, url.name, format, (s) => {

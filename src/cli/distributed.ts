@@ -198,14 +198,32 @@ async function runKafka(o: CliOptions, say: Say, p: {
  * The operators of a worker's units (each unit made gives its issue log: `JobContext.onOperators`),
  * and the local rule at the worker's end: when every record this worker ran failed in one function,
  * its empty answer would look like an empty input, so it says so as a local run does and exits 1.
- * The counts are this worker's records, not the whole job's.
+ * The counts are this worker's records, not the whole job's. A unit's log is let go once each of its
+ * operators has let a record through (a long-lived worker makes units at every rebalance).
  */
 function unitOperators(issues: IssueLog, say: Say) {
-  const logs: IssueLog[] = [];
+  let logs: IssueLog[] = [];
+  /** Operators (`where`) that have let a record through in some unit, with their names. */
+  const through = new Map<string, string>();
+  const fold = () => {
+    logs = logs.filter((l) => {
+      let open = false;
+      for (const t of l.passedCounts()) {
+        if (t.passed > 0) through.set(t.where, t.name);
+        else if (!through.has(t.where)) open = true;
+      }
+      return open;
+    });
+  };
   return {
-    add: (l: IssueLog) => void logs.push(l),
+    add: (l: IssueLog) => {
+      fold();
+      logs.push(l);
+    },
     /** @returns exit code 1 (said on stderr) when some operator let no record through, else 0. */
     exitCode(): number {
+      fold();
+      for (const [where, name] of through) issues.trackOperator(where, name, () => 1);
       for (const l of logs) for (const t of l.passedCounts()) issues.trackOperator(t.where, t.name, () => t.passed);
       const [b] = issues.blocked();
       if (!b) return ExitCode.OK;

@@ -88,7 +88,8 @@ export class StateTable {
    * Closes every batch the input partitions `0 … n−1` have passed: all of them once every one has
    * ended (its watermark is then its line frontier: its lines·n + p), else those below the minimum line frontier.
    * @param onBatch called after each batch closed, with its index b (0-based: batch time (b+1) × `--batch`)
-   *   and the keys it changed with their new state, in key order (`changed`: as a local run's `--output-mode update`).
+   *   and the keys it changed with their new state, in key order (`changed`: as a local run's `--output-mode update`,
+   *   plus each key it removed with the state `undefined`: a tombstone, so that each key's last row is the table).
    * @returns true when every input partition has ended and every batch is closed (the table is final).
    */
   closeDue(sources: Map<number, SourceProgress>, n: number, onBatch?: (b: number, changed: [unknown, unknown][]) => void): boolean {
@@ -109,7 +110,9 @@ export class StateTable {
 
   /**
    * Calls the function for batch `b`: each key with values, in topic order, then each key with state only.
-   * @returns the keys changed (by id): a key with values given a state, a key with state only given a state of another value, or its own mutated (removed keys are not in it).
+   * @returns the keys changed (by id): a key with values given a state, a key with state only given a state of another value
+   *   or its own mutated (as a local --output-mode update), and a key with state that the function removed (returned
+   *   `undefined`), with the state `undefined` (a tombstone).
    */
   private closeBatch(b: number): Map<string, [unknown, unknown]> {
     const { fn, label, issues, batchIntervalMs } = this.settings;
@@ -131,12 +134,15 @@ export class StateTable {
       this.state.set(id, e);
       changed.set(id, e);
     };
+    const remove = (id: string, key: unknown): void => {
+      if (this.state.delete(id)) changed.set(id, [key, undefined]);
+    };
     for (const [id, [key, tagged]] of batch?.keys ?? []) {
       seen.add(id);
       tagged.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
       const r = call(key, tagged.map((t) => t[2]), this.state.get(id)?.[1]);
       if (!r.ok) continue;
-      if (r.next === undefined) this.state.delete(id);
+      if (r.next === undefined) remove(id, key);
       else set(id, key, r.next);
     }
     for (const [id, [key, s]] of [...this.state]) {
@@ -145,7 +151,7 @@ export class StateTable {
       const mark = markState(s);
       const r = call(key, [], s);
       if (!r.ok) continue;
-      if (r.next === undefined) this.state.delete(id);
+      if (r.next === undefined) remove(id, key);
       else if (stateChanged(s, mark, r.next)) set(id, key, r.next);
       else if (r.next !== s) this.state.set(id, [key, r.next]);
     }

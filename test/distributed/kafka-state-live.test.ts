@@ -6,7 +6,8 @@
  * the last committed changelog record, reading the open batches again from the repartition log).
  * The rows written must be, batch by batch, a naive reference's: the topic's lines (line k of
  * partition p is line 2k + p) cut into batches of N, each whole batch's changed keys (a key with
- * values given a state, a key with state only given another one) in key order, at (b+1)·batch; the
+ * values given a state, a key with state only given another one, a key with state removed with the
+ * state undefined) in key order, at (b+1)·batch; the
  * progress records count the batches closed; the trailing lines short of a batch stay open (fast-check).
  */
 import fc from 'fast-check';
@@ -33,8 +34,9 @@ function naive(lines: [string, string][], n: number): unknown[][] {
     for (const k of new Set([...values.keys(), ...state.keys()])) {
       const old = state.get(k);
       const next = fn(values.get(k) ?? [], old, (b + 1) * BATCH_MS);
-      if (next === undefined) state.delete(k);
-      else {
+      if (next === undefined) {
+        if (state.delete(k)) changed.set(k, undefined); // a key with state removed: a tombstone row
+      } else {
         state.set(k, next);
         if (values.has(k) || next !== old) changed.set(k, next);
       }
