@@ -37,6 +37,8 @@ export interface StepSettings {
   /** Called in each stage-1 transaction before its offsets are added, with its 1-based number in this process (fault injection). */
   beforeCommit?: (n: number) => void | Promise<void>;
   outputPartitions: () => number;
+  /** Processing time (ms) for `--idle-timeout`: `Date.now` unless a test gives a fake clock. */
+  now?: () => number;
   /** This worker's id. */
   worker: string;
   /** The members of the job's two groups (stage 1, stage 2): each commits its stage's transactions. */
@@ -92,9 +94,10 @@ export class Steps {
         next = r.next;
         if (records.length === 0 && next < u.end) {
           u.pos = next; // past transaction markers only
-          const quiet = held.quietSince.get(u.partition) ?? Date.now();
+          const now = (s.now ?? Date.now)();
+          const quiet = held.quietSince.get(u.partition) ?? now;
           held.quietSince.set(u.partition, quiet);
-          if (s.idleTimeoutMs === null || !u.idleable || u.state.idle || Date.now() - quiet < s.idleTimeoutMs) continue;
+          if (s.idleTimeoutMs === null || !u.idleable || u.state.idle || now - quiet < s.idleTimeoutMs) continue;
           this.ctx.say(`dstream: input partition ${u.partition} idle for ${s.idleTimeoutMs} ms: windows no longer wait for it (--idle-timeout)`);
           steps.push(this.inputStep(u, u.compute([], next, true), next));
           continue;
