@@ -12,8 +12,8 @@ $DSTREAM --map JSON.parse --event-time 't => t.created_at' --flat-map 't => hash
   --count-by-value --window 10m --top 10 < data/fivethirtyeight/mayweather_mcgregor_tweets.jsonl
 
 echo "== Requests per HTTP status per 5-minute event-time window (Apache access log, first 12 rows) =="
-echo "\$ dstream --event-time 'l => l.split(\"[\")[1].split(\"]\")[0]' --map 'l => l.split(\" \")[8]' \\"
+echo "\$ dstream --event-time 'l => l.split(\"[\")[1].split(\"]\")[0]' --watermark 1m --map 'l => l.split(\" \")[8]' \\"
 echo "    --count-by-value --window 5m --format tsv < data/elastic-examples/apache_logs | head -12"
 echo
-$DSTREAM --event-time 'l => l.split("[")[1].split("]")[0]' --map 'l => l.split(" ")[8]' \
+$DSTREAM --event-time 'l => l.split("[")[1].split("]")[0]' --watermark 1m --map 'l => l.split(" ")[8]' \
   --count-by-value --window 5m --format tsv < data/elastic-examples/apache_logs | head -12

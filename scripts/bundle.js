@@ -14,10 +14,16 @@
  *   dist/bundle/worker-entry.cjs the body of a --workers thread, CommonJS (engine/workers-threads.ts
  *                                loads './worker-entry.cjs' beside the bundle that starts it)
  *   dist/bundle/kafka-worker.js  the Kafka sink's I/O thread (sinks/kafka-output.ts loads it the same way)
+ *   dist/bundle/kafka-client.cjs @platformatic/kafka in one CommonJS file, which main.cjs requires in its
+ *                                place: loading the package's ES modules one by one cost about 0.25 s of
+ *                                CPU in every process that talks to Kafka (a distributed worker, cat,
+ *                                publish, --kafka); this file, about 0.07 s. Its WebAssembly helper
+ *                                (@platformatic/wasm-utils reads its .wasm beside itself) stays outside.
  *   dist/bundle/lua/*.lua        the Redis backend's scripts (also copied to dist/distributed/redis/lua)
  *
  * `dist/` (tsc) stays the library API (package.json "exports"). unix-dgram (native,
- * optional), mnemonist and @platformatic/kafka stay external and are loaded at run time.
+ * optional) and mnemonist stay external and are loaded at run time; @platformatic/kafka is
+ * kafka-client.cjs (above), except in the Kafka sink's thread.
  * Pass `--meta` to print what each output file holds.
  */
 import { build, analyzeMetafile } from 'esbuild';
@@ -45,6 +51,21 @@ export const notStrictEqual = (a, b, m) => { if (Object.is(a, b)) fail(m, 'Expec
       loader: 'js',
     }));
   },
+};
+
+/** main.cjs requires kafka-client.cjs (beside it) where the sources import @platformatic/kafka. */
+const kafkaClient = {
+  name: 'kafka-client',
+  setup(b) {
+    b.onResolve({ filter: /^@platformatic\/kafka$/ }, () => ({ path: './kafka-client.cjs', external: true }));
+  },
+};
+/** What a CommonJS bundle of ES modules needs: their import.meta.url is the bundle's own URL. */
+const cjs = {
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  define: { 'import.meta.url': '__dstreamMetaUrl' },
+  banner: { js: "'use strict'; var __dstreamMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
 // Built beside, then swapped in: a dstream started during the build finds the old bundle or the new one.
@@ -86,6 +107,8 @@ const results = await Promise.all([
     // import() of an external module (mnemonist) as require(): vm.Script, which src/cli/start.cts
     // runs the bundle with, has no import() that works with a code cache (and Node 20's is experimental).
     supported: { 'dynamic-import': false },
+    external: ['unix-dgram', 'mnemonist'],
+    plugins: [assertShim, kafkaClient],
   }),
   // CommonJS, as main.cjs: a thread that loads an ES module starts Node's ESM loader first (measured:
   // tens of ms of every thread's start).
@@ -98,7 +121,10 @@ const results = await Promise.all([
     banner: { js: "'use strict'; var __dstreamMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   }),
   build({ ...common, entryPoints: { 'kafka-worker': 'src/sinks/kafka-worker.ts' } }),
+  build({ ...common, ...cjs, entryPoints: { 'kafka-client': '@platformatic/kafka' }, external: ['@platformatic/wasm-utils'], plugins: [] }),
 ]);
+const clientMeta = results[3].warnings.find((w) => w.id === 'empty-import-meta');
+if (clientMeta) throw new Error(`@platformatic/kafka bundle: ${clientMeta.text} (${clientMeta.location?.file}:${clientMeta.location?.line}); scripts/bundle.js defines import.meta.url only`);
 // Any other import.meta would be an empty object in CommonJS: refused.
 const metaWarning = results[0].warnings.find((w) => w.id === 'empty-import-meta');
 if (metaWarning) throw new Error(`src/cli/main.ts bundle: ${metaWarning.text} (${metaWarning.location?.file}:${metaWarning.location?.line}); scripts/bundle.js defines import.meta.url, dirname and filename`);

@@ -175,13 +175,19 @@ function single(v: unknown): unknown {
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
+/** Settings that may be given several times (a config file may give them as an array). */
+const LIST_SETTINGS = ['connect', 'listen', 'watch', 'kafka', 'topic'];
+/** Settings that take a whole number (core/count.ts), shown as numbers by `--print-config`. */
+const COUNT_SETTINGS = ['print', 'year', 'metrics-port', 'max-keys', 'max-line-bytes', 'connect-retries', 'max-connections', 'max-files-per-batch',
+  'max-rate', 'max-records-per-batch', 'workers', 'key-partitions'];
+
 /**
  * Parses argv.
  * @throws ConfigError (exit 2) for unknown flags (with "did you mean"), bad values, bad order.
  */
 export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.env): ParseResult {
   // Settings from --config FILE and DSTREAM_* come first, so that flags win; operators only from argv.
-  const cfg = applyConfig(cliArgv, env, KNOWN_FLAGS, Object.keys(OPERATOR_FLAGS));
+  const cfg = applyConfig(cliArgv, env, KNOWN_FLAGS, Object.keys(OPERATOR_FLAGS), { booleans: quickFlagTable().boolean, lists: LIST_SETTINGS });
   try {
     return parseConfigured(cliArgv, env, cfg);
   } catch (e) {
@@ -215,7 +221,7 @@ function parseConfigured(cliArgv: string[], env: NodeJS.ProcessEnv, cfg: Configu
   }
   if (parsed.help || parsed.version) return { kind: 'done' };
   if (parsed['print-config']) {
-    process.stdout.write(printConfig(Object.fromEntries(KNOWN_FLAGS.map((k) => [k, single(parsed[k])])), cfg.sources, KNOWN_FLAGS));
+    process.stdout.write(printConfig(Object.fromEntries(KNOWN_FLAGS.map((k) => [k, single(parsed[k])])), cfg.sources, KNOWN_FLAGS, COUNT_SETTINGS));
     return { kind: 'done' };
   }
   const positional = ((parsed._ as unknown[]) ?? []).filter((p) => p !== '-'); // a lone '-' is stdin

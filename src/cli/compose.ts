@@ -13,7 +13,7 @@ import { StreamingContext } from '../engine/context.js';
 import { loggedInputOf } from '../engine/recovery.js';
 import { buildWorkerPipeline } from '../engine/workers.js';
 import { autoThreads, threadsProgress } from './workers-auto.js';
-import { createParser } from '../parsers/index.js';
+import { createParser, csvRecordSpan } from '../parsers/index.js';
 import { FormatSink } from '../sinks/format-sink.js';
 import { KafkaOutput } from '../sinks/kafka-output.js';
 import type { Output, StreamOutput } from '../sinks/output.js';
@@ -120,11 +120,15 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   let stdinFile: FdLineSource | null = null;
   // A CRLF inside a quoted CSV field is the field's text: lines keep their CR (csv.ts drops a line's last one).
   keepCarriageReturns(options.parse?.format === 'csv');
+  // --batch-marker with --parse csv: a marker line inside a quoted field is data (one span for the one parser).
+  const recordSpan = options.parse?.format === 'csv' ? csvRecordSpan(options.parse.delimiter) : undefined;
+  const parserStart = parserFileStart(settings.parser, ssc.issues);
+  const fileStart = parserStart && ((path: string) => (recordSpan?.reset(), parserStart(path)));
   // Sources (stdin, --connect, --listen, --watch) made one stream; see inputs.ts.
   const inputs = workers > 1 ? null : await createInputs(ssc, options.sources, {
     // process.stdin when read: on a regular file (FdLineSource) it is never made (an fs.ReadStream: start-up time).
-    maxLineBytes: options.maxLineBytes, errLine, get stdin() { return process.stdin; }, stdout: process.stdout, onFileStart: parserFileStart(settings.parser, ssc.issues),
-    onFileEnd: parserFileEnd(settings.parser, ssc.issues),
+    maxLineBytes: options.maxLineBytes, errLine, get stdin() { return process.stdin; }, stdout: process.stdout, onFileStart: fileStart,
+    onFileEnd: parserFileEnd(settings.parser, ssc.issues), recordSpan,
     // A regular file on stdin is its own log: under a checkpoint it is remembered by identity and
     // byte offset (fd-line-source.ts), so --wal is for pipes only.
     stdinSource: options.sources.maxRate === undefined && stdinIsFile()

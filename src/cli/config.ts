@@ -6,9 +6,75 @@
  * operators, whose order only the command line can give. Precedence: flags >
  * environment > config file > defaults. `--print-config` shows the effective
  * settings and where each came from.
+ *
+ * A config file is read with lossless numbers (lossless-json): a number is
+ * handed on as the text it was written in (`9007199254740993`, `05`, `1e3`),
+ * so the flag's own grammar judges it and its message quotes what the user
+ * wrote. Each value must fit its setting: `true`/`false` for a switch
+ * (`"stats": true`), a string or a number for a setting that takes a value,
+ * and an array of them only for a repeatable one (`"watch": ["a", "b"]`);
+ * anything else is refused, naming what it is (`print: true is a boolean`).
  */
+import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
+
+/** What kind of value each setting takes (for checking a config file's values). */
+export interface SettingKinds {
+  /** Switches: `true` or `false`. */
+  booleans: readonly string[];
+  /** Repeatable settings: one value or an array of them. */
+  lists: readonly string[];
+}
+
+type LosslessJson = typeof import('lossless-json');
+
+/** Parses a config file's text, numbers kept as the text they were written in (see module doc). */
+function parseConfigText(text: string): unknown {
+  const lossless = createRequire(import.meta.url)('lossless-json') as LosslessJson;
+  return lossless.parse(text, null, (literal: string) => new ConfigNumber(literal));
+}
+
+/** A number of a config file, as written. */
+class ConfigNumber {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+  toJSON(): unknown {
+    return Number(this.text);
+  }
+}
+
+function kindOf(v: unknown): string {
+  return Array.isArray(v) ? 'an array' : typeof v === 'boolean' ? 'a boolean' : v instanceof ConfigNumber ? 'a number' : typeof v === 'string' ? 'a string' : 'an object';
+}
+
+/** `true is a boolean`, `[3] is an array`, `null`. */
+function what(v: unknown): string {
+  return v === null ? 'null' : `${shown(v)} is ${kindOf(v)}`;
+}
+
+function shown(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x instanceof ConfigNumber ? Number(x.text) : x)).replace(/^(.{40}).+$/s, '$1…');
+}
+
+/**
+ * Checks a config file's value for setting `name` (see module doc).
+ * @throws ConfigError `--config FILE: print: true is a boolean; print takes a number or a string`.
+ */
+function checkValue(path: string, name: string, v: unknown, kinds: SettingKinds): void {
+  const scalar = (x: unknown) => typeof x === 'string' || x instanceof ConfigNumber;
+  if (kinds.booleans.includes(name)) {
+    if (typeof v !== 'boolean') throw new ConfigError(`--config ${path}: ${name}: ${what(v)}; ${name} is a switch: true or false`);
+    return;
+  }
+  if (scalar(v)) return;
+  const list = kinds.lists.includes(name);
+  if (list && Array.isArray(v) && v.every(scalar)) return;
+  const takes = list ? 'a number or a string, or an array of them' : 'one value: a number or a string';
+  throw new ConfigError(`--config ${path}: ${name}: ${what(v)}; ${name} takes ${takes}`);
+}
 
 /** Where a setting came from. */
 export type SettingSource = 'flag' | 'env' | 'config';
@@ -44,9 +110,12 @@ function tokens(name: string, value: unknown): string[] {
  * Merges `--config FILE` and `DSTREAM_*` settings into argv.
  * @param known long option names (without `--`) that may be set this way.
  * @param operators option names that must come from the command line.
- * @throws ConfigError for an unreadable or invalid config file, an unknown key, or an operator in it.
+ * @param kinds which settings are switches and which repeatable (default: none), to check a config file's values.
+ * @throws ConfigError for an unreadable or invalid config file, an unknown key, an operator in it, or a value of the wrong kind.
  */
-export function applyConfig(argv: string[], env: NodeJS.ProcessEnv, known: readonly string[], operators: readonly string[]): ConfiguredArgv {
+export function applyConfig(
+  argv: string[], env: NodeJS.ProcessEnv, known: readonly string[], operators: readonly string[], kinds: SettingKinds = { booleans: [], lists: [] },
+): ConfiguredArgv {
   const sources = new Map<string, SettingSource>();
   const values = new Map<string, unknown>();
   const given = flagsIn(argv);
@@ -58,8 +127,8 @@ export function applyConfig(argv: string[], env: NodeJS.ProcessEnv, known: reado
   const path = i < 0 ? env.DSTREAM_CONFIG : argv[i]!.includes('=') ? argv[i]!.slice(9) : argv[i + 1];
   if (path) {
     try {
-      const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+      const parsed = parseConfigText(readFileSync(path, 'utf8'));
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || parsed instanceof ConfigNumber) throw new Error('not a JSON object');
       file = parsed as Record<string, unknown>;
     } catch (e) {
       throw new ConfigError(`--config ${path}: ${(e as Error).message}`);
@@ -67,13 +136,16 @@ export function applyConfig(argv: string[], env: NodeJS.ProcessEnv, known: reado
     for (const key of Object.keys(file)) {
       if (operators.includes(key)) throw new ConfigError(`--config ${path}: '${key}' is an operator; operators are applied in command-line order, so give them as flags`);
       if (!settable.includes(key)) throw new ConfigError(`--config ${path}: unknown setting '${key}'`);
+      checkValue(path, key, file[key], kinds);
     }
   }
   for (const name of settable) {
     if (given.has(name) || (name === 'color' && given.has('no-color'))) continue;
     const e = env[envName(name)];
     if (e !== undefined) {
-      const v = e === 'true' ? true : e === 'false' ? false : e;
+      // `true`/`false` switch a switch; for a setting that takes a value they are that value, refused by its grammar.
+      const toggles = kinds.booleans.length === 0 || kinds.booleans.includes(name);
+      const v = toggles && e === 'true' ? true : toggles && e === 'false' ? false : e;
       prefix.push(...tokens(name, v));
       sources.set(name, 'env');
       values.set(name, v);
@@ -102,14 +174,18 @@ export function settingOrigin(message: string, cfg: ConfiguredArgv): string {
   return message;
 }
 
-/** Text of `--print-config`: one `name = value  (source)` line per setting that is not a default. */
-export function printConfig(parsed: Record<string, unknown>, sources: Map<string, SettingSource>, known: readonly string[]): string {
+/**
+ * Text of `--print-config`: one `name = value  (source)` line per setting that is not a default.
+ * @param counts settings that take a whole number (`print`, `year`, …): a value in digits is shown as a number (`print = 5`).
+ */
+export function printConfig(parsed: Record<string, unknown>, sources: Map<string, SettingSource>, known: readonly string[], counts: readonly string[] = []): string {
   const lines: string[] = [];
   for (const name of known) {
     const v = parsed[name];
     if (v === undefined || name === 'help' || name === 'version' || name === 'print-config' || name === 'config') continue;
     const source = sources.get(name) ?? 'default';
-    lines.push(`${name} = ${JSON.stringify(v)}  (${source})`);
+    const number = counts.includes(name) && typeof v === 'string' && /^\d+$/.test(v) && Number.isSafeInteger(Number(v));
+    lines.push(`${name} = ${number ? String(Number(v)) : JSON.stringify(v)}  (${source})`);
   }
   return lines.join('\n') + '\n';
 }

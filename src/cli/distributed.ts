@@ -67,8 +67,9 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const warned = new Set<string>();
   const issues = new IssueLog(o.onError);
   issues.listen(reporter.onIssue);
+  const operators = unitOperators(issues, say);
   const updateState: UpdateStateSettings | undefined = updateFn && { fn: updateFn, label: stateLabel(plan.updateState!), issues, batchLines, batchIntervalMs: o.batchIntervalMs };
-  if (d.from.scheme === 'kafka') return runKafka(o, say, { combiner, spec, merge, top: plan.top, stateless, updateState, description, reporter, issues });
+  if (d.from.scheme === 'kafka') return runKafka(o, say, { combiner, spec, merge, top: plan.top, stateless, updateState, description, reporter, issues, operators });
 
   // Signals before the worker has joined (connecting, waiting for the topic): stop at once, exit 0.
   let w: Worker | null = null;
@@ -97,32 +98,36 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   }
 
   async function joinAndRun(): Promise<number> {
+    const job = `job '${d.from.group}' on topic '${d.from.name}'`;
+    const waiting = () => say(`dstream: waiting for topic '${d.from.name}' (create it with: dstream publish redis://${d.from.host}:${d.from.port}/${d.from.name} --partitions N)`);
     let meta;
     try {
+      if (updateState) {
+        // A state job outputs its table at the end of bounded input, each batch's changed keys on live input
+        // (state-stage.ts). Which one the topic is decides the refusals below, and they come before joining,
+        // so a refused command creates no job: the topic is waited for first.
+        if ((await backend.partitions()) === null) {
+          waiting();
+          while ((await backend.partitions()) === null) await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+        const live = !(await backend.isBounded());
+        const refusal = live && !Number.isFinite(batchLines) ? `--update-state-by-key: ${job} reads live input, so it needs --max-records-per-batch N (a batch is N lines of the topic; without it the whole input is one batch, which live input never ends)`
+          : live && o.outputMode === 'complete' ? `--output-mode complete: ${job} reads live input, so --update-state-by-key outputs each batch's changed keys (--output-mode update); the whole table once at the end needs a topic published from a file`
+          : !live && o.outputMode === 'update' ? `--output-mode update: distributed --update-state-by-key outputs the whole table once, at the end of the input (complete): ${job} reads a topic published from a file; each batch's changed keys (update) are for live input`
+          : null;
+        if (refusal) throw new ConfigError(refusal);
+        updateState.live = live;
+      }
       meta = await joinJob(log, {
         topic: d.from.name, group: d.from.group!, keyPartitions: d.keyPartitions, defaultKeyPartitions: stateless ? 0 : DEFAULT_KEY_PARTITIONS,
-        description, batchIntervalMs: o.batchIntervalMs, output: d.to.name, pollMs: 1000,
-        onWaiting: () => say(`dstream: waiting for topic '${d.from.name}' (create it with: dstream publish redis://${d.from.host}:${d.from.port}/${d.from.name} --partitions N)`),
+        description, batchIntervalMs: o.batchIntervalMs, output: d.to.name, pollMs: 1000, onWaiting: waiting,
       });
     } catch (e) {
       await backend.close();
       throw e;
     }
-    const job = `job '${d.from.group}' on topic '${d.from.name}'`;
     const missed = meta.missedEntries?.reduce((a, b) => a + b, 0) ?? 0;
     if (missed > 0) say(`dstream: warning: ${job} starts at the oldest input entry the topic holds: ${missed === 1 ? '1 entry before it was' : `${missed} entries before it were`} trimmed by retention once the topic's other jobs had read them, and its answer leaves them out (publish with --keep-input to keep input for jobs created later)`);
-    // A state job outputs its table at the end of bounded input, each batch's changed keys on live input (state-stage.ts).
-    const live = updateState !== undefined && !(await backend.isBounded());
-    const refusal = !updateState ? null
-      : live && !Number.isFinite(batchLines) ? `--update-state-by-key: ${job} reads live input, so it needs --max-records-per-batch N (a batch is N lines of the topic; without it the whole input is one batch, which live input never ends)`
-      : live && o.outputMode === 'complete' ? `--output-mode complete: ${job} reads live input, so --update-state-by-key outputs each batch's changed keys (--output-mode update); the whole table once at the end needs a topic published from a file`
-      : !live && o.outputMode === 'update' ? `--output-mode update: distributed --update-state-by-key outputs the whole table once, at the end of the input (complete): ${job} reads a topic published from a file; each batch's changed keys (update) are for live input`
-      : null;
-    if (refusal) {
-      await backend.close();
-      throw new ConfigError(refusal);
-    }
-    if (updateState) updateState.live = live;
     const worker = newWorkerId();
     const fault = /^stall-before-commit@(\d+)$/.exec(process.env.DSTREAM_FAULT ?? '');
     const ctx: JobContext = {
@@ -137,6 +142,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
       onWarning: (m, where) => {
         if (!warned.has(where) && warned.add(where)) say(`dstream: ${m}`); // once per operator, not per partition
       },
+      onOperators: operators.add,
       beforeCommit: fault ? (n) => {
         if (n === Number(fault[1])) {
           say(`dstream: DSTREAM_FAULT: stalling ${3 * d.leaseMs} ms before stage-1 commit ${n}`);
@@ -153,15 +159,16 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
     const summary = reporter.summary(issues);
     if (summary) say(summary);
     reporter.close();
+    const code = operators.exitCode();
     say(`dstream: worker ${worker} ${stopSignals.received ? 'stopped' : 'done: the job is complete'}`);
-    return ExitCode.OK;
+    return code;
   }
 }
 
 /** The worker of a `kafka://` job (src/distributed/kafka/), with what runWorker prepared. */
 async function runKafka(o: CliOptions, say: Say, p: {
   combiner: JobContext['combiner']; spec: JobContext['spec']; merge: ConstructorParameters<typeof KeyedReducer>[0]; top?: number; stateless: boolean; updateState?: UpdateStateSettings;
-  description: ReturnType<typeof pipelineDescription>; reporter: IssueReporter; issues: IssueLog;
+  description: ReturnType<typeof pipelineDescription>; reporter: IssueReporter; issues: IssueLog; operators: ReturnType<typeof unitOperators>;
 }): Promise<number> {
   const d = o.distributed!;
   const { runKafkaWorker } = await kafkaBackend();
@@ -176,13 +183,36 @@ async function runKafka(o: CliOptions, say: Say, p: {
       onWarning: (m, where) => {
         if (!warned.has(where) && warned.add(where)) say(`dstream: ${m}`);
       },
+      onOperators: p.operators.add,
     },
     finish: () => {
       const summary = p.reporter.summary(p.issues);
       if (summary) say(summary);
       p.reporter.close();
+      return p.operators.exitCode();
     },
   });
+}
+
+/**
+ * The operators of a worker's units (each unit made gives its issue log: `JobContext.onOperators`),
+ * and the local rule at the worker's end: when every record this worker ran failed in one function,
+ * its empty answer would look like an empty input, so it says so as a local run does and exits 1.
+ * The counts are this worker's records, not the whole job's.
+ */
+function unitOperators(issues: IssueLog, say: Say) {
+  const logs: IssueLog[] = [];
+  return {
+    add: (l: IssueLog) => void logs.push(l),
+    /** @returns exit code 1 (said on stderr) when some operator let no record through, else 0. */
+    exitCode(): number {
+      for (const l of logs) for (const t of l.passedCounts()) issues.trackOperator(t.where, t.name, () => t.passed);
+      const [b] = issues.blocked();
+      if (!b) return ExitCode.OK;
+      say(`dstream: no record got through ${b.name}: all ${b.failed} failed in it (first errors above); exit 1`);
+      return ExitCode.RUNTIME;
+    },
+  };
 }
 
 /** `--update-state-by-key '…'` as local mode names it in issues (the function cut at 60 characters). */

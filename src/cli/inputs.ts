@@ -11,7 +11,7 @@ import type { DStream } from '../engine/dstream.js';
 import { RateLimiter, WritableBackpressure, type Backpressure, type WritableLike } from '../sources/flow.js';
 import { ReadableLineSource } from '../sources/readable-source.js';
 import type { Source } from '../sources/source.js';
-import { BatchMarkerSource } from '../sources/batch-marker.js';
+import { BatchMarkerSource, type RecordSpan } from '../sources/batch-marker.js';
 import type { KafkaSource } from '../sources/kafka/source.js';
 import type { SourceCliOptions } from './source-options.js';
 
@@ -31,6 +31,8 @@ export interface InputEnv {
   onFileStart?: (path: string) => void;
   /** Called after the last line of each file of a watched directory (`--parse csv`: a record the file left open is reported). */
   onFileEnd?: (path: string) => void;
+  /** `--parse csv`: follows records that span lines, so that `--batch-marker` ends batches only between records. */
+  recordSpan?: RecordSpan;
   /** With `--checkpoint`: what recovery will replay of a source (see `KafkaSourceOptions.checkpointed`). */
   checkpointed?: (name: string) => { snapshot: unknown; batches: unknown[] };
 }
@@ -107,7 +109,7 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
   }
   // --batch-marker: marker lines end batches (the context was made with `explicitBatches`).
   const marker = options.batchMarker;
-  if (marker !== undefined) sources.forEach((s, i) => (sources[i] = new BatchMarkerSource(s, marker)));
+  if (marker !== undefined) sources.forEach((s, i) => (sources[i] = new BatchMarkerSource(s, marker, env.recordSpan)));
   const streams = sources.map((s) => ssc.receiverStream<string>(s));
   return {
     stream: streams.length === 1 ? streams[0]! : ssc.union(...streams),

@@ -28,6 +28,53 @@ interface CliBundle {
   main(argv: string[]): Promise<void>;
 }
 
+/**
+ * Catches stop signals (SIGINT, SIGTERM) from the process's start until the CLI installs its own
+ * handlers (loading and compiling the bundle, reading the flags: up to a few hundred ms on a loaded
+ * machine). Without a handler Node dies of the signal: no exit code, nothing flushed.
+ *
+ * The first handler anyone else adds for either signal (process-io.ts `onStopSignals`, the Kafka
+ * worker's) takes over: these are removed right after it is added (a signal is never left without
+ * a handler), and a signal they kept is emitted again once the current start-up code has run, so
+ * the CLI handles it as one that came just then (core/stop-signals.ts: a first one stops
+ * gracefully). A kept signal is said on stderr at once. A second SIGINT before the take-over exits
+ * 130 at once, as a second SIGINT does later. (A `dstream` job adds its handlers before its first
+ * wait, so its signals reach them directly; the others add theirs after waiting for a broker.)
+ * @returns for tests: `kept()`, the number of signals kept so far, and `remove()`, which removes
+ *   these handlers (taking over needs no call).
+ */
+export function catchEarlySignals(): { kept(): number; remove(): void } {
+  const kept: NodeJS.Signals[] = [];
+  const on = (sig: NodeJS.Signals): void => {
+    if (sig === 'SIGINT' && kept.length > 0) {
+      process.stderr.write('dstream: SIGINT again: aborting\n');
+      process.exit(130);
+    }
+    // Said at once: a command that never adds handlers (waiting for a broker, say) would leave it unanswered.
+    process.stderr.write(`dstream: ${sig} while starting up: handled once start-up is done (${sig === 'SIGINT' ? 'again' : 'SIGINT'} to abort)\n`);
+    kept.push(sig);
+  };
+  const remove = (): void => {
+    process.removeListener('SIGINT', on);
+    process.removeListener('SIGTERM', on);
+    process.removeListener('newListener', handOver);
+  };
+  function handOver(event: string | symbol): void {
+    if (event !== 'SIGINT' && event !== 'SIGTERM') return;
+    process.removeListener('newListener', handOver);
+    // After the new listener is in place (newListener comes before), so the signal keeps a handler.
+    process.nextTick(() => {
+      remove();
+      const again = kept.splice(0);
+      if (again.length > 0) setImmediate(() => again.forEach((sig) => process.emit(sig, sig)));
+    });
+  }
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  process.on('newListener', handOver);
+  return { kept: () => kept.length, remove };
+}
+
 /** The last line of a bundle made by scripts/bundle.js: `// dstream-build <id>`. */
 export const BUILD_LINE = '// dstream-build ';
 
@@ -141,7 +188,8 @@ export function makeCodeCache(bundleDir: string): string {
 /** The bundle: dist/bundle/ (this file is dist/cli/start.cjs, copied to dist/bundle/start.cjs by the build). */
 export const BUNDLE_DIR = join(__dirname, '..', 'bundle');
 
-/** Runs the CLI with `argv` (without `node` and the script) from the bundle in `bundleDir`. */
+/** Runs the CLI with `argv` (without `node` and the script) from the bundle in `bundleDir`; stop signals are caught from here on. */
 export function start(argv: string[], bundleDir = BUNDLE_DIR): Promise<void> {
+  catchEarlySignals();
   return loadBundle(bundleDir).cli.main(argv);
 }

@@ -23,7 +23,7 @@ import { RowCollector } from './rows.js';
 import { StateCollector } from './state-stage.js';
 
 /** The settings a stage-1 computation needs. */
-export type InputRunContext = Pick<JobContext, 'combiner' | 'stateless' | 'updateState' | 'inputPartitions' | 'keyPartitions' | 'onWarning' | 'watermarkDelayMs'>;
+export type InputRunContext = Pick<JobContext, 'combiner' | 'stateless' | 'updateState' | 'inputPartitions' | 'keyPartitions' | 'onWarning' | 'onOperators' | 'watermarkDelayMs'>;
 
 /** One batch computed (see module doc). */
 export interface RunResult {
@@ -62,6 +62,7 @@ export class InputRun {
       : new MapSideCombiner({ ...o, lateness: o.lateness && { ...o.lateness } });
     this.collector = c;
     this.issues = new BatchIssues(c.issues, () => c.maxEventTimeMs, ctx.onWarning);
+    ctx.onOperators?.(c.issues);
   }
 
   /**

@@ -62,6 +62,11 @@ export interface JobContext {
   onIssue: (issue: Issue) => void;
   /** Warnings of the stateless operators (`IssueLog.onWarning`): the line and the operator it names. */
   onWarning?: (message: string, where: string) => void;
+  /**
+   * Called with the issue log of each unit's operators when the unit is made: at its end the worker
+   * asks them whether any record got through each operator (`IssueLog.blocked`, as a local run does).
+   */
+  onOperators?: (issues: IssueLog) => void;
   /** Called before each stage-1 commit with its 1-based number in this process (fault injection). */
   beforeCommit?: (n: number) => void;
 }

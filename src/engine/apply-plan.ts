@@ -18,13 +18,15 @@ import type { DStream, StatefulOptions, WindowOptions } from './dstream.js';
 import { isBuiltinReducer, type BuiltinReducer } from '../operators/reducers.js';
 import type { OutputMode } from '../state/output-mode.js';
 import type { StateHandle } from '../state/state-handle.js';
-import { compileFunction } from '../plan/compile-fn.js';
+import { compileFunction, type FunctionCache } from '../plan/compile-fn.js';
 import { checkSettings, type OperatorFlag } from '../plan/pipeline.js';
 import { autoEventTime, ParseError, type LineParser } from '../parsers/index.js';
 import type { PartitionClock } from '../windows/watermark.js';
 
 /** Settings that are not operators. Durations in ms. */
 export interface PipelineSettings {
+  /** Compiles the stateless operators' functions once across pipelines (a `--workers` thread's parts); default: each build compiles. */
+  functions?: FunctionCache;
   /** `--watermark`. */
   watermarkDelayMs: Millis;
   /** `--output-mode`, for the windowed or stateful operators. */
@@ -100,6 +102,7 @@ export function parserFileEnd(parser: LineParser | undefined, issues: IssueLog):
 export function buildPipeline(input: DStream<string>, flags: readonly OperatorFlag[], settings: PipelineSettings): DStream<unknown> {
   let ds = input as DStream<any>;
   const parser = settings.parser;
+  const compile = (source: string, flag: string): ((...args: any[]) => unknown) => settings.functions?.compile(source, flag) ?? compileFunction(source, flag);
   if (parser) {
     // A CSV header gives `undefined`: it is consumed, not a record.
     const where = `--parse ${parser.name}`;
@@ -144,19 +147,19 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
     const sessionNext = next?.op === 'session-window' ? next : undefined;
     switch (f.op) {
       case 'map':
-        ds = ds.map(compileFunction(f.source, '--map'), label('map', f.source), label('map', f.source, i + 1));
+        ds = ds.map(compile(f.source, '--map'), label('map', f.source), label('map', f.source, i + 1));
         break;
       case 'flat-map':
-        ds = ds.flatMap(compileFunction(f.source, '--flat-map') as (x: unknown) => unknown[], label('flat-map', f.source), label('flat-map', f.source, i + 1));
+        ds = ds.flatMap(compile(f.source, '--flat-map') as (x: unknown) => unknown[], label('flat-map', f.source), label('flat-map', f.source, i + 1));
         break;
       case 'filter':
-        ds = ds.filter(compileFunction(f.source, '--filter'), label('filter', f.source), label('filter', f.source, i + 1));
+        ds = ds.filter(compile(f.source, '--filter'), label('filter', f.source), label('filter', f.source, i + 1));
         break;
       case 'event-time':
         if (f.source === 'auto' && !parser && !settings.recordTime) throw new ConfigError('--event-time auto needs --parse FORMAT (it takes the format\'s time field) or --kafka (the record timestamp)');
         ds = ds.eventTime(f.source === 'auto'
           ? (parser ? (r: Record<string, unknown>) => autoEventTime(r, parser) : () => settings.recordTime!.recordTimeMs())
-          : compileFunction(f.source, '--event-time'), { watermarkDelayMs: settings.watermarkDelayMs, label: label('event-time', f.source), zone: settings.zone });
+          : compile(f.source, '--event-time'), { watermarkDelayMs: settings.watermarkDelayMs, label: label('event-time', f.source), zone: settings.zone });
         if (settings.recordTime && ds.eventTimeTracker) ds.eventTimeTracker.partitions = settings.recordTime;
         break;
       case 'reduce': {

@@ -103,6 +103,7 @@ export class JobGenerator {
     for (const s of graph.receivers) {
       s.source.start({
         record: this.o.bounded ? (v) => this.boundedRecord(s.root, v) : (v) => s.root.record(v, NaN),
+        lines: this.o.bounded ? (text, n) => this.boundedLines(s.root, text, n) : (text, n) => s.root.recordLines(text, n),
         cut: () => this.cut(),
         end: () => this.sourceEnded(s),
         fail: (e) => this.fail(e),
@@ -149,6 +150,14 @@ export class JobGenerator {
     if (this.pendingRecords >= this.o.maxRecordsPerBatch) this.cut();
     root.record(v, NaN);
     return ++this.pendingRecords >= this.o.maxRecordsPerBatch;
+  }
+
+  /** Bounded input: `n` records at once (`SourceSink.lines`), unless the batch would fill within them. */
+  private boundedLines(root: SourceRoot, text: string, n: number): boolean {
+    if (this.exec!.inBatch) return root.recordLines(text, n);
+    if (this.pendingRecords + n >= this.o.maxRecordsPerBatch || !root.recordLines(text, n)) return false;
+    this.pendingRecords += n;
+    return true;
   }
 
   /** Batches that follow the input (bounded input, `--batch-marker`): ends the batch being received now and starts the next one. */

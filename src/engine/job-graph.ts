@@ -6,6 +6,7 @@
 import type { BatchInfo, Millis } from '../core/types.js';
 import type { IssueLog } from '../core/issues.js';
 import { Emitter, isCheckpointable, type Checkpointable, type StreamNode } from '../core/node.js';
+import { StatelessNode } from '../operators/stateless.js';
 import type { Source } from '../sources/source.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import { createNode, type NodeEnv } from './physical.js';
@@ -18,6 +19,20 @@ export class SourceRoot extends Emitter implements StreamNode {
   record(value: unknown, tMs: number): void {
     this.count++;
     this.out.record(value, tMs);
+  }
+  /** What takes whole texts of lines (`recordLines`): null when nothing does; undefined until first asked. */
+  private textCounter: ((text: string, lines: number) => void) | null | undefined;
+  /**
+   * `lines` records at once, the lines of `text` joined by LF (`LineSplitter.onText`), when the
+   * consumer takes them so (`StatelessNode.textCounter`).
+   * @returns false when it does not: push them one by one.
+   */
+  recordLines(text: string, lines: number): boolean {
+    if (this.textCounter === undefined) this.textCounter = (this.out instanceof StatelessNode ? this.out.textCounter() : undefined) ?? null;
+    if (this.textCounter === null) return false;
+    this.count += lines;
+    this.textCounter(text, lines);
+    return true;
   }
   beginGroup(): void {}
   endGroup(): void {}

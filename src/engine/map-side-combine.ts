@@ -18,8 +18,9 @@ import type { OperatorFlag } from '../plan/pipeline.js';
 import type { AggFlag } from '../plan/worker-split.js';
 import { builtinReducer, isBuiltinReducer, type Aggregation, type Reducer } from '../operators/reducers.js';
 import { addNumeric, toNumeric, type Numeric } from '../core/numeric.js';
-import { compileFunction } from '../plan/compile-fn.js';
+import { compileFunction, type FunctionCache } from '../plan/compile-fn.js';
 import { KeyedReducer, GLOBAL_KEY, type KeyCodec } from '../operators/keyed-map.js';
+import { hashtags, type HashtagCounter } from '../operators/hashtags.js';
 import { ValueCounts } from '../operators/value-counts.js';
 import { StatelessNode } from '../operators/stateless.js';
 import { lastClosingWindowEndMs, WindowClosing } from '../windows/closing.js';
@@ -61,6 +62,8 @@ export interface MapSideOptions {
    * order (a safe integer or a `BigInt`); the first other value sets `MapSideCombiner.inexact`.
    */
   integerSums?: boolean;
+  /** Compiles each function once across combiners (a `--workers` thread's parts, engine/worker-task.ts). */
+  functions?: FunctionCache;
 }
 
 /**
@@ -68,11 +71,11 @@ export interface MapSideOptions {
  * @param inexact with the built-in `sum`, called for a value that is not a safe integer or a `BigInt`
  *   (then the sum depends on the order of additions); the value is still added.
  */
-export function aggregationOf(op: AggFlag, inexact?: () => void): Aggregation {
+export function aggregationOf(op: AggFlag, inexact?: () => void, functions?: FunctionCache): Aggregation {
   if (op.op === 'count') return { keyMode: 'count', combine: (a, b) => a + b, label: '--count' };
   if (op.op === 'count-by-value') return { keyMode: 'value', combine: (a, b) => a + b, label: '--count-by-value' };
   const source = (op as { source: string }).source;
-  let r = isBuiltinReducer(source) ? builtinReducer(source) : { combine: compileFunction(source, `--${op.op}`) as (a: any, b: any) => unknown };
+  let r = isBuiltinReducer(source) ? builtinReducer(source) : { combine: (functions?.compile(source, `--${op.op}`) ?? compileFunction(source, `--${op.op}`)) as (a: any, b: any) => unknown };
   if (source === 'sum' && inexact) r = watchedSum(inexact);
   return { keyMode: op.op === 'reduce' ? 'single' : 'pair', ...r, label: `--${op.op} '${source}'` };
 }
@@ -149,7 +152,7 @@ export class MapSideCombiner {
   constructor(private readonly o: MapSideOptions) {
     const chain = prefixChain(o);
     this.issues = chain.issues;
-    const reducer = (this.reducer = new KeyedReducer(aggregationOf(o.aggregation, o.integerSums ? () => (this.inexact = true) : undefined), this.issues, false));
+    const reducer = (this.reducer = new KeyedReducer(aggregationOf(o.aggregation, o.integerSums ? () => (this.inexact = true) : undefined, o.functions), this.issues, false));
     const paneMs = o.paneMs;
     const rule = o.lateness;
     // Count by value: the panes' partials are `ValueCounts` (one lookup per record).
@@ -162,7 +165,7 @@ export class MapSideCombiner {
     const label = `${agg} --window`; // as the windowed operator names late records in local mode
     const closing = (this.closing = rule && new WindowClosing(rule.allowedLatenessMs, { issues: this.issues, label }));
     if (closing) closing.lastClosedEndMs = rule!.floorMs;
-    const sink: StreamNode = {
+    const sink: StreamNode & HashtagCounter = {
       record(value: unknown, tMs: number) {
         if (closing?.dropLate(value, tMs)) return;
         const pane = tMs === tMs ? Math.floor(tMs / paneMs) : 0;
@@ -178,6 +181,19 @@ export class MapSideCombiner {
         if (counting) (m as ValueCounts).add(reducer.valueKey(value));
         else reducer.add(m as Map<unknown, unknown>, value);
       },
+      // `--flat-map hashtags` then a count by value: in processing time (pane 0) with no lateness rule,
+      // the tags are counted in place (`ValueCounts.addHashtags`); else one by one as above.
+      hashtagCounter: () => !counting ? undefined : (text: string, tMs: number) => {
+        if (tMs === tMs || closing) {
+          for (const tag of hashtags(text)) sink.record(tag, tMs);
+          return;
+        }
+        if (lastPane !== 0 || !lastMap) {
+          self.partials.set(0, (lastMap = self.partials.get(0) ?? new ValueCounts(false)));
+          lastPane = 0;
+        }
+        (lastMap as ValueCounts).addHashtags(text);
+      },
       beginGroup() {},
       endGroup() {},
       endBatch() {},
@@ -191,6 +207,22 @@ export class MapSideCombiner {
     const rule = this.o.lateness;
     if (!rule) return;
     this.closing!.lastClosedEndMs = Math.max(maxEventTimeMs === -Infinity ? -Infinity : lastClosedEndBy(maxEventTimeMs, rule), floorMs);
+  }
+
+  /** What takes whole texts of lines (`lines`): null when nothing does; undefined until first asked. */
+  private textCounter: ((text: string, lines: number) => void) | null | undefined;
+
+  /**
+   * Runs `n` lines at once, joined by LF in `text` (`LineSplitter.onText`), when the prefix is
+   * only `--flat-map hashtags` counted by value (`StatelessNode.textCounter`).
+   * @returns false when it is not: run them one by one (`line`).
+   */
+  lines(text: string, n: number): boolean {
+    if (this.textCounter === undefined) this.textCounter = this.stateless?.textCounter() ?? null;
+    if (this.textCounter === null) return false;
+    this.issues.countRecords(n);
+    this.textCounter(text, n);
+    return true;
   }
 
   /** Runs one line through the prefix and into the partials. */

@@ -11,6 +11,7 @@ import { TimeZone } from '../core/time-zone.js';
 import type { Millis } from '../core/types.js';
 import { StatelessNode } from '../operators/stateless.js';
 import { createParser } from '../parsers/index.js';
+import type { FunctionCache } from '../plan/compile-fn.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import { buildPipeline } from './apply-plan.js';
 import { StreamingContext } from './context.js';
@@ -22,6 +23,8 @@ export interface PrefixOptions {
   timezone?: string;
   parse?: { format: string; delimiter?: string; year?: number };
   onError: ErrorPolicy;
+  /** Compiles each function once across prefixes (a `--workers` thread's parts). */
+  functions?: FunctionCache;
 }
 
 /** A compiled prefix: its issue log, and `connect` to put it in front of a sink. */
@@ -41,6 +44,7 @@ export function prefixChain(o: PrefixOptions): PrefixChain {
     watermarkDelayMs: o.watermarkDelayMs,
     zone: o.timezone ? new TimeZone(o.timezone) : undefined,
     parser: o.parse ? createParser(o.parse.format, { delimiter: o.parse.delimiter, year: o.parse.year }) : undefined,
+    functions: o.functions,
   });
   return {
     issues: ssc.issues,

@@ -9,6 +9,7 @@
 import { readSync } from 'node:fs';
 import type { ErrorPolicy, Issue, IssueKind } from '../core/issues.js';
 import type { Millis } from '../core/types.js';
+import { FunctionCache } from '../plan/compile-fn.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
 import type { AggFlag } from '../plan/worker-split.js';
 import { LineSplitter } from '../sources/line-splitter.js';
@@ -122,12 +123,13 @@ export class TaskRunner {
   /**
    * @param yields a worker thread's part: gives the rest of its segment up when the main thread asks
    *   (`SegmentTable.requestYield`).
+   * @param functions the thread's compiled functions (each compiled once for all its parts).
    * @throws ConfigError for an invalid function or parser.
    */
-  constructor(private readonly task: WorkerTask, private yields = false) {
+  constructor(private readonly task: WorkerTask, private yields = false, functions = new FunctionCache()) {
     const combiner = (this.combiner = new MapSideCombiner({
       prefix: task.prefix, aggregation: task.aggregation, paneMs: task.paneMs, watermarkDelayMs: task.watermarkDelayMs,
-      timezone: task.timezone, parse: task.parse, onError: task.onError, integerSums: task.integerSums,
+      timezone: task.timezone, parse: task.parse, onError: task.onError, integerSums: task.integerSums, functions,
     }));
     const perKind = new Map<IssueKind, number>();
     combiner.issues.listen((i) => {
@@ -138,6 +140,7 @@ export class TaskRunner {
     this.progress = task.progress ? new Float64Array(task.progress) : undefined;
     this.signals = task.signals ? new Int32Array(task.signals) : undefined;
     this.splitter = new LineSplitter((line) => combiner.line(line), combiner.issues, 'stdin', task.maxLineBytes, task.start === 0);
+    this.splitter.onText = (text, n) => combiner.lines(text, n);
     this.segments = task.segments ? new SegmentTable(task.segments) : undefined;
   }
 
@@ -212,13 +215,15 @@ export class PartsReader {
   private runner: TaskRunner;
   private readonly read: WorkerResult[] = [];
   private finished = false;
+  /** The user's functions, compiled for the first part and used again for every part stolen after it. */
+  private readonly functions = new FunctionCache();
 
   /**
    * @param yields a worker thread: gives its rest up when asked, and then takes no other (see `TaskRunner`).
    * @throws ConfigError for an invalid function or parser.
    */
   constructor(private readonly task: WorkerTask, private readonly table?: SegmentTable, private readonly yields = false) {
-    this.runner = new TaskRunner(task, yields);
+    this.runner = new TaskRunner(task, yields, this.functions);
   }
 
   /**
@@ -233,7 +238,7 @@ export class PartsReader {
       // The main thread (which does not yield) closes the table when there is nothing left to take.
       const segment = !r.inexact && !r.cut && this.table && !(this.yields && this.table.yieldRequested) ? this.table.steal(0, !this.yields) : undefined;
       if (segment === undefined) this.finished = true;
-      else this.runner = new TaskRunner({ ...this.task, segment, start: this.table!.start(segment) }, this.yields);
+      else this.runner = new TaskRunner({ ...this.task, segment, start: this.table!.start(segment) }, this.yields, this.functions);
       if (performance.now() > deadlineMs) return this.finished;
     }
     return true;

@@ -7,13 +7,14 @@
 import type { BatchInfo, WindowBounds } from '../core/types.js';
 import { Emitter, type StreamNode } from '../core/node.js';
 import type { KeyedReducer } from './keyed-map.js';
+import type { HashtagCounter } from './hashtags.js';
 import { ValueCounts } from './value-counts.js';
 
 /** The partial aggregates of a batch or group: per key, or counts by value. */
 type Partials = Map<unknown, unknown> | ValueCounts;
 
 /** Node of a per-batch (or per-group) aggregation. */
-export class AggregateNode extends Emitter implements StreamNode {
+export class AggregateNode extends Emitter implements StreamNode, HashtagCounter {
   /** Count by value: the partials are `ValueCounts` (one lookup per record), else maps of partials. */
   private readonly counting: boolean;
   private batchMap: Partials;
@@ -39,6 +40,11 @@ export class AggregateNode extends Emitter implements StreamNode {
     const map = this.groupMap ?? this.batchMap;
     if (this.counting) (map as ValueCounts).add(this.reducer.valueKey(value));
     else this.reducer.add(map as Map<unknown, unknown>, value);
+  }
+  /** Count by value: the hashtags of a text counted in place (`ValueCounts.addHashtags`). */
+  hashtagCounter(): ((text: string) => void) | undefined {
+    if (!this.counting) return undefined;
+    return (text) => ((this.groupMap ?? this.batchMap) as ValueCounts).addHashtags(text);
   }
   beginGroup(bounds: WindowBounds): void {
     this.group = bounds;

@@ -219,6 +219,6 @@ export function builtinReducer(name: BuiltinReducer): Reducer {
 
 /** True when `name` is a built-in reducer name (including `topk:N` with N ≥ 1). */
 export function isBuiltinReducer(name: string): name is BuiltinReducer {
-  if (/^topk:[1-9]\d*$/.test(name)) return true;
+  if (/^topk:\d*[1-9]\d*$/.test(name)) return true;
   return (BUILTIN_REDUCERS as readonly string[]).includes(name);
 }

@@ -19,6 +19,7 @@ import type { BatchInfo, WindowBounds } from '../core/types.js';
 import { Emitter, type StreamNode } from '../core/node.js';
 import { preview, type IssueLog } from '../core/issues.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
+import { fusedHashtagCount, fusedTextCount } from './hashtags.js';
 
 /**
  * One stateless step. `label` names it in messages about records, e.g.
@@ -105,8 +106,25 @@ export class StatelessNode extends Emitter implements StreamNode {
   prepare(): void {
     const out = this.out;
     let next: Push = (v, t) => out.record(v, t);
-    for (let i = this.steps.length - 1; i >= 0; i--) next = this.compile(this.steps[i]!, this.counts[i]!, next);
+    let i = this.steps.length - 1;
+    const [last, lastCounts, toOut] = [this.steps[i], this.counts[i]!, next];
+    const fused = last && last.kind === 'flatMap' ? fusedHashtagCount(last.fn, lastCounts, out, () => this.compile(last, lastCounts, toOut)) : undefined;
+    if (fused) {
+      next = fused;
+      i--;
+    }
+    for (; i >= 0; i--) next = this.compile(this.steps[i]!, this.counts[i]!, next);
     this.push = next;
+  }
+
+  /**
+   * When this node is only `--flat-map hashtags` and the node after it counts by value: a function
+   * that takes all the lines of a text at once (`LineSplitter.onText`, `lines` of them joined by
+   * LF); else undefined. Call after `prepare`.
+   */
+  textCounter(): ((text: string, lines: number) => void) | undefined {
+    const step = this.steps[0];
+    return this.steps.length === 1 && step!.kind === 'flatMap' ? fusedTextCount(step!.fn, this.counts[0]!, this.out) : undefined;
   }
 
   private compile(step: StatelessStep, c: StepCounts, down: Push): Push {

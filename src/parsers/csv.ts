@@ -77,6 +77,32 @@ export function endsInQuotedField(line: string, open: boolean, delimiter: string
   return open;
 }
 
+/**
+ * Follows which lines a csv parser of the same settings would hold as an open
+ * record, as lines arrive (before they are parsed): `open` is true while a
+ * quoted field is open at the end of the lines fed so far. As in the parser, a
+ * record over `maxRecordChars` characters is given up (closed). Used by
+ * `--batch-marker`, whose marker ends a batch only between records.
+ */
+export function csvRecordSpan(delimiter = ',', maxRecordChars = MAX_RECORD_CHARS): { readonly open: boolean; line(rawLine: string): void; reset(): void } {
+  /** Length of the open record's text as the parser keeps it (its lines, their ends), or -1 when none is open. */
+  let openChars = -1;
+  return {
+    get open() {
+      return openChars >= 0;
+    },
+    line(rawLine: string): void {
+      const end = contentEnd(rawLine);
+      const line = end === rawLine.length ? rawLine : rawLine.slice(0, end);
+      const chars = openChars < 0 ? line.length : openChars + 1 + line.length;
+      openChars = endsInQuotedField(line, openChars >= 0, delimiter) && chars <= maxRecordChars ? chars + rawLine.length - end : -1;
+    },
+    reset(): void {
+      openChars = -1;
+    },
+  };
+}
+
 /** Field names from the header's values: BOM dropped, empty → `column_N`, repeated → `name_2`… */
 function headerNames(values: string[]): string[] {
   if (values.length > 0 && values[0]!.charCodeAt(0) === 0xfeff) values[0] = values[0]!.slice(1);

@@ -36,6 +36,7 @@ import { createRegexParser } from './regex.js';
 import { createSyslogParser } from './syslog.js';
 
 export { ParseError } from './errors.js';
+export { csvRecordSpan } from './csv.js';
 export { EVENT_TIME_CANDIDATES, type LineParser, type ParserOptions } from './line-parser.js';
 
 /** The format names `createParser` knows (`regex` takes its pattern after a colon). */

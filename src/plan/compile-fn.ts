@@ -8,11 +8,30 @@
  */
 import vm from 'node:vm';
 import { ConfigError } from '../core/errors.js';
+import { HASHTAGS_OF_FIELD } from '../operators/hashtags.js';
 import { HELPERS } from './helpers.js';
 
 const HELPER_NAMES = Object.keys(HELPERS);
 const PREFIX = `(function (${HELPER_NAMES.join(', ')}) { return (`;
 const SUFFIX = '\n); })';
+
+/**
+ * `x => hashtags(x)` or `x => hashtags(x.FIELD)` (any parameter name but `hashtags`, optional
+ * parentheses and blanks): a count by value recognises these and fuses with them
+ * (`ValueCounts.addHashtags`: no array and no string per tag). The first is the `hashtags` helper
+ * itself; the second is the user's function, listed in `HASHTAGS_OF_FIELD` with its FIELD.
+ */
+const CALLS_HASHTAGS = /^\s*(?:\(\s*([A-Za-z_$][\w$]*)\s*\)|([A-Za-z_$][\w$]*))\s*=>\s*hashtags\s*\(\s*([A-Za-z_$][\w$]*)\s*(?:\.\s*([A-Za-z_$][\w$]*)\s*)?\)\s*$/;
+
+/** `fn` compiled from `source`, or the helper it only calls (see `CALLS_HASHTAGS`). */
+function recognised(source: string, fn: (...args: any[]) => unknown): (...args: any[]) => unknown {
+  const m = CALLS_HASHTAGS.exec(source);
+  const param = m && (m[1] ?? m[2]);
+  if (!m || param !== m[3] || param === 'hashtags') return fn;
+  if (m[4] === undefined) return HELPERS.hashtags as (...args: any[]) => unknown;
+  HASHTAGS_OF_FIELD.set(fn, m[4]);
+  return fn;
+}
 
 /** Locates a syntax error from V8's stack text (`file:LINE` then the code line and a `^` marker). */
 function syntaxPosition(err: Error, flag: string, prefixLength: number): { line: number; column: number } | null {
@@ -46,6 +65,27 @@ function clampToSource(pos: { line: number; column: number }, source: string): {
   const lines = source.split('\n');
   if (pos.line <= lines.length) return pos;
   return { line: lines.length, column: lines[lines.length - 1]!.length + 1 };
+}
+
+/**
+ * Compiled functions by flag and text, for code that builds the same pipeline more than once: a
+ * `--workers` thread compiles each function once for all the parts of the input it reads
+ * (engine/worker-task.ts), as one thread does for the whole input, so a stolen part does not
+ * start with a new, not yet optimised copy of the user's function.
+ */
+export class FunctionCache {
+  private readonly byText = new Map<string, (...args: any[]) => unknown>();
+
+  /**
+   * `compileFunction(source, flag)`, compiled on first use, then the same function.
+   * @throws ConfigError as `compileFunction`.
+   */
+  compile(source: string, flag: string): (...args: any[]) => unknown {
+    const key = `${flag}\0${source}`;
+    let fn = this.byText.get(key);
+    if (fn === undefined) this.byText.set(key, (fn = compileFunction(source, flag)));
+    return fn;
+  }
 }
 
 /**
@@ -83,5 +123,5 @@ export function compileFunction(source: string, flag: string): (...args: any[]) 
   if (typeof fn !== 'function') {
     throw new ConfigError(`${flag}: '${source}' is not a function; give a function expression like 'x => x.length'`);
   }
-  return fn as (...args: any[]) => unknown;
+  return recognised(source, fn as (...args: any[]) => unknown);
 }

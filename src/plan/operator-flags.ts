@@ -52,14 +52,15 @@ function toOperators(raw: { name: string; value?: string }[]): OperatorFlag[] {
       case 'map': case 'flat-map': case 'filter': case 'event-time': case 'reduce': case 'reduce-by-key':
       case 'update-state-by-key': case 'map-with-state': case 'transform':
         if ((name === 'reduce' || name === 'reduce-by-key') && /^topk(:|$)/.test(value!)) {
-          if (!/^topk:[1-9]\d*$/.test(value!)) {
+          // N as every count (core/count.ts): decimal digits, leading zeros allowed (topk:05 is topk:5), at least 1.
+          if (!/^topk:\d*[1-9]\d*$/.test(value!)) {
             throw new ConfigError(`--${name}: '${value}': N must be a positive number in topk:N (a whole number: how many of the most frequent values to keep, e.g. topk:10)`);
           }
           if (!Number.isSafeInteger(Number(value!.slice(5)))) {
             throw new ConfigError(`--${name}: '${value}': N is too large in topk:N (at most ${Number.MAX_SAFE_INTEGER})`);
           }
         }
-        out.push({ op: name, source: value! });
+        out.push({ op: name, source: /^topk:\d+$/.test(value!) ? `topk:${Number(value!.slice(5))}` : value! });
         lastWindow = undefined;
         break;
       case 'count': case 'count-by-value':

@@ -3,48 +3,19 @@
  * helpers: one pass over the UTF-16 code units with a table for ASCII; only a
  * non-ASCII character is classified by a Unicode regex (and the answer for a
  * BMP character is cached), so a line of ASCII never touches the regex engine.
+ * `hashtags` and the tag-character tables live in operators/hashtags.ts (the
+ * count of hashtags by value scans them in place, `ValueCounts.addHashtags`).
  *
  * Same rules as the regexes they replace (kept as the reference in
  * test/property/text-scan.property.test.ts):
  *   hashtags  /#([\p{L}\p{M}\p{N}_]+)/gu, each match lower-cased
  *   words     /[\p{L}\p{M}\p{N}_']+/gu
  */
+import { ASCII_TAG, hashtags, tagCharAt } from '../operators/hashtags.js';
 
-/** A Unicode code point that is a letter, mark, digit or `_` (a tag character). */
-const TAG_CHAR = /^[\p{L}\p{M}\p{N}_]$/u;
+export { hashtags };
 
-/** ASCII code unit → 1 when it is a tag character ([A-Za-z0-9_]). */
-const ASCII_TAG = new Uint8Array(128);
-for (let c = 0; c < 128; c++) ASCII_TAG[c] = TAG_CHAR.test(String.fromCharCode(c)) ? 1 : 0;
-/** ASCII code unit → 0 not a tag character, 1 one that toLowerCase keeps, 2 an upper-case letter A–Z. */
-const ASCII_TAG_CASE = new Uint8Array(128);
-for (let c = 0; c < 128; c++) ASCII_TAG_CASE[c] = ASCII_TAG[c] === 0 ? 0 : c >= 65 && c <= 90 ? 2 : 1;
 const APOSTROPHE = 0x27;
-const HASH = 0x23;
-
-/** BMP code unit → 0 not yet classified, 1 tag character, 2 not (surrogates are never stored). */
-const BMP_CLASS = new Uint8Array(0x10000);
-
-/**
- * Length in code units (1 or 2) of the tag character starting at `i`, or 0
- * when there is none. A lone surrogate is not a tag character (as with the
- * `u` flag, where it is its own code point of category Cs).
- */
-function tagCharAt(s: string, i: number, c: number): number {
-  if (c < 128) return ASCII_TAG[c]!;
-  if (c >= 0xd800 && c <= 0xdbff) {
-    const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
-    if (d < 0xdc00 || d > 0xdfff) return 0;
-    return TAG_CHAR.test(s.slice(i, i + 2)) ? 2 : 0;
-  }
-  if (c >= 0xdc00 && c <= 0xdfff) return 0;
-  let k = BMP_CLASS[c]!;
-  if (k === 0) {
-    k = TAG_CHAR.test(String.fromCharCode(c)) ? 1 : 2;
-    BMP_CLASS[c] = k;
-  }
-  return k === 1 ? 1 : 0;
-}
 
 /** Index just past the run of tag characters (plus `'` when `apostrophe`) starting at `i`. */
 function runEnd(s: string, i: number, apostrophe: boolean): number {
@@ -61,54 +32,6 @@ function runEnd(s: string, i: number, apostrophe: boolean): number {
     }
   }
   return i;
-}
-
-/** Set by `tagEnd`: whether the run it measured may change under toLowerCase (an A–Z or a non-ASCII code unit). */
-let tagMayHaveUpper = false;
-
-/**
- * `runEnd(s, i, false)` that also notes in `tagMayHaveUpper` whether the run
- * may change under toLowerCase, in the same pass (a tag is read once, not twice).
- */
-function tagEnd(s: string, i: number): number {
-  const n = s.length;
-  let upper = false;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (c < 128) {
-      const k = ASCII_TAG_CASE[c]!;
-      if (k === 0) break;
-      if (k === 2) upper = true;
-      i++;
-    } else {
-      const w = tagCharAt(s, i, c);
-      if (w === 0) break;
-      upper = true;
-      i += w;
-    }
-  }
-  tagMayHaveUpper = upper;
-  return i;
-}
-
-/** Hashtags of a text, lower-cased, with the `#`: letters, marks, digits and `_` (Unicode). `[]` for non-strings. */
-export function hashtags(text: unknown): string[] {
-  if (typeof text !== 'string') return [];
-  const out: string[] = [];
-  let i = text.indexOf('#');
-  while (i !== -1) {
-    const end = tagEnd(text, i + 1);
-    if (end > i + 1) {
-      // One flat string per tag (a slice is copied when short, and toLowerCase flattens): Map
-      // lookups then hash it once (a cons string '#' + tag measured 30 % of a top-hashtags job).
-      const tag = text.slice(i, end);
-      out.push(tagMayHaveUpper ? tag.toLowerCase() : tag);
-      i = text.indexOf('#', end);
-    } else {
-      i = text.indexOf('#', i + 1);
-    }
-  }
-  return out;
 }
 
 /** Words of a text (Unicode letters, marks, digits, `_`, `'`), as written. `[]` for non-strings. */

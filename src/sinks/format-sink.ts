@@ -24,6 +24,7 @@ import { columnsOf, columnsRecord, DAY_MS, fieldsOutside, delimitedRecord, frame
 import type { Output } from './output.js';
 import { asciiBytes, CSV_SPECIAL, delimitedRow, jsonRow, rowRoom, TSV_SPECIAL, type RowBytes } from './row-bytes.js';
 import { isSink } from './sink.js';
+import { keyLoss } from './key-loss.js';
 
 const NO_HEAD = new Uint8Array(0);
 
@@ -97,6 +98,8 @@ export class FormatSink implements StreamNode {
   /** `--header`: output records that had fields outside the header, and the field names already told. */
   recordsWithFieldsOutside = 0;
   private readonly toldOutside = new Set<string>();
+  /** Kinds of keys already said not to survive being read back (`checkKey`). */
+  private readonly toldKeys = new Set<string>();
   /** Records output so far (progress and metrics). */
   recordsOut = 0;
   /** json/tsv/csv without a header into an output with `rowBytes`: rows are formatted as bytes (row-bytes.ts). */
@@ -116,6 +119,8 @@ export class FormatSink implements StreamNode {
 
   record(value: unknown): void {
     this.recordsOut++;
+    // A [key, value] pair whose key json/tsv/csv cannot write as itself: said once per kind (key-loss.ts).
+    if (this.o.format !== 'text' && Array.isArray(value) && value.length === 2 && typeof value[0] !== 'string' && typeof value[0] !== 'object') this.checkKey(value[0]);
     if (this.bytes) {
       const b = this.out.rowBytes!();
       if (b !== null) this.byteRow(b, value);
@@ -147,6 +152,16 @@ export class FormatSink implements StreamNode {
       if (outside) this.fieldsOutside(outside);
       this.out.write(columnsRecord(value, f, w, this.columns) + '\n');
     } else this.out.write(delimitedRecord(value, f, w) + '\n');
+  }
+
+  /** Keys that do not read back as themselves (key-loss.ts): said once per kind of key. */
+  private checkKey(key: unknown): void {
+    const loss = keyLoss(key);
+    if (loss === undefined) return;
+    const kind = typeof key === 'number' ? (Number.isFinite(key) ? 'big' : String(key)) : typeof key;
+    if (this.toldKeys.has(kind)) return;
+    this.toldKeys.add(kind);
+    this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has a key that does not survive being read back: ${loss} (said once)`);
   }
 
   /** Fields outside the header (its columns are the first record's fields): their values are not written; said once per field. */

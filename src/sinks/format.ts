@@ -217,6 +217,8 @@ export interface Columns {
   windowed: boolean;
   /** Field names of object records, or null (pairs and other values). */
   fields: string[] | null;
+  /** `fields` as a set: one lookup per field of a record in `fieldsOutside`, however many columns. */
+  fieldSet: ReadonlySet<string> | null;
   names: string[];
 }
 
@@ -230,7 +232,7 @@ function plainObject(x: unknown): x is Record<string, unknown> {
 export function columnsOf(x: unknown, window?: WindowBounds): Columns {
   const fields = plainObject(x) ? Object.keys(x) : null;
   const names = fields ?? (isPair(x) ? ['key', 'value'] : ['value']);
-  return { windowed: window !== undefined, fields, names: window ? ['window_start', 'window_end', ...names] : names };
+  return { windowed: window !== undefined, fields, fieldSet: fields && new Set(fields), names: window ? ['window_start', 'window_end', ...names] : names };
 }
 
 /** The header line (without the newline). */
@@ -241,9 +243,10 @@ export function headerLine(c: Columns, format: 'tsv' | 'csv'): string {
 
 /** The fields of object record `x` that are not columns of `c` (fields from the first record), or null when none are. */
 export function fieldsOutside(x: unknown, c: Columns): string[] | null {
-  if (!c.fields || !plainObject(x)) return null;
+  const set = c.fieldSet;
+  if (!set || !plainObject(x)) return null;
   let out: string[] | null = null;
-  for (const k in x) if (x[k] !== undefined && !c.fields.includes(k)) (out ??= []).push(k);
+  for (const k in x) if (x[k] !== undefined && !set.has(k)) (out ??= []).push(k);
   return out;
 }
 

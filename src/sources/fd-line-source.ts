@@ -92,6 +92,14 @@ export class FdLineSource implements Source {
       if (sink.record(line) === true) full = true;
       return full;
     }, issues, this.name, this.maxLineBytes);
+    if (sink.lines) {
+      const lines = sink.lines.bind(sink);
+      splitter.onText = (text, n) => {
+        if (!lines(text, n)) return false;
+        issues.countRecords(n);
+        return true;
+      };
+    }
     this.splitter = splitter;
     // Two buffers: while the lines of one block are processed, the next block is read into the
     // other (read-ahead, one read in flight), so the thread pool's read overlaps processing.

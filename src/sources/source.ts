@@ -14,6 +14,12 @@ import type { BatchInfo, Millis } from '../core/types.js';
 export interface SourceSink {
   /** One record. True when the batch is full (`--max-records-per-batch`): call `cut()` before the next, or the engine cuts. */
   record(value: unknown): boolean | void;
+  /**
+   * Optional: `lines` records at once, the lines of `text` joined by LF (`LineSplitter.onText`).
+   * False when the job does not take them so, or when the batch would fill within them: then
+   * push them one by one with `record`.
+   */
+  lines?(text: string, lines: number): boolean;
   /** Bounded input: end the batch being received now (it runs before `cut` returns). Ignored for live input. */
   cut?(): void;
   /** The input has ended (EOF). */

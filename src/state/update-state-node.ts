@@ -5,7 +5,9 @@
  * (`values = []`); `undefined` removes the key. Output (the stream after it,
  * `[key, state]` pairs) by output mode:
  * - `complete` (default, what DStream's updateStateByKey shows): every key, every batch;
- * - `update`: keys that got values in the batch or whose state changed (`!==`);
+ * - `update`: keys that got values in the batch, and keys without values whose
+ *   state the function changed: compared by value (state-change.ts), so a state
+ *   mutated in place and returned counts, and an equal fresh copy does not;
  * - `append`: a key's final state, once, when it times out (needs a state timeout).
  *
  * With a state timeout, a key with no new values for longer than that (batch
@@ -25,6 +27,7 @@ import type { StreamNode } from '../core/node.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
 import type { OutputMode, StateTimeout } from './output-mode.js';
 import { KeyedStateNode, type InitialState } from './keyed-state-node.js';
+import { markState, stateChanged } from './state-change.js';
 
 /** Options of an `UpdateStateNode`. */
 export interface UpdateStateOptions {
@@ -79,6 +82,8 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
     const now = eventTime ? o.tracker!.advance(batch) : batch.timeMs;
     if (eventTime) this.settleInitial(now);
     const changed: unknown[] = [];
+    // Only `update` and a bounded run's table look at which keys without values changed.
+    const compare = o.mode === 'update' || batch.bounded;
     for (const [k, values] of this.batchValues) {
       const old = store.get(k);
       const r = this.call(k, values, old?.state, batch.timeMs);
@@ -92,13 +97,16 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
     }
     for (const [k, e] of [...store.map]) {
       if (this.batchValues.has(k)) continue;
-      const r = this.call(k, [], e.state, batch.timeMs);
+      const before = e.state;
+      const mark = compare ? markState(before) : undefined;
+      const r = this.call(k, [], before, batch.timeMs);
       if (!r.ok) continue;
-      if (r.next === undefined) store.delete(k);
-      else if (r.next !== e.state) {
-        store.replace(k, r.next);
-        changed.push(k);
+      if (r.next === undefined) {
+        store.delete(k);
+        continue;
       }
+      if (r.next !== before) store.replace(k, r.next);
+      if (mark === undefined ? r.next !== before : stateChanged(before, mark, r.next)) changed.push(k);
     }
     this.batchValues = new Map();
     this.batchMaxTime = new Map();

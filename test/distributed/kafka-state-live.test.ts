@@ -12,27 +12,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeState } from '../../src/checkpoint/codec.js';
-import { IssueLog } from '../../src/core/issues.js';
 import { StateKeyUnit, type StateKeyRecord } from '../../src/distributed/kafka/state-unit.js';
-import type { UnitContext } from '../../src/distributed/kafka/units.js';
-import { stateHarness } from './kafka-state-harness.js';
+import { BATCH_MS, stateHarness } from './kafka-state-harness.js';
 
-const BATCH_MS = 1000;
 /** Order- and batch-sensitive; an idle key with a long state is removed, an idle key "d" keeps its state (unchanged: no row). */
 const fn = (vs: unknown[], s: unknown, t: number): unknown => {
   if (vs.length === 0 && s === 'd') return s;
   if (vs.length === 0 && typeof s === 'string' && s.length > 24) return undefined;
   return vs.length && vs[0] === '0' && s === undefined ? 'd' : `${(s as string | undefined) ?? ''}${t / BATCH_MS}:${vs.join('')};`;
 };
-
-function context(batchLines: number): UnitContext {
-  return {
-    combiner: { prefix: [{ op: 'map', source: 'l => l.split(" ")' }], watermarkDelayMs: 0, onError: 'skip' },
-    inputPartitions: 2, keyPartitions: 1,
-    updateState: { fn, label: '--update-state-by-key', issues: new IssueLog('skip'), batchLines, batchIntervalMs: BATCH_MS, live: true },
-    say: () => undefined, onIssue: () => undefined,
-  } as unknown as UnitContext;
-}
 
 /** Each whole batch's changed keys in key order, as [batch count, batch count, [key, state], time] rows. */
 function naive(lines: [string, string][], n: number): unknown[][] {
@@ -64,10 +52,9 @@ describe('Kafka --update-state-by-key units on live input', () => {
       fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 30 }),
       fc.array(fc.boolean(), { minLength: 1, maxLength: 7 }),
       async (pairs, n, schedule, losses) => {
-        const lines = pairs.map(([k, v]) => [k, String(v)] as [string, string]);
-        const ctx = context(n);
-        const { parts, s1, rep, log } = stateHarness(ctx, lines, true);
-        let s2 = new StateKeyUnit(ctx, 0, 0, undefined);
+        const h = stateHarness(pairs, n, fn, true);
+        const { lines, ctx, parts, s1, rep, log } = h;
+        let s2 = h.s2;
         let last: StateKeyRecord | undefined;
         const out: unknown[][] = [];
         const progress: number[] = [];

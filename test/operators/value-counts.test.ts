@@ -12,7 +12,8 @@ function counted(keys: unknown[], copyKeys: boolean): [unknown, number][] {
   const c = new ValueCounts(copyKeys);
   for (const k of keys) c.add(k);
   expect(c.size).toBe(c.keys.length);
-  return c.keys.map((k, i) => [k, c.counts[i]!]);
+  const counts = c.counts; // a fresh array per read
+  return c.keys.map((k, i) => [k, counts[i]!]);
 }
 
 const key = fc.oneof(

@@ -8,7 +8,7 @@ import type { Issue } from '../../core/issues.js';
 import type { JobContext } from '../job-context.js';
 
 /** The settings the units need (a subset of the Redis worker's context). */
-export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' | 'top' | 'watermarkDelayMs' | 'allowedLatenessMs' | 'inputPartitions' | 'keyPartitions' | 'say' | 'onIssue' | 'onWarning' | 'updateState'>;
+export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' | 'top' | 'watermarkDelayMs' | 'allowedLatenessMs' | 'inputPartitions' | 'keyPartitions' | 'say' | 'onIssue' | 'onWarning' | 'onOperators' | 'updateState'>;
 
 /** A message to write in a step's transaction. */
 export interface OutMessage {

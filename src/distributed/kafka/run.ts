@@ -32,8 +32,8 @@ export interface KafkaWorkerSettings {
   batchRecords?: number;
   worker: string;
   units: UnitContext;
-  /** Called when the worker ends (summary of issues). */
-  finish: () => void;
+  /** Called when the worker ends (summary of issues). @returns the exit code (1: every record failed in one function). */
+  finish: () => number;
 }
 
 function kafkaFailure(e: unknown, url: LogUrl): unknown {
@@ -144,9 +144,9 @@ export async function runKafkaWorker(s: KafkaWorkerSettings): Promise<number> {
       } : undefined,
     });
     await w.run();
-    s.finish();
+    const code = s.finish();
     say(`dstream: worker ${s.worker} ${signals.received ? 'stopped' : 'done: the job is complete'}`);
-    return ExitCode.OK;
+    return code;
   } catch (e) {
     throw kafkaFailure(e, s.from);
   } finally {
