@@ -1,8 +1,9 @@
 /**
  * Kafka as a `LogBackend` (log-backend.ts): what `dstream publish`, `dstream
  * cat [--follow]`, `dstream job status` and `dstream job reset` need of a
- * `kafka://` topic. A Kafka worker runs the shared loop (../loop.ts) over its
- * own units (worker.ts: consumer groups and transactions), so `workerLog` is null.
+ * `kafka://` topic. A Kafka worker runs the shared loop (../loop.ts) and commit
+ * round (../commit-round.ts) over its own units (worker.ts: consumer groups and
+ * transactions), so `workerLog` is null.
  *
  * - Input: one record per line (as `--kafka` and the workers read them);
  *   `append` produces an entry's lines to one partition with an idempotent
@@ -234,7 +235,11 @@ export class KafkaBackend implements LogBackend {
     };
   }
 
-  /** A Kafka worker's units are not `JobLog` units (per-stage transactions, group assignment): kafka/worker.ts drives them. */
+  /**
+   * Null: a Kafka worker's units are assigned by the consumer group and read one fetch per stage, not through
+   * `JobLog`; kafka/worker.ts drives them under the same loop and commits their steps through the same
+   * `commitRound` (kafka/commit.ts: one transaction per stage).
+   */
   workerLog(): null {
     return null;
   }
