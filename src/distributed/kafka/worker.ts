@@ -48,6 +48,7 @@
  * completion.ts.
  */
 import { errorText, jobNames, type KafkaJobMeta, type KafkaLog } from './log.js';
+import type { JobWorker } from '../log-backend.js';
 import { pause, WorkerLoop } from '../loop.js';
 import { Completion } from './completion.js';
 import { fatalError, isFatal } from './fatal.js';
@@ -78,7 +79,7 @@ export interface KafkaWorkerOptions {
 }
 
 /** Runs one worker of a Kafka job until the job is complete (`--once`) or `stop()` is called. */
-export class KafkaWorker {
+export class KafkaWorker implements JobWorker {
   private readonly s1: Member;
   private readonly s2: Member;
   private readonly held: HeldUnits;
