@@ -29,16 +29,12 @@ function checkWorkerFlags(o: CliOptions): void {
   }
   if (o.workers !== undefined) throw new ConfigError('--workers is for local mode; start more workers with the same --from instead');
   if (o.format !== undefined) throw new ConfigError(`--format: a worker writes rows to --to; read them with dstream cat --to-URL --format ${o.format}`.replace('--to-URL', o.distributed!.to.text));
-  if (s.once && o.distributed!.from.scheme !== 'kafka') throw new ConfigError('--once: a worker stops by itself when the job is complete (input published from a file, or ended by dstream publish < /dev/null)');
   const state = o.operators.some((f) => f.op === 'update-state-by-key');
   if (state && o.outputMode && o.outputMode !== 'complete' && o.outputMode !== 'update') {
     throw new ConfigError(`--output-mode ${o.outputMode}: distributed --update-state-by-key outputs the whole table once, at the end of bounded input (complete), or on live input each batch's changed keys (update)`);
   }
   if (!state && o.outputMode && o.outputMode !== 'append') throw new ConfigError(`--output-mode ${o.outputMode}: distributed mode outputs each window once (append)`);
   if (o.stateTimeoutMs !== undefined || o.maxKeys !== undefined) throw new ConfigError('--state-timeout and --max-keys: distributed --update-state-by-key keeps every key until the end of the input; run locally with --checkpoint for them');
-  if (!state && o.sources.maxRecordsPerBatch !== undefined && o.distributed!.from.scheme !== 'kafka') {
-    throw new ConfigError('--max-records-per-batch: a redis worker\'s stage-1 batch is what its input partition holds, up to 64 entries; the flag only cuts the batches of --update-state-by-key (or of kafka:// jobs)');
-  }
   if (state && typeof o.distributed!.idleTimeoutMs === 'number') {
     throw new ConfigError('--idle-timeout: a batch of --update-state-by-key closes only once every input partition has committed its lines; an idle partition cannot be left out (drop it)');
   }

@@ -4,6 +4,7 @@
  * what this job cannot run before joining, create or join the job
  * (join.ts), then run its units under the shared loop (worker.ts).
  */
+import { ConfigError } from '../../core/errors.js';
 import type { WorkerSettings } from '../job-context.js';
 import { refuseStateFlags, untilTopicExists } from '../join.js';
 import type { LogBackend } from '../log-backend.js';
@@ -17,11 +18,16 @@ const BATCH_ENTRIES = 64;
 
 /**
  * Runs one Redis worker until its job is complete or it is stopped (`s.joined`).
- * @throws ConfigError (exit 2) for a job created with other settings or a state job this topic refuses
- *   (both before joining: a refused command creates no job); the backend's errors (`classifyError`).
+ * @throws ConfigError (exit 2) for `--once` and a stateless `--max-records-per-batch` (before connecting), a
+ *   job created with other settings or a state job this topic refuses (before joining: a refused command
+ *   creates no job); the backend's errors (`classifyError`).
  */
 export async function runRedisWorker(backend: LogBackend, log: JobLog, s: WorkerSettings): Promise<void> {
   const say = s.units.say;
+  if (s.once) throw new ConfigError('--once: a worker stops by itself when the job is complete (input published from a file, or ended by dstream publish < /dev/null)');
+  if (!s.units.updateState && s.batchRecords !== undefined) {
+    throw new ConfigError('--max-records-per-batch: a redis worker\'s stage-1 batch is what its input partition holds, up to 64 entries; the flag only cuts the batches of --update-state-by-key (or of kafka:// jobs)');
+  }
   await backend.connect();
   try {
     await joinAndRun();
