@@ -19,6 +19,10 @@
  * run, at its last batch, sorted by key (so N cron runs end with the table of
  * one run over the same input): `complete` every key, `update` the keys that
  * changed in the run; nothing at all when nothing changed in the run.
+ *
+ * When the function throws for a key, each input line that gave the key a
+ * value in the batch is a skipped record (named on stderr, in `--dead-letter`);
+ * past `KEPT_INPUTS_PER_BATCH` lines in a batch, lines are counted, not kept.
  */
 import { compareKeys } from '../core/compare.js';
 import { isPair, type BatchInfo } from '../core/types.js';
@@ -28,6 +32,9 @@ import type { WatermarkTracker } from '../windows/watermark.js';
 import type { OutputMode, StateTimeout } from './output-mode.js';
 import { KeyedStateNode, type InitialState } from './keyed-state-node.js';
 import { markState, stateChanged } from './state-change.js';
+
+/** Most input lines an `UpdateStateNode` keeps per batch to name them if the function throws (bounds its memory). */
+export const KEPT_INPUTS_PER_BATCH = 1 << 20;
 
 /** Options of an `UpdateStateNode`. */
 export interface UpdateStateOptions {
@@ -46,6 +53,9 @@ export interface UpdateStateOptions {
 export class UpdateStateNode extends KeyedStateNode implements StreamNode {
   private batchValues = new Map<unknown, unknown[]>();
   private batchMaxTime = new Map<unknown, number>();
+  /** Per key, the input lines its values came from in this batch, flat: `[raw, rawSeq, …]` (`IssueLog.userError`'s `inputs`). */
+  private batchInputs = new Map<unknown, unknown[]>();
+  private keptInputs = 0;
   /** Bounded input: keys changed in this run (output at its last batch). */
   private runChanged = new Set<unknown>();
 
@@ -63,15 +73,28 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
     const vs = this.batchValues.get(k);
     if (vs === undefined) this.batchValues.set(k, [value[1]]);
     else vs.push(value[1]);
+    this.keepInput(k);
     if (tMs === tMs && !(this.batchMaxTime.get(k)! >= tMs)) this.batchMaxTime.set(k, tMs);
   }
 
+  /** Notes the current input line as one that gave key `k` a value (once per line). */
+  private keepInput(k: unknown): void {
+    const issues = this.o.issues;
+    const seq = issues.recordsSeen;
+    const inputs = this.batchInputs.get(k);
+    if (inputs === undefined) this.batchInputs.set(k, [this.kept(issues.current), seq]);
+    else if (inputs[inputs.length - 1] !== seq) inputs.push(this.kept(issues.current), seq);
+  }
+
+  private kept(raw: unknown): unknown {
+    return this.keptInputs++ < KEPT_INPUTS_PER_BATCH ? raw : undefined;
+  }
 
   private call(k: unknown, values: unknown[], state: unknown, batchTimeMs: number): { ok: boolean; next: unknown } {
     try {
       return { ok: true, next: this.o.fn(values, state, batchTimeMs) };
     } catch (e) {
-      this.o.issues.userError(this.o.label, [this.keys.decode(k), values], e);
+      this.o.issues.userError(this.o.label, [this.keys.decode(k), values], e, this.batchInputs.get(k) ?? []);
       return { ok: false, next: undefined };
     }
   }
@@ -110,6 +133,8 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
     }
     this.batchValues = new Map();
     this.batchMaxTime = new Map();
+    this.batchInputs = new Map();
+    this.keptInputs = 0;
     const out = this.out;
     // Output before timeouts, so the table of the final batch still shows the keys it times out.
     if (batch.bounded && o.mode !== 'append') this.outputRun(batch, changed);
