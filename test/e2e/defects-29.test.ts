@@ -47,3 +47,33 @@ describe('--update-state-by-key: a throwing function skips the input lines of th
     expect(r.stderr).toContain('1 record skipped');
   });
 });
+
+describe('a Set or Map value is written as a JSON array in every --format, not as {}', () => {
+  const users = ['--map', 'l => l.split(" ")', '--update-state-by-key', '(vs, s) => { s ??= new Set(); for (const v of vs) s.add(v); return s }'];
+  const input = 'a u1\nb u2\na u3\na u1\n';
+
+  it('a Set of state: json, tsv, csv and text', async () => {
+    const json = await runCli(['--once', ...users, '--format', 'json'], input);
+    expect(json.stderr).toBe('');
+    expect(json.stdout).toBe('{"time":1000,"key":"a","value":["u1","u3"]}\n{"time":1000,"key":"b","value":["u2"]}\n');
+    const tsv = await runCli(['--once', ...users, '--format', 'tsv'], input);
+    expect(tsv.stdout).toBe('a\t["u1","u3"]\nb\t["u2"]\n');
+    const csv = await runCli(['--once', ...users, '--format', 'csv', '--header'], input);
+    expect(csv.stdout).toBe('key,value\na,"[""u1"",""u3""]"\nb,"[""u2""]"\n');
+    const text = await runCli(['--once', ...users], input);
+    expect(text.stdout).toBe('-------------------------------------------\nTime: 1000 ms\n-------------------------------------------\n(a,["u1","u3"])\n(b,["u2"])\n\n');
+  });
+
+  it('a Map is the array of its [key, value] entries, keys of any type kept apart, nested ones too, BigInts exact', async () => {
+    const fn = 'l => ({ m: new Map([["1", 1], [1, new Set([12345678901234567890n])], [{ k: 2 }, new Map()]]), e: {} })';
+    const want = '{"m":[["1",1],[1,[12345678901234567890]],[{"k":2},[]]],"e":{}}';
+    const json = await runCli(['--once', '--map', fn, '--format', 'json'], 'x\n');
+    expect(json.stdout).toBe(`{"time":1000,"value":${want}}\n`);
+    const tsv = await runCli(['--once', '--map', fn, '--format', 'tsv'], 'x\n');
+    expect(tsv.stdout).toBe(`${want}\n`);
+    const csv = await runCli(['--once', '--map', fn, '--format', 'csv'], 'x\n');
+    expect(csv.stdout).toBe(`"${want.replace(/"/g, '""')}"\n`);
+    const text = await runCli(['--once', '--map', 'l => new Map([[l, new Set([l])]])'], 'x\n');
+    expect(text.stdout).toContain('\n[["x",["x"]]]\n');
+  });
+});
