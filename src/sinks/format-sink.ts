@@ -122,7 +122,7 @@ export class FormatSink implements StreamNode {
     // A [key, value] pair whose key json/tsv/csv cannot write as itself, or an object key grouped with others of the same JSON text: said once per kind (key-loss.ts).
     if (Array.isArray(value) && value.length === 2) {
       const k: unknown = value[0];
-      if (typeof k === 'object' ? k !== null : typeof k !== 'string' && this.o.format !== 'text') this.checkKey(k);
+      if (typeof k === 'object' ? k !== null : (typeof k !== 'string' || k === '') && this.o.format !== 'text') this.checkKey(k);
     }
     if (this.bytes) {
       const b = this.out.rowBytes!();
@@ -159,6 +159,7 @@ export class FormatSink implements StreamNode {
 
   /** Keys that do not read back as themselves (key-loss.ts): said once per kind of key. */
   private checkKey(key: unknown): void {
+    if (key === '' || key === undefined) return this.emptyKey(key === undefined);
     const loss = keyLoss(key);
     if (loss === undefined) return;
     const kind = typeof key === 'number' ? (Number.isFinite(key) ? 'big' : String(key)) : typeof key === 'object' ? loss.replace(/[-\d.]+n?|Infinity|NaN/g, '#') : typeof key;
@@ -169,6 +170,16 @@ export class FormatSink implements StreamNode {
       return;
     }
     this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has a key that does not survive being read back: ${loss} (said once)`);
+  }
+
+  /** tsv/csv write the key `undefined` and the key `""` as the same empty field: said once when both were output. */
+  private emptyKey(undef: boolean): void {
+    if (this.o.format === 'json' || this.toldKeys.has('empty')) return;
+    this.toldKeys.add(undef ? 'undefined' : '""');
+    if (!this.toldKeys.has(undef ? '""' : 'undefined')) return;
+    this.toldKeys.add('empty');
+    const [now, before] = undef ? ['the key undefined', 'the key ""'] : ['the key ""', 'the key undefined'];
+    this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has ${now}, an earlier record ${before}: both are written as an empty field, so they read back as one key (said once)`);
   }
 
   /** Fields outside the header (its columns are the first record's fields): their values are not written; said once per field. */

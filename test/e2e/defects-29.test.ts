@@ -77,3 +77,27 @@ describe('a Set or Map value is written as a JSON array in every --format, not a
     expect(text.stdout).toContain('\n[["x",["x"]]]\n');
   });
 });
+
+describe('tsv/csv: the key undefined and the key "" are one empty field: said once when both are output', () => {
+  const keys = ['--once', '--map', 'l => [l === "u" ? undefined : l, 1]', '--reduce-by-key', 'sum'];
+
+  it('tsv and csv say it once, after the second of the two, whichever comes first', async () => {
+    const tsv = await runCli([...keys, '--format', 'tsv'], 'a\n\nu\n\nu\n');
+    expect(tsv.stdout).toBe('a\t1\n\t2\n\t2\n');
+    expect(tsv.stderr).toBe('dstream: --format tsv: output record 3 has the key undefined, an earlier record the key "": both are written as an empty field, so they read back as one key (said once)\n');
+    const csv = await runCli([...keys.slice(0, 2), 'l => [l === "e" ? "" : l === "a" ? "a" : undefined, 1]', ...keys.slice(3), '--format', 'csv'], 'x\ne\na\n');
+    expect(csv.stdout).toBe(',1\n,1\na,1\n');
+    expect(csv.stderr).toBe('dstream: --format csv: output record 2 has the key "", an earlier record the key undefined: both are written as an empty field, so they read back as one key (said once)\n');
+  });
+
+  it('json (null and "") and text ("(undefined,1)", "(,1)") tell them apart: nothing said; nor with only one of them', async () => {
+    const json = await runCli([...keys, '--format', 'json'], 'u\n\n');
+    expect(json.stdout).toBe('{"time":1000,"key":null,"value":1}\n{"time":1000,"key":"","value":1}\n');
+    expect(json.stderr).toBe('');
+    const text = await runCli(keys, 'u\n\n');
+    expect(text.stderr).toBe('');
+    const one = await runCli([...keys, '--format', 'csv'], '\n\na\n');
+    expect(one.stdout).toBe(',2\na,1\n');
+    expect(one.stderr).toBe('');
+  });
+});
