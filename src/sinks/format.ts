@@ -267,13 +267,25 @@ export function fieldsOutside(x: unknown, c: Columns): string[] | null {
   return out;
 }
 
-/** One row under `--header` (without the newline): window start and end, then the record's columns. */
+/**
+ * Whether record `x` has the shape of the first record, which made columns `c`: a plain object
+ * under its fields, a pair under `key`, `value`, anything else (an object as JSON) under `value`.
+ */
+export function fitsColumns(x: unknown, c: Columns): boolean {
+  return c.fields ? plainObject(x) : isPair(x) === (c.names.length - (c.windowed ? 2 : 0) === 2);
+}
+
+/**
+ * One row under `--header` (without the newline): window start and end, then the record's columns.
+ * A record that does not fit them (`fitsColumns`) is written from the first column on, as one field
+ * (a pair under `value`: its JSON) or a pair's two, the columns after it empty: every row has the header's width.
+ */
 export function columnsRecord(x: unknown, format: 'tsv' | 'csv', window: WindowBounds | undefined, c: Columns): string {
   const sep = format === 'tsv' ? '\t' : ',';
   const head = window ? isoTime(window.startMs) + sep + isoTime(window.endMs) + sep : '';
-  if (c.fields && plainObject(x)) {
-    const field = format === 'tsv' ? tsvField : csvField;
-    return head + c.fields.map((f) => (x[f] === undefined ? '' : field(x[f]))).join(sep);
-  }
-  return head + delimitedRecord(x, format);
+  const field = format === 'tsv' ? tsvField : csvField;
+  if (c.fields && plainObject(x)) return head + c.fields.map((f) => (x[f] === undefined ? '' : field(x[f]))).join(sep);
+  const width = c.names.length - (c.windowed ? 2 : 0);
+  if (width === 1) return head + (isPair(x) ? field(x) : delimitedRecord(x, format));
+  return head + delimitedRecord(x, format) + sep.repeat(Math.max(0, width - (isPair(x) ? 2 : 1)));
 }

@@ -101,3 +101,28 @@ describe('tsv/csv: the key undefined and the key "" are one empty field: said on
     expect(one.stderr).toBe('');
   });
 });
+
+describe('--header: a record of another shape than the first is said once and written to the header\'s width', () => {
+  it('a string and null under an object\'s columns, a pair under them: rows as wide as the header, one stderr line', async () => {
+    const fn = 'l => l === "a" ? { x: l, y: 1, z: 2 } : l === "b" ? l : l === "n" ? null : [l, 2]';
+    const r = await runCli(['--once', '--map', fn, '--format', 'csv', '--header'], 'a\nb\nc\nn\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('x,y,z\na,1,2\nb,,\nc,2,\nnull,,\n');
+    expect(r.stderr).toBe('dstream: --header: output record 2 is the string "b", unlike the first record, which made the columns (x, y, z): it is written from the first column on, the other columns empty (said once; --format json keeps every record as it is)\n');
+  });
+
+  it('a number under key, value; a pair under value (its JSON, one field); an object under value fits', async () => {
+    const pairs = await runCli(['--once', '--map', 'l => l === "a" ? [l, 1] : 7', '--format', 'tsv', '--header'], 'a\nb\n');
+    expect(pairs.stdout).toBe('key\tvalue\na\t1\n7\t\n');
+    expect(pairs.stderr).toMatch(/^dstream: --header: output record 2 is the number 7, unlike the first record, which made the columns \(key, value\)/);
+    const values = await runCli(['--once', '--map', 'l => l === "a" ? l : l === "b" ? [l, 1] : { q: 1 }', '--format', 'csv', '--header'], 'a\nb\nc\n');
+    expect(values.stdout).toBe('value\na\n"[""b"",1]"\n"{""q"":1}"\n');
+    expect(values.stderr).toBe('dstream: --header: output record 2 is a [key, value] pair, unlike the first record, which made the columns (value): it is written as its JSON in that column (said once; --format json keeps every record as it is)\n');
+  });
+
+  it('records all of the first one\'s shape: nothing said', async () => {
+    const r = await runCli(['--once', '--map', 'l => ({ x: l })', '--format', 'csv', '--header'], 'a\nb\n');
+    expect(r.stdout).toBe('x\na\nb\n');
+    expect(r.stderr).toBe('');
+  });
+});
