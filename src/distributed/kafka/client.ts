@@ -16,18 +16,8 @@ export function deadline<T>(p: Promise<T>, what: string, ms = CALL_DEADLINE_MS):
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
-/** True when `e` or an error it aggregates is the Kafka protocol error `apiId`. */
-export function hasApiError(e: unknown, apiId: string): boolean {
-  if ((e as { apiId?: unknown })?.apiId === apiId) return true;
-  const errs = (e as { errors?: unknown[] })?.errors;
-  return Array.isArray(errs) && errs.some((x) => hasApiError(x, apiId));
-}
-
-/** An error's message with its first cause (the client wraps protocol errors). */
-export function errorText(e: unknown): string {
-  const errs = (e as { errors?: unknown[] })?.errors;
-  return `${e instanceof Error ? e.message : String(e)}${Array.isArray(errs) && errs.length ? `: ${errorText(errs[0])}` : ''}`;
-}
+// Reading the client's errors: one implementation, the Kafka source's (`errorText`: a message with its first cause).
+export { hasApiError, kafkaErrorText as errorText } from '../../sources/kafka/errors.js';
 
 /** Connection options of every client of a job. */
 export function clientOptions(url: KafkaUrl, clientId = 'dstream'): { clientId: string; bootstrapBrokers: string[]; retries: number; retryDelay: number; timeout: number } {
