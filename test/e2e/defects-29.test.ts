@@ -2,10 +2,11 @@
  * Regression tests for small defects found in session 28, one `describe` per defect, each running
  * the real `bin/dstream.js`.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
+import { runWithStdinFile } from '../helpers/run-file.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const tempDir = tempDirs('dstream-d29-');
@@ -124,5 +125,20 @@ describe('--header: a record of another shape than the first is said once and wr
     const r = await runCli(['--once', '--map', 'l => ({ x: l })', '--format', 'csv', '--header'], 'a\nb\n');
     expect(r.stdout).toBe('x\na\nb\n');
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('an operator flag is numbered as the user wrote it, in one thread and with --workers', () => {
+  it('--count-by-value --map: the "returned undefined" warning names --map #2 both ways', async () => {
+    const file = join(tempDir(), 'in.txt');
+    writeFileSync(file, 'a b c\n'.repeat(1000));
+    const args = ['--count-by-value', '--map', 'l => field(l, 9)', '--format', 'tsv'];
+    const want = "dstream: --map #2 'l => field(l, 9)': returned undefined for the only record of a batch (a misspelt field? a function body in braces without return?); warned once\n";
+    const one = await runWithStdinFile(args, file);
+    expect(one.stdout).toBe('\n');
+    expect(one.stderr).toBe(want);
+    const two = await runWithStdinFile(['--workers', '2', ...args], file);
+    expect(two.stdout).toBe('\n');
+    expect(two.stderr).toBe(want);
   });
 });
