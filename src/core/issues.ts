@@ -63,6 +63,8 @@ export class IssueLog {
       this.badLine = undefined;
     }
   }
+  /** Whether operators that hold input lines until the batch ends keep them to name in issues (`--dead-letter` wants them). */
+  keepInputs = false;
   /** Input records seen so far (each setting of `current`). */
   get recordsSeen(): number {
     return this.rawSeq;
@@ -155,17 +157,15 @@ export class IssueLog {
   }
 
   /**
-   * A user function threw on `value`. Skips the record, or with policy `fail`
-   * throws a `DStreamError` (code `E_USER_FUNCTION`, stage `processing`).
-   * `inputs` (flat `[raw, rawSeq, …]`): the records `value` came from instead of `current`, one issue each.
+   * A user function threw on `value`. Skips the record, or with policy `fail` throws a `DStreamError` (code
+   * `E_USER_FUNCTION`, stage `processing`). `inputs` (flat `[raw, rawSeq, …]`): the records `value` came from, one issue each.
    */
   userError(where: string, value: unknown, err: unknown, inputs?: readonly unknown[]): void {
     const message = err instanceof Error ? `${safeString(err.name)}: ${safeString(err.message)}` : `threw ${safeString(err)}`;
-    const first = inputs ? inputs[0] : this.current;
     if (this.policy === 'fail') {
-      throw new DStreamError('E_USER_FUNCTION', 'processing', `${where} failed on input ${preview(first)}: ${message}`, { cause: err });
+      throw new DStreamError('E_USER_FUNCTION', 'processing', `${where} failed on input ${preview(inputs ? inputs[0] ?? value : this.current)}: ${message}`, { cause: err });
     }
-    if (inputs === undefined || inputs.length === 0) this.emit({ kind: 'user-error', where, raw: first, value, message });
+    if (!inputs?.length) this.emit({ kind: 'user-error', where, raw: inputs ? undefined : this.current, value, message });
     else for (let i = 0; i < inputs.length; i += 2) this.emit({ kind: 'user-error', where, raw: inputs[i], value, message, rawSeq: inputs[i + 1] as number });
   }
 

@@ -44,8 +44,26 @@ describe('--update-state-by-key: a throwing function skips the input lines of th
     const r = await runCli([...pairs, '--update-state-by-key', failWithout, '--dead-letter', dl, '--format', 'tsv'], 'a 1\nEND\nb 2\n');
     expect(r.code).toBe(0);
     expect(readFileSync(dl, 'utf8')).toBe('');
-    expect(r.stderr).toMatch(/skipped record: Error: idle\n/);
+    expect(r.stderr).toMatch(/skipped record: Error: idle; given \["a",\[\]\]\n/);
     expect(r.stderr).toContain('1 record skipped');
+  });
+
+  it('without --dead-letter the lines are not held: stderr shows what the function was given, the count is still per line', async () => {
+    const r = await runCli([...pairs, '--update-state-by-key', fn, '--format', 'tsv'], 'a 1\na 2\nb 3\n');
+    expect(r.code).toBe(0);
+    const shown = r.stderr.split('\n').filter((l) => l.includes('skipped record')).map((l) => l.replace(/.*: skipped record: /, ''));
+    expect(shown).toEqual(['Error: u; given ["a",[1,1]]', 'Error: u; given ["a",[1,1]]', 'Error: u; given ["b",[1]]']);
+    expect(r.stderr).toContain('3 records skipped');
+  });
+
+  it('--on-error fail names the first input line with --dead-letter, what the function was given without', async () => {
+    const dl = join(tempDir(), 'dl');
+    const kept = await runCli([...pairs, '--update-state-by-key', fn, '--on-error', 'fail', '--dead-letter', dl], 'a 1\na 2\n');
+    expect(kept.code).toBe(1);
+    expect(kept.stderr).toContain(`failed on input "a 1": Error: u`);
+    const given = await runCli([...pairs, '--update-state-by-key', fn, '--on-error', 'fail'], 'a 1\na 2\n');
+    expect(given.code).toBe(1);
+    expect(given.stderr).toContain(`failed on input ["a",[1,1]]: Error: u`);
   });
 });
 
