@@ -67,6 +67,17 @@ describe('--update-state-by-key: a throwing function skips the input lines of th
   });
 });
 
+describe('--map-with-state: a throwing function skips the record\'s own line (it is called per record)', () => {
+  it('--dead-letter gets a 1, b 2, c 3 across batches', async () => {
+    const dl = join(tempDir(), 'dl');
+    const r = await runCli(['--batch-marker', 'END', '--map', 'l => [l.split(" ")[0], 1]', '--map-with-state', '(k, v, st) => { throw new Error("u") }',
+      '--dead-letter', dl, '--format', 'tsv'], 'a 1\nb 2\nEND\nc 3\n');
+    expect(r.code).toBe(0);
+    expect(readFileSync(dl, 'utf8')).toBe('a 1\nb 2\nc 3\n');
+    expect(r.stderr).toContain('3 records skipped');
+  });
+});
+
 describe('a Set or Map value is written as a JSON array in every --format, not as {}', () => {
   const users = ['--map', 'l => l.split(" ")', '--update-state-by-key', '(vs, s) => { s ??= new Set(); for (const v of vs) s.add(v); return s }'];
   const input = 'a u1\nb u2\na u3\na u1\n';
