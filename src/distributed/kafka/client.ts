@@ -4,6 +4,9 @@
  */
 import type { KafkaUrl } from './url.js';
 
+// Reading the client's errors, as the `--kafka` source does: `hasApiError(e, apiId)`, and an error's message with its first cause.
+export { hasApiError, kafkaErrorText as errorText } from '../../sources/kafka/errors.js';
+
 /** A Kafka call that has not settled within this many ms is taken as failed. */
 export const CALL_DEADLINE_MS = 15_000;
 
@@ -15,9 +18,6 @@ export function deadline<T>(p: Promise<T>, what: string, ms = CALL_DEADLINE_MS):
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
-
-// Reading the client's errors: one implementation, the Kafka source's (`errorText`: a message with its first cause).
-export { hasApiError, kafkaErrorText as errorText } from '../../sources/kafka/errors.js';
 
 /** Connection options of every client of a job. */
 export function clientOptions(url: KafkaUrl, clientId = 'dstream'): { clientId: string; bootstrapBrokers: string[]; retries: number; retryDelay: number; timeout: number } {
