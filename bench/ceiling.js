@@ -8,7 +8,11 @@
  *   - one:    `dstream --workers 1` on the whole file;
  *   - halves: two `dstream --workers 1` processes at once, each on one line-aligned half of the
  *             file (written once beside the corpus); wall time until both have exited, CPU summed;
- *   - auto:   `dstream` (--workers auto) on the whole file.
+ *   - auto:   `dstream` (--workers auto) on the whole file;
+ *   - empty:  `dstream --workers 1` on an empty input: start-up and exit, the part no split shares;
+ *   - alone:  the two halves one after the other (no contention): their CPU ÷ one's is the work
+ *             that splitting in two adds (a second start-up and warm-up, each half's own keys), and
+ *             2 ÷ that ratio bounds two cores' speed-up even when nothing else runs.
  * And a pure CPU loop (`loop`): one `node` process spinning 2·N iterations against two spinning N
  * each at once — the ceiling when nothing at all is shared but the cores and the load on them.
  * Runs are interleaved (one, halves, auto; then halves, auto, one; …). Prints medians of wall and
@@ -70,6 +74,16 @@ async function together(cmds) {
   return { ms: performance.now() - t0, cpuMs: rs.reduce((a, r) => a + (r.cpuMs ?? NaN), 0) };
 }
 
+/** Runs `cmds` one after the other; wall and CPU summed. */
+async function oneByOne(cmds) {
+  let [ms, cpuMs] = [0, 0];
+  for (const cmd of cmds) {
+    const r = await together([cmd]);
+    [ms, cpuMs] = [ms + r.ms, cpuMs + r.cpuMs];
+  }
+  return { ms, cpuMs };
+}
+
 /** Busy and total jiffies of all CPUs (/proc/stat), or null off Linux. */
 function cpuJiffies() {
   try {
@@ -103,6 +117,8 @@ async function main() {
       one: [[NODE, [o.dstream, ...args], file]],
       halves: [[NODE, [o.dstream, ...args], a], [NODE, [o.dstream, ...args], b]],
       auto: [[NODE, [o.dstream, ...args.slice(2)], file]],
+      empty: [[NODE, [o.dstream, ...args], '/dev/null']],
+      alone: { oneByOne: [[NODE, [o.dstream, ...args], a], [NODE, [o.dstream, ...args], b]] },
     } });
   };
   if (!o.only || o.only.includes('j1')) job('J1', corpus.files.tweets.path, J1);
@@ -116,16 +132,19 @@ async function main() {
     for (let run = 0; run < o.runs; run++) {
       for (let k = 0; k < names.length; k++) {
         const n = names[(run + k) % names.length];
-        const r = await together(g.variants[n]);
+        const v = g.variants[n];
+        const r = Array.isArray(v) ? await together(v) : await oneByOne(v.oneByOne);
         res[n].ms.push(r.ms);
         res[n].cpu.push(r.cpuMs);
       }
     }
     const med = Object.fromEntries(names.map((n) => [n, { ms: median(res[n].ms), cpu: median(res[n].cpu) }]));
     for (const n of names) console.log(`${g.id} ${n.padEnd(6)} wall ${(med[n].ms / 1000).toFixed(2)} s (${res[n].ms.map((x) => (x / 1000).toFixed(2)).join(' ')})  CPU ${(med[n].cpu / 1000).toFixed(2)} s`);
-    for (const n of names.filter((x) => x !== 'one')) {
+    for (const n of names.filter((x) => x !== 'one' && x !== 'empty')) {
       console.log(`${g.id} one ÷ ${n}: wall ${(med.one.ms / med[n].ms).toFixed(2)}×, CPU ${(med[n].cpu / med.one.cpu).toFixed(2)} of one's`);
     }
+    if (med.empty) console.log(`${g.id} empty input: ${(100 * med.empty.ms / med.one.ms).toFixed(0)} % of one's wall, ${(100 * med.empty.cpu / med.one.cpu).toFixed(0)} % of its CPU`);
+    if (med.alone) console.log(`${g.id} bound from the work added by splitting: 2 ÷ ${(med.alone.cpu / med.one.cpu).toFixed(2)} = ${(2 * med.one.cpu / med.alone.cpu).toFixed(2)}×`);
     const j1 = cpuJiffies();
     // Busy share of every core of the machine over the group (this benchmark's runs included).
     const busy = j0 && j1 ? `, machine CPU busy ${(100 * (j1.busy - j0.busy) / (j1.total - j0.total)).toFixed(0)} %` : '';

@@ -7,6 +7,7 @@
  *   node bench/rows.js --compare /path/to/dist/before          (against that build instead)
  *   node bench/rows.js --no-baseline                           (this build alone)
  *   node bench/rows.js --json FILE    (also writes the speed-ups there: { tsv: { cpu, wall }, json: … })
+ *   node bench/rows.js --keys pair     (keys of another kind, see below)
  *
  * By default the build is compared, runs interleaved, with issue 21's baseline:
  * the row output of commit 55f925d kept in bench/baselines/rows-55f925d/.
@@ -14,7 +15,8 @@
  * Drives the real `FormatSink` over the real `StreamOutput` of the CLI,
  * writing to /dev/null through a file write stream: window groups of 12 rows
  * `[status, bytes]` (status a 3-digit string, bytes an integer up to 2^40, as
- * the access log's sums), a group per second of event time, a batch end
+ * the access log's sums; `--keys number`: status a number; `--keys pair`: `[status, method]`, one
+ * array per key, the same object in every group, as a keyed state keeps it), a group per second of event time, a batch end
  * (flush) every 60 groups, yielding to the event loop after every batch so
  * the stream drains as in the engine. Each run formats N rows (default
  * 810,000) per format; runs of the formats (and builds) are interleaved.
@@ -32,7 +34,7 @@ import { pathToFileURL } from 'node:url';
 const dirUrl = (dir) => pathToFileURL(dir.replace(/\/?$/, '/'));
 const dist = process.env.DSTREAM_DIST ? dirUrl(process.env.DSTREAM_DIST) : new URL('../dist/', import.meta.url);
 
-const opts = { rows: 810_000, runs: 5, formats: ['tsv', 'json'], compare: new URL('baselines/rows-55f925d/', import.meta.url), label: '55f925d' };
+const opts = { rows: 810_000, runs: 5, keys: 'string', formats: ['tsv', 'json'], compare: new URL('baselines/rows-55f925d/', import.meta.url), label: '55f925d' };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (a === '--rows') opts.rows = Number(process.argv[++i]);
@@ -41,6 +43,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === '--runs') opts.runs = Number(process.argv[++i]);
   else if (a === '--format') opts.formats = process.argv[++i].split(',');
   else if (a === '--json') opts.json = process.argv[++i];
+  else if (a === '--keys') opts.keys = process.argv[++i];
   else throw new Error(`unknown option ${a}`);
 }
 
@@ -49,8 +52,13 @@ const T0 = Date.UTC(2015, 4, 17);
 
 let seed = 12345;
 const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+const KEYS = {
+  string: STATUSES,
+  number: STATUSES.map(Number),
+  pair: STATUSES.map((s, i) => [s, i % 3 ? 'GET' : 'POST']),
+}[opts.keys] ?? (() => { throw new Error(`--keys: string, number or pair, not ${opts.keys}`); })();
 /** The rows, made once before any clock starts: only formatting and writing are timed. */
-const values = Array.from({ length: opts.rows }, (_, i) => [STATUSES[i % 12], next() * 512 + (i % 511)]);
+const values = Array.from({ length: opts.rows }, (_, i) => [KEYS[i % 12], next() * 512 + (i % 511)]);
 
 /** The sink and output classes of a build. */
 async function load(label, url) {
@@ -112,7 +120,7 @@ for (let r = 0; r < opts.runs; r++) {
     c.bytes = m.bytes;
   }
 }
-console.log(`rows: ${opts.rows.toLocaleString('en-US')} per run, ${opts.runs} runs each, interleaved; builds: ${builds.map((b) => `${b.label} = ${b.url.pathname}`).join(', ')}; same bytes per format: ${builds.length > 1 ? 'yes' : 'n/a'}`);
+console.log(`rows: ${opts.rows.toLocaleString('en-US')} per run (keys: ${opts.keys}), ${opts.runs} runs each, interleaved; builds: ${builds.map((b) => `${b.label} = ${b.url.pathname}`).join(', ')}; same bytes per format: ${builds.length > 1 ? 'yes' : 'n/a'}`);
 console.log('| format | build | rows/s (CPU) | rows/s (wall) | median CPU ms | median wall ms | MB written |\n|---|---|--:|--:|--:|--:|--:|');
 for (const c of cases) {
   const cpu = median(c.cpu);

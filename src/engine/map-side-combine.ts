@@ -22,6 +22,7 @@ import { compileFunction, type FunctionCache } from '../plan/compile-fn.js';
 import { KeyedReducer, GLOBAL_KEY, type KeyCodec } from '../operators/keyed-map.js';
 import { hashtags, type HashtagCounter } from '../operators/hashtags.js';
 import { ValueCounts } from '../operators/value-counts.js';
+import { encodePartitions } from './partial-codec.js';
 import { StatelessNode } from '../operators/stateless.js';
 import { lastClosingWindowEndMs, WindowClosing } from '../windows/closing.js';
 import type { ErrorPolicy, IssueLog } from '../core/issues.js';
@@ -246,6 +247,34 @@ export class MapSideCombiner {
    */
   takeColumns(): [number, unknown[], unknown[]][] {
     this.head.endBatch({ timeMs: NaN, index: 0, final: false });
+    return this.takeEnded();
+  }
+
+  /**
+   * `takeColumns` packed into `partitions` key partitions (engine/partial-codec.ts) when they are at
+   * most one pane of counts by value with string keys only, straight from the counts: the hashtags
+   * counted in place are packed from their bytes, no string is made. Else `columns`, unpacked.
+   */
+  takePacked(partitions: number): { packed?: ArrayBuffer[]; columns: [number, unknown[], unknown[]][] } {
+    this.head.endBatch({ timeMs: NaN, index: 0, final: false });
+    const [m, more] = this.partials.values();
+    if (!more && (m === undefined || m instanceof ValueCounts)) {
+      const kept = m?.keptKeys();
+      const codec = this.reducer.keys;
+      // A key of the arena is undefined in `list`; another is packed if it is a string that stands for itself (not an object's text).
+      const strings = !kept || kept.list.every((k: unknown, i: number) => (k === undefined ? kept.from[i]! >= 0 : typeof k === 'string' && codec.decode(k) === k));
+      const packed = strings ? encodePartitions((kept?.list ?? []) as (string | undefined)[], m?.counts ?? [], partitions, kept) : undefined;
+      if (packed) {
+        this.partials = new Map();
+        this.forgetPane();
+        return { packed, columns: [] };
+      }
+    }
+    return { columns: this.takeEnded() };
+  }
+
+  /** `takeColumns` after the end of the batch. */
+  private takeEnded(): [number, unknown[], unknown[]][] {
     const codec = this.reducer.keys;
     const out = [...this.partials].sort((a, b) => a[0] - b[0]).map(([p, m]) => [p, ...columnsOf(m, codec)] as [number, unknown[], unknown[]]);
     this.partials = new Map();

@@ -82,15 +82,26 @@ export function packable(keys: readonly unknown[], values: readonly unknown[]): 
 }
 
 /**
+ * Keys given as bytes (operators/value-counts.ts `keptKeys`): key `i` is the ASCII `bytes[from[i],
+ * to[i])` where `from[i]` ≥ 0, else the string `keys[i]`.
+ */
+export interface KeyBytes {
+  bytes: Uint8Array;
+  from: Int32Array;
+  to: Int32Array;
+}
+
+/**
  * A thread's partials (first-seen order, `packable`) as `n` chunks, one per partition (the key's
  * hash modulo `n`); the rank of an entry is its place in `keys`. `undefined` when a key holds a
  * lone surrogate (it has no UTF-8 bytes of its own: such partials are not packed).
+ * @param ascii keys given as bytes (their `keys[i]` is not read)
  */
-export function encodePartitions(keys: readonly string[], values: readonly number[], n: number): ArrayBuffer[] | undefined {
+export function encodePartitions(keys: readonly (string | undefined)[], values: readonly number[], n: number, ascii?: KeyBytes): ArrayBuffer[] | undefined {
   // Two passes, each its own function (see workers-merge.ts `MergeTable`: a loop optimised while it
   // runs is thrown away at the next loop of the same function).
-  const sized = measureKeys(keys, n);
-  return sized && fillChunks(keys, values, n, sized);
+  const sized = measureKeys(keys, n, ascii);
+  return sized && fillChunks(keys, values, n, sized, ascii);
 }
 
 /** `encodePartitions`' first pass: each key's UTF-8 length, hash and partition, and each partition's sizes. */
@@ -106,7 +117,7 @@ interface SizedKeys {
 }
 
 /** Pass 1 of `encodePartitions`; `undefined` for a lone surrogate. */
-function measureKeys(keys: readonly string[], n: number): SizedKeys | undefined {
+function measureKeys(keys: readonly (string | undefined)[], n: number, ascii: KeyBytes | undefined): SizedKeys | undefined {
   const count = keys.length;
   const t: SizedKeys = {
     lengths: new Uint32Array(count), hashes: new Uint32Array(count), partition: new Uint32Array(count), encoded: new Map(),
@@ -114,6 +125,17 @@ function measureKeys(keys: readonly string[], n: number): SizedKeys | undefined 
   };
   const { lengths, hashes, partition, encoded, sizes, byteSizes, unitSizes } = t;
   for (let i = 0; i < count; i++) {
+    const from = ascii ? ascii.from[i]! : -1;
+    if (from >= 0) {
+      const length = ascii!.to[i]! - from;
+      const h = hashBytes(ascii!.bytes, from, from + length);
+      const p = h % n;
+      [lengths[i], hashes[i], partition[i]] = [length, h, p];
+      sizes[p]!++;
+      byteSizes[p]! += length;
+      unitSizes[p]! += length;
+      continue;
+    }
     const k = keys[i]!;
     let h = 0x811c9dc5;
     let high = 0;
@@ -142,7 +164,7 @@ function measureKeys(keys: readonly string[], n: number): SizedKeys | undefined 
 }
 
 /** Pass 2 of `encodePartitions`: the entries into their partition's chunk, in first-seen order. */
-function fillChunks(keys: readonly string[], values: readonly number[], n: number, t: SizedKeys): ArrayBuffer[] {
+function fillChunks(keys: readonly (string | undefined)[], values: readonly number[], n: number, t: SizedKeys, ascii: KeyBytes | undefined): ArrayBuffer[] {
   const { hashes, partition, encoded, sizes, byteSizes, unitSizes } = t;
   const views = Array.from(sizes, (c, p) => allocChunk(c, byteSizes[p]!, unitSizes[p]!));
   const entry = new Uint32Array(n);
@@ -151,15 +173,21 @@ function fillChunks(keys: readonly string[], values: readonly number[], n: numbe
     const p = partition[i]!;
     const v = views[p]!.view;
     const j = entry[p]!++;
-    const k = keys[i]!;
     v.values[j] = values[i]!;
     v.ranks[j] = i;
     v.hashes[j] = hashes[i]!;
-    v.units[j] = k.length;
     let at = byte[p]!;
-    const bytes = encoded.get(i);
-    if (bytes) at = copyBytes(bytes, 0, bytes.length, v.bytes, at);
-    else for (let c = 0; c < k.length; c++) v.bytes[at++] = k.charCodeAt(c);
+    const from = ascii ? ascii.from[i]! : -1;
+    if (from >= 0) {
+      v.units[j] = ascii!.to[i]! - from;
+      at = copyBytes(ascii!.bytes, from, ascii!.to[i]!, v.bytes, at);
+    } else {
+      const k = keys[i]!;
+      v.units[j] = k.length;
+      const bytes = encoded.get(i);
+      if (bytes) at = copyBytes(bytes, 0, bytes.length, v.bytes, at);
+      else for (let c = 0; c < k.length; c++) v.bytes[at++] = k.charCodeAt(c);
+    }
     byte[p] = at;
     v.ends[j] = at;
   }

@@ -193,11 +193,11 @@ export class TaskRunner {
     const { combiner } = this;
     const issues = combiner.issues;
     // take() ends the batch (warnings are decided by the main thread over every part's counts); panes ascending.
-    let partials = combiner.takeColumns();
-    let packed: ArrayBuffer[] | undefined;
+    const n = this.task.partitions;
+    let { packed, columns: partials } = n ? combiner.takePacked(n) : { packed: undefined, columns: combiner.takeColumns() };
     const [keys, values] = partials.length === 1 ? [partials[0]![1], partials[0]![2]] : [[], []];
-    if (this.task.partitions && partials.length <= 1 && packable(keys, values)) {
-      packed = encodePartitions(keys, values as number[], this.task.partitions);
+    if (n && !packed && partials.length <= 1 && packable(keys, values)) {
+      packed = encodePartitions(keys, values as number[], n);
       if (packed) partials = [];
     }
     return {

@@ -77,6 +77,21 @@ export class ValueCounts {
     return this.list;
   }
 
+  /**
+   * The keys as kept, to pack them without making strings (engine/partial-codec.ts): `list[e]`, or
+   * for a hashtag in the arena (`list[e]` undefined until `keys` is read) its lower-cased ASCII
+   * bytes `bytes[from[e], to[e])`; `from[e]` is −1 for a key not in the arena.
+   */
+  keptKeys(): { list: readonly unknown[]; bytes: Uint8Array; from: Int32Array; to: Int32Array } {
+    const [a, from, to] = [this.arena, new Int32Array(this.list.length).fill(-1), new Int32Array(this.list.length)];
+    for (let o = 0; o < this.used; ) {
+      const e = this.arenaEntry(o);
+      from[e] = o + ARENA_HEAD;
+      o = to[e] = o + ARENA_HEAD + a[o]!;
+    }
+    return { list: this.list, bytes: a, from, to };
+  }
+
   /** Adds 1 to the count of `key`. */
   add(key: unknown): void {
     if (typeof key !== 'string') {
