@@ -3,7 +3,7 @@
  *
  *   node bench/distributed.js [--backends redis,kafka[,redis-cluster]] [--fsync always|everysec] [--lines N] [--runs N]
  *                             [--key-partitions N] [--out FILE | --no-write] [--dstream PATH/TO/bin/dstream.js]
- *                             [--baseline PATH/TO/other/bin/dstream.js]
+ *                             [--baseline PATH/TO/other/bin/dstream.js] [--keep-logs DIR]
  *   npm run bench:distributed
  *
  * Standalone: not part of `npm run bench` (which rewrites bench/RESULTS.md from
@@ -53,6 +53,8 @@
  * 5. Prints a Markdown report, ratios ÷ the local engine of wall time and CPU time (the
  *    workers' alone, and with the server's CPU during the run), and puts it into
  *    bench/RESULTS.md (or --out FILE) as the section "## Distributed", replacing an earlier one.
+ *    --keep-logs DIR keeps each worker's stderr there (GROUP-N.err: its assignments, fenced
+ *    steps and summary), to see where a run's time went.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -95,6 +97,7 @@ function parseArgs(argv) {
     else if (a === '--no-write') opts.out = null;
     else if (a === '--dstream') opts.dstream = path.resolve(value());
     else if (a === '--baseline') opts.baseline = path.resolve(value());
+    else if (a === '--keep-logs') opts.keepLogs = path.resolve(value());
     else if (a === '-h' || a === '--help') {
       console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
       process.exit(0);
@@ -568,6 +571,10 @@ async function main() {
     }
     const results = await Promise.all(runs);
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (opts.keepLogs) {
+      fs.mkdirSync(opts.keepLogs, { recursive: true });
+      for (let w = 0; w < c.workers; w++) fs.copyFileSync(path.join(workDir, `${group}-${w}.err`), path.join(opts.keepLogs, `${group}-${w}.err`));
+    }
     const serverCpu = before === null ? null : serverCpuOf(b) - before;
     results.forEach((r, w) => {
       if (r.code !== 0) c.problems.push(`run ${n}, worker ${w + 1} exited ${r.code ?? r.signal}: ${readTail(path.join(workDir, `${group}-${w}.err`), 3)}`);
