@@ -149,6 +149,7 @@ export const KNOWN_FLAGS = ['batch', 'map', 'flat-map', 'transform', 'filter', '
 function workersOf(v: unknown): number | 'auto' | undefined {
   if (v === undefined) return undefined;
   if (v === 'auto') return 'auto';
+  if (v === '') throw new ConfigError('--workers needs a value');
   const n = /^\d+$/.test(String(v)) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new ConfigError(`--workers: '${String(v)}' is not auto or a number of threads from 1 to 64`);
   return n;
