@@ -129,11 +129,13 @@ export class FormatSink implements StreamNode {
     if (Array.isArray(value) && value.length === 2) {
       const k: unknown = value[0];
       if (typeof k === 'object') {
-        if (k !== null && !this.checkedKeys.has(k)) {
+        if (k === null) {
+          if (this.o.format !== 'text') this.sameText(k);
+        } else if (!this.checkedKeys.has(k)) {
           this.checkedKeys.add(k);
           this.checkKey(k);
         }
-      } else if (this.o.format !== 'text' && (k === '' || k === undefined || (typeof k === 'number' ? !(Math.abs(k) <= Number.MAX_SAFE_INTEGER) : typeof k === 'bigint'))) this.checkKey(k);
+      } else if (this.o.format !== 'text' && (k === '' || k === undefined || k === 'null' || (typeof k === 'number' ? !(Math.abs(k) <= Number.MAX_SAFE_INTEGER) : typeof k === 'bigint'))) this.checkKey(k);
     }
     if (this.bytes) {
       const b = this.out.rowBytes!();
@@ -171,7 +173,7 @@ export class FormatSink implements StreamNode {
 
   /** Keys that do not read back as themselves (key-loss.ts): said once per kind of key. */
   private checkKey(key: unknown): void {
-    if (key === '' || key === undefined) return this.emptyKey(key === undefined);
+    if (key === '' || key === undefined || key === 'null') return this.sameText(key);
     const loss = keyLoss(key);
     if (loss === undefined) return;
     const kind = typeof key === 'number' ? (Number.isFinite(key) ? 'big' : String(key)) : typeof key === 'object' ? loss.replace(/[-\d.]+n?|Infinity|NaN/g, '#') : typeof key;
@@ -184,14 +186,26 @@ export class FormatSink implements StreamNode {
     this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has a key that does not survive being read back: ${loss} (said once)`);
   }
 
-  /** tsv/csv write the key `undefined` and the key `""` as the same empty field: said once when both were output. */
-  private emptyKey(undef: boolean): void {
-    if (this.o.format === 'json' || this.toldKeys.has('empty')) return;
-    this.toldKeys.add(undef ? 'undefined' : '""');
-    if (!this.toldKeys.has(undef ? '""' : 'undefined')) return;
-    this.toldKeys.add('empty');
-    const [now, before] = undef ? ['the key undefined', 'the key ""'] : ['the key ""', 'the key undefined'];
-    this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has ${now}, an earlier record ${before}: both are written as an empty field, so they read back as one key (said once)`);
+  /**
+   * Keys written as the same text, said once per text when both were output: in json `undefined` and
+   * `null` (`null`), in tsv/csv `undefined` and `""` (an empty field), `null` and `"null"` (`null`).
+   */
+  private sameText(key: unknown): void {
+    const name = key === undefined ? 'undefined' : key === null ? 'null' : JSON.stringify(key);
+    let other: string;
+    let text = 'null';
+    if (this.o.format === 'json') {
+      if (key !== undefined && key !== null) return;
+      other = key === undefined ? 'null' : 'undefined';
+    } else if (key === undefined || key === '') {
+      other = key === undefined ? '""' : 'undefined';
+      text = 'an empty field';
+    } else other = key === null ? '"null"' : 'null';
+    if (this.toldKeys.has(`same:${text}`)) return;
+    this.toldKeys.add(`key:${name}`);
+    if (!this.toldKeys.has(`key:${other}`)) return;
+    this.toldKeys.add(`same:${text}`);
+    this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has the key ${name}, an earlier record the key ${other}: both are written as ${text}, so they read back as one key (said once)`);
   }
 
   /** `--header`: a record of another shape than the first (format.ts `fitsColumns`): counted, said once. */
