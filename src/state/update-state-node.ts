@@ -70,6 +70,9 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
   private batchMaxTime = new Map<unknown, number>();
   /** Input lines kept in this batch (at most `KEPT_INPUTS_PER_BATCH`). */
   private keptInputs = 0;
+  /** Input lines of skipped records in this batch past `KEPT_INPUTS_PER_BATCH` (not in `--dead-letter`), and whether that was said. */
+  private unkept = 0;
+  private toldUnkept = false;
   /** Bounded input: keys changed in this run (output at its last batch). */
   private runChanged = new Set<unknown>();
 
@@ -109,6 +112,7 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
       return { ok: true, next: this.o.fn(values, state, batchTimeMs) };
     } catch (e) {
       const inputs = batchKey === undefined ? [] : batchKey.inputs ?? new Array<unknown>(2 * batchKey.lines).fill(undefined);
+      if (batchKey?.inputs) for (let i = 0; i < inputs.length; i += 2) if (inputs[i] === undefined) this.unkept++;
       this.o.issues.userError(this.o.label, [this.keys.decode(k), values], e, inputs);
       return { ok: false, next: undefined };
     }
@@ -149,6 +153,11 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
     this.batchValues = new Map();
     this.batchMaxTime = new Map();
     this.keptInputs = 0;
+    if (this.unkept > 0 && !this.toldUnkept) {
+      this.toldUnkept = true;
+      o.issues.warn(o.label, `${this.unkept} input lines of records skipped in batch ${batch.timeMs} are not in --dead-letter: a batch keeps at most ${KEPT_INPUTS_PER_BATCH} lines for it (counted all the same; said once)`);
+    }
+    this.unkept = 0;
     const out = this.out;
     // Output before timeouts, so the table of the final batch still shows the keys it times out.
     if (batch.bounded && o.mode !== 'append') this.outputRun(batch, changed);

@@ -2,8 +2,14 @@
  * Regression tests for the breaker's findings on session 29's round 1 (fixes lane), each running the real
  * `bin/dstream.js`.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
+import { runWithStdinFile } from '../helpers/run-file.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('dstream-d29b-');
 
 describe('--workers with no value', () => {
   it('says it needs a value, as other flags do (exit 2)', async () => {
@@ -31,4 +37,18 @@ describe('keys written as the same text are said once: json undefined and null, 
     const json = await keys('l => [l === "s" ? "null" : null, 1]', 'json', 'n\ns\n');
     expect(json.stderr).toBe('');
   });
+});
+
+describe('--update-state-by-key --dead-letter past the 1048576 lines a batch keeps', () => {
+  it('says once how many lines of skipped records are not in the file; all are counted', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'in.txt');
+    writeFileSync(file, 'k\n'.repeat(1048580));
+    const dl = join(dir, 'dl');
+    const r = await runWithStdinFile(['--map', 'l => [l, 1]', '--update-state-by-key', '(vs, s) => { if (vs.length) throw new Error("x"); return s }',
+      '--dead-letter', dl, '--format', 'tsv'], file);
+    expect(r.stderr).toContain(": 4 input lines of records skipped in batch 1000 are not in --dead-letter: a batch keeps at most 1048576 lines for it (counted all the same; said once)\n");
+    expect(r.stderr).toContain('dstream: 1048580 records skipped');
+    expect(readFileSync(dl, 'utf8').length).toBe(2 * 1048576);
+  }, 120_000);
 });
