@@ -88,3 +88,19 @@ export const EXACT_JSON: JSON = Object.freeze(Object.assign(Object.create(JSON) 
   parse: parseExact as JSON['parse'],
   stringify: stringifyExact as JSON['stringify'],
 }));
+
+/** A `JSON.stringify` replacer writing a Set or Map as the array of its elements or entries (`[...set]`, `[...map]`). */
+function collectionsAsArrays(_k: string, v: unknown): unknown {
+  return v instanceof Set || v instanceof Map ? [...(v as Iterable<unknown>)] : v;
+}
+
+/**
+ * `stringifyExact` with each Set or Map, at any depth, as the array of its elements or `[key, value]`
+ * entries (JSON would write `{}`): the text output formats write and object keys are grouped by.
+ * They stringify as `{}` (their entries are no properties): only text holding `{}` is written again.
+ * @throws TypeError for a cycle, as `JSON.stringify`.
+ */
+export function stringifyCollections(x: unknown): string | undefined {
+  const s = stringifyExact(x);
+  return s !== undefined && s.includes('{}') ? stringifyExact(x, collectionsAsArrays) : s;
+}

@@ -2,13 +2,14 @@
  * Hash aggregation of one batch, pane or group: `Map<key, partial aggregate>`.
  *
  * Keys are compared like `Map` keys (SameValueZero), except object keys
- * (arrays such as `[status, host]`): those are grouped by their JSON text and
+ * (arrays such as `[status, host]`): those are grouped by their JSON text (a Set
+ * or Map as the array of its elements or entries, as output writes it) and
  * the first object seen is kept for output (`KeyCodec`). Long string keys are
  * copied on insert into long-lived maps so that a key never pins the whole
  * input chunk it was cut from (V8 sliced strings; see PERF-NOTES "Memory").
  */
 import { compareKeys } from '../core/compare.js';
-import { stringifyExact } from '../core/json.js';
+import { stringifyCollections } from '../core/json.js';
 import { isPair } from '../core/types.js';
 import type { IssueLog } from '../core/issues.js';
 import type { Aggregation } from './reducers.js';
@@ -44,7 +45,7 @@ export class KeyCodec {
     if (typeof key !== 'object' || key === null) return key;
     let text: string;
     try {
-      text = OBJ + stringifyExact(key);
+      text = OBJ + stringifyCollections(key);
     } catch {
       text = OBJ + String(key);
     }

@@ -23,7 +23,7 @@
  * A lone surrogate (a string a function built by halves) is U+FFFD in every
  * format, JSON included (`wellFormedJson`).
  */
-import { stringifyExact } from '../core/json.js';
+import { stringifyCollections as outputJson } from '../core/json.js';
 import { isPair, type Millis, type WindowBounds } from '../core/types.js';
 
 /** The output formats. */
@@ -49,20 +49,6 @@ const LONE_SURROGATE = /(\\+)ud[89a-f][0-9a-f]{2}/g;
 export function wellFormedJson(s: string): string {
   if (!s.includes('\\ud')) return s;
   return s.replace(LONE_SURROGATE, (m, backslashes: string) => (backslashes.length % 2 === 1 ? backslashes.slice(1) + '\ufffd' : m));
-}
-
-/** A `JSON.stringify` replacer writing a Set or Map as the array of its elements or entries (see module doc). */
-function collectionsAsArrays(_k: string, v: unknown): unknown {
-  return v instanceof Set || v instanceof Map ? [...(v as Iterable<unknown>)] : v;
-}
-
-/**
- * `stringifyExact` of an output value, a Set or Map in it as an array. They stringify as `{}` (their
- * entries are no properties): only JSON text holding `{}` is written again, with the replacer.
- */
-function outputJson(x: unknown): string | undefined {
-  const s = stringifyExact(x);
-  return s !== undefined && s.includes('{}') ? stringifyExact(x, collectionsAsArrays) : s;
 }
 
 /** JSON text of a value; a value JSON cannot hold (cyclic, symbol, function, throwing toJSON) becomes the JSON string of its text. */

@@ -48,9 +48,9 @@ export function keyLoss(key: unknown): string | undefined {
 function nestedLoss(v: object, seen: Set<object>): string | undefined {
   if (seen.has(v)) return 'it holds itself (a cycle), which JSON cannot write: its text is that of every such key';
   seen.add(v);
-  if (v instanceof Set || v instanceof Map) return `a ${v instanceof Set ? 'Set' : 'Map'} inside it is {} in JSON`;
-  const array = Array.isArray(v);
-  for (const x of array ? v : Object.values(v)) {
+  // A Set or Map is grouped and written as the array of its elements or entries (core/json.ts `stringifyCollections`).
+  const array = Array.isArray(v) || v instanceof Set || v instanceof Map;
+  for (const x of array ? [...(v as Iterable<unknown>)] : Object.values(v)) {
     switch (typeof x) {
       case 'number':
         if (!Number.isFinite(x)) return `${x} inside it is null in JSON`;

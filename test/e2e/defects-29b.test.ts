@@ -52,3 +52,14 @@ describe('--update-state-by-key --dead-letter past the 1048576 lines a batch kee
     expect(readFileSync(dl, 'utf8').length).toBe(2 * 1048576);
   }, 120_000);
 });
+
+describe('Set and Map keys are grouped by the text output writes for them', () => {
+  it('--count-by-value of Sets: one row per distinct Set, not every Set under the first', async () => {
+    const r = await runCli(['--once', '--map', 'l => new Set([l])', '--count-by-value', '--format', 'tsv'], 'a\nb\na\n');
+    expect(r.stdout).toBe('["a"]\t2\n["b"]\t1\n');
+    expect(r.stderr).toBe('');
+    const maps = await runCli(['--once', '--map', 'l => [new Map([[l, 1]]), 1]', '--reduce-by-key', 'sum', '--format', 'json'], 'a\nb\na\n');
+    expect(maps.stdout).toBe('{"time":1000,"key":[["a",1]],"value":2}\n{"time":1000,"key":[["b",1]],"value":1}\n');
+    expect(maps.stderr).toBe('');
+  });
+});
