@@ -51,12 +51,16 @@ export function wellFormedJson(s: string): string {
   return s.replace(LONE_SURROGATE, (m, backslashes: string) => (backslashes.length % 2 === 1 ? backslashes.slice(1) + '\ufffd' : m));
 }
 
+/** Output values JSON cannot write (a cycle, a throwing `toJSON`), written as their text instead: counted, said at exit (cli/main.ts). */
+export const unwritableValues = { count: 0 };
+
 /** JSON text of a value; a value JSON cannot hold (cyclic, symbol, function, throwing toJSON) becomes the JSON string of its text. */
 function jsonText(x: unknown): string {
   try {
     const s = outputJson(x);
     return wellFormedJson(s === undefined ? JSON.stringify(safeString(x)) : s);
   } catch {
+    unwritableValues.count++;
     return wellFormedJson(JSON.stringify(safeString(x)));
   }
 }
@@ -88,7 +92,7 @@ export function valueText(x: unknown): string {
       const s = outputJson(x);
       if (s !== undefined) return wellFormedJson(s);
     } catch {
-      /* cyclic or hostile: its text instead */
+      unwritableValues.count++; // cyclic or hostile: its text instead
     }
   }
   return safeString(x);
