@@ -36,9 +36,13 @@ const scalar = fc.oneof(
   fc.double(),
   fc.constantFrom(NaN, Infinity, -Infinity, -0, 2 ** 53, 2 ** 60, -(2 ** 70), 1e21, 9007199254740993n, 0n, -5n, 2n ** 60n, true, null, undefined),
 );
-/** A key: a scalar, or an array or object of scalars (made by `make`, so that copies are distinct objects). */
+/**
+ * A key: a scalar, or an array or object of scalars (made by `make`, so that copies are distinct
+ * objects). Not `undefined` itself: in tsv/csv it and `""` are one empty field, said by a rule of its
+ * own (when both are output), which this reference does not model.
+ */
 const keyMaker = fc.oneof(
-  scalar.map((v) => () => v),
+  scalar.filter((v) => v !== undefined).map((v) => () => v),
   fc.array(scalar, { maxLength: 3 }).map((a) => () => [...a]),
   fc.dictionary(fc.constantFrom('a', 'b'), scalar).map((o) => () => ({ ...o })),
 );
