@@ -3,7 +3,7 @@
  *
  *   node bench/distributed.js [--backends redis,kafka[,redis-cluster]] [--fsync always|everysec] [--lines N] [--runs N]
  *                             [--key-partitions N] [--out FILE | --no-write] [--dstream PATH/TO/bin/dstream.js]
- *                             [--baseline PATH/TO/other/bin/dstream.js]
+ *                             [--baseline PATH/TO/other/bin/dstream.js] [--keep-logs DIR]
  *   npm run bench:distributed
  *
  * Standalone: not part of `npm run bench` (which rewrites bench/RESULTS.md from
@@ -41,7 +41,9 @@
  *      - Redis, 2 workers:    the same command twice, started at the same time
  *      - Kafka, 1 / 2 workers: dstream --from 'kafka://…/bench?group=G' --once <ops> --to kafka://…/OUT --key-partitions 8
  *    each distributed run on a fresh ?group= and output, so nothing is shared between runs.
- *    One untimed local run first gives the reference answer; then --runs rounds (default 3),
+ *    One untimed local run first gives the reference answer, and one untimed 1-worker run per
+ *    backend warms its server up (the Kafka JVM compiles its read path during its first job, which
+ *    was slower than the rest of its contender's runs); then --runs rounds (default 3),
  *    interleaved (the order rotates each round). Wall time of a distributed run: from starting
  *    the workers until the last one has exited (every worker must exit 0). After each
  *    distributed run its output (`dstream cat … --format tsv`) must equal the local run's
@@ -53,6 +55,8 @@
  * 5. Prints a Markdown report, ratios ÷ the local engine of wall time and CPU time (the
  *    workers' alone, and with the server's CPU during the run), and puts it into
  *    bench/RESULTS.md (or --out FILE) as the section "## Distributed", replacing an earlier one.
+ *    --keep-logs DIR keeps each worker's stderr there (GROUP-N.err: its assignments, fenced
+ *    steps and summary), to see where a run's time went.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -95,6 +99,7 @@ function parseArgs(argv) {
     else if (a === '--no-write') opts.out = null;
     else if (a === '--dstream') opts.dstream = path.resolve(value());
     else if (a === '--baseline') opts.baseline = path.resolve(value());
+    else if (a === '--keep-logs') opts.keepLogs = path.resolve(value());
     else if (a === '-h' || a === '--help') {
       console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
       process.exit(0);
@@ -568,6 +573,10 @@ async function main() {
     }
     const results = await Promise.all(runs);
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (opts.keepLogs) {
+      fs.mkdirSync(opts.keepLogs, { recursive: true });
+      for (let w = 0; w < c.workers; w++) fs.copyFileSync(path.join(workDir, `${group}-${w}.err`), path.join(opts.keepLogs, `${group}-${w}.err`));
+    }
     const serverCpu = before === null ? null : serverCpuOf(b) - before;
     results.forEach((r, w) => {
       if (r.code !== 0) c.problems.push(`run ${n}, worker ${w + 1} exited ${r.code ?? r.signal}: ${readTail(path.join(workDir, `${group}-${w}.err`), 3)}`);
@@ -594,6 +603,12 @@ async function main() {
     return `${fmtS(ms)} s${check.same ? '' : ' (WRONG ANSWER)'}`;
   }
 
+  // Warm-up: one untimed 1-worker run per backend (its answer is checked too).
+  for (const b of backends) {
+    const w = { id: `${b.id}-warmup`, name: `${b.label}, warm-up`, workers: 1, backend: b, times: [], cpu: [], serverCpu: [], rss: [], problems: [], checks: [], splits: [] };
+    log(`warm-up: ${b.label}, 1 worker (untimed): ${await runDistributed(w)}`);
+    if (w.problems.length) throw new Error(`warm-up run on ${b.label}: ${w.problems.join('; ')}`);
+  }
   for (let r = 0; r < opts.runs; r++) {
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[(r + k) % contenders.length];
@@ -644,7 +659,7 @@ async function main() {
     ...backends.map((b) => `| ${b.label} | ${b.server} |`),
     `| output | ${referenceRows.toLocaleString('en-US')} rows (window start, status, count); every distributed run's \`dstream cat\` compared with the local run's bytes |`,
   ].join('\n') + '\n');
-  md.push(`${opts.runs} timed runs of each, interleaved, after one untimed local run that gives the reference answer; medians:\n`);
+  md.push(`${opts.runs} timed runs of each, interleaved, after one untimed local run that gives the reference answer and one untimed 1-worker run per backend (warm-up); medians:\n`);
   md.push(rows.join('\n') + '\n');
   for (const b of backends) {
     const [one, two, oneBefore, twoBefore] = contenders.filter((c) => c.backend === b);

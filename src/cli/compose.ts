@@ -204,6 +204,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   }
   const reporter = new IssueReporter(errLine, options.deadLetter, options.late, new IssueHints(options.parse?.format));
   ssc.issues.listen(reporter.onIssue);
+  ssc.issues.keepInputs = options.deadLetter !== undefined;
   ssc.issues.onWarning((m) => errLine(`dstream: ${m}`));
   const { Observers } = await import('../observe/observers.js');
   const observers = await Observers.create({

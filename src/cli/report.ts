@@ -51,7 +51,8 @@ export class IssueReporter {
     if (n <= SHOWN_PER_KIND) {
       // Lines of a csv job keep their CR (line-splitter.ts keepCarriageReturns): the line end is not shown.
       const raw = typeof issue.raw === 'string' && issue.raw.endsWith('\r') ? issue.raw.slice(0, -1) : issue.raw;
-      let input = raw !== undefined ? ` input ${preview(raw)}` : '';
+      // A function called with no one input line (update-state-by-key's values of a key): what it was given.
+      let input = raw !== undefined ? ` input ${preview(raw)}` : issue.kind === 'user-error' && issue.value !== undefined ? ` given ${preview(issue.value)}` : '';
       let message = issue.message;
       if (issue.kind === 'not-a-pair') {
         // What the operator got, which is rarely the input line itself.

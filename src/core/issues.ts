@@ -63,6 +63,8 @@ export class IssueLog {
       this.badLine = undefined;
     }
   }
+  /** Whether operators that hold input lines until the batch ends keep them to name in issues (`--dead-letter` wants them). */
+  keepInputs = false;
   /** Input records seen so far (each setting of `current`). */
   get recordsSeen(): number {
     return this.rawSeq;
@@ -155,15 +157,16 @@ export class IssueLog {
   }
 
   /**
-   * A user function threw on `value`. Skips the record, or with policy `fail`
-   * throws a `DStreamError` (code `E_USER_FUNCTION`, stage `processing`).
+   * A user function threw on `value`. Skips the record, or with policy `fail` throws a `DStreamError` (code
+   * `E_USER_FUNCTION`, stage `processing`). `inputs` (flat `[raw, rawSeq, …]`): the records `value` came from, one issue each.
    */
-  userError(where: string, value: unknown, err: unknown): void {
+  userError(where: string, value: unknown, err: unknown, inputs?: readonly unknown[]): void {
     const message = err instanceof Error ? `${safeString(err.name)}: ${safeString(err.message)}` : `threw ${safeString(err)}`;
     if (this.policy === 'fail') {
-      throw new DStreamError('E_USER_FUNCTION', 'processing', `${where} failed on input ${preview(this.current)}: ${message}`, { cause: err });
+      throw new DStreamError('E_USER_FUNCTION', 'processing', `${where} failed on input ${preview(inputs ? inputs[0] ?? value : this.current)}: ${message}`, { cause: err });
     }
-    this.emit({ kind: 'user-error', where, raw: this.current, value, message });
+    if (!inputs?.length) this.emit({ kind: 'user-error', where, raw: inputs ? undefined : this.current, value, message });
+    else for (let i = 0; i < inputs.length; i += 2) this.emit({ kind: 'user-error', where, raw: inputs[i], value, message, rawSeq: inputs[i + 1] as number });
   }
 
   /** A record that an operator cannot take (not a pair, not a time); same policy as `userError`. */

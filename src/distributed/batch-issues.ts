@@ -5,7 +5,7 @@
  * and notes how far the farthest late record was behind the running maximum
  * event time, for the warning a worker gives once when more than 1 % of a
  * batch's records were late (with the `--watermark` that would have kept
- * them). Used by stage1.ts (Redis) and kafka/input-partition.ts.
+ * them). Used by redis/stage1.ts and kafka/input-partition.ts.
  */
 import { formatDuration } from '../core/duration.js';
 import type { Issue, IssueLog } from '../core/issues.js';

@@ -10,20 +10,20 @@
  *   per key partition (`StateCollector`, state-stage.ts).
  *
  * Where the lines come from and how the result is committed is the backend's
- * unit: stage1.ts (Redis: planned offset range, one Lua commit per unit),
+ * unit: redis/stage1.ts (Redis: planned offset range, one Lua commit per unit),
  * kafka/units.ts `InputUnit`, one class for every kind of job (Kafka: one transaction per stage).
  * A batch's issues wait in `issues` until its commit (batch-issues.ts).
  */
 import type { Millis } from '../core/types.js';
 import { MapSideCombiner } from '../engine/map-side-combine.js';
 import { BatchIssues } from './batch-issues.js';
-import type { JobContext } from './job-context.js';
+import type { UnitContext } from './job-context.js';
 import { packByKeyPartition } from './partials.js';
 import { RowCollector } from './rows.js';
 import { StateCollector } from './state-stage.js';
 
 /** The settings a stage-1 computation needs. */
-export type InputRunContext = Pick<JobContext, 'combiner' | 'stateless' | 'updateState' | 'inputPartitions' | 'keyPartitions' | 'onWarning' | 'onOperators' | 'watermarkDelayMs'>;
+export type InputRunContext = Pick<UnitContext, 'combiner' | 'stateless' | 'updateState' | 'inputPartitions' | 'keyPartitions' | 'onWarning' | 'onOperators' | 'watermarkDelayMs'>;
 
 /** One batch computed (see module doc). */
 export interface RunResult {

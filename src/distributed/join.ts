@@ -1,6 +1,6 @@
 /**
- * The job-join protocol of a worker: create the job or join it, waiting for
- * its topic, and refuse to join a job created with other settings (key
+ * What a worker joins a job with, on every backend (Redis: redis/join.ts;
+ * Kafka: kafka/run.ts): refuse a job created with other settings (key
  * partitions, pipeline fingerprint, output). The pipeline is stored with the
  * job as `{ fingerprint, pipeline, batchIntervalMs }`: the fingerprint
  * (plan/fingerprint.ts, the one a local checkpoint uses) decides, the
@@ -10,8 +10,6 @@
 import { ConfigError } from '../core/errors.js';
 import type { Millis } from '../core/types.js';
 import { describeChange, fingerprint, type PipelineDescription } from '../plan/fingerprint.js';
-import type { JobMeta } from './backend.js';
-import type { JobLog } from './log-backend.js';
 
 /** The text stored with a job for `description` (see module doc). */
 export function jobPipelineText(description: PipelineDescription, batchIntervalMs: Millis): string {
@@ -29,48 +27,61 @@ export function storedPipeline(text: string): { fingerprint: string; pipeline: P
   }
 }
 
-/** What a worker asks to join with. */
-export interface JoinRequest {
-  topic: string;
-  group: string;
-  /** `--key-partitions`; undefined: the job's, or `defaultKeyPartitions` for a new job. */
-  keyPartitions?: number;
-  defaultKeyPartitions: number;
-  description: PipelineDescription;
-  batchIntervalMs: Millis;
-  /** Output stream name (`--to`). */
+/** What a job was created with, as its log keeps it (Redis: `JobMeta`; Kafka: `KafkaJobMeta`). */
+export interface StoredJob {
+  keyPartitions: number;
+  /** `jobPipelineText` of the description it was created with. */
+  pipeline: string;
   output: string;
-  /** Called once when the topic does not exist yet (the worker waits for it). */
-  onWaiting: () => void;
-  /** Time between looks for the topic (ms). */
-  pollMs: number;
 }
 
 /**
- * Creates or joins the job; waits (forever) for its topic to exist.
- * @returns the job's settings.
- * @throws ConfigError (exit 2) when the job was created with other key partitions, another pipeline or another output.
+ * Refuses to join job `what` ("job 'G' on topic 'T'") when it was created with other settings than
+ * the worker's: key partitions, pipeline (the fingerprint decides; the refusal names what changed) or output.
+ * @throws ConfigError (exit 2) naming the difference and the fix.
  */
-export async function joinJob(log: JobLog, r: JoinRequest): Promise<JobMeta> {
-  const text = jobPipelineText(r.description, r.batchIntervalMs);
-  const open = () => log.open(r.keyPartitions ?? r.defaultKeyPartitions, text, r.output);
-  let meta = await open();
-  if (meta === null) {
-    r.onWaiting();
-    while (meta === null) {
-      await new Promise((resolve) => setTimeout(resolve, r.pollMs));
-      meta = await open();
-    }
+export function refuseOtherSettings(what: string, job: StoredJob, s: { keyPartitions?: number; description: PipelineDescription; output: string }): void {
+  if (s.keyPartitions !== undefined && s.keyPartitions !== job.keyPartitions) {
+    throw new ConfigError(`${what} was created with ${job.keyPartitions} key partitions, not ${s.keyPartitions}; drop --key-partitions, or start over with dstream job reset`);
   }
-  const job = `job '${r.group}' on topic '${r.topic}'`;
-  if (r.keyPartitions !== undefined && r.keyPartitions !== meta.keyPartitions) {
-    throw new ConfigError(`${job} was created with ${meta.keyPartitions} key partitions, not ${r.keyPartitions}; drop --key-partitions (or DSTREAM_KEY_PARTITIONS), or start over with dstream job reset`);
+  const stored = storedPipeline(job.pipeline);
+  if (stored.fingerprint !== fingerprint(s.description)) {
+    throw new ConfigError(`${what} was created with another pipeline (${describeChange(stored.pipeline, s.description) || 'an older dstream'}); restore the old flags, use another ?group=, or start over with dstream job reset`);
   }
-  const stored = storedPipeline(meta.fingerprint);
-  if (stored.fingerprint !== fingerprint(r.description)) {
-    const what = describeChange(stored.pipeline, r.description);
-    throw new ConfigError(`${job} was created with another pipeline (${what || 'an older dstream'}); restore the old flags, use another ?group=, or start over with dstream job reset`);
+  if (job.output !== s.output) throw new ConfigError(`${what} writes to '${job.output}', not '${s.output}'`);
+}
+
+/**
+ * `open()` until it gives the job: null means its topic does not exist yet; then `onWaiting` once and
+ * another look every `pollMs` (forever: a stop signal ends the wait).
+ */
+export async function untilTopicExists<T>(open: () => Promise<T | null>, onWaiting: () => void, pollMs: number): Promise<T> {
+  let v = await open();
+  if (v !== null) return v;
+  onWaiting();
+  while (v === null) {
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    v = await open();
   }
-  if (meta.output !== r.output) throw new ConfigError(`${job} writes to '${meta.output}', not '${r.output}'`);
-  return meta;
+  return v;
+}
+
+/**
+ * Refuses, before joining, an `--update-state-by-key` job whose flags do not fit its input: live input
+ * outputs each batch's changed keys (needs `--max-records-per-batch`, not `--output-mode complete`),
+ * bounded input the table once at the end (not `--output-mode update`), state-stage.ts.
+ * @param bounded what makes this backend's input bounded (`made`: "a topic published from a file"), and
+ *   its refusal of `--output-mode update` on bounded input (`update`, the whole message).
+ * @throws ConfigError (exit 2) naming the flag and why.
+ */
+export function refuseStateFlags(job: string, live: boolean, batchLines: number, outputMode: unknown, bounded: { made: string; update: string }): void {
+  if (live && !Number.isFinite(batchLines)) {
+    throw new ConfigError(`--update-state-by-key: ${job} reads live input, so it needs --max-records-per-batch N (a batch is N lines of the topic; without it the whole input is one batch, which live input never ends)`);
+  }
+  if (live && outputMode === 'complete') {
+    throw new ConfigError(`--output-mode complete: ${job} reads live input, so --update-state-by-key outputs each batch's changed keys (--output-mode update); the whole table once at the end needs ${bounded.made}`);
+  }
+  if (!live && outputMode === 'update') {
+    throw new ConfigError(bounded.update);
+  }
 }

@@ -9,13 +9,13 @@
  *
  * What is backend-specific stays in the backend's unit: where the messages
  * are read from, how the state is stored and how the rows are committed
- * (stage2.ts: Redis, one Lua commit per unit; kafka/units.ts: one transaction
+ * (redis/stage2.ts: Redis, one Lua commit per unit; kafka/units.ts: one transaction
  * per stage, the state in a changelog).
  */
 import type { Millis } from '../core/types.js';
 import { TopN } from '../operators/top.js';
 import type { Stage2Message } from './backend.js';
-import type { JobContext } from './job-context.js';
+import type { UnitContext } from './job-context.js';
 import { PaneTable, type ClosedWindow } from './pane-table.js';
 import { unpackPartials } from './partials.js';
 
@@ -86,7 +86,7 @@ export interface Closing {
 }
 
 /** The settings a key partition's panes need. */
-export type KeyPanesContext = Pick<JobContext, 'spec' | 'mergeReducer' | 'allowedLatenessMs' | 'inputPartitions' | 'top'>;
+export type KeyPanesContext = Pick<UnitContext, 'spec' | 'mergeReducer' | 'allowedLatenessMs' | 'inputPartitions' | 'top'>;
 
 /** One key partition's open panes and sources' progress (see module doc). */
 export class KeyPanes {

@@ -8,17 +8,18 @@
  * 1. Input: append-only partitions, offsets ordered by `compareOffsets`, and an end (Redis: an
  *    end-of-input marker per partition; Kafka: the end offsets noted when a `--once` job is created).
  * 2. Units with a fencing epoch: `s1:P` per input partition, `s2:Q` per key partition, and each
- *    round one answer, what this worker lost (drop: someone else may hold it), must give up (hand
- *    over, release) and was granted (open from the committed state) — Redis: `JobLog.assign` over
- *    leases (epoch: the lease's); Kafka: the group's view reconciled with what is held (kafka/
- *    rebuild.ts `reconcile`: lost, released, opened; epoch: the group generation).
+ *    round one `Assignment`, what this worker lost (drop: someone else may hold it), must give up
+ *    (hand over, release) and was granted (open from the committed state) — Redis: `JobLog.assign`
+ *    over leases (epoch: the lease's); Kafka: the group's view reconciled with what is held (kafka/
+ *    rebuild.ts `reconcile`, as an `Assignment`: `assignment`; epoch: the group generation).
  * 3. An atomic, fenced commit of a round's steps, `StepLog.commit(worker, steps)`: each unit's step
  *    is a `UnitCommit` whose `write` the worker passes along unread; stage 1 writes its messages to
  *    every key partition (a stateless job: its rows to the output) with its input offset, stage 2
  *    its rows, state and progress with its offset. Answers 'ok', 'fenced' (epoch stale: a zombie
- *    never writes), 'stale' (a replay of a committed step), or throws (outcome unknown: the unit is
- *    opened again). Redis: one Lua script per unit; Kafka: one transaction per stage (kafka/commit.ts,
- *    Kafka Streams' exactly-once v2), so a fenced stage refuses all of its steps.
+ *    never writes), 'stale' (a replay of a committed step; both go to the backend's `Refusal`), or
+ *    throws (outcome unknown: the unit is opened again). Redis: one Lua script per unit; Kafka: one
+ *    transaction per stage (kafka/commit.ts, Kafka Streams' exactly-once v2), so a fenced stage
+ *    refuses all of its steps.
  * 4. What a new owner rebuilds from: stage 1 its committed offset and state (Redis: a write-ahead
  *    plan replays an interrupted batch; Kafka: the changelog record); stage 2 its open panes or keys'
  *    state (Redis: replay of its key stream from the rebuild point, or a hand-over snapshot; Kafka:
@@ -33,23 +34,24 @@
  * jobs; its issues wait for the commit, batch-issues.ts), stage 2's (key-panes.ts `KeyPanes`,
  * state-table.ts `StateTable`).
  *
- * **Still per backend**: the units around those computations and the `WorkerUnits` of the loop.
- * Redis: worker.ts over `JobLog` (`backend.workerLog(group)`) with stage1.ts, stage2.ts and
- * state-stage.ts `StateUnit`, reading unit by unit. Kafka: `workerLog` is null; kafka/worker.ts with held.ts (open/keep/release/drop),
- * step.ts (one fetch per stage, `commitRound` over kafka/commit.ts) and kafka/units.ts `InputUnit`
- * (one class for every job), `KeyUnit`, state-unit.ts `StateKeyUnit`. What differs: where units
- * come from (2.), what a new owner reads (4.), how input is read (one long-poll fetch per stage on
- * Kafka), and the failure rule (Redis: a fenced unit is dropped; Kafka: a fenced stage is put back
- * to its committed state, held.ts `refused`).
+ * **One way in**: the CLI builds one `WorkerSettings` (job-context.ts) and calls `runWorker`; each
+ * backend joins and runs its `JobWorker` (below) under the shared loop — Redis: redis/run.ts,
+ * redis/worker.ts over its `JobLog` (redis/job-log.ts) with redis/stage1.ts, stage2.ts,
+ * state-unit.ts, reading unit by unit; Kafka: kafka/run.ts, kafka/worker.ts with held.ts (open/keep/release/drop), step.ts (one
+ * fetch per stage, `commitRound` over kafka/commit.ts) and kafka/units.ts `InputUnit`, `KeyUnit`,
+ * state-unit.ts `StateKeyUnit`. What still differs: where units come from (2.), what a new owner
+ * reads (4.), how input is read (one long-poll fetch per stage on Kafka), and the failure rule
+ * (Redis: a fenced unit is dropped; Kafka: a fenced stage is put back to its committed state, held.ts
+ * `refused`).
  *
  * Offsets are opaque strings of one stream, `ORIGIN` before any entry, ordered by
  * `compareOffsets` (Redis `ms-seq` ids; Kafka decimal offsets). Times are epoch ms
  * of the backend's clock (workers' clocks may differ).
  */
-import type {
-  CommitResult, HeartbeatReply, InputEntry, JobMeta, LeaseView, Stage1Commit, Stage1State, Stage2Commit, Stage2Message, Stage2State, UnitId, JobStatus,
-} from './backend.js';
-import { DStreamError } from '../core/errors.js';
+import type { CommitResult, InputEntry, UnitId, JobStatus } from './backend.js';
+import type { PreparedStep, UnitCommit, WorkerSettings } from './job-context.js';
+
+export type { UnitCommit } from './job-context.js'; // part of the contract (StepLog)
 import type { LogUrl } from './log-url.js';
 
 /** The offset before any entry of a stream, for every backend. */
@@ -62,24 +64,6 @@ export function compareOffsets(a: string, b: string): number {
   const d = am - bm || as - bs;
   return d < 0 ? -1 : d > 0 ? 1 : 0;
 }
-
-/** A unit this worker holds, with the epoch it was granted at. */
-export type Held = [UnitId, number];
-
-/**
- * One unit's step as its unit computed it, for its log to commit atomically, fenced by `epoch` (Redis:
- * the lease epoch the unit was granted at; Kafka: the group generation it was assigned in). `write` is
- * the log's own form of the step (`JobLog`: `JobLogWrite`; Kafka: kafka/commit.ts `KafkaWrite`): the
- * worker passes it along without reading it.
- */
-export interface UnitCommit<W = JobLogWrite> {
-  unit: UnitId;
-  epoch: number;
-  write: W;
-}
-
-/** `JobLog`'s form of a step: a stage-1 commit, or a key partition's stage-2 commit to output `output`. */
-export type JobLogWrite = { stage1: Stage1Commit } | { q: number; stage2: Stage2Commit; output: string };
 
 /**
  * What commits a round's steps, on every log: each step atomically and fenced by its epoch; how they
@@ -94,19 +78,49 @@ export interface StepLog<W> {
   commit(worker: string, steps: UnitCommit<W>[]): Promise<CommitResult[]>;
 }
 
-/** The answer to `assign`: drop `lost`, act on `revoke` (hand over, `release`), then open `granted`. */
+// ---- the worker side: what each backend's worker implements (redis/, kafka/) ----
+
+/**
+ * A round's change of assignment, on every backend: drop `lost`, act on `revoke` (hand over,
+ * release), then open `granted` from its committed state, fenced from then on by its epoch. Redis:
+ * leases (redis/job-log.ts `JobLog.assign`, the lease's epoch); Kafka: each consumer group's
+ * generation (kafka/rebuild.ts `assignment` over `reconcile`).
+ */
 export interface Assignment {
   /** Units taken from this worker (presumed dead by the group): drop their uncommitted work. */
   lost: UnitId[];
   granted: { unit: UnitId; epoch: number }[];
-  /** Held units over this worker's share: hand over and release them. */
+  /** Held units over this worker's share, or no longer assigned to it: hand over and release them. */
   revoke: UnitId[];
+}
+
+/**
+ * The failure rule: what a step `StepLog.commit` refused does (commit-round.ts `commitRound` calls
+ * it); returns once the unit is back at its committed state, or throws to end the round. Redis: a
+ * fenced unit is dropped, a stale one opened again (redis/worker.ts); Kafka: the stage's transaction
+ * aborted, so the step ends with the broker's error and the stage goes back to its committed state
+ * (kafka/step.ts `refusedBy`, kafka/held.ts `refused`).
+ */
+export type Refusal<W> = (step: PreparedStep<W>, result: Exclude<CommitResult, 'ok'>) => Promise<void> | void;
+
+/**
+ * A backend's worker of one job (redis/worker.ts `Worker`, kafka/worker.ts `KafkaWorker`), started by
+ * `LogBackend.runWorker` once joined: it runs the shared round (loop.ts `WorkerLoop` over its
+ * `WorkerUnits`): an `Assignment`, the units granted opened from their committed state, one step of
+ * every unit held committed atomically and fenced (`StepLog.commit` through commit-round.ts), the
+ * refused ones to its `Refusal` — until the job is complete or `stop()`.
+ */
+export interface JobWorker {
+  /** @throws DStreamError that ends the worker (`--on-error fail`, a fatal log error), after leaving. */
+  run(): Promise<void>;
+  /** Asks for a graceful stop: the running step commits, the units are handed over. */
+  stop(): void;
 }
 
 /**
  * One committed entry of an output stream: the rows a key partition closed in one commit (a stateless
  * job: rows an input partition gave in one commit, with `keyPartition` the input partition and
- * `closedMs` its lines final so far, +∞ at its end; see `Stage1Commit.rows`).
+ * `closedMs` its lines final so far, +∞ at its end; see redis/types.ts `Stage1Commit.rows`).
  */
 export interface OutputEntry {
   offset: string;
@@ -121,9 +135,9 @@ export interface OutputEntry {
 export interface OutputInfo {
   /** Input partitions of the job's topic (a stateless job's output entries are tagged with them). */
   inputPartitions?: number;
-  /** Key partitions; 0 for a stateless job (its stage 1 writes the rows, see `Stage1Commit.rows`). */
+  /** Key partitions; 0 for a stateless job (its stage 1 writes the rows, see redis/types.ts `Stage1Commit.rows`). */
   keyPartitions: number;
-  /** The pipeline stored with the job (`JobMeta.fingerprint`: JSON). */
+  /** The pipeline stored with the job (join.ts `jobPipelineText`: JSON). */
   pipeline: string;
   /** The job's input topic was published from a file (`markBounded`). */
   bounded: boolean;
@@ -190,8 +204,14 @@ export interface LogBackend {
 
   /** The job `group` of this topic (Kafka: the consumer group / application.id), for `job status|reset`. */
   job(group: string): JobAdmin;
-  /** The job as the Redis worker (worker.ts) drives it; null: this backend's worker drives its units itself under the same loop (Kafka: kafka/worker.ts). */
-  workerLog(group: string): JobLog | null;
+  /**
+   * Runs one worker of job `s.from.group` until the job is complete or `stop()` (`s.joined`): creates
+   * or joins the job (refusing other settings), then the loop (loop.ts) over this backend's units
+   * (Redis: redis/run.ts; Kafka: kafka/run.ts). The caller says the summary and the exit code.
+   * @throws ConfigError (exit 2) for a job created with other settings or flags this job refuses;
+   *   DStreamError (exit 1) for the log or the records (`--on-error fail`).
+   */
+  runWorker(s: WorkerSettings): Promise<void>;
 }
 
 /** What `dstream job status` and `dstream job reset` need of a job, on every backend. */
@@ -205,61 +225,4 @@ export interface JobAdmin {
    * @throws DStreamError E_CHECKPOINT_IN_USE (exit 75) while live workers are members.
    */
   reset(): Promise<string | null>;
-}
-
-/**
- * One job of a topic as the Redis worker (worker.ts) drives it: membership, assignment, offsets,
- * atomic commits. A worker: `open` (create or join; join.ts checks the settings), `heartbeat` every
- * lease/3 (lost units), `assign` every round (lost, revoke, granted with epochs); stage 1 per input
- * partition: `stage1State` → `planStage1` (write-ahead) → `readInput` → the unit's step; stage 2
- * per key partition: `stage2State` (replay from `rebuild`, or a hand-over) → `readStage2` → the
- * unit's step; every round `commit` (one script per unit); done when every `stage1State` is eof and
- * every `stage2State` done.
- */
-export interface JobLog extends JobAdmin, StepLog<JobLogWrite> {
-  /**
-   * Creates the job if new (settings fixed for its life), else returns what it was created with.
-   * @returns null while the topic does not exist.
-   * @throws ConfigError (exit 2) when output `output` is written by another job.
-   */
-  open(keyPartitions: number, pipeline: string, output: string): Promise<JobMeta | null>;
-  meta(): Promise<JobMeta | null>;
-
-  // ---- membership and assignment (fencing epochs) ----
-  /** Renews membership and `held`; reports units lost. @throws JobGoneError when the job was reset. */
-  heartbeat(worker: string, leaseMs: number, held: Held[]): Promise<HeartbeatReply>;
-  /** This worker's fair share of units: what it gains (with epochs) and must give up. @throws JobGoneError. */
-  assign(worker: string, leaseMs: number, held: Held[]): Promise<Assignment>;
-  /** Frees `held` (those still held at that epoch); `leave`: also leaves the group. */
-  release(worker: string, held: Held[], leave: boolean): Promise<void>;
-  /** Leases and live members with their expiry (epoch ms), for `job status`. */
-  leases(): Promise<{ leases: LeaseView[]; members: Record<string, number>; nowMs: number }>;
-
-  // ---- stage 1: input partitions ----
-  stage1State(p: number): Promise<Stage1State>;
-  /** Write-ahead of a batch's offset range; returns the lateness floor (epoch ms), or why not. */
-  planStage1(worker: string, epoch: number, p: number, seq: number, from: string, to: string, keyPartitions: number): Promise<number | 'fenced' | 'stale'>;
-  /** Atomically: one message to every key partition, then the input offset (a `commit` of one step). */
-  commitStage1(worker: string, epoch: number, c: Stage1Commit): Promise<CommitResult>;
-
-  // ---- stage 2: key partitions ----
-  stage2State(q: number): Promise<Stage2State>;
-  /** At most `count` messages of key partition `q` after `after`. */
-  readStage2(q: number, after: string, count: number): Promise<Stage2Message[]>;
-  /** Replays messages of `q` from `from` to `to` inclusive into `each`; returns how many. */
-  readStage2Range(q: number, from: string, to: string, each: (m: Stage2Message) => void): Promise<number>;
-  /** Messages of `q` after `after` (lag), counted up to `cap`. */
-  stage2Lag(q: number, after: string, cap: number): Promise<number>;
-  /** Atomically: output rows, offset, progress, trim of the applied messages. */
-  commitStage2(worker: string, epoch: number, q: number, c: Stage2Commit, output: string): Promise<CommitResult>;
-  /** Graceful hand-over: stores the open windows (valid while the offset stays `offset`), frees the unit. */
-  handOverStage2(worker: string, epoch: number, q: number, offset: string, snapshot: string): Promise<CommitResult>;
-
-}
-
-/** The job's state was deleted (`dstream job reset`) while a worker ran: it must stop, not recreate it. */
-export class JobGoneError extends DStreamError {
-  constructor(job: string) {
-    super('E_JOB_GONE', 'processing', `the job (${job}) was reset or deleted while this worker ran; stopping`);
-  }
 }

@@ -16,7 +16,8 @@
  * the message). Its watermark is its line frontier k·n + p: every line of
  * the partition before it is committed.
  *
- * **Stage 2** (`StateUnit`) gathers the values of open batches and closes
+ * **Stage 2** (Redis: redis/state-unit.ts `StateUnit`; Kafka: kafka/state-unit.ts
+ * `StateKeyUnit`) gathers the values of open batches and closes
  * batch b once the minimum line frontier over the input partitions has
  * passed (b+1)·N (or every partition has ended): for each key with values,
  * in topic order, and each key with state, `state = fn(values, state,
@@ -34,14 +35,9 @@
 import { isPair } from '../core/types.js';
 import type { PrefixOptions } from '../engine/prefix-chain.js';
 import type { PanePartials } from '../engine/map-side-combine.js';
-import type { Stage2Commit, Stage2Message } from './backend.js';
-import type { JobContext, PreparedStep } from './job-context.js';
-import { compareOffsets, ORIGIN } from './log-backend.js';
-import { packByKeyPartition, packRows } from './partials.js';
-import { replayOnce, sourcesOf, type SourceProgress } from './stage2.js';
+import { packByKeyPartition } from './partials.js';
 import { LineCollector } from './rows.js';
-import type { ClosedWindow } from './pane-table.js';
-import { keyId, StateTable, type Tagged } from './state-table.js';
+import { keyId, type Tagged } from './state-table.js';
 
 /** Stage 1 of a state job (see module doc). */
 export class StateCollector extends LineCollector {
@@ -96,88 +92,5 @@ export class StateCollector extends LineCollector {
   /** The line frontier after the lines so far: every line of the topic in this partition before it is committed. */
   frontier(): number {
     return this.ordinal * this.s.inputPartitions + this.s.partition;
-  }
-}
-
-/** One key partition of a state job held by this worker (see module doc; the state itself: `StateTable`). */
-export class StateUnit {
-  readonly unit: string;
-  private sources = new Map<number, SourceProgress>();
-  private offset = ORIGIN;
-  private doneFlag = false;
-  private table: StateTable;
-
-  constructor(private readonly ctx: JobContext, readonly partition: number, readonly epoch: number) {
-    this.unit = `s2:${partition}`;
-    this.table = new StateTable(ctx.updateState!);
-  }
-
-  get done(): boolean {
-    return this.doneFlag;
-  }
-
-  /** Loads the committed progress and state, then replays the open batches' values. */
-  async open(): Promise<void> {
-    const { ctx } = this;
-    const st = await ctx.log.stage2State(this.partition);
-    this.offset = st.offset;
-    this.doneFlag = st.done;
-    this.sources = sourcesOf(st.sources);
-    this.table = new StateTable(ctx.updateState!);
-    if (st.handOver !== undefined) this.table.restore(st.handOver);
-    if (st.rebuild !== ORIGIN && st.offset !== ORIGIN) {
-      const n = await replayOnce(ctx.log, this.partition, st.rebuild, st.offset, (m) => this.table.apply(m.data, m.id));
-      if (this.table.openBatches > 0) ctx.say(`dstream: rebuilt key partition ${this.partition}: ${this.table.keys} keys' state, ${n} messages replayed for ${this.table.openBatches} open batches`);
-    }
-  }
-
-  /** Stores the state for the next owner and frees the unit. */
-  async handOver(): Promise<void> {
-    await this.ctx.log.handOverStage2(this.ctx.worker, this.epoch, this.partition, this.offset, this.table.snapshot());
-  }
-
-  /**
-   * Applies new messages, closes the batches every input partition has passed; at the end, outputs the
-   * table: the step for the worker to commit (`commitRound`), with the keys' state. The table moves on
-   * at once: a step that is not committed is followed by `open` again (the worker's rule).
-   * @returns the step, or null when there is nothing to commit.
-   */
-  async prepare(): Promise<PreparedStep | null> {
-    const { ctx } = this;
-    if (this.doneFlag) return null;
-    const msgs = await ctx.log.readStage2(this.partition, this.offset, 256);
-    if (msgs.length === 0) return null;
-    for (const m of msgs) {
-      const s = this.sources.get(m.source);
-      if (s && m.seq <= s.seq) continue; // re-emitted batch: already applied
-      this.sources.set(m.source, { seq: m.seq, eof: m.eof, idle: m.idle, watermarkMs: Math.max(m.watermarkMs, s?.watermarkMs ?? -Infinity) });
-      this.table.apply(m.data, m.id);
-    }
-    // Live input: each closed batch b, the keys it changed, as "window" [b+1, b+1] (kafka/state-unit.ts does the same).
-    const live = ctx.updateState!.live === true;
-    const batches: ClosedWindow[] = [];
-    const done = this.table.closeDue(this.sources, ctx.inputPartitions, live ? (b, records) => {
-      if (records.length) batches.push({ startMs: b + 1, endMs: b + 1, records });
-    } : undefined);
-    let rows = { packs: [] as string[], rows: 0 };
-    if (live) rows = packRows(batches);
-    else if (done && this.table.closed > 0) {
-      // The table once, as a local run of the file prints it: every key, in key order, at the last batch's time (batch count here; cat multiplies).
-      const records = this.table.records();
-      if (records.length) rows = packRows([{ startMs: this.table.closed, endMs: this.table.closed, records }]);
-    }
-    const last = msgs[msgs.length - 1]!.id;
-    const stage2: Stage2Commit = {
-      prevOffset: this.offset, offset: last, rebuild: this.table.replayPoint(compareOffsets) ?? last, sources: JSON.stringify(Object.fromEntries(this.sources)),
-      sealedMs: -Infinity, done, rowsAdded: rows.rows, lateAdded: 0, rowPacks: rows.packs, closedMs: live ? this.table.closed : -Infinity,
-      state: this.table.snapshot(),
-    };
-    return {
-      commit: { unit: this.unit, epoch: this.epoch, write: { q: this.partition, stage2, output: ctx.output } },
-      adopt: () => {
-        this.offset = last;
-        this.doneFlag = done;
-      },
-    };
   }
 }

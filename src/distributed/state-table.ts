@@ -1,6 +1,6 @@
 /**
  * The stage-2 state of one key partition of an `--update-state-by-key` job,
- * whatever the log (Redis: state-stage.ts `StateUnit`; Kafka:
+ * whatever the log (Redis: redis/state-unit.ts `StateUnit`; Kafka:
  * kafka/state-unit.ts): the open batches' values and the keys' state, and the
  * pure steps over them — add a message's values, close the batches every
  * input partition has passed (calling the function; on live input, with the
@@ -12,7 +12,8 @@ import { compareKeys } from '../core/compare.js';
 import { markState, stateChanged } from '../state/state-change.js';
 import type { UpdateStateSettings } from './job-context.js';
 import { unpackPartials } from './partials.js';
-import { minWatermark, type SourceProgress } from './stage2.js';
+import { minWatermark, type SourceProgress } from './key-panes.js';
+import type { ClosedWindow } from './pane-table.js';
 
 /** A value of a key with its place in the topic: line g, i-th record of the line. */
 export type Tagged = [number, number, unknown];
@@ -168,5 +169,58 @@ export class StateTable {
     let first: string | undefined;
     for (const b of this.open.values()) if (first === undefined || compare(b.first, first) < 0) first = b.first;
     return first;
+  }
+}
+
+/** A stage-1 message of a state job, as both logs give it (Redis `Stage2Message`; Kafka's repartition record). */
+export interface StateMessage {
+  source: number;
+  seq: number;
+  eof: boolean;
+  idle: boolean;
+  /** The source's line frontier (state-stage.ts). */
+  watermarkMs: number;
+  data: string;
+}
+
+/**
+ * One key partition of a state job, on every log (Redis: redis/state-unit.ts; Kafka:
+ * kafka/state-unit.ts): the sources' progress and the `StateTable`. A step `receive`s its messages
+ * and `close`s the batches due; the backend writes the rows and the state.
+ */
+export class StateKeys {
+  readonly table: StateTable;
+
+  constructor(private readonly settings: UpdateStateSettings, private readonly inputPartitions: number, readonly sources = new Map<number, SourceProgress>()) {
+    this.table = new StateTable(settings);
+  }
+
+  /** Adds message `m` (log offset `id`) unless its batch (source, seq) was applied already (a re-emission). */
+  receive(m: StateMessage, id: string): void {
+    const s = this.sources.get(m.source);
+    if (s && m.seq <= s.seq) return;
+    this.sources.set(m.source, { seq: m.seq, eof: m.eof, idle: m.idle, watermarkMs: Math.max(m.watermarkMs, s?.watermarkMs ?? -Infinity) });
+    this.table.apply(m.data, id);
+  }
+
+  /**
+   * Closes the batches every input partition has passed.
+   * @returns `done` (every input partition ended, every batch closed) and the rows to output, as windows
+   *   whose bounds are batch counts: on live input each closed batch b's changed keys as [b+1, b+1] (in
+   *   key order; none when it changed none); on bounded input, once done, the whole table as [b, b] with
+   *   b the batches closed (none when no batch closed).
+   */
+  close(): { done: boolean; windows: ClosedWindow[] } {
+    const live = this.settings.live === true;
+    const windows: ClosedWindow[] = [];
+    const done = this.table.closeDue(this.sources, this.inputPartitions, live ? (b, records) => {
+      if (records.length) windows.push({ startMs: b + 1, endMs: b + 1, records });
+    } : undefined);
+    const b = this.table.closed;
+    if (!live && done && b > 0) {
+      const records = this.table.records();
+      if (records.length) windows.push({ startMs: b, endMs: b, records });
+    }
+    return { done, windows };
   }
 }

@@ -29,6 +29,8 @@ export interface PipelineSettings {
   functions?: FunctionCache;
   /** `--watermark`. */
   watermarkDelayMs: Millis;
+  /** Position of `flags[0]` among the command line's operator flags (1-based; default 1): messages number them as the user wrote them. */
+  firstPosition?: number;
   /** `--output-mode`, for the windowed or stateful operators. */
   outputMode?: OutputMode;
   /** `--allowed-lateness`, for event-time windows. */
@@ -140,6 +142,7 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
       settings.note?.(`--window ${f.text}: the slide interval ${formatDuration(f.slideMs)} is longer than the window length (a sampling window): records between two windows are not counted`);
     }
   }
+  const at = settings.firstPosition ?? 1;
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i]!;
     const next = flags[i + 1];
@@ -147,13 +150,13 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
     const sessionNext = next?.op === 'session-window' ? next : undefined;
     switch (f.op) {
       case 'map':
-        ds = ds.map(compile(f.source, '--map'), label('map', f.source), label('map', f.source, i + 1));
+        ds = ds.map(compile(f.source, '--map'), label('map', f.source), label('map', f.source, at + i));
         break;
       case 'flat-map':
-        ds = ds.flatMap(compile(f.source, '--flat-map') as (x: unknown) => unknown[], label('flat-map', f.source), label('flat-map', f.source, i + 1));
+        ds = ds.flatMap(compile(f.source, '--flat-map') as (x: unknown) => unknown[], label('flat-map', f.source), label('flat-map', f.source, at + i));
         break;
       case 'filter':
-        ds = ds.filter(compile(f.source, '--filter'), label('filter', f.source), label('filter', f.source, i + 1));
+        ds = ds.filter(compile(f.source, '--filter'), label('filter', f.source), label('filter', f.source, at + i));
         break;
       case 'event-time':
         if (f.source === 'auto' && !parser && !settings.recordTime) throw new ConfigError('--event-time auto needs --parse FORMAT (it takes the format\'s time field) or --kafka (the record timestamp)');

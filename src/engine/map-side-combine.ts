@@ -3,7 +3,7 @@
  * stateless prefix of a pipeline (`--parse`, `--map`, `--flat-map`,
  * `--filter`, `--event-time`) over lines and folds the records into partial
  * aggregates per (pane, key). Used by `--workers N` threads and by stage 1 of
- * distributed mode (src/distributed/stage1.ts).
+ * distributed mode (src/distributed/input-run.ts).
  *
  * Optional per-record lateness (distributed mode): a record whose event time
  * is before the end of the last window that the running maximum event time

@@ -121,5 +121,5 @@ export function buildWorkerPipeline(
       : premerged ? pairs : pairs.reduceByKey(combine as (a: unknown, b: unknown) => unknown, label);
   }
   // Parsing, event time and the watermark are already applied above.
-  return buildPipeline(out as DStream<string>, rest, { ...o.settings, parser: undefined, watermarkDelayMs: 0 });
+  return buildPipeline(out as DStream<string>, rest, { ...o.settings, parser: undefined, watermarkDelayMs: 0, firstPosition: o.operators.length - rest.length + 1 });
 }

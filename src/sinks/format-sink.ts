@@ -18,9 +18,10 @@
  * the end of every batch a `Sink` is given the batch (`addBatch`), a plain
  * `Output` is flushed.
  */
-import type { BatchInfo, Millis, WindowBounds } from '../core/types.js';
+import { isPair, type BatchInfo, type Millis, type WindowBounds } from '../core/types.js';
+import { preview } from '../core/issues.js';
 import type { StreamNode } from '../core/node.js';
-import { columnsOf, columnsRecord, DAY_MS, fieldsOutside, delimitedRecord, frameHeader, headerLine, ISO_END_MS, isoTime, jsonRecord, numberText, textRecord, type Columns, type OutputFormat } from './format.js';
+import { columnsOf, columnsRecord, DAY_MS, fieldsOutside, fitsColumns, delimitedRecord, frameHeader, headerLine, ISO_END_MS, isoTime, jsonRecord, numberText, textRecord, type Columns, type OutputFormat } from './format.js';
 import type { Output } from './output.js';
 import { asciiBytes, CSV_SPECIAL, delimitedRow, jsonRow, rowRoom, TSV_SPECIAL, type RowBytes } from './row-bytes.js';
 import { isSink } from './sink.js';
@@ -98,6 +99,8 @@ export class FormatSink implements StreamNode {
   /** `--header`: output records that had fields outside the header, and the field names already told. */
   recordsWithFieldsOutside = 0;
   private readonly toldOutside = new Set<string>();
+  /** `--header`: output records of another shape than the first (`offColumns`). */
+  recordsOffColumns = 0;
   /** Kinds of keys already said not to survive being read back (`checkKey`). */
   private readonly toldKeys = new Set<string>();
   /** Object keys already checked (`checkKey`). */
@@ -130,7 +133,7 @@ export class FormatSink implements StreamNode {
           this.checkedKeys.add(k);
           this.checkKey(k);
         }
-      } else if ((typeof k === 'number' ? !(Math.abs(k) <= Number.MAX_SAFE_INTEGER) : typeof k === 'bigint') && this.o.format !== 'text') this.checkKey(k);
+      } else if (this.o.format !== 'text' && (k === '' || k === undefined || (typeof k === 'number' ? !(Math.abs(k) <= Number.MAX_SAFE_INTEGER) : typeof k === 'bigint'))) this.checkKey(k);
     }
     if (this.bytes) {
       const b = this.out.rowBytes!();
@@ -161,12 +164,14 @@ export class FormatSink implements StreamNode {
       }
       const outside = fieldsOutside(value, this.columns);
       if (outside) this.fieldsOutside(outside);
+      else if (!fitsColumns(value, this.columns)) this.offColumns(value);
       this.out.write(columnsRecord(value, f, w, this.columns) + '\n');
     } else this.out.write(delimitedRecord(value, f, w) + '\n');
   }
 
   /** Keys that do not read back as themselves (key-loss.ts): said once per kind of key. */
   private checkKey(key: unknown): void {
+    if (key === '' || key === undefined) return this.emptyKey(key === undefined);
     const loss = keyLoss(key);
     if (loss === undefined) return;
     const kind = typeof key === 'number' ? (Number.isFinite(key) ? 'big' : String(key)) : typeof key === 'object' ? loss.replace(/[-\d.]+n?|Infinity|NaN/g, '#') : typeof key;
@@ -177,6 +182,25 @@ export class FormatSink implements StreamNode {
       return;
     }
     this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has a key that does not survive being read back: ${loss} (said once)`);
+  }
+
+  /** tsv/csv write the key `undefined` and the key `""` as the same empty field: said once when both were output. */
+  private emptyKey(undef: boolean): void {
+    if (this.o.format === 'json' || this.toldKeys.has('empty')) return;
+    this.toldKeys.add(undef ? 'undefined' : '""');
+    if (!this.toldKeys.has(undef ? '""' : 'undefined')) return;
+    this.toldKeys.add('empty');
+    const [now, before] = undef ? ['the key undefined', 'the key ""'] : ['the key ""', 'the key undefined'];
+    this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has ${now}, an earlier record ${before}: both are written as an empty field, so they read back as one key (said once)`);
+  }
+
+  /** `--header`: a record of another shape than the first (format.ts `fitsColumns`): counted, said once. */
+  private offColumns(x: unknown): void {
+    if (this.recordsOffColumns++ > 0) return;
+    const what = isPair(x) ? 'a [key, value] pair' : x !== null && typeof x === 'object' ? 'not a plain object' : `the ${x === null ? 'null' : typeof x} ${preview(x)}`;
+    const c = this.columns!;
+    const how = c.names.length - (c.windowed ? 2 : 0) === 1 ? 'as its JSON in that column' : 'from the first column on, the other columns empty';
+    this.o.warn?.(`--header: output record ${this.recordsOut} is ${what}, unlike the first record, which made the columns (${c.names.join(', ')}): it is written ${how} (said once; --format json keeps every record as it is)`);
   }
 
   /** Fields outside the header (its columns are the first record's fields): their values are not written; said once per field. */

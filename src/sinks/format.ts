@@ -16,6 +16,9 @@
  *   json, an empty field in tsv/csv (as an absent field under `--header`),
  *   `undefined` in text, which shows values as JavaScript does; `null` is
  *   `null` everywhere.
+ * - a Set is the JSON array of its elements and a Map the JSON array of its
+ *   `[key, value]` entries (`[...set]`, `[...map]`: insertion order; keys of
+ *   any type kept apart), at any depth and in every format, where JSON has `{}`.
  * In tsv/csv, windowed results start with the window start (ISO 8601 UTC).
  * A lone surrogate (a string a function built by halves) is U+FFFD in every
  * format, JSON included (`wellFormedJson`).
@@ -48,10 +51,24 @@ export function wellFormedJson(s: string): string {
   return s.replace(LONE_SURROGATE, (m, backslashes: string) => (backslashes.length % 2 === 1 ? backslashes.slice(1) + '\ufffd' : m));
 }
 
+/** A `JSON.stringify` replacer writing a Set or Map as the array of its elements or entries (see module doc). */
+function collectionsAsArrays(_k: string, v: unknown): unknown {
+  return v instanceof Set || v instanceof Map ? [...(v as Iterable<unknown>)] : v;
+}
+
+/**
+ * `stringifyExact` of an output value, a Set or Map in it as an array. They stringify as `{}` (their
+ * entries are no properties): only JSON text holding `{}` is written again, with the replacer.
+ */
+function outputJson(x: unknown): string | undefined {
+  const s = stringifyExact(x);
+  return s !== undefined && s.includes('{}') ? stringifyExact(x, collectionsAsArrays) : s;
+}
+
 /** JSON text of a value; a value JSON cannot hold (cyclic, symbol, function, throwing toJSON) becomes the JSON string of its text. */
 function jsonText(x: unknown): string {
   try {
-    const s = stringifyExact(x);
+    const s = outputJson(x);
     return wellFormedJson(s === undefined ? JSON.stringify(safeString(x)) : s);
   } catch {
     return wellFormedJson(JSON.stringify(safeString(x)));
@@ -82,7 +99,7 @@ export function valueText(x: unknown): string {
   if (typeof x === 'string') return x;
   if (x !== null && typeof x === 'object') {
     try {
-      const s = stringifyExact(x);
+      const s = outputJson(x);
       if (s !== undefined) return wellFormedJson(s);
     } catch {
       /* cyclic or hostile: its text instead */
@@ -250,13 +267,25 @@ export function fieldsOutside(x: unknown, c: Columns): string[] | null {
   return out;
 }
 
-/** One row under `--header` (without the newline): window start and end, then the record's columns. */
+/**
+ * Whether record `x` has the shape of the first record, which made columns `c`: a plain object
+ * under its fields, a pair under `key`, `value`, anything else (an object as JSON) under `value`.
+ */
+export function fitsColumns(x: unknown, c: Columns): boolean {
+  return c.fields ? plainObject(x) : isPair(x) === (c.names.length - (c.windowed ? 2 : 0) === 2);
+}
+
+/**
+ * One row under `--header` (without the newline): window start and end, then the record's columns.
+ * A record that does not fit them (`fitsColumns`) is written from the first column on, as one field
+ * (a pair under `value`: its JSON) or a pair's two, the columns after it empty: every row has the header's width.
+ */
 export function columnsRecord(x: unknown, format: 'tsv' | 'csv', window: WindowBounds | undefined, c: Columns): string {
   const sep = format === 'tsv' ? '\t' : ',';
   const head = window ? isoTime(window.startMs) + sep + isoTime(window.endMs) + sep : '';
-  if (c.fields && plainObject(x)) {
-    const field = format === 'tsv' ? tsvField : csvField;
-    return head + c.fields.map((f) => (x[f] === undefined ? '' : field(x[f]))).join(sep);
-  }
-  return head + delimitedRecord(x, format);
+  const field = format === 'tsv' ? tsvField : csvField;
+  if (c.fields && plainObject(x)) return head + c.fields.map((f) => (x[f] === undefined ? '' : field(x[f]))).join(sep);
+  const width = c.names.length - (c.windowed ? 2 : 0);
+  if (width === 1) return head + (isPair(x) ? field(x) : delimitedRecord(x, format));
+  return head + delimitedRecord(x, format) + sep.repeat(Math.max(0, width - (isPair(x) ? 2 : 1)));
 }

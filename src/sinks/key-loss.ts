@@ -16,7 +16,8 @@
  * `-0` is not among them: dstream's keys compare as SameValueZero, so it is the key `0`.
  * `undefined` is (written as `null` in json, an empty field in tsv/csv), but `keyLoss` leaves it
  * out: such a key nearly always comes from a misspelt field, which the operator that returned it
- * already warns of (operators/stateless.ts), and a second line would only repeat it.
+ * already warns of (operators/stateless.ts), and a second line would only repeat it. In tsv/csv
+ * it is the empty field of the key `""` too: `FormatSink` says so once when both are output.
  */
 /**
  * What goes wrong when `key` is written in json, tsv or csv, in words (`NaN is written as the string "NaN"`),

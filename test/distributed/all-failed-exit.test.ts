@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
-import { createTopic, hasJava, produceLines, startBroker, type Broker } from '../kafka/broker.js';
+import { createTopic, hasJava, produceLines } from '../kafka/broker.js';
 import { publishFile, runDstream } from './procs.js';
-import { redisAvailable, startRedis, type RedisServer } from './redis-harness.js';
+import { redisAvailable } from './redis-harness.js';
+import { brokerPerSuite, redisPerSuite } from '../helpers/servers.js';
 
 const LINES = ['a 1', 'b 2', 'c 3', 'a 4'];
 /** Throws for every line but one starting with `pass` (none of LINES). */
@@ -31,13 +32,10 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!redisAvailable())('every record failed in --event-time: Redis worker', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => redis?.stop());
+  const server = redisPerSuite();
 
   it('exits 1 with the local run\'s summary and refusal; one record through keeps exit 0', async () => {
+    const redis = server();
     const want = await local(LINES);
     expect(want.code).toBe(1);
     expect(want.tail[0]).toMatch(/^dstream: 4 records skipped \(4 by --event-time 'l => .*'\)$/);
@@ -63,13 +61,10 @@ describe.skipIf(!redisAvailable())('every record failed in --event-time: Redis w
 });
 
 describe.skipIf(!hasJava)('every record failed in --event-time: Kafka worker', () => {
-  let broker: Broker;
-  beforeAll(() => {
-    broker = startBroker();
-  }, 120_000);
-  afterAll(() => broker?.close());
+  const server = brokerPerSuite();
 
   it('exits 1 with the local run\'s summary and refusal (--once)', async () => {
+    const broker = server();
     const want = await local(LINES);
     await createTopic(broker.address, 'bad', 2);
     await produceLines(broker.address, 'bad', LINES, 2);

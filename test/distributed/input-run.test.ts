@@ -1,6 +1,6 @@
 /**
  * `InputRun` (input-run.ts), stage 1's computation on both logs (Redis
- * stage1.ts, Kafka kafka/units.ts `InputUnit`): a windowed Kafka input unit
+ * redis/stage1.ts, Kafka kafka/units.ts `InputUnit`): a windowed Kafka input unit
  * kept after refused (never committed) batches writes exactly what it writes
  * without them (fast-check), and the late warning names the `--watermark`
  * that would have kept the late records, in one text for both logs.

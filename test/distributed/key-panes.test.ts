@@ -1,6 +1,6 @@
 /**
  * `KeyPanes` (key-panes.ts), the window algebra of a key partition on both
- * logs (Redis stage2.ts, Kafka kafka/units.ts `KeyUnit`): messages from
+ * logs (Redis redis/stage2.ts, Kafka kafka/units.ts `KeyUnit`): messages from
  * several input partitions, interleaved, some delivered twice (a replayed
  * batch), closed progressively at the minimum watermark, give the rows of a
  * naive count per window over each message once (fast-check), and

@@ -10,12 +10,13 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/run-cli.js';
-import { createTopic, hasJava, produceLines, startBroker, type Broker } from '../kafka/broker.js';
+import { createTopic, hasJava, produceLines } from '../kafka/broker.js';
 import { startJob, waitingFor, whenOutput } from '../kafka/procs.js';
 import { runDstream } from './procs.js';
-import { redisAvailable, startRedis, type RedisServer } from './redis-harness.js';
+import { redisAvailable } from './redis-harness.js';
+import { brokerPerSuite, redisPerSuite } from '../helpers/servers.js';
 
 const LINES = ['b', 'b', 'b', 'b', 'a', 'a', 'a', 'a'];
 const FN = '(vs, s) => s >= 4 && !vs.length ? undefined : (s || 0) + vs.length';
@@ -74,13 +75,10 @@ async function removalRows(from: string, to: string, extra: string[] = []): Prom
 }
 
 describe.skipIf(!hasJava)('live --update-state-by-key on Kafka: a removed key gets a tombstone row', () => {
-  let broker: Broker;
-  beforeAll(() => {
-    broker = startBroker();
-  }, 120_000);
-  afterAll(() => broker?.close());
+  const server = brokerPerSuite();
 
   it('cat prints the removal in every format; last rows without tombstones = the local table', async () => {
+    const broker = server();
     await createTopic(broker.address, 'removal', 1);
     await produceLines(broker.address, 'removal', LINES, 1);
     await removalRows(`kafka://${broker.address}/removal?group=live-removal`, `kafka://${broker.address}/removal-out`);
@@ -88,13 +86,10 @@ describe.skipIf(!hasJava)('live --update-state-by-key on Kafka: a removed key ge
 });
 
 describe.skipIf(!redisAvailable())('live --update-state-by-key on Redis: a removed key gets a tombstone row', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => redis?.stop());
+  const server = redisPerSuite();
 
   it('cat prints the removal in every format; last rows without tombstones = the local table', async () => {
+    const redis = server();
     const pub = await runDstream(['publish', redis.url('removal'), '--partitions', '1', '--no-eof'], { input: LINES.join('\n') + '\n' });
     expect(pub.code, pub.stderr).toBe(0);
     await removalRows(redis.url('removal', 'live-removal'), redis.url('removal-out'));

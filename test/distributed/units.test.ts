@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLogUrl, isLogUrl } from '../../src/distributed/log-url.js';
 import { fairShare } from '../../src/distributed/redis/assign.js';
-import { minWatermark, type SourceProgress } from '../../src/distributed/stage2.js';
+import { minWatermark, type SourceProgress } from '../../src/distributed/key-panes.js';
 import { keyPartition, packByKeyPartition, unpackPartials, packRows, unpackRows, fnv1a } from '../../src/distributed/partials.js';
 import { compareOffsets as compareIds } from '../../src/distributed/log-backend.js';
 import { numText, textNum } from '../../src/distributed/redis/codec.js';

@@ -6,10 +6,11 @@
  * Every wait is for an event: a line on stderr or stdout, or a process's exit.
  */
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_LOG, hasJava, localRunOf, SKIP_REASON, startBroker, type Broker } from './broker.js';
+import { describe, expect, it } from 'vitest';
+import { ACCESS_LOG, hasJava, localRunOf, SKIP_REASON } from './broker.js';
 import { startJob, whenOutput, whenStderr } from './procs.js';
 import { runCli } from '../helpers/run-cli.js';
+import { brokerPerSuite } from '../helpers/servers.js';
 
 const haveData = existsSync(ACCESS_LOG);
 if (!hasJava) console.warn(`skipping test/kafka/commands.test.ts: ${SKIP_REASON}`);
@@ -20,13 +21,10 @@ const OPS = ['--event-time', 'l => l.split("[")[1].split("]")[0]', '--map', 'l =
 const localRun = (format: string): string => localRunOf(OPS, format);
 
 describe.skipIf(!hasJava || !haveData)('publish, --top, cat and cat --follow on Kafka', () => {
-  let broker: Broker;
-  beforeAll(() => {
-    broker = startBroker();
-  }, 300_000);
-  afterAll(() => broker?.close());
+  const server = brokerPerSuite(300_000);
 
   it('publish kafka:// then a --once job with --top 3: cat and cat --follow equal the local run', async () => {
+    const broker = server();
     const pub = await runCli(['publish', `kafka://${broker.address}/logs`, '--partitions', '4'], { file: ACCESS_LOG });
     expect(pub.stderr).toMatch(/published 10000 lines to 4 partitions of 'logs'.*--once/);
     expect(pub.code).toBe(0);
@@ -51,6 +49,7 @@ describe.skipIf(!hasJava || !haveData)('publish, --top, cat and cat --follow on 
     }
   }, 300_000);
   it('job status names the live worker and the partitions it owns; reset refuses while it runs (exit 75)', async () => {
+    const broker = server();
     await runCli(['publish', `kafka://${broker.address}/live`, '--partitions', '2'], { file: ACCESS_LOG });
     const url = `kafka://${broker.address}/live?group=watch`;
     const w = startJob(['--from', url, ...OPS, '--to', `kafka://${broker.address}/watch-out`]);

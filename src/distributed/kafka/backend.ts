@@ -1,9 +1,9 @@
 /**
  * Kafka as a `LogBackend` (log-backend.ts): what `dstream publish`, `dstream
  * cat [--follow]`, `dstream job status` and `dstream job reset` need of a
- * `kafka://` topic. A Kafka worker runs the shared loop (../loop.ts) and commit
- * round (../commit-round.ts) over its own units (worker.ts: consumer groups and
- * transactions), so `workerLog` is null.
+ * `kafka://` topic, and its worker (`runWorker`: run.ts), which runs the shared
+ * loop (../loop.ts) and commit round (../commit-round.ts) over its own units
+ * (worker.ts: consumer groups and transactions).
  *
  * - Input: one record per line (as `--kafka` and the workers read them);
  *   `append` produces an entry's lines to one partition with an idempotent
@@ -24,6 +24,7 @@ import { Producer } from '@platformatic/kafka';
 import { DStreamError } from '../../core/errors.js';
 import type { InputEntry } from '../backend.js';
 import type { JobStatus } from '../admin.js';
+import type { WorkerSettings } from '../job-context.js';
 import { ORIGIN, type BackendOptions, type JobAdmin, type LogBackend, type OutputEntry, type OutputInfo } from '../log-backend.js';
 import type { LogUrl } from '../log-url.js';
 import { deleteKafkaTopic, kafkaJobStatus, resetKafkaJob } from './admin.js';
@@ -235,12 +236,9 @@ export class KafkaBackend implements LogBackend {
     };
   }
 
-  /**
-   * Null: a Kafka worker's units are assigned by the consumer group and read one fetch per stage, not through
-   * `JobLog`; kafka/worker.ts drives them under the same loop and commits their steps through the same
-   * `commitRound` (kafka/commit.ts: one transaction per stage).
-   */
-  workerLog(): null {
-    return null;
+  /** A worker of job `s.from.group` (run.ts: consumer groups and transactions), over this backend's log. */
+  async runWorker(s: WorkerSettings): Promise<void> {
+    const { runKafkaWorker } = await import('./run.js');
+    return runKafkaWorker(this.log, s);
   }
 }

@@ -4,6 +4,9 @@
  */
 import type { KafkaUrl } from './url.js';
 
+// Reading the client's errors, as the `--kafka` source does: `hasApiError(e, apiId)`, and an error's message with its first cause.
+export { hasApiError, kafkaErrorText as errorText } from '../../sources/kafka/errors.js';
+
 /** A Kafka call that has not settled within this many ms is taken as failed. */
 export const CALL_DEADLINE_MS = 15_000;
 
@@ -14,19 +17,6 @@ export function deadline<T>(p: Promise<T>, what: string, ms = CALL_DEADLINE_MS):
     timer = setTimeout(() => rej(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
-
-/** True when `e` or an error it aggregates is the Kafka protocol error `apiId`. */
-export function hasApiError(e: unknown, apiId: string): boolean {
-  if ((e as { apiId?: unknown })?.apiId === apiId) return true;
-  const errs = (e as { errors?: unknown[] })?.errors;
-  return Array.isArray(errs) && errs.some((x) => hasApiError(x, apiId));
-}
-
-/** An error's message with its first cause (the client wraps protocol errors). */
-export function errorText(e: unknown): string {
-  const errs = (e as { errors?: unknown[] })?.errors;
-  return `${e instanceof Error ? e.message : String(e)}${Array.isArray(errs) && errs.length ? `: ${errorText(errs[0])}` : ''}`;
 }
 
 /** Connection options of every client of a job. */

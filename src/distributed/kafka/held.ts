@@ -109,8 +109,9 @@ export class HeldUnits {
    */
   async rebalance(s1: Member, s2: Member): Promise<void> {
     const { meta, names } = this.s;
-    await s1.ensureJoined();
-    if (!this.stateless) await s2.ensureJoined();
+    // Both groups at once: a join waits for the group's other members to join again (their next heartbeat).
+    const joins = await Promise.allSettled([s1.ensureJoined(), this.stateless || s2.ensureJoined()]);
+    for (const j of joins) if (j.status === 'rejected') throw j.reason;
     const v1 = s1.view();
     const d1 = reconcile(v1, this.gen1, this.member1, this.inputs);
     if (d1) {

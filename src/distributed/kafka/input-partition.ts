@@ -5,10 +5,8 @@
  * transaction committed.
  */
 import type { Issue } from '../../core/issues.js';
-import type { JobContext } from '../job-context.js';
 
-/** The settings the units need (a subset of the Redis worker's context). */
-export type UnitContext = Pick<JobContext, 'combiner' | 'mergeReducer' | 'spec' | 'top' | 'watermarkDelayMs' | 'allowedLatenessMs' | 'inputPartitions' | 'keyPartitions' | 'say' | 'onIssue' | 'onWarning' | 'onOperators' | 'updateState'>;
+export type { UnitContext } from '../job-context.js'; // the settings every unit shares, on both backends
 
 /** A message to write in a step's transaction. */
 export interface OutMessage {

@@ -12,6 +12,14 @@ import { commitTxnOffsets } from './wire.js';
 
 const FENCING = ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID', 'PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'FENCED_MEMBER_EPOCH', 'STALE_MEMBER_EPOCH'];
 
+/**
+ * Heartbeats at most this far apart (ms), a quarter of the session timeout below that: a member
+ * learns of a rebalance at its next heartbeat, and a worker joining waits for every member to join
+ * again, twice (cooperative), so with the default 10 s session (2.5 s heartbeats) a second worker
+ * waited up to 5 s per group before its first step.
+ */
+const HEARTBEAT_MAX_MS = 500;
+
 /** True when a commit was refused because this worker no longer owns what it committed. */
 export function isFenced(e: unknown): boolean {
   return FENCING.some((id) => hasApiError(e, id));
@@ -62,7 +70,7 @@ export class Member {
     };
     const consumer = this.consumer;
     this.joinOptions = {
-      sessionTimeout: s, rebalanceTimeout: s, heartbeatInterval: Math.max(100, Math.floor(s / 4)),
+      sessionTimeout: s, rebalanceTimeout: s, heartbeatInterval: Math.max(100, Math.min(HEARTBEAT_MAX_MS, Math.floor(s / 4))),
       // Read at each join: what this membership holds (nothing once the group has given it a new member id).
       protocols: [{ name: 'dstream-cooperative-sticky', version: 1, get metadata() {
         const h = held();

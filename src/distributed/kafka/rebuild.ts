@@ -4,6 +4,7 @@
  * released, lost), and whether the changelog has caught up with the committed offsets.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Assignment } from '../log-backend.js';
 import type { KafkaLog } from './log.js';
 
 /**
@@ -45,6 +46,16 @@ export function reconcile(v: { generation: number; memberId: string | null; part
   const released = [...units.keys()].filter((p) => !assigned.has(p)).sort((x, y) => x - y);
   for (const p of released) units.delete(p);
   return { kept: v.partitions.filter((p) => units.has(p)), opened: v.partitions.filter((p) => !units.has(p)), released, lost };
+}
+
+/**
+ * One stage's reconciliation as the contract's `Assignment` (log-backend.ts): units `s1:P` (group `JOB`)
+ * or `s2:Q` (group `JOB.stage2`); the partitions opened are granted at the group generation, which
+ * fences their commits (kafka/commit.ts); released ones are revoked, lost ones lost.
+ */
+export function assignment(stage: 's1' | 's2', generation: number, d: Reconciled): Assignment {
+  const unit = (p: number) => `${stage}:${p}`;
+  return { lost: d.lost.map(unit), revoke: d.released.map(unit), granted: d.opened.map((p) => ({ unit: unit(p), epoch: generation })) };
 }
 
 /**

@@ -29,8 +29,8 @@
  * state after the last batch closed.
  */
 import { encodeState } from '../../checkpoint/codec.js';
-import { StateTable } from '../state-table.js';
-import type { SourceProgress } from '../stage2.js';
+import { StateKeys, type StateTable } from '../state-table.js';
+import type { SourceProgress } from '../key-panes.js';
 import type { KafkaLog, LogRecord } from './log.js';
 import { PROGRESS_KEY, progressRecord, type OutMessage, type UnitContext } from './units.js';
 
@@ -49,27 +49,31 @@ export interface StateKeyRecord {
   sealedMs: null;
 }
 
-/** One key partition of a state job (in the place of a `KeyUnit`). */
+/** One key partition of a state job (in the place of a `KeyUnit`); its state and step: `StateKeys`, as on Redis. */
 export class StateKeyUnit {
   pos: number;
   done = false;
   private rows = 0;
-  readonly table: StateTable;
-  private readonly sources = new Map<number, SourceProgress>();
+  private readonly keys: StateKeys;
   /** The committed offset at opening: `replay` reads the open batches' values up to it. */
   private readonly committed: number;
   private readonly replayFrom: number;
 
   constructor(private readonly ctx: UnitContext, readonly partition: number, committed: number, rec: StateKeyRecord | undefined) {
     this.pos = this.committed = committed;
-    this.table = new StateTable(ctx.updateState!);
+    this.keys = new StateKeys(ctx.updateState!, ctx.inputPartitions);
     this.replayFrom = committed;
     if (!rec) return;
     this.table.restore(rec.table);
-    for (const [k, v] of Object.entries(rec.sources)) this.sources.set(Number(k), v);
+    for (const [k, v] of Object.entries(rec.sources)) this.keys.sources.set(Number(k), v);
     this.rows = rec.rows;
     this.done = rec.done;
     this.replayFrom = rec.replay;
+  }
+
+  /** The keys' state and open batches. */
+  get table(): StateTable {
+    return this.keys.table;
   }
 
   /**
@@ -113,37 +117,29 @@ export class StateKeyUnit {
    * yields the table (see module doc) with a final progress record; the state record always.
    */
   apply(records: LogRecord[], next: number, output: string, outputPartitions: number): { messages: OutMessage[]; state: StateKeyRecord; late: number } {
+    const { keys } = this;
     for (const r of records) {
       if (r.value === null) continue;
       const m = JSON.parse(r.value) as { s: number; o: number; w: number; e: boolean; d: string };
-      const s = this.sources.get(m.s);
-      if (s && m.o <= s.seq) continue; // already applied (cannot happen with transactions; kept as a guard)
-      this.sources.set(m.s, { seq: m.o, eof: m.e, idle: false, watermarkMs: m.w });
-      this.table.apply(m.d, String(r.offset));
+      keys.receive({ source: m.s, seq: m.o, eof: m.e, idle: false, watermarkMs: m.w, data: m.d }, String(r.offset));
     }
     const u = this.ctx.updateState!;
-    const messages: OutMessage[] = [];
     const target = this.partition % outputPartitions;
     const before = this.table.closed;
-    // Live input: each closed batch b, the keys it changed ([b+1, b+1, record, (b+1) · batch], as the table at the end).
-    const done = this.table.closeDue(this.sources, this.ctx.inputPartitions, u.live ? (b, changed) => {
-      for (const rec of changed) messages.push({ topic: output, partition: target, key: null, value: JSON.stringify([b + 1, b + 1, encodeState(rec), (b + 1) * u.batchIntervalMs]) });
-    } : undefined);
-    if (u.live && this.table.closed > before) {
-      this.rows += messages.length;
-      messages.push({ topic: output, partition: target, key: PROGRESS_KEY, value: JSON.stringify(progressRecord(this.partition, this.ctx.keyPartitions, this.table.closed)) });
+    // Live input: each closed batch b's changed keys as [b+1, b+1, record, (b+1) · batch]; at the end the table as [b, b, record, b · batch].
+    const { done, windows } = keys.close();
+    const messages: OutMessage[] = [];
+    if (!this.done) {
+      for (const w of windows) for (const rec of w.records) messages.push({ topic: output, partition: target, key: null, value: JSON.stringify([w.startMs, w.endMs, encodeState(rec), w.endMs * u.batchIntervalMs]) });
     }
-    if (done && !this.done) {
-      const b = this.table.closed;
-      const batchMs = b * u.batchIntervalMs;
-      if (b > 0) for (const rec of this.table.records()) messages.push({ topic: output, partition: target, key: null, value: JSON.stringify([b, b, encodeState(rec), batchMs]) });
-      this.rows += messages.length;
-      messages.push({ topic: output, partition: target, key: PROGRESS_KEY, value: JSON.stringify(progressRecord(this.partition, this.ctx.keyPartitions, Infinity)) });
-    }
+    this.rows += messages.length;
+    const progress = (closed: number) => messages.push({ topic: output, partition: target, key: PROGRESS_KEY, value: JSON.stringify(progressRecord(this.partition, this.ctx.keyPartitions, closed)) });
+    if (u.live && this.table.closed > before) progress(this.table.closed);
+    if (done && !this.done) progress(Infinity);
     this.done = done;
     this.pos = next;
     const replay = Number(this.table.replayPoint((a, b) => Number(a) - Number(b)) ?? next);
-    const state: StateKeyRecord = { pos: next, sources: Object.fromEntries(this.sources), table: this.table.snapshot(), replay, rows: this.rows, late: 0, done, sealedMs: null };
+    const state: StateKeyRecord = { pos: next, sources: Object.fromEntries(keys.sources), table: this.table.snapshot(), replay, rows: this.rows, late: 0, done, sealedMs: null };
     return { messages, state, late: 0 };
   }
 }

@@ -48,6 +48,7 @@
  * completion.ts.
  */
 import { errorText, jobNames, type KafkaJobMeta, type KafkaLog } from './log.js';
+import type { JobWorker } from '../log-backend.js';
 import { pause, WorkerLoop } from '../loop.js';
 import { Completion } from './completion.js';
 import { fatalError, isFatal } from './fatal.js';
@@ -55,6 +56,8 @@ import { HeldUnits } from './held.js';
 import { isFenced, Member } from './member.js';
 import { behindOffsets, reconcile } from './rebuild.js';
 import { Steps } from './step.js';
+import { BatchRamp } from './ramp.js';
+import { RetryLines } from './retry-lines.js';
 import type { UnitContext } from './units.js';
 
 export { behindOffsets, reconcile }; // where tests and older imports look for them
@@ -78,7 +81,7 @@ export interface KafkaWorkerOptions {
 }
 
 /** Runs one worker of a Kafka job until the job is complete (`--once`) or `stop()` is called. */
-export class KafkaWorker {
+export class KafkaWorker implements JobWorker {
   private readonly s1: Member;
   private readonly s2: Member;
   private readonly held: HeldUnits;
@@ -89,6 +92,9 @@ export class KafkaWorker {
   /** Records per stage-1 batch and input partition: `batchRecords`, cut when a step outlasted the session (see run). */
   private batchRecords: number;
   private readonly loop = new WorkerLoop();
+  /** Records per input partition of the next stage-1 step: small after a rebalance (ramp.ts). */
+  private readonly ramp: BatchRamp;
+  private readonly retryLines = new RetryLines();
   private outputPartitions = 1;
   private errors = 0;
   private readonly stateless: boolean;
@@ -104,6 +110,7 @@ export class KafkaWorker {
     this.completion = new Completion(log, o.meta, names.changelog);
     this.stateless = o.meta.keyPartitions === 0;
     this.batchRecords = o.batchRecords;
+    this.ramp = new BatchRamp(o.batchRecords);
   }
 
   /** Asks the loop to stop after the running step (graceful: the groups rebalance at once). */
@@ -167,11 +174,14 @@ export class KafkaWorker {
    */
   private async step(waitMs: number): Promise<boolean> {
     const began = Date.now();
-    const [a, b] = await Promise.allSettled([this.steps.step1(this.batchRecords, waitMs), this.steps.step2(waitMs)]);
+    const gen = this.held.gen1;
+    const [a, b] = await Promise.allSettled([this.steps.step1(this.ramp.next(gen), waitMs), this.steps.step2(waitMs)]);
+    if (a.status === 'fulfilled') this.ramp.committed(gen);
     // A step longer than half the session timeout (slow functions hold the event loop, so no heartbeat goes
     // out) gets its worker fenced again and again at the same batch size: cut the batches, down to 100 records.
     if (Date.now() - began > this.o.sessionTimeoutMs / 2 && this.batchRecords > 100) {
       this.batchRecords = Math.max(100, this.batchRecords >> 2);
+      this.ramp.fullSize = this.batchRecords;
       this.ctx.say(`dstream: a step took longer than half the session timeout (${this.o.sessionTimeoutMs} ms): batches of at most ${this.batchRecords} records per input partition from now on`);
     }
     const failed = [a, b].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
@@ -195,7 +205,8 @@ export class KafkaWorker {
     }
     const unknown = errs.find((x) => !isFenced(x));
     if (unknown) {
-      if (++this.errors === 1 || this.errors % 50 === 0) this.ctx.say(`dstream: kafka error (retrying): ${errorText(unknown).slice(0, 300)}`);
+      const line = this.retryLines.line(unknown, ++this.errors);
+      if (line) this.ctx.say(line);
       this.held.drop(); // the outcome of a commit is unknown: every unit is opened again from its committed state
     } else {
       this.held.refused(); // refused, so aborted: the units hold their committed state (held.ts `refused`)

@@ -4,8 +4,9 @@
  * work for the Kafka backend). Live members sorted by id; member `rank` of
  * `m` holds `floor(units / m)`, plus one for the first `units mod m`.
  */
-import type { HeartbeatReply, UnitId } from '../backend.js';
-import type { Held } from '../log-backend.js';
+import type { UnitId } from '../backend.js';
+import type { HeartbeatReply } from './types.js';
+import type { Held } from './job-log.js';
 
 /** The share of `units` units that member `rank` of `members` should hold (see module doc). */
 export function fairShare(units: number, members: number, rank: number): number {

@@ -26,6 +26,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { ConfigError, DStreamError } from '../../core/errors.js';
 import type { InputEntry } from '../backend.js';
+import type { WorkerSettings } from '../job-context.js';
 import { compareOffsets, ORIGIN, type BackendOptions, type LogBackend, type OutputEntry, type OutputInfo } from '../log-backend.js';
 import type { LogUrl } from '../log-url.js';
 import { hash, OUTPUTS, range, textNum, toInputEntry, type Entry } from './codec.js';
@@ -284,8 +285,10 @@ export class RedisBackend implements LogBackend {
     return new RedisJob(this, group);
   }
 
-  workerLog(group: string): RedisJob {
-    return this.job(group);
+  /** A worker of job `s.from.group` (run.ts), over this connection. */
+  async runWorker(s: WorkerSettings): Promise<void> {
+    const { runRedisWorker } = await import('./run.js');
+    return runRedisWorker(this, this.job(s.from.group!), s);
   }
 }
 

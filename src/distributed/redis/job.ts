@@ -20,11 +20,10 @@
  * script: all their keys are the key partition's.
  */
 import { ConfigError, DStreamError } from '../../core/errors.js';
-import type {
-  CommitResult, HeartbeatReply, JobMeta, LeaseView, Stage1Commit, Stage1State, Stage2Commit, Stage2Message, Stage2State, UnitId,
-} from '../backend.js';
-import type { JobStatus } from '../admin.js';
-import { JobGoneError, ORIGIN, type Assignment, type Held, type JobLog, type LogBackend, type UnitCommit } from '../log-backend.js';
+import type { CommitResult, Stage2Message, UnitId, JobStatus } from '../backend.js';
+import type { HeartbeatReply, JobMeta, LeaseView, Stage1Commit, Stage1State, Stage2Commit, Stage2State } from './types.js';
+import { ORIGIN, type Assignment, type LogBackend, type UnitCommit } from '../log-backend.js';
+import { JobGoneError, type Held, type JobLog, type JobLogWrite } from './job-log.js';
 import { plan } from './assign.js';
 import { commitResult, hash, numText, OUTPUTS, range, textNum, toMessage, type Entry } from './codec.js';
 import { linesOutputKey, type JobKeys, type TopicKeys } from './keys.js';
@@ -204,7 +203,7 @@ export class RedisJob implements JobLog {
     return textNum(r, -Infinity);
   }
 
-  commit(worker: string, steps: UnitCommit[]): Promise<CommitResult[]> {
+  commit(worker: string, steps: UnitCommit<JobLogWrite>[]): Promise<CommitResult[]> {
     return Promise.all(steps.map(({ epoch, write: w }) => ('stage1' in w ? this.commitStage1(worker, epoch, w.stage1) : this.commitStage2(worker, epoch, w.q, w.stage2, w.output))));
   }
 
@@ -264,7 +263,7 @@ export class RedisJob implements JobLog {
   }
 
   async status(): Promise<JobStatus> {
-    const { jobStatus } = await import('../admin.js');
+    const { jobStatus } = await import('./status.js');
     return jobStatus(this.b, this);
   }
 

@@ -44,7 +44,8 @@
  * (s1-commit-all.lua, composed of the same three files), so no commit is ever
  * left pending there and a batch costs one round trip and one fsync.
  */
-import type { CommitResult, Stage1Commit } from '../backend.js';
+import type { CommitResult } from '../backend.js';
+import type { Stage1Commit } from './types.js';
 import { DStreamError } from '../../core/errors.js';
 import { numText, range } from './codec.js';
 import { linesOutputKey, type JobKeys } from './keys.js';

@@ -15,26 +15,22 @@
  * windows), so others take over without waiting for expiry or replaying. The worker exits when every input partition has
  * reached its end and every key partition has output its windows.
  */
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import { DStreamError } from '../core/errors.js';
-import type { UnitId } from './backend.js';
-import { committed, FencedError, type JobContext, type PreparedStep } from './job-context.js';
+import { DStreamError } from '../../core/errors.js';
+import { describe } from '../admin.js';
+import type { UnitId } from '../backend.js';
+import type { JobWorker, Refusal } from '../log-backend.js';
+import { commitRound } from '../commit-round.js';
+import { pause, WorkerLoop, type WorkerUnits } from '../loop.js';
+import { committed, FencedError, type JobContext, type RedisStep } from './context.js';
+import type { JobLogWrite } from './job-log.js';
 import { Stage1Unit } from './stage1.js';
 import { Stage2Unit } from './stage2.js';
-import { StateUnit } from './state-stage.js';
-import { pause, WorkerLoop } from './loop.js';
-import { commitRound } from './commit-round.js';
+import { StateUnit } from './state-unit.js';
 
 type Unit = Stage1Unit | Stage2Unit | StateUnit;
 
-/** A new worker id: `host:pid:random`. */
-export function newWorkerId(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-}
-
-/** Runs units of one job until it is complete or `stop()` is called (the loop: loop.ts). */
-export class Worker {
+/** Runs units of one job until it is complete or `stop()` is called (the loop: loop.ts, over this worker's `WorkerUnits`). */
+export class Worker implements JobWorker, WorkerUnits {
   private units = new Map<UnitId, Unit>();
   private readonly loop = new WorkerLoop();
   private timer: NodeJS.Timeout | null = null;
@@ -82,22 +78,26 @@ export class Worker {
         } // else: redis errors are reported by the connection
       }).finally(() => (beating = false));
     }, Math.max(50, Math.floor(ctx.leaseMs / 3)));
-    await this.loop.run({
-      rebalance: () => this.rebalance(),
-      step: async () => {
-        const progressed = await this.stepAll();
-        this.errors = 0;
-        return progressed;
-      },
-      complete: () => this.complete(),
-      failed: (e) => this.failed(e),
-      idle: (stopped) => pause(this.errors ? Math.min(1000, 100 * this.errors) : this.batchIntervalMs, stopped),
-      leave: async () => {
-        if (this.timer) clearInterval(this.timer);
-        await this.releaseUnits([...this.units.keys()], true).catch(() => undefined);
-      },
-    });
+    await this.loop.run(this);
     if (this.gone) throw this.gone;
+  }
+
+  /** One step of every held unit (`stepAll`); a round that got through clears the error count. */
+  async step(): Promise<boolean> {
+    const progressed = await this.stepAll();
+    this.errors = 0;
+    return progressed;
+  }
+
+  /** Waits the batch interval (after errors: 100 ms per error, up to 1 s). */
+  idle(stopped: AbortSignal): Promise<void> {
+    return pause(this.errors ? Math.min(1000, 100 * this.errors) : this.batchIntervalMs, stopped);
+  }
+
+  /** Stops the heartbeat, hands every unit over and leaves the members. */
+  async leave(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.releaseUnits([...this.units.keys()], true).catch(() => undefined);
   }
 
   /**
@@ -105,7 +105,7 @@ export class Worker {
    * redis error is said (the first, then every 50th) and the units are opened again from the server.
    * @throws DStreamError
    */
-  private async failed(e: unknown): Promise<void> {
+  async failed(e: unknown): Promise<void> {
     if (e instanceof DStreamError) throw e;
     if (++this.errors === 1 || this.errors % 50 === 0) this.ctx.say(`dstream: redis error (retrying): ${(e as Error).message}`);
     for (const u of this.units.values()) await u.open().catch(() => this.units.delete(u.unit));
@@ -119,13 +119,14 @@ export class Worker {
     const { ctx } = this;
     const units = [...this.units.values()];
     const steps = await Promise.all(units.map((u) => this.unlessFenced(u, () => u.prepare())));
-    const ready = steps.filter((s): s is PreparedStep => s !== null && s !== false);
+    const ready = steps.filter((s): s is RedisStep => s !== null && s !== false);
     const byId = new Map(units.map((u) => [u.unit, u]));
     // Refused: a fenced unit is dropped (taken over), a stale one opened again (`committed`).
-    const adopted = await commitRound(ctx.log, ctx.worker, ready, async (s, r) => {
+    const refused: Refusal<JobLogWrite> = async (s, r) => {
       const u = byId.get(s.commit.unit)!;
       await this.unlessFenced(u, () => committed(r, u));
-    });
+    };
+    const adopted = await commitRound(ctx.log, ctx.worker, ready, refused);
     return adopted > 0;
   }
 
@@ -142,7 +143,7 @@ export class Worker {
   }
 
   /** Gives up the units over this worker's share, then opens the units granted (see `JobLog.assign`). */
-  private async rebalance(): Promise<void> {
+  async rebalance(): Promise<void> {
     const { ctx } = this;
     const { lost, granted, revoke } = await ctx.log.assign(ctx.worker, ctx.leaseMs, this.held());
     this.dropLost(lost);
@@ -173,16 +174,10 @@ export class Worker {
   }
 
   /** True when every input partition has ended and every key partition is done (read from the server). */
-  private async complete(): Promise<boolean> {
+  async complete(): Promise<boolean> {
     const { ctx } = this;
     for (let p = 0; p < ctx.inputPartitions; p++) if (!(await ctx.log.stage1State(p)).eof) return false;
     for (let q = 0; q < ctx.keyPartitions; q++) if (!(await ctx.log.stage2State(q)).done) return false;
     return true;
   }
-}
-
-/** `s1:3` → `input partition 3`, `s2:5` → `key partition 5`. */
-export function describe(unit: UnitId): string {
-  const [stage, n] = unit.split(':');
-  return `${stage === 's1' ? 'input' : 'key'} partition ${n}`;
 }

@@ -5,7 +5,7 @@
  *    (write-ahead), so a new owner after a crash replays exactly that range;
  * 2. compute — the stateless operators and event time, per-record lateness
  *    against the partition's running maximum, and a map-side combine per
- *    (key, pane) (`InputRun`, input-run.ts: the same computation as a Kafka
+ *    (key, pane) (`InputRun`, ../input-run.ts: the same computation as a Kafka
  *    input partition's);
  * 3. commit — by the worker, with its other units' steps (`JobLog.commit`;
  *    Redis: one Lua script per unit, fenced by the lease epoch): one packed
@@ -18,9 +18,9 @@
  * highest closed-window end of the key partitions as its lateness floor, so a
  * replay decides lateness the same way.
  */
-import type { Stage1Commit, Stage1State } from './backend.js';
-import { InputRun } from './input-run.js';
-import { committed, type JobContext, type PreparedStep } from './job-context.js';
+import type { Stage1Commit, Stage1State } from './types.js';
+import { InputRun } from '../input-run.js';
+import { committed, type JobContext, type RedisStep } from './context.js';
 
 /** Longest stretch (ms) of computing before the event loop gets a turn (one entry, ≤ 64 KiB of lines, is the unit). */
 const SLICE_MS = 50;
@@ -90,7 +90,7 @@ export class Stage1Unit {
    * @returns the step, or null when there is nothing to commit.
    * @throws FencedError when the lease was lost.
    */
-  async prepare(): Promise<PreparedStep | null> {
+  async prepare(): Promise<RedisStep | null> {
     const { ctx, state, partition: p } = this;
     if (state.eof) return null;
     const seq = state.seq + 1;
@@ -176,7 +176,7 @@ export class Stage1Unit {
   }
 
   /** An idle message, when the partition has had no input for the idle timeout; else null. */
-  private idleStep(seq: number): PreparedStep | null {
+  private idleStep(seq: number): RedisStep | null {
     const { ctx, state } = this;
     if (ctx.idleTimeoutMs === null || state.idle || ctx.now() - this.lastInputMs < ctx.idleTimeoutMs) return null;
     const stage1: Stage1Commit = {

@@ -3,7 +3,7 @@
  * messages of its input stream in order, drops any whose batch seq is not
  * newer than the last applied from that source (idempotent re-emission),
  * merges the partials and closes every window the **minimum** watermark over
- * the input partitions has passed (`KeyPanes`, key-panes.ts: the same window
+ * the input partitions has passed (`KeyPanes`, ../key-panes.ts: the same window
  * algebra as a Kafka key partition's), and hands the worker the closed rows,
  * its offset, its progress and its rebuild point to commit in one step
  * (`JobLog.commit`; Redis: one fenced Lua script).
@@ -14,15 +14,15 @@
  * its changelog. Only a graceful hand-over (`handOver`) stores the open
  * windows, so the next owner starts without a replay.
  */
-import { decodeState, encodeState } from '../checkpoint/codec.js';
-import type { Stage2Commit, Stage2Message } from './backend.js';
-import type { JobContext, PreparedStep } from './job-context.js';
-import { KeyPanes, sourcesOf } from './key-panes.js';
-import { ORIGIN, type JobLog } from './log-backend.js';
-import type { PaneTable } from './pane-table.js';
-import { packRows } from './partials.js';
-
-export { minWatermark, sourcesOf, topOf, type SourceProgress } from './key-panes.js'; // where older imports look for them
+import { decodeState, encodeState } from '../../checkpoint/codec.js';
+import type { Stage2Message } from '../backend.js';
+import type { Stage2Commit } from './types.js';
+import { KeyPanes, sourcesOf } from '../key-panes.js';
+import { ORIGIN } from '../log-backend.js';
+import type { PaneTable } from '../pane-table.js';
+import { packRows } from '../partials.js';
+import type { JobContext, RedisStep } from './context.js';
+import type { JobLog } from './job-log.js';
 
 /**
  * Replays the messages of key partition `q` from `from` to `to` (inclusive) into `apply`, each
@@ -96,7 +96,7 @@ export class Stage2Unit {
    * on at once: a step that is not committed is followed by `open` again (the worker's rule).
    * @returns the step, or null when there is nothing to commit.
    */
-  async prepare(): Promise<PreparedStep | null> {
+  async prepare(): Promise<RedisStep | null> {
     const { ctx, panes } = this;
     if (this.doneFlag) return null;
     const msgs = await ctx.log.readStage2(this.partition, this.offset, MESSAGES_PER_STEP);
