@@ -3,7 +3,7 @@
  * the main thread, and, when every part has answered, merges their partials (engine/workers-merge.ts)
  * and pushes them into the rest of the pipeline; a graceful stop pushes what was read.
  */
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, DStreamError, ExitCode } from '../core/errors.js';
 import { stoppedCoverageMessage } from '../sources/fd-line-source.js';
 import type { Source, SourceSink } from '../sources/source.js';
 import type { WatermarkTracker } from '../windows/watermark.js';
@@ -89,7 +89,9 @@ export class WorkersSource implements Source {
       if (failed) {
         this.settled = true;
         this.stop();
-        this.sink.fail(new ConfigError(`worker ${i + 1}: ${failed.error}`));
+        // A usage error stays one (exit 2); a runtime one (`--on-error fail`) exits 1, as in one thread.
+        const message = `worker ${i + 1}: ${failed.error}`;
+        this.sink.fail(failed.code === ExitCode.USAGE ? new ConfigError(message) : new DStreamError('E_WORKER', 'processing', message));
         return;
       }
       if (rs.some((r) => r.inexact)) {
@@ -115,7 +117,7 @@ export class WorkersSource implements Source {
         }
         r = this.runner.results();
       } catch (e) {
-        r = { ok: false, error: e instanceof Error ? e.message : String(e) } as WorkerResult;
+        r = { ok: false, error: e instanceof Error ? e.message : String(e), code: (e as { exitCode?: number }).exitCode } as WorkerResult;
       }
       finished(0, r);
     };

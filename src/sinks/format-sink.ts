@@ -103,8 +103,6 @@ export class FormatSink implements StreamNode {
   recordsOffColumns = 0;
   /** Kinds of keys already said not to survive being read back (`checkKey`). */
   private readonly toldKeys = new Set<string>();
-  /** Object keys already checked (`checkKey`). */
-  private readonly checkedKeys = new WeakSet<object>();
   /** Records output so far (progress and metrics). */
   recordsOut = 0;
   /** json/tsv/csv without a header into an output with `rowBytes`: rows are formatted as bytes (row-bytes.ts). */
@@ -125,16 +123,13 @@ export class FormatSink implements StreamNode {
   record(value: unknown): void {
     this.recordsOut++;
     // A [key, value] pair whose key json/tsv/csv cannot write as itself, or an object key grouped with others of the same JSON text: said once per kind (key-loss.ts).
-    // Checked once per key object (a keyed state outputs the same one in every window) and for the numbers that can lose anything.
+    // Object keys are checked on every row (one may be reused and changed in place); strings and safe numbers skip the check.
     if (Array.isArray(value) && value.length === 2) {
       const k: unknown = value[0];
       if (typeof k === 'object') {
         if (k === null) {
           if (this.o.format !== 'text') this.sameText(k);
-        } else if (!this.checkedKeys.has(k)) {
-          this.checkedKeys.add(k);
-          this.checkKey(k);
-        }
+        } else this.checkKey(k);
       } else if (this.o.format !== 'text' && (k === '' || k === undefined || k === 'null' || (typeof k === 'number' ? !(Math.abs(k) <= Number.MAX_SAFE_INTEGER) : typeof k === 'bigint'))) this.checkKey(k);
     }
     if (this.bytes) {
