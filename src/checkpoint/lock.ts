@@ -1,7 +1,8 @@
 /**
  * One writer per checkpoint directory: `DIR/lock` holds the owner's pid, host,
  * process start time (from /proc, so a recycled pid is not mistaken for the
- * owner) and a random nonce. A second dstream finds a live owner and stops at
+ * owner) and a random nonce; an owner that is a zombie (killed, its parent has
+ * not reaped it yet) is dead. A second dstream finds a live owner and stops at
  * once (`E_CHECKPOINT_IN_USE`, exit 75); the lock of a process that died
  * (kill -9) is taken over automatically.
  *
@@ -27,13 +28,18 @@ interface Owner {
   nonce?: string;
 }
 
-function processStart(pid: number): string {
+/** Fields of /proc/PID/stat after the command name (0: state, 19: start time in clock ticks), or null. */
+function procStat(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return '';
+    return null;
   }
+}
+
+function processStart(pid: number): string {
+  return procStat(pid)?.[19] ?? '';
 }
 
 function alive(owner: Owner): boolean {
@@ -43,7 +49,9 @@ function alive(owner: Owner): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-  return owner.start === '' || processStart(owner.pid) === owner.start;
+  const stat = procStat(owner.pid);
+  if (stat?.[0] === 'Z') return false; // killed, not yet reaped by its parent: it holds nothing
+  return owner.start === '' || (stat?.[19] ?? '') === owner.start;
 }
 
 const randomName = (dir: string, what: string) => join(dir, `.lock.${randomBytes(8).toString('hex')}.${what}`);

@@ -21,6 +21,7 @@
 import { isPair, type BatchInfo, type Millis, type WindowBounds } from '../core/types.js';
 import { preview } from '../core/issues.js';
 import type { StreamNode } from '../core/node.js';
+import { appendedColumns } from './appended-header.js';
 import { columnsOf, columnsRecord, DAY_MS, fieldsOutside, fitsColumns, delimitedRecord, frameHeader, headerLine, ISO_END_MS, isoTime, jsonRecord, numberText, textRecord, type Columns, type OutputFormat } from './format.js';
 import type { Output } from './output.js';
 import { asciiBytes, CSV_SPECIAL, delimitedRow, jsonRow, rowRoom, TSV_SPECIAL, type RowBytes } from './row-bytes.js';
@@ -78,6 +79,8 @@ export interface FormatSinkOptions {
   printLimit?: number;
   /** tsv/csv: a header row before the first record; a function is asked then (e.g. not when appending to a file that has one). */
   header?: boolean | (() => boolean);
+  /** tsv/csv with `header`, appending to a file: its first line (its header), or null when it is empty (appended-header.ts). */
+  appendingTo?: { path: string; firstLine: () => string | null };
   /** Whether a text frame is printed for every batch, even empty (false downstream of windows). */
   everyBatch: boolean;
   /** The batch time of records received now (json lines carry it). */
@@ -156,8 +159,11 @@ export class FormatSink implements StreamNode {
     else if (this.o.header) {
       if (!this.columns) {
         this.columns = columnsOf(value, w);
+        const file = this.o.appendingTo;
+        const theirs = file ? file.firstLine() : null;
         const h = this.o.header;
-        if (h === true || (typeof h === 'function' && h())) this.out.write(headerLine(this.columns, f) + '\n');
+        if (file && theirs !== null) this.columns = appendedColumns(theirs, this.columns, f, file.path);
+        else if (h === true || (typeof h === 'function' && h())) this.out.write(headerLine(this.columns, f) + '\n');
       }
       const outside = fieldsOutside(value, this.columns);
       if (outside) this.fieldsOutside(outside);
@@ -218,7 +224,7 @@ export class FormatSink implements StreamNode {
     for (const n of names) {
       if (this.toldOutside.has(n)) continue;
       this.toldOutside.add(n);
-      this.o.warn?.(`--header: output record ${this.recordsOut} has field ${JSON.stringify(n)}, which is not a column of the header (the first record's fields: ${this.columns!.fields!.map((f) => JSON.stringify(f)).join(', ')}); its values are not written (--format json keeps every field)`);
+      this.o.warn?.(`--header: output record ${this.recordsOut} has field ${JSON.stringify(n)}, which is not a column of the header (its columns: ${this.columns!.fields!.map((f) => JSON.stringify(f)).join(', ')}); its values are not written (--format json keeps every field)`);
     }
   }
 

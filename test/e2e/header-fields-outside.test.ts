@@ -15,8 +15,8 @@ describe('--header and fields outside the header', () => {
       expect(r.stdout).toBe('a\n1\n2\n\n\n');
       const lines = r.stderr.trim().split('\n').filter((l) => l.includes('--header'));
       expect(lines).toEqual([
-        'dstream: --header: output record 2 has field "b", which is not a column of the header (the first record\'s fields: "a"); its values are not written (--format json keeps every field)',
-        'dstream: --header: output record 4 has field "c", which is not a column of the header (the first record\'s fields: "a"); its values are not written (--format json keeps every field)',
+        'dstream: --header: output record 2 has field "b", which is not a column of the header (its columns: "a"); its values are not written (--format json keeps every field)',
+        'dstream: --header: output record 4 has field "c", which is not a column of the header (its columns: "a"); its values are not written (--format json keeps every field)',
       ]);
     });
   }
