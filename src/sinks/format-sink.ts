@@ -159,9 +159,7 @@ export class FormatSink implements StreamNode {
     else if (this.o.header) {
       if (!this.columns) {
         this.columns = columnsOf(value, w);
-        const file = this.o.appendingTo;
-        const theirs = file ? file.firstLine() : null;
-        const h = this.o.header;
+        const file = this.o.appendingTo, theirs = file ? file.firstLine() : null, h = this.o.header;
         if (file && theirs !== null) this.columns = appendedColumns(theirs, this.columns, f, file.path);
         else if (h === true || (typeof h === 'function' && h())) this.out.write(headerLine(this.columns, f) + '\n');
       }
