@@ -18,7 +18,7 @@
 import { writeSync } from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { Admin, Producer } from '@platformatic/kafka';
-import { isUnknownTopic, kafkaErrorText as text } from '../sources/kafka/errors.js';
+import { isCoordinatorStarting, isUnknownTopic, kafkaErrorText as text } from '../sources/kafka/errors.js';
 
 interface Init { type: 'init'; brokers: string[]; topic: string; transactionalId?: string }
 interface Send { type: 'send'; lines: string[]; keys: (string | null)[]; seq: number }
@@ -83,19 +83,31 @@ async function committed(): Promise<number> {
   return o < 0n ? 0 : Number(o);
 }
 
-/** Runs `step` until it succeeds, re-connecting with back-off; a configuration error passes through. */
+/** A step has succeeded: from then on a coordinator error is a broker going away, not one starting. */
+let answered = false;
+
+/**
+ * Runs `step` until it succeeds, re-connecting with back-off; a configuration error passes through.
+ * Before the first success, a group coordinator that is starting (a new broker's first job) is said in
+ * plain words, and its end is not.
+ */
 async function retry<T>(what: string, step: () => Promise<T>): Promise<T> {
   let delay = 100;
   let said = false;
+  /** Only a starting coordinator was said: its end needs no line. */
+  let quiet = true;
   for (;;) {
     try {
       const r = await deadline(step(), what);
-      if (said) log(`kafka output: reconnected to ${init.brokers.join(',')}`);
+      answered = true;
+      if (said && !quiet) log(`kafka output: reconnected to ${init.brokers.join(',')}`);
       return r;
     } catch (e) {
       if ((e as { config?: boolean }).config) throw e;
       adminBroken = true;
-      if (!said) log(`kafka output: ${what}: ${text(e)}; retrying with back-off (up to 5 s)`);
+      const starting = !answered && isCoordinatorStarting(e);
+      if (!said) log(starting ? `kafka output: the broker's group coordinator is not ready yet (a new broker first creates its offsets topic; a restarted one loads it): waiting for it` : `kafka output: ${what}: ${text(e)}; retrying with back-off (up to 5 s)`);
+      quiet &&= starting;
       said = true;
       await sleep(delay);
       delay = Math.min(delay * 2, 5_000);

@@ -9,15 +9,10 @@
  * plain words, instead of as an error. Every other retried error: the first of
  * a run of failures, then every 50th failure in a row (the worker's rule before).
  */
-import { errorText, hasApiError } from './client.js';
+import { errorText } from './client.js';
+import { isCoordinatorStarting } from '../../sources/kafka/errors.js';
 
-/** The protocol errors of a group coordinator that is starting (see module doc). */
-const COORDINATOR_STARTING = ['COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'NOT_COORDINATOR'];
-
-/** True when `e` (or an error it aggregates) says the group coordinator is not ready yet. */
-export function isCoordinatorStarting(e: unknown): boolean {
-  return COORDINATOR_STARTING.some((id) => hasApiError(e, id));
-}
+export { isCoordinatorStarting }; // where tests look for it
 
 /** The stderr lines of one worker's retried broker errors (see module doc). */
 export class RetryLines {

@@ -19,3 +19,11 @@ export function kafkaErrorText(e: unknown): string {
   const inner = Array.isArray(errs) && errs.length ? `: ${kafkaErrorText(errs[0])}` : '';
   return `${e instanceof Error ? e.message : String(e)}${inner}`;
 }
+
+/** The protocol errors of a group coordinator that is starting: a new broker creating `__consumer_offsets`, a restarted one loading it. */
+const COORDINATOR_STARTING = ['COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'NOT_COORDINATOR'];
+
+/** True when `e` (or an error it aggregates) says the group coordinator is not ready yet: expected, it passes by itself. */
+export function isCoordinatorStarting(e: unknown): boolean {
+  return COORDINATOR_STARTING.some((id) => hasApiError(e, id));
+}
