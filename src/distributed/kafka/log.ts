@@ -84,12 +84,18 @@ export class KafkaLog {
     for (let i = 0; i < 50 && (await this.partitions(topic)) === null; i++) await new Promise((r) => setTimeout(r, 100));
   }
 
-  /** Deletes the topics that exist among `topics`; returns their names. */
+  /** Deletes the topics that exist among `topics`, and waits (up to 10 s) until the broker no longer lists them; returns their names. */
   async deleteTopics(topics: string[]): Promise<string[]> {
     const all = await deadline(this.admin.listTopics(), 'listing topics');
     const gone = topics.filter((t) => all.includes(t));
     if (gone.length) await deadline(this.admin.deleteTopics({ topics: gone }), 'deleting topics');
     for (const t of gone) this.fetcher.forget(t);
+    // Deletion reaches the metadata a moment later: `topic delete` and `job reset` return once it has.
+    for (let i = 0; i < 100 && gone.length; i++) {
+      const left = await deadline(this.admin.listTopics(), 'listing topics');
+      if (!gone.some((t) => left.includes(t))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     return gone;
   }
 
