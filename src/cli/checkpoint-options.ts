@@ -70,10 +70,10 @@ export function openCheckpoint(o: CheckpointCliOptions, description: PipelineDes
 }
 
 /** The durable output of `--output`/`--output-dir` (a FILE, or kafka://BROKERS/TOPIC), or null for stdout. */
-export function durableOutput(o: CheckpointCliOptions, batchTimeMs: () => Millis): DurableOutput | null {
+export function durableOutput(o: CheckpointCliOptions, batchTimeMs: () => Millis, warn?: (message: string) => void): DurableOutput | null {
   const kafka = o.output ? parseKafkaUrl(o.output) : null;
   if (kafka) return new KafkaOutput(kafka, o.checkpoint);
-  if (o.output) return new FileOutput(o.output);
+  if (o.output) return new FileOutput(o.output, warn);
   if (o.outputDir) return new BatchDirOutput(o.outputDir, batchTimeMs);
   return null;
 }

@@ -97,7 +97,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
     bounded: explicitBatches === undefined && isBoundedInput(options.sources, stdinIsFile()), maxRecordsPerBatch: options.sources.maxRecordsPerBatch,
   });
   const store = openCheckpoint(ck, plan.description, errLine);
-  const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs);
+  const fileOut = durableOutput(ck, () => ssc.currentBatchTimeMs, (m) => errLine(`dstream: ${m}`));
   if (fileOut) sink = fileOut;
   const settings: PipelineSettings = {
     watermarkDelayMs: options.watermarkDelayMs,

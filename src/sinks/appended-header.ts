@@ -49,7 +49,8 @@ export function headerNames(line: string, format: 'tsv' | 'csv'): string[] {
  * The columns this run writes under when appending to a file whose header line is `line`; `mine`
  * are the columns of this run's first record (format.ts `columnsOf`).
  * - the same header: `mine`;
- * - object records: the file's fields, in the file's order (window columns must agree);
+ * - object records: the file's fields, in the file's order (window columns must agree, and one
+ *   field at least must be the record's: a first line naming none is not a header for them);
  * - anything else: refused.
  * @throws DStreamError (exit 1) when the file's header cannot hold this run's records.
  */
@@ -57,9 +58,10 @@ export function appendedColumns(line: string, mine: Columns, format: 'tsv' | 'cs
   if (headerLine(mine, format) === line) return mine;
   const names = headerNames(line, format);
   const windowed = names[0] === 'window_start' && names[1] === 'window_end';
-  if (mine.fields && windowed === mine.windowed) {
-    const fields = windowed ? names.slice(2) : names;
+  const fields = windowed ? names.slice(2) : names;
+  // The file's first line names at least one of the record's fields: it is a header (else a row, or another job's header).
+  if (mine.fields && windowed === mine.windowed && mine.fields.some((f) => fields.includes(f))) {
     return { windowed, fields, fieldSet: new Set(fields), names };
   }
-  throw new DStreamError('E_OUTPUT', 'sending', `--header: '${path}' starts with the header ${JSON.stringify(line)}, but this run's records make the columns ${JSON.stringify(headerLine(mine, format))}: appended rows would stand under the wrong columns, so none is written (write to another file, or move this one away)`);
+  throw new DStreamError('E_OUTPUT', 'sending', `--header: '${path}' starts with the line ${JSON.stringify(line)}, but this run's records make the columns ${JSON.stringify(headerLine(mine, format))}: appended rows would stand under the wrong columns, so none is written (write to another file, or move this one away)`);
 }

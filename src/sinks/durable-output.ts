@@ -18,7 +18,7 @@
  * (`BatchBytes`), which json, tsv and csv rows are formatted into directly
  * (`rowBytes`, row-bytes.ts), as on stdout.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileDurable, writeFully } from '../checkpoint/durable-file.js';
 import { ConfigError } from '../core/errors.js';
@@ -62,8 +62,14 @@ export class FileOutput implements DurableOutput {
   private readonly pending = new BatchBytes();
   private log: SinkLog | null = null;
 
-  /** @throws ConfigError when the file cannot be opened. */
-  constructor(readonly path: string) {
+  /** The file's last byte was checked before this run's first write (`flush`). */
+  private endChecked = false;
+
+  /**
+   * @param onWarning told when the file did not end with a line end and one was written first.
+   * @throws ConfigError when the file cannot be opened.
+   */
+  constructor(readonly path: string, private readonly onWarning?: (message: string) => void) {
     this.name = `file:${path}`;
     try {
       this.fd = openSync(path, 'a', 0o644);
@@ -79,7 +85,15 @@ export class FileOutput implements DurableOutput {
   }
   flush(): void {
     const buf = this.pending.take();
-    if (buf) writeFully(this.fd, buf, this.path);
+    if (!buf) return;
+    if (!this.endChecked) {
+      this.endChecked = true;
+      if (!endsWithNewline(this.path, this.position())) {
+        this.onWarning?.(`--output ${this.path} did not end with a line end (a run stopped in the middle of a row?): one is written first, so this run's rows start on a line of their own`);
+        writeFully(this.fd, Buffer.from('\n'), this.path);
+      }
+    }
+    writeFully(this.fd, buf, this.path);
   }
   position(): number {
     return fstatSync(this.fd).size;
@@ -102,6 +116,19 @@ export class FileOutput implements DurableOutput {
   }
   close(): void {
     closeSync(this.fd);
+  }
+}
+
+/** True when the file at `path` of `size` bytes is empty or its last byte is a line end (LF). */
+function endsWithNewline(path: string, size: number): boolean {
+  if (size === 0) return true;
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, size - 1);
+    return b[0] === 10;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -80,15 +80,16 @@ async function connect(): Promise<void> {
 async function committed(): Promise<number> {
   const [g] = await admin!.listConsumerGroupOffsets({ groups: [{ groupId: markerGroup(), topics: [{ name: init.topic, partitionIndexes: [0] }] } as never], requireStable: true });
   const o = g?.topics.find((t) => t.name === init.topic)?.partitions.find((p) => p.partitionIndex === 0)?.committedOffset ?? -1n;
+  answered = true;
   return o < 0n ? 0 : Number(o);
 }
 
-/** A step has succeeded: from then on a coordinator error is a broker going away, not one starting. */
+/** The group coordinator has answered (`committed`): from then on a coordinator error is a broker going away, not one starting. */
 let answered = false;
 
 /**
  * Runs `step` until it succeeds, re-connecting with back-off; a configuration error passes through.
- * Before the first success, a group coordinator that is starting (a new broker's first job) is said in
+ * Until the group coordinator first answers, one that is starting (a new broker's first job) is said in
  * plain words, and its end is not.
  */
 async function retry<T>(what: string, step: () => Promise<T>): Promise<T> {
@@ -99,7 +100,6 @@ async function retry<T>(what: string, step: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       const r = await deadline(step(), what);
-      answered = true;
       if (said && !quiet) log(`kafka output: reconnected to ${init.brokers.join(',')}`);
       return r;
     } catch (e) {

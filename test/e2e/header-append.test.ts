@@ -46,8 +46,30 @@ describe('--header appending to --output FILE', () => {
     writeFileSync(out, 'a,b\n1,2\n');
     const r = await runCli(['--once', '--count-by-value', '--format', 'csv', '--header', '--output', out], 'x\n');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`--header: '${out}' starts with the header "a,b", but this run's records make the columns "key,value"`);
+    expect(r.stderr).toContain(`--header: '${out}' starts with the line "a,b", but this run's records make the columns "key,value"`);
     expect(readFileSync(out, 'utf8')).toBe('a,b\n1,2\n');
+  });
+
+  it('a file whose first line names none of the records\' fields (no header) is refused: exit 1, the file unchanged', async () => {
+    const out = join(tempDir(), 'out.tsv');
+    writeFileSync(out, '{"a":1,"b":2}\n');
+    const r = await runCli([...json, '--format', 'tsv', '--output', out], '{"a":5,"b":6}\n');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--header: '${out}' starts with the line "{\\"a\\":1,\\"b\\":2}", but this run's records make the columns "a\\tb"`);
+    expect(readFileSync(out, 'utf8')).toBe('{"a":1,"b":2}\n');
+  });
+
+  it('a file whose last row has no line end gets one before this run\'s rows, said on stderr (with and without --header)', async () => {
+    const d = tempDir();
+    writeFileSync(join(d, 'h.tsv'), 'a\tb\n1\t2');
+    const h = await runCli([...json, '--format', 'tsv', '--output', join(d, 'h.tsv')], '{"a":5,"b":6}\n');
+    expect(h.code).toBe(0);
+    expect(readFileSync(join(d, 'h.tsv'), 'utf8')).toBe('a\tb\n1\t2\n5\t6\n');
+    expect(h.stderr).toContain('did not end with a line end');
+    writeFileSync(join(d, 'n.tsv'), 'x\t1');
+    const n = await runCli(['--once', '--count-by-value', '--format', 'tsv', '--output', join(d, 'n.tsv')], 'y\n');
+    expect(n.code).toBe(0);
+    expect(readFileSync(join(d, 'n.tsv'), 'utf8')).toBe('x\t1\ny\t1\n');
   });
 
   it('header names read back as written (quoted csv, escaped tsv), so the same header is kept as is', () => {
