@@ -16,7 +16,6 @@ import { autoThreads, threadsProgress } from './workers-auto.js';
 import { createParser, csvRecordSpan } from '../parsers/index.js';
 import { FormatSink } from '../sinks/format-sink.js';
 import { FileOutput } from '../sinks/durable-output.js';
-import { firstLine } from '../sinks/appended-header.js';
 import { KafkaOutput } from '../sinks/kafka-output.js';
 import type { Output, StreamOutput } from '../sinks/output.js';
 import { FdLineSource } from '../sources/fd-line-source.js';
@@ -199,7 +198,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   } else {
     const fmt = options.format ?? (sink instanceof KafkaOutput ? 'json' : 'text');
     result.output((everyBatch) => {
-      const f = new FormatSink(sink, { format: fmt, printLimit: limit, header: options.header && (() => !(fileOut && Number(fileOut.position()) > 0)), appendingTo: options.header && fileOut instanceof FileOutput ? { path: fileOut.path, firstLine: () => firstLine(fileOut.path) } : undefined, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs, warn: (m) => errLine(`dstream: ${m}`) });
+      const f = new FormatSink(sink, { format: fmt, printLimit: limit, header: options.header && (() => !(fileOut && Number(fileOut.position()) > 0)), appendingTo: options.header && fileOut instanceof FileOutput ? fileOut : undefined, everyBatch, currentBatchTimeMs: () => ssc.currentBatchTimeMs, warn: (m) => errLine(`dstream: ${m}`) });
       recordsOut = () => f.recordsOut;
       return f;
     });

@@ -26,6 +26,7 @@ import type { Millis } from '../core/types.js';
 import { committedBefore, type Sink, type SinkLog } from './sink.js';
 import { makeDirs } from '../core/make-dirs.js';
 import { RowBytes } from './row-bytes.js';
+import { firstLine } from './appended-header.js';
 
 /** The UTF-8 bytes written since the last `take`: a `RowBytes` whose full chunks are kept, not handed on. */
 class BatchBytes {
@@ -97,6 +98,10 @@ export class FileOutput implements DurableOutput {
   }
   position(): number {
     return fstatSync(this.fd).size;
+  }
+  /** The file's first line (`--header` appending: its header), or null while it is empty. @throws DStreamError when unreadable. */
+  firstLine(): string | null {
+    return firstLine(this.path);
   }
   /** Writes what is buffered and makes it durable (fsync). */
   sync(): void {

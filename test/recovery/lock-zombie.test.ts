@@ -1,7 +1,7 @@
 /**
  * A checkpoint lock whose owner was killed but not yet reaped by its parent (a zombie: `kill -9` of
  * dstream under `timeout` or a shell that has not waited yet) is stale: the next run takes it over
- * instead of exiting 75 "in use by process N". The zombie here is a real one: a `true` started in the
+ * instead of exiting 75 "in use by process N". The zombie here is a real one: a subshell started in the
  * background by a shell that then execs `sleep`, which never waits for it.
  */
 import { spawn } from 'node:child_process';
@@ -18,10 +18,12 @@ afterEach(() => {
 });
 
 it('a lock held by a zombie is taken over: the run exits 0 and counts its input', async () => {
-  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 300'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // The background subshell exits only once its shell has become `sleep` (exec), which never reaps it: a zombie.
+  // ($$ in a subshell is the shell's pid.) Exiting before the exec, the shell could reap it.
+  const parent = spawn('sh', ['-c', '( while [ "$(cat /proc/$$/comm)" != sleep ]; do sleep 0.01; done ) & echo $!; exec sleep 300'], { stdio: ['ignore', 'pipe', 'ignore'] });
   cleanup.push(() => parent.kill('SIGKILL'));
   const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (b: Buffer) => resolve(b.toString()))));
-  const stat = await waitFor('the background true to be a zombie', () => {
+  const stat = await waitFor('the background subshell to be a zombie', () => {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
     return f[0] === 'Z' ? f : null;
