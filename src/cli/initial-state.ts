@@ -6,11 +6,15 @@
  * - the tsv that `--format tsv` prints for a state table: `key<TAB>state`,
  *   with `\\`, `\t`, `\n`, `\r` escapes. A field that reads as a JSON number,
  *   array, object, `true`, `false` or `null` is that value, else a string.
+ *   tsv writes the key `200` and the key `"200"` alike: a key read as a number
+ *   or boolean is a `TextKey`, continued by the run's key of the same text,
+ *   number or string (state/keyed-state-node.ts `claim`).
  * Blank lines are skipped. Read before any input; every mistake is a
  * `ConfigError` naming the file and line (exit 2).
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
+import { TextKey } from '../state/keyed-state-node.js';
 
 /** A tsv field without its escapes. */
 function unescapeTsv(field: string): string {
@@ -62,7 +66,8 @@ export function readInitialState(path: string): [unknown, unknown][] {
     } else {
       const fields = line.split('\t');
       if (fields.length !== 2) throw new ConfigError(`${where}: expected key<TAB>state (the tsv of --format tsv) or a JSON line {"key": …, "state": …}, got ${fields.length} field${fields.length === 1 ? '' : 's'}`);
-      pairs.push([tsvValue(fields[0]!), tsvValue(fields[1]!)]);
+      const key = tsvValue(fields[0]!);
+      pairs.push([typeof key === 'number' || typeof key === 'boolean' ? new TextKey(key) : key, tsvValue(fields[1]!)]);
     }
     if (pairs[pairs.length - 1]![1] === null) throw new ConfigError(`${where}: a state of null is no state; leave the key out`);
   });

@@ -27,6 +27,7 @@ import type { Output } from './output.js';
 import { asciiBytes, CSV_SPECIAL, delimitedRow, jsonRow, rowRoom, TSV_SPECIAL, type RowBytes } from './row-bytes.js';
 import { isSink } from './sink.js';
 import { keyLoss } from './key-loss.js';
+import { JsonTextKeys, mayReadAsJson, sameTextKey } from './same-text.js';
 
 const NO_HEAD = new Uint8Array(0);
 
@@ -104,6 +105,8 @@ export class FormatSink implements StreamNode {
   private readonly toldOutside = new Set<string>();
   /** `--header`: output records of another shape than the first (`offColumns`). */
   recordsOffColumns = 0;
+  /** tsv/csv: keys written as the text of a JSON number or boolean, till a pair of the same text is said (same-text.ts). */
+  private jsonText: JsonTextKeys | null;
   /** Kinds of keys already said not to survive being read back (`checkKey`). */
   private readonly toldKeys = new Set<string>();
   /** Records output so far (progress and metrics). */
@@ -121,12 +124,13 @@ export class FormatSink implements StreamNode {
   constructor(private readonly out: Output, private readonly o: FormatSinkOptions) {
     this.limit = o.printLimit ?? 10;
     this.bytes = o.format !== 'text' && !o.header && typeof out.rowBytes === 'function';
+    this.jsonText = o.format === 'tsv' || o.format === 'csv' ? new JsonTextKeys() : null;
   }
 
   record(value: unknown): void {
     this.recordsOut++;
     // A [key, value] pair whose key json/tsv/csv cannot write as itself, or an object key grouped with others of the same JSON text: said once per kind (key-loss.ts).
-    // Object keys are checked on every row (one may be reused and changed in place); strings and safe numbers skip the check.
+    // Object keys are checked on every row (one may be reused and changed in place); strings and safe numbers skip the check but tsv/csv's 1/"1", true/"true" (same-text.ts).
     if (Array.isArray(value) && value.length === 2) {
       const k: unknown = value[0];
       if (typeof k === 'object') {
@@ -134,6 +138,7 @@ export class FormatSink implements StreamNode {
           if (this.o.format !== 'text') this.sameText(k);
         } else this.checkKey(k);
       } else if (this.o.format !== 'text' && (k === '' || k === undefined || k === 'null' || (typeof k === 'number' ? !(Math.abs(k) <= Number.MAX_SAFE_INTEGER) : typeof k === 'bigint'))) this.checkKey(k);
+      else if (this.jsonText !== null && mayReadAsJson(k)) this.jsonTextKey(k);
     }
     if (this.bytes) {
       const b = this.out.rowBytes!();
@@ -185,26 +190,17 @@ export class FormatSink implements StreamNode {
     this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has a key that does not survive being read back: ${loss} (said once)`);
   }
 
-  /**
-   * Keys written as the same text, said once per text when both were output: in json `undefined` and
-   * `null` (`null`), in tsv/csv `undefined` and `""` (an empty field), `null` and `"null"` (`null`).
-   */
-  private sameText(key: unknown): void {
-    const name = key === undefined ? 'undefined' : key === null ? 'null' : JSON.stringify(key);
-    let other: string;
-    let text = 'null';
-    if (this.o.format === 'json') {
-      if (key !== undefined && key !== null) return;
-      other = key === undefined ? 'null' : 'undefined';
-    } else if (key === undefined || key === '') {
-      other = key === undefined ? '""' : 'undefined';
-      text = 'an empty field';
-    } else other = key === null ? '"null"' : 'null';
-    if (this.toldKeys.has(`same:${text}`)) return;
-    this.toldKeys.add(`key:${name}`);
-    if (!this.toldKeys.has(`key:${other}`)) return;
-    this.toldKeys.add(`same:${text}`);
-    this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has the key ${name}, an earlier record the key ${other}: both are written as ${text}, so they read back as one key (said once)`);
+  /** Keys written as the same text (same-text.ts): said once per text when both were output. */
+  private sameText(key: unknown, said = sameTextKey(this.toldKeys, this.o.format, key)): void {
+    if (said !== undefined) this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has the key ${said}`);
+  }
+
+  /** tsv/csv: a key written as another's text (1 and "1", true and "true"), said once for all such pairs. */
+  private jsonTextKey(k: number | boolean | string): void {
+    const said = this.jsonText!.said(k);
+    if (said === undefined) return;
+    this.jsonText = null;
+    this.sameText(k, said);
   }
 
   /** `--header`: a record of another shape than the first (format.ts `fitsColumns`): counted, said once. */

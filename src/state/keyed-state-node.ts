@@ -17,12 +17,23 @@ export interface InitialState {
   firstBatchTimeMs: number;
 }
 
+/**
+ * A key of `--initial-state FILE.tsv` whose text reads as a JSON number or boolean (`200`, `true`): tsv
+ * writes the key `200` and the key `"200"` alike, so the file cannot tell which it was. Loaded as `value`;
+ * a key of the run with the same text (`"200"`) continues it (`KeyedStateNode.claim`).
+ */
+export class TextKey {
+  constructor(readonly value: number | boolean) {}
+}
+
 /** Base of the keyed-state nodes (see module doc). */
 export abstract class KeyedStateNode extends Emitter implements Checkpointable {
   readonly store: KeyedStateStore;
   protected readonly keys = new KeyCodec();
   /** Event time: keys of the initial state, given the first batch's watermark as update time by `settleInitial`. */
   private initialKeys: unknown[] | null = null;
+  /** Loaded `TextKey`s not yet met in the run, by their text; null when none (then `claim` is never called). */
+  protected byText: Map<string, unknown> | null = null;
 
   /**
    * @param label operator label for eviction reports.
@@ -41,12 +52,34 @@ export abstract class KeyedStateNode extends Emitter implements Checkpointable {
   protected seed(initial: InitialState | undefined, eventTime: boolean): void {
     if (!initial) return;
     const keys: unknown[] = [];
-    for (const [key, state] of initial.pairs) {
+    for (const [pairKey, state] of initial.pairs) {
+      const key = pairKey instanceof TextKey ? pairKey.value : pairKey;
+      if (pairKey instanceof TextKey) (this.byText ??= new Map()).set(String(key), key);
       const k = this.keys.encode(key);
       this.store.set(k, state, eventTime ? -Infinity : initial.firstBatchTimeMs);
       keys.push(k);
     }
     if (eventTime) this.initialKeys = keys;
+  }
+
+  /**
+   * The first time the run meets a key (encoded, `k`) with the text of a loaded `TextKey`: when `k` is
+   * another key (the string `"200"` for the loaded `200`), the loaded state moves to `k`, so the state
+   * file tsv wrote continues the same keys. Called only while `byText` is not null.
+   */
+  protected claim(k: unknown): void {
+    const byText = this.byText!;
+    const text = String(k);
+    const loaded = byText.get(text);
+    if (loaded === undefined) return;
+    byText.delete(text);
+    if (byText.size === 0) this.byText = null;
+    if (loaded === k || this.store.get(k) !== undefined) return;
+    const e = this.store.get(loaded);
+    if (e === undefined) return;
+    this.store.delete(loaded);
+    this.store.set(k, e.state, e.lastUpdateMs);
+    if (this.initialKeys) this.initialKeys.push(k);
   }
 
   /** Event time: initial states not updated in the first batch get `nowMs` (its watermark) as update time. */
@@ -70,6 +103,7 @@ export abstract class KeyedStateNode extends Emitter implements Checkpointable {
     this.keys.restore(d.codec);
     this.store.restore(d.store);
     this.initialKeys = null;
+    this.byText = null;
   }
   beginGroup(): void {}
   endGroup(): void {}

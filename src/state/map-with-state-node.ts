@@ -68,6 +68,7 @@ export class MapWithStateNode extends KeyedStateNode implements StreamNode {
       return;
     }
     const k = this.keys.encode(value[0]);
+    if (this.byText !== null) this.claim(k);
     const batchTimeMs = this.o.currentBatchTimeMs();
     const r = this.invoke(k, value[0], value[1], false, value, batchTimeMs);
     if (!r.ok) return;

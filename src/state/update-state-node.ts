@@ -87,6 +87,7 @@ export class UpdateStateNode extends KeyedStateNode implements StreamNode {
       return;
     }
     const k = this.keys.encode(value[0]);
+    if (this.byText !== null) this.claim(k);
     const e = this.batchValues.get(k);
     const seq = this.o.issues.recordsSeen;
     if (e === undefined) this.batchValues.set(k, { values: [value[1]], seq, lines: 1, inputs: this.o.issues.keepInputs ? [this.kept(), seq] : null });
