@@ -63,6 +63,15 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   const reporter = new IssueReporter(say, o.deadLetter, o.late);
   const issues = new IssueLog(o.onError);
   issues.listen(reporter.onIssue);
+  if (o.deadLetter && updateFn) {
+    // Stage 2 holds a key's values, not the input lines they came from: said once, never a silently empty file.
+    let said = false;
+    issues.listen((i) => {
+      if (said || i.kind !== 'user-error' || i.raw !== undefined || !i.where.startsWith('--update-state-by-key')) return;
+      said = true;
+      say(`dstream: --dead-letter: --update-state-by-key runs on the key partitions, which hold the values but not the input lines: the records its function failed on are counted, not written to ${o.deadLetter}`);
+    });
+  }
   const operators = unitOperators(issues, say);
   const updateState: UpdateStateSettings | undefined = updateFn && { fn: updateFn, label: stateLabel(plan.updateState!), issues, batchLines, batchIntervalMs: o.batchIntervalMs };
   const warned = new Set<string>();

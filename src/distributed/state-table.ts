@@ -120,11 +120,14 @@ export class StateTable {
     const timeMs = (b + 1) * batchIntervalMs;
     const batch = this.open.get(b);
     this.open.delete(b);
-    const call = (key: unknown, values: unknown[], old: unknown): { ok: boolean; next: unknown } => {
+    // A throw skips the key's values: one skipped record per value, as locally (its topic line as `rawSeq`;
+    // the line itself is not here, so it cannot reach --dead-letter: the CLI says so).
+    const call = (key: unknown, tagged: Tagged[], old: unknown): { ok: boolean; next: unknown } => {
+      const values = tagged.map((t) => t[2]);
       try {
         return { ok: true, next: fn(values, old, timeMs) };
       } catch (e) {
-        issues.userError(label, [key, values], e);
+        issues.userError(label, [key, values], e, tagged.flatMap((t) => [undefined, t[0]]));
         return { ok: false, next: undefined };
       }
     };
@@ -141,7 +144,7 @@ export class StateTable {
     for (const [id, [key, tagged]] of batch?.keys ?? []) {
       seen.add(id);
       tagged.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-      const r = call(key, tagged.map((t) => t[2]), this.state.get(id)?.[1]);
+      const r = call(key, tagged, this.state.get(id)?.[1]);
       if (!r.ok) continue;
       if (r.next === undefined) remove(id, key);
       else set(id, key, r.next);
