@@ -1,10 +1,12 @@
 /**
  * Total orders used for deterministic output (`--top` ranking and tie-breaks).
  * Numbers and BigInts compare numerically (exactly, also with each other);
- * every other value compares by its text (`String(x)`, code-unit order); a
+ * every other value compares by its text (`String(x)`; an object its JSON as output writes it,
+ * a Set or Map as its elements' or entries' array: `stringifyCollections`; code-unit order), so keys
+ * grouped as one (operators/keyed-map.ts `KeyCodec`) sort alike whichever was seen first; a
  * number sorts before a non-number.
  */
-import { stringifyExact } from './json.js';
+import { stringifyCollections } from './json.js';
 
 /** Ascending comparison of two keys (see module doc). */
 export function compareKeys(a: unknown, b: unknown): number {
@@ -21,7 +23,7 @@ export function compareKeys(a: unknown, b: unknown): number {
 function textOf(x: unknown): string {
   if (x !== null && typeof x === 'object') {
     try {
-      return stringifyExact(x) ?? String(x);
+      return stringifyCollections(x) ?? String(x);
     } catch {
       return String(x);
     }

@@ -9,7 +9,7 @@
  *   a stream entry holds up to `ROWS_PER_ENTRY` rows joined by LF.
  */
 import { decodeState, encodeState } from '../checkpoint/codec.js';
-import { GLOBAL_KEY } from '../operators/keyed-map.js';
+import { GLOBAL_KEY, objectKeyText } from '../operators/keyed-map.js';
 import { GLOBAL_SENTINEL, type PanePartials } from '../engine/map-side-combine.js';
 import type { ClosedWindow } from './pane-table.js';
 
@@ -26,18 +26,17 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** Key partition (0 … n−1) of a decoded key: strings hash as themselves, other keys as their JSON text. */
+/**
+ * Key partition (0 … n−1) of a decoded key: strings hash as themselves, object keys as the text a local
+ * run groups them by (`objectKeyText`: keys one locally, such as `[NaN]` and `[null]`, meet in one key
+ * partition; a plain array's text is its codec JSON, as before), other keys as their codec JSON.
+ */
 export function keyPartition(key: unknown, n: number): number {
   if (n === 1) return 0;
   let text: string;
   if (typeof key === 'string') text = key;
-  else {
-    try {
-      text = `\u0001${JSON.stringify(encodeState(key))}`;
-    } catch {
-      text = `\u0001${String(key)}`;
-    }
-  }
+  else if (typeof key === 'object' && key !== null) text = `\u0001${objectKeyText(key)}`;
+  else text = `\u0001${JSON.stringify(encodeState(key))}`;
   return fnv1a(text) % n;
 }
 

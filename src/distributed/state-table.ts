@@ -9,6 +9,7 @@
  */
 import { decodeState, encodeState } from '../checkpoint/codec.js';
 import { compareKeys } from '../core/compare.js';
+import { objectKeyText } from '../operators/keyed-map.js';
 import { markState, stateChanged } from '../state/state-change.js';
 import type { UpdateStateSettings } from './job-context.js';
 import { unpackPartials } from './partials.js';
@@ -18,9 +19,13 @@ import type { ClosedWindow } from './pane-table.js';
 /** A value of a key with its place in the topic: line g, i-th record of the line. */
 export type Tagged = [number, number, unknown];
 
-/** A map key for a decoded record key. */
+/**
+ * A map key for a decoded record key: a string is itself, an object key the text a local run groups it by
+ * (`objectKeyText`: `[NaN]`, `[null]` and `[undefined]` are one key, a Set its elements' array), other keys their codec JSON.
+ */
 export function keyId(key: unknown): string {
-  return typeof key === 'string' ? key : `\u0001${JSON.stringify(encodeState(key))}`;
+  if (typeof key === 'string') return key;
+  return typeof key === 'object' && key !== null ? `\u0002${objectKeyText(key)}` : `\u0001${JSON.stringify(encodeState(key))}`;
 }
 
 /** Open batch: the first message that gave it values (its offset or id in the log: the replay point), and its values per key. */
@@ -134,7 +139,9 @@ export class StateTable {
     const seen = new Set<string>();
     const changed = new Map<string, [unknown, unknown]>();
     const set = (id: string, key: unknown, next: unknown): void => {
-      const e: [unknown, unknown] = [key, next];
+      // The first key object seen stays the printed one (as a local KeyCodec), whatever later batches give.
+      const old = this.state.get(id);
+      const e: [unknown, unknown] = [old ? old[0] : key, next];
       this.state.set(id, e);
       changed.set(id, e);
     };

@@ -34,6 +34,19 @@ export function flatCopy(s: string): string {
 }
 
 /**
+ * The identity of an object key (a local run's, and distributed stage 1's key partition and stage 2's
+ * key table): the text output writes for it (`stringifyCollections`: `[NaN]` and `[null]` are one key,
+ * a Set is its elements' array; 'undefined' when JSON has none), or `String(key)` for a cycle.
+ */
+export function objectKeyText(key: object): string {
+  try {
+    return String(stringifyCollections(key));
+  } catch {
+    return String(key);
+  }
+}
+
+/**
  * Map keys for arbitrary record keys: primitives are their own key; objects
  * are encoded as their JSON text (so `["a", 1]` groups with `["a", 1]`) and
  * decoded back to the first object seen.
@@ -43,12 +56,7 @@ export class KeyCodec {
   /** The map key of `key`. */
   encode(key: unknown): unknown {
     if (typeof key !== 'object' || key === null) return key;
-    let text: string;
-    try {
-      text = OBJ + stringifyCollections(key);
-    } catch {
-      text = OBJ + String(key);
-    }
+    const text = OBJ + objectKeyText(key);
     if (!this.objects.has(text)) this.objects.set(text, key);
     return text;
   }
