@@ -23,7 +23,7 @@ export * from './core/index.js';
 export { StreamingContext, type StreamingContextOptions, type ContextState } from './engine/context.js';
 export type { BatchListener, BatchMetrics, CheckpointOptions } from './engine/micro-batch.js';
 export { buildPipeline, type PipelineSettings } from './engine/apply-plan.js';
-export { buildWorkerPipeline } from './engine/workers.js';
+export { buildWorkerPipeline, type SpareThread } from './engine/workers.js';
 export { loggedInputOf } from './engine/recovery.js';
 export { planJob, type JobPlan, type JobPlanOptions } from './plan/job-plan.js';
 export { pipelineIdentity, pipelineDescription, type PipelineDescription } from './plan/fingerprint.js';

@@ -11,7 +11,7 @@ import { TimeZone } from '../core/time-zone.js';
 import { buildPipeline, parserFileEnd, parserFileStart, type PipelineSettings } from '../engine/apply-plan.js';
 import { StreamingContext } from '../engine/context.js';
 import { loggedInputOf } from '../engine/recovery.js';
-import { buildWorkerPipeline } from '../engine/workers.js';
+import { buildWorkerPipeline, type SpareThread } from '../engine/workers.js';
 import { autoThreads, threadsProgress } from './workers-auto.js';
 import { createParser, csvRecordSpan } from '../parsers/index.js';
 import { FormatSink } from '../sinks/format-sink.js';
@@ -84,7 +84,7 @@ async function progressInput(s: CliOptions['sources'], checkpoint: boolean): Pro
  * Composes the job of `options` writing to `output` (stdout) unless `--output` says otherwise.
  * @throws ConfigError (exit 2) for anything wrong, before any input is read; DStreamError E_CHECKPOINT_IN_USE (exit 75).
  */
-export async function composeJob(options: CliOptions, output: StreamOutput): Promise<ComposedJob> {
+export async function composeJob(options: CliOptions, output: StreamOutput, spareThread?: SpareThread): Promise<ComposedJob> {
   let sink: Output = output;
   let closeView = () => {};
   let stopBar = (_complete: boolean) => {};
@@ -116,6 +116,8 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
   const stdinLeft = stdinStart === undefined ? undefined : Math.max(0, stdinSize - stdinStart);
   const auto = autoThreads(options, { checkpoint: store !== null, stdinSize: stdinLeft, stdinOffsetUnknown: stdinIsFile() && stdinStart === undefined });
   const workers = auto.threads;
+  // A spare thread started at start-up (cli/start.cts) that the job does not use is ended now.
+  if (workers <= 1) void spareThread?.()?.terminate();
   if (options.verbose && typeof options.workers !== 'number') errLine(`dstream: --workers auto: ${workers} thread${workers === 1 ? '' : 's'}${auto.why ? ` (${auto.why})` : ''}`, 'info');
   if (workers > 1) {
     checkWorkerInput(options.sources, {
@@ -185,6 +187,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput): Pro
         clocks: { cpuMs: () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }, nowMs: () => performance.now() },
         atOnce: process.env.DSTREAM_FAULT === 'workers-yield',
       },
+      spareThread,
     });
   // Text on a pipe, into a file or over bounded input shows every record; live on a terminal, Spark's cut at 10.
   const limit = options.printLimit ?? (sink === output && process.stdout.isTTY === true && !ssc.bounded ? 10 : Infinity);

@@ -7,6 +7,7 @@
 import { ConfigError, ExitCode } from '../core/errors.js';
 import { StopSignals } from '../core/stop-signals.js';
 import type { StreamingContext } from '../engine/context.js';
+import type { SpareThread } from '../engine/workers.js';
 import { StreamOutput } from '../sinks/output.js';
 import { stoppedCoverageMessage } from '../sources/fd-line-source.js';
 import type { Observers } from '../observe/observers.js';
@@ -56,8 +57,11 @@ function showTopic(topic: string): number {
   return ExitCode.USAGE;
 }
 
-/** Runs the CLI with `argv` (without `node` and the script). Never throws; sets the exit code. */
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Runs the CLI with `argv` (without `node` and the script). Never throws; sets the exit code.
+ * @param startup.spareThread a `--workers` thread started before the CLI was loaded (cli/start.cts)
+ */
+export async function main(argv: string[], startup: { spareThread?: SpareThread } = {}): Promise<void> {
   if (argv.length === 0 && process.stdin.isTTY) {
     process.stderr.write(SHORT_HELP);
     exitAfterFlush(ExitCode.USAGE);
@@ -119,11 +123,12 @@ export async function main(argv: string[]): Promise<void> {
     if (options.distributed) {
       const local = options.sources.batchMarker !== undefined ? '--batch-marker' : options.initialState !== undefined ? '--initial-state' : undefined;
       if (local) throw new ConfigError(`${local} is not supported in distributed mode (--from)`);
+      void startup.spareThread?.()?.terminate(); // a distributed worker reads no stdin file in threads
       const { runWorker } = await import('./distributed.js');
       exitAfterFlush(await runWorker(options, (l) => errLine(l, 'info')));
       return;
     }
-    ({ ssc, reporter, observers, inputs: inputsToClose, closeView, stopBar, stdinCoverage } = await composeJob(options, output));
+    ({ ssc, reporter, observers, inputs: inputsToClose, closeView, stopBar, stdinCoverage } = await composeJob(options, output, startup.spareThread));
   } catch (e) {
     exitAfterFlush(renderError(e, verbose));
     return;

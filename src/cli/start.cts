@@ -18,14 +18,15 @@
  * takes a code cache) runs a CommonJS body. The bundle has no `import()`: a script compiled with a
  * code cache loses its dynamic-import callback.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { fstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
+import type { Worker } from 'node:worker_threads';
 
 /** The bundled CLI's exports (src/cli/main.ts). */
 interface CliBundle {
-  main(argv: string[]): Promise<void>;
+  main(argv: string[], startup?: { spareThread?: () => Worker | undefined }): Promise<void>;
 }
 
 /**
@@ -190,8 +191,56 @@ export function makeCodeCache(bundleDir: string): string {
 /** The bundle: dist/bundle/ (this file is dist/cli/start.cjs, copied to dist/bundle/start.cjs by the build). */
 export const BUNDLE_DIR = join(__dirname, '..', 'bundle');
 
+/**
+ * Bytes of stdin from which a spare thread is started: `--workers auto` starts threads from 2 × 8 MiB
+ * of input (cli/workers-auto.ts `AUTO_MIN_BYTES_PER_THREAD`).
+ */
+export const SPARE_MIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A `--workers` thread started before the CLI is loaded, so that it boots (about 50 ms: a Node
+ * environment and the worker bundle) while the main thread loads the CLI and reads the flags, and
+ * starts reading its part of stdin when the main thread starts its own. Started only where threads
+ * are likely: a job (not a subcommand) without `--workers 1`, stdin a regular file of at least
+ * `SPARE_MIN_BYTES`, two cores or more. The thread runs dist/bundle/worker-entry.cjs with no task and
+ * waits for one (engine/worker-entry.ts); it does not keep the process alive until taken. A job
+ * that runs in one thread after all ends it (cli/compose.ts); a wrong guess costs its start-up, on
+ * another core.
+ * @returns `take()`: the thread, once (undefined if none was started, it failed, or it was taken)
+ */
+export function spareThread(argv: readonly string[], bundleDir = BUNDLE_DIR): () => Worker | undefined {
+  let worker: Worker | undefined;
+  const i = argv.findIndex((a) => a === '--workers' || a.startsWith('--workers='));
+  const one = i >= 0 && (argv[i] === '--workers' ? argv[i + 1] : argv[i]!.slice('--workers='.length)) === '1';
+  if (argv.length > 0 && argv[0]!.startsWith('-') && !one) {
+    let size = 0;
+    try {
+      const st = fstatSync(0);
+      size = st.isFile() ? st.size : 0;
+    } catch {
+      // no stdin
+    }
+    const { availableParallelism } = require('node:os') as typeof import('node:os');
+    if (size >= SPARE_MIN_BYTES && availableParallelism() >= 2) {
+      const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+      const w = (worker = new Worker(join(bundleDir, 'worker-entry.cjs'), { workerData: { spare: true } }));
+      w.unref();
+      // A spare that failed or ended is not handed out (one taken reports its errors to its taker).
+      w.once('error', () => (worker === w ? (worker = undefined) : undefined));
+      w.once('exit', () => (worker === w ? (worker = undefined) : undefined));
+    }
+  }
+  return () => {
+    const w = worker;
+    worker = undefined;
+    w?.ref();
+    return w;
+  };
+}
+
 /** Runs the CLI with `argv` (without `node` and the script) from the bundle in `bundleDir`; stop signals are caught from here on. */
 export function start(argv: string[], bundleDir = BUNDLE_DIR): Promise<void> {
   catchEarlySignals();
-  return loadBundle(bundleDir).cli.main(argv);
+  const spare = spareThread(argv, bundleDir);
+  return loadBundle(bundleDir).cli.main(argv, { spareThread: spare });
 }

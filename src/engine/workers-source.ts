@@ -12,7 +12,7 @@ import { GLOBAL_SENTINEL } from './map-side-combine.js';
 import { decodePartitions } from './partial-codec.js';
 import { fileSize, SegmentTable } from './segments.js';
 import { PartsReader, type WorkerResult, type WorkerTask } from './worker-task.js';
-import { WorkerThreads } from './workers-threads.js';
+import { WorkerThreads, type SpareThread } from './workers-threads.js';
 import { SecondCoreWatch, type CoreClocks } from './workers-yield.js';
 import { claimPartition, forwardThreadIssues, inRankOrder, mergedOf, mergePartition, premerge, type Merged, type MergeRequest } from './workers-merge.js';
 
@@ -31,7 +31,7 @@ const STOP_WAIT_MS = 2000;
 export class WorkersSource implements Source {
   readonly name = 'stdin';
   tracker: WatermarkTracker | null = null;
-  private readonly threads = new WorkerThreads();
+  private readonly threads: WorkerThreads;
   private stopped = false;
   /** Every part was merged (or a part failed): a stop then drops nothing. */
   private settled = false;
@@ -61,7 +61,9 @@ export class WorkersSource implements Source {
     private readonly onOneThread?: () => void,
     /** `--workers auto`: the threads give their rests up when the job gets no second core (engine/workers-yield.ts). */
     private readonly secondCore?: { clocks: CoreClocks; atOnce: boolean },
+    spare?: SpareThread, // a thread started before the job was known (cli/start.cts): reads the first part given to a thread
   ) {
+    this.threads = new WorkerThreads(spare);
     this.signals = new SharedArrayBuffer(4 * (1 + tasks.length));
     for (const t of tasks) t.signals = this.signals;
   }

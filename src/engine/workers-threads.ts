@@ -24,15 +24,26 @@ export interface Thread {
   worker: Worker;
 }
 
+/**
+ * A thread already running worker-entry with no task (cli/start.cts `spareThread`): `take()` hands it
+ * over once, or gives undefined (none, ended, or taken). It is sent `{ task, port }` as its first message.
+ */
+export type SpareThread = () => Worker | undefined;
+
 /** The threads started so far (see module doc). */
 export class WorkerThreads {
   threads: Thread[] = [];
 
-  /** Starts a thread on `task`, calling `onError` if it fails outside its answers. */
+  /** @param spare used for the first thread started, if it is still there */
+  constructor(private readonly spare?: SpareThread) {}
+
+  /** Starts a thread on `task` (the spare one, if any), calling `onError` if it fails outside its answers. */
   start(task: WorkerTask, onError: (e: Error) => void): Thread {
     const wt = workerThreads();
     const { port1, port2 } = new wt.MessageChannel();
-    const worker = new wt.Worker(new URL(ENTRY, import.meta.url), { workerData: { task, port: port2 }, transferList: [port2] });
+    let worker = this.spare?.();
+    if (worker) worker.postMessage({ task, port: port2 }, [port2]);
+    else worker = new wt.Worker(new URL(ENTRY, import.meta.url), { workerData: { task, port: port2 }, transferList: [port2] });
     worker.once('error', onError);
     const t = { index: task.index, port: port1, worker };
     this.threads.push(t);

@@ -32,10 +32,12 @@ import type { OperatorFlag } from '../plan/pipeline.js';
 import { windowSpec } from '../windows/spec.js';
 import { WorkersSource } from './workers-source.js';
 import type { CoreClocks } from './workers-yield.js';
+import type { SpareThread } from './workers-threads.js';
 import type { StreamingContext } from './context.js';
 import type { DStream } from './dstream.js';
 
 export type { WorkerResult, WorkerTask } from './worker-task.js';
+export type { SpareThread } from './workers-threads.js';
 export type { AggFlag } from '../plan/worker-split.js';
 
 /** Byte ranges of `fd` from `start` to `size`, `n` of them, each ending at a line end. */
@@ -88,6 +90,8 @@ export function buildWorkerPipeline(
     onOneThread?: () => void;
     /** `--workers auto`: the threads give their rests up when the job gets no second core (engine/workers-yield.ts). */
     secondCore?: { clocks: CoreClocks; atOnce: boolean };
+    /** A thread already started (cli/start.cts `spareThread`): the first worker thread. */
+    spareThread?: SpareThread;
   },
 ): DStream<unknown> {
   const { prefix, aggregation: agg, window: win, eventTime, rest } = splitPipeline(o.operators, 'workers', o.timezone);
@@ -102,7 +106,7 @@ export function buildWorkerPipeline(
     watermarkDelayMs: o.settings.watermarkDelayMs, timezone: o.timezone, parse: o.parse, maxLineBytes: o.maxLineBytes, onError: o.onError,
     index, progress: o.progress, integerSums: 'source' in agg && agg.source === 'sum', partitions: premerged && ranges.length > 1 ? ranges.length : undefined,
   }));
-  const source = new WorkersSource(tasks, ssc, o.log, eventTime && win !== undefined, agg.op === 'count' && !win, premerged ? (combine as (a: unknown, b: unknown) => unknown) : undefined, o.onOneThread, o.secondCore);
+  const source = new WorkersSource(tasks, ssc, o.log, eventTime && win !== undefined, agg.op === 'count' && !win, premerged ? (combine as (a: unknown, b: unknown) => unknown) : undefined, o.onOneThread, o.secondCore, o.spareThread);
   let ds = ssc.receiverStream<[number, unknown, unknown]>(source) as DStream<any>;
   if (win) {
     ds = ds.eventTime((x: [number]) => x[0], { watermarkDelayMs: o.settings.watermarkDelayMs, zone: o.timezone ? new TimeZone(o.timezone) : undefined });
