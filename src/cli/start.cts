@@ -198,10 +198,17 @@ export const BUNDLE_DIR = join(__dirname, '..', 'bundle');
 export const SPARE_MIN_BYTES = 16 * 1024 * 1024;
 
 /**
+ * Flags of jobs that always run in one thread and are common on big files (a `--once --checkpoint`
+ * run over a log from cron, a distributed worker): no spare thread for them. Only a quick guess: the
+ * job's own decision is cli/workers-auto.ts `autoThreads`.
+ */
+const ONE_THREAD_FLAGS = ['--checkpoint', '--distributed'];
+
+/**
  * A `--workers` thread started before the CLI is loaded, so that it boots (about 50 ms: a Node
  * environment and the worker bundle) while the main thread loads the CLI and reads the flags, and
  * starts reading its part of stdin when the main thread starts its own. Started only where threads
- * are likely: a job (not a subcommand) without `--workers 1`, stdin a regular file of at least
+ * are likely: a job (not a subcommand) without `--workers 1` or `ONE_THREAD_FLAGS`, stdin a regular file of at least
  * `SPARE_MIN_BYTES`, two cores or more. The thread runs dist/bundle/worker-entry.cjs with no task and
  * waits for one (engine/worker-entry.ts); it does not keep the process alive until taken. A job
  * that runs in one thread after all ends it (cli/compose.ts); a wrong guess costs its start-up, on
@@ -211,7 +218,8 @@ export const SPARE_MIN_BYTES = 16 * 1024 * 1024;
 export function spareThread(argv: readonly string[], bundleDir = BUNDLE_DIR): () => Worker | undefined {
   let worker: Worker | undefined;
   const i = argv.findIndex((a) => a === '--workers' || a.startsWith('--workers='));
-  const one = i >= 0 && (argv[i] === '--workers' ? argv[i + 1] : argv[i]!.slice('--workers='.length)) === '1';
+  const one = (i >= 0 && (argv[i] === '--workers' ? argv[i + 1] : argv[i]!.slice('--workers='.length)) === '1')
+    || argv.some((a) => ONE_THREAD_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
   if (argv.length > 0 && argv[0]!.startsWith('-') && !one) {
     let size = 0;
     try {

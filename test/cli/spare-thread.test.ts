@@ -58,6 +58,8 @@ describe('spare thread at start-up', () => {
     ['--workers 1', ['--workers', '1', '--count'], BIG],
     ['--workers=1', ['--workers=1', '--count'], BIG],
     ['a subcommand', ['checkpoint', 'inspect', dir], BIG],
+    ['--checkpoint (one thread)', ['--checkpoint', dir, '--once', '--count'], BIG],
+    ['--checkpoint=DIR (one thread)', [`--checkpoint=${dir}`, '--once', '--count'], BIG],
     ['no arguments', [], BIG],
     ['a small file', ['--count'], SMALL],
     ['a pipe', ['--count'], 'pipe'],
@@ -65,9 +67,9 @@ describe('spare thread at start-up', () => {
     expect(decide(argv as string[], file)).toBe('none');
   });
 
-  it('a job that runs in one thread after all (--checkpoint) answers and exits as without it', async () => {
-    const ck = join(dir, 'ck');
-    const r = await runWithStdinFile(['--checkpoint', ck, '--once', '--count', '--format', 'tsv'], BIG);
+  it.skipIf(!twoCores)('is started for a job that then runs in one thread (--dead-letter), which answers and exits as without it', async () => {
+    expect(decide(['--dead-letter', join(dir, 'dead'), '--count'], BIG)).toBe('thread');
+    const r = await runWithStdinFile(['--count', '--format', 'tsv', '--dead-letter', join(dir, 'dead')], BIG);
     const lines = readFileSync(BIG, 'utf8').split('\n').length - 1;
     expect(r).toMatchObject({ code: 0, stdout: `${lines}\n`, stderr: '' });
   });
