@@ -266,6 +266,8 @@ export function renderMan(markdown, options = {}) {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(meta.date ?? '')) throw new MarkdownError(line.no, 'the title needs <!-- date: YYYY-MM-DD --> before it');
       const version = options.version ? `${title.name} ${options.version}` : title.name;
       out.push(`.TH ${title.name.toUpperCase()} ${title.section} ${meta.date} "${version}" "${meta.manual}"`);
+      // Left-adjusted, not justified: justifying widens the spaces inside examples (`l.split("  ")`), which changes their meaning when copied.
+      out.push('.ad l');
       out.push('.SH NAME', `${inline(title.name, line.no)} \\- ${inline(title.summary, line.no)}`);
       state = 'text';
       i++;

@@ -33,8 +33,8 @@ export function addCheckpointOptions<T>(y: Argv<T>): Argv<T> {
     .option('checkpoint-interval', { type: 'string', describe: 'DURATION between full state snapshots (default: smallest multiple of the slide interval ≥ 10s)', group })
     .option('checkpoint-mismatch', { choices: ['fail', 'reset'] as const, default: 'fail' as const, describe: 'when the checkpoint was written by a different pipeline: stop (exit 2) or start over', group })
     .option('wal', { type: 'boolean', default: false, describe: 'write-ahead log stdin into the checkpoint, so a crash loses no line', group })
-    .option('drain', { type: 'boolean', default: false, describe: 'on SIGTERM/SIGINT with --checkpoint, emit open windows instead of keeping them', group })
-    .option('output', { type: 'string', describe: 'FILE: append the output to FILE instead of stdout (exactly once with --checkpoint)', group })
+    .option('drain', { type: 'boolean', default: false, describe: 'with --checkpoint, emit open windows at the end (SIGTERM/SIGINT, or the end of an --once run) instead of keeping them for the next run', group })
+    .option('output', { type: 'string', describe: 'FILE or kafka://BROKERS/TOPIC: append the output there instead of stdout (exactly once with --checkpoint)', group })
     .option('output-dir', { type: 'string', describe: 'DIR: one file per batch, DIR/batch-<batch time ms>, written atomically', group }) as Argv<T>;
 }
 

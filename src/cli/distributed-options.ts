@@ -35,10 +35,10 @@ export const DISTRIBUTED_FLAGS = ['from', 'to', 'key-partitions', 'lease'] as co
 
 /** Adds the distributed-mode flags to a yargs parser. */
 export function addDistributedOptions<T>(y: Argv<T>): Argv<T> {
-  const group = 'Distributed mode (Redis Streams; see man dstream):';
+  const group = 'Distributed mode (Redis Streams or Kafka; see man dstream):';
   return y
-    .option('from', { type: 'string', describe: 'redis://HOST:PORT/TOPIC?group=JOB: run as one worker of JOB over a topic written by dstream publish', group })
-    .option('to', { type: 'string', describe: 'redis://HOST:PORT/NAME: output stream of the job (read with dstream cat)', group })
+    .option('from', { type: 'string', describe: 'redis://HOST:PORT/TOPIC?group=JOB or kafka://BROKERS/TOPIC?group=JOB: run as one worker of JOB over the topic (written by dstream publish)', group })
+    .option('to', { type: 'string', describe: 'redis://HOST:PORT/NAME or kafka://BROKERS/TOPIC: output of the job (read with dstream cat)', group })
     .option('key-partitions', { type: 'string', describe: 'N: key partitions of a new job (default 16; fixed at creation)', group })
     .option('lease', { type: 'string', describe: 'DURATION: lease time of a unit of work; a worker silent that long loses it (default 10s)', group }) as Argv<T>;
 }

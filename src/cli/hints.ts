@@ -42,6 +42,15 @@ function secondRedirection(name: string): boolean {
   }
 }
 
+/** Whether `path` names a regular file (false for anything else, or when it cannot be read). */
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The message for a stray positional argument. When it is the `=` of an
  * unquoted arrow function (`--map l => l.length`: the shell passes `--map l =`
@@ -54,7 +63,10 @@ function secondRedirection(name: string): boolean {
  */
 export function unexpectedArgumentMessage(argv: readonly string[], positional: readonly unknown[], operators: Record<string, boolean>, redirectedTo?: string): string {
   const first = String(positional[0]);
-  const plain = `unexpected argument '${first}' (dstream reads stdin; operators are flags like --map FN)`;
+  // A file named the awk way (`dstream --count access.log`): say how to give it.
+  const plain = isRegularFile(first) && positional.length === 1
+    ? `unexpected argument '${first}': dstream reads stdin, not files named as arguments: dstream … < ${/^[\w./-]+$/.test(first) ? first : `'${first.replace(/'/g, "'\\''")}'`} (or --watch DIR for a directory of files)`
+    : `unexpected argument '${first}' (dstream reads stdin; operators are flags like --map FN)`;
   const at = argv.indexOf('=');
   const flag = at >= 2 ? argv[at - 2]! : '';
   if (first !== '=' || !flag.startsWith('--') || operators[flag.slice(2)] !== true) return plain;

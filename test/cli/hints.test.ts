@@ -40,6 +40,14 @@ describe('an unquoted function split by the shell', () => {
     expect(unexpectedArgumentMessage(['--count', '='], ['='], OPERATOR_FLAGS, 'x'))
       .toBe("unexpected argument '=' (dstream reads stdin; operators are flags like --map FN)");
   });
+
+  it('a file named the awk way: says to redirect it to stdin, exit 2, nothing read', () => {
+    const r = spawnSync(process.execPath, [BIN, '--count', '--format', 'tsv', 'data/elastic-examples/apache_logs'], { cwd: ROOT, input: 'x\n', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("dstream: unexpected argument 'data/elastic-examples/apache_logs': dstream reads stdin, not files named as arguments: dstream … < data/elastic-examples/apache_logs (or --watch DIR for a directory of files)\n");
+    expect(unexpectedArgumentMessage(['--count', 'package.json'], ['package.json'], OPERATOR_FLAGS)).toContain('dstream … < package.json');
+  });
 });
 
 describe('an invalid choice is one line with the valid values', () => {

@@ -62,7 +62,7 @@ describe('man page', () => {
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     const expected = renderMan(readFileSync(SOURCE, 'utf8'), { version });
     expect(readFileSync(PAGE, 'utf8') === expected, 'man/dstream.1 is stale or edited by hand: edit docs/dstream.1.md and run npm run build').toBe(true);
-    expect(expected).toMatch(/^\.TH DSTREAM 1 \d{4}-\d\d-\d\d "dstream \S+" "User Commands"\n\.SH NAME\n/);
+    expect(expected).toMatch(/^\.TH DSTREAM 1 \d{4}-\d\d-\d\d "dstream \S+" "User Commands"\n\.ad l\n\.SH NAME\n/);
   });
 
   it.skipIf(!MANDOC)(MANDOC ? 'mandoc -Tlint reports nothing' : 'mandoc -Tlint reports nothing (skipped: mandoc is not installed; apt-get install mandoc)', () => {
@@ -113,7 +113,7 @@ describe('build-man converter', () => {
   it('title, sections, tagged items, bullets, code, hard breaks', () => {
     expect(page('## SYNOPSIS\n\n**tool** *FILE*\\\n**tool** **--help**\n\n## OPTIONS\n\n* **--out** *FILE*:\n  Writes *FILE*.\n\n  Second paragraph.\n* plain bullet\n\nAfter.\n\n```\n.dot -x \\ y\n```'))
       .toBe([
-        '.TH TOOL 1 2026-01-02 "tool 1.2.3" "User Commands"', '.SH NAME', 'tool \\- does things',
+        '.TH TOOL 1 2026-01-02 "tool 1.2.3" "User Commands"', '.ad l', '.SH NAME', 'tool \\- does things',
         '.SH SYNOPSIS', '\\fBtool\\fR \\fIFILE\\fR', '.br', '\\fBtool\\fR \\fB\\-\\-help\\fR',
         '.SH OPTIONS', '.TP', '\\fB\\-\\-out\\fR \\fIFILE\\fR', 'Writes \\fIFILE\\fR.', '.IP', 'Second paragraph.',
         '.IP \\(bu 2', 'plain bullet', '.PP', 'After.',
