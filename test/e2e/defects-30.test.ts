@@ -1,0 +1,51 @@
+/**
+ * Regression tests for testers' findings left open after session 29 (keys, stderr lines, flags), each
+ * running the real `bin/dstream.js`.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normaliseTimes, runCli } from '../helpers/run-cli.js';
+import { runWithStdinFile } from '../helpers/run-file.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('dstream-d30-');
+
+describe('a Set key and an equal array key', () => {
+  it('are one key, and stderr says so once, whichever came first', async () => {
+    for (const [first, kinds] of [['a', 'came as a Set, then as an array'], ['b', 'came as an array, then as a Set']]) {
+      const r = await runCli(['--once', '--map', `l => l === "${first}" ? new Set(["x"]) : ["x"]`, '--count-by-value'], 'a\nb\na\n');
+      expect(r.code).toBe(0);
+      expect(normaliseTimes(r.stdout)).toBe('-------------------------------------------\nTime: T ms\n-------------------------------------------\n(["x"],3)\n\n');
+      expect(r.stderr).toBe(`dstream: --count-by-value: the key ["x"] ${kinds}: both are written ["x"], so they are one key, output as the first (said once)\n`);
+    }
+  });
+
+  it('--workers 2: said once, from the threads', async () => {
+    const file = join(tempDir(), 'ab.txt');
+    writeFileSync(file, 'b\na\n'.repeat(100_000));
+    const r = await runWithStdinFile(['--once', '--workers', '2', '--map', 'l => l === "a" ? new Set(["x"]) : ["x"]', '--count-by-value'], file);
+    expect(r.code).toBe(0);
+    expect(normaliseTimes(r.stdout)).toBe('-------------------------------------------\nTime: T ms\n-------------------------------------------\n(["x"],200000)\n\n');
+    expect(r.stderr).toBe('dstream: --count-by-value: the key ["x"] came as an array, then as a Set: both are written ["x"], so they are one key, output as the first (said once)\n');
+  });
+
+  it('a Map inside a pair\'s key and the array of its entries: said by --update-state-by-key too', async () => {
+    const r = await runCli(['--once', '--map', 'l => [[l === "a" ? new Map([["x", 1]]) : [["x", 1]]], 1]', '--update-state-by-key', '(vs, s) => (s ?? 0) + vs.length', '--format', 'json'], 'a\nb\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('{"time":1000,"key":[[["x",1]]],"value":2}\n');
+    expect(r.stderr).toBe('dstream: --update-state-by-key \'(vs, s) => (s ?? 0) + vs.length\': the key [[["x",1]]] came holding a Map, then an array in its place: both are written [[["x",1]]], so they are one key, output as the first (said once)\n');
+  });
+});
+
+describe('a key whose toJSON throws', () => {
+  it('names the throw and its message, not a function left out', async () => {
+    const r = await runCli(['--once', '--map', 'l => ({toJSON(){throw new Error("boom")}})', '--count-by-value'], 'a\n');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe([
+      'dstream: output record 1 has a key grouped by its JSON text, which other keys share: its toJSON throws (Error: boom), so JSON cannot write it: its text is that of every such key, so such keys are counted as one (said once)',
+      'dstream: 1 output value JSON cannot write (a cycle, a throwing toJSON) written as its text (String(value))',
+      '',
+    ].join('\n'));
+  });
+});
