@@ -49,3 +49,33 @@ describe('a key whose toJSON throws', () => {
     ].join('\n'));
   });
 });
+
+describe('--batch-marker with a marker line that looks like a flag', () => {
+  const frames = (s: string) => normaliseTimes(s).split('\n').filter((l) => l !== '' && !l.startsWith('---'));
+
+  it('--batch-marker -- and --batch-marker=-- end batches at the line --', async () => {
+    for (const args of [['--batch-marker', '--'], ['--batch-marker=--'], ['--batch-marker', '-x']]) {
+      const marker = args.length === 2 ? args[1]! : '--';
+      const r = await runCli(['--once', ...args, '--count'], `a\nb\n${marker}\nc\n`);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(frames(r.stdout)).toEqual(['Time: T ms', '2', 'Time: T ms', '1']);
+    }
+  });
+
+  it('from a config file or DSTREAM_BATCH_MARKER too', async () => {
+    const cfg = join(tempDir(), 'cfg.json');
+    writeFileSync(cfg, '{"batch-marker": "--"}');
+    for (const r of [await runCli(['--once', '--count', '--config', cfg], 'a\n--\nb\n'), await runCli(['--once', '--count'], 'a\n--\nb\n', { DSTREAM_BATCH_MARKER: '--' })]) {
+      expect(r.stderr).toBe('');
+      expect(frames(r.stdout)).toEqual(['Time: T ms', '1', 'Time: T ms', '1']);
+    }
+  });
+
+  it('a flag of dstream after it is a missing value, and the message says how to give such a marker', async () => {
+    const r = await runCli(['--once', '--batch-marker', '--count'], 'a\n');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('dstream: --batch-marker needs a value (a marker line that is a flag\'s name is given with =: --batch-marker=--count)\n');
+  });
+});
