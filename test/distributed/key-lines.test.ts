@@ -11,15 +11,7 @@ import { allExit, killAll, publishFile, runDstream, startWorker, tail, type Proc
 import { redisAvailable } from './redis-harness.js';
 import { redisPerSuite } from '../helpers/servers.js';
 import { tempDirs } from '../helpers/temp-dir.js';
-
-/** Keys by line: NaN, 10n and 10, "1" and 1, [NaN] and [null], a Set and an array. */
-const KEY = 'l => l === "n" ? NaN : l === "b" ? 10n : l === "t" ? 10 : l === "s" ? "1" : l === "o" ? 1 : l === "a" ? [NaN] : l === "z" ? [null] : l === "S" ? new Set(["x"]) : l === "A" ? ["x"] : l';
-const INPUT = 'n\nb\nt\ns\no\na\nz\nS\nA\nn\nS\n';
-const WINDOWED = ['--event-time', '() => 1431820800000', '--map', KEY, '--count-by-value', '--window', '1d'];
-const STATELESS = ['--map', `l => [(${KEY})(l), 1]`];
-
-/** The output key lines of a stderr (sinks/key-check.ts). */
-const keyLines = (stderr: string) => stderr.split('\n').filter((l) => l.includes('output record'));
+import { INPUT, keyLines, STATELESS, TSV_LINES, WINDOWED, WORKER_LINE, workerLines } from './key-lines-jobs.js';
 
 describe.skipIf(!redisAvailable())('distributed: the key lines of the local run', () => {
   const temp = tempDirs('dstream-key-lines-');
@@ -48,7 +40,7 @@ describe.skipIf(!redisAvailable())('distributed: the key lines of the local run'
       expect(cat.code, cat.stderr).toBe(0);
       formats[format] = { local: keyLines(local.stderr), cat: keyLines(cat.stderr), same: local.stdout.replace(/"time":\d+/g, '') === cat.stdout.replace(/"time":\d+/g, '') };
     }
-    return { worker: w.stderr().split('\n').filter((l) => l.includes('came as')), formats };
+    return { worker: workerLines(w.stderr()), formats };
   }
 
   it('--count-by-value --window 1d: cat says the local run\'s key lines; the worker the Set and the array', async () => {
@@ -56,14 +48,9 @@ describe.skipIf(!redisAvailable())('distributed: the key lines of the local run'
     expect(formats.tsv!.cat).toEqual(formats.tsv!.local);
     expect(formats.json!.cat).toEqual(formats.json!.local);
     expect(formats.text!.cat).toEqual(formats.text!.local);
-    expect(formats.tsv!.local).toEqual([
-      'dstream: --format tsv: output record 1 has a key that does not survive being read back: NaN is written as the string "NaN" (JSON has no NaN): it reads back as that string (said once)',
-      'dstream: --format tsv: output record 4 has a key that does not survive being read back: the BigInt 10n is written as the number 10: it reads back as the number, another key (said once)',
-      'dstream: --format tsv: output record 5 has the key "1", an earlier record the key 1: both are written as 1, so they read back as one key (said once)',
-      'dstream: output record 7 has a key grouped by its JSON text, which other keys share: NaN inside it is null in JSON, so such keys are counted as one (said once)',
-    ]);
+    expect(formats.tsv!.local).toEqual(TSV_LINES);
     expect(formats.tsv!.same && formats.json!.same && formats.text!.same).toBe(true);
-    expect(worker).toEqual(['dstream: --count-by-value: the key ["x"] came as a Set, then as an array: both are written ["x"], so they are one key, output as the first (said once)']);
+    expect(worker).toEqual([WORKER_LINE]);
   }, 240_000);
 
   it('a stateless job: cat says the local run\'s key lines', async () => {
