@@ -2,7 +2,7 @@
  * Regression tests for testers' findings left open after session 29 (keys, stderr lines, flags), each
  * running the real `bin/dstream.js`.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normaliseTimes, runCli } from '../helpers/run-cli.js';
@@ -77,5 +77,24 @@ describe('--batch-marker with a marker line that looks like a flag', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('dstream: --batch-marker needs a value (a marker line that is a flag\'s name is given with =: --batch-marker=--count)\n');
+  });
+});
+
+describe('--stats: late and skipped are the batch\'s, as in and out; records a --flat-map made said apart', () => {
+  const statsTails = (stderr: string) => stderr.split('\n').filter((l) => l.includes(' rec/s · ')).map((l) => l.replace(/^.* · (\d+ in, \d+ out) · .* keys · /, '$1 · '));
+
+  it('a --map after a --flat-map skips more records than came in: the line says which', async () => {
+    const r = await runCli(['--once', '--flat-map', 'l => { if (l.length === 2) throw new Error("x"); return [l, l] }', '--map', 'x => { if (x === "a") throw new Error("y"); return x }', '--stats', '--count'], 'a\nbb\nccc\n');
+    expect(r.code).toBe(0);
+    expect(statsTails(r.stderr)).toEqual(['3 in, 1 out · 0 late · 3 skipped (2 of them made by --flat-map)']);
+  });
+
+  it('each batch says its own skipped records, not the run\'s so far (--progress-json too)', async () => {
+    const progress = join(tempDir(), 'progress.jsonl');
+    const r = await runCli(['--batch-marker', 'MARK', '--map', 'x => { if (x.length === 1) throw new Error("y"); return x }', '--stats', '--progress-json', progress, '--count'], 'a\nMARK\nbb\nMARK\nc\n');
+    expect(r.code).toBe(0);
+    expect(statsTails(r.stderr)).toEqual(['1 in, 1 out · 0 late · 1 skipped', '1 in, 1 out · 0 late · 0 skipped', '1 in, 1 out · 0 late · 1 skipped']);
+    const json = readFileSync(progress, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { numSkippedRows: number }).numSkippedRows);
+    expect(json).toEqual([1, 0, 1]);
   });
 });
