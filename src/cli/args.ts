@@ -22,7 +22,7 @@ import { helpWidth, renderHelp } from './help.js';
 import { cutArrowMessage, freshStdoutFile, invalidChoiceMessage, unexpectedArgumentMessage } from './hints.js';
 import { EPILOGUE, EXAMPLES, suggestFlag, version } from './usage.js';
 import { addCheckpointOptions, readCheckpointOptions, type CheckpointCliOptions } from './checkpoint-options.js';
-import { addSourceOptions, readSourceOptions, SOURCE_FLAGS, type SourceCliOptions } from './source-options.js';
+import { addSourceOptions, batchMarkerValues, readSourceOptions, SOURCE_FLAGS, type SourceCliOptions } from './source-options.js';
 import { addDistributedOptions, DISTRIBUTED_FLAGS, readDistributedOptions, type DistributedCliOptions } from './distributed-options.js';
 
 /** Everything the CLI was asked to do. Durations in ms. */
@@ -187,6 +187,7 @@ const COUNT_SETTINGS = ['print', 'year', 'metrics-port', 'max-keys', 'max-line-b
  * @throws ConfigError (exit 2) for unknown flags (with "did you mean"), bad values, bad order.
  */
 export function parseArgs(cliArgv: string[], env: NodeJS.ProcessEnv = process.env): ParseResult {
+  cliArgv = batchMarkerValues(cliArgv, (name) => name !== '' && (KNOWN_FLAGS.includes(name) || name === 'h' || name === 'V'));
   // Settings from --config FILE and DSTREAM_* come first, so that flags win; operators only from argv.
   const cfg = applyConfig(cliArgv, env, KNOWN_FLAGS, Object.keys(OPERATOR_FLAGS), { booleans: quickFlagTable().boolean, lists: LIST_SETTINGS });
   try {

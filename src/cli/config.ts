@@ -103,7 +103,9 @@ function tokens(name: string, value: unknown): string[] {
   if (value === true) return [`--${name}`];
   if (value === false) return name === 'color' ? ['--no-color'] : [];
   if (Array.isArray(value)) return value.flatMap((v) => tokens(name, v));
-  return [`--${name}`, String(value)];
+  // With `=`, a value that starts with a dash (`"batch-marker": "--"`) is the flag's value, not a flag or the end of options.
+  const text = String(value);
+  return text.startsWith('-') ? [`--${name}=${text}`] : [`--${name}`, text];
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import yargs from 'yargs';
 import { parseByteSize, parseCount } from '../core/count.js';
+import { plural } from '../core/plural.js';
 import { ConfigError, DStreamError, ExitCode } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { IssueLog } from '../core/issues.js';
@@ -17,10 +18,6 @@ import { invalidChoiceMessage } from './hints.js';
 import { onStopSignals, stdinIsFile } from './process-io.js';
 import { onReaderGone } from './reader-gone.js';
 import { IssueReporter } from './report.js';
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 type Say = (line: string) => void;
 

@@ -74,7 +74,12 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
   }
   const operators = unitOperators(issues, say);
   const updateState: UpdateStateSettings | undefined = updateFn && { fn: updateFn, label: stateLabel(plan.updateState!), issues, batchLines, batchIntervalMs: o.batchIntervalMs };
+  // Warnings once per operator, not per partition: the units' (stage 1) and the key partitions' reducers' (a key that came as a Set and as an array).
   const warned = new Set<string>();
+  const warnOnce = (m: string, where: string) => {
+    if (!warned.has(where) && warned.add(where)) say(`dstream: ${m}`);
+  };
+  issues.onWarning(warnOnce);
   const worker = newWorkerId();
 
   // Signals before the worker has joined (connecting, waiting for the topic): stop at once, exit 0.
@@ -105,9 +110,7 @@ export async function runWorker(o: CliOptions, say: Say): Promise<number> {
       mergeReducer: () => new KeyedReducer(merge, issues, true),
       watermarkDelayMs: o.watermarkDelayMs, allowedLatenessMs: o.allowedLatenessMs ?? 0,
       say, onIssue: (i) => issues.forward(i),
-      onWarning: (m, where) => {
-        if (!warned.has(where) && warned.add(where)) say(`dstream: ${m}`); // once per operator, not per partition
-      },
+      onWarning: warnOnce,
       onOperators: operators.add,
     },
     joined: (w) => (running = w),

@@ -115,7 +115,7 @@ const CHOICE_NOUN: Record<string, string> = { format: 'an output format', 'outpu
  */
 export function invalidChoiceMessage(failure: string): string | undefined {
   const missing = /^Not enough arguments following: ([\w-]+)$/.exec(failure);
-  if (missing) return `--${missing[1]} needs a value`;
+  if (missing) return `--${missing[1]} needs a value${missing[1] === 'batch-marker' ? ' (a marker line that is a flag\'s name is given with =: --batch-marker=--count)' : ''}`;
   const m = /Argument: ([\w-]+), Given: (.*?), Choices: (.*)$/m.exec(failure);
   if (!m) return undefined;
   const given = (() => {

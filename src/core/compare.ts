@@ -1,6 +1,7 @@
 /**
  * Total orders used for deterministic output (`--top` ranking and tie-breaks).
- * Numbers and BigInts compare numerically (exactly, also with each other);
+ * Numbers and BigInts compare numerically (exactly, also with each other; NaN before every
+ * number, a number before the BigInt of the same value);
  * every other value compares by its text (`String(x)`; an object its JSON as output writes it,
  * a Set or Map as its elements' or entries' array: `stringifyCollections`; code-unit order), so keys
  * grouped as one (operators/keyed-map.ts `KeyCodec`) sort alike whichever was seen first; a
@@ -12,7 +13,15 @@ import { stringifyCollections } from './json.js';
 export function compareKeys(a: unknown, b: unknown): number {
   const na = typeof a === 'number' || typeof a === 'bigint';
   const nb = typeof b === 'number' || typeof b === 'bigint';
-  if (na && nb) return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  if (na && nb) {
+    if ((a as number) < (b as number)) return -1;
+    if ((a as number) > (b as number)) return 1;
+    // Equal or NaN: NaN first, then a number before the BigInt of its value (`10` before `10n`), so that the
+    // order is total and rows merged from several key partitions (distributed/cat.ts) sort as one run's.
+    const nanA = a !== a, nanB = b !== b;
+    if (nanA || nanB) return nanA === nanB ? 0 : nanA ? -1 : 1;
+    return typeof a === typeof b ? 0 : typeof a === 'number' ? -1 : 1;
+  }
   if (na) return -1;
   if (nb) return 1;
   const sa = typeof a === 'string' ? a : textOf(a);

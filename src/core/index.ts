@@ -4,3 +4,4 @@ export * from './duration.js';
 export * from './clock.js';
 export * from './event-time.js';
 export * from './compare.js';
+export * from './plural.js';

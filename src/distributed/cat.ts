@@ -10,6 +10,7 @@ import { compareKeys } from '../core/compare.js';
 import { rankCompare } from '../operators/top.js';
 import { DStreamError } from '../core/errors.js';
 import { delimitedRecord, frameHeader, jsonRecord, textRecord, type OutputFormat } from '../sinks/format.js';
+import { KeyCheck } from '../sinks/key-check.js';
 import { ORIGIN, type LogBackend, type OutputInfo } from './log-backend.js';
 import { unpackRows, type OutputRow } from './partials.js';
 import { LineMerger, unpackLineRows, type LineRow } from './rows.js';
@@ -17,16 +18,31 @@ import { LineMerger, unpackLineRows, type LineRow } from './rows.js';
 /** Output entries read per request. */
 const READ_COUNT = 500;
 
+/** Each record printed, in order (`catKeys`: the key lines a local run says). */
+type Printed = (record: unknown) => void;
+
+/**
+ * The key lines of the local run's output (sinks/key-check.ts), said with `say` as the rows are
+ * printed: the same lines with the same record numbers, since cat prints the same rows in the same order.
+ */
+function catKeys(format: OutputFormat, say: ((line: string) => void) | undefined): Printed {
+  const keys = new KeyCheck(format, say && ((m) => say(`dstream: ${m}`)));
+  let n = 0;
+  return (record) => keys.record(record, ++n);
+}
+
 /**
  * The rows of one window (non-empty) in an output format, as the local run prints them (text: Spark's
  * print frame, then a blank line).
  * @param timeMs the batch time printed (text's `Time:`, json's `time`).
+ * @param printed told each record, in order.
  */
-export function renderWindow(rows: OutputRow[], format: OutputFormat, timeMs: number, windowed = true): string {
+export function renderWindow(rows: OutputRow[], format: OutputFormat, timeMs: number, windowed = true, printed?: Printed): string {
   const { startMs, endMs } = rows[0]!;
   const bounds = windowed ? { startMs, endMs, eventTime: true } : undefined;
   let out = format === 'text' ? frameHeader(timeMs, bounds) : '';
   for (const r of rows) {
+    printed?.(r.record);
     if (format === 'json') out += jsonRecord(r.record, timeMs, bounds) + '\n';
     else if (format === 'text') out += textRecord(r.record) + '\n';
     else out += delimitedRecord(r.record, format, bounds) + '\n';
@@ -140,7 +156,8 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
   if (info === null) {
     throw new DStreamError('E_LOG', 'receiving', `no output stream '${name}' on ${log.url.host}:${log.url.port} (a job creates it: dstream --from URL?group=JOB ... --to ${log.url.text})`);
   }
-  if (info.keyPartitions === 0) return catLines(log, name, info, format, write, o);
+  const printed = catKeys(format, o.say);
+  if (info.keyPartitions === 0) return catLines(log, name, info, format, write, o.follow, o.stopped, printed);
   const merger = new WindowMerger(info.keyPartitions, storedTop(info));
   const batchTimeMs = localBatchTimeMs(info);
   // --update-state-by-key: one table at the end, its "window" bounds the batch count (state-stage.ts), no window printed.
@@ -158,7 +175,7 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
     }
     let text = '';
     for (const w of merger.takeFinal()) {
-      text += state ? renderWindow(w, format, w[0]!.endMs * stateBatchMs, false) : renderWindow(w, format, batchTimeMs ?? w[0]!.endMs);
+      text += state ? renderWindow(w, format, w[0]!.endMs * stateBatchMs, false, printed) : renderWindow(w, format, batchTimeMs ?? w[0]!.endMs, true, printed);
       rows += w.length;
     }
     if (text) await write(text);
@@ -174,7 +191,7 @@ export async function catOutput(log: LogBackend, name: string, format: OutputFor
  * input partition p is line k·n + p of the topic). Text and json print the batch time of the local
  * run for bounded input; for live input, the time (epoch ms) cat prints the rows at.
  */
-async function catLines(log: LogBackend, name: string, info: OutputInfo, format: OutputFormat, write: (s: string) => boolean | Promise<void>, o: { follow: boolean; stopped: () => boolean }): Promise<number> {
+async function catLines(log: LogBackend, name: string, info: OutputInfo, format: OutputFormat, write: (s: string) => boolean | Promise<void>, follow: boolean, stopped: () => boolean, printed: Printed): Promise<number> {
   const merger = new LineMerger(info.inputPartitions ?? 1);
   const batchTimeMs = localBatchTimeMs(info);
   const bounded = batchTimeMs !== null;
@@ -192,23 +209,24 @@ async function catLines(log: LogBackend, name: string, info: OutputInfo, format:
       // Bounded input: one batch, one frame, as the local run of the file prints it; live input: a frame per release.
       const text = format === 'text' && !(bounded && framed) ? frameHeader(batchTimeMs ?? Date.now()) : '';
       framed = true;
-      await write(text + renderLines(ready, format, batchTimeMs ?? Date.now()) + (format === 'text' && !bounded ? '\n' : ''));
+      await write(text + renderLines(ready, format, batchTimeMs ?? Date.now(), printed) + (format === 'text' && !bounded ? '\n' : ''));
       rows += ready.length;
     }
     if (entries.length === READ_COUNT) continue;
-    if (!o.follow || o.stopped()) {
+    if (!follow || stopped()) {
       if (format === 'text' && bounded && framed) await write('\n');
       return rows;
     }
     await log.waitOutput(name, after, 1000);
-    if (o.stopped()) return rows;
+    if (stopped()) return rows;
   }
 }
 
-/** Rows of a stateless job in a format (text: without the frame header). */
-function renderLines(rows: LineRow[], format: OutputFormat, timeMs: number): string {
+/** Rows of a stateless job in a format (text: without the frame header); `printed` is told each record. */
+function renderLines(rows: LineRow[], format: OutputFormat, timeMs: number, printed: Printed): string {
   let out = '';
   for (const r of rows) {
+    printed(r.record);
     if (format === 'json') out += jsonRecord(r.record, timeMs) + '\n';
     else if (format === 'text') out += textRecord(r.record) + '\n';
     else out += delimitedRecord(r.record, format) + '\n';

@@ -81,6 +81,8 @@ export interface WorkerResult {
   records: number;
   /** `StatelessNode.stepCounts()` of the thread's stateless prefix (for the undefined-result warning). */
   steps: { name: string; passed: number; undef: number; undefKey: number }[];
+  /** Warnings the thread's operators gave (`IssueLog.warn`: a key that came as a Set and as an array), as `[where, message]`. */
+  warnings?: [string, string][];
   /** With `integerSums`: the part stopped at a value that makes the sum depend on the order (the rest is not meaningful). */
   inexact?: boolean;
   /** The first byte of the part (parts are merged in this order). */
@@ -111,6 +113,8 @@ export class TaskRunner {
   private readonly combiner: MapSideCombiner;
   private readonly splitter: LineSplitter;
   private readonly forwarded: Issue[] = [];
+  /** Warnings given since the last `result()` (`WorkerResult.warnings`). */
+  private readonly warnings: [string, string][] = [];
   private readonly progress: Float64Array | undefined;
   private readonly signals: Int32Array | undefined;
   private readonly buf = Buffer.allocUnsafe(1 << 20);
@@ -137,6 +141,7 @@ export class TaskRunner {
       perKind.set(i.kind, n);
       if (n <= ISSUES_FORWARDED_PER_KIND) this.forwarded.push({ ...i, value: cloneable(i.value), raw: cloneable(i.raw) });
     });
+    combiner.issues.onWarning((line, where) => this.warnings.push([where, line.slice(where.length + 2)]));
     this.progress = task.progress ? new Float64Array(task.progress) : undefined;
     this.signals = task.signals ? new Int32Array(task.signals) : undefined;
     this.splitter = new LineSplitter((line) => combiner.line(line), combiner.issues, 'stdin', task.maxLineBytes, task.start === 0);
@@ -203,6 +208,7 @@ export class TaskRunner {
     return {
       ok: true, partials, packed, inexact: combiner.inexact || undefined, start: this.task.start, cut: !this.ended || undefined, bytesRead: this.read, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],
       passed: issues.passedCounts(), issues: this.forwarded, records: issues.recordsSeen, steps: combiner.stateless?.stepCounts() ?? [],
+      warnings: this.warnings.length > 0 ? this.warnings.splice(0) : undefined,
     };
   }
 }

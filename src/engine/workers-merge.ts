@@ -68,6 +68,16 @@ export function forwardThreadIssues(results: readonly WorkerResult[], issues: Is
     const warning = undefinedWarning(t.passed, t.undef, t.undefKey);
     if (warning !== undefined) issues.warn(name, warning);
   }
+  // The threads' aggregations' warnings (a key that came as a Set and as an array), once per operator however many threads
+  // gave one; the stateless steps' are decided above, over every thread's counts.
+  const said = new Set<string>(steps.keys());
+  for (const r of results) {
+    for (const [where, message] of r.warnings ?? []) {
+      if (said.has(where)) continue;
+      said.add(where);
+      issues.warn(where, message);
+    }
+  }
 }
 
 /**

@@ -3,7 +3,8 @@
  * - a spinner (ora) with records/s, batches, processing time vs batch
  *   interval, scheduling delay, keys in state, late and skipped counts — only
  *   when stderr is a TTY and not in CI;
- * - `--stats`: the same fields as one line per batch;
+ * - `--stats`: the same fields as one line per batch (in, out, late and skipped: the batch's; skipped
+ *   records a `--flat-map` made said apart, skipped.ts);
  * - `--progress-json FILE`: one JSON object per batch, with Spark
  *   StreamingQueryProgress field names (batchId, timestamp, numInputRows,
  *   inputRowsPerSecond, processedRowsPerSecond, durationMs, eventTime.watermark,
@@ -18,6 +19,7 @@ import { ConfigError } from '../core/errors.js';
 import type { BatchInfo, Millis } from '../core/types.js';
 import type { BatchMetrics } from '../engine/micro-batch.js';
 import type { IssueLog } from '../core/issues.js';
+import { skippedAfterFlatMap } from './skipped.js';
 
 /** Options of a `ProgressReporter`. */
 export interface ProgressOptions {
@@ -44,6 +46,8 @@ export class ProgressReporter {
   private behind = false;
   private lastWallMs = Date.now();
   private lastOut = 0;
+  /** The issue totals at the end of the last batch (late, skipped, skipped after a `--flat-map`): lines give each batch's. */
+  private last = { late: 0, skipped: 0, made: 0 };
   private batches = 0;
 
   /** @throws ConfigError when the progress file cannot be opened. */
@@ -69,10 +73,13 @@ export class ProgressReporter {
     const out = this.o.recordsOut();
     const recordsOut = out - this.lastOut;
     this.lastOut = out;
-    const late = this.o.issues.lateRecords;
-    const skipped = this.o.issues.skippedRecords;
+    // This batch's, as its records in and out.
+    const issues = this.o.issues;
+    const total = { late: issues.lateRecords, skipped: issues.skippedRecords, made: skippedAfterFlatMap(issues) };
+    const late = total.late - this.last.late, skipped = total.skipped - this.last.skipped, made = total.made - this.last.made;
+    this.last = total;
     const rate = Math.round((m.recordsIn * 1000) / elapsed);
-    const text = `${n(rate)} rec/s · batch ${n(batch.index + 1)} · ${n(m.recordsIn)} in, ${n(recordsOut)} out · processing ${m.processingMs} ms / ${this.o.batchIntervalMs} ms · delay ${m.schedulingDelayMs} ms · ${n(m.stateKeys)} keys · ${n(late)} late · ${n(skipped)} skipped`;
+    const text = `${n(rate)} rec/s · batch ${n(batch.index + 1)} · ${n(m.recordsIn)} in, ${n(recordsOut)} out · processing ${m.processingMs} ms / ${this.o.batchIntervalMs} ms · delay ${m.schedulingDelayMs} ms · ${n(m.stateKeys)} keys · ${n(late)} late · ${n(skipped)} skipped${made > 0 ? ` (${n(made)} of them made by --flat-map)` : ''}`;
     if (this.spinner) this.spinner.text = text;
     if (this.o.stats) this.line(`dstream: ${text}`);
     if (m.processingMs > this.o.batchIntervalMs && !this.behind) {

@@ -26,8 +26,7 @@ import { columnsOf, columnsRecord, DAY_MS, fieldsOutside, fitsColumns, delimited
 import type { Output } from './output.js';
 import { asciiBytes, CSV_SPECIAL, delimitedRow, jsonRow, rowRoom, TSV_SPECIAL, type RowBytes } from './row-bytes.js';
 import { isSink } from './sink.js';
-import { keyLoss } from './key-loss.js';
-import { JsonTextKeys, mayReadAsJson, sameTextKey } from './same-text.js';
+import { KeyCheck } from './key-check.js';
 
 const NO_HEAD = new Uint8Array(0);
 
@@ -105,10 +104,8 @@ export class FormatSink implements StreamNode {
   private readonly toldOutside = new Set<string>();
   /** `--header`: output records of another shape than the first (`offColumns`). */
   recordsOffColumns = 0;
-  /** tsv/csv: keys written as the text of a JSON number or boolean, till a pair of the same text is said (same-text.ts). */
-  private jsonText: JsonTextKeys | null;
-  /** Kinds of keys already said not to survive being read back (`checkKey`). */
-  private readonly toldKeys = new Set<string>();
+  /** Keys that do not read back as themselves, said on stderr (key-check.ts). */
+  private readonly keys: KeyCheck;
   /** Records output so far (progress and metrics). */
   recordsOut = 0;
   /** json/tsv/csv without a header into an output with `rowBytes`: rows are formatted as bytes (row-bytes.ts). */
@@ -124,22 +121,11 @@ export class FormatSink implements StreamNode {
   constructor(private readonly out: Output, private readonly o: FormatSinkOptions) {
     this.limit = o.printLimit ?? 10;
     this.bytes = o.format !== 'text' && !o.header && typeof out.rowBytes === 'function';
-    this.jsonText = o.format === 'tsv' || o.format === 'csv' ? new JsonTextKeys() : null;
+    this.keys = new KeyCheck(o.format, o.warn);
   }
 
   record(value: unknown): void {
-    this.recordsOut++;
-    // A [key, value] pair whose key json/tsv/csv cannot write as itself, or an object key grouped with others of the same JSON text: said once per kind (key-loss.ts).
-    // Object keys are checked on every row (one may be reused and changed in place); strings and safe numbers skip the check but tsv/csv's 1/"1", true/"true" (same-text.ts).
-    if (Array.isArray(value) && value.length === 2) {
-      const k: unknown = value[0];
-      if (typeof k === 'object') {
-        if (k === null) {
-          if (this.o.format !== 'text') this.sameText(k);
-        } else this.checkKey(k);
-      } else if (this.o.format !== 'text' && (k === '' || k === undefined || k === 'null' || (typeof k === 'number' ? !(Math.abs(k) <= Number.MAX_SAFE_INTEGER) : typeof k === 'bigint'))) this.checkKey(k);
-      else if (this.jsonText !== null && mayReadAsJson(k)) this.jsonTextKey(k);
-    }
+    this.keys.record(value, ++this.recordsOut);
     if (this.bytes) {
       const b = this.out.rowBytes!();
       if (b !== null) this.byteRow(b, value);
@@ -173,34 +159,6 @@ export class FormatSink implements StreamNode {
       else if (!fitsColumns(value, this.columns)) this.offColumns(value);
       this.out.write(columnsRecord(value, f, w, this.columns) + '\n');
     } else this.out.write(delimitedRecord(value, f, w) + '\n');
-  }
-
-  /** Keys that do not read back as themselves (key-loss.ts): said once per kind of key. */
-  private checkKey(key: unknown): void {
-    if (key === '' || key === undefined || key === 'null') return this.sameText(key);
-    const loss = keyLoss(key);
-    if (loss === undefined) return;
-    const kind = typeof key === 'number' ? (Number.isFinite(key) ? 'big' : String(key)) : typeof key === 'object' ? loss.replace(/[-\d.]+n?|Infinity|NaN/g, '#') : typeof key;
-    if (this.toldKeys.has(kind)) return;
-    this.toldKeys.add(kind);
-    if (typeof key === 'object') {
-      this.o.warn?.(`output record ${this.recordsOut} has a key grouped by its JSON text, which other keys share: ${loss}, so such keys are counted as one (said once)`);
-      return;
-    }
-    this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has a key that does not survive being read back: ${loss} (said once)`);
-  }
-
-  /** Keys written as the same text (same-text.ts): said once per text when both were output. */
-  private sameText(key: unknown, said = sameTextKey(this.toldKeys, this.o.format, key)): void {
-    if (said !== undefined) this.o.warn?.(`--format ${this.o.format}: output record ${this.recordsOut} has the key ${said}`);
-  }
-
-  /** tsv/csv: a key written as another's text (1 and "1", true and "true"), said once for all such pairs. */
-  private jsonTextKey(k: number | boolean | string): void {
-    const said = this.jsonText!.said(k);
-    if (said === undefined) return;
-    this.jsonText = null;
-    this.sameText(k, said);
   }
 
   /** `--header`: a record of another shape than the first (format.ts `fitsColumns`): counted, said once. */

@@ -47,6 +47,7 @@ export function keyLoss(key: unknown): string | undefined {
  */
 function nestedLoss(v: object, seen: Set<object>): string | undefined {
   if (seen.has(v)) return 'it holds itself (a cycle), which JSON cannot write: its text is that of every such key';
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return toJsonLoss(v, seen.size === 0);
   seen.add(v);
   // A Set or Map is grouped and written as the array of its elements or entries (core/json.ts `stringifyCollections`).
   const array = Array.isArray(v) || v instanceof Set || v instanceof Map;
@@ -63,7 +64,7 @@ function nestedLoss(v: object, seen: Set<object>): string | undefined {
       case 'function': case 'symbol':
         return `a ${typeof x} inside it is left out of JSON`;
       case 'object': {
-        if (x === null || typeof (x as { toJSON?: unknown }).toJSON === 'function') break;
+        if (x === null) break;
         const r = nestedLoss(x, seen);
         if (r !== undefined) return r;
       }
@@ -71,4 +72,27 @@ function nestedLoss(v: object, seen: Set<object>): string | undefined {
   }
   seen.delete(v);
   return undefined;
+}
+
+/**
+ * An object with a `toJSON` method is written as what it returns (a Date as its ISO text): nothing is lost
+ * then, or it throws, and JSON cannot write the key at all: it is grouped by `String(key)` (keyed-map.ts
+ * `objectKeyText`), like every key whose `toJSON` throws. `top`: `v` is the key itself, not inside it.
+ */
+function toJsonLoss(v: object, top: boolean): string | undefined {
+  try {
+    (v as { toJSON: (key: string) => unknown }).toJSON('');
+    return undefined;
+  } catch (e) {
+    return `${top ? 'its' : 'a'} toJSON ${top ? '' : 'inside it '}throws (${thrown(e)}), so JSON cannot write it: its text is that of every such key`;
+  }
+}
+
+/** What was thrown, for a message: `Error: boom`, or the thrown value's text. */
+function thrown(e: unknown): string {
+  try {
+    return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  } catch {
+    return 'a value with no text';
+  }
 }

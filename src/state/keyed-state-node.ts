@@ -42,6 +42,7 @@ export abstract class KeyedStateNode extends Emitter implements Checkpointable {
   constructor(label: string, issues: IssueLog, maxKeys: number | undefined) {
     super();
     this.store = new KeyedStateStore(maxKeys, (k) => issues.evictedKey(label, this.keys.decode(k), maxKeys!));
+    this.keys.onMixed = (m) => issues.warn(label, m);
   }
 
   /**

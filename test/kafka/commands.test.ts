@@ -69,7 +69,7 @@ describe.skipIf(!hasJava || !haveData)('publish, --top, cat and cat --follow on 
     expect(status!.units.every((u) => u.owner.includes(id)), JSON.stringify(status)).toBe(true);
     const reset = await runCli(['job', 'reset', url]);
     expect(reset.code).toBe(75);
-    expect(reset.stderr).toMatch(/has 1 live worker\(s\)/);
+    expect(reset.stderr).toMatch(/has 1 live worker; /);
     w.child.kill('SIGTERM');
     expect((await w.exit).code, w.stderr).toBe(0);
   }, 300_000);

@@ -46,7 +46,7 @@ describe.skipIf(!hasJava)('dstream topic delete kafka://', () => {
 
     const refused = await runCli(['topic', 'delete', url('logs')]);
     expect(refused.code).toBe(75);
-    expect(refused.stderr).toMatch(/^dstream: job live has 1 live worker\(s\); stop them first \(SIGTERM\), then try again/);
+    expect(refused.stderr).toMatch(/^dstream: job live has 1 live worker; stop them first \(SIGTERM\), then try again/);
     expect(await topics()).toContain('dstream-ended-meta');
     expect(await topics()).toContain('logs');
 

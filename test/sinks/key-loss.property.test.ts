@@ -79,6 +79,9 @@ describe('object keys grouped by their JSON text', () => {
     cyclic.push(cyclic);
     expect(keyLoss(cyclic)).toBe('it holds itself (a cycle), which JSON cannot write: its text is that of every such key');
     expect([keyLoss([null, 1]), keyLoss({ a: [1, 'x', 2n ** 60n] }), keyLoss([new Date(0)])]).toEqual([undefined, undefined, undefined]);
+    expect(keyLoss({ toJSON() { throw new Error('boom'); } })).toBe('its toJSON throws (Error: boom), so JSON cannot write it: its text is that of every such key');
+    expect(keyLoss([{ toJSON() { throw 7; } }])).toBe('a toJSON inside it throws (7), so JSON cannot write it: its text is that of every such key');
+    expect([keyLoss({ toJSON: () => 'q' }), keyLoss(new Date(0))]).toEqual([undefined, undefined]);
   });
 
   it('--count-by-value: [NaN, 1] and [null, 1] are one key, and stderr says so once, in every format', async () => {

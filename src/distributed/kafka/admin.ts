@@ -3,6 +3,7 @@
  * `KafkaBackend.job`). `dstream cat` is the shared cat.ts over
  * `KafkaBackend.readOutput`.
  */
+import { plural } from '../../core/plural.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { compareKeys } from '../../core/compare.js';
 import { DStreamError } from '../../core/errors.js';
@@ -112,7 +113,7 @@ async function refuseWhileLive(log: KafkaLog, job: string): Promise<Map<string, 
   }) as Map<string, GroupInfo>;
   const live = new Set<string>(); // workers (client ids): each is a member of both stages' groups
   for (const g of groups.values()) for (const m of g.members?.values() ?? []) live.add(m.clientId);
-  if (live.size > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${job} has ${live.size} live worker(s); stop them first (SIGTERM), then try again`);
+  if (live.size > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${job} has ${plural(live.size, 'live worker')}; stop them first (SIGTERM), then try again`);
   return groups;
 }
 

@@ -18,6 +18,7 @@
  *   units only adopt a batch once committed, and the key units of the refused
  *   step 2 are put back to their last committed state (`refused`).
  */
+import { plural } from '../../core/plural.js';
 import type { KafkaJobMeta, KafkaLog } from './log.js';
 import { changelogPartition } from './job.js';
 import type { Member } from './member.js';
@@ -144,7 +145,7 @@ export class HeldUnits {
           : new KeyUnit(this.ctx, q, c, rec ? (JSON.parse(rec) as Stage2Record) : undefined, this.s.batchTimeMs);
         this.keys.set(q, u);
         this.committedKeys.set(q, { pos: c, rec });
-        if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${u.openPanes} open ${u.openPanes === 1 ? 'pane' : 'panes'} rebuilt from the changelog`);
+        if (u.openPanes > 0) this.ctx.say(`dstream: key partition ${q}: ${plural(u.openPanes, 'open pane')} rebuilt from the changelog`);
       }
       this.settle(s2, v2, d2, 'key');
       this.gen2 = v2.generation;

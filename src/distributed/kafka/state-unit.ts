@@ -28,6 +28,7 @@
  * closed, so `dstream cat` prints batch by batch and a key's last row is its
  * state after the last batch closed.
  */
+import { plural } from '../../core/plural.js';
 import { encodeState } from '../../checkpoint/codec.js';
 import { StateKeys, type StateTable } from '../state-table.js';
 import type { SourceProgress } from '../key-panes.js';
@@ -83,7 +84,7 @@ export class StateKeyUnit {
   static async open(ctx: UnitContext, q: number, committed: number, rec: string | undefined, log: KafkaLog, repartition: string): Promise<StateKeyUnit> {
     const u = new StateKeyUnit(ctx, q, committed, rec === undefined ? undefined : (JSON.parse(rec) as StateKeyRecord));
     const n = await u.replay(log, repartition);
-    if (u.table.openBatches > 0) ctx.say(`dstream: key partition ${q}: ${u.table.keys} keys' state restored from the changelog, ${n} messages read again for ${u.table.openBatches} open batches`);
+    if (u.table.openBatches > 0) ctx.say(`dstream: key partition ${q}: ${plural(u.table.keys, "key's", "keys'")} state restored from the changelog, ${plural(n, 'message')} read again for ${plural(u.table.openBatches, 'open batch', 'open batches')}`);
     return u;
   }
 

@@ -19,6 +19,7 @@
  * (stage1-commit.ts). Stage-2 commits (rows, offset, progress) stay one
  * script: all their keys are the key partition's.
  */
+import { plural } from '../../core/plural.js';
 import { ConfigError, DStreamError } from '../../core/errors.js';
 import type { CommitResult, Stage2Message, UnitId, JobStatus } from '../backend.js';
 import type { HeartbeatReply, JobMeta, LeaseView, Stage1Commit, Stage1State, Stage2Commit, Stage2State } from './types.js';
@@ -259,7 +260,7 @@ export class RedisJob implements JobLog {
   async refuseWhileLive(): Promise<void> {
     const { members, nowMs } = await this.leases();
     const live = Object.values(members).filter((x) => x >= nowMs).length;
-    if (live > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${this.group} has ${live} live worker(s); stop them first (SIGTERM), then try again`);
+    if (live > 0) throw new DStreamError('E_CHECKPOINT_IN_USE', 'checkpoint', `job ${this.group} has ${plural(live, 'live worker')}; stop them first (SIGTERM), then try again`);
   }
 
   async status(): Promise<JobStatus> {
@@ -269,7 +270,7 @@ export class RedisJob implements JobLog {
 
   async reset(): Promise<string | null> {
     const n = await this.deleteKeys();
-    return n === 0 ? null : `${n} keys, its output stream included`;
+    return n === 0 ? null : `${plural(n, 'key')}, its output stream included`;
   }
 
   /**

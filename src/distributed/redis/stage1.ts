@@ -18,6 +18,7 @@
  * highest closed-window end of the key partitions as its lateness floor, so a
  * replay decides lateness the same way.
  */
+import { plural } from '../../core/plural.js';
 import type { Stage1Commit, Stage1State } from './types.js';
 import { InputRun } from '../input-run.js';
 import { committed, type JobContext, type RedisStep } from './context.js';
@@ -99,7 +100,7 @@ export class Stage1Unit {
     if (state.plan && state.plan.seq === seq) {
       entries = await ctx.backend.readInputRange(p, state.plan.from, state.plan.to);
       floorMs = state.plan.floorMs;
-      ctx.say(`dstream: input partition ${p}: replaying batch ${seq} (${entries.length} entries) planned by its previous owner`);
+      ctx.say(`dstream: input partition ${p}: replaying batch ${seq} (${plural(entries.length, 'entry', 'entries')}) planned by its previous owner`);
     } else {
       entries = await ctx.backend.readInput(p, state.offset, ctx.batchEntries);
       if (entries.length === 0) return this.idleStep(seq);

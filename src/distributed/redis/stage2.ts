@@ -14,6 +14,7 @@
  * its changelog. Only a graceful hand-over (`handOver`) stores the open
  * windows, so the next owner starts without a replay.
  */
+import { plural } from '../../core/plural.js';
 import { decodeState, encodeState } from '../../checkpoint/codec.js';
 import type { Stage2Message } from '../backend.js';
 import type { Stage2Commit } from './types.js';
@@ -72,12 +73,12 @@ export class Stage2Unit {
     this.rebuild = null;
     if (handOver) {
       // Also seen at start-up: the first worker takes every unit and hands the surplus over.
-      ctx.say(`dstream: took over key partition ${this.partition} from a graceful hand-over: ${panes.size} open panes, no replay`);
+      ctx.say(`dstream: took over key partition ${this.partition} from a graceful hand-over: ${plural(panes.size, 'open pane')}, no replay`);
     } else if (st.rebuild !== ORIGIN && st.offset !== ORIGIN) {
       const n = await replayOnce(ctx.log, this.partition, st.rebuild, st.offset, (m) => panes.merge(m.data, m.id));
       this.rebuild = { messages: n, panes: panes.size, ms: ctx.now() - t0 };
       if (panes.size > 0) {
-        ctx.say(`dstream: rebuilt key partition ${this.partition}: ${n} messages, ${panes.size} open panes in ${this.rebuild.ms} ms`);
+        ctx.say(`dstream: rebuilt key partition ${this.partition}: ${plural(n, 'message')}, ${plural(panes.size, 'open pane')} in ${this.rebuild.ms} ms`);
       }
     }
   }

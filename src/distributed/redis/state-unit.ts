@@ -4,6 +4,7 @@
  * `StateKeys`): reads its key stream through `JobLog`, and commits its rows,
  * progress and the keys' state in one fenced step.
  */
+import { plural } from '../../core/plural.js';
 import type { Stage2Commit } from './types.js';
 import { compareOffsets, ORIGIN } from '../log-backend.js';
 import { sourcesOf } from '../key-panes.js';
@@ -39,7 +40,7 @@ export class StateUnit {
     if (st.handOver !== undefined) table.restore(st.handOver);
     if (st.rebuild !== ORIGIN && st.offset !== ORIGIN) {
       const n = await replayOnce(ctx.log, this.partition, st.rebuild, st.offset, (m) => table.apply(m.data, m.id));
-      if (table.openBatches > 0) ctx.say(`dstream: rebuilt key partition ${this.partition}: ${table.keys} keys' state, ${n} messages replayed for ${table.openBatches} open batches`);
+      if (table.openBatches > 0) ctx.say(`dstream: rebuilt key partition ${this.partition}: ${plural(table.keys, "key's", "keys'")} state, ${plural(n, 'message')} replayed for ${plural(table.openBatches, 'open batch', 'open batches')}`);
     }
   }
 
