@@ -10,7 +10,10 @@ import { ids } from './directory.js';
 import { readDurable } from './durable-file.js';
 import { CheckpointLock } from './lock.js';
 
-/** Text for `dstream checkpoint inspect DIR`: metadata, latest batch, offsets, state size. Never throws on corrupt files. */
+/**
+ * Text for `dstream checkpoint inspect DIR`: metadata, latest batch, offsets, state size, and the byte
+ * offset a file on stdin resumes at (`filePositionLines`). Never throws on corrupt files.
+ */
 export function inspectCheckpoint(dir: string): string {
   if (!existsSync(dir)) return `${dir}: no checkpoint\n`;
   const lines: string[] = [`checkpoint ${dir}`];
@@ -26,14 +29,48 @@ export function inspectCheckpoint(dir: string): string {
   lines.push(`last committed batch: ${commits.length ? commits[commits.length - 1] : 'none'}`);
   const lastOffsets = offsets.length ? readDurable(join(dir, 'offsets', `${offsets[offsets.length - 1]}.json`)) : null;
   if (lastOffsets?.ok) lines.push(`last offsets: ${JSON.stringify(lastOffsets.body)}`);
+  /** The newest readable snapshot: where a restart resumes. */
+  let newest: { id: number; body: unknown } | null = null;
   for (const id of snaps) {
     const p = join(dir, 'state', `${id}.json`);
     const r = readDurable(p);
     lines.push(`state after batch ${id}: ${statSync(p).size} bytes${r.ok ? '' : ` (unreadable: ${r.reason})`}`);
+    if (r.ok) newest = { id, body: r.body };
   }
+  if (newest) lines.push(...filePositionLines(newest.id, newest.body));
   const lock = join(dir, 'lock');
   if (existsSync(lock)) lines.push(`lock: present`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The snapshot's file positions (stdin redirected from a regular file, fd-line-source.ts
+ * `FilePosition`), one line each: the byte offset the next run resumes at and the file it is of, e.g.
+ * `stdin: resumes at byte 24464 of /var/log/access.log (device 64768, inode 1234; in the state after
+ * batch 3; the file has 30000 bytes now)`. The file's size now is told only when its path still names
+ * the same device and inode.
+ */
+function filePositionLines(id: number, snapshot: unknown): string[] {
+  const positions = (snapshot as { positions?: unknown } | null)?.positions;
+  if (positions === null || typeof positions !== 'object') return [];
+  const lines: string[] = [];
+  for (const [name, p] of Object.entries(positions as Record<string, unknown>)) {
+    const f = p as { dev?: unknown; ino?: unknown; offset?: unknown; path?: unknown } | null;
+    if (f === null || typeof f !== 'object' || typeof f.offset !== 'number') continue;
+    const which = `device ${String(f.dev)}, inode ${String(f.ino)}`;
+    let now = '';
+    if (typeof f.path === 'string') {
+      try {
+        const st = statSync(f.path);
+        now = st.dev === f.dev && st.ino === f.ino ? `; the file has ${st.size} bytes now` : `; ${f.path} is another file now`;
+      } catch {
+        now = `; ${f.path} is gone now`;
+      }
+    }
+    const file = typeof f.path === 'string' ? `${f.path} (${which}` : `the file of ${which} (its name was not recorded`;
+    lines.push(`${name}: resumes at byte ${f.offset} of ${file}; in the state after batch ${id}${now})`);
+  }
+  return lines;
 }
 
 /**

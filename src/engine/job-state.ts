@@ -30,16 +30,25 @@ export interface JobSnapshot {
 
 /** All state of the job after the batch at `timeMs` (the next batch being `batchIndex`). */
 export function captureState(graph: JobGraph, batchIndex: number, timeMs: Millis, issues: IssueLog): JobSnapshot {
-  const { receivers } = graph;
   return {
     batchIndex,
     lastTimeMs: timeMs,
     nodes: graph.stateful.map((n) => n.snapshot()),
     trackers: graph.trackers.map((t) => t.snapshot()),
-    sources: Object.fromEntries(receivers.filter((s) => isReplayable(s.source)).map((s) => [s.source.name, (s.source as unknown as Replayable).snapshot()])),
-    positions: Object.fromEntries(receivers.filter((s) => s.source.position).map((s) => [s.source.name, s.source.position!()])),
+    sources: sourceSnapshots(graph),
+    positions: filePositions(graph),
     issues: { ...issues.counts },
   };
+}
+
+/** Replayable sources' `snapshot()`, by source name (`JobSnapshot.sources`). */
+export function sourceSnapshots(graph: JobGraph): Record<string, unknown> {
+  return Object.fromEntries(graph.receivers.filter((s) => isReplayable(s.source)).map((s) => [s.source.name, (s.source as unknown as Replayable).snapshot()]));
+}
+
+/** Other sources' `position()`, by source name (`JobSnapshot.positions`). */
+export function filePositions(graph: JobGraph): Record<string, unknown> {
+  return Object.fromEntries(graph.receivers.filter((s) => s.source.position).map((s) => [s.source.name, s.source.position!()]));
 }
 
 /** Why `state` cannot be the snapshot of this pipeline after batch `id`; null when it fits. */

@@ -12,6 +12,8 @@
  * (recovery.ts): outputs are rewound to where it started, so each batch's
  * output is written once. After each batch, every source's `commit` is
  * called, then the batch listeners (observe/) with the batch's metrics.
+ * The only batch of a `--once` run resumed from a checkpoint is logged after
+ * its input is pushed, and not at all when nothing was read (`resumedOnly`).
  */
 import type { Clock } from '../core/clock.js';
 import { DStreamError } from '../core/errors.js';
@@ -22,7 +24,7 @@ import type { Sink } from '../sinks/sink.js';
 import type { DurableOutput } from '../sinks/durable-output.js';
 import { isReplayable } from '../sources/source.js';
 import type { JobGraph } from './job-graph.js';
-import { captureState } from './job-state.js';
+import { captureState, filePositions, sourceSnapshots } from './job-state.js';
 
 /** Checkpointing of a context (Spark's `ssc.checkpoint(dir)` with the offset/commit logs of Structured Streaming). */
 export interface CheckpointOptions {
@@ -94,6 +96,8 @@ export class MicroBatchExecution {
   inBatch = false;
   /** Batches run by this process (recovery's re-runs included). */
   private runBatches = 0;
+  /** Recovery: the restored snapshot's file positions as JSON text (`JobSnapshot.positions`), for `nothingRead`. */
+  resumedPositions: string | null = null;
 
   constructor(private readonly o: ExecutionOptions) {}
 
@@ -109,20 +113,29 @@ export class MicroBatchExecution {
     const started = clock.now();
     const id = this.batchIndex++;
     const info: BatchInfo = { timeMs, index: id, final: flush, last, bounded: this.o.bounded };
+    const resumed = ck !== null && this.resumedOnly(info, logged);
     this.inBatch = true;
     try {
+      /** `resumed`: the offsets, logged once the batch is known to have read something (`nothingRead`). */
+      let unlogged: OffsetEntry | null = null;
+      const sourcesBefore = resumed ? JSON.stringify(sourceSnapshots(graph)) : '';
       if (ck) {
         const offsets: Record<string, unknown> = logged?.sources ?? {};
         if (!logged) {
           for (const s of graph.receivers) if (isReplayable(s.source)) offsets[s.source.name] = s.source.planBatch(timeMs);
-          const outputs = Object.fromEntries(ck.outputs.map((o) => [o.name, o.position()]));
-          ck.store.writeOffsets({ id, timeMs, sources: offsets, outputs });
-          ck.fault?.('after-offsets', id);
+          unlogged = { id, timeMs, sources: offsets, outputs: Object.fromEntries(ck.outputs.map((o) => [o.name, o.position()])) };
+          if (!resumed) this.logOffsets(ck, unlogged);
         }
         for (const s of graph.receivers) if (isReplayable(s.source)) s.source.replayBatch(offsets[s.source.name]);
       }
       for (const s of graph.receivers) if ((!s.ended || flush) && !(ck && isReplayable(s.source))) s.source.onBatch?.(timeMs);
-      if (!this.idleResume(info, logged)) for (const s of graph.receivers) s.root.endBatch(info);
+      const noRecords = resumed && graph.receivers.every((s) => s.root.count === 0);
+      if (noRecords && this.nothingRead(sourcesBefore)) {
+        this.batchIndex = id; // no batch: the checkpoint is left as it was
+        return true;
+      }
+      if (resumed) this.logOffsets(ck!, unlogged!);
+      if (!noRecords) for (const s of graph.receivers) s.root.endBatch(info);
       this.runBatches++;
       if (ck && !committed) this.commit(ck, id, timeMs, flush || last);
     } catch (e) {
@@ -138,14 +151,33 @@ export class MicroBatchExecution {
   }
 
   /**
-   * True for the only batch of a bounded run resumed from a checkpoint (`--once` in cron) when no
-   * record came in and nothing is to be flushed: as Structured Streaming runs no batch without new
-   * data, its operators output nothing — not a `--count` of 0, nor processing-time windows again.
-   * The batch is still logged and committed (empty).
+   * True for the only batch of a bounded run resumed from a checkpoint (`--once` in cron) with
+   * nothing to flush (no `--drain`). When no record came in, as Structured Streaming runs no batch
+   * without new data, its operators output nothing — not a `--count` of 0, nor processing-time
+   * windows again; and when nothing was read at all (`nothingRead`) nothing is written either: no
+   * offsets, state or commit, so a cron run with nothing new leaves the checkpoint as it was. So
+   * its offsets are logged after its input is pushed (nothing is durable before its end: sinks
+   * hold a checkpointed batch's rows until `addBatch`), as they are for stdin from a file anyway.
    */
-  private idleResume(info: BatchInfo, logged: OffsetEntry | undefined): boolean {
-    if (!info.bounded || !info.last || info.final || info.index === 0 || this.runBatches > 0 || logged) return false;
-    return this.o.graph.receivers.every((s) => s.root.count === 0);
+  private resumedOnly(info: BatchInfo, logged: OffsetEntry | undefined): boolean {
+    return info.bounded === true && info.last === true && !info.final && info.index !== 0 && this.runBatches === 0 && !logged;
+  }
+
+  /**
+   * Nothing was read or counted since the restored snapshot: no bad input said, the replayable
+   * sources' snapshots as before the batch (`sourcesBefore`, JSON text: no file taken, no offset
+   * moved), and stdin's byte offset and file as restored.
+   */
+  private nothingRead(sourcesBefore: string): boolean {
+    const { graph, issues } = this.o;
+    if (Object.values(issues.counts).some((n) => n > 0)) return false;
+    return JSON.stringify(sourceSnapshots(graph)) === sourcesBefore && JSON.stringify(filePositions(graph)) === this.resumedPositions;
+  }
+
+  /** Writes batch `entry`'s offsets to the offset log (before its output is durable). */
+  private logOffsets(ck: CheckpointOptions, entry: OffsetEntry): void {
+    ck.store.writeOffsets(entry);
+    ck.fault?.('after-offsets', entry.id);
   }
 
   /** Outputs durable, state snapshotted when due, commit log written. */

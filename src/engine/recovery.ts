@@ -28,6 +28,7 @@ export function recover(graph: JobGraph, exec: MicroBatchExecution, ck: Checkpoi
     restoreState(graph, st, { dir: ck.store.dir, id: rec.snapshot.id });
     // Issue counts are per run: the snapshot keeps them for `checkpoint inspect`, a run reports its own.
     exec.batchIndex = st.batchIndex;
+    exec.resumedPositions = JSON.stringify(st.positions ?? {});
     lastTime = st.lastTimeMs;
     exec.lastSnapshotTimeMs = st.lastTimeMs;
     ck.log?.(`dstream: checkpoint: restored state after batch ${rec.snapshot.id}`);

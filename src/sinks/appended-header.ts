@@ -8,7 +8,7 @@
  * this run's records (window columns, or `key,value` against an object's
  * fields) is refused before a row is written.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { DStreamError } from '../core/errors.js';
 import { headerLine, type Columns } from './format.js';
@@ -21,6 +21,26 @@ const MAX_HEADER_BYTES = 1 << 20;
  * @throws DStreamError (exit 1) when the file cannot be read.
  */
 export function firstLine(path: string): string | null {
+  const first = readFirstLine(path);
+  return first && first.line;
+}
+
+/**
+ * The line end of the file at `path`: its first line's, CRLF or LF; LF when it is empty, its first
+ * line has no end yet, or it is not a regular file (a pipe, `/dev/stdout`: not read).
+ * @throws DStreamError (exit 1) when the file cannot be read.
+ */
+export function lineEndOf(path: string): '\n' | '\r\n' {
+  try {
+    if (!statSync(path).isFile()) return '\n';
+  } catch {
+    return '\n';
+  }
+  return readFirstLine(path)?.crlf ? '\r\n' : '\n';
+}
+
+/** The first line of `path` (`crlf`: it ends in CRLF), or null when the file is empty. @throws DStreamError when unreadable. */
+function readFirstLine(path: string): { line: string; crlf: boolean } | null {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
@@ -29,9 +49,10 @@ export function firstLine(path: string): string | null {
     if (n === 0) return null;
     const end = buf.subarray(0, n).indexOf(10);
     const line = buf.toString('utf8', 0, end < 0 ? n : end);
-    return line.endsWith('\r') ? line.slice(0, -1) : line;
+    const crlf = end >= 0 && line.endsWith('\r');
+    return { line: line.endsWith('\r') ? line.slice(0, -1) : line, crlf };
   } catch (e) {
-    throw new DStreamError('E_OUTPUT', 'sending', `--header: cannot read the header of '${path}': ${(e as Error).message}`);
+    throw new DStreamError('E_OUTPUT', 'sending', `--output: cannot read the first line of '${path}': ${(e as Error).message}`);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -1,7 +1,8 @@
 /**
  * Outputs that take part in exactly-once checkpointing.
  *
- * - `FileOutput` (`--output FILE`): appends; its position is the file length.
+ * - `FileOutput` (`--output FILE`): appends, with the file's line end (CRLF
+ *   when its first line has one); its position is the file length.
  *   Before a batch is re-run after a crash the file is truncated to the length
  *   it had when that batch started, so it holds each batch exactly once.
  * - `BatchDirOutput` (`--output-dir DIR`): one file per batch named like
@@ -26,7 +27,7 @@ import type { Millis } from '../core/types.js';
 import { committedBefore, type Sink, type SinkLog } from './sink.js';
 import { makeDirs } from '../core/make-dirs.js';
 import { RowBytes } from './row-bytes.js';
-import { firstLine } from './appended-header.js';
+import { firstLine, lineEndOf } from './appended-header.js';
 
 /** The UTF-8 bytes written since the last `take`: a `RowBytes` whose full chunks are kept, not handed on. */
 class BatchBytes {
@@ -65,6 +66,8 @@ export class FileOutput implements DurableOutput {
 
   /** The file's last byte was checked before this run's first write (`flush`). */
   private endChecked = false;
+  /** The file's line end (`lineEnd`), read once. */
+  private eol: '\n' | '\r\n' | null = null;
 
   /**
    * @param onWarning told when the file did not end with a line end and one was written first.
@@ -91,13 +94,17 @@ export class FileOutput implements DurableOutput {
       this.endChecked = true;
       if (!endsWithNewline(this.path, this.position())) {
         this.onWarning?.(`--output ${this.path} did not end with a line end (a run stopped in the middle of a row?): one is written first, so this run's rows start on a line of their own`);
-        writeFully(this.fd, Buffer.from('\n'), this.path);
+        writeFully(this.fd, Buffer.from(this.lineEnd()), this.path);
       }
     }
     writeFully(this.fd, buf, this.path);
   }
   position(): number {
     return fstatSync(this.fd).size;
+  }
+  /** The file's line end, its first line's: CRLF or LF (appended-header.ts `lineEndOf`), read once. @throws DStreamError when unreadable. */
+  lineEnd(): '\n' | '\r\n' {
+    return (this.eol ??= lineEndOf(this.path));
   }
   /** The file's first line (`--header` appending: its header), or null while it is empty. @throws DStreamError when unreadable. */
   firstLine(): string | null {

@@ -14,7 +14,9 @@
  * rows go straight into the output's byte buffer when it has one
  * (`Output.rowBytes`: stdout), as the UTF-8 of the same text (row-bytes.ts;
  * 2.5–2.8× the rows/s of building a string per row, bench/rows.js). Over
- * bounded input (`batch.bounded`) an empty batch prints no empty frame. At
+ * bounded input (`batch.bounded`) an empty batch prints no empty frame.
+ * json/tsv/csv rows end with the output's line end (`Output.lineEnd`), LF by
+ * default. At
  * the end of every batch a `Sink` is given the batch (`addBatch`), a plain
  * `Output` is flushed.
  */
@@ -117,10 +119,13 @@ export class FormatSink implements StreamNode {
   private batchHead: Uint8Array = NO_HEAD;
   /** Bytes mode, json outside a window group: the batch time the row head holds. */
   private headTimeMs = NaN;
+  /** json/tsv/csv: the line end of rows and header, the output's (`Output.lineEnd`); CRLF rows are built as strings, not bytes. */
+  private readonly eol: string;
 
   constructor(private readonly out: Output, private readonly o: FormatSinkOptions) {
     this.limit = o.printLimit ?? 10;
-    this.bytes = o.format !== 'text' && !o.header && typeof out.rowBytes === 'function';
+    this.eol = o.format !== 'text' && out.lineEnd ? out.lineEnd() : '\n';
+    this.bytes = o.format !== 'text' && !o.header && typeof out.rowBytes === 'function' && this.eol === '\n';
     this.keys = new KeyCheck(o.format, o.warn);
   }
 
@@ -146,19 +151,19 @@ export class FormatSink implements StreamNode {
       return;
     }
     const w = this.group ?? undefined;
-    if (f === 'json') this.out.write(jsonRecord(value, this.group ? this.groupTimeMs : this.o.currentBatchTimeMs(), w) + '\n');
+    if (f === 'json') this.out.write(jsonRecord(value, this.group ? this.groupTimeMs : this.o.currentBatchTimeMs(), w) + this.eol);
     else if (this.o.header) {
       if (!this.columns) {
         this.columns = columnsOf(value, w);
         const file = this.o.appendingTo, theirs = file ? file.firstLine() : null, h = this.o.header;
         if (file && theirs !== null) this.columns = appendedColumns(theirs, this.columns, f, file.path);
-        else if (h === true || (typeof h === 'function' && h())) this.out.write(headerLine(this.columns, f) + '\n');
+        else if (h === true || (typeof h === 'function' && h())) this.out.write(headerLine(this.columns, f) + this.eol);
       }
       const outside = fieldsOutside(value, this.columns);
       if (outside) this.fieldsOutside(outside);
       else if (!fitsColumns(value, this.columns)) this.offColumns(value);
-      this.out.write(columnsRecord(value, f, w, this.columns) + '\n');
-    } else this.out.write(delimitedRecord(value, f, w) + '\n');
+      this.out.write(columnsRecord(value, f, w, this.columns) + this.eol);
+    } else this.out.write(delimitedRecord(value, f, w) + this.eol);
   }
 
   /** `--header`: a record of another shape than the first (format.ts `fitsColumns`): counted, said once. */

@@ -28,6 +28,11 @@ export interface Output {
    * with it), or null while this output drops what is written.
    */
   rowBytes?(): RowBytes | null;
+  /**
+   * Optional: the line end json/tsv/csv rows must end with here, CRLF in a file whose lines end
+   * so (appended-header.ts `lineEndOf`); LF when absent.
+   */
+  lineEnd?(): '\n' | '\r\n';
 }
 
 /** What the checkpoint's logs say of one sink before recovery re-runs the logged batches. */

@@ -19,7 +19,8 @@
  * continues a file that grew where the last one stopped, and reads a file
  * that was replaced (other identity, or shorter) from its start.
  */
-import { fstatSync, read, readSync } from 'node:fs';
+import { fstatSync, read, readlinkSync, readSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { HEAD_BYTES, headHash } from './directory/file-identity.js';
 import type { Backpressure } from './flow.js';
 import type { IssueLog } from '../core/issues.js';
@@ -41,6 +42,8 @@ export interface FilePosition {
   headBytes: number;
   /** Bytes of the file consumed by the batches so far. */
   offset: number;
+  /** The file's absolute path when the run first asked, where the system tells it (Linux `/proc/self/fd`); for people (`checkpoint inspect`), not for resuming. */
+  path?: string;
 }
 
 /** A block read in flight or done: its result (`n` bytes into `buf`) and who waits for it. */
@@ -71,6 +74,8 @@ export class FdLineSource implements Source {
    * next run reads the whole line), as log shippers do.
    */
   holdUnterminatedLine = false;
+  /** `FilePosition.path`, looked up once ('' when unknown). */
+  private path: string | undefined;
 
   /**
    * @param fallback called with the sink and splitter when block reads are not possible (EAGAIN);
@@ -212,7 +217,9 @@ export class FdLineSource implements Source {
   position(): FilePosition | undefined {
     const id = this.identity();
     if (!id) return undefined;
-    return { ...id, offset: this.startOffset + this.consumed - (this.splitter?.heldBytes ?? 0) };
+    const offset = this.startOffset + this.consumed - (this.splitter?.heldBytes ?? 0);
+    this.path ??= fdPath(this.fd);
+    return this.path ? { ...id, offset, path: this.path } : { ...id, offset };
   }
 
   /**
@@ -252,6 +259,16 @@ export class FdLineSource implements Source {
     } catch {
       return undefined;
     }
+  }
+}
+
+/** The absolute path of the file open on `fd` (Linux `/proc/self/fd`), or '' where the system does not tell it. */
+function fdPath(fd: number): string {
+  try {
+    const p = readlinkSync(`/proc/self/fd/${fd}`);
+    return isAbsolute(p) ? p : '';
+  } catch {
+    return '';
   }
 }
 

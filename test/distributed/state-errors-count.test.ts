@@ -4,30 +4,25 @@
  * stage 2 holds the values but not the input lines, a worker with `--dead-letter` says once on
  * stderr that those records are not written there (never a silently empty dead letter).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { publishFile, runDstream } from './procs.js';
-import { redisAvailable, startRedis, type RedisServer } from './redis-harness.js';
+import { redisAvailable } from './redis-harness.js';
+import { redisPerSuite } from '../helpers/servers.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 
 // Key a has 3 values in the one batch: the function throws for it; b (2 values) is kept.
 const JOB = ['--map', 'l => [l.split(" ")[0], 1]', '--update-state-by-key', '(vs, s) => { if (vs.length === 3) throw new Error("three"); return (s || 0) + vs.length }'];
 const INPUT = 'a 1\nb 2\na 3\nb 4\na 5\n';
 
 describe.skipIf(!redisAvailable())('distributed --update-state-by-key: a throwing function', () => {
-  let redis: RedisServer;
-  let dir: string;
-  beforeAll(async () => {
-    redis = await startRedis();
-    dir = mkdtempSync(join(tmpdir(), 'dstream-state-errors-'));
-  });
-  afterAll(async () => {
-    await redis?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const server = redisPerSuite();
+  const tempDir = tempDirs('dstream-state-errors-');
 
   it('counts one skipped record per value given, as locally, and says the dead letter does not get them', async () => {
+    const redis = server();
+    const dir = tempDir();
     const file = join(dir, 'in.txt');
     writeFileSync(file, INPUT);
     const local = await runDstream([...JOB, '--format', 'tsv'], { input: INPUT });

@@ -7,9 +7,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopic, hasJava, produceLines, SKIP_REASON, startBroker, type Broker } from './broker.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTopic, hasJava, produceLines, SKIP_REASON } from './broker.js';
 import { startJob } from './procs.js';
+import { brokerPerSuite } from '../helpers/servers.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 import { keyLines, localAndCat, STATE, TABLE, WINDOW_TABLE, WINDOWED } from '../distributed/key-identity-jobs.js';
 
@@ -17,17 +18,15 @@ if (!hasJava) console.warn(`skipping test/kafka/key-identity.test.ts: ${SKIP_REA
 
 describe.skipIf(!hasJava)('Kafka: object keys grouped as locally (KeyCodec text)', () => {
   const temp = tempDirs('dstream-kafka-keys-');
-  let broker: Broker;
-
+  const server = brokerPerSuite(300_000);
   beforeAll(async () => {
-    broker = startBroker();
-    await createTopic(broker.address, 'keys', 4);
-    await produceLines(broker.address, 'keys', keyLines(), 4);
+    await createTopic(server().address, 'keys', 4);
+    await produceLines(server().address, 'keys', keyLines(), 4);
   }, 300_000);
-  afterAll(() => broker?.close());
 
   /** Runs 2 workers of `job` (group `group`) over topic `keys` to their end; returns local's and cat's tsv. */
   async function both(group: string, job: string[]): Promise<{ local: string; cat: string }> {
+    const broker = server();
     const to = `kafka://${broker.address}/out-${group}`;
     const args = ['--from', `kafka://${broker.address}/keys?group=${group}`, ...job, '--once', '--key-partitions', '4', '--to', to];
     const ws = [startJob(args), startJob(args)];
