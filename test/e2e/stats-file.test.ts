@@ -5,30 +5,20 @@
  * batch's end (not the logical batch time, 1970), and a job without state
  * shows no keys count.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, collectExit, ROOT, type RunResult } from '../helpers/run-cli.js';
+import { ROOT, runCliOnFile } from '../helpers/run-cli.js';
 
 const APACHE = join(ROOT, 'data/elastic-examples/apache_logs');
-
-/** Runs dstream with stdin redirected from `file` (a regular file: bounded input, as `< file` in a shell). */
-function runOnFile(args: string[], file: string): Promise<RunResult> {
-  const fd = openSync(file, 'r');
-  return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: [fd, 'pipe', 'pipe'] });
-    collectExit(child, resolve, reject);
-  }).finally(() => closeSync(fd));
-}
 
 describe('--stats and --progress-json over a file', () => {
   it('agree with each other and with the clock', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dstream-stats-file-'));
     const progress = join(dir, 'prog.json');
     const before = Date.now();
-    const r = await runOnFile(['--stats', '--map', 'l => field(l,9)', '--count-by-value', '--format', 'tsv', '--progress-json', progress], APACHE);
+    const r = await runCliOnFile(['--stats', '--map', 'l => field(l,9)', '--count-by-value', '--format', 'tsv', '--progress-json', progress], APACHE);
     const after = Date.now();
     expect(r.code).toBe(0);
     const p = JSON.parse(readFileSync(progress, 'utf8')) as {
