@@ -10,12 +10,25 @@ import { ids } from './directory.js';
 import { readDurable } from './durable-file.js';
 import { CheckpointLock } from './lock.js';
 
+/** What a checkpoint directory holds (checkpoint-store.ts); a directory with none of them holds no checkpoint. */
+const CHECKPOINT_ENTRIES = ['metadata.json', 'offsets', 'commits', 'state'];
+
 /**
  * Text for `dstream checkpoint inspect DIR`: metadata, latest batch, offsets, state size, and the byte
- * offset a file on stdin resumes at (`filePositionLines`). Never throws on corrupt files.
+ * offset a file on stdin resumes at (`filePositionLines`); `DIR: no checkpoint` for a directory that
+ * holds none (e.g. after `checkpoint reset`). Never throws on corrupt files.
+ * @throws ConfigError when `dir` does not exist or is not a directory.
  */
 export function inspectCheckpoint(dir: string): string {
-  if (!existsSync(dir)) return `${dir}: no checkpoint\n`;
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(`checkpoint inspect: ${dir} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (e as Error).message})`}`);
+  }
+  if (!isDirectory) throw new ConfigError(`checkpoint inspect: ${dir} is not a directory (a checkpoint is one)`);
+  if (!CHECKPOINT_ENTRIES.some((f) => existsSync(join(dir, f)))) return `${dir}: no checkpoint\n`;
   const lines: string[] = [`checkpoint ${dir}`];
   const meta = readDurable(join(dir, 'metadata.json'));
   if (meta.ok) {

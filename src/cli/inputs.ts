@@ -3,7 +3,8 @@
  * and `--listen`, one for all `--watch` directories, stdin when asked for (or
  * when nothing else is), all made one stream with `ssc.union` (Spark's
  * `union` of receiver streams). Every source shares the output backpressure
- * (stdout's queue) and gets its own `--max-rate` budget. The engine calls
+ * (stdout's queue) and gets its own `--max-rate` budget (per second, and per
+ * batch when the clock cuts batches: `RateLimiter`). The engine calls
  * `Source.commit` after every batch has been output (`--after-read`).
  */
 import type { StreamingContext } from '../engine/context.js';
@@ -60,7 +61,16 @@ export interface Inputs {
  */
 export async function createInputs(ssc: StreamingContext, options: SourceCliOptions, env: InputEnv): Promise<Inputs> {
   const backpressure = new WritableBackpressure(env.stdout);
-  const rate = () => (options.maxRate ? new RateLimiter(options.maxRate, ssc.clock) : undefined);
+  // Clock-cut batches: each batch holds at most its share of --max-rate (the engine tells every limiter of a cut).
+  const batchIntervalMs = options.batchMarker === undefined ? ssc.batchIntervalMs : undefined;
+  const limiters: RateLimiter[] = [];
+  if (options.maxRate) ssc.batchListeners.push(() => limiters.forEach((l) => l.batchCut()));
+  const rate = () => {
+    if (!options.maxRate) return undefined;
+    const limiter = new RateLimiter(options.maxRate, ssc.clock, batchIntervalMs);
+    limiters.push(limiter);
+    return limiter;
+  };
   const log = (message: string) => env.errLine(`dstream: ${message}`);
   const common = () => ({ issues: ssc.issues, maxLineBytes: env.maxLineBytes, rate: rate(), backpressure, log, clock: ssc.clock, once: options.once });
   const sources: Source[] = [];

@@ -77,7 +77,7 @@ export function addSourceOptions<T>(y: Argv<T>): Argv<T> {
     .option('new-files-only', { type: 'boolean', describe: 'skip the files already present at start', group })
     .option('max-files-per-batch', { type: 'string', describe: 'N: start at most N files per batch', group })
     .option('after-read', { type: 'string', describe: 'keep|delete|move:DIR: what to do with a file once its batch is output (default keep)', group })
-    .option('max-rate', { type: 'string', describe: 'N: at most N records per second per source (reading pauses)', group })
+    .option('max-rate', { type: 'string', describe: 'N: at most N records per second per source, and N × batch interval in each batch (reading pauses)', group })
     .option('once', { type: 'boolean', describe: 'read what is there now (stdin to EOF, files present, Kafka up to its end offsets), process it, exit 0', group })
     .option('max-records-per-batch', { type: 'string', describe: 'N: at most N records per batch: bounded input (stdin from a file, or --once; default one batch) or Kafka', group })
     .option('kafka', { type: 'string', describe: 'HOST:PORT[,HOST:PORT]: read the --topic(s) from these Kafka brokers, Spark\'s direct stream (repeatable)', group })

@@ -98,6 +98,33 @@ export function parserFileEnd(parser: LineParser | undefined, issues: IssueLog):
 }
 
 /**
+ * Window checks and notes made when the pipeline is built (once per job).
+ * @param eventTime the input already has event time (`--workers`: assigned in the threads).
+ * @throws ConfigError for a sampling window (slide over length) over bounded input without event time.
+ */
+function checkWindows(flags: readonly OperatorFlag[], settings: PipelineSettings, eventTime: boolean): void {
+  let noted = false;
+  for (const f of flags) {
+    if (f.op === 'event-time') eventTime = true;
+    if (f.op === 'window' && f.slideMs !== undefined && f.slideMs > f.lengthMs) {
+      // Bounded input has logical batch times: which batches fall between two windows is arbitrary
+      // (a file read whole is the batch at one batch interval, in no window of length < slide).
+      if (!eventTime && settings.bounded) {
+        const length = formatDuration(f.lengthMs);
+        throw new ConfigError(`--window ${f.text}: the slide interval ${formatDuration(f.slideMs)} is longer than the window length ${length} (a sampling window); over bounded input (a file, --once) batch times are not clock times, so which batches fall in a window is arbitrary; use a slide of at most ${length}, or --event-time`);
+      }
+      settings.note?.(`--window ${f.text}: the slide interval ${formatDuration(f.slideMs)} is longer than the window length (a sampling window): records between two windows are not counted`);
+    }
+    if ((f.op === 'window' || f.op === 'session-window') && !eventTime && settings.bounded && !noted && !flags.some((g) => g.op === 'event-time')) {
+      // Processing-time windows over input read whole: one batch at a logical time (1970), whatever times the records hold.
+      noted = true;
+      settings.note?.(`--${f.op} ${f.text} without --event-time: windows are over processing time, and a file read whole is one batch `
+        + `(bounded input has logical batch times, from 1970-01-01), so the records' own times are not used; give --event-time for them`);
+    }
+  }
+}
+
+/**
  * Applies the operator flags to `input`.
  * @throws ConfigError for an invalid function, window, order or setting.
  */
@@ -129,19 +156,7 @@ export function buildPipeline(input: DStream<string>, flags: readonly OperatorFl
   const state = (l: string): StatefulOptions => ({
     label: l, outputMode: settings.outputMode, stateTimeoutMs: settings.stateTimeoutMs, maxKeys: settings.maxKeys, initialState: settings.initialState,
   });
-  let eventTime = false;
-  for (const f of flags) {
-    if (f.op === 'event-time') eventTime = true;
-    if (f.op === 'window' && f.slideMs !== undefined && f.slideMs > f.lengthMs) {
-      // Bounded input has logical batch times: which batches fall between two windows is arbitrary
-      // (a file read whole is the batch at one batch interval, in no window of length < slide).
-      if (!eventTime && settings.bounded) {
-        const length = formatDuration(f.lengthMs);
-        throw new ConfigError(`--window ${f.text}: the slide interval ${formatDuration(f.slideMs)} is longer than the window length ${length} (a sampling window); over bounded input (a file, --once) batch times are not clock times, so which batches fall in a window is arbitrary; use a slide of at most ${length}, or --event-time`);
-      }
-      settings.note?.(`--window ${f.text}: the slide interval ${formatDuration(f.slideMs)} is longer than the window length (a sampling window): records between two windows are not counted`);
-    }
-  }
+  checkWindows(flags, settings, ds.eventTimeTracker !== null);
   const at = settings.firstPosition ?? 1;
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i]!;

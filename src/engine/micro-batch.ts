@@ -56,12 +56,17 @@ export interface CheckpointOptions {
 export interface BatchMetrics {
   /** Records received from all sources in the batch. */
   recordsIn: number;
-  /** Time spent running the batch (its end: aggregation output, sinks, checkpoint). */
+  /**
+   * Time spent on the batch. Bounded input (a file read whole or in parts): from the end of the
+   * previous batch (or the start) to the end of this one, as its records were read and went
+   * through the operators meanwhile. Live input: running the batch's end (aggregation output,
+   * sinks, checkpoint); records went through the operators as they arrived.
+   */
   processingMs: Millis;
   /** How late the batch started after its batch time. */
   schedulingDelayMs: Millis;
-  /** Keys held by stateful operators after the batch. */
-  stateKeys: number;
+  /** Keys held by stateful operators after the batch; undefined when the job has none (no state is kept). */
+  stateKeys?: number;
   /** Watermark of the first event-time stream after the batch (epoch ms), if any. */
   watermarkMs?: Millis;
   /** The batch was re-run by recovery. */
@@ -98,8 +103,12 @@ export class MicroBatchExecution {
   private runBatches = 0;
   /** Recovery: the restored snapshot's file positions as JSON text (`JobSnapshot.positions`), for `nothingRead`. */
   resumedPositions: string | null = null;
+  /** Clock time the batch being received began: the end of the previous batch, or the start. */
+  private receivingSinceMs: Millis;
 
-  constructor(private readonly o: ExecutionOptions) {}
+  constructor(private readonly o: ExecutionOptions) {
+    this.receivingSinceMs = o.clock.now();
+  }
 
   /**
    * Runs one batch; returns false when it failed (the job is then stopped).
@@ -146,7 +155,8 @@ export class MicroBatchExecution {
     }
     // The batch's output is written: sources may let go of its input (`--after-read`).
     for (const s of graph.receivers) s.source.commit?.(info);
-    if (this.o.listeners.length) this.report(info, started, logged !== undefined);
+    if (this.o.listeners.length) this.report(info, this.o.bounded ? Math.min(started, this.receivingSinceMs) : started, logged !== undefined);
+    this.receivingSinceMs = clock.now();
     return true;
   }
 
@@ -203,8 +213,8 @@ export class MicroBatchExecution {
       recordsIn += s.root.count;
       s.root.count = 0;
     }
-    let stateKeys = 0;
-    for (const n of graph.stateful) stateKeys += n.stateSize?.() ?? 0;
+    let stateKeys: number | undefined;
+    for (const n of graph.stateful) stateKeys = (stateKeys ?? 0) + (n.stateSize?.() ?? 0);
     const w = graph.trackers[0]?.watermarkMs;
     const metrics: BatchMetrics = {
       recordsIn, processingMs: clock.now() - startedMs, schedulingDelayMs: this.o.inputCut ? 0 : Math.max(0, startedMs - info.timeMs),

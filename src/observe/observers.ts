@@ -78,7 +78,7 @@ export class Observers {
       });
       this.last = { out, skipped, late };
     }
-    if (batch.index % 10 === 0) this.systemd.status(`batch ${batch.index + 1}: ${m.recordsIn} records in, ${m.stateKeys} keys`);
+    if (batch.index % 10 === 0) this.systemd.status(`batch ${batch.index + 1}: ${m.recordsIn} records in, ${m.stateKeys ?? 0} keys`);
   }
 
   /** A checkpoint file was written in `durationMs` ms, or failed (CheckpointStore.onWrite). */

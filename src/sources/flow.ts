@@ -7,8 +7,9 @@
  *   a TCP producer is slowed down by TCP flow control.
  * - `RateLimiter`: Spark's receiver `maxRate` (`spark.streaming.receiver.maxRate`,
  *   records per second per receiver). Fixed one-second windows aligned to the
- *   clock's seconds: at most `recordsPerSecond` records pass in each; a source
- *   that has used the budget pauses until the next second.
+ *   clock's seconds: at most `recordsPerSecond` records pass in each; and, when
+ *   the clock cuts the batches, at most `recordsPerSecond × batch interval` in
+ *   each batch. A source that has used a budget pauses until it is refilled.
  *
  * Processing itself needs no signal: records are pushed synchronously, so a
  * source reads its next chunk only after the previous one went through the
@@ -86,57 +87,124 @@ export class WritableBackpressure implements Backpressure {
   }
 }
 
+/** The second (epoch ms of its start) and the batch (index from 0) of a `RateLimiter`'s budgets. */
+export interface RatePeriod {
+  secondStartMs: Millis;
+  batchIndex: number;
+}
+
 /**
- * At most `recordsPerSecond` records per clock second (see module doc). One
- * limiter per source, shared by all its connections or files.
+ * At most `recordsPerSecond` records per clock second and, when the batches are
+ * cut by the clock, at most `recordsPerSecond × batch interval` records in each
+ * batch (see module doc). One limiter per source, shared by all its
+ * connections or files.
+ *
+ * Why both: a batch is cut when its timer fires, a little after the clock's
+ * second has turned. Records read in between were let in by the new second's
+ * budget yet belong to the old batch, which then held more than N (2,521 and
+ * 1,479 instead of 2,000 and 2,000). The budget of a batch is refilled only
+ * when the engine says the batch was cut (`batchCut`), so every batch holds at
+ * most its share, however late its timer.
  */
 export class RateLimiter {
-  private windowStartMs = -Infinity;
-  private used = 0;
+  private secondStartMs = -Infinity;
+  private usedInSecond = 0;
+  /** Batch pacing: index of the batch being received (from 0), and records taken in it. */
+  private batchIndex = 0;
+  private usedInBatch = 0;
   private waiters: (() => void)[] = [];
   private cancelTimer: (() => void) | null = null;
 
   /**
    * @param recordsPerSecond budget per second (`--max-rate`), a positive integer.
    * @param clock time source; tests pass a `ManualClock`.
+   * @param batchIntervalMs the batch interval (ms) when batches are cut by the clock: each
+   *   batch then gets at most its share of `recordsPerSecond`, refilled by `batchCut()`.
+   *   Omitted when batches follow the input (`--batch-marker`): only the per-second budget holds.
    * @throws RangeError when `recordsPerSecond` is not a positive integer.
    */
-  constructor(readonly recordsPerSecond: number, private readonly clock: Clock) {
+  constructor(readonly recordsPerSecond: number, private readonly clock: Clock, private readonly batchIntervalMs?: Millis) {
     if (!Number.isInteger(recordsPerSecond) || recordsPerSecond < 1) throw new RangeError(`records per second must be a positive integer, got ${recordsPerSecond}`);
   }
 
   private roll(): Millis {
     const now = this.clock.now();
     const start = Math.floor(now / 1000) * 1000;
-    if (start !== this.windowStartMs) {
-      this.windowStartMs = start;
-      this.used = 0;
+    if (start !== this.secondStartMs) {
+      this.secondStartMs = start;
+      this.usedInSecond = 0;
     }
     return start;
   }
 
-  /** Records that may pass now (0 when the budget of this second is used). */
+  /**
+   * Records batch `k` may hold: ⌊N·(k+1)·I/1000⌋ − ⌊N·k·I/1000⌋, so that batches
+   * of less than a second share N without rounding it up (`--batch 100ms --max-rate 25`:
+   * 2 or 3 a batch, 25 a second).
+   */
+  private batchBudget(): number {
+    const I = this.batchIntervalMs!;
+    const n = this.recordsPerSecond;
+    const k = this.batchIndex;
+    return Math.floor((n * (k + 1) * I) / 1000) - Math.floor((n * k * I) / 1000);
+  }
+
+  private batchLeft(): number {
+    return this.batchIntervalMs === undefined ? Infinity : this.batchBudget() - this.usedInBatch;
+  }
+
+  /** The second and the batch whose budgets records taken now count against (for `refund`). */
+  get period(): RatePeriod {
+    return { secondStartMs: this.roll(), batchIndex: this.batchIndex };
+  }
+
+  /** True while the budgets are those of `p` (no new second, no batch cut since). */
+  isCurrent(p: RatePeriod): boolean {
+    return p.secondStartMs === this.roll() && p.batchIndex === this.batchIndex;
+  }
+
+  /**
+   * Gives back `n` records taken in period `p` and not handed on, to whichever
+   * of its budgets is still current: they are taken again when handed on.
+   */
+  refund(n: number, p: RatePeriod): void {
+    if (p.secondStartMs === this.roll()) this.usedInSecond -= n;
+    if (p.batchIndex === this.batchIndex) this.usedInBatch -= n;
+  }
+
+  /** Records that may pass now (0 when the budget of this second or of this batch is used). */
   available(): number {
     this.roll();
-    return this.recordsPerSecond - this.used;
+    return Math.max(0, Math.min(this.recordsPerSecond - this.usedInSecond, this.batchLeft()));
   }
 
-  /** Counts `n` records as passed in this second. */
+  /** Counts `n` records as passed in this second and this batch. */
   take(n: number): void {
     this.roll();
-    this.used += n;
+    this.usedInSecond += n;
+    this.usedInBatch += n;
   }
 
-  /** Calls `fn` once at the start of the next second (budget refilled). Returns a cancel function. */
+  /** The engine cut the batch being received (clock-cut batches): the next batch's budget starts. */
+  batchCut(): void {
+    if (this.batchIntervalMs === undefined) return;
+    this.batchIndex++;
+    this.usedInBatch = 0;
+    // Not within the batch's run: its listeners see the batch before the next one's records arrive.
+    queueMicrotask(() => this.wake());
+  }
+
+  /**
+   * Calls `fn` once when a budget was refilled: at the start of the next second, or
+   * at the next `batchCut()` (the caller asks `available()` again). Returns a cancel function.
+   */
   whenRefilled(fn: () => void): () => void {
     this.waiters.push(fn);
     if (!this.cancelTimer) {
       const at = this.roll() + 1000;
       this.cancelTimer = this.clock.schedule(at, () => {
         this.cancelTimer = null;
-        const waiters = this.waiters;
-        this.waiters = [];
-        for (const w of waiters) w();
+        this.wake();
       });
     }
     return () => {
@@ -146,6 +214,12 @@ export class RateLimiter {
         this.cancelTimer = null;
       }
     };
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
   }
 }
 

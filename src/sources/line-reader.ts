@@ -9,13 +9,14 @@
  * - After a chunk, if the job's output is behind (`Backpressure`), the stream
  *   is paused until it catches up.
  * - With a `RateLimiter`, a chunk is cut after the last line the budget of
- *   this second allows; the rest (at most one chunk, copied) is held and the
- *   stream paused until the next second.
+ *   this second (and batch) allows; the rest (at most one chunk, copied) is
+ *   held and the stream paused until the budget is refilled. Lines counted but
+ *   not yet handed on when the budget was refilled are counted again.
  * - At the end of the stream, a last line without newline is a line
  *   (`LineSplitter.end`), after any held bytes have passed.
  */
 import type { IssueLog } from '../core/issues.js';
-import { cutAfterLines, type Backpressure, type RateLimiter } from './flow.js';
+import { cutAfterLines, type Backpressure, type RateLimiter, type RatePeriod } from './flow.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import { SLICE_MS } from './fd-line-source.js';
 
@@ -65,6 +66,8 @@ export class LineReader {
   private held: Buffer | null = null;
   /** Bytes already counted against the rate limit, waiting for the next time slice. */
   private paid: Buffer | null = null;
+  /** The rate limiter's period `paid` was counted in. */
+  private paidPeriod: RatePeriod | null = null;
   private cancelWait: (() => void) | null = null;
   private ended = false;
   private done = false;
@@ -209,6 +212,7 @@ export class LineReader {
     const used = this.splitter.push(chunk, performance.now() + (this.options.sliceMs ?? SLICE_MS));
     if (used < chunk.length && !this.done) {
       this.paid = Buffer.from(chunk.subarray(used));
+      this.paidPeriod = this.options.rate?.period ?? null;
       this.waitFor((fn) => {
         const h = setImmediate(fn);
         return () => clearImmediate(h);
@@ -227,8 +231,15 @@ export class LineReader {
 
   private resumeReading(): void {
     try {
-      const paid = this.paid;
+      let paid = this.paid;
       this.paid = null;
+      const rate = this.options.rate;
+      if (paid && rate && !rate.isCurrent(this.paidPeriod!)) {
+        // A new second or batch began: these lines land in it, so they count against its budget (fed again below).
+        rate.refund(cutAfterLines(paid, Infinity).lines, this.paidPeriod!);
+        this.held = this.held ? Buffer.concat([paid, this.held]) : paid;
+        paid = null;
+      }
       if (paid) this.push(paid);
       if (this.done || this.cancelWait !== null) return;
       const held = this.held;

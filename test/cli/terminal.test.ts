@@ -74,27 +74,50 @@ describe('config file and environment', () => {
 });
 
 describe('progress', () => {
-  it('--progress-json writes one StreamingQueryProgress-style object per batch; --stats one line', () => {
+  it('--progress-json writes one StreamingQueryProgress-style object per batch; --stats one line with the same figures', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dstream-progress-'));
     let err = '';
     const stderr = { write: (s: string) => ((err += s), true), isTTY: false } as unknown as NodeJS.WriteStream;
     let out = 0;
+    let wall = Date.parse('2026-12-05T12:00:00.000Z');
     const p = new ProgressReporter({
       stderr, chalk: new Chalk({ level: 0 }), spinner: false, stats: true, progressJson: join(dir, 'p.jsonl'),
-      batchIntervalMs: 1000, issues: new IssueLog(), recordsOut: () => (out += 2),
+      batchIntervalMs: 1000, issues: new IssueLog(), recordsOut: () => (out += 2), now: () => wall,
     });
+    wall += 40;
     p.onBatch({ timeMs: 1000, index: 0, final: false }, { recordsIn: 10, processingMs: 5, schedulingDelayMs: 1, stateKeys: 3, watermarkMs: 500, replayed: false });
+    wall += 1600;
     p.onBatch({ timeMs: 2000, index: 1, final: false }, { recordsIn: 4, processingMs: 1500, schedulingDelayMs: 0, stateKeys: 4, replayed: false });
     p.stop();
     const lines = readFileSync(join(dir, 'p.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toEqual({
-      batchId: 0, timestamp: '1970-01-01T00:00:01.000Z', numInputRows: 10, inputRowsPerSecond: 10, processedRowsPerSecond: 2000,
+      batchId: 0, timestamp: '2026-12-05T12:00:00.040Z', batchTime: 1000, numInputRows: 10, inputRowsPerSecond: 250, processedRowsPerSecond: 2000,
       durationMs: { triggerExecution: 5, schedulingDelay: 1 }, eventTime: { watermark: '1970-01-01T00:00:00.500Z' },
       stateOperators: [{ numRowsTotal: 3 }], sink: { numOutputRows: 2 }, numLateRows: 0, numSkippedRows: 0,
     });
-    expect(lines[1].batchId).toBe(1);
+    expect(lines[1]).toMatchObject({ batchId: 1, timestamp: '2026-12-05T12:00:01.640Z', batchTime: 2000, inputRowsPerSecond: 2.5 });
     const errLines = err.trim().split('\n');
-    expect(errLines[0]).toMatch(/^dstream: [\d,]+ rec\/s · batch 1 · 10 in, 2 out · processing 5 ms \/ 1000 ms · delay 1 ms · 3 keys · 0 late · 0 skipped$/);
+    expect(errLines[0]).toBe('dstream: 250 rec/s · batch 1 · 10 in, 2 out · processing 5 ms / 1000 ms · delay 1 ms · 3 keys · 0 late · 0 skipped');
     expect(errLines[2]).toBe('dstream: warning: batch 2000 took 1500 ms, longer than the batch interval 1000 ms: falling behind');
+  });
+
+  it('a file read whole: the rates agree, no keys without state, no falling-behind warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dstream-progress-'));
+    let err = '';
+    const stderr = { write: (s: string) => ((err += s), true), isTTY: false } as unknown as NodeJS.WriteStream;
+    let wall = Date.parse('2026-12-05T12:00:00.000Z');
+    const p = new ProgressReporter({
+      stderr, chalk: new Chalk({ level: 0 }), spinner: false, stats: true, progressJson: join(dir, 'p.jsonl'),
+      batchIntervalMs: 1000, issues: new IssueLog(), recordsOut: () => 8, now: () => wall,
+    });
+    wall += 2500; // reading the file took 2.5 s
+    p.onBatch({ timeMs: 1000, index: 0, final: true, last: true, bounded: true }, { recordsIn: 10_000, processingMs: 2500, schedulingDelayMs: 0, replayed: false });
+    p.stop();
+    const json = JSON.parse(readFileSync(join(dir, 'p.jsonl'), 'utf8'));
+    expect(json).toMatchObject({
+      timestamp: '2026-12-05T12:00:02.500Z', batchTime: 1000, numInputRows: 10_000, inputRowsPerSecond: 4000, processedRowsPerSecond: 4000,
+      durationMs: { triggerExecution: 2500, schedulingDelay: 0 }, stateOperators: [],
+    });
+    expect(err).toBe('dstream: 4,000 rec/s · batch 1 · 10,000 in, 8 out · processing 2500 ms / 1000 ms · delay 0 ms · 0 late · 0 skipped\n');
   });
 });

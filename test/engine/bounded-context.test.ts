@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { BatchInfo } from '../../src/core/types.js';
-import { StreamingContext } from '../../src/engine/context.js';
+import { StreamingContext, type BatchMetrics } from '../../src/engine/context.js';
 import type { Source, SourceSink } from '../../src/sources/source.js';
 
 /** A source the test drives by hand. */
@@ -23,11 +23,11 @@ function job(options: { maxRecordsPerBatch?: number; bounded?: boolean }) {
   const clock = new ManualClock(1_700_000_000_123);
   const ssc = new StreamingContext({ batchIntervalMs: 1000, clock, bounded: options.bounded ?? true, maxRecordsPerBatch: options.maxRecordsPerBatch });
   const src = new HandSource();
-  const batches: { info: BatchInfo; records: unknown[] }[] = [];
+  const batches: { info: BatchInfo; records: unknown[]; metrics: BatchMetrics }[] = [];
   let records: unknown[] = [];
   ssc.receiverStream<number>(src).foreachBatch((rs) => (records = [...rs]));
-  ssc.batchListeners.push((info) => {
-    batches.push({ info, records });
+  ssc.batchListeners.push((info, metrics) => {
+    batches.push({ info, records, metrics });
     records = [];
   });
   ssc.start();
@@ -44,6 +44,21 @@ describe('StreamingContext over bounded input', () => {
     src.sink.end();
     await ssc.awaitTermination();
     expect(batches.map((b) => [b.info.timeMs, b.info.last, b.info.final, b.records])).toEqual([[1000, true, true, [0, 1, 2, 3, 4]]]);
+  });
+
+  it('processing time of a batch covers reading its records (from the previous batch\'s end); no state: no keys count', async () => {
+    const { ssc, src, clock, batches } = job({ maxRecordsPerBatch: 2 });
+    clock.advance(40); // start-up after the context started
+    src.sink.record(0);
+    clock.advance(300);
+    src.sink.record(1); // full: the batch runs when the next record comes
+    clock.advance(25);
+    src.sink.record(2); // the batch at 1000 ends here
+    clock.advance(5);
+    src.sink.end();
+    await ssc.awaitTermination();
+    expect(batches.map((b) => [b.info.timeMs, b.metrics.recordsIn, b.metrics.processingMs])).toEqual([[1000, 2, 365], [2000, 1, 5]]);
+    expect(batches.map((b) => b.metrics.stateKeys)).toEqual([undefined, undefined]);
   });
 
   it('maxRecordsPerBatch cuts before the record after a full batch; a source may cut itself', async () => {

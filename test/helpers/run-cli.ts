@@ -1,7 +1,7 @@
 /** Runs the built `bin/dstream.js` as a child process and waits for its exit (no sleeps). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync } from 'node:fs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../bin/dstream.js', import.meta.url));
@@ -23,6 +23,15 @@ export function runCli(args: string[], input?: string | Buffer | { file: string 
     else if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
     else createReadStream(input.file).pipe(child.stdin);
   });
+}
+
+/** Runs dstream with stdin redirected from `file` (a regular file: bounded input, as `dstream … < file` in a shell). */
+export function runCliOnFile(args: string[], file: string): Promise<RunResult> {
+  const fd = openSync(file, 'r');
+  return new Promise<RunResult>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: [fd, 'pipe', 'pipe'] });
+    collectExit(child, resolve, reject);
+  }).finally(() => closeSync(fd));
 }
 
 /** Collects a child's stdout and stderr as text and settles with them when it has exited and its pipes closed. */

@@ -162,6 +162,20 @@ describe('checkpoint life cycle (real processes)', () => {
     expect(reset.code).toBe(0);
     expect(readdirSync(ck)).toEqual([]);
     expect((await runCli(['checkpoint', 'frobnicate', ck])).code).toBe(2);
+    // A directory holding no checkpoint (here: just reset) is no damage.
+    expect(await runCli(['checkpoint', 'inspect', ck])).toMatchObject({ code: 0, stdout: `${ck}: no checkpoint\n`, stderr: '' });
+  });
+
+  it('`dstream checkpoint inspect` of a path that does not exist, or is a file: one line on stderr, exit 2', async () => {
+    const missing = join(tmp(), 'nothing-here');
+    expect(await runCli(['checkpoint', 'inspect', missing])).toMatchObject({
+      code: 2, stdout: '', stderr: `dstream: checkpoint inspect: ${missing} does not exist\n`,
+    });
+    const file = join(tmp(), 'a-file');
+    writeFileSync(file, 'x');
+    expect(await runCli(['checkpoint', 'inspect', file])).toMatchObject({
+      code: 2, stdout: '', stderr: `dstream: checkpoint inspect: ${file} is not a directory (a checkpoint is one)\n`,
+    });
   });
 });
 

@@ -70,6 +70,25 @@ describe('RateLimiter (Spark receiver maxRate)', () => {
     expect(rate.available()).toBe(3);
   });
 
+  it('with batches cut by the clock: each batch gets its share of N, refilled at the cut, not at the second', () => {
+    const clock = new ManualClock(0);
+    const rate = new RateLimiter(25, clock, 100);
+    const shares: number[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const n = rate.available();
+      rate.take(n);
+      shares.push(n);
+      rate.batchCut();
+    }
+    expect(shares).toEqual([2, 3, 2, 3, 2, 3, 2, 3, 2, 3]); // 25 in 10 batches of 100 ms
+    const perBatch = new RateLimiter(3, clock, 1000);
+    perBatch.take(3);
+    clock.advance(1000); // the second turns before the batch is cut
+    expect(perBatch.available()).toBe(0);
+    perBatch.batchCut();
+    expect(perBatch.available()).toBe(3);
+  });
+
   it('rejects a budget that is not a positive integer', () => {
     expect(() => new RateLimiter(0, new ManualClock())).toThrow(RangeError);
   });
@@ -109,6 +128,24 @@ describe('LineReader flow control', () => {
     }
     await t.until(() => t.isEnded());
     expect(t.lines).toEqual(Array.from({ length: 20_000 }, (_, i) => String(i + 1)));
+  });
+
+  it('--max-rate: lines counted in a batch but handed on after its cut count against the next batch', async () => {
+    const clock = new ManualClock(0);
+    const rate = new RateLimiter(5_000, clock, 1000);
+    const t = reader({ rate, sliceMs: 0 }); // 64 lines per event-loop turn
+    t.stream.end(Array.from({ length: 20_000 }, (_, i) => `${i + 1}\n`).join(''));
+    await t.until(() => t.lines.length > 0);
+    const atCut = t.lines.length; // part of the first 5,000 lines; the rest waits for its time slices
+    clock.advance(1000);
+    rate.batchCut();
+    for (let still = 0, n = -1; still < 5; ) {
+      await new Promise((r) => setImmediate(r));
+      still = t.lines.length === n && t.r.paused ? still + 1 : 0;
+      n = t.lines.length;
+    }
+    expect(atCut).toBeLessThan(5_000);
+    expect(t.lines.length - atCut).toBe(5_000);
   });
 
   it('--max-rate: the end of the stream waits for held lines, and a last line without newline is kept', async () => {

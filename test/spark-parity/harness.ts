@@ -4,7 +4,7 @@
  * `TestSuiteBase.testOperation` does with a `queueStream` and a manual clock.
  * Batches are cut with `--batch-marker`, output is read with `--format json`,
  * and every output record is placed in the batch whose time it carries,
- * counted from the first batch (whose time `--progress-json` tells).
+ * counted from the first batch (whose time `--progress-json` tells as `batchTime`).
  *
  * Expected outputs list one array per batch from the first; batches after the
  * input are the final batch at end of input and, for a processing-time window,
@@ -76,7 +76,7 @@ export async function runParity(c: ParityCase): Promise<ParityRun> {
     const input = c.batches.map((b) => b.map((l) => l + '\n').join('') + MARKER + '\n').join('');
     const r = await runCli(['--batch', `${batchMs}ms`, '--batch-marker', MARKER, '--format', 'json', '--progress-json', progress, ...args], input);
     const first = readFileSync(progress, 'utf8').split('\n')[0];
-    const t0 = first ? Date.parse((JSON.parse(first) as { timestamp: string }).timestamp) : NaN;
+    const t0 = first ? (JSON.parse(first) as { batchTime: number }).batchTime : NaN;
     const batches: unknown[][] = [];
     for (const line of r.stdout.split('\n')) {
       if (line === '') continue;
