@@ -180,7 +180,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput, spar
       workers, operators: options.operators, settings, stdinStart: stdinStart ?? 0, stdinSize, maxLineBytes: options.maxLineBytes,
       onError: options.onError, timezone: options.timezone, parse: options.parse, log: errLine, progress: threadBytes,
       onOneThread: typeof options.workers === 'number'
-        ? () => settings.note!(`--workers ${workers}: the sum has a value that is not an integer, so it depends on the order of additions: the file is read in one thread`)
+        ? (why: string) => settings.note!(`--workers ${workers}: ${why}: the file is read in one thread`)
         : undefined,
       // auto only (an explicit --workers N keeps its threads): DSTREAM_FAULT=workers-yield yields at once (crash tests).
       secondCore: typeof options.workers === 'number' ? undefined : {

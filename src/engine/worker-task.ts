@@ -16,6 +16,7 @@ import { LineSplitter } from '../sources/line-splitter.js';
 import { MapSideCombiner } from './map-side-combine.js';
 import { SegmentTable } from './segments.js';
 import { encodePartitions, packable } from './partial-codec.js';
+import { firstUnclonable } from './clone-check.js';
 
 /** What one worker is asked to do (structured-cloned to the thread). */
 export interface WorkerTask {
@@ -32,6 +33,11 @@ export interface WorkerTask {
   onError: ErrorPolicy;
   /** The thread's number (0-based, in file order). */
   index: number;
+  /**
+   * The byte offset where stdin starts for dstream (its file offset when dstream started): a UTF-8
+   * byte order mark there is dropped, as one thread drops it (default 0).
+   */
+  bomAt?: number;
   /** Bytes read so far by each thread (a `Float64Array` over it, one slot per thread), for the progress bar. */
   progress?: SharedArrayBuffer;
   /**
@@ -85,6 +91,8 @@ export interface WorkerResult {
   warnings?: [string, string][];
   /** With `integerSums`: the part stopped at a value that makes the sum depend on the order (the rest is not meaningful). */
   inexact?: boolean;
+  /** The type of a key or partial that a structured clone would change (engine/clone-check.ts): the file is then read in one thread. */
+  unclonable?: string;
   /** The first byte of the part (parts are merged in this order). */
   start: number;
   /** The part was stopped (`signals`) before its end: the partials cover its first `bytesRead` bytes. */
@@ -144,7 +152,7 @@ export class TaskRunner {
     combiner.issues.onWarning((line, where) => this.warnings.push([where, line.slice(where.length + 2)]));
     this.progress = task.progress ? new Float64Array(task.progress) : undefined;
     this.signals = task.signals ? new Int32Array(task.signals) : undefined;
-    this.splitter = new LineSplitter((line) => combiner.line(line), combiner.issues, 'stdin', task.maxLineBytes, task.start === 0);
+    this.splitter = new LineSplitter((line) => combiner.line(line), combiner.issues, 'stdin', task.maxLineBytes, task.start === (task.bomAt ?? 0));
     this.splitter.onText = (text, n) => combiner.lines(text, n);
     this.segments = task.segments ? new SegmentTable(task.segments) : undefined;
   }
@@ -206,7 +214,7 @@ export class TaskRunner {
       if (packed) partials = [];
     }
     return {
-      ok: true, partials, packed, inexact: combiner.inexact || undefined, start: this.task.start, cut: !this.ended || undefined, bytesRead: this.read, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],
+      ok: true, partials, packed, inexact: combiner.inexact || undefined, unclonable: firstUnclonable(partials), start: this.task.start, cut: !this.ended || undefined, bytesRead: this.read, maxEventTimeMs: combiner.maxEventTimeMs, counts: issues.counts, byOperator: [...issues.byOperator],
       passed: issues.passedCounts(), issues: this.forwarded, records: issues.recordsSeen, steps: combiner.stateless?.stepCounts() ?? [],
       warnings: this.warnings.length > 0 ? this.warnings.splice(0) : undefined,
     };
@@ -221,14 +229,12 @@ export class PartsReader {
   private runner: TaskRunner;
   private readonly read: WorkerResult[] = [];
   private finished = false;
-  /** The user's functions, compiled for the first part and used again for every part stolen after it. */
-  private readonly functions = new FunctionCache();
-
   /**
    * @param yields a worker thread: gives its rest up when asked, and then takes no other (see `TaskRunner`).
+   * @param functions the user's functions, compiled for the first part and used again for every part stolen after it.
    * @throws ConfigError for an invalid function or parser.
    */
-  constructor(private readonly task: WorkerTask, private readonly table?: SegmentTable, private readonly yields = false) {
+  constructor(private readonly task: WorkerTask, private readonly table?: SegmentTable, private readonly yields = false, private readonly functions = new FunctionCache()) {
     this.runner = new TaskRunner(task, yields, this.functions);
   }
 

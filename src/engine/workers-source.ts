@@ -13,6 +13,7 @@ import { decodePartitions } from './partial-codec.js';
 import { fileSize, SegmentTable } from './segments.js';
 import { PartsReader, type WorkerResult, type WorkerTask } from './worker-task.js';
 import { WorkerThreads, type SpareThread } from './workers-threads.js';
+import type { FunctionCache } from '../plan/compile-fn.js';
 import { SecondCoreWatch, type CoreClocks } from './workers-yield.js';
 import { claimPartition, forwardThreadIssues, inRankOrder, mergedOf, mergePartition, premerge, type Merged, type MergeRequest } from './workers-merge.js';
 
@@ -24,8 +25,8 @@ const STOP_WAIT_MS = 2000;
 
 /**
  * The receiver of worker mode: runs the parts, then pushes `[paneStartMs, key, partial]` triples in
- * file order. A part that answers `inexact` (a sum of non-integers) gives the parts up: the main
- * thread then reads the whole file itself, as one part, so that the additions are in file order.
+ * file order. A part that answers `inexact` (a sum of non-integers) or `unclonable` (a key a clone
+ * would change) gives the parts up: the main thread reads the whole file itself, as one part.
  * A graceful stop (SIGINT) asks every part to stop at its next block and pushes what they read.
  */
 export class WorkersSource implements Source {
@@ -57,11 +58,12 @@ export class WorkersSource implements Source {
     private readonly zeroCount = false,
     /** The combine of two partials: given, the partials are merged here and each key is pushed once (see `finish`). */
     private readonly combine?: (a: unknown, b: unknown) => unknown,
-    /** Called when a sum turned out inexact and the file is read in one thread. */
-    private readonly onOneThread?: () => void,
+    /** Called when the file is read in one thread after all (a sum turned out inexact, or a key cannot cross threads), with why. */
+    private readonly onOneThread?: (why: string) => void,
     /** `--workers auto`: the threads give their rests up when the job gets no second core (engine/workers-yield.ts). */
     private readonly secondCore?: { clocks: CoreClocks; atOnce: boolean },
     spare?: SpareThread, // a thread started before the job was known (cli/start.cts): reads the first part given to a thread
+    private readonly functions?: FunctionCache, // the user's functions, compiled (engine/workers.ts checks them before any read)
   ) {
     this.threads = new WorkerThreads(spare);
     this.signals = new SharedArrayBuffer(4 * (1 + tasks.length));
@@ -96,8 +98,10 @@ export class WorkersSource implements Source {
         this.sink.fail(failed.code === ExitCode.USAGE ? new ConfigError(message) : new DStreamError('E_WORKER', 'processing', message));
         return;
       }
-      if (rs.some((r) => r.inexact)) {
-        this.oneThread();
+      // A key a clone would change matters only where parts cross threads (not when the main thread reads the file alone).
+      const one = rs.find((r) => r.inexact || (r.unclonable !== undefined && this.parts.length > 1));
+      if (one) {
+        this.oneThread(one.inexact ? 'the sum has a value that is not an integer, so it depends on the order of additions' : `a key or partial is of type ${one.unclonable}, which a thread cannot pass on as it is`);
         return;
       }
       this.results[i] = rs;
@@ -140,21 +144,17 @@ export class WorkersSource implements Source {
   }
 
   /** Gives the parts up and reads the whole file here as one part (see class doc). */
-  private oneThread(): void {
-    this.endThreads();
+  private oneThread(why: string): void {
+    this.threads.end();
     if (this.tasks[0]!.progress) new Float64Array(this.tasks[0]!.progress).fill(0);
-    this.onOneThread?.();
+    this.onOneThread?.(why);
     const first = this.tasks[0]!;
     this.launch([{ ...first, start: first.start, end: this.tasks[this.tasks.length - 1]!.end, integerSums: false, segments: undefined, partitions: undefined }]);
   }
 
   /** The reader of the main thread's part (and of the rests it takes from others, see engine/segments.ts). */
   private reader(task: WorkerTask): PartsReader {
-    return new PartsReader(task, task.segments ? new SegmentTable(task.segments) : undefined);
-  }
-
-  private endThreads(): void {
-    this.threads.end();
+    return new PartsReader(task, task.segments ? new SegmentTable(task.segments) : undefined, false, this.functions);
   }
 
   /** Checks and merges every part's answer (see `merge`), then pushes the partials and ends the input. */
@@ -241,7 +241,7 @@ export class WorkersSource implements Source {
     // Records in: the lines the threads read, as one thread counts them (not the merged rows).
     sink.inputRecords?.(results.reduce((n, r) => n + r.records, 0));
     this.settled = true;
-    this.endThreads();
+    this.threads.end();
     sink.end();
   }
 
@@ -256,7 +256,7 @@ export class WorkersSource implements Source {
     if (this.stopped) return;
     this.stopped = true;
     if (!this.settled) this.takeWhatWasRead();
-    this.endThreads();
+    this.threads.end();
   }
 
   private takeWhatWasRead(): void {
@@ -279,7 +279,7 @@ export class WorkersSource implements Source {
       results[t.index] = Array.isArray(answer) ? answer : null;
     }
     if (this.parts.length === 0) return;
-    if (!results.every((rs) => rs?.every((r) => r.ok && !r.inexact))) {
+    if (!results.every((rs) => rs?.every((r) => r.ok && !r.inexact && r.unclonable === undefined))) {
       this.log('dstream: stopped before the threads finished: the input read so far is not in the output (--workers 1 keeps it)');
       return;
     }

@@ -25,7 +25,8 @@ import type { ErrorPolicy } from '../core/issues.js';
 import { isBuiltinReducer } from '../operators/reducers.js';
 import type { WorkerTask } from './worker-task.js';
 import { SegmentTable } from './segments.js';
-import { combinerOf } from './map-side-combine.js';
+import { combinerOf, MapSideCombiner } from './map-side-combine.js';
+import { FunctionCache } from '../plan/compile-fn.js';
 import { splitPipeline } from '../plan/worker-split.js';
 import { buildPipeline, type PipelineSettings } from './apply-plan.js';
 import type { OperatorFlag } from '../plan/pipeline.js';
@@ -86,8 +87,11 @@ export function buildWorkerPipeline(
     stdinStart: number; stdinSize: number;
     maxLineBytes: number; onError: ErrorPolicy; timezone?: string; parse?: WorkerTask['parse']; log: (line: string) => void;
     progress?: SharedArrayBuffer;
-    /** A sum met a value that is not an integer: the file is read in one thread (see `WorkerTask.integerSums`). */
-    onOneThread?: () => void;
+    /**
+     * The file is read in one thread after all, `why` in words: a sum met a value that is not an integer
+     * (see `WorkerTask.integerSums`), or a key or partial a thread cannot pass on as it is (`WorkerResult.unclonable`).
+     */
+    onOneThread?: (why: string) => void;
     /** `--workers auto`: the threads give their rests up when the job gets no second core (engine/workers-yield.ts). */
     secondCore?: { clocks: CoreClocks; atOnce: boolean };
     /** A thread already started (cli/start.cts `spareThread`): the first worker thread. */
@@ -97,6 +101,10 @@ export function buildWorkerPipeline(
   const { prefix, aggregation: agg, window: win, eventTime, rest } = splitPipeline(o.operators, 'workers', o.timezone);
   const combine = combinerOf(agg, '--workers', 'drop --workers');
   const paneMs = win ? windowSpec(win.lengthMs, win.slideMs, ssc.batchIntervalMs, true).paneMs : Number.MAX_SAFE_INTEGER;
+  // The functions and parser, compiled here (and kept for the main thread's part): an invalid one is a usage
+  // error before the file is read for its line ends or a thread starts, as in one thread.
+  const functions = new FunctionCache();
+  new MapSideCombiner({ prefix, aggregation: agg, paneMs, watermarkDelayMs: o.settings.watermarkDelayMs, timezone: o.timezone, parse: o.parse, onError: o.onError, functions });
   const ranges = lineAlignedRanges(0, o.stdinStart, o.stdinSize, o.workers);
   const segments = SegmentTable.create(ranges).buffer;
   // Partials merged before the pipeline: without windows, with a built-in combine (a function may throw: the pipeline reports it).
@@ -104,9 +112,9 @@ export function buildWorkerPipeline(
   const tasks: WorkerTask[] = ranges.map(([start, end], index) => ({ segments,
     start, end, prefix, aggregation: agg, batchIntervalMs: ssc.batchIntervalMs, paneMs,
     watermarkDelayMs: o.settings.watermarkDelayMs, timezone: o.timezone, parse: o.parse, maxLineBytes: o.maxLineBytes, onError: o.onError,
-    index, progress: o.progress, integerSums: 'source' in agg && agg.source === 'sum', partitions: premerged && ranges.length > 1 ? ranges.length : undefined,
+    index, bomAt: o.stdinStart, progress: o.progress, integerSums: 'source' in agg && agg.source === 'sum', partitions: premerged && ranges.length > 1 ? ranges.length : undefined,
   }));
-  const source = new WorkersSource(tasks, ssc, o.log, eventTime && win !== undefined, agg.op === 'count' && !win, premerged ? (combine as (a: unknown, b: unknown) => unknown) : undefined, o.onOneThread, o.secondCore, o.spareThread);
+  const source = new WorkersSource(tasks, ssc, o.log, eventTime && win !== undefined, agg.op === 'count' && !win, premerged ? (combine as (a: unknown, b: unknown) => unknown) : undefined, o.onOneThread, o.secondCore, o.spareThread, functions);
   let ds = ssc.receiverStream<[number, unknown, unknown]>(source) as DStream<any>;
   if (win) {
     ds = ds.eventTime((x: [number]) => x[0], { watermarkDelayMs: o.settings.watermarkDelayMs, zone: o.timezone ? new TimeZone(o.timezone) : undefined });
