@@ -81,7 +81,7 @@ describe('--batch-marker with a marker line that looks like a flag', () => {
 });
 
 describe('--stats: late and skipped are the batch\'s, as in and out; records a --flat-map made said apart', () => {
-  const statsTails = (stderr: string) => stderr.split('\n').filter((l) => l.includes(' rec/s · ')).map((l) => l.replace(/^.* · (\d+ in, \d+ out) · .* keys · /, '$1 · '));
+  const statsTails = (stderr: string) => stderr.split('\n').filter((l) => l.includes(' rec/s · ')).map((l) => l.replace(/^.* · (\d+ in, \d+ out) · .* delay \d+ ms( · [\d,]+ keys)? · /, '$1 · '));
 
   it('a --map after a --flat-map skips more records than came in: the line says which', async () => {
     const r = await runCli(['--once', '--flat-map', 'l => { if (l.length === 2) throw new Error("x"); return [l, l] }', '--map', 'x => { if (x === "a") throw new Error("y"); return x }', '--stats', '--count'], 'a\nbb\nccc\n');
