@@ -27,16 +27,15 @@ export function firstLine(path: string): string | null {
 
 /**
  * The line end of the file at `path`: its first line's, CRLF or LF; LF when it is empty, its first
- * line has no end yet, or it is not a regular file (a pipe, `/dev/stdout`: not read).
- * @throws DStreamError (exit 1) when the file cannot be read.
+ * line has no end yet, it is not a regular file (a pipe, `/dev/stdout`: not read), or it cannot be
+ * read (a file one may append to but not read).
  */
 export function lineEndOf(path: string): '\n' | '\r\n' {
   try {
-    if (!statSync(path).isFile()) return '\n';
+    return statSync(path).isFile() && readFirstLine(path)?.crlf ? '\r\n' : '\n';
   } catch {
     return '\n';
   }
-  return readFirstLine(path)?.crlf ? '\r\n' : '\n';
 }
 
 /** The first line of `path` (`crlf`: it ends in CRLF), or null when the file is empty. @throws DStreamError when unreadable. */

@@ -102,7 +102,7 @@ export class FileOutput implements DurableOutput {
   position(): number {
     return fstatSync(this.fd).size;
   }
-  /** The file's line end, its first line's: CRLF or LF (appended-header.ts `lineEndOf`), read once. @throws DStreamError when unreadable. */
+  /** The file's line end, its first line's: CRLF or LF (appended-header.ts `lineEndOf`), read once. */
   lineEnd(): '\n' | '\r\n' {
     return (this.eol ??= lineEndOf(this.path));
   }

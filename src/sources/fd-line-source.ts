@@ -262,11 +262,11 @@ export class FdLineSource implements Source {
   }
 }
 
-/** The absolute path of the file open on `fd` (Linux `/proc/self/fd`), or '' where the system does not tell it. */
+/** The absolute path of the file open on `fd` (Linux `/proc/self/fd`), or '' where the system does not tell it or the file was deleted. */
 function fdPath(fd: number): string {
   try {
     const p = readlinkSync(`/proc/self/fd/${fd}`);
-    return isAbsolute(p) ? p : '';
+    return isAbsolute(p) && !p.endsWith(' (deleted)') ? p : '';
   } catch {
     return '';
   }
