@@ -38,7 +38,7 @@ describe('--batch-marker', () => {
     expect(r.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { value: number }).value)).toEqual([2, 1]);
     const missing = await runCli(['--count', '--batch-marker']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr.split('\n')[0]).toBe("dstream: --batch-marker needs a value (a marker line that is a flag's name is given with =: --batch-marker=--count)");
+    expect(missing.stderr.split('\n')[0]).toBe('dstream: --batch-marker needs a value (a marker line that is a flag\'s name is given with =: --batch-marker=--count)');
   });
 
   it('is refused with --checkpoint (batches cut by markers are not logged for replay), before reading input', async () => {
