@@ -2,7 +2,9 @@
  * `--initial-state FILE`: the state that `--update-state-by-key` or
  * `--map-with-state` starts with (Spark's `initialRDD` /
  * `StateSpec.initialState`). Two formats, told apart line by line:
- * - JSON lines `{"key": …, "state": …}` (exact types);
+ * - JSON lines `{"key": …, "state": …}` (exact types), or the lines that
+ *   `--format json` prints for a state table, `{"time": …, "key": …, "value": …}`
+ *   (the value is the state; the time is ignored);
  * - the tsv that `--format tsv` prints for a state table: `key<TAB>state`,
  *   with `\\`, `\t`, `\n`, `\r` escapes. A field that reads as a JSON number,
  *   array, object, `true`, `false` or `null` is that value, else a string.
@@ -36,7 +38,8 @@ function tsvValue(field: string): unknown {
 
 /**
  * Reads `[key, state]` pairs from `path` (see module doc).
- * @throws ConfigError when the file cannot be read, or a line is neither a `{"key", "state"}` object nor two tsv fields.
+ * @throws ConfigError when the file cannot be read, or a line is neither a `{"key", "state"}` nor a
+ *   `{"key", "value"}` object, nor two tsv fields.
  */
 export function readInitialState(path: string): [unknown, unknown][] {
   let text: string;
@@ -58,14 +61,14 @@ export function readInitialState(path: string): [unknown, unknown][] {
       } catch (e) {
         throw new ConfigError(`${where}: not valid JSON (${(e as Error).message})`);
       }
-      if (o === null || typeof o !== 'object' || !('key' in o) || !('state' in o)) {
-        throw new ConfigError(`${where}: expected {"key": …, "state": …}`);
+      if (o === null || typeof o !== 'object' || !('key' in o) || !('state' in o || 'value' in o)) {
+        throw new ConfigError(`${where}: expected {"key": …, "state": …}, or a line of --format json output {"time": …, "key": …, "value": …}`);
       }
-      const { key, state } = o as { key: unknown; state: unknown };
-      pairs.push([key, state]);
+      const { key, state, value } = o as { key: unknown; state?: unknown; value?: unknown };
+      pairs.push([key, 'state' in o ? state : value]);
     } else {
       const fields = line.split('\t');
-      if (fields.length !== 2) throw new ConfigError(`${where}: expected key<TAB>state (the tsv of --format tsv) or a JSON line {"key": …, "state": …}, got ${fields.length} field${fields.length === 1 ? '' : 's'}`);
+      if (fields.length !== 2) throw new ConfigError(`${where}: expected key<TAB>state (the tsv of --format tsv) or a JSON line {"key": …, "state": …} (or {"key": …, "value": …} of --format json), got ${fields.length} field${fields.length === 1 ? '' : 's'}`);
       const key = tsvValue(fields[0]!);
       pairs.push([typeof key === 'number' || typeof key === 'boolean' ? new TextKey(key) : key, tsvValue(fields[1]!)]);
     }
