@@ -38,10 +38,12 @@ function tsvValue(field: string): unknown {
 
 /**
  * Reads `[key, state]` pairs from `path` (see module doc).
+ * @param mapWithState the state is for `--map-with-state`, whose `--format json` output holds what
+ *   its function returned, not the state: `{"key", "value"}` lines are refused.
  * @throws ConfigError when the file cannot be read, or a line is neither a `{"key", "state"}` nor a
  *   `{"key", "value"}` object, nor two tsv fields.
  */
-export function readInitialState(path: string): [unknown, unknown][] {
+export function readInitialState(path: string, mapWithState = false): [unknown, unknown][] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -63,6 +65,9 @@ export function readInitialState(path: string): [unknown, unknown][] {
       }
       if (o === null || typeof o !== 'object' || !('key' in o) || !('state' in o || 'value' in o)) {
         throw new ConfigError(`${where}: expected {"key": …, "state": …}, or a line of --format json output {"time": …, "key": …, "value": …}`);
+      }
+      if (!('state' in o) && mapWithState) {
+        throw new ConfigError(`${where}: {"key": …, "value": …} is --format json output, which for --map-with-state holds what its function returned, not the state; give {"key": …, "state": …} lines`);
       }
       const { key, state, value } = o as { key: unknown; state?: unknown; value?: unknown };
       pairs.push([key, 'state' in o ? state : value]);
