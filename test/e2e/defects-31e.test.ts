@@ -1,0 +1,46 @@
+/**
+ * Regression tests for testers' findings of session 30 (fixes-e): keys written as the same text, the pair
+ * header of an appended file, --workers with a setting it does not support, and two CLI corners; each runs
+ * the real `bin/dstream.js`.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+
+describe('a string key that is another key\'s JSON text (tsv/csv)', () => {
+  it('the string "[1]" and the array [1]: said once', async () => {
+    const r = await runCli(['--once', '--map', 'l => l.length % 2 ? "[1]" : [1]', '--count-by-value', '--format', 'tsv'], 'a\nbb\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('[1]\t1\n[1]\t1\n');
+    expect(r.stderr).toBe('dstream: --format tsv: output record 2 has the key [1], an earlier record the key "[1]": both are written as [1], so they read back as one key (said once)\n');
+  });
+
+  it('the object {a: 1} and the string {"a":1}, in csv, object first', async () => {
+    const r = await runCli(['--once', '--map', 'l => l.length % 2 ? {a: 1} : \'{"a":1}\'', '--count-by-value', '--format', 'csv'], 'a\nbb\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('"{""a"":1}",1\n"{""a"":1}",1\n');
+    expect(r.stderr).toBe('dstream: --format csv: output record 2 has the key "{\\"a\\":1}", an earlier record the key {"a":1}: both are written as {"a":1}, so they read back as one key (said once)\n');
+  });
+
+  it('json writes them apart: nothing said', async () => {
+    const r = await runCli(['--once', '--map', 'l => l.length % 2 ? "[1]" : [1]', '--count-by-value', '--format', 'json'], 'a\nbb\n');
+    expect(r.stdout).toBe('{"time":1000,"key":"[1]","value":1}\n{"time":1000,"key":[1],"value":1}\n');
+    expect(r.stderr).toBe('');
+  });
+});
+
+describe('keys whose toJSON throws or returns undefined', () => {
+  const unwritable = 'dstream: 1 output value JSON cannot write (a cycle, a toJSON that throws or returns undefined) written as its text (String(value))\n';
+  const grouped = (why: string) => `dstream: output record 1 has a key grouped by its JSON text, which other keys share: ${why}, so JSON cannot write it: its text is that of every such key, so such keys are counted as one (said once)\n`;
+
+  it('are one key, written as their text, and the lines on stderr are true (alone or both)', async () => {
+    for (const [map, why] of [
+      ['l => l.length === 1 ? { toJSON() { throw new Error("tj") } } : { toJSON() { return undefined } }', 'its toJSON throws (Error: tj)'],
+      ['l => ({ toJSON() { return undefined } })', 'its toJSON returns undefined'],
+    ]) {
+      const r = await runCli(['--once', '--map', map!, '--count-by-value', '--format', 'tsv'], 'a\nbb\n');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('[object Object]\t2\n');
+      expect(r.stderr).toBe(grouped(why!) + unwritable);
+    }
+  });
+});
