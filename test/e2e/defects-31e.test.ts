@@ -3,8 +3,13 @@
  * header of an appended file, --workers with a setting it does not support, and two CLI corners; each runs
  * the real `bin/dstream.js`.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('dstream-d31e-');
 
 describe('a string key that is another key\'s JSON text (tsv/csv)', () => {
   it('the string "[1]" and the array [1]: said once', async () => {
@@ -42,5 +47,28 @@ describe('keys whose toJSON throws or returns undefined', () => {
       expect(r.stdout).toBe('[object Object]\t2\n');
       expect(r.stderr).toBe(grouped(why!) + unwritable);
     }
+  });
+});
+
+describe('--output FILE --header onto a file whose key,value header has a BOM or quotes', () => {
+  it('appends under it, as it does under an object header', async () => {
+    for (const header of ['\ufeffkey,value\r\n', '"key","value"\r\n', '\ufeff"key","value"\n']) {
+      const file = join(tempDir(), 'out.csv');
+      writeFileSync(file, `${header}q,1${header.slice(-2) === '\r\n' ? '\r\n' : '\n'}`);
+      const r = await runCli(['--once', '--count-by-value', '--format', 'csv', '--header', '--output', file], 'a\n');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const eol = header.endsWith('\r\n') ? '\r\n' : '\n';
+      expect(readFileSync(file, 'utf8')).toBe(`${header}q,1${eol}a,1${eol}`);
+    }
+  });
+
+  it('a header of other columns after a BOM is refused, the BOM shown', async () => {
+    const file = join(tempDir(), 'out.csv');
+    writeFileSync(file, '\ufeffx,y\n');
+    const r = await runCli(['--once', '--count-by-value', '--format', 'csv', '--header', '--output', file], 'a\n');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`dstream: --header: '${file}' starts with the line "\\uFEFFx,y", but this run's records make the columns "key,value": appended rows would stand under the wrong columns, so none is written (write to another file, or move this one away)\n`);
+    expect(readFileSync(file, 'utf8')).toBe('\ufeffx,y\n');
   });
 });
