@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
+import { runWithStdinFile } from '../helpers/run-file.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const tempDir = tempDirs('dstream-d31e-');
@@ -70,5 +71,30 @@ describe('--output FILE --header onto a file whose key,value header has a BOM or
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`dstream: --header: '${file}' starts with the line "\\uFEFFx,y", but this run's records make the columns "key,value": appended rows would stand under the wrong columns, so none is written (write to another file, or move this one away)\n`);
     expect(readFileSync(file, 'utf8')).toBe('\ufeffx,y\n');
+  });
+});
+
+describe('--workers N with a setting only one thread takes', () => {
+  const log = '1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1\n';
+  const job = ['--event-time', 'l => field(l, 4).slice(1)', '--map', 'l => field(l, 9)', '--count-by-value', '--format', 'tsv'];
+
+  it('--output-mode and --allowed-lateness: refused naming --workers, though the job has a window', async () => {
+    const file = join(tempDir(), 'one.log');
+    writeFileSync(file, log);
+    for (const [flag, value] of [['--output-mode', 'update'], ['--allowed-lateness', '1m']]) {
+      const r = await runWithStdinFile([...job, '--window', '1h', '--workers', '2', flag!, value!], file);
+      expect(r.stderr).toBe(`dstream: ${flag} is not supported with --workers 2: only the one-thread pipeline takes it; run with --workers 1\n`);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      const one = await runWithStdinFile([...job, '--window', '1h', '--workers', '1', flag!, value!], file);
+      expect([one.code, one.stdout, one.stderr]).toEqual([0, '2015-05-17T10:00:00.000Z\t200\t1\n', '']);
+    }
+  });
+
+  it('--timezone with a window under an hour runs in threads (it said --timezone needs --event-time)', async () => {
+    const file = join(tempDir(), 'one.log');
+    writeFileSync(file, log);
+    const r = await runWithStdinFile([...job, '--window', '1m', '--workers', '2', '--timezone', 'Europe/Paris'], file);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, '2015-05-17T08:05:00.000Z\t200\t1\n', '']);
   });
 });
