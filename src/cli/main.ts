@@ -74,7 +74,10 @@ export async function main(argv: string[], startup: { spareThread?: SpareThread 
   }
   if (argv[0] === 'completion') {
     const shell = argv[1];
-    if ((shell !== 'bash' && shell !== 'zsh') || argv.length > 2) {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write('Usage: dstream completion bash|zsh\n');
+      exitAfterFlush(ExitCode.OK);
+    } else if ((shell !== 'bash' && shell !== 'zsh') || argv.length > 2) {
       process.stderr.write('Usage: dstream completion bash|zsh\n');
       exitAfterFlush(ExitCode.USAGE);
     } else {

@@ -98,3 +98,24 @@ describe('--workers N with a setting only one thread takes', () => {
     expect([r.code, r.stdout, r.stderr]).toEqual([0, '2015-05-17T08:05:00.000Z\t200\t1\n', '']);
   });
 });
+
+describe('CLI corners', () => {
+  it('--batch-marker -V, -h or --count: a missing value (exit 2), not the version or the help', async () => {
+    for (const flag of ['-V', '-h', '--count', '--version']) {
+      const r = await runCli(['--batch-marker', flag, '--count', '--format', 'tsv'], `a\n${flag}\nb\n`);
+      expect([r.code, r.stdout, r.stderr]).toEqual([2, '', 'dstream: --batch-marker needs a value (a marker line that is a flag\'s name is given with =: --batch-marker=--count)\n']);
+    }
+    const r = await runCli(['--batch-marker=-V', '--count', '--format', 'tsv'], 'a\n-V\nb\n');
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, '1\n1\n', '']);
+  });
+
+  it('dstream checkpoint inspect --help (and completion --help): the usage on stdout, exit 0', async () => {
+    for (const args of [['checkpoint', 'inspect', '--help'], ['checkpoint', '-h'], ['checkpoint', 'reset', 'x', '--help']]) {
+      const r = await runCli(args, '');
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      expect(r.stdout).toMatch(/^Usage: dstream checkpoint inspect DIR \| dstream checkpoint reset DIR\n\n {2}inspect DIR {2}prints what the checkpoint in DIR holds/);
+    }
+    const c = await runCli(['completion', '--help'], '');
+    expect([c.code, c.stdout, c.stderr]).toEqual([0, 'Usage: dstream completion bash|zsh\n', '']);
+  });
+});
