@@ -78,14 +78,28 @@ export function durableOutput(o: CheckpointCliOptions, batchTimeMs: () => Millis
   return null;
 }
 
+const CHECKPOINT_USAGE = 'Usage: dstream checkpoint inspect DIR | dstream checkpoint reset DIR\n';
+
+const CHECKPOINT_HELP = `${CHECKPOINT_USAGE}
+  inspect DIR  prints what the checkpoint in DIR holds: its metadata, the latest batch, its offsets
+               (where a file on stdin resumes) and the size of its state
+  reset DIR    removes the checkpoint in DIR, under its lock, so that the next run with
+               --checkpoint DIR starts over (exit 75 while a job uses it)
+`;
+
 /**
- * `dstream checkpoint inspect DIR` / `dstream checkpoint reset DIR`.
+ * \`dstream checkpoint inspect DIR\` / \`dstream checkpoint reset DIR\`; \`--help\` or \`-h\` anywhere after
+ * \`checkpoint\` prints the usage on stdout (exit 0), as the main command's does.
  * @returns the exit code.
  */
 export function checkpointCommand(args: string[], out: (s: string) => void, err: (s: string) => void): number {
+  if (args.some((a) => a === '--help' || a === '-h')) {
+    out(CHECKPOINT_HELP);
+    return ExitCode.OK;
+  }
   const [verb, dir, ...rest] = args;
   if ((verb !== 'inspect' && verb !== 'reset') || !dir || rest.length) {
-    err('Usage: dstream checkpoint inspect DIR | dstream checkpoint reset DIR\n');
+    err(CHECKPOINT_USAGE);
     return ExitCode.USAGE;
   }
   if (verb === 'inspect') {

@@ -125,7 +125,7 @@ export async function composeJob(options: CliOptions, output: StreamOutput, spar
   if (options.verbose && typeof options.workers !== 'number') errLine(`dstream: --workers auto: ${workers} thread${workers === 1 ? '' : 's'}${auto.why ? ` (${auto.why})` : ''}`, 'info');
   if (workers > 1) {
     checkWorkerInput(options.sources, {
-      parseFormat: options.parse?.format, stdinIsFile: stdinIsFile(), checkpoint: store !== null, deadLetter: options.deadLetter, late: options.late,
+      workers, settings: options, parseFormat: options.parse?.format, stdinIsFile: stdinIsFile(), checkpoint: store !== null, deadLetter: options.deadLetter, late: options.late,
     });
   }
   let stdinFile: FdLineSource | null = null;

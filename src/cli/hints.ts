@@ -13,6 +13,7 @@ import { fstatSync, readlinkSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { preview, type Issue, type IssueLog } from '../core/issues.js';
 import { createParser } from '../parsers/index.js';
+import { BATCH_MARKER_MISSING } from './source-options.js';
 
 /**
  * The name of the file stdout was redirected to when it is an empty regular
@@ -115,7 +116,7 @@ const CHOICE_NOUN: Record<string, string> = { format: 'an output format', 'outpu
  */
 export function invalidChoiceMessage(failure: string): string | undefined {
   const missing = /^Not enough arguments following: ([\w-]+)$/.exec(failure);
-  if (missing) return `--${missing[1]} needs a value${missing[1] === 'batch-marker' ? ' (a marker line that is a flag\'s name is given with =: --batch-marker=--count)' : ''}`;
+  if (missing) return missing[1] === 'batch-marker' ? BATCH_MARKER_MISSING : `--${missing[1]} needs a value`;
   const m = /Argument: ([\w-]+), Given: (.*?), Choices: (.*)$/m.exec(failure);
   if (!m) return undefined;
   const given = (() => {

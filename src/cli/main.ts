@@ -74,7 +74,10 @@ export async function main(argv: string[], startup: { spareThread?: SpareThread 
   }
   if (argv[0] === 'completion') {
     const shell = argv[1];
-    if ((shell !== 'bash' && shell !== 'zsh') || argv.length > 2) {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write('Usage: dstream completion bash|zsh\n');
+      exitAfterFlush(ExitCode.OK);
+    } else if ((shell !== 'bash' && shell !== 'zsh') || argv.length > 2) {
       process.stderr.write('Usage: dstream completion bash|zsh\n');
       exitAfterFlush(ExitCode.USAGE);
     } else {
@@ -202,7 +205,7 @@ export async function main(argv: string[], startup: { spareThread?: SpareThread 
   const summary = reporter.summary(ssc.issues);
   if (summary) errLine(summary, 'info');
   const { unwritableValues: u } = await import('../sinks/format.js');
-  if (u.count > 0) errLine(`dstream: ${u.count} output value${u.count === 1 ? '' : 's'} JSON cannot write (a cycle, a throwing toJSON) written as ${u.count === 1 ? 'its' : 'their'} text (String(value))`, 'info');
+  if (u.count > 0) errLine(`dstream: ${u.count} output value${u.count === 1 ? '' : 's'} JSON cannot write (a cycle, a toJSON that throws or returns undefined) written as ${u.count === 1 ? 'its' : 'their'} text (String(value))`, 'info');
   for (const hint of reporter.exitHints(ssc.issues)) errLine(hint, 'info');
   reporter.close();
   // Input that all failed in one function gives an empty result that looks like an empty input: refuse it.

@@ -181,20 +181,26 @@ function readKafkaOptions(parsed: Record<string, unknown>, needs: (flag: string,
   return { brokers, topics, asRecord: last(parsed['kafka-record']) === 'true', start, group };
 }
 
+/** `--batch-marker` without a value, or before one of dstream's flags (hints.ts too). */
+export const BATCH_MARKER_MISSING = '--batch-marker needs a value (a marker line that is a flag\'s name is given with =: --batch-marker=--count)';
+
 /**
  * `--batch-marker --` (a marker line that looks like a flag: `--`, `---`, `-x`) as `--batch-marker=--`: a
  * marker is the text of a line, but yargs reads `--` as the end of the options and `-x` as a flag, which
  * left `--batch-marker` without a value. A next word that names one of dstream's flags (`isFlag`: `--count`,
- * `-h`) stays a flag, so that `--batch-marker --count` is still a missing value (hints.ts says how to give
- * such a marker: `--batch-marker=--count`). Nothing after a `--` that ends the options is looked at.
+ * `-h`, `-V`) is a missing value (`BATCH_MARKER_MISSING`, which says how to give such a marker:
+ * `--batch-marker=--count`), before `-V` or `-h` would print the version or the help and exit 0.
+ * Nothing after a `--` that ends the options is looked at.
  * @returns `argv`, with each such pair as one word
+ * @throws ConfigError (exit 2) when a flag of dstream follows `--batch-marker`.
  */
 export function batchMarkerValues(argv: readonly string[], isFlag: (name: string) => boolean): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const w = argv[i]!, next = argv[i + 1];
     if (w === '--') return out.concat(argv.slice(i));
-    if (w === '--batch-marker' && next !== undefined && next.startsWith('-') && next !== '-' && !isFlag(next.replace(/^--?/, '').split('=')[0]!)) {
+    if (w === '--batch-marker' && next !== undefined && next.startsWith('-') && next !== '-') {
+      if (isFlag(next.replace(/^--?/, '').split('=')[0]!)) throw new ConfigError(BATCH_MARKER_MISSING);
       out.push(`--batch-marker=${next}`);
       i++;
     } else out.push(w);

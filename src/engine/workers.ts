@@ -132,6 +132,6 @@ export function buildWorkerPipeline(
     out = win ? pairs.reduceByKeyAndWindow(combine as (a: unknown, b: unknown) => unknown, win.lengthMs, win.slideMs, { label })
       : premerged ? pairs : pairs.reduceByKey(combine as (a: unknown, b: unknown) => unknown, label);
   }
-  // Parsing, event time and the watermark are already applied above.
-  return buildPipeline(out as DStream<string>, rest, { ...o.settings, parser: undefined, watermarkDelayMs: 0, firstPosition: o.operators.length - rest.length + 1 });
+  // Parsing, event time, the watermark and the time zone are already applied above.
+  return buildPipeline(out as DStream<string>, rest, { ...o.settings, parser: undefined, watermarkDelayMs: 0, zone: undefined, firstPosition: o.operators.length - rest.length + 1 });
 }

@@ -37,14 +37,17 @@ export function flatCopy(s: string): string {
 /**
  * The identity of an object key (a local run's, and distributed stage 1's key partition and stage 2's
  * key table): the text output writes for it (`stringifyCollections`: `[NaN]` and `[null]` are one key,
- * a Set is its elements' array; 'undefined' when JSON has none), or `String(key)` for a cycle.
+ * a Set is its elements' array), or `String(key)` when JSON cannot write it (a cycle, a `toJSON` that throws
+ * or returns undefined): all such keys whose text is `[object Object]` are one key, as output writes them.
  */
 export function objectKeyText(key: object): string {
+  let s: string | undefined;
   try {
-    return String(stringifyCollections(key));
+    s = stringifyCollections(key);
   } catch {
-    return String(key);
+    // a cycle or a throwing toJSON: its text below
   }
+  return s ?? String(key);
 }
 
 /**

@@ -53,13 +53,27 @@ export function explicitBatches(
   return { alignMs: batchAlignMs(o.batchIntervalMs, o.operators) };
 }
 
+/** The settings only the one-thread pipeline takes (`checkWorkerInput`); `initialState`: `--initial-state` given. */
+export interface OneThreadSettings {
+  outputMode?: string;
+  allowedLatenessMs?: Millis;
+  stateTimeoutMs?: Millis;
+  maxKeys?: number;
+  initialState?: unknown;
+}
+
 /**
- * `--workers N` reads stdin from a regular file with its own threads: refuses what that mode cannot honour.
+ * `--workers N` (N > 1) reads stdin from a regular file with its own threads: refuses what that mode cannot
+ * honour, settings only the one-thread pipeline takes (`--output-mode`, `--allowed-lateness` …) first.
  * @throws ConfigError naming the flag to drop.
  */
 export function checkWorkerInput(
-  s: InputFlags, o: { parseFormat?: string; stdinIsFile: boolean; checkpoint: boolean; deadLetter?: string; late?: string },
+  s: InputFlags, o: { workers: number; parseFormat?: string; stdinIsFile: boolean; checkpoint: boolean; deadLetter?: string; late?: string; settings: OneThreadSettings },
 ): void {
+  const t = o.settings;
+  const setting = t.outputMode ? '--output-mode' : t.allowedLatenessMs !== undefined ? '--allowed-lateness' : t.stateTimeoutMs !== undefined ? '--state-timeout'
+    : t.maxKeys !== undefined ? '--max-keys' : t.initialState !== undefined ? '--initial-state' : undefined;
+  if (setting) throw new ConfigError(`${setting} is not supported with --workers ${o.workers}: only the one-thread pipeline takes it; run with --workers 1`);
   if (o.parseFormat === 'csv') throw new ConfigError('--workers cannot split CSV input (every part needs the header, and a quoted field may span lines); run without --workers');
   if (!o.stdinIsFile || s.connect.length || s.listen.length || s.watch.length) {
     throw new ConfigError('--workers reads stdin redirected from a file (dstream --workers 2 ... < file); it does not take pipes, TCP or watched directories');

@@ -57,8 +57,12 @@ function readFirstLine(path: string): { line: string; crlf: boolean } | null {
   }
 }
 
-/** The column names of header line `line` (tsv: `\t`-separated, `\\t` `\\n` `\\r` `\\\\` escapes; csv: RFC 4180). */
+/**
+ * The column names of header line `line` (tsv: `\t`-separated, `\\t` `\\n` `\\r` `\\\\` escapes; csv: RFC 4180,
+ * quoted or not); a byte order mark before it (a spreadsheet's export) is no part of the first name.
+ */
 export function headerNames(line: string, format: 'tsv' | 'csv'): string[] {
+  if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
   if (format === 'tsv') return line.split('\t').map((f) => f.replace(/\\([\\tnr])/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : '\\')));
   const Papa = createRequire(import.meta.url)('papaparse') as typeof import('papaparse');
   const parsed = Papa.parse<string[]>(line, { delimiter: ',', quoteChar: '"', escapeChar: '"', header: false });
@@ -68,7 +72,7 @@ export function headerNames(line: string, format: 'tsv' | 'csv'): string[] {
 /**
  * The columns this run writes under when appending to a file whose header line is `line`; `mine`
  * are the columns of this run's first record (format.ts `columnsOf`).
- * - the same header: `mine`;
+ * - the same header, or the same names (quoted, after a byte order mark): `mine`;
  * - object records: the file's fields, in the file's order (window columns must agree, and one
  *   field at least must be the record's: a first line naming none is not a header for them);
  * - anything else: refused.
@@ -77,11 +81,18 @@ export function headerNames(line: string, format: 'tsv' | 'csv'): string[] {
 export function appendedColumns(line: string, mine: Columns, format: 'tsv' | 'csv', path: string): Columns {
   if (headerLine(mine, format) === line) return mine;
   const names = headerNames(line, format);
+  // The same names, quoted or after a byte order mark: `"key","value"`, `\uFEFFkey,value`.
+  if (names.length === mine.names.length && names.every((n, i) => n === mine.names[i])) return mine;
   const windowed = names[0] === 'window_start' && names[1] === 'window_end';
   const fields = windowed ? names.slice(2) : names;
   // The file's first line names at least one of the record's fields: it is a header (else a row, or another job's header).
   if (mine.fields && windowed === mine.windowed && mine.fields.some((f) => fields.includes(f))) {
     return { windowed, fields, fieldSet: new Set(fields), names };
   }
-  throw new DStreamError('E_OUTPUT', 'sending', `--header: '${path}' starts with the line ${JSON.stringify(line)}, but this run's records make the columns ${JSON.stringify(headerLine(mine, format))}: appended rows would stand under the wrong columns, so none is written (write to another file, or move this one away)`);
+  throw new DStreamError('E_OUTPUT', 'sending', `--header: '${path}' starts with the line ${visible(line)}, but this run's records make the columns ${JSON.stringify(headerLine(mine, format))}: appended rows would stand under the wrong columns, so none is written (write to another file, or move this one away)`);
+}
+
+/** `line` as a JSON string, with a byte order mark (invisible in a terminal) written `\uFEFF`. */
+function visible(line: string): string {
+  return JSON.stringify(line).replace(/\uFEFF/g, '\\uFEFF');
 }

@@ -51,18 +51,36 @@ export function wellFormedJson(s: string): string {
   return s.replace(LONE_SURROGATE, (m, backslashes: string) => (backslashes.length % 2 === 1 ? backslashes.slice(1) + '\ufffd' : m));
 }
 
-/** Output values JSON cannot write (a cycle, a throwing `toJSON`), written as their text instead: counted, said at exit (cli/main.ts). */
+/**
+ * Output values JSON cannot write (a cycle, a `toJSON` that throws or returns undefined), written as their
+ * text instead: counted, said at exit (cli/main.ts).
+ */
 export const unwritableValues = { count: 0 };
+
+/**
+ * The JSON text output writes for an object or array (or a bigint; `stringifyCollections`, lone surrogates as U+FFFD), or
+ * undefined when JSON cannot write it (a cycle, a `toJSON` that throws or returns undefined). Never throws.
+ */
+export function objectJson(x: unknown): string | undefined {
+  try {
+    const s = outputJson(x);
+    return s === undefined ? undefined : wellFormedJson(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text tsv/csv write for an object key or value: its JSON (`objectJson`), or its text when JSON cannot write it. Not counted. */
+export function objectText(x: object): string {
+  return objectJson(x) ?? safeString(x);
+}
 
 /** JSON text of a value; a value JSON cannot hold (cyclic, symbol, function, throwing toJSON) becomes the JSON string of its text. */
 function jsonText(x: unknown): string {
-  try {
-    const s = outputJson(x);
-    return wellFormedJson(s === undefined ? JSON.stringify(safeString(x)) : s);
-  } catch {
-    unwritableValues.count++;
-    return wellFormedJson(JSON.stringify(safeString(x)));
-  }
+  const s = objectJson(x); // also a bigint (a JSON number), function or symbol (undefined)
+  if (s !== undefined) return s;
+  if (typeof x === 'object' && x !== null) unwritableValues.count++;
+  return wellFormedJson(JSON.stringify(safeString(x)));
 }
 
 const ZEROS = '000000000';
@@ -88,12 +106,9 @@ export function numberText(x: number): string {
 export function valueText(x: unknown): string {
   if (typeof x === 'string') return x;
   if (x !== null && typeof x === 'object') {
-    try {
-      const s = outputJson(x);
-      if (s !== undefined) return wellFormedJson(s);
-    } catch {
-      unwritableValues.count++; // cyclic or hostile: its text instead
-    }
+    const s = objectJson(x);
+    if (s !== undefined) return s;
+    unwritableValues.count++; // cyclic or hostile: its text instead
   }
   return safeString(x);
 }

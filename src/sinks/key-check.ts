@@ -7,7 +7,7 @@
  * text (same-text.ts, once per text).
  */
 import { keyLoss } from './key-loss.js';
-import { JsonTextKeys, mayReadAsJson, sameTextKey } from './same-text.js';
+import { JsonTextKeys, mayBeObjectText, mayReadAsJson, sameTextKey } from './same-text.js';
 import type { OutputFormat } from './format.js';
 
 /** Checks the key of each output record (see module doc); one per output. */
@@ -25,7 +25,7 @@ export class KeyCheck {
   /**
    * Checks output record number `n` (from 1): a `[key, value]` pair's key. Object keys are checked on
    * every row (one may be reused and changed in place); strings and safe numbers skip the check but
-   * tsv/csv's 1/"1", true/"true" (same-text.ts).
+   * tsv/csv's 1/"1", true/"true", [1]/"[1]" (same-text.ts).
    */
   record(value: unknown, n: number): void {
     if (!Array.isArray(value) || value.length !== 2) return;
@@ -33,9 +33,12 @@ export class KeyCheck {
     if (typeof k === 'object') {
       if (k === null) {
         if (this.format !== 'text') this.sameText(k, n);
-      } else this.checkKey(k, n);
+      } else {
+        this.checkKey(k, n);
+        if (this.jsonText !== null) this.jsonTextKey(k, n);
+      }
     } else if (this.format !== 'text' && (k === '' || k === undefined || k === 'null' || (typeof k === 'number' ? !(Math.abs(k) <= Number.MAX_SAFE_INTEGER) : typeof k === 'bigint'))) this.checkKey(k, n);
-    else if (this.jsonText !== null && mayReadAsJson(k)) this.jsonTextKey(k, n);
+    else if (this.jsonText !== null && (mayReadAsJson(k) || (typeof k === 'string' && mayBeObjectText(k)))) this.jsonTextKey(k, n);
   }
 
   /** Keys that do not read back as themselves (key-loss.ts): said once per kind of key. */
@@ -58,8 +61,8 @@ export class KeyCheck {
     if (said !== undefined) this.warn?.(`--format ${this.format}: output record ${n} has the key ${said}`);
   }
 
-  /** tsv/csv: a key written as another's text (1 and "1", true and "true"), said once for all such pairs. */
-  private jsonTextKey(k: number | boolean | string, n: number): void {
+  /** tsv/csv: a key written as another's text (1 and "1", true and "true", [1] and "[1]"), said once for all such pairs. */
+  private jsonTextKey(k: number | boolean | string | object, n: number): void {
     const said = this.jsonText!.said(k);
     if (said === undefined) return;
     this.jsonText = null;

@@ -76,16 +76,19 @@ function nestedLoss(v: object, seen: Set<object>): string | undefined {
 
 /**
  * An object with a `toJSON` method is written as what it returns (a Date as its ISO text): nothing is lost
- * then, or it throws, and JSON cannot write the key at all: it is grouped by `String(key)` (keyed-map.ts
- * `objectKeyText`), like every key whose `toJSON` throws. `top`: `v` is the key itself, not inside it.
+ * then, or it throws or returns undefined (a function, a symbol), and JSON cannot write the key at all: it is
+ * grouped by `String(key)` (keyed-map.ts `objectKeyText`), like every such key. `top`: `v` is the key itself, not inside it.
  */
 function toJsonLoss(v: object, top: boolean): string | undefined {
+  let r: unknown;
   try {
-    (v as { toJSON: (key: string) => unknown }).toJSON('');
-    return undefined;
+    r = (v as { toJSON: (key: string) => unknown }).toJSON('');
   } catch (e) {
     return `${top ? 'its' : 'a'} toJSON ${top ? '' : 'inside it '}throws (${thrown(e)}), so JSON cannot write it: its text is that of every such key`;
   }
+  if (r !== undefined && typeof r !== 'function' && typeof r !== 'symbol') return undefined;
+  const what = r === undefined ? 'undefined' : `a ${typeof r}`;
+  return top ? `its toJSON returns ${what}, so JSON cannot write it: its text is that of every such key` : `a toJSON inside it returns ${what}, which JSON writes as null or leaves out`;
 }
 
 /** What was thrown, for a message: `Error: boom`, or the thrown value's text. */

@@ -69,6 +69,6 @@ describe('an output value JSON cannot write (a cycle) is counted and said at exi
     const r = await runCli(['--once', '--map', 'l => { const o = { l }; o.self = o; return o }', '--format', 'json'], 'a\nb\n');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('{"time":1000,"value":"[object Object]"}\n{"time":1000,"value":"[object Object]"}\n');
-    expect(r.stderr).toBe('dstream: 2 output values JSON cannot write (a cycle, a throwing toJSON) written as their text (String(value))\n');
+    expect(r.stderr).toBe('dstream: 2 output values JSON cannot write (a cycle, a toJSON that throws or returns undefined) written as their text (String(value))\n');
   });
 });

@@ -44,7 +44,7 @@ describe('a key whose toJSON throws', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe([
       'dstream: output record 1 has a key grouped by its JSON text, which other keys share: its toJSON throws (Error: boom), so JSON cannot write it: its text is that of every such key, so such keys are counted as one (said once)',
-      'dstream: 1 output value JSON cannot write (a cycle, a throwing toJSON) written as its text (String(value))',
+      'dstream: 1 output value JSON cannot write (a cycle, a toJSON that throws or returns undefined) written as its text (String(value))',
       '',
     ].join('\n'));
   });

@@ -112,13 +112,14 @@ describe('plan rules of the input', () => {
   });
 
   it('checkWorkerInput: stdin from a regular file, no checkpoint, no raw-line outputs', () => {
-    const ok = { stdinIsFile: true, checkpoint: false };
+    const ok = { workers: 2, settings: {}, stdinIsFile: true, checkpoint: false };
     expect(() => checkWorkerInput(STDIN, ok)).not.toThrow();
     expect(() => checkWorkerInput(STDIN, { ...ok, stdinIsFile: false })).toThrow('--workers reads stdin redirected from a file');
     expect(() => checkWorkerInput(STDIN, { ...ok, parseFormat: 'csv' })).toThrow('--workers cannot split CSV input');
     expect(() => checkWorkerInput(STDIN, { ...ok, checkpoint: true })).toThrow('--workers cannot be combined with --checkpoint');
     expect(() => checkWorkerInput(STDIN, { ...ok, late: 'l' })).toThrow('--workers does not keep raw lines');
     expect(() => checkWorkerInput({ ...STDIN, maxRate: 5 }, ok)).toThrow('--workers cannot be combined with --max-rate');
+    expect(() => checkWorkerInput(STDIN, { ...ok, settings: { maxKeys: 10 } })).toThrow('--max-keys is not supported with --workers 2: only the one-thread pipeline takes it; run with --workers 1');
   });
 });
 
