@@ -58,6 +58,7 @@ export { ListenSource, type ListenSourceOptions } from './sources/socket-server.
 export { DirectorySource, type DirectorySourceOptions, type DirectoryEvent } from './sources/directory/source.js';
 export { ProcessedFiles, type ProcessedFile, type FileIdentity } from './sources/directory/file-identity.js';
 export { RateLimiter, WritableBackpressure, type Backpressure } from './sources/flow.js';
+export { GzipStart, gzipStdinError, startsWithGzipMagic } from './sources/gzip-start.js';
 export { windowSpec, type WindowSpec } from './windows/spec.js';
 export { WatermarkTracker } from './windows/watermark.js';
 export { toEventTimeMs } from './core/event-time.js';

@@ -19,6 +19,7 @@ import { FileOutput } from '../sinks/durable-output.js';
 import { KafkaOutput } from '../sinks/kafka-output.js';
 import type { Output, StreamOutput } from '../sinks/output.js';
 import { FdLineSource } from '../sources/fd-line-source.js';
+import { gzipStdinError } from '../sources/gzip-start.js';
 import { keepCarriageReturns } from '../sources/line-splitter.js';
 import { WalLineSource } from '../sources/wal-source.js';
 import { planJob } from '../plan/job-plan.js';
@@ -30,7 +31,7 @@ import { durableOutput, openCheckpoint } from './checkpoint-options.js';
 import { IssueHints } from './hints.js';
 import { readInitialState } from './initial-state.js';
 import { createInputs, type Inputs } from './inputs.js';
-import { errLine, stdinIsFile, stdinOffset } from './process-io.js';
+import { errLine, stdinFileIsGzip, stdinIsFile, stdinOffset } from './process-io.js';
 import type { BoundedInput } from './progress-bar.js';
 import { IssueReporter } from './report.js';
 import { chalkFor, unicodeTerminal } from './terminal.js';
@@ -85,6 +86,8 @@ async function progressInput(s: CliOptions['sources'], checkpoint: boolean): Pro
  * @throws ConfigError (exit 2) for anything wrong, before any input is read; DStreamError E_CHECKPOINT_IN_USE (exit 75).
  */
 export async function composeJob(options: CliOptions, output: StreamOutput, spareThread?: SpareThread): Promise<ComposedJob> {
+  // A gzip file on stdin would be counted as lines of compressed bytes (a pipe is checked by its reader).
+  if (options.sources.stdin && stdinFileIsGzip()) throw gzipStdinError();
   let sink: Output = output;
   let closeView = () => {};
   let stopBar = (_complete: boolean) => {};

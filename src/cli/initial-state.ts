@@ -2,7 +2,9 @@
  * `--initial-state FILE`: the state that `--update-state-by-key` or
  * `--map-with-state` starts with (Spark's `initialRDD` /
  * `StateSpec.initialState`). Three formats:
- * - JSON lines `{"key": …, "state": …}` (exact types);
+ * - JSON lines `{"key": …, "state": …}` (exact types), or the lines that
+ *   `--format json` prints for a state table, `{"time": …, "key": …, "value": …}`
+ *   (the value is the state; the time is ignored);
  * - the tsv that `--format tsv` prints for a state table: `key<TAB>state`,
  *   with `\\`, `\t`, `\n`, `\r` escapes;
  * - the csv that `--format csv` prints, when FILE's name ends in `.csv`:
@@ -48,8 +50,8 @@ function textPair(key: string, state: string): [unknown, unknown] {
 
 /**
  * Reads `[key, state]` pairs from `path` (see module doc).
- * @throws ConfigError when the file cannot be read, or a line is neither a `{"key", "state"}` object
- *   nor two tsv fields, or (a `.csv` file) a record is not two csv fields.
+ * @throws ConfigError when the file cannot be read, or a line is neither a `{"key", "state"}` nor a
+ *   `{"key", "value"}` object, nor two tsv fields, or (a `.csv` file) a record is not two csv fields.
  */
 export function readInitialState(path: string): [unknown, unknown][] {
   let text: string;
@@ -79,16 +81,16 @@ export function readInitialState(path: string): [unknown, unknown][] {
       } catch (e) {
         throw new ConfigError(`${where}: not valid JSON (${(e as Error).message})`);
       }
-      if (o === null || typeof o !== 'object' || !('key' in o) || !('state' in o)) {
-        throw new ConfigError(`${where}: expected {"key": …, "state": …}`);
+      if (o === null || typeof o !== 'object' || !('key' in o) || !('state' in o || 'value' in o)) {
+        throw new ConfigError(`${where}: expected {"key": …, "state": …}, or a line of --format json output {"time": …, "key": …, "value": …}`);
       }
-      const { key, state } = o as { key: unknown; state: unknown };
-      add([key, state], where);
+      const { key, state, value } = o as { key: unknown; state?: unknown; value?: unknown };
+      add([key, 'state' in o ? state : value], where);
     } else {
       const fields = line.split('\t');
       if (fields.length !== 2) {
         const csv = fields.length === 1 && line.includes(',') ? `; a state file of --format csv is read as csv when its name ends in .csv` : '';
-        throw new ConfigError(`${where}: expected key<TAB>state (the tsv of --format tsv) or a JSON line {"key": …, "state": …}, got ${fields.length} field${fields.length === 1 ? '' : 's'}${csv}`);
+        throw new ConfigError(`${where}: expected key<TAB>state (the tsv of --format tsv) or a JSON line {"key": …, "state": …} (or {"key": …, "value": …} of --format json), got ${fields.length} field${fields.length === 1 ? '' : 's'}${csv}`);
       }
       add(textPair(unescapeTsv(fields[0]!), unescapeTsv(fields[1]!)), where);
     }

@@ -75,7 +75,7 @@ export async function createInputs(ssc: StreamingContext, options: SourceCliOpti
   const common = () => ({ issues: ssc.issues, maxLineBytes: env.maxLineBytes, rate: rate(), backpressure, log, clock: ssc.clock, once: options.once });
   const sources: Source[] = [];
   if (options.stdin) {
-    sources.push(env.stdinSource?.(backpressure) ?? new ReadableLineSource('stdin', env.stdin, ssc.issues, { maxLineBytes: env.maxLineBytes, rate: rate(), backpressure }));
+    sources.push(env.stdinSource?.(backpressure) ?? new ReadableLineSource('stdin', env.stdin, ssc.issues, { maxLineBytes: env.maxLineBytes, rate: rate(), backpressure, refuseGzip: true }));
   }
   if (options.connect.length) {
     const { ConnectSource } = await import('../sources/socket-client.js');

@@ -4,9 +4,10 @@
  * exit once stdout has drained, whether stdin is a regular file, and the
  * handlers of the stop signals.
  */
-import { fstatSync, readFileSync } from 'node:fs';
+import { fstatSync, readFileSync, readSync } from 'node:fs';
 import { DStreamError, ExitCode } from '../core/errors.js';
 import { StopSignals } from '../core/stop-signals.js';
+import { startsWithGzipMagic } from '../sources/gzip-start.js';
 import { isJournalStream, formatLogLine, type LogLevel } from '../observe/journal.js';
 
 const journal = isJournalStream(process.env.JOURNAL_STREAM);
@@ -20,6 +21,20 @@ export function errLine(line: string, level: LogLevel = 'warning'): void {
 export function stdinIsFile(): boolean {
   try {
     return fstatSync(0).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * stdin is a regular file that starts with the gzip magic bytes (read with pread at offset 0,
+ * so stdin's own offset does not move). False for a pipe, a terminal, or an unreadable file.
+ */
+export function stdinFileIsGzip(): boolean {
+  if (!stdinIsFile()) return false;
+  const head = Buffer.alloc(2);
+  try {
+    return startsWithGzipMagic(head.subarray(0, readSync(0, head, 0, 2, 0)));
   } catch {
     return false;
   }

@@ -19,6 +19,7 @@ import type { IssueLog } from '../core/issues.js';
 import { cutAfterLines, type Backpressure, type RateLimiter, type RatePeriod } from './flow.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import { SLICE_MS } from './fd-line-source.js';
+import { GzipStart, gzipStdinError } from './gzip-start.js';
 
 /** The part of a Node readable that a `LineReader` uses (`Readable`, `process.stdin`, `net.Socket`). */
 export interface ReadableLike {
@@ -42,6 +43,8 @@ export interface LineReaderOptions {
   backpressure?: Backpressure;
   /** Longest run of line handling per event-loop turn, ms (default `SLICE_MS`; tests pass 0 to force slicing). */
   sliceMs?: number;
+  /** stdin: a stream starting with the gzip magic fails with `gzipStdinError()` before any line is handed on (gzip-start.ts). */
+  refuseGzip?: boolean;
 }
 
 /** What a `LineReader` reports to its owner. */
@@ -74,12 +77,14 @@ export class LineReader {
   private attached = false;
   /** Bytes read so far. */
   bytes = 0;
+  private readonly gzip: GzipStart | null;
 
   constructor(
     private readonly stream: ReadableLike,
     private readonly handlers: LineReaderHandlers,
     private readonly options: LineReaderOptions,
   ) {
+    this.gzip = options.refuseGzip ? new GzipStart() : null;
     const issues = options.issues;
     const onLine = handlers.line;
     this.splitter = new LineSplitter(
@@ -154,6 +159,7 @@ export class LineReader {
     if (this.done) return;
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     this.bytes += buf.length;
+    if (this.gzip?.pending && this.gzip.scan(buf)) return this.failed(gzipStdinError());
     try {
       this.feed(buf);
     } catch (e) {

@@ -19,6 +19,8 @@ export interface ReadableLineSourceOptions {
   rate?: RateLimiter;
   /** Pauses reading while the output is behind. */
   backpressure?: Backpressure;
+  /** stdin: refuse a gzip-compressed stream (`LineReaderOptions.refuseGzip`). */
+  refuseGzip?: boolean;
 }
 
 /** A line receiver over a readable stream (see module doc). */

@@ -177,6 +177,24 @@ describe('LineReader flow control', () => {
     expect(t.lines).toEqual(['x', 'y', 'z']);
   });
 
+  it('refuseGzip: a stream starting with 1f 8b, even split over chunks, fails before any line', async () => {
+    const failed: unknown[] = [];
+    let told = () => {};
+    const failure = new Promise<void>((resolve) => (told = resolve));
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    const r = new LineReader(stream, { line: (l) => lines.push(l), end: () => {}, error: () => {}, fail: (e) => (failed.push(e), told()) },
+      { where: 'stdin', issues: new IssueLog(), refuseGzip: true });
+    r.start();
+    stream.write(Buffer.from([0x1f]));
+    stream.write(Buffer.from([0x8b, 0x08, 0x0a, 0x41, 0x0a]));
+    await failure;
+    expect(failed.map((e) => (e as Error).message)).toEqual([
+      'stdin looks gzip-compressed (it starts with the gzip magic bytes 1f 8b); decompress it first: zcat FILE | dstream …',
+    ]);
+    expect(lines).toEqual([]);
+  });
+
   it('finish() keeps held bytes and a partial line, ignoring the rate', async () => {
     const clock = new ManualClock(0);
     const t = reader({ rate: new RateLimiter(1, clock) });
