@@ -111,7 +111,8 @@ export async function composeJob(options: CliOptions, output: StreamOutput, spar
     parser: options.parse ? createParser(options.parse.format, { delimiter: options.parse.delimiter, year: options.parse.year }) : undefined,
     note: (message: string) => errLine(`dstream: note: ${message}`, 'info'),
     bounded: ssc.bounded,
-    initialState: options.initialState !== undefined ? readInitialState(options.initialState) : undefined,
+    initialState: options.initialState !== undefined
+      ? readInitialState(options.initialState, options.operators.some((f) => f.op === 'map-with-state')) : undefined,
   };
   // Threads read stdin from its file offset (something may have read part of it before dstream) to its end.
   const stdinStart = stdinIsFile() ? stdinOffset() : undefined;

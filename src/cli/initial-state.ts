@@ -57,10 +57,12 @@ function textPair(key: string, state: string): [unknown, unknown] {
 
 /**
  * Reads `[key, state]` pairs from `path` (see module doc).
+ * @param mapWithState the state is for `--map-with-state`, whose `--format json` output holds what
+ *   its function returned, not the state: `{"key", "value"}` lines are refused.
  * @throws ConfigError when the file cannot be read, or a line is neither a `{"key", "state"}` nor a
  *   `{"key", "value"}` object, nor two tsv fields, or (a `.csv` file) a record is not two csv fields.
  */
-export function readInitialState(path: string): [unknown, unknown][] {
+export function readInitialState(path: string, mapWithState = false): [unknown, unknown][] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -95,6 +97,9 @@ export function readInitialState(path: string): [unknown, unknown][] {
     if (!tsv) {
       if (o === null || typeof o !== 'object' || !('key' in o) || !('state' in o || 'value' in o)) {
         throw new ConfigError(`${where}: expected {"key": …, "state": …}, or a line of --format json output {"time": …, "key": …, "value": …}`);
+      }
+      if (!('state' in o) && mapWithState) {
+        throw new ConfigError(`${where}: {"key": …, "value": …} is --format json output, which for --map-with-state holds what its function returned, not the state; give {"key": …, "state": …} lines`);
       }
       const { key, state, value } = o as { key: unknown; state?: unknown; value?: unknown };
       add([key, 'state' in o ? state : value], where);

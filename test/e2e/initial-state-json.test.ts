@@ -43,4 +43,17 @@ describe('--initial-state from --format json output', () => {
       stderr: `dstream: --initial-state ${state}:1: expected {"key": …, "state": …}, or a line of --format json output {"time": …, "key": …, "value": …}\n`,
     });
   });
+
+  it('--map-with-state: its json output holds what its function returned, not the state: refused (exit 2)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dstream-initial-json-'));
+    const [state, input] = ['out.json', 'in'].map((f) => join(dir, f));
+    writeFileSync(state!, '{"time":1000,"key":"200","value":10}\n');
+    writeFileSync(input!, LINES[0]!);
+    const job = ['--map', 'l => [field(l,9), 1]', '--map-with-state', '(k, v, st) => { st.update((st.get() ?? 0) + v); return [k, st.get() * 10] }'];
+    const r = await runCliOnFile([...job, '--initial-state', state!, '--format', 'json'], input!);
+    expect(r).toMatchObject({
+      code: 2, stdout: '',
+      stderr: `dstream: --initial-state ${state}:1: {"key": …, "value": …} is --format json output, which for --map-with-state holds what its function returned, not the state; give {"key": …, "state": …} lines\n`,
+    });
+  });
 });
