@@ -35,7 +35,7 @@ export { DStream, type WindowReduceOptions } from './engine/dstream.js';
 export { IssueLog, type Issue, type IssueKind, type ErrorPolicy } from './core/issues.js';
 export type { StreamNode } from './core/node.js';
 export type { OutputMode } from './state/output-mode.js';
-export { TextKey } from './state/keyed-state-node.js'; // an --initial-state key read from tsv as a number or boolean
+export { TextKey } from './state/keyed-state-node.js'; // an --initial-state key read from tsv or csv whose text reads as JSON
 export type { BatchContext } from './operators/collect.js';
 export { BUILTIN_REDUCERS, type BuiltinReducer } from './operators/reducers.js';
 export { rankCompare } from './operators/top.js';

@@ -13,9 +13,9 @@
  * JSON lines and tsv are told apart line by line; a `.csv` file is csv
  * throughout. A tsv or csv field that reads as a JSON number, array, object,
  * `true`, `false` or `null` is that value, else a string. tsv and csv write
- * the key `200` and the key `"200"` alike: a key read as a number or boolean
- * is a `TextKey`, continued by the run's key of the same text, number or
- * string (state/keyed-state-node.ts `claim`). A first line `key<TAB>value` or
+ * the key `200` and the key `"200"` alike: a key read as anything but a string
+ * is a `TextKey` (`textPair`), continued by the run's key that prints as the
+ * same text, number, string or object (state/keyed-state-node.ts `claim`). A first line `key<TAB>value` or
  * `key,value` is the header `--header` writes, skipped. Blank lines are
  * skipped, and so is a byte order mark. Read before any input; every mistake is a `ConfigError` naming the
  * file and line (exit 2).
@@ -42,10 +42,17 @@ function fieldValue(text: string): unknown {
   return text;
 }
 
-/** A `[key, state]` pair of tsv or csv field texts (see module doc). */
+/**
+ * A `[key, state]` pair of tsv or csv field texts (see module doc). A key that reads as JSON is a
+ * `TextKey` of its text: loaded as the value when output writes that value as this very text (`200`,
+ * `[1]`), else as the string (`1e3`, `-0`, `[1, 2]`: output writes 1000, 0, `[1,2]`, so only a string
+ * was written so).
+ */
 function textPair(key: string, state: string): [unknown, unknown] {
   const k = fieldValue(key);
-  return [typeof k === 'number' || typeof k === 'boolean' ? new TextKey(k) : k, fieldValue(state)];
+  if (typeof k === 'string') return [k, fieldValue(state)];
+  const written = k !== null && typeof k === 'object' ? JSON.stringify(k) : String(k);
+  return [new TextKey(written === key ? k : key, key), fieldValue(state)];
 }
 
 /**
@@ -76,13 +83,18 @@ export function readInitialState(path: string, mapWithState = false): [unknown, 
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '' || (i === 0 && line === 'key\tvalue')) return;
     const where = `--initial-state ${path}:${i + 1}`;
-    if (line.trimStart().startsWith('{')) {
-      let o: unknown;
+    let o: unknown;
+    let tsv = !line.trimStart().startsWith('{');
+    if (!tsv) {
       try {
         o = JSON.parse(line);
       } catch (e) {
-        throw new ConfigError(`${where}: not valid JSON (${(e as Error).message})`);
+        // An object key of --format tsv (`{"k":"x"}<TAB>2`) starts with `{` too.
+        if (line.split('\t').length === 2) tsv = true;
+        else throw new ConfigError(`${where}: not valid JSON (${(e as Error).message})`);
       }
+    }
+    if (!tsv) {
       if (o === null || typeof o !== 'object' || !('key' in o) || !('state' in o || 'value' in o)) {
         throw new ConfigError(`${where}: expected {"key": …, "state": …}, or a line of --format json output {"time": …, "key": …, "value": …}`);
       }

@@ -22,7 +22,10 @@
  * in any order.
  * Sums stay exact: two integers whose sum leaves the safe range add as
  * `BigInt`s, and a `BigInt` result back in the safe range is a number again.
- * A value with a fraction makes the sum a double (as any floating-point sum).
+ * A double beyond 2^53 − 1 (a number a function returned) adds as the integer
+ * its JavaScript text denotes, so numbers sum as their strings do.
+ * A value with a fraction makes the sum a double (as any floating-point sum),
+ * except with an integer beyond 2^53 (refused: the fraction would be dropped).
  */
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -73,7 +76,7 @@ export function parseDecimal(s: string): Numeric | undefined {
   if (!integer && Number.isInteger(v) && (fracEnd === n ? !zeros(s, fracStart, n) : !denotesInteger(s))) return undefined;
   if (v - v !== 0) return undefined; // not finite
   // An integer beyond 2^53 − 1 written with a point or an exponent (`2e16`, `9007199254740993.0`): exact, as in digits.
-  return integer || (v <= MAX_SAFE && v >= -MAX_SAFE) ? v : textInteger(s);
+  return integer || safe(v) ? v : textInteger(s);
 }
 
 /** The exact value of numeric string `s` that denotes an integer (`denotesInteger`), as a BigInt. */
@@ -159,29 +162,48 @@ function describe(v: unknown): string {
 }
 
 /**
- * Exact sum of two `Numeric`s (see module doc).
- * @throws RangeError when the sum cannot be given right: a double sum beyond
- *   ±1.8e308 (it would be `Infinity`), or an integer beyond 2^53 − 1 (a `BigInt`,
- *   exact) plus a value with a fraction (a double there has no fraction and
- *   drops integer digits) or a double beyond 2^53 − 1 (its integer digits are
- *   rounded). A reducer then reports the record as bad.
+ * The exact integer an integer double denotes: a safe one as itself, one beyond 2^53 − 1 (a number a
+ * function returned, `Number("20000000000000000")`, `1.1e23`) as the integer its JavaScript text
+ * denotes (`String(x)`, as every `--format` writes it): 20000000000000000, 110000000000000000000000,
+ * as when written in digits.
+ */
+function integerOf(x: number): bigint {
+  return x <= MAX_SAFE && x >= -MAX_SAFE ? BigInt(x) : textInteger(String(x));
+}
+
+/**
+ * Exact sum of two `Numeric`s (see module doc): two integers add exactly, a double beyond 2^53 − 1
+ * (always an integer) as the integer its text denotes (`integerOf`), so that `2e16` plus four 1s
+ * is 20000000000000004 whether the values are numbers, `BigInt`s or strings, and in any order.
+ * A sum is never `Infinity`: a double with a fraction is below 2^52, so only integers reach ±1.8e308.
+ * @throws RangeError when the sum cannot be given right: an integer beyond 2^53 − 1 (a `BigInt`
+ *   or a double) plus a value with a fraction (a double there has no fraction and
+ *   drops integer digits). A reducer then reports the record as bad.
  */
 export function addNumeric(a: Numeric, b: Numeric): Numeric {
   if (typeof a === 'number' && typeof b === 'number') {
     const s = a + b;
     if (s <= MAX_SAFE && s >= -MAX_SAFE) return s;
-    if (Number.isSafeInteger(a) && Number.isSafeInteger(b)) return exactInteger(BigInt(a) + BigInt(b));
-    if (s - s !== 0) throw new RangeError(`sum overflows a double: ${a} + ${b} is beyond ±1.8e308`);
+    if (Number.isInteger(a) && Number.isInteger(b)) return exactInteger(integerOf(a) + integerOf(b));
+    // A fraction added to an integer beyond 2^53 (`2e16 + 0.5`) would be dropped; two fractions make a double.
+    if (Number.isInteger(a) ? !safe(a) : Number.isInteger(b) && !safe(b)) throw fractionError(a, b);
     return s;
   }
   if (typeof a === 'bigint' && typeof b === 'bigint') return exactInteger(a + b);
   const big = (typeof a === 'bigint' ? a : b) as bigint;
   const num = (typeof a === 'bigint' ? b : a) as number;
-  // A double beyond 2^53 − 1 (`1.1e23`) has lost integer digits already: added to an exact integer, its
-  // made-up digits would be printed as exact ones.
-  if (Number.isInteger(num) && num <= MAX_SAFE && num >= -MAX_SAFE) return exactInteger(big + BigInt(num));
-  if (Number.isInteger(num)) throw new RangeError(`sum cannot be exact: ${a} + ${b} adds a double beyond 2^53 (written with a fraction or an exponent) to an exact integer (write integers in digits)`);
-  throw new RangeError(`sum cannot be exact: ${a} + ${b} adds a fraction to an integer beyond 2^53 (sum integers alone, or decimals alone)`);
+  if (Number.isInteger(num)) return exactInteger(big + integerOf(num));
+  throw fractionError(a, b);
+}
+
+/** Whether `x` is within ±(2^53 − 1). */
+function safe(x: number): boolean {
+  return x <= MAX_SAFE && x >= -MAX_SAFE;
+}
+
+/** The error of a fraction added to an integer beyond 2^53 − 1. */
+function fractionError(a: Numeric, b: Numeric): RangeError {
+  return new RangeError(`sum cannot be exact: ${a} + ${b} adds a fraction to an integer beyond 2^53 (sum integers alone, or decimals alone)`);
 }
 
 /** Zero for `-0` (so that `-0` prints `0`), the value otherwise. */

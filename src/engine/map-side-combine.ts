@@ -60,7 +60,7 @@ export interface MapSideOptions {
   lateness?: LatenessRule;
   /**
    * With the built-in `sum`: watch that every value added is an integer whose sum is exact in any
-   * order (a safe integer or a `BigInt`); the first other value sets `MapSideCombiner.inexact`.
+   * order (an integer: a number or a `BigInt`); the first other value sets `MapSideCombiner.inexact`.
    */
   integerSums?: boolean;
   /** Compiles each function once across combiners (a `--workers` thread's parts, engine/worker-task.ts). */
@@ -69,7 +69,7 @@ export interface MapSideOptions {
 
 /**
  * The reducer of an aggregation flag, for the combine in a thread or a stage.
- * @param inexact with the built-in `sum`, called for a value that is not a safe integer or a `BigInt`
+ * @param inexact with the built-in `sum`, called for a value that is not an integer (a number or a `BigInt`)
  *   (then the sum depends on the order of additions); the value is still added.
  */
 export function aggregationOf(op: AggFlag, inexact?: () => void, functions?: FunctionCache): Aggregation {
@@ -81,11 +81,11 @@ export function aggregationOf(op: AggFlag, inexact?: () => void, functions?: Fun
   return { keyMode: op.op === 'reduce' ? 'single' : 'pair', ...r, label: `--${op.op} '${source}'` };
 }
 
-/** The built-in `sum`, calling `inexact` for each value that is neither a safe integer nor a `BigInt`. */
+/** The built-in `sum`, calling `inexact` for each value that is not an integer (integers add exactly, beyond 2^53 too: core/numeric.ts). */
 function watchedSum(inexact: () => void): Reducer {
   const lift = (v: unknown): Numeric => {
     const x = toNumeric(v);
-    if (typeof x === 'number' && !Number.isSafeInteger(x)) inexact();
+    if (typeof x === 'number' && !Number.isInteger(x)) inexact();
     return x;
   };
   return { ...builtinReducer('sum'), lift, accumulate: (acc: Numeric, v: unknown) => addNumeric(acc, lift(v)) };

@@ -41,7 +41,7 @@ export interface WorkerTask {
   /** Bytes read so far by each thread (a `Float64Array` over it, one slot per thread), for the progress bar. */
   progress?: SharedArrayBuffer;
   /**
-   * With the built-in `sum`: stop at the first value that is not a safe integer or a `BigInt` and
+   * With the built-in `sum`: stop at the first value that is not an integer (number or `BigInt`) and
    * answer `inexact` (such a sum depends on the order of additions; the main thread then reads the
    * file in one thread).
    */

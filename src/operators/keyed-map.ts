@@ -105,6 +105,14 @@ export class KeyCodec {
   decode(key: unknown): unknown {
     return typeof key === 'string' && key.startsWith(OBJ) ? (this.objects.get(key) ?? key) : key;
   }
+  /**
+   * The text output writes for the record key of map key `key` (unescaped): a string itself, an
+   * object key its JSON text, anything else `String(key)` (`-0` is `0`).
+   */
+  text(key: unknown): string {
+    if (typeof key !== 'string') return String(key);
+    return key.startsWith(OBJ) && this.objects.has(key) ? key.slice(OBJ.length) : key;
+  }
 }
 
 /**

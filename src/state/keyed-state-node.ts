@@ -18,12 +18,17 @@ export interface InitialState {
 }
 
 /**
- * A key of `--initial-state FILE.tsv` whose text reads as a JSON number or boolean (`200`, `true`): tsv
- * writes the key `200` and the key `"200"` alike, so the file cannot tell which it was. Loaded as `value`;
- * a key of the run with the same text (`"200"`) continues it (`KeyedStateNode.claim`).
+ * A key of `--initial-state FILE.tsv` (or `.csv`) that is not a plain string: its text reads as JSON
+ * (`200`, `true`, `1e3`, `[1]`, `{"k":"x"}`), and tsv writes the key `200` and the key `"200"` alike,
+ * so the file cannot tell which it was. Loaded as `value`; the first key of the run that tsv writes as
+ * `text` (the field, unescaped: the string `"1e3"`, or the number 1000 for `1000`) continues it
+ * (`KeyedStateNode.claim`).
  */
 export class TextKey {
-  constructor(readonly value: number | boolean) {}
+  constructor(
+    readonly value: unknown,
+    readonly text: string = String(value),
+  ) {}
 }
 
 /** Base of the keyed-state nodes (see module doc). */
@@ -32,7 +37,7 @@ export abstract class KeyedStateNode extends Emitter implements Checkpointable {
   protected readonly keys = new KeyCodec();
   /** Event time: keys of the initial state, given the first batch's watermark as update time by `settleInitial`. */
   private initialKeys: unknown[] | null = null;
-  /** Loaded `TextKey`s not yet met in the run, by their text; null when none (then `claim` is never called). */
+  /** Loaded `TextKey`s (encoded) not yet met in the run, by their text; null when none (then `claim` is never called). */
   protected byText: Map<string, unknown> | null = null;
 
   /**
@@ -54,9 +59,8 @@ export abstract class KeyedStateNode extends Emitter implements Checkpointable {
     if (!initial) return;
     const keys: unknown[] = [];
     for (const [pairKey, state] of initial.pairs) {
-      const key = pairKey instanceof TextKey ? pairKey.value : pairKey;
-      if (pairKey instanceof TextKey) (this.byText ??= new Map()).set(String(key), key);
-      const k = this.keys.encode(key);
+      const k = this.keys.encode(pairKey instanceof TextKey ? pairKey.value : pairKey);
+      if (pairKey instanceof TextKey) (this.byText ??= new Map()).set(pairKey.text, k);
       this.store.set(k, state, eventTime ? -Infinity : initial.firstBatchTimeMs);
       keys.push(k);
     }
@@ -64,13 +68,14 @@ export abstract class KeyedStateNode extends Emitter implements Checkpointable {
   }
 
   /**
-   * The first time the run meets a key (encoded, `k`) with the text of a loaded `TextKey`: when `k` is
-   * another key (the string `"200"` for the loaded `200`), the loaded state moves to `k`, so the state
-   * file tsv wrote continues the same keys. Called only while `byText` is not null.
+   * The first time the run meets a key (encoded, `k`) that tsv writes as the text of a loaded `TextKey`:
+   * when `k` is another key (the string `"200"` for the loaded `200`, the string `"[1]"` for the loaded
+   * array), the loaded state moves to `k`, so the state file tsv wrote continues the same keys. Called
+   * only while `byText` is not null.
    */
   protected claim(k: unknown): void {
     const byText = this.byText!;
-    const text = String(k);
+    const text = this.keys.text(k);
     const loaded = byText.get(text);
     if (loaded === undefined) return;
     byText.delete(text);

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../helpers/run-cli.js';
+import { ROOT, runCli, type RunResult } from '../helpers/run-cli.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const tempDir = tempDirs('dstream-tsvkey-');
@@ -72,5 +72,39 @@ describe('tsv/csv: keys written as the same text (1 and "1", true and "true") ar
   it('plain keys, or only numbers, or only numeric strings, say nothing', async () => {
     expect((await keys('x => [x, 1]', 'tsv', '1\n2\nx\n')).stderr).toBe('');
     expect((await keys('x => [Number(x), 1]', 'tsv', '1\n2\n')).stderr).toBe('');
+  });
+});
+
+/** Runs `map` + update-state-by-key over `input` with --format tsv, then again from that output as --initial-state. */
+async function twoRuns(map: string, input: string, secondInput = input): Promise<{ first: string; second: RunResult }> {
+  const run = (extra: string[], text: string) => runCli(['--once', ...extra, '--map', map, '--update-state-by-key', COUNT, '--format', 'tsv'], text);
+  const first = await run([], input);
+  const file = join(tempDir(), 'state.tsv');
+  writeFileSync(file, first.stdout);
+  return { first: first.stdout, second: await run(['--initial-state', file], secondInput) };
+}
+
+describe('--initial-state FILE.tsv: keys whose text reads as JSON but not as a number or boolean', () => {
+  it('object keys: the tsv that --format tsv wrote is read back (it was "not valid JSON", exit 2)', async () => {
+    const { first, second } = await twoRuns('l => [{k: l}, 1]', 'x\ny\nx\n');
+    expect(first).toBe('{"k":"x"}\t2\n{"k":"y"}\t1\n');
+    expect([second.code, second.stdout, second.stderr]).toEqual([0, '{"k":"x"}\t4\n{"k":"y"}\t2\n', '']);
+  });
+
+  it('string keys [1], 1e3, -0 are continued, not turned into other keys; unmet ones keep their text', async () => {
+    const { first, second } = await twoRuns('l => [l, 1]', '[1]\n1e3\n-0\n');
+    expect(first).toBe('-0\t1\n1e3\t1\n[1]\t1\n');
+    expect([second.code, second.stdout, second.stderr]).toEqual([0, '-0\t2\n1e3\t2\n[1]\t2\n', '']);
+    const unmet = await twoRuns('l => [l, 1]', '[1]\n1e3\n-0\n', 'a\n');
+    expect([unmet.second.code, unmet.second.stdout, unmet.second.stderr]).toEqual([0, '-0\t1\n1e3\t1\n[1]\t1\na\t1\n', '']);
+  });
+
+  it("an array key loaded from tsv is continued by the run's array key of that text, and by a string of it", async () => {
+    const file = join(tempDir(), 'arrays.tsv');
+    writeFileSync(file, '[1,"a"]\t3\n');
+    for (const map of ['l => [JSON.parse(l), 1]', 'l => [l, 1]']) {
+      const r = await runCli(['--once', '--initial-state', file, '--map', map, '--update-state-by-key', COUNT, '--format', 'tsv'], '[1,"a"]\n');
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, '[1,"a"]\t4\n', '']);
+    }
   });
 });

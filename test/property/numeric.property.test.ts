@@ -122,8 +122,14 @@ describe('numeric grammar of sum/min/max/avg', () => {
     expect(addNumeric(0.5, 9007199254740991)).toBe(9007199254740991.5); // a fraction makes a double
     expect(() => addNumeric(0.5, 9007199254740993n)).toThrow('sum cannot be exact: 0.5 + 9007199254740993 adds a fraction to an integer beyond 2^53');
     expect(() => addNumeric(9007199254740993n, -0.5)).toThrow(RangeError);
-    expect(() => addNumeric(1e308, 1e308)).toThrow('sum overflows a double: 1e+308 + 1e+308 is beyond ±1.8e308');
-    expect(() => addNumeric(-1e308, -1e308)).toThrow(RangeError);
+    // Doubles beyond 2^53 add as the integers they print as: exact, never Infinity.
+    expect(addNumeric(1e308, 1e308)).toBe(2n * 10n ** 308n);
+    expect(addNumeric(-1e308, -1e308)).toBe(-2n * 10n ** 308n);
+    expect(addNumeric(2e16, 1)).toBe(20000000000000001n);
+    expect(addNumeric(1, 1.1e23)).toBe(110000000000000000000001n);
+    expect(addNumeric(9007199254740993n, 1.1e23)).toBe(110000009007199254740993n);
+    expect(() => addNumeric(2e16, 0.5)).toThrow('sum cannot be exact: 20000000000000000 + 0.5 adds a fraction to an integer beyond 2^53');
+    expect(() => addNumeric(-0.5, -2e16)).toThrow(RangeError);
     expect(addNumeric(1e308, -1e308)).toBe(0);
   });
 });
